@@ -1,0 +1,830 @@
+/* api.c — Interactly REST requests and outcomes, without I/O.
+ *
+ * The fetcher (net/fetcher.c) asks this file what to send and what a reply
+ * means; keeping those decisions here makes them unit-testable: the URL and
+ * escaping of every endpoint, the error taxonomy of HTTP statuses and curl
+ * codes, Retry-After, the retry policy, the token's origin check and the
+ * List Calls page walk. See include/calltop/api.h for the contracts. */
+#include "calltop/hash.h"
+#include "calltop/api.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <curl/curl.h>   /* CURLcode values only: core does not link libcurl */
+#include <cjson/cJSON.h>
+
+/* ---- URLs ---------------------------------------------------------------- */
+
+static bool unreserved(unsigned char c)
+{
+    return isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+char *ct_api_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!s)
+        s = "";
+    size_t n = strlen(s);
+    char *out = malloc(n * 3 + 1), *p = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (unreserved(*c)) {
+            *p++ = (char)*c;
+        } else {
+            *p++ = '%';
+            *p++ = hex[*c >> 4];
+            *p++ = hex[*c & 15];
+        }
+    }
+    *p = '\0';
+    return out;
+}
+
+/* A tiny growable string; every append reports OOM through `ok`. */
+typedef struct sbuf { char *s; size_t len, cap; bool ok; } sbuf;
+
+static void sb_add(sbuf *b, const char *s)
+{
+    if (!b->ok)
+        return;
+    size_t n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *t = realloc(b->s, cap);
+        if (!t) {
+            b->ok = false;
+            return;
+        }
+        b->s = t;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n + 1);
+    b->len += n;
+}
+
+static void sb_add_escaped(sbuf *b, const char *s)
+{
+    char *e = ct_api_escape(s);
+    if (!e) {
+        b->ok = false;
+        return;
+    }
+    sb_add(b, e);
+    free(e);
+}
+
+ct_err ct_api_url(const char *base, const char *path, const ct_query_param *q, size_t nq,
+                  char **out, ct_error *err)
+{
+    *out = NULL;
+    if (!base || !*base || !path || path[0] != '/')
+        return ct_error_set(err, CT_EINVAL, "a request URL needs a base URL and a path");
+    sbuf b = { .ok = true };
+    sb_add(&b, base);
+    while (b.ok && b.len > 0 && b.s[b.len - 1] == '/')
+        b.s[--b.len] = '\0';
+    sb_add(&b, path);
+    char sep = '?';
+    for (size_t i = 0; i < nq; i++) {
+        if (!q[i].value)
+            continue;
+        char s[2] = { sep, 0 };
+        sb_add(&b, s);
+        sb_add_escaped(&b, q[i].name);
+        sb_add(&b, "=");
+        sb_add_escaped(&b, q[i].value);
+        sep = '&';
+    }
+    if (!b.ok) {
+        free(b.s);
+        return ct_error_set(err, CT_ENOMEM, "out of memory building a URL");
+    }
+    *out = b.s;
+    return CT_OK;
+}
+
+/* Splits an absolute http(s) URL into its origin. Conservative on purpose:
+ * anything unusual (userinfo, odd host characters, a bad port) makes it
+ * unparsable, and an unparsable URL never gets the token. */
+static bool parse_origin(const char *url, char *scheme, size_t scap, char *host, size_t hcap,
+                         int *port)
+{
+    if (!url)
+        return false;
+    const char *sep = strstr(url, "://");
+    if (!sep || (size_t)(sep - url) >= scap || sep == url)
+        return false;
+    size_t sl = (size_t)(sep - url);
+    for (size_t i = 0; i < sl; i++)
+        scheme[i] = (char)tolower((unsigned char)url[i]);
+    scheme[sl] = '\0';
+    int defport;
+    if (strcmp(scheme, "http") == 0)
+        defport = 80;
+    else if (strcmp(scheme, "https") == 0)
+        defport = 443;
+    else
+        return false;
+
+    const char *a = sep + 3;
+    size_t alen = strcspn(a, "/?#");
+    if (alen == 0 || memchr(a, '@', alen))
+        return false;
+    const char *h = a, *hend, *colon = NULL;
+    if (*a == '[') {
+        const char *rb = memchr(a, ']', alen);
+        if (!rb)
+            return false;
+        hend = rb + 1;
+        if (hend < a + alen) {
+            if (*hend != ':')
+                return false;
+            colon = hend;
+        }
+    } else {
+        colon = memchr(a, ':', alen);
+        hend = colon ? colon : a + alen;
+    }
+    size_t hl = (size_t)(hend - h);
+    if (hl == 0 || hl >= hcap)
+        return false;
+    for (size_t i = 0; i < hl; i++) {
+        unsigned char c = (unsigned char)h[i];
+        bool ok = isalnum(c) || c == '.' || c == '-' || c == '_' ||
+                  (*a == '[' && (c == '[' || c == ']' || c == ':'));
+        if (!ok)
+            return false;
+        host[i] = (char)tolower(c);
+    }
+    host[hl] = '\0';
+
+    *port = defport;
+    if (colon) {
+        const char *pe = a + alen, *pp = colon + 1;
+        if (pp < pe) {
+            long v = 0;
+            for (; pp < pe; pp++) {
+                if (!isdigit((unsigned char)*pp))
+                    return false;
+                v = v * 10 + (*pp - '0');
+                if (v > 65535)
+                    return false;
+            }
+            if (v == 0)
+                return false;
+            *port = (int)v;
+        }
+    }
+    return true;
+}
+
+bool ct_api_same_origin(const char *url, const char *base)
+{
+    char s1[8], s2[8], h1[256], h2[256];
+    int p1, p2;
+    if (!parse_origin(url, s1, sizeof s1, h1, sizeof h1, &p1) ||
+        !parse_origin(base, s2, sizeof s2, h2, sizeof h2, &p2))
+        return false;
+    return strcmp(s1, s2) == 0 && strcmp(h1, h2) == 0 && p1 == p2;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+void ct_api_request_clear(ct_api_request *r)
+{
+    if (!r)
+        return;
+    free(r->url);
+    free(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+const char *ct_api_kind_name(int kind)
+{
+    switch (kind) {
+    case CT_API_LIST_CALLS: return "list calls";
+    case CT_API_GET_CALL: return "get call";
+    case CT_API_CONNECT: return "connect call";
+    case CT_API_CREATE: return "create call";
+    case CT_API_CONTROL: return "control call";
+    case CT_API_NUMBERS: return "list numbers";
+    case CT_API_ASSISTANT: return "get assistant";
+    }
+    return "request";
+}
+
+static void req_init(ct_api_request *out, int kind, bool post)
+{
+    memset(out, 0, sizeof *out);
+    out->kind = kind;
+    out->post = post;
+    out->idempotent = !post;
+}
+
+/* base + prefix + escaped(id) + suffix */
+static ct_err id_url(const char *base, const char *prefix, const char *id, const char *suffix,
+                     const char *what, char **out, ct_error *err)
+{
+    if (!id || !*id)
+        return ct_error_set(err, CT_EINVAL, "%s: an id is required", what);
+    sbuf p = { .ok = true };
+    sb_add(&p, prefix);
+    sb_add_escaped(&p, id);
+    sb_add(&p, suffix);
+    if (!p.ok) {
+        free(p.s);
+        return ct_error_set(err, CT_ENOMEM, "out of memory building a URL");
+    }
+    ct_err rc = ct_api_url(base, p.s, NULL, 0, out, err);
+    free(p.s);
+    return rc;
+}
+
+ct_err ct_api_list_calls(const char *base, ct_time_ms start, ct_time_ms end, int page, int size,
+                         ct_api_request *out, ct_error *err)
+{
+    req_init(out, CT_API_LIST_CALLS, false);
+    if (start <= 0 || end < start || page < 1 || size < 1)
+        return ct_error_set(err, CT_EINVAL, "list calls: bad time window or page");
+    char s[32], e[32], pg[16], sz[16];
+    ct_time_format_iso(start, s, sizeof s);
+    ct_time_format_iso(end, e, sizeof e);
+    snprintf(pg, sizeof pg, "%d", page);
+    snprintf(sz, sizeof sz, "%d", size);
+    const ct_query_param q[] = {
+        { "startDate", s }, { "endDate", e }, { "page", pg }, { "size", sz }, { "sort", "startAt" },
+    };
+    return ct_api_url(base, "/calls/v1/conversations", q, sizeof q / sizeof q[0], &out->url, err);
+}
+
+ct_err ct_api_get_call(const char *base, const char *call_id, ct_api_request *out, ct_error *err)
+{
+    req_init(out, CT_API_GET_CALL, false);
+    return id_url(base, "/calls/v1/conversations/", call_id, "", "get call", &out->url, err);
+}
+
+ct_err ct_api_connect(const char *base, const ct_connect_request *r, ct_api_request *out,
+                      ct_error *err)
+{
+    req_init(out, CT_API_CONNECT, true);
+    ct_err rc = ct_connect_request_encode(r, &out->body, err);
+    if (rc == CT_OK)
+        rc = ct_api_url(base, "/calls/v1/conversations/connect", NULL, 0, &out->url, err);
+    if (rc != CT_OK)
+        ct_api_request_clear(out);
+    return rc;
+}
+
+ct_err ct_api_create(const char *base, const ct_create_request *r, ct_api_request *out,
+                     ct_error *err)
+{
+    req_init(out, CT_API_CREATE, true);
+    ct_err rc = ct_create_request_encode(r, &out->body, err);
+    if (rc == CT_OK)
+        rc = ct_api_url(base, "/calls/v1/conversations", NULL, 0, &out->url, err);
+    if (rc != CT_OK)
+        ct_api_request_clear(out);
+    return rc;
+}
+
+ct_err ct_api_control(const char *base, const char *call_id, const ct_control_request *r,
+                      ct_api_request *out, ct_error *err)
+{
+    req_init(out, CT_API_CONTROL, true);
+    ct_err rc = ct_control_request_encode(r, &out->body, err);
+    if (rc == CT_OK)
+        rc = id_url(base, "/calls/v1/conversations/", call_id, "/control", "control call",
+                    &out->url, err);
+    if (rc != CT_OK)
+        ct_api_request_clear(out);
+    return rc;
+}
+
+ct_err ct_api_numbers(const char *base, ct_api_request *out, ct_error *err)
+{
+    req_init(out, CT_API_NUMBERS, false);
+    return ct_api_url(base, "/assistants/v1/numbers", NULL, 0, &out->url, err);
+}
+
+ct_err ct_api_assistant(const char *base, const char *assistant_id, ct_api_request *out,
+                        ct_error *err)
+{
+    req_init(out, CT_API_ASSISTANT, false);
+    return id_url(base, "/assistants/v1/assistants/", assistant_id, "", "get assistant",
+                  &out->url, err);
+}
+
+/* ---- responses ----------------------------------------------------------- */
+
+/* Copies server text into a detail: control characters become spaces and
+ * the copy is cut at a UTF-8 character boundary. */
+static void clean_copy(char *dst, size_t cap, const char *src, size_t max)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    if (max > cap - 1)
+        max = cap - 1;
+    for (; src && src[n] && n < max; n++) {
+        unsigned char c = (unsigned char)src[n];
+        dst[n] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+    }
+    /* Cut before src[n]: if that byte continues a character, the character
+     * began inside the copy, so drop its lead and continuation bytes too. */
+    if (src && src[n])
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    dst[n] = '\0';
+}
+
+static void append(char *out, size_t cap, const char *s)
+{
+    size_t len = strlen(out);
+    if (len + 1 >= cap)
+        return;
+    clean_copy(out + len, cap - len, s, cap - len - 1);
+}
+
+/* One loc element as text: strings verbatim, numbers as integers. */
+static void loc_part(const cJSON *it, char *buf, size_t cap)
+{
+    if (cJSON_IsString(it))
+        snprintf(buf, cap, "%s", it->valuestring);
+    else if (cJSON_IsNumber(it))
+        snprintf(buf, cap, "%.0f", it->valuedouble);
+    else
+        snprintf(buf, cap, "?");
+}
+
+static bool is_loc_prefix(const char *s)
+{
+    return strcmp(s, "body") == 0 || strcmp(s, "query") == 0 || strcmp(s, "path") == 0 ||
+           strcmp(s, "header") == 0;
+}
+
+static void format_loc(const cJSON *loc, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (cJSON_IsString(loc)) {
+        clean_copy(out, cap, loc->valuestring, cap - 1);
+        return;
+    }
+    if (!cJSON_IsArray(loc))
+        return;
+    int n = cJSON_GetArraySize(loc), i = 0;
+    const cJSON *first = cJSON_GetArrayItem(loc, 0);
+    if (n > 1 && cJSON_IsString(first) && is_loc_prefix(first->valuestring))
+        i = 1;
+    for (; i < n; i++) {
+        char part[128];
+        loc_part(cJSON_GetArrayItem(loc, i), part, sizeof part);
+        if (out[0])
+            append(out, cap, ".");
+        append(out, cap, part);
+    }
+}
+
+static bool format_item(const cJSON *item, char *out, size_t cap, char *field, size_t fcap,
+                        bool first)
+{
+    char loc[128];
+    const cJSON *msg;
+    if (cJSON_IsString(item)) {
+        if (!first)
+            append(out, cap, "; ");
+        append(out, cap, item->valuestring);
+        return true;
+    }
+    if (!cJSON_IsObject(item))
+        return false;
+    format_loc(cJSON_GetObjectItemCaseSensitive(item, "loc"), loc, sizeof loc);
+    msg = cJSON_GetObjectItemCaseSensitive(item, "msg");
+    if (!cJSON_IsString(msg))
+        msg = cJSON_GetObjectItemCaseSensitive(item, "message");
+    if (!loc[0] && !cJSON_IsString(msg))
+        return false;
+    if (!first)
+        append(out, cap, "; ");
+    if (loc[0]) {
+        append(out, cap, loc);
+        if (cJSON_IsString(msg))
+            append(out, cap, ": ");
+        if (first && field && fcap)
+            clean_copy(field, fcap, loc, fcap - 1);
+    }
+    append(out, cap, cJSON_IsString(msg) ? msg->valuestring : ": invalid");
+    return true;
+}
+
+bool ct_api_format_validation(const char *body, size_t len, char *out, size_t cap,
+                              char *field, size_t field_cap)
+{
+    if (cap)
+        out[0] = '\0';
+    if (field && field_cap)
+        field[0] = '\0';
+    if (!body || !cap)
+        return false;
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    if (!doc)
+        return false;
+    bool any = false;
+    const cJSON *d = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "detail") : NULL;
+    if (cJSON_IsArray(d)) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, d)
+            if (format_item(it, out, cap, field, field_cap, !any))
+                any = true;
+    } else if (cJSON_IsString(d) || cJSON_IsObject(d)) {
+        any = format_item(d, out, cap, field, field_cap, true);
+    } else if (cJSON_IsObject(doc)) {
+        /* no `detail`: a plain {"message": "..."} still says something */
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "message");
+        if (cJSON_IsString(m)) {
+            append(out, cap, m->valuestring);
+            any = true;
+        }
+    }
+    cJSON_Delete(doc);
+    if (!any && cap)
+        out[0] = '\0';
+    return any;
+}
+
+/* The server's own one-line reason, if the body is JSON that has one. */
+static void server_reason(const char *body, size_t len, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (!body || !len)
+        return;
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    if (!cJSON_IsObject(doc)) {
+        cJSON_Delete(doc);
+        return;
+    }
+    static const char *const keys[] = { "detail", "message", "error" };
+    for (size_t i = 0; i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keys[i]);
+        if (cJSON_IsString(v) && v->valuestring[0]) {
+            clean_copy(out, cap, v->valuestring, 200);
+            break;
+        }
+    }
+    cJSON_Delete(doc);
+}
+
+ct_err ct_api_map_http(int status, const char *body, size_t len, const char *retry_after,
+                       time_t now, ct_error *err)
+{
+    ct_error tmp;
+    if (!err)
+        err = &tmp;
+    ct_error_clear(err);
+    err->http_status = status;
+    if (status >= 200 && status < 300)
+        return CT_OK;
+    err->retry_after_s = ct_api_retry_after_parse(retry_after, now);
+
+    char reason[256];
+    if (status == 422 || status == 400) {
+        char msg[sizeof err->detail - 16];
+        if (ct_api_format_validation(body, len, msg, sizeof msg, err->field, sizeof err->field))
+            return ct_error_set(err, CT_EVALIDATION, "%s", msg);
+        return ct_error_set(err, CT_EVALIDATION, "HTTP %d", status);
+    }
+    ct_err code;
+    if (status == 401 || status == 403)
+        code = CT_EAUTH;
+    else if (status == 404)
+        code = CT_ENOTFOUND;
+    else if (status == 408)
+        code = CT_ETIMEOUT;
+    else if (status == 429)
+        code = CT_ERATELIMIT;
+    else if (status >= 500 && status <= 599)
+        code = CT_ESERVER;
+    else
+        code = CT_EHTTP;
+    server_reason(body, len, reason, sizeof reason);
+    const char *extra = "";
+    if (status >= 300 && status < 400)
+        extra = " (redirects are not followed)";
+    if (reason[0])
+        ct_error_set(err, code, "HTTP %d%s: %s", status, extra, reason);
+    else
+        ct_error_set(err, code, "HTTP %d%s", status, extra);
+    if (code == CT_ERATELIMIT && err->retry_after_s >= 0) {
+        size_t l = strlen(err->detail);
+        snprintf(err->detail + l, sizeof err->detail - l, " (retry after %d s)",
+                 err->retry_after_s);
+    }
+    return code;
+}
+
+ct_err ct_api_map_curl(int curl_code, const char *curl_errbuf, ct_error *err)
+{
+    ct_err code;
+    const char *what;
+    switch ((CURLcode)curl_code) {
+    case CURLE_OK:
+        if (err)
+            ct_error_clear(err);
+        return CT_OK;
+    case CURLE_OPERATION_TIMEDOUT:
+        code = CT_ETIMEOUT; what = "no answer in time"; break;
+    case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY:
+        code = CT_EDNS; what = "the host name did not resolve"; break;
+    case CURLE_COULDNT_CONNECT:
+        code = CT_ECONNECT; what = "the connection was refused or unreachable"; break;
+    case CURLE_SEND_ERROR: case CURLE_RECV_ERROR: case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+        code = CT_ECONNECT; what = "the connection broke mid-request"; break;
+    case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR: case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS: case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED: case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_CRL_BADFILE: case CURLE_SSL_SHUTDOWN_FAILED: case CURLE_USE_SSL_FAILED:
+        code = CT_ETLS; what = "the TLS handshake or certificate check failed"; break;
+    case CURLE_FILESIZE_EXCEEDED:
+        code = CT_ETOOBIG; what = "the response is larger than the size cap"; break;
+    case CURLE_ABORTED_BY_CALLBACK:
+        code = CT_ECANCELLED; what = "the transfer was aborted"; break;
+    case CURLE_OUT_OF_MEMORY:
+        code = CT_ENOMEM; what = "out of memory"; break;
+    case CURLE_UNSUPPORTED_PROTOCOL: case CURLE_URL_MALFORMAT:
+        code = CT_ECONFIG; what = "the base URL is not a usable http(s) URL"; break;
+    case CURLE_WEIRD_SERVER_REPLY: case CURLE_HTTP2: case CURLE_HTTP2_STREAM:
+    case CURLE_BAD_CONTENT_ENCODING:
+        code = CT_EMALFORMED; what = "the server's reply is not valid HTTP"; break;
+    case CURLE_TOO_MANY_REDIRECTS:
+        code = CT_EHTTP; what = "too many redirects"; break;
+    default:
+        code = CT_ECONNECT; what = "the transfer failed"; break;
+    }
+    if (curl_errbuf && *curl_errbuf) {
+        char clean[256];
+        clean_copy(clean, sizeof clean, curl_errbuf, sizeof clean - 1);
+        return ct_error_set(err, code, "%s (%s)", what, clean);
+    }
+    return ct_error_set(err, code, "%s (curl code %d)", what, curl_code);
+}
+
+ct_err ct_api_control_result(const char *body, size_t len, ct_error *err)
+{
+    if (!body || len == 0)   /* an empty 2xx: accepted */
+        return CT_OK;
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    if (!doc)
+        return ct_error_set(err, CT_EMALFORMED, "control response is not JSON");
+    ct_err rc = CT_OK;
+    const cJSON *data = cJSON_IsObject(doc) ? cJSON_GetObjectItemCaseSensitive(doc, "data") : NULL;
+    const cJSON *ok = cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, "success")
+                                           : NULL;
+    if (cJSON_IsFalse(ok)) {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "message");
+        char msg[256] = "";
+        if (cJSON_IsString(m))
+            clean_copy(msg, sizeof msg, m->valuestring, 200);
+        rc = ct_error_set(err, CT_EVALIDATION, "the server did not carry out the action%s%s",
+                          msg[0] ? ": " : "", msg);
+    }
+    cJSON_Delete(doc);
+    return rc;
+}
+
+/* ---- retries ------------------------------------------------------------- */
+
+int ct_api_retry_after_parse(const char *value, time_t now)
+{
+    if (!value)
+        return -1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    size_t n = strlen(value);
+    while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t' || value[n - 1] == '\r' ||
+                     value[n - 1] == '\n'))
+        n--;
+    if (n == 0 || n >= 64)
+        return -1;
+    char v[64];
+    memcpy(v, value, n);
+    v[n] = '\0';
+
+    if (isdigit((unsigned char)v[0])) {
+        long s = 0;
+        for (const char *p = v; *p; p++) {
+            if (!isdigit((unsigned char)*p))
+                return -1;
+            if (s < INT_MAX / 10)
+                s = s * 10 + (*p - '0');
+            else
+                s = INT_MAX;
+        }
+        return s > INT_MAX ? INT_MAX : (int)s;
+    }
+    /* RFC 9110 §5.6.7: IMF-fixdate, then the obsolete RFC 850 and asctime forms. */
+    static const char *const forms[] = {
+        "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y",
+    };
+    for (size_t i = 0; i < 3; i++) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *end = strptime(v, forms[i], &tm);
+        if (!end || *end)
+            continue;
+        time_t t = timegm(&tm);
+        if (t == (time_t)-1)
+            return -1;
+        if (t <= now)
+            return 0;
+        double d = difftime(t, now);
+        return d > INT_MAX ? INT_MAX : (int)d;
+    }
+    return -1;
+}
+
+uint64_t ct_api_rand(uint64_t *rng)
+{
+    /* xorshift64*: plenty for jitter, and reproducible in tests. */
+    uint64_t x = *rng ? *rng : 0x9E3779B97F4A7C15ull;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *rng = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+long ct_api_backoff_ms(int attempt, long base_ms, long cap_ms, uint64_t *rng)
+{
+    if (base_ms < 1)
+        base_ms = 1;
+    if (cap_ms < base_ms)
+        cap_ms = base_ms;
+    long ceil = cap_ms;
+    if (attempt < 0)
+        attempt = 0;
+    if (attempt < 30 && base_ms <= (cap_ms >> attempt))
+        ceil = base_ms << attempt;
+    return (long)(ct_api_rand(rng) % (uint64_t)(ceil + 1));
+}
+
+long ct_api_retry_delay_ms(const ct_error *e, bool idempotent, int attempt,
+                           const ct_retry_policy *p, uint64_t *rng)
+{
+    if (!idempotent || !e || !ct_err_is_transient(e->code) || attempt >= p->max_retries)
+        return -1;
+    if ((e->code == CT_ERATELIMIT || e->code == CT_ESERVER) && e->retry_after_s >= 0) {
+        if (e->retry_after_s > p->max_retry_after_s)
+            return -1;
+        return (long)e->retry_after_s * 1000;
+    }
+    return ct_api_backoff_ms(attempt, p->base_ms, p->cap_ms, rng);
+}
+
+/* ---- list calls page walk ------------------------------------------------ */
+
+void ct_list_plan_init(ct_list_plan *p, ct_time_ms start, ct_time_ms end, ct_time_ms now,
+                       ct_time_ms margin_ms, int page_size, int max_pages)
+{
+    memset(p, 0, sizeof *p);
+    p->start = start;
+    p->end = end < now + margin_ms ? now + margin_ms : end;
+    p->page_size = page_size > 0 ? page_size : 100;
+    p->max_pages = max_pages > 0 ? max_pages : 200;
+    p->page = 1;
+    p->total_count = -1;
+}
+
+int ct_list_plan_next(ct_list_plan *p, size_t n_items, long total_count)
+{
+    if (p->page == 0)
+        return 0;
+    p->seen += n_items;
+    if (total_count >= 0)
+        p->total_count = total_count;
+    bool more;
+    if (n_items == 0)
+        more = false;
+    else if (p->total_count >= 0)
+        more = p->seen < (size_t)p->total_count;
+    else
+        more = n_items >= (size_t)p->page_size;   /* no count: a full page hints at more */
+    if (!more) {
+        p->page = 0;
+        return 0;
+    }
+    if (p->page >= p->max_pages) {
+        p->truncated = true;
+        p->page = 0;
+        return 0;
+    }
+    return ++p->page;
+}
+
+/* Adds id to the set; false when it was already there. The set borrows
+ * the string, which moves with its call and outlives the set. */
+static bool set_add(const char **set, size_t cap, const char *id)
+{
+    size_t h = (size_t)ct_hash_str(id) & (cap - 1);
+    while (set[h]) {
+        if (strcmp(set[h], id) == 0)
+            return false;
+        h = (h + 1) & (cap - 1);
+    }
+    set[h] = id;
+    return true;
+}
+
+ct_err ct_call_list_absorb(ct_call_list *acc, ct_call_list *page)
+{
+    if (page->n_calls == 0)
+        goto done;
+    /* An open-addressing set of the ids acc already holds: pages of a live
+     * list overlap when new calls push older ones onto the next page. */
+    size_t total = acc->n_calls + page->n_calls, cap = 16;
+    while (cap < total * 2)
+        cap *= 2;
+    const char **set = calloc(cap, sizeof *set);
+    ct_call *grown = realloc(acc->calls, total * sizeof *grown);
+    if (!set || !grown) {
+        free(set);
+        if (grown)
+            acc->calls = grown;
+        return CT_ENOMEM;
+    }
+    acc->calls = grown;
+    for (size_t i = 0; i < acc->n_calls; i++)
+        if (acc->calls[i].id)
+            set_add(set, cap, acc->calls[i].id);
+    for (size_t i = 0; i < page->n_calls; i++) {
+        ct_call *c = &page->calls[i];
+        /* a call without an id cannot be deduplicated: keep it */
+        if (c->id && !set_add(set, cap, c->id)) {
+            ct_call_clear(c);
+            continue;
+        }
+        acc->calls[acc->n_calls++] = *c;
+        memset(c, 0, sizeof *c);
+    }
+    free(set);
+done:
+    acc->n_skipped += page->n_skipped;
+    if (acc->first_skip.code == CT_OK && page->first_skip.code != CT_OK)
+        acc->first_skip = page->first_skip;
+    if (page->total_count >= 0)
+        acc->total_count = page->total_count;
+    ct_call_list_clear(page);
+    return CT_OK;
+}
+
+void ct_call_list_keep_live(ct_call_list *l)
+{
+    size_t w = 0;
+    for (size_t r = 0; r < l->n_calls; r++) {
+        if (ct_call_is_live(&l->calls[r]))
+            l->calls[w++] = l->calls[r];
+        else
+            ct_call_clear(&l->calls[r]);
+    }
+    l->n_calls = w;
+}
+
+/* ---- durations ----------------------------------------------------------- */
+
+ct_err ct_api_parse_duration(const char *s, ct_time_ms *out, ct_error *err)
+{
+    if (!s || !isdigit((unsigned char)*s))
+        return ct_error_set(err, CT_EUSAGE, "bad duration '%s' (use e.g. 30m, 2h, 7d)",
+                            s ? s : "");
+    long long v = 0;
+    const char *p = s;
+    for (; isdigit((unsigned char)*p); p++) {
+        v = v * 10 + (*p - '0');
+        if (v > 100000000)
+            return ct_error_set(err, CT_EUSAGE, "duration '%s' is too long", s);
+    }
+    long long unit;
+    switch (*p) {
+    case 's': unit = 1000; break;
+    case 'm': unit = 60 * 1000; break;
+    case 'h': unit = 3600 * 1000; break;
+    case 'd': unit = 86400LL * 1000; break;
+    default: unit = 0; break;
+    }
+    if (!unit || p[1] != '\0' || v == 0)
+        return ct_error_set(err, CT_EUSAGE, "bad duration '%s' (use e.g. 30m, 2h, 7d)", s);
+    if (v * unit > 400LL * 86400 * 1000)
+        return ct_error_set(err, CT_EUSAGE, "duration '%s' is too long (at most 400d)", s);
+    *out = v * unit;
+    return CT_OK;
+}

@@ -1,0 +1,860 @@
+/* config.c — loading calltop's settings from argv, the environment and the
+ * config file, and printing them back (help, sample, `calltop config`).
+ *
+ * Everything is driven by ct_settings[] (settings.c). The stages are pure
+ * functions over text so tests can feed them directly; only read_file()
+ * touches the file system. Values are applied in order of increasing
+ * precedence (defaults, file, env, flags), each one overwriting the last
+ * and recording its source, which is what `calltop config` reports. */
+#include "calltop/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef CALLTOP_VERSION
+#define CALLTOP_VERSION "unknown"
+#endif
+
+#define BOOL_HINT "use true/false, yes/no, on/off or 1/0"
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers */
+
+int ct_parse_bool(const char *s)
+{
+    static const char *const yes[] = { "true", "yes", "on", "1" };
+    static const char *const no[] = { "false", "no", "off", "0" };
+    if (!s) return -1;
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0) return 1;
+        if (strcasecmp(s, no[i]) == 0) return 0;
+    }
+    return -1;
+}
+
+static char **str_slot(ct_config *c, int id)
+{
+    switch (id) {
+    case CT_SET_BASE_URL: return &c->base_url;
+    case CT_SET_RELAY_URL: return &c->relay_url;
+    case CT_SET_API_KEY: return &c->api_key;
+    case CT_SET_RELAY_TOKEN: return &c->relay_token;
+    case CT_SET_LOG: return &c->log_path;
+    case CT_SET_CONFIG: return &c->config_path;
+    default: return NULL;
+    }
+}
+
+static bool *bool_slot(ct_config *c, int id)
+{
+    switch (id) {
+    case CT_SET_READ_ONLY: return &c->read_only;
+    case CT_SET_NO_COLOR: return &c->no_color;
+    case CT_SET_INSECURE: return &c->insecure;
+    case CT_SET_DEMO: return &c->demo;
+    case CT_SET_HELP: return &c->want_help;
+    case CT_SET_VERSION: return &c->want_version;
+    default: return NULL;
+    }
+}
+
+static const char *str_value(const ct_config *c, int id)
+{
+    char **p = str_slot((ct_config *)c, id);
+    return p ? *p : NULL;
+}
+
+/* Stores one value. An empty string unsets a string setting, so a flag or
+ * env var can cancel what the file said. Returns CT_EVALUE for a bad
+ * boolean (the caller words the message: it knows where the value came
+ * from). */
+static ct_err assign(ct_config *c, int id, const char *value, ct_setting_source src, int line)
+{
+    const ct_setting *s = &ct_settings[id];
+    if (s->kind == CT_KIND_BOOL || s->kind == CT_KIND_ACTION) {
+        int b = ct_parse_bool(value);
+        if (b < 0) return CT_EVALUE;
+        *bool_slot(c, id) = b;
+    } else {
+        char **slot = str_slot(c, id);
+        char *copy = NULL;
+        if (value && *value && !(copy = strdup(value))) return CT_ENOMEM;
+        free(*slot);
+        *slot = copy;
+    }
+    c->sources[id] = src;
+    c->lines[id] = line;
+    return CT_OK;
+}
+
+/* Copies s into buf with control bytes replaced, so a value from a file or
+ * the environment cannot drive the terminal when printed. A URL's
+ * password (user:pass@host) is hidden. */
+static void display(char *buf, size_t cap, const char *s, bool is_url)
+{
+    size_t o = 0;
+    const char *hide_from = NULL, *hide_to = NULL;
+    if (is_url) {
+        const char *auth = strstr(s, "://");
+        if (auth) {
+            auth += 3;
+            size_t alen = strcspn(auth, "/?#");
+            const char *at = memrchr(auth, '@', alen);
+            const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+            if (colon) { hide_from = colon + 1; hide_to = at; }
+        }
+    }
+    for (const char *p = s; *p && o + 1 < cap; p++) {
+        if (p == hide_from) {
+            const char *mask = "(hidden)";
+            for (; *mask && o + 1 < cap; mask++) buf[o++] = *mask;
+            p = hide_to - 1;
+            continue;
+        }
+        unsigned char ch = (unsigned char)*p;
+        buf[o++] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
+    }
+    buf[o] = '\0';
+}
+
+/* "default", "file PATH:LINE", "env NAME" or "flag --name". */
+static void describe_source(const ct_config *c, int id, char *buf, size_t cap)
+{
+    const ct_setting *s = &ct_settings[id];
+    switch (c->sources[id]) {
+    case CT_SRC_FILE: {
+        char path[1024];
+        display(path, sizeof path, c->config_path ? c->config_path : "?", false);
+        snprintf(buf, cap, "file %s:%d", path, c->lines[id]);
+        break;
+    }
+    case CT_SRC_ENV: snprintf(buf, cap, "env %s", s->env); break;
+    case CT_SRC_FLAG: snprintf(buf, cap, "flag --%s", s->flag); break;
+    default: snprintf(buf, cap, "default"); break;
+    }
+}
+
+static size_t levenshtein(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 40 || lb > 40) return 99;
+    size_t row[41];
+    for (size_t j = 0; j <= lb; j++) row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t best = diag + cost;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The file key closest to an unknown one ("base_url" -> "base-url"), or NULL. */
+static const char *suggest_key(const char *key)
+{
+    char norm[64];
+    size_t n = 0;
+    for (; key[n] && n + 1 < sizeof norm; n++)
+        norm[n] = key[n] == '_' ? '-' : (char)tolower((unsigned char)key[n]);
+    norm[n] = '\0';
+    const char *best = NULL;
+    size_t best_d = 3;   /* suggest only within two edits */
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        if (!ct_settings[id].in_file) continue;
+        size_t d = levenshtein(norm, ct_settings[id].key);
+        if (d < best_d) { best_d = d; best = ct_settings[id].key; }
+    }
+    return best;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Stages */
+
+ct_err ct_config_init(ct_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const char *def = ct_settings[id].def;
+        if (def && assign(cfg, id, def, CT_SRC_DEFAULT, 0) != CT_OK) {
+            ct_config_clear(cfg);
+            return CT_ENOMEM;
+        }
+    }
+    return CT_OK;
+}
+
+void ct_config_clear(ct_config *cfg)
+{
+    if (!cfg) return;
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        char **slot = str_slot(cfg, id);
+        if (slot && *slot) {
+            /* secrets: wipe before free so a later heap dump holds less */
+            if (ct_settings[id].secret) memset(*slot, 0, strlen(*slot));
+            free(*slot);
+        }
+    }
+    memset(cfg, 0, sizeof *cfg);
+}
+
+static int find_flag(const char *name, size_t len)
+{
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const char *f = ct_settings[id].flag;
+        if (f && strlen(f) == len && memcmp(f, name, len) == 0) return id;
+    }
+    return -1;
+}
+
+/* A flag that tries to pass a secret: the secret's key, spelled with - or _. */
+static int find_secret_flag(const char *name, size_t len)
+{
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const ct_setting *s = &ct_settings[id];
+        if (!s->secret || strlen(s->key) != len) continue;
+        size_t i = 0;
+        for (; i < len; i++) {
+            char c = name[i] == '_' ? '-' : (char)tolower((unsigned char)name[i]);
+            if (c != s->key[i]) break;
+        }
+        if (i == len) return id;
+    }
+    return -1;
+}
+
+ct_err ct_config_parse_args(ct_config *cfg, ct_flag_values *flags, int argc, char **argv,
+                            ct_error *err)
+{
+    memset(flags, 0, sizeof *flags);
+    cfg->rest = NULL;
+    cfg->n_rest = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0') {      /* the subcommand */
+            cfg->rest = &argv[i];
+            cfg->n_rest = argc - i;
+            break;
+        }
+        if (strcmp(a, "--") == 0) {
+            if (i + 1 < argc) { cfg->rest = &argv[i + 1]; cfg->n_rest = argc - i - 1; }
+            break;
+        }
+        int id = -1;
+        const char *name, *eq = NULL;
+        size_t nlen;
+        if (a[1] != '-') {                        /* -h, -V */
+            if (a[2] == '\0')
+                for (int k = 0; k < CT_SET__COUNT; k++)
+                    if (ct_settings[k].short_flag == a[1]) id = k;
+            if (id < 0)
+                return ct_error_set(err, CT_EUSAGE, "unknown option '%.64s' (see calltop --help)", a);
+            name = ct_settings[id].flag;
+            nlen = strlen(name);
+        } else {
+            name = a + 2;
+            eq = strchr(name, '=');
+            nlen = eq ? (size_t)(eq - name) : strlen(name);
+            id = find_flag(name, nlen);
+        }
+        if (id < 0) {
+            int sid = find_secret_flag(name, nlen);
+            if (sid >= 0) {
+                const ct_setting *s = &ct_settings[sid];
+                return ct_error_set(err, CT_EUSAGE,
+                    "--%s is not accepted on the command line: other users can read a process's "
+                    "arguments (ps, /proc/PID/cmdline) and shells keep them in their history. "
+                    "Set %s in the environment, or put '%s = ...' in your config file "
+                    "(~/.config/calltop/config) and chmod 600 it.", s->key, s->env, s->key);
+            }
+            /* Only the name is echoed: a mistyped flag's value may be a secret. */
+            return ct_error_set(err, CT_EUSAGE, "unknown option '--%.*s' (see calltop --help)",
+                                (int)(nlen > 64 ? 64 : nlen), name);
+        }
+        const ct_setting *s = &ct_settings[id];
+        const char *value;
+        if (s->kind == CT_KIND_ACTION) {
+            if (eq) return ct_error_set(err, CT_EUSAGE, "option '--%s' takes no value", s->flag);
+            value = "true";
+        } else if (s->kind == CT_KIND_BOOL) {
+            value = eq ? eq + 1 : "true";
+            if (ct_parse_bool(value) < 0)
+                return ct_error_set(err, CT_EUSAGE, "option '--%s': '%.64s' is not a boolean (%s)",
+                                    s->flag, value, BOOL_HINT);
+        } else if (eq) {
+            value = eq + 1;
+        } else {
+            if (i + 1 >= argc)
+                return ct_error_set(err, CT_EUSAGE, "option '--%s' needs a value (%s)",
+                                    s->flag, s->metavar);
+            value = argv[++i];
+            /* "--log --demo" is a forgotten value, not a file named --demo. */
+            if (value[0] == '-' && value[1] == '-')
+                return ct_error_set(err, CT_EUSAGE,
+                    "option '--%s' needs a value (%s), got the option '%.64s' (write --%s=%.64s "
+                    "if you mean it)", s->flag, s->metavar, value, s->flag, value);
+        }
+        flags->value[id] = value;
+        if (s->kind == CT_KIND_ACTION) *bool_slot(cfg, id) = true;
+    }
+    return CT_OK;
+}
+
+/* Trims [*b, *e) of spaces and tabs. */
+static void trim(const char **b, const char **e)
+{
+    while (*b < *e && (**b == ' ' || **b == '\t')) (*b)++;
+    while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r')) (*e)--;
+}
+
+/* Unquotes "..." (with \" and \\) or '...' (literal) into out; an unquoted
+ * value is taken as is, '#' included (API keys and URLs may contain it).
+ * After a closing quote only blanks or a # comment may follow. */
+static int unquote(const char *b, const char *e, char *out, size_t cap)
+{
+    size_t o = 0;
+    if (b < e && (*b == '"' || *b == '\'')) {
+        char q = *b++;
+        for (;;) {
+            if (b >= e) return -1;                  /* unterminated */
+            char ch = *b++;
+            if (ch == q) break;
+            if (q == '"' && ch == '\\' && b < e && (*b == '"' || *b == '\\')) ch = *b++;
+            if (o + 1 >= cap) return -2;
+            out[o++] = ch;
+        }
+        while (b < e && (*b == ' ' || *b == '\t')) b++;
+        if (b < e && *b != '#') return -3;          /* junk after the quote */
+    } else {
+        for (; b < e; b++) {
+            if (o + 1 >= cap) return -2;
+            out[o++] = *b;
+        }
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+ct_err ct_config_parse_text(ct_config *cfg, const char *text, size_t len, const char *path,
+                            const char **holds_secret, ct_error *err)
+{
+    int first_line[CT_SET__COUNT] = { 0 };
+    const char *secret = NULL;
+    if (holds_secret) *holds_secret = NULL;
+    if (memchr(text, '\0', len))
+        return ct_error_set(err, CT_ECONFIG, "%s: contains a NUL byte: not a text file", path);
+
+    char *value = malloc(len + 1);
+    if (!value) return ct_error_set(err, CT_ENOMEM, "out of memory reading %s", path);
+    ct_err rc = CT_OK;
+    const char *p = text, *end = text + len;
+    for (int line = 1; p < end && rc == CT_OK; line++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *b = p, *e = nl ? nl : end;
+        p = nl ? nl + 1 : end;
+        if (line == 1 && e - b >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;   /* BOM */
+        trim(&b, &e);
+        if (b == e || *b == '#') continue;
+
+        /* The line may hold a secret in a broken form ("api-key: sk-…"):
+         * errors below never echo a value we have not identified as safe. */
+        const char *eqs = memchr(b, '=', (size_t)(e - b));
+        if (!eqs) {
+            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: expected 'key = value'", path, line);
+            break;
+        }
+        const char *kb = b, *ke = eqs, *vb = eqs + 1, *ve = e;
+        trim(&kb, &ke);
+        trim(&vb, &ve);
+        char key[64];
+        size_t klen = (size_t)(ke - kb);
+        if (klen == 0) {
+            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: missing key before '='", path, line);
+            break;
+        }
+        display(key, klen + 1 < sizeof key ? klen + 1 : sizeof key, kb, false);
+        int id = -1;
+        for (int k = 0; k < CT_SET__COUNT; k++)
+            if (strlen(ct_settings[k].key) == klen && memcmp(ct_settings[k].key, kb, klen) == 0)
+                id = k;
+        if (id < 0) {
+            const char *hint = suggest_key(key);
+            if (hint)
+                rc = ct_error_set(err, CT_ECONFIG, "%s:%d: unknown key '%s' (did you mean '%s'?)",
+                                  path, line, key, hint);
+            else
+                rc = ct_error_set(err, CT_ECONFIG, "%s:%d: unknown key '%s'", path, line, key);
+            break;
+        }
+        const ct_setting *s = &ct_settings[id];
+        if (!s->in_file) {
+            if (s->kind == CT_KIND_ACTION)
+                rc = ct_error_set(err, CT_ECONFIG, "%s:%d: unknown key '%s'", path, line, key);
+            else
+                rc = ct_error_set(err, CT_ECONFIG,
+                                  "%s:%d: key '%s' cannot be set in the config file (use --%s)",
+                                  path, line, key, s->flag);
+            break;
+        }
+        if (first_line[id]) {
+            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: duplicate key '%s' (first set on line %d)",
+                              path, line, key, first_line[id]);
+            break;
+        }
+        first_line[id] = line;
+        int u = unquote(vb, ve, value, len + 1);
+        if (u == -1) {
+            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': unterminated quoted value",
+                              path, line, key);
+            break;
+        }
+        if (u < 0) {
+            rc = ct_error_set(err, CT_ECONFIG,
+                              "%s:%d: key '%s': unexpected text after the closing quote",
+                              path, line, key);
+            break;
+        }
+        ct_err a = assign(cfg, id, value, CT_SRC_FILE, line);
+        if (a == CT_EVALUE) {
+            char shown[64];
+            display(shown, sizeof shown, value, false);
+            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': '%s' is not a boolean (%s)",
+                              path, line, key, shown, BOOL_HINT);
+        } else if (a != CT_OK) {
+            rc = ct_error_set(err, a, "out of memory reading %s", path);
+        } else if (s->secret && value[0] && !secret) {
+            secret = s->key;
+        }
+    }
+    if (len) memset(value, 0, len + 1);     /* it may have held a secret */
+    free(value);
+    if (rc == CT_OK && holds_secret) *holds_secret = secret;
+    return rc;
+}
+
+ct_err ct_config_apply_env(ct_config *cfg, ct_getenv_fn getenv_fn, void *ud, ct_error *err)
+{
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const ct_setting *s = &ct_settings[id];
+        if (!s->env) continue;
+        const char *v = getenv_fn(s->env, ud);
+        if (!v || !*v) continue;        /* empty = unset, as most tools treat it */
+        ct_err a = assign(cfg, id, s->env_presence ? "true" : v, CT_SRC_ENV, 0);
+        if (a == CT_EVALUE) {
+            char shown[64];
+            display(shown, sizeof shown, v, false);
+            return ct_error_set(err, CT_ECONFIG, "environment variable %s='%s' is not a boolean (%s)",
+                                s->env, shown, BOOL_HINT);
+        }
+        if (a != CT_OK) return ct_error_set(err, a, "out of memory");
+    }
+    return CT_OK;
+}
+
+ct_err ct_config_apply_flags(ct_config *cfg, const ct_flag_values *flags, ct_error *err)
+{
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        if (!flags->value[id] || ct_settings[id].kind == CT_KIND_ACTION) continue;
+        ct_err a = assign(cfg, id, flags->value[id], CT_SRC_FLAG, 0);
+        if (a == CT_EVALUE)     /* parse_args already checked; defensive */
+            return ct_error_set(err, CT_EUSAGE, "option '--%s': not a boolean", ct_settings[id].flag);
+        if (a != CT_OK) return ct_error_set(err, a, "out of memory");
+    }
+    return CT_OK;
+}
+
+ct_err ct_config_validate(const ct_config *cfg, ct_error *err)
+{
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const ct_setting *s = &ct_settings[id];
+        if (s->kind != CT_KIND_URL) continue;
+        const char *v = str_value(cfg, id);
+        char src[1100];
+        describe_source(cfg, id, src, sizeof src);
+        if (!v) {
+            if (s->def)
+                return ct_error_set(err, CT_ECONFIG, "%s is empty (from %s)", s->key, src);
+            continue;
+        }
+        const char *sep = strstr(v, "://");
+        bool ok = false;
+        if (sep && sep > v) {
+            size_t slen = (size_t)(sep - v);
+            for (const char *sc = s->schemes; *sc; ) {
+                size_t n = strcspn(sc, " ");
+                if (n == slen && strncasecmp(sc, v, n) == 0) ok = true;
+                sc += n;
+                while (*sc == ' ') sc++;
+            }
+        }
+        char shown[256];
+        display(shown, sizeof shown, v, true);
+        if (!ok) {
+            char allowed[64] = "";
+            for (const char *sc = s->schemes; *sc; ) {     /* "https http" -> "https:// or http://" */
+                size_t n = strcspn(sc, " ");
+                size_t used = strlen(allowed);
+                snprintf(allowed + used, sizeof allowed - used, "%s%.*s://", used ? " or " : "",
+                         (int)n, sc);
+                sc += n;
+                while (*sc == ' ') sc++;
+            }
+            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): must start with %s",
+                                s->key, shown, src, allowed);
+        }
+        const char *host = sep + 3;
+        const char *at = memrchr(host, '@', strcspn(host, "/?#"));
+        if (at) host = at + 1;
+        if (strcspn(host, ":/?#") == 0)
+            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): no host name", s->key, shown, src);
+        if (strpbrk(v, " \t\r\n"))
+            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): contains blanks", s->key, shown, src);
+    }
+    return CT_OK;
+}
+
+char *ct_config_default_path(ct_getenv_fn getenv_fn, void *ud)
+{
+    const char *xdg = getenv_fn("XDG_CONFIG_HOME", ud);
+    const char *home = getenv_fn("HOME", ud);
+    char *path = NULL;
+    int n;
+    /* XDG: a relative XDG_CONFIG_HOME is invalid and must be ignored. */
+    if (xdg && xdg[0] == '/')
+        n = asprintf(&path, "%s/calltop/config", xdg);
+    else if (home && home[0])
+        n = asprintf(&path, "%s/.config/calltop/config", home);
+    else
+        return NULL;
+    return n < 0 ? NULL : path;
+}
+
+/* The one function that touches the file system. The checks run on the
+ * open descriptor, so the file checked is the file read. */
+static ct_err read_file(ct_config *cfg, const char *path, bool explicit_path, ct_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENOENT && !explicit_path) return CT_OK;   /* no file: defaults */
+        return ct_error_set(err, CT_ECONFIG, "cannot read config file '%s': %s", path, strerror(errno));
+    }
+    struct stat st;
+    ct_err rc = CT_OK;
+    char *buf = NULL;
+    size_t n = 0;
+    if (fstat(fd, &st) != 0) {
+        rc = ct_error_set(err, CT_ECONFIG, "cannot stat config file '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = ct_error_set(err, CT_ECONFIG, "config file '%s' is not a regular file", path);
+        goto out;
+    }
+    if (st.st_size > CT_CONFIG_MAX_BYTES) {
+        rc = ct_error_set(err, CT_ECONFIG, "config file '%s' is too large (%lld bytes, limit %d)",
+                          path, (long long)st.st_size, CT_CONFIG_MAX_BYTES);
+        goto out;
+    }
+    if (!(buf = malloc(CT_CONFIG_MAX_BYTES + 1))) {
+        rc = ct_error_set(err, CT_ENOMEM, "out of memory reading %s", path);
+        goto out;
+    }
+    for (;;) {      /* read to EOF: the size may have changed since fstat */
+        ssize_t r = read(fd, buf + n, CT_CONFIG_MAX_BYTES + 1 - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            rc = ct_error_set(err, CT_ECONFIG, "cannot read config file '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+        if (n > CT_CONFIG_MAX_BYTES) {
+            rc = ct_error_set(err, CT_ECONFIG, "config file '%s' is too large (limit %d bytes)",
+                              path, CT_CONFIG_MAX_BYTES);
+            goto out;
+        }
+    }
+    const char *secret = NULL;
+    rc = ct_config_parse_text(cfg, buf, n, path, &secret, err);
+    if (rc != CT_OK) goto out;
+    /* As ssh does for private keys: a secret in a file others can read is
+     * already leaked, and silently using it would hide that. */
+    if (secret && (st.st_mode & 077)) {
+        rc = ct_error_set(err, CT_ECONFIG,
+            "Permissions %04o for '%s' are too open. It is required that your calltop config "
+            "file holding %s is NOT accessible by others. Fix: chmod 600 '%s'",
+            (unsigned)(st.st_mode & 07777), path, secret, path);
+        goto out;
+    }
+    if (secret && st.st_uid != geteuid() && st.st_uid != 0) {
+        rc = ct_error_set(err, CT_ECONFIG,
+            "config file '%s' holding %s is owned by uid %u, not by you (uid %u): refusing it",
+            path, secret, (unsigned)st.st_uid, (unsigned)geteuid());
+        goto out;
+    }
+    cfg->config_found = true;
+out:
+    if (buf) { memset(buf, 0, n); free(buf); }
+    close(fd);
+    return rc;
+}
+
+/* "~/x" in the file means $HOME/x, as users expect from a dotfile; the shell
+ * already did it for flags and env. Other paths are taken as written. */
+static ct_err expand_home(ct_config *cfg, ct_getenv_fn getenv_fn, void *ud, ct_error *err)
+{
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        char **slot = str_slot(cfg, id);
+        if (ct_settings[id].kind != CT_KIND_PATH || cfg->sources[id] != CT_SRC_FILE || !*slot)
+            continue;
+        const char *v = *slot;
+        if (v[0] != '~' || (v[1] != '/' && v[1] != '\0')) continue;
+        const char *home = getenv_fn("HOME", ud);
+        if (!home || !*home)
+            return ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': cannot expand '~': HOME is not set",
+                                cfg->config_path, cfg->lines[id], ct_settings[id].key);
+        char *full;
+        if (asprintf(&full, "%s%s", home, v + 1) < 0) return ct_error_set(err, CT_ENOMEM, "out of memory");
+        free(*slot);
+        *slot = full;
+    }
+    return CT_OK;
+}
+
+ct_err ct_config_load_ex(ct_config *cfg, int argc, char **argv, ct_getenv_fn getenv_fn,
+                         void *ud, FILE *out, bool *exit_now, ct_error *err)
+{
+    ct_flag_values flags;
+    bool dummy;
+    if (!exit_now) exit_now = &dummy;
+    *exit_now = false;
+    ct_error_clear(err);
+    ct_err rc = ct_config_init(cfg);
+    if (rc != CT_OK) return ct_error_set(err, rc, "out of memory");
+    if ((rc = ct_config_parse_args(cfg, &flags, argc, argv, err)) != CT_OK) return rc;
+    if (cfg->want_help) {
+        ct_config_print_help(out);
+        *exit_now = true;
+        return CT_OK;
+    }
+    if (cfg->want_version) {
+        fprintf(out, "calltop %s\n", CALLTOP_VERSION);
+        *exit_now = true;
+        return CT_OK;
+    }
+    const char *explicit_path = flags.value[CT_SET_CONFIG];
+    if (explicit_path) {
+        if (!*explicit_path)
+            return ct_error_set(err, CT_EUSAGE, "option '--config' needs a value (FILE)");
+        if ((rc = assign(cfg, CT_SET_CONFIG, explicit_path, CT_SRC_FLAG, 0)) != CT_OK)
+            return ct_error_set(err, rc, "out of memory");
+    } else {
+        cfg->config_path = ct_config_default_path(getenv_fn, ud);
+    }
+    if (cfg->config_path &&
+        (rc = read_file(cfg, cfg->config_path, explicit_path != NULL, err)) != CT_OK)
+        return rc;
+    if ((rc = expand_home(cfg, getenv_fn, ud, err)) != CT_OK) return rc;
+    if ((rc = ct_config_apply_env(cfg, getenv_fn, ud, err)) != CT_OK) return rc;
+    if ((rc = ct_config_apply_flags(cfg, &flags, err)) != CT_OK) return rc;
+    return ct_config_validate(cfg, err);
+}
+
+static const char *real_getenv(const char *name, void *ud)
+{
+    (void)ud;
+    return getenv(name);
+}
+
+ct_err ct_config_load(ct_config *cfg, int argc, char **argv, FILE *out, bool *exit_now,
+                      ct_error *err)
+{
+    return ct_config_load_ex(cfg, argc, argv, real_getenv, NULL, out, exit_now, err);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Printing */
+
+void ct_config_print_effective(const ct_config *cfg, FILE *out)
+{
+    fprintf(out, "%-12s %-40s %s\n", "SETTING", "VALUE", "SOURCE");
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const ct_setting *s = &ct_settings[id];
+        char value[512], src[1100];
+        if (s->kind == CT_KIND_ACTION) continue;
+        describe_source(cfg, id, src, sizeof src);
+        if (s->kind == CT_KIND_BOOL) {
+            snprintf(value, sizeof value, "%s", *bool_slot((ct_config *)cfg, id) ? "true" : "false");
+        } else {
+            const char *v = str_value(cfg, id);
+            if (!v)
+                snprintf(value, sizeof value, "%s", id == CT_SET_CONFIG ? "(none: HOME unset)" : "(unset)");
+            else if (s->secret)     /* never a character of it, not even its length */
+                snprintf(value, sizeof value, "(set, hidden)");
+            else
+                display(value, sizeof value, v, s->kind == CT_KIND_URL);
+            if (id == CT_SET_CONFIG && v && !cfg->config_found)
+                strncat(value, " (not found)", sizeof value - strlen(value) - 1);
+        }
+        fprintf(out, "%-12s %-40s %s\n", s->key, value, src);
+    }
+}
+
+#define HELP_WIDTH 79
+#define HELP_INDENT 27
+
+/* Prints `label` in a 24-column gutter, then `text` word-wrapped to
+ * HELP_WIDTH with continuation lines indented: --help stays readable in an
+ * 80-column terminal. */
+static void print_item(FILE *out, const char *label, const char *text)
+{
+    int col = HELP_INDENT;
+    if (strlen(label) > HELP_INDENT - 3)     /* too long for the gutter: own line */
+        fprintf(out, "  %s\n%*s", label, HELP_INDENT, "");
+    else
+        fprintf(out, "  %-24s ", label);
+    const char *p = text;
+    bool first = true;
+    while (*p) {
+        while (*p == ' ') p++;
+        size_t w = strcspn(p, " ");
+        if (!w) break;
+        if (!first && col + 1 + (int)w > HELP_WIDTH) {
+            fprintf(out, "\n%*s", HELP_INDENT, "");
+            col = HELP_INDENT;
+            first = true;
+        }
+        col += fprintf(out, "%s%.*s", first ? "" : " ", (int)w, p);
+        first = false;
+        p += w;
+    }
+    fputc('\n', out);
+}
+
+void ct_config_print_help(FILE *out)
+{
+    fputs("Usage: calltop [OPTIONS] [COMMAND [ARGS...]]\n\n"
+          "A terminal board for the live calls of an Interactly voice-AI account.\n"
+          "Without a COMMAND it opens the board; options go before the COMMAND.\n\n"
+          "Commands:\n", out);
+    for (size_t i = 0; i < ct_n_commands; i++)
+        print_item(out, ct_commands[i].synopsis, ct_commands[i].help);
+    fputs("\nOptions (each also accepts --option=value):\n", out);
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const ct_setting *s = &ct_settings[id];
+        if (!s->flag) continue;
+        char spell[64], text[512];
+        snprintf(spell, sizeof spell, "%c%c%c --%s%s%s", s->short_flag ? '-' : ' ',
+                 s->short_flag ? s->short_flag : ' ', s->short_flag ? ',' : ' ', s->flag,
+                 s->metavar ? " " : "", s->metavar ? s->metavar : "");
+        const char *def = s->def_doc ? s->def_doc : s->def;
+        int n = snprintf(text, sizeof text, "%s", s->help);
+        if (s->env || def) {
+            n += snprintf(text + n, sizeof text - (size_t)n, " (%s%s%s%s%s%s)",
+                          s->env ? "env " : "", s->env ? s->env : "",
+                          s->env_presence ? " non-empty" : "", s->env && def ? "; " : "",
+                          def ? "default " : "", def ? def : "");
+        }
+        print_item(out, spell, text);
+    }
+    fputs("\nSecrets (never accepted on the command line):\n", out);
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const ct_setting *s = &ct_settings[id];
+        char text[512];
+        if (!s->secret) continue;
+        snprintf(text, sizeof text, "%s (env %s, or '%s = ...' in the config file, chmod 600)",
+                 s->help, s->env, s->key);
+        print_item(out, s->key, text);
+    }
+    fputs("\nConfig file: $XDG_CONFIG_HOME/calltop/config, else ~/.config/calltop/config.\n"
+          "  'key = value' lines, # comments; keys:", out);
+    int col = 40;
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        if (!ct_settings[id].in_file) continue;
+        if (col + 1 + (int)strlen(ct_settings[id].key) > HELP_WIDTH) col = fprintf(out, "\n   ") - 1;
+        col += fprintf(out, " %s", ct_settings[id].key);
+    }
+    fputs(".\n  Precedence: flags, then environment, then the config file, then defaults.\n"
+          "  'calltop config --sample' prints a commented example.\n\n"
+          "Exit status:\n", out);
+    for (size_t i = 0; i < ct_n_exit_docs; i++)
+        fprintf(out, "  %d  %s\n", ct_exit_docs[i].code, ct_exit_docs[i].help);
+}
+
+void ct_config_explain_missing_key(const ct_config *cfg, const char *hint, FILE *out)
+{
+    fprintf(out, "calltop: no API key: set INTERACTLY_API_KEY in the environment, or "
+                 "api-key = ... in %s (which must not be readable by group or others)%s%s\n",
+            cfg && cfg->config_path ? cfg->config_path : "~/.config/calltop/config",
+            hint ? "; " : "", hint ? hint : "");
+}
+
+void ct_config_print_sample(FILE *out)
+{
+    fputs("# calltop config: $XDG_CONFIG_HOME/calltop/config (default ~/.config/calltop/config)\n"
+          "#\n"
+          "# Format: one 'key = value' per line; lines starting with # are comments.\n"
+          "# Values may be quoted \"like this\" (\\\" and \\\\ escape inside quotes);\n"
+          "# an unquoted value runs to the end of the line, # included.\n"
+          "# Booleans: true/false, yes/no, on/off, 1/0.\n"
+          "# Precedence: command-line flags, then environment, then this file, then defaults.\n"
+          "# When this file holds api-key or relay-token it must be private: chmod 600.\n", out);
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const ct_setting *s = &ct_settings[id];
+        if (!s->in_file) continue;
+        fprintf(out, "\n# %s.\n# ", s->help);
+        if (s->env) fprintf(out, "Environment: %s. ", s->env);
+        if (s->flag) fprintf(out, "Flag: --%s.", s->flag);
+        else fputs("Never a flag: it would show in ps and shell history.", out);
+        const char *v = s->def ? s->def : s->example;
+        fprintf(out, "\n#%s = %s\n", s->key, v ? v : "");
+    }
+}
+
+/* True for 127.0.0.0/8, ::1 and localhost: plain http there stays on the machine. */
+static bool loopback_url(const char *url)
+{
+    const char *h = strstr(url, "://");
+    if (!h) return false;
+    h += 3;
+    const char *at = memrchr(h, '@', strcspn(h, "/?#"));
+    if (at) h = at + 1;
+    size_t n = strcspn(h, ":/?#");
+    if (h[0] == '[') return strncmp(h, "[::1]", 5) == 0;
+    return (n == 9 && strncasecmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0;
+}
+
+int ct_config_print_warnings(const ct_config *cfg, FILE *out)
+{
+    int n = 0;
+    if (cfg->insecure) {
+        fputs("WARNING: --insecure disables TLS certificate verification: anyone on the network "
+              "path can impersonate the server and read your API key and relay token. Use it "
+              "only against a test server.\n", out);
+        n++;
+    }
+    if (cfg->base_url && cfg->api_key && strncasecmp(cfg->base_url, "http://", 7) == 0 &&
+        !loopback_url(cfg->base_url)) {
+        fputs("WARNING: base-url is plain http:// to a remote host: the API key travels "
+              "unencrypted. Use https://.\n", out);
+        n++;
+    }
+    if (cfg->relay_url && cfg->relay_token && strncasecmp(cfg->relay_url, "ws://", 5) == 0 &&
+        !loopback_url(cfg->relay_url)) {
+        fputs("WARNING: relay-url is plain ws:// to a remote host: the relay token travels "
+              "unencrypted. Use wss://.\n", out);
+        n++;
+    }
+    return n;
+}

@@ -1,0 +1,81 @@
+/* settings.c — the one table of calltop's settings, subcommands and exit
+ * codes. Flag parsing, --help, the sample config, `calltop config` and the
+ * man page all read these rows, so adding a setting here is the whole job
+ * (plus the field in ct_config and its case in config.c's slot()). */
+#include "calltop/config.h"
+
+const ct_setting ct_settings[CT_SET__COUNT] = {
+    [CT_SET_BASE_URL] = {
+        .key = "base-url", .in_file = true, .flag = "base-url", .env = "CALLTOP_BASE_URL",
+        .kind = CT_KIND_URL, .metavar = "URL", .def = CT_DEFAULT_BASE_URL,
+        .schemes = "https http",
+        .help = "Interactly API base URL; https://api-qa.interactly.ai for QA, "
+                "http://127.0.0.1:PORT for calltop-sim" },
+    [CT_SET_RELAY_URL] = {
+        .key = "relay-url", .in_file = true, .flag = "relay-url", .env = "CALLTOP_RELAY_URL",
+        .kind = CT_KIND_URL, .metavar = "URL", .schemes = "wss ws",
+        .example = "wss://relay.example.com/",
+        .help = "calltop-relay WebSocket URL for live events; without it calltop polls the API" },
+    [CT_SET_API_KEY] = {
+        .key = "api-key", .in_file = true, .env = "INTERACTLY_API_KEY",
+        .kind = CT_KIND_STRING, .secret = true, .example = "\"your-interactly-api-key\"",
+        .help = "Interactly API key, sent as a Bearer token" },
+    [CT_SET_RELAY_TOKEN] = {
+        .key = "relay-token", .in_file = true, .env = "CALLTOP_RELAY_TOKEN",
+        .kind = CT_KIND_STRING, .secret = true, .example = "\"your-relay-token\"",
+        .help = "bearer token calltop-relay expects from its clients" },
+    [CT_SET_LOG] = {
+        .key = "log", .in_file = true, .flag = "log", .env = "CALLTOP_LOG",
+        .kind = CT_KIND_PATH, .metavar = "FILE", .example = "/home/you/.cache/calltop.log",
+        .help = "append a diagnostic log to FILE (created 0600); nothing is logged without it" },
+    [CT_SET_READ_ONLY] = {
+        .key = "read-only", .in_file = true, .flag = "read-only", .env = "CALLTOP_READ_ONLY",
+        .kind = CT_KIND_BOOL, .def = "false",
+        .help = "refuse every action that changes a call (connect, end, forward, say, dtmf, sms)" },
+    [CT_SET_NO_COLOR] = {
+        .key = "no-color", .in_file = true, .flag = "no-color", .env = "NO_COLOR",
+        .env_presence = true, .kind = CT_KIND_BOOL, .def = "false",
+        .help = "draw without colour (also when NO_COLOR is set to any non-empty value)" },
+    [CT_SET_INSECURE] = {
+        .key = "insecure", .in_file = true, .flag = "insecure",
+        .kind = CT_KIND_BOOL, .def = "false",
+        .help = "skip TLS certificate verification (testing only; prints a warning)" },
+    [CT_SET_DEMO] = {
+        .key = "demo", .flag = "demo", .kind = CT_KIND_BOOL, .def = "false",
+        .help = "run the board against a built-in simulator: no account, no network" },
+    [CT_SET_CONFIG] = {
+        .key = "config", .flag = "config", .kind = CT_KIND_PATH, .metavar = "FILE",
+        .def_doc = "$XDG_CONFIG_HOME/calltop/config, else ~/.config/calltop/config",
+        .help = "read settings from FILE instead of the default config file (it must exist)" },
+    [CT_SET_HELP] = {
+        .key = "help", .flag = "help", .short_flag = 'h', .kind = CT_KIND_ACTION,
+        .help = "print this help and exit" },
+    [CT_SET_VERSION] = {
+        .key = "version", .flag = "version", .short_flag = 'V', .kind = CT_KIND_ACTION,
+        .help = "print the version and exit" },
+};
+
+/* One line each; the CLI (app/cli.c) is the authority on the arguments. */
+const ct_command ct_commands[] = {
+    { "config", "print every effective setting, its value and where it came from" },
+    { "config --sample", "print a commented sample config file" },
+    { "calls list", "list calls (live ones first)" },
+    { "calls show ID", "show one call with its transcript" },
+    { "calls connect NUMBER_ID +E164", "place an outbound call from one of your numbers" },
+    { "calls end ID", "end a live call" },
+    { "calls forward ID +E164", "forward a live call to a phone number" },
+    { "calls say ID TEXT", "make the assistant say TEXT on a live call" },
+    { "calls dtmf ID DIGITS", "send DTMF digits (0-9 * # A-D) on a live call" },
+    { "calls sms ID TEXT", "send an SMS to the caller of a live call" },
+    { "numbers", "list the account's phone numbers and their ids" },
+};
+const size_t ct_n_commands = sizeof ct_commands / sizeof ct_commands[0];
+
+const ct_exit_doc ct_exit_docs[] = {
+    { CT_EXIT_OK, "success" },
+    { CT_EXIT_OTHER, "any other failure" },
+    { CT_EXIT_USAGE, "usage or configuration error (bad flag, config file or environment)" },
+    { CT_EXIT_REFUSED, "the API refused the request (4xx: bad key, unknown call, invalid input)" },
+    { CT_EXIT_NETWORK, "network or server failure (5xx, timeout, connection, TLS)" },
+};
+const size_t ct_n_exit_docs = sizeof ct_exit_docs / sizeof ct_exit_docs[0];

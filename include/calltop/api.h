@@ -1,0 +1,162 @@
+/* api.h — the pure half of talking to Interactly's REST API.
+ *
+ * Everything here is computation without I/O, so it is unit-tested to the
+ * last branch: building URLs (with percent-encoding of path segments and
+ * query values), describing each endpoint's request, turning an HTTP status
+ * + body (or a libcurl result code) into one ct_error a support person can
+ * read, parsing Retry-After, computing retry delays, deciding whether a URL
+ * may receive the bearer token (same origin as the configured base URL), and
+ * planning the page walk of List Calls. net/fetcher.c does the I/O. */
+#ifndef CALLTOP_API_H
+#define CALLTOP_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "calltop/err.h"
+#include "calltop/model.h"
+
+/* ---- URLs ---------------------------------------------------------------- */
+
+/* Percent-encodes everything but RFC 3986 unreserved characters
+ * (A-Z a-z 0-9 - . _ ~), so the result is safe both as one path segment and
+ * as a query value. Caller frees. NULL on OOM. */
+char *ct_api_escape(const char *s);
+
+typedef struct ct_query_param { const char *name; const char *value; } ct_query_param;
+
+/* base + path + "?" + encoded query (params with a NULL value are skipped).
+ * `path` must start with '/' and is used verbatim (escape segments first);
+ * a trailing '/' on base is dropped. Caller frees *out. */
+ct_err ct_api_url(const char *base, const char *path, const ct_query_param *q, size_t nq,
+                  char **out, ct_error *err);
+
+/* True when both absolute http(s) URLs have the same scheme, host and port
+ * (the default port filled in; scheme and host compared case-insensitively).
+ * False when either cannot be parsed, is not http/https, or carries userinfo
+ * ("user@host"): the bearer token is never sent to such a URL. */
+bool ct_api_same_origin(const char *url, const char *base);
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* The endpoints, with the values of ct_request_kind (fetcher.h). */
+enum { CT_API_LIST_CALLS = 1, CT_API_GET_CALL, CT_API_CONNECT, CT_API_CREATE, CT_API_CONTROL,
+       CT_API_NUMBERS, CT_API_ASSISTANT };
+
+typedef struct ct_api_request {
+    int kind;          /* CT_API_* */
+    bool post;         /* false = GET */
+    bool idempotent;   /* GETs only: POSTs are never retried automatically */
+    char *url;         /* absolute; never contains credentials */
+    char *body;        /* JSON for POSTs, NULL for GETs */
+} ct_api_request;
+
+void ct_api_request_clear(ct_api_request *r);
+const char *ct_api_kind_name(int kind);   /* "list calls", "connect call", ... */
+
+/* One builder per endpoint. Ids are percent-encoded into the path; request
+ * bodies come from the model's encoders (which validate: a bad E.164 number
+ * fails here, before anything is sent, with err->field naming the field). */
+ct_err ct_api_list_calls(const char *base, ct_time_ms start, ct_time_ms end, int page, int size,
+                         ct_api_request *out, ct_error *err);
+ct_err ct_api_get_call(const char *base, const char *call_id, ct_api_request *out, ct_error *err);
+ct_err ct_api_connect(const char *base, const ct_connect_request *r, ct_api_request *out,
+                      ct_error *err);
+ct_err ct_api_create(const char *base, const ct_create_request *r, ct_api_request *out,
+                     ct_error *err);
+/* Always built from base, never from the call's monitor.controlUrl. */
+ct_err ct_api_control(const char *base, const char *call_id, const ct_control_request *r,
+                      ct_api_request *out, ct_error *err);
+ct_err ct_api_numbers(const char *base, ct_api_request *out, ct_error *err);
+ct_err ct_api_assistant(const char *base, const char *assistant_id, ct_api_request *out,
+                        ct_error *err);
+
+/* ---- responses ----------------------------------------------------------- */
+
+/* Maps an HTTP status and its body to err. 2xx gives CT_OK. Otherwise:
+ * 400/422 CT_EVALIDATION (detail "customer.number: value is not a valid phone
+ * number", err->field set), 401/403 CT_EAUTH, 404 CT_ENOTFOUND, 408
+ * CT_ETIMEOUT, 429 CT_ERATELIMIT, 5xx CT_ESERVER, anything else CT_EHTTP.
+ * `retry_after` is the raw Retry-After header value (or NULL); it fills
+ * err->retry_after_s relative to `now`. Server text in the detail is
+ * stripped of control characters and shortened. */
+ct_err ct_api_map_http(int status, const char *body, size_t len, const char *retry_after,
+                       time_t now, ct_error *err);
+
+/* Formats a FastAPI-style 422 body {"detail":[{"loc":[...],"msg":...}]}:
+ * each item becomes "a.b: msg" (loc without its leading "body"/"query"/
+ * "path"/"header", joined with '.'), items joined with "; ". Tolerates
+ * detail as a string, a single object, missing loc or msg. Writes the
+ * first item's field into field (may be NULL). Returns false when the body
+ * has no usable detail (out then holds ""). */
+bool ct_api_format_validation(const char *body, size_t len, char *out, size_t cap,
+                              char *field, size_t field_cap);
+
+/* Maps a libcurl result code (a CURLcode, passed as int so this file needs
+ * no libcurl) and curl's error buffer text to err. */
+ct_err ct_api_map_curl(int curl_code, const char *curl_errbuf, ct_error *err);
+
+/* Checks a control response {"message":..., "data":{"success":true}}: an
+ * explicit success=false is CT_EVALIDATION carrying the server's message;
+ * a body that is not JSON is CT_EMALFORMED; a missing `data` is accepted. */
+ct_err ct_api_control_result(const char *body, size_t len, ct_error *err);
+
+/* ---- retries ------------------------------------------------------------- */
+
+/* Retry-After: delta-seconds or an HTTP-date (IMF-fixdate, RFC 850 or
+ * asctime form). Returns seconds from `now` (0 for a date in the past), or
+ * -1 when absent or unparsable. */
+int ct_api_retry_after_parse(const char *value, time_t now);
+
+/* Full jitter: a uniform value in [0, min(cap_ms, base_ms * 2^attempt)]
+ * (attempt counts from 0). `rng` is the caller's xorshift64 state (nonzero). */
+long ct_api_backoff_ms(int attempt, long base_ms, long cap_ms, uint64_t *rng);
+uint64_t ct_api_rand(uint64_t *rng);
+
+typedef struct ct_retry_policy {
+    int max_retries;          /* retries after the first attempt */
+    long base_ms, cap_ms;     /* backoff */
+    int max_retry_after_s;    /* a longer Retry-After is not waited out */
+} ct_retry_policy;
+
+/* Delay in ms before retrying after `e` on the given attempt (0 = the first
+ * retry), or -1 when the request must not be retried: it is not idempotent,
+ * the error is not transient, the retries are spent, or the server asked to
+ * wait longer than max_retry_after_s. A Retry-After is honoured exactly. */
+long ct_api_retry_delay_ms(const ct_error *e, bool idempotent, int attempt,
+                           const ct_retry_policy *p, uint64_t *rng);
+
+/* ---- list calls page walk ------------------------------------------------ */
+
+typedef struct ct_list_plan {
+    ct_time_ms start, end;    /* the window sent (end already widened) */
+    int page_size, max_pages;
+    int page;                 /* the page to fetch next (1-based), 0 when done */
+    long total_count;         /* from the last page, -1 when unknown */
+    size_t seen;              /* items received over all pages */
+    bool truncated;           /* stopped by max_pages with more to fetch */
+} ct_list_plan;
+
+/* A running call has no endAt and may be excluded by an endDate in the past,
+ * so end is widened to now + margin_ms when it is earlier than that. */
+void ct_list_plan_init(ct_list_plan *p, ct_time_ms start, ct_time_ms end, ct_time_ms now,
+                       ct_time_ms margin_ms, int page_size, int max_pages);
+/* Records a received page of n_items (total_count -1 if absent) and returns
+ * the next page number, or 0 when the walk is done: totalCount is covered,
+ * a short or empty page arrived, or max_pages was reached (truncated). */
+int ct_list_plan_next(ct_list_plan *p, size_t n_items, long total_count);
+
+/* Moves the calls of `page` into `acc`, skipping ids acc already holds
+ * (pages shift while calls arrive). page is left empty. */
+ct_err ct_call_list_absorb(ct_call_list *acc, ct_call_list *page);
+/* Keeps only ct_call_is_live calls. */
+void ct_call_list_keep_live(ct_call_list *l);
+
+/* ---- durations ----------------------------------------------------------- */
+
+/* "90s", "30m", "2h", "7d" (a positive integer and one unit) -> ms.
+ * CT_EUSAGE on anything else. */
+ct_err ct_api_parse_duration(const char *s, ct_time_ms *out, ct_error *err);
+
+#endif

@@ -1,0 +1,66 @@
+/* inbox.h — typed events from the network threads to the UI thread.
+ *
+ * Multi-producer, single-consumer: a mutex-protected FIFO plus an eventfd
+ * the UI thread includes in its poll() set. Producers never block on the
+ * consumer and never touch ncurses or the store; the UI thread drains the
+ * inbox, applies events to the store, and frees them. */
+#ifndef CALLTOP_INBOX_H
+#define CALLTOP_INBOX_H
+
+#include <stdint.h>
+#include "calltop/model.h"
+
+typedef enum ct_event_type {
+    CT_EV_CALLS_LISTED = 1,   /* calls: one page-walk result (list endpoint) */
+    CT_EV_CALL_FETCHED,       /* call: one call with messages (get endpoint) */
+    CT_EV_CALL_PLACED,        /* call: the connect/create response */
+    CT_EV_CONTROL_DONE,       /* control accepted (call_id, action) */
+    CT_EV_NUMBERS,            /* numbers */
+    CT_EV_ASSISTANT,          /* assistant */
+    CT_EV_REQUEST_FAILED,     /* error: any request; request_id says which */
+    CT_EV_MONITOR_STATE,      /* monitor_state + last_event_ms */
+    CT_EV_MONITOR_SNAPSHOT,   /* calls: full state from the relay (replace) */
+    CT_EV_MONITOR_UPDATE,     /* webhook-like update from the relay (call + new messages) */
+    CT_EV_LOG,                /* text: a line for the message log */
+} ct_event_type;
+
+typedef enum ct_monitor_state {
+    CT_MON_OFF = 0, CT_MON_CONNECTING, CT_MON_LIVE, CT_MON_STALE, CT_MON_RECONNECTING,
+    CT_MON_POLLING
+} ct_monitor_state;
+const char *ct_monitor_state_name(ct_monitor_state s);   /* "LIVE", ... */
+
+typedef struct ct_event {
+    ct_event_type type;
+    uint64_t request_id;          /* fetcher requests; 0 otherwise */
+    ct_error error;               /* CT_EV_REQUEST_FAILED */
+    int request_kind;             /* ct_request_kind of the failed/finished request */
+    /* payloads (only those relevant to `type` are set; all owned) */
+    ct_call_list calls;           /* CALLS_LISTED, MONITOR_SNAPSHOT */
+    ct_call call;                 /* CALL_FETCHED, CALL_PLACED, MONITOR_UPDATE */
+    ct_webhook_type update_kind;  /* MONITOR_UPDATE: what kind of webhook caused it */
+    ct_call_error call_error;     /* MONITOR_UPDATE of kind error */
+    uint64_t seq;                 /* MONITOR_*: relay sequence number */
+    ct_number_list numbers;       /* NUMBERS */
+    ct_assistant assistant;       /* ASSISTANT */
+    char *call_id;                /* CONTROL_DONE */
+    ct_control_action action;     /* CONTROL_DONE */
+    ct_monitor_state monitor_state;
+    ct_time_ms last_event_ms;     /* MONITOR_STATE: when the last event arrived */
+    char *text;                   /* LOG, and a human reason for MONITOR_STATE */
+    struct ct_event *next;        /* inbox link */
+} ct_event;
+
+ct_event *ct_event_new(ct_event_type type);   /* zeroed, NULL on OOM */
+void ct_event_free(ct_event *ev);             /* frees every payload and ev */
+
+typedef struct ct_inbox ct_inbox;
+ct_inbox *ct_inbox_new(void);
+void ct_inbox_free(ct_inbox *in);             /* frees queued events */
+int ct_inbox_fd(const ct_inbox *in);          /* readable when events wait */
+void ct_inbox_post(ct_inbox *in, ct_event *ev);   /* takes ownership; thread-safe */
+/* Takes every queued event in FIFO order (a linked list via ->next) and
+ * resets the fd. NULL when empty. */
+ct_event *ct_inbox_drain(ct_inbox *in);
+
+#endif

@@ -1,0 +1,67 @@
+/* relay.h — calltop-relay as a library: webhook receiver + WebSocket
+ * fan-out (docs/monitor-protocol.md) on its own thread. calltop-relay's
+ * main() and `calltop --demo` both use this. */
+#ifndef CALLTOP_RELAY_H
+#define CALLTOP_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "calltop/err.h"
+
+typedef struct ct_relay ct_relay;
+
+typedef struct ct_relay_options {
+    const char *host;            /* NULL = 127.0.0.1 */
+    int port;                    /* 0 = ephemeral */
+    const char *webhook_secret;  /* required */
+    const char *client_token;    /* required */
+    const char *cert_path, *key_path;   /* optional TLS */
+    int expire_finished_s;       /* 0 = 3600 */
+    size_t max_calls;            /* 0 = 10000 */
+    size_t ring_events;          /* 0 = 4096 */
+    size_t max_body_bytes;       /* 0 = 1 MiB */
+    const char *event_log_path;  /* NULL = none; never logs transcript text */
+    int heartbeat_ms;            /* protocol ping interval; 0 = 10000. A client silent
+                                    for 3 intervals is closed (4003) */
+    size_t client_queue_frames;  /* per-client send queue bound; 0 = 1024 */
+    size_t client_queue_bytes;   /* ... and in bytes; 0 = 16 MiB */
+    int expire_check_ms;         /* how often finished calls are expired; 0 = 1000 */
+} ct_relay_options;
+
+/* Counters, as served by GET /healthz. */
+typedef struct ct_relay_stats {
+    uint64_t seq;                /* newest event seq (0 = none yet) */
+    size_t calls;                /* calls held */
+    size_t clients;              /* monitor clients connected now */
+    uint64_t webhooks_ok;        /* accepted (2xx), duplicates included */
+    uint64_t webhooks_bad;       /* 400: malformed JSON or envelope */
+    uint64_t webhooks_unauthorized;  /* 401 */
+    uint64_t webhooks_too_big;   /* 413 */
+    uint64_t duplicates;         /* accepted webhooks that changed nothing (no event) */
+    uint64_t events;             /* events produced */
+    uint64_t expired;            /* finished calls expired */
+    uint64_t clients_total;      /* monitor connections accepted */
+    uint64_t clients_rejected;   /* handshakes refused (bad token or path) */
+    uint64_t clients_slow;       /* closed with "client too slow" */
+    uint64_t clients_timeout;    /* closed for silence */
+    uint64_t snapshots;          /* snapshots sent */
+    uint64_t replays;            /* hellos answered from the ring */
+    uint64_t bad_messages;       /* undecodable client frames */
+} ct_relay_stats;
+
+/* Thread-safe copy of the counters. */
+void ct_relay_get_stats(ct_relay *r, ct_relay_stats *out);
+/* The stream id of this run (see docs/monitor-protocol.md). */
+const char *ct_relay_stream(const ct_relay *r);
+
+ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err);
+int ct_relay_port(const ct_relay *r);
+void ct_relay_stop(ct_relay *r);
+
+/* Reads a secret (webhook secret, relay token) from a file the way ssh
+ * reads a private key: refused with CT_ECONFIG when the file is readable
+ * or writable by group or others, or empty. Trailing newline and spaces
+ * are dropped. *out is malloc'd. */
+ct_err ct_relay_read_secret_file(const char *path, char **out, ct_error *err);
+
+#endif
