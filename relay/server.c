@@ -1,0 +1,991 @@
+/* server.c — calltop-relay's libwebsockets server: POST /webhook in,
+ * /monitor WebSocket fan-out, GET /healthz.
+ *
+ * One lws context, serviced by one thread the relay owns (lws 4.1 without
+ * external poll). Every callback runs on that thread, so the per-call state,
+ * the ring and the client list need no locks; only the counters (read by
+ * ct_relay_get_stats from any thread) sit behind a mutex. ct_relay_stop()
+ * sets a flag and wakes the loop with lws_cancel_service().
+ *
+ * Fan-out never blocks a webhook: an event is encoded once into a
+ * refcounted frame, pushed on the ring and appended (a pointer) to each
+ * client's bounded queue; the frames go out when each socket is writable.
+ * A client whose queue would overflow is dropped ("client too slow"). */
+#include "calltop/clock.h"
+#include "calltop/relay.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calltop/log.h"
+#include "calltop/model.h"
+#include "calltop/protocol.h"
+#include "relay_int.h"
+
+#define DEFAULT_EXPIRE_S      3600
+#define DEFAULT_MAX_CALLS     10000
+#define DEFAULT_RING          4096
+#define DEFAULT_MAX_BODY      (1u << 20)
+#define DEFAULT_HEARTBEAT_MS  10000
+#define DEFAULT_Q_FRAMES      1024
+#define DEFAULT_Q_BYTES       (16u << 20)
+#define DEFAULT_EXPIRE_TICK   1000
+#define TICK_MS               250     /* heartbeat / expiry timer resolution, at most */
+#define SLOW_CLOSE_GRACE_S    3       /* a dropped client that never drains is cut */
+
+enum route { R_NONE = 0, R_WEBHOOK, R_HEALTHZ, R_NOTFOUND, R_METHOD };
+
+/* Per-connection state; lws allocates and zeroes it (one layout for HTTP
+ * and WebSocket connections, they share the protocol). */
+typedef struct pss {
+    /* HTTP */
+    enum route route;
+    bool authorized;
+    bool too_big;
+    bool answered;                 /* the webhook was handled (lws may report completion twice) */
+    char *body;
+    size_t body_len;
+    int status;
+    char *resp;
+    size_t resp_len;
+    /* WebSocket */
+    struct lws *wsi;
+    struct pss *next;              /* relay->clients */
+    bool is_client;
+    bool hello_done;
+    bool dropping;                 /* close as soon as writable */
+    int close_code;
+    const char *close_reason;
+    ct_frame **q;                  /* circular send queue */
+    size_t q_cap, q_head, q_count, q_bytes;
+    char *rx;
+    size_t rx_len;
+    int64_t last_rx_ms, last_ping_ms;
+} pss;
+
+struct ct_relay {
+    /* options (strings owned) */
+    char *host, *secret, *token, *cert, *key;
+    int expire_ms, heartbeat_ms, expire_tick_ms, tick_ms;
+    size_t max_body, ring_cap, q_frames, q_bytes;
+    FILE *event_log;
+
+    struct lws_context *ctx;
+    struct lws_vhost *vhost;
+    int port;
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+
+    /* service-thread state */
+    ct_rstate *state;
+    ct_ring ring;
+    uint64_t seq;
+    char stream[17];
+    ct_frame *snap;                /* cached snapshot of the current state, or NULL */
+    pss *clients;
+    lws_sorted_usec_list_t tick;
+    int64_t last_expire_ms;
+
+    pthread_mutex_t stats_lock;
+    ct_relay_stats stats;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+#define STAT_ADD(r, field, n) do { pthread_mutex_lock(&(r)->stats_lock); \
+        (r)->stats.field += (n); pthread_mutex_unlock(&(r)->stats_lock); } while (0)
+
+static void stats_sync(ct_relay *r)
+{
+    size_t n = 0;
+    for (pss *c = r->clients; c; c = c->next)
+        n++;
+    pthread_mutex_lock(&r->stats_lock);
+    r->stats.seq = r->seq;
+    r->stats.calls = ct_rstate_count(r->state);
+    r->stats.clients = n;
+    pthread_mutex_unlock(&r->stats_lock);
+}
+
+/* A random stream id: a reconnecting client resumes only within one run. */
+static void make_stream_id(char out[17])
+{
+    unsigned char b[8];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (got != (ssize_t)sizeof b) {
+        uint64_t x = (uint64_t)ct_clock_wall_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ct_clock_mono_ms();
+        memcpy(b, &x, sizeof b);
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+static void lws_to_log(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    ct_log(level & LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %.*s", (int)n, line);
+}
+
+static void snapshot_invalidate(ct_relay *r)
+{
+    ct_frame_unref(r->snap);
+    r->snap = NULL;
+}
+
+/* ---- client queues --------------------------------------------------------- */
+
+static void q_clear(pss *c)
+{
+    while (c->q_count) {
+        ct_frame_unref(c->q[c->q_head]);
+        c->q_head = (c->q_head + 1) % c->q_cap;
+        c->q_count--;
+    }
+    c->q_head = 0;
+    c->q_bytes = 0;
+}
+
+static void client_drop(ct_relay *r, pss *c, int code, const char *reason)
+{
+    if (c->dropping)
+        return;
+    c->dropping = true;
+    c->close_code = code;
+    c->close_reason = reason;
+    /* Its backlog is released now, not when the socket drains: that is the
+     * point of dropping it. */
+    q_clear(c);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, SLOW_CLOSE_GRACE_S);
+    lws_callback_on_writable(c->wsi);
+}
+
+/* Queues a frame for one client (takes a new reference). `force` admits a
+ * frame into an empty queue whatever its size (a snapshot). */
+static bool q_push(ct_relay *r, pss *c, ct_frame *f, bool force)
+{
+    if (c->dropping)
+        return false;
+    bool fits = c->q_count < c->q_cap && c->q_bytes + f->len <= r->q_bytes;
+    if (!fits && !(force && c->q_count == 0)) {
+        client_drop(r, c, CT_CLOSE_TOO_SLOW, "client too slow");
+        STAT_ADD(r, clients_slow, 1);
+        return false;
+    }
+    c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(f);
+    c->q_count++;
+    c->q_bytes += f->len;
+    lws_callback_on_writable(c->wsi);
+    return true;
+}
+
+/* Sends an encoded buffer (from ct_proto_encode_*, LWS_PRE headroom) to one client. */
+static bool q_push_buf(ct_relay *r, pss *c, char *buf, size_t len, bool force)
+{
+    ct_frame *f = ct_frame_wrap(buf, len, 0);
+    if (!f) {
+        client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+        return false;
+    }
+    bool ok = q_push(r, c, f, force);
+    ct_frame_unref(f);
+    return ok;
+}
+
+static void client_error(ct_relay *r, pss *c, const char *code, const char *msg, int close)
+{
+    size_t len;
+    char *buf = ct_proto_encode_error(code, msg, LWS_PRE, &len);
+    if (buf)
+        q_push_buf(r, c, buf, len, true);
+    /* Let the error frame go first; the close follows from WRITEABLE. */
+    c->close_code = close;
+    c->close_reason = code;
+    c->hello_done = false;
+    c->dropping = true;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, SLOW_CLOSE_GRACE_S);
+}
+
+/* ---- the protocol, relay side ---------------------------------------------- */
+
+static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
+{
+    if (m->protocol != CT_PROTOCOL_VERSION) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "this relay speaks protocol %d", CT_PROTOCOL_VERSION);
+        client_error(r, c, "unsupported-protocol", msg, CT_CLOSE_BAD_PROTOCOL);
+        return;
+    }
+    /* A repeated hello restarts the conversation. */
+    q_clear(c);
+    uint64_t last = m->last_seq;
+    bool same_stream = !m->stream || strcmp(m->stream, r->stream) == 0;
+    bool replay = m->has_last_seq && same_stream && last <= r->seq;
+    if (replay && last < r->seq) {
+        /* Every missed event must still be in the ring, and fit the queue. */
+        replay = ct_ring_get(&r->ring, last + 1) != NULL &&
+                 r->seq - last + 1 <= c->q_cap;
+    }
+    size_t len;
+    char *buf = ct_proto_encode_welcome(r->seq, r->stream, replay, LWS_PRE, &len);
+    if (!buf || !q_push_buf(r, c, buf, len, true))
+        return;
+    if (replay) {
+        for (uint64_t s = last + 1; s <= r->seq; s++)
+            if (!q_push(r, c, ct_ring_get(&r->ring, s), false))
+                return;
+        STAT_ADD(r, replays, 1);
+    } else {
+        /* Clients that resync together (after a relay restart, say) share
+         * one encoded snapshot until the state changes. */
+        if (!r->snap) {
+            buf = ct_rstate_snapshot(r->state, r->seq, LWS_PRE, &len);
+            r->snap = ct_frame_wrap(buf, len, r->seq);
+        }
+        if (!r->snap) {
+            client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+            return;
+        }
+        /* The welcome is ahead of it, so "force" cannot apply: allow the
+         * snapshot past the byte bound once, it is what the client needs. */
+        if (c->q_count < c->q_cap) {
+            c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(r->snap);
+            c->q_count++;
+            c->q_bytes += r->snap->len;
+            lws_callback_on_writable(c->wsi);
+        }
+        STAT_ADD(r, snapshots, 1);
+    }
+    c->hello_done = true;
+}
+
+static void on_client_frame(ct_relay *r, pss *c, const char *buf, size_t len)
+{
+    ct_pmsg m;
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_pmsg_decode(buf, len, &m, &err) != CT_OK) {
+        STAT_ADD(r, bad_messages, 1);
+        client_error(r, c, "bad-message", err.detail, CT_CLOSE_BAD_MESSAGE);
+        return;
+    }
+    if (!c->hello_done && m.type != CT_PM_HELLO && m.type != CT_PM_PING &&
+        m.type != CT_PM_PONG) {
+        STAT_ADD(r, bad_messages, 1);
+        client_error(r, c, "bad-message", "the first message must be hello",
+                     CT_CLOSE_BAD_MESSAGE);
+        ct_pmsg_clear(&m);
+        return;
+    }
+    switch (m.type) {
+    case CT_PM_HELLO:
+        on_hello(r, c, &m);
+        break;
+    case CT_PM_PING: {
+        size_t n;
+        char *out = ct_proto_encode_pong(m.t, LWS_PRE, &n);
+        if (out)
+            q_push_buf(r, c, out, n, false);
+        break;
+    }
+    case CT_PM_PONG:
+        break;   /* already counted as a sign of life */
+    default:
+        STAT_ADD(r, bad_messages, 1);
+        client_error(r, c, "bad-message", "clients may send hello, ping and pong only",
+                     CT_CLOSE_BAD_MESSAGE);
+        break;
+    }
+    ct_pmsg_clear(&m);
+}
+
+/* ---- webhooks ---------------------------------------------------------------- */
+
+static void event_log(ct_relay *r, const ct_webhook *w, uint64_t seq,
+                      const ct_rstate_result *res)
+{
+    if (!r->event_log)
+        return;
+    char when[32];
+    ct_time_format_iso(ct_clock_wall_ms(), when, sizeof when);
+    /* Ids, kinds and states only: transcript text never reaches the log. */
+    fprintf(r->event_log, "%s seq=%llu kind=%s call=%s status=%s phone=%s new_messages=%zu\n",
+            when, (unsigned long long)seq, ct_webhook_type_name(w->type), w->call.id,
+            res->status ? res->status : "-", res->phone_status ? res->phone_status : "-",
+            res->new_messages);
+    fflush(r->event_log);
+}
+
+/* Decodes, merges and fans out one webhook; sets the HTTP answer. */
+static void handle_webhook(ct_relay *r, pss *p)
+{
+    char msg[160];
+    ct_webhook w;
+    ct_error err;
+    ct_error_clear(&err);
+    memset(&w, 0, sizeof w);
+    if (ct_webhook_decode(p->body ? p->body : "", p->body_len, &w, &err) != CT_OK) {
+        STAT_ADD(r, webhooks_bad, 1);
+        p->status = 400;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddBoolToObject(o, "ok", false);
+        cJSON_AddStringToObject(o, "error", err.detail[0] ? err.detail : "malformed webhook");
+        p->resp = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        ct_webhook_clear(&w);
+        return;
+    }
+    ct_rstate_result res;
+    uint64_t seq = r->seq + 1;
+    snapshot_invalidate(r);
+    ct_err rc = ct_rstate_apply(r->state, &w, seq, LWS_PRE, &res, &err);
+    if (rc != CT_OK) {
+        p->status = rc == CT_ENOMEM ? 503 : 400;
+        snprintf(msg, sizeof msg, "{\"ok\":false,\"error\":\"%s\"}", ct_strerror(rc));
+        p->resp = strdup(msg);
+        STAT_ADD(r, webhooks_bad, 1);
+        ct_webhook_clear(&w);
+        return;
+    }
+    STAT_ADD(r, webhooks_ok, 1);
+    if (res.changed) {
+        ct_frame *f = ct_frame_wrap(res.frame, res.len, seq);
+        if (f) {
+            r->seq = seq;
+            ct_ring_push(&r->ring, f);
+            for (pss *c = r->clients; c; c = c->next)
+                if (c->hello_done)
+                    q_push(r, c, f, false);
+            ct_frame_unref(f);
+            STAT_ADD(r, events, 1);
+            event_log(r, &w, seq, &res);
+        }
+    } else {
+        STAT_ADD(r, duplicates, 1);
+    }
+    stats_sync(r);
+    p->status = 200;
+    snprintf(msg, sizeof msg, "{\"ok\":true,\"seq\":%llu,\"event\":%s}",
+             (unsigned long long)r->seq, res.changed ? "true" : "false");
+    p->resp = strdup(msg);
+    ct_webhook_clear(&w);
+}
+
+static char *healthz_json(ct_relay *r)
+{
+    stats_sync(r);
+    ct_relay_stats s;
+    ct_relay_get_stats(r, &s);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddBoolToObject(o, "ok", true);
+    cJSON_AddNumberToObject(o, "protocol", CT_PROTOCOL_VERSION);
+    cJSON_AddStringToObject(o, "stream", r->stream);
+    cJSON_AddNumberToObject(o, "seq", (double)s.seq);
+    cJSON_AddNumberToObject(o, "calls", (double)s.calls);
+    cJSON_AddNumberToObject(o, "clients", (double)s.clients);
+    cJSON *k = cJSON_AddObjectToObject(o, "counters");
+#define C(name, field) cJSON_AddNumberToObject(k, name, (double)s.field)
+    C("webhooksOk", webhooks_ok);
+    C("webhooksBad", webhooks_bad);
+    C("webhooksUnauthorized", webhooks_unauthorized);
+    C("webhooksTooBig", webhooks_too_big);
+    C("duplicates", duplicates);
+    C("events", events);
+    C("expired", expired);
+    C("clientsTotal", clients_total);
+    C("clientsRejected", clients_rejected);
+    C("clientsSlow", clients_slow);
+    C("clientsTimeout", clients_timeout);
+    C("snapshots", snapshots);
+    C("replays", replays);
+    C("badMessages", bad_messages);
+#undef C
+    char *text = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return text;
+}
+
+static void http_reset(pss *p)
+{
+    free(p->body);
+    free(p->resp);
+    p->body = p->resp = NULL;
+    p->body_len = p->resp_len = 0;
+    p->route = R_NONE;
+    p->authorized = p->too_big = p->answered = false;
+    p->status = 0;
+}
+
+/* Checks the webhook secret: header X-Calltop-Secret or /webhook/<secret>. */
+static bool webhook_authorized(ct_relay *r, struct lws *wsi, const char *uri)
+{
+    if (strncmp(uri, "/webhook/", 9) == 0)
+        return ct_secret_equal(uri + 9, strlen(uri + 9), r->secret);
+    char hdr[512];
+    static const char name[] = "x-calltop-secret:";
+    int n = lws_hdr_custom_copy(wsi, hdr, sizeof hdr, name, (int)sizeof name - 1);
+    bool ok = n > 0 && ct_secret_equal(hdr, (size_t)n, r->secret);
+    memset(hdr, 0, sizeof hdr);
+    return ok;
+}
+
+static int http_body_done(ct_relay *r, pss *p, struct lws *wsi);
+
+static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
+{
+    http_reset(p);
+    bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    if (strcmp(uri, "/webhook") == 0 || strncmp(uri, "/webhook/", 9) == 0) {
+        p->route = post ? R_WEBHOOK : R_METHOD;
+        if (post) {
+            p->authorized = webhook_authorized(r, wsi, uri);
+            char cl[32];
+            if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
+                strtoull(cl, NULL, 10) > r->max_body)
+                p->too_big = true;
+            /* A sender that asks first ("Expect: 100-continue") would
+             * otherwise sit out its own timeout before sending the body;
+             * lws does not answer it for us. (Plain HTTP/1.1 only: ALPN
+             * offers nothing else, see ct_relay_start.) */
+            char ex[32];
+            if (p->authorized && !p->too_big &&
+                lws_hdr_copy(wsi, ex, sizeof ex, WSI_TOKEN_HTTP_EXPECT) > 0 &&
+                strcasecmp(ex, "100-continue") == 0) {
+                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+                unsigned char b[LWS_PRE + sizeof cont];
+                memcpy(b + LWS_PRE, cont, sizeof cont - 1);
+                if (lws_write(wsi, b + LWS_PRE, sizeof cont - 1, LWS_WRITE_HTTP) < 0)
+                    return -1;
+            }
+            /* Wait for the body before answering; lws reports no body
+             * completion for an empty one, so answer that now. */
+            if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) <= 0 &&
+                (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0 ||
+                 strtoull(cl, NULL, 10) == 0))
+                return http_body_done(r, p, wsi);
+            return 0;
+        }
+    } else if (strcmp(uri, "/healthz") == 0) {
+        p->route = get ? R_HEALTHZ : R_METHOD;
+    } else {
+        p->route = R_NOTFOUND;
+    }
+    if (p->route == R_HEALTHZ) {
+        p->status = 200;
+        p->resp = healthz_json(r);
+    } else if (p->route == R_METHOD) {
+        p->status = 405;
+        p->resp = strdup("{\"ok\":false,\"error\":\"method not allowed\"}");
+    } else {
+        p->status = 404;
+        p->resp = strdup("{\"ok\":false,\"error\":\"not found\"}");
+    }
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int http_body_done(ct_relay *r, pss *p, struct lws *wsi)
+{
+    if (p->route != R_WEBHOOK || p->answered)
+        return 0;
+    p->answered = true;
+    if (!p->authorized) {
+        STAT_ADD(r, webhooks_unauthorized, 1);
+        p->status = 401;
+        p->resp = strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
+    } else if (p->too_big) {
+        STAT_ADD(r, webhooks_too_big, 1);
+        p->status = 413;
+        p->resp = strdup("{\"ok\":false,\"error\":\"body too large\"}");
+    } else {
+        handle_webhook(r, p);
+    }
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int http_write(ct_relay *r, pss *p, struct lws *wsi)
+{
+    if (!p->status)
+        return 0;
+    if (!p->resp)
+        p->resp = strdup("{}");
+    size_t n = p->resp ? strlen(p->resp) : 0;
+    unsigned char hbuf[LWS_PRE + 512];
+    unsigned char *start = hbuf + LWS_PRE, *q = start, *end = hbuf + sizeof hbuf - 1;
+    if (lws_add_http_common_headers(wsi, (unsigned)p->status, "application/json", n, &q, end) ||
+        lws_finalize_write_http_header(wsi, start, &q, end))
+        return -1;
+    unsigned char *body = malloc(LWS_PRE + n + 1);
+    if (!body)
+        return -1;
+    memcpy(body + LWS_PRE, p->resp ? p->resp : "", n);
+    int w = lws_write(wsi, body + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
+    free(body);
+    /* Nothing of this transaction outlives its answer (keep-alive reuses p). */
+    http_reset(p);
+    if (w < (int)n)
+        return -1;
+    if (lws_http_transaction_completed(wsi))
+        return -1;
+    return 0;
+}
+
+/* ---- the WebSocket side -------------------------------------------------------- */
+
+/* Handshake gate for /monitor: path and bearer token. Returns true to admit. */
+static bool ws_admit(ct_relay *r, struct lws *wsi)
+{
+    char uri[64];
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/monitor"))
+        return false;
+    char auth[512];
+    int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
+    bool ok = n > 7 && strncasecmp(auth, "Bearer ", 7) == 0 &&
+              ct_secret_equal(auth + 7, (size_t)n - 7, r->token);
+    memset(auth, 0, sizeof auth);
+    return ok;
+}
+
+static void client_unlink(ct_relay *r, pss *c)
+{
+    for (pss **pp = &r->clients; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+}
+
+static int ws_writeable(ct_relay *r, pss *c)
+{
+    if (c->q_count) {
+        ct_frame *f = c->q[c->q_head];
+        int w = lws_write(c->wsi, (unsigned char *)f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+        c->q[c->q_head] = NULL;
+        c->q_head = (c->q_head + 1) % c->q_cap;
+        c->q_count--;
+        size_t want = f->len;
+        c->q_bytes -= want;
+        ct_frame_unref(f);
+        if (w < (int)want)
+            return -1;
+        if (c->q_count || c->dropping)
+            lws_callback_on_writable(c->wsi);
+        return 0;
+    }
+    if (c->dropping) {
+        const char *why = c->close_reason ? c->close_reason : "";
+        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
+                         (unsigned char *)why, strlen(why));
+        return -1;
+    }
+    return 0;
+}
+
+static void tick(lws_sorted_usec_list_t *sul)
+{
+    ct_relay *r = lws_container_of(sul, ct_relay, tick);
+    int64_t now = ct_clock_mono_ms();
+    ct_frame *ping = NULL;
+    for (pss *c = r->clients; c; c = c->next) {
+        if (c->dropping)
+            continue;
+        if (now - c->last_rx_ms > 3 * (int64_t)r->heartbeat_ms) {
+            STAT_ADD(r, clients_timeout, 1);
+            client_drop(r, c, CT_CLOSE_TIMEOUT, "heartbeat timeout");
+            continue;
+        }
+        if (c->hello_done && now - c->last_ping_ms >= r->heartbeat_ms) {
+            if (!ping) {
+                size_t len = 0;
+                char *text = ct_proto_encode_ping(ct_clock_wall_ms(), LWS_PRE, &len);
+                ping = ct_frame_wrap(text, len, 0);
+            }
+            if (ping)
+                q_push(r, c, ping, false);
+            c->last_ping_ms = now;
+        }
+    }
+    ct_frame_unref(ping);
+    if (now - r->last_expire_ms >= r->expire_tick_ms) {
+        r->last_expire_ms = now;
+        size_t n = ct_rstate_expire(r->state, ct_clock_wall_ms(), r->expire_ms);
+        if (n) {
+            snapshot_invalidate(r);
+            STAT_ADD(r, expired, n);
+        }
+    }
+    stats_sync(r);
+    lws_sul_schedule(r->ctx, 0, &r->tick, tick, r->tick_ms * LWS_US_PER_MS);
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    struct lws_context *ctx = lws_get_context(wsi);
+    ct_relay *r = ctx ? lws_context_user(ctx) : NULL;
+    pss *p = user;
+
+    switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        /* ct_relay_stop() woke us; the service loop checks the flag. */
+        return 0;
+
+    /* HTTP */
+    case LWS_CALLBACK_HTTP:
+        return http_begin(r, p, wsi, in ? (const char *)in : "/");
+    case LWS_CALLBACK_HTTP_BODY:
+        if (p->route != R_WEBHOOK || !p->authorized || p->too_big || !len)
+            return 0;   /* read and discard; the answer says why */
+        if (p->body_len + len > r->max_body) {
+            p->too_big = true;
+            free(p->body);
+            p->body = NULL;
+            p->body_len = 0;
+            return 0;
+        }
+        {
+            char *nb = realloc(p->body, p->body_len + len + 1);
+            if (!nb)
+                return -1;
+            memcpy(nb + p->body_len, in, len);
+            p->body = nb;
+            p->body_len += len;
+            p->body[p->body_len] = '\0';
+        }
+        return 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return http_body_done(r, p, wsi);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return http_write(r, p, wsi);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+        if (p && !p->is_client)
+            http_reset(p);
+        break;   /* the dummy handler has its own cleanup for these */
+
+    /* WebSocket */
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        if (!ws_admit(r, wsi)) {
+            STAT_ADD(r, clients_rejected, 1);
+            /* >0: we answered the request ourselves (401, no upgrade). */
+            if (lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, NULL) ||
+                lws_http_transaction_completed(wsi))
+                return -1;
+            return 1;
+        }
+        return 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        /* Second gate (the first answered 401): never admit without the token. */
+        return ws_admit(r, wsi) ? 0 : -1;
+    case LWS_CALLBACK_ESTABLISHED:
+        memset(p, 0, sizeof *p);
+        p->wsi = wsi;
+        p->is_client = true;
+        p->q_cap = r->q_frames;
+        p->q = calloc(p->q_cap, sizeof *p->q);
+        if (!p->q)
+            return -1;
+        p->last_rx_ms = p->last_ping_ms = ct_clock_mono_ms();
+        p->next = r->clients;
+        r->clients = p;
+        STAT_ADD(r, clients_total, 1);
+        stats_sync(r);
+        return 0;
+    case LWS_CALLBACK_RECEIVE:
+        p->last_rx_ms = ct_clock_mono_ms();
+        if (p->dropping)
+            return 0;
+        if (p->rx_len + len > CT_PROTOCOL_MAX_CLIENT_FRAME) {
+            STAT_ADD(r, bad_messages, 1);
+            client_error(r, p, "bad-message", "frame too large", CT_CLOSE_BAD_MESSAGE);
+            return 0;
+        }
+        {
+            char *nb = realloc(p->rx, p->rx_len + len + 1);
+            if (!nb)
+                return -1;
+            if (len)
+                memcpy(nb + p->rx_len, in, len);
+            p->rx = nb;
+            p->rx_len += len;
+        }
+        if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+            on_client_frame(r, p, p->rx, p->rx_len);
+            free(p->rx);
+            p->rx = NULL;
+            p->rx_len = 0;
+        }
+        return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return ws_writeable(r, p);
+    case LWS_CALLBACK_CLOSED:
+        if (p->is_client) {
+            client_unlink(r, p);
+            q_clear(p);
+            free(p->q);
+            free(p->rx);
+            p->q = NULL;
+            p->rx = NULL;
+            p->is_client = false;
+            stats_sync(r);
+        }
+        return 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    { CT_PROTOCOL_WS_NAME, callback, sizeof(pss), CT_PROTOCOL_MAX_CLIENT_FRAME, 0, NULL, 0 },
+    { NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+/* ---- lifecycle -------------------------------------------------------------------- */
+
+static void *service_main(void *arg)
+{
+    ct_relay *r = arg;
+    while (!atomic_load(&r->stop))
+        if (lws_service(r->ctx, 0) < 0)
+            break;
+    return NULL;
+}
+
+static void relay_free(ct_relay *r)
+{
+    if (!r)
+        return;
+    if (r->ctx)
+        lws_context_destroy(r->ctx);   /* closes clients: CLOSED runs here */
+    snapshot_invalidate(r);
+    ct_ring_free(&r->ring);
+    ct_rstate_free(r->state);
+    if (r->event_log)
+        fclose(r->event_log);
+    free(r->host);
+    if (r->secret)
+        memset(r->secret, 0, strlen(r->secret));
+    if (r->token)
+        memset(r->token, 0, strlen(r->token));
+    free(r->secret);
+    free(r->token);
+    free(r->cert);
+    free(r->key);
+    pthread_mutex_destroy(&r->stats_lock);
+    free(r);
+}
+
+ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
+{
+    if (!opt || !opt->webhook_secret || !*opt->webhook_secret) {
+        ct_error_set(err, CT_ECONFIG, "the relay needs a webhook secret");
+        return NULL;
+    }
+    if (!opt->client_token || !*opt->client_token) {
+        ct_error_set(err, CT_ECONFIG, "the relay needs a client token");
+        return NULL;
+    }
+    if (!opt->cert_path != !opt->key_path) {
+        ct_error_set(err, CT_ECONFIG, "TLS needs both a certificate and a key");
+        return NULL;
+    }
+    ct_relay *r = calloc(1, sizeof *r);
+    if (!r) {
+        ct_error_set(err, CT_ENOMEM, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&r->stats_lock, NULL);
+    r->host = strdup(opt->host ? opt->host : "127.0.0.1");
+    r->secret = strdup(opt->webhook_secret);
+    r->token = strdup(opt->client_token);
+    r->cert = opt->cert_path ? strdup(opt->cert_path) : NULL;
+    r->key = opt->key_path ? strdup(opt->key_path) : NULL;
+    r->expire_ms = (opt->expire_finished_s > 0 ? opt->expire_finished_s : DEFAULT_EXPIRE_S) * 1000;
+    r->heartbeat_ms = opt->heartbeat_ms > 0 ? opt->heartbeat_ms : DEFAULT_HEARTBEAT_MS;
+    r->expire_tick_ms = opt->expire_check_ms > 0 ? opt->expire_check_ms : DEFAULT_EXPIRE_TICK;
+    r->max_body = opt->max_body_bytes ? opt->max_body_bytes : DEFAULT_MAX_BODY;
+    r->ring_cap = opt->ring_events ? opt->ring_events : DEFAULT_RING;
+    r->q_frames = opt->client_queue_frames ? opt->client_queue_frames : DEFAULT_Q_FRAMES;
+    r->q_bytes = opt->client_queue_bytes ? opt->client_queue_bytes : DEFAULT_Q_BYTES;
+    make_stream_id(r->stream);
+    /* seq starts at the start time in microseconds (< 2^53 until 2255), so
+     * it keeps growing across restarts and a client may use it as a version
+     * without knowing the relay restarted. */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    r->seq = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+    r->state = ct_rstate_new(opt->max_calls ? opt->max_calls : DEFAULT_MAX_CALLS);
+    if (!r->host || !r->secret || !r->token || (opt->cert_path && !r->cert) ||
+        (opt->key_path && !r->key) || !r->state || !ct_ring_init(&r->ring, r->ring_cap)) {
+        ct_error_set(err, CT_ENOMEM, "out of memory");
+        relay_free(r);
+        return NULL;
+    }
+    if (opt->event_log_path) {
+        int fd = open(opt->event_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        r->event_log = fd >= 0 ? fdopen(fd, "a") : NULL;
+        if (!r->event_log) {
+            ct_error_set(err, CT_EIO, "cannot open the event log %s: %s",
+                         opt->event_log_path, strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            relay_free(r);
+            return NULL;
+        }
+    }
+
+    /* lws's own lines go to calltop's log (off unless one is open), never
+     * to stderr; the level is process-wide, the monitor sets the same. */
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+    /* lws binds numeric addresses (or interface names) only: resolve
+     * "localhost" and friends first. */
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE }, *ai = NULL;
+    if (getaddrinfo(r->host, NULL, &hints, &ai) == 0 && ai) {
+        char num[INET6_ADDRSTRLEN];
+        const void *addr = ai->ai_family == AF_INET6
+            ? (const void *)&((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+            : (const void *)&((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+        if (inet_ntop(ai->ai_family, addr, num, sizeof num)) {
+            char *h = strdup(num);
+            if (h) {
+                free(r->host);
+                r->host = h;
+            }
+        }
+        freeaddrinfo(ai);
+    }
+
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = opt->port;
+    info.iface = r->host;
+    info.protocols = protocols;
+    info.user = r;
+    info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    if (r->cert) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = r->cert;
+        info.ssl_private_key_filepath = r->key;
+    }
+    info.timeout_secs = 10;
+    info.alpn = "http/1.1";
+    r->ctx = lws_create_context(&info);
+    if (!r->ctx) {
+        ct_error_set(err, CT_EIO, "cannot listen on %s:%d (in use, or bad TLS files)",
+                     r->host, opt->port);
+        relay_free(r);
+        return NULL;
+    }
+    r->vhost = lws_get_vhost_by_name(r->ctx, "default");
+    r->port = r->vhost ? lws_get_vhost_listen_port(r->vhost) : -1;
+    if (r->port <= 0) {
+        ct_error_set(err, CT_EIO, "cannot listen on %s:%d", r->host, opt->port);
+        relay_free(r);
+        return NULL;
+    }
+    r->last_expire_ms = ct_clock_mono_ms();
+    /* Fine enough for the shortest period configured (tests use short ones). */
+    r->tick_ms = TICK_MS;
+    if (r->heartbeat_ms / 3 < r->tick_ms)
+        r->tick_ms = r->heartbeat_ms / 3 > 10 ? r->heartbeat_ms / 3 : 10;
+    if (r->expire_tick_ms < r->tick_ms)
+        r->tick_ms = r->expire_tick_ms > 10 ? r->expire_tick_ms : 10;
+    lws_sul_schedule(r->ctx, 0, &r->tick, tick, r->tick_ms * LWS_US_PER_MS);
+    stats_sync(r);
+    if (pthread_create(&r->thread, NULL, service_main, r) != 0) {
+        ct_error_set(err, CT_EIO, "cannot start the relay thread");
+        relay_free(r);
+        return NULL;
+    }
+    r->thread_started = true;
+    return r;
+}
+
+int ct_relay_port(const ct_relay *r)
+{
+    return r ? r->port : -1;
+}
+
+const char *ct_relay_stream(const ct_relay *r)
+{
+    return r ? r->stream : "";
+}
+
+void ct_relay_get_stats(ct_relay *r, ct_relay_stats *out)
+{
+    pthread_mutex_lock(&r->stats_lock);
+    *out = r->stats;
+    pthread_mutex_unlock(&r->stats_lock);
+}
+
+void ct_relay_stop(ct_relay *r)
+{
+    if (!r)
+        return;
+    if (r->thread_started) {
+        atomic_store(&r->stop, true);
+        lws_cancel_service(r->ctx);
+        pthread_join(r->thread, NULL);
+    }
+    lws_sul_cancel(&r->tick);
+    relay_free(r);
+}
+
+/* ---- secrets from files --------------------------------------------------------------- */
+
+ct_err ct_relay_read_secret_file(const char *path, char **out, ct_error *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return ct_error_set(err, CT_ECONFIG, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return ct_error_set(err, CT_ECONFIG, "%s: not a regular file", path);
+    }
+    if (st.st_mode & 077) {
+        close(fd);
+        return ct_error_set(err, CT_ECONFIG,
+                            "%s: permissions %04o are too open; it must not be accessible by "
+                            "group or others (chmod 600 %s)", path,
+                            (unsigned)(st.st_mode & 07777), path);
+    }
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n < 0)
+        return ct_error_set(err, CT_ECONFIG, "%s: %s", path, strerror(errno));
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+                     buf[n - 1] == '\t'))
+        buf[--n] = '\0';
+    if (n == 0 || memchr(buf, '\n', (size_t)n)) {
+        memset(buf, 0, sizeof buf);
+        return ct_error_set(err, CT_ECONFIG, "%s: expected one line holding the secret", path);
+    }
+    *out = strdup(buf);
+    memset(buf, 0, sizeof buf);
+    return *out ? CT_OK : ct_error_set(err, CT_ENOMEM, "out of memory");
+}
