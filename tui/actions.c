@@ -1,0 +1,125 @@
+/* actions.c — the action table and everything generated from it: key
+ * lookup, the key-hint line and the man page's KEYS section. Adding a key
+ * is one row here; help, hints and docs follow. */
+#include <string.h>
+#include "actions.h"
+#include "calltop/model.h"
+#include "pane.h"
+
+#define NAV  0u
+#define HINT CT_AF_HINT
+#define W    (CT_AF_WRITE | CT_AF_HINT)
+
+const ct_action ct_actions[] = {
+    {CT_A_UP, {'k', KEY_UP}, "k/↑", "k, Up", "up", "Move the selection (or the transcript) up one line.", false, NAV},
+    {CT_A_DOWN, {'j', KEY_DOWN}, "j/↓", "j, Down", "down", "Move the selection (or the transcript) down one line.", false, NAV},
+    {CT_A_PGUP, {KEY_PPAGE, CT_KEY_CTRL('b')}, "PgUp", "PgUp, Ctrl-B", "page up", "Move up one page.", false, NAV},
+    {CT_A_PGDN, {KEY_NPAGE, CT_KEY_CTRL('f')}, "PgDn", "PgDn, Ctrl-F", "page down", "Move down one page.", false, NAV},
+    {CT_A_TOP, {'g', KEY_HOME}, "g/Home", "g, Home", "top", "Go to the first row (or the start of the transcript).", false, NAV},
+    {CT_A_BOTTOM, {'G', KEY_END}, "G/End", "G, End", "bottom", "Go to the last row (or follow the transcript's tail again).", false, NAV},
+    {CT_A_FOCUS_NEXT, {'\t', KEY_BTAB}, "Tab", "Tab", "pane", "Move the focus between the call list and the details pane.", false, NAV},
+    {CT_A_OPEN, {'\n', '\r', KEY_ENTER}, "Enter", "Enter", "open", "Show the selected call in the details pane (single-pane layout: switch to it).", false, NAV},
+    {CT_A_BACK, {CT_KEY_ESC}, "Esc", "Esc", "back", "Close a dialog, clear the search, or go back to the list.", false, NAV},
+    {CT_A_SEARCH, {'/'}, "/", "/", "search", "Incremental search over ids, numbers, assistant and customer names; Enter keeps it, Esc clears it.", false, HINT},
+    {CT_A_FILTER, {'v'}, "v", "v", "filter", "Cycle the filter: live, all, failed attempts, inbound, outbound, then each status.", false, HINT},
+    {CT_A_SORT_NEXT, {'o'}, "o", "o", "sort", "Sort by the next column.", false, HINT},
+    {CT_A_SORT_REVERSE, {'O'}, "O", "O", "reverse", "Reverse the sort order.", false, NAV},
+    {CT_A_SORT_COLUMN, {'1', '2', '3', '4', '5', '6', '7', '8'}, "1-8", "1 to 8", "sort by", "Sort by column N; press again to reverse.", false, NAV},
+    {CT_A_FOLLOW, {'F'}, "F", "F", "follow", "Toggle follow-newest: keep the newest call selected (moving the selection turns it off).", false, HINT},
+    {CT_A_NEW_CALL, {'n'}, "n", "n", "new", "Place an outbound call (the new-call form).", false, W},
+    {CT_A_END, {'e'}, "e", "e", "end", "End the selected live call (asks first).", true, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_FORWARD, {'f'}, "f", "f", "fwd", "Forward the selected live call to a number (asks first).", true, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_SAY, {'s'}, "s", "s", "say", "Make the assistant say a sentence on the selected live call.", false, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_DTMF, {'d'}, "d", "d", "dtmf", "Send DTMF digits on the selected live call.", false, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_SMS, {'m'}, "m", "m", "sms", "Send an SMS to the selected call's customer.", false, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_EXPORT_CSV, {'x'}, "x", "x", "csv", "Export the view as CSV; formula-like cells get a leading '.", false, NAV},
+    {CT_A_EXPORT_TEXT, {'t'}, "t", "t", "text", "Export the selected call's transcript as text.", false, CT_AF_NEEDS_CALL},
+    {CT_A_MSGLOG, {'L'}, "L", "L", "log", "Show the message log (every flash message and request outcome).", false, NAV},
+    {CT_A_REFRESH, {'r'}, "r", "r", "refresh", "Fetch the call list (and the selected call) again now.", false, NAV},
+    {CT_A_REDRAW, {CT_KEY_CTRL('l')}, "^L", "Ctrl-L", "redraw", "Repaint the whole screen.", false, NAV},
+    {CT_A_HELP, {'?', KEY_F(1)}, "?", "?, F1", "help", "Show this help.", false, HINT},
+    {CT_A_QUIT, {'q'}, "q", "q", "quit", "Quit (asks when a request is still pending).", false, HINT},
+};
+const size_t ct_actions_count = sizeof ct_actions / sizeof ct_actions[0];
+
+ct_action_id ct_action_for_key(int key)
+{
+    if (key == 0) return CT_A_NONE;
+    for (size_t i = 0; i < ct_actions_count; i++)
+        for (int k = 0; k < CT_ACTION_MAX_KEYS && ct_actions[i].keys[k]; k++)
+            if (ct_actions[i].keys[k] == key) return ct_actions[i].id;
+    return CT_A_NONE;
+}
+
+const ct_action *ct_action_get(ct_action_id id)
+{
+    for (size_t i = 0; i < ct_actions_count; i++)
+        if (ct_actions[i].id == id) return &ct_actions[i];
+    return NULL;
+}
+
+bool ct_action_allowed(const ct_action *a, bool read_only)
+{
+    return a && !(read_only && (a->flags & CT_AF_WRITE));
+}
+
+int ct_action_control(ct_action_id id)
+{
+    switch (id) {
+    case CT_A_END: return CT_ACTION_END;
+    case CT_A_FORWARD: return CT_ACTION_FORWARD;
+    case CT_A_SAY: return CT_ACTION_SAY;
+    case CT_A_DTMF: return CT_ACTION_DTMF;
+    case CT_A_SMS: return CT_ACTION_SMS;
+    default: return -1;
+    }
+}
+
+size_t ct_action_hint_line(char *buf, size_t cap, int width, bool read_only)
+{
+    size_t len = 0;
+    if (cap == 0) return 0;
+    buf[0] = '\0';
+    /* quit and help first: they must survive a narrow terminal */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < ct_actions_count; i++) {
+            const ct_action *a = &ct_actions[i];
+            bool first = a->id == CT_A_QUIT || a->id == CT_A_HELP;
+            if (first != (pass == 0)) continue;
+            if (!(a->flags & CT_AF_HINT) || !ct_action_allowed(a, read_only)) continue;
+            /* hinted keys have ASCII labels, so bytes == cells */
+            char item[48];
+            int n = snprintf(item, sizeof item, "%s%s %s", len ? "  " : "", a->key_label, a->name);
+            if (n < 0 || (size_t)n >= sizeof item) continue;
+            if ((int)(len + (size_t)n) > width || len + (size_t)n + 1 > cap) continue;
+            memcpy(buf + len, item, (size_t)n + 1);
+            len += (size_t)n;
+        }
+    }
+    return len;
+}
+
+/* roff needs backslashes and leading dots/quotes escaped. */
+static void roff_text(FILE *out, const char *s)
+{
+    if (*s == '.' || *s == '\'') fputs("\\&", out);
+    for (; *s; s++) {
+        if (*s == '\\') fputs("\\e", out);
+        else if (*s == '-') fputs("\\-", out);
+        else fputc(*s, out);
+    }
+}
+
+void ct_action_write_roff(FILE *out)
+{
+    for (size_t i = 0; i < ct_actions_count; i++) {
+        const ct_action *a = &ct_actions[i];
+        fputs(".TP\n.B ", out);
+        roff_text(out, a->key_label_ascii);
+        fputc('\n', out);
+        roff_text(out, a->help);
+        if (a->flags & CT_AF_WRITE) fputs(" Hidden and refused with \\fB\\-\\-read\\-only\\fR.", out);
+        if (a->destructive) fputs(" The confirmation defaults to Cancel.", out);
+        fputc('\n', out);
+    }
+}

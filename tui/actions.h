@@ -1,0 +1,87 @@
+/* actions.h — the board's one action table.
+ *
+ * Every key the board understands is a row here: its id, the keys that
+ * trigger it, a short name (key-hint line), a one-line help (help screen,
+ * man page) and flags. Key dispatch, the help screen (?), the key-hint line
+ * and the KEYS section of docs/calltop.1 (ct_manpage_keys) are all generated
+ * from this table, so they cannot drift. Panes ask ct_action_for_key() what a
+ * key means instead of hard-coding letters. */
+#ifndef CALLTOP_TUI_ACTIONS_H
+#define CALLTOP_TUI_ACTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum ct_action_id {
+    CT_A_NONE = 0,
+    /* navigation (list and details) */
+    CT_A_UP, CT_A_DOWN, CT_A_PGUP, CT_A_PGDN, CT_A_TOP, CT_A_BOTTOM,
+    CT_A_FOCUS_NEXT,      /* Tab: list <-> details */
+    CT_A_OPEN,            /* Enter: open the selected call in the details pane */
+    CT_A_BACK,            /* Esc: close / clear search / back to the list */
+    /* the list */
+    CT_A_SEARCH,          /* '/': incremental search */
+    CT_A_FILTER,          /* cycle live / all / failed / inbound / outbound / by status */
+    CT_A_SORT_NEXT,       /* next sort column */
+    CT_A_SORT_REVERSE,    /* flip ascending / descending */
+    CT_A_SORT_COLUMN,     /* 1..8: sort by that column (again: reverse) */
+    CT_A_FOLLOW,          /* follow-newest toggle */
+    /* requests (hidden and refused with --read-only) */
+    CT_A_NEW_CALL,        /* 'n': the new-call form */
+    CT_A_END, CT_A_FORWARD, CT_A_SAY, CT_A_DTMF, CT_A_SMS,
+    /* local */
+    CT_A_EXPORT_CSV,      /* the current view as CSV */
+    CT_A_EXPORT_TEXT,     /* the selected call's transcript as text */
+    CT_A_MSGLOG,          /* the message log */
+    CT_A_REFRESH,         /* refetch the list now */
+    CT_A_REDRAW,          /* Ctrl-L: repaint the whole screen */
+    CT_A_HELP,            /* '?' */
+    CT_A_QUIT,            /* 'q' (asks when a request is pending) */
+    CT_A__COUNT
+} ct_action_id;
+
+/* Flags of an action. */
+enum {
+    CT_AF_WRITE       = 1u << 0,  /* sends a request that changes something: refused and
+                                     hidden with --read-only */
+    CT_AF_DESTRUCTIVE = 1u << 1,  /* ends or moves a call: confirmation defaults to Cancel */
+    CT_AF_NEEDS_CALL  = 1u << 2,  /* needs a selected call */
+    CT_AF_NEEDS_LIVE  = 1u << 3,  /* needs the selected call to be live */
+    CT_AF_HINT        = 1u << 4,  /* shown on the key-hint line */
+};
+
+#define CT_ACTION_MAX_KEYS 9
+
+typedef struct ct_action {
+    ct_action_id id;
+    int keys[CT_ACTION_MAX_KEYS];  /* key codes as in pane.h; 0 ends the list */
+    const char *key_label;         /* how keys are written in help: "j/↓" */
+    const char *key_label_ascii;   /* the same in ASCII for the man page: "j, Down" */
+    const char *name;              /* short verb for the hint line: "end" */
+    const char *help;              /* one sentence for the help screen and man page */
+    bool destructive;
+    unsigned flags;                /* CT_AF_* */
+} ct_action;
+
+/* The table, in help-screen order. */
+extern const ct_action ct_actions[];
+extern const size_t ct_actions_count;
+
+/* The action a key triggers, CT_A_NONE when none. */
+ct_action_id ct_action_for_key(int key);
+/* The row for an id (never NULL for a valid id; NULL otherwise). */
+const ct_action *ct_action_get(ct_action_id id);
+/* Hidden with --read-only? */
+bool ct_action_allowed(const ct_action *a, bool read_only);
+/* The control action an action id maps to (CT_A_END -> CT_ACTION_END ...),
+ * or -1 for non-control actions. */
+int ct_action_control(ct_action_id id);
+
+/* Writes the key-hint line ("q quit  ? help  / search ...") for a width,
+ * dropping actions that do not fit; returns the length. */
+size_t ct_action_hint_line(char *buf, size_t cap, int width, bool read_only);
+/* Writes the KEYS section body of the man page (roff) from the table. */
+void ct_action_write_roff(FILE *out);
+
+#endif

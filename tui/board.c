@@ -1,0 +1,785 @@
+/* board.c — the board's panes, layout, key dispatch and event application.
+ *
+ * Layouts by terminal size:
+ *   >= 150 x 24: list | details side by side
+ *   >= 80 x 24:  list above details
+ *   >= 40 x 10:  one pane at a time (Enter / Tab / Esc switch)
+ *   smaller:     "terminal too small" and nothing else
+ * The status bar is the first row and the footer (flash line or key hints)
+ * the last, in every usable layout.
+ *
+ * Keys: the top modal pane takes every key; otherwise the focused pane gets
+ * the key first, then the action table decides (tui/actions.h).
+ *
+ * Events: besides applying them to the store, the board keeps the per-call
+ * pending marks (ctx->marks, tui/pending.h: sent -> accepted -> cleared by
+ * the call's next update) and names the assistants of calls that carry only
+ * an id (tui/assistcache.h: one GET per id, names from webhooks too). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+#include "actions.h"
+#include "calltop/hash.h"
+#include "board.h"
+#include "dialog.h"
+#include "draw.h"
+#include "export.h"
+#include "msglog.h"
+#include "theme.h"
+
+int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
+{
+    memset(b, 0, sizeof *b);
+    ct_ui_ctx_init(&b->ctx);
+    b->store = store;
+    b->ctx.store = store;
+    b->ctx.read_only = read_only;
+    b->ctx.color = color;
+    b->ctx.board = b;
+    b->status.monitor = CT_MON_OFF;
+    b->status_bar = ct_status_pane_new(&b->status);
+    b->list = ct_list_pane_new(store);
+    b->details = ct_details_pane_new();
+    b->footer = ct_footer_pane_new();
+    if (!b->status_bar || !b->list || !b->details || !b->footer) {
+        ct_board_free(b);
+        return -1;
+    }
+    if (ct_assist_cache_init(&b->assistants, 0, 0) != 0) {
+        ct_board_free(b);
+        return -1;
+    }
+    b->ctx.view = ct_list_pane_model(b->list)->view;
+    b->list->focused = true;
+    return 0;
+}
+
+void ct_board_free(ct_board *b)
+{
+    while (b->n_modals) ct_board_close_modal(b);
+    ct_pane_free(b->status_bar);
+    ct_pane_free(b->list);
+    ct_pane_free(b->details);
+    ct_pane_free(b->footer);
+    b->status_bar = b->list = b->details = b->footer = NULL;
+    ct_assist_cache_free(&b->assistants);
+}
+
+static void place_modal(ct_board *b, ct_pane *p)
+{
+    int y, x, h, w;
+    /* forms and dialogs size themselves within a 20 x 76 box; help lists
+     * the whole action table and its sentences */
+    bool help = p->ops->name && strcmp(p->ops->name, "help") == 0;
+    ct_pane_center(LINES, COLS, help ? (int)ct_actions_count + 2 : 20, help ? 100 : 76,
+                   &y, &x, &h, &w);
+    ct_pane_resize(p, y, x, h, w);
+    (void)b;
+}
+
+static void hide(ct_pane *p)
+{
+    /* a pane not shown in this layout keeps a 1x1 window off to the side;
+     * its draw is skipped */
+    p->h = 0;
+}
+
+void ct_board_layout(ct_board *b)
+{
+    int H = LINES, W = COLS;
+    if (H < CT_BOARD_MIN_H || W < CT_BOARD_MIN_W) {
+        b->layout = CT_LAYOUT_TOO_SMALL;
+        b->full_redraw = true;
+        return;
+    }
+    int body_y = 1, body_h = H - 2;
+    ct_pane_resize(b->status_bar, 0, 0, 1, W);
+    ct_pane_resize(b->footer, H - 1, 0, 1, W);
+    if (W >= CT_BOARD_SIDE_W && H >= CT_BOARD_FULL_H) {
+        b->layout = CT_LAYOUT_SIDE;
+        int lw = W * 55 / 100;
+        ct_pane_resize(b->list, body_y, 0, body_h, lw);
+        ct_pane_resize(b->details, body_y, lw, body_h, W - lw);
+    } else if (W >= CT_BOARD_FULL_W && H >= CT_BOARD_FULL_H) {
+        b->layout = CT_LAYOUT_STACKED;
+        int lh = body_h * 45 / 100;
+        if (lh < 5) lh = 5;
+        ct_pane_resize(b->list, body_y, 0, lh, W);
+        ct_pane_resize(b->details, body_y + lh, 0, body_h - lh, W);
+    } else {
+        b->layout = CT_LAYOUT_SINGLE;
+        ct_pane_resize(b->list, body_y, 0, body_h, W);
+        ct_pane_resize(b->details, body_y, 0, body_h, W);
+        if (b->single_details) hide(b->list); else hide(b->details);
+    }
+    for (int i = 0; i < b->n_modals; i++) place_modal(b, b->modals[i]);
+    b->full_redraw = true;
+}
+
+static ct_pane *focused_pane(ct_board *b)
+{
+    if (b->layout == CT_LAYOUT_SINGLE) return b->single_details ? b->details : b->list;
+    return b->focus ? b->details : b->list;
+}
+
+static void set_focus(ct_board *b, int focus)
+{
+    b->focus = focus;
+    b->list->focused = focus == 0;
+    b->details->focused = focus == 1;
+}
+
+static void show_single(ct_board *b, bool details)
+{
+    b->single_details = details;
+    set_focus(b, details ? 1 : 0);
+    ct_board_layout(b);
+}
+
+bool ct_board_push_modal(ct_board *b, ct_pane *p)
+{
+    if (!p) return false;
+    if (b->n_modals == CT_BOARD_MAX_MODALS) { ct_pane_free(p); return false; }
+    p->modal = true;
+    b->modals[b->n_modals++] = p;
+    place_modal(b, p);
+    b->full_redraw = true;
+    return true;
+}
+
+void ct_board_close_modal(ct_board *b)
+{
+    if (!b->n_modals) return;
+    ct_pane *p = b->modals[--b->n_modals];
+    ct_ui_pending_disown(&b->ctx, p);
+    ct_pane_free(p);
+    /* what the modal covered must be repainted */
+    b->full_redraw = true;
+}
+
+static void sync_list(ct_board *b)
+{
+    ct_listmodel *lm = ct_list_pane_model(b->list);
+    ct_listmodel_sync(lm, b->ctx.selected_id, sizeof b->ctx.selected_id, b->ctx.now);
+}
+
+static void draw_too_small(const ct_board *b)
+{
+    erase();
+    const char *msg = "terminal too small";
+    char need[64];
+    snprintf(need, sizeof need, "need %dx%d, have %dx%d", CT_BOARD_MIN_W, CT_BOARD_MIN_H, COLS, LINES);
+    int y = LINES / 2 - 1;
+    if (y < 0) y = 0;
+    mvaddnstr(y, 0, msg, COLS);
+    if (LINES > 1) mvaddnstr(y + 1, 0, need, COLS);
+    size_t pending = ct_ui_pending_count(&b->ctx);
+    char q[64] = "q quits";
+    if (pending && b->quit_armed) snprintf(q, sizeof q, "%zu pending: q again quits", pending);
+    else if (pending) snprintf(q, sizeof q, "%zu pending: q q quits", pending);
+    if (LINES > 2) mvaddnstr(y + 2, 0, q, COLS);
+    wnoutrefresh(stdscr);
+}
+
+/* An accepted action whose call never updates (the relay is down and
+ * nothing polls it) must not keep its mark, or q's question, forever. */
+static void expire_marks(ct_board *b)
+{
+    size_t n = ct_pending_expire(&b->ctx.marks, b->ctx.now, CT_BOARD_MARK_EXPIRE_MS);
+    if (n && b->ctx.log_hook)
+        b->ctx.log_hook(b->ctx.log_ud, CT_FLASH_WARN, b->ctx.now,
+                        "an accepted action saw no update of its call in 30 s; mark dropped");
+}
+
+/* ---- dirty tracking ----------------------------------------------------------
+ * Most frames come from one event (a transcript line, a status change) or
+ * a timer tick and change one pane, often one row: a pane whose inputs did
+ * not move since its last draw is not drawn at all (its window, and
+ * ncurses' copy of the screen, still hold what it showed). Keys, resizes
+ * and closed modals make every pane stale, so only the event and timer
+ * paths rely on these checks. */
+
+static uint64_t marks_sig(const ct_pending *m)
+{
+    uint64_t h = CT_HASH_INIT;
+    for (size_t i = 0; i < CT_PENDING_MAX; i++) {
+        const ct_pending_action *a = &m->a[i];
+        uint64_t v[4] = {(uint64_t)a->state, a->request_id, (uint64_t)a->action, (uint64_t)a->since};
+        for (size_t k = 0; k < 4; k++) h = ct_hash_mix(h, v[k]);
+    }
+    return h;
+}
+
+static size_t list_visible(ct_listmodel *lm)
+{
+    size_t n = ct_listmodel_count(lm);
+    size_t rows = lm->rows > 0 ? (size_t)lm->rows : 0;
+    return lm->top < n ? (n - lm->top < rows ? n - lm->top : rows) : 0;
+}
+
+static bool list_changed(ct_board *b, uint64_t gen)
+{
+    const struct ct_board_drawn *d = &b->drawn;
+    ct_listmodel *lm = ct_list_pane_model(b->list);
+    if (d->list_due && b->ctx.now >= d->list_due) return true;
+    if (lm->top != d->list_top || lm->sel != d->list_sel || lm->follow != d->list_follow) return true;
+    if (gen == d->list_gen) return false;
+    if (ct_listmodel_count(lm) != d->list_count || ct_store_count(b->store) != d->store_count)
+        return true;
+    size_t rows = list_visible(lm);
+    if (rows != (size_t)d->n_rows || rows > sizeof d->rows / sizeof *d->rows) return true;
+    for (size_t r = 0; r < rows; r++) {
+        const ct_call_entry *e = ct_listmodel_row(lm, lm->top + r);
+        if (e != d->rows[r] || !e || e->changed_gen > d->list_gen) return true;
+    }
+    return false;
+}
+
+static void list_drawn(ct_board *b, uint64_t gen)
+{
+    struct ct_board_drawn *d = &b->drawn;
+    ct_listmodel *lm = ct_list_pane_model(b->list);
+    d->list_gen = gen;
+    d->list_top = lm->top;
+    d->list_sel = lm->sel;
+    d->list_follow = lm->follow;
+    d->list_count = ct_listmodel_count(lm);
+    d->store_count = ct_store_count(b->store);
+    size_t rows = list_visible(lm), max = sizeof d->rows / sizeof *d->rows;
+    d->n_rows = (int)rows;
+    for (size_t r = 0; r < rows && r < max; r++) d->rows[r] = ct_listmodel_row(lm, lm->top + r);
+    long t = ct_list_pane_timer_ms(b->list, b->ctx.now);
+    d->list_due = t >= 0 ? b->ctx.now + t : 0;
+}
+
+static uint64_t details_gen(const ct_call_entry *e)
+{
+    return e ? e->changed_gen + 1 : 0;
+}
+
+static bool details_changed(ct_board *b)
+{
+    const struct ct_board_drawn *d = &b->drawn;
+    if (strcmp(d->det_id, b->ctx.selected_id) != 0) return true;
+    if (details_gen(ct_ui_selected(&b->ctx)) != d->det_gen) return true;
+    return d->det_due && b->ctx.now >= d->det_due;
+}
+
+static void details_drawn(ct_board *b)
+{
+    struct ct_board_drawn *d = &b->drawn;
+    snprintf(d->det_id, sizeof d->det_id, "%s", b->ctx.selected_id);
+    d->det_gen = details_gen(ct_ui_selected(&b->ctx));
+    long t = ct_details_pane_timer_ms(b->details, &b->ctx);
+    d->det_due = t >= 0 ? b->ctx.now + t : 0;
+}
+
+void ct_board_stale(ct_board *b)
+{
+    b->status_bar->stale = b->list->stale = b->details->stale = b->footer->stale = true;
+}
+
+void ct_board_draw(ct_board *b)
+{
+    if (b->full_redraw) {
+        /* After a resize or a closed modal, blank what no pane covers; the
+         * panes redraw over it and doupdate still sends only the cells that
+         * differ from the terminal. Only Ctrl-L (repaint) clears it. */
+        werase(stdscr);
+        wnoutrefresh(stdscr);
+        b->full_redraw = false;
+        ct_board_stale(b);
+        if (b->repaint) {
+            clearok(curscr, TRUE);
+            b->repaint = false;
+        }
+    }
+    expire_marks(b);
+    if (b->layout == CT_LAYOUT_TOO_SMALL) { draw_too_small(b); doupdate(); return; }
+    sync_list(b);
+    uint64_t gen = ct_store_generation(b->store);
+    uint64_t msig = marks_sig(&b->ctx.marks);
+    bool marks_moved = msig != b->drawn.marks_sig;
+    b->drawn.marks_sig = msig;
+    ct_pane_draw(b->status_bar, &b->ctx);
+    if (b->list->h) {
+        if (b->list->stale || marks_moved || list_changed(b, gen)) {
+            ct_pane_draw(b->list, &b->ctx);
+            list_drawn(b, gen);
+            b->panes_drawn++;
+        } else {
+            b->panes_skipped++;
+        }
+    }
+    if (b->details->h) {
+        if (b->details->stale || marks_moved || details_changed(b)) {
+            ct_pane_draw(b->details, &b->ctx);
+            details_drawn(b);
+            b->panes_drawn++;
+        } else {
+            b->panes_skipped++;
+        }
+    }
+    ct_pane_draw(b->footer, &b->ctx);
+    for (int i = 0; i < b->n_modals; i++) {
+        /* modals overlap the panes: touch so they repaint over them */
+        touchwin(b->modals[i]->win);
+        ct_pane_draw(b->modals[i], &b->ctx);
+    }
+    b->drawn_gen = gen;
+    doupdate();
+}
+
+long ct_board_timer_ms(ct_board *b)
+{
+    long due = -1;
+    if (b->layout == CT_LAYOUT_TOO_SMALL) return -1;
+    if (b->list->h) due = ct_list_pane_timer_ms(b->list, b->ctx.now);
+    if (b->details->h) {
+        long d = ct_details_pane_timer_ms(b->details, &b->ctx);
+        if (d >= 0 && (due < 0 || d < due)) due = d;
+    }
+    /* the status bar: the age of the last event (while LIVE in minutes,
+     * which change with the HH:MM clock below), and the clock */
+    if (b->status.last_event_ms && !(b->status.monitor == CT_MON_LIVE && !b->status.polling)) {
+        long d = ct_age_next_change_at(b->ctx.now, b->status.last_event_ms);
+        if (due < 0 || d < due) due = d;
+    }
+    for (size_t i = 0; i < CT_PENDING_MAX; i++) {
+        const ct_pending_action *a = &b->ctx.marks.a[i];
+        if (a->state != CT_PEND_ACCEPTED) continue;
+        long d = (long)(a->since + CT_BOARD_MARK_EXPIRE_MS - b->ctx.now);
+        if (d < 0) d = 0;
+        if (due < 0 || d < due) due = d;
+    }
+    long clock = 60000 - (long)(b->ctx.now % 60000);
+    if (due < 0 || clock < due) due = clock;
+    if (b->ctx.flash[0] && b->ctx.flash_until > b->ctx.now) {
+        long d = (long)(b->ctx.flash_until - b->ctx.now);
+        if (due < 0 || d < due) due = d;
+    }
+    return due;
+}
+
+/* ---- actions ---------------------------------------------------------------- */
+
+static void open_control(ct_board *b, ct_action_id id)
+{
+    const ct_action *a = ct_action_get(id);
+    if (!ct_action_allowed(a, b->ctx.read_only)) {
+        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "%s refused: calltop runs with --read-only", a->name);
+        return;
+    }
+    const ct_call_entry *e = ct_ui_selected(&b->ctx);
+    if (!e) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first"); return; }
+    if (!ct_call_is_live(&e->call)) {
+        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "%s: the call is not live", a->name);
+        return;
+    }
+    ct_board_push_modal(b, ct_dialog_action(&b->ctx, (ct_control_action)ct_action_control(id),
+                                            e->call.id));
+}
+
+static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
+{
+    switch (id) {
+    case CT_A_QUIT:
+        if (ct_ui_pending_count(&b->ctx)) {
+            ct_board_push_modal(b, ct_dialog_confirm("Quit", "A request is still pending. Quit anyway?",
+                                                     CT_FX_QUIT_NOW));
+            return CT_FX_REDRAW_ALL;
+        }
+        b->quit = true;
+        return CT_FX_QUIT;
+    case CT_A_HELP:
+        ct_board_push_modal(b, ct_help_pane_new(b->ctx.read_only));
+        return CT_FX_REDRAW_ALL;
+    case CT_A_FOCUS_NEXT:
+        if (b->layout == CT_LAYOUT_SINGLE) show_single(b, !b->single_details);
+        else set_focus(b, !b->focus);
+        return CT_FX_REDRAW_ALL;
+    case CT_A_OPEN:
+        if (b->layout == CT_LAYOUT_SINGLE) show_single(b, true);
+        else set_focus(b, 1);
+        return CT_FX_REDRAW_ALL;
+    case CT_A_BACK:
+        if (b->layout == CT_LAYOUT_SINGLE && b->single_details) show_single(b, false);
+        else set_focus(b, 0);
+        return CT_FX_REDRAW_ALL;
+    case CT_A_NEW_CALL:
+        if (b->ctx.read_only) {
+            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "new call refused: calltop runs with --read-only");
+            return CT_FX_REDRAW;
+        }
+        ct_board_push_modal(b, ct_form_new_call(&b->ctx));
+        return CT_FX_REDRAW_ALL;
+    case CT_A_END: case CT_A_FORWARD: case CT_A_SAY: case CT_A_DTMF: case CT_A_SMS:
+        open_control(b, id);
+        return CT_FX_REDRAW_ALL;
+    case CT_A_EXPORT_CSV: {
+        char path[512];
+        size_t rows = 0;
+        ct_error err;
+        ct_error_clear(&err);
+        if (ct_export_view_to_file(ct_list_pane_model(b->list)->view, b->ctx.now, path, sizeof path,
+                                   &rows, &err) == CT_OK)
+            ct_ui_flash(&b->ctx, CT_FLASH_OK, "exported %zu calls to %s", rows, path);
+        else
+            ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "export failed: %s", err.detail);
+        return CT_FX_REDRAW;
+    }
+    case CT_A_EXPORT_TEXT: {
+        const ct_call_entry *e = ct_ui_selected(&b->ctx);
+        char path[512];
+        ct_error err;
+        ct_error_clear(&err);
+        if (!e) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first"); return CT_FX_REDRAW; }
+        if (ct_export_transcript_to_file(e, b->ctx.now, path, sizeof path, &err) == CT_OK)
+            ct_ui_flash(&b->ctx, CT_FLASH_OK, "transcript saved to %s", path);
+        else
+            ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "export failed: %s", err.detail);
+        return CT_FX_REDRAW;
+    }
+    case CT_A_MSGLOG:
+        if (!b->msglog) return 0;
+        ct_board_push_modal(b, ct_msglog_pane_new(b->msglog));
+        return CT_FX_REDRAW_ALL;
+    case CT_A_REFRESH:
+        b->want_refresh = true;
+        ct_ui_flash(&b->ctx, CT_FLASH_INFO, "refreshing the call list");
+        return CT_FX_REDRAW;
+    case CT_A_REDRAW:
+        b->full_redraw = true;
+        b->repaint = true;
+        return CT_FX_REDRAW_ALL;
+    case CT_A_SEARCH: case CT_A_FILTER: case CT_A_SORT_NEXT: case CT_A_SORT_REVERSE:
+    case CT_A_SORT_COLUMN: case CT_A_FOLLOW:
+        /* list commands work whichever pane has the focus */
+        return ct_pane_key(b->list, &b->ctx, key, mouse);
+    default:
+        return 0;
+    }
+}
+
+static int after_modal_fx(ct_board *b, int fx)
+{
+    if (fx & CT_FX_QUIT_NOW) { b->quit = true; return fx | CT_FX_QUIT; }
+    if (fx & CT_FX_CLOSE) ct_board_close_modal(b);
+    return fx;
+}
+
+int ct_board_key(ct_board *b, int key, const MEVENT *mouse)
+{
+    /* a key may move anything (selection, scroll, focus, search): the
+     * next frame draws every pane */
+    ct_board_stale(b);
+    if (key == KEY_RESIZE) {
+        ct_board_layout(b);
+        return CT_FX_REDRAW_ALL;
+    }
+    if (b->layout == CT_LAYOUT_TOO_SMALL) {
+        /* no room for the quit question: with something pending, q must
+         * be pressed twice (the screen says so) */
+        if (key != 'q') { b->quit_armed = false; return 0; }
+        if (ct_ui_pending_count(&b->ctx) && !b->quit_armed) {
+            b->quit_armed = true;
+            return CT_FX_REDRAW_ALL;
+        }
+        b->quit = true;
+        return CT_FX_QUIT;
+    }
+    if (b->n_modals) {
+        ct_pane *top = b->modals[b->n_modals - 1];
+        int fx = ct_pane_key(top, &b->ctx, key, mouse);
+        if (!fx && key == CT_KEY_ESC) fx = CT_FX_CLOSE;   /* a modal always closes on Esc */
+        return after_modal_fx(b, fx) | CT_FX_REDRAW_ALL;
+    }
+    if (key == KEY_MOUSE && mouse) {
+        /* click or wheel over a pane focuses it and goes to it */
+        ct_pane *target = NULL;
+        int r, c;
+        if (b->list->h && ct_pane_mouse_local(b->list, mouse, &r, &c)) target = b->list;
+        else if (b->details->h && ct_pane_mouse_local(b->details, mouse, &r, &c)) target = b->details;
+        if (!target) return 0;
+        if (b->layout != CT_LAYOUT_SINGLE) set_focus(b, target == b->details);
+        return ct_pane_key(target, &b->ctx, key, mouse) | CT_FX_REDRAW_ALL;
+    }
+    int fx = ct_pane_key(focused_pane(b), &b->ctx, key, mouse);
+    if (fx & CT_FX_HANDLED) return fx;
+    return do_action(b, ct_action_for_key(key), key, mouse) | fx;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static uint64_t rest_version(const ct_call *c, ct_time_ms now)
+{
+    /* REST carries no sequence: updatedAt orders it among webhooks (whose
+     * version is their timestamp); without it, the fetch time does. */
+    return (uint64_t)(c->updated_at ? c->updated_at : now);
+}
+
+static void route_to_owner(ct_board *b, const ct_event *ev)
+{
+    ct_ui_pending *pend = ct_ui_pending_find(&b->ctx, ev->request_id);
+    if (!pend) return;
+    ct_pane *owner = pend->owner;
+    ct_control_action action = pend->action;
+    ct_request_kind kind = pend->kind;
+    ct_ui_pending_done(&b->ctx, ev->request_id);
+    if (ev->type == CT_EV_CONTROL_DONE)
+        ct_ui_flash(&b->ctx, CT_FLASH_OK, "%s accepted", ct_control_action_name(action));
+    else if (ev->type == CT_EV_REQUEST_FAILED && kind == CT_REQ_CONTROL)
+        ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "%s failed: %s", ct_control_action_name(action),
+                    ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code));
+    else if (ev->type == CT_EV_CALL_PLACED)
+        ct_ui_flash(&b->ctx, CT_FLASH_OK, "call placed: %s", ev->call.id ? ev->call.id : "");
+    else if (ev->type == CT_EV_REQUEST_FAILED)
+        ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "request failed: %s",
+                    ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code));
+    for (int i = b->n_modals - 1; owner && i >= 0; i--) {
+        if (b->modals[i] != owner) continue;
+        if (owner->ops->on_event) {
+            int fx = owner->ops->on_event(owner, &b->ctx, ev);
+            if ((fx & CT_FX_CLOSE) && i == b->n_modals - 1) ct_board_close_modal(b);
+        }
+        break;
+    }
+}
+
+/* ---- assistant names ----------------------------------------------------------- */
+
+/* Gives the call its assistant's name without touching what the server
+ * said: version 0 fills only a name the call lacks, and a webhook's name
+ * (any newer version) still wins. */
+static void apply_assistant_name(ct_board *b, const char *call_id, const char *name)
+{
+    ct_call c;
+    memset(&c, 0, sizeof c);
+    c.id = (char *)call_id;
+    c.assistant_name = (char *)name;
+    c.present = CT_F_ID | CT_F_ASSISTANT_NAME;
+    ct_store_apply_call(b->store, &c, 0);
+}
+
+static void name_arrived(ct_board *b, const char *aid, const char *name);
+
+/* A call the store just took: learn its assistant's name if it brought
+ * one (and give it to the calls listed before it came), or give it the
+ * cached name, or ask the server once. */
+static void resolve_assistant(ct_board *b, const char *call_id)
+{
+    const ct_call_entry *e = call_id ? ct_store_get(b->store, call_id) : NULL;
+    if (!e || !e->call.assistant_id || !e->call.assistant_id[0]) return;
+    const char *aid = e->call.assistant_id;
+    ct_time_ms now = b->ctx.now;
+    if (e->call.assistant_name && e->call.assistant_name[0]) {
+        if (ct_assist_cache_put(&b->assistants, aid, e->call.assistant_name, now)) {
+            /* copies: naming other calls may move this entry's strings */
+            char *id = strdup(aid), *name = strdup(e->call.assistant_name);
+            if (id && name) name_arrived(b, id, name);
+            free(id);
+            free(name);
+        }
+        return;
+    }
+    const char *name = ct_assist_cache_name(&b->assistants, aid, now);
+    if (name) {
+        char id[128];   /* the store may move e's strings while applying */
+        snprintf(id, sizeof id, "%s", call_id);
+        apply_assistant_name(b, id, name);
+        return;
+    }
+    if (!b->fetch_assistant || !ct_assist_cache_want(&b->assistants, aid, now)) return;
+    ct_error err;
+    ct_error_clear(&err);
+    uint64_t rid = b->fetch_assistant(b->fetch_ud, aid, &err);
+    ct_assist_cache_sent(&b->assistants, aid, rid, now);
+}
+
+typedef struct named_calls { const char *aid; char (*ids)[128]; size_t n, cap; } named_calls;
+
+static bool collect_unnamed(const ct_call_entry *e, void *ud)
+{
+    named_calls *nc = ud;
+    if (!e->call.assistant_id || strcmp(e->call.assistant_id, nc->aid) != 0) return true;
+    if (e->call.assistant_name && e->call.assistant_name[0]) return true;
+    if (nc->n == nc->cap) {
+        size_t cap = nc->cap ? nc->cap * 2 : 64;
+        char (*ids)[128] = realloc(nc->ids, cap * sizeof *ids);
+        if (!ids) return false;
+        nc->ids = ids;
+        nc->cap = cap;
+    }
+    snprintf(nc->ids[nc->n++], 128, "%s", e->call.id);
+    return true;
+}
+
+/* An assistant's name arrived: every call of that assistant shows it. */
+static void name_arrived(ct_board *b, const char *aid, const char *name)
+{
+    if (!aid || !name || !*name) return;
+    named_calls nc = {.aid = aid};
+    ct_store_foreach(b->store, collect_unnamed, &nc);
+    for (size_t i = 0; i < nc.n; i++) apply_assistant_name(b, nc.ids[i], name);
+    free(nc.ids);
+}
+
+/* The relay's update can beat the control request's HTTP answer: the call
+ * may already show an end or a forward when the acceptance arrives, and no
+ * further update would come to confirm it. say / dtmf / sms leave no state
+ * to look at; their next update confirms them. */
+static bool effect_visible(ct_control_action action, const ct_call_entry *e)
+{
+    if (!e) return false;
+    switch (action) {
+    case CT_ACTION_END: return !ct_call_is_live(&e->call);
+    case CT_ACTION_FORWARD:
+        return e->call.status == CT_STATUS_FORWARDED || !ct_call_is_live(&e->call);
+    default: return false;
+    }
+}
+
+/* An accepted action's mark goes when the store changed its call after the
+ * acceptance (gen0: the store generation before this event's changes). */
+static void confirm_marks(ct_board *b, uint64_t gen0)
+{
+    for (size_t i = 0; i < CT_PENDING_MAX; i++) {
+        const ct_pending_action *a = &b->ctx.marks.a[i];
+        if (a->state != CT_PEND_ACCEPTED) continue;
+        const ct_call_entry *e = ct_store_get(b->store, a->call_id);
+        if (e && e->changed_gen > gen0) ct_pending_call_updated(&b->ctx.marks, a->call_id);
+    }
+}
+
+void ct_board_event(ct_board *b, const ct_event *ev)
+{
+    ct_time_ms now = b->ctx.now;
+    uint64_t gen0 = ct_store_generation(b->store);
+    switch (ev->type) {
+    case CT_EV_CALLS_LISTED:
+    case CT_EV_MONITOR_SNAPSHOT:
+        for (size_t i = 0; i < ev->calls.n_calls; i++) {
+            const ct_call *c = &ev->calls.calls[i];
+            uint64_t v = ev->type == CT_EV_MONITOR_SNAPSHOT && c->updated_at == 0 ? (uint64_t)now
+                                                                                 : rest_version(c, now);
+            ct_store_apply_call(b->store, c, v);
+        }
+        for (size_t i = 0; i < ev->calls.n_calls; i++) resolve_assistant(b, ev->calls.calls[i].id);
+        if (ev->type == CT_EV_CALLS_LISTED && b->status.polling) b->status.last_event_ms = now;
+        if (ev->type == CT_EV_MONITOR_SNAPSHOT) b->status.last_event_ms = now;
+        if (ev->type == CT_EV_CALLS_LISTED && ev->calls.n_skipped)
+            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "%zu calls could not be read: %s", ev->calls.n_skipped,
+                        ev->calls.first_skip.detail);
+        break;
+    case CT_EV_CALL_FETCHED:
+        if (ev->call.id) ct_store_apply_call(b->store, &ev->call, rest_version(&ev->call, now));
+        resolve_assistant(b, ev->call.id);
+        break;
+    case CT_EV_CALL_PLACED:
+        if (ev->call.id) {
+            ct_store_apply_call(b->store, &ev->call, rest_version(&ev->call, now));
+            resolve_assistant(b, ev->call.id);
+            /* show the call just placed */
+            ct_ui_select(&b->ctx, ev->call.id);
+            ct_list_pane_model(b->list)->follow = false;
+        }
+        route_to_owner(b, ev);
+        break;
+    case CT_EV_MONITOR_UPDATE: {
+        /* a webhook-derived update: the relay's timestamp/seq orders it */
+        ct_webhook w;
+        memset(&w, 0, sizeof w);
+        w.type = ev->update_kind;
+        w.timestamp = ev->last_event_ms ? ev->last_event_ms : now;
+        w.call = ev->call;                 /* borrowed, not freed here */
+        w.error = ev->call_error;
+        if (w.call.id) ct_store_apply_webhook(b->store, &w);
+        resolve_assistant(b, w.call.id);
+        b->status.last_event_ms = now;
+        break;
+    }
+    case CT_EV_ASSISTANT:
+        name_arrived(b, ct_assist_cache_resolved(&b->assistants, ev->request_id, ev->assistant.name, now),
+                     ev->assistant.name);
+        break;
+    case CT_EV_CONTROL_DONE:
+    case CT_EV_REQUEST_FAILED:
+        if (ev->type == CT_EV_REQUEST_FAILED && ct_assist_cache_owns(&b->assistants, ev->request_id)) {
+            /* a name is a nicety: log why, show the id, retry much later */
+            const char *aid = ct_assist_cache_failed(&b->assistants, ev->request_id, now);
+            if (b->ctx.log_hook) {
+                char line[256];
+                snprintf(line, sizeof line, "assistant %.64s: no name (%.160s)", aid ? aid : "?",
+                         ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code));
+                b->ctx.log_hook(b->ctx.log_ud, CT_FLASH_WARN, now, line);
+            }
+            break;
+        }
+        /* the mark stays after acceptance until the call's next update */
+        if (ev->type == CT_EV_CONTROL_DONE) {
+            const ct_pending_action *a = ct_pending_accepted(&b->ctx.marks, ev->request_id, now);
+            if (a && effect_visible(a->action, ct_store_get(b->store, a->call_id)))
+                ct_pending_call_updated(&b->ctx.marks, a->call_id);
+        } else {
+            ct_pending_failed(&b->ctx.marks, ev->request_id, NULL);
+        }
+        if (ev->type == CT_EV_REQUEST_FAILED && !ct_ui_pending_find(&b->ctx, ev->request_id) &&
+            ev->error.code != CT_ECANCELLED) {
+            ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "%s", ev->error.detail[0] ? ev->error.detail
+                                                                        : ct_strerror(ev->error.code));
+            if (ev->error.code == CT_ENOTFOUND && ev->request_kind == CT_REQ_GET_CALL && ev->call_id)
+                ct_store_remove(b->store, ev->call_id);
+        }
+        route_to_owner(b, ev);
+        break;
+    case CT_EV_NUMBERS:
+        /* the board keeps the list (see board_main); nothing to draw */
+        break;
+    case CT_EV_MONITOR_STATE:
+        if (ev->monitor_state != b->status.monitor) {
+            ct_ui_flash(&b->ctx, ev->monitor_state == CT_MON_LIVE ? CT_FLASH_OK : CT_FLASH_WARN,
+                        "live channel: %s%s%s", ct_monitor_state_name(ev->monitor_state),
+                        ev->text ? " - " : "", ev->text ? ev->text : "");
+        }
+        b->status.monitor = ev->monitor_state;
+        if (ev->last_event_ms) b->status.last_event_ms = ev->last_event_ms;
+        break;
+    case CT_EV_LOG:
+        if (b->ctx.log_hook && ev->text) b->ctx.log_hook(b->ctx.log_ud, CT_FLASH_INFO, now, ev->text);
+        break;
+    default:
+        break;
+    }
+    /* only the server's data confirms an action: these events carry it */
+    if ((ev->type == CT_EV_CALLS_LISTED || ev->type == CT_EV_MONITOR_SNAPSHOT ||
+         ev->type == CT_EV_CALL_FETCHED || ev->type == CT_EV_MONITOR_UPDATE) &&
+        ct_store_generation(b->store) != gen0)
+        confirm_marks(b, gen0);
+}
+
+char *ct_board_screen_text(void)
+{
+    size_t cap = (size_t)(LINES * (COLS * 4 + 1) + 1), len = 0;
+    char *out = malloc(cap);
+    if (!out) return NULL;
+    wchar_t *wbuf = malloc(((size_t)COLS + 1) * sizeof *wbuf);
+    if (!wbuf) { free(out); return NULL; }
+    for (int y = 0; y < LINES; y++) {
+        int n = mvwinnwstr(curscr, y, 0, wbuf, COLS);
+        if (n < 0) n = 0;
+        wbuf[n] = L'\0';
+        char line[4096];
+        size_t m = wcstombs(line, wbuf, sizeof line - 1);
+        if (m == (size_t)-1) m = 0;
+        line[m] = '\0';
+        while (m > 0 && line[m - 1] == ' ') line[--m] = '\0';
+        if (len + m + 2 > cap) break;
+        memcpy(out + len, line, m);
+        len += m;
+        out[len++] = '\n';
+    }
+    out[len] = '\0';
+    free(wbuf);
+    return out;
+}

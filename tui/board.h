@@ -1,0 +1,129 @@
+/* board.h — the board: its panes, their layout, key dispatch through the
+ * action table, and applying inbox events to the store.
+ *
+ * Everything here is driven by calls (a key, an event, a resize, a draw), so
+ * golden-screen tests script it with a fixed store and clock; the poll()
+ * loop, signals, threads and polling schedule live in app/board_main.c. */
+#ifndef CALLTOP_TUI_BOARD_H
+#define CALLTOP_TUI_BOARD_H
+
+#include <stdbool.h>
+#include "calltop/inbox.h"
+#include "calltop/store.h"
+#include "assistcache.h"
+#include "listmodel.h"
+#include "pane.h"
+
+/* Smallest usable board; below it the board shows "terminal too small". */
+#define CT_BOARD_MIN_H 10
+#define CT_BOARD_MIN_W 40
+/* From this size on the list and details are both shown. */
+#define CT_BOARD_FULL_H 24
+#define CT_BOARD_FULL_W 80
+/* From this width on they are side by side. */
+#define CT_BOARD_SIDE_W 150
+
+/* An accepted control action keeps its mark until the call's next update,
+ * at most this long. */
+#define CT_BOARD_MARK_EXPIRE_MS 30000
+
+/* What the status bar shows besides the store. */
+typedef struct ct_board_status {
+    ct_monitor_state monitor;      /* CT_MON_OFF when there is no relay (polling) */
+    ct_time_ms last_event_ms;      /* newest event from the live channel or a poll */
+    bool polling;                  /* the REST polling fallback is active */
+    bool demo;
+    size_t max_calls;              /* the store's call cap, shown as "max N" (0 = not shown) */
+} ct_board_status;
+
+/* ---- the board's own panes (constructors return unplaced panes) ---------- */
+ct_pane *ct_list_pane_new(const ct_store *store);
+ct_listmodel *ct_list_pane_model(ct_pane *p);
+/* ms until the list needs redrawing by itself (a live call's duration tick,
+ * a new-row highlight ending), or -1 when nothing on screen changes with time. */
+long ct_list_pane_timer_ms(ct_pane *p, ct_time_ms now);
+
+ct_pane *ct_details_pane_new(void);
+bool ct_details_pane_following(ct_pane *p);
+long ct_details_pane_timer_ms(ct_pane *p, const ct_ui_ctx *ctx);
+
+ct_pane *ct_status_pane_new(const ct_board_status *st);
+ct_pane *ct_footer_pane_new(void);
+ct_pane *ct_help_pane_new(bool read_only);
+
+typedef enum ct_layout {
+    CT_LAYOUT_TOO_SMALL = 0, CT_LAYOUT_SINGLE, CT_LAYOUT_STACKED, CT_LAYOUT_SIDE
+} ct_layout;
+
+#define CT_BOARD_MAX_MODALS 4
+
+typedef struct ct_board {
+    ct_ui_ctx ctx;
+    ct_store *store;
+    ct_board_status status;
+    ct_pane *status_bar, *list, *details, *footer;
+    ct_pane *modals[CT_BOARD_MAX_MODALS];
+    int n_modals;
+    ct_layout layout;
+    bool single_details;   /* single-pane layout: showing details instead of the list */
+    int focus;             /* 0 list, 1 details */
+    bool quit;
+    bool quit_armed;       /* "terminal too small" with requests pending: q once more quits */
+    bool full_redraw;      /* next frame redraws every pane (resize, modal closed) */
+    bool repaint;          /* ... and the terminal from scratch (Ctrl-L) */
+    bool want_refresh;     /* 'r': the loop should fetch now */
+    uint64_t drawn_gen;    /* store generation at the last frame */
+    /* Dirty tracking: what the list and the details showed at their last
+     * draw. A frame redraws a pane only when one of these inputs moved (or
+     * the pane is stale); the bars compare their own text (tui/chrome.c). */
+    struct ct_board_drawn {
+        uint64_t list_gen;                 /* store generation */
+        ct_time_ms list_due;               /* the list changes by itself then (0 = never) */
+        size_t list_top, list_count, store_count;
+        long list_sel;
+        bool list_follow;
+        int n_rows;
+        const ct_call_entry *rows[128];    /* the visible rows' entries */
+        char det_id[128];                  /* the details: selected call */
+        uint64_t det_gen;                  /* its changed_gen (0 = no entry) */
+        ct_time_ms det_due;                /* its live timer (0 = none) */
+        uint64_t marks_sig;                /* pending marks (both panes show them) */
+    } drawn;
+    unsigned long panes_drawn, panes_skipped;   /* counters (tests) */
+    struct ct_msglog *msglog;  /* the message log ('L'); not owned, may be NULL */
+    /* Assistant names for calls that carry only an id (List Calls): asked
+     * once per id through fetch_assistant (NULL = never fetch; names then
+     * come from webhooks only). Returns a request id, 0 when not sent. */
+    ct_assist_cache assistants;
+    uint64_t (*fetch_assistant)(void *ud, const char *assistant_id, ct_error *err);
+    void *fetch_ud;
+    void (*on_log)(void *ud, ct_flash_level lvl, ct_time_ms t, const char *text);
+} ct_board;
+
+/* Sets up the board over a store (not owned). Needs ncurses initialised
+ * (initscr or newterm) before ct_board_layout/draw. */
+int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color);
+void ct_board_free(ct_board *b);
+/* Lays the panes out for LINES x COLS (call after KEY_RESIZE). */
+void ct_board_layout(ct_board *b);
+/* Draws the panes whose inputs changed since their last draw (all of them
+ * after a key, a resize or ct_board_stale) with wnoutrefresh and ends with
+ * one doupdate(). */
+void ct_board_draw(ct_board *b);
+/* Makes the next ct_board_draw draw every pane. */
+void ct_board_stale(ct_board *b);
+/* A key from wget_wch (see pane.h for the encoding). Returns CT_FX_* flags. */
+int ct_board_key(ct_board *b, int key, const MEVENT *mouse);
+/* Applies one inbox event (store, status, routing to the pane that sent the
+ * request). Does not free it. */
+void ct_board_event(ct_board *b, const ct_event *ev);
+/* Milliseconds until something on screen changes by itself; -1 = never. */
+long ct_board_timer_ms(ct_board *b);
+/* Opens a modal pane on top (takes ownership); false when the stack is full. */
+bool ct_board_push_modal(ct_board *b, ct_pane *p);
+void ct_board_close_modal(ct_board *b);
+/* Dumps the screen as text (one line per row, trailing spaces trimmed) for
+ * golden tests; returns malloc'd text. */
+char *ct_board_screen_text(void);
+
+#endif

@@ -1,0 +1,240 @@
+/* chrome.c — the board's frame: the status bar (account, live-channel state
+ * and age of the last event, counts by status, memory cap, clock), the
+ * footer (flash line or key hints, from the action table) and the help
+ * screen (also from the action table). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "actions.h"
+#include "board.h"
+#include "draw.h"
+#include "theme.h"
+
+/* The bars are drawn every frame but write their window only when their
+ * text changed (or the pane is stale): most frames change neither. */
+typedef struct bar_state {
+    const ct_board_status *bs;     /* the status bar's input; NULL for the footer */
+    char drawn[1024];              /* what the window shows, as a key */
+} bar_state;
+
+/* True (and remembers the key) when the bar must be written. */
+static bool bar_changed(ct_pane *p, const char *key)
+{
+    bar_state *st = p->state;
+    if (!p->stale && strcmp(st->drawn, key) == 0) return false;
+    snprintf(st->drawn, sizeof st->drawn, "%s", key);
+    return true;
+}
+
+/* ---- status bar ------------------------------------------------------------ */
+
+static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
+{
+    const ct_board_status *bs = ((bar_state *)p->state)->bs;
+    char left[512], chan[64], age[16], clock[16];
+    size_t counts[CT_STATUS_OTHER + 1] = {0};
+    ct_store_status_counts(ctx->store, counts);
+
+    const char *state = bs->polling ? "POLLING" : ct_monitor_state_name(bs->monitor);
+    if (bs->last_event_ms) {
+        /* LIVE is the quiet state: a seconds age would wake an idle board
+         * every second for a minute after each event, so it shows minutes
+         * ("<1m", "3m"), changing with the HH:MM clock. The states an
+         * operator watches (STALE, RECONNECTING, ...) keep seconds. */
+        if (bs->monitor == CT_MON_LIVE && !bs->polling)
+            ct_age_coarse(ctx->now, bs->last_event_ms, age, sizeof age);
+        else
+            ct_fmt_age(ct_age_shown_ms(ctx->now, bs->last_event_ms), age, sizeof age);
+        snprintf(chan, sizeof chan, "%s %s", state, age);
+    } else {
+        snprintf(chan, sizeof chan, "%s", state);
+    }
+    /* the account is the API origin: a key has no readable name */
+    const char *host = ctx->base_url ? ctx->base_url : "";
+    const char *scheme = strstr(host, "://");
+    if (scheme) host = scheme + 3;
+    snprintf(left, sizeof left, " calltop%s %s%s | %s | live %zu  queued %zu  fwd %zu  done %zu",
+             bs->demo ? " (demo)" : "", host, ctx->read_only ? " [read-only]" : "", chan,
+             counts[CT_STATUS_ONGOING], counts[CT_STATUS_QUEUED], counts[CT_STATUS_FORWARDED],
+             counts[CT_STATUS_FINISHED]);
+    if (ct_store_cap_reached(ctx->store)) {
+        size_t len = strlen(left);
+        snprintf(left + len, sizeof left - len, " | CAP: %zu calls kept, %zu evicted",
+                 ct_store_count(ctx->store), ct_store_evicted(ctx->store));
+    } else if (bs->max_calls) {
+        /* memory is bounded by the call cap: say where the bound is */
+        size_t len = strlen(left);
+        snprintf(left + len, sizeof left - len, " | max %zu calls", bs->max_calls);
+    }
+    /* HH:MM: a seconds clock would wake an idle board every second */
+    ct_fmt_clock(ctx->now, clock, sizeof clock);
+    clock[5] = '\0';
+    char key[1024];
+    snprintf(key, sizeof key, "%s\x1f%s\x1f%d%d", left, clock, (int)bs->monitor, (int)bs->polling);
+    if (!bar_changed(p, key)) return;
+
+    attr_t bar = ct_theme_attr(CT_TH_STATUSBAR);
+    werase(p->win);
+    ct_draw_fill(p->win, 0, 0, p->w, bar);
+    int cw = (int)strlen(clock) + 2;
+    int lw = p->w - cw > 0 ? p->w - cw : p->w;
+    /* base_url comes from the user's config, but sanitize anyway */
+    ct_draw_cell(p->win, 0, 0, lw, left, CT_ALIGN_LEFT, bar, false);
+    if (p->w - cw > 10) ct_draw_cell(p->win, 0, p->w - cw + 1, cw - 1, clock, CT_ALIGN_LEFT, bar, true);
+    /* The channel state is what an operator checks first: make it stand out
+     * when it is not LIVE, by attribute as well as colour. */
+    if (bs->monitor != CT_MON_LIVE || bs->polling) {
+        char *at = strstr(left, chan);
+        if (at) {
+            int x = ct_text_width_n(left, (size_t)(at - left));
+            ct_theme_role r = bs->monitor == CT_MON_RECONNECTING || bs->monitor == CT_MON_STALE
+                                  ? CT_TH_WARN : CT_TH_INFO;
+            if (x < lw)
+                ct_draw_cell(p->win, 0, x, ct_text_width(chan) < lw - x ? ct_text_width(chan) : lw - x,
+                             chan, CT_ALIGN_LEFT, ct_theme_attr(r) | A_BOLD | A_REVERSE, true);
+        }
+    }
+    wnoutrefresh(p->win);
+}
+
+/* One row; everything is computed at draw time. */
+static void bar_resize(ct_pane *p, int y, int x, int h, int w)
+{
+    ct_pane_place(p, y, x, h, w);
+}
+
+static void bar_destroy(ct_pane *p) { free(p->state); }
+
+static const ct_pane_ops status_ops = {.name = "status", .draw = status_draw, .resize = bar_resize,
+                                       .destroy = bar_destroy};
+
+static ct_pane *bar_new(const ct_pane_ops *ops, const ct_board_status *bs)
+{
+    bar_state *st = calloc(1, sizeof *st);
+    if (!st) return NULL;
+    st->bs = bs;
+    ct_pane *p = ct_pane_new(ops, st);
+    if (!p) free(st);
+    return p;
+}
+
+ct_pane *ct_status_pane_new(const ct_board_status *st)
+{
+    return bar_new(&status_ops, st);
+}
+
+/* ---- footer: flash line or key hints ------------------------------------- */
+
+static void footer_draw(ct_pane *p, const ct_ui_ctx *ctx)
+{
+    size_t pending = ct_ui_pending_count(ctx);
+    char right[32] = "";
+    if (pending) snprintf(right, sizeof right, " %zu pending ", pending);
+    bool flash = ctx->flash[0] && ctx->now < ctx->flash_until;
+    char key[512];
+    snprintf(key, sizeof key, "%s\x1f%d%d%s", right, (int)ctx->read_only,
+             flash ? (int)ctx->flash_level : -1, flash ? ctx->flash : "");
+    if (!bar_changed(p, key)) return;
+    werase(p->win);
+    int rw = (int)strlen(right);
+    int lw = p->w - rw;
+    if (lw < 1) { lw = p->w; rw = 0; }
+    if (flash) {
+        static const ct_theme_role roles[] = {CT_TH_INFO, CT_TH_OK, CT_TH_WARN, CT_TH_ERROR};
+        /* flash text may quote a server message: not trusted */
+        ct_draw_cell(p->win, 0, 0, lw, ctx->flash, CT_ALIGN_LEFT,
+                     ct_theme_attr(roles[ctx->flash_level & 3]), false);
+    } else {
+        char hints[512];
+        ct_action_hint_line(hints, sizeof hints, lw - 1, ctx->read_only);
+        ct_draw_cell(p->win, 0, 1, lw - 1, hints, CT_ALIGN_LEFT, ct_theme_attr(CT_TH_KEY), true);
+    }
+    if (rw) ct_draw_cell(p->win, 0, lw, rw, right, CT_ALIGN_LEFT, ct_theme_attr(CT_TH_PENDING) | A_REVERSE, true);
+    wnoutrefresh(p->win);
+}
+
+static const ct_pane_ops footer_ops = {.name = "footer", .draw = footer_draw, .resize = bar_resize,
+                                       .destroy = bar_destroy};
+
+ct_pane *ct_footer_pane_new(void)
+{
+    return bar_new(&footer_ops, NULL);
+}
+
+/* ---- help ------------------------------------------------------------------ */
+
+typedef struct help_state { bool read_only; int top; } help_state;
+
+static int help_lines(const help_state *hs)
+{
+    int n = 0;
+    for (size_t i = 0; i < ct_actions_count; i++)
+        if (ct_action_allowed(&ct_actions[i], hs->read_only)) n++;
+    return n;
+}
+
+static void help_resize(ct_pane *p, int y, int x, int h, int w)
+{
+    ct_pane_place(p, y, x, h, w);
+}
+
+static void help_draw(ct_pane *p, const ct_ui_ctx *ctx)
+{
+    help_state *hs = p->state;
+    werase(p->win);
+    wattrset(p->win, ct_theme_attr(CT_TH_BORDER));
+    if (ct_theme_is_utf8()) box_set(p->win, WACS_VLINE, WACS_HLINE);
+    else box(p->win, '|', '-');
+    wattrset(p->win, A_NORMAL);
+    ct_draw_cell(p->win, 0, 2, p->w - 4, " Keys (Esc closes, j/k scroll) ", CT_ALIGN_LEFT,
+                 ct_theme_attr(CT_TH_HEADER), true);
+    int inner = p->h - 2, row = 0, idx = 0;
+    for (size_t i = 0; i < ct_actions_count && row < inner; i++) {
+        const ct_action *a = &ct_actions[i];
+        if (!ct_action_allowed(a, hs->read_only)) continue;
+        if (idx++ < hs->top) continue;
+        ct_draw_cell(p->win, 1 + row, 2, 13, ct_theme_is_utf8() ? a->key_label : a->key_label_ascii,
+                     CT_ALIGN_LEFT, ct_theme_attr(CT_TH_KEY), true);
+        ct_draw_cell(p->win, 1 + row, 16, p->w - 18, a->help, CT_ALIGN_LEFT,
+                     a->destructive ? ct_theme_attr(CT_TH_DESTRUCTIVE) : A_NORMAL, true);
+        row++;
+    }
+    (void)ctx;
+    wnoutrefresh(p->win);
+}
+
+static int help_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
+{
+    help_state *hs = p->state;
+    int max_top = help_lines(hs) - (p->h - 2);
+    if (max_top < 0) max_top = 0;
+    switch (ct_action_for_key(key)) {
+    case CT_A_UP: if (hs->top > 0) hs->top--; break;
+    case CT_A_DOWN: if (hs->top < max_top) hs->top++; break;
+    case CT_A_PGUP: hs->top = 0; break;
+    case CT_A_PGDN: hs->top = max_top; break;
+    case CT_A_BACK: case CT_A_HELP: case CT_A_QUIT: case CT_A_OPEN:
+        return CT_FX_HANDLED | CT_FX_CLOSE;
+    default: break;
+    }
+    (void)ctx; (void)mouse;
+    return CT_FX_HANDLED | CT_FX_REDRAW;
+}
+
+static void help_destroy(ct_pane *p) { free(p->state); }
+
+static const ct_pane_ops help_ops = {
+    .name = "help", .draw = help_draw, .resize = help_resize, .handle_key = help_key,
+    .destroy = help_destroy,
+};
+
+ct_pane *ct_help_pane_new(bool read_only)
+{
+    help_state *hs = calloc(1, sizeof *hs);
+    if (!hs) return NULL;
+    hs->read_only = read_only;
+    ct_pane *p = ct_pane_new(&help_ops, hs);
+    if (!p) { free(hs); return NULL; }
+    p->modal = true;
+    return p;
+}
