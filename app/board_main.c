@@ -1,0 +1,563 @@
+/* board_main.c — the board's event loop (ct_board_main) and the man page's
+ * KEYS section (ct_manpage_keys).
+ *
+ * The UI thread blocks in poll() on three fds: the terminal, the inbox's
+ * wake fd and a self-pipe for signals. The timeout is the nearest due timer
+ * (a live call's duration tick, the flash line's expiry, the polling
+ * schedule), so an idle board with nothing live on screen never wakes.
+ * Events are drained and applied to the store in batches, and one frame is
+ * drawn per wakeup at most (at most one per 8 ms, widening to 15 ms while
+ * changes keep arriving back to back), with
+ * wnoutrefresh per pane and one doupdate().
+ *
+ * Terminal safety: endwin() runs on every way out — quit, SIGINT, SIGTERM,
+ * SIGHUP, end of input, and a crash (SIGSEGV/SIGABRT/SIGBUS/SIGFPE handler
+ * that restores the terminal and re-raises). */
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "../tui/actions.h"
+#include "app.h"
+#include "../tui/board.h"
+#include "calltop/fetcher.h"
+#include "calltop/inbox.h"
+#include "calltop/log.h"
+#include "calltop/monitor.h"
+#include "calltop/store.h"
+#include "demo.h"
+#include "../tui/msglog.h"
+#include "../tui/text.h"
+#include "../tui/theme.h"
+
+#define POLL_LIST_MS      5000          /* polling fallback: the list */
+#define POLL_SELECTED_MS  1500          /* polling fallback: the selected call */
+#define LIST_WINDOW_MS    (24LL * 3600 * 1000)
+#define LIST_MARGIN_MS    (5LL * 60 * 1000)   /* live calls have no endAt: widen endDate */
+#define MIN_FRAME_MS      8             /* pacing: an isolated event waits at most this */
+#define MAX_FRAME_MS      15            /* ... and one in a steady stream at most this */
+#define FRAME_STEP_MS     2             /* the interval's growth per back-to-back frame */
+#define ERR_STORM         64            /* reads that return nothing although poll said input */
+#define BOARD_MAX_CALLS   20000         /* the store's caps (its defaults, made explicit) */
+#define BOARD_MAX_LINES   5000
+#define TRIM_AFTER_CALLS  1000          /* a CT_EV_CALLS_LISTED this big ends with malloc_trim */
+
+/* ---- signals ------------------------------------------------------------------ */
+
+static int sig_pipe[2] = {-1, -1};
+static volatile sig_atomic_t curses_up;
+static int saved_stderr = -1;     /* the terminal's stderr while the board hides it */
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (sig_pipe[1] >= 0) (void)!write(sig_pipe[1], &b, 1);
+    errno = saved;
+}
+
+static void on_crash(int sig)
+{
+    /* Not async-signal-safe, but the alternative is leaving the user's
+     * terminal in raw mode with the alternate screen up. */
+    if (curses_up) endwin();
+    if (saved_stderr >= 0) dup2(saved_stderr, STDERR_FILENO);   /* let the crash report show */
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static int install_signals(void)
+{
+    if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sa.sa_handler = on_crash;
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+    return 0;
+}
+
+static void restore_signals(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    if (sig_pipe[0] >= 0) close(sig_pipe[0]);
+    if (sig_pipe[1] >= 0) close(sig_pipe[1]);
+    sig_pipe[0] = sig_pipe[1] = -1;
+}
+
+/* ---- the loop's state ------------------------------------------------------------ */
+
+typedef struct loop {
+    ct_board board;
+    ct_store *store;
+    ct_inbox *inbox;
+    ct_fetcher *fetcher;
+    ct_monitor *monitor;
+    ct_msglog *log;
+    ct_number_list numbers;
+    bool have_relay;
+    uint64_t list_req, get_req, numbers_req;   /* in flight (0 = none) */
+    ct_time_ms next_list, next_get;            /* polling schedule (0 = off) */
+    char fetched_id[128];                      /* last selected call fetched on selection */
+    char get_id[128];                          /* the call get_req asks for */
+    int fail_streak;                           /* consecutive failed list/get requests */
+    ct_time_ms select_since;
+} loop;
+
+static bool polling(const loop *L)
+{
+    return !L->have_relay || L->board.status.monitor == CT_MON_POLLING;
+}
+
+static void fetch_list(loop *L, ct_time_ms now)
+{
+    if (L->list_req || !L->fetcher) return;
+    ct_error err;
+    L->list_req = ct_fetch_list_calls(L->fetcher, now - LIST_WINDOW_MS, now + LIST_MARGIN_MS,
+                                      false, &err);
+    if (!L->list_req) ct_ui_flash(&L->board.ctx, CT_FLASH_ERROR, "list calls: %s", err.detail);
+}
+
+static void fetch_selected(loop *L)
+{
+    if (L->get_req || !L->fetcher || !L->board.ctx.selected_id[0]) return;
+    L->get_req = ct_fetch_get_call(L->fetcher, L->board.ctx.selected_id, NULL);
+    snprintf(L->fetched_id, sizeof L->fetched_id, "%s", L->board.ctx.selected_id);
+    snprintf(L->get_id, sizeof L->get_id, "%s", L->board.ctx.selected_id);
+}
+
+/* Runs due polling work; returns ms until the next due item (-1 none). */
+static long run_schedule(loop *L, ct_time_ms now)
+{
+    long due = -1;
+    bool poll_now = polling(L);
+    L->board.status.polling = poll_now && L->fetcher;
+    if (poll_now) {
+        if (!L->next_list) L->next_list = now + POLL_LIST_MS;
+        if (!L->next_get) L->next_get = now + POLL_SELECTED_MS;
+        if (now >= L->next_list) { fetch_list(L, now); L->next_list = now + POLL_LIST_MS; }
+        if (now >= L->next_get) { fetch_selected(L); L->next_get = now + POLL_SELECTED_MS; }
+        due = (long)((L->next_list < L->next_get ? L->next_list : L->next_get) - now);
+    } else {
+        L->next_list = L->next_get = 0;
+    }
+    /* A newly selected call is fetched once (after the selection rests for
+     * 300 ms): list items carry no transcript. */
+    if (L->board.ctx.selected_id[0] && strcmp(L->fetched_id, L->board.ctx.selected_id) != 0) {
+        if (!L->select_since) L->select_since = now;
+        if (now - L->select_since >= 300) {
+            fetch_selected(L);
+            L->select_since = 0;
+        } else {
+            long d = (long)(L->select_since + 300 - now);
+            if (due < 0 || d < due) due = d;
+        }
+    }
+    if (L->board.want_refresh) {
+        L->board.want_refresh = false;
+        fetch_list(L, now);
+        fetch_selected(L);
+    }
+    return due;
+}
+
+/* The board's own reads (list, get): a failure streak is flashed once and
+ * logged each time, so a server outage does not bury the key hints under
+ * a flash every 1.5 s. Returns true when the event was consumed. */
+static bool own_read_outcome(loop *L, ct_event *ev)
+{
+    bool list = ev->request_id && ev->request_id == L->list_req;
+    bool get = ev->request_id && ev->request_id == L->get_req;
+    if (!list && !get) return false;
+    if (list) L->list_req = 0;
+    if (get) L->get_req = 0;
+    if (ev->type != CT_EV_REQUEST_FAILED) {
+        if (L->fail_streak)
+            ct_ui_flash(&L->board.ctx, CT_FLASH_OK, "the API answers again");
+        L->fail_streak = 0;
+        return false;   /* the board applies the data */
+    }
+    ct_ui_ctx *ctx = &L->board.ctx;
+    if (get && ev->error.code == CT_ENOTFOUND && L->get_id[0]) {
+        /* the call vanished on the server: drop it rather than show it forever */
+        ct_store_remove(L->store, L->get_id);
+        ct_ui_flash(ctx, CT_FLASH_WARN, "call %.64s no longer exists (404)", L->get_id);
+        return true;
+    }
+    if (ev->error.code == CT_ECANCELLED) return true;
+    const char *why = ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code);
+    if (L->fail_streak++ == 0)
+        ct_ui_flash(ctx, CT_FLASH_ERROR, "%s", why);
+    else if (ctx->log_hook)
+        ctx->log_hook(ctx->log_ud, CT_FLASH_ERROR, ctx->now, why);
+    return true;
+}
+
+static void handle_event(loop *L, ct_event *ev)
+{
+    if (ev->type == CT_EV_NUMBERS) {
+        /* keep the list for the new-call form: take it from the event */
+        ct_number_list_clear(&L->numbers);
+        L->numbers = ev->numbers;
+        memset(&ev->numbers, 0, sizeof ev->numbers);
+        L->board.ctx.numbers = &L->numbers;
+        L->numbers_req = 0;
+    }
+    if (ev->type == CT_EV_MONITOR_STATE)
+        ct_log(CT_LOG_INFO, "monitor state %s", ct_monitor_state_name(ev->monitor_state));
+    if (ev->type == CT_EV_REQUEST_FAILED)
+        ct_log(CT_LOG_WARN, "request %llu failed: %s", (unsigned long long)ev->request_id,
+               ev->error.detail);
+    if (own_read_outcome(L, ev)) return;
+    ct_board_event(&L->board, ev);
+}
+
+/* ---- terminal ---------------------------------------------------------------------- */
+
+static bool use_color(const ct_config *cfg)
+{
+    const char *nc = getenv("NO_COLOR");
+    return !cfg->no_color && !(nc && *nc);
+}
+
+static void start_curses(void)
+{
+    initscr();
+    curses_up = 1;
+    cbreak();
+    noecho();
+    nonl();
+    intrflush(stdscr, FALSE);
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    /* we poll stdin ourselves; ncurses need not peek at it on every refresh */
+    typeahead(-1);
+    set_escdelay(25);
+    curs_set(0);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+              | BUTTON5_PRESSED
+#endif
+              , NULL);
+    mouseinterval(0);
+    /* ncurses 6.4 flushes its output after every cursor motion while the
+     * screen is in its initial state (lib_mvcur.c: _endwin == ewInitial, meant
+     * for terminfo-only programs), and only a doupdate() after an endwin()
+     * leaves that state. Without this a frame leaves in ~8-20 write(2)s, one
+     * per row touched, each waking the terminal's reader; with it, in one.
+     * Nothing is on screen yet, so the round trip shows nothing. */
+    endwin();
+    doupdate();
+}
+
+/* While ncurses owns the terminal, stray writes to stderr (a library's
+ * warning) would scribble over the board: send them to the log file, or to
+ * /dev/null without one, and give stderr back after endwin(). */
+static void hide_stderr(const char *log_path)
+{
+    int fd = log_path ? open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
+    if (fd < 0) fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    saved_stderr = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+}
+
+static void restore_stderr(void)
+{
+    if (saved_stderr < 0) return;
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    saved_stderr = -1;
+}
+
+/* Reads every key available now. Returns -1 on end of input. */
+static int read_keys(loop *L, bool *dirty)
+{
+    int got = 0;
+    for (int i = 0; i < 256; i++) {
+        wint_t wc;
+        int r = wget_wch(stdscr, &wc);
+        if (r == ERR) break;
+        got++;
+        int key;
+        if (r == KEY_CODE_YES) key = (int)wc;
+        else key = wc >= KEY_MIN ? CT_KEY_WCHAR(wc) : (int)wc;
+        MEVENT m, *mp = NULL;
+        if (key == KEY_MOUSE) {
+            if (getmouse(&m) != OK) continue;
+            mp = &m;
+        }
+        L->board.ctx.now = ct_now_ms();
+        int fx = ct_board_key(&L->board, key, mp);
+        if (fx) *dirty = true;
+        if (L->board.quit) return 0;
+    }
+    return got;
+}
+
+/* ct_ui_submit's way out: requests from panes go to the fetcher thread. */
+static uint64_t submit_to_fetcher(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err)
+{
+    ct_fetcher *f = ctx->fetcher;
+    switch (rq->kind) {
+    case CT_REQ_CONNECT: return ct_fetch_connect(f, &rq->connect, err);
+    case CT_REQ_CREATE: return ct_fetch_create(f, &rq->create, err);
+    case CT_REQ_CONTROL: return ct_fetch_control(f, rq->call_id, &rq->control, err);
+    case CT_REQ_GET_CALL: return ct_fetch_get_call(f, rq->call_id, err);
+    case CT_REQ_NUMBERS: return ct_fetch_numbers(f, err);
+    default:
+        ct_error_set(err, CT_EINVAL, "request kind %d cannot be sent from a pane", (int)rq->kind);
+        return 0;
+    }
+}
+
+/* The board's assistant-name lookups (tui/assistcache.h) go to the fetcher. */
+static uint64_t fetch_assistant(void *ud, const char *assistant_id, ct_error *err)
+{
+    return ct_fetch_assistant(ud, assistant_id, err);
+}
+
+static void build_ctx(loop *L, const ct_config *cfg, const char *base_url)
+{
+    ct_ui_ctx *ctx = &L->board.ctx;
+    L->board.fetch_assistant = fetch_assistant;
+    L->board.fetch_ud = L->fetcher;
+    ctx->fetcher = L->fetcher;
+    ctx->submit_hook = submit_to_fetcher;
+    ctx->base_url = base_url;
+    L->board.msglog = L->log;
+    ctx->log_hook = ct_msglog_hook;
+    ctx->log_ud = L->log;
+    (void)cfg;
+}
+
+int ct_board_main(const ct_config *cfg)
+{
+    ct_demo demo;
+    memset(&demo, 0, sizeof demo);
+    ct_error err;
+    ct_error_clear(&err);
+    const char *base_url = cfg->base_url, *api_key = cfg->api_key;
+    const char *relay_url = cfg->relay_url, *token = cfg->relay_token;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "calltop: the board needs a terminal (try 'calltop calls list')\n");
+        return CT_EXIT_USAGE;
+    }
+    if (cfg->demo) {
+        if (ct_demo_start(&demo, &err) != CT_OK) {
+            fprintf(stderr, "calltop: --demo could not start: %s\n", err.detail);
+            return CT_EXIT_OTHER;
+        }
+        base_url = demo.base_url;
+        api_key = demo.api_key;
+        relay_url = demo.relay_url;
+        token = demo.token;
+        ct_log_add_secret(demo.api_key);
+        ct_log_add_secret(demo.token);
+        ct_log_add_secret(demo.secret);
+        ct_log(CT_LOG_INFO, "demo: sim %s, relay %s", demo.base_url, demo.relay_url);
+    } else if (!api_key || !*api_key) {
+        ct_config_explain_missing_key(cfg, "or try 'calltop --demo'", stderr);
+        return CT_EXIT_USAGE;
+    }
+
+    loop L;
+    memset(&L, 0, sizeof L);
+    int code = CT_EXIT_OK;
+    /* Memory is bounded by these caps (finished calls are evicted first);
+     * the status bar shows the call cap. */
+    ct_store_limits limits = {.max_calls = BOARD_MAX_CALLS, .max_messages_per_call = BOARD_MAX_LINES};
+    L.store = ct_store_new(&limits);
+    L.inbox = ct_inbox_new();
+    L.log = ct_msglog_new(0);
+    if (!L.store || !L.inbox || !L.log || install_signals() != 0) {
+        fprintf(stderr, "calltop: out of memory or file descriptors\n");
+        code = CT_EXIT_OTHER;
+        goto out;
+    }
+    ct_fetcher_options fo;
+    memset(&fo, 0, sizeof fo);
+    fo.base_url = base_url;
+    fo.api_key = api_key;
+    fo.insecure = cfg->insecure;
+    fo.max_retries = -1;
+    L.fetcher = ct_fetcher_start(&fo, L.inbox, &err);
+    if (!L.fetcher) {
+        fprintf(stderr, "calltop: %s\n", err.detail);
+        code = CT_EXIT_OTHER;
+        goto out;
+    }
+    if (relay_url && token && *token) {
+        ct_monitor_options mo;
+        memset(&mo, 0, sizeof mo);
+        mo.relay_url = relay_url;
+        mo.token = token;
+        mo.insecure = cfg->insecure;
+        L.monitor = ct_monitor_start(&mo, L.inbox, &err);
+        if (L.monitor) L.have_relay = true;
+        else ct_log(CT_LOG_WARN, "monitor: %s; polling instead", err.detail);
+    }
+
+    if (ct_board_init(&L.board, L.store, cfg->read_only, use_color(cfg)) != 0) {
+        fprintf(stderr, "calltop: out of memory\n");
+        code = CT_EXIT_OTHER;
+        goto out;
+    }
+    build_ctx(&L, cfg, base_url);
+    L.board.status.demo = cfg->demo;
+    L.board.status.max_calls = BOARD_MAX_CALLS;
+    L.board.status.monitor = L.have_relay ? CT_MON_CONNECTING : CT_MON_OFF;
+
+    hide_stderr(cfg->log_path);
+    start_curses();
+    ct_theme_init(L.board.ctx.color, ct_locale_is_utf8());
+    ct_board_layout(&L.board);
+    if (relay_url && !L.have_relay)
+        ct_ui_flash(&L.board.ctx, CT_FLASH_WARN, "no relay token: polling the API every %d s",
+                    POLL_LIST_MS / 1000);
+
+    /* The board fills from REST at once, whatever the live channel does. */
+    ct_time_ms now = ct_now_ms();
+    L.board.ctx.now = now;
+    fetch_list(&L, now);
+    L.numbers_req = ct_fetch_numbers(L.fetcher, NULL);
+
+    bool dirty = true;
+    ct_time_ms last_draw = 0;
+    /* Load-adaptive pacing: a frame that had to wait for its time (a change
+     * came within the interval after the last frame) widens the interval by
+     * FRAME_STEP_MS up to MAX_FRAME_MS; one that did not wait puts it back
+     * to MIN_FRAME_MS. An isolated event keeps the 8 ms bound; a steady
+     * stream gets fewer frames per second while its p99 stays under ~17 ms. */
+    long frame_ms = MIN_FRAME_MS;
+    bool waited = false;
+    int err_storm = 0;
+    for (;;) {
+        now = ct_now_ms();
+        L.board.ctx.now = now;
+        long due = run_schedule(&L, now);
+        bool frame_waits = false;
+        if (dirty || L.board.drawn_gen != ct_store_generation(L.store)) {
+            if (now - last_draw >= frame_ms) {
+                ct_board_draw(&L.board);
+                last_draw = now;
+                dirty = false;
+                frame_ms = waited ? (frame_ms + FRAME_STEP_MS < MAX_FRAME_MS
+                                     ? frame_ms + FRAME_STEP_MS : MAX_FRAME_MS)
+                                  : MIN_FRAME_MS;
+                waited = false;
+            } else {
+                long d = (long)(last_draw + frame_ms - now);
+                waited = true;
+                if (due < 0 || d < due) due = d;
+                frame_waits = true;
+            }
+        }
+        long t = ct_board_timer_ms(&L.board);
+        if (t >= 0 && (due < 0 || t < due)) due = t;
+
+        /* While a frame waits for its time, events are left in the inbox
+         * (poll ignores a negative fd) and drained in one batch just before
+         * that frame: they would not reach the screen any sooner, and a
+         * wakeup per event costs more than the event. Keys still wake. */
+        struct pollfd fds[3] = {
+            {.fd = STDIN_FILENO, .events = POLLIN},
+            {.fd = frame_waits ? -1 : ct_inbox_fd(L.inbox), .events = POLLIN},
+            {.fd = sig_pipe[0], .events = POLLIN},
+        };
+        int n = poll(fds, 3, due < 0 ? -1 : (int)due);
+        if (n < 0 && errno != EINTR) {
+            code = CT_EXIT_OTHER;
+            break;
+        }
+        now = ct_now_ms();
+        L.board.ctx.now = now;
+        if (n > 0 && (fds[2].revents & POLLIN)) {
+            unsigned char sig = 0;
+            (void)!read(sig_pipe[0], &sig, 1);
+            ct_log(CT_LOG_INFO, "signal %d: leaving", sig);
+            code = sig == SIGINT ? 130 : 128 + sig;
+            break;
+        }
+        if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+            ct_log(CT_LOG_INFO, "terminal closed: leaving");
+            break;
+        }
+        /* EINTR (SIGWINCH) also reads: ncurses queues KEY_RESIZE */
+        if (n < 0 || (fds[0].revents & POLLIN)) {
+            int got = read_keys(&L, &dirty);
+            if (L.board.quit) break;
+            if (got == 0 && n > 0 && (fds[0].revents & POLLIN)) {
+                /* readable but nothing to read: end of input */
+                if (++err_storm >= ERR_STORM) {
+                    ct_log(CT_LOG_INFO, "end of input: leaving");
+                    break;
+                }
+            } else {
+                err_storm = 0;
+            }
+        }
+        if ((n > 0 && (fds[1].revents & POLLIN)) || (frame_waits && n >= 0)) {
+            ct_event *ev = ct_inbox_drain(L.inbox);
+            size_t listed = 0;
+            while (ev) {
+                ct_event *next = ev->next;
+                if (ev->type == CT_EV_CALLS_LISTED) listed += ev->calls.n_calls;
+                handle_event(&L, ev);
+                ct_event_free(ev);
+                ev = next;
+            }
+#ifdef __GLIBC__
+            /* A big list arrives decoded whole, then copied into the store
+             * and freed: give the freed pages back rather than keep the
+             * load's high-water mark resident. */
+            if (listed >= TRIM_AFTER_CALLS) malloc_trim(0);
+#endif
+            dirty = true;
+        }
+        if (n == 0) dirty = true;   /* a timer fired */
+    }
+
+out:
+    if (curses_up) {
+        endwin();
+        curses_up = 0;
+        restore_stderr();
+    }
+    if (L.monitor) ct_monitor_stop(L.monitor);
+    if (L.fetcher) ct_fetcher_stop(L.fetcher);
+    ct_board_free(&L.board);
+    ct_number_list_clear(&L.numbers);
+    if (L.inbox) ct_inbox_free(L.inbox);
+    if (L.store) ct_store_free(L.store);
+    if (L.log) ct_msglog_free(L.log);
+    restore_signals();
+    if (cfg->demo) ct_demo_stop(&demo);
+    return code;
+}
+
+void ct_manpage_keys(FILE *out)
+{
+    ct_action_write_roff(out);
+}

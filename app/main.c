@@ -1,0 +1,112 @@
+/* main.c — the calltop executable: load the settings, open the log, then
+ * dispatch to a mode: the board (no command), the CLI (calls, numbers),
+ * `config`, or the hidden `help-man` that prints docs/calltop.1.
+ *
+ * The terminal belongs to ncurses once the board starts, so no library may
+ * print to it: libwebsockets' own logger is pointed at ct_log() here, before
+ * any thread exists, and libcurl prints nothing unless asked to. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libwebsockets.h>
+
+#include "app.h"
+#include "calltop/config.h"
+#include "calltop/log.h"
+#include "manpage.h"
+
+/* libwebsockets calls this for every line it logs; `line` ends in '\n'. */
+static void lws_to_log(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
+    ct_log(level == LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %.*s", (int)n, line);
+}
+
+/* Commands that need no settings still work when the config is broken:
+ * that is when a user needs --sample most. */
+static bool needs_no_settings(const ct_config *cfg)
+{
+    if (cfg->n_rest < 1) return false;
+    const char *cmd = cfg->rest[0];
+    return strcmp(cmd, "help-man") == 0 || strcmp(cmd, "help") == 0 ||
+           (strcmp(cmd, "config") == 0 && cfg->n_rest == 2 && strcmp(cfg->rest[1], "--sample") == 0);
+}
+
+static int cmd_config(const ct_config *cfg)
+{
+    if (cfg->n_rest == 1) {
+        ct_config_print_effective(cfg, stdout);
+        return CT_EXIT_OK;
+    }
+    if (cfg->n_rest == 2 && strcmp(cfg->rest[1], "--sample") == 0) {
+        ct_config_print_sample(stdout);
+        return CT_EXIT_OK;
+    }
+    fprintf(stderr, "calltop: usage: calltop config [--sample]\n");
+    return CT_EXIT_USAGE;
+}
+
+static int dispatch(const ct_config *cfg)
+{
+    if (cfg->n_rest == 0) return ct_board_main(cfg);
+    const char *cmd = cfg->rest[0];
+    if (strcmp(cmd, "config") == 0) return cmd_config(cfg);
+    if (strcmp(cmd, "calls") == 0 || strcmp(cmd, "numbers") == 0) return ct_cli_main(cfg);
+    if (strcmp(cmd, "help") == 0) {
+        ct_config_print_help(stdout);
+        return CT_EXIT_OK;
+    }
+    if (strcmp(cmd, "help-man") == 0) {     /* hidden: regenerates docs/calltop.1 */
+        ct_manpage_write(stdout);
+        return CT_EXIT_OK;
+    }
+    fprintf(stderr, "calltop: unknown command '%.64s' (see calltop --help)\n", cmd);
+    return CT_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    /* Before anything can create an lws context: its default logger
+     * writes to stderr, under the board. */
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+
+    ct_config cfg;
+    ct_error err;
+    bool exit_now = false;
+    ct_err rc = ct_config_load(&cfg, argc, argv, stdout, &exit_now, &err);
+    if (rc != CT_OK && !needs_no_settings(&cfg)) {
+        fprintf(stderr, "calltop: %s\n", err.detail);
+        ct_config_clear(&cfg);
+        return rc == CT_EUSAGE || rc == CT_ECONFIG ? CT_EXIT_USAGE : CT_EXIT_OTHER;
+    }
+    if (exit_now) {
+        ct_config_clear(&cfg);
+        return CT_EXIT_OK;
+    }
+    if (rc == CT_OK && !needs_no_settings(&cfg)) {
+        ct_config_print_warnings(&cfg, stderr);
+        if (cfg.log_path) {
+            /* Secrets first, so not even the first line could carry them. */
+            ct_log_add_secret(cfg.api_key);
+            ct_log_add_secret(cfg.relay_token);
+            if (ct_log_open(cfg.log_path, &err) != CT_OK) {
+                fprintf(stderr, "calltop: %s\n", err.detail);
+                ct_config_clear(&cfg);
+                return CT_EXIT_OTHER;
+            }
+            ct_log_set_thread_name("main");
+            ct_log(CT_LOG_INFO, "calltop %s starting: %s, base-url %s, relay %s%s",
+                   CALLTOP_VERSION, cfg.n_rest ? cfg.rest[0] : "board", cfg.base_url,
+                   cfg.relay_url ? cfg.relay_url : "none (polling)",
+                   cfg.read_only ? ", read-only" : "");
+        }
+    }
+    int code = dispatch(&cfg);
+    ct_log(CT_LOG_INFO, "calltop exiting with status %d", code);
+    ct_log_close();
+    ct_config_clear(&cfg);
+    return code;
+}
