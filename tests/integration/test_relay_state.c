@@ -1,0 +1,172 @@
+/* test_relay_state.c — the relay's pure pieces without sockets: the replay
+ * ring (wrap-around, lookup by seq, refcounts) and the per-call state that
+ * decides whether a webhook is an event and which transcript lines are new.
+ * (An integration test only because these live in libcalltop_relay.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../relay/relay_int.h"
+#include "calltop/protocol.h"
+
+static ct_frame *frame(uint64_t seq)
+{
+    char *b = malloc(8);
+    snprintf(b, 8, "f%llu", (unsigned long long)(seq % 1000));
+    return ct_frame_wrap(b, strlen(b), seq);
+}
+
+static void test_ring(void **state)
+{
+    ct_ring r;
+    assert_true(ct_ring_init(&r, 4));
+    assert_int_equal(ct_ring_oldest(&r), 0);
+    assert_null(ct_ring_get(&r, 1));
+    uint64_t base = 1000000;
+    ct_frame *kept = NULL;
+    for (uint64_t s = base + 1; s <= base + 10; s++) {
+        ct_frame *f = frame(s);
+        ct_ring_push(&r, f);
+        if (s == base + 7)
+            kept = ct_frame_ref(f);   /* a client queue still holds it */
+        ct_frame_unref(f);
+    }
+    assert_int_equal(ct_ring_oldest(&r), base + 7);
+    assert_null(ct_ring_get(&r, base + 6));
+    for (uint64_t s = base + 7; s <= base + 10; s++)
+        assert_int_equal(ct_ring_get(&r, s)->seq, s);
+    assert_null(ct_ring_get(&r, base + 11));
+    ct_ring_free(&r);
+    /* the ring's reference is gone, the queue's is not */
+    assert_int_equal(kept->refs, 1);
+    assert_string_equal(kept->buf, "f7");
+    ct_frame_unref(kept);
+}
+
+/* Applies one webhook JSON; returns the decoded event (type UNKNOWN if none). */
+static ct_pmsg apply(ct_rstate *s, uint64_t seq, const char *json, bool *changed)
+{
+    ct_webhook w;
+    ct_error err;
+    if (ct_webhook_decode(json, strlen(json), &w, &err) != CT_OK)
+        fail_msg("decode: %s", err.detail);
+    ct_rstate_result res;
+    assert_int_equal(ct_rstate_apply(s, &w, seq, 0, &res, &err), CT_OK);
+    ct_webhook_clear(&w);
+    *changed = res.changed;
+    ct_pmsg m;
+    memset(&m, 0, sizeof m);
+    if (res.changed) {
+        assert_non_null(res.frame);
+        assert_int_equal(ct_pmsg_decode(res.frame, res.len, &m, &err), CT_OK);
+        free(res.frame);
+    } else {
+        assert_null(res.frame);
+    }
+    return m;
+}
+
+static void test_state_events(void **state)
+{
+    ct_rstate *s = ct_rstate_new(100);
+    bool ch;
+    ct_pmsg m = apply(s, 1, "{\"message\":{\"type\":\"status-update\",\"timestamp\":10,"
+                            "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &ch);
+    assert_true(ch);
+    assert_int_equal(m.seq, 1);
+    assert_int_equal(m.call.status, CT_STATUS_ONGOING);
+    ct_pmsg_clear(&m);
+    /* same again: nothing */
+    m = apply(s, 2, "{\"message\":{\"type\":\"status-update\",\"timestamp\":10,"
+                    "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &ch);
+    assert_false(ch);
+    /* history b, a (out of order in the array): both new, in time order */
+    m = apply(s, 2, "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":20,"
+                    "\"call\":{\"id\":\"c\"},\"messages\":["
+                    "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"2\",\"timestamp\":200},"
+                    "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100}]}}",
+              &ch);
+    assert_true(ch);
+    assert_int_equal(m.call.n_messages, 2);
+    assert_string_equal(m.call.messages[0].message_id, "a");
+    assert_string_equal(m.call.messages[1].message_id, "b");
+    assert_int_equal(m.call.status, CT_STATUS_ONGOING);   /* whole call, not the webhook's */
+    ct_pmsg_clear(&m);
+    /* full history a, b, c: only c is new */
+    m = apply(s, 3, "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":30,"
+                    "\"call\":{\"id\":\"c\"},\"messages\":["
+                    "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100},"
+                    "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"2\",\"timestamp\":200},"
+                    "{\"messageId\":\"c\",\"role\":\"assistant\",\"text\":\"3\",\"timestamp\":300}]}}",
+              &ch);
+    assert_true(ch);
+    assert_int_equal(m.call.n_messages, 1);
+    assert_string_equal(m.call.messages[0].message_id, "c");
+    ct_pmsg_clear(&m);
+    /* a shorter, older history: nothing */
+    m = apply(s, 4, "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":15,"
+                    "\"call\":{\"id\":\"c\"},\"messages\":["
+                    "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100}]}}",
+              &ch);
+    assert_false(ch);
+    /* finished, then a late "ongoing": the late one is nothing */
+    m = apply(s, 4, "{\"message\":{\"type\":\"status-update\",\"timestamp\":50,"
+                    "\"call\":{\"id\":\"c\",\"status\":\"finished\"}}}", &ch);
+    assert_true(ch);
+    assert_int_equal(m.call.status, CT_STATUS_FINISHED);
+    ct_pmsg_clear(&m);
+    m = apply(s, 5, "{\"message\":{\"type\":\"status-update\",\"timestamp\":40,"
+                    "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &ch);
+    assert_false(ch);
+
+    /* snapshot holds the whole transcript */
+    size_t len = 0;
+    char *snap = ct_rstate_snapshot(s, 4, 0, &len);
+    ct_error err;
+    assert_int_equal(ct_pmsg_decode(snap, len, &m, &err), CT_OK);
+    free(snap);
+    assert_int_equal(m.calls.n_calls, 1);
+    assert_int_equal(m.calls.calls[0].n_messages, 3);
+    ct_pmsg_clear(&m);
+
+    /* expiry: the finished call (last activity at t=300 ms) goes, a live one stays */
+    m = apply(s, 5, "{\"message\":{\"type\":\"status-update\",\"timestamp\":60,"
+                    "\"call\":{\"id\":\"live\",\"status\":\"ongoing\"}}}", &ch);
+    ct_pmsg_clear(&m);
+    assert_int_equal(ct_rstate_count(s), 2);
+    assert_int_equal(ct_rstate_expire(s, 1000, 10000), 0);   /* not old enough yet */
+    assert_int_equal(ct_rstate_expire(s, 100000, 10000), 1);
+    assert_int_equal(ct_rstate_count(s), 1);
+    ct_rstate_free(s);
+}
+
+static void test_state_cap(void **state)
+{
+    ct_rstate *s = ct_rstate_new(3);
+    for (int i = 0; i < 10; i++) {
+        char j[256];
+        snprintf(j, sizeof j, "{\"message\":{\"type\":\"status-update\",\"timestamp\":%d,"
+                              "\"call\":{\"id\":\"c%d\",\"status\":\"finished\"}}}", 100 + i, i);
+        bool ch;
+        ct_pmsg m = apply(s, (uint64_t)i + 1, j, &ch);
+        ct_pmsg_clear(&m);
+    }
+    assert_true(ct_rstate_count(s) <= 3);
+    ct_rstate_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring),
+        cmocka_unit_test(test_state_events),
+        cmocka_unit_test(test_state_cap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,157 @@
+/* test_panes.c — each board pane alone, through the pane interface only
+ * (ct_pane_resize / ct_pane_draw / ct_pane_key), in a virtual terminal with
+ * a fixed store and clock: the list, the details, the status bar, the
+ * footer and the help screen. Screens are compared with
+ * tests/tui/golden/pane_*.txt (CT_UPDATE_GOLDEN=1 rewrites them). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <libgen.h>
+#include "board_fixture.h"
+#include "../../tui/actions.h"
+#include "../../tui/board.h"
+#include "../../tui/theme.h"
+
+static SCREEN *scr;
+static FILE *t_in, *t_out;
+static ct_store *store;
+static ct_ui_ctx ctx;
+
+static int setup(void **state)
+{
+    (void)state;
+    setenv("LINES", "30", 1);
+    setenv("COLUMNS", "90", 1);
+    t_out = fopen("/dev/null", "w");
+    t_in = fopen("/dev/null", "r");
+    scr = newterm("xterm", t_out, t_in);
+    assert_non_null(scr);
+    set_term(scr);
+    ct_theme_init(false, true);
+    store = ct_store_new(NULL);
+    fix_fill(store);
+    ct_ui_ctx_init(&ctx);
+    ctx.store = store;
+    ctx.now = FIX_NOW;
+    ctx.color = false;
+    ctx.base_url = "https://api-prod.interactly.ai";
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    endwin();
+    delscreen(scr);
+    fclose(t_out);
+    fclose(t_in);
+    ct_store_free(store);
+    return 0;
+}
+
+/* Draws one pane on a blank screen and compares the screen. */
+static void golden_pane(ct_pane *p, const char *name)
+{
+    werase(stdscr);
+    wnoutrefresh(stdscr);
+    p->stale = true;   /* the blank screen covered it: draw it whole */
+    ct_pane_draw(p, &ctx);
+    doupdate();
+    char *got = ct_board_screen_text();
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s", __FILE__);
+    snprintf(path, sizeof path, "%s/golden/pane_%s.txt", dirname(dir), name);
+    if (getenv("CT_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(got, f);
+        fclose(f);
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("missing golden file %s (run with CT_UPDATE_GOLDEN=1)", path);
+    static char want[100000];
+    size_t n = fread(want, 1, sizeof want - 1, f);
+    want[n] = '\0';
+    fclose(f);
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "---- pane %s differs; got:\n%s---- want:\n%s", name, got, want);
+        fail_msg("golden pane_%s differs", name);
+    }
+    free(got);
+}
+
+static void list_pane(void **state)
+{
+    (void)state;
+    ct_pane *p = ct_list_pane_new(store);
+    ct_pane_resize(p, 2, 3, 8, 70);
+    p->focused = true;
+    ct_listmodel_sync(ct_list_pane_model(p), ctx.selected_id, sizeof ctx.selected_id, ctx.now);
+    golden_pane(p, "list_70x8");
+    /* keys through the interface: down twice, then sort by duration */
+    int fx = ct_pane_key(p, &ctx, 'j', NULL) | ct_pane_key(p, &ctx, KEY_DOWN, NULL);
+    assert_true(fx & CT_FX_HANDLED);
+    assert_true(fx & CT_FX_SELECT);
+    assert_string_equal(ctx.selected_id, "CC-live-1");
+    ct_pane_key(p, &ctx, '7', NULL);
+    golden_pane(p, "list_70x8_by_duration");
+    /* a key the list does not own is left to the board */
+    assert_int_equal(ct_pane_key(p, &ctx, 'e', NULL), 0);
+    ct_pane_free(p);
+}
+
+static void details_pane(void **state)
+{
+    (void)state;
+    ct_ui_select(&ctx, "CC-live-1");
+    ct_pane *p = ct_details_pane_new();
+    ct_pane_resize(p, 0, 0, 14, 50);
+    golden_pane(p, "details_50x14_tail");
+    ct_pane_key(p, &ctx, 'g', NULL);
+    golden_pane(p, "details_50x14_top");
+    assert_false(ct_details_pane_following(p));
+    ct_pane_free(p);
+}
+
+static void status_and_footer(void **state)
+{
+    (void)state;
+    ct_board_status bs = {.monitor = CT_MON_RECONNECTING, .last_event_ms = FIX_NOW - 12000};
+    ct_pane *sb = ct_status_pane_new(&bs);
+    ct_pane_resize(sb, 0, 0, 1, 90);
+    golden_pane(sb, "status_90");
+    ct_pane *ft = ct_footer_pane_new();
+    ct_pane_resize(ft, 1, 0, 1, 90);
+    golden_pane(ft, "footer_hints_90");
+    ct_ui_flash(&ctx, CT_FLASH_ERROR, "end failed: \x1b[31mHTTP 500\x1b[0m");
+    golden_pane(ft, "footer_flash_90");
+    ctx.now += CT_UI_FLASH_MS + 1;   /* the flash expires: hints again */
+    golden_pane(ft, "footer_hints_90");
+    ct_pane_free(sb);
+    ct_pane_free(ft);
+}
+
+static void help_pane(void **state)
+{
+    (void)state;
+    ct_pane *p = ct_help_pane_new(true);   /* read-only: no write actions listed */
+    ct_pane_resize(p, 0, 0, 30, 90);
+    golden_pane(p, "help_read_only");
+    assert_true(ct_pane_key(p, &ctx, CT_KEY_ESC, NULL) & CT_FX_CLOSE);
+    ct_pane_free(p);
+}
+
+int main(void)
+{
+    setenv("TZ", "UTC", 1);
+    setlocale(LC_ALL, "C.UTF-8");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(list_pane, setup, teardown),
+        cmocka_unit_test_setup_teardown(details_pane, setup, teardown),
+        cmocka_unit_test_setup_teardown(status_and_footer, setup, teardown),
+        cmocka_unit_test_setup_teardown(help_pane, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
