@@ -21,6 +21,7 @@
 #endif
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,8 +95,34 @@ static int install_signals(void)
     return 0;
 }
 
+/* SIGWINCH goes through the self-pipe too, replacing the handler initscr()
+ * installed. ncurses' own handler only sets a flag that the next getch()
+ * reads, and the process has other threads (fetcher, monitor, and the
+ * simulator and relay under --demo): the signal may land on one of them,
+ * or arrive while the UI thread is drawing, and then nothing wakes poll()
+ * and the board keeps its old size until the next key or event. */
+static void install_winch(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGWINCH, &sa, NULL);
+}
+
+/* Asks the terminal for its size and tells ncurses, which queues KEY_RESIZE
+ * for the next read when the size changed. */
+static void apply_winch(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
+}
+
 static void restore_signals(void)
 {
+    signal(SIGWINCH, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
@@ -431,6 +458,7 @@ int ct_board_main(const ct_config *cfg)
 
     hide_stderr(cfg->log_path);
     start_curses();
+    install_winch();
     ct_theme_init(L.board.ctx.color, ct_locale_is_utf8());
     ct_board_layout(&L.board);
     if (relay_url && !L.have_relay)
@@ -493,22 +521,31 @@ int ct_board_main(const ct_config *cfg)
         }
         now = ct_now_ms();
         L.board.ctx.now = now;
+        bool resized = false;
         if (n > 0 && (fds[2].revents & POLLIN)) {
-            unsigned char sig = 0;
-            (void)!read(sig_pipe[0], &sig, 1);
-            ct_log(CT_LOG_INFO, "signal %d: leaving", sig);
-            code = sig == SIGINT ? 130 : 128 + sig;
-            break;
+            unsigned char sigs[64];
+            ssize_t k = read(sig_pipe[0], sigs, sizeof sigs);
+            int leave = 0;
+            for (ssize_t i = 0; i < k; i++) {
+                if (sigs[i] == SIGWINCH) resized = true;
+                else if (!leave) leave = sigs[i];
+            }
+            if (leave) {
+                ct_log(CT_LOG_INFO, "signal %d: leaving", leave);
+                code = leave == SIGINT ? 130 : 128 + leave;
+                break;
+            }
+            if (resized) apply_winch();
         }
         if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
             ct_log(CT_LOG_INFO, "terminal closed: leaving");
             break;
         }
-        /* EINTR (SIGWINCH) also reads: ncurses queues KEY_RESIZE */
-        if (n < 0 || (fds[0].revents & POLLIN)) {
+        /* after a resize, KEY_RESIZE waits in ncurses' queue */
+        if (resized || (n > 0 && (fds[0].revents & POLLIN))) {
             int got = read_keys(&L, &dirty);
             if (L.board.quit) break;
-            if (got == 0 && n > 0 && (fds[0].revents & POLLIN)) {
+            if (got == 0 && !resized) {
                 /* readable but nothing to read: end of input */
                 if (++err_storm >= ERR_STORM) {
                     ct_log(CT_LOG_INFO, "end of input: leaving");
