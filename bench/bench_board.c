@@ -24,13 +24,13 @@
  *   rest     first frame; 200 finished calls vs 50 frozen live calls, each
  *            with a 20 s window in the first minute and one after a minute
  *            without events; one status change vs a Ctrl-L repaint
- *   10k/20k  REST load time, RSS, UI-thread CPU per cursor move, re-sort and
+ *   10k/50k  REST load time, RSS, UI-thread CPU per cursor move, re-sort and
  *            search keystroke; 10k also with a 1,000-message transcript open
+ *            (50,000 is the board's cap, app/board_main.c BOARD_MAX_CALLS)
  *   latency  conversation-update webhooks posted to the relay at 4, 100 and
  *            1,000 per second -> the new line on screen; CPU at 200 per second
- * 50,000 calls cannot be measured: the board keeps at most 20,000.
  *
- * Development aids: BENCH_BOARD_ONLY=empty|rest|10k|latency runs one
+ * Development aids: BENCH_BOARD_ONLY=empty|rest|10k|50k|latency runs one
  * scenario; BENCH_BOARD_DUMP=1 prints the screen model, per-thread counters
  * and the largest RSS mappings on stderr; BENCH_BOARD_PID_FILE=F writes each
  * board's pid to F (for strace -p / perf record -t).
@@ -1000,17 +1000,17 @@ static double scenario_many(int n, bool transcript)
     board b;
     board_start(&b, ct_sim_base_url(r.sim), r.relay_url);
     int64_t t_loaded;
-    wait_loaded(&b, n, 30000, &t_loaded);
+    wait_loaded(&b, n, 60000, &t_loaded);
     char name[80], m[240];
     double load = t_loaded ? (double)(t_loaded - b.t_start) / 1000 : -1;
     snprintf(name, sizeof name, "board.load.%dk_calls_rest", n / 1000);
     snprintf(m, sizeof m, "fork+exec to the frame whose status bar counts all %d calls: %d pages "
              "of 100 from the local simulator (its start-up, %.1f s, not included)", n, n / 100, sim_s);
-    /* the issue's targets are for 10,000 and 50,000 calls; 20,000 (the
-     * board's cap) is printed without one */
-    bool tk = n == 10000;
+    /* the issue's targets are for 10,000 and 50,000 calls (the board's cap);
+     * the load time has a target at 10,000 only */
+    bool tk = n == 10000, tk50 = n == 50000;
     if (t_loaded) fig(name, load, "ms", tk ? "<= 1000 ms" : NULL, tk ? le(load, 1000) : NO_TARGET, m);
-    else fig(name, 0, "ms", tk ? "<= 1000 ms" : NULL, MISS, "status bar never counted every call within 30 s");
+    else fig(name, 0, "ms", tk ? "<= 1000 ms" : NULL, MISS, "status bar never counted every call within 60 s");
     board_settle(&b, 500, 5000);
     board_run(&b, 500);
     double rss = (double)rss_kb(b.pid) / 1024.0;
@@ -1029,14 +1029,16 @@ static double scenario_many(int n, bool transcript)
     snprintf(name, sizeof name, "board.cpu.resort_%dk", n / 1000);
     snprintf(m, sizeof m, "UI-thread CPU per 'o' (next sort column, view rebuilt), mean of 40, "
              "as above; %d calls", n);
-    fig(name, so, "ms", tk ? "<= 20 ms" : NULL, tk ? le(so, 20) : NO_TARGET, m);
+    fig(name, so, "ms", tk ? "<= 20 ms" : tk50 ? "<= 100 ms" : NULL,
+        tk ? le(so, 20) : tk50 ? le(so, 100) : NO_TARGET, m);
     board_key(&b, "/", 30);
     double fi = key_cost_ms(&b, K_FILTER, 40, bg);
     board_key(&b, "\x1b", 30);
     snprintf(name, sizeof name, "board.cpu.filter_key_%dk", n / 1000);
     snprintf(m, sizeof m, "UI-thread CPU per search keystroke ('5' then Backspace, alternately, "
              "incremental filter), mean of 40; %d calls", n);
-    fig(name, fi, "ms", tk ? "<= 10 ms" : NULL, tk ? le(fi, 10) : NO_TARGET, m);
+    fig(name, fi, "ms", tk ? "<= 10 ms" : tk50 ? "<= 50 ms" : NULL,
+        tk ? le(fi, 10) : tk50 ? le(fi, 50) : NO_TARGET, m);
 
     if (transcript) {
         /* a 1,000-line transcript on the selected (top) call */
@@ -1239,6 +1241,7 @@ int main(int argc, char **argv)
         if (!strcmp(only, "empty")) scenario_empty();
         if (!strcmp(only, "rest")) scenario_rest();
         if (!strcmp(only, "10k")) scenario_many(10000, true);
+        if (!strcmp(only, "50k")) scenario_many(50000, false);
         if (!strcmp(only, "latency")) scenario_latency();
         curl_global_cleanup();
         return 0;
@@ -1246,15 +1249,10 @@ int main(int argc, char **argv)
     scenario_empty();
     scenario_rest();
     double r10 = scenario_many(10000, true);
-    double r20 = scenario_many(20000, false);
-    double per = (r20 - r10) * 1024.0 * 1024.0 / 10000.0 / 1024.0;
+    double r50 = scenario_many(50000, false);
+    double per = (r50 - r10) * 1024.0 / 40000.0;
     fig("board.mem.per_call", per, "KB", "<= 2 KB", le(per, 2),
-        "(VmRSS at 20,000 calls - VmRSS at 10,000) / 10,000; live list items, no transcript");
-    const char *why = "the board holds at most 20,000 calls (core/store.c default max_calls; "
-                      "net/fetcher.c list_max_pages 200 x 100)";
-    fig("board.cpu.cursor_move_50k", 0, "ms", "<= 2 ms", NOT_MEASURABLE, why);
-    fig("board.cpu.resort_50k", 0, "ms", "<= 100 ms", NOT_MEASURABLE, why);
-    fig("board.cpu.filter_key_50k", 0, "ms", "<= 50 ms", NOT_MEASURABLE, why);
+        "(VmRSS at 50,000 calls - VmRSS at 10,000) / 40,000; live list items, no transcript");
     scenario_latency();
     curl_global_cleanup();
     return 0;
