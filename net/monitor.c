@@ -56,6 +56,7 @@ struct ct_monitor {
     int failures;                 /* consecutive connects that never reached welcome */
     int attempt;                  /* backoff exponent */
     int64_t last_rx_ms, last_ping_ms;
+    int64_t last_peer_ping_ms;    /* the relay's last ping on this connection (0 = none yet) */
     int64_t last_resync_ms;       /* when a resync last reconnected at once */
     ct_time_ms last_event_wall_ms;
     char stream[64];
@@ -244,6 +245,21 @@ static void drop_connection(ct_monitor *m)
 
 static void tick(lws_sorted_usec_list_t *sul);
 
+/* When our next ping is due. We ping only after silence: any frame from
+ * the relay proves it alive, and our pongs to its pings prove us alive to
+ * it. While the relay's own heartbeat is arriving, we wait half an interval
+ * longer than it, so on an idle channel the relay's ping (answered with a
+ * pong) is the only traffic and our thread wakes once per period, not
+ * three times (our timer, our ping's pong, its ping). A relay with a longer
+ * heartbeat than ours gets our pings after one interval of silence. */
+static int64_t ping_due(const ct_monitor *m)
+{
+    int64_t quiet = m->last_rx_ms > m->last_ping_ms ? m->last_rx_ms : m->last_ping_ms;
+    bool relay_pings = m->last_peer_ping_ms &&
+                       m->last_rx_ms - m->last_peer_ping_ms < 2 * (int64_t)m->hb_ms;
+    return quiet + m->hb_ms + (relay_pings ? m->hb_ms / 2 : 0);
+}
+
 /* Arms the one heartbeat timer for the earliest deadline of the current
  * connection: the stale limit (last frame received + stale_ms; before
  * `welcome` it is also the welcome timeout) and, once welcomed, the next
@@ -261,8 +277,8 @@ static void arm_tick(ct_monitor *m)
         return;
     }
     int64_t due = m->last_rx_ms + m->stale_ms;
-    if (m->welcomed && m->last_ping_ms + m->hb_ms < due)
-        due = m->last_ping_ms + m->hb_ms;
+    if (m->welcomed && ping_due(m) < due)
+        due = ping_due(m);
     int64_t delay = due - ct_clock_mono_ms();
     if (delay < 0)
         delay = 0;
@@ -287,7 +303,7 @@ static void tick(lws_sorted_usec_list_t *sul)
             if (m->welcomed)
                 set_state(m, CT_MON_STALE, "no heartbeat from the relay");
             drop_connection(m);
-        } else if (m->welcomed && now - m->last_ping_ms >= m->hb_ms - DUE_SLACK_MS) {
+        } else if (m->welcomed && now >= ping_due(m) - DUE_SLACK_MS) {
             size_t len = 0;
             char *text = ct_proto_encode_ping(ct_clock_wall_ms(), LWS_PRE, &len);
             tx_push(m, text, len);
@@ -400,6 +416,11 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
         size_t n = 0;
         char *text = ct_proto_encode_pong(msg.t, LWS_PRE, &n);
         tx_push(m, text, n);
+        /* move our timer past the next expected ping rather than let it
+         * fire at the old deadline (only for pings: an event stream keeps
+         * the cheaper re-arm-when-due scheme, see arm_tick) */
+        m->last_peer_ping_ms = m->last_rx_ms;
+        arm_tick(m);
         break;
     }
     case CT_PM_PONG:
@@ -440,6 +461,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_ESTABLISHED: {
         m->established = true;
         m->last_rx_ms = m->last_ping_ms = ct_clock_mono_ms();
+        m->last_peer_ping_ms = 0;
         pthread_mutex_lock(&m->lock);
         bool has = m->stats.has_seq && !m->resync;
         uint64_t last = m->stats.last_seq;

@@ -753,6 +753,37 @@ static void test_idle_makes_no_wakeups(void **state)
     world_free(w);
 }
 
+/* While the relay's heartbeat arrives, calltop sends no ping of its own
+ * and its timer never runs: the relay's ping, answered with a pong, keeps
+ * both sides fresh, so an idle channel costs one wakeup per relay ping
+ * (it used to cost three: our timer, our ping's pong, the relay's ping).
+ * Relay pings every 300 ms (up to ~400 with its tick), ours would be due
+ * after 400 ms of silence plus half an interval; the bounds allow one
+ * late relay ping on a loaded machine. */
+static void test_relay_heartbeat_replaces_ours(void **state)
+{
+    world *w = world_new();
+    relay_up(w, 0, 300);
+    monitor_up(w, w->relay_port, TOKEN, 400, 0);
+    wait_state(w, CT_MON_LIVE, 5000);
+    sit_idle(w, 1000);                 /* the relay's first pings have arrived */
+    ct_monitor_stats a, b;
+    ct_monitor_get_stats(w->mon, &a);
+    sit_idle(w, 2600);
+    ct_monitor_get_stats(w->mon, &b);
+    print_message("relay heartbeat 300 ms, ours 400 ms: %llu pings, %llu timer runs, "
+                  "%llu wakeups in 2.6 s\n", (unsigned long long)(b.pings - a.pings),
+                  (unsigned long long)(b.timer_fires - a.timer_fires),
+                  (unsigned long long)(b.wakeups - a.wakeups));
+    if (b.pings - a.pings > 1 || b.timer_fires - a.timer_fires > 1)
+        fail_msg("%llu pings and %llu timer runs in 2.6 s: the relay's pings should suffice",
+                 (unsigned long long)(b.pings - a.pings),
+                 (unsigned long long)(b.timer_fires - a.timer_fires));
+    assert_int_equal(b.stale, 0);
+    assert_int_equal(b.connects, 1);
+    world_free(w);
+}
+
 /* The stale deadline follows the frames without a timer per frame: with
  * no ping in sight (60 s heartbeats) and a 600 ms stale limit, events every
  * 150 ms keep the channel LIVE while the timer runs only at the old
@@ -800,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_no_welcome_times_out),
         cmocka_unit_test(test_idle_makes_no_wakeups),
         cmocka_unit_test(test_stale_deadline_follows_frames),
+        cmocka_unit_test(test_relay_heartbeat_replaces_ours),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
