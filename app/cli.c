@@ -190,7 +190,7 @@ static int session_open(const ct_config *cfg, session *s)
     }
     ct_fetcher_options opt = {
         .base_url = cfg->base_url, .api_key = cfg->api_key, .insecure = cfg->insecure,
-        .max_retries = -1,
+        .max_retries = -1, .keep_raw_json = true,   /* --json prints what the server sent */
     };
     s->fetcher = ct_fetcher_start(&opt, s->inbox, &err);
     if (!s->fetcher) {
@@ -269,6 +269,18 @@ static void print_json(cJSON *j)
         printf("%s\n", s);
     free(s);
     cJSON_Delete(j);
+}
+
+/* --json prints the server's own JSON (every field, known to calltop or
+ * not), pretty-printed; false when there is none, and the caller prints the
+ * object re-encoded from the model instead. */
+static bool print_raw_json(const char *raw)
+{
+    cJSON *j = raw ? cJSON_Parse(raw) : NULL;
+    if (!j)
+        return false;
+    print_json(j);
+    return true;
 }
 
 /* Display width of sanitized UTF-8 text: one column per code point (good
@@ -403,6 +415,43 @@ static int by_live_then_start(const void *pa, const void *pb)
     return strcmp(a->id ? a->id : "", b->id ? b->id : "");
 }
 
+/* A call and the server's object for it, sorted together. */
+typedef struct listed {
+    ct_call call;
+    cJSON *raw;
+} listed;
+
+static int listed_order(const void *pa, const void *pb)
+{
+    return by_live_then_start(&((const listed *)pa)->call, &((const listed *)pb)->call);
+}
+
+/* {"conversations": [...], "totalCount": N}: the server's call objects (the
+ * fetcher aligned raw[i] with l->calls[i]), in the table's order; N is the
+ * number printed. */
+static void print_list_json(const ct_call_list *l, const char *raw_json)
+{
+    cJSON *raw = raw_json ? cJSON_Parse(raw_json) : NULL;
+    if (raw && (!cJSON_IsArray(raw) || (size_t)cJSON_GetArraySize(raw) != l->n_calls)) {
+        cJSON_Delete(raw);
+        raw = NULL;
+    }
+    listed *v = l->n_calls ? calloc(l->n_calls, sizeof *v) : NULL;
+    cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "conversations");
+    cJSON_AddNumberToObject(o, "totalCount", (double)l->n_calls);
+    cJSON *item = raw ? raw->child : NULL;
+    for (size_t i = 0; v && i < l->n_calls; i++, item = item ? item->next : NULL)
+        v[i] = (listed){ l->calls[i], item };
+    if (v)
+        qsort(v, l->n_calls, sizeof *v, listed_order);
+    for (size_t i = 0; v && i < l->n_calls; i++)
+        cJSON_AddItemToArray(arr, v[i].raw ? cJSON_Duplicate(v[i].raw, true)
+                                           : ct_call_to_json(&v[i].call));
+    free(v);
+    cJSON_Delete(raw);
+    print_json(o);
+}
+
 static int cmd_list(const ct_config *cfg, const cli_args *a)
 {
     if (a->n_pos != 0)
@@ -422,14 +471,10 @@ static int cmd_list(const ct_config *cfg, const cli_args *a)
     ct_event *ev = await(&s, id, &err, &code);
     if (ev) {
         ct_call_list *l = &ev->calls;
-        qsort(l->calls, l->n_calls, sizeof *l->calls, by_live_then_start);
         if (a->json) {
-            cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "conversations");
-            cJSON_AddNumberToObject(o, "totalCount", (double)l->n_calls);
-            for (size_t i = 0; i < l->n_calls; i++)
-                cJSON_AddItemToArray(arr, ct_call_to_json(&l->calls[i]));
-            print_json(o);
+            print_list_json(l, ev->raw_json);
         } else {
+            qsort(l->calls, l->n_calls, sizeof *l->calls, by_live_then_start);
             table t = { .ncols = 9, .head = { "ID", "STATUS", "PHONE", "DIR", "TYPE", "USER",
                                               "ASSISTANT#", "STARTED", "DURATION" } };
             for (size_t i = 0; i < l->n_calls; i++) {
@@ -493,7 +538,8 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
     if (ev) {
         const ct_call *c = &ev->call;
         if (a->json) {
-            print_json(ct_call_to_json(c));
+            if (!print_raw_json(ev->raw_json))
+                print_json(ct_call_to_json(c));
         } else {
             char t1[32], t2[32], dur[32];
             fmt_time(c->start_at, t1, sizeof t1);
@@ -552,8 +598,10 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
 
 /* ---- numbers ------------------------------------------------------------- */
 
-static void print_numbers(const ct_number_list *l, bool json)
+static void print_numbers(const ct_number_list *l, bool json, const char *raw_json)
 {
+    if (json && print_raw_json(raw_json))
+        return;
     if (json) {
         cJSON *arr = cJSON_CreateArray();
         for (size_t i = 0; i < l->n; i++)
@@ -591,7 +639,7 @@ static int cmd_numbers(const ct_config *cfg, const cli_args *a)
     ct_error_clear(&err);
     ct_event *ev = await(&s, ct_fetch_numbers(s.fetcher, &err), &err, &code);
     if (ev) {
-        print_numbers(&ev->numbers, a->json);
+        print_numbers(&ev->numbers, a->json, ev->raw_json);
         ct_event_free(ev);
     }
     session_close(&s);
@@ -681,7 +729,8 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
         ct_event *ev = await(&s, ct_fetch_connect(s.fetcher, &r, &err), &err, &code);
         if (ev) {
             if (a->json) {
-                print_json(ct_call_to_json(&ev->call));
+                if (!print_raw_json(ev->raw_json))
+                    print_json(ct_call_to_json(&ev->call));
             } else {
                 char *cid = ct_sanitize_dup(or_dash(ev->call.id), false);
                 printf("placed call %s to %s (status %s)\n", cid ? cid : "-", a->to,

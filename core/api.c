@@ -787,6 +787,92 @@ done:
     return CT_OK;
 }
 
+struct ct_raw_calls {
+    cJSON *items;                 /* every page's call objects, in arrival order */
+};
+
+ct_raw_calls *ct_raw_calls_new(void)
+{
+    ct_raw_calls *r = calloc(1, sizeof *r);
+    if (r && !(r->items = cJSON_CreateArray())) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+void ct_raw_calls_free(ct_raw_calls *r)
+{
+    if (!r)
+        return;
+    cJSON_Delete(r->items);
+    free(r);
+}
+
+ct_err ct_raw_calls_add_page(ct_raw_calls *r, const char *body, size_t len)
+{
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    if (!doc)
+        return CT_OK;   /* not JSON: the decoder names the problem */
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(doc, "conversations");
+    if (cJSON_IsArray(arr)) {
+        cJSON *item;
+        while ((item = cJSON_DetachItemFromArray(arr, 0)))
+            cJSON_AddItemToArray(r->items, item);
+    }
+    cJSON_Delete(doc);
+    return CT_OK;
+}
+
+typedef struct raw_slot {
+    const char *id;
+    const cJSON *item;
+} raw_slot;
+
+/* The slot holding id, or the empty slot where it would go. */
+static raw_slot *raw_find(raw_slot *slot, size_t cap, const char *id)
+{
+    size_t h = (size_t)ct_hash_str(id) & (cap - 1);
+    while (slot[h].id && strcmp(slot[h].id, id) != 0)
+        h = (h + 1) & (cap - 1);
+    return &slot[h];
+}
+
+char *ct_raw_calls_pick(const ct_raw_calls *r, const ct_call_list *l)
+{
+    /* id -> first raw object: open addressing over a power-of-two table */
+    size_t n_raw = (size_t)cJSON_GetArraySize(r->items), cap = 16;
+    while (cap < n_raw * 2)
+        cap *= 2;
+    raw_slot *slot = calloc(cap, sizeof *slot);
+    cJSON *out = cJSON_CreateArray();
+    char *text = NULL;
+    if (!slot || !out)
+        goto done;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, r->items) {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "id"));
+        if (!id)
+            continue;
+        raw_slot *s = raw_find(slot, cap, id);
+        if (!s->id)
+            *s = (raw_slot){ id, item };
+    }
+    for (size_t i = 0; i < l->n_calls; i++) {
+        const ct_call *c = &l->calls[i];
+        const cJSON *raw = c->id ? raw_find(slot, cap, c->id)->item : NULL;
+        cJSON *one = raw ? cJSON_Duplicate(raw, true) : ct_call_to_json(c);
+        if (!one)
+            goto done;
+        cJSON_AddItemToArray(out, one);
+    }
+    text = cJSON_PrintUnformatted(out);
+done:
+    free(slot);
+    cJSON_Delete(out);
+    return text;
+}
+
 void ct_call_list_keep_live(ct_call_list *l)
 {
     size_t w = 0;

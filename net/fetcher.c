@@ -53,6 +53,7 @@ typedef struct req {
     bool live_only;
     ct_list_plan plan;            /* list calls: the page walk */
     ct_call_list acc;             /* list calls: what the pages gave so far */
+    ct_raw_calls *raw;            /* list calls with keep_raw_json: the pages' objects */
     int attempt;                  /* retries done for the current page */
     req_state state;
     int64_t due_ms;               /* R_WAITING: monotonic time to start again */
@@ -72,6 +73,7 @@ struct ct_fetcher {
     char *base_url;
     char *auth_header;            /* "Authorization: Bearer <key>": a secret */
     bool insecure;
+    bool keep_raw;                /* opt->keep_raw_json */
     long connect_ms, total_ms, max_body, end_margin_ms;
     int page_size, max_pages;
     ct_retry_policy retry;
@@ -115,6 +117,7 @@ static void req_free(req *r)
     free_headers(r->headers);
     ct_api_request_clear(&r->api);
     ct_call_list_clear(&r->acc);
+    ct_raw_calls_free(r->raw);
     free(r->subject);
     free(r->buf);
     free(r);
@@ -327,6 +330,11 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
             ct_call_list_clear(&page);
             return ct_error_set(e, CT_EMALFORMED, "page %d: %s", r->plan.page, de.detail);
         }
+        if (f->keep_raw && ((!r->raw && !(r->raw = ct_raw_calls_new())) ||
+                            ct_raw_calls_add_page(r->raw, body, r->len) != CT_OK)) {
+            ct_call_list_clear(&page);
+            return ct_error_set(e, CT_ENOMEM, "out of memory");
+        }
         size_t got = page.n_calls + page.n_skipped;
         long total = page.total_count;
         if (ct_call_list_absorb(&r->acc, &page) != CT_OK) {
@@ -347,6 +355,11 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
             ct_call_list_keep_live(&r->acc);
         if (!(ev = ct_event_new(CT_EV_CALLS_LISTED)))
             return ct_error_set(e, CT_ENOMEM, "out of memory");
+        if (f->keep_raw && !(ev->raw_json = r->raw ? ct_raw_calls_pick(r->raw, &r->acc)
+                                                   : strdup("[]"))) {
+            ct_event_free(ev);
+            return ct_error_set(e, CT_ENOMEM, "out of memory");
+        }
         ev->calls = r->acc;
         memset(&r->acc, 0, sizeof r->acc);
         if (r->plan.truncated) {
@@ -398,6 +411,11 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
     }
     ev->request_id = r->id;
     ev->request_kind = r->kind;
+    if (f->keep_raw && r->kind != CT_REQ_LIST_CALLS && r->kind != CT_REQ_CONTROL &&
+        !(ev->raw_json = strndup(body, r->len))) {
+        ct_event_free(ev);
+        return ct_error_set(e, CT_ENOMEM, "out of memory");
+    }
     ct_inbox_post(f->inbox, ev);
     return CT_OK;
 }
@@ -611,6 +629,7 @@ ct_fetcher *ct_fetcher_start(const ct_fetcher_options *opt, ct_inbox *inbox, ct_
     f->insecure = opt->insecure;
     f->connect_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 5000;
     f->total_ms = opt->total_timeout_ms > 0 ? opt->total_timeout_ms : 20000;
+    f->keep_raw = opt->keep_raw_json;
     f->max_body = opt->max_body_bytes > 0 ? opt->max_body_bytes : 8L * 1024 * 1024;
     f->page_size = opt->list_page_size > 0 ? opt->list_page_size : 100;
     f->max_pages = opt->list_max_pages > 0 ? opt->list_max_pages : 200;

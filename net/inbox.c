@@ -38,6 +38,7 @@ void ct_event_free(ct_event *ev)
     ct_assistant_clear(&ev->assistant);
     free(ev->call_id);
     free(ev->text);
+    free(ev->raw_json);
     free(ev);
 }
 

@@ -153,6 +153,22 @@ ct_err ct_call_list_absorb(ct_call_list *acc, ct_call_list *page);
 /* Keeps only ct_call_is_live calls. */
 void ct_call_list_keep_live(ct_call_list *l);
 
+/* ---- the server's own JSON, for `--json` ---------------------------------
+ * The decoded model drops fields calltop does not know; scripts want the
+ * API's objects as sent. A list walk keeps each page's raw call objects
+ * here, then picks, for each call the walk kept (deduplicated, filtered),
+ * the object the server sent for it. */
+typedef struct ct_raw_calls ct_raw_calls;
+ct_raw_calls *ct_raw_calls_new(void);                     /* NULL on OOM */
+void ct_raw_calls_free(ct_raw_calls *r);
+/* Keeps the elements of the page's "conversations" array. A page that is
+ * not such a document adds nothing (the decoder reports it). */
+ct_err ct_raw_calls_add_page(ct_raw_calls *r, const char *body, size_t len);
+/* A JSON array text: for each call of l, in l's order, the first raw object
+ * whose string "id" equals the call's id, or the call re-encoded from the
+ * model when none matches. malloc'd; NULL on OOM. */
+char *ct_raw_calls_pick(const ct_raw_calls *r, const ct_call_list *l);
+
 /* ---- durations ----------------------------------------------------------- */
 
 /* "90s", "30m", "2h", "7d" (a positive integer and one unit) -> ms.

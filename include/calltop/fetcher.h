@@ -33,6 +33,7 @@ typedef struct ct_fetcher_options {
     long retry_cap_ms;          /* backoff ceiling; 0 = 8000 */
     int max_retry_after_s;      /* a longer Retry-After is reported, not waited; 0 = 60 */
     long list_end_margin_ms;    /* List Calls widens endDate to now + this; 0 = 5 min */
+    bool keep_raw_json;         /* results carry the server's JSON too (ct_event.raw_json) */
 } ct_fetcher_options;
 
 /* Counters for tests and `calltop calls --stats`-style diagnostics. */

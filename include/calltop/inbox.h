@@ -48,6 +48,10 @@ typedef struct ct_event {
     ct_monitor_state monitor_state;
     ct_time_ms last_event_ms;     /* MONITOR_STATE: when the last event arrived */
     char *text;                   /* LOG, and a human reason for MONITOR_STATE */
+    /* keep_raw_json fetchers: the server's JSON for CALLS_LISTED (an array
+     * of the call objects, aligned with `calls`), CALL_FETCHED, CALL_PLACED,
+     * NUMBERS and ASSISTANT (the response body); NULL otherwise */
+    char *raw_json;
     struct ct_event *next;        /* inbox link */
 } ct_event;
 

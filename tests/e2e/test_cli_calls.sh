@@ -91,6 +91,24 @@ grep -Eq "^id: +$LIVE\$" <<<"$out" && grep -q '^transcript:' <<<"$out" || fail "
 run "${C[@]}" calls show "$LIVE" --json
 [ $rc -eq 0 ] && json_ok ".id == \"$LIVE\" and (.messages | type == \"array\")" \
     || fail "show --json: rc=$rc"
+# --json is the server's own JSON, not a re-encoding: a finished call (it no
+# longer changes) printed by calltop equals the simulator's body for it
+run "${C[@]}" calls list --since 7d --json
+FIN=$(jq -r '[.conversations[] | select(.status == "finished" or .status == "completed")][0].id // empty' <<<"$out")
+if [ -n "$FIN" ]; then
+    run "${C[@]}" calls show "$FIN" --json
+    SHOWN=$out
+    python3 - "$URL" "$FIN" "$KEY" "$SHOWN" <<'PY' || fail "show --json differs from the API's body for $FIN"
+import json, sys, urllib.request
+url, cid, key, shown = sys.argv[1:5]
+rq = urllib.request.Request(f"{url}/calls/v1/conversations/{cid}",
+                            headers={"Authorization": f"Bearer {key}"})
+api = json.load(urllib.request.urlopen(rq, timeout=10))
+sys.exit(0 if api == json.loads(shown) else 1)
+PY
+else
+    fail "no finished call in the simulator's history to compare"
+fi
 run "${C[@]}" calls show CC-does-not-exist
 [ $rc -eq 3 ] || fail "show unknown id exited $rc"
 grep -q '^calltop: not found.*: get call CC-does-not-exist: HTTP 404' <<<"$err" || fail "404: $err"

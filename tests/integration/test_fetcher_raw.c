@@ -2,7 +2,8 @@
  * for what the simulator cannot produce or show: the exact request headers
  * (bearer token, no Expect, JSON content type), a chunked body over the size
  * cap (aborted by the write callback), a redirect that must not be
- * followed, and a 503 whose Retry-After is an HTTP-date. */
+ * followed, a 503 whose Retry-After is an HTTP-date, and the server's own
+ * JSON (fields calltop does not know) handed through for `--json`. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +20,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
 
 #include "calltop/fetcher.h"
 #include "calltop/inbox.h"
@@ -339,6 +342,94 @@ static void test_retry_after_http_date(void **state)
     env_down(&e);
 }
 
+/* A 200 response carrying body (into buf). */
+static const char *ok_json(char *buf, size_t cap, const char *body)
+{
+    snprintf(buf, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+             "Connection: close\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
+    return buf;
+}
+
+/* With keep_raw_json, every result carries what the server sent: a list
+ * walk's call objects (deduplicated across pages, filtered, aligned with the
+ * decoded calls, unknown fields intact), and the bodies of get call and list
+ * numbers. Without it, nothing. */
+static void test_raw_json_passthrough(void **state)
+{
+    (void)state;
+    char r0[1024], r1[1024], r2[1024], r3[512], r4[1024];
+    /* page 1: a live call and a finished one; page 2 repeats the live call
+     * (pages shift while calls arrive: the first copy wins) and adds one */
+    const char *page1 =
+        "{\"totalCount\":3,\"conversations\":["
+        "{\"id\":\"CC-live\",\"status\":\"ongoing\",\"startAt\":1764150000000,"
+        "\"futureField\":{\"x\":1},\"tags\":[\"vip\"]},"
+        "{\"id\":\"CC-done\",\"status\":\"finished\",\"startAt\":1764140000000,"
+        "\"endAt\":1764140060000,\"futureField\":{\"x\":2}}]}";
+    const char *page2 =
+        "{\"totalCount\":3,\"conversations\":["
+        "{\"id\":\"CC-live\",\"status\":\"ongoing\",\"startAt\":1764150000000,"
+        "\"futureField\":{\"x\":99}},"
+        "{\"id\":\"CC-new\",\"status\":\"queued\",\"startAt\":1764150100000,"
+        "\"futureField\":{\"x\":3}}]}";
+    const char *call = "{\"id\":\"CC-live\",\"status\":\"ongoing\",\"extra\":\"kept\","
+                       "\"messages\":[{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"hi\","
+                       "\"sentiment\":\"warm\"}]}";
+    const char *numbers = "[{\"_id\":\"n1\",\"phoneNumber\":\"+14155550100\","
+                          "\"carrierNote\":\"kept too\"}]";
+    env e = { .srv = { .responses = { ok_json(r0, sizeof r0, page1), ok_json(r1, sizeof r1, page2),
+                                      ok_json(r2, sizeof r2, call), ok_json(r3, sizeof r3, numbers),
+                                      ok_json(r4, sizeof r4, page1) },
+                       .n_responses = 5 } };
+    ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 2, .keep_raw_json = true };
+    env_up(&e, &fo);
+    ct_error err;
+
+    /* --live: the finished call is dropped from both */
+    ct_event *ev = wait_event(e.inbox, ct_fetch_list_calls(e.f, 1764100000000, 1764160000000,
+                                                           true, &err));
+    assert_non_null(ev);
+    assert_int_equal(ev->type, CT_EV_CALLS_LISTED);
+    assert_int_equal(ev->calls.n_calls, 2);
+    assert_non_null(ev->raw_json);
+    cJSON *raw = cJSON_Parse(ev->raw_json);
+    assert_true(cJSON_IsArray(raw));
+    assert_int_equal(cJSON_GetArraySize(raw), 2);
+    for (int i = 0; i < 2; i++) {
+        const cJSON *o = cJSON_GetArrayItem(raw, i);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(o, "id")), ev->calls.calls[i].id);
+    }
+    const cJSON *live = cJSON_GetArrayItem(raw, 0);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(live, "id")), "CC-live");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(live, "futureField"), "x")->valueint, 1);
+    assert_non_null(cJSON_GetObjectItem(live, "tags"));
+    cJSON_Delete(raw);
+    ct_event_free(ev);
+
+    ev = wait_event(e.inbox, ct_fetch_get_call(e.f, "CC-live", &err));
+    assert_non_null(ev);
+    assert_int_equal(ev->type, CT_EV_CALL_FETCHED);
+    assert_string_equal(ev->raw_json, call);
+    ct_event_free(ev);
+
+    ev = wait_event(e.inbox, ct_fetch_numbers(e.f, &err));
+    assert_non_null(ev);
+    assert_int_equal(ev->type, CT_EV_NUMBERS);
+    assert_string_equal(ev->raw_json, numbers);
+    ct_event_free(ev);
+    env_down(&e);
+
+    /* the board's fetcher does not keep them */
+    env e2 = { .srv = { .responses = { ok_json(r4, sizeof r4, call) }, .n_responses = 1 } };
+    env_up(&e2, NULL);
+    ev = wait_event(e2.inbox, ct_fetch_get_call(e2.f, "CC-live", &err));
+    assert_non_null(ev);
+    assert_int_equal(ev->type, CT_EV_CALL_FETCHED);
+    assert_null(ev->raw_json);
+    ct_event_free(ev);
+    env_down(&e2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_echoed_key_is_masked),
         cmocka_unit_test(test_redirect_not_followed),
         cmocka_unit_test(test_retry_after_http_date),
+        cmocka_unit_test(test_raw_json_passthrough),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <curl/curl.h>
+#include <cjson/cJSON.h>
 #include "calltop/api.h"
 
 #define BASE "https://api-prod.interactly.ai"
@@ -619,6 +620,47 @@ static void test_random_inputs_are_safe(void **state)
     }
 }
 
+/* The server's objects are picked per decoded call, first copy first; a
+ * call with no raw object (an id the server sent as a number, a page that
+ * was not JSON) is re-encoded from the model instead of dropped. */
+static void test_raw_calls_pick(void **state)
+{
+    (void)state;
+    ct_raw_calls *r = ct_raw_calls_new();
+    assert_non_null(r);
+    const char *p1 = "{\"conversations\":[{\"id\":\"A\",\"z\":1},{\"id\":7,\"z\":2}]}";
+    const char *p2 = "{\"conversations\":[{\"id\":\"A\",\"z\":3},{\"id\":\"B\",\"z\":4}]}";
+    assert_int_equal(ct_raw_calls_add_page(r, p1, strlen(p1)), CT_OK);
+    assert_int_equal(ct_raw_calls_add_page(r, "<html>", 6), CT_OK);
+    assert_int_equal(ct_raw_calls_add_page(r, "{\"conversations\":5}", 19), CT_OK);
+    assert_int_equal(ct_raw_calls_add_page(r, p2, strlen(p2)), CT_OK);
+
+    ct_call calls[3];
+    memset(calls, 0, sizeof calls);
+    calls[0].id = (char *)"B";
+    calls[1].id = (char *)"C";           /* no raw object: re-encoded */
+    calls[1].present = CT_F_ID;
+    calls[2].id = (char *)"A";
+    ct_call_list l = { .calls = calls, .n_calls = 3 };
+    char *text = ct_raw_calls_pick(r, &l);
+    assert_non_null(text);
+    cJSON *a = cJSON_Parse(text);
+    assert_int_equal(cJSON_GetArraySize(a), 3);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "id")), "B");
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "z")->valueint, 4);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "id")), "C");
+    assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "z"));
+    assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 2), "z")->valueint, 1);
+    cJSON_Delete(a);
+    free(text);
+
+    ct_call_list empty = { 0 };
+    text = ct_raw_calls_pick(r, &empty);
+    assert_string_equal(text, "[]");
+    free(text);
+    ct_raw_calls_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -642,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_keep_live),
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_random_inputs_are_safe),
+        cmocka_unit_test(test_raw_calls_pick),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
