@@ -2,6 +2,7 @@
  * and age of the last event, counts by status, memory cap, clock), the
  * footer (flash line or key hints, from the action table) and the help
  * screen (also from the action table). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,59 @@ static bool bar_changed(ct_pane *p, const char *key)
 
 /* ---- status bar ------------------------------------------------------------ */
 
+/* What the status bar says, before it is fitted to the width. */
+typedef struct status_text {
+    bool demo, read_only, cap_reached;
+    const char *host, *chan;
+    size_t live, queued, fwd, done, kept, evicted, max_calls;
+} status_text;
+
+#define STATUS_LEVELS 4
+
+/* The status bar's left part at a level of detail: 0 says everything; each
+ * level gives up what an operator misses least at that width — the word
+ * "calls" and spelled-out counts (1), where the cap is when it is not
+ * reached (2), the API host (3), the program's name (4). The channel state,
+ * the counts and a reached cap stay at every level. */
+typedef struct sbuf {
+    char *p;
+    size_t cap, len;
+} sbuf;
+
+/* Appends to b, cutting at its end. */
+static void put(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    if (n > 0) b->len = (size_t)n < b->cap - b->len ? b->len + (size_t)n : b->cap - 1;
+}
+
+static void compose_status(const status_text *st, int level, char *out, size_t cap)
+{
+    sbuf b = {out, cap, 0};
+#define PUT(...) put(&b, __VA_ARGS__)
+    out[0] = '\0';
+    if (level < 4) PUT(" calltop%s", st->demo ? " (demo)" : "");
+    if (level < 3 && st->host[0]) PUT(" %s", st->host);
+    if (st->read_only) PUT(" [read-only]");
+    PUT("%s%s", level < 4 ? " | " : " ", st->chan);
+    if (level == 0)
+        PUT(" | live %zu  queued %zu  fwd %zu  done %zu", st->live, st->queued, st->fwd, st->done);
+    else
+        PUT(" | live %zu q %zu fwd %zu done %zu", st->live, st->queued, st->fwd, st->done);
+    if (st->cap_reached) {
+        if (level == 0) PUT(" | CAP: %zu calls kept, %zu evicted", st->kept, st->evicted);
+        else PUT(" | CAP %zu, %zu evicted", st->kept, st->evicted);
+    } else if (st->max_calls && level < 2) {
+        /* memory is bounded by the call cap: say where the bound is */
+        if (level == 0) PUT(" | max %zu calls", st->max_calls);
+        else PUT(" | max %zu", st->max_calls);
+    }
+#undef PUT
+}
+
 static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
 {
     const ct_board_status *bs = ((bar_state *)p->state)->bs;
@@ -49,26 +103,27 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
     } else {
         snprintf(chan, sizeof chan, "%s", state);
     }
+    /* HH:MM: a seconds clock would wake an idle board every second */
+    ct_fmt_clock(ctx->now, clock, sizeof clock);
+    clock[5] = '\0';
+    int cw = (int)strlen(clock) + 2;
+    int lw = p->w - cw > 0 ? p->w - cw : p->w;
     /* the account is the API origin: a key has no readable name */
     const char *host = ctx->base_url ? ctx->base_url : "";
     const char *scheme = strstr(host, "://");
     if (scheme) host = scheme + 3;
-    snprintf(left, sizeof left, " calltop%s %s%s | %s | live %zu  queued %zu  fwd %zu  done %zu",
-             bs->demo ? " (demo)" : "", host, ctx->read_only ? " [read-only]" : "", chan,
-             counts[CT_STATUS_ONGOING], counts[CT_STATUS_QUEUED], counts[CT_STATUS_FORWARDED],
-             counts[CT_STATUS_FINISHED]);
-    if (ct_store_cap_reached(ctx->store)) {
-        size_t len = strlen(left);
-        snprintf(left + len, sizeof left - len, " | CAP: %zu calls kept, %zu evicted",
-                 ct_store_count(ctx->store), ct_store_evicted(ctx->store));
-    } else if (bs->max_calls) {
-        /* memory is bounded by the call cap: say where the bound is */
-        size_t len = strlen(left);
-        snprintf(left + len, sizeof left - len, " | max %zu calls", bs->max_calls);
+    status_text st = {
+        .demo = bs->demo, .read_only = ctx->read_only, .host = host, .chan = chan,
+        .live = counts[CT_STATUS_ONGOING], .queued = counts[CT_STATUS_QUEUED],
+        .fwd = counts[CT_STATUS_FORWARDED], .done = counts[CT_STATUS_FINISHED],
+        .cap_reached = ct_store_cap_reached(ctx->store), .kept = ct_store_count(ctx->store),
+        .evicted = ct_store_evicted(ctx->store), .max_calls = bs->max_calls,
+    };
+    /* the most complete text that fits; the last level is cut if need be */
+    for (int level = 0; level <= STATUS_LEVELS; level++) {
+        compose_status(&st, level, left, sizeof left);
+        if (ct_text_width(left) <= lw) break;
     }
-    /* HH:MM: a seconds clock would wake an idle board every second */
-    ct_fmt_clock(ctx->now, clock, sizeof clock);
-    clock[5] = '\0';
     char key[1024];
     snprintf(key, sizeof key, "%s\x1f%s\x1f%d%d", left, clock, (int)bs->monitor, (int)bs->polling);
     if (!bar_changed(p, key)) return;
@@ -76,8 +131,6 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
     attr_t bar = ct_theme_attr(CT_TH_STATUSBAR);
     werase(p->win);
     ct_draw_fill(p->win, 0, 0, p->w, bar);
-    int cw = (int)strlen(clock) + 2;
-    int lw = p->w - cw > 0 ? p->w - cw : p->w;
     /* base_url comes from the user's config, but sanitize anyway */
     ct_draw_cell(p->win, 0, 0, lw, left, CT_ALIGN_LEFT, bar, false);
     if (p->w - cw > 10) ct_draw_cell(p->win, 0, p->w - cw + 1, cw - 1, clock, CT_ALIGN_LEFT, bar, true);

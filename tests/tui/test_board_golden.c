@@ -356,6 +356,12 @@ static void board_cap_shown(void **state)
     assert_true(screen_has("CAP: 3 calls kept, 2 evicted"));
     assert_false(screen_has("max 3 calls"));
     assert_true(screen_has("[cap]"));
+    /* at 80 and 60 columns the bar gives up detail, never the reached cap */
+    resize(24, 80);
+    assert_true(screen_has("CAP 3, 2 evicted"));
+    assert_true(screen_has("live 1 q 1 fwd 0 done 1"));
+    resize(15, 60);
+    assert_true(screen_has("CAP 3, 2 evicted"));
 }
 
 static void board_modals(void **state)
