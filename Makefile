@@ -61,6 +61,17 @@ soak: build
 memcheck: deps
 	JOBS=$(JOBS) ./tools/memcheck $(MEMCHECK_BUILD)
 
+# ThreadSanitizer over everything with threads (integration, e2e, a 30 s soak).
+# test_model_oom replaces malloc, which TSan cannot take: it is left out.
+TSAN_BUILD ?= build-tsan
+.PHONY: tsan
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS="-fsanitize=thread -O1 -g" \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	cd $(TSAN_BUILD) && CALLTOP_SOAK_SECONDS=30 TSAN_OPTIONS=halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) --timeout 600 -E test_model_oom
+
 # libFuzzer targets (clang): each runs FUZZ_SECONDS on a corpus kept in
 # fuzz-out/NAME, seeded from tests/corpus and fuzz/seeds. A crash stops the
 # run and leaves crash-* in fuzz-out/: turn it into a unit test.

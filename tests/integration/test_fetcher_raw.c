@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ typedef struct raw_server {
     int n_requests;
     pthread_mutex_t lock;
     pthread_t thread;
-    volatile int stop;
+    atomic_int stop;                   /* set by server_stop, read by the server thread */
 } raw_server;
 
 static void send_all(int fd, const char *p, size_t n)
@@ -97,7 +98,7 @@ static void send_big_chunked(int fd)
 static void *serve(void *arg)
 {
     raw_server *s = arg;
-    while (!s->stop) {
+    while (!atomic_load(&s->stop)) {
         struct pollfd p = { .fd = s->lfd, .events = POLLIN };
         if (poll(&p, 1, 20) <= 0)
             continue;
@@ -140,7 +141,7 @@ static void server_start(raw_server *s)
 
 static void server_stop(raw_server *s)
 {
-    s->stop = 1;
+    atomic_store(&s->stop, 1);
     pthread_join(s->thread, NULL);
     close(s->lfd);
     for (int i = 0; i < s->n_requests; i++)
