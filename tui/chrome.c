@@ -218,17 +218,26 @@ ct_pane *ct_footer_pane_new(void)
 
 typedef struct help_state { bool read_only; int top; } help_state;
 
-static int help_lines(const help_state *hs)
+/* The help text's column: what is left of the box after the key column. */
+static int help_text_cols(const ct_pane *p) { return p->w - 18 > 1 ? p->w - 18 : 1; }
+
+/* Screen lines of the help at this width: each action's text is wrapped,
+ * never cut, so a narrow terminal shows all of it (scrolling with j/k). */
+static int help_lines(const help_state *hs, int cols)
 {
     int n = 0;
     for (size_t i = 0; i < ct_actions_count; i++)
-        if (ct_action_allowed(&ct_actions[i], hs->read_only)) n++;
+        if (ct_action_allowed(&ct_actions[i], hs->read_only))
+            n += (int)ct_text_wrap(ct_actions[i].help, cols, NULL, 0);
     return n;
 }
 
 static void help_resize(ct_pane *p, int y, int x, int h, int w)
 {
     ct_pane_place(p, y, x, h, w);
+    help_state *hs = p->state;
+    int max_top = help_lines(hs, help_text_cols(p)) - (p->h - 2);
+    if (hs->top > max_top) hs->top = max_top > 0 ? max_top : 0;
 }
 
 static void help_draw(ct_pane *p, const ct_ui_ctx *ctx)
@@ -241,16 +250,27 @@ static void help_draw(ct_pane *p, const ct_ui_ctx *ctx)
     wattrset(p->win, A_NORMAL);
     ct_draw_cell(p->win, 0, 2, p->w - 4, " Keys (Esc closes, j/k scroll) ", CT_ALIGN_LEFT,
                  ct_theme_attr(CT_TH_HEADER), true);
-    int inner = p->h - 2, row = 0, idx = 0;
+    int inner = p->h - 2, cols = help_text_cols(p), row = 0, line = 0;
     for (size_t i = 0; i < ct_actions_count && row < inner; i++) {
         const ct_action *a = &ct_actions[i];
         if (!ct_action_allowed(a, hs->read_only)) continue;
-        if (idx++ < hs->top) continue;
-        ct_draw_cell(p->win, 1 + row, 2, 13, ct_theme_is_utf8() ? a->key_label : a->key_label_ascii,
-                     CT_ALIGN_LEFT, ct_theme_attr(CT_TH_KEY), true);
-        ct_draw_cell(p->win, 1 + row, 16, p->w - 18, a->help, CT_ALIGN_LEFT,
-                     a->destructive ? ct_theme_attr(CT_TH_DESTRUCTIVE) : A_NORMAL, true);
-        row++;
+        ct_span spans[16];
+        size_t n = ct_text_wrap(a->help, cols, spans, 16);
+        if (n > 16) n = 16;
+        for (size_t k = 0; k < n && row < inner; k++, line++) {
+            if (line < hs->top) continue;
+            if (k == 0)
+                ct_draw_cell(p->win, 1 + row, 2, 13,
+                             ct_theme_is_utf8() ? a->key_label : a->key_label_ascii,
+                             CT_ALIGN_LEFT, ct_theme_attr(CT_TH_KEY), true);
+            char text[256];
+            size_t len = spans[k].len < sizeof text - 1 ? spans[k].len : sizeof text - 1;
+            memcpy(text, a->help + spans[k].off, len);
+            text[len] = '\0';
+            ct_draw_cell(p->win, 1 + row, 16, cols, text, CT_ALIGN_LEFT,
+                         a->destructive ? ct_theme_attr(CT_TH_DESTRUCTIVE) : A_NORMAL, true);
+            row++;
+        }
     }
     (void)ctx;
     wnoutrefresh(p->win);
@@ -259,13 +279,15 @@ static void help_draw(ct_pane *p, const ct_ui_ctx *ctx)
 static int help_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
 {
     help_state *hs = p->state;
-    int max_top = help_lines(hs) - (p->h - 2);
+    int max_top = help_lines(hs, help_text_cols(p)) - (p->h - 2);
     if (max_top < 0) max_top = 0;
     switch (ct_action_for_key(key)) {
     case CT_A_UP: if (hs->top > 0) hs->top--; break;
     case CT_A_DOWN: if (hs->top < max_top) hs->top++; break;
-    case CT_A_PGUP: hs->top = 0; break;
-    case CT_A_PGDN: hs->top = max_top; break;
+    case CT_A_PGUP: hs->top = hs->top > p->h - 2 ? hs->top - (p->h - 2) : 0; break;
+    case CT_A_PGDN: hs->top = hs->top + (p->h - 2) < max_top ? hs->top + (p->h - 2) : max_top; break;
+    case CT_A_TOP: hs->top = 0; break;
+    case CT_A_BOTTOM: hs->top = max_top; break;
     case CT_A_BACK: case CT_A_HELP: case CT_A_QUIT: case CT_A_OPEN:
         return CT_FX_HANDLED | CT_FX_CLOSE;
     default: break;

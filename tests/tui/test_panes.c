@@ -139,6 +139,16 @@ static void help_pane(void **state)
     ct_pane *p = ct_help_pane_new(true);   /* read-only: no write actions listed */
     ct_pane_resize(p, 0, 0, 30, 90);
     golden_pane(p, "help_read_only");
+    /* narrow and short: the text wraps, never cut, and G scrolls to the end */
+    ct_pane_resize(p, 0, 0, 12, 50);
+    golden_pane(p, "help_50x12_top");
+    ct_pane_key(p, &ctx, 'G', NULL);
+    golden_pane(p, "help_50x12_end");
+    char *s = ct_board_screen_text();
+    assert_non_null(strstr(s, "Quit (asks when a request is"));
+    assert_non_null(strstr(s, "still pending)."));
+    assert_null(strstr(s, "\u2026"));   /* no ellipsis: nothing was cut */
+    free(s);
     assert_true(ct_pane_key(p, &ctx, CT_KEY_ESC, NULL) & CT_FX_CLOSE);
     ct_pane_free(p);
 }
