@@ -1,7 +1,9 @@
 /* fuzz_list.c — libFuzzer target: List Calls, List Numbers and the
  * assistant decoder on the same input. Kept calls obey the call
- * invariants; counts add up. */
+ * invariants; counts add up; the raw pass-through of --json gives one
+ * object per kept call. */
 #include "fuzz_common.h"
+#include "calltop/api.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,6 +18,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         FUZZ_CHECK((l.n_skipped == 0) == (l.first_skip.code == CT_OK));
         FUZZ_CHECK(l.total_count >= -1);
+        /* --json's raw pass-through: one object per decoded call, in order */
+        ct_raw_calls *raw = ct_raw_calls_new();
+        FUZZ_CHECK(raw && ct_raw_calls_add_page(raw, json, size) == CT_OK);
+        char *picked = ct_raw_calls_pick(raw, &l);
+        FUZZ_CHECK(picked != NULL);
+        cJSON *arr = cJSON_Parse(picked);
+        FUZZ_CHECK(cJSON_IsArray(arr) && (size_t)cJSON_GetArraySize(arr) == l.n_calls);
+        cJSON_Delete(arr);
+        free(picked);
+        ct_raw_calls_free(raw);
         ct_call_list_clear(&l);
     } else {
         FUZZ_CHECK(l.calls == NULL && l.n_calls == 0);
