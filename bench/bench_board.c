@@ -873,6 +873,18 @@ static void scenario_empty(void)
              "connected; of it RssAnon %.1f MB, RssFile (shared libraries) %.1f MB",
              (double)status_field(p, "RssAnon:") / 1024, (double)status_field(p, "RssFile:") / 1024);
     fig("board.mem.rss_before_data", rss, "MB", "<= 10 MB", le(rss, 10), m);
+    /* Context for the RSS figure: most of RssFile is shared-library pages
+     * (mapped in 64 KiB fault-around blocks) that other processes share.
+     * Pss charges each shared page to its sharers; the private pages are
+     * what this process alone costs. */
+    snprintf(p, sizeof p, "/proc/%d/smaps_rollup", (int)b.pid);
+    double pss = (double)status_field(p, "Pss:") / 1024;
+    double priv = (double)(status_field(p, "Private_Clean:") + status_field(p, "Private_Dirty:")) / 1024;
+    fig("board.mem.pss_before_data", pss, "MB", NULL, NO_TARGET,
+        "Pss from /proc/PID/smaps_rollup at the same moment (shared pages divided among their "
+        "users; the bench itself maps libcurl, lws and OpenSSL too, which halves their share)");
+    fig("board.mem.private_before_data", priv, "MB", NULL, NO_TARGET,
+        "Private_Clean + Private_Dirty at the same moment (pages no other process maps)");
     board_stop(&b);
     rig_stop(&r);
 }
