@@ -731,52 +731,91 @@ int ct_list_plan_next(ct_list_plan *p, size_t n_items, long total_count)
     return ++p->page;
 }
 
-/* Adds id to the set; false when it was already there. The set borrows
- * the string, which moves with its call and outlives the set. */
-static bool set_add(const char **set, size_t cap, const char *id)
+struct ct_list_absorber {
+    const char **slot;            /* open addressing; borrows the ids acc's calls own */
+    size_t cap, n;                /* slots (a power of two), ids held */
+    size_t room;                  /* calls acc->calls has room for */
+};
+
+ct_list_absorber *ct_list_absorber_new(void)
+{
+    return calloc(1, sizeof(ct_list_absorber));
+}
+
+void ct_list_absorber_free(ct_list_absorber *a)
+{
+    if (!a)
+        return;
+    free(a->slot);
+    free(a);
+}
+
+/* Adds id to the set; false when it was already there. */
+static bool set_add(const char **slot, size_t cap, const char *id)
 {
     size_t h = (size_t)ct_hash_str(id) & (cap - 1);
-    while (set[h]) {
-        if (strcmp(set[h], id) == 0)
+    while (slot[h]) {
+        if (strcmp(slot[h], id) == 0)
             return false;
         h = (h + 1) & (cap - 1);
     }
-    set[h] = id;
+    slot[h] = id;
     return true;
 }
 
-ct_err ct_call_list_absorb(ct_call_list *acc, ct_call_list *page)
+/* Room for `more` ids at a load of at most one half. */
+static bool set_reserve(ct_list_absorber *a, size_t more)
+{
+    size_t cap = a->cap ? a->cap : 16;
+    while (cap < (a->n + more) * 2)
+        cap *= 2;
+    if (cap == a->cap)
+        return true;
+    const char **slot = calloc(cap, sizeof *slot);
+    if (!slot)
+        return false;
+    for (size_t i = 0; i < a->cap; i++)
+        if (a->slot[i])
+            set_add(slot, cap, a->slot[i]);
+    free(a->slot);
+    a->slot = slot;
+    a->cap = cap;
+    return true;
+}
+
+ct_err ct_call_list_absorb(ct_call_list *acc, ct_call_list *page, ct_list_absorber *a)
 {
     if (page->n_calls == 0)
         goto done;
-    /* An open-addressing set of the ids acc already holds: pages of a live
-     * list overlap when new calls push older ones onto the next page. */
-    size_t total = acc->n_calls + page->n_calls, cap = 16;
-    while (cap < total * 2)
-        cap *= 2;
-    const char **set = calloc(cap, sizeof *set);
-    ct_call *grown = realloc(acc->calls, total * sizeof *grown);
-    if (!set || !grown) {
-        free(set);
-        if (grown)
-            acc->calls = grown;
-        return CT_ENOMEM;
+    /* Pages of a live list overlap when new calls push older ones onto the
+     * next page: the absorber remembers every id taken so far, so each page
+     * costs its own size, not the size of everything before it. */
+    size_t total = acc->n_calls + page->n_calls;
+    if (total > a->room) {
+        size_t room = a->room ? a->room : 64;
+        while (room < total)
+            room *= 2;
+        ct_call *grown = realloc(acc->calls, room * sizeof *grown);
+        if (!grown)
+            return CT_ENOMEM;
+        acc->calls = grown;
+        a->room = room;
     }
-    acc->calls = grown;
-    for (size_t i = 0; i < acc->n_calls; i++)
-        if (acc->calls[i].id)
-            set_add(set, cap, acc->calls[i].id);
+    if (!set_reserve(a, page->n_calls))
+        return CT_ENOMEM;
     for (size_t i = 0; i < page->n_calls; i++) {
         ct_call *c = &page->calls[i];
         /* a call without an id cannot be deduplicated: keep it */
-        if (c->id && !set_add(set, cap, c->id)) {
-            ct_call_clear(c);
-            continue;
+        if (c->id) {
+            if (!set_add(a->slot, a->cap, c->id)) {
+                ct_call_clear(c);
+                continue;
+            }
+            a->n++;
         }
         acc->calls[acc->n_calls++] = *c;
         memset(c, 0, sizeof *c);
     }
-    free(set);
 done:
     acc->n_skipped += page->n_skipped;
     if (acc->first_skip.code == CT_OK && page->first_skip.code != CT_OK)

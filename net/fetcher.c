@@ -54,6 +54,7 @@ typedef struct req {
     ct_list_plan plan;            /* list calls: the page walk */
     ct_call_list acc;             /* list calls: what the pages gave so far */
     ct_raw_calls *raw;            /* list calls with keep_raw_json: the pages' objects */
+    ct_list_absorber *absorber;   /* list calls: the ids in acc, across pages */
     int attempt;                  /* retries done for the current page */
     req_state state;
     int64_t due_ms;               /* R_WAITING: monotonic time to start again */
@@ -118,6 +119,7 @@ static void req_free(req *r)
     ct_api_request_clear(&r->api);
     ct_call_list_clear(&r->acc);
     ct_raw_calls_free(r->raw);
+    ct_list_absorber_free(r->absorber);
     free(r->subject);
     free(r->buf);
     free(r);
@@ -337,7 +339,8 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
         }
         size_t got = page.n_calls + page.n_skipped;
         long total = page.total_count;
-        if (ct_call_list_absorb(&r->acc, &page) != CT_OK) {
+        if ((!r->absorber && !(r->absorber = ct_list_absorber_new())) ||
+            ct_call_list_absorb(&r->acc, &page, r->absorber) != CT_OK) {
             ct_call_list_clear(&page);
             return ct_error_set(e, CT_ENOMEM, "out of memory");
         }
@@ -351,6 +354,8 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
             r->state = R_QUEUED;
             return CT_OK;
         }
+        ct_list_absorber_free(r->absorber);   /* it borrows acc's ids */
+        r->absorber = NULL;
         if (r->live_only)
             ct_call_list_keep_live(&r->acc);
         if (!(ev = ct_event_new(CT_EV_CALLS_LISTED)))

@@ -147,9 +147,16 @@ void ct_list_plan_init(ct_list_plan *p, ct_time_ms start, ct_time_ms end, ct_tim
  * a short or empty page arrived, or max_pages was reached (truncated). */
 int ct_list_plan_next(ct_list_plan *p, size_t n_items, long total_count);
 
+/* A list walk's memory across pages: the ids acc holds and its room.
+ * One per accumulated list, from its first page to its last; it borrows
+ * the ids, so free it before (or without using it after) changing acc. */
+typedef struct ct_list_absorber ct_list_absorber;
+ct_list_absorber *ct_list_absorber_new(void);   /* NULL on OOM */
+void ct_list_absorber_free(ct_list_absorber *a);
 /* Moves the calls of `page` into `acc`, skipping ids acc already holds
- * (pages shift while calls arrive). page is left empty. */
-ct_err ct_call_list_absorb(ct_call_list *acc, ct_call_list *page);
+ * (pages shift while calls arrive). page is left empty. Costs the page's
+ * size (amortized), not acc's. */
+ct_err ct_call_list_absorb(ct_call_list *acc, ct_call_list *page, ct_list_absorber *a);
 /* Keeps only ct_call_is_live calls. */
 void ct_call_list_keep_live(ct_call_list *l);
 

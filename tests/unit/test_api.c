@@ -512,19 +512,52 @@ static void test_absorb_dedupes(void **state)
     ct_call_list acc, page;
     memset(&acc, 0, sizeof acc);
     acc.total_count = -1;
+    ct_list_absorber *ab = ct_list_absorber_new();
+    assert_non_null(ab);
     static const char *const p1[] = { "a", "b", "c" };
     static const char *const p2[] = { "c", "d", "a", "e" };
     make_list(&page, p1, 3);
-    assert_int_equal(ct_call_list_absorb(&acc, &page), CT_OK);
+    assert_int_equal(ct_call_list_absorb(&acc, &page, ab), CT_OK);
     assert_int_equal(page.n_calls, 0);
     make_list(&page, p2, 4);
     page.total_count = 5;
-    assert_int_equal(ct_call_list_absorb(&acc, &page), CT_OK);
+    assert_int_equal(ct_call_list_absorb(&acc, &page, ab), CT_OK);
     assert_int_equal(acc.n_calls, 5);
     assert_int_equal(acc.total_count, 5);
     const char *want[] = { "a", "b", "c", "d", "e" };
     for (size_t i = 0; i < 5; i++)
         assert_string_equal(acc.calls[i].id, want[i]);
+    ct_list_absorber_free(ab);
+    ct_call_list_clear(&acc);
+}
+
+/* Many pages through one absorber (the set and the array grow several
+ * times): every id once, in first-seen order, each page overlapping the
+ * previous one by half. */
+static void test_absorb_many_pages(void **state)
+{
+    (void)state;
+    ct_call_list acc, page;
+    memset(&acc, 0, sizeof acc);
+    ct_list_absorber *ab = ct_list_absorber_new();
+    static char names[60 * 50 + 50][16];
+    const char *ids[100];
+    for (int p = 0; p < 60; p++) {
+        for (int i = 0; i < 100; i++) {
+            int n = p * 50 + i;       /* 50 new, 50 repeated from the page before */
+            snprintf(names[n], sizeof names[n], "c%d", n);
+            ids[i] = names[n];
+        }
+        make_list(&page, ids, 100);
+        assert_int_equal(ct_call_list_absorb(&acc, &page, ab), CT_OK);
+    }
+    assert_int_equal(acc.n_calls, 59 * 50 + 100);
+    for (size_t i = 0; i < acc.n_calls; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "c%zu", i);
+        assert_string_equal(acc.calls[i].id, want);
+    }
+    ct_list_absorber_free(ab);
     ct_call_list_clear(&acc);
 }
 
@@ -685,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_random_inputs_are_safe),
         cmocka_unit_test(test_raw_calls_pick),
+        cmocka_unit_test(test_absorb_many_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
