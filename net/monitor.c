@@ -57,6 +57,7 @@ struct ct_monitor {
     int attempt;                  /* backoff exponent */
     int64_t last_rx_ms, last_ping_ms;
     int64_t last_peer_ping_ms;    /* the relay's last ping on this connection (0 = none yet) */
+    bool live_resumed;            /* this connection's welcome replayed from the ring */
     int64_t last_resync_ms;       /* when a resync last reconnected at once */
     ct_time_ms last_event_wall_ms;
     char stream[64];
@@ -106,6 +107,7 @@ static void set_state(ct_monitor *m, ct_monitor_state st, const char *why)
     if (!ev)
         return;
     ev->monitor_state = st;
+    ev->resumed = st == CT_MON_LIVE && m->live_resumed;
     ev->last_event_ms = m->last_event_wall_ms;
     ev->text = why ? strdup(why) : NULL;
     ct_log(CT_LOG_INFO, "monitor: %s%s%s", ct_monitor_state_name(st), why ? ": " : "",
@@ -346,6 +348,7 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
         pthread_mutex_lock(&m->lock);
         m->stats.welcomes++;
         pthread_mutex_unlock(&m->lock);
+        m->live_resumed = msg.replay;
         set_state(m, CT_MON_LIVE, msg.replay ? "resumed" : "connected");
         arm_tick(m);   /* pings start now */
         break;

@@ -742,6 +742,15 @@ void ct_board_event(ct_board *b, const ct_event *ev)
                         "live channel: %s%s%s", ct_monitor_state_name(ev->monitor_state),
                         ev->text ? " - " : "", ev->text ? ev->text : "");
         }
+        /* Back on the live channel after a break the relay could not replay
+         * (it restarted, or we were gone longer than its ring): webhooks sent
+         * meanwhile never reached it, so a call that ended then would stay
+         * live here. Read the list and the selected call again, as 'r' does.
+         * The first LIVE follows the start-up read; a resume lost nothing. */
+        if (ev->monitor_state == CT_MON_LIVE) {
+            if (b->was_live && !ev->resumed) b->want_refresh = true;
+            b->was_live = true;
+        }
         b->status.monitor = ev->monitor_state;
         if (ev->last_event_ms) b->status.last_event_ms = ev->last_event_ms;
         break;

@@ -71,7 +71,8 @@ typedef struct ct_board {
     bool quit_armed;       /* "terminal too small" with requests pending: q once more quits */
     bool full_redraw;      /* next frame redraws every pane (resize, modal closed) */
     bool repaint;          /* ... and the terminal from scratch (Ctrl-L) */
-    bool want_refresh;     /* 'r': the loop should fetch now */
+    bool want_refresh;     /* 'r', or LIVE again without a replay: the loop should fetch now */
+    bool was_live;         /* the live channel has been LIVE before */
     uint64_t drawn_gen;    /* store generation at the last frame */
     /* Dirty tracking: what the list and the details showed at their last
      * draw. A frame redraws a pane only when one of these inputs moved (or

@@ -47,6 +47,10 @@ typedef struct ct_event {
     ct_control_action action;     /* CONTROL_DONE */
     ct_monitor_state monitor_state;
     ct_time_ms last_event_ms;     /* MONITOR_STATE: when the last event arrived */
+    bool resumed;                 /* MONITOR_STATE LIVE: the relay replayed what was missed
+                                   * from its ring (same run, nothing lost); false when it
+                                   * sent a snapshot (first connect, a restarted relay, or
+                                   * a gap too old), after which webhooks may be missing */
     char *text;                   /* LOG, and a human reason for MONITOR_STATE */
     /* keep_raw_json fetchers: the server's JSON for CALLS_LISTED (an array
      * of the call objects, aligned with `calls`), CALL_FETCHED, CALL_PLACED,

@@ -748,6 +748,34 @@ static void board_channel_states(void **state)
     assert_true(screen_has("| STALE 12s |"));
 }
 
+/* Back LIVE without a replay (a restarted relay, or a gap older than its
+ * ring) means webhooks may have been lost: the board asks the loop to read
+ * the list again, as 'r' does. Not for the first LIVE (the start-up read
+ * covers it) nor for a resume from the ring (nothing was lost). */
+static void board_refresh_after_lost_channel(void **state)
+{
+    (void)state;
+    ct_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = CT_EV_MONITOR_STATE;
+    ev.monitor_state = CT_MON_LIVE;          /* first LIVE: a snapshot, no re-read */
+    ct_board_event(&board, &ev);
+    assert_false(board.want_refresh);
+    ev.monitor_state = CT_MON_RECONNECTING;
+    ct_board_event(&board, &ev);
+    ev.monitor_state = CT_MON_LIVE;
+    ev.resumed = true;                       /* replayed from the ring */
+    ct_board_event(&board, &ev);
+    assert_false(board.want_refresh);
+    ev.monitor_state = CT_MON_STALE;
+    ev.resumed = false;
+    ct_board_event(&board, &ev);
+    assert_false(board.want_refresh);
+    ev.monitor_state = CT_MON_LIVE;          /* a snapshot after a break */
+    ct_board_event(&board, &ev);
+    assert_true(board.want_refresh);
+}
+
 /* With no live call on screen and the channel LIVE, nothing changes
  * before the next wall-clock minute (the HH:MM clock): the board's timer
  * says so, and a second later the screen is the same. With a live call,
@@ -899,6 +927,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(board_channel_states, setup, teardown),
         cmocka_unit_test_setup_teardown(board_hang_and_error_markers, setup, teardown),
         cmocka_unit_test_setup_teardown(dirty_panes, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_refresh_after_lost_channel, setup, teardown),
         cmocka_unit_test_setup_teardown(board_timer_alignment, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
