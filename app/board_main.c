@@ -220,6 +220,9 @@ static bool own_read_outcome(loop *L, ct_event *ev)
     if (!list && !get) return false;
     if (list) L->list_req = 0;
     if (get) L->get_req = 0;
+    if (list && ev->type != CT_EV_REQUEST_FAILED) ct_board_set_list_error(&L->board, NULL);
+    if (list && ev->type == CT_EV_REQUEST_FAILED && ev->error.code != CT_ECANCELLED)
+        ct_board_set_list_error(&L->board, &ev->error);
     if (ev->type != CT_EV_REQUEST_FAILED) {
         if (L->fail_streak)
             ct_ui_flash(&L->board.ctx, CT_FLASH_OK, "the API answers again");

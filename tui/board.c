@@ -280,6 +280,17 @@ void ct_board_stale(ct_board *b)
     b->status_bar->stale = b->list->stale = b->details->stale = b->footer->stale = true;
 }
 
+void ct_board_set_list_error(ct_board *b, const ct_error *e)
+{
+    char text[sizeof b->ctx.list_error];
+    snprintf(text, sizeof text, "%s", e ? (e->detail[0] ? e->detail : ct_strerror(e->code)) : "");
+    ct_err code = e ? e->code : CT_OK;
+    if (strcmp(text, b->ctx.list_error) == 0 && code == b->ctx.list_error_code) return;
+    memcpy(b->ctx.list_error, text, sizeof text);
+    b->ctx.list_error_code = code;
+    b->list->stale = true;
+}
+
 void ct_board_draw(ct_board *b)
 {
     if (b->full_redraw) {

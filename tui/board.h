@@ -113,6 +113,9 @@ void ct_board_layout(ct_board *b);
 void ct_board_draw(ct_board *b);
 /* Makes the next ct_board_draw draw every pane. */
 void ct_board_stale(ct_board *b);
+/* Records why the call list could not be read (NULL: it was read), for the
+ * list pane's empty state; redraws the list when that changes. */
+void ct_board_set_list_error(ct_board *b, const ct_error *e);
 /* A key from wget_wch (see pane.h for the encoding). Returns CT_FX_* flags. */
 int ct_board_key(ct_board *b, int key, const MEVENT *mouse);
 /* Applies one inbox event (store, status, routing to the pane that sent the

@@ -235,11 +235,22 @@ static void list_draw(ct_pane *p, const ct_ui_ctx *ctx)
     }
     st->n_row_key = rows;
     st->drawn_special = special;
-    if (n == 0 && rows > 0)
+    if (n == 0 && rows > 0 && !ct_store_count(ctx->store) && ctx->list_error[0]) {
+        /* nothing to show because the read failed: say why, and what to do */
+        char line[sizeof ctx->list_error + 16];
+        snprintf(line, sizeof line, "No calls: %s", ctx->list_error);
+        ct_draw_cell(p->win, LIST_HEAD_ROWS, 1, p->w - 1, line, CT_ALIGN_LEFT,
+                     ct_theme_attr(CT_TH_ERROR), true);
+        if (rows > 1)
+            ct_draw_cell(p->win, LIST_HEAD_ROWS + 1, 1, p->w - 1,
+                         ct_strerror(ctx->list_error_code), CT_ALIGN_LEFT,
+                         ct_theme_attr(CT_TH_DIM), true);
+    } else if (n == 0 && rows > 0) {
         ct_draw_cell(p->win, LIST_HEAD_ROWS, 1, p->w - 1,
                      ct_store_count(ctx->store) ? "No calls match the filter (v) or search (/)."
                                                 : "No calls yet.",
                      CT_ALIGN_LEFT, ct_theme_attr(CT_TH_DIM), true);
+    }
     if (st->lm.searching || st->lm.spec.search[0]) {
         char line[200];
         snprintf(line, sizeof line, "/%s%s", st->lm.spec.search,

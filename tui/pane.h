@@ -116,6 +116,10 @@ struct ct_ui_ctx {
     bool color;                    /* false with NO_COLOR / --no-color */
     const ct_number_list *numbers; /* List Numbers result for the new-call form; may be NULL */
     const char *base_url;          /* shown in the status bar; not a secret */
+    /* Why the last read of the call list failed ("" after one succeeded):
+     * an empty list says so instead of "No calls yet." */
+    char list_error[512];
+    ct_err list_error_code;
 
     /* How requests leave: the board sets submit_hook to hand them to the
      * fetcher (app/board_main.c); tests set their own. NULL = offline. */

@@ -143,6 +143,12 @@ wait_for "● live" || fail "polling board shows no live call"
 before=$(screen | grep -c "● live")
 [ "$before" -ge 1 ] || fail "polling board: no live rows"
 
+# ---- a refused key: the empty list says why and what to do --------------------------
+start_session badkey 120 30 \
+    "exec env INTERACTLY_API_KEY=not-the-key $BIN --base-url $URL --log $TMP/badkey.log"
+wait_for "No calls: list calls: HTTP 401" || fail "a refused key does not say so in the list"
+wait_for "check INTERACTLY_API_KEY" || fail "a refused key gives no hint"
+
 # ---- secrets stay off the screen and out of the logs -------------------------------
 for s in push poll; do
     S=$s

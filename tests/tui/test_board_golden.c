@@ -748,6 +748,29 @@ static void board_channel_states(void **state)
     assert_true(screen_has("| STALE 12s |"));
 }
 
+/* An empty list because the read failed says why and what to do, not "No
+ * calls yet."; a later successful read takes the message back. */
+static void board_list_error_shown(void **state)
+{
+    (void)state;
+    ct_board_free(&board);
+    ct_store_free(store);
+    store = ct_store_new(NULL);
+    assert_int_equal(ct_board_init(&board, store, false, false), 0);
+    board.ctx.now = FIX_NOW;
+    resize(24, 100);
+    assert_true(screen_has("No calls yet."));
+    ct_error e;
+    ct_error_set(&e, CT_EAUTH, "list calls: HTTP 401: Invalid API key");
+    ct_board_set_list_error(&board, &e);
+    assert_true(screen_has("No calls: list calls: HTTP 401: Invalid API key"));
+    assert_true(screen_has("check INTERACTLY_API_KEY"));
+    assert_false(screen_has("No calls yet."));
+    ct_board_set_list_error(&board, NULL);
+    assert_true(screen_has("No calls yet."));
+    assert_false(screen_has("HTTP 401"));
+}
+
 /* Back LIVE without a replay (a restarted relay, or a gap older than its
  * ring) means webhooks may have been lost: the board asks the loop to read
  * the list again, as 'r' does. Not for the first LIVE (the start-up read
@@ -928,6 +951,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(board_hang_and_error_markers, setup, teardown),
         cmocka_unit_test_setup_teardown(dirty_panes, setup, teardown),
         cmocka_unit_test_setup_teardown(board_refresh_after_lost_channel, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_list_error_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(board_timer_alignment, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
