@@ -40,6 +40,24 @@ static const char *destructive_note(ct_control_action a) {
     }
 }
 
+
+/* Draws `text` word-wrapped to `cols` from row y (no further than row
+ * `stop`); returns the row after the last one written. */
+static int wrapped_lines(WINDOW *w, int y, int stop, int x, int cols, const char *text,
+                         ct_theme_role role)
+{
+    ct_span sp[16];
+    size_t nl = ct_text_wrap(text, cols, sp, 16);
+    for (size_t i = 0; i < nl && i < 16 && y < stop; i++, y++) {
+        char line[600];
+        size_t len = sp[i].len < sizeof line - 1 ? sp[i].len : sizeof line - 1;
+        memcpy(line, text + sp[i].off, len);
+        line[len] = '\0';
+        ct_modal_text(w, y, x, cols, line, role);
+    }
+    return y;
+}
+
 static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
     dialog_pane *st = p->state;
     ct_dialog_model *m = &st->m;
@@ -104,22 +122,13 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
     }
     y++;
     /* Exactly what will be sent. */
-    if (y < buttons_y) {
-        snprintf(buf, sizeof buf, "Will send: POST /calls/v1/conversations/%s/control",
-                 m->call_id[0] ? m->call_id : "?");
-        LINE(buf, CT_TH_DIM);
-    }
+    /* the request line wraps rather than lose the end of a long call id */
+    snprintf(buf, sizeof buf, "Will send: POST /calls/v1/conversations/%s/control",
+             m->call_id[0] ? m->call_id : "?");
+    y = wrapped_lines(w, y, buttons_y, x0, W, buf, CT_TH_DIM);
     if (m->preview) {
-        ct_span sp[16];
-        int cols = W - 2 > 0 ? W - 2 : 1;
-        size_t nl = ct_text_wrap(m->preview, cols, sp, 16);
-        for (size_t i = 0; i < nl && i < 16 && y < buttons_y; i++, y++) {
-            char line[600];
-            size_t len = sp[i].len < sizeof line - 1 ? sp[i].len : sizeof line - 1;
-            memcpy(line, m->preview + sp[i].off, len);
-            line[len] = '\0';
-            ct_modal_text(w, y, x0 + 2, cols, line, CT_TH_NORMAL);
-        }
+        y = wrapped_lines(w, y, buttons_y, x0 + 2, W - 2 > 0 ? W - 2 : 1, m->preview,
+                          CT_TH_NORMAL);
     } else {
         LINE("  (nothing yet: the argument is not valid)", CT_TH_DIM);
     }
