@@ -351,7 +351,7 @@ static int read_keys(loop *L, bool *dirty)
 /* ct_ui_submit's way out: requests from panes go to the fetcher thread. */
 static uint64_t submit_to_fetcher(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err)
 {
-    ct_fetcher *f = ctx->fetcher;
+    ct_fetcher *f = ctx->submit_ud;
     switch (rq->kind) {
     case CT_REQ_CONNECT: return ct_fetch_connect(f, &rq->connect, err);
     case CT_REQ_CREATE: return ct_fetch_create(f, &rq->create, err);
@@ -375,7 +375,7 @@ static void build_ctx(loop *L, const ct_config *cfg, const char *base_url)
     ct_ui_ctx *ctx = &L->board.ctx;
     L->board.fetch_assistant = fetch_assistant;
     L->board.fetch_ud = L->fetcher;
-    ctx->fetcher = L->fetcher;
+    ctx->submit_ud = L->fetcher;
     ctx->submit_hook = submit_to_fetcher;
     ctx->base_url = base_url;
     L->board.msglog = L->log;

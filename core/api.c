@@ -15,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <curl/curl.h>   /* CURLcode values only: core does not link libcurl */
 #include <cjson/cJSON.h>
 
 /* ---- URLs ---------------------------------------------------------------- */
@@ -327,7 +326,7 @@ ct_err ct_api_assistant(const char *base, const char *assistant_id, ct_api_reque
 
 /* Copies server text into a detail: control characters become spaces and
  * the copy is cut at a UTF-8 character boundary. */
-static void clean_copy(char *dst, size_t cap, const char *src, size_t max)
+void ct_api_clean_copy(char *dst, size_t cap, const char *src, size_t max)
 {
     size_t n = 0;
     if (cap == 0)
@@ -351,7 +350,7 @@ static void append(char *out, size_t cap, const char *s)
     size_t len = strlen(out);
     if (len + 1 >= cap)
         return;
-    clean_copy(out + len, cap - len, s, cap - len - 1);
+    ct_api_clean_copy(out + len, cap - len, s, cap - len - 1);
 }
 
 /* One loc element as text: strings verbatim, numbers as integers. */
@@ -375,7 +374,7 @@ static void format_loc(const cJSON *loc, char *out, size_t cap)
 {
     out[0] = '\0';
     if (cJSON_IsString(loc)) {
-        clean_copy(out, cap, loc->valuestring, cap - 1);
+        ct_api_clean_copy(out, cap, loc->valuestring, cap - 1);
         return;
     }
     if (!cJSON_IsArray(loc))
@@ -419,7 +418,7 @@ static bool format_item(const cJSON *item, char *out, size_t cap, char *field, s
         if (cJSON_IsString(msg))
             append(out, cap, ": ");
         if (first && field && fcap)
-            clean_copy(field, fcap, loc, fcap - 1);
+            ct_api_clean_copy(field, fcap, loc, fcap - 1);
     }
     append(out, cap, cJSON_IsString(msg) ? msg->valuestring : ": invalid");
     return true;
@@ -475,7 +474,7 @@ static void server_reason(const char *body, size_t len, char *out, size_t cap)
     for (size_t i = 0; i < 3; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keys[i]);
         if (cJSON_IsString(v) && v->valuestring[0]) {
-            clean_copy(out, cap, v->valuestring, 200);
+            ct_api_clean_copy(out, cap, v->valuestring, 200);
             break;
         }
     }
@@ -530,55 +529,6 @@ ct_err ct_api_map_http(int status, const char *body, size_t len, const char *ret
     return code;
 }
 
-ct_err ct_api_map_curl(int curl_code, const char *curl_errbuf, ct_error *err)
-{
-    ct_err code;
-    const char *what;
-    switch ((CURLcode)curl_code) {
-    case CURLE_OK:
-        if (err)
-            ct_error_clear(err);
-        return CT_OK;
-    case CURLE_OPERATION_TIMEDOUT:
-        code = CT_ETIMEOUT; what = "no answer in time"; break;
-    case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY:
-        code = CT_EDNS; what = "the host name did not resolve"; break;
-    case CURLE_COULDNT_CONNECT:
-        code = CT_ECONNECT; what = "the connection was refused or unreachable"; break;
-    case CURLE_SEND_ERROR: case CURLE_RECV_ERROR: case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-        code = CT_ECONNECT; what = "the connection broke mid-request"; break;
-    case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR: case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS: case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ENGINE_SETFAILED: case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_CRL_BADFILE: case CURLE_SSL_SHUTDOWN_FAILED: case CURLE_USE_SSL_FAILED:
-        code = CT_ETLS; what = "the TLS handshake or certificate check failed"; break;
-    case CURLE_FILESIZE_EXCEEDED:
-        code = CT_ETOOBIG; what = "the response is larger than the size cap"; break;
-    case CURLE_ABORTED_BY_CALLBACK:
-        code = CT_ECANCELLED; what = "the transfer was aborted"; break;
-    case CURLE_OUT_OF_MEMORY:
-        code = CT_ENOMEM; what = "out of memory"; break;
-    case CURLE_UNSUPPORTED_PROTOCOL: case CURLE_URL_MALFORMAT:
-        code = CT_ECONFIG; what = "the base URL is not a usable http(s) URL"; break;
-    case CURLE_WEIRD_SERVER_REPLY: case CURLE_HTTP2: case CURLE_HTTP2_STREAM:
-    case CURLE_BAD_CONTENT_ENCODING:
-        code = CT_EMALFORMED; what = "the server's reply is not valid HTTP"; break;
-    case CURLE_TOO_MANY_REDIRECTS:
-        code = CT_EHTTP; what = "too many redirects"; break;
-    default:
-        code = CT_ECONNECT; what = "the transfer failed"; break;
-    }
-    if (curl_errbuf && *curl_errbuf) {
-        char clean[256];
-        clean_copy(clean, sizeof clean, curl_errbuf, sizeof clean - 1);
-        return ct_error_set(err, code, "%s (%s)", what, clean);
-    }
-    return ct_error_set(err, code, "%s (curl code %d)", what, curl_code);
-}
-
 ct_err ct_api_control_result(const char *body, size_t len, ct_error *err)
 {
     if (!body || len == 0)   /* an empty 2xx: accepted */
@@ -594,7 +544,7 @@ ct_err ct_api_control_result(const char *body, size_t len, ct_error *err)
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "message");
         char msg[256] = "";
         if (cJSON_IsString(m))
-            clean_copy(msg, sizeof msg, m->valuestring, 200);
+            ct_api_clean_copy(msg, sizeof msg, m->valuestring, 200);
         rc = ct_error_set(err, CT_EVALIDATION, "the server did not carry out the action%s%s",
                           msg[0] ? ": " : "", msg);
     }

@@ -19,6 +19,7 @@
  * output, and the key is wiped from memory when the fetcher stops. */
 #include "calltop/clock.h"
 #include "calltop/fetcher.h"
+#include "calltop/curl_err.h"
 
 #include <curl/curl.h>
 #include <limits.h>
@@ -442,7 +443,7 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
         ct_error_set(&e, CT_ETOOBIG, "the response exceeded %ld bytes and was dropped",
                      f->max_body);
     else if (rc != CURLE_OK)
-        ct_api_map_curl(rc, r->errbuf, &e);
+        ct_curl_map_error(rc, r->errbuf, &e);
     else if (ct_api_map_http((int)status, r->buf, r->len, r->retry_after, time(NULL), &e) == CT_OK)
         deliver(f, r, &e);
     if (e.code == CT_OK)

@@ -16,32 +16,6 @@ struct ct_inbox {
     int fd;
 };
 
-ct_event *ct_event_new(ct_event_type type)
-{
-    ct_event *ev = calloc(1, sizeof *ev);
-    if (ev) {
-        ev->type = type;
-        ct_error_clear(&ev->error);
-        ev->calls.total_count = -1;
-    }
-    return ev;
-}
-
-void ct_event_free(ct_event *ev)
-{
-    if (!ev)
-        return;
-    ct_call_list_clear(&ev->calls);
-    ct_call_clear(&ev->call);
-    ct_call_error_clear(&ev->call_error);
-    ct_number_list_clear(&ev->numbers);
-    ct_assistant_clear(&ev->assistant);
-    free(ev->call_id);
-    free(ev->text);
-    free(ev->raw_json);
-    free(ev);
-}
-
 ct_inbox *ct_inbox_new(void)
 {
     ct_inbox *in = calloc(1, sizeof *in);

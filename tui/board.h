@@ -8,7 +8,7 @@
 #define CALLTOP_TUI_BOARD_H
 
 #include <stdbool.h>
-#include "calltop/inbox.h"
+#include "calltop/event.h"
 #include "calltop/store.h"
 #include "assistcache.h"
 #include "listmodel.h"

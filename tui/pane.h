@@ -24,8 +24,7 @@
 #include <stdint.h>
 #include <ncursesw/curses.h>
 #include "calltop/err.h"
-#include "calltop/fetcher.h"
-#include "calltop/inbox.h"
+#include "calltop/event.h"
 #include "calltop/model.h"
 #include "calltop/store.h"
 #include "pending.h"
@@ -123,7 +122,7 @@ struct ct_ui_ctx {
 
     /* How requests leave: the board sets submit_hook to hand them to the
      * fetcher (app/board_main.c); tests set their own. NULL = offline. */
-    ct_fetcher *fetcher;           /* for the hook; panes do not call it */
+    void *submit_ud;               /* the hook's data (the board: its fetcher); panes do not use it */
     ct_ui_submit_fn submit_hook;
 
     /* Flash line: the newest message, shown until flash_until. Every flash

@@ -93,9 +93,11 @@ ct_err ct_api_map_http(int status, const char *body, size_t len, const char *ret
 bool ct_api_format_validation(const char *body, size_t len, char *out, size_t cap,
                               char *field, size_t field_cap);
 
-/* Maps a libcurl result code (a CURLcode, passed as int so this file needs
- * no libcurl) and curl's error buffer text to err. */
-ct_err ct_api_map_curl(int curl_code, const char *curl_errbuf, ct_error *err);
+/* Copies at most max bytes of server (or library) text into dst (cap
+ * bytes): control characters become spaces, the cut falls on a UTF-8
+ * character boundary. For error details. (The libcurl result mapping is
+ * net's: calltop/curl_err.h.) */
+void ct_api_clean_copy(char *dst, size_t cap, const char *src, size_t max);
 
 /* Checks a control response {"message":..., "data":{"success":true}}: an
  * explicit success=false is CT_EVALIDATION carrying the server's message;

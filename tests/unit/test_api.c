@@ -10,8 +10,8 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <strings.h>
-#include <curl/curl.h>
 #include <cjson/cJSON.h>
 #include "calltop/api.h"
 
@@ -305,35 +305,6 @@ static void test_validation_detail(void **state)
             assert_int_equal(len - i, 1);
         }
     }
-}
-
-static void test_map_curl(void **state)
-{
-    (void)state;
-    static const struct { CURLcode c; ct_err code; } cases[] = {
-        { CURLE_OK, CT_OK },
-        { CURLE_OPERATION_TIMEDOUT, CT_ETIMEOUT },
-        { CURLE_COULDNT_RESOLVE_HOST, CT_EDNS },
-        { CURLE_COULDNT_CONNECT, CT_ECONNECT },
-        { CURLE_RECV_ERROR, CT_ECONNECT },
-        { CURLE_GOT_NOTHING, CT_ECONNECT },
-        { CURLE_PEER_FAILED_VERIFICATION, CT_ETLS },
-        { CURLE_SSL_CONNECT_ERROR, CT_ETLS },
-        { CURLE_SSL_CACERT_BADFILE, CT_ETLS },
-        { CURLE_FILESIZE_EXCEEDED, CT_ETOOBIG },
-        { CURLE_URL_MALFORMAT, CT_ECONFIG },
-        { CURLE_UNSUPPORTED_PROTOCOL, CT_ECONFIG },
-        { CURLE_WEIRD_SERVER_REPLY, CT_EMALFORMED },
-        { CURLE_OUT_OF_MEMORY, CT_ENOMEM },
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        ct_error err;
-        assert_int_equal(ct_api_map_curl(cases[i].c, NULL, &err), cases[i].code);
-    }
-    ct_error err;
-    ct_api_map_curl(CURLE_COULDNT_CONNECT, "Failed to connect to 127.0.0.1 port 9: refused",
-                    &err);
-    assert_non_null(strstr(err.detail, "127.0.0.1 port 9"));
 }
 
 static void test_control_result(void **state)
@@ -706,7 +677,6 @@ int main(void)
         cmocka_unit_test(test_map_http_codes),
         cmocka_unit_test(test_map_http_reason),
         cmocka_unit_test(test_validation_detail),
-        cmocka_unit_test(test_map_curl),
         cmocka_unit_test(test_control_result),
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_backoff_bounds),

@@ -14,11 +14,7 @@
 #include "calltop/inbox.h"
 #include "calltop/model.h"
 
-typedef enum ct_request_kind {
-    CT_REQ_NONE = 0, CT_REQ_LIST_CALLS, CT_REQ_GET_CALL, CT_REQ_CONNECT, CT_REQ_CREATE,
-    CT_REQ_CONTROL, CT_REQ_NUMBERS, CT_REQ_ASSISTANT
-} ct_request_kind;
-
+/* ct_request_kind: calltop/event.h */
 typedef struct ct_fetcher_options {
     const char *base_url;       /* e.g. https://api-prod.interactly.ai (no trailing /) */
     const char *api_key;        /* copied; never logged */

@@ -1,14 +1,20 @@
-/* inbox.h — typed events from the network threads to the UI thread.
- *
- * Multi-producer, single-consumer: a mutex-protected FIFO plus an eventfd
- * the UI thread includes in its poll() set. Producers never block on the
- * consumer and never touch ncurses or the store; the UI thread drains the
- * inbox, applies events to the store, and frees them. */
-#ifndef CALLTOP_INBOX_H
-#define CALLTOP_INBOX_H
+/* event.h — the typed events every layer shares: what the network threads
+ * post, what the UI thread's reducer (calltop/reduce.h) applies, what tests
+ * script. Core owns them so that a pure layer can consume events without
+ * seeing the queue (net's inbox.h) or the threads that produce them.
+ * Events carry owned, decoded structs: the UI thread never parses JSON. */
+#ifndef CALLTOP_EVENT_H
+#define CALLTOP_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "calltop/model.h"
+
+/* Which REST request an event answers (the fetcher's request kinds). */
+typedef enum ct_request_kind {
+    CT_REQ_NONE = 0, CT_REQ_LIST_CALLS, CT_REQ_GET_CALL, CT_REQ_CONNECT, CT_REQ_CREATE,
+    CT_REQ_CONTROL, CT_REQ_NUMBERS, CT_REQ_ASSISTANT
+} ct_request_kind;
 
 typedef enum ct_event_type {
     CT_EV_CALLS_LISTED = 1,   /* calls: one page-walk result (list endpoint) */
@@ -56,19 +62,10 @@ typedef struct ct_event {
      * of the call objects, aligned with `calls`), CALL_FETCHED, CALL_PLACED,
      * NUMBERS and ASSISTANT (the response body); NULL otherwise */
     char *raw_json;
-    struct ct_event *next;        /* inbox link */
+    struct ct_event *next;        /* queue link (the inbox, a drained batch) */
 } ct_event;
 
 ct_event *ct_event_new(ct_event_type type);   /* zeroed, NULL on OOM */
 void ct_event_free(ct_event *ev);             /* frees every payload and ev */
-
-typedef struct ct_inbox ct_inbox;
-ct_inbox *ct_inbox_new(void);
-void ct_inbox_free(ct_inbox *in);             /* frees queued events */
-int ct_inbox_fd(const ct_inbox *in);          /* readable when events wait */
-void ct_inbox_post(ct_inbox *in, ct_event *ev);   /* takes ownership; thread-safe */
-/* Takes every queued event in FIFO order (a linked list via ->next) and
- * resets the fd. NULL when empty. */
-ct_event *ct_inbox_drain(ct_inbox *in);
 
 #endif
