@@ -147,8 +147,8 @@ typedef struct loop {
     bool have_relay;
     uint64_t list_req, get_req, numbers_req;   /* in flight (0 = none) */
     ct_time_ms next_list, next_get;            /* polling schedule (0 = off) */
-    char fetched_id[128];                      /* last selected call fetched on selection */
-    char get_id[128];                          /* the call get_req asks for */
+    char fetched_id[CT_CALL_ID_BUF];           /* last selected call fetched on selection */
+    char get_id[CT_CALL_ID_BUF];               /* the call get_req asks for */
     int fail_streak;                           /* consecutive failed list/get requests */
     ct_time_ms select_since;
 } loop;

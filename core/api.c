@@ -235,6 +235,9 @@ static ct_err id_url(const char *base, const char *prefix, const char *id, const
 {
     if (!id || !*id)
         return ct_error_set(err, CT_EINVAL, "%s: an id is required", what);
+    if (strlen(id) > CT_CALL_ID_MAX)
+        return ct_error_set(err, CT_EINVAL, "%s: the id is %zu bytes long; an id has at most %d",
+                            what, strlen(id), CT_CALL_ID_MAX);
     sbuf p = { .ok = true };
     sb_add(&p, prefix);
     sb_add_escaped(&p, id);

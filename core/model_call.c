@@ -481,6 +481,12 @@ ct_err ct_call_from_json(const cJSON *obj, ct_call *out, const char *path, ct_er
     const cJSON *sub;
 
     GET_STR("id", id, CT_F_ID);
+    if (c.id && strlen(c.id) > CT_CALL_ID_MAX) {
+        rc = ct_json_field_error(err, CT_EVALUE, ct_json_path(p, sizeof p, path, "id"),
+                                 "%zu bytes long; a call id has at most %d", strlen(c.id),
+                                 CT_CALL_ID_MAX);
+        goto fail;
+    }
     GET_STR("teamId", team_id, CT_F_TEAM);
     GET_STR("assistantId", assistant_id, CT_F_ASSISTANT_ID);
     GET_STR("phoneNumberId", phone_number_id, CT_F_PHONE_NUMBER_ID);

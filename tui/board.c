@@ -596,7 +596,7 @@ static void resolve_assistant(ct_board *b, const char *call_id)
     }
     const char *name = ct_assist_cache_name(&b->assistants, aid, now);
     if (name) {
-        char id[128];   /* the store may move e's strings while applying */
+        char id[CT_CALL_ID_BUF];   /* the store may move e's strings while applying */
         snprintf(id, sizeof id, "%s", call_id);
         apply_assistant_name(b, id, name);
         return;
@@ -608,7 +608,7 @@ static void resolve_assistant(ct_board *b, const char *call_id)
     ct_assist_cache_sent(&b->assistants, aid, rid, now);
 }
 
-typedef struct named_calls { const char *aid; char (*ids)[128]; size_t n, cap; } named_calls;
+typedef struct named_calls { const char *aid; char (*ids)[CT_CALL_ID_BUF]; size_t n, cap; } named_calls;
 
 static bool collect_unnamed(const ct_call_entry *e, void *ud)
 {
@@ -617,12 +617,12 @@ static bool collect_unnamed(const ct_call_entry *e, void *ud)
     if (e->call.assistant_name && e->call.assistant_name[0]) return true;
     if (nc->n == nc->cap) {
         size_t cap = nc->cap ? nc->cap * 2 : 64;
-        char (*ids)[128] = realloc(nc->ids, cap * sizeof *ids);
+        char (*ids)[CT_CALL_ID_BUF] = realloc(nc->ids, cap * sizeof *ids);
         if (!ids) return false;
         nc->ids = ids;
         nc->cap = cap;
     }
-    snprintf(nc->ids[nc->n++], 128, "%s", e->call.id);
+    snprintf(nc->ids[nc->n++], CT_CALL_ID_BUF, "%s", e->call.id);
     return true;
 }
 

@@ -85,7 +85,7 @@ typedef struct ct_board {
         bool list_follow;
         int n_rows;
         const ct_call_entry *rows[128];    /* the visible rows' entries */
-        char det_id[128];                  /* the details: selected call */
+        char det_id[CT_CALL_ID_BUF];         /* the details: selected call */
         uint64_t det_gen;                  /* its changed_gen (0 = no entry) */
         ct_time_ms det_due;                /* its live timer (0 = none) */
         uint64_t marks_sig;                /* pending marks (both panes show them) */

@@ -46,7 +46,7 @@ typedef struct ct_detail_doc {
     size_t n_tx, cap_tx;
     ct_dmsg_key *keys;
     size_t n_keys, cap_keys;
-    char tx_call[128];
+    char tx_call[CT_CALL_ID_BUF];
     int tx_width;
     size_t rewrapped;        /* messages wrapped by the last build (tests, bench) */
     uint64_t head_key;       /* hash of what the lines above the transcript show */

@@ -18,7 +18,7 @@ typedef struct detail_state {
     size_t top;
     bool follow_tail;
     /* cache key of doc */
-    char id[128];
+    char id[CT_CALL_ID_BUF];
     uint64_t gen;
     int width;
     int64_t second;

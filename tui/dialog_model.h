@@ -29,7 +29,7 @@ enum {
 
 typedef struct ct_dialog_model {
     ct_control_action action;
-    char call_id[128];
+    char call_id[CT_CALL_ID_BUF];
     char customer[96];           /* sanitized, for display */
     ct_field input;
     ct_dialog_focus focus;

@@ -296,7 +296,7 @@ static int list_mouse(ct_pane *p, ct_ui_ctx *ctx, list_state *st, const MEVENT *
 {
     int row, col;
     if (!ct_pane_mouse_local(p, m, &row, &col)) return 0;
-    char before[128];
+    char before[CT_CALL_ID_BUF];
     snprintf(before, sizeof before, "%s", ctx->selected_id);
     if (m->bstate & BUTTON4_PRESSED) {
         ct_listmodel_move(&st->lm, -3, -1, ctx->selected_id, sizeof ctx->selected_id);
@@ -332,7 +332,7 @@ static int list_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
         int fx = search_key(p, ctx, st, key);
         if (fx) return fx;
     }
-    char before[128];
+    char before[CT_CALL_ID_BUF];
     snprintf(before, sizeof before, "%s", ctx->selected_id);
     long page = st->lm.rows > 1 ? st->lm.rows - 1 : 1;
     ct_listmodel *lm = &st->lm;

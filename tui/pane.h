@@ -97,7 +97,7 @@ typedef struct ct_ui_pending {
     uint64_t request_id;           /* 0 = free slot */
     ct_request_kind kind;
     ct_control_action action;      /* CONTROL */
-    char call_id[128];             /* CONTROL / GET_CALL; "" otherwise */
+    char call_id[CT_CALL_ID_BUF];           /* CONTROL / GET_CALL; "" otherwise */
     ct_time_ms since;
     struct ct_pane *owner;         /* pane to give the outcome to (NULL = none) */
 } ct_ui_pending;
@@ -109,7 +109,7 @@ typedef void (*ct_ui_log_fn)(void *ud, ct_flash_level lvl, ct_time_ms t, const c
 struct ct_ui_ctx {
     ct_store *store;               /* the UI thread's store; panes only read it */
     ct_view *view;                 /* the call list's current view (export, details) */
-    char selected_id[128];         /* the selected call's id, "" = none */
+    char selected_id[CT_CALL_ID_BUF];       /* the selected call's id, "" = none */
     ct_time_ms now;                /* the clock for this frame (fixed in tests) */
     bool read_only;                /* --read-only: refuse every write request */
     bool color;                    /* false with NO_COLOR / --no-color */

@@ -24,7 +24,7 @@ typedef struct ct_pending_action {
     ct_pend_state state;
     uint64_t request_id;
     ct_control_action action;
-    char call_id[128];
+    char call_id[CT_CALL_ID_BUF];
     ct_time_ms since;       /* when sent, then when accepted */
 } ct_pending_action;
 

@@ -26,6 +26,14 @@
 typedef int64_t ct_time_ms;
 /* 9999-12-31T23:59:59.999Z: the largest timestamp decoders accept. */
 #define CT_TIME_MAX_MS INT64_C(253402300799999)
+/* The longest call id (bytes, without the NUL) anything accepts. Enforced
+ * where ids enter: decoding a call (ct_call_from_json: a longer id is a
+ * CT_EVALUE on "id") and building a request for an id (get, control), so a
+ * buffer of CT_CALL_ID_BUF bytes always holds a whole id: a copy can never
+ * cut one short and aim a control request at another call. Interactly's
+ * ids are far shorter (24-36 characters). */
+#define CT_CALL_ID_MAX 127
+#define CT_CALL_ID_BUF (CT_CALL_ID_MAX + 1)
 
 typedef enum { CT_STATUS_NONE = 0, CT_STATUS_QUEUED, CT_STATUS_ONGOING, CT_STATUS_FORWARDED,
                CT_STATUS_FINISHED /* also "completed" */, CT_STATUS_OTHER } ct_status;

@@ -84,6 +84,15 @@ static void test_id_urls(void **state)
     assert_int_equal(r.kind, CT_API_GET_CALL);
     ct_api_request_clear(&r);
     assert_int_equal(ct_api_get_call(BASE, "", &r, &err), CT_EINVAL);
+    /* an id longer than any decoded id (CT_CALL_ID_MAX) is refused, not sent */
+    char long_id[CT_CALL_ID_MAX + 2];
+    memset(long_id, 'x', sizeof long_id - 1);
+    long_id[sizeof long_id - 1] = '\0';
+    assert_int_equal(ct_api_get_call(BASE, long_id, &r, &err), CT_EINVAL);
+    assert_non_null(strstr(err.detail, "at most 127"));
+    long_id[CT_CALL_ID_MAX] = '\0';
+    assert_int_equal(ct_api_get_call(BASE, long_id, &r, &err), CT_OK);
+    ct_api_request_clear(&r);
     ct_api_request_clear(&r);
     assert_int_equal(ct_api_assistant(BASE, "3f7b 1", &r, &err), CT_OK);
     assert_string_equal(r.url, BASE "/assistants/v1/assistants/3f7b%201");

@@ -497,6 +497,45 @@ static void test_null_error_pointer(void **state)
     assert_int_equal(ct_control_request_encode(&r, &body, NULL), CT_EVALUE);
 }
 
+/* Call ids are bounded where they are decoded (CT_CALL_ID_MAX): a longer
+ * id is an error naming the field, never a call whose id a fixed buffer
+ * would later cut short. The list decoder skips such a call with that
+ * reason; a webhook refuses it with the full path. */
+static void test_call_id_bounded(void **state)
+{
+    (void)state;
+    char id[CT_CALL_ID_MAX + 2];
+    char json[512];
+    ct_call c;
+    ct_error err;
+    memset(id, 'a', CT_CALL_ID_MAX);
+    id[CT_CALL_ID_MAX] = '\0';
+    snprintf(json, sizeof json, "{\"id\":\"%s\",\"status\":\"ongoing\"}", id);
+    assert_int_equal(decode_str(json, &c, &err), CT_OK);
+    assert_int_equal(strlen(c.id), CT_CALL_ID_MAX);
+    ct_call_clear(&c);
+
+    id[CT_CALL_ID_MAX] = 'b';
+    id[CT_CALL_ID_MAX + 1] = '\0';
+    snprintf(json, sizeof json, "{\"id\":\"%s\",\"status\":\"ongoing\"}", id);
+    assert_int_equal(decode_str(json, &c, &err), CT_EVALUE);
+    assert_null(c.id);
+    assert_string_equal(err.field, "id");
+    assert_non_null(strstr(err.detail, "128 bytes long"));
+    assert_non_null(strstr(err.detail, "at most 127"));
+
+    char list[640];
+    snprintf(list, sizeof list, "{\"conversations\":[{\"id\":\"%s\"},{\"id\":\"ok-1\"}],"
+             "\"totalCount\":2}", id);
+    ct_call_list l;
+    assert_int_equal(ct_call_list_decode(list, strlen(list), &l, &err), CT_OK);
+    assert_int_equal(l.n_calls, 1);
+    assert_string_equal(l.calls[0].id, "ok-1");
+    assert_int_equal(l.n_skipped, 1);
+    assert_non_null(strstr(l.first_skip.detail, "at most 127"));
+    ct_call_list_clear(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_liveness),
         cmocka_unit_test(test_encode_hand_built),
         cmocka_unit_test(test_null_error_pointer),
+        cmocka_unit_test(test_call_id_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
