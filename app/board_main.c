@@ -143,13 +143,9 @@ typedef struct loop {
     ct_fetcher *fetcher;
     ct_monitor *monitor;
     ct_msglog *log;
-    ct_number_list numbers;
     bool have_relay;
-    uint64_t list_req, get_req, numbers_req;   /* in flight (0 = none) */
     ct_time_ms next_list, next_get;            /* polling schedule (0 = off) */
     char fetched_id[CT_CALL_ID_BUF];           /* last selected call fetched on selection */
-    char get_id[CT_CALL_ID_BUF];               /* the call get_req asks for */
-    int fail_streak;                           /* consecutive failed list/get requests */
     ct_time_ms select_since;
 } loop;
 
@@ -158,21 +154,25 @@ static bool polling(const loop *L)
     return !L->have_relay || L->board.status.monitor == CT_MON_POLLING;
 }
 
+/* The board's own reads: the reducer judges their outcomes (failure
+ * streak, list error, the 404 rule), so it is told what was sent. */
 static void fetch_list(loop *L, ct_time_ms now)
 {
-    if (L->list_req || !L->fetcher) return;
+    if (L->board.reduce.list_req || !L->fetcher) return;
     ct_error err;
-    L->list_req = ct_fetch_list_calls(L->fetcher, now - LIST_WINDOW_MS, now + LIST_MARGIN_MS,
-                                      false, &err);
-    if (!L->list_req) ct_ui_flash(&L->board.ctx, CT_FLASH_ERROR, "list calls: %s", err.detail);
+    uint64_t rid = ct_fetch_list_calls(L->fetcher, now - LIST_WINDOW_MS, now + LIST_MARGIN_MS,
+                                       false, &err);
+    if (!rid) ct_ui_flash(&L->board.ctx, CT_FLASH_ERROR, "list calls: %s", err.detail);
+    ct_reduce_own_read(&L->board.reduce, CT_REQ_LIST_CALLS, rid, NULL);
 }
 
 static void fetch_selected(loop *L)
 {
-    if (L->get_req || !L->fetcher || !L->board.ctx.selected_id[0]) return;
-    L->get_req = ct_fetch_get_call(L->fetcher, L->board.ctx.selected_id, NULL);
-    snprintf(L->fetched_id, sizeof L->fetched_id, "%s", L->board.ctx.selected_id);
-    snprintf(L->get_id, sizeof L->get_id, "%s", L->board.ctx.selected_id);
+    const char *id = L->board.ctx.selected_id;
+    if (L->board.reduce.get_req || !L->fetcher || !id[0]) return;
+    uint64_t rid = ct_fetch_get_call(L->fetcher, id, NULL);
+    snprintf(L->fetched_id, sizeof L->fetched_id, "%s", id);
+    ct_reduce_own_read(&L->board.reduce, CT_REQ_GET_CALL, rid, id);
 }
 
 /* Runs due polling work; returns ms until the next due item (-1 none). */
@@ -210,57 +210,13 @@ static long run_schedule(loop *L, ct_time_ms now)
     return due;
 }
 
-/* The board's own reads (list, get): a failure streak is flashed once and
- * logged each time, so a server outage does not bury the key hints under
- * a flash every 1.5 s. Returns true when the event was consumed. */
-static bool own_read_outcome(loop *L, ct_event *ev)
-{
-    bool list = ev->request_id && ev->request_id == L->list_req;
-    bool get = ev->request_id && ev->request_id == L->get_req;
-    if (!list && !get) return false;
-    if (list) L->list_req = 0;
-    if (get) L->get_req = 0;
-    if (list && ev->type != CT_EV_REQUEST_FAILED) ct_board_set_list_error(&L->board, NULL);
-    if (list && ev->type == CT_EV_REQUEST_FAILED && ev->error.code != CT_ECANCELLED)
-        ct_board_set_list_error(&L->board, &ev->error);
-    if (ev->type != CT_EV_REQUEST_FAILED) {
-        if (L->fail_streak)
-            ct_ui_flash(&L->board.ctx, CT_FLASH_OK, "the API answers again");
-        L->fail_streak = 0;
-        return false;   /* the board applies the data */
-    }
-    ct_ui_ctx *ctx = &L->board.ctx;
-    if (get && ev->error.code == CT_ENOTFOUND && L->get_id[0]) {
-        /* the call vanished on the server: drop it rather than show it forever */
-        ct_store_remove(L->store, L->get_id);
-        ct_ui_flash(ctx, CT_FLASH_WARN, "call %.64s no longer exists (404)", L->get_id);
-        return true;
-    }
-    if (ev->error.code == CT_ECANCELLED) return true;
-    const char *why = ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code);
-    if (L->fail_streak++ == 0)
-        ct_ui_flash(ctx, CT_FLASH_ERROR, "%s", why);
-    else if (ctx->log_hook)
-        ctx->log_hook(ctx->log_ud, CT_FLASH_ERROR, ctx->now, why);
-    return true;
-}
-
 static void handle_event(loop *L, ct_event *ev)
 {
-    if (ev->type == CT_EV_NUMBERS) {
-        /* keep the list for the new-call form: take it from the event */
-        ct_number_list_clear(&L->numbers);
-        L->numbers = ev->numbers;
-        memset(&ev->numbers, 0, sizeof ev->numbers);
-        L->board.ctx.numbers = &L->numbers;
-        L->numbers_req = 0;
-    }
     if (ev->type == CT_EV_MONITOR_STATE)
         ct_log(CT_LOG_INFO, "monitor state %s", ct_monitor_state_name(ev->monitor_state));
     if (ev->type == CT_EV_REQUEST_FAILED)
         ct_log(CT_LOG_WARN, "request %llu failed: %s", (unsigned long long)ev->request_id,
                ev->error.detail);
-    if (own_read_outcome(L, ev)) return;
     ct_board_event(&L->board, ev);
 }
 
@@ -476,7 +432,7 @@ int ct_board_main(const ct_config *cfg)
     ct_time_ms now = ct_now_ms();
     L.board.ctx.now = now;
     fetch_list(&L, now);
-    L.numbers_req = ct_fetch_numbers(L.fetcher, NULL);
+    (void)ct_fetch_numbers(L.fetcher, NULL);   /* the reducer keeps the answer */
 
     bool dirty = true;
     ct_time_ms last_draw = 0;
@@ -592,7 +548,6 @@ out:
     if (L.monitor) ct_monitor_stop(L.monitor);
     if (L.fetcher) ct_fetcher_stop(L.fetcher);
     ct_board_free(&L.board);
-    ct_number_list_clear(&L.numbers);
     if (L.inbox) ct_inbox_free(L.inbox);
     if (L.store) ct_store_free(L.store);
     if (L.log) ct_msglog_free(L.log);

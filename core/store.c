@@ -549,6 +549,17 @@ const ct_call_entry *ct_store_get(const ct_store *s, const char *call_id)
     return e ? &e->pub : NULL;
 }
 
+ct_call_entry *ct_store_get_mut(ct_store *s, const char *call_id)
+{
+    return (ct_call_entry *)ct_store_get(s, call_id);
+}
+
+void ct_store_touch(ct_store *s, ct_call_entry *e)
+{
+    if (!s || !e) return;
+    e->changed_gen = ++s->gen;
+}
+
 size_t ct_store_count(const ct_store *s) { return s ? s->n : 0; }
 size_t ct_store_live_count(const ct_store *s) { return s ? s->live : 0; }
 uint64_t ct_store_generation(const ct_store *s) { return s ? s->gen : 0; }

@@ -50,6 +50,7 @@ int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
         ct_board_free(b);
         return -1;
     }
+    ct_reducer_init(&b->reduce, store);
     b->ctx.view = ct_list_pane_model(b->list)->view;
     b->list->focused = true;
     return 0;
@@ -64,6 +65,7 @@ void ct_board_free(ct_board *b)
     ct_pane_free(b->footer);
     b->status_bar = b->list = b->details = b->footer = NULL;
     ct_assist_cache_free(&b->assistants);
+    ct_reducer_free(&b->reduce);
 }
 
 static void place_modal(ct_board *b, ct_pane *p)
@@ -523,13 +525,6 @@ int ct_board_key(ct_board *b, int key, const MEVENT *mouse)
 
 /* ---- events ------------------------------------------------------------------ */
 
-static uint64_t rest_version(const ct_call *c, ct_time_ms now)
-{
-    /* REST carries no sequence: updatedAt orders it among webhooks (whose
-     * version is their timestamp); without it, the fetch time does. */
-    return (uint64_t)(c->updated_at ? c->updated_at : now);
-}
-
 static void route_to_owner(ct_board *b, const ct_event *ev)
 {
     ct_ui_pending *pend = ct_ui_pending_find(&b->ctx, ev->request_id);
@@ -663,114 +658,126 @@ static void confirm_marks(ct_board *b, uint64_t gen0)
     }
 }
 
-void ct_board_event(ct_board *b, const ct_event *ev)
+/* The calls an event carries, for their assistants' names. */
+static void resolve_event_calls(ct_board *b, const ct_event *ev)
 {
-    ct_time_ms now = b->ctx.now;
-    uint64_t gen0 = ct_store_generation(b->store);
     switch (ev->type) {
     case CT_EV_CALLS_LISTED:
     case CT_EV_MONITOR_SNAPSHOT:
-        for (size_t i = 0; i < ev->calls.n_calls; i++) {
-            const ct_call *c = &ev->calls.calls[i];
-            uint64_t v = ev->type == CT_EV_MONITOR_SNAPSHOT && c->updated_at == 0 ? (uint64_t)now
-                                                                                 : rest_version(c, now);
-            ct_store_apply_call(b->store, c, v);
-        }
         for (size_t i = 0; i < ev->calls.n_calls; i++) resolve_assistant(b, ev->calls.calls[i].id);
-        if (ev->type == CT_EV_CALLS_LISTED && b->status.polling) b->status.last_event_ms = now;
-        if (ev->type == CT_EV_MONITOR_SNAPSHOT) b->status.last_event_ms = now;
-        if (ev->type == CT_EV_CALLS_LISTED && ev->calls.n_skipped)
-            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "%zu calls could not be read: %s", ev->calls.n_skipped,
-                        ev->calls.first_skip.detail);
         break;
     case CT_EV_CALL_FETCHED:
-        if (ev->call.id) ct_store_apply_call(b->store, &ev->call, rest_version(&ev->call, now));
-        resolve_assistant(b, ev->call.id);
-        break;
     case CT_EV_CALL_PLACED:
-        if (ev->call.id) {
-            ct_store_apply_call(b->store, &ev->call, rest_version(&ev->call, now));
-            resolve_assistant(b, ev->call.id);
-            /* show the call just placed */
-            ct_ui_select(&b->ctx, ev->call.id);
-            ct_list_pane_model(b->list)->follow = false;
-        }
-        route_to_owner(b, ev);
-        break;
-    case CT_EV_MONITOR_UPDATE: {
-        /* a webhook-derived update: the relay's timestamp/seq orders it */
-        ct_webhook w;
-        memset(&w, 0, sizeof w);
-        w.type = ev->update_kind;
-        w.timestamp = ev->last_event_ms ? ev->last_event_ms : now;
-        w.call = ev->call;                 /* borrowed, not freed here */
-        w.error = ev->call_error;
-        if (w.call.id) ct_store_apply_webhook(b->store, &w);
-        resolve_assistant(b, w.call.id);
-        b->status.last_event_ms = now;
-        break;
-    }
-    case CT_EV_ASSISTANT:
-        name_arrived(b, ct_assist_cache_resolved(&b->assistants, ev->request_id, ev->assistant.name, now),
-                     ev->assistant.name);
-        break;
-    case CT_EV_CONTROL_DONE:
-    case CT_EV_REQUEST_FAILED:
-        if (ev->type == CT_EV_REQUEST_FAILED && ct_assist_cache_owns(&b->assistants, ev->request_id)) {
-            /* a name is a nicety: log why, show the id, retry much later */
-            const char *aid = ct_assist_cache_failed(&b->assistants, ev->request_id, now);
-            if (b->ctx.log_hook) {
-                char line[256];
-                snprintf(line, sizeof line, "assistant %.64s: no name (%.160s)", aid ? aid : "?",
-                         ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code));
-                b->ctx.log_hook(b->ctx.log_ud, CT_FLASH_WARN, now, line);
-            }
-            break;
-        }
-        /* the mark stays after acceptance until the call's next update */
-        if (ev->type == CT_EV_CONTROL_DONE) {
-            const ct_pending_action *a = ct_pending_accepted(&b->ctx.marks, ev->request_id, now);
-            if (a && effect_visible(a->action, ct_store_get(b->store, a->call_id)))
-                ct_pending_call_updated(&b->ctx.marks, a->call_id);
-        } else {
-            ct_pending_failed(&b->ctx.marks, ev->request_id, NULL);
-        }
-        if (ev->type == CT_EV_REQUEST_FAILED && !ct_ui_pending_find(&b->ctx, ev->request_id) &&
-            ev->error.code != CT_ECANCELLED) {
-            ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "%s", ev->error.detail[0] ? ev->error.detail
-                                                                        : ct_strerror(ev->error.code));
-            if (ev->error.code == CT_ENOTFOUND && ev->request_kind == CT_REQ_GET_CALL && ev->call_id)
-                ct_store_remove(b->store, ev->call_id);
-        }
-        route_to_owner(b, ev);
-        break;
-    case CT_EV_NUMBERS:
-        /* the board keeps the list (see board_main); nothing to draw */
-        break;
-    case CT_EV_MONITOR_STATE:
-        if (ev->monitor_state != b->status.monitor) {
-            ct_ui_flash(&b->ctx, ev->monitor_state == CT_MON_LIVE ? CT_FLASH_OK : CT_FLASH_WARN,
-                        "live channel: %s%s%s", ct_monitor_state_name(ev->monitor_state),
-                        ev->text ? " - " : "", ev->text ? ev->text : "");
-        }
-        /* Back on the live channel after a break the relay could not replay
-         * (it restarted, or we were gone longer than its ring): webhooks sent
-         * meanwhile never reached it, so a call that ended then would stay
-         * live here. Read the list and the selected call again, as 'r' does.
-         * The first LIVE follows the start-up read; a resume lost nothing. */
-        if (ev->monitor_state == CT_MON_LIVE) {
-            if (b->was_live && !ev->resumed) b->want_refresh = true;
-            b->was_live = true;
-        }
-        b->status.monitor = ev->monitor_state;
-        if (ev->last_event_ms) b->status.last_event_ms = ev->last_event_ms;
-        break;
-    case CT_EV_LOG:
-        if (b->ctx.log_hook && ev->text) b->ctx.log_hook(b->ctx.log_ud, CT_FLASH_INFO, now, ev->text);
+    case CT_EV_MONITOR_UPDATE:
+        resolve_assistant(b, ev->call.id);
         break;
     default:
         break;
     }
+}
+
+/* A request a pane or the loop sent (not one of the reducer's own reads)
+ * failed: its mark, a flash unless its pane will say it, its pane. */
+static void request_failed(ct_board *b, const ct_event *ev)
+{
+    ct_pending_failed(&b->ctx.marks, ev->request_id, NULL);
+    if (!ct_ui_pending_find(&b->ctx, ev->request_id) && ev->error.code != CT_ECANCELLED)
+        ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "%s", ev->error.detail[0] ? ev->error.detail
+                                                                    : ct_strerror(ev->error.code));
+    route_to_owner(b, ev);
+}
+
+static void request_done(ct_board *b, const ct_event *ev)
+{
+    /* the mark stays after acceptance until the call's next update */
+    if (ev->type == CT_EV_CONTROL_DONE) {
+        const ct_pending_action *a = ct_pending_accepted(&b->ctx.marks, ev->request_id, b->ctx.now);
+        if (a && effect_visible(a->action, ct_store_get(b->store, a->call_id)))
+            ct_pending_call_updated(&b->ctx.marks, a->call_id);
+    }
+    route_to_owner(b, ev);
+}
+
+_Static_assert((int)CT_FXL_INFO == (int)CT_FLASH_INFO && (int)CT_FXL_OK == (int)CT_FLASH_OK &&
+               (int)CT_FXL_WARN == (int)CT_FLASH_WARN && (int)CT_FXL_ERROR == (int)CT_FLASH_ERROR,
+               "the reducer's flash levels are the flash line's");
+
+/* Renders one effect of the reducer (calltop/reduce.h). Effects about calls
+ * need nothing here: the panes redraw from the store's generation. */
+static void render_effect(ct_board *b, const ct_event *ev, const ct_effect *fx)
+{
+    ct_ui_ctx *ctx = &b->ctx;
+    switch (fx->kind) {
+    case CT_EFF_FLASH:
+        ct_ui_flash(ctx, (ct_flash_level)fx->level, "%s", fx->text);
+        break;
+    case CT_EFF_LOG:
+        if (ctx->log_hook) ctx->log_hook(ctx->log_ud, (ct_flash_level)fx->level, ctx->now, fx->text);
+        break;
+    case CT_EFF_SELECT:
+        ct_ui_select(ctx, fx->call_id);
+        ct_list_pane_model(b->list)->follow = false;
+        break;
+    case CT_EFF_RESYNC:
+        b->want_refresh = true;
+        break;
+    case CT_EFF_NUMBERS:
+        ctx->numbers = &b->reduce.numbers;
+        break;
+    case CT_EFF_LIST_ERROR:
+        ct_board_set_list_error(b, fx->error);
+        break;
+    case CT_EFF_REQUEST_DONE:
+        request_done(b, ev);
+        break;
+    case CT_EFF_REQUEST_FAILED:
+        request_failed(b, ev);
+        break;
+    case CT_EFF_CALL_NOT_VISIBLE:
+        if (ctx->log_hook) {
+            char line[256];
+            snprintf(line, sizeof line, "call %.64s: 404 from the API, kept: the live channel reports it",
+                     fx->call_id);
+            ctx->log_hook(ctx->log_ud, CT_FLASH_WARN, ctx->now, line);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void ct_board_event(ct_board *b, ct_event *ev)
+{
+    ct_time_ms now = b->ctx.now;
+    uint64_t gen0 = ct_store_generation(b->store);
+    /* Assistant names are the board's nicety (tui/assistcache.h), not the
+     * server's state: they bypass the reducer. */
+    if (ev->type == CT_EV_ASSISTANT) {
+        name_arrived(b, ct_assist_cache_resolved(&b->assistants, ev->request_id, ev->assistant.name, now),
+                     ev->assistant.name);
+        return;
+    }
+    if (ev->type == CT_EV_REQUEST_FAILED && ct_assist_cache_owns(&b->assistants, ev->request_id)) {
+        /* a name is a nicety: log why, show the id, retry much later */
+        const char *aid = ct_assist_cache_failed(&b->assistants, ev->request_id, now);
+        if (b->ctx.log_hook) {
+            char line[256];
+            snprintf(line, sizeof line, "assistant %.64s: no name (%.160s)", aid ? aid : "?",
+                     ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code));
+            b->ctx.log_hook(b->ctx.log_ud, CT_FLASH_WARN, now, line);
+        }
+        return;
+    }
+    /* The status bar shows the reducer's channel state; the loop (polling)
+     * and tests may set it, so it goes in and comes back out. */
+    b->reduce.monitor = b->status.monitor;
+    b->reduce.last_event_ms = b->status.last_event_ms;
+    b->reduce.polling = b->status.polling;
+    const ct_effects *fx = ct_reduce_apply(&b->reduce, ev, now);
+    b->status.monitor = b->reduce.monitor;
+    b->status.last_event_ms = b->reduce.last_event_ms;
+    for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);
+    resolve_event_calls(b, ev);
     /* only the server's data confirms an action: these events carry it */
     if ((ev->type == CT_EV_CALLS_LISTED || ev->type == CT_EV_MONITOR_SNAPSHOT ||
          ev->type == CT_EV_CALL_FETCHED || ev->type == CT_EV_MONITOR_UPDATE) &&

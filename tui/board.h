@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include "calltop/event.h"
+#include "calltop/reduce.h"
 #include "calltop/store.h"
 #include "assistcache.h"
 #include "listmodel.h"
@@ -71,8 +72,11 @@ typedef struct ct_board {
     bool quit_armed;       /* "terminal too small" with requests pending: q once more quits */
     bool full_redraw;      /* next frame redraws every pane (resize, modal closed) */
     bool repaint;          /* ... and the terminal from scratch (Ctrl-L) */
-    bool want_refresh;     /* 'r', or LIVE again without a replay: the loop should fetch now */
-    bool was_live;         /* the live channel has been LIVE before */
+    bool want_refresh;     /* 'r', or the reducer's RESYNC: the loop should fetch now */
+    /* Every event goes through the reducer (calltop/reduce.h): the store,
+     * the channel state, the numbers list and the loop's own reads; the
+     * board renders its effects. */
+    ct_reducer reduce;
     uint64_t drawn_gen;    /* store generation at the last frame */
     /* Dirty tracking: what the list and the details showed at their last
      * draw. A frame redraws a pane only when one of these inputs moved (or
@@ -118,9 +122,10 @@ void ct_board_stale(ct_board *b);
 void ct_board_set_list_error(ct_board *b, const ct_error *e);
 /* A key from wget_wch (see pane.h for the encoding). Returns CT_FX_* flags. */
 int ct_board_key(ct_board *b, int key, const MEVENT *mouse);
-/* Applies one inbox event (store, status, routing to the pane that sent the
- * request). Does not free it. */
-void ct_board_event(ct_board *b, const ct_event *ev);
+/* Applies one inbox event through the reducer and renders its effects
+ * (flash, selection, status, routing to the pane that sent the request).
+ * Does not free it (the reducer may take its numbers list). */
+void ct_board_event(ct_board *b, ct_event *ev);
 /* Milliseconds until something on screen changes by itself; -1 = never. */
 long ct_board_timer_ms(ct_board *b);
 /* Opens a modal pane on top (takes ownership); false when the stack is full. */

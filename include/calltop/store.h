@@ -55,6 +55,14 @@ typedef struct ct_call_entry {
     size_t dropped_messages;       /* lines the cap removed from the transcript (a line
                                       arriving older than a full transcript's oldest
                                       is ignored uncounted: usually a re-delivery) */
+    /* Bookkeeping of the UI's reducer (calltop/reduce.h), never read by the
+     * merge: when and by what the call's state was last confirmed, and
+     * what the live channel last said about it. */
+    ct_time_ms confirmed_at;       /* last relay event or REST read carrying this call (0 = never) */
+    bool confirmed_by_channel;     /* ... and that was a relay event (else a REST read) */
+    bool channel_live;             /* the live channel's last word on it: live */
+    bool not_visible;              /* REST answered 404 while the channel reports it live:
+                                      not visible to this API key, kept */
 } ct_call_entry;
 
 ct_store *ct_store_new(const ct_store_limits *limits);   /* NULL limits = defaults */
@@ -77,6 +85,11 @@ ct_err ct_store_merge_messages(ct_store *s, const char *call_id,
 bool ct_store_remove(ct_store *s, const char *call_id);
 
 const ct_call_entry *ct_store_get(const ct_store *s, const char *call_id);
+/* The same entry, writable, for the reducer's bookkeeping fields above
+ * (and only those). Call ct_store_touch after a change that is drawn. */
+ct_call_entry *ct_store_get_mut(ct_store *s, const char *call_id);
+/* Marks the entry changed (new generation) without a merge. */
+void ct_store_touch(ct_store *s, ct_call_entry *e);
 size_t ct_store_count(const ct_store *s);
 size_t ct_store_live_count(const ct_store *s);
 uint64_t ct_store_generation(const ct_store *s);

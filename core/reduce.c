@@ -1,0 +1,448 @@
+/* reduce.c — one event -> the store, the reducer's state, and typed effects.
+ * The rules and their reasons are listed in include/calltop/reduce.h; this
+ * file is their only implementation. */
+#include "calltop/reduce.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the effects buffer --------------------------------------------------
+ * Strings go to one arena; an effect first records offsets (the arena may
+ * move while it grows) and the pointers are set once the event is done. */
+
+#define NO_STR ((size_t)-1)
+
+static void fx_reset(ct_effects *fx)
+{
+    fx->n = 0;
+    fx->arena_len = 0;
+    fx->oom = false;
+}
+
+/* Offsets ride in the pointer members until fx_finish turns them into
+ * pointers: (const char *)(offset + 1), NULL for none. */
+static const char *off_ptr(size_t off) { return off == NO_STR ? NULL : (const char *)(uintptr_t)(off + 1); }
+
+static size_t arena_put(ct_effects *fx, const char *s, size_t len)
+{
+    if (!s) return NO_STR;
+    if (fx->arena_len + len + 1 > fx->arena_cap) {
+        size_t cap = fx->arena_cap ? fx->arena_cap : 1024;
+        while (cap < fx->arena_len + len + 1) cap *= 2;
+        char *a = realloc(fx->arena, cap);
+        if (!a) { fx->oom = true; return NO_STR; }
+        fx->arena = a;
+        fx->arena_cap = cap;
+    }
+    size_t off = fx->arena_len;
+    memcpy(fx->arena + off, s, len);
+    fx->arena[off + len] = '\0';
+    fx->arena_len += len + 1;
+    return off;
+}
+
+static ct_effect *fx_push(ct_effects *fx, ct_effect_kind kind, const char *call_id)
+{
+    if (fx->n == fx->cap) {
+        size_t cap = fx->cap ? fx->cap * 2 : 16;
+        ct_effect *v = realloc(fx->v, cap * sizeof *v);
+        if (!v) { fx->oom = true; return NULL; }
+        fx->v = v;
+        fx->cap = cap;
+    }
+    ct_effect *e = &fx->v[fx->n++];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->call_id = off_ptr(call_id ? arena_put(fx, call_id, strlen(call_id)) : NO_STR);
+    return e;
+}
+
+static void fx_text(ct_effects *fx, ct_effect *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void fx_text(ct_effects *fx, ct_effect *e, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n < 0) n = 0;
+    if ((size_t)n >= sizeof buf) n = (int)sizeof buf - 1;
+    e->text = off_ptr(arena_put(fx, buf, (size_t)n));
+}
+
+static void fx_finish(ct_effects *fx)
+{
+    for (size_t i = 0; i < fx->n; i++) {
+        ct_effect *e = &fx->v[i];
+        if (e->call_id) e->call_id = fx->arena + ((uintptr_t)e->call_id - 1);
+        if (e->text) e->text = fx->arena + ((uintptr_t)e->text - 1);
+    }
+}
+
+static void flash(ct_reducer *r, ct_fx_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void flash(ct_reducer *r, ct_fx_level lvl, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ct_effect *e = fx_push(&r->fx, CT_EFF_FLASH, NULL);
+    if (!e) return;
+    e->level = lvl;
+    fx_text(&r->fx, e, "%s", buf);
+}
+
+static void log_line(ct_reducer *r, ct_fx_level lvl, const char *text)
+{
+    ct_effect *e = fx_push(&r->fx, CT_EFF_LOG, NULL);
+    if (!e) return;
+    e->level = lvl;
+    fx_text(&r->fx, e, "%s", text);
+}
+
+static const char *why(const ct_error *e)
+{
+    return e->detail[0] ? e->detail : ct_strerror(e->code);
+}
+
+/* ---- life cycle ------------------------------------------------------------ */
+
+void ct_reducer_init(ct_reducer *r, ct_store *store)
+{
+    memset(r, 0, sizeof *r);
+    r->store = store;
+    r->monitor = CT_MON_OFF;
+}
+
+void ct_reducer_free(ct_reducer *r)
+{
+    ct_number_list_clear(&r->numbers);
+    free(r->fx.v);
+    free(r->fx.arena);
+    memset(&r->fx, 0, sizeof r->fx);
+}
+
+void ct_reduce_own_read(ct_reducer *r, ct_request_kind kind, uint64_t request_id,
+                        const char *call_id)
+{
+    if (!request_id) return;
+    if (kind == CT_REQ_LIST_CALLS) {
+        r->list_req = request_id;
+    } else if (kind == CT_REQ_GET_CALL) {
+        r->get_req = request_id;
+        snprintf(r->get_id, sizeof r->get_id, "%s", call_id ? call_id : "");
+    }
+}
+
+uint64_t ct_reduce_rest_version(const ct_call *c, ct_time_ms now)
+{
+    /* REST carries no sequence: updatedAt orders it among webhooks (whose
+     * version is their timestamp); without it, the fetch time does. */
+    return (uint64_t)(c->updated_at ? c->updated_at : now);
+}
+
+/* ---- one call in, its transitions out ------------------------------------------ */
+
+typedef struct before { bool known, live, hang; } before;
+
+static bool entry_live(const ct_call_entry *e)
+{
+    return e && ct_call_is_live(&e->call);
+}
+
+static before look(const ct_reducer *r, const char *id)
+{
+    const ct_call_entry *e = ct_store_get(r->store, id);
+    before b = {.known = e != NULL, .live = entry_live(e), .hang = e && e->hang};
+    return b;
+}
+
+/* After a merge: what changed for the call, and who confirmed it. */
+static void after(ct_reducer *r, const char *id, before b, ct_time_ms now, bool by_channel)
+{
+    ct_call_entry *e = ct_store_get_mut(r->store, id);
+    if (!e) return;   /* evicted by the cap at once */
+    bool live = entry_live(e);
+    e->confirmed_at = now > e->confirmed_at ? now : e->confirmed_at;
+    e->confirmed_by_channel = by_channel;
+    if (by_channel) e->channel_live = live;
+    if (!by_channel && e->not_visible) {
+        /* REST sees the call after all */
+        e->not_visible = false;
+        ct_store_touch(r->store, e);
+    }
+    ct_effect *fx = NULL;
+    if (!b.known) {
+        if ((fx = fx_push(&r->fx, CT_EFF_CALL_NEW, id))) fx->live = live;
+    } else if (live && !b.live) {
+        fx_push(&r->fx, CT_EFF_CALL_LIVE, id);
+    } else if (!live && b.live) {
+        fx_push(&r->fx, CT_EFF_CALL_ENDED, id);
+    }
+    if (e->hang && !b.hang) fx_push(&r->fx, CT_EFF_CALL_HUNG, id);
+}
+
+static void apply_rest_call(ct_reducer *r, const ct_call *c, uint64_t version, ct_time_ms now,
+                            bool by_channel)
+{
+    if (!c->id) return;
+    before b = look(r, c->id);
+    if (ct_store_apply_call(r->store, c, version) != CT_OK) return;
+    after(r, c->id, b, now, by_channel);
+}
+
+/* ---- the 404 rule ------------------------------------------------------------------ */
+
+/* A GET for call_id answered 404. The channel is the better witness of a
+ * live call than a key that may not see every call of the account. */
+static void not_found(ct_reducer *r, const char *call_id, bool flash_it)
+{
+    ct_call_entry *e = ct_store_get_mut(r->store, call_id);
+    if (!e) return;
+    char id[CT_CALL_ID_BUF];   /* removal frees the entry's strings */
+    snprintf(id, sizeof id, "%s", call_id);
+    if (e->channel_live && r->monitor == CT_MON_LIVE) {
+        if (!e->not_visible) {
+            e->not_visible = true;
+            ct_store_touch(r->store, e);
+        }
+        fx_push(&r->fx, CT_EFF_CALL_NOT_VISIBLE, id);
+        if (flash_it)
+            flash(r, CT_FXL_WARN, "call %.64s: the API answers 404 (not visible to this API key);"
+                  " kept while the live channel reports it", id);
+        return;
+    }
+    ct_store_remove(r->store, id);
+    fx_push(&r->fx, CT_EFF_CALL_GONE, id);
+    /* the call vanished on the server: drop it rather than show it forever */
+    if (flash_it) flash(r, CT_FXL_WARN, "call %.64s no longer exists (404)", id);
+}
+
+/* ---- the board's own reads ------------------------------------------------------------ */
+
+/* Returns true when the event is consumed (a failed own read). */
+static bool own_read(ct_reducer *r, const ct_event *ev)
+{
+    bool list = ev->request_id && ev->request_id == r->list_req;
+    bool get = ev->request_id && ev->request_id == r->get_req;
+    if (!list && !get) return false;
+    if (list) r->list_req = 0;
+    if (get) r->get_req = 0;
+    bool failed = ev->type == CT_EV_REQUEST_FAILED;
+    if (list && !failed) fx_push(&r->fx, CT_EFF_LIST_ERROR, NULL);   /* error NULL: read */
+    if (list && failed && ev->error.code != CT_ECANCELLED) {
+        ct_effect *e = fx_push(&r->fx, CT_EFF_LIST_ERROR, NULL);
+        if (e) e->error = &ev->error;
+    }
+    if (!failed) {
+        /* a server outage ended: say so once */
+        if (r->fail_streak) flash(r, CT_FXL_OK, "the API answers again");
+        r->fail_streak = 0;
+        return false;   /* the data is applied as any other */
+    }
+    if (get && ev->error.code == CT_ENOTFOUND && r->get_id[0]) {
+        not_found(r, r->get_id, true);
+        return true;
+    }
+    if (ev->error.code == CT_ECANCELLED) return true;
+    /* A failure streak is flashed once and logged each time, so an outage
+     * does not bury the key hints under a flash every 1.5 s. */
+    if (r->fail_streak++ == 0) flash(r, CT_FXL_ERROR, "%s", why(&ev->error));
+    else log_line(r, CT_FXL_ERROR, why(&ev->error));
+    return true;
+}
+
+/* ---- the live channel ------------------------------------------------------------------ */
+
+typedef struct ids { char **v; size_t n, cap; } ids;
+
+static bool collect_channel_live(const ct_call_entry *e, void *ud)
+{
+    ids *x = ud;
+    if (!e->channel_live) return true;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        char **v = realloc(x->v, cap * sizeof *v);
+        if (!v) return false;
+        x->v = v;
+        x->cap = cap;
+    }
+    if ((x->v[x->n] = strdup(e->call.id))) x->n++;
+    return true;
+}
+
+/* A snapshot is the channel's whole word: a call it reported live before
+ * and does not hold now is no longer reported; if REST could not see it
+ * either (not visible), nothing vouches for it any more. */
+static void apply_snapshot(ct_reducer *r, const ct_event *ev, ct_time_ms now)
+{
+    ids before_live = {0};
+    ct_store_foreach(r->store, collect_channel_live, &before_live);
+    for (size_t i = 0; i < before_live.n; i++) {
+        ct_call_entry *e = ct_store_get_mut(r->store, before_live.v[i]);
+        if (e) e->channel_live = false;
+    }
+    for (size_t i = 0; i < ev->calls.n_calls; i++) {
+        const ct_call *c = &ev->calls.calls[i];
+        uint64_t v = c->updated_at == 0 ? (uint64_t)now : ct_reduce_rest_version(c, now);
+        apply_rest_call(r, c, v, now, true);
+    }
+    for (size_t i = 0; i < before_live.n; i++) {
+        const ct_call_entry *e = ct_store_get(r->store, before_live.v[i]);
+        if (e && !e->channel_live && e->not_visible) {
+            ct_store_remove(r->store, before_live.v[i]);
+            fx_push(&r->fx, CT_EFF_CALL_GONE, before_live.v[i]);
+        }
+        free(before_live.v[i]);
+    }
+    free(before_live.v);
+    r->last_event_ms = now;
+}
+
+static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
+{
+    /* a webhook-derived update: the relay's timestamp orders it */
+    ct_webhook w;
+    memset(&w, 0, sizeof w);
+    w.type = ev->update_kind;
+    w.timestamp = ev->last_event_ms ? ev->last_event_ms : now;
+    w.call = ev->call;                 /* borrowed, not freed here */
+    w.error = ev->call_error;
+    r->last_event_ms = now;
+    if (!w.call.id) return;
+    before b = look(r, w.call.id);
+    if (ct_store_apply_webhook(r->store, &w) != CT_OK) return;
+    after(r, w.call.id, b, now, true);
+    if (ev->update_kind == CT_WH_ERROR && ev->call_error.present) {
+        ct_effect *e = fx_push(&r->fx, CT_EFF_CALL_ERRORED, w.call.id);
+        if (e)
+            fx_text(&r->fx, e, "%s%s%s", ev->call_error.type ? ev->call_error.type : "error",
+                    ev->call_error.message ? ": " : "",
+                    ev->call_error.message ? ev->call_error.message : "");
+    }
+}
+
+static void monitor_state(ct_reducer *r, const ct_event *ev)
+{
+    if (ev->monitor_state != r->monitor) {
+        flash(r, ev->monitor_state == CT_MON_LIVE ? CT_FXL_OK : CT_FXL_WARN, "live channel: %s%s%s",
+              ct_monitor_state_name(ev->monitor_state), ev->text ? " - " : "",
+              ev->text ? ev->text : "");
+        ct_effect *e = fx_push(&r->fx, CT_EFF_MONITOR, NULL);
+        if (e) e->monitor = ev->monitor_state;
+    }
+    /* Back on the live channel after a break the relay could not replay
+     * (it restarted, or we were gone longer than its ring): webhooks sent
+     * meanwhile never reached it, so a call that ended then would stay
+     * live here. Read the list and the selected call again, as 'r' does.
+     * The first LIVE follows the start-up read; a resume lost nothing. */
+    if (ev->monitor_state == CT_MON_LIVE) {
+        if (r->was_live && !ev->resumed) fx_push(&r->fx, CT_EFF_RESYNC, NULL);
+        r->was_live = true;
+    }
+    r->monitor = ev->monitor_state;
+    if (ev->last_event_ms) r->last_event_ms = ev->last_event_ms;
+}
+
+/* ---- the reducer ------------------------------------------------------------------------ */
+
+const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
+{
+    fx_reset(&r->fx);
+    if (own_read(r, ev)) {
+        fx_finish(&r->fx);
+        return &r->fx;
+    }
+    switch (ev->type) {
+    case CT_EV_CALLS_LISTED:
+        for (size_t i = 0; i < ev->calls.n_calls; i++) {
+            const ct_call *c = &ev->calls.calls[i];
+            apply_rest_call(r, c, ct_reduce_rest_version(c, now), now, false);
+        }
+        if (r->polling) r->last_event_ms = now;
+        if (ev->calls.n_skipped)
+            flash(r, CT_FXL_WARN, "%zu calls could not be read: %s", ev->calls.n_skipped,
+                  ev->calls.first_skip.detail);
+        break;
+    case CT_EV_MONITOR_SNAPSHOT:
+        apply_snapshot(r, ev, now);
+        break;
+    case CT_EV_CALL_FETCHED:
+        apply_rest_call(r, &ev->call, ct_reduce_rest_version(&ev->call, now), now, false);
+        break;
+    case CT_EV_CALL_PLACED: {
+        if (ev->call.id) {
+            apply_rest_call(r, &ev->call, ct_reduce_rest_version(&ev->call, now), now, false);
+            /* show the call just placed */
+            fx_push(&r->fx, CT_EFF_SELECT, ev->call.id);
+        }
+        ct_effect *e = fx_push(&r->fx, CT_EFF_REQUEST_DONE, NULL);
+        if (e) e->request_id = ev->request_id;
+        break;
+    }
+    case CT_EV_MONITOR_UPDATE:
+        apply_update(r, ev, now);
+        break;
+    case CT_EV_CONTROL_DONE: {
+        ct_effect *e = fx_push(&r->fx, CT_EFF_REQUEST_DONE, NULL);
+        if (e) e->request_id = ev->request_id;
+        break;
+    }
+    case CT_EV_REQUEST_FAILED: {
+        if (ev->error.code == CT_ENOTFOUND && ev->request_kind == CT_REQ_GET_CALL && ev->call_id)
+            not_found(r, ev->call_id, false);
+        ct_effect *e = fx_push(&r->fx, CT_EFF_REQUEST_FAILED, NULL);
+        if (e) {
+            e->request_id = ev->request_id;
+            e->error = &ev->error;
+        }
+        break;
+    }
+    case CT_EV_NUMBERS:
+        /* the one copy, for the new-call form: take it from the event */
+        ct_number_list_clear(&r->numbers);
+        r->numbers = ev->numbers;
+        memset(&ev->numbers, 0, sizeof ev->numbers);
+        fx_push(&r->fx, CT_EFF_NUMBERS, NULL);
+        break;
+    case CT_EV_MONITOR_STATE:
+        monitor_state(r, ev);
+        break;
+    case CT_EV_LOG:
+        if (ev->text) log_line(r, CT_FXL_INFO, ev->text);
+        break;
+    case CT_EV_ASSISTANT:
+    default:
+        break;
+    }
+    fx_finish(&r->fx);
+    return &r->fx;
+}
+
+const char *ct_effect_kind_name(ct_effect_kind k)
+{
+    switch (k) {
+    case CT_EFF_FLASH: return "FLASH";
+    case CT_EFF_LOG: return "LOG";
+    case CT_EFF_SELECT: return "SELECT";
+    case CT_EFF_CALL_NEW: return "CALL_NEW";
+    case CT_EFF_CALL_LIVE: return "CALL_LIVE";
+    case CT_EFF_CALL_ENDED: return "CALL_ENDED";
+    case CT_EFF_CALL_HUNG: return "CALL_HUNG";
+    case CT_EFF_CALL_ERRORED: return "CALL_ERRORED";
+    case CT_EFF_CALL_GONE: return "CALL_GONE";
+    case CT_EFF_CALL_NOT_VISIBLE: return "CALL_NOT_VISIBLE";
+    case CT_EFF_RESYNC: return "RESYNC";
+    case CT_EFF_NUMBERS: return "NUMBERS";
+    case CT_EFF_MONITOR: return "MONITOR";
+    case CT_EFF_LIST_ERROR: return "LIST_ERROR";
+    case CT_EFF_REQUEST_DONE: return "REQUEST_DONE";
+    case CT_EFF_REQUEST_FAILED: return "REQUEST_FAILED";
+    }
+    return "?";
+}
