@@ -35,6 +35,7 @@
 #include "calltop/monitor.h"
 #include "calltop/store.h"
 #include "demo.h"
+#include "loop.h"
 #include "../tui/msglog.h"
 #include "../tui/text.h"
 #include "../tui/theme.h"
@@ -47,6 +48,7 @@
 #define MAX_FRAME_MS      15            /* ... and one in a steady stream at most this */
 #define FRAME_STEP_MS     2             /* the interval's growth per back-to-back frame */
 #define ERR_STORM         64            /* reads that return nothing although poll said input */
+#define SELECT_SETTLE_MS  300           /* a new selection is read this long after it moved */
 /* The board's caps. 50,000 calls (the scale the board is benchmarked at,
  * ~80 MB at 1.6 KB a call) covers a busy account's 24 h; past it the
  * store evicts the oldest finished calls. The list walk stops there too. */
@@ -136,6 +138,21 @@ static void restore_signals(void)
 
 /* ---- the loop's state ------------------------------------------------------------ */
 
+/* The board's named timers (app/loop.h); the board's own ones follow the
+ * fields of ct_board_timers, in order. */
+enum {
+    T_POLL_LIST,          /* polling fallback: read the list again */
+    T_POLL_SELECTED,      /* polling fallback: read the selected call again */
+    T_SELECT_SETTLE,      /* a newly selected call is read once the selection settles */
+    T_FRAME,              /* frame pacing: the held frame (and inbox) is due */
+    T_LIST_TICK, T_DETAILS_TICK, T_STATUS_AGE, T_MARKS_EXPIRY, T_CLOCK_MINUTE, T_FLASH_EXPIRY,
+    T__COUNT
+};
+static const char *const timer_names[T__COUNT] = {
+    "poll.list", "poll.selected", "select.settle", "frame",
+    "list.tick", "details.tick", "status.age", "marks.expiry", "clock.minute", "flash.expiry",
+};
+
 typedef struct loop {
     ct_board board;
     ct_store *store;
@@ -144,9 +161,20 @@ typedef struct loop {
     ct_monitor *monitor;
     ct_msglog *log;
     bool have_relay;
-    ct_time_ms next_list, next_get;            /* polling schedule (0 = off) */
     char fetched_id[CT_CALL_ID_BUF];           /* last selected call fetched on selection */
-    ct_time_ms select_since;
+    /* the event loop: its fds and timers */
+    ct_loop *ev;
+    int fd_inbox;                              /* handle: disabled while a frame is held */
+    int timer[T__COUNT];
+    /* frames */
+    bool dirty;                                /* something to draw */
+    ct_time_ms last_draw;
+    long frame_ms;                             /* the pacing interval now */
+    bool waited;                               /* the held frame waited for its time */
+    bool inbox_held;                           /* events wait in the inbox for the held frame */
+    /* input */
+    bool resized;                              /* this turn saw SIGWINCH */
+    int err_storm;
 } loop;
 
 static bool polling(const loop *L)
@@ -175,39 +203,34 @@ static void fetch_selected(loop *L)
     ct_reduce_own_read(&L->board.reduce, CT_REQ_GET_CALL, rid, id);
 }
 
-/* Runs due polling work; returns ms until the next due item (-1 none). */
-static long run_schedule(loop *L, ct_time_ms now)
+/* The polling schedule and the reads that follow the selection. Runs
+ * before every sleep: it arms or disarms the timers that do the reads. */
+static void schedule(loop *L, ct_time_ms now)
 {
-    long due = -1;
     bool poll_now = polling(L);
     L->board.status.polling = poll_now && L->fetcher;
     if (poll_now) {
-        if (!L->next_list) L->next_list = now + POLL_LIST_MS;
-        if (!L->next_get) L->next_get = now + POLL_SELECTED_MS;
-        if (now >= L->next_list) { fetch_list(L, now); L->next_list = now + POLL_LIST_MS; }
-        if (now >= L->next_get) { fetch_selected(L); L->next_get = now + POLL_SELECTED_MS; }
-        due = (long)((L->next_list < L->next_get ? L->next_list : L->next_get) - now);
+        if (!ct_loop_armed(L->ev, L->timer[T_POLL_LIST]))
+            ct_loop_arm(L->ev, L->timer[T_POLL_LIST], now + POLL_LIST_MS);
+        if (!ct_loop_armed(L->ev, L->timer[T_POLL_SELECTED]))
+            ct_loop_arm(L->ev, L->timer[T_POLL_SELECTED], now + POLL_SELECTED_MS);
     } else {
-        L->next_list = L->next_get = 0;
+        ct_loop_disarm(L->ev, L->timer[T_POLL_LIST]);
+        ct_loop_disarm(L->ev, L->timer[T_POLL_SELECTED]);
     }
-    /* A newly selected call is fetched once (after the selection rests for
-     * 300 ms): list items carry no transcript. */
+    /* A newly selected call is fetched once, SELECT_SETTLE_MS after the
+     * selection first moved to it: list items carry no transcript. */
     if (L->board.ctx.selected_id[0] && strcmp(L->fetched_id, L->board.ctx.selected_id) != 0) {
-        if (!L->select_since) L->select_since = now;
-        if (now - L->select_since >= 300) {
-            fetch_selected(L);
-            L->select_since = 0;
-        } else {
-            long d = (long)(L->select_since + 300 - now);
-            if (due < 0 || d < due) due = d;
-        }
+        if (!ct_loop_armed(L->ev, L->timer[T_SELECT_SETTLE]))
+            ct_loop_arm(L->ev, L->timer[T_SELECT_SETTLE], now + SELECT_SETTLE_MS);
+    } else {
+        ct_loop_disarm(L->ev, L->timer[T_SELECT_SETTLE]);
     }
     if (L->board.want_refresh) {
         L->board.want_refresh = false;
         fetch_list(L, now);
         fetch_selected(L);
     }
-    return due;
 }
 
 static void handle_event(loop *L, ct_event *ev)
@@ -279,8 +302,8 @@ static void restore_stderr(void)
     saved_stderr = -1;
 }
 
-/* Reads every key available now. Returns -1 on end of input. */
-static int read_keys(loop *L, bool *dirty)
+/* Reads every key available now; returns how many. */
+static int read_keys(loop *L)
 {
     int got = 0;
     for (int i = 0; i < 256; i++) {
@@ -298,7 +321,7 @@ static int read_keys(loop *L, bool *dirty)
         }
         L->board.ctx.now = ct_now_ms();
         int fx = ct_board_key(&L->board, key, mp);
-        if (fx) *dirty = true;
+        if (fx) L->dirty = true;
         if (L->board.quit) return 0;
     }
     return got;
@@ -338,6 +361,172 @@ static void build_ctx(loop *L, const ct_config *cfg, const char *base_url)
     ctx->log_hook = ct_msglog_hook;
     ctx->log_ud = L->log;
     (void)cfg;
+}
+
+/* ---- the event loop's callbacks (app/loop.h) --------------------------------------- */
+
+static void drain_inbox(loop *L)
+{
+    ct_event *ev = ct_inbox_drain(L->inbox);
+    size_t listed = 0;
+    while (ev) {
+        ct_event *next = ev->next;
+        if (ev->type == CT_EV_CALLS_LISTED) listed += ev->calls.n_calls;
+        handle_event(L, ev);
+        ct_event_free(ev);
+        ev = next;
+    }
+#ifdef __GLIBC__
+    /* A big list arrives decoded whole, then copied into the store and
+     * freed: give the freed pages back rather than keep the load's
+     * high-water mark resident. */
+    if (listed >= TRIM_AFTER_CALLS) malloc_trim(0);
+#endif
+    L->dirty = true;
+}
+
+static void on_inbox(ct_loop *ev, int fd, short revents, void *ud)
+{
+    (void)ev; (void)fd; (void)revents;
+    drain_inbox(ud);
+}
+
+/* SIGINT/SIGTERM/SIGHUP leave; SIGWINCH resizes (KEY_RESIZE then waits
+ * in ncurses' queue, so the keys are read now). */
+static void on_signal_pipe(ct_loop *ev, int fd, short revents, void *ud)
+{
+    loop *L = ud;
+    (void)revents;
+    unsigned char sigs[64];
+    ssize_t k = read(fd, sigs, sizeof sigs);
+    int leave = 0;
+    for (ssize_t i = 0; i < k; i++) {
+        if (sigs[i] == SIGWINCH) L->resized = true;
+        else if (!leave) leave = sigs[i];
+    }
+    if (leave) {
+        ct_log(CT_LOG_INFO, "signal %d: leaving", leave);
+        ct_loop_stop(ev, leave == SIGINT ? 130 : 128 + leave);
+        return;
+    }
+    if (L->resized) {
+        apply_winch();
+        read_keys(L);
+        if (L->board.quit) ct_loop_stop(ev, CT_EXIT_OK);
+    }
+}
+
+static void on_keys(ct_loop *ev, int fd, short revents, void *ud)
+{
+    loop *L = ud;
+    (void)fd;
+    if (revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        ct_log(CT_LOG_INFO, "terminal closed: leaving");
+        ct_loop_stop(ev, CT_EXIT_OK);
+        return;
+    }
+    int got = read_keys(L);
+    if (L->board.quit) { ct_loop_stop(ev, CT_EXIT_OK); return; }
+    if (got == 0 && !L->resized) {
+        /* readable but nothing to read: end of input */
+        if (++L->err_storm >= ERR_STORM) {
+            ct_log(CT_LOG_INFO, "end of input: leaving");
+            ct_loop_stop(ev, CT_EXIT_OK);
+        }
+    } else {
+        L->err_storm = 0;
+    }
+}
+
+/* Timers: each marks the frame dirty (what it stands for changed on
+ * screen, or a read went out); the polling ones also read and re-arm. */
+static void on_timer(ct_loop *ev, int timer, void *ud)
+{
+    loop *L = ud;
+    ct_time_ms now = ct_loop_now(ev);
+    L->board.ctx.now = now;
+    if (timer == L->timer[T_POLL_LIST]) {
+        fetch_list(L, now);
+        ct_loop_arm(ev, timer, now + POLL_LIST_MS);
+    } else if (timer == L->timer[T_POLL_SELECTED]) {
+        fetch_selected(L);
+        ct_loop_arm(ev, timer, now + POLL_SELECTED_MS);
+    } else if (timer == L->timer[T_SELECT_SETTLE]) {
+        fetch_selected(L);
+    }
+    /* T_FRAME: the held frame is drawn by the before-sleep hook */
+    L->dirty = true;
+}
+
+/* Load-adaptive pacing: a frame that had to wait for its time (a change
+ * came within the interval after the last frame) widens the interval by
+ * FRAME_STEP_MS up to MAX_FRAME_MS; one that did not wait puts it back to
+ * MIN_FRAME_MS. An isolated event keeps the 8 ms bound; a steady stream
+ * gets fewer frames per second while its p99 stays under ~17 ms.
+ * While a frame waits for its time, events are left in the inbox (its fd
+ * leaves the poll set) and drained in one batch just before that frame:
+ * they would not reach the screen any sooner, and a wakeup per event costs
+ * more than the event. Keys still wake. */
+static void frame(loop *L, ct_time_ms now)
+{
+    bool due = now - L->last_draw >= L->frame_ms;
+    if (L->inbox_held && due) {
+        L->inbox_held = false;
+        ct_loop_fd_enable(L->ev, L->fd_inbox, true);
+        drain_inbox(L);
+    }
+    if (!L->dirty && L->board.drawn_gen == ct_store_generation(L->store)) return;
+    if (due) {
+        ct_board_draw(&L->board);
+        L->last_draw = now;
+        L->dirty = false;
+        L->frame_ms = L->waited ? (L->frame_ms + FRAME_STEP_MS < MAX_FRAME_MS
+                                   ? L->frame_ms + FRAME_STEP_MS : MAX_FRAME_MS)
+                                : MIN_FRAME_MS;
+        L->waited = false;
+        ct_loop_disarm(L->ev, L->timer[T_FRAME]);
+    } else {
+        L->waited = true;
+        L->inbox_held = true;
+        ct_loop_fd_enable(L->ev, L->fd_inbox, false);
+        ct_loop_arm(L->ev, L->timer[T_FRAME], L->last_draw + L->frame_ms);
+    }
+}
+
+/* Before every sleep: the schedule, the frame, then the board's own
+ * timers for what changes on screen by itself. */
+static void before_sleep(ct_loop *ev, void *ud)
+{
+    loop *L = ud;
+    ct_time_ms now = ct_loop_now(ev);
+    L->board.ctx.now = now;
+    L->resized = false;
+    schedule(L, now);
+    frame(L, now);
+    ct_board_timers t;
+    ct_board_get_timers(&L->board, &t);
+    long ms[] = {t.list_tick, t.details_tick, t.status_age, t.marks_expiry, t.clock_minute,
+                 t.flash_expiry};
+    for (int i = 0; i < (int)(sizeof ms / sizeof *ms); i++)
+        ct_loop_arm_in(ev, L->timer[T_LIST_TICK + i], ms[i]);
+}
+
+static int setup_loop(loop *L)
+{
+    _Static_assert(T_FLASH_EXPIRY - T_LIST_TICK + 1 == sizeof(ct_board_timers) / sizeof(long),
+                   "one named timer per field of ct_board_timers");
+    L->ev = ct_loop_new(NULL, NULL);
+    if (!L->ev) return -1;
+    /* registration order is dispatch order: signals, then keys, then events */
+    if (ct_loop_add_fd(L->ev, sig_pipe[0], POLLIN, on_signal_pipe, L) < 0 ||
+        ct_loop_add_fd(L->ev, STDIN_FILENO, POLLIN, on_keys, L) < 0)
+        return -1;
+    L->fd_inbox = ct_loop_add_fd(L->ev, ct_inbox_fd(L->inbox), POLLIN, on_inbox, L);
+    if (L->fd_inbox < 0) return -1;
+    for (int i = 0; i < T__COUNT; i++)
+        if ((L->timer[i] = ct_loop_add_timer(L->ev, timer_names[i], on_timer, L)) < 0) return -1;
+    ct_loop_set_before_sleep(L->ev, before_sleep, L);
+    return 0;
 }
 
 int ct_board_main(const ct_config *cfg)
@@ -434,110 +623,14 @@ int ct_board_main(const ct_config *cfg)
     fetch_list(&L, now);
     (void)ct_fetch_numbers(L.fetcher, NULL);   /* the reducer keeps the answer */
 
-    bool dirty = true;
-    ct_time_ms last_draw = 0;
-    /* Load-adaptive pacing: a frame that had to wait for its time (a change
-     * came within the interval after the last frame) widens the interval by
-     * FRAME_STEP_MS up to MAX_FRAME_MS; one that did not wait puts it back
-     * to MIN_FRAME_MS. An isolated event keeps the 8 ms bound; a steady
-     * stream gets fewer frames per second while its p99 stays under ~17 ms. */
-    long frame_ms = MIN_FRAME_MS;
-    bool waited = false;
-    int err_storm = 0;
-    for (;;) {
-        now = ct_now_ms();
-        L.board.ctx.now = now;
-        long due = run_schedule(&L, now);
-        bool frame_waits = false;
-        if (dirty || L.board.drawn_gen != ct_store_generation(L.store)) {
-            if (now - last_draw >= frame_ms) {
-                ct_board_draw(&L.board);
-                last_draw = now;
-                dirty = false;
-                frame_ms = waited ? (frame_ms + FRAME_STEP_MS < MAX_FRAME_MS
-                                     ? frame_ms + FRAME_STEP_MS : MAX_FRAME_MS)
-                                  : MIN_FRAME_MS;
-                waited = false;
-            } else {
-                long d = (long)(last_draw + frame_ms - now);
-                waited = true;
-                if (due < 0 || d < due) due = d;
-                frame_waits = true;
-            }
-        }
-        long t = ct_board_timer_ms(&L.board);
-        if (t >= 0 && (due < 0 || t < due)) due = t;
-
-        /* While a frame waits for its time, events are left in the inbox
-         * (poll ignores a negative fd) and drained in one batch just before
-         * that frame: they would not reach the screen any sooner, and a
-         * wakeup per event costs more than the event. Keys still wake. */
-        struct pollfd fds[3] = {
-            {.fd = STDIN_FILENO, .events = POLLIN},
-            {.fd = frame_waits ? -1 : ct_inbox_fd(L.inbox), .events = POLLIN},
-            {.fd = sig_pipe[0], .events = POLLIN},
-        };
-        int n = poll(fds, 3, due < 0 ? -1 : (int)due);
-        if (n < 0 && errno != EINTR) {
-            code = CT_EXIT_OTHER;
-            break;
-        }
-        now = ct_now_ms();
-        L.board.ctx.now = now;
-        bool resized = false;
-        if (n > 0 && (fds[2].revents & POLLIN)) {
-            unsigned char sigs[64];
-            ssize_t k = read(sig_pipe[0], sigs, sizeof sigs);
-            int leave = 0;
-            for (ssize_t i = 0; i < k; i++) {
-                if (sigs[i] == SIGWINCH) resized = true;
-                else if (!leave) leave = sigs[i];
-            }
-            if (leave) {
-                ct_log(CT_LOG_INFO, "signal %d: leaving", leave);
-                code = leave == SIGINT ? 130 : 128 + leave;
-                break;
-            }
-            if (resized) apply_winch();
-        }
-        if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
-            ct_log(CT_LOG_INFO, "terminal closed: leaving");
-            break;
-        }
-        /* after a resize, KEY_RESIZE waits in ncurses' queue */
-        if (resized || (n > 0 && (fds[0].revents & POLLIN))) {
-            int got = read_keys(&L, &dirty);
-            if (L.board.quit) break;
-            if (got == 0 && !resized) {
-                /* readable but nothing to read: end of input */
-                if (++err_storm >= ERR_STORM) {
-                    ct_log(CT_LOG_INFO, "end of input: leaving");
-                    break;
-                }
-            } else {
-                err_storm = 0;
-            }
-        }
-        if ((n > 0 && (fds[1].revents & POLLIN)) || (frame_waits && n >= 0)) {
-            ct_event *ev = ct_inbox_drain(L.inbox);
-            size_t listed = 0;
-            while (ev) {
-                ct_event *next = ev->next;
-                if (ev->type == CT_EV_CALLS_LISTED) listed += ev->calls.n_calls;
-                handle_event(&L, ev);
-                ct_event_free(ev);
-                ev = next;
-            }
-#ifdef __GLIBC__
-            /* A big list arrives decoded whole, then copied into the store
-             * and freed: give the freed pages back rather than keep the
-             * load's high-water mark resident. */
-            if (listed >= TRIM_AFTER_CALLS) malloc_trim(0);
-#endif
-            dirty = true;
-        }
-        if (n == 0) dirty = true;   /* a timer fired */
+    L.dirty = true;
+    L.frame_ms = MIN_FRAME_MS;
+    if (setup_loop(&L) != 0) {
+        code = CT_EXIT_OTHER;
+        goto out;
     }
+    int rc = ct_loop_run(L.ev);
+    code = rc < 0 ? CT_EXIT_OTHER : rc;
 
 out:
     if (curses_up) {
@@ -551,6 +644,7 @@ out:
     if (L.inbox) ct_inbox_free(L.inbox);
     if (L.store) ct_store_free(L.store);
     if (L.log) ct_msglog_free(L.log);
+    ct_loop_free(L.ev);
     restore_signals();
     if (cfg->demo) ct_demo_stop(&demo);
     return code;

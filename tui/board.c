@@ -344,34 +344,38 @@ void ct_board_draw(ct_board *b)
     doupdate();
 }
 
-long ct_board_timer_ms(ct_board *b)
+void ct_board_get_timers(ct_board *b, ct_board_timers *t)
 {
-    long due = -1;
-    if (b->layout == CT_LAYOUT_TOO_SMALL) return -1;
-    if (b->list->h) due = ct_list_pane_timer_ms(b->list, b->ctx.now);
-    if (b->details->h) {
-        long d = ct_details_pane_timer_ms(b->details, &b->ctx);
-        if (d >= 0 && (due < 0 || d < due)) due = d;
-    }
+    t->list_tick = t->details_tick = t->status_age = t->marks_expiry = t->clock_minute =
+        t->flash_expiry = -1;
+    if (b->layout == CT_LAYOUT_TOO_SMALL) return;
+    if (b->list->h) t->list_tick = ct_list_pane_timer_ms(b->list, b->ctx.now);
+    if (b->details->h) t->details_tick = ct_details_pane_timer_ms(b->details, &b->ctx);
     /* the status bar: the age of the last event (while LIVE in minutes,
      * which change with the HH:MM clock below), and the clock */
-    if (b->status.last_event_ms && !(b->status.monitor == CT_MON_LIVE && !b->status.polling)) {
-        long d = ct_age_next_change_at(b->ctx.now, b->status.last_event_ms);
-        if (due < 0 || d < due) due = d;
-    }
+    if (b->status.last_event_ms && !(b->status.monitor == CT_MON_LIVE && !b->status.polling))
+        t->status_age = ct_age_next_change_at(b->ctx.now, b->status.last_event_ms);
     for (size_t i = 0; i < CT_PENDING_MAX; i++) {
         const ct_pending_action *a = &b->ctx.marks.a[i];
         if (a->state != CT_PEND_ACCEPTED) continue;
         long d = (long)(a->since + CT_BOARD_MARK_EXPIRE_MS - b->ctx.now);
         if (d < 0) d = 0;
-        if (due < 0 || d < due) due = d;
+        if (t->marks_expiry < 0 || d < t->marks_expiry) t->marks_expiry = d;
     }
-    long clock = 60000 - (long)(b->ctx.now % 60000);
-    if (due < 0 || clock < due) due = clock;
-    if (b->ctx.flash[0] && b->ctx.flash_until > b->ctx.now) {
-        long d = (long)(b->ctx.flash_until - b->ctx.now);
-        if (due < 0 || d < due) due = d;
-    }
+    t->clock_minute = 60000 - (long)(b->ctx.now % 60000);
+    if (b->ctx.flash[0] && b->ctx.flash_until > b->ctx.now)
+        t->flash_expiry = (long)(b->ctx.flash_until - b->ctx.now);
+}
+
+long ct_board_timer_ms(ct_board *b)
+{
+    ct_board_timers t;
+    ct_board_get_timers(b, &t);
+    long all[] = {t.list_tick, t.details_tick, t.status_age, t.marks_expiry, t.clock_minute,
+                  t.flash_expiry};
+    long due = -1;
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        if (all[i] >= 0 && (due < 0 || all[i] < due)) due = all[i];
     return due;
 }
 

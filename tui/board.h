@@ -126,7 +126,19 @@ int ct_board_key(ct_board *b, int key, const MEVENT *mouse);
  * (flash, selection, status, routing to the pane that sent the request).
  * Does not free it (the reducer may take its numbers list). */
 void ct_board_event(ct_board *b, ct_event *ev);
-/* Milliseconds until something on screen changes by itself; -1 = never. */
+/* What on screen changes by itself, and in how many ms (-1 = never): the
+ * loop arms one named timer for each (app/board_main.c). */
+typedef struct ct_board_timers {
+    long list_tick;        /* the list: a live call's duration, a new row's highlight ending */
+    long details_tick;     /* the details: the selected live call's duration */
+    long status_age;       /* the status bar: the age of the last event */
+    long marks_expiry;     /* an accepted action's mark gives up (CT_BOARD_MARK_EXPIRE_MS) */
+    long clock_minute;     /* the status bar's HH:MM clock */
+    long flash_expiry;     /* the flash line gives way to the key hints */
+} ct_board_timers;
+void ct_board_get_timers(ct_board *b, ct_board_timers *t);
+/* The earliest of them: milliseconds until something on screen changes by
+ * itself; -1 = never. */
 long ct_board_timer_ms(ct_board *b);
 /* Opens a modal pane on top (takes ownership); false when the stack is full. */
 bool ct_board_push_modal(ct_board *b, ct_pane *p);
