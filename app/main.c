@@ -3,26 +3,19 @@
  * `config`, or the hidden `help-man` that prints docs/calltop.1.
  *
  * The terminal belongs to ncurses once the board starts, so no library may
- * print to it: libwebsockets' own logger is pointed at ct_log() here, before
- * any thread exists, and libcurl prints nothing unless asked to. */
+ * print to it: libwebsockets' own logger is pointed at ct_log() here
+ * (ct_lws_log_init), before any thread exists, and libcurl prints nothing
+ * unless asked to. */
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <libwebsockets.h>
+#include "calltop/lws_log.h"
 
 #include "app.h"
 #include "calltop/config.h"
 #include "calltop/log.h"
 #include "manpage.h"
-
-/* libwebsockets calls this for every line it logs; `line` ends in '\n'. */
-static void lws_to_log(int level, const char *line)
-{
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
-    ct_log(level == LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %.*s", (int)n, line);
-}
 
 /* Commands that need no settings still work when the config is broken:
  * that is when a user needs --sample most. */
@@ -70,8 +63,10 @@ int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
     /* Before anything can create an lws context: its default logger
-     * writes to stderr, under the board. */
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+     * writes to stderr, under the board. lws lines (the monitor, and the
+     * relay and simulator under --demo) go to calltop's log (which redacts
+     * bearer tokens). Once, for the whole process. */
+    ct_lws_log_init(CT_LWS_LOG_TO_LOG);
 
     ct_config cfg;
     ct_error err;

@@ -64,6 +64,7 @@
 #include "calltop/model.h"
 #include "calltop/relay.h"
 #include "calltop/sim.h"
+#include "calltop/lws_log.h"
 
 #define ROWS 45
 #define COLS 160
@@ -1235,6 +1236,7 @@ static void scenario_latency(void)
 
 int main(int argc, char **argv)
 {
+    ct_lws_log_init(CT_LWS_LOG_OFF);   /* once per process, as the programs do */
     (void)argc;
     setlocale(LC_ALL, "C.UTF-8");   /* wcwidth for the screen model */
     signal(SIGPIPE, SIG_IGN);

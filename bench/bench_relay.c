@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "calltop/relay.h"
+#include "calltop/lws_log.h"
 
 #define SECRET "bench-secret"
 #define TOKEN  "bench-token"
@@ -322,6 +323,7 @@ static void bench_fanout(int k, int n)
 
 int main(void)
 {
+    ct_lws_log_init(CT_LWS_LOG_OFF);   /* once per process, as the programs do */
     /* 1,000 clients need ~2,000 descriptors in this one process (both ends). */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096) {

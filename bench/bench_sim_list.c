@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "calltop/sim.h"
+#include "calltop/lws_log.h"
 
 static size_t sink(char *p, size_t sz, size_t n, void *u) {
     (void)p;
@@ -33,6 +34,7 @@ static int cmp_double(const void *a, const void *b) {
 }
 
 int main(void) {
+    ct_lws_log_init(CT_LWS_LOG_OFF);   /* once per process, as the programs do */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     ct_sim_options o;
     ct_sim_options_init(&o);

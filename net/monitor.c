@@ -84,15 +84,6 @@ static uint32_t rnd(ct_monitor *m)
     return m->rng = x ? x : 0x9e3779b9u;
 }
 
-static void lws_to_log(int level, const char *line)
-{
-    /* lws lines end with a newline; ct_log adds its own. */
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        n--;
-    ct_log(level & LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %.*s", (int)n, line);
-}
-
 /* ---- posting ------------------------------------------------------------- */
 
 static void set_state(ct_monitor *m, ct_monitor_state st, const char *why)
@@ -670,9 +661,7 @@ ct_monitor *ct_monitor_start(const ct_monitor_options *opt, ct_inbox *inbox, ct_
         return NULL;
     }
 
-    /* lws lines go to calltop's log (which redacts bearer tokens), never
-     * to the terminal ncurses owns. */
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+    /* lws's log level is the program's choice (calltop/lws_log.h) */
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = CONTEXT_PORT_NO_LISTEN;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calltop/lws_log.h"
 #include "calltop/relay.h"
 
 static void usage(FILE *out)
@@ -204,6 +205,7 @@ int main(int argc, char **argv)
     opt.event_log_path = event_log;
     ct_error err;
     ct_error_clear(&err);
+    ct_lws_log_init(CT_LWS_LOG_TO_LOG);   /* once per process, before any lws context */
     ct_relay *r = ct_relay_start(&opt, &err);
     memset(secret, 0, strlen(secret));
     memset(token, 0, strlen(token));

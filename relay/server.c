@@ -136,14 +136,6 @@ static void make_stream_id(char out[17])
         snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-static void lws_to_log(int level, const char *line)
-{
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        n--;
-    ct_log(level & LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %.*s", (int)n, line);
-}
-
 static void snapshot_invalidate(ct_relay *r)
 {
     ct_frame_unref(r->snap);
@@ -856,7 +848,7 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
 
     /* lws's own lines go to calltop's log (off unless one is open), never
      * to stderr; the level is process-wide, the monitor sets the same. */
-    lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log);
+    /* lws's log level is the program's choice (calltop/lws_log.h) */
     /* lws binds numeric addresses (or interface names) only: resolve
      * "localhost" and friends first. */
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,

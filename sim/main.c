@@ -4,6 +4,7 @@
  * Signals are blocked before any thread starts (threads inherit the mask)
  * and collected with sigwait(), so shutdown is ordinary code on the main
  * thread rather than work inside a signal handler. */
+#include "calltop/lws_log.h"
 #include "calltop/sim.h"
 
 #include <errno.h>
@@ -178,6 +179,8 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
 
     ct_error err;
+    /* once per process, before any lws context: lws's own lines only with --verbose */
+    ct_lws_log_init(o.verbose ? CT_LWS_LOG_STDERR : CT_LWS_LOG_OFF);
     ct_sim *sim = ct_sim_start(&o, &err);
     if (!sim) {
         fprintf(stderr, "calltop-sim: %s: %s\n", ct_strerror(err.code), err.detail);

@@ -159,7 +159,7 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
         return NULL;
     }
 
-    lws_set_log_level(opt->verbose ? (LLL_ERR | LLL_WARN) : 0, NULL);
+    /* lws's log level is the program's choice (calltop/lws_log.h) */
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = opt->port;
