@@ -73,27 +73,13 @@ void sim_rng_uuid(sim_rng *r, char out[37]) {
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
 
-/* ---- time and validation helpers ---------------------------------------- */
+/* ---- time and validation helpers ----------------------------------------
+ * Core's codecs (calltop/model.h), so the simulator writes and reads
+ * timestamps and numbers exactly as the client does; what is added here is
+ * only what a query string or the simulator's own policy needs. */
 
 void sim_iso_format(int64_t ms, char out[32]) {
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    /* A wide scratch buffer: the compiler cannot know tm's fields are small. */
-    char tmp[96];
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-    snprintf(out, 32, "%.31s", tmp);
-}
-
-static bool digits(const char *s, int n, int *out) {
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)s[i])) return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
+    ct_time_format_iso(ms, out, 32);
 }
 
 bool sim_iso_parse(const char *s, int64_t *out) {
@@ -105,67 +91,24 @@ bool sim_iso_parse(const char *s, int64_t *out) {
         *out = strtoll(s, NULL, 10);
         return true;
     }
-    int Y, M, D, h = 0, m = 0, sec = 0, ms = 0;
-    if (len < 10 || !digits(s, 4, &Y) || s[4] != '-' || !digits(s + 5, 2, &M) || s[7] != '-' ||
-        !digits(s + 8, 2, &D))
-        return false;
-    const char *p = s + 10;
-    if (*p == 'T' || *p == 't') {
-        if (!digits(p + 1, 2, &h) || p[3] != ':' || !digits(p + 4, 2, &m)) return false;
-        p += 6;
-        if (*p == ':') {
-            if (!digits(p + 1, 2, &sec)) return false;
-            p += 3;
-            if (*p == '.') {
-                p++;
-                int n = 0, frac = 0;
-                while (isdigit((unsigned char)*p)) {
-                    if (n < 3) frac = frac * 10 + (*p - '0');
-                    n++, p++;
-                }
-                if (n == 0) return false;
-                for (int i = n; i < 3; i++) frac *= 10;
-                ms = frac;
-            }
-        }
-    } else if (*p != '\0') {
-        return false;
-    }
-    int off = 0;
-    if (*p == 'Z' || *p == 'z') {
-        p++;
-    } else if (*p == '+' || *p == '-' || *p == ' ') {
-        /* ' ': a '+' that went through form decoding. */
-        int oh, om, sign = *p == '-' ? -1 : 1;
-        if (!digits(p + 1, 2, &oh)) return false;
-        p += 3;
-        if (*p == ':') p++;
-        if (!digits(p, 2, &om)) return false;
-        p += 2;
-        off = sign * (oh * 60 + om);
-    }
-    if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-        return false;
-    /* Days from civil (Howard Hinnant's algorithm): no timegm() needed. */
-    int y = Y - (M <= 2);
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (M + (M > 2 ? -3 : 9)) + 2) / 5 + D - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    int64_t days = (int64_t)era * 146097 + doe - 719468;
-    *out = ((days * 86400 + h * 3600 + m * 60 + sec) - (int64_t)off * 60) * 1000 + ms;
+    /* A '+' offset that went through form decoding arrives as ' ':
+     * "2020-10-05T02:00:00 02:00". Put it back before core parses it. */
+    char buf[64];
+    if (len >= sizeof buf) return false;
+    memcpy(buf, s, len + 1);
+    /* A date alone means its midnight, UTC. */
+    if (len == 10) memcpy(buf + 10, "T00:00:00Z", 11);
+    char *sp = strrchr(buf, ' ');
+    if (sp && sp > buf + 10 && strchr(buf, 'T') && strchr(buf, 'T') < sp) *sp = '+';
+    ct_time_ms t;
+    if (ct_time_parse_iso(buf, &t) != CT_OK) return false;
+    *out = t;
     return true;
 }
 
-bool sim_e164_valid(const char *s) {
-    if (!s || s[0] != '+' || s[1] < '1' || s[1] > '9') return false;
-    size_t n = strlen(s + 1);
-    return n >= 2 && n <= 15 && strspn(s + 1, "0123456789") == n;
-}
-
 bool sim_dtmf_valid(const char *s) {
-    size_t n = s ? strlen(s) : 0;
-    return n > 0 && n <= 64 && strspn(s, "0123456789*#ABCD") == n;
+    /* core's digits, and the simulator's length cap (docs/simulator.md) */
+    return ct_dtmf_valid(s) && strlen(s) <= SIM_DTMF_MAX;
 }
 
 /* ---- names of things ----------------------------------------------------- */
@@ -967,7 +910,7 @@ sim_ctl_result sim_engine_control(sim_engine *e, sim_call *c, const char *type,
         if (!*message) { *why = "message must not be empty"; return SIM_CTL_BAD_MESSAGE; }
         break;
     case 2:
-        if (!sim_e164_valid(message)) {
+        if (!ct_e164_valid(message)) {
             *why = "forward destination must be an E.164 number (+ and 2-15 digits)";
             return SIM_CTL_BAD_MESSAGE;
         }

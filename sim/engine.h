@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cjson/cJSON.h>
+#include "calltop/model.h"   /* core's time, E.164 and DTMF codecs */
 
 /* ---- PRNG: splitmix64 seeding, xoshiro256** output ---------------------- */
 typedef struct sim_rng { uint64_t s[4]; } sim_rng;
@@ -177,7 +178,8 @@ cJSON *sim_number_json(const sim_engine *e, const sim_number *n);
 cJSON *sim_assistant_json(const sim_engine *e, const sim_assistant *a);
 
 /* Validation helpers shared with routes.c. */
-bool sim_e164_valid(const char *s);
+/* DTMF for the control route: core's ct_dtmf_valid digits, at most SIM_DTMF_MAX. */
+#define SIM_DTMF_MAX 64
 bool sim_dtmf_valid(const char *s);
 void sim_iso_format(int64_t ms, char out[32]);
 /* ISO 8601 (Z, ±hh:mm, or a space where a form-decoded '+' was) or bare epoch ms. */

@@ -318,7 +318,7 @@ static void connect_call(sim_engine *e, const sim_request *rq, sim_response *rs)
         cnum = opt_string(cust, "number", details, LOC("body", "customer", "number"));
         if (!cJSON_GetObjectItemCaseSensitive(cust, "number"))
             missing(details, LOC("body", "customer", "number"));
-        else if (cnum && !sim_e164_valid(cnum))
+        else if (cnum && !ct_e164_valid(cnum))
             detail_add(details, LOC("body", "customer", "number"),
                        "value is not a valid E.164 phone number (+ then 2-15 digits)", "value_error.phone");
         cname = opt_string(cust, "name", details, LOC("body", "customer", "name"));
@@ -341,12 +341,12 @@ static void create_call(sim_engine *e, const sim_request *rq, sim_response *rs) 
     const char *un = opt_string(body, "userNumber", details, LOC("body", "userNumber"));
     const char *an = opt_string(body, "assistantNumber", details, LOC("body", "assistantNumber"));
     if (!cJSON_GetObjectItemCaseSensitive(body, "userNumber")) missing(details, LOC("body", "userNumber"));
-    else if (un && !sim_e164_valid(un))
+    else if (un && !ct_e164_valid(un))
         detail_add(details, LOC("body", "userNumber"),
                    "value is not a valid E.164 phone number (+ then 2-15 digits)", "value_error.phone");
     if (!cJSON_GetObjectItemCaseSensitive(body, "assistantNumber"))
         missing(details, LOC("body", "assistantNumber"));
-    else if (an && !sim_e164_valid(an))
+    else if (an && !ct_e164_valid(an))
         detail_add(details, LOC("body", "assistantNumber"),
                    "value is not a valid E.164 phone number (+ then 2-15 digits)", "value_error.phone");
     const cJSON *inline_asst = opt_object(body, "assistant", details, LOC("body", "assistant"));

@@ -226,16 +226,23 @@ static void test_parsers(void **state) {
     assert_false(sim_iso_parse("2020-10-05T00:00:00Zjunk", &t));
     assert_false(sim_iso_parse("", &t));
 
-    assert_true(sim_e164_valid("+14155550100"));
-    assert_true(sim_e164_valid("+44"));
-    assert_false(sim_e164_valid("+4"));
-    assert_false(sim_e164_valid("14155550100"));
-    assert_false(sim_e164_valid("+04155550100"));
-    assert_false(sim_e164_valid("+1415555010012345"));
-    assert_false(sim_e164_valid("+1 415 555"));
+    assert_true(ct_e164_valid("+14155550100"));
+    assert_true(ct_e164_valid("+44"));
+    assert_false(ct_e164_valid("+4"));
+    assert_false(ct_e164_valid("14155550100"));
+    assert_false(ct_e164_valid("+04155550100"));
+    assert_false(ct_e164_valid("+1415555010012345"));
+    assert_false(ct_e164_valid("+1 415 555"));
     assert_true(sim_dtmf_valid("0123456789*#ABCD"));
     assert_false(sim_dtmf_valid(""));
     assert_false(sim_dtmf_valid("12e"));
+    char long_dtmf[SIM_DTMF_MAX + 2];
+    memset(long_dtmf, '1', SIM_DTMF_MAX);
+    long_dtmf[SIM_DTMF_MAX] = '\0';
+    assert_true(sim_dtmf_valid(long_dtmf));
+    long_dtmf[SIM_DTMF_MAX] = '1';
+    long_dtmf[SIM_DTMF_MAX + 1] = '\0';
+    assert_false(sim_dtmf_valid(long_dtmf));   /* the simulator's cap, over core's digits */
 
     sim_rng r1, r2;
     sim_rng_seed(&r1, 99);
