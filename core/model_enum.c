@@ -144,6 +144,11 @@ static const char *const action_names[CT_ACTION__COUNT] = {
     [CT_ACTION_DTMF] = "dtmf", [CT_ACTION_SMS] = "sms",
 };
 
+bool ct_control_action_destructive(ct_control_action a)
+{
+    return a == CT_ACTION_END || a == CT_ACTION_FORWARD;
+}
+
 const char *ct_control_action_name(ct_control_action a)
 {
     if ((int)a < 0 || a >= CT_ACTION__COUNT)

@@ -11,34 +11,34 @@
 #define W    (CT_AF_WRITE | CT_AF_HINT)
 
 const ct_action ct_actions[] = {
-    {CT_A_UP, {'k', KEY_UP}, "k/↑", "k, Up", "up", "Move the selection (or the transcript) up one line.", false, NAV},
-    {CT_A_DOWN, {'j', KEY_DOWN}, "j/↓", "j, Down", "down", "Move the selection (or the transcript) down one line.", false, NAV},
-    {CT_A_PGUP, {KEY_PPAGE, CT_KEY_CTRL('b')}, "PgUp", "PgUp, Ctrl-B", "page up", "Move up one page.", false, NAV},
-    {CT_A_PGDN, {KEY_NPAGE, CT_KEY_CTRL('f')}, "PgDn", "PgDn, Ctrl-F", "page down", "Move down one page.", false, NAV},
-    {CT_A_TOP, {'g', KEY_HOME}, "g/Home", "g, Home", "top", "Go to the first row (or the start of the transcript).", false, NAV},
-    {CT_A_BOTTOM, {'G', KEY_END}, "G/End", "G, End", "bottom", "Go to the last row (or follow the transcript's tail again).", false, NAV},
-    {CT_A_FOCUS_NEXT, {'\t', KEY_BTAB}, "Tab", "Tab", "pane", "Move the focus between the call list and the details pane.", false, NAV},
-    {CT_A_OPEN, {'\n', '\r', KEY_ENTER}, "Enter", "Enter", "open", "Show the selected call in the details pane (single-pane layout: switch to it).", false, NAV},
-    {CT_A_BACK, {CT_KEY_ESC}, "Esc", "Esc", "back", "Close a dialog, clear the search, or go back to the list.", false, NAV},
-    {CT_A_SEARCH, {'/'}, "/", "/", "search", "Incremental search over ids, numbers, assistant and customer names; Enter keeps it, Esc clears it.", false, HINT},
-    {CT_A_FILTER, {'v'}, "v", "v", "filter", "Cycle the filter: live, all, failed attempts, inbound, outbound, then each status.", false, HINT},
-    {CT_A_SORT_NEXT, {'o'}, "o", "o", "sort", "Sort by the next column.", false, HINT},
-    {CT_A_SORT_REVERSE, {'O'}, "O", "O", "reverse", "Reverse the sort order.", false, NAV},
-    {CT_A_SORT_COLUMN, {'1', '2', '3', '4', '5', '6', '7', '8'}, "1-8", "1 to 8", "sort by", "Sort by column N; press again to reverse.", false, NAV},
-    {CT_A_FOLLOW, {'F'}, "F", "F", "follow", "Toggle follow-newest: keep the newest call selected (moving the selection turns it off).", false, HINT},
-    {CT_A_NEW_CALL, {'n'}, "n", "n", "new", "Place an outbound call (the new-call form).", false, W},
-    {CT_A_END, {'e'}, "e", "e", "end", "End the selected live call (asks first).", true, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
-    {CT_A_FORWARD, {'f'}, "f", "f", "fwd", "Forward the selected live call to a number (asks first).", true, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
-    {CT_A_SAY, {'s'}, "s", "s", "say", "Make the assistant say a sentence on the selected live call.", false, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
-    {CT_A_DTMF, {'d'}, "d", "d", "dtmf", "Send DTMF digits on the selected live call.", false, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
-    {CT_A_SMS, {'m'}, "m", "m", "sms", "Send an SMS to the selected call's customer.", false, W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
-    {CT_A_EXPORT_CSV, {'x'}, "x", "x", "csv", "Export the view as CSV; formula-like cells get a leading '.", false, NAV},
-    {CT_A_EXPORT_TEXT, {'t'}, "t", "t", "text", "Export the selected call's transcript as text.", false, CT_AF_NEEDS_CALL},
-    {CT_A_MSGLOG, {'L'}, "L", "L", "log", "Show the message log (every flash message and request outcome).", false, NAV},
-    {CT_A_REFRESH, {'r'}, "r", "r", "refresh", "Fetch the call list (and the selected call) again now.", false, NAV},
-    {CT_A_REDRAW, {CT_KEY_CTRL('l')}, "^L", "Ctrl-L", "redraw", "Repaint the whole screen.", false, NAV},
-    {CT_A_HELP, {'?', KEY_F(1)}, "?", "?, F1", "help", "Show this help.", false, HINT},
-    {CT_A_QUIT, {'q'}, "q", "q", "quit", "Quit (asks when a request is still pending).", false, HINT},
+    {CT_A_UP, {'k', KEY_UP}, "k/↑", "k, Up", "up", "Move the selection (or the transcript) up one line.", NAV},
+    {CT_A_DOWN, {'j', KEY_DOWN}, "j/↓", "j, Down", "down", "Move the selection (or the transcript) down one line.", NAV},
+    {CT_A_PGUP, {KEY_PPAGE, CT_KEY_CTRL('b')}, "PgUp", "PgUp, Ctrl-B", "page up", "Move up one page.", NAV},
+    {CT_A_PGDN, {KEY_NPAGE, CT_KEY_CTRL('f')}, "PgDn", "PgDn, Ctrl-F", "page down", "Move down one page.", NAV},
+    {CT_A_TOP, {'g', KEY_HOME}, "g/Home", "g, Home", "top", "Go to the first row (or the start of the transcript).", NAV},
+    {CT_A_BOTTOM, {'G', KEY_END}, "G/End", "G, End", "bottom", "Go to the last row (or follow the transcript's tail again).", NAV},
+    {CT_A_FOCUS_NEXT, {'\t', KEY_BTAB}, "Tab", "Tab", "pane", "Move the focus between the call list and the details pane.", NAV},
+    {CT_A_OPEN, {'\n', '\r', KEY_ENTER}, "Enter", "Enter", "open", "Show the selected call in the details pane (single-pane layout: switch to it).", NAV},
+    {CT_A_BACK, {CT_KEY_ESC}, "Esc", "Esc", "back", "Close a dialog, clear the search, or go back to the list.", NAV},
+    {CT_A_SEARCH, {'/'}, "/", "/", "search", "Incremental search over ids, numbers, assistant and customer names; Enter keeps it, Esc clears it.", HINT},
+    {CT_A_FILTER, {'v'}, "v", "v", "filter", "Cycle the filter: live, all, failed attempts, inbound, outbound, then each status.", HINT},
+    {CT_A_SORT_NEXT, {'o'}, "o", "o", "sort", "Sort by the next column.", HINT},
+    {CT_A_SORT_REVERSE, {'O'}, "O", "O", "reverse", "Reverse the sort order.", NAV},
+    {CT_A_SORT_COLUMN, {'1', '2', '3', '4', '5', '6', '7', '8'}, "1-8", "1 to 8", "sort by", "Sort by column N; press again to reverse.", NAV},
+    {CT_A_FOLLOW, {'F'}, "F", "F", "follow", "Toggle follow-newest: keep the newest call selected (moving the selection turns it off).", HINT},
+    {CT_A_NEW_CALL, {'n'}, "n", "n", "new", "Place an outbound call (the new-call form).", W},
+    {CT_A_END, {'e'}, "e", "e", "end", "End the selected live call (asks first).", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_FORWARD, {'f'}, "f", "f", "fwd", "Forward the selected live call to a number (asks first).", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_SAY, {'s'}, "s", "s", "say", "Make the assistant say a sentence on the selected live call.", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_DTMF, {'d'}, "d", "d", "dtmf", "Send DTMF digits on the selected live call.", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_SMS, {'m'}, "m", "m", "sms", "Send an SMS to the selected call's customer.", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
+    {CT_A_EXPORT_CSV, {'x'}, "x", "x", "csv", "Export the view as CSV; formula-like cells get a leading '.", NAV},
+    {CT_A_EXPORT_TEXT, {'t'}, "t", "t", "text", "Export the selected call's transcript as text.", CT_AF_NEEDS_CALL},
+    {CT_A_MSGLOG, {'L'}, "L", "L", "log", "Show the message log (every flash message and request outcome).", NAV},
+    {CT_A_REFRESH, {'r'}, "r", "r", "refresh", "Fetch the call list (and the selected call) again now.", NAV},
+    {CT_A_REDRAW, {CT_KEY_CTRL('l')}, "^L", "Ctrl-L", "redraw", "Repaint the whole screen.", NAV},
+    {CT_A_HELP, {'?', KEY_F(1)}, "?", "?, F1", "help", "Show this help.", HINT},
+    {CT_A_QUIT, {'q'}, "q", "q", "quit", "Quit (asks when a request is still pending).", HINT},
 };
 const size_t ct_actions_count = sizeof ct_actions / sizeof ct_actions[0];
 
@@ -119,7 +119,13 @@ void ct_action_write_roff(FILE *out)
         fputc('\n', out);
         roff_text(out, a->help);
         if (a->flags & CT_AF_WRITE) fputs(" Hidden and refused with \\fB\\-\\-read\\-only\\fR.", out);
-        if (a->destructive) fputs(" The confirmation defaults to Cancel.", out);
+        if (ct_action_destructive(a)) fputs(" The confirmation defaults to Cancel.", out);
         fputc('\n', out);
     }
+}
+
+bool ct_action_destructive(const ct_action *a)
+{
+    int c = a ? ct_action_control(a->id) : -1;
+    return c >= 0 && ct_control_action_destructive((ct_control_action)c);
 }

@@ -45,7 +45,7 @@ typedef enum ct_action_id {
 enum {
     CT_AF_WRITE       = 1u << 0,  /* sends a request that changes something: refused and
                                      hidden with --read-only */
-    CT_AF_DESTRUCTIVE = 1u << 1,  /* ends or moves a call: confirmation defaults to Cancel */
+    /* 1u << 1 was CT_AF_DESTRUCTIVE: see ct_action_destructive */
     CT_AF_NEEDS_CALL  = 1u << 2,  /* needs a selected call */
     CT_AF_NEEDS_LIVE  = 1u << 3,  /* needs the selected call to be live */
     CT_AF_HINT        = 1u << 4,  /* shown on the key-hint line */
@@ -60,7 +60,6 @@ typedef struct ct_action {
     const char *key_label_ascii;   /* the same in ASCII for the man page: "j, Down" */
     const char *name;              /* short verb for the hint line: "end" */
     const char *help;              /* one sentence for the help screen and man page */
-    bool destructive;
     unsigned flags;                /* CT_AF_* */
 } ct_action;
 
@@ -77,6 +76,8 @@ bool ct_action_allowed(const ct_action *a, bool read_only);
 /* The control action an action id maps to (CT_A_END -> CT_ACTION_END ...),
  * or -1 for non-control actions. */
 int ct_action_control(ct_action_id id);
+/* Its control action is destructive (ct_control_action_destructive). */
+bool ct_action_destructive(const ct_action *a);
 
 /* Writes the key-hint line ("q quit  ? help  / search ...") for a width,
  * dropping actions that do not fit; returns the length. */

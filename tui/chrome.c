@@ -268,7 +268,7 @@ static void help_draw(ct_pane *p, const ct_ui_ctx *ctx)
             memcpy(text, a->help + spans[k].off, len);
             text[len] = '\0';
             ct_draw_cell(p->win, 1 + row, 16, cols, text, CT_ALIGN_LEFT,
-                         a->destructive ? ct_theme_attr(CT_TH_DESTRUCTIVE) : A_NORMAL, true);
+                         ct_action_destructive(a) ? ct_theme_attr(CT_TH_DESTRUCTIVE) : A_NORMAL, true);
             row++;
         }
     }

@@ -62,7 +62,7 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
     dialog_pane *st = p->state;
     ct_dialog_model *m = &st->m;
     WINDOW *w = p->win;
-    bool destructive = ct_dialog_destructive(m->action);
+    bool destructive = ct_control_action_destructive(m->action);
     int y0, x0, H, W;
     ct_modal_frame(w, ct_dialog_title(m->action), destructive ? CT_TH_DESTRUCTIVE : CT_TH_HEADER,
                    true, &y0, &x0, &H, &W);

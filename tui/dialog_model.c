@@ -34,10 +34,6 @@ const char *ct_dialog_input_label(ct_control_action a) {
     }
 }
 
-bool ct_dialog_destructive(ct_control_action a) {
-    return a == CT_ACTION_END || a == CT_ACTION_FORWARD;
-}
-
 bool ct_dialog_input_required(ct_control_action a) { return a != CT_ACTION_END; }
 
 static size_t input_limit(ct_control_action a) {

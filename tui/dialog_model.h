@@ -54,7 +54,6 @@ bool ct_dialog_model_can_send(const ct_dialog_model *m);
 /* Per-action texts and flags. */
 const char *ct_dialog_title(ct_control_action a);        /* "End call" */
 const char *ct_dialog_input_label(ct_control_action a);  /* "Closing line (optional)" */
-bool ct_dialog_destructive(ct_control_action a);         /* end, forward */
 bool ct_dialog_input_required(ct_control_action a);      /* all but end */
 
 #endif

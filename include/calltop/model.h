@@ -243,6 +243,10 @@ typedef struct ct_control_request {
 } ct_control_request;
 
 const char *ct_control_action_name(ct_control_action a);   /* "say", "end", ... */
+/* The one definition of a destructive action: it ends the call or moves it
+ * away (end, forward), and cannot be undone. Its confirmation defaults to
+ * Cancel and it is drawn in the destructive colour (help, hints, dialogs). */
+bool ct_control_action_destructive(ct_control_action a);
 int ct_control_action_parse(const char *s);                /* -1 when unknown */
 
 /* E.164: '+' then 2..15 digits, first digit 1-9. */

@@ -33,7 +33,7 @@ static void test_say(void **st) {
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_SAY, "CC-1", "+14155550100");
     assert_int_equal(m.focus, CT_DF_INPUT);
-    assert_false(ct_dialog_destructive(CT_ACTION_SAY));
+    assert_false(ct_control_action_destructive(CT_ACTION_SAY));
     assert_null(m.preview);
     assert_string_equal(m.problem, "enter the text to speak");
     assert_false(ct_dialog_model_can_send(&m));
@@ -61,7 +61,7 @@ static void test_end_defaults_to_cancel(void **st) {
     (void)st;
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_END, "CC-2", NULL);
-    assert_true(ct_dialog_destructive(CT_ACTION_END));
+    assert_true(ct_control_action_destructive(CT_ACTION_END));
     assert_false(ct_dialog_input_required(CT_ACTION_END));
     assert_string_equal(m.customer, "?");
     assert_int_equal(m.focus, CT_DF_CANCEL);
@@ -83,7 +83,7 @@ static void test_forward_validates_as_you_type(void **st) {
     (void)st;
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_FORWARD, "CC-3", "+14155550100");
-    assert_true(ct_dialog_destructive(CT_ACTION_FORWARD));
+    assert_true(ct_control_action_destructive(CT_ACTION_FORWARD));
     assert_string_equal(m.problem, "enter the destination number");
     type(&m, "1");
     assert_string_equal(m.problem, "must start with +");

@@ -231,7 +231,10 @@ static void action_table(void **state)
     assert_null(strstr(hint, "n new"));
     ct_action_hint_line(hint, sizeof hint, 16, false);
     assert_string_equal(hint, "? help  q quit");
-    assert_true(ct_action_get(CT_A_END)->destructive);
+    assert_true(ct_action_destructive(ct_action_get(CT_A_END)));
+    assert_true(ct_action_destructive(ct_action_get(CT_A_FORWARD)));
+    assert_false(ct_action_destructive(ct_action_get(CT_A_SAY)));
+    assert_false(ct_action_destructive(ct_action_get(CT_A_QUIT)));
     assert_false(ct_action_allowed(ct_action_get(CT_A_SMS), true));
     /* the man page lists every action */
     char *roff = NULL;
