@@ -1,9 +1,10 @@
 /* board.h — the board: its panes, their layout, key dispatch through the
- * action table, and applying inbox events to the store.
+ * action table, and rendering the reducer's effects of inbox events.
  *
  * Everything here is driven by calls (a key, an event, a resize, a draw), so
- * golden-screen tests script it with a fixed store and clock; the poll()
- * loop, signals, threads and polling schedule live in app/board_main.c. */
+ * golden-screen tests script it with a fixed store and clock; the event
+ * loop (app/loop.c), signals, threads and polling schedule live in
+ * app/board_main.c. */
 #ifndef CALLTOP_TUI_BOARD_H
 #define CALLTOP_TUI_BOARD_H
 
@@ -102,7 +103,6 @@ typedef struct ct_board {
     ct_assist_cache assistants;
     uint64_t (*fetch_assistant)(void *ud, const char *assistant_id, ct_error *err);
     void *fetch_ud;
-    void (*on_log)(void *ud, ct_flash_level lvl, ct_time_ms t, const char *text);
 } ct_board;
 
 /* Sets up the board over a store (not owned). Needs ncurses initialised
