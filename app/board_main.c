@@ -1,13 +1,16 @@
 /* board_main.c — the board's event loop (ct_board_main) and the man page's
  * KEYS section (ct_manpage_keys).
  *
- * The UI thread blocks in poll() on three fds: the terminal, the inbox's
- * wake fd and a self-pipe for signals. The timeout is the nearest due timer
- * (a live call's duration tick, the flash line's expiry, the polling
- * schedule), so an idle board with nothing live on screen never wakes.
- * Events are drained and applied to the store in batches, and one frame is
- * drawn per wakeup at most (at most one per 8 ms, widening to 15 ms while
- * changes keep arriving back to back), with
+ * The UI thread runs app/loop.c: three registered fds (the signal
+ * self-pipe, the terminal, the inbox's wake fd), named timers (the polling
+ * schedule, the settled selection's read, frame pacing, and one per thing
+ * on screen that changes by itself: a live call's duration tick, the flash
+ * line's expiry, the clock...), and a before-sleep hook that runs the
+ * schedule and draws. With no timer armed, poll() waits without a timeout,
+ * so an idle board with nothing live on screen never wakes. Events go
+ * through the board (tui/board.c) to the reducer (core/reduce.c) in
+ * batches, and one frame is drawn per wakeup at most (at most one per
+ * 8 ms, widening to 15 ms while changes keep arriving back to back), with
  * wnoutrefresh per pane and one doupdate().
  *
  * Terminal safety: endwin() runs on every way out — quit, SIGINT, SIGTERM,
