@@ -127,6 +127,21 @@ void ct_reducer_free(ct_reducer *r)
     memset(&r->fx, 0, sizeof r->fx);
 }
 
+void ct_reducer_trim(ct_reducer *r)
+{
+    /* what a few hundred effects need stays allocated */
+    if (r->fx.cap > 256) {
+        free(r->fx.v);
+        r->fx.v = NULL;
+        r->fx.cap = r->fx.n = 0;
+    }
+    if (r->fx.arena_cap > 16384) {
+        free(r->fx.arena);
+        r->fx.arena = NULL;
+        r->fx.arena_cap = r->fx.arena_len = 0;
+    }
+}
+
 void ct_reduce_own_read(ct_reducer *r, ct_request_kind kind, uint64_t request_id,
                         const char *call_id)
 {

@@ -781,6 +781,7 @@ void ct_board_event(ct_board *b, ct_event *ev)
     b->status.monitor = b->reduce.monitor;
     b->status.last_event_ms = b->reduce.last_event_ms;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);
+    ct_reducer_trim(&b->reduce);   /* fx is gone from here on */
     resolve_event_calls(b, ev);
     /* only the server's data confirms an action: these events carry it */
     if ((ev->type == CT_EV_CALLS_LISTED || ev->type == CT_EV_MONITOR_SNAPSHOT ||

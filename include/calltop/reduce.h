@@ -109,6 +109,11 @@ void ct_reduce_own_read(ct_reducer *r, ct_request_kind kind, uint64_t request_id
  * owned by r). */
 const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now);
 
+/* Gives back the effects' memory when one event made many (a list of
+ * 50,000 calls makes 50,000 CALL_NEW): call once they are rendered.
+ * Small buffers are kept for the next event. */
+void ct_reducer_trim(ct_reducer *r);
+
 /* The version a REST answer's call gets (exported for tests). */
 uint64_t ct_reduce_rest_version(const ct_call *c, ct_time_ms now);
 

@@ -276,6 +276,31 @@ static void test_own_reads_failure_streak(void **state)
     assert_int_equal(count(fx, CT_EFF_CALL_NEW), 1);
 }
 
+/* A big list makes one effect per new call; trimming gives that memory
+ * back, and the next event works as before. */
+static void test_trim_after_a_big_list(void **state)
+{
+    fixture *f = *state;
+    enum { N = 2000 };
+    ct_event *ev = ct_event_new(CT_EV_CALLS_LISTED);
+    ev->calls.calls = calloc(N, sizeof *ev->calls.calls);
+    for (size_t i = 0; i < N; i++) {
+        char json[64];
+        snprintf(json, sizeof json, "{\"id\":\"call-%05zu\",\"status\":\"finished\"}", i);
+        ev->calls.calls[i] = call_json(json);
+    }
+    ev->calls.n_calls = N;
+    const ct_effects *fx = run(&f->r, ev, NOW);
+    assert_int_equal(count(fx, CT_EFF_CALL_NEW), N);
+    assert_string_equal(fx->v[N - 1].call_id, "call-01999");
+    assert_false(fx->v[N - 1].live);
+    ct_reducer_trim(&f->r);
+    assert_int_equal(f->r.fx.cap, 0);
+    assert_null(f->r.fx.arena);
+    fx = run(&f->r, ev_update(CT_WH_STATUS_UPDATE, NOW, LIVE_C1), NOW);
+    assert_string_equal(find(fx, CT_EFF_CALL_NEW)->call_id, "c1");
+}
+
 static void test_placed_selects(void **state)
 {
     fixture *f = *state;
@@ -388,6 +413,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_monitor_and_resync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_reads_failure_streak, setup, teardown),
         cmocka_unit_test_setup_teardown(test_placed_selects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trim_after_a_big_list, setup, teardown),
         cmocka_unit_test(test_order_independence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
