@@ -17,6 +17,7 @@
  *                     (forced by flipping the direction), at 10,000 and 50,000
  *   search rebuild    a rebuild with a search string over numbers/ids/names
  *   refresh unchanged ct_view_refresh when nothing changed (a frame's cost) */
+#include "calltop/reduce.h"
 #include "calltop/store.h"
 
 #include <stdio.h>
@@ -304,6 +305,50 @@ static void bench_insert_at_cap(void)
     ct_store_free(s);
 }
 
+/* The reducer's cost over the bare merge: one CALLS_LISTED event of N new
+ * calls applied with ct_reduce_apply (transitions, confirmed_at, one
+ * CALL_NEW effect per call) against the same calls through
+ * ct_store_apply_call alone, each into a fresh store. */
+static void bench_reduce_list(size_t n)
+{
+    ct_event *ev = ct_event_new(CT_EV_CALLS_LISTED);
+    ev->calls.calls = calloc(n, sizeof *ev->calls.calls);
+    if (!ev->calls.calls) exit(1);
+    for (size_t i = 0; i < n; i++) {
+        char id[64];
+        make_id(id, sizeof id, (unsigned)i);
+        ct_call *c = &ev->calls.calls[i];
+        c->id = dup_or_die(id);
+        c->status = i % 5 ? CT_STATUS_FINISHED : CT_STATUS_ONGOING;
+        c->status_text = dup_or_die(ct_status_name(c->status));
+        c->start_at = 1772700000000LL + (ct_time_ms)i * 1000;
+        if (c->status == CT_STATUS_FINISHED) c->end_at = c->start_at + 60000;
+        c->present = CT_F_ID | CT_F_STATUS | CT_F_START | (c->end_at ? CT_F_END : 0);
+    }
+    ev->calls.n_calls = n;
+    double bare[RUNS], reduced[RUNS];
+    for (int r = 0; r < RUNS; r++) {
+        ct_store *s = new_store(n);
+        double t0 = now_s();
+        for (size_t i = 0; i < n; i++)
+            ct_store_apply_call(s, &ev->calls.calls[i], ct_reduce_rest_version(&ev->calls.calls[i], 1));
+        bare[r] = now_s() - t0;
+        ct_store_free(s);
+        s = new_store(n);
+        ct_reducer red;
+        ct_reducer_init(&red, s);
+        t0 = now_s();
+        const ct_effects *fx = ct_reduce_apply(&red, ev, 1);
+        reduced[r] = now_s() - t0;
+        if (fx->n < n) fprintf(stderr, "bench_store: %zu effects for %zu new calls\n", fx->n, n);
+        ct_reducer_free(&red);
+        ct_store_free(s);
+    }
+    printf("reduce.list_new_calls           %6zu calls  %8.3f ms/op  (median of %d runs; the bare merge of the same calls: %.3f ms)\n",
+           n, median(reduced) * 1e3, RUNS, median(bare) * 1e3);
+    ct_event_free(ev);
+}
+
 int main(void)
 {
     double t0 = now_s();
@@ -312,6 +357,7 @@ int main(void)
     bench_insert_at_cap();
     bench_views(10000);
     bench_views(50000);
+    bench_reduce_list(50000);
     printf("bench_store total %.1f s\n", now_s() - t0);
     return 0;
 }
