@@ -356,7 +356,7 @@ char *ct_proto_encode_hello(bool has_last_seq, uint64_t last_seq, const char *st
     if (ok) {
         ADD(cJSON_AddNumberToObject(root, "protocol", CT_PROTOCOL_VERSION));
         if (has_last_seq)
-            ADD(cJSON_AddNumberToObject(root, "lastSeq", (double)last_seq));
+            ADD(ct_json_add_u64(root, "lastSeq", last_seq));
         if (has_last_seq && stream)
             ADD(cJSON_AddStringToObject(root, "stream", stream));
     }
@@ -376,7 +376,7 @@ char *ct_proto_encode_welcome(uint64_t seq, const char *stream, bool replay,
         ADD(cJSON_AddNumberToObject(root, "protocol", CT_PROTOCOL_VERSION));
         if (stream)
             ADD(cJSON_AddStringToObject(root, "stream", stream));
-        ADD(cJSON_AddNumberToObject(root, "seq", (double)seq));
+        ADD(ct_json_add_u64(root, "seq", seq));
         ADD(cJSON_AddStringToObject(root, "mode", replay ? "replay" : "snapshot"));
     }
     if (!ok) {
@@ -393,7 +393,7 @@ char *ct_proto_encode_snapshot(uint64_t seq, const ct_call *const *calls, size_t
     bool ok = root != NULL;
     cJSON *arr = NULL;
     if (ok) {
-        ADD(cJSON_AddNumberToObject(root, "seq", (double)seq));
+        ADD(ct_json_add_u64(root, "seq", seq));
         ADD(arr = cJSON_AddArrayToObject(root, "calls"));
     }
     for (size_t i = 0; ok && i < n; i++) {
@@ -436,12 +436,12 @@ char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts,
     cJSON *root = start(CT_PM_EVENT);
     bool ok = root != NULL;
     if (ok) {
-        ADD(cJSON_AddNumberToObject(root, "seq", (double)seq));
+        ADD(ct_json_add_u64(root, "seq", seq));
         /* A webhook type calltop does not know still merges its call fields. */
         const char *kind_name = ct_webhook_type_name(kind);
         ADD(cJSON_AddStringToObject(root, "kind", *kind_name ? kind_name : "other"));
         if (ts > 0)
-            ADD(cJSON_AddNumberToObject(root, "ts", (double)ts));
+            ADD(ct_json_add_i64(root, "ts", ts));
         /* The call without its transcript: a shallow copy with the messages
          * bit cleared, so the model encoder leaves them out. */
         ct_call bare = *call;
@@ -481,7 +481,7 @@ char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts,
 static char *encode_t(ct_pmsg_type type, int64_t t, size_t pre, size_t *len)
 {
     cJSON *root = start(type);
-    if (root && !cJSON_AddNumberToObject(root, "t", (double)t)) {
+    if (root && !ct_json_add_i64(root, "t", t)) {
         cJSON_Delete(root);
         return NULL;
     }

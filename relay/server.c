@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calltop/json_util.h"
 #include "calltop/log.h"
 #include "calltop/model.h"
 #include "calltop/protocol.h"
@@ -397,11 +398,11 @@ static char *healthz_json(ct_relay *r)
     cJSON_AddBoolToObject(o, "ok", true);
     cJSON_AddNumberToObject(o, "protocol", CT_PROTOCOL_VERSION);
     cJSON_AddStringToObject(o, "stream", r->stream);
-    cJSON_AddNumberToObject(o, "seq", (double)s.seq);
-    cJSON_AddNumberToObject(o, "calls", (double)s.calls);
-    cJSON_AddNumberToObject(o, "clients", (double)s.clients);
+    ct_json_add_u64(o, "seq", s.seq);
+    ct_json_add_u64(o, "calls", s.calls);
+    ct_json_add_u64(o, "clients", s.clients);
     cJSON *k = cJSON_AddObjectToObject(o, "counters");
-#define C(name, field) cJSON_AddNumberToObject(k, name, (double)s.field)
+#define C(name, field) ct_json_add_u64(k, name, s.field)
     C("webhooksOk", webhooks_ok);
     C("webhooksBad", webhooks_bad);
     C("webhooksUnauthorized", webhooks_unauthorized);
@@ -883,6 +884,15 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     info.protocols = protocols;
     info.user = r;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    /* lws opens an IPv6 socket on every interface unless told otherwise,
+     * whatever `iface` says: an IPv4 address needs IPv6 off, and an IPv6
+     * one must not take IPv4-mapped peers. Either way only the address
+     * asked for answers (an internet-facing relay on "127.0.0.1" must not
+     * be reachable on the public interface). */
+    if (strchr(r->host, ':'))
+        info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+    else
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     if (r->cert) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = r->cert;

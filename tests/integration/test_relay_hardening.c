@@ -1,0 +1,446 @@
+/* test_relay_hardening.c — calltop-relay tried as an attacker would, over
+ * real loopback sockets (issue 12). Each test is bounded in count and time.
+ *
+ * Covers: binding exactly the --listen address (refused from 127.0.0.2 and
+ * ::1), integers written as integers (seqs ending in 0), invalid UTF-8
+ * repaired on intake and counted, binary / unmasked client frames refused,
+ * chunked webhooks answered at once, HTTP/1.1 401 + WWW-Authenticate vs 404
+ * on the upgrade, an escaped event log, expiry by the relay's own clock,
+ * failed-auth throttling per address, SIGHUP-style log reopen and the
+ * connection caps with a whole-request deadline. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calltop/protocol.h"
+#include "calltop/relay.h"
+#include "helper_http.h"
+
+#define SECRET "wh-secret-123"
+#define TOKEN  "relay-token-456"
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static ct_relay *start_relay_on(ct_relay_options *o, const char *host)
+{
+    o->host = host;
+    o->webhook_secret = SECRET;
+    o->client_token = TOKEN;
+    ct_error err;
+    ct_error_clear(&err);
+    ct_relay *r = ct_relay_start(o, &err);
+    if (!r)
+        fail_msg("relay: %s", err.detail);
+    return r;
+}
+
+static ct_relay *start_relay(ct_relay_options *o)
+{
+    return start_relay_on(o, "127.0.0.1");
+}
+
+/* ---- raw sockets ------------------------------------------------------------ */
+
+/* A TCP connection to 127.0.0.1:port from source address `src` (NULL: any),
+ * or -1 with errno set. */
+static int connect_from(const char *src, const char *dst, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    if (src) {
+        struct sockaddr_in s = { .sin_family = AF_INET };
+        inet_pton(AF_INET, src, &s.sin_addr);
+        assert_int_equal(bind(fd, (struct sockaddr *)&s, sizeof s), 0);
+    }
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    inet_pton(AF_INET, dst, &a.sin_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static int connect6(const char *dst, int port)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+    inet_pton(AF_INET6, dst, &a.sin6_addr);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static void send_all(int fd, const void *p, size_t n)
+{
+    assert_int_equal(write(fd, p, n), (ssize_t)n);
+}
+
+/* Reads until the peer closes, `cap` bytes, or timeout; NUL-terminates.
+ * Returns the bytes read. */
+static size_t read_until_close(int fd, char *out, size_t cap, int timeout_ms)
+{
+    size_t n = 0;
+    int64_t end = now_ms() + timeout_ms;
+    while (n + 1 < cap) {
+        int left = (int)(end - now_ms());
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            break;
+        ssize_t got = read(fd, out + n, cap - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    out[n] = 0;
+    return n;
+}
+
+/* One raw HTTP exchange ("Connection: close" expected in req); returns the
+ * status (0 if none) and copies the whole response into out. */
+__attribute__((unused)) static int raw_http(int port, const char *req, char *out, size_t cap, int timeout_ms)
+{
+    int fd = connect_from(NULL, "127.0.0.1", port);
+    assert_true(fd >= 0);
+    send_all(fd, req, strlen(req));
+    read_until_close(fd, out, cap, timeout_ms);
+    close(fd);
+    int status = 0;
+    if (sscanf(out, "HTTP/1.%*d %d", &status) != 1)
+        status = 0;
+    return status;
+}
+
+static long post_webhook(int port, const char *json)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
+    const char *h[] = { "X-Calltop-Secret: " SECRET, "Content-Type: application/json",
+                        "Expect:", NULL };
+    th_response r;
+    th_request("POST", url, h, json, &r);
+    long st = r.status;
+    th_response_free(&r);
+    return st;
+}
+
+__attribute__((unused)) static cJSON *healthz(int port)
+{
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", port);
+    th_response r;
+    th_get(url, NULL, &r);
+    assert_int_equal(r.status, 200);
+    cJSON *j = cJSON_Parse(r.body);
+    assert_non_null(j);
+    th_response_free(&r);
+    return j;
+}
+
+__attribute__((unused)) static double counter(cJSON *h, const char *name)
+{
+    cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "counters"), name);
+    if (!v)
+        fail_msg("no counter %s in /healthz", name);
+    return v->valuedouble;
+}
+
+/* ---- a minimal WebSocket client --------------------------------------------- */
+
+typedef struct wsc {
+    int fd;
+    int status;
+    char head[2048];      /* the handshake answer, headers and any body */
+    char in[1 << 17];
+    size_t in_len;
+} wsc;
+
+static void ws_open(wsc *c, int port, const char *path, const char *token)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = connect_from(NULL, "127.0.0.1", port);
+    assert_true(c->fd >= 0);
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+                     path, port, token ? "Authorization: Bearer " : "", token ? token : "",
+                     token ? "\r\n" : "");
+    send_all(c->fd, req, (size_t)n);
+    int64_t end = now_ms() + 3000;
+    char *eoh = NULL;
+    while (!(eoh = memmem(c->in, c->in_len, "\r\n\r\n", 4)) && now_ms() < end) {
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        ssize_t got = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
+        if (got <= 0)
+            break;
+        c->in_len += (size_t)got;
+    }
+    assert_non_null(eoh);
+    assert_true(sscanf(c->in, "HTTP/%*d.%*d %d", &c->status) == 1);
+    size_t used = (size_t)(eoh + 4 - c->in);
+    if (c->status != 101) {
+        /* Keep the whole refusal (headers and body) for the asserts. */
+        read_until_close(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, 1000);
+        size_t k = strnlen(c->in, sizeof c->head - 1);
+        memcpy(c->head, c->in, k);
+        c->head[k] = 0;
+        c->in_len = 0;
+        return;
+    }
+    snprintf(c->head, sizeof c->head, "%.*s", (int)used, c->in);
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+}
+
+/* Sends one frame with this first byte (FIN + opcode), masked or not. */
+static void ws_send_raw(wsc *c, unsigned char b0, bool masked, const char *p, size_t len)
+{
+    unsigned char *out = malloc(len + 14);
+    size_t h = 0;
+    out[h++] = b0;
+    unsigned char m = masked ? 0x80 : 0;
+    if (len < 126) {
+        out[h++] = m | (unsigned char)len;
+    } else {
+        out[h++] = m | 126;
+        out[h++] = (unsigned char)(len >> 8);
+        out[h++] = (unsigned char)len;
+    }
+    unsigned char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    if (masked) {
+        memcpy(out + h, mask, 4);
+        h += 4;
+    }
+    for (size_t i = 0; i < len; i++)
+        out[h + i] = (unsigned char)p[i] ^ (masked ? mask[i % 4] : 0);
+    send_all(c->fd, out, h + len);
+    free(out);
+}
+
+static void ws_send(wsc *c, const char *text)
+{
+    ws_send_raw(c, 0x81, true, text, strlen(text));
+}
+
+/* Next frame: its opcode and a malloc'd payload, or -1 on timeout/EOF. */
+static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        if (c->in_len >= 2) {
+            unsigned char *b = (unsigned char *)c->in;
+            size_t len = b[1] & 0x7f, h = 2;
+            if (len == 126 && c->in_len >= 4) {
+                len = ((size_t)b[2] << 8) | b[3];
+                h = 4;
+            } else if (len == 127 && c->in_len >= 10) {
+                len = 0;
+                for (int i = 0; i < 8; i++)
+                    len = (len << 8) | b[2 + i];
+                h = 10;
+            } else if (len >= 126) {
+                h = 0;
+            }
+            if (h && c->in_len >= h + len) {
+                int op = b[0] & 0x0f;
+                *payload = malloc(len + 1);
+                memcpy(*payload, c->in + h, len);
+                (*payload)[len] = 0;
+                *plen = len;
+                memmove(c->in, c->in + h + len, c->in_len - h - len);
+                c->in_len -= h + len;
+                return op;
+            }
+        }
+        int left = (int)(deadline - now_ms());
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+        if (left <= 0 || c->in_len == sizeof c->in || poll(&p, 1, left) <= 0)
+            return -1;
+        ssize_t got = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
+        if (got <= 0)
+            return -1;
+        c->in_len += (size_t)got;
+    }
+}
+
+/* The next text frame that is not a ping, as raw text (malloc'd). */
+static char *ws_text(wsc *c, int timeout_ms)
+{
+    for (;;) {
+        char *p = NULL;
+        size_t n = 0;
+        int op = ws_recv(c, &p, &n, timeout_ms);
+        if (op != 1)
+            fail_msg("expected a text frame, got opcode %d", op);
+        if (!strstr(p, "\"type\":\"ping\""))
+            return p;
+        free(p);
+    }
+}
+
+/* Reads until a close frame; returns its code (-1: none in time). */
+__attribute__((unused)) static int ws_expect_close(wsc *c, int timeout_ms)
+{
+    int64_t end = now_ms() + timeout_ms;
+    for (;;) {
+        char *p = NULL;
+        size_t n = 0;
+        int left = (int)(end - now_ms());
+        if (left <= 0)
+            return -1;
+        int op = ws_recv(c, &p, &n, left);
+        if (op < 0)
+            return -1;
+        if (op == 8) {
+            int code = n >= 2 ? ((unsigned char)p[0] << 8) | (unsigned char)p[1] : 0;
+            free(p);
+            return code;
+        }
+        free(p);
+    }
+}
+
+static void ws_close_fd(wsc *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+/* hello -> welcome (+ snapshot); returns the snapshot text (malloc'd). */
+static char *ws_hello_snapshot(wsc *c)
+{
+    ws_send(c, "{\"type\":\"hello\",\"protocol\":1}");
+    char *w = ws_text(c, 3000);
+    assert_non_null(strstr(w, "\"welcome\""));
+    free(w);
+    return ws_text(c, 3000);
+}
+
+/* ---- 1: bind exactly the --listen address --------------------------------------- */
+
+static void test_binds_only_the_listen_address(void **state)
+{
+    (void)state;
+    ct_relay_options o = { 0 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    int fd = connect_from(NULL, "127.0.0.1", port);
+    assert_true(fd >= 0);
+    close(fd);
+    /* another loopback address, and IPv6 loopback: nobody listens there */
+    fd = connect_from(NULL, "127.0.0.2", port);
+    assert_int_equal(fd, -1);
+    assert_int_equal(errno, ECONNREFUSED);
+    fd = connect6("::1", port);
+    assert_int_equal(fd, -1);
+    ct_relay_stop(r);
+
+    /* an IPv6 literal: only ::1 answers (skipped where IPv6 is off) */
+    int probe = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    bool have_v6 = probe >= 0 && bind(probe, (struct sockaddr *)&a, sizeof a) == 0;
+    if (probe >= 0)
+        close(probe);
+    if (!have_v6)
+        return;
+    memset(&o, 0, sizeof o);
+    r = start_relay_on(&o, "::1");
+    port = ct_relay_port(r);
+    fd = connect6("::1", port);
+    assert_true(fd >= 0);
+    close(fd);
+    fd = connect_from(NULL, "127.0.0.1", port);
+    assert_int_equal(fd, -1);
+    ct_relay_stop(r);
+}
+
+/* ---- 6: integers as integers ------------------------------------------------------ */
+
+static void test_integers_written_as_integers(void **state)
+{
+    (void)state;
+    ct_relay_options o = { 0 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    wsc c;
+    ws_open(&c, port, "/monitor", TOKEN);
+    assert_int_equal(c.status, 101);
+    free(ws_hello_snapshot(&c));
+    /* Post until a seq ends in 0 (at most 10 webhooks): cJSON would print
+     * such a 16-digit seq as 1.7...e+15. */
+    bool saw_zero = false;
+    for (int i = 0; i < 12 && !saw_zero; i++) {
+        char body[256];
+        snprintf(body, sizeof body,
+                 "{\"message\":{\"type\":\"status-update\",\"timestamp\":1764151200000,"
+                 "\"call\":{\"id\":\"int-%d\",\"status\":\"ongoing\"}}}", i);
+        assert_int_equal(post_webhook(port, body), 200);
+        char *t = ws_text(&c, 3000);
+        assert_null(strstr(t, "e+"));
+        char *s = strstr(t, "\"seq\":");
+        assert_non_null(s);
+        unsigned long long seq = 0;
+        int used = 0;
+        assert_int_equal(sscanf(s + 6, "%llu%n", &seq, &used), 1);
+        assert_true(s[6 + used] == ',' || s[6 + used] == '}');
+        saw_zero = seq % 10 == 0;
+        assert_non_null(strstr(t, "\"ts\":1764151200000"));
+        free(t);
+    }
+    assert_true(saw_zero);
+    /* /healthz too */
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", port);
+    th_response h;
+    th_get(url, NULL, &h);
+    assert_int_equal(h.status, 200);
+    assert_null(strstr(h.body, "e+"));
+    th_response_free(&h);
+    ws_close_fd(&c);
+    ct_relay_stop(r);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_binds_only_the_listen_address),
+        cmocka_unit_test(test_integers_written_as_integers),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
