@@ -33,6 +33,7 @@
 #include "calltop/log.h"
 #include "calltop/model.h"
 #include "calltop/protocol.h"
+#include "calltop/sanitize.h"
 #include "relay_int.h"
 
 #define DEFAULT_EXPIRE_S      3600
@@ -342,6 +343,22 @@ static void handle_webhook(ct_relay *r, pss *p)
     ct_error err;
     ct_error_clear(&err);
     memset(&w, 0, sizeof w);
+    /* Every text frame a client gets must be valid UTF-8 (RFC 6455 8.1), and
+     * a call the relay holds is re-sent in every snapshot: repair once, on
+     * intake, so one bad byte cannot get every client closed with 1007. */
+    size_t repairs = 0, fixed_len = 0;
+    char *fixed = p->body ? ct_utf8_repair(p->body, p->body_len, &fixed_len, &repairs) : NULL;
+    if (repairs && !fixed) {
+        p->status = 503;
+        p->resp = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
+        return;
+    }
+    if (fixed) {
+        free(p->body);
+        p->body = fixed;
+        p->body_len = fixed_len;
+        STAT_ADD(r, utf8_repaired, 1);
+    }
     if (ct_webhook_decode(p->body ? p->body : "", p->body_len, &w, &err) != CT_OK) {
         STAT_ADD(r, webhooks_bad, 1);
         p->status = 400;
@@ -417,6 +434,8 @@ static char *healthz_json(ct_relay *r)
     C("snapshots", snapshots);
     C("replays", replays);
     C("badMessages", bad_messages);
+    C("utf8Repaired", utf8_repaired);
+    C("framesRefused", frames_refused);
 #undef C
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -715,6 +734,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         p->last_rx_ms = ct_clock_mono_ms();
         if (p->dropping)
             return 0;
+        if (lws_frame_is_binary(wsi)) {
+            /* The protocol is JSON text; RFC 6455 7.4.1: 1003 for a data
+             * type the endpoint cannot accept. */
+            STAT_ADD(r, frames_refused, 1);
+            client_error(r, p, "bad-message", "binary frames are not accepted",
+                         LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
+            return 0;
+        }
         if (p->rx_len + len > CT_PROTOCOL_MAX_CLIENT_FRAME) {
             STAT_ADD(r, bad_messages, 1);
             client_error(r, p, "bad-message", "frame too large", CT_CLOSE_BAD_MESSAGE);

@@ -47,6 +47,8 @@ typedef struct ct_relay_stats {
     uint64_t snapshots;          /* snapshots sent */
     uint64_t replays;            /* hellos answered from the ring */
     uint64_t bad_messages;       /* undecodable client frames */
+    uint64_t utf8_repaired;      /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
+    uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */
 } ct_relay_stats;
 
 /* Thread-safe copy of the counters. */

@@ -29,6 +29,7 @@
 
 #include "calltop/protocol.h"
 #include "calltop/relay.h"
+#include "calltop/sanitize.h"
 #include "helper_http.h"
 
 #define SECRET "wh-secret-123"
@@ -152,7 +153,7 @@ static long post_webhook(int port, const char *json)
     return st;
 }
 
-__attribute__((unused)) static cJSON *healthz(int port)
+static cJSON *healthz(int port)
 {
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", port);
@@ -165,7 +166,7 @@ __attribute__((unused)) static cJSON *healthz(int port)
     return j;
 }
 
-__attribute__((unused)) static double counter(cJSON *h, const char *name)
+static double counter(cJSON *h, const char *name)
 {
     cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "counters"), name);
     if (!v)
@@ -311,7 +312,7 @@ static char *ws_text(wsc *c, int timeout_ms)
 }
 
 /* Reads until a close frame; returns its code (-1: none in time). */
-__attribute__((unused)) static int ws_expect_close(wsc *c, int timeout_ms)
+static int ws_expect_close(wsc *c, int timeout_ms)
 {
     int64_t end = now_ms() + timeout_ms;
     for (;;) {
@@ -433,12 +434,89 @@ static void test_integers_written_as_integers(void **state)
     ct_relay_stop(r);
 }
 
+/* ---- 4: UTF-8 repaired on intake; binary and unmasked frames refused ---------- */
+
+static bool valid_utf8(const char *t)
+{
+    size_t repairs = 0;
+    char *fixed = ct_utf8_repair(t, strlen(t), NULL, &repairs);
+    free(fixed);
+    return repairs == 0;
+}
+
+static void test_invalid_utf8_repaired(void **state)
+{
+    (void)state;
+    ct_relay_options o = { 0 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    wsc c;
+    ws_open(&c, port, "/monitor", TOKEN);
+    free(ws_hello_snapshot(&c));
+    /* a lone continuation byte, a truncated sequence and a surrogate */
+    const char *bad = "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":1,"
+                      "\"call\":{\"id\":\"u\xff" "8\",\"status\":\"ongoing\"},\"messages\":["
+                      "{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"caf\xc3 \x80 \xed\xa0\x80!\","
+                      "\"timestamp\":2}]}}";
+    assert_int_equal(post_webhook(port, bad), 200);
+    char *e = ws_text(&c, 3000);
+    assert_true(valid_utf8(e));
+    assert_non_null(strstr(e, "u\xEF\xBF\xBD" "8"));
+    /* one U+FFFD per maximal invalid subpart: ED A0 80 is three */
+    assert_non_null(strstr(e, "caf\xEF\xBF\xBD \xEF\xBF\xBD "
+                              "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD!"));
+    free(e);
+    /* the snapshot a new client gets is valid too */
+    wsc d;
+    ws_open(&d, port, "/monitor", TOKEN);
+    char *snap = ws_hello_snapshot(&d);
+    assert_non_null(strstr(snap, "\"snapshot\""));
+    assert_true(valid_utf8(snap));
+    free(snap);
+    cJSON *h = healthz(port);
+    assert_int_equal((int)counter(h, "utf8Repaired"), 1);
+    cJSON_Delete(h);
+    ws_close_fd(&c);
+    ws_close_fd(&d);
+    ct_relay_stop(r);
+}
+
+static void test_binary_and_unmasked_frames_refused(void **state)
+{
+    (void)state;
+    ct_relay_options o = { 0 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    wsc c;
+    ws_open(&c, port, "/monitor", TOKEN);
+    free(ws_hello_snapshot(&c));
+    const char *hello = "{\"type\":\"hello\",\"protocol\":1}";
+    ws_send_raw(&c, 0x82, true, hello, strlen(hello));
+    assert_int_equal(ws_expect_close(&c, 3000), 1003);
+    ws_close_fd(&c);
+    /* a client must mask (RFC 6455 5.1): the server closes with 1002 */
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send_raw(&c, 0x81, false, hello, strlen(hello));
+    int code = ws_expect_close(&c, 3000);
+    assert_true(code == 1002 || code == -1);
+    /* either way nothing was answered and the connection is gone */
+    char buf[64];
+    assert_int_equal(read_until_close(c.fd, buf, sizeof buf, 1000), 0);
+    ws_close_fd(&c);
+    cJSON *h = healthz(port);
+    assert_int_equal((int)counter(h, "framesRefused"), 1);
+    cJSON_Delete(h);
+    ct_relay_stop(r);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_binds_only_the_listen_address),
         cmocka_unit_test(test_integers_written_as_integers),
+        cmocka_unit_test(test_invalid_utf8_repaired),
+        cmocka_unit_test(test_binary_and_unmasked_frames_refused),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
