@@ -57,6 +57,7 @@ typedef struct pss {
     bool authorized;
     bool too_big;
     bool answered;                 /* the webhook was handled (lws may report completion twice) */
+    bool close_after;              /* close once answered (the rest of the request is unread) */
     char *body;
     size_t body_len;
     int status;
@@ -424,6 +425,7 @@ static char *healthz_json(ct_relay *r)
     C("webhooksBad", webhooks_bad);
     C("webhooksUnauthorized", webhooks_unauthorized);
     C("webhooksTooBig", webhooks_too_big);
+    C("webhooksLengthRequired", webhooks_length_required);
     C("duplicates", duplicates);
     C("events", events);
     C("expired", expired);
@@ -449,7 +451,7 @@ static void http_reset(pss *p)
     p->body = p->resp = NULL;
     p->body_len = p->resp_len = 0;
     p->route = R_NONE;
-    p->authorized = p->too_big = p->answered = false;
+    p->authorized = p->too_big = p->answered = p->close_after = false;
     p->status = 0;
 }
 
@@ -481,6 +483,25 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
             if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
                 strtoull(cl, NULL, 10) > r->max_body)
                 p->too_big = true;
+            /* lws 4.1 never reports the end of a chunked request body, so
+             * the sender would wait for a reply that never comes: say so at
+             * once (411: send a Content-Length) and close. */
+            if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+                p->route = R_NONE;
+                p->answered = p->close_after = true;
+                if (!p->authorized) {
+                    STAT_ADD(r, webhooks_unauthorized, 1);
+                    p->status = 401;
+                    p->resp = strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
+                } else {
+                    STAT_ADD(r, webhooks_length_required, 1);
+                    p->status = 411;
+                    p->resp = strdup("{\"ok\":false,\"error\":\"chunked bodies are not accepted: "
+                                     "send Content-Length\"}");
+                }
+                lws_callback_on_writable(wsi);
+                return 0;
+            }
             /* A sender that asks first ("Expect: 100-continue") would
              * otherwise sit out its own timeout before sending the body;
              * lws does not answer it for us. (Plain HTTP/1.1 only: ALPN
@@ -560,9 +581,10 @@ static int http_write(ct_relay *r, pss *p, struct lws *wsi)
     memcpy(body + LWS_PRE, p->resp ? p->resp : "", n);
     int w = lws_write(wsi, body + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
     free(body);
+    bool close_now = p->close_after;
     /* Nothing of this transaction outlives its answer (keep-alive reuses p). */
     http_reset(p);
-    if (w < (int)n)
+    if (w < (int)n || close_now)
         return -1;
     if (lws_http_transaction_completed(wsi))
         return -1;

@@ -37,6 +37,7 @@ typedef struct ct_relay_stats {
     uint64_t webhooks_bad;       /* 400: malformed JSON or envelope */
     uint64_t webhooks_unauthorized;  /* 401 */
     uint64_t webhooks_too_big;   /* 413 */
+    uint64_t webhooks_length_required;  /* 411: chunked bodies, answered at once */
     uint64_t duplicates;         /* accepted webhooks that changed nothing (no event) */
     uint64_t events;             /* events produced */
     uint64_t expired;            /* finished calls expired */

@@ -127,7 +127,7 @@ static size_t read_until_close(int fd, char *out, size_t cap, int timeout_ms)
 
 /* One raw HTTP exchange ("Connection: close" expected in req); returns the
  * status (0 if none) and copies the whole response into out. */
-__attribute__((unused)) static int raw_http(int port, const char *req, char *out, size_t cap, int timeout_ms)
+static int raw_http(int port, const char *req, char *out, size_t cap, int timeout_ms)
 {
     int fd = connect_from(NULL, "127.0.0.1", port);
     assert_true(fd >= 0);
@@ -509,6 +509,43 @@ static void test_binary_and_unmasked_frames_refused(void **state)
     ct_relay_stop(r);
 }
 
+/* ---- 3: chunked webhooks answered at once, never silence ------------------------- */
+
+static void test_chunked_webhook_answered_at_once(void **state)
+{
+    (void)state;
+    ct_relay_options o = { 0 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    char req[512], resp[2048];
+    /* The body is never sent: the answer must not wait for it. */
+    snprintf(req, sizeof req,
+             "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Calltop-Secret: " SECRET
+             "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", port);
+    int64_t t0 = now_ms();
+    assert_int_equal(raw_http(port, req, resp, sizeof resp, 3000), 411);
+    assert_true(now_ms() - t0 < 1500);
+    assert_non_null(strstr(resp, "Content-Length"));
+    /* with the body sent too, the same answer (and nothing applied) */
+    snprintf(req, sizeof req,
+             "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Calltop-Secret: " SECRET
+             "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n", port);
+    assert_int_equal(raw_http(port, req, resp, sizeof resp, 3000), 411);
+    /* a wrong secret is still a 401, at once */
+    snprintf(req, sizeof req,
+             "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Calltop-Secret: nope"
+             "\r\nTransfer-Encoding: chunked\r\n\r\n", port);
+    assert_int_equal(raw_http(port, req, resp, sizeof resp, 3000), 401);
+    cJSON *h = healthz(port);
+    assert_int_equal((int)counter(h, "webhooksLengthRequired"), 2);
+    assert_int_equal((int)counter(h, "webhooksOk"), 0);
+    cJSON_Delete(h);
+    /* and the relay still takes normal webhooks */
+    assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
+                                        "\"call\":{\"id\":\"k\",\"status\":\"ongoing\"}}}"), 200);
+    ct_relay_stop(r);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -517,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_integers_written_as_integers),
         cmocka_unit_test(test_invalid_utf8_repaired),
         cmocka_unit_test(test_binary_and_unmasked_frames_refused),
+        cmocka_unit_test(test_chunked_webhook_answered_at_once),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
