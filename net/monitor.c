@@ -520,6 +520,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         unsigned status = wsi ? lws_http_client_http_response(wsi) : 0;
         if (status == 401 || status == 403)
             snprintf(why, sizeof why, "the relay refused the token (HTTP %u)", status);
+        else if (status == 404)
+            snprintf(why, sizeof why, "no monitor at this relay URL (HTTP 404): "
+                     "relay-url must end in /monitor");
         else
             snprintf(why, sizeof why, "cannot connect to the relay: %s",
                      in ? (const char *)in : "unknown error");

@@ -593,11 +593,16 @@ static int http_write(ct_relay *r, pss *p, struct lws *wsi)
 
 /* ---- the WebSocket side -------------------------------------------------------- */
 
+static bool ws_path_ok(struct lws *wsi)
+{
+    char uri[64];
+    return lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0 && !strcmp(uri, "/monitor");
+}
+
 /* Handshake gate for /monitor: path and bearer token. Returns true to admit. */
 static bool ws_admit(ct_relay *r, struct lws *wsi)
 {
-    char uri[64];
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/monitor"))
+    if (!ws_path_ok(wsi))
         return false;
     char auth[512];
     int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
@@ -605,6 +610,30 @@ static bool ws_admit(ct_relay *r, struct lws *wsi)
               ct_secret_equal(auth + 7, (size_t)n - 7, r->token);
     memset(auth, 0, sizeof auth);
     return ok;
+}
+
+/* Refuses an upgrade with a complete HTTP/1.1 answer of our own: lws's
+ * lws_return_http_status() sends HTTP/1.0 and an HTML page linking
+ * /error.css. A bad token gets 401 + WWW-Authenticate: Bearer (RFC 6750);
+ * any other path 404, so a client pointed at the wrong URL is not told its
+ * token is wrong. Returns -1: the connection closes after the answer. */
+static int refuse_upgrade(struct lws *wsi, bool bad_token)
+{
+    const char *body = bad_token
+        ? "{\"ok\":false,\"error\":\"wrong or missing relay token\"}"
+        : "{\"ok\":false,\"error\":\"not found: the monitor WebSocket is at /monitor\"}";
+    char text[512];
+    int n = snprintf(text, sizeof text,
+                     "HTTP/1.1 %s\r\n%s"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n%s",
+                     bad_token ? "401 Unauthorized" : "404 Not Found",
+                     bad_token ? "WWW-Authenticate: Bearer realm=\"calltop-relay\"\r\n" : "",
+                     strlen(body), body);
+    unsigned char buf[LWS_PRE + sizeof text];
+    memcpy(buf + LWS_PRE, text, (size_t)n);
+    lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
+    return -1;
 }
 
 static void client_unlink(ct_relay *r, pss *c)
@@ -728,11 +757,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         if (!ws_admit(r, wsi)) {
             STAT_ADD(r, clients_rejected, 1);
-            /* >0: we answered the request ourselves (401, no upgrade). */
-            if (lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, NULL) ||
-                lws_http_transaction_completed(wsi))
-                return -1;
-            return 1;
+            return refuse_upgrade(wsi, ws_path_ok(wsi));
         }
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:

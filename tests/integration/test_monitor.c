@@ -467,10 +467,11 @@ static void relay_up(world *w, int port, int heartbeat_ms)
     w->relay_port = ct_relay_port(w->relay);
 }
 
-static void monitor_up(world *w, int port, const char *token, int hb_ms, int stale_ms)
+static void monitor_up_path(world *w, int port, const char *path, const char *token, int hb_ms,
+                            int stale_ms)
 {
     char url[128];
-    snprintf(url, sizeof url, "ws://127.0.0.1:%d/monitor", port);
+    snprintf(url, sizeof url, "ws://127.0.0.1:%d%s", port, path);
     ct_monitor_options o = { .relay_url = url, .token = token, .heartbeat_interval_ms = hb_ms,
                              .stale_after_ms = stale_ms, .backoff_initial_ms = 20,
                              .backoff_max_ms = 80, .polling_after_failures = 3 };
@@ -478,6 +479,11 @@ static void monitor_up(world *w, int port, const char *token, int hb_ms, int sta
     w->mon = ct_monitor_start(&o, w->inbox, &err);
     if (!w->mon)
         fail_msg("monitor: %s", err.detail);
+}
+
+static void monitor_up(world *w, int port, const char *token, int hb_ms, int stale_ms)
+{
+    monitor_up_path(w, port, "/monitor", token, hb_ms, stale_ms);
 }
 
 static world *world_new(void)
@@ -563,6 +569,21 @@ static void test_wrong_token_goes_polling(void **state)
         ct_monitor_get_stats(w->mon, &b);
     } while (b.connects <= a.connects && now_ms() < end);
     assert_true(b.connects > a.connects);
+    world_free(w);
+}
+
+/* A relay-url without /monitor (as the old `config --sample` suggested)
+ * is named as a wrong URL, not as a wrong token. */
+static void test_wrong_path_says_so(void **state)
+{
+    world *w = world_new();
+    relay_up(w, 0, 0);
+    monitor_up_path(w, w->relay_port, "/", TOKEN, 0, 0);
+    wait_state(w, CT_MON_POLLING, 5000);
+    assert_false(saw_state(w, CT_MON_LIVE));
+    assert_non_null(strstr(w->last_text, "HTTP 404"));
+    assert_non_null(strstr(w->last_text, "/monitor"));
+    assert_null(strstr(w->last_text, "token"));
     world_free(w);
 }
 
@@ -825,6 +846,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_updates_dups_and_reorders),
         cmocka_unit_test(test_wrong_token_goes_polling),
+        cmocka_unit_test(test_wrong_path_says_so),
         cmocka_unit_test(test_stale_then_resume_from_ring),
         cmocka_unit_test(test_dropped_connection_and_relay_restart),
         cmocka_unit_test(test_gap_forces_snapshot),

@@ -546,6 +546,47 @@ static void test_chunked_webhook_answered_at_once(void **state)
     ct_relay_stop(r);
 }
 
+/* ---- 8: HTTP answers on the upgrade ------------------------------------------------ */
+
+static void test_upgrade_refusals_are_http11_401_and_404(void **state)
+{
+    (void)state;
+    ct_relay_options o = { 0 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    wsc c;
+    const char *bad_tokens[] = { "wrong-token", NULL };
+    for (int i = 0; i < 2; i++) {
+        ws_open(&c, port, "/monitor", bad_tokens[i]);
+        assert_int_equal(c.status, 401);
+        assert_true(strncmp(c.head, "HTTP/1.1 401", 12) == 0);
+        assert_non_null(strcasestr(c.head, "\r\nWWW-Authenticate: Bearer"));
+        assert_non_null(strstr(c.head, "application/json"));
+        assert_non_null(strstr(c.head, "{\"ok\":false,\"error\":\"wrong or missing relay token\"}"));
+        assert_null(strstr(c.head, "error.css"));
+        ws_close_fd(&c);
+    }
+    /* any other path: 404, with or without the right token */
+    const char *paths[] = { "/", "/monitor/", "/elsewhere" };
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        ws_open(&c, port, paths[i], TOKEN);
+        assert_int_equal(c.status, 404);
+        assert_true(strncmp(c.head, "HTTP/1.1 404", 12) == 0);
+        assert_null(strcasestr(c.head, "WWW-Authenticate"));
+        assert_non_null(strstr(c.head, "/monitor"));
+        ws_close_fd(&c);
+        ws_open(&c, port, paths[i], NULL);
+        assert_int_equal(c.status, 404);
+        ws_close_fd(&c);
+    }
+    /* the right path and token still upgrade */
+    ws_open(&c, port, "/monitor", TOKEN);
+    assert_int_equal(c.status, 101);
+    free(ws_hello_snapshot(&c));
+    ws_close_fd(&c);
+    ct_relay_stop(r);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -555,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_invalid_utf8_repaired),
         cmocka_unit_test(test_binary_and_unmasked_frames_refused),
         cmocka_unit_test(test_chunked_webhook_answered_at_once),
+        cmocka_unit_test(test_upgrade_refusals_are_http11_401_and_404),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
