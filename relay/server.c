@@ -144,7 +144,11 @@ static void lws_to_log(int level, const char *line)
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
-    ct_log(level & LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %.*s", (int)n, line);
+    /* lws lines can quote what a peer sent: control bytes and escape
+     * sequences go (newlines too), so one line stays one line. */
+    char clean[1024];
+    ct_sanitize(line, n, clean, sizeof clean, false);
+    ct_log(level & LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %s", clean);
 }
 
 static void snapshot_invalidate(ct_relay *r)
@@ -328,11 +332,15 @@ static void event_log(ct_relay *r, const ct_webhook *w, uint64_t seq,
         return;
     char when[32];
     ct_time_format_iso(ct_clock_wall_ms(), when, sizeof when);
-    /* Ids, kinds and states only: transcript text never reaches the log. */
+    /* Ids, kinds and states only: transcript text never reaches the log.
+     * Every field comes from the sender, so each is escaped: a call id
+     * holding a newline or ESC cannot forge a line or drive a terminal. */
+    char id[4 * 128 + 1], status[4 * 48 + 1], phone[4 * 48 + 1];
     fprintf(r->event_log, "%s seq=%llu kind=%s call=%s status=%s phone=%s new_messages=%zu\n",
-            when, (unsigned long long)seq, ct_webhook_type_name(w->type), w->call.id,
-            res->status ? res->status : "-", res->phone_status ? res->phone_status : "-",
-            res->new_messages);
+            when, (unsigned long long)seq, ct_webhook_type_name(w->type),
+            ct_escape_field(w->call.id, id, sizeof id),
+            ct_escape_field(res->status, status, sizeof status),
+            ct_escape_field(res->phone_status, phone, sizeof phone), res->new_messages);
     fflush(r->event_log);
 }
 

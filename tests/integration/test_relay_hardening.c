@@ -587,6 +587,42 @@ static void test_upgrade_refusals_are_http11_401_and_404(void **state)
     ct_relay_stop(r);
 }
 
+/* ---- 9: the event log cannot be forged ------------------------------------------------ */
+
+static void test_event_log_fields_escaped(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ct-relay-evlog-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    ct_relay_options o = { .event_log_path = path };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    /* \u escapes decode to real newline / ESC bytes in the call id and status */
+    const char *evil = "{\"message\":{\"type\":\"status-update\",\"timestamp\":1,"
+                       "\"call\":{\"id\":\"x\\n2026-01-01T00:00:00Z seq=1 kind=hang call=forged"
+                       "\\u001b[31m\",\"status\":\"ongoing\\r\\u001b]0;t\\u0007\"}}}";
+    assert_int_equal(post_webhook(port, evil), 200);
+    ct_relay_stop(r);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char text[4096];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    unlink(path);
+    text[n] = 0;
+    /* one line, no raw control byte, the payload visible but escaped */
+    assert_true(n > 0 && text[n - 1] == '\n');
+    assert_null(memchr(text, '\n', n - 1));
+    for (size_t i = 0; i + 1 < n; i++)
+        assert_true((unsigned char)text[i] >= 0x20 && text[i] != 0x7f);
+    assert_non_null(strstr(text, "call=x\\x0A2026"));
+    assert_non_null(strstr(text, "\\x1B[31m"));
+    assert_null(strstr(text, " call=forged"));
+    assert_non_null(strstr(text, "\\x3D"));   /* '=' cannot start a fake key */
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -597,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_binary_and_unmasked_frames_refused),
         cmocka_unit_test(test_chunked_webhook_answered_at_once),
         cmocka_unit_test(test_upgrade_refusals_are_http11_401_and_404),
+        cmocka_unit_test(test_event_log_fields_escaped),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
