@@ -549,6 +549,14 @@ const ct_call_entry *ct_store_get(const ct_store *s, const char *call_id)
     return e ? &e->pub : NULL;
 }
 
+bool ct_store_set_heard(ct_store *s, const char *call_id, int64_t when)
+{
+    if (!s || !call_id) return false;
+    ct_entry *e = ct_store_find(s, call_id, ct_store_hash(call_id));
+    if (e) e->pub.heard_at = when;
+    return e != NULL;
+}
+
 size_t ct_store_count(const ct_store *s) { return s ? s->n : 0; }
 size_t ct_store_live_count(const ct_store *s) { return s ? s->live : 0; }
 uint64_t ct_store_generation(const ct_store *s) { return s ? s->gen : 0; }

@@ -60,14 +60,15 @@ typedef struct ct_rstate_result {
 } ct_rstate_result;
 
 /* Merges a decoded webhook into the state; when it changed the call,
- * encodes the event with sequence number `seq`. */
+ * encodes the event with sequence number `seq`. `heard_ms` is the relay's
+ * monotonic clock now: the call's "last heard" time, which expiry uses. */
 ct_err ct_rstate_apply(ct_rstate *s, const ct_webhook *w, uint64_t seq, size_t pre,
-                       ct_rstate_result *out, ct_error *err);
+                       int64_t heard_ms, ct_rstate_result *out, ct_error *err);
 /* Encodes a snapshot of every call, with transcripts. */
 char *ct_rstate_snapshot(ct_rstate *s, uint64_t seq, size_t pre, size_t *len);
-/* Drops finished calls (finished, failed attempt, or with an end time) whose
- * end (endAt, else their newest event time) is older than now - max_age.
- * Returns how many were dropped. */
-size_t ct_rstate_expire(ct_rstate *s, ct_time_ms now, int64_t max_age_ms);
+/* Drops finished calls (finished, failed attempt, or with an end time) the
+ * relay last heard of (its monotonic clock, not the sender's timestamps)
+ * before now_mono_ms - max_age. Returns how many were dropped. */
+size_t ct_rstate_expire(ct_rstate *s, int64_t now_mono_ms, int64_t max_age_ms);
 
 #endif

@@ -382,7 +382,7 @@ static void handle_webhook(ct_relay *r, pss *p)
     ct_rstate_result res;
     uint64_t seq = r->seq + 1;
     snapshot_invalidate(r);
-    ct_err rc = ct_rstate_apply(r->state, &w, seq, LWS_PRE, &res, &err);
+    ct_err rc = ct_rstate_apply(r->state, &w, seq, LWS_PRE, ct_clock_mono_ms(), &res, &err);
     if (rc != CT_OK) {
         p->status = rc == CT_ENOMEM ? 503 : 400;
         snprintf(msg, sizeof msg, "{\"ok\":false,\"error\":\"%s\"}", ct_strerror(rc));
@@ -706,7 +706,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     ct_frame_unref(ping);
     if (now - r->last_expire_ms >= r->expire_tick_ms) {
         r->last_expire_ms = now;
-        size_t n = ct_rstate_expire(r->state, ct_clock_wall_ms(), r->expire_ms);
+        size_t n = ct_rstate_expire(r->state, now, r->expire_ms);
         if (n) {
             snapshot_invalidate(r);
             STAT_ADD(r, expired, n);

@@ -86,7 +86,7 @@ static bool has_id(const char **sorted, size_t n, const char *id)
 }
 
 ct_err ct_rstate_apply(ct_rstate *s, const ct_webhook *w, uint64_t seq, size_t pre,
-                       ct_rstate_result *out, ct_error *err)
+                       int64_t heard_ms, ct_rstate_result *out, ct_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!w->call.id)
@@ -138,6 +138,10 @@ ct_err ct_rstate_apply(ct_rstate *s, const ct_webhook *w, uint64_t seq, size_t p
     const ct_call_entry *after = ct_store_get(s->store, w->call.id);
     if (!after)      /* evicted at once by the cap: nothing to tell anyone */
         goto out;
+    /* Heard now, by the relay's own clock, duplicate or not: expiry counts
+     * from here, so a late or replayed webhook with an old timestamp is
+     * not forgotten (and then re-created as new) at the next tick. */
+    ct_store_set_heard(s->store, w->call.id, heard_ms);
 
     /* New lines in the store's (timestamp) order. */
     ct_message *lines = NULL;
@@ -212,7 +216,7 @@ char *ct_rstate_snapshot(ct_rstate *s, uint64_t seq, size_t pre, size_t *len)
 }
 
 typedef struct expiry {
-    ct_time_ms cutoff;
+    int64_t cutoff;
     char **ids;
     size_t n, cap;
     bool oom;
@@ -226,8 +230,7 @@ static bool expire_one(const ct_call_entry *e, void *ud)
                  (c->present & CT_F_END);
     if (!ended)
         return true;
-    ct_time_ms when = c->end_at > e->last_activity ? c->end_at : e->last_activity;
-    if (when >= x->cutoff)
+    if (e->heard_at >= x->cutoff)
         return true;
     if (x->n == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 32;
@@ -247,10 +250,10 @@ static bool expire_one(const ct_call_entry *e, void *ud)
     return true;
 }
 
-size_t ct_rstate_expire(ct_rstate *s, ct_time_ms now, int64_t max_age_ms)
+size_t ct_rstate_expire(ct_rstate *s, int64_t now_mono_ms, int64_t max_age_ms)
 {
     /* Collect first: removing while iterating would disturb the table. */
-    expiry x = { .cutoff = now - max_age_ms };
+    expiry x = { .cutoff = now_mono_ms - max_age_ms };
     ct_store_foreach(s->store, expire_one, &x);
     size_t dropped = 0;
     for (size_t i = 0; i < x.n; i++) {

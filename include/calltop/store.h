@@ -55,6 +55,9 @@ typedef struct ct_call_entry {
     size_t dropped_messages;       /* lines the cap removed from the transcript (a line
                                       arriving older than a full transcript's oldest
                                       is ignored uncounted: usually a re-delivery) */
+    int64_t heard_at;              /* the owner's own clock when it last heard of the
+                                      call (ct_store_set_heard; 0 = never set). The
+                                      store itself never reads it. */
 } ct_call_entry;
 
 ct_store *ct_store_new(const ct_store_limits *limits);   /* NULL limits = defaults */
@@ -77,6 +80,10 @@ ct_err ct_store_merge_messages(ct_store *s, const char *call_id,
 bool ct_store_remove(ct_store *s, const char *call_id);
 
 const ct_call_entry *ct_store_get(const ct_store *s, const char *call_id);
+/* Records when the owner last heard of a call, on the owner's clock (the
+ * relay: its monotonic ms), so expiry need not trust the sender's stamps.
+ * False when the call is not held. */
+bool ct_store_set_heard(ct_store *s, const char *call_id, int64_t when);
 size_t ct_store_count(const ct_store *s);
 size_t ct_store_live_count(const ct_store *s);
 uint64_t ct_store_generation(const ct_store *s);

@@ -57,7 +57,8 @@ static ct_pmsg apply(ct_rstate *s, uint64_t seq, const char *json, bool *changed
     if (ct_webhook_decode(json, strlen(json), &w, &err) != CT_OK)
         fail_msg("decode: %s", err.detail);
     ct_rstate_result res;
-    assert_int_equal(ct_rstate_apply(s, &w, seq, 0, &res, &err), CT_OK);
+    /* heard at seq x 100 ms on the relay's clock */
+    assert_int_equal(ct_rstate_apply(s, &w, seq, 0, (int64_t)seq * 100, &res, &err), CT_OK);
     ct_webhook_clear(&w);
     *changed = res.changed;
     ct_pmsg m;
@@ -142,6 +143,15 @@ static void test_state_events(void **state)
     assert_int_equal(ct_rstate_count(s), 2);
     assert_int_equal(ct_rstate_expire(s, 1000, 10000), 0);   /* not old enough yet */
     assert_int_equal(ct_rstate_expire(s, 100000, 10000), 1);
+    assert_int_equal(ct_rstate_count(s), 1);
+    /* a finished call stamped long ago by the sender, but heard just now
+     * (seq 2000 -> 200000 ms), stays until the relay has not heard of it
+     * for max_age: expiry never trusts the sender's clock */
+    m = apply(s, 2000, "{\"message\":{\"type\":\"status-update\",\"timestamp\":1,"
+                       "\"call\":{\"id\":\"late\",\"status\":\"finished\"}}}", &ch);
+    ct_pmsg_clear(&m);
+    assert_int_equal(ct_rstate_expire(s, 205000, 10000), 0);
+    assert_int_equal(ct_rstate_expire(s, 210001, 10000), 1);
     assert_int_equal(ct_rstate_count(s), 1);
     ct_rstate_free(s);
 }
