@@ -49,6 +49,26 @@
 
 enum route { R_NONE = 0, R_WEBHOOK, R_HEALTHZ, R_NOTFOUND, R_METHOD };
 
+/* Classes of rejected peers, each with its own rate-limited stderr line. */
+enum notice_kind {
+    NOTE_WEBHOOK_SECRET, NOTE_WEBHOOK_BAD, NOTE_WEBHOOK_TOO_BIG, NOTE_WEBHOOK_CHUNKED,
+    NOTE_CLIENT_TOKEN, NOTE_CLIENT_PATH, NOTE_CLIENT_SLOW, NOTE_CLIENT_BAD_MESSAGE,
+    NOTE_AUTH_THROTTLED, NOTE_CONN_CAP, NOTE_REQUEST_DEADLINE, N_NOTICE
+};
+static const char *const notice_text[N_NOTICE] = {
+    "webhook refused: wrong or missing secret (401)",
+    "webhook refused: malformed (400)",
+    "webhook refused: body over --max-body (413)",
+    "webhook refused: chunked body, no Content-Length (411)",
+    "monitor client refused: wrong or missing token (401)",
+    "monitor client refused: unknown path (404)",
+    "monitor client dropped: too slow",
+    "monitor client closed: bad message",
+    "peer throttled: too many failed authentications (429)",
+    "connection refused: connection cap reached",
+    "request closed: not complete within the request deadline",
+};
+
 /* Per-connection state; lws allocates and zeroes it (one layout for HTTP
  * and WebSocket connections, they share the protocol). */
 typedef struct pss {
@@ -84,6 +104,14 @@ struct ct_relay {
     int expire_ms, heartbeat_ms, expire_tick_ms, tick_ms;
     size_t max_body, ring_cap, q_frames, q_bytes;
     FILE *event_log;
+    char *event_log_path;
+    atomic_bool reopen_log;        /* ct_relay_reopen_event_log() asked */
+    FILE *notices;
+    int notice_interval_ms;
+    struct notice_class {
+        int64_t last_ms;           /* when this class last printed (0 = never) */
+        uint64_t held;             /* rejections since, not printed */
+    } notice[N_NOTICE];
 
     struct lws_context *ctx;
     struct lws_vhost *vhost;
@@ -151,6 +179,59 @@ static void lws_to_log(int level, const char *line)
     ct_log(level & LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %s", clean);
 }
 
+/* One line per class at most every notice_interval_ms: enough to see an
+ * attack or a misconfigured sender, never a flood. The peer address is the
+ * only peer-controlled text, and it is escaped. Never a secret, a token or
+ * transcript text. */
+static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
+{
+    if (!r->notices)
+        return;
+    struct notice_class *c = &r->notice[k];
+    int64_t now = ct_clock_mono_ms();
+    if (c->last_ms && now - c->last_ms < r->notice_interval_ms) {
+        c->held++;
+        return;
+    }
+    char peer[64] = "?", esc[4 * 64 + 1];
+    if (wsi)
+        lws_get_peer_simple(wsi, peer, sizeof peer);
+    if (c->held)
+        fprintf(r->notices, "calltop-relay: %s (from %s; %llu more not shown)\n", notice_text[k],
+                ct_escape_field(peer, esc, sizeof esc), (unsigned long long)c->held);
+    else
+        fprintf(r->notices, "calltop-relay: %s (from %s)\n", notice_text[k],
+                ct_escape_field(peer, esc, sizeof esc));
+    fflush(r->notices);
+    c->last_ms = now;
+    c->held = 0;
+}
+
+/* On the service thread: reopen the event log at its path (logrotate moved
+ * the old one). A failure keeps the old file: losing the log is worse. */
+static void event_log_reopen(ct_relay *r)
+{
+    if (!r->event_log_path)
+        return;
+    int fd = open(r->event_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        if (r->notices) {
+            char esc[1024];
+            fprintf(r->notices, "calltop-relay: cannot reopen the event log %s: %s; "
+                    "still writing the old one\n",
+                    ct_escape_field(r->event_log_path, esc, sizeof esc), strerror(errno));
+            fflush(r->notices);
+        }
+        return;
+    }
+    if (r->event_log)
+        fclose(r->event_log);
+    r->event_log = f;
+}
+
 static void snapshot_invalidate(ct_relay *r)
 {
     ct_frame_unref(r->snap);
@@ -194,6 +275,7 @@ static bool q_push(ct_relay *r, pss *c, ct_frame *f, bool force)
     if (!fits && !(force && c->q_count == 0)) {
         client_drop(r, c, CT_CLOSE_TOO_SLOW, "client too slow");
         STAT_ADD(r, clients_slow, 1);
+        notice(r, NOTE_CLIENT_SLOW, c->wsi);
         return false;
     }
     c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(f);
@@ -218,6 +300,7 @@ static bool q_push_buf(ct_relay *r, pss *c, char *buf, size_t len, bool force)
 
 static void client_error(ct_relay *r, pss *c, const char *code, const char *msg, int close)
 {
+    notice(r, NOTE_CLIENT_BAD_MESSAGE, c->wsi);
     size_t len;
     char *buf = ct_proto_encode_error(code, msg, LWS_PRE, &len);
     if (buf)
@@ -499,10 +582,12 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
                 p->answered = p->close_after = true;
                 if (!p->authorized) {
                     STAT_ADD(r, webhooks_unauthorized, 1);
+                    notice(r, NOTE_WEBHOOK_SECRET, wsi);
                     p->status = 401;
                     p->resp = strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
                 } else {
                     STAT_ADD(r, webhooks_length_required, 1);
+                    notice(r, NOTE_WEBHOOK_CHUNKED, wsi);
                     p->status = 411;
                     p->resp = strdup("{\"ok\":false,\"error\":\"chunked bodies are not accepted: "
                                      "send Content-Length\"}");
@@ -558,14 +643,18 @@ static int http_body_done(ct_relay *r, pss *p, struct lws *wsi)
     p->answered = true;
     if (!p->authorized) {
         STAT_ADD(r, webhooks_unauthorized, 1);
+        notice(r, NOTE_WEBHOOK_SECRET, wsi);
         p->status = 401;
         p->resp = strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
     } else if (p->too_big) {
         STAT_ADD(r, webhooks_too_big, 1);
+        notice(r, NOTE_WEBHOOK_TOO_BIG, wsi);
         p->status = 413;
         p->resp = strdup("{\"ok\":false,\"error\":\"body too large\"}");
     } else {
         handle_webhook(r, p);
+        if (p->status == 400)
+            notice(r, NOTE_WEBHOOK_BAD, wsi);
     }
     lws_callback_on_writable(wsi);
     return 0;
@@ -725,7 +814,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
     switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        /* ct_relay_stop() woke us; the service loop checks the flag. */
+        /* ct_relay_stop() woke us (the service loop checks the flag), or
+         * ct_relay_reopen_event_log() did. */
+        if (r && atomic_exchange(&r->reopen_log, false))
+            event_log_reopen(r);
         return 0;
 
     /* HTTP */
@@ -765,7 +857,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         if (!ws_admit(r, wsi)) {
             STAT_ADD(r, clients_rejected, 1);
-            return refuse_upgrade(wsi, ws_path_ok(wsi));
+            bool path_ok = ws_path_ok(wsi);
+            notice(r, path_ok ? NOTE_CLIENT_TOKEN : NOTE_CLIENT_PATH, wsi);
+            return refuse_upgrade(wsi, path_ok);
         }
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -865,6 +959,7 @@ static void relay_free(ct_relay *r)
     ct_rstate_free(r->state);
     if (r->event_log)
         fclose(r->event_log);
+    free(r->event_log_path);
     free(r->host);
     if (r->secret)
         memset(r->secret, 0, strlen(r->secret));
@@ -876,6 +971,54 @@ static void relay_free(ct_relay *r)
     free(r->key);
     pthread_mutex_destroy(&r->stats_lock);
     free(r);
+}
+
+/* Binds (and releases) host:port the way lws will, so "address in use" is
+ * told apart from a TLS problem. Returns 0 or an errno; port 0 and
+ * non-numeric hosts are left to lws. */
+static int bind_probe(const char *host, int port)
+{
+    if (port == 0)
+        return 0;
+    struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+    struct sockaddr *sa;
+    socklen_t len;
+    if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
+        sa = (struct sockaddr *)&a4;
+        len = sizeof a4;
+    } else if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
+        sa = (struct sockaddr *)&a6;
+        len = sizeof a6;
+    } else {
+        return 0;
+    }
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, sa, len) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
+}
+
+/* A TLS file must be readable and look like PEM. */
+static ct_err tls_file_check(const char *path, const char *what, ct_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ct_error_set(err, CT_ETLS, "cannot read the TLS %s %s: %s", what, path,
+                            strerror(errno));
+    char head[4096];
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = 0;
+    bool pem = strstr(head, "-----BEGIN ") != NULL;
+    memset(head, 0, sizeof head);   /* it may have been the private key */
+    if (!pem)
+        return ct_error_set(err, CT_ETLS, "the TLS %s %s is not a PEM file", what, path);
+    return CT_OK;
 }
 
 ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
@@ -924,7 +1067,10 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         relay_free(r);
         return NULL;
     }
+    r->notices = opt->notices;
+    r->notice_interval_ms = opt->notice_interval_ms > 0 ? opt->notice_interval_ms : 10000;
     if (opt->event_log_path) {
+        r->event_log_path = strdup(opt->event_log_path);
         int fd = open(opt->event_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         r->event_log = fd >= 0 ? fdopen(fd, "a") : NULL;
         if (!r->event_log) {
@@ -959,6 +1105,20 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         freeaddrinfo(ai);
     }
 
+    /* Say which thing is wrong: lws only reports "could not create". */
+    int berr = bind_probe(r->host, opt->port);
+    if (berr) {
+        ct_error_set(err, CT_EIO, "cannot listen on %s:%d: %s", r->host, opt->port,
+                     berr == EADDRINUSE ? "address already in use" : strerror(berr));
+        relay_free(r);
+        return NULL;
+    }
+    if (r->cert && (tls_file_check(r->cert, "certificate", err) != CT_OK ||
+                    tls_file_check(r->key, "key", err) != CT_OK)) {
+        relay_free(r);
+        return NULL;
+    }
+
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = opt->port;
@@ -984,8 +1144,12 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     info.alpn = "http/1.1";
     r->ctx = lws_create_context(&info);
     if (!r->ctx) {
-        ct_error_set(err, CT_EIO, "cannot listen on %s:%d (in use, or bad TLS files)",
-                     r->host, opt->port);
+        /* The address bound a moment ago and the files are readable PEM: */
+        if (r->cert)
+            ct_error_set(err, CT_ETLS, "TLS setup failed: --cert %s and --key %s are not a "
+                         "matching PEM certificate and private key", r->cert, r->key);
+        else
+            ct_error_set(err, CT_EIO, "cannot listen on %s:%d", r->host, opt->port);
         relay_free(r);
         return NULL;
     }
@@ -1012,6 +1176,14 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     }
     r->thread_started = true;
     return r;
+}
+
+void ct_relay_reopen_event_log(ct_relay *r)
+{
+    if (!r || !r->ctx)
+        return;
+    atomic_store(&r->reopen_log, true);
+    lws_cancel_service(r->ctx);
 }
 
 int ct_relay_port(const ct_relay *r)

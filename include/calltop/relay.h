@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "calltop/err.h"
 
 typedef struct ct_relay ct_relay;
@@ -26,6 +27,12 @@ typedef struct ct_relay_options {
     size_t client_queue_frames;  /* per-client send queue bound; 0 = 1024 */
     size_t client_queue_bytes;   /* ... and in bytes; 0 = 16 MiB */
     int expire_check_ms;         /* how often finished calls are expired; 0 = 1000 */
+    FILE *notices;               /* NULL = none. One line per rejected webhook/client
+                                    class (bad secret, bad token, too big, ...), at most
+                                    one per class per notice_interval_ms, with the peer
+                                    address and how many were not shown; never a
+                                    secret or transcript text. calltop-relay: stderr */
+    int notice_interval_ms;      /* 0 = 10000 */
 } ct_relay_options;
 
 /* Counters, as served by GET /healthz. */
@@ -57,7 +64,14 @@ void ct_relay_get_stats(ct_relay *r, ct_relay_stats *out);
 /* The stream id of this run (see docs/monitor-protocol.md). */
 const char *ct_relay_stream(const ct_relay *r);
 
+/* Starts the relay. Errors name the cause: CT_EIO "address already in use"
+ * (or another bind errno) vs CT_ECONFIG for an unreadable or invalid TLS
+ * certificate/key, a missing secret or token. */
 ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err);
+/* Reopens --event-log at its path (after logrotate moved it); any thread,
+ * e.g. on SIGHUP. Takes effect on the relay's thread at once; when the
+ * path cannot be opened the old file is kept and a notice says so. */
+void ct_relay_reopen_event_log(ct_relay *r);
 int ct_relay_port(const ct_relay *r);
 void ct_relay_stop(ct_relay *r);
 
