@@ -39,6 +39,8 @@ void ct_ring_free(ct_ring *r);
 void ct_ring_push(ct_ring *r, ct_frame *f);
 /* The frame with this seq, or NULL when it is not (or no longer) held. */
 ct_frame *ct_ring_get(const ct_ring *r, uint64_t seq);
+/* Drops every frame (nothing can be replayed until the next push). */
+void ct_ring_clear(ct_ring *r);
 /* Oldest seq held; 0 when empty. */
 uint64_t ct_ring_oldest(const ct_ring *r);
 
@@ -51,6 +53,7 @@ size_t ct_rstate_count(const ct_rstate *s);
 
 /* What one webhook did. */
 typedef struct ct_rstate_result {
+    bool merged;           /* the store took something (even if an error followed) */
     bool changed;          /* false: a duplicate or stale delivery, no event */
     char *frame;           /* the encoded event (pre bytes of headroom), when changed */
     size_t len;
@@ -60,7 +63,8 @@ typedef struct ct_rstate_result {
 } ct_rstate_result;
 
 /* Merges a decoded webhook into the state; when it changed the call,
- * encodes the event with sequence number `seq`. `heard_ms` is the relay's
+ * encodes the event with sequence number `seq`. On an error, out->merged
+ * says whether the state changed anyway (then clients must resync). `heard_ms` is the relay's
  * monotonic clock now: the call's "last heard" time, which expiry uses. */
 ct_err ct_rstate_apply(ct_rstate *s, const ct_webhook *w, uint64_t seq, size_t pre,
                        int64_t heard_ms, ct_rstate_result *out, ct_error *err);

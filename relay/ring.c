@@ -55,6 +55,13 @@ void ct_ring_free(ct_ring *r)
     r->count = 0;
 }
 
+void ct_ring_clear(ct_ring *r)
+{
+    for (size_t i = 0; i < r->count; i++)
+        ct_frame_unref(r->slots[(r->head + i) % r->cap]);
+    r->head = r->count = 0;
+}
+
 void ct_ring_push(ct_ring *r, ct_frame *f)
 {
     if (r->count == r->cap) {

@@ -106,6 +106,7 @@ struct ct_relay {
     FILE *event_log;
     char *event_log_path;
     atomic_bool reopen_log;        /* ct_relay_reopen_event_log() asked */
+    unsigned frame_faults;         /* tests: events to fail after their merge */
     FILE *notices;
     int notice_interval_ms;
     struct notice_class {
@@ -427,6 +428,31 @@ static void event_log(ct_relay *r, const ct_webhook *w, uint64_t seq,
     fflush(r->event_log);
 }
 
+/* A change was merged but could not be framed (out of memory): no event
+ * can carry it. Use up its seq so no client believes it is current, empty
+ * the ring so nobody resumes across the hole, and close every client with
+ * 1011 "resync": each reconnects and gets a snapshot that includes it. */
+static void force_resync(ct_relay *r)
+{
+    r->seq++;
+    ct_ring_clear(&r->ring);
+    snapshot_invalidate(r);
+    for (pss *c = r->clients; c; c = c->next)
+        client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "resync");
+    STAT_ADD(r, resyncs_forced, 1);
+}
+
+/* Tests only (ct_relay_options.test_fail_frames): the next N event frames
+ * "fail to encode" after their merge, so the recovery above is exercised
+ * on a real relay. */
+static bool frame_fault_for_test(ct_relay *r)
+{
+    if (r->frame_faults == 0)
+        return false;
+    r->frame_faults--;
+    return true;
+}
+
 /* Decodes, merges and fans out one webhook; sets the HTTP answer. */
 static void handle_webhook(ct_relay *r, pss *p)
 {
@@ -466,6 +492,25 @@ static void handle_webhook(ct_relay *r, pss *p)
     uint64_t seq = r->seq + 1;
     snapshot_invalidate(r);
     ct_err rc = ct_rstate_apply(r->state, &w, seq, LWS_PRE, ct_clock_mono_ms(), &res, &err);
+    if (frame_fault_for_test(r) && rc == CT_OK && res.changed) {
+        free(res.frame);
+        res.frame = NULL;
+        rc = ct_error_set(&err, CT_ENOMEM, "out of memory encoding the event (injected)");
+    }
+    if (rc != CT_OK && res.merged) {
+        /* The state moved but no event describes it: a retry by the sender
+         * would now be a duplicate, so answering 5xx would not help, and
+         * answering 200 alone would lose the change for every client. */
+        force_resync(r);
+        STAT_ADD(r, webhooks_ok, 1);
+        stats_sync(r);
+        p->status = 200;
+        snprintf(msg, sizeof msg, "{\"ok\":true,\"seq\":%llu,\"event\":false,\"resync\":true}",
+                 (unsigned long long)r->seq);
+        p->resp = strdup(msg);
+        ct_webhook_clear(&w);
+        return;
+    }
     if (rc != CT_OK) {
         p->status = rc == CT_ENOMEM ? 503 : 400;
         snprintf(msg, sizeof msg, "{\"ok\":false,\"error\":\"%s\"}", ct_strerror(rc));
@@ -477,7 +522,9 @@ static void handle_webhook(ct_relay *r, pss *p)
     STAT_ADD(r, webhooks_ok, 1);
     if (res.changed) {
         ct_frame *f = ct_frame_wrap(res.frame, res.len, seq);
-        if (f) {
+        if (!f) {
+            force_resync(r);
+        } else {
             r->seq = seq;
             ct_ring_push(&r->ring, f);
             for (pss *c = r->clients; c; c = c->next)
@@ -526,6 +573,7 @@ static char *healthz_json(ct_relay *r)
     C("clientsTimeout", clients_timeout);
     C("snapshots", snapshots);
     C("replays", replays);
+    C("resyncsForced", resyncs_forced);
     C("badMessages", bad_messages);
     C("utf8Repaired", utf8_repaired);
     C("framesRefused", frames_refused);
@@ -1067,6 +1115,7 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         relay_free(r);
         return NULL;
     }
+    r->frame_faults = opt->test_fail_frames;
     r->notices = opt->notices;
     r->notice_interval_ms = opt->notice_interval_ms > 0 ? opt->notice_interval_ms : 10000;
     if (opt->event_log_path) {

@@ -33,6 +33,8 @@ typedef struct ct_relay_options {
                                     address and how many were not shown; never a
                                     secret or transcript text. calltop-relay: stderr */
     int notice_interval_ms;      /* 0 = 10000 */
+    unsigned test_fail_frames;   /* tests only: fail the next N event encodings after
+                                    their merge (exercises the forced resync) */
 } ct_relay_options;
 
 /* Counters, as served by GET /healthz. */
@@ -54,6 +56,8 @@ typedef struct ct_relay_stats {
     uint64_t clients_timeout;    /* closed for silence */
     uint64_t snapshots;          /* snapshots sent */
     uint64_t replays;            /* hellos answered from the ring */
+    uint64_t resyncs_forced;     /* a merged change could not be framed: clients closed
+                                    (1011 "resync") to fetch a snapshot */
     uint64_t bad_messages;       /* undecodable client frames */
     uint64_t utf8_repaired;      /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
     uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */

@@ -623,6 +623,57 @@ static void test_event_log_fields_escaped(void **state)
     assert_non_null(strstr(text, "\\x3D"));   /* '=' cannot start a fake key */
 }
 
+/* ---- 11 / issue 10.4: a merged change that cannot be framed is not lost ------------ */
+
+static void test_frame_failure_forces_resync(void **state)
+{
+    (void)state;
+    ct_relay_options o = { .test_fail_frames = 1 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    wsc c;
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":1}");
+    char *w = ws_text(&c, 3000);
+    ct_pmsg wm;
+    ct_error err;
+    assert_int_equal(ct_pmsg_decode(w, strlen(w), &wm, &err), CT_OK);
+    free(w);
+    free(ws_text(&c, 3000));   /* the (empty) snapshot */
+    /* this change merges, then its frame "fails": the client is told to resync */
+    assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
+                                        "\"timestamp\":5,\"call\":{\"id\":\"lost?\","
+                                        "\"status\":\"ongoing\"}}}"), 200);
+    assert_int_equal(ws_expect_close(&c, 3000), 1011);
+    ws_close_fd(&c);
+    /* resuming from where it was cannot replay across the hole: a snapshot
+     * that holds the change */
+    ws_open(&c, port, "/monitor", TOKEN);
+    char hello[256];
+    snprintf(hello, sizeof hello, "{\"type\":\"hello\",\"protocol\":1,\"lastSeq\":%llu,"
+             "\"stream\":\"%s\"}", (unsigned long long)wm.seq, wm.stream);
+    ws_send(&c, hello);
+    w = ws_text(&c, 3000);
+    assert_non_null(strstr(w, "\"mode\":\"snapshot\""));
+    free(w);
+    char *snap = ws_text(&c, 3000);
+    assert_non_null(strstr(snap, "\"id\":\"lost?\""));
+    free(snap);
+    /* later changes flow as events again */
+    assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
+                                        "\"timestamp\":6,\"call\":{\"id\":\"lost?\","
+                                        "\"status\":\"finished\"}}}"), 200);
+    char *e = ws_text(&c, 3000);
+    assert_non_null(strstr(e, "\"event\""));
+    free(e);
+    ct_relay_stats st;
+    ct_relay_get_stats(r, &st);
+    assert_int_equal(st.resyncs_forced, 1);
+    ct_pmsg_clear(&wm);
+    ws_close_fd(&c);
+    ct_relay_stop(r);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -634,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_chunked_webhook_answered_at_once),
         cmocka_unit_test(test_upgrade_refusals_are_http11_401_and_404),
         cmocka_unit_test(test_event_log_fields_escaped),
+        cmocka_unit_test(test_frame_failure_forces_resync),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
