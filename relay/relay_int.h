@@ -44,6 +44,18 @@ void ct_ring_clear(ct_ring *r);
 /* Oldest seq held; 0 when empty. */
 uint64_t ct_ring_oldest(const ct_ring *r);
 
+/* ---- failed-authentication throttling (throttle.c) -------------------------- */
+typedef struct ct_throttle ct_throttle;
+
+/* `limit` failures within `window_ms` block an address until it has been
+ * quiet (no failure, no attempt while blocked) for window_ms. */
+ct_throttle *ct_throttle_new(unsigned limit, int64_t window_ms);
+void ct_throttle_free(ct_throttle *t);
+/* Refuse this address's authentication attempts without checking them? */
+bool ct_throttle_blocked(ct_throttle *t, const char *addr, int64_t now);
+/* Counts a failed (or refused-while-blocked) attempt. */
+void ct_throttle_fail(ct_throttle *t, const char *addr, int64_t now);
+
 /* ---- per-call state -------------------------------------------------------- */
 typedef struct ct_rstate ct_rstate;
 

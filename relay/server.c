@@ -107,6 +107,7 @@ struct ct_relay {
     char *event_log_path;
     atomic_bool reopen_log;        /* ct_relay_reopen_event_log() asked */
     unsigned frame_faults;         /* tests: events to fail after their merge */
+    ct_throttle *throttle;         /* failed authentications per peer address */
     FILE *notices;
     int notice_interval_ms;
     struct notice_class {
@@ -575,6 +576,7 @@ static char *healthz_json(ct_relay *r)
     C("replays", replays);
     C("resyncsForced", resyncs_forced);
     C("badMessages", bad_messages);
+    C("authThrottled", auth_throttled);
     C("utf8Repaired", utf8_repaired);
     C("framesRefused", frames_refused);
 #undef C
@@ -592,6 +594,34 @@ static void http_reset(pss *p)
     p->route = R_NONE;
     p->authorized = p->too_big = p->answered = p->close_after = false;
     p->status = 0;
+}
+
+/* The peer's address, the key of failed-auth throttling. */
+static void peer_of(struct lws *wsi, char *buf, size_t len)
+{
+    if (!lws_get_peer_simple(wsi, buf, len))
+        snprintf(buf, len, "?");
+}
+
+/* True (and counted) when the peer's address is blocked for guessing. */
+static bool auth_throttled(ct_relay *r, struct lws *wsi)
+{
+    char peer[64];
+    peer_of(wsi, peer, sizeof peer);
+    int64_t now = ct_clock_mono_ms();
+    if (!ct_throttle_blocked(r->throttle, peer, now))
+        return false;
+    ct_throttle_fail(r->throttle, peer, now);   /* guessing on extends the block */
+    STAT_ADD(r, auth_throttled, 1);
+    notice(r, NOTE_AUTH_THROTTLED, wsi);
+    return true;
+}
+
+static void auth_failed(ct_relay *r, struct lws *wsi)
+{
+    char peer[64];
+    peer_of(wsi, peer, sizeof peer);
+    ct_throttle_fail(r->throttle, peer, ct_clock_mono_ms());
 }
 
 /* Checks the webhook secret: header X-Calltop-Secret or /webhook/<secret>. */
@@ -616,8 +646,21 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     if (strcmp(uri, "/webhook") == 0 || strncmp(uri, "/webhook/", 9) == 0) {
         p->route = post ? R_WEBHOOK : R_METHOD;
+        if (post && auth_throttled(r, wsi)) {
+            /* Answered without looking at the secret; the connection closes
+             * (the body is never read). */
+            p->route = R_NONE;
+            p->answered = p->close_after = true;
+            p->status = 429;
+            p->resp = strdup("{\"ok\":false,\"error\":\"too many failed authentications "
+                             "from this address; retry later\"}");
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
         if (post) {
             p->authorized = webhook_authorized(r, wsi, uri);
+            if (!p->authorized)
+                auth_failed(r, wsi);
             char cl[32];
             if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
                 strtoull(cl, NULL, 10) > r->max_body)
@@ -761,20 +804,30 @@ static bool ws_admit(ct_relay *r, struct lws *wsi)
  * lws_return_http_status() sends HTTP/1.0 and an HTML page linking
  * /error.css. A bad token gets 401 + WWW-Authenticate: Bearer (RFC 6750);
  * any other path 404, so a client pointed at the wrong URL is not told its
- * token is wrong. Returns -1: the connection closes after the answer. */
-static int refuse_upgrade(struct lws *wsi, bool bad_token)
+ * token is wrong; 429 while the address is throttled for guessing.
+ * Returns -1: the connection closes after the answer. */
+static int refuse_upgrade(struct lws *wsi, int status)
 {
-    const char *body = bad_token
-        ? "{\"ok\":false,\"error\":\"wrong or missing relay token\"}"
-        : "{\"ok\":false,\"error\":\"not found: the monitor WebSocket is at /monitor\"}";
+    const char *line, *extra = "", *body;
+    if (status == 401) {
+        line = "401 Unauthorized";
+        extra = "WWW-Authenticate: Bearer realm=\"calltop-relay\"\r\n";
+        body = "{\"ok\":false,\"error\":\"wrong or missing relay token\"}";
+    } else if (status == 429) {
+        line = "429 Too Many Requests";
+        extra = "Retry-After: 60\r\n";
+        body = "{\"ok\":false,\"error\":\"too many failed authentications from this "
+               "address; retry later\"}";
+    } else {
+        line = "404 Not Found";
+        body = "{\"ok\":false,\"error\":\"not found: the monitor WebSocket is at /monitor\"}";
+    }
     char text[512];
     int n = snprintf(text, sizeof text,
                      "HTTP/1.1 %s\r\n%s"
                      "Content-Type: application/json\r\nContent-Length: %zu\r\n"
                      "Connection: close\r\n\r\n%s",
-                     bad_token ? "401 Unauthorized" : "404 Not Found",
-                     bad_token ? "WWW-Authenticate: Bearer realm=\"calltop-relay\"\r\n" : "",
-                     strlen(body), body);
+                     line, extra, strlen(body), body);
     unsigned char buf[LWS_PRE + sizeof text];
     memcpy(buf + LWS_PRE, text, (size_t)n);
     lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
@@ -903,11 +956,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
     /* WebSocket */
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        if (ws_path_ok(wsi) && auth_throttled(r, wsi)) {
+            STAT_ADD(r, clients_rejected, 1);
+            return refuse_upgrade(wsi, 429);
+        }
         if (!ws_admit(r, wsi)) {
             STAT_ADD(r, clients_rejected, 1);
             bool path_ok = ws_path_ok(wsi);
+            if (path_ok)
+                auth_failed(r, wsi);
             notice(r, path_ok ? NOTE_CLIENT_TOKEN : NOTE_CLIENT_PATH, wsi);
-            return refuse_upgrade(wsi, path_ok);
+            return refuse_upgrade(wsi, path_ok ? 401 : 404);
         }
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -1008,6 +1067,7 @@ static void relay_free(ct_relay *r)
     if (r->event_log)
         fclose(r->event_log);
     free(r->event_log_path);
+    ct_throttle_free(r->throttle);
     free(r->host);
     if (r->secret)
         memset(r->secret, 0, strlen(r->secret));
@@ -1116,6 +1176,13 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         return NULL;
     }
     r->frame_faults = opt->test_fail_frames;
+    r->throttle = ct_throttle_new(opt->auth_fail_limit ? opt->auth_fail_limit : 20,
+                                  opt->auth_fail_window_ms > 0 ? opt->auth_fail_window_ms : 60000);
+    if (!r->throttle) {
+        ct_error_set(err, CT_ENOMEM, "out of memory");
+        relay_free(r);
+        return NULL;
+    }
     r->notices = opt->notices;
     r->notice_interval_ms = opt->notice_interval_ms > 0 ? opt->notice_interval_ms : 10000;
     if (opt->event_log_path) {

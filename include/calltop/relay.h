@@ -33,6 +33,10 @@ typedef struct ct_relay_options {
                                     address and how many were not shown; never a
                                     secret or transcript text. calltop-relay: stderr */
     int notice_interval_ms;      /* 0 = 10000 */
+    unsigned auth_fail_limit;    /* failed webhook secrets / relay tokens per address
+                                    within auth_fail_window_ms before that address is
+                                    refused (429) without checking; 0 = 20 */
+    int auth_fail_window_ms;     /* 0 = 60000 */
     unsigned test_fail_frames;   /* tests only: fail the next N event encodings after
                                     their merge (exercises the forced resync) */
 } ct_relay_options;
@@ -59,6 +63,7 @@ typedef struct ct_relay_stats {
     uint64_t resyncs_forced;     /* a merged change could not be framed: clients closed
                                     (1011 "resync") to fetch a snapshot */
     uint64_t bad_messages;       /* undecodable client frames */
+    uint64_t auth_throttled;     /* attempts refused 429 while their address was blocked */
     uint64_t utf8_repaired;      /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
     uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */
 } ct_relay_stats;

@@ -127,9 +127,10 @@ static size_t read_until_close(int fd, char *out, size_t cap, int timeout_ms)
 
 /* One raw HTTP exchange ("Connection: close" expected in req); returns the
  * status (0 if none) and copies the whole response into out. */
-static int raw_http(int port, const char *req, char *out, size_t cap, int timeout_ms)
+static int raw_http_from(const char *src, int port, const char *req, char *out, size_t cap,
+                         int timeout_ms)
 {
-    int fd = connect_from(NULL, "127.0.0.1", port);
+    int fd = connect_from(src, "127.0.0.1", port);
     assert_true(fd >= 0);
     send_all(fd, req, strlen(req));
     read_until_close(fd, out, cap, timeout_ms);
@@ -138,6 +139,22 @@ static int raw_http(int port, const char *req, char *out, size_t cap, int timeou
     if (sscanf(out, "HTTP/1.%*d %d", &status) != 1)
         status = 0;
     return status;
+}
+
+static int raw_http(int port, const char *req, char *out, size_t cap, int timeout_ms)
+{
+    return raw_http_from(NULL, port, req, out, cap, timeout_ms);
+}
+
+/* A POST /webhook with this secret from source address src. */
+static int post_from(const char *src, int port, const char *secret)
+{
+    const char *body = "{\"message\":{\"type\":\"status-update\",\"call\":{\"id\":\"t\"}}}";
+    char req[512], resp[1024];
+    snprintf(req, sizeof req,
+             "POST /webhook HTTP/1.1\r\nHost: x\r\nX-Calltop-Secret: %s\r\n"
+             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", secret, strlen(body), body);
+    return raw_http_from(src, port, req, resp, sizeof resp, 3000);
 }
 
 static long post_webhook(int port, const char *json)
@@ -674,6 +691,52 @@ static void test_frame_failure_forces_resync(void **state)
     ct_relay_stop(r);
 }
 
+/* ---- 10: failed authentication throttled per address ------------------------------ */
+
+static void test_failed_auth_throttled_per_address(void **state)
+{
+    (void)state;
+    ct_relay_options o = { .auth_fail_limit = 5, .auth_fail_window_ms = 1500 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    /* five guesses are answered 401; after that the address gets 429 for
+     * anything, the right secret included, without it being checked */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(post_from("127.0.0.3", port, "guess"), 401);
+    int64_t t0 = now_ms();
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(post_from("127.0.0.3", port, "guess"), 429);
+    assert_int_equal(post_from("127.0.0.3", port, SECRET), 429);
+    /* answered at once: throttling costs the relay nothing */
+    assert_true(now_ms() - t0 < 2000);
+    /* relay tokens from the same address: 429 as well */
+    char resp[1024];
+    char req[512];
+    snprintf(req, sizeof req,
+             "GET /monitor HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+             "Authorization: Bearer " TOKEN "\r\n\r\n");
+    assert_int_equal(raw_http_from("127.0.0.3", port, req, resp, sizeof resp, 3000), 429);
+    assert_non_null(strstr(resp, "Retry-After:"));
+    /* a correct client elsewhere is not slowed or refused */
+    t0 = now_ms();
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(post_from("127.0.0.4", port, SECRET), 200);
+    assert_true(now_ms() - t0 < 2000);
+    wsc c;
+    ws_open(&c, port, "/monitor", TOKEN);
+    assert_int_equal(c.status, 101);
+    ws_close_fd(&c);
+    cJSON *h = healthz(port);
+    assert_int_equal((int)counter(h, "authThrottled"), 22);
+    assert_int_equal((int)counter(h, "webhooksUnauthorized"), 5);
+    cJSON_Delete(h);
+    /* quiet for a window: the address may try again */
+    usleep(1700 * 1000);
+    assert_int_equal(post_from("127.0.0.3", port, SECRET), 200);
+    ct_relay_stop(r);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -686,6 +749,7 @@ int main(void)
         cmocka_unit_test(test_upgrade_refusals_are_http11_401_and_404),
         cmocka_unit_test(test_event_log_fields_escaped),
         cmocka_unit_test(test_frame_failure_forces_resync),
+        cmocka_unit_test(test_failed_auth_throttled_per_address),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -171,12 +171,40 @@ static void test_state_cap(void **state)
     ct_rstate_free(s);
 }
 
+static void test_throttle(void **state)
+{
+    (void)state;
+    ct_throttle *t = ct_throttle_new(3, 100);
+    assert_non_null(t);
+    for (int i = 0; i < 3; i++) {
+        assert_false(ct_throttle_blocked(t, "10.0.0.1", i));
+        ct_throttle_fail(t, "10.0.0.1", i);
+    }
+    assert_true(ct_throttle_blocked(t, "10.0.0.1", 3));
+    assert_false(ct_throttle_blocked(t, "10.0.0.2", 3));   /* others unaffected */
+    ct_throttle_fail(t, "10.0.0.1", 50);                   /* guessing on extends it */
+    assert_true(ct_throttle_blocked(t, "10.0.0.1", 149));
+    assert_false(ct_throttle_blocked(t, "10.0.0.1", 151));
+    /* after the block, a new window: two more failures do not block */
+    ct_throttle_fail(t, "10.0.0.1", 200);
+    ct_throttle_fail(t, "10.0.0.1", 201);
+    assert_false(ct_throttle_blocked(t, "10.0.0.1", 202));
+    /* a flood of addresses: fixed memory, the table recycles, no crash */
+    char a[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(a, sizeof a, "192.168.%d.%d", i / 256, i % 256);
+        ct_throttle_fail(t, a, 1000 + i);
+    }
+    ct_throttle_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring),
         cmocka_unit_test(test_state_events),
         cmocka_unit_test(test_state_cap),
+        cmocka_unit_test(test_throttle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
