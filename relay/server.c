@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calltop/hash.h"
 #include "calltop/json_util.h"
 #include "calltop/log.h"
 #include "calltop/model.h"
@@ -44,6 +45,9 @@
 #define DEFAULT_Q_FRAMES      1024
 #define DEFAULT_Q_BYTES       (16u << 20)
 #define DEFAULT_EXPIRE_TICK   1000
+#define DEFAULT_MAX_CONNS     512     /* well under a default 1024 fd limit */
+#define DEFAULT_MAX_CONNS_PER_PEER 64
+#define DEFAULT_REQUEST_DEADLINE_MS 10000
 #define TICK_MS               250     /* heartbeat / expiry timer resolution, at most */
 #define SLOW_CLOSE_GRACE_S    3       /* a dropped client that never drains is cut */
 
@@ -108,6 +112,19 @@ struct ct_relay {
     atomic_bool reopen_log;        /* ct_relay_reopen_event_log() asked */
     unsigned frame_faults;         /* tests: events to fail after their merge */
     ct_throttle *throttle;         /* failed authentications per peer address */
+
+    /* Every accepted connection, for the caps and the request deadline. */
+    struct conn {
+        struct lws *wsi;           /* NULL: free slot */
+        uint64_t peer;             /* hash of the peer address */
+        int64_t since_ms;          /* accepted, or last answer sent (keep-alive) */
+        bool is_ws;                /* an upgraded monitor client: the heartbeat rules it */
+        bool killing;              /* closed by us, not yet destroyed */
+    } *conns;
+    size_t conn_slots, conns_live, max_conns, max_conns_per_peer;
+    int request_deadline_ms;
+    uint64_t pending_peer;         /* FILTER_NETWORK_CONNECTION -> NEW_CLIENT_INSTANTIATED */
+    bool pending_set;
     FILE *notices;
     int notice_interval_ms;
     struct notice_class {
@@ -577,6 +594,9 @@ static char *healthz_json(ct_relay *r)
     C("resyncsForced", resyncs_forced);
     C("badMessages", bad_messages);
     C("authThrottled", auth_throttled);
+    C("connectionsRefused", connections_refused);
+    C("requestsTimedOut", requests_timed_out);
+    C("requestsEvicted", requests_evicted);
     C("utf8Repaired", utf8_repaired);
     C("framesRefused", frames_refused);
 #undef C
@@ -622,6 +642,118 @@ static void auth_failed(ct_relay *r, struct lws *wsi)
     char peer[64];
     peer_of(wsi, peer, sizeof peer);
     ct_throttle_fail(r->throttle, peer, ct_clock_mono_ms());
+}
+
+/* ---- connection caps and the whole-request deadline ------------------------------ */
+
+/* A request (headers and body) must be complete within request_deadline_ms
+ * of its connection's accept or previous answer: a peer that sends one
+ * byte every few seconds is cut, whatever lws's per-read timeout thinks.
+ * Connections are capped in total and per peer address; when the total is
+ * reached, the oldest unfinished HTTP request makes room (so /healthz and
+ * real webhooks get in during a slow-body flood), and established monitor
+ * clients are never touched. */
+
+static uint64_t peer_key_sa(const struct sockaddr *sa)
+{
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof text);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, sizeof text);
+    return ct_hash_str(text);
+}
+
+static struct conn *conn_of(ct_relay *r, struct lws *wsi)
+{
+    for (size_t i = 0; i < r->conn_slots; i++)
+        if (r->conns[i].wsi == wsi)
+            return &r->conns[i];
+    return NULL;
+}
+
+static void conn_kill(ct_relay *r, struct conn *c)
+{
+    c->killing = true;
+    r->conns_live--;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/* FILTER_NETWORK_CONNECTION: admit (true) or hang up on a new peer. */
+static bool conn_admit(ct_relay *r, const struct sockaddr *sa)
+{
+    uint64_t key = peer_key_sa(sa);
+    size_t same = 0;
+    struct conn *oldest = NULL, *free_slot = NULL;
+    for (size_t i = 0; i < r->conn_slots; i++) {
+        struct conn *c = &r->conns[i];
+        if (!c->wsi) {
+            free_slot = free_slot ? free_slot : c;
+            continue;
+        }
+        if (c->killing)
+            continue;
+        same += c->peer == key;
+        if (!c->is_ws && (!oldest || c->since_ms < oldest->since_ms))
+            oldest = c;
+    }
+    if (same >= r->max_conns_per_peer)
+        return false;
+    if (r->conns_live >= r->max_conns) {
+        if (!oldest)
+            return false;
+        STAT_ADD(r, requests_evicted, 1);
+        conn_kill(r, oldest);
+    }
+    if (!free_slot)      /* every slot waits for its destroy: refuse for now */
+        return false;
+    r->pending_peer = key;
+    r->pending_set = true;
+    return true;
+}
+
+static void conn_added(ct_relay *r, struct lws *wsi)
+{
+    if (!r->pending_set)
+        return;
+    r->pending_set = false;
+    for (size_t i = 0; i < r->conn_slots; i++)
+        if (!r->conns[i].wsi) {
+            r->conns[i] = (struct conn){ .wsi = wsi, .peer = r->pending_peer,
+                                         .since_ms = ct_clock_mono_ms() };
+            r->conns_live++;
+            return;
+        }
+}
+
+static void conn_gone(ct_relay *r, struct lws *wsi)
+{
+    struct conn *c = conn_of(r, wsi);
+    if (!c)
+        return;
+    if (!c->killing)
+        r->conns_live--;
+    memset(c, 0, sizeof *c);
+}
+
+/* An answer went out: the next request on this connection gets a fresh deadline. */
+static void conn_touch(ct_relay *r, struct lws *wsi)
+{
+    struct conn *c = conn_of(r, wsi);
+    if (c)
+        c->since_ms = ct_clock_mono_ms();
+}
+
+static void conns_enforce_deadline(ct_relay *r, int64_t now)
+{
+    for (size_t i = 0; i < r->conn_slots; i++) {
+        struct conn *c = &r->conns[i];
+        if (c->wsi && !c->killing && !c->is_ws && now - c->since_ms > r->request_deadline_ms) {
+            STAT_ADD(r, requests_timed_out, 1);
+            notice(r, NOTE_REQUEST_DEADLINE, c->wsi);
+            conn_kill(r, c);
+        }
+    }
 }
 
 /* Checks the webhook secret: header X-Calltop-Secret or /webhook/<secret>. */
@@ -770,6 +902,7 @@ static int http_write(ct_relay *r, pss *p, struct lws *wsi)
     int w = lws_write(wsi, body + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
     free(body);
     bool close_now = p->close_after;
+    conn_touch(r, wsi);
     /* Nothing of this transaction outlives its answer (keep-alive reuses p). */
     http_reset(p);
     if (w < (int)n || close_now)
@@ -894,6 +1027,7 @@ static void tick(lws_sorted_usec_list_t *sul)
         }
     }
     ct_frame_unref(ping);
+    conns_enforce_deadline(r, now);
     if (now - r->last_expire_ms >= r->expire_tick_ms) {
         r->last_expire_ms = now;
         size_t n = ct_rstate_expire(r->state, now, r->expire_ms);
@@ -914,6 +1048,25 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     pss *p = user;
 
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+        const struct lws_filter_network_conn_args *fa = user;
+        if (!r || !fa)
+            return 0;
+        if (!conn_admit(r, (const struct sockaddr *)&fa->cli_addr)) {
+            STAT_ADD(r, connections_refused, 1);
+            notice(r, NOTE_CONN_CAP, NULL);
+            return 1;   /* lws hangs up */
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        if (r)
+            conn_added(r, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (r)
+            conn_gone(r, wsi);
+        break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         /* ct_relay_stop() woke us (the service loop checks the flag), or
          * ct_relay_reopen_event_log() did. */
@@ -972,7 +1125,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* Second gate (the first answered 401): never admit without the token. */
         return ws_admit(r, wsi) ? 0 : -1;
-    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_ESTABLISHED: {
+        struct conn *cn = conn_of(r, wsi);
+        if (cn)
+            cn->is_ws = true;   /* from now on the heartbeat decides, not the deadline */
+    }
         memset(p, 0, sizeof *p);
         p->wsi = wsi;
         p->is_client = true;
@@ -1068,6 +1225,7 @@ static void relay_free(ct_relay *r)
         fclose(r->event_log);
     free(r->event_log_path);
     ct_throttle_free(r->throttle);
+    free(r->conns);
     free(r->host);
     if (r->secret)
         memset(r->secret, 0, strlen(r->secret));
@@ -1176,6 +1334,19 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         return NULL;
     }
     r->frame_faults = opt->test_fail_frames;
+    r->max_conns = opt->max_connections ? opt->max_connections : DEFAULT_MAX_CONNS;
+    r->max_conns_per_peer = opt->max_connections_per_peer ? opt->max_connections_per_peer
+                                                          : DEFAULT_MAX_CONNS_PER_PEER;
+    r->request_deadline_ms = opt->request_deadline_ms > 0 ? opt->request_deadline_ms
+                                                          : DEFAULT_REQUEST_DEADLINE_MS;
+    /* Slack: a connection we closed keeps its slot until lws destroys it. */
+    r->conn_slots = r->max_conns + r->max_conns / 4 + 16;
+    r->conns = calloc(r->conn_slots, sizeof *r->conns);
+    if (!r->conns) {
+        ct_error_set(err, CT_ENOMEM, "out of memory");
+        relay_free(r);
+        return NULL;
+    }
     r->throttle = ct_throttle_new(opt->auth_fail_limit ? opt->auth_fail_limit : 20,
                                   opt->auth_fail_window_ms > 0 ? opt->auth_fail_window_ms : 60000);
     if (!r->throttle) {

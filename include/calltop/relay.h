@@ -37,6 +37,13 @@ typedef struct ct_relay_options {
                                     within auth_fail_window_ms before that address is
                                     refused (429) without checking; 0 = 20 */
     int auth_fail_window_ms;     /* 0 = 60000 */
+    size_t max_connections;      /* open connections at most (monitor clients included);
+                                    when full, the oldest unfinished HTTP request is
+                                    closed to make room; 0 = 512 */
+    size_t max_connections_per_peer;  /* per peer address; 0 = 64 */
+    int request_deadline_ms;     /* a whole HTTP request (headers and body) must arrive
+                                    within this of the connection's accept or previous
+                                    answer; 0 = 10000 */
     unsigned test_fail_frames;   /* tests only: fail the next N event encodings after
                                     their merge (exercises the forced resync) */
 } ct_relay_options;
@@ -64,6 +71,9 @@ typedef struct ct_relay_stats {
                                     (1011 "resync") to fetch a snapshot */
     uint64_t bad_messages;       /* undecodable client frames */
     uint64_t auth_throttled;     /* attempts refused 429 while their address was blocked */
+    uint64_t connections_refused;  /* hung up at accept: per-peer or total cap */
+    uint64_t requests_timed_out;   /* closed: request not complete within the deadline */
+    uint64_t requests_evicted;     /* unfinished requests closed to make room at the cap */
     uint64_t utf8_repaired;      /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
     uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */
 } ct_relay_stats;

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -737,8 +738,125 @@ static void test_failed_auth_throttled_per_address(void **state)
     ct_relay_stop(r);
 }
 
+/* ---- 2: slow bodies cannot exhaust the relay ------------------------------------------ */
+
+/* Opens n connections from src that send headers and one body byte of a
+ * large declared webhook, then stall. Returns how many connected. */
+static int slow_bodies(const char *src, int port, int *fds, int n)
+{
+    int opened = 0;
+    for (int i = 0; i < n; i++) {
+        fds[i] = connect_from(src, "127.0.0.1", port);
+        if (fds[i] < 0)
+            continue;
+        opened++;
+        char req[256];
+        int len = snprintf(req, sizeof req,
+                           "POST /webhook HTTP/1.1\r\nHost: x\r\nX-Calltop-Secret: " SECRET
+                           "\r\nContent-Length: 100000\r\n\r\n{");
+        /* a refused connection may already be closed: ignore EPIPE */
+        if (write(fds[i], req, (size_t)len) < 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+    return opened;
+}
+
+/* How many of fds the relay has closed (EOF or reset) within timeout_ms. */
+static int count_closed(int *fds, int n, int timeout_ms)
+{
+    int closed = 0;
+    int64_t end = now_ms() + timeout_ms;
+    for (int i = 0; i < n; i++) {
+        if (fds[i] < 0) {
+            closed++;
+            continue;
+        }
+        char b[512];
+        int left = (int)(end - now_ms());
+        struct pollfd pf = { .fd = fds[i], .events = POLLIN };
+        if (poll(&pf, 1, left > 0 ? left : 0) > 0 && read(fds[i], b, sizeof b) <= 0)
+            closed++;
+    }
+    return closed;
+}
+
+static void close_all(int *fds, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+static void test_slow_bodies_capped_and_cut(void **state)
+{
+    (void)state;
+    ct_relay_options o = { .max_connections = 80, .max_connections_per_peer = 30,
+                           .request_deadline_ms = 1500 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    /* a live monitor client from before the attack */
+    wsc live;
+    ws_open(&live, port, "/monitor", TOKEN);
+    assert_int_equal(live.status, 101);
+    free(ws_hello_snapshot(&live));
+
+    enum { N = 150 };
+    static int fds[N], more[3][40];
+    int64_t t0 = now_ms();
+    slow_bodies("127.0.0.5", port, fds, N);
+    /* one source gets 30 at most: the rest are hung up on at once */
+    usleep(300 * 1000);
+    cJSON *h = healthz(port);
+    assert_true(counter(h, "connectionsRefused") >= N - 30);
+    cJSON_Delete(h);
+    /* many sources together reach the total cap: the oldest unfinished
+     * requests make room, and /healthz and real webhooks still get in */
+    for (int k = 0; k < 3; k++) {
+        char src[16];
+        snprintf(src, sizeof src, "127.0.0.%d", 6 + k);
+        slow_bodies(src, port, more[k], 30);
+    }
+    for (int i = 0; i < 5; i++) {
+        int64_t a = now_ms();
+        h = healthz(port);
+        cJSON_Delete(h);
+        assert_true(now_ms() - a < 1000);
+        assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
+                                            "\"call\":{\"id\":\"during\",\"status\":\"ongoing\"}}}"),
+                         200);
+    }
+    /* the live client kept its connection and got the event */
+    char *e = ws_text(&live, 3000);
+    assert_non_null(strstr(e, "\"id\":\"during\""));
+    free(e);
+    /* every stalled request is cut by the deadline (not kept alive by its
+     * trickle), within a bounded time */
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 30; i++)
+            if (more[k][i] >= 0 && write(more[k][i], " ", 1) < 0) {
+                close(more[k][i]);
+                more[k][i] = -1;
+            }
+    assert_int_equal(count_closed(fds, N, 4000), N);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(count_closed(more[k], 30, 4000), 30);
+    assert_true(now_ms() - t0 < 10000);
+    h = healthz(port);
+    assert_true(counter(h, "requestsTimedOut") + counter(h, "requestsEvicted") >= 30);
+    assert_int_equal((int)cJSON_GetObjectItem(h, "clients")->valuedouble, 1);
+    cJSON_Delete(h);
+    close_all(fds, N);
+    for (int k = 0; k < 3; k++)
+        close_all(more[k], 30);
+    ws_close_fd(&live);
+    ct_relay_stop(r);
+}
+
 int main(void)
 {
+    signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_binds_only_the_listen_address),
@@ -750,6 +868,7 @@ int main(void)
         cmocka_unit_test(test_event_log_fields_escaped),
         cmocka_unit_test(test_frame_failure_forces_resync),
         cmocka_unit_test(test_failed_auth_throttled_per_address),
+        cmocka_unit_test(test_slow_bodies_capped_and_cut),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
