@@ -15,6 +15,8 @@
  * `len` bytes of text. */
 typedef struct ct_frame {
     unsigned refs;
+    bool shared;           /* a snapshot part, one copy for every client: not
+                              counted against a client's queue byte bound */
     uint64_t seq;          /* events: their seq; other frames: 0 */
     size_t len;
     char *buf;
@@ -30,12 +32,14 @@ void ct_frame_unref(ct_frame *f);
 typedef struct ct_ring {
     ct_frame **slots;
     size_t cap, head /* index of the oldest */, count;
+    size_t bytes, max_bytes;   /* frame bytes held, and their bound (0 = none) */
 } ct_ring;
 
 bool ct_ring_init(ct_ring *r, size_t cap);
 void ct_ring_free(ct_ring *r);
-/* Appends (takes a reference); drops the oldest when full. Events must be
- * pushed in seq order without gaps. */
+/* Appends (takes a reference); drops the oldest when full, in count or in
+ * bytes (the newest frame always stays). Events must be pushed in seq
+ * order without gaps. */
 void ct_ring_push(ct_ring *r, ct_frame *f);
 /* The frame with this seq, or NULL when it is not (or no longer) held. */
 ct_frame *ct_ring_get(const ct_ring *r, uint64_t seq);
@@ -82,6 +86,16 @@ ct_err ct_rstate_apply(ct_rstate *s, const ct_webhook *w, uint64_t seq, size_t p
                        int64_t heard_ms, ct_rstate_result *out, ct_error *err);
 /* Encodes a snapshot of every call, with transcripts. */
 char *ct_rstate_snapshot(ct_rstate *s, uint64_t seq, size_t pre, size_t *len);
+/* The same in parts of about max_bytes (protocol 2); see
+ * ct_proto_encode_snapshot_parts. */
+size_t ct_rstate_snapshot_parts(ct_rstate *s, uint64_t seq, size_t max_bytes, size_t pre,
+                                char ***out, size_t **lens);
+/* Bytes of text the state holds (ids, fields, transcript lines): what the
+ * byte bound counts. Walks every call. */
+size_t ct_rstate_bytes(ct_rstate *s);
+/* Drops calls until ct_rstate_bytes <= max_bytes: finished calls first,
+ * then any, least recently heard first. Returns how many were dropped. */
+size_t ct_rstate_trim(ct_rstate *s, size_t max_bytes);
 /* Drops finished calls (finished, failed attempt, or with an end time) the
  * relay last heard of (its monotonic clock, not the sender's timestamps)
  * before now_mono_ms - max_age. Returns how many were dropped. */

@@ -45,6 +45,9 @@
 #define DEFAULT_Q_FRAMES      1024
 #define DEFAULT_Q_BYTES       (16u << 20)
 #define DEFAULT_EXPIRE_TICK   1000
+#define DEFAULT_SNAPSHOT_PART (1u << 20)
+#define DEFAULT_STATE_BYTES   ((size_t)256 << 20)
+#define DEFAULT_RING_BYTES    ((size_t)64 << 20)
 #define DEFAULT_MAX_CONNS     512     /* well under a default 1024 fd limit */
 #define DEFAULT_MAX_CONNS_PER_PEER 64
 #define DEFAULT_REQUEST_DEADLINE_MS 10000
@@ -100,6 +103,7 @@ typedef struct pss {
     char *rx;
     size_t rx_len;
     int64_t last_rx_ms, last_ping_ms;
+    int proto;                     /* the protocol version its hello asked for */
 } pss;
 
 struct ct_relay {
@@ -144,7 +148,9 @@ struct ct_relay {
     ct_ring ring;
     uint64_t seq;
     char stream[17];
-    ct_frame *snap;                /* cached snapshot of the current state, or NULL */
+    ct_frame *snap;                /* cached one-frame snapshot (protocol 1), or NULL */
+    ct_frame **snap_parts;         /* cached snapshot parts (protocol 2), or NULL */
+    size_t n_snap_parts, snap_part_bytes, state_bytes;
     pss *clients;
     lws_sorted_usec_list_t tick;
     int64_t last_expire_ms;
@@ -255,6 +261,46 @@ static void snapshot_invalidate(ct_relay *r)
 {
     ct_frame_unref(r->snap);
     r->snap = NULL;
+    for (size_t i = 0; i < r->n_snap_parts; i++)
+        ct_frame_unref(r->snap_parts[i]);
+    free(r->snap_parts);
+    r->snap_parts = NULL;
+    r->n_snap_parts = 0;
+}
+
+/* Encodes the current state as snapshot parts once; every client that
+ * asks before the state changes shares them. False on OOM. */
+static bool snapshot_parts(ct_relay *r)
+{
+    if (r->snap_parts)
+        return true;
+    char **bufs = NULL;
+    size_t *lens = NULL;
+    size_t n = ct_rstate_snapshot_parts(r->state, r->seq, r->snap_part_bytes, LWS_PRE, &bufs,
+                                        &lens);
+    if (!n)
+        return false;
+    ct_frame **frames = calloc(n, sizeof *frames);
+    bool ok = frames != NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ok && !(frames[i] = ct_frame_wrap(bufs[i], lens[i], r->seq)))
+            ok = false;
+        else if (!ok)
+            free(bufs[i]);
+        if (ok)
+            frames[i]->shared = true;
+    }
+    free(bufs);
+    free(lens);
+    if (!ok) {
+        for (size_t i = 0; frames && i < n; i++)
+            ct_frame_unref(frames[i]);
+        free(frames);
+        return false;
+    }
+    r->snap_parts = frames;
+    r->n_snap_parts = n;
+    return true;
 }
 
 /* ---- client queues --------------------------------------------------------- */
@@ -299,7 +345,21 @@ static bool q_push(ct_relay *r, pss *c, ct_frame *f, bool force)
     }
     c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(f);
     c->q_count++;
-    c->q_bytes += f->len;
+    if (!f->shared)
+        c->q_bytes += f->len;
+    lws_callback_on_writable(c->wsi);
+    return true;
+}
+
+/* Queues a shared snapshot frame behind the welcome: one copy serves every
+ * client, so it is not held against this client's byte bound (only the
+ * frame count limits it). */
+static bool q_push_shared(pss *c, ct_frame *f)
+{
+    if (c->dropping || c->q_count >= c->q_cap)
+        return false;
+    c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(f);
+    c->q_count++;
     lws_callback_on_writable(c->wsi);
     return true;
 }
@@ -336,12 +396,14 @@ static void client_error(ct_relay *r, pss *c, const char *code, const char *msg,
 
 static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
 {
-    if (m->protocol != CT_PROTOCOL_VERSION) {
-        char msg[64];
-        snprintf(msg, sizeof msg, "this relay speaks protocol %d", CT_PROTOCOL_VERSION);
+    if (m->protocol < CT_PROTOCOL_MIN_VERSION || m->protocol > CT_PROTOCOL_VERSION) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "this relay speaks protocols %d to %d",
+                 CT_PROTOCOL_MIN_VERSION, CT_PROTOCOL_VERSION);
         client_error(r, c, "unsupported-protocol", msg, CT_CLOSE_BAD_PROTOCOL);
         return;
     }
+    c->proto = m->protocol;
     /* A repeated hello restarts the conversation. */
     q_clear(c);
     uint64_t last = m->last_seq;
@@ -353,7 +415,7 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
                  r->seq - last + 1 <= c->q_cap;
     }
     size_t len;
-    char *buf = ct_proto_encode_welcome(r->seq, r->stream, replay, LWS_PRE, &len);
+    char *buf = ct_proto_encode_welcome_v(c->proto, r->seq, r->stream, replay, LWS_PRE, &len);
     if (!buf || !q_push_buf(r, c, buf, len, true))
         return;
     if (replay) {
@@ -363,22 +425,33 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
         STAT_ADD(r, replays, 1);
     } else {
         /* Clients that resync together (after a relay restart, say) share
-         * one encoded snapshot until the state changes. */
-        if (!r->snap) {
-            buf = ct_rstate_snapshot(r->state, r->seq, LWS_PRE, &len);
-            r->snap = ct_frame_wrap(buf, len, r->seq);
-        }
-        if (!r->snap) {
-            client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
-            return;
-        }
-        /* The welcome is ahead of it, so "force" cannot apply: allow the
-         * snapshot past the byte bound once, it is what the client needs. */
-        if (c->q_count < c->q_cap) {
-            c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(r->snap);
-            c->q_count++;
-            c->q_bytes += r->snap->len;
-            lws_callback_on_writable(c->wsi);
+         * one encoded snapshot until the state changes. Protocol 2 gets it
+         * in parts of bounded size; protocol 1 as the one frame it expects. */
+        if (c->proto >= 2) {
+            if (!snapshot_parts(r)) {
+                client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+                return;
+            }
+            if (r->n_snap_parts >= c->q_cap - c->q_count) {
+                client_error(r, c, "snapshot-too-large",
+                             "the snapshot has more parts than --client-queue allows",
+                             LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+                return;
+            }
+            for (size_t i = 0; i < r->n_snap_parts; i++)
+                q_push_shared(c, r->snap_parts[i]);
+        } else {
+            if (!r->snap) {
+                buf = ct_rstate_snapshot(r->state, r->seq, LWS_PRE, &len);
+                r->snap = ct_frame_wrap(buf, len, r->seq);
+                if (r->snap)
+                    r->snap->shared = true;
+            }
+            if (!r->snap) {
+                client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+                return;
+            }
+            q_push_shared(c, r->snap);
         }
         STAT_ADD(r, snapshots, 1);
     }
@@ -597,6 +670,7 @@ static char *healthz_json(ct_relay *r)
     C("connectionsRefused", connections_refused);
     C("requestsTimedOut", requests_timed_out);
     C("requestsEvicted", requests_evicted);
+    C("callsTrimmed", calls_trimmed);
     C("utf8Repaired", utf8_repaired);
     C("framesRefused", frames_refused);
 #undef C
@@ -672,11 +746,13 @@ static struct conn *conn_of(ct_relay *r, struct lws *wsi)
     return NULL;
 }
 
-static void conn_kill(ct_relay *r, struct conn *c)
+/* `now`: close at once (safe from the timer, outside any callback of that
+ * connection); else on lws's next turn. */
+static void conn_kill(ct_relay *r, struct conn *c, bool now)
 {
     c->killing = true;
     r->conns_live--;
-    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, now ? LWS_TO_KILL_SYNC : LWS_TO_KILL_ASYNC);
 }
 
 /* FILTER_NETWORK_CONNECTION: admit (true) or hang up on a new peer. */
@@ -703,7 +779,7 @@ static bool conn_admit(ct_relay *r, const struct sockaddr *sa)
         if (!oldest)
             return false;
         STAT_ADD(r, requests_evicted, 1);
-        conn_kill(r, oldest);
+        conn_kill(r, oldest, false);
     }
     if (!free_slot)      /* every slot waits for its destroy: refuse for now */
         return false;
@@ -751,7 +827,7 @@ static void conns_enforce_deadline(ct_relay *r, int64_t now)
         if (c->wsi && !c->killing && !c->is_ws && now - c->since_ms > r->request_deadline_ms) {
             STAT_ADD(r, requests_timed_out, 1);
             notice(r, NOTE_REQUEST_DEADLINE, c->wsi);
-            conn_kill(r, c);
+            conn_kill(r, c, true);
         }
     }
 }
@@ -985,7 +1061,8 @@ static int ws_writeable(ct_relay *r, pss *c)
         c->q_head = (c->q_head + 1) % c->q_cap;
         c->q_count--;
         size_t want = f->len;
-        c->q_bytes -= want;
+        if (!f->shared)
+            c->q_bytes -= want;
         ct_frame_unref(f);
         if (w < (int)want)
             return -1;
@@ -1034,6 +1111,13 @@ static void tick(lws_sorted_usec_list_t *sul)
         if (n) {
             snapshot_invalidate(r);
             STAT_ADD(r, expired, n);
+        }
+        /* The byte bound: checked at the expiry pace, so it can be passed
+         * by at most that long's webhooks (each capped by --max-body). */
+        n = ct_rstate_trim(r->state, r->state_bytes);
+        if (n) {
+            snapshot_invalidate(r);
+            STAT_ADD(r, calls_trimmed, n);
         }
     }
     stats_sync(r);
@@ -1334,6 +1418,10 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         return NULL;
     }
     r->frame_faults = opt->test_fail_frames;
+    r->snap_part_bytes = opt->snapshot_part_bytes ? opt->snapshot_part_bytes
+                                                  : DEFAULT_SNAPSHOT_PART;
+    r->state_bytes = opt->max_state_bytes ? opt->max_state_bytes : DEFAULT_STATE_BYTES;
+    r->ring.max_bytes = opt->ring_bytes ? opt->ring_bytes : DEFAULT_RING_BYTES;
     r->max_conns = opt->max_connections ? opt->max_connections : DEFAULT_MAX_CONNS;
     r->max_conns_per_peer = opt->max_connections_per_peer ? opt->max_connections_per_peer
                                                           : DEFAULT_MAX_CONNS_PER_PEER;

@@ -124,6 +124,96 @@ char *ct_rstate_snapshot(ct_rstate *s, uint64_t seq, size_t pre, size_t *len)
     return frame;
 }
 
+size_t ct_rstate_snapshot_parts(ct_rstate *s, uint64_t seq, size_t max_bytes, size_t pre,
+                                char ***out, size_t **lens)
+{
+    collect c = { 0 };
+    ct_store_foreach(s->store, collect_one, &c);
+    size_t n = c.oom ? 0 : ct_proto_encode_snapshot_parts(seq, c.calls, c.n, max_bytes, pre, out,
+                                                          lens);
+    free(c.calls);
+    return n;
+}
+
+static size_t slen(const char *p)
+{
+    return p ? strlen(p) : 0;
+}
+
+/* The text a call holds: what a snapshot of it costs, near enough (JSON
+ * punctuation and numbers aside), and what the relay's memory is mostly
+ * made of. */
+static size_t call_bytes(const ct_call_entry *e)
+{
+    const ct_call *c = &e->call;
+    size_t n = 256 + slen(c->id) + slen(c->team_id) + slen(c->assistant_id) +
+               slen(c->phone_number_id) + slen(c->user_number) + slen(c->assistant_number) +
+               slen(c->phone_status_reason) + slen(c->control_url) + slen(c->metadata_json) +
+               slen(c->cost_json) + slen(c->metrics_json) + slen(c->recording_json) +
+               slen(c->customer_name) + slen(c->assistant_name) +
+               slen(c->analysis.summary) + slen(c->analysis.success_evaluation) +
+               slen(c->analysis.structured_data_json) + slen(c->analysis.outcome) +
+               slen(c->analysis.guardrails_json);
+    for (size_t i = 0; i < c->n_messages; i++)
+        n += 64 + slen(c->messages[i].message_id) + slen(c->messages[i].text);
+    return n;
+}
+
+static bool add_bytes(const ct_call_entry *e, void *ud)
+{
+    *(size_t *)ud += call_bytes(e);
+    return true;
+}
+
+size_t ct_rstate_bytes(ct_rstate *s)
+{
+    size_t n = 0;
+    ct_store_foreach(s->store, add_bytes, &n);
+    return n;
+}
+
+typedef struct trim_pick {
+    const ct_call_entry *best;
+    bool best_ended;
+} trim_pick;
+
+static bool pick_victim(const ct_call_entry *e, void *ud)
+{
+    trim_pick *t = ud;
+    const ct_call *c = &e->call;
+    bool ended = c->status == CT_STATUS_FINISHED || ct_call_is_failed_attempt(c) ||
+                 (c->present & CT_F_END);
+    if (!t->best || (ended && !t->best_ended) ||
+        (ended == t->best_ended && e->heard_at < t->best->heard_at)) {
+        t->best = e;
+        t->best_ended = ended;
+    }
+    return true;
+}
+
+size_t ct_rstate_trim(ct_rstate *s, size_t max_bytes)
+{
+    size_t total = ct_rstate_bytes(s), dropped = 0;
+    /* One scan per victim: trimming is rare (the bound is far above normal
+     * use) and each victim frees at least a call's worth. */
+    while (total > max_bytes && ct_store_count(s->store) > 0) {
+        trim_pick t = { 0 };
+        ct_store_foreach(s->store, pick_victim, &t);
+        if (!t.best)
+            break;
+        size_t b = call_bytes(t.best);
+        char *id = strdup(t.best->call.id);
+        if (!id || !ct_store_remove(s->store, id)) {
+            free(id);
+            break;
+        }
+        free(id);
+        total -= b < total ? b : total;
+        dropped++;
+    }
+    return dropped;
+}
+
 typedef struct expiry {
     int64_t cutoff;
     char **ids;

@@ -44,6 +44,12 @@ typedef struct ct_relay_options {
     int request_deadline_ms;     /* a whole HTTP request (headers and body) must arrive
                                     within this of the connection's accept or previous
                                     answer; 0 = 10000 */
+    size_t snapshot_part_bytes;  /* protocol 2 snapshot part size, about; 0 = 1 MiB */
+    size_t max_state_bytes;      /* calls + transcript text held; above it the least
+                                    recently heard calls (finished first) are dropped;
+                                    0 = 256 MiB */
+    size_t ring_bytes;           /* replay ring bound in bytes (besides ring_events);
+                                    0 = 64 MiB */
     unsigned test_fail_frames;   /* tests only: fail the next N event encodings after
                                     their merge (exercises the forced resync) */
 } ct_relay_options;
@@ -74,6 +80,7 @@ typedef struct ct_relay_stats {
     uint64_t connections_refused;  /* hung up at accept: per-peer or total cap */
     uint64_t requests_timed_out;   /* closed: request not complete within the deadline */
     uint64_t requests_evicted;     /* unfinished requests closed to make room at the cap */
+    uint64_t calls_trimmed;        /* calls dropped to stay within max_state_bytes */
     uint64_t utf8_repaired;      /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
     uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */
 } ct_relay_stats;

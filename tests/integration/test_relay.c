@@ -753,7 +753,7 @@ static void test_bad_messages(void **state)
     ws_close_fd(&c);
     /* a protocol this relay does not speak */
     ws_open(&c, port, "/monitor", TOKEN, 0);
-    ws_send(&c, "{\"type\":\"hello\",\"protocol\":2}");
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":99}");
     e = ws_msg(&c, 3000);
     assert_int_equal(e.type, CT_PM_ERROR);
     assert_string_equal(e.code, "unsupported-protocol");

@@ -198,7 +198,7 @@ typedef struct wsc {
     int fd;
     int status;
     char head[2048];      /* the handshake answer, headers and any body */
-    char in[1 << 17];
+    char in[1 << 20];
     size_t in_len;
 } wsc;
 
@@ -842,7 +842,10 @@ static void test_slow_bodies_capped_and_cut(void **state)
     assert_int_equal(count_closed(fds, N, 4000), N);
     for (int k = 0; k < 3; k++)
         assert_int_equal(count_closed(more[k], 30, 4000), 30);
-    assert_true(now_ms() - t0 < 10000);
+    int64_t took = now_ms() - t0;
+    print_message("slow bodies: %d + 90 stalled requests all closed after %lld ms\n", N,
+                  (long long)took);
+    assert_true(took < 10000);
     h = healthz(port);
     assert_true(counter(h, "requestsTimedOut") + counter(h, "requestsEvicted") >= 30);
     assert_int_equal((int)cJSON_GetObjectItem(h, "clients")->valuedouble, 1);
@@ -851,6 +854,124 @@ static void test_slow_bodies_capped_and_cut(void **state)
     for (int k = 0; k < 3; k++)
         close_all(more[k], 30);
     ws_close_fd(&live);
+    ct_relay_stop(r);
+}
+
+/* ---- 5: snapshots in bounded parts (protocol 2), protocol 1 still served -------------- */
+
+static void post_call_with_line(int port, int i, size_t pad)
+{
+    char *filler = malloc(pad + 1);
+    memset(filler, 'y', pad);
+    filler[pad] = 0;
+    size_t cap = pad + 512;
+    char *body = malloc(cap);
+    snprintf(body, cap,
+             "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":%d,"
+             "\"call\":{\"id\":\"P-%03d\",\"status\":\"finished\"},\"messages\":["
+             "{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"%s\",\"timestamp\":%d}]}}",
+             1000 + i, i, filler, 1000 + i);
+    assert_int_equal(post_webhook(port, body), 200);
+    free(body);
+    free(filler);
+}
+
+static void test_snapshot_in_parts(void **state)
+{
+    (void)state;
+    ct_relay_options o = { .snapshot_part_bytes = 8192 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    for (int i = 0; i < 40; i++)
+        post_call_with_line(port, i, 1000);
+    /* protocol 2: several parts, each within the bound (plus at most one call) */
+    wsc c;
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":2}");
+    char *w = ws_text(&c, 3000);
+    assert_non_null(strstr(w, "\"protocol\":2"));
+    free(w);
+    size_t calls = 0, parts = 0;
+    uint64_t seq = 0;
+    for (bool last = false; !last && parts < 100; parts++) {
+        char *t = ws_text(&c, 3000);
+        assert_true(strlen(t) <= 8192 + 1200);
+        ct_pmsg m;
+        ct_error err;
+        assert_int_equal(ct_pmsg_decode(t, strlen(t), &m, &err), CT_OK);
+        assert_int_equal(m.type, CT_PM_SNAPSHOT);
+        assert_int_equal(m.part, parts);
+        if (parts == 0)
+            seq = m.seq;
+        assert_int_equal(m.seq, seq);
+        calls += m.calls.n_calls;
+        last = m.last;
+        ct_pmsg_clear(&m);
+        free(t);
+    }
+    assert_true(parts >= 4);
+    assert_int_equal(calls, 40);
+    ws_close_fd(&c);
+    /* protocol 1: the one frame it always had */
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":1}");
+    w = ws_text(&c, 3000);
+    assert_non_null(strstr(w, "\"protocol\":1"));
+    free(w);
+    char *t = ws_text(&c, 3000);
+    assert_null(strstr(t, "\"part\""));
+    ct_pmsg m;
+    ct_error err;
+    assert_int_equal(ct_pmsg_decode(t, strlen(t), &m, &err), CT_OK);
+    assert_int_equal(m.calls.n_calls, 40);
+    assert_true(m.last);
+    ct_pmsg_clear(&m);
+    free(t);
+    ws_close_fd(&c);
+    /* an empty relay: one empty last part */
+    ct_relay_stop(r);
+    memset(&o, 0, sizeof o);
+    r = start_relay(&o);
+    port = ct_relay_port(r);
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":2}");
+    free(ws_text(&c, 3000));
+    t = ws_text(&c, 3000);
+    assert_non_null(strstr(t, "\"part\":0,\"calls\":[],\"last\":true"));
+    free(t);
+    ws_close_fd(&c);
+    ct_relay_stop(r);
+}
+
+/* Memory in bytes: the state is trimmed to max_state_bytes (finished calls
+ * first), whatever the call count. */
+static void test_state_bounded_in_bytes(void **state)
+{
+    (void)state;
+    ct_relay_options o = { .max_state_bytes = 200 * 1024, .expire_check_ms = 50,
+                           .max_body_bytes = 1 << 20 };
+    ct_relay *r = start_relay(&o);
+    int port = ct_relay_port(r);
+    /* 60 calls x 20 KB: 1.2 MB posted, far over the 200 KB bound */
+    for (int i = 0; i < 60; i++)
+        post_call_with_line(port, i, 20000);
+    int64_t end = now_ms() + 3000;
+    ct_relay_stats st;
+    do {
+        usleep(50 * 1000);
+        ct_relay_get_stats(r, &st);
+    } while (st.calls > 10 && now_ms() < end);
+    assert_true(st.calls <= 10);
+    assert_true(st.calls >= 5);
+    assert_true(st.calls_trimmed >= 50);
+    /* the newest calls are the ones kept */
+    wsc c;
+    ws_open(&c, port, "/monitor", TOKEN);
+    char *snap = ws_hello_snapshot(&c);
+    assert_non_null(strstr(snap, "\"P-059\""));
+    assert_null(strstr(snap, "\"P-000\""));
+    free(snap);
+    ws_close_fd(&c);
     ct_relay_stop(r);
 }
 
@@ -869,6 +990,8 @@ int main(void)
         cmocka_unit_test(test_frame_failure_forces_resync),
         cmocka_unit_test(test_failed_auth_throttled_per_address),
         cmocka_unit_test(test_slow_bodies_capped_and_cut),
+        cmocka_unit_test(test_snapshot_in_parts),
+        cmocka_unit_test(test_state_bounded_in_bytes),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -198,6 +198,37 @@ static void test_throttle(void **state)
     ct_throttle_free(t);
 }
 
+/* The ring is bounded in bytes as well as in events. */
+static void test_ring_bytes(void **state)
+{
+    (void)state;
+    ct_ring r;
+    assert_true(ct_ring_init(&r, 100));
+    r.max_bytes = 1000;
+    for (uint64_t s = 1; s <= 20; s++) {
+        char *buf = malloc(301);
+        memset(buf, 'e', 300);
+        buf[300] = 0;
+        ct_frame *f = ct_frame_wrap(buf, 300, s);
+        ct_ring_push(&r, f);
+        ct_frame_unref(f);
+        assert_true(r.bytes <= 1000);
+    }
+    assert_int_equal(r.count, 3);
+    assert_int_equal(ct_ring_oldest(&r), 18);
+    assert_null(ct_ring_get(&r, 17));
+    /* one frame bigger than the bound still stays (the newest always does) */
+    char *big = malloc(5000);
+    memset(big, 'b', 4999);
+    big[4999] = 0;
+    ct_frame *f = ct_frame_wrap(big, 4999, 21);
+    ct_ring_push(&r, f);
+    ct_frame_unref(f);
+    assert_int_equal(r.count, 1);
+    assert_non_null(ct_ring_get(&r, 21));
+    ct_ring_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_state_events),
         cmocka_unit_test(test_state_cap),
         cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_ring_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

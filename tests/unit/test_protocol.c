@@ -86,7 +86,7 @@ static void test_welcome_roundtrip(void **state)
     assert_int_equal(m.seq, 1045);
     assert_true(m.replay);
     assert_string_equal(m.stream, "s1");
-    assert_int_equal(m.protocol, 1);
+    assert_int_equal(m.protocol, CT_PROTOCOL_VERSION);
     ct_pmsg_clear(&m);
     free(t);
 
