@@ -31,6 +31,7 @@
 #include "calltop/protocol.h"
 #include "calltop/relay.h"
 #include "calltop/sanitize.h"
+#include "calltop/sim.h"
 #include "helper_http.h"
 
 #define SECRET "wh-secret-123"
@@ -386,6 +387,20 @@ static void test_binds_only_the_listen_address(void **state)
     fd = connect6("::1", port);
     assert_int_equal(fd, -1);
     ct_relay_stop(r);
+
+    /* the simulator (calltop --demo runs both on 127.0.0.1) binds exactly too */
+    ct_sim_options so = { .host = "127.0.0.1", .history = 0, .calls = 0 };
+    ct_error err;
+    ct_sim *sim = ct_sim_start(&so, &err);
+    if (!sim)
+        fail_msg("sim: %s", err.detail);
+    port = ct_sim_port(sim);
+    fd = connect_from(NULL, "127.0.0.1", port);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(connect_from(NULL, "127.0.0.2", port), -1);
+    assert_int_equal(connect6("::1", port), -1);
+    ct_sim_stop(sim);
 
     /* an IPv6 literal: only ::1 answers (skipped where IPv6 is off) */
     int probe = socket(AF_INET6, SOCK_STREAM, 0);
