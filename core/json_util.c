@@ -345,3 +345,18 @@ bool ct_json_add_text_or_json(cJSON *obj, const char *key, const char *text)
     }
     return true;
 }
+
+/* A raw item holds its exact text; cJSON prints it as is. */
+bool ct_json_add_i64(cJSON *obj, const char *key, int64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)v);
+    return cJSON_AddRawToObject(obj, key, text) != NULL;
+}
+
+bool ct_json_add_u64(cJSON *obj, const char *key, uint64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)v);
+    return cJSON_AddRawToObject(obj, key, text) != NULL;
+}

@@ -128,6 +128,14 @@ static ct_err decode_snapshot(const cJSON *root, ct_pmsg *m, ct_error *err)
     ct_err rc = get_u64(root, "seq", true, NULL, &m->seq, err);
     if (rc)
         return rc;
+    /* v2 parts; a v1 snapshot (no "part"/"last") is one whole part */
+    if ((rc = get_u64(root, "part", false, NULL, &m->part, err)))
+        return rc;
+    const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "last");
+    if (last && !cJSON_IsBool(last))
+        return ct_error_set(err, CT_ETYPE, "last: expected a boolean, got %s",
+                            ct_json_type_name(last));
+    m->last = !last || cJSON_IsTrue(last);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "calls");
     if (!arr)
         return ct_error_set(err, CT_EMISSING, "calls: required");
@@ -351,12 +359,18 @@ static cJSON *start(ct_pmsg_type t)
 char *ct_proto_encode_hello(bool has_last_seq, uint64_t last_seq, const char *stream,
                             size_t pre, size_t *len)
 {
+    return ct_proto_encode_hello_v(CT_PROTOCOL_VERSION, has_last_seq, last_seq, stream, pre, len);
+}
+
+char *ct_proto_encode_hello_v(int protocol, bool has_last_seq, uint64_t last_seq,
+                              const char *stream, size_t pre, size_t *len)
+{
     cJSON *root = start(CT_PM_HELLO);
     bool ok = root != NULL;
     if (ok) {
-        ADD(cJSON_AddNumberToObject(root, "protocol", CT_PROTOCOL_VERSION));
+        ADD(cJSON_AddNumberToObject(root, "protocol", protocol));
         if (has_last_seq)
-            ADD(cJSON_AddNumberToObject(root, "lastSeq", (double)last_seq));
+            ADD(ct_json_add_u64(root, "lastSeq", last_seq));
         if (has_last_seq && stream)
             ADD(cJSON_AddStringToObject(root, "stream", stream));
     }
@@ -370,13 +384,19 @@ char *ct_proto_encode_hello(bool has_last_seq, uint64_t last_seq, const char *st
 char *ct_proto_encode_welcome(uint64_t seq, const char *stream, bool replay,
                               size_t pre, size_t *len)
 {
+    return ct_proto_encode_welcome_v(CT_PROTOCOL_VERSION, seq, stream, replay, pre, len);
+}
+
+char *ct_proto_encode_welcome_v(int protocol, uint64_t seq, const char *stream, bool replay,
+                                size_t pre, size_t *len)
+{
     cJSON *root = start(CT_PM_WELCOME);
     bool ok = root != NULL;
     if (ok) {
-        ADD(cJSON_AddNumberToObject(root, "protocol", CT_PROTOCOL_VERSION));
+        ADD(cJSON_AddNumberToObject(root, "protocol", protocol));
         if (stream)
             ADD(cJSON_AddStringToObject(root, "stream", stream));
-        ADD(cJSON_AddNumberToObject(root, "seq", (double)seq));
+        ADD(ct_json_add_u64(root, "seq", seq));
         ADD(cJSON_AddStringToObject(root, "mode", replay ? "replay" : "snapshot"));
     }
     if (!ok) {
@@ -393,7 +413,7 @@ char *ct_proto_encode_snapshot(uint64_t seq, const ct_call *const *calls, size_t
     bool ok = root != NULL;
     cJSON *arr = NULL;
     if (ok) {
-        ADD(cJSON_AddNumberToObject(root, "seq", (double)seq));
+        ADD(ct_json_add_u64(root, "seq", seq));
         ADD(arr = cJSON_AddArrayToObject(root, "calls"));
     }
     for (size_t i = 0; ok && i < n; i++) {
@@ -407,6 +427,115 @@ char *ct_proto_encode_snapshot(uint64_t seq, const ct_call *const *calls, size_t
         return NULL;
     }
     return finish(root, pre, len);
+}
+
+/* Appends text to a growing buffer; false on OOM. */
+static bool sb_add(char **buf, size_t *len, size_t *cap, const char *text, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t c = *cap ? *cap : 4096;
+        while (*len + n + 1 > c)
+            c *= 2;
+        char *b = realloc(*buf, c);
+        if (!b)
+            return false;
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, text, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return true;
+}
+
+/* Closes the part in *buf (pre bytes of headroom already reserved) and
+ * stores it as part k. */
+static bool part_finish(char **buf, size_t *len, size_t *cap, bool last, size_t pre,
+                        char ***out, size_t **lens, size_t *n_parts, size_t *parts_cap)
+{
+    const char *tail = last ? "],\"last\":true}" : "],\"last\":false}";
+    if (!sb_add(buf, len, cap, tail, strlen(tail)))
+        return false;
+    if (*n_parts == *parts_cap) {
+        size_t c = *parts_cap ? *parts_cap * 2 : 8;
+        char **o = realloc(*out, c * sizeof *o);
+        if (!o)
+            return false;
+        *out = o;
+        size_t *l = realloc(*lens, c * sizeof *l);
+        if (!l)
+            return false;
+        *lens = l;
+        *parts_cap = c;
+    }
+    (*out)[*n_parts] = *buf;
+    (*lens)[*n_parts] = *len - pre;
+    (*n_parts)++;
+    *buf = NULL;
+    *len = *cap = 0;
+    return true;
+}
+
+size_t ct_proto_encode_snapshot_parts(uint64_t seq, const ct_call *const *calls, size_t n,
+                                      size_t max_bytes, size_t pre, char ***out, size_t **lens)
+{
+    *out = NULL;
+    *lens = NULL;
+    size_t n_parts = 0, parts_cap = 0;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, in_part = 0;
+    bool ok = true;
+    /* Each call is printed on its own and spliced in: the whole snapshot
+     * never exists as one cJSON tree or one string. */
+    for (size_t i = 0; ok && i <= n; i++) {
+        char *text = NULL;
+        size_t tlen = 0;
+        if (i < n) {
+            cJSON *c = ct_call_to_json(calls[i]);
+            text = c ? cJSON_PrintUnformatted(c) : NULL;
+            cJSON_Delete(c);
+            if (!text) {
+                ok = false;
+                break;
+            }
+            tlen = strlen(text);
+        }
+        /* close the current part when this call would overflow it */
+        if (buf && (i == n || (in_part && len - pre + tlen + 32 > max_bytes))) {
+            ok = part_finish(&buf, &len, &cap, i == n, pre, out, lens, &n_parts, &parts_cap);
+            in_part = 0;
+        }
+        if (ok && !buf && (i < n || n_parts == 0)) {
+            char head[96];
+            int h = snprintf(head, sizeof head,
+                             "{\"type\":\"snapshot\",\"seq\":%llu,\"part\":%zu,\"calls\":[",
+                             (unsigned long long)seq, n_parts);
+            char zeros[64] = { 0 };
+            for (size_t z = 0; ok && z < pre; z += sizeof zeros)
+                ok = sb_add(&buf, &len, &cap, zeros,
+                            pre - z < sizeof zeros ? pre - z : sizeof zeros);
+            ok = ok && sb_add(&buf, &len, &cap, head, (size_t)h);
+            if (ok && i == n)   /* an empty snapshot: one empty, last part */
+                ok = part_finish(&buf, &len, &cap, true, pre, out, lens, &n_parts, &parts_cap);
+        }
+        if (ok && text) {
+            ok = (!in_part || sb_add(&buf, &len, &cap, ",", 1)) &&
+                 sb_add(&buf, &len, &cap, text, tlen);
+            in_part++;
+        }
+        free(text);
+    }
+    if (!ok) {
+        free(buf);
+        for (size_t k = 0; k < n_parts; k++)
+            free((*out)[k]);
+        free(*out);
+        free(*lens);
+        *out = NULL;
+        *lens = NULL;
+        return 0;
+    }
+    return n_parts;
 }
 
 static cJSON *call_error_to_json(const ct_call_error *e)
@@ -436,12 +565,12 @@ char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts,
     cJSON *root = start(CT_PM_EVENT);
     bool ok = root != NULL;
     if (ok) {
-        ADD(cJSON_AddNumberToObject(root, "seq", (double)seq));
+        ADD(ct_json_add_u64(root, "seq", seq));
         /* A webhook type calltop does not know still merges its call fields. */
         const char *kind_name = ct_webhook_type_name(kind);
         ADD(cJSON_AddStringToObject(root, "kind", *kind_name ? kind_name : "other"));
         if (ts > 0)
-            ADD(cJSON_AddNumberToObject(root, "ts", (double)ts));
+            ADD(ct_json_add_i64(root, "ts", ts));
         /* The call without its transcript: a shallow copy with the messages
          * bit cleared, so the model encoder leaves them out. */
         ct_call bare = *call;
@@ -481,7 +610,7 @@ char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts,
 static char *encode_t(ct_pmsg_type type, int64_t t, size_t pre, size_t *len)
 {
     cJSON *root = start(type);
-    if (root && !cJSON_AddNumberToObject(root, "t", (double)t)) {
+    if (root && !ct_json_add_i64(root, "t", t)) {
         cJSON_Delete(root);
         return NULL;
     }

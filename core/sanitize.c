@@ -13,6 +13,8 @@
  *    (Unicode's "substitution of maximal subparts" practice).
  * Output never splits a character at the cap and is always valid UTF-8. */
 #include "calltop/sanitize.h"
+#include <stdbool.h>
+#include <stdio.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -188,4 +190,60 @@ char *ct_sanitize_dup(const char *in, bool keep_newlines)
     size_t len = ct_sanitize(in, n, out, n * 3 + 1, keep_newlines);
     char *shrunk = realloc(out, len + 1);
     return shrunk ? shrunk : out;
+}
+
+char *ct_utf8_repair(const char *in, size_t len, size_t *out_len, size_t *repairs)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t bad = 0, i = 0;
+    int32_t cp;
+    while (i < len) {
+        size_t n = utf8_next(s + i, len - i, &cp);
+        bad += cp < 0;
+        i += n;
+    }
+    *repairs = bad;
+    if (!bad)
+        return NULL;
+    /* Each invalid subsequence (>= 1 byte) becomes 3 bytes at most. */
+    char *out = malloc(len + 2 * bad + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (i = 0; i < len;) {
+        size_t n = utf8_next(s + i, len - i, &cp);
+        if (cp < 0) {
+            memcpy(out + o, REPLACEMENT, 3);
+            o += 3;
+        } else {
+            memcpy(out + o, s + i, n);
+            o += n;
+        }
+        i += n;
+    }
+    out[o] = '\0';
+    if (out_len)
+        *out_len = o;
+    return out;
+}
+
+char *ct_escape_field(const char *in, char *out, size_t cap)
+{
+    if (!cap)
+        return out;
+    if (!in)
+        in = "-";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        bool plain = *p > 0x20 && *p < 0x7F && *p != '\\' && *p != '"' && *p != '=';
+        size_t need = plain ? 1 : 4;
+        if (o + need >= cap)
+            break;
+        if (plain)
+            out[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(out + o, cap - o, "\\x%02X", *p);
+    }
+    out[o] = '\0';
+    return out;
 }

@@ -14,7 +14,7 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
     [CT_SET_RELAY_URL] = {
         .key = "relay-url", .in_file = true, .flag = "relay-url", .env = "CALLTOP_RELAY_URL",
         .kind = CT_KIND_URL, .metavar = "URL", .schemes = "wss ws",
-        .example = "wss://relay.example.com/",
+        .example = "wss://relay.example.com:8787/monitor",
         .help = "calltop-relay WebSocket URL for live events; without it calltop polls the API" },
     [CT_SET_API_KEY] = {
         .key = "api-key", .in_file = true, .env = "INTERACTLY_API_KEY",

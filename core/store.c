@@ -373,15 +373,27 @@ static ct_err merge_analysis(ct_entry *e, const ct_call *src, uint64_t version, 
 }
 
 /* Merges src's allowed fields; sets *changed when anything drawable moved. */
-static ct_err merge_fields(ct_entry *e, const ct_call *src, uint64_t version, bool *changed)
+static ct_err merge_fields(ct_entry *e, const ct_call *src, uint64_t version, bool *changed,
+                           uint32_t *changed_bits)
 {
     ct_call *dst = &e->pub.call;
     uint32_t allow = merge_mask(e, src, version);
     ct_err rc = CT_OK;
-    if ((src->present & CT_F_ANALYSIS) && (rc = merge_analysis(e, src, version, changed)) != CT_OK)
-        return rc;
+    if (src->present & CT_F_ANALYSIS) {
+        bool a = false;
+        rc = merge_analysis(e, src, version, &a);
+        if (a) {
+            *changed = true;
+            *changed_bits |= CT_F_ANALYSIS;
+        }
+        if (rc != CT_OK) return rc;
+    }
     if (!allow) return CT_OK;
     if (!fields_same(dst, src, allow)) {
+        for (uint32_t m = allow; m; m &= m - 1) {
+            uint32_t bit = m & (~m + 1);
+            if (!fields_same(dst, src, bit)) *changed_bits |= bit;
+        }
         /* ct_call_merge copies exactly the present fields, so hand it a
          * shallow view of src restricted to the allowed ones and without the
          * transcript (merged separately, by messageId). */
@@ -447,16 +459,19 @@ static ct_err find_or_create(ct_store *s, const char *id, ct_entry **out, bool *
 
 /* The common body of apply_call and apply_webhook: fields, then lines. */
 static ct_err apply(ct_store *s, const ct_call *c, uint64_t version, ct_entry **out,
-                    bool *created, bool *changed)
+                    bool *created, bool *changed, ct_store_change *ch)
 {
     if (!s || !c || !c->id || !*c->id) return CT_EINVAL;
     ct_entry *e;
     ct_err rc = find_or_create(s, c->id, &e, created);
     if (rc != CT_OK) return rc;
     *changed = false;
-    rc = merge_fields(e, c, version, changed);
+    ch->created = *created;
+    rc = merge_fields(e, c, version, changed, &ch->fields);
+    ch->lines_from = ch->lines_to = e->next_seq;
     if (rc == CT_OK && c->n_messages)
         rc = ct_transcript_merge(s, e, c->messages, c->n_messages, version, changed);
+    ch->lines_to = e->next_seq;
     if (version > e->pub.version) e->pub.version = version;
     *out = e;
     return rc;
@@ -466,7 +481,8 @@ ct_err ct_store_apply_call(ct_store *s, const ct_call *c, uint64_t version)
 {
     ct_entry *e = NULL;
     bool created = false, changed = false;
-    ct_err rc = apply(s, c, version, &e, &created, &changed);
+    ct_store_change ch = { 0 };
+    ct_err rc = apply(s, c, version, &e, &created, &changed, &ch);
     if (e) commit(s, e, created, changed);
     return rc;
 }
@@ -480,6 +496,19 @@ static bool error_eq(const ct_call_error *a, const ct_call_error *b)
 
 ct_err ct_store_apply_webhook(ct_store *s, const ct_webhook *w)
 {
+    ct_store_change ch;
+    return ct_store_apply_webhook_change(s, w, &ch);
+}
+
+bool ct_store_change_visible(const ct_store_change *ch)
+{
+    return ch->created || ch->fields || ch->hang_changed || ch->error_changed ||
+           ch->lines_to > ch->lines_from;
+}
+
+ct_err ct_store_apply_webhook_change(ct_store *s, const ct_webhook *w, ct_store_change *out)
+{
+    memset(out, 0, sizeof *out);
     if (!s || !w) return CT_EINVAL;
     ct_call c = w->call;   /* shallow: only adjusted flags, never freed */
     ct_time_ms ts = w->timestamp;
@@ -494,8 +523,9 @@ ct_err ct_store_apply_webhook(ct_store *s, const ct_webhook *w)
 
     ct_entry *e = NULL;
     bool created = false, changed = false;
-    ct_err rc = apply(s, &c, ts > 0 ? (uint64_t)ts : 0, &e, &created, &changed);
+    ct_err rc = apply(s, &c, ts > 0 ? (uint64_t)ts : 0, &e, &created, &changed, out);
     if (!e) return rc;
+    bool hang_before = e->pub.hang;
     if (ts > e->event_at) e->event_at = ts;
 
     if (rc == CT_OK && w->type == CT_WH_HANG) {
@@ -510,12 +540,26 @@ ct_err ct_store_apply_webhook(ct_store *s, const ct_webhook *w)
         if ((!e->pub.last_error.present || ts >= e->error_at) &&
             !error_eq(&e->pub.last_error, &w->error)) {
             rc = ct_call_error_copy(&e->pub.last_error, &w->error);
-            if (rc == CT_OK) changed = true;
+            if (rc == CT_OK) changed = out->error_changed = true;
         }
         if (ts > e->error_at) e->error_at = ts;
     }
     commit(s, e, created, changed);
+    out->hang_changed = e->pub.hang != hang_before;
     return rc;
+}
+
+size_t ct_store_new_lines(const ct_store *s, const char *call_id, uint64_t from, uint64_t to,
+                          ct_message *out, size_t cap)
+{
+    if (!s || !call_id || from >= to) return 0;
+    const ct_entry *e = ct_store_find(s, call_id, ct_store_hash(call_id));
+    if (!e) return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < e->pub.call.n_messages && n < cap; i++)
+        if (e->meta[i].seq >= from && e->meta[i].seq < to)
+            out[n++] = e->pub.call.messages[i];
+    return n;
 }
 
 ct_err ct_store_merge_messages(ct_store *s, const char *call_id, const ct_message *msgs, size_t n)
@@ -558,6 +602,14 @@ void ct_store_touch(ct_store *s, ct_call_entry *e)
 {
     if (!s || !e) return;
     e->changed_gen = ++s->gen;
+}
+
+bool ct_store_set_heard(ct_store *s, const char *call_id, int64_t when)
+{
+    if (!s || !call_id) return false;
+    ct_entry *e = ct_store_find(s, call_id, ct_store_hash(call_id));
+    if (e) e->pub.heard_at = when;
+    return e != NULL;
 }
 
 size_t ct_store_count(const ct_store *s) { return s ? s->n : 0; }

@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ct_webhook_decode(p, len, &w, &err) == CT_OK) {
             ct_rstate_result r;
             memset(&r, 0, sizeof r);
-            if (ct_rstate_apply(st, &w, seq, 0, &r, &err) == CT_OK && r.changed) {
+            if (ct_rstate_apply(st, &w, seq, 0, (int64_t)seq, &r, &err) == CT_OK && r.changed) {
                 FUZZ_CHECK(r.frame != NULL);
                 check_frame(r.frame, r.len, CT_PM_EVENT);
                 seq++;
@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(snap != NULL);
     check_frame(snap, slen, CT_PM_SNAPSHOT);
     free(snap);
-    ct_rstate_expire(st, CT_TIME_MAX_MS, 0);
+    ct_rstate_expire(st, INT64_MAX, 0);
     ct_rstate_free(st);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include <libwebsockets.h>
 #include <string.h>
 #include "calltop/log.h"
+#include "calltop/sanitize.h"
 
 static void lws_to_log(int level, const char *line)
 {
@@ -11,7 +12,11 @@ static void lws_to_log(int level, const char *line)
     size_t n = strlen(line);
     while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;
-    ct_log(level & LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %.*s", (int)n, line);
+    /* lws lines can quote what a peer sent: control bytes and escape
+     * sequences go (newlines too), so one line stays one line. */
+    char clean[1024];
+    ct_sanitize(line, n, clean, sizeof clean, false);
+    ct_log(level & LLL_ERR ? CT_LOG_ERROR : CT_LOG_WARN, "lws: %s", clean);
 }
 
 void ct_lws_log_init(ct_lws_log_mode mode)

@@ -60,6 +60,12 @@ struct ct_monitor {
     bool live_resumed;            /* this connection's welcome replayed from the ring */
     int64_t last_resync_ms;       /* when a resync last reconnected at once */
     ct_time_ms last_event_wall_ms;
+    int proto;                    /* protocol version our hello asks for (2; 1 for an old relay) */
+    bool synced;                  /* this connection delivered its snapshot (or replay) */
+    size_t max_frame;
+    ct_call_list snap;            /* snapshot parts received so far (protocol 2) */
+    uint64_t snap_seq, snap_next_part;
+    bool snap_open;
     char stream[64];
     char *rx;
     size_t rx_len;
@@ -157,12 +163,26 @@ static void schedule_connect(ct_monitor *m, bool immediately)
     lws_sul_schedule(m->ctx, 0, &m->sul_connect, do_connect, delay * LWS_US_PER_MS);
 }
 
+static void snap_reset(ct_monitor *m)
+{
+    ct_call_list_clear(&m->snap);
+    memset(&m->snap, 0, sizeof m->snap);
+    m->snap_open = false;
+    m->snap_next_part = 0;
+}
+
 static void connection_lost(ct_monitor *m, const char *why)
 {
     if (!m->in_attempt)
         return;
     m->in_attempt = false;
     bool was_live = m->welcomed;
+    /* A connection that never delivered its snapshot (or replay) failed,
+     * even if it reached welcome: a relay whose snapshot cannot be taken
+     * must lead to backoff and POLLING, not a tight reconnect loop. */
+    bool was_synced = m->synced;
+    m->synced = false;
+    snap_reset(m);
     m->wsi = NULL;
     m->established = false;
     m->closing = false;
@@ -175,7 +195,7 @@ static void connection_lost(ct_monitor *m, const char *why)
     m->rx_len = 0;
     if (atomic_load(&m->stop))
         return;
-    if (!was_live)
+    if (!was_synced)
         m->failures++;
     if (m->failures >= m->polling_after)
         set_state(m, CT_MON_POLLING, why);
@@ -185,7 +205,7 @@ static void connection_lost(ct_monitor *m, const char *why)
      * resyncs repeat (a relay that keeps sending holes or garbage), then
      * back off like any other failure. */
     int64_t now = ct_clock_mono_ms();
-    bool at_once = was_live && m->resync && now - m->last_resync_ms > 5000;
+    bool at_once = was_live && was_synced && m->resync && now - m->last_resync_ms > 5000;
     if (was_live && m->resync)
         m->last_resync_ms = now;
     schedule_connect(m, at_once);
@@ -325,16 +345,20 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
     int rc = 0;
     switch (msg.type) {
     case CT_PM_WELCOME:
-        if (msg.protocol != CT_PROTOCOL_VERSION) {
+        if (msg.protocol < CT_PROTOCOL_MIN_VERSION || msg.protocol > m->proto) {
             ct_log(CT_LOG_ERROR, "monitor: relay speaks protocol %d, not %d", msg.protocol,
-                   CT_PROTOCOL_VERSION);
+                   m->proto);
             rc = -1;
             break;
         }
         snprintf(m->stream, sizeof m->stream, "%s", msg.stream ? msg.stream : "");
         m->welcomed = true;
-        m->failures = 0;
-        m->attempt = 0;
+        if (msg.replay) {
+            /* missed events follow in order: in sync from here */
+            m->synced = true;
+            m->failures = 0;
+            m->attempt = 0;
+        }
         m->resync = false;
         pthread_mutex_lock(&m->lock);
         m->stats.welcomes++;
@@ -348,14 +372,54 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
             rc = -1;
             break;
         }
+        /* Protocol 2 sends it in parts (v1: one part, the last): gather the
+         * calls and post them as one snapshot when the last part arrives. */
+        if (msg.part == 0) {
+            snap_reset(m);
+            m->snap_open = true;
+            m->snap_seq = msg.seq;
+        } else if (!m->snap_open || msg.seq != m->snap_seq || msg.part != m->snap_next_part) {
+            ct_log(CT_LOG_WARN, "monitor: snapshot part %llu out of order; resynchronising",
+                   (unsigned long long)msg.part);
+            m->resync = true;
+            rc = -1;
+            break;
+        }
+        if (msg.calls.n_calls) {
+            ct_call *grown = realloc(m->snap.calls,
+                                     (m->snap.n_calls + msg.calls.n_calls) * sizeof *grown);
+            if (!grown) {
+                m->resync = true;
+                rc = -1;
+                break;
+            }
+            memcpy(grown + m->snap.n_calls, msg.calls.calls,
+                   msg.calls.n_calls * sizeof *grown);
+            m->snap.calls = grown;
+            m->snap.n_calls += msg.calls.n_calls;
+            free(msg.calls.calls);   /* the calls themselves moved */
+            msg.calls.calls = NULL;
+            msg.calls.n_calls = 0;
+        }
+        if (msg.calls.n_skipped && !m->snap.n_skipped)
+            m->snap.first_skip = msg.calls.first_skip;
+        m->snap.n_skipped += msg.calls.n_skipped;
+        m->snap_next_part++;
+        if (!msg.last)
+            break;
         ct_event *ev = ct_event_new(CT_EV_MONITOR_SNAPSHOT);
         if (!ev) {
             m->resync = true;
             rc = -1;
             break;
         }
-        ev->calls = msg.calls;
-        memset(&msg.calls, 0, sizeof msg.calls);
+        m->snap.total_count = (long)m->snap.n_calls;
+        ev->calls = m->snap;
+        memset(&m->snap, 0, sizeof m->snap);
+        m->snap_open = false;
+        m->synced = true;
+        m->failures = 0;
+        m->attempt = 0;
         ev->seq = msg.seq;
         m->last_event_wall_ms = ct_clock_wall_ms();
         pthread_mutex_lock(&m->lock);
@@ -371,6 +435,12 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
         bool has = m->stats.has_seq;
         uint64_t last = m->stats.last_seq;
         pthread_mutex_unlock(&m->lock);
+        if (m->snap_open) {
+            /* the relay sends every part before any event */
+            m->resync = true;
+            rc = -1;
+            break;
+        }
         if (!m->welcomed || (has && msg.seq <= last))
             break;   /* before welcome or already applied: harmless, skip */
         if (!has || msg.seq != last + 1) {
@@ -422,6 +492,10 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
     case CT_PM_ERROR:
         ct_log(CT_LOG_WARN, "monitor: relay error %s: %s", msg.code,
                msg.message ? msg.message : "");
+        if (msg.code && !strcmp(msg.code, "unsupported-protocol") && m->proto > 1) {
+            /* a relay from before protocol 2: speak 1 to it from now on */
+            m->proto = CT_PROTOCOL_MIN_VERSION;
+        }
         break;
     default:
         /* hello is a client message; anything else a protocol violation */
@@ -461,15 +535,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         uint64_t last = m->stats.last_seq;
         pthread_mutex_unlock(&m->lock);
         size_t n = 0;
-        char *text = ct_proto_encode_hello(has, last, m->stream[0] ? m->stream : NULL, LWS_PRE, &n);
+        char *text = ct_proto_encode_hello_v(m->proto, has, last, m->stream[0] ? m->stream : NULL,
+                                             LWS_PRE, &n);
         tx_push(m, text, n);
         arm_tick(m);   /* the welcome timeout */
         return 0;
     }
     case LWS_CALLBACK_CLIENT_RECEIVE:
         m->last_rx_ms = ct_clock_mono_ms();
-        if (m->rx_len + len > MAX_FRAME) {
-            ct_log(CT_LOG_ERROR, "monitor: frame over %u bytes from the relay", MAX_FRAME);
+        if (m->rx_len + len > m->max_frame) {
+            ct_log(CT_LOG_ERROR, "monitor: frame over %zu bytes from the relay", m->max_frame);
             m->resync = true;
             return -1;
         }
@@ -511,6 +586,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         unsigned status = wsi ? lws_http_client_http_response(wsi) : 0;
         if (status == 401 || status == 403)
             snprintf(why, sizeof why, "the relay refused the token (HTTP %u)", status);
+        else if (status == 404)
+            snprintf(why, sizeof why, "no monitor at this relay URL (HTTP 404): "
+                     "relay-url must end in /monitor");
         else
             snprintf(why, sizeof why, "cannot connect to the relay: %s",
                      in ? (const char *)in : "unknown error");
@@ -528,7 +606,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
                 /* Same connection: a hello without lastSeq gets a snapshot.
                  * Events already in flight stay valid (seqs stay contiguous). */
                 size_t n = 0;
-                char *text = ct_proto_encode_hello(false, 0, NULL, LWS_PRE, &n);
+                char *text = ct_proto_encode_hello_v(m->proto, false, 0, NULL, LWS_PRE, &n);
                 tx_push(m, text, n);
             }
         }
@@ -611,6 +689,7 @@ static void monitor_free(ct_monitor *m)
     if (m->ctx)
         lws_context_destroy(m->ctx);
     tx_clear(m);
+    snap_reset(m);
     free(m->rx);
     free(m->url);
     if (m->token)
@@ -649,6 +728,8 @@ ct_monitor *ct_monitor_start(const ct_monitor_options *opt, ct_inbox *inbox, ct_
     if (m->backoff_max_ms < m->backoff_initial_ms)
         m->backoff_max_ms = m->backoff_initial_ms;
     m->polling_after = opt->polling_after_failures > 0 ? opt->polling_after_failures : 3;
+    m->max_frame = opt->max_frame_bytes ? opt->max_frame_bytes : MAX_FRAME;
+    m->proto = CT_PROTOCOL_VERSION;
     m->rng = (uint32_t)ct_clock_wall_ms() ^ (uint32_t)(uintptr_t)m ^ 0xa5a5a5a5u;
     m->last_resync_ms = -1000000;
     if (!m->url || !m->token || (opt->ca_file && !m->ca_file)) {

@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "calltop/lws_log.h"
+#include "calltop/protocol.h"
 #include "calltop/relay.h"
+#include "calltop/sanitize.h"
 
 static void usage(FILE *out)
 {
@@ -35,10 +37,24 @@ static void usage(FILE *out)
           "  --max-body BYTES         webhook body cap, 413 above (default 1048576)\n"
           "  --heartbeat SECS         protocol ping interval (default 10)\n"
           "  --event-log FILE         append one line per event (never transcript text)\n"
+          "  --version                print the version\n"
           "  --help                   this text\n"
           "\n"
           "Webhook senders authenticate with the header X-Calltop-Secret: <secret> or the\n"
-          "path /webhook/<secret>. GET /healthz reports counters.\n", out);
+          "path /webhook/<secret>. GET /healthz reports counters. SIGHUP reopens\n"
+          "--event-log (for logrotate); SIGINT/SIGTERM stop. Exit status: 0 stopped\n"
+          "by a signal, 1 could not start (address in use, TLS files), 2 usage error\n"
+          "or a missing/unreadable secret.\n", out);
+}
+
+/* Text from argv or a file name, made safe for a terminal or a log: no
+ * control bytes or escape sequences, one line. (A static buffer: one use
+ * per fprintf.) */
+static const char *clean(const char *s)
+{
+    static char buf[1024];
+    ct_sanitize(s, strlen(s), buf, sizeof buf, false);
+    return buf;
 }
 
 static int parse_long(const char *flag, const char *s, long min, long max, long *out)
@@ -87,7 +103,7 @@ static char *secret_from(const char *file, const char *env, const char *what)
         ct_error err;
         ct_error_clear(&err);
         if (ct_relay_read_secret_file(file, &s, &err) != CT_OK) {
-            fprintf(stderr, "calltop-relay: %s\n", err.detail);
+            fprintf(stderr, "calltop-relay: %s\n", clean(err.detail));
             return NULL;
         }
         return s;
@@ -115,6 +131,10 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
+        if (!strcmp(a, "--version")) {
+            printf("calltop-relay %s (protocol %d)\n", CALLTOP_VERSION, CT_PROTOCOL_VERSION);
+            return 0;
+        }
         const char *flags_with_value[] = { "--listen", "--secret-file", "--token-file", "--cert",
                                            "--key", "--expire-finished", "--max-calls", "--ring",
                                            "--client-queue", "--max-body", "--heartbeat",
@@ -124,11 +144,11 @@ int main(int argc, char **argv)
             if (!strcmp(a, flags_with_value[k]))
                 known = 1;
         if (!known) {
-            fprintf(stderr, "calltop-relay: unknown option '%s' (see --help)\n", a);
+            fprintf(stderr, "calltop-relay: unknown option '%s' (see --help)\n", clean(a));
             return 2;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "calltop-relay: %s needs a value\n", a);
+            fprintf(stderr, "calltop-relay: %s needs a value\n", clean(a));
             return 2;
         }
         const char *v = argv[++i];
@@ -182,9 +202,10 @@ int main(int argc, char **argv)
     char *secret = secret_from(secret_file, "CALLTOP_WEBHOOK_SECRET", "webhook secret");
     char *token = secret ? secret_from(token_file, "CALLTOP_RELAY_TOKEN", "client token") : NULL;
     if (!secret || !token) {
+        /* A configuration mistake, like a bad flag: exit 2 (as calltop). */
         free(secret);
         free(token);
-        return 1;
+        return 2;
     }
 
     /* Signals are taken synchronously by this thread (sigwait); block them
@@ -193,6 +214,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -203,6 +225,7 @@ int main(int argc, char **argv)
     opt.cert_path = cert;
     opt.key_path = key;
     opt.event_log_path = event_log;
+    opt.notices = stderr;
     ct_error err;
     ct_error_clear(&err);
     ct_lws_log_init(CT_LWS_LOG_TO_LOG);   /* once per process, before any lws context */
@@ -212,15 +235,18 @@ int main(int argc, char **argv)
     free(secret);
     free(token);
     if (!r) {
-        fprintf(stderr, "calltop-relay: %s\n", err.detail[0] ? err.detail : ct_strerror(err.code));
+        fprintf(stderr, "calltop-relay: %s\n",
+                clean(err.detail[0] ? err.detail : ct_strerror(err.code)));
         return 1;
     }
     printf("listening on %s://%s%s%s:%d\n", cert ? "https" : "http",
            strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", ct_relay_port(r));
     fflush(stdout);
 
+    /* SIGHUP: logrotate moved the event log; anything else stops us. */
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
+        ct_relay_reopen_event_log(r);
     ct_relay_stop(r);
     return 0;
 }

@@ -18,6 +18,7 @@ ct_frame *ct_frame_wrap(char *buf, size_t len, uint64_t seq)
         return NULL;
     }
     f->refs = 1;
+    f->shared = false;
     f->seq = seq;
     f->len = len;
     f->buf = buf;
@@ -43,6 +44,7 @@ bool ct_ring_init(ct_ring *r, size_t cap)
     r->slots = calloc(cap ? cap : 1, sizeof *r->slots);
     r->cap = cap ? cap : 1;
     r->head = r->count = 0;
+    r->bytes = r->max_bytes = 0;
     return r->slots != NULL;
 }
 
@@ -55,15 +57,32 @@ void ct_ring_free(ct_ring *r)
     r->count = 0;
 }
 
+void ct_ring_clear(ct_ring *r)
+{
+    for (size_t i = 0; i < r->count; i++)
+        ct_frame_unref(r->slots[(r->head + i) % r->cap]);
+    r->head = r->count = 0;
+    r->bytes = 0;
+}
+
+static void drop_oldest(ct_ring *r)
+{
+    ct_frame *old = r->slots[r->head];
+    r->bytes -= old->len;
+    ct_frame_unref(old);
+    r->head = (r->head + 1) % r->cap;
+    r->count--;
+}
+
 void ct_ring_push(ct_ring *r, ct_frame *f)
 {
-    if (r->count == r->cap) {
-        ct_frame_unref(r->slots[r->head]);
-        r->head = (r->head + 1) % r->cap;
-        r->count--;
-    }
+    if (r->count == r->cap)
+        drop_oldest(r);
+    while (r->max_bytes && r->count && r->bytes + f->len > r->max_bytes)
+        drop_oldest(r);
     r->slots[(r->head + r->count) % r->cap] = ct_frame_ref(f);
     r->count++;
+    r->bytes += f->len;
 }
 
 uint64_t ct_ring_oldest(const ct_ring *r)

@@ -29,9 +29,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calltop/hash.h"
+#include "calltop/json_util.h"
 #include "calltop/log.h"
 #include "calltop/model.h"
 #include "calltop/protocol.h"
+#include "calltop/sanitize.h"
 #include "relay_int.h"
 
 #define DEFAULT_EXPIRE_S      3600
@@ -42,10 +45,36 @@
 #define DEFAULT_Q_FRAMES      1024
 #define DEFAULT_Q_BYTES       (16u << 20)
 #define DEFAULT_EXPIRE_TICK   1000
+#define DEFAULT_SNAPSHOT_PART (1u << 20)
+#define DEFAULT_STATE_BYTES   ((size_t)256 << 20)
+#define DEFAULT_RING_BYTES    ((size_t)64 << 20)
+#define DEFAULT_MAX_CONNS     512     /* well under a default 1024 fd limit */
+#define DEFAULT_MAX_CONNS_PER_PEER 64
+#define DEFAULT_REQUEST_DEADLINE_MS 10000
 #define TICK_MS               250     /* heartbeat / expiry timer resolution, at most */
 #define SLOW_CLOSE_GRACE_S    3       /* a dropped client that never drains is cut */
 
 enum route { R_NONE = 0, R_WEBHOOK, R_HEALTHZ, R_NOTFOUND, R_METHOD };
+
+/* Classes of rejected peers, each with its own rate-limited stderr line. */
+enum notice_kind {
+    NOTE_WEBHOOK_SECRET, NOTE_WEBHOOK_BAD, NOTE_WEBHOOK_TOO_BIG, NOTE_WEBHOOK_CHUNKED,
+    NOTE_CLIENT_TOKEN, NOTE_CLIENT_PATH, NOTE_CLIENT_SLOW, NOTE_CLIENT_BAD_MESSAGE,
+    NOTE_AUTH_THROTTLED, NOTE_CONN_CAP, NOTE_REQUEST_DEADLINE, N_NOTICE
+};
+static const char *const notice_text[N_NOTICE] = {
+    "webhook refused: wrong or missing secret (401)",
+    "webhook refused: malformed (400)",
+    "webhook refused: body over --max-body (413)",
+    "webhook refused: chunked body, no Content-Length (411)",
+    "monitor client refused: wrong or missing token (401)",
+    "monitor client refused: unknown path (404)",
+    "monitor client dropped: too slow",
+    "monitor client closed: bad message",
+    "peer throttled: too many failed authentications (429)",
+    "connection refused: connection cap reached",
+    "request closed: not complete within the request deadline",
+};
 
 /* Per-connection state; lws allocates and zeroes it (one layout for HTTP
  * and WebSocket connections, they share the protocol). */
@@ -55,6 +84,7 @@ typedef struct pss {
     bool authorized;
     bool too_big;
     bool answered;                 /* the webhook was handled (lws may report completion twice) */
+    bool close_after;              /* close once answered (the rest of the request is unread) */
     char *body;
     size_t body_len;
     int status;
@@ -73,6 +103,7 @@ typedef struct pss {
     char *rx;
     size_t rx_len;
     int64_t last_rx_ms, last_ping_ms;
+    int proto;                     /* the protocol version its hello asked for */
 } pss;
 
 struct ct_relay {
@@ -81,6 +112,29 @@ struct ct_relay {
     int expire_ms, heartbeat_ms, expire_tick_ms, tick_ms;
     size_t max_body, ring_cap, q_frames, q_bytes;
     FILE *event_log;
+    char *event_log_path;
+    atomic_bool reopen_log;        /* ct_relay_reopen_event_log() asked */
+    unsigned frame_faults;         /* tests: events to fail after their merge */
+    ct_throttle *throttle;         /* failed authentications per peer address */
+
+    /* Every accepted connection, for the caps and the request deadline. */
+    struct conn {
+        struct lws *wsi;           /* NULL: free slot */
+        uint64_t peer;             /* hash of the peer address */
+        int64_t since_ms;          /* accepted, or last answer sent (keep-alive) */
+        bool is_ws;                /* an upgraded monitor client: the heartbeat rules it */
+        bool killing;              /* closed by us, not yet destroyed */
+    } *conns;
+    size_t conn_slots, conns_live, max_conns, max_conns_per_peer;
+    int request_deadline_ms;
+    uint64_t pending_peer;         /* FILTER_NETWORK_CONNECTION -> NEW_CLIENT_INSTANTIATED */
+    bool pending_set;
+    FILE *notices;
+    int notice_interval_ms;
+    struct notice_class {
+        int64_t last_ms;           /* when this class last printed (0 = never) */
+        uint64_t held;             /* rejections since, not printed */
+    } notice[N_NOTICE];
 
     struct lws_context *ctx;
     struct lws_vhost *vhost;
@@ -94,7 +148,9 @@ struct ct_relay {
     ct_ring ring;
     uint64_t seq;
     char stream[17];
-    ct_frame *snap;                /* cached snapshot of the current state, or NULL */
+    ct_frame *snap;                /* cached one-frame snapshot (protocol 1), or NULL */
+    ct_frame **snap_parts;         /* cached snapshot parts (protocol 2), or NULL */
+    size_t n_snap_parts, snap_part_bytes, state_bytes;
     pss *clients;
     lws_sorted_usec_list_t tick;
     int64_t last_expire_ms;
@@ -136,10 +192,103 @@ static void make_stream_id(char out[17])
         snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+/* One line per class at most every notice_interval_ms: enough to see an
+ * attack or a misconfigured sender, never a flood. The peer address is the
+ * only peer-controlled text, and it is escaped. Never a secret, a token or
+ * transcript text. */
+static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
+{
+    if (!r->notices)
+        return;
+    struct notice_class *c = &r->notice[k];
+    int64_t now = ct_clock_mono_ms();
+    if (c->last_ms && now - c->last_ms < r->notice_interval_ms) {
+        c->held++;
+        return;
+    }
+    char peer[64] = "?", esc[4 * 64 + 1];
+    if (wsi)
+        lws_get_peer_simple(wsi, peer, sizeof peer);
+    if (c->held)
+        fprintf(r->notices, "calltop-relay: %s (from %s; %llu more not shown)\n", notice_text[k],
+                ct_escape_field(peer, esc, sizeof esc), (unsigned long long)c->held);
+    else
+        fprintf(r->notices, "calltop-relay: %s (from %s)\n", notice_text[k],
+                ct_escape_field(peer, esc, sizeof esc));
+    fflush(r->notices);
+    c->last_ms = now;
+    c->held = 0;
+}
+
+/* On the service thread: reopen the event log at its path (logrotate moved
+ * the old one). A failure keeps the old file: losing the log is worse. */
+static void event_log_reopen(ct_relay *r)
+{
+    if (!r->event_log_path)
+        return;
+    int fd = open(r->event_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        if (r->notices) {
+            char esc[1024];
+            fprintf(r->notices, "calltop-relay: cannot reopen the event log %s: %s; "
+                    "still writing the old one\n",
+                    ct_escape_field(r->event_log_path, esc, sizeof esc), strerror(errno));
+            fflush(r->notices);
+        }
+        return;
+    }
+    if (r->event_log)
+        fclose(r->event_log);
+    r->event_log = f;
+}
+
 static void snapshot_invalidate(ct_relay *r)
 {
     ct_frame_unref(r->snap);
     r->snap = NULL;
+    for (size_t i = 0; i < r->n_snap_parts; i++)
+        ct_frame_unref(r->snap_parts[i]);
+    free(r->snap_parts);
+    r->snap_parts = NULL;
+    r->n_snap_parts = 0;
+}
+
+/* Encodes the current state as snapshot parts once; every client that
+ * asks before the state changes shares them. False on OOM. */
+static bool snapshot_parts(ct_relay *r)
+{
+    if (r->snap_parts)
+        return true;
+    char **bufs = NULL;
+    size_t *lens = NULL;
+    size_t n = ct_rstate_snapshot_parts(r->state, r->seq, r->snap_part_bytes, LWS_PRE, &bufs,
+                                        &lens);
+    if (!n)
+        return false;
+    ct_frame **frames = calloc(n, sizeof *frames);
+    bool ok = frames != NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (ok && !(frames[i] = ct_frame_wrap(bufs[i], lens[i], r->seq)))
+            ok = false;
+        else if (!ok)
+            free(bufs[i]);
+        if (ok)
+            frames[i]->shared = true;
+    }
+    free(bufs);
+    free(lens);
+    if (!ok) {
+        for (size_t i = 0; frames && i < n; i++)
+            ct_frame_unref(frames[i]);
+        free(frames);
+        return false;
+    }
+    r->snap_parts = frames;
+    r->n_snap_parts = n;
+    return true;
 }
 
 /* ---- client queues --------------------------------------------------------- */
@@ -179,11 +328,26 @@ static bool q_push(ct_relay *r, pss *c, ct_frame *f, bool force)
     if (!fits && !(force && c->q_count == 0)) {
         client_drop(r, c, CT_CLOSE_TOO_SLOW, "client too slow");
         STAT_ADD(r, clients_slow, 1);
+        notice(r, NOTE_CLIENT_SLOW, c->wsi);
         return false;
     }
     c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(f);
     c->q_count++;
-    c->q_bytes += f->len;
+    if (!f->shared)
+        c->q_bytes += f->len;
+    lws_callback_on_writable(c->wsi);
+    return true;
+}
+
+/* Queues a shared snapshot frame behind the welcome: one copy serves every
+ * client, so it is not held against this client's byte bound (only the
+ * frame count limits it). */
+static bool q_push_shared(pss *c, ct_frame *f)
+{
+    if (c->dropping || c->q_count >= c->q_cap)
+        return false;
+    c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(f);
+    c->q_count++;
     lws_callback_on_writable(c->wsi);
     return true;
 }
@@ -203,6 +367,7 @@ static bool q_push_buf(ct_relay *r, pss *c, char *buf, size_t len, bool force)
 
 static void client_error(ct_relay *r, pss *c, const char *code, const char *msg, int close)
 {
+    notice(r, NOTE_CLIENT_BAD_MESSAGE, c->wsi);
     size_t len;
     char *buf = ct_proto_encode_error(code, msg, LWS_PRE, &len);
     if (buf)
@@ -219,12 +384,14 @@ static void client_error(ct_relay *r, pss *c, const char *code, const char *msg,
 
 static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
 {
-    if (m->protocol != CT_PROTOCOL_VERSION) {
-        char msg[64];
-        snprintf(msg, sizeof msg, "this relay speaks protocol %d", CT_PROTOCOL_VERSION);
+    if (m->protocol < CT_PROTOCOL_MIN_VERSION || m->protocol > CT_PROTOCOL_VERSION) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "this relay speaks protocols %d to %d",
+                 CT_PROTOCOL_MIN_VERSION, CT_PROTOCOL_VERSION);
         client_error(r, c, "unsupported-protocol", msg, CT_CLOSE_BAD_PROTOCOL);
         return;
     }
+    c->proto = m->protocol;
     /* A repeated hello restarts the conversation. */
     q_clear(c);
     uint64_t last = m->last_seq;
@@ -236,7 +403,7 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
                  r->seq - last + 1 <= c->q_cap;
     }
     size_t len;
-    char *buf = ct_proto_encode_welcome(r->seq, r->stream, replay, LWS_PRE, &len);
+    char *buf = ct_proto_encode_welcome_v(c->proto, r->seq, r->stream, replay, LWS_PRE, &len);
     if (!buf || !q_push_buf(r, c, buf, len, true))
         return;
     if (replay) {
@@ -246,22 +413,33 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
         STAT_ADD(r, replays, 1);
     } else {
         /* Clients that resync together (after a relay restart, say) share
-         * one encoded snapshot until the state changes. */
-        if (!r->snap) {
-            buf = ct_rstate_snapshot(r->state, r->seq, LWS_PRE, &len);
-            r->snap = ct_frame_wrap(buf, len, r->seq);
-        }
-        if (!r->snap) {
-            client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
-            return;
-        }
-        /* The welcome is ahead of it, so "force" cannot apply: allow the
-         * snapshot past the byte bound once, it is what the client needs. */
-        if (c->q_count < c->q_cap) {
-            c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(r->snap);
-            c->q_count++;
-            c->q_bytes += r->snap->len;
-            lws_callback_on_writable(c->wsi);
+         * one encoded snapshot until the state changes. Protocol 2 gets it
+         * in parts of bounded size; protocol 1 as the one frame it expects. */
+        if (c->proto >= 2) {
+            if (!snapshot_parts(r)) {
+                client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+                return;
+            }
+            if (r->n_snap_parts >= c->q_cap - c->q_count) {
+                client_error(r, c, "snapshot-too-large",
+                             "the snapshot has more parts than --client-queue allows",
+                             LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+                return;
+            }
+            for (size_t i = 0; i < r->n_snap_parts; i++)
+                q_push_shared(c, r->snap_parts[i]);
+        } else {
+            if (!r->snap) {
+                buf = ct_rstate_snapshot(r->state, r->seq, LWS_PRE, &len);
+                r->snap = ct_frame_wrap(buf, len, r->seq);
+                if (r->snap)
+                    r->snap->shared = true;
+            }
+            if (!r->snap) {
+                client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+                return;
+            }
+            q_push_shared(c, r->snap);
         }
         STAT_ADD(r, snapshots, 1);
     }
@@ -317,12 +495,41 @@ static void event_log(ct_relay *r, const ct_webhook *w, uint64_t seq,
         return;
     char when[32];
     ct_time_format_iso(ct_clock_wall_ms(), when, sizeof when);
-    /* Ids, kinds and states only: transcript text never reaches the log. */
+    /* Ids, kinds and states only: transcript text never reaches the log.
+     * Every field comes from the sender, so each is escaped: a call id
+     * holding a newline or ESC cannot forge a line or drive a terminal. */
+    char id[4 * 128 + 1], status[4 * 48 + 1], phone[4 * 48 + 1];
     fprintf(r->event_log, "%s seq=%llu kind=%s call=%s status=%s phone=%s new_messages=%zu\n",
-            when, (unsigned long long)seq, ct_webhook_type_name(w->type), w->call.id,
-            res->status ? res->status : "-", res->phone_status ? res->phone_status : "-",
-            res->new_messages);
+            when, (unsigned long long)seq, ct_webhook_type_name(w->type),
+            ct_escape_field(w->call.id, id, sizeof id),
+            ct_escape_field(res->status, status, sizeof status),
+            ct_escape_field(res->phone_status, phone, sizeof phone), res->new_messages);
     fflush(r->event_log);
+}
+
+/* A change was merged but could not be framed (out of memory): no event
+ * can carry it. Use up its seq so no client believes it is current, empty
+ * the ring so nobody resumes across the hole, and close every client with
+ * 1011 "resync": each reconnects and gets a snapshot that includes it. */
+static void force_resync(ct_relay *r)
+{
+    r->seq++;
+    ct_ring_clear(&r->ring);
+    snapshot_invalidate(r);
+    for (pss *c = r->clients; c; c = c->next)
+        client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "resync");
+    STAT_ADD(r, resyncs_forced, 1);
+}
+
+/* Tests only (ct_relay_options.test_fail_frames): the next N event frames
+ * "fail to encode" after their merge, so the recovery above is exercised
+ * on a real relay. */
+static bool frame_fault_for_test(ct_relay *r)
+{
+    if (r->frame_faults == 0)
+        return false;
+    r->frame_faults--;
+    return true;
 }
 
 /* Decodes, merges and fans out one webhook; sets the HTTP answer. */
@@ -333,6 +540,22 @@ static void handle_webhook(ct_relay *r, pss *p)
     ct_error err;
     ct_error_clear(&err);
     memset(&w, 0, sizeof w);
+    /* Every text frame a client gets must be valid UTF-8 (RFC 6455 8.1), and
+     * a call the relay holds is re-sent in every snapshot: repair once, on
+     * intake, so one bad byte cannot get every client closed with 1007. */
+    size_t repairs = 0, fixed_len = 0;
+    char *fixed = p->body ? ct_utf8_repair(p->body, p->body_len, &fixed_len, &repairs) : NULL;
+    if (repairs && !fixed) {
+        p->status = 503;
+        p->resp = strdup("{\"ok\":false,\"error\":\"out of memory\"}");
+        return;
+    }
+    if (fixed) {
+        free(p->body);
+        p->body = fixed;
+        p->body_len = fixed_len;
+        STAT_ADD(r, utf8_repaired, 1);
+    }
     if (ct_webhook_decode(p->body ? p->body : "", p->body_len, &w, &err) != CT_OK) {
         STAT_ADD(r, webhooks_bad, 1);
         p->status = 400;
@@ -347,7 +570,26 @@ static void handle_webhook(ct_relay *r, pss *p)
     ct_rstate_result res;
     uint64_t seq = r->seq + 1;
     snapshot_invalidate(r);
-    ct_err rc = ct_rstate_apply(r->state, &w, seq, LWS_PRE, &res, &err);
+    ct_err rc = ct_rstate_apply(r->state, &w, seq, LWS_PRE, ct_clock_mono_ms(), &res, &err);
+    if (frame_fault_for_test(r) && rc == CT_OK && res.changed) {
+        free(res.frame);
+        res.frame = NULL;
+        rc = ct_error_set(&err, CT_ENOMEM, "out of memory encoding the event (injected)");
+    }
+    if (rc != CT_OK && res.merged) {
+        /* The state moved but no event describes it: a retry by the sender
+         * would now be a duplicate, so answering 5xx would not help, and
+         * answering 200 alone would lose the change for every client. */
+        force_resync(r);
+        STAT_ADD(r, webhooks_ok, 1);
+        stats_sync(r);
+        p->status = 200;
+        snprintf(msg, sizeof msg, "{\"ok\":true,\"seq\":%llu,\"event\":false,\"resync\":true}",
+                 (unsigned long long)r->seq);
+        p->resp = strdup(msg);
+        ct_webhook_clear(&w);
+        return;
+    }
     if (rc != CT_OK) {
         p->status = rc == CT_ENOMEM ? 503 : 400;
         snprintf(msg, sizeof msg, "{\"ok\":false,\"error\":\"%s\"}", ct_strerror(rc));
@@ -359,7 +601,9 @@ static void handle_webhook(ct_relay *r, pss *p)
     STAT_ADD(r, webhooks_ok, 1);
     if (res.changed) {
         ct_frame *f = ct_frame_wrap(res.frame, res.len, seq);
-        if (f) {
+        if (!f) {
+            force_resync(r);
+        } else {
             r->seq = seq;
             ct_ring_push(&r->ring, f);
             for (pss *c = r->clients; c; c = c->next)
@@ -389,15 +633,16 @@ static char *healthz_json(ct_relay *r)
     cJSON_AddBoolToObject(o, "ok", true);
     cJSON_AddNumberToObject(o, "protocol", CT_PROTOCOL_VERSION);
     cJSON_AddStringToObject(o, "stream", r->stream);
-    cJSON_AddNumberToObject(o, "seq", (double)s.seq);
-    cJSON_AddNumberToObject(o, "calls", (double)s.calls);
-    cJSON_AddNumberToObject(o, "clients", (double)s.clients);
+    ct_json_add_u64(o, "seq", s.seq);
+    ct_json_add_u64(o, "calls", s.calls);
+    ct_json_add_u64(o, "clients", s.clients);
     cJSON *k = cJSON_AddObjectToObject(o, "counters");
-#define C(name, field) cJSON_AddNumberToObject(k, name, (double)s.field)
+#define C(name, field) ct_json_add_u64(k, name, s.field)
     C("webhooksOk", webhooks_ok);
     C("webhooksBad", webhooks_bad);
     C("webhooksUnauthorized", webhooks_unauthorized);
     C("webhooksTooBig", webhooks_too_big);
+    C("webhooksLengthRequired", webhooks_length_required);
     C("duplicates", duplicates);
     C("events", events);
     C("expired", expired);
@@ -407,7 +652,15 @@ static char *healthz_json(ct_relay *r)
     C("clientsTimeout", clients_timeout);
     C("snapshots", snapshots);
     C("replays", replays);
+    C("resyncsForced", resyncs_forced);
     C("badMessages", bad_messages);
+    C("authThrottled", auth_throttled);
+    C("connectionsRefused", connections_refused);
+    C("requestsTimedOut", requests_timed_out);
+    C("requestsEvicted", requests_evicted);
+    C("callsTrimmed", calls_trimmed);
+    C("utf8Repaired", utf8_repaired);
+    C("framesRefused", frames_refused);
 #undef C
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -421,8 +674,150 @@ static void http_reset(pss *p)
     p->body = p->resp = NULL;
     p->body_len = p->resp_len = 0;
     p->route = R_NONE;
-    p->authorized = p->too_big = p->answered = false;
+    p->authorized = p->too_big = p->answered = p->close_after = false;
     p->status = 0;
+}
+
+/* The peer's address, the key of failed-auth throttling. */
+static void peer_of(struct lws *wsi, char *buf, size_t len)
+{
+    if (!lws_get_peer_simple(wsi, buf, len))
+        snprintf(buf, len, "?");
+}
+
+/* True (and counted) when the peer's address is blocked for guessing. */
+static bool auth_throttled(ct_relay *r, struct lws *wsi)
+{
+    char peer[64];
+    peer_of(wsi, peer, sizeof peer);
+    int64_t now = ct_clock_mono_ms();
+    if (!ct_throttle_blocked(r->throttle, peer, now))
+        return false;
+    ct_throttle_fail(r->throttle, peer, now);   /* guessing on extends the block */
+    STAT_ADD(r, auth_throttled, 1);
+    notice(r, NOTE_AUTH_THROTTLED, wsi);
+    return true;
+}
+
+static void auth_failed(ct_relay *r, struct lws *wsi)
+{
+    char peer[64];
+    peer_of(wsi, peer, sizeof peer);
+    ct_throttle_fail(r->throttle, peer, ct_clock_mono_ms());
+}
+
+/* ---- connection caps and the whole-request deadline ------------------------------ */
+
+/* A request (headers and body) must be complete within request_deadline_ms
+ * of its connection's accept or previous answer: a peer that sends one
+ * byte every few seconds is cut, whatever lws's per-read timeout thinks.
+ * Connections are capped in total and per peer address; when the total is
+ * reached, the oldest unfinished HTTP request makes room (so /healthz and
+ * real webhooks get in during a slow-body flood), and established monitor
+ * clients are never touched. */
+
+static uint64_t peer_key_sa(const struct sockaddr *sa)
+{
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof text);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, sizeof text);
+    return ct_hash_str(text);
+}
+
+static struct conn *conn_of(ct_relay *r, struct lws *wsi)
+{
+    for (size_t i = 0; i < r->conn_slots; i++)
+        if (r->conns[i].wsi == wsi)
+            return &r->conns[i];
+    return NULL;
+}
+
+/* `now`: close at once (safe from the timer, outside any callback of that
+ * connection); else on lws's next turn. */
+static void conn_kill(ct_relay *r, struct conn *c, bool now)
+{
+    c->killing = true;
+    r->conns_live--;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, now ? LWS_TO_KILL_SYNC : LWS_TO_KILL_ASYNC);
+}
+
+/* FILTER_NETWORK_CONNECTION: admit (true) or hang up on a new peer. */
+static bool conn_admit(ct_relay *r, const struct sockaddr *sa)
+{
+    uint64_t key = peer_key_sa(sa);
+    size_t same = 0;
+    struct conn *oldest = NULL, *free_slot = NULL;
+    for (size_t i = 0; i < r->conn_slots; i++) {
+        struct conn *c = &r->conns[i];
+        if (!c->wsi) {
+            free_slot = free_slot ? free_slot : c;
+            continue;
+        }
+        if (c->killing)
+            continue;
+        same += c->peer == key;
+        if (!c->is_ws && (!oldest || c->since_ms < oldest->since_ms))
+            oldest = c;
+    }
+    if (same >= r->max_conns_per_peer)
+        return false;
+    if (r->conns_live >= r->max_conns) {
+        if (!oldest)
+            return false;
+        STAT_ADD(r, requests_evicted, 1);
+        conn_kill(r, oldest, false);
+    }
+    if (!free_slot)      /* every slot waits for its destroy: refuse for now */
+        return false;
+    r->pending_peer = key;
+    r->pending_set = true;
+    return true;
+}
+
+static void conn_added(ct_relay *r, struct lws *wsi)
+{
+    if (!r->pending_set)
+        return;
+    r->pending_set = false;
+    for (size_t i = 0; i < r->conn_slots; i++)
+        if (!r->conns[i].wsi) {
+            r->conns[i] = (struct conn){ .wsi = wsi, .peer = r->pending_peer,
+                                         .since_ms = ct_clock_mono_ms() };
+            r->conns_live++;
+            return;
+        }
+}
+
+static void conn_gone(ct_relay *r, struct lws *wsi)
+{
+    struct conn *c = conn_of(r, wsi);
+    if (!c)
+        return;
+    if (!c->killing)
+        r->conns_live--;
+    memset(c, 0, sizeof *c);
+}
+
+/* An answer went out: the next request on this connection gets a fresh deadline. */
+static void conn_touch(ct_relay *r, struct lws *wsi)
+{
+    struct conn *c = conn_of(r, wsi);
+    if (c)
+        c->since_ms = ct_clock_mono_ms();
+}
+
+static void conns_enforce_deadline(ct_relay *r, int64_t now)
+{
+    for (size_t i = 0; i < r->conn_slots; i++) {
+        struct conn *c = &r->conns[i];
+        if (c->wsi && !c->killing && !c->is_ws && now - c->since_ms > r->request_deadline_ms) {
+            STAT_ADD(r, requests_timed_out, 1);
+            notice(r, NOTE_REQUEST_DEADLINE, c->wsi);
+            conn_kill(r, c, true);
+        }
+    }
 }
 
 /* Checks the webhook secret: header X-Calltop-Secret or /webhook/<secret>. */
@@ -447,12 +842,46 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     if (strcmp(uri, "/webhook") == 0 || strncmp(uri, "/webhook/", 9) == 0) {
         p->route = post ? R_WEBHOOK : R_METHOD;
+        if (post && auth_throttled(r, wsi)) {
+            /* Answered without looking at the secret; the connection closes
+             * (the body is never read). */
+            p->route = R_NONE;
+            p->answered = p->close_after = true;
+            p->status = 429;
+            p->resp = strdup("{\"ok\":false,\"error\":\"too many failed authentications "
+                             "from this address; retry later\"}");
+            lws_callback_on_writable(wsi);
+            return 0;
+        }
         if (post) {
             p->authorized = webhook_authorized(r, wsi, uri);
+            if (!p->authorized)
+                auth_failed(r, wsi);
             char cl[32];
             if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
                 strtoull(cl, NULL, 10) > r->max_body)
                 p->too_big = true;
+            /* lws 4.1 never reports the end of a chunked request body, so
+             * the sender would wait for a reply that never comes: say so at
+             * once (411: send a Content-Length) and close. */
+            if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+                p->route = R_NONE;
+                p->answered = p->close_after = true;
+                if (!p->authorized) {
+                    STAT_ADD(r, webhooks_unauthorized, 1);
+                    notice(r, NOTE_WEBHOOK_SECRET, wsi);
+                    p->status = 401;
+                    p->resp = strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
+                } else {
+                    STAT_ADD(r, webhooks_length_required, 1);
+                    notice(r, NOTE_WEBHOOK_CHUNKED, wsi);
+                    p->status = 411;
+                    p->resp = strdup("{\"ok\":false,\"error\":\"chunked bodies are not accepted: "
+                                     "send Content-Length\"}");
+                }
+                lws_callback_on_writable(wsi);
+                return 0;
+            }
             /* A sender that asks first ("Expect: 100-continue") would
              * otherwise sit out its own timeout before sending the body;
              * lws does not answer it for us. (Plain HTTP/1.1 only: ALPN
@@ -501,14 +930,18 @@ static int http_body_done(ct_relay *r, pss *p, struct lws *wsi)
     p->answered = true;
     if (!p->authorized) {
         STAT_ADD(r, webhooks_unauthorized, 1);
+        notice(r, NOTE_WEBHOOK_SECRET, wsi);
         p->status = 401;
         p->resp = strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
     } else if (p->too_big) {
         STAT_ADD(r, webhooks_too_big, 1);
+        notice(r, NOTE_WEBHOOK_TOO_BIG, wsi);
         p->status = 413;
         p->resp = strdup("{\"ok\":false,\"error\":\"body too large\"}");
     } else {
         handle_webhook(r, p);
+        if (p->status == 400)
+            notice(r, NOTE_WEBHOOK_BAD, wsi);
     }
     lws_callback_on_writable(wsi);
     return 0;
@@ -532,9 +965,11 @@ static int http_write(ct_relay *r, pss *p, struct lws *wsi)
     memcpy(body + LWS_PRE, p->resp ? p->resp : "", n);
     int w = lws_write(wsi, body + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
     free(body);
+    bool close_now = p->close_after;
+    conn_touch(r, wsi);
     /* Nothing of this transaction outlives its answer (keep-alive reuses p). */
     http_reset(p);
-    if (w < (int)n)
+    if (w < (int)n || close_now)
         return -1;
     if (lws_http_transaction_completed(wsi))
         return -1;
@@ -543,11 +978,16 @@ static int http_write(ct_relay *r, pss *p, struct lws *wsi)
 
 /* ---- the WebSocket side -------------------------------------------------------- */
 
+static bool ws_path_ok(struct lws *wsi)
+{
+    char uri[64];
+    return lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) > 0 && !strcmp(uri, "/monitor");
+}
+
 /* Handshake gate for /monitor: path and bearer token. Returns true to admit. */
 static bool ws_admit(ct_relay *r, struct lws *wsi)
 {
-    char uri[64];
-    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0 || strcmp(uri, "/monitor"))
+    if (!ws_path_ok(wsi))
         return false;
     char auth[512];
     int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
@@ -555,6 +995,40 @@ static bool ws_admit(ct_relay *r, struct lws *wsi)
               ct_secret_equal(auth + 7, (size_t)n - 7, r->token);
     memset(auth, 0, sizeof auth);
     return ok;
+}
+
+/* Refuses an upgrade with a complete HTTP/1.1 answer of our own: lws's
+ * lws_return_http_status() sends HTTP/1.0 and an HTML page linking
+ * /error.css. A bad token gets 401 + WWW-Authenticate: Bearer (RFC 6750);
+ * any other path 404, so a client pointed at the wrong URL is not told its
+ * token is wrong; 429 while the address is throttled for guessing.
+ * Returns -1: the connection closes after the answer. */
+static int refuse_upgrade(struct lws *wsi, int status)
+{
+    const char *line, *extra = "", *body;
+    if (status == 401) {
+        line = "401 Unauthorized";
+        extra = "WWW-Authenticate: Bearer realm=\"calltop-relay\"\r\n";
+        body = "{\"ok\":false,\"error\":\"wrong or missing relay token\"}";
+    } else if (status == 429) {
+        line = "429 Too Many Requests";
+        extra = "Retry-After: 60\r\n";
+        body = "{\"ok\":false,\"error\":\"too many failed authentications from this "
+               "address; retry later\"}";
+    } else {
+        line = "404 Not Found";
+        body = "{\"ok\":false,\"error\":\"not found: the monitor WebSocket is at /monitor\"}";
+    }
+    char text[512];
+    int n = snprintf(text, sizeof text,
+                     "HTTP/1.1 %s\r\n%s"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n%s",
+                     line, extra, strlen(body), body);
+    unsigned char buf[LWS_PRE + sizeof text];
+    memcpy(buf + LWS_PRE, text, (size_t)n);
+    lws_write(wsi, buf + LWS_PRE, (size_t)n, LWS_WRITE_HTTP);
+    return -1;
 }
 
 static void client_unlink(ct_relay *r, pss *c)
@@ -575,7 +1049,8 @@ static int ws_writeable(ct_relay *r, pss *c)
         c->q_head = (c->q_head + 1) % c->q_cap;
         c->q_count--;
         size_t want = f->len;
-        c->q_bytes -= want;
+        if (!f->shared)
+            c->q_bytes -= want;
         ct_frame_unref(f);
         if (w < (int)want)
             return -1;
@@ -617,12 +1092,20 @@ static void tick(lws_sorted_usec_list_t *sul)
         }
     }
     ct_frame_unref(ping);
+    conns_enforce_deadline(r, now);
     if (now - r->last_expire_ms >= r->expire_tick_ms) {
         r->last_expire_ms = now;
-        size_t n = ct_rstate_expire(r->state, ct_clock_wall_ms(), r->expire_ms);
+        size_t n = ct_rstate_expire(r->state, now, r->expire_ms);
         if (n) {
             snapshot_invalidate(r);
             STAT_ADD(r, expired, n);
+        }
+        /* The byte bound: checked at the expiry pace, so it can be passed
+         * by at most that long's webhooks (each capped by --max-body). */
+        n = ct_rstate_trim(r->state, r->state_bytes);
+        if (n) {
+            snapshot_invalidate(r);
+            STAT_ADD(r, calls_trimmed, n);
         }
     }
     stats_sync(r);
@@ -637,8 +1120,30 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     pss *p = user;
 
     switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
+        const struct lws_filter_network_conn_args *fa = user;
+        if (!r || !fa)
+            return 0;
+        if (!conn_admit(r, (const struct sockaddr *)&fa->cli_addr)) {
+            STAT_ADD(r, connections_refused, 1);
+            notice(r, NOTE_CONN_CAP, NULL);
+            return 1;   /* lws hangs up */
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        if (r)
+            conn_added(r, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        if (r)
+            conn_gone(r, wsi);
+        break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        /* ct_relay_stop() woke us; the service loop checks the flag. */
+        /* ct_relay_stop() woke us (the service loop checks the flag), or
+         * ct_relay_reopen_event_log() did. */
+        if (r && atomic_exchange(&r->reopen_log, false))
+            event_log_reopen(r);
         return 0;
 
     /* HTTP */
@@ -676,19 +1181,27 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
     /* WebSocket */
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        if (ws_path_ok(wsi) && auth_throttled(r, wsi)) {
+            STAT_ADD(r, clients_rejected, 1);
+            return refuse_upgrade(wsi, 429);
+        }
         if (!ws_admit(r, wsi)) {
             STAT_ADD(r, clients_rejected, 1);
-            /* >0: we answered the request ourselves (401, no upgrade). */
-            if (lws_return_http_status(wsi, HTTP_STATUS_UNAUTHORIZED, NULL) ||
-                lws_http_transaction_completed(wsi))
-                return -1;
-            return 1;
+            bool path_ok = ws_path_ok(wsi);
+            if (path_ok)
+                auth_failed(r, wsi);
+            notice(r, path_ok ? NOTE_CLIENT_TOKEN : NOTE_CLIENT_PATH, wsi);
+            return refuse_upgrade(wsi, path_ok ? 401 : 404);
         }
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
         /* Second gate (the first answered 401): never admit without the token. */
         return ws_admit(r, wsi) ? 0 : -1;
-    case LWS_CALLBACK_ESTABLISHED:
+    case LWS_CALLBACK_ESTABLISHED: {
+        struct conn *cn = conn_of(r, wsi);
+        if (cn)
+            cn->is_ws = true;   /* from now on the heartbeat decides, not the deadline */
+    }
         memset(p, 0, sizeof *p);
         p->wsi = wsi;
         p->is_client = true;
@@ -706,6 +1219,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         p->last_rx_ms = ct_clock_mono_ms();
         if (p->dropping)
             return 0;
+        if (lws_frame_is_binary(wsi)) {
+            /* The protocol is JSON text; RFC 6455 7.4.1: 1003 for a data
+             * type the endpoint cannot accept. */
+            STAT_ADD(r, frames_refused, 1);
+            client_error(r, p, "bad-message", "binary frames are not accepted",
+                         LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE);
+            return 0;
+        }
         if (p->rx_len + len > CT_PROTOCOL_MAX_CLIENT_FRAME) {
             STAT_ADD(r, bad_messages, 1);
             client_error(r, p, "bad-message", "frame too large", CT_CLOSE_BAD_MESSAGE);
@@ -774,6 +1295,9 @@ static void relay_free(ct_relay *r)
     ct_rstate_free(r->state);
     if (r->event_log)
         fclose(r->event_log);
+    free(r->event_log_path);
+    ct_throttle_free(r->throttle);
+    free(r->conns);
     free(r->host);
     if (r->secret)
         memset(r->secret, 0, strlen(r->secret));
@@ -785,6 +1309,54 @@ static void relay_free(ct_relay *r)
     free(r->key);
     pthread_mutex_destroy(&r->stats_lock);
     free(r);
+}
+
+/* Binds (and releases) host:port the way lws will, so "address in use" is
+ * told apart from a TLS problem. Returns 0 or an errno; port 0 and
+ * non-numeric hosts are left to lws. */
+static int bind_probe(const char *host, int port)
+{
+    if (port == 0)
+        return 0;
+    struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+    struct sockaddr *sa;
+    socklen_t len;
+    if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
+        sa = (struct sockaddr *)&a4;
+        len = sizeof a4;
+    } else if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
+        sa = (struct sockaddr *)&a6;
+        len = sizeof a6;
+    } else {
+        return 0;
+    }
+    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, sa, len) == 0 ? 0 : errno;
+    close(fd);
+    return rc;
+}
+
+/* A TLS file must be readable and look like PEM. */
+static ct_err tls_file_check(const char *path, const char *what, ct_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return ct_error_set(err, CT_ETLS, "cannot read the TLS %s %s: %s", what, path,
+                            strerror(errno));
+    char head[4096];
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = 0;
+    bool pem = strstr(head, "-----BEGIN ") != NULL;
+    memset(head, 0, sizeof head);   /* it may have been the private key */
+    if (!pem)
+        return ct_error_set(err, CT_ETLS, "the TLS %s %s is not a PEM file", what, path);
+    return CT_OK;
 }
 
 ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
@@ -833,7 +1405,35 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         relay_free(r);
         return NULL;
     }
+    r->frame_faults = opt->test_fail_frames;
+    r->snap_part_bytes = opt->snapshot_part_bytes ? opt->snapshot_part_bytes
+                                                  : DEFAULT_SNAPSHOT_PART;
+    r->state_bytes = opt->max_state_bytes ? opt->max_state_bytes : DEFAULT_STATE_BYTES;
+    r->ring.max_bytes = opt->ring_bytes ? opt->ring_bytes : DEFAULT_RING_BYTES;
+    r->max_conns = opt->max_connections ? opt->max_connections : DEFAULT_MAX_CONNS;
+    r->max_conns_per_peer = opt->max_connections_per_peer ? opt->max_connections_per_peer
+                                                          : DEFAULT_MAX_CONNS_PER_PEER;
+    r->request_deadline_ms = opt->request_deadline_ms > 0 ? opt->request_deadline_ms
+                                                          : DEFAULT_REQUEST_DEADLINE_MS;
+    /* Slack: a connection we closed keeps its slot until lws destroys it. */
+    r->conn_slots = r->max_conns + r->max_conns / 4 + 16;
+    r->conns = calloc(r->conn_slots, sizeof *r->conns);
+    if (!r->conns) {
+        ct_error_set(err, CT_ENOMEM, "out of memory");
+        relay_free(r);
+        return NULL;
+    }
+    r->throttle = ct_throttle_new(opt->auth_fail_limit ? opt->auth_fail_limit : 20,
+                                  opt->auth_fail_window_ms > 0 ? opt->auth_fail_window_ms : 60000);
+    if (!r->throttle) {
+        ct_error_set(err, CT_ENOMEM, "out of memory");
+        relay_free(r);
+        return NULL;
+    }
+    r->notices = opt->notices;
+    r->notice_interval_ms = opt->notice_interval_ms > 0 ? opt->notice_interval_ms : 10000;
     if (opt->event_log_path) {
+        r->event_log_path = strdup(opt->event_log_path);
         int fd = open(opt->event_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         r->event_log = fd >= 0 ? fdopen(fd, "a") : NULL;
         if (!r->event_log) {
@@ -868,6 +1468,20 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         freeaddrinfo(ai);
     }
 
+    /* Say which thing is wrong: lws only reports "could not create". */
+    int berr = bind_probe(r->host, opt->port);
+    if (berr) {
+        ct_error_set(err, CT_EIO, "cannot listen on %s:%d: %s", r->host, opt->port,
+                     berr == EADDRINUSE ? "address already in use" : strerror(berr));
+        relay_free(r);
+        return NULL;
+    }
+    if (r->cert && (tls_file_check(r->cert, "certificate", err) != CT_OK ||
+                    tls_file_check(r->key, "key", err) != CT_OK)) {
+        relay_free(r);
+        return NULL;
+    }
+
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
     info.port = opt->port;
@@ -875,6 +1489,15 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     info.protocols = protocols;
     info.user = r;
     info.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+    /* lws opens an IPv6 socket on every interface unless told otherwise,
+     * whatever `iface` says: an IPv4 address needs IPv6 off, and an IPv6
+     * one must not take IPv4-mapped peers. Either way only the address
+     * asked for answers (an internet-facing relay on "127.0.0.1" must not
+     * be reachable on the public interface). */
+    if (strchr(r->host, ':'))
+        info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+    else
+        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     if (r->cert) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = r->cert;
@@ -884,8 +1507,12 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     info.alpn = "http/1.1";
     r->ctx = lws_create_context(&info);
     if (!r->ctx) {
-        ct_error_set(err, CT_EIO, "cannot listen on %s:%d (in use, or bad TLS files)",
-                     r->host, opt->port);
+        /* The address bound a moment ago and the files are readable PEM: */
+        if (r->cert)
+            ct_error_set(err, CT_ETLS, "TLS setup failed: --cert %s and --key %s are not a "
+                         "matching PEM certificate and private key", r->cert, r->key);
+        else
+            ct_error_set(err, CT_EIO, "cannot listen on %s:%d", r->host, opt->port);
         relay_free(r);
         return NULL;
     }
@@ -912,6 +1539,14 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     }
     r->thread_started = true;
     return r;
+}
+
+void ct_relay_reopen_event_log(ct_relay *r)
+{
+    if (!r || !r->ctx)
+        return;
+    atomic_store(&r->reopen_log, true);
+    lws_cancel_service(r->ctx);
 }
 
 int ct_relay_port(const ct_relay *r)

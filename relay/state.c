@@ -2,10 +2,9 @@
  *
  * The merge itself is ct_store's (the same code calltop's UI uses), so the
  * relay and its clients agree on what a duplicate, a stale status or a
- * full-history transcript means. What this file adds is deciding whether a
- * webhook changed anything — a fingerprint of the call's fields, hang flag
- * and last error before and after the merge, plus the transcript lines that
- * were not there before — and encoding the resulting event. */
+ * full-history transcript means. The store also reports what each merge
+ * changed (fields, hang, error, the range of new transcript lines); this
+ * file turns a visible change into an encoded event. */
 #include "relay_int.h"
 
 #include <stdlib.h>
@@ -45,138 +44,52 @@ size_t ct_rstate_count(const ct_rstate *s)
     return ct_store_count(s->store);
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Everything an event shows except the transcript, as one string; two
- * equal fingerprints mean "nothing a client could see has changed". */
-static char *fingerprint(const ct_call_entry *e)
-{
-    if (!e)
-        return strdup("");
-    ct_call bare = e->call;
-    bare.present &= ~(uint32_t)CT_F_MESSAGES;
-    bare.messages = NULL;
-    bare.n_messages = 0;
-    cJSON *j = ct_call_to_json(&bare);
-    if (!j)
-        return NULL;
-    cJSON_DeleteItemFromObjectCaseSensitive(j, "messages");
-    cJSON_AddBoolToObject(j, "~hang", e->hang);
-    if (e->last_error.present) {
-        cJSON_AddStringToObject(j, "~et", e->last_error.type ? e->last_error.type : "");
-        cJSON_AddStringToObject(j, "~ec", e->last_error.code ? e->last_error.code : "");
-        cJSON_AddStringToObject(j, "~em", e->last_error.message ? e->last_error.message : "");
-    }
-    char *s = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    return s;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static bool has_id(const char **sorted, size_t n, const char *id)
-{
-    return id && n && bsearch(&id, sorted, n, sizeof *sorted, cmp_str) != NULL;
-}
-
 ct_err ct_rstate_apply(ct_rstate *s, const ct_webhook *w, uint64_t seq, size_t pre,
-                       ct_rstate_result *out, ct_error *err)
+                       int64_t heard_ms, ct_rstate_result *out, ct_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!w->call.id)
         return ct_error_set(err, CT_EMISSING, "message.call.id: required");
 
-    const ct_call_entry *before = ct_store_get(s->store, w->call.id);
-    char *fp_before = fingerprint(before);
-    /* The webhook's lines whose ids the relay has not seen: sorted pointers
-     * into the webhook (which outlives the merge), not into the store
-     * (which the merge may reallocate). */
-    const char **old_ids = NULL, **fresh = NULL;
-    size_t n_old = 0, n_fresh = 0;
-    ct_err rc = CT_OK;
-    if (before && before->call.n_messages) {
-        old_ids = malloc(before->call.n_messages * sizeof *old_ids);
-        if (!old_ids) {
-            rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < before->call.n_messages; i++)
-            if (before->call.messages[i].message_id)
-                old_ids[n_old++] = before->call.messages[i].message_id;
-        qsort(old_ids, n_old, sizeof *old_ids, cmp_str);
-    }
-    if (w->call.n_messages) {
-        fresh = malloc(w->call.n_messages * sizeof *fresh);
-        if (!fresh) {
-            rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < w->call.n_messages; i++) {
-            const char *id = w->call.messages[i].message_id;
-            if (id && !has_id(old_ids, n_old, id))
-                fresh[n_fresh++] = id;
-        }
-        qsort(fresh, n_fresh, sizeof *fresh, cmp_str);
-    }
-    free(old_ids);
-    old_ids = NULL;
-    if (!fp_before) {
-        rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-        goto out;
-    }
-
-    if ((rc = ct_store_apply_webhook(s->store, w)) != CT_OK) {
-        ct_error_set(err, rc, "merging the webhook: %s", ct_strerror(rc));
-        goto out;
-    }
+    /* The store says what the merge changed: fields, hang, error and the
+     * first-seen numbers of the lines it had not seen. */
+    ct_store_change ch;
+    ct_err rc = ct_store_apply_webhook_change(s->store, w, &ch);
     const ct_call_entry *after = ct_store_get(s->store, w->call.id);
+    /* Anything merged, even before a failure, is state a client may not
+     * have seen: the caller must not answer "nothing happened". */
+    out->merged = after != NULL && (rc == CT_OK || ct_store_change_visible(&ch));
+    if (rc != CT_OK)
+        return ct_error_set(err, rc, "merging the webhook: %s", ct_strerror(rc));
     if (!after)      /* evicted at once by the cap: nothing to tell anyone */
-        goto out;
+        return CT_OK;
+    /* Heard now, by the relay's own clock, duplicate or not: expiry counts
+     * from here, so a late or replayed webhook with an old timestamp is
+     * not forgotten (and then re-created as new) at the next tick. */
+    ct_store_set_heard(s->store, w->call.id, heard_ms);
 
-    /* New lines in the store's (timestamp) order. */
-    ct_message *lines = NULL;
-    size_t n_lines = 0;
-    if (n_fresh) {
-        lines = malloc(n_fresh * sizeof *lines);
-        if (!lines) {
-            rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-            goto out;
-        }
-        for (size_t i = 0; i < after->call.n_messages && n_lines < n_fresh; i++)
-            if (has_id(fresh, n_fresh, after->call.messages[i].message_id))
-                lines[n_lines++] = after->call.messages[i];   /* shallow: borrowed */
-    }
-    char *fp_after = fingerprint(after);
-    if (!fp_after) {
-        free(lines);
-        rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-        goto out;
-    }
-    out->changed = n_lines > 0 || !str_eq(fp_before, fp_after);
-    free(fp_after);
-    out->new_messages = n_lines;
+    out->changed = ct_store_change_visible(&ch);
     out->status = after->call.status_text;
     out->phone_status = after->call.phone_status_text;
-    if (out->changed) {
-        const ct_call_error *e = w->type == CT_WH_ERROR && after->last_error.present
-                                     ? &after->last_error : NULL;
-        out->frame = ct_proto_encode_event(seq, w->type, w->timestamp, &after->call, lines,
-                                           n_lines, after->hang, e, pre, &out->len);
-        if (!out->frame)
-            rc = ct_error_set(err, CT_ENOMEM, "out of memory");
-    }
+    if (!out->changed)
+        return CT_OK;
+
+    /* New lines in the store's (timestamp) order, borrowed from it. */
+    size_t want = (size_t)(ch.lines_to - ch.lines_from);
+    ct_message *lines = NULL;
+    if (want && !(lines = malloc(want * sizeof *lines)))
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    size_t n_lines = ct_store_new_lines(s->store, w->call.id, ch.lines_from, ch.lines_to, lines,
+                                        want);
+    out->new_messages = n_lines;
+    const ct_call_error *e = w->type == CT_WH_ERROR && after->last_error.present
+                                 ? &after->last_error : NULL;
+    out->frame = ct_proto_encode_event(seq, w->type, w->timestamp, &after->call, lines, n_lines,
+                                       after->hang, e, pre, &out->len);
     free(lines);
-out:
-    free(old_ids);
-    free(fresh);
-    free(fp_before);
-    return rc;
+    if (!out->frame)
+        return ct_error_set(err, CT_ENOMEM, "out of memory encoding the event");
+    return CT_OK;
 }
 
 typedef struct collect {
@@ -211,8 +124,98 @@ char *ct_rstate_snapshot(ct_rstate *s, uint64_t seq, size_t pre, size_t *len)
     return frame;
 }
 
+size_t ct_rstate_snapshot_parts(ct_rstate *s, uint64_t seq, size_t max_bytes, size_t pre,
+                                char ***out, size_t **lens)
+{
+    collect c = { 0 };
+    ct_store_foreach(s->store, collect_one, &c);
+    size_t n = c.oom ? 0 : ct_proto_encode_snapshot_parts(seq, c.calls, c.n, max_bytes, pre, out,
+                                                          lens);
+    free(c.calls);
+    return n;
+}
+
+static size_t slen(const char *p)
+{
+    return p ? strlen(p) : 0;
+}
+
+/* The text a call holds: what a snapshot of it costs, near enough (JSON
+ * punctuation and numbers aside), and what the relay's memory is mostly
+ * made of. */
+static size_t call_bytes(const ct_call_entry *e)
+{
+    const ct_call *c = &e->call;
+    size_t n = 256 + slen(c->id) + slen(c->team_id) + slen(c->assistant_id) +
+               slen(c->phone_number_id) + slen(c->user_number) + slen(c->assistant_number) +
+               slen(c->phone_status_reason) + slen(c->control_url) + slen(c->metadata_json) +
+               slen(c->cost_json) + slen(c->metrics_json) + slen(c->recording_json) +
+               slen(c->customer_name) + slen(c->assistant_name) +
+               slen(c->analysis.summary) + slen(c->analysis.success_evaluation) +
+               slen(c->analysis.structured_data_json) + slen(c->analysis.outcome) +
+               slen(c->analysis.guardrails_json);
+    for (size_t i = 0; i < c->n_messages; i++)
+        n += 64 + slen(c->messages[i].message_id) + slen(c->messages[i].text);
+    return n;
+}
+
+static bool add_bytes(const ct_call_entry *e, void *ud)
+{
+    *(size_t *)ud += call_bytes(e);
+    return true;
+}
+
+size_t ct_rstate_bytes(ct_rstate *s)
+{
+    size_t n = 0;
+    ct_store_foreach(s->store, add_bytes, &n);
+    return n;
+}
+
+typedef struct trim_pick {
+    const ct_call_entry *best;
+    bool best_ended;
+} trim_pick;
+
+static bool pick_victim(const ct_call_entry *e, void *ud)
+{
+    trim_pick *t = ud;
+    const ct_call *c = &e->call;
+    bool ended = c->status == CT_STATUS_FINISHED || ct_call_is_failed_attempt(c) ||
+                 (c->present & CT_F_END);
+    if (!t->best || (ended && !t->best_ended) ||
+        (ended == t->best_ended && e->heard_at < t->best->heard_at)) {
+        t->best = e;
+        t->best_ended = ended;
+    }
+    return true;
+}
+
+size_t ct_rstate_trim(ct_rstate *s, size_t max_bytes)
+{
+    size_t total = ct_rstate_bytes(s), dropped = 0;
+    /* One scan per victim: trimming is rare (the bound is far above normal
+     * use) and each victim frees at least a call's worth. */
+    while (total > max_bytes && ct_store_count(s->store) > 0) {
+        trim_pick t = { 0 };
+        ct_store_foreach(s->store, pick_victim, &t);
+        if (!t.best)
+            break;
+        size_t b = call_bytes(t.best);
+        char *id = strdup(t.best->call.id);
+        if (!id || !ct_store_remove(s->store, id)) {
+            free(id);
+            break;
+        }
+        free(id);
+        total -= b < total ? b : total;
+        dropped++;
+    }
+    return dropped;
+}
+
 typedef struct expiry {
-    ct_time_ms cutoff;
+    int64_t cutoff;
     char **ids;
     size_t n, cap;
     bool oom;
@@ -226,8 +229,7 @@ static bool expire_one(const ct_call_entry *e, void *ud)
                  (c->present & CT_F_END);
     if (!ended)
         return true;
-    ct_time_ms when = c->end_at > e->last_activity ? c->end_at : e->last_activity;
-    if (when >= x->cutoff)
+    if (e->heard_at >= x->cutoff)
         return true;
     if (x->n == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 32;
@@ -247,10 +249,10 @@ static bool expire_one(const ct_call_entry *e, void *ud)
     return true;
 }
 
-size_t ct_rstate_expire(ct_rstate *s, ct_time_ms now, int64_t max_age_ms)
+size_t ct_rstate_expire(ct_rstate *s, int64_t now_mono_ms, int64_t max_age_ms)
 {
     /* Collect first: removing while iterating would disturb the table. */
-    expiry x = { .cutoff = now - max_age_ms };
+    expiry x = { .cutoff = now_mono_ms - max_age_ms };
     ct_store_foreach(s->store, expire_one, &x);
     size_t dropped = 0;
     for (size_t i = 0; i < x.n; i++) {

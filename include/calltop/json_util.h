@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 #include "calltop/err.h"
 #include "calltop/model.h"
@@ -90,5 +91,11 @@ bool ct_json_add_raw(cJSON *obj, const char *key, const char *text);
  * scalars such as an outcome of 3): then that JSON value. This makes
  * decode(encode(x)) == x for the *_text-or-JSON fields. */
 bool ct_json_add_text_or_json(cJSON *obj, const char *key, const char *text);
+
+/* Adds key: v written as a JSON integer ("1796321249351450", never
+ * "1.79632124935145e+15", which cJSON prints for some doubles and strict
+ * parsers reject). Returns false on OOM. */
+bool ct_json_add_i64(cJSON *obj, const char *key, int64_t v);
+bool ct_json_add_u64(cJSON *obj, const char *key, uint64_t v);
 
 #endif

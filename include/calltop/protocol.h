@@ -1,4 +1,6 @@
-/* protocol.h — the monitor protocol (calltop-relay <-> calltop), version 1.
+/* protocol.h — the monitor protocol (calltop-relay <-> calltop), version 2
+ * (version 1 still spoken by the relay: it differs only in sending the
+ * snapshot as one frame).
  *
  * Pure encode/decode of every message on the /monitor WebSocket; the relay
  * and the monitor thread both use it so the two ends cannot drift. The wire
@@ -21,7 +23,9 @@
 #include "calltop/err.h"
 #include "calltop/model.h"
 
-#define CT_PROTOCOL_VERSION 1
+#define CT_PROTOCOL_VERSION 2
+/* The oldest version the relay still serves (one-frame snapshots). */
+#define CT_PROTOCOL_MIN_VERSION 1
 /* The WebSocket subprotocol name (Sec-WebSocket-Protocol); optional for
  * clients, the relay's /monitor endpoint is its default protocol. */
 #define CT_PROTOCOL_WS_NAME "calltop-monitor"
@@ -57,7 +61,9 @@ typedef struct ct_pmsg {
     char *stream;             /* HELLO (optional), WELCOME: the relay's stream id */
     bool replay;              /* WELCOME: true = missed events follow, false = a snapshot follows */
     uint64_t seq;             /* WELCOME (relay's current seq), SNAPSHOT, EVENT */
-    ct_call_list calls;       /* SNAPSHOT: calls with full transcripts */
+    ct_call_list calls;       /* SNAPSHOT: calls with full transcripts (this part's) */
+    uint64_t part;            /* SNAPSHOT (v2): 0, 1, ... within one snapshot (v1: 0) */
+    bool last;                /* SNAPSHOT: the final part (v1: always true) */
     ct_webhook_type kind;     /* EVENT: the webhook type that caused it */
     char *kind_text;          /* EVENT: raw "kind" */
     ct_time_ms ts;            /* EVENT: the webhook's message.timestamp (0 if absent) */
@@ -82,9 +88,25 @@ char *ct_proto_encode_hello(bool has_last_seq, uint64_t last_seq, const char *st
                             size_t pre, size_t *len);
 char *ct_proto_encode_welcome(uint64_t seq, const char *stream, bool replay,
                               size_t pre, size_t *len);
+/* The same, for a given protocol version (the relay answers in the
+ * client's version, 1 or 2). */
+char *ct_proto_encode_hello_v(int protocol, bool has_last_seq, uint64_t last_seq,
+                              const char *stream, size_t pre, size_t *len);
+char *ct_proto_encode_welcome_v(int protocol, uint64_t seq, const char *stream, bool replay,
+                                size_t pre, size_t *len);
 /* `calls` is an array of n pointers (each call's messages are included). */
 char *ct_proto_encode_snapshot(uint64_t seq, const ct_call *const *calls, size_t n,
                                size_t pre, size_t *len);
+
+/* Protocol 2: a snapshot in parts, each frame at most about `max_bytes`
+ * (a single call larger than that gets a part of its own). Every part
+ * carries the same seq, "part" 0..n-1 and "last" on the final one; a client
+ * applies the calls of all parts together once the last arrives. Returns
+ * the number of parts (>= 1, an empty snapshot is one empty part) with
+ * *out a malloc'd array of malloc'd buffers (each `pre` bytes of headroom)
+ * and *lens their text lengths; 0 on OOM. */
+size_t ct_proto_encode_snapshot_parts(uint64_t seq, const ct_call *const *calls, size_t n,
+                                      size_t max_bytes, size_t pre, char ***out, size_t **lens);
 /* `call` is encoded without its messages; `msgs` are the new lines. `error`
  * may be NULL (encoded only when present). */
 char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts,

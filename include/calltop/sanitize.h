@@ -17,4 +17,17 @@ size_t ct_sanitize(const char *in, size_t in_len, char *out, size_t cap, bool ke
 /* Allocating variant (free()); NULL in -> "". */
 char *ct_sanitize_dup(const char *in, bool keep_newlines);
 
+/* Every invalid UTF-8 subsequence of in[0..len) replaced by U+FFFD (as
+ * ct_sanitize counts them), nothing else touched: JSON stays JSON, since
+ * its structure is ASCII. Returns a malloc'd, NUL-terminated copy and its
+ * length when something was repaired (*repairs > 0); NULL with *repairs = 0
+ * when the text is valid already, or NULL with *repairs > 0 on OOM. */
+char *ct_utf8_repair(const char *in, size_t len, size_t *out_len, size_t *repairs);
+
+/* One field of a log line, made unable to forge another field or line:
+ * every byte outside printable ASCII 0x21..0x7E, and '\\', '"' and '=',
+ * written as \\xHH. NULL in -> "-". Truncates at cap (never mid-escape);
+ * returns out. */
+char *ct_escape_field(const char *in, char *out, size_t cap);
+
 #endif

@@ -63,6 +63,9 @@ typedef struct ct_call_entry {
     bool channel_live;             /* the live channel's last word on it: live */
     bool not_visible;              /* REST answered 404 while the channel reports it live:
                                       not visible to this API key, kept */
+    int64_t heard_at;              /* the owner's own clock when it last heard of the
+                                      call (ct_store_set_heard; 0 = never set). The
+                                      store itself never reads it. */
 } ct_call_entry;
 
 ct_store *ct_store_new(const ct_store_limits *limits);   /* NULL limits = defaults */
@@ -76,6 +79,34 @@ ct_err ct_store_apply_call(ct_store *s, const ct_call *c, uint64_t version);
  * using w->timestamp as the version. An end-of-call-report whose call has
  * no status marks the call finished. */
 ct_err ct_store_apply_webhook(ct_store *s, const ct_webhook *w);
+
+/* What one merge changed, for a caller that forwards changes (the relay)
+ * without comparing encodings before and after. */
+typedef struct ct_store_change {
+    bool created;              /* the call was not held before */
+    uint32_t fields;           /* CT_F_* bits whose value changed (CT_F_ANALYSIS: any
+                                  analysis member); never CT_F_ID or CT_F_MESSAGES */
+    bool hang_changed;         /* ct_call_entry.hang flipped */
+    bool error_changed;        /* last_error was replaced */
+    uint64_t lines_from, lines_to;  /* the new transcript lines: those whose first-seen
+                                       number is in [lines_from, lines_to); see
+                                       ct_store_new_lines. Edits to known lines are
+                                       not counted here. */
+} ct_store_change;
+
+/* True when a client shown the call before this merge would see a
+ * difference (a new call, a field, hang, error or a new line). */
+bool ct_store_change_visible(const ct_store_change *ch);
+
+/* ct_store_apply_webhook that also reports what changed (*out is filled
+ * even on error: what was merged before the failure). */
+ct_err ct_store_apply_webhook_change(ct_store *s, const ct_webhook *w, ct_store_change *out);
+
+/* Shallow copies (borrowed pointers, valid until the next mutation) of the
+ * call's lines whose first-seen number is in [from, to), in transcript
+ * order, at most cap. Returns how many. */
+size_t ct_store_new_lines(const ct_store *s, const char *call_id, uint64_t from, uint64_t to,
+                          ct_message *out, size_t cap);
 /* Merges messages into an existing call's transcript (CT_ENOTFOUND if the
  * call is unknown), as new as the entry's current version. Lines without a
  * messageId get the model's synthesized id. */
@@ -90,6 +121,10 @@ const ct_call_entry *ct_store_get(const ct_store *s, const char *call_id);
 ct_call_entry *ct_store_get_mut(ct_store *s, const char *call_id);
 /* Marks the entry changed (new generation) without a merge. */
 void ct_store_touch(ct_store *s, ct_call_entry *e);
+/* Records when the owner last heard of a call, on the owner's clock (the
+ * relay: its monotonic ms), so expiry need not trust the sender's stamps.
+ * False when the call is not held. */
+bool ct_store_set_heard(ct_store *s, const char *call_id, int64_t when);
 size_t ct_store_count(const ct_store *s);
 size_t ct_store_live_count(const ct_store *s);
 uint64_t ct_store_generation(const ct_store *s);

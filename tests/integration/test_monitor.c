@@ -452,9 +452,16 @@ static void assert_store_equals_truth(world *w)
 
 /* ---- fixtures ---------------------------------------------------------------------- */
 
+static void relay_up_with(world *w, int port, int heartbeat_ms);
+
 static void relay_up(world *w, int port, int heartbeat_ms)
 {
     memset(&w->ropt, 0, sizeof w->ropt);
+    relay_up_with(w, port, heartbeat_ms);
+}
+
+static void relay_up_with(world *w, int port, int heartbeat_ms)
+{
     w->ropt.host = "127.0.0.1";
     w->ropt.port = port;
     w->ropt.webhook_secret = SECRET;
@@ -467,17 +474,26 @@ static void relay_up(world *w, int port, int heartbeat_ms)
     w->relay_port = ct_relay_port(w->relay);
 }
 
-static void monitor_up(world *w, int port, const char *token, int hb_ms, int stale_ms)
+static size_t monitor_max_frame;   /* 0 = the monitor's default */
+
+static void monitor_up_path(world *w, int port, const char *path, const char *token, int hb_ms,
+                            int stale_ms)
 {
     char url[128];
-    snprintf(url, sizeof url, "ws://127.0.0.1:%d/monitor", port);
+    snprintf(url, sizeof url, "ws://127.0.0.1:%d%s", port, path);
     ct_monitor_options o = { .relay_url = url, .token = token, .heartbeat_interval_ms = hb_ms,
                              .stale_after_ms = stale_ms, .backoff_initial_ms = 20,
-                             .backoff_max_ms = 80, .polling_after_failures = 3 };
+                             .backoff_max_ms = 80, .polling_after_failures = 3,
+                             .max_frame_bytes = monitor_max_frame };
     ct_error err;
     w->mon = ct_monitor_start(&o, w->inbox, &err);
     if (!w->mon)
         fail_msg("monitor: %s", err.detail);
+}
+
+static void monitor_up(world *w, int port, const char *token, int hb_ms, int stale_ms)
+{
+    monitor_up_path(w, port, "/monitor", token, hb_ms, stale_ms);
 }
 
 static world *world_new(void)
@@ -563,6 +579,21 @@ static void test_wrong_token_goes_polling(void **state)
         ct_monitor_get_stats(w->mon, &b);
     } while (b.connects <= a.connects && now_ms() < end);
     assert_true(b.connects > a.connects);
+    world_free(w);
+}
+
+/* A relay-url without /monitor (as the old `config --sample` suggested)
+ * is named as a wrong URL, not as a wrong token. */
+static void test_wrong_path_says_so(void **state)
+{
+    world *w = world_new();
+    relay_up(w, 0, 0);
+    monitor_up_path(w, w->relay_port, "/", TOKEN, 0, 0);
+    wait_state(w, CT_MON_POLLING, 5000);
+    assert_false(saw_state(w, CT_MON_LIVE));
+    assert_non_null(strstr(w->last_text, "HTTP 404"));
+    assert_non_null(strstr(w->last_text, "/monitor"));
+    assert_null(strstr(w->last_text, "token"));
     world_free(w);
 }
 
@@ -819,12 +850,63 @@ static void test_stale_deadline_follows_frames(void **state)
     world_free(w);
 }
 
+/* Protocol 2: a snapshot in many small parts arrives as one snapshot. */
+static void test_snapshot_parts_assembled(void **state)
+{
+    world *w = world_new();
+    memset(&w->ropt, 0, sizeof w->ropt);
+    w->ropt.snapshot_part_bytes = 2048;
+    relay_up_with(w, 0, 0);
+    char id[16];
+    for (int i = 0; i < 12; i++) {
+        snprintf(id, sizeof id, "PT-%d", i);
+        call_story(w, id, 1000 + i * 1000, 6);
+    }
+    monitor_up(w, w->relay_port, TOKEN, 0, 0);
+    wait_state(w, CT_MON_LIVE, 5000);
+    wait_caught_up(w, 5000);
+    assert_int_equal(w->snapshots, 1);
+    assert_store_equals_truth(w);
+    ct_relay_stats rs;
+    ct_relay_get_stats(w->relay, &rs);
+    assert_int_equal(rs.snapshots, 1);
+    world_free(w);
+}
+
+/* A snapshot the board cannot take (here: frames over its limit) is a
+ * failure like a refused connect: backoff, then POLLING, and it keeps
+ * trying behind it - not a tight reconnect loop that stays "live". */
+static void test_repeated_snapshot_failure_goes_polling(void **state)
+{
+    world *w = world_new();
+    relay_up(w, 0, 0);
+    post_history(w, "BIG", 60);   /* one call of ~4 KB */
+    monitor_max_frame = 1024;
+    monitor_up(w, w->relay_port, TOKEN, 0, 0);
+    monitor_max_frame = 0;
+    wait_state(w, CT_MON_POLLING, 5000);
+    assert_int_equal(w->snapshots, 0);
+    ct_monitor_stats a, b;
+    ct_monitor_get_stats(w->mon, &a);
+    assert_true(a.welcomes >= 3);
+    int64_t end = now_ms() + 2000;
+    do {
+        drain(w, 20);
+        ct_monitor_get_stats(w->mon, &b);
+    } while (b.connects <= a.connects && now_ms() < end);
+    assert_true(b.connects > a.connects);
+    world_free(w);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_live_updates_dups_and_reorders),
         cmocka_unit_test(test_wrong_token_goes_polling),
+        cmocka_unit_test(test_wrong_path_says_so),
+        cmocka_unit_test(test_snapshot_parts_assembled),
+        cmocka_unit_test(test_repeated_snapshot_failure_goes_polling),
         cmocka_unit_test(test_stale_then_resume_from_ring),
         cmocka_unit_test(test_dropped_connection_and_relay_restart),
         cmocka_unit_test(test_gap_forces_snapshot),

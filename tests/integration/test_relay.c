@@ -753,7 +753,7 @@ static void test_bad_messages(void **state)
     ws_close_fd(&c);
     /* a protocol this relay does not speak */
     ws_open(&c, port, "/monitor", TOKEN, 0);
-    ws_send(&c, "{\"type\":\"hello\",\"protocol\":2}");
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":99}");
     e = ws_msg(&c, 3000);
     assert_int_equal(e.type, CT_PM_ERROR);
     assert_string_equal(e.code, "unsupported-protocol");
@@ -807,10 +807,17 @@ static void test_expiry_and_restart(void **state)
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     int64_t now = wall_now_ms();
+    /* Expiry counts from when the relay last heard of a call (its own
+     * clock), not the sender's stamps: "old" (stamped 5 s ago) is heard
+     * first and stays for its second; "fresh" is heard 600 ms later. */
     post_status(port, "old", "finished", now - 5000);
-    post_status(port, "fresh", "finished", now);
     post_status(port, "live", "ongoing", now - 5000);
+    usleep(300000);
     ct_relay_stats st;
+    ct_relay_get_stats(r, &st);
+    assert_int_equal(st.expired, 0);      /* an old timestamp is not "long ago" */
+    usleep(300000);
+    post_status(port, "fresh", "finished", now);
     int64_t deadline = now_ms() + 3000;
     do {
         usleep(20000);

@@ -175,16 +175,121 @@ static void test_help_and_usage(void **state)
     assert_int_equal(run(badlisten, NULL, &p), 2);
     const char *secret_in_argv[] = { "--secret", "x", NULL };   /* there is no such flag */
     assert_int_equal(run(secret_in_argv, NULL, &p), 2);
+    /* an escape sequence in a bad flag does not reach the terminal */
+    const char *esc_flag[] = { "--\x1b]0;owned\x07x", NULL };
+    assert_int_equal(run(esc_flag, NULL, &p), 2);
+    assert_null(strchr(p.ebuf, '\x1b'));
+    const char *version[] = { "--version", NULL };
+    assert_int_equal(run(version, NULL, &p), 0);
+    assert_non_null(strstr(p.obuf, "calltop-relay " CALLTOP_VERSION));
+}
+
+/* "address in use" and "bad TLS file" are different failures, told apart. */
+static void test_start_errors_named(void **state)
+{
+    const char *env[] = { "CALLTOP_WEBHOOK_SECRET=s-err", "CALLTOP_RELAY_TOKEN=t-err", NULL };
+    proc p, q;
+    const char *args[] = { "--listen", "127.0.0.1:0", NULL };
+    spawn(&p, args, env);
+    int port = wait_listening(&p, false);
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    const char *again[] = { "--listen", listen, NULL };
+    assert_int_equal(run(again, env, &q), 1);
+    assert_non_null(strstr(q.ebuf, "address already in use"));
+    assert_null(strstr(q.ebuf, "TLS"));
+    kill(p.pid, SIGTERM);
+    assert_int_equal(wait_exit(&p, 5000), 0);
+
+    char cert[512], key[512];
+    snprintf(cert, sizeof cert, "%s/missing-cert.pem", tmpdir);
+    snprintf(key, sizeof key, "%s/not-a-key.pem", tmpdir);
+    write_file(key, "hello\n", 0600);
+    const char *tls_missing[] = { "--listen", "127.0.0.1:0", "--cert", cert, "--key", key, NULL };
+    assert_int_equal(run(tls_missing, env, &q), 1);
+    assert_non_null(strstr(q.ebuf, "cannot read the TLS certificate"));
+    assert_null(strstr(q.ebuf, "in use"));
+    write_file(cert, "-----BEGIN CERTIFICATE-----\nnot really\n-----END CERTIFICATE-----\n", 0600);
+    assert_int_equal(run(tls_missing, env, &q), 1);
+    assert_non_null(strstr(q.ebuf, "TLS key"));
+    assert_non_null(strstr(q.ebuf, "not a PEM file"));
+}
+
+/* SIGHUP reopens --event-log (logrotate) and the relay keeps running;
+ * rejected peers get one rate-limited stderr line per class, no secrets. */
+static void test_sighup_and_notices(void **state)
+{
+    char log[512], rotated[512];
+    snprintf(log, sizeof log, "%s/rot.log", tmpdir);
+    snprintf(rotated, sizeof rotated, "%s/rot.log.1", tmpdir);
+    const char *args[] = { "--listen", "127.0.0.1:0", "--event-log", log, NULL };
+    const char *env[] = { "CALLTOP_WEBHOOK_SECRET=hup-secret-1", "CALLTOP_RELAY_TOKEN=hup-token-1",
+                          NULL };
+    proc p;
+    spawn(&p, args, env);
+    int port = wait_listening(&p, false);
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
+    const char *hdr[] = { "X-Calltop-Secret: hup-secret-1", "Content-Type: application/json",
+                          NULL };
+    th_response r;
+    th_request("POST", url, hdr, "{\"message\":{\"type\":\"status-update\","
+               "\"call\":{\"id\":\"before-hup\",\"status\":\"ongoing\"}}}", &r);
+    assert_int_equal(r.status, 200);
+    th_response_free(&r);
+    assert_int_equal(rename(log, rotated), 0);
+    kill(p.pid, SIGHUP);
+    /* the reopen is asynchronous: wait (bounded) for the new file */
+    int64_t end = now_ms() + 3000;
+    while (access(log, F_OK) != 0 && now_ms() < end)
+        usleep(20000);
+    assert_int_equal(access(log, F_OK), 0);
+    th_request("POST", url, hdr, "{\"message\":{\"type\":\"status-update\","
+               "\"call\":{\"id\":\"after-hup\",\"status\":\"ongoing\"}}}", &r);
+    assert_int_equal(r.status, 200);
+    th_response_free(&r);
+
+    /* 30 wrong secrets: one line for the class, not 30 */
+    const char *bad[] = { "X-Calltop-Secret: guess-hup-secret", NULL };
+    for (int i = 0; i < 30; i++) {
+        th_request("POST", url, bad, "{}", &r);
+        assert_true(r.status == 401 || r.status == 429);
+        th_response_free(&r);
+    }
+    kill(p.pid, SIGTERM);
+    assert_int_equal(wait_exit(&p, 5000), 0);
+
+    char text[4096];
+    FILE *f = fopen(rotated, "r");
+    assert_non_null(f);
+    text[fread(text, 1, sizeof text - 1, f)] = 0;
+    fclose(f);
+    assert_non_null(strstr(text, "call=before-hup"));
+    assert_null(strstr(text, "call=after-hup"));
+    f = fopen(log, "r");
+    assert_non_null(f);
+    text[fread(text, 1, sizeof text - 1, f)] = 0;
+    fclose(f);
+    assert_non_null(strstr(text, "call=after-hup"));
+
+    int lines = 0;
+    for (const char *q = p.ebuf; (q = strstr(q, "wrong or missing secret")); q++)
+        lines++;
+    assert_int_equal(lines, 1);
+    assert_non_null(strstr(p.ebuf, "from 127.0.0.1"));
+    assert_null(strstr(p.ebuf, "guess-hup-secret"));
+    assert_null(strstr(p.ebuf, "hup-secret-1"));
 }
 
 static void test_secrets_required_and_0600(void **state)
 {
     proc p;
+    /* a missing or unusable secret is a configuration error: exit 2 */
     const char *args[] = { "--listen", "127.0.0.1:0", NULL };
-    assert_int_equal(run(args, NULL, &p), 1);
+    assert_int_equal(run(args, NULL, &p), 2);
     assert_non_null(strstr(p.ebuf, "CALLTOP_WEBHOOK_SECRET"));
     const char *only_secret[] = { "CALLTOP_WEBHOOK_SECRET=s1-secret", NULL };
-    assert_int_equal(run(args, only_secret, &p), 1);
+    assert_int_equal(run(args, only_secret, &p), 2);
     assert_non_null(strstr(p.ebuf, "CALLTOP_RELAY_TOKEN"));
 
     char sf[512], tf[512];
@@ -194,7 +299,7 @@ static void test_secrets_required_and_0600(void **state)
     write_file(tf, "file-token-1\n", 0600);
     const char *files[] = { "--listen", "127.0.0.1:0", "--secret-file", sf, "--token-file", tf,
                             NULL };
-    assert_int_equal(run(files, NULL, &p), 1);
+    assert_int_equal(run(files, NULL, &p), 2);
     assert_non_null(strstr(p.ebuf, "too open"));
     assert_null(strstr(p.ebuf, "file-secret-1"));
 
@@ -371,6 +476,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage),
         cmocka_unit_test(test_secrets_required_and_0600),
+        cmocka_unit_test(test_start_errors_named),
+        cmocka_unit_test(test_sighup_and_notices),
         cmocka_unit_test(test_run_log_and_sigterm),
         cmocka_unit_test(test_tls_monitor),
     };

@@ -57,7 +57,8 @@ static ct_pmsg apply(ct_rstate *s, uint64_t seq, const char *json, bool *changed
     if (ct_webhook_decode(json, strlen(json), &w, &err) != CT_OK)
         fail_msg("decode: %s", err.detail);
     ct_rstate_result res;
-    assert_int_equal(ct_rstate_apply(s, &w, seq, 0, &res, &err), CT_OK);
+    /* heard at seq x 100 ms on the relay's clock */
+    assert_int_equal(ct_rstate_apply(s, &w, seq, 0, (int64_t)seq * 100, &res, &err), CT_OK);
     ct_webhook_clear(&w);
     *changed = res.changed;
     ct_pmsg m;
@@ -143,6 +144,15 @@ static void test_state_events(void **state)
     assert_int_equal(ct_rstate_expire(s, 1000, 10000), 0);   /* not old enough yet */
     assert_int_equal(ct_rstate_expire(s, 100000, 10000), 1);
     assert_int_equal(ct_rstate_count(s), 1);
+    /* a finished call stamped long ago by the sender, but heard just now
+     * (seq 2000 -> 200000 ms), stays until the relay has not heard of it
+     * for max_age: expiry never trusts the sender's clock */
+    m = apply(s, 2000, "{\"message\":{\"type\":\"status-update\",\"timestamp\":1,"
+                       "\"call\":{\"id\":\"late\",\"status\":\"finished\"}}}", &ch);
+    ct_pmsg_clear(&m);
+    assert_int_equal(ct_rstate_expire(s, 205000, 10000), 0);
+    assert_int_equal(ct_rstate_expire(s, 210001, 10000), 1);
+    assert_int_equal(ct_rstate_count(s), 1);
     ct_rstate_free(s);
 }
 
@@ -161,12 +171,72 @@ static void test_state_cap(void **state)
     ct_rstate_free(s);
 }
 
+static void test_throttle(void **state)
+{
+    (void)state;
+    ct_throttle *t = ct_throttle_new(3, 100);
+    assert_non_null(t);
+    for (int i = 0; i < 3; i++) {
+        assert_false(ct_throttle_blocked(t, "10.0.0.1", i));
+        ct_throttle_fail(t, "10.0.0.1", i);
+    }
+    assert_true(ct_throttle_blocked(t, "10.0.0.1", 3));
+    assert_false(ct_throttle_blocked(t, "10.0.0.2", 3));   /* others unaffected */
+    ct_throttle_fail(t, "10.0.0.1", 50);                   /* guessing on extends it */
+    assert_true(ct_throttle_blocked(t, "10.0.0.1", 149));
+    assert_false(ct_throttle_blocked(t, "10.0.0.1", 151));
+    /* after the block, a new window: two more failures do not block */
+    ct_throttle_fail(t, "10.0.0.1", 200);
+    ct_throttle_fail(t, "10.0.0.1", 201);
+    assert_false(ct_throttle_blocked(t, "10.0.0.1", 202));
+    /* a flood of addresses: fixed memory, the table recycles, no crash */
+    char a[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(a, sizeof a, "192.168.%d.%d", i / 256, i % 256);
+        ct_throttle_fail(t, a, 1000 + i);
+    }
+    ct_throttle_free(t);
+}
+
+/* The ring is bounded in bytes as well as in events. */
+static void test_ring_bytes(void **state)
+{
+    (void)state;
+    ct_ring r;
+    assert_true(ct_ring_init(&r, 100));
+    r.max_bytes = 1000;
+    for (uint64_t s = 1; s <= 20; s++) {
+        char *buf = malloc(301);
+        memset(buf, 'e', 300);
+        buf[300] = 0;
+        ct_frame *f = ct_frame_wrap(buf, 300, s);
+        ct_ring_push(&r, f);
+        ct_frame_unref(f);
+        assert_true(r.bytes <= 1000);
+    }
+    assert_int_equal(r.count, 3);
+    assert_int_equal(ct_ring_oldest(&r), 18);
+    assert_null(ct_ring_get(&r, 17));
+    /* one frame bigger than the bound still stays (the newest always does) */
+    char *big = malloc(5000);
+    memset(big, 'b', 4999);
+    big[4999] = 0;
+    ct_frame *f = ct_frame_wrap(big, 4999, 21);
+    ct_ring_push(&r, f);
+    ct_frame_unref(f);
+    assert_int_equal(r.count, 1);
+    assert_non_null(ct_ring_get(&r, 21));
+    ct_ring_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring),
         cmocka_unit_test(test_state_events),
         cmocka_unit_test(test_state_cap),
+        cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_ring_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -373,6 +373,9 @@ static void test_sample_config_parses(void **state)
     if (rc != CT_OK) fail_msg("sample: %s", err.detail);
     assert_int_equal(ct_config_validate(&cfg, &err), CT_OK);
     assert_string_equal(cfg.api_key, "your-interactly-api-key");
+    /* the relay serves its WebSocket at /monitor only (anything else: 404) */
+    size_t ulen = strlen(cfg.relay_url);
+    assert_true(ulen > 8 && strcmp(cfg.relay_url + ulen - 8, "/monitor") == 0);
     ct_config_clear(&cfg);
     free(buf);
 }

@@ -86,7 +86,7 @@ static void test_welcome_roundtrip(void **state)
     assert_int_equal(m.seq, 1045);
     assert_true(m.replay);
     assert_string_equal(m.stream, "s1");
-    assert_int_equal(m.protocol, 1);
+    assert_int_equal(m.protocol, CT_PROTOCOL_VERSION);
     ct_pmsg_clear(&m);
     free(t);
 
@@ -376,9 +376,65 @@ static void test_secret_equal(void **state)
     assert_false(ct_secret_equal("s3cret\0x", 8, "s3cret"));
 }
 
+/* Protocol 2 snapshot parts: bounded, numbered, the last marked, every
+ * call exactly once, and each part a valid snapshot message. */
+static void test_snapshot_parts(void **state)
+{
+    (void)state;
+    enum { N = 25 };
+    ct_call calls[N];
+    const ct_call *ptrs[N];
+    char ids[N][16];
+    for (int i = 0; i < N; i++) {
+        memset(&calls[i], 0, sizeof calls[i]);
+        snprintf(ids[i], sizeof ids[i], "call-%02d", i);
+        calls[i].id = ids[i];
+        calls[i].present = CT_F_ID;
+        ptrs[i] = &calls[i];
+    }
+    char **parts = NULL;
+    size_t *lens = NULL;
+    size_t n = ct_proto_encode_snapshot_parts(1796321249351450ULL, ptrs, N, 100, 16, &parts, &lens);
+    assert_true(n > 1);
+    int seen = 0;
+    for (size_t k = 0; k < n; k++) {
+        for (int z = 0; z < 16; z++)
+            assert_int_equal(parts[k][z], 0);   /* headroom */
+        const char *t = parts[k] + 16;
+        assert_int_equal(strlen(t), lens[k]);
+        assert_true(lens[k] <= 100 + 64);
+        ct_pmsg m = decode_ok(t);
+        assert_int_equal(m.type, CT_PM_SNAPSHOT);
+        assert_int_equal(m.seq, 1796321249351450ULL);
+        assert_int_equal(m.part, k);
+        assert_int_equal(m.last, k == n - 1);
+        for (size_t i = 0; i < m.calls.n_calls; i++)
+            assert_string_equal(m.calls.calls[i].id, ids[seen++]);
+        ct_pmsg_clear(&m);
+        free(parts[k]);
+    }
+    assert_int_equal(seen, N);
+    free(parts);
+    free(lens);
+    /* empty: one empty last part */
+    n = ct_proto_encode_snapshot_parts(7, NULL, 0, 100, 0, &parts, &lens);
+    assert_int_equal(n, 1);
+    assert_string_equal(parts[0],
+                        "{\"type\":\"snapshot\",\"seq\":7,\"part\":0,\"calls\":[],\"last\":true}");
+    free(parts[0]);
+    free(parts);
+    free(lens);
+    /* a v1 snapshot (no part/last) decodes as one whole last part */
+    ct_pmsg m = decode_ok("{\"type\":\"snapshot\",\"seq\":5,\"calls\":[]}");
+    assert_true(m.last);
+    assert_int_equal(m.part, 0);
+    ct_pmsg_clear(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_snapshot_parts),
         cmocka_unit_test(test_hello_roundtrip),
         cmocka_unit_test(test_headroom),
         cmocka_unit_test(test_welcome_roundtrip),

@@ -236,9 +236,47 @@ static void test_random_inputs_give_clean_output(void **state)
     }
 }
 
+static void test_utf8_repair(void **state)
+{
+    (void)state;
+    size_t n = 0, rep = 0;
+    /* valid text: nothing allocated, nothing counted */
+    assert_null(ct_utf8_repair("caf\xc3\xa9 \xe2\x82\xac", 9, &n, &rep));
+    assert_int_equal(rep, 0);
+    /* lone continuation, truncated lead, overlong, surrogate, > U+10FFFF */
+    const char *bad = "a\x80" "b\xc3" "c\xc0\xaf" "d\xed\xa0\x80" "e\xf4\x90\x80\x80" "f";
+    char *out = ct_utf8_repair(bad, strlen(bad), &n, &rep);
+    assert_non_null(out);
+    assert_int_equal(n, strlen(out));
+    assert_string_equal(out, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "d\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+                             "e\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "f");
+    assert_int_equal(rep, 11);
+    /* the result is valid: repairing it again changes nothing */
+    size_t rep2 = 1;
+    assert_null(ct_utf8_repair(out, n, NULL, &rep2));
+    assert_int_equal(rep2, 0);
+    free(out);
+}
+
+static void test_escape_field(void **state)
+{
+    (void)state;
+    char buf[64];
+    assert_string_equal(ct_escape_field("CC-1_ok.x", buf, sizeof buf), "CC-1_ok.x");
+    assert_string_equal(ct_escape_field(NULL, buf, sizeof buf), "-");
+    assert_string_equal(ct_escape_field("a b\nc=\x1b\\\"", buf, sizeof buf),
+                        "a\\x20b\\x0Ac\\x3D\\x1B\\x5C\\x22");
+    /* truncation never splits an escape */
+    char small[6];
+    assert_string_equal(ct_escape_field("ab\ncd", small, sizeof small), "ab");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_utf8_repair),
+        cmocka_unit_test(test_escape_field),
         cmocka_unit_test(test_plain_text_unchanged),
         cmocka_unit_test(test_controls),
         cmocka_unit_test(test_escape_sequences),

@@ -327,6 +327,75 @@ static void test_random_events_converge(void **state)
     }
 }
 
+/* The merge reports what it changed: created, field bits, hang, error and
+ * the range of new lines (in transcript order, whatever the arrival order). */
+static void test_merge_reports_changes(void **state)
+{
+    (void)state;
+    ct_store *s = ct_store_new(NULL);
+    ct_store_change ch;
+    ct_webhook w;
+    decode_or_fail("{\"message\":{\"type\":\"status-update\",\"timestamp\":100,"
+                   "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &w);
+    assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
+    assert_true(ch.created);
+    assert_true(ch.fields & CT_F_STATUS);
+    assert_int_equal(ch.lines_to, ch.lines_from);
+    assert_true(ct_store_change_visible(&ch));
+    /* the same again: nothing */
+    assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
+    assert_false(ct_store_change_visible(&ch));
+    ct_webhook_clear(&w);
+    /* two lines, the later one listed first; then a re-delivery with one more */
+    decode_or_fail("{\"message\":{\"type\":\"conversation-update\",\"timestamp\":200,"
+                   "\"call\":{\"id\":\"c\"},\"messages\":["
+                   "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"B\",\"timestamp\":20},"
+                   "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"A\",\"timestamp\":10}]}}",
+                   &w);
+    assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
+    ct_webhook_clear(&w);
+    assert_false(ch.created);
+    assert_int_equal(ch.fields, 0);
+    assert_int_equal(ch.lines_to - ch.lines_from, 2);
+    ct_message lines[4];
+    assert_int_equal(ct_store_new_lines(s, "c", ch.lines_from, ch.lines_to, lines, 4), 2);
+    assert_string_equal(lines[0].message_id, "a");
+    assert_string_equal(lines[1].message_id, "b");
+    decode_or_fail("{\"message\":{\"type\":\"conversation-update\",\"timestamp\":300,"
+                   "\"call\":{\"id\":\"c\"},\"messages\":["
+                   "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"A\",\"timestamp\":10},"
+                   "{\"messageId\":\"c0\",\"role\":\"user\",\"text\":\"C\",\"timestamp\":15},"
+                   "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"B\",\"timestamp\":20}]}}", &w);
+    assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
+    ct_webhook_clear(&w);
+    assert_int_equal(ct_store_new_lines(s, "c", ch.lines_from, ch.lines_to, lines, 4), 1);
+    assert_string_equal(lines[0].message_id, "c0");
+    /* hang flips, error replaces */
+    decode_or_fail("{\"message\":{\"type\":\"hang\",\"timestamp\":400,\"call\":{\"id\":\"c\"}}}", &w);
+    assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
+    ct_webhook_clear(&w);
+    assert_true(ch.hang_changed);
+    assert_int_equal(ch.fields, 0);
+    decode_or_fail("{\"message\":{\"type\":\"error\",\"timestamp\":500,\"call\":{\"id\":\"c\"},"
+                   "\"error\":{\"type\":\"t\",\"code\":\"x\",\"message\":\"m\"}}}", &w);
+    assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
+    ct_webhook_clear(&w);
+    assert_true(ch.error_changed);
+    assert_false(ch.hang_changed);
+    /* a stale status (older version, lower rank) changes nothing */
+    decode_or_fail("{\"message\":{\"type\":\"status-update\",\"timestamp\":600,"
+                   "\"call\":{\"id\":\"c\",\"status\":\"finished\"}}}", &w);
+    assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
+    ct_webhook_clear(&w);
+    assert_int_equal(ch.fields, CT_F_STATUS);
+    decode_or_fail("{\"message\":{\"type\":\"status-update\",\"timestamp\":50,"
+                   "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &w);
+    assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
+    ct_webhook_clear(&w);
+    assert_false(ct_store_change_visible(&ch));
+    ct_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_lifecycle_converges),
         cmocka_unit_test(test_analysis_members_merge),
         cmocka_unit_test(test_random_events_converge),
+        cmocka_unit_test(test_merge_reports_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

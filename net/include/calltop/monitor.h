@@ -31,8 +31,10 @@ typedef struct ct_monitor_options {
     int stale_after_ms;         /* 0 = 3 x heartbeat */
     int backoff_initial_ms;     /* 0 = 500 */
     int backoff_max_ms;         /* 0 = 30000 */
-    int polling_after_failures; /* report POLLING after this many failed connects; 0 = 3 */
+    int polling_after_failures; /* report POLLING after this many failed connections (one
+                                   that never delivered its snapshot counts); 0 = 3 */
     const char *ca_file;        /* wss: extra CA bundle (PEM); NULL = system store */
+    size_t max_frame_bytes;     /* a bigger frame from the relay is refused; 0 = 64 MiB */
 } ct_monitor_options;
 
 /* Counters for tests and `calltop` diagnostics (thread-safe copy). */

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "calltop/err.h"
 
 typedef struct ct_relay ct_relay;
@@ -26,6 +27,31 @@ typedef struct ct_relay_options {
     size_t client_queue_frames;  /* per-client send queue bound; 0 = 1024 */
     size_t client_queue_bytes;   /* ... and in bytes; 0 = 16 MiB */
     int expire_check_ms;         /* how often finished calls are expired; 0 = 1000 */
+    FILE *notices;               /* NULL = none. One line per rejected webhook/client
+                                    class (bad secret, bad token, too big, ...), at most
+                                    one per class per notice_interval_ms, with the peer
+                                    address and how many were not shown; never a
+                                    secret or transcript text. calltop-relay: stderr */
+    int notice_interval_ms;      /* 0 = 10000 */
+    unsigned auth_fail_limit;    /* failed webhook secrets / relay tokens per address
+                                    within auth_fail_window_ms before that address is
+                                    refused (429) without checking; 0 = 20 */
+    int auth_fail_window_ms;     /* 0 = 60000 */
+    size_t max_connections;      /* open connections at most (monitor clients included);
+                                    when full, the oldest unfinished HTTP request is
+                                    closed to make room; 0 = 512 */
+    size_t max_connections_per_peer;  /* per peer address; 0 = 64 */
+    int request_deadline_ms;     /* a whole HTTP request (headers and body) must arrive
+                                    within this of the connection's accept or previous
+                                    answer; 0 = 10000 */
+    size_t snapshot_part_bytes;  /* protocol 2 snapshot part size, about; 0 = 1 MiB */
+    size_t max_state_bytes;      /* calls + transcript text held; above it the least
+                                    recently heard calls (finished first) are dropped;
+                                    0 = 256 MiB */
+    size_t ring_bytes;           /* replay ring bound in bytes (besides ring_events);
+                                    0 = 64 MiB */
+    unsigned test_fail_frames;   /* tests only: fail the next N event encodings after
+                                    their merge (exercises the forced resync) */
 } ct_relay_options;
 
 /* Counters, as served by GET /healthz. */
@@ -37,6 +63,7 @@ typedef struct ct_relay_stats {
     uint64_t webhooks_bad;       /* 400: malformed JSON or envelope */
     uint64_t webhooks_unauthorized;  /* 401 */
     uint64_t webhooks_too_big;   /* 413 */
+    uint64_t webhooks_length_required;  /* 411: chunked bodies, answered at once */
     uint64_t duplicates;         /* accepted webhooks that changed nothing (no event) */
     uint64_t events;             /* events produced */
     uint64_t expired;            /* finished calls expired */
@@ -46,7 +73,16 @@ typedef struct ct_relay_stats {
     uint64_t clients_timeout;    /* closed for silence */
     uint64_t snapshots;          /* snapshots sent */
     uint64_t replays;            /* hellos answered from the ring */
+    uint64_t resyncs_forced;     /* a merged change could not be framed: clients closed
+                                    (1011 "resync") to fetch a snapshot */
     uint64_t bad_messages;       /* undecodable client frames */
+    uint64_t auth_throttled;     /* attempts refused 429 while their address was blocked */
+    uint64_t connections_refused;  /* hung up at accept: per-peer or total cap */
+    uint64_t requests_timed_out;   /* closed: request not complete within the deadline */
+    uint64_t requests_evicted;     /* unfinished requests closed to make room at the cap */
+    uint64_t calls_trimmed;        /* calls dropped to stay within max_state_bytes */
+    uint64_t utf8_repaired;      /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
+    uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */
 } ct_relay_stats;
 
 /* Thread-safe copy of the counters. */
@@ -54,7 +90,14 @@ void ct_relay_get_stats(ct_relay *r, ct_relay_stats *out);
 /* The stream id of this run (see docs/monitor-protocol.md). */
 const char *ct_relay_stream(const ct_relay *r);
 
+/* Starts the relay. Errors name the cause: CT_EIO "address already in use"
+ * (or another bind errno) vs CT_ECONFIG for an unreadable or invalid TLS
+ * certificate/key, a missing secret or token. */
 ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err);
+/* Reopens --event-log at its path (after logrotate moved it); any thread,
+ * e.g. on SIGHUP. Takes effect on the relay's thread at once; when the
+ * path cannot be opened the old file is kept and a notice says so. */
+void ct_relay_reopen_event_log(ct_relay *r);
 int ct_relay_port(const ct_relay *r);
 void ct_relay_stop(ct_relay *r);
 
