@@ -808,7 +808,7 @@ int ct_list_plan_rest(ct_list_plan *p, int order, int *out, int cap)
     if (pages > p->max_pages) {
         p->truncated = true;
         if (order > 0)
-            from = pages - p->max_pages + 2;   /* page 1 is one of the max_pages */
+            from = pages - p->max_pages + 1;   /* page 1 (the oldest) is then dropped */
         else
             to = p->max_pages;
     }

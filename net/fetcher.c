@@ -69,6 +69,7 @@ typedef struct req {
     ct_raw_calls *raw;            /* list calls with keep_raw_json: the pages' objects */
     ct_list_absorber *absorber;   /* list calls: the ids in acc, across pages */
     int attempt;                  /* retries done for the current page */
+    bool probe;                   /* the one request sent after a rate-limit pause */
     /* parallel list walks: the walk (kind LIST_CALLS, no parent) fetches
      * page 1 itself; the other pages are child reqs pointing at it */
     struct req *parent;           /* child page: its walk */
@@ -311,6 +312,7 @@ static ct_err start(ct_fetcher *f, req *r, ct_error *e)
     if (curl_multi_add_handle(f->multi, h) != CURLM_OK)
         goto oom;
     r->state = R_RUNNING;
+    r->probe = f->probing;   /* only started alone, once the pause is over */
     pthread_mutex_lock(&f->lock);
     f->stats.transfers++;
     if (r->attempt > 0)
@@ -474,19 +476,30 @@ static ct_err walk_page_done(ct_fetcher *f, req *w, ct_error *e)
         w->order = ct_call_list_order(&page);
         w->first_total = w->max_total = total;
     }
-    if (walk_absorb(f, w, &page, w->buf, w->len, e) != CT_OK)
-        return e->code;
     if (first && total >= 0 && f->list_parallel > 1) {
-        w->plan.seen += got;
         w->plan.total_count = total;
         int cap = w->plan.max_pages, *pages = malloc((size_t)cap * sizeof *pages);
-        if (!pages)
+        if (!pages) {
+            ct_call_list_clear(&page);
             return ct_error_set(e, CT_ENOMEM, "out of memory");
+        }
         int n = got > 0 ? ct_list_plan_rest(&w->plan, w->order, pages, cap) : 0;
-        ct_err rc = n > 0 ? walk_spawn(f, w, pages, n, e) : walk_post(f, w, e);
+        /* Cut short on a list sorted oldest first: page 1 holds the oldest
+         * calls, and the newest (the last pages) are what a board needs. */
+        ct_err rc = CT_OK;
+        if (w->plan.truncated && w->order > 0)
+            ct_call_list_clear(&page);
+        else {
+            w->plan.seen += got;
+            rc = walk_absorb(f, w, &page, w->buf, w->len, e);
+        }
+        if (rc == CT_OK)
+            rc = n > 0 ? walk_spawn(f, w, pages, n, e) : walk_post(f, w, e);
         free(pages);
         return rc;
     }
+    if (walk_absorb(f, w, &page, w->buf, w->len, e) != CT_OK)
+        return e->code;
     int next = ct_list_plan_next(&w->plan, got, total);
     if (next > 0) {
         ct_api_request_clear(&w->api);
@@ -518,6 +531,8 @@ static ct_err walk_pass_done(ct_fetcher *f, req *w, ct_error *e)
             return ct_error_set(e, CT_ENOMEM, "out of memory");
         pages[0] = 1;
         int n = 1 + ct_list_plan_rest(&w->plan, w->order, pages + 1, cap - 1);
+        if (w->plan.truncated && w->order > 0)   /* page 1 is not kept: see walk_page_done */
+            memmove(pages, pages + 1, (size_t)--n * sizeof *pages);
         ct_err rc = walk_spawn(f, w, pages, n, e);
         free(pages);
         return rc;
@@ -685,7 +700,7 @@ static void begin_pause(ct_fetcher *f, const ct_error *e, long delay)
     else
         ms = delay >= 0 ? delay : f->retry.base_ms;
     int64_t now = ct_clock_mono_ms(), until = now + ms;
-    bool fresh = f->pause_until <= now && !f->probing;
+    bool fresh = f->pause_until <= now;   /* not an extension of a running pause */
     bool later = until > f->pause_until + 1000;   /* worth telling again */
     if (until > f->pause_until)
         f->pause_until = until;
@@ -727,8 +742,9 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
         ct_api_map_curl(rc, r->errbuf, &e);
     else if (ct_api_map_http((int)status, r->buf, r->len, r->retry_after, time(NULL), &e) == CT_OK)
         deliver(f, r, &e);
-    /* Any answer but a 429 ends the probe after a pause: the rest may go. */
-    if (f->probing && e.code != CT_ERATELIMIT)
+    /* The probe's answer, unless another 429, ends the pause: the rest may
+     * go. (Answers to requests sent before the pause say nothing.) */
+    if (f->probing && r->probe && e.code != CT_ERATELIMIT)
         end_pause(f);
     if (e.code == CT_OK)
         return r->state != R_QUEUED && r->state != R_WALK && r->state != R_DEAD;

@@ -154,9 +154,10 @@ int ct_call_list_order(const ct_call_list *page);
 
 /* After page 1 of a walk whose total is known: writes the pages still to
  * fetch, in the order to apply them, to out (at most cap) and returns how
- * many. At most max_pages pages in all: when the total needs more, the walk
- * keeps the newest calls, so with order > 0 (oldest first) it takes the
- * last pages instead of pages 2, 3, ... (and sets truncated). */
+ * many. At most max_pages pages in all: when the total needs more (it sets
+ * truncated), the walk keeps the newest calls, so with order > 0 (oldest
+ * first) it returns the last max_pages pages, and page 1 (the oldest) must
+ * be left out of the result. */
 int ct_list_plan_rest(ct_list_plan *p, int order, int *out, int cap);
 
 /* A 422 naming `size` means the server caps the page size. Returns the
