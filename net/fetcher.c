@@ -1035,8 +1035,11 @@ ct_fetcher *ct_fetcher_start(const ct_fetcher_options *opt, ct_inbox *inbox, ct_
     }
     /* Like a browser: at most 6 connections to the API, kept alive and
      * reused; a burst of requests queues inside curl instead of opening a
-     * connection each (and tripping the server's rate limit). */
-    curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 6L);
+     * connection each (and tripping the server's rate limit). A larger
+     * list_parallel gets one connection per page in flight (HTTP/1.1)
+     * plus room for a GET of the selected call beside them. */
+    curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      (long)(f->list_parallel + 2 > 6 ? f->list_parallel + 2 : 6));
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
