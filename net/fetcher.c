@@ -349,6 +349,14 @@ static bool maybe_done(ct_err code)
 
 /* ---- list walks ---------------------------------------------------------- */
 
+/* Later walks ask for at most `size` per page (the server's cap). */
+static void remember_page_size(ct_fetcher *f, int size)
+{
+    int expected = atomic_load(&f->page_size);
+    while (size < expected && !atomic_compare_exchange_weak(&f->page_size, &expected, size))
+        ;
+}
+
 /* Marks a walk (or any request) and its child pages finished; sweep() frees
  * them. Nothing more is posted for them. */
 static void walk_kill(ct_fetcher *f, req *w)
@@ -476,6 +484,15 @@ static ct_err walk_page_done(ct_fetcher *f, req *w, ct_error *e)
         w->order = ct_call_list_order(&page);
         w->first_total = w->max_total = total;
     }
+    if (first && total >= 0 && got > 0 && got < (size_t)w->plan.page_size && (long)got < total) {
+        /* A short first page of a longer list: the server serves fewer than
+         * `size` without saying so. Its pages are that long, so the other
+         * page numbers must be computed with its size, not ours. */
+        ct_log(CT_LOG_INFO, "list calls #%llu: the server sent %zu of %d per page; using %zu",
+               (unsigned long long)w->id, got, w->plan.page_size, got);
+        w->plan.page_size = (int)got;
+        remember_page_size(f, (int)got);
+    }
     if (first && total >= 0 && f->list_parallel > 1) {
         w->plan.total_count = total;
         int cap = w->plan.max_pages, *pages = malloc((size_t)cap * sizeof *pages);
@@ -589,9 +606,7 @@ static void walk_restart(ct_fetcher *f, req *w, int size)
     w->pass = w->order = 0;
     w->first_total = w->max_total = -1;
     w->attempt = 0;
-    int expected = atomic_load(&f->page_size);
-    while (size < expected && !atomic_compare_exchange_weak(&f->page_size, &expected, size))
-        ;
+    remember_page_size(f, size);
     pthread_mutex_lock(&f->lock);
     f->stats.size_retries++;
     pthread_mutex_unlock(&f->lock);

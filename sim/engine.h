@@ -128,6 +128,7 @@ typedef struct sim_engine_config {
     bool list_oldest_first;
     int list_window;          /* ct_sim_list_window */
     int max_page_size;        /* 0 = SIM_LIST_MAX_SIZE */
+    bool clamp_page_size;     /* serve a larger size at the cap instead of 422 */
     bool status_completed;
     int64_t history_span_ms;  /* 0 = one call per ~90 s */
 } sim_engine_config;

@@ -45,6 +45,7 @@ static void usage(FILE *out) {
         "  --list-window MODE       which calls a date window lists: overlapping\n"
         "                           (default), started-in, or ended-in (no live calls)\n"
         "  --max-page-size N        a larger size gets 422 (default 100)\n"
+        "  --clamp-page-size        ...or is served at that size without a word\n"
         "  --status-completed       ended calls say status \"completed\", not \"finished\"\n"
         "faults (all off by default):\n"
         "  --latency-ms N           delay every answer by N ms\n"
@@ -95,7 +96,7 @@ enum {
     O_HOST = 256, O_PORT, O_KEY, O_SEED, O_CALLS, O_RATE, O_HISTORY, O_SPEED, O_WH_URL, O_WH_SECRET,
     O_WH_DUP, O_WH_REORDER, O_WH_QUEUE, O_LATENCY, O_ERROR, O_ERROR_ROUTE, O_RATELIMIT, O_MALFORMED,
     O_DRIP, O_RESET, O_VERBOSE, O_HELP, O_HISTORY_SPAN, O_LIST_ORDER, O_LIST_WINDOW,
-    O_MAX_PAGE, O_STATUS_COMPLETED, O_STORM,
+    O_MAX_PAGE, O_STATUS_COMPLETED, O_STORM, O_CLAMP,
 };
 
 /* "90s", "30m", "24h", "7d" -> ms; 0 on anything else. */
@@ -136,6 +137,7 @@ int main(int argc, char **argv) {
         { "list-order", required_argument, NULL, O_LIST_ORDER },
         { "list-window", required_argument, NULL, O_LIST_WINDOW },
         { "max-page-size", required_argument, NULL, O_MAX_PAGE },
+        { "clamp-page-size", no_argument, NULL, O_CLAMP },
         { "status-completed", no_argument, NULL, O_STATUS_COMPLETED },
         { "rate-limit-storm", required_argument, NULL, O_STORM },
         { "help", no_argument, NULL, O_HELP },
@@ -199,6 +201,7 @@ int main(int argc, char **argv) {
             break;
         case O_MAX_PAGE: if (!(rc = parse_long("--max-page-size", optarg, 1, 100000, &n))) o.max_page_size = (int)n; break;
         case O_STATUS_COMPLETED: o.status_completed = true; break;
+        case O_CLAMP: o.clamp_page_size = true; break;
         case O_STORM: {
             long from, count;
             char *end;

@@ -157,6 +157,9 @@ static void list_calls(sim_engine *e, const sim_request *rq, sim_response *rs) {
     if (ss && (!parse_int(ss, &size) || size < 1))
         detail_add(details, LOC("query", "size"), "ensure this value is greater than or equal to 1",
                    "value_error.number.not_ge");
+    else if (size > (e->cfg.max_page_size > 0 ? e->cfg.max_page_size : SIM_LIST_MAX_SIZE) &&
+             e->cfg.clamp_page_size)
+        size = e->cfg.max_page_size > 0 ? e->cfg.max_page_size : SIM_LIST_MAX_SIZE;
     else if (size > (e->cfg.max_page_size > 0 ? e->cfg.max_page_size : SIM_LIST_MAX_SIZE)) {
         char msg[64];
         snprintf(msg, sizeof msg, "ensure this value is less than or equal to %d",

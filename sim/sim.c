@@ -202,7 +202,8 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
         .seed = opt->seed, .t0 = s->t0, .live_target = opt->calls, .rate = opt->rate,
         .history = opt->history, .events = s->webhook_url != NULL, .base_url = s->base_url,
         .list_oldest_first = opt->list_oldest_first, .list_window = opt->list_window,
-        .max_page_size = opt->max_page_size, .status_completed = opt->status_completed,
+        .max_page_size = opt->max_page_size, .clamp_page_size = opt->clamp_page_size,
+        .status_completed = opt->status_completed,
         .history_span_ms = opt->history_span_ms,
     };
     s->engine = sim_engine_new(&ec);

@@ -44,6 +44,7 @@ typedef struct ct_sim_options {
     bool list_oldest_first;      /* sort=startAt/endAt ascending; default newest first */
     int list_window;             /* ct_sim_list_window: which calls a date window matches */
     int max_page_size;           /* a larger `size` gets 422; 0 = 100 */
+    bool clamp_page_size;        /* ... or is served at max_page_size, silently */
     bool status_completed;       /* ended calls say status "completed", not "finished" */
     int64_t history_span_ms;     /* spread the history evenly over this span before the
                                   * start (10,000 calls in 24 h); 0 = about one per 90 s */

@@ -1,8 +1,9 @@
 /* test_list_walk.c — the fetcher's List Calls walk against every list
  * behaviour the vendor leaves undocumented, over real loopback sockets:
  * sort order (newest | oldest first) x window semantics (overlapping |
- * started-in | ended-in) x page-size cap (100 | 30, learned from a 422) x
- * the end state's spelling (finished | completed). Each walk must equal the
+ * started-in | ended-in) x page-size cap (100 | 30 with a 422 | 30 served
+ * silently) x the end state's spelling (finished | completed), each walked
+ * one page after another and in parallel. Each walk must equal the
  * simulator's truth: a twin simulator (same seed, same start) read in one
  * single page. Also: known live calls the list leaves out are re-checked
  * by GET, and a 429 storm makes one shared pause with no burst after it
@@ -203,38 +204,41 @@ static void test_every_combination(void **state)
             for (size_t i = 0; i < want->calls.n_calls; i++)
                 live += ct_call_is_live(&want->calls.calls[i]);
             assert_int_equal(live, window == CT_SIM_WINDOW_ENDED ? 0 : LIVE);
+            /* cap: 0 = 100 (our size), 1 = 30 with a 422, 2 = 30 served silently */
             for (int oldest = 0; oldest < 2; oldest++)
-                for (int cap = 0; cap < 2; cap++)
+                for (int cap = 0; cap < 3; cap++)
                     for (int parallel = 1; parallel <= 4; parallel += 3) {
                         so.list_oldest_first = oldest;
                         so.max_page_size = cap ? 30 : 0;
+                        so.clamp_page_size = cap == 2;
                         ct_fetcher_options fo = { .max_retries = -1, .list_parallel = parallel };
                         env e;
                         env_up(&e, &so, &fo);
                         print_message("window %s, %s, %s, cap %s, parallel %d\n",
                                       window_names[window], completed ? "completed" : "finished",
                                       oldest ? "oldest first" : "newest first",
-                                      cap ? "30" : "100", parallel);
+                                      cap == 2 ? "30 (silent)" : cap ? "30 (422)" : "100",
+                                      parallel);
                         ct_event *got = list(&e, start, end, NULL);
                         assert_same_calls(&got->calls, &want->calls);
                         assert_null(got->text);
                         ct_fetcher_stats st;
                         ct_fetcher_get_stats(e.f, &st);
-                        /* the cap was learned from one 422, then kept */
-                        assert_int_equal(st.size_retries, cap ? 1 : 0);
+                        /* the cap was learned from one 422 (or a short page), then kept */
+                        assert_int_equal(st.size_retries, cap == 1 ? 1 : 0);
                         assert_int_equal(ct_fetcher_page_size(e.f), cap ? 30 : 100);
                         ct_event_free(got);
                         got = list(&e, start, end, NULL);
                         assert_same_calls(&got->calls, &want->calls);
                         ct_fetcher_get_stats(e.f, &st);
-                        assert_int_equal(st.size_retries, cap ? 1 : 0);
+                        assert_int_equal(st.size_retries, cap == 1 ? 1 : 0);
                         ct_event_free(got);
                         env_down(&e);
                         combos++;
                     }
             ct_event_free(want);
         }
-    assert_int_equal(combos, 3 * 2 * 2 * 2 * 2);
+    assert_int_equal(combos, 3 * 2 * 2 * 3 * 2);
 }
 
 /* With more pages than max_pages, the walk keeps the newest calls whichever
