@@ -622,7 +622,9 @@ static void walk_restart(ct_fetcher *f, req *w, int size)
 }
 
 /* Decodes a 2xx body into an event; CT_OK when r is finished and posted,
- * CT_OK with r->state == R_QUEUED when the list walk wants another page. */
+ * CT_OK with r->state == R_QUEUED when the list walk wants another page,
+ * R_WALK when it waits for its child pages, R_DEAD when a list walk was
+ * posted from here (sweep() frees it). */
 static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
 {
     const char *body = r->buf ? r->buf : "";
@@ -740,6 +742,8 @@ static void end_pause(ct_fetcher *f)
 /* Returns true when r is finished (posted) and may be freed. */
 static bool finish(ct_fetcher *f, req *r, CURLcode rc)
 {
+    if (r->state == R_DEAD)   /* its walk ended meanwhile: nothing to apply it to */
+        return false;
     ct_error e;
     ct_error_clear(&e);
     long status = 0, conns = 0;
