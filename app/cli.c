@@ -191,6 +191,7 @@ static int session_open(const ct_config *cfg, session *s)
     ct_fetcher_options opt = {
         .base_url = cfg->base_url, .api_key = cfg->api_key, .insecure = cfg->insecure,
         .max_retries = -1, .keep_raw_json = true,   /* --json prints what the server sent */
+        .list_parallel = ct_config_list_parallel(cfg),
     };
     s->fetcher = ct_fetcher_start(&opt, s->inbox, &err);
     if (!s->fetcher) {
@@ -452,6 +453,109 @@ static void print_list_json(const ct_call_list *l, const char *raw_json)
     print_json(o);
 }
 
+/* --live: a list is a snapshot taken page by page, and a window may not
+ * list a running call at all, so a call the list calls live is printed as
+ * live only after a direct GET says it still is. That GET's version
+ * replaces the list's (the server's object too, without its transcript);
+ * a call the GET no longer finds is dropped. A call whose GET failed
+ * otherwise is kept as listed, with a warning: it is unconfirmed. */
+static void confirm_live(session *s, ct_event *ev)
+{
+    ct_call_list *l = &ev->calls;
+    cJSON *raw = ev->raw_json ? cJSON_Parse(ev->raw_json) : NULL;
+    if (raw && (!cJSON_IsArray(raw) || (size_t)cJSON_GetArraySize(raw) != l->n_calls)) {
+        cJSON_Delete(raw);
+        raw = NULL;
+    }
+    size_t n = 0;
+    const char **ids = calloc(l->n_calls + 1, sizeof *ids);
+    size_t *at = calloc(l->n_calls + 1, sizeof *at);
+    uint64_t *req = calloc(l->n_calls + 1, sizeof *req);
+    bool *keep = calloc(l->n_calls + 1, sizeof *keep);
+    if (!ids || !at || !req || !keep)
+        goto done;
+    for (size_t i = 0; i < l->n_calls; i++)
+        if (ct_call_is_live(&l->calls[i]) && l->calls[i].id) {
+            at[n] = i;
+            ids[n++] = l->calls[i].id;
+        }
+    ct_fetch_recheck(s->fetcher, ids, n, req);
+    size_t unconfirmed = 0, answered = 0;
+    int64_t t0 = ct_clock_mono_ms();
+    for (size_t k = 0; k < n; k++)
+        if (!req[k]) {
+            keep[at[k]] = true;
+            unconfirmed++;
+            answered++;
+        }
+    while (answered < n && ct_clock_mono_ms() - t0 < CLI_WAIT_MS) {
+        struct pollfd pfd = { .fd = ct_inbox_fd(s->inbox), .events = POLLIN };
+        if (poll(&pfd, 1, 200) < 0 && errno != EINTR)
+            break;
+        for (ct_event *e = ct_inbox_drain(s->inbox), *next; e; e = next) {
+            next = e->next;
+            for (size_t k = 0; k < n; k++) {
+                if (!req[k] || e->request_id != req[k])
+                    continue;
+                size_t i = at[k];
+                req[k] = 0;
+                answered++;
+                if (e->type == CT_EV_CALL_FETCHED) {
+                    ct_call_clear(&l->calls[i]);
+                    l->calls[i] = e->call;
+                    memset(&e->call, 0, sizeof e->call);
+                    keep[i] = ct_call_is_live(&l->calls[i]);
+                    cJSON *obj = e->raw_json ? cJSON_Parse(e->raw_json) : NULL;
+                    if (raw && cJSON_IsObject(obj)) {
+                        cJSON_DeleteItemFromObjectCaseSensitive(obj, "messages");
+                        cJSON_ReplaceItemInArray(raw, (int)i, obj);
+                    } else {
+                        cJSON_Delete(obj);
+                    }
+                } else if (e->error.code != CT_ENOTFOUND) {
+                    keep[i] = true;
+                    unconfirmed++;
+                }
+                break;
+            }
+            ct_event_free(e);
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        if (req[k]) {   /* no answer in time */
+            keep[at[k]] = true;
+            unconfirmed++;
+        }
+    /* keep only the calls still live, with their raw objects aligned */
+    size_t w = 0;
+    for (size_t i = 0; i < l->n_calls; i++) {
+        if (!keep[i] || !ct_call_is_live(&l->calls[i])) {
+            ct_call_clear(&l->calls[i]);
+            if (raw)
+                cJSON_DeleteItemFromArray(raw, (int)w);
+            continue;
+        }
+        l->calls[w++] = l->calls[i];
+    }
+    l->n_calls = w;
+    if (raw) {
+        char *text = cJSON_PrintUnformatted(raw);
+        if (text) {
+            free(ev->raw_json);
+            ev->raw_json = text;
+        }
+    }
+    if (unconfirmed)
+        fprintf(stderr, "calltop: warning: %zu live call(s) could not be re-checked and are shown "
+                "as the list had them\n", unconfirmed);
+done:
+    cJSON_Delete(raw);
+    free(ids);
+    free(at);
+    free(req);
+    free(keep);
+}
+
 static int cmd_list(const ct_config *cfg, const cli_args *a)
 {
     if (a->n_pos != 0)
@@ -467,8 +571,10 @@ static int cmd_list(const ct_config *cfg, const cli_args *a)
     if (code)
         return code;
     ct_time_ms now = ct_clock_wall_ms();
-    uint64_t id = ct_fetch_list_calls(s.fetcher, now - since, now, a->live, &err);
+    uint64_t id = ct_fetch_list_calls(s.fetcher, now - since, now, false, &err);
     ct_event *ev = await(&s, id, &err, &code);
+    if (ev && a->live)
+        confirm_live(&s, ev);
     if (ev) {
         ct_call_list *l = &ev->calls;
         if (a->json) {

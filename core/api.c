@@ -736,6 +736,107 @@ static bool set_reserve(ct_list_absorber *a, size_t more)
     return true;
 }
 
+int ct_call_list_order(const ct_call_list *page)
+{
+    /* The first and last start times with a value: a page is sorted, so
+     * comparing its ends is enough (ties say nothing). */
+    ct_time_ms first = 0, last = 0;
+    for (size_t i = 0; i < page->n_calls; i++)
+        if (page->calls[i].present & CT_F_START) {
+            if (!first)
+                first = page->calls[i].start_at;
+            last = page->calls[i].start_at;
+        }
+    if (!first || first == last)
+        return 0;
+    return first < last ? 1 : -1;
+}
+
+int ct_list_plan_rest(ct_list_plan *p, int order, int *out, int cap)
+{
+    if (p->total_count < 0 || p->page_size < 1)
+        return 0;
+    long pages = (p->total_count + p->page_size - 1) / p->page_size;
+    long from = 2, to = pages;
+    if (pages > p->max_pages) {
+        p->truncated = true;
+        if (order > 0)
+            from = pages - p->max_pages + 1;   /* page 1 (the oldest) is then dropped */
+        else
+            to = p->max_pages;
+    }
+    int n = 0;
+    for (long pg = from; pg <= to && n < cap; pg++)
+        out[n++] = (int)pg;
+    return n;
+}
+
+int ct_list_smaller_size(const ct_error *e, int size)
+{
+    if (!e || e->code != CT_EVALIDATION || strcmp(e->field, "size") != 0 || size <= 1)
+        return 0;
+    /* pydantic says "ensure this value is less than or equal to 50" */
+    static const char le[] = "less than or equal to ";
+    const char *at = strstr(e->detail, le);
+    if (at) {
+        long cap = strtol(at + sizeof le - 1, NULL, 10);
+        if (cap >= 1 && cap < size)
+            return (int)cap;
+    }
+    return size / 2;
+}
+
+ct_time_ms ct_list_hot_start(const ct_call *calls, size_t n, ct_time_ms now,
+                             ct_time_ms settle_ms, ct_time_ms margin_ms)
+{
+    ct_time_ms oldest = now;
+    for (size_t i = 0; i < n; i++) {
+        const ct_call *c = &calls[i];
+        if (!(c->present & CT_F_START))
+            continue;
+        bool unsettled = ct_call_is_live(c) ||
+                         ((c->present & CT_F_END) && !(c->present & CT_F_ANALYSIS) &&
+                          now - c->end_at < settle_ms);
+        if (unsettled && c->start_at < oldest)
+            oldest = c->start_at;
+    }
+    return oldest - margin_ms;
+}
+
+size_t ct_list_unmentioned(const ct_call_list *listed, const char *const *known_live,
+                           size_t n_known, size_t *out_idx)
+{
+    /* A set of the listed ids, so this costs the list's size plus the
+     * known ids', not their product. */
+    size_t cap = 16, n_out = 0;
+    while (cap < listed->n_calls * 2)
+        cap *= 2;
+    const char **slot = calloc(cap, sizeof *slot);
+    for (size_t i = 0; slot && i < listed->n_calls; i++)
+        if (listed->calls[i].id)
+            set_add(slot, cap, listed->calls[i].id);
+    for (size_t k = 0; k < n_known; k++) {
+        if (!known_live[k])
+            continue;
+        bool found = false;
+        if (slot) {
+            size_t h = (size_t)ct_hash_str(known_live[k]) & (cap - 1);
+            for (; slot[h]; h = (h + 1) & (cap - 1))
+                if (strcmp(slot[h], known_live[k]) == 0) {
+                    found = true;
+                    break;
+                }
+        } else {   /* out of memory for the set: the slow way */
+            for (size_t i = 0; i < listed->n_calls && !found; i++)
+                found = listed->calls[i].id && strcmp(listed->calls[i].id, known_live[k]) == 0;
+        }
+        if (!found)
+            out_idx[n_out++] = k;
+    }
+    free(slot);
+    return n_out;
+}
+
 ct_err ct_call_list_absorb(ct_call_list *acc, ct_call_list *page, ct_list_absorber *a)
 {
     if (page->n_calls == 0)

@@ -46,6 +46,7 @@ static char **str_slot(ct_config *c, int id)
     case CT_SET_RELAY_TOKEN: return &c->relay_token;
     case CT_SET_LOG: return &c->log_path;
     case CT_SET_CONFIG: return &c->config_path;
+    case CT_SET_LIST_PARALLEL: return &c->list_parallel;
     default: return NULL;
     }
 }
@@ -474,10 +475,40 @@ ct_err ct_config_apply_flags(ct_config *cfg, const ct_flag_values *flags, ct_err
     return CT_OK;
 }
 
+/* A CT_KIND_INT value: digits only, within [min, max]. */
+static bool int_in_range(const ct_setting *s, const char *v, long *out)
+{
+    if (!v || !*v || strlen(v) > 9 || strspn(v, "0123456789") != strlen(v)) return false;
+    long n = strtol(v, NULL, 10);
+    if (n < s->min || n > s->max) return false;
+    *out = n;
+    return true;
+}
+
+int ct_config_list_parallel(const ct_config *cfg)
+{
+    const ct_setting *s = &ct_settings[CT_SET_LIST_PARALLEL];
+    long n;
+    if (int_in_range(s, cfg->list_parallel, &n) || int_in_range(s, s->def, &n)) return (int)n;
+    return 1;
+}
+
 ct_err ct_config_validate(const ct_config *cfg, ct_error *err)
 {
     for (int id = 0; id < CT_SET__COUNT; id++) {
         const ct_setting *s = &ct_settings[id];
+        if (s->kind == CT_KIND_INT) {
+            const char *v = str_value(cfg, id);
+            long parsed;
+            if (v && !int_in_range(s, v, &parsed)) {
+                char src[1100], shown[64];
+                describe_source(cfg, id, src, sizeof src);
+                display(shown, sizeof shown, v, false);
+                return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): must be a whole number "
+                                    "from %d to %d", s->key, shown, src, s->min, s->max);
+            }
+            continue;
+        }
         if (s->kind != CT_KIND_URL) continue;
         const char *v = str_value(cfg, id);
         char src[1100];

@@ -53,6 +53,12 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
     [CT_SET_VERSION] = {
         .key = "version", .flag = "version", .short_flag = 'V', .kind = CT_KIND_ACTION,
         .help = "print the version and exit" },
+    [CT_SET_LIST_PARALLEL] = {
+        .key = "list-parallel", .in_file = true, .flag = "list-parallel",
+        .env = "CALLTOP_LIST_PARALLEL", .kind = CT_KIND_INT, .metavar = "N", .def = "4",
+        .min = 1, .max = 16,
+        .help = "how many pages of the call list to fetch at the same time after the first "
+                "(1 = one after another)" },
 };
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */

@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,19 @@ _Static_assert((int)CT_REQ_LIST_CALLS == (int)CT_API_LIST_CALLS &&
                (int)CT_REQ_NUMBERS == (int)CT_API_NUMBERS &&
                (int)CT_REQ_ASSISTANT == (int)CT_API_ASSISTANT, "request kinds drifted");
 
-typedef enum { R_QUEUED, R_RUNNING, R_WAITING } req_state;
+/* R_WALK: a list walk whose pages are child requests; R_DEAD: finished,
+ * failed or cancelled, freed by sweep() at a safe point of the loop (a walk
+ * and its children end together, from inside another request's finish). */
+typedef enum { R_QUEUED, R_RUNNING, R_WAITING, R_WALK, R_DEAD } req_state;
+
+/* One page of a parallel walk: decoded when it arrives, applied in turn. */
+typedef struct page_slot {
+    int page;
+    bool done;
+    ct_call_list list;
+    char *raw;                    /* keep_raw_json: the body, added when applied */
+    size_t raw_len;
+} page_slot;
 
 typedef struct req {
     uint64_t id;
@@ -57,6 +70,16 @@ typedef struct req {
     ct_raw_calls *raw;            /* list calls with keep_raw_json: the pages' objects */
     ct_list_absorber *absorber;   /* list calls: the ids in acc, across pages */
     int attempt;                  /* retries done for the current page */
+    bool probe;                   /* the one request sent after a rate-limit pause */
+    /* parallel list walks: the walk (kind LIST_CALLS, no parent) fetches
+     * page 1 itself; the other pages are child reqs pointing at it */
+    struct req *parent;           /* child page: its walk */
+    int slot;                     /* child page: index into the walk's slots */
+    page_slot *slots;             /* walk: the pages of the current pass */
+    int n_slots, applied;         /* walk: slots, and how many were applied in order */
+    int pass;                     /* walk: 0, or 1 for the re-read after the list grew */
+    int order;                    /* walk: ct_call_list_order of page 1 */
+    long first_total, max_total;  /* walk: totalCount of page 1, and the largest seen */
     req_state state;
     int64_t due_ms;               /* R_WAITING: monotonic time to start again */
     CURL *easy;
@@ -77,7 +100,8 @@ struct ct_fetcher {
     bool insecure;
     bool keep_raw;                /* opt->keep_raw_json */
     long connect_ms, total_ms, max_body, end_margin_ms;
-    int page_size, max_pages;
+    atomic_int page_size;         /* shrinks when the server caps `size` (422) */
+    int max_pages, list_parallel;
     ct_retry_policy retry;
     ct_inbox *inbox;
     CURLM *multi;
@@ -96,6 +120,8 @@ struct ct_fetcher {
     /* fetcher thread only */
     req *active;
     uint64_t rng;
+    int64_t pause_until;          /* monotonic ms: no request starts before (a 429) */
+    bool probing;                 /* after a pause: one request at a time until one is answered */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -119,6 +145,11 @@ static void req_free(req *r)
     free_headers(r->headers);
     ct_api_request_clear(&r->api);
     ct_call_list_clear(&r->acc);
+    for (int i = 0; i < r->n_slots; i++) {
+        ct_call_list_clear(&r->slots[i].list);
+        free(r->slots[i].raw);
+    }
+    free(r->slots);
     ct_raw_calls_free(r->raw);
     ct_list_absorber_free(r->absorber);
     free(r->subject);
@@ -282,6 +313,7 @@ static ct_err start(ct_fetcher *f, req *r, ct_error *e)
     if (curl_multi_add_handle(f->multi, h) != CURLM_OK)
         goto oom;
     r->state = R_RUNNING;
+    r->probe = f->probing;   /* only started alone, once the pause is over */
     pthread_mutex_lock(&f->lock);
     f->stats.transfers++;
     if (r->attempt > 0)
@@ -316,8 +348,284 @@ static bool maybe_done(ct_err code)
            code == CT_ETOOBIG;
 }
 
+/* ---- list walks ---------------------------------------------------------- */
+
+/* Later walks ask for at most `size` per page (the server's cap). */
+static void remember_page_size(ct_fetcher *f, int size)
+{
+    int expected = atomic_load(&f->page_size);
+    while (size < expected && !atomic_compare_exchange_weak(&f->page_size, &expected, size))
+        ;
+}
+
+/* Marks a walk (or any request) and its child pages finished; sweep() frees
+ * them. Nothing more is posted for them. */
+static void walk_kill(ct_fetcher *f, req *w)
+{
+    for (req *c = f->active; c; c = c->next)
+        if (c->parent == w) {
+            stop_transfer(f, c);
+            c->state = R_DEAD;
+        }
+    stop_transfer(f, w);
+    w->state = R_DEAD;
+}
+
+static void walk_drop_slots(req *w)
+{
+    for (int i = 0; i < w->n_slots; i++) {
+        ct_call_list_clear(&w->slots[i].list);
+        free(w->slots[i].raw);
+    }
+    free(w->slots);
+    w->slots = NULL;
+    w->n_slots = w->applied = 0;
+}
+
+static ct_err decode_page(const req *r, int page_no, ct_call_list *page, ct_error *e)
+{
+    ct_error de;
+    ct_error_clear(&de);
+    memset(page, 0, sizeof *page);
+    if (ct_call_list_decode(r->buf ? r->buf : "", r->len, page, &de) != CT_OK) {
+        ct_call_list_clear(page);
+        return ct_error_set(e, CT_EMALFORMED, "page %d: %s", page_no, de.detail);
+    }
+    return CT_OK;
+}
+
+/* Adds a decoded page (emptied) and its raw objects to the walk's result. */
+static ct_err walk_absorb(ct_fetcher *f, req *w, ct_call_list *page, const char *raw,
+                          size_t raw_len, ct_error *e)
+{
+    if (f->keep_raw && raw && ((!w->raw && !(w->raw = ct_raw_calls_new())) ||
+                               ct_raw_calls_add_page(w->raw, raw, raw_len) != CT_OK)) {
+        ct_call_list_clear(page);
+        return ct_error_set(e, CT_ENOMEM, "out of memory");
+    }
+    if ((!w->absorber && !(w->absorber = ct_list_absorber_new())) ||
+        ct_call_list_absorb(&w->acc, page, w->absorber) != CT_OK) {
+        ct_call_list_clear(page);
+        return ct_error_set(e, CT_ENOMEM, "out of memory");
+    }
+    return CT_OK;
+}
+
+/* Posts the walk's result; the walk is then dead (swept). */
+static ct_err walk_post(ct_fetcher *f, req *w, ct_error *e)
+{
+    ct_list_absorber_free(w->absorber);   /* it borrows acc's ids */
+    w->absorber = NULL;
+    if (w->live_only)
+        ct_call_list_keep_live(&w->acc);
+    ct_event *ev = ct_event_new(CT_EV_CALLS_LISTED);
+    if (!ev)
+        return ct_error_set(e, CT_ENOMEM, "out of memory");
+    if (f->keep_raw && !(ev->raw_json = w->raw ? ct_raw_calls_pick(w->raw, &w->acc)
+                                               : strdup("[]"))) {
+        ct_event_free(ev);
+        return ct_error_set(e, CT_ENOMEM, "out of memory");
+    }
+    ev->calls = w->acc;
+    memset(&w->acc, 0, sizeof w->acc);
+    if (w->plan.truncated) {
+        char note[160];
+        snprintf(note, sizeof note, "list calls stopped after %d pages (%zu of %ld calls)",
+                 w->plan.max_pages, w->plan.seen, w->plan.total_count);
+        ev->text = strdup(note);
+    }
+    ev->request_id = w->id;
+    ev->request_kind = w->kind;
+    ct_inbox_post(f->inbox, ev);
+    walk_kill(f, w);
+    return CT_OK;
+}
+
+/* Queues one child request per page; the walk waits for them (R_WALK). */
+static ct_err walk_spawn(ct_fetcher *f, req *w, const int *pages, int n, ct_error *e)
+{
+    walk_drop_slots(w);
+    if (!(w->slots = calloc((size_t)n, sizeof *w->slots)))
+        return ct_error_set(e, CT_ENOMEM, "out of memory");
+    w->n_slots = n;
+    req **tail = &f->active;
+    while (*tail)
+        tail = &(*tail)->next;
+    for (int i = 0; i < n; i++) {
+        w->slots[i].page = pages[i];
+        req *c = calloc(1, sizeof *c);
+        if (!c)
+            return ct_error_set(e, CT_ENOMEM, "out of memory");
+        c->kind = CT_REQ_LIST_CALLS;
+        c->parent = w;
+        c->slot = i;
+        c->max_body = w->max_body;
+        c->state = R_QUEUED;
+        *tail = c;   /* linked first, so walk_kill finds it whatever happens next */
+        tail = &c->next;
+        if (ct_api_list_calls(f->base_url, w->plan.start, w->plan.end, pages[i],
+                              w->plan.page_size, &c->api, e) != CT_OK)
+            return e->code;
+    }
+    w->state = R_WALK;
+    return CT_OK;
+}
+
+/* A page of the walk's own transfer arrived: page 1, or the next page of a
+ * sequential walk (list_parallel 1, or a server that sends no totalCount). */
+static ct_err walk_page_done(ct_fetcher *f, req *w, ct_error *e)
+{
+    ct_call_list page;
+    if (decode_page(w, w->plan.page, &page, e) != CT_OK)
+        return e->code;
+    size_t got = page.n_calls + page.n_skipped;
+    long total = page.total_count;
+    bool first = w->plan.page == 1;
+    if (first) {
+        w->order = ct_call_list_order(&page);
+        w->first_total = w->max_total = total;
+    }
+    if (first && total >= 0 && got > 0 && got < (size_t)w->plan.page_size && (long)got < total) {
+        /* A short first page of a longer list: the server serves fewer than
+         * `size` without saying so. Its pages are that long, so the other
+         * page numbers must be computed with its size, not ours. */
+        ct_log(CT_LOG_INFO, "list calls #%llu: the server sent %zu of %d per page; using %zu",
+               (unsigned long long)w->id, got, w->plan.page_size, got);
+        w->plan.page_size = (int)got;
+        remember_page_size(f, (int)got);
+    }
+    if (first && total >= 0 && f->list_parallel > 1) {
+        w->plan.total_count = total;
+        int cap = w->plan.max_pages, *pages = malloc((size_t)cap * sizeof *pages);
+        if (!pages) {
+            ct_call_list_clear(&page);
+            return ct_error_set(e, CT_ENOMEM, "out of memory");
+        }
+        int n = got > 0 ? ct_list_plan_rest(&w->plan, w->order, pages, cap) : 0;
+        /* Cut short on a list sorted oldest first: page 1 holds the oldest
+         * calls, and the newest (the last pages) are what a board needs. */
+        ct_err rc = CT_OK;
+        if (w->plan.truncated && w->order > 0)
+            ct_call_list_clear(&page);
+        else {
+            w->plan.seen += got;
+            rc = walk_absorb(f, w, &page, w->buf, w->len, e);
+        }
+        if (rc == CT_OK)
+            rc = n > 0 ? walk_spawn(f, w, pages, n, e) : walk_post(f, w, e);
+        free(pages);
+        return rc;
+    }
+    if (walk_absorb(f, w, &page, w->buf, w->len, e) != CT_OK)
+        return e->code;
+    int next = ct_list_plan_next(&w->plan, got, total);
+    if (next > 0) {
+        ct_api_request_clear(&w->api);
+        if (ct_api_list_calls(f->base_url, w->plan.start, w->plan.end, next,
+                              w->plan.page_size, &w->api, e) != CT_OK)
+            return e->code;
+        w->attempt = 0;
+        w->state = R_QUEUED;
+        return CT_OK;
+    }
+    return walk_post(f, w, e);
+}
+
+/* Every page of a pass is applied. */
+static ct_err walk_pass_done(ct_fetcher *f, req *w, ct_error *e)
+{
+    walk_drop_slots(w);
+    if (w->pass == 0 && w->max_total > w->first_total) {
+        /* The list grew while it was walked, so pages shifted under the
+         * walk, and a call pushed from one page onto the next can slip
+         * between two pages fetched out of order (or past the last page).
+         * Read every page once more: the ids held are skipped. A second
+         * growth is left for the next refresh, like a sequential walk's. */
+        w->pass = 1;
+        w->plan.total_count = w->max_total;
+        w->plan.truncated = false;
+        int cap = w->plan.max_pages, *pages = malloc((size_t)cap * sizeof *pages);
+        if (!pages)
+            return ct_error_set(e, CT_ENOMEM, "out of memory");
+        pages[0] = 1;
+        int n = 1 + ct_list_plan_rest(&w->plan, w->order, pages + 1, cap - 1);
+        if (w->plan.truncated && w->order > 0)   /* page 1 is not kept: see walk_page_done */
+            memmove(pages, pages + 1, (size_t)--n * sizeof *pages);
+        ct_err rc = walk_spawn(f, w, pages, n, e);
+        free(pages);
+        return rc;
+    }
+    return walk_post(f, w, e);
+}
+
+/* A child page arrived: keep it, then apply every page whose turn came. */
+static ct_err child_page_done(ct_fetcher *f, req *c, ct_error *e)
+{
+    req *w = c->parent;
+    page_slot *s = &w->slots[c->slot];
+    if (decode_page(c, s->page, &s->list, e) != CT_OK)
+        return e->code;
+    if (f->keep_raw) {
+        s->raw = c->buf;
+        s->raw_len = c->len;
+        c->buf = NULL;
+        c->len = c->cap = 0;
+    }
+    s->done = true;
+    if (s->list.total_count > w->max_total)
+        w->max_total = s->list.total_count;
+    while (w->applied < w->n_slots && w->slots[w->applied].done) {
+        page_slot *a = &w->slots[w->applied++];
+        w->plan.seen += a->list.n_calls + a->list.n_skipped;
+        ct_err rc = walk_absorb(f, w, &a->list, a->raw, a->raw_len, e);
+        free(a->raw);
+        a->raw = NULL;
+        if (rc != CT_OK)
+            return rc;
+    }
+    return w->applied == w->n_slots ? walk_pass_done(f, w, e) : CT_OK;
+}
+
+/* The server capped `size` (422): start the walk again with pages it
+ * accepts, and remember the cap for every later walk. */
+static void walk_restart(ct_fetcher *f, req *w, int size)
+{
+    for (req *c = f->active; c; c = c->next)
+        if (c->parent == w) {
+            stop_transfer(f, c);
+            c->state = R_DEAD;
+        }
+    walk_drop_slots(w);
+    ct_call_list_clear(&w->acc);
+    w->acc.total_count = -1;
+    ct_raw_calls_free(w->raw);
+    w->raw = NULL;
+    ct_list_absorber_free(w->absorber);
+    w->absorber = NULL;
+    /* plan.end is already widened: keep it */
+    ct_list_plan_init(&w->plan, w->plan.start, w->plan.end, 0, 0, size, w->plan.max_pages);
+    w->pass = w->order = 0;
+    w->first_total = w->max_total = -1;
+    w->attempt = 0;
+    remember_page_size(f, size);
+    pthread_mutex_lock(&f->lock);
+    f->stats.size_retries++;
+    pthread_mutex_unlock(&f->lock);
+    ct_error e;
+    ct_error_clear(&e);
+    ct_api_request_clear(&w->api);
+    if (ct_api_list_calls(f->base_url, w->plan.start, w->plan.end, 1, size, &w->api, &e) != CT_OK) {
+        post_failure(f, w, &e);
+        walk_kill(f, w);
+        return;
+    }
+    w->state = R_QUEUED;
+}
+
 /* Decodes a 2xx body into an event; CT_OK when r is finished and posted,
- * CT_OK with r->state == R_QUEUED when the list walk wants another page. */
+ * CT_OK with r->state == R_QUEUED when the list walk wants another page,
+ * R_WALK when it waits for its child pages, R_DEAD when a list walk was
+ * posted from here (sweep() frees it). */
 static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
 {
     const char *body = r->buf ? r->buf : "";
@@ -326,56 +634,8 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
     ct_event *ev = NULL;
 
     switch (r->kind) {
-    case CT_REQ_LIST_CALLS: {
-        ct_call_list page;
-        memset(&page, 0, sizeof page);
-        if (ct_call_list_decode(body, r->len, &page, &de) != CT_OK) {
-            ct_call_list_clear(&page);
-            return ct_error_set(e, CT_EMALFORMED, "page %d: %s", r->plan.page, de.detail);
-        }
-        if (f->keep_raw && ((!r->raw && !(r->raw = ct_raw_calls_new())) ||
-                            ct_raw_calls_add_page(r->raw, body, r->len) != CT_OK)) {
-            ct_call_list_clear(&page);
-            return ct_error_set(e, CT_ENOMEM, "out of memory");
-        }
-        size_t got = page.n_calls + page.n_skipped;
-        long total = page.total_count;
-        if ((!r->absorber && !(r->absorber = ct_list_absorber_new())) ||
-            ct_call_list_absorb(&r->acc, &page, r->absorber) != CT_OK) {
-            ct_call_list_clear(&page);
-            return ct_error_set(e, CT_ENOMEM, "out of memory");
-        }
-        int next = ct_list_plan_next(&r->plan, got, total);
-        if (next > 0) {
-            ct_api_request_clear(&r->api);
-            if (ct_api_list_calls(f->base_url, r->plan.start, r->plan.end, next,
-                                  r->plan.page_size, &r->api, e) != CT_OK)
-                return e->code;
-            r->attempt = 0;
-            r->state = R_QUEUED;
-            return CT_OK;
-        }
-        ct_list_absorber_free(r->absorber);   /* it borrows acc's ids */
-        r->absorber = NULL;
-        if (r->live_only)
-            ct_call_list_keep_live(&r->acc);
-        if (!(ev = ct_event_new(CT_EV_CALLS_LISTED)))
-            return ct_error_set(e, CT_ENOMEM, "out of memory");
-        if (f->keep_raw && !(ev->raw_json = r->raw ? ct_raw_calls_pick(r->raw, &r->acc)
-                                                   : strdup("[]"))) {
-            ct_event_free(ev);
-            return ct_error_set(e, CT_ENOMEM, "out of memory");
-        }
-        ev->calls = r->acc;
-        memset(&r->acc, 0, sizeof r->acc);
-        if (r->plan.truncated) {
-            char note[160];
-            snprintf(note, sizeof note, "list calls stopped after %d pages (%zu of %ld calls)",
-                     r->plan.max_pages, r->plan.seen, r->plan.total_count);
-            ev->text = strdup(note);
-        }
-        break;
-    }
+    case CT_REQ_LIST_CALLS:
+        return r->parent ? child_page_done(f, r, e) : walk_page_done(f, r, e);
     case CT_REQ_GET_CALL:
     case CT_REQ_CONNECT:
     case CT_REQ_CREATE: {
@@ -426,9 +686,65 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
     return CT_OK;
 }
 
+/* ---- the shared rate budget --------------------------------------------- */
+
+static void post_rate_limited(ct_fetcher *f, int64_t until_mono)
+{
+    ct_event *ev = ct_event_new(CT_EV_RATE_LIMITED);
+    if (!ev)
+        return;
+    char note[96];
+    if (until_mono) {
+        int64_t left = until_mono - ct_clock_mono_ms();
+        ev->rate_limited_until = ct_clock_wall_ms() + left;
+        snprintf(note, sizeof note, "rate limited by the API, resuming in %llds",
+                 (long long)((left + 999) / 1000));
+    } else {
+        snprintf(note, sizeof note, "rate limit over, requests resumed");
+    }
+    ev->text = strdup(note);
+    ct_inbox_post(f->inbox, ev);
+}
+
+/* A 429: every request to the API waits, not only the one that got it
+ * (they share one budget at the server). `delay` is the retry delay the
+ * policy chose for it (-1 when it is not retried). */
+static void begin_pause(ct_fetcher *f, const ct_error *e, long delay)
+{
+    long ms;
+    if (e->retry_after_s >= 0)
+        ms = 1000L * (e->retry_after_s < f->retry.max_retry_after_s ? e->retry_after_s
+                                                                      : f->retry.max_retry_after_s);
+    else
+        ms = delay >= 0 ? delay : f->retry.base_ms;
+    int64_t now = ct_clock_mono_ms(), until = now + ms;
+    bool fresh = f->pause_until <= now;   /* not an extension of a running pause */
+    bool later = until > f->pause_until + 1000;   /* worth telling again */
+    if (until > f->pause_until)
+        f->pause_until = until;
+    f->probing = true;
+    if (fresh) {
+        pthread_mutex_lock(&f->lock);
+        f->stats.rate_limit_pauses++;
+        pthread_mutex_unlock(&f->lock);
+        ct_log(CT_LOG_WARN, "rate limited: every request waits %ld ms", ms);
+    }
+    if (fresh || later)
+        post_rate_limited(f, f->pause_until);
+}
+
+static void end_pause(ct_fetcher *f)
+{
+    f->probing = false;
+    ct_log(CT_LOG_INFO, "rate limit over: requests resumed");
+    post_rate_limited(f, 0);
+}
+
 /* Returns true when r is finished (posted) and may be freed. */
 static bool finish(ct_fetcher *f, req *r, CURLcode rc)
 {
+    if (r->state == R_DEAD)   /* its walk ended meanwhile: nothing to apply it to */
+        return false;
     ct_error e;
     ct_error_clear(&e);
     long status = 0, conns = 0;
@@ -446,16 +762,30 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
         ct_curl_map_error(rc, r->errbuf, &e);
     else if (ct_api_map_http((int)status, r->buf, r->len, r->retry_after, time(NULL), &e) == CT_OK)
         deliver(f, r, &e);
+    /* The probe's answer, unless another 429, ends the pause: the rest may
+     * go. (Answers to requests sent before the pause say nothing.) */
+    if (f->probing && r->probe && e.code != CT_ERATELIMIT)
+        end_pause(f);
     if (e.code == CT_OK)
-        return r->state != R_QUEUED;
+        return r->state != R_QUEUED && r->state != R_WALK && r->state != R_DEAD;
 
+    req *walk = r->kind == CT_REQ_LIST_CALLS ? (r->parent ? r->parent : r) : NULL;
+    int smaller = walk ? ct_list_smaller_size(&e, walk->plan.page_size) : 0;
+    if (smaller > 0) {
+        ct_log(CT_LOG_INFO, "list calls #%llu: the server caps the page size (%s); "
+               "walking again with %d", (unsigned long long)walk->id, e.detail, smaller);
+        walk_restart(f, walk, smaller);
+        return false;   /* r is the walk (queued again) or a child (dead) */
+    }
     long delay = ct_api_retry_delay_ms(&e, r->api.idempotent, r->attempt, &f->retry, &f->rng);
+    if (e.code == CT_ERATELIMIT)
+        begin_pause(f, &e, delay);
     char retry[48] = "";
     if (delay >= 0)
         snprintf(retry, sizeof retry, "; retry %d in %ld ms", r->attempt + 1, delay);
     ct_log(delay >= 0 ? CT_LOG_INFO : CT_LOG_WARN, "%s #%llu %s %s: %s: %s%s",
-           ct_api_kind_name(r->kind), (unsigned long long)r->id, r->api.post ? "POST" : "GET",
-           r->api.url, ct_strerror(e.code), e.detail, retry);
+           ct_api_kind_name(r->kind), (unsigned long long)(walk ? walk->id : r->id),
+           r->api.post ? "POST" : "GET", r->api.url, ct_strerror(e.code), e.detail, retry);
     if (delay >= 0) {
         r->attempt++;
         r->state = R_WAITING;
@@ -466,6 +796,11 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
         size_t l = strlen(e.detail);
         snprintf(e.detail + l, sizeof e.detail - l,
                  " (the request may have reached the server; not retried)");
+    }
+    if (walk) {   /* one page failed for good: the walk fails, with its own id */
+        post_failure(f, walk, &e);
+        walk_kill(f, walk);
+        return false;
     }
     post_failure(f, r, &e);
     return true;
@@ -489,15 +824,47 @@ static void unlink_req(ct_fetcher *f, req *r)
 static void apply_cancel(ct_fetcher *f, uint64_t id)
 {
     for (req *r = f->active; r; r = r->next) {
-        if (r->id != id)
+        if (r->id != id || r->parent || r->state == R_DEAD)
             continue;
-        stop_transfer(f, r);
-        unlink_req(f, r);
         fail(f, r, CT_ECANCELLED, "cancelled");
-        req_free(r);
+        walk_kill(f, r);   /* a list walk's pages go with it */
         return;
     }
     /* unknown: it already finished, and its result stands */
+}
+
+/* Frees what finished inside another request's turn (walks, their pages). */
+static void sweep(ct_fetcher *f)
+{
+    for (req **pp = &f->active; *pp;) {
+        req *r = *pp;
+        if (r->state != R_DEAD) {
+            pp = &r->next;
+            continue;
+        }
+        *pp = r->next;
+        stop_transfer(f, r);
+        req_free(r);
+    }
+}
+
+static void count_running(const ct_fetcher *f, int *running, int *list_running)
+{
+    *running = *list_running = 0;
+    for (const req *r = f->active; r; r = r->next)
+        if (r->state == R_RUNNING) {
+            (*running)++;
+            if (r->kind == CT_REQ_LIST_CALLS)
+                (*list_running)++;
+        }
+}
+
+/* True when a request that is due must still wait for a running one to end:
+ * the probe after a pause goes alone, and list pages share list_parallel. */
+static bool held_back(const ct_fetcher *f, const req *r, int running, int list_running)
+{
+    return (f->probing && running > 0) ||
+           (r->kind == CT_REQ_LIST_CALLS && list_running >= f->list_parallel);
 }
 
 static void *run(void *arg)
@@ -539,21 +906,36 @@ static void *run(void *arg)
         free(cancels);
 
         int64_t now = ct_clock_mono_ms();
-        for (req *r = f->active, *next; r; r = next) {
+        int running, list_running;
+        count_running(f, &running, &list_running);
+        for (req *r = f->active, *next; r && now >= f->pause_until; r = next) {
             next = r->next;
             if (r->state == R_QUEUED || (r->state == R_WAITING && r->due_ms <= now)) {
+                if (held_back(f, r, running, list_running))
+                    continue;
                 ct_error e;
                 ct_error_clear(&e);
                 if (start(f, r, &e) != CT_OK) {
+                    if (r->kind == CT_REQ_LIST_CALLS) {
+                        req *w = r->parent ? r->parent : r;
+                        post_failure(f, w, &e);
+                        walk_kill(f, w);
+                        continue;
+                    }
                     unlink_req(f, r);
                     post_failure(f, r, &e);
                     req_free(r);
+                    continue;
                 }
+                running++;
+                if (r->kind == CT_REQ_LIST_CALLS)
+                    list_running++;
             }
         }
+        sweep(f);
 
-        int running = 0;
-        curl_multi_perform(f->multi, &running);
+        int still = 0;
+        curl_multi_perform(f->multi, &still);
         CURLMsg *msg;
         int left;
         while ((msg = curl_multi_info_read(f->multi, &left))) {
@@ -568,6 +950,7 @@ static void *run(void *arg)
                 req_free(r);
             }
         }
+        sweep(f);
 
         /* Sleep until curl needs us, a retry is due, or a caller wakes us
          * (curl_multi_wakeup: a new request, a cancel, stop). With nothing
@@ -579,14 +962,19 @@ static void *run(void *arg)
         if (ct >= 0 && ct < timeout)
             timeout = ct;
         now = ct_clock_mono_ms();
+        count_running(f, &running, &list_running);
         for (req *r = f->active; r; r = r->next) {
-            if (r->state == R_QUEUED)
-                timeout = 0;
-            else if (r->state == R_WAITING) {
-                int64_t d = r->due_ms - now;
-                if (d < timeout)
-                    timeout = d < 0 ? 0 : (long)d;
-            }
+            if (r->state != R_QUEUED && r->state != R_WAITING)
+                continue;
+            int64_t due = r->state == R_QUEUED ? now : r->due_ms;
+            if (due < f->pause_until)
+                due = f->pause_until;
+            /* held back: a running transfer's end wakes the loop */
+            if (due <= now && held_back(f, r, running, list_running))
+                continue;
+            int64_t d = due - now;
+            if (d < timeout)
+                timeout = d < 0 ? 0 : (long)d;
         }
         if (timeout > 0)
             curl_multi_poll(f->multi, NULL, 0, (int)timeout, NULL);
@@ -637,7 +1025,8 @@ ct_fetcher *ct_fetcher_start(const ct_fetcher_options *opt, ct_inbox *inbox, ct_
     f->total_ms = opt->total_timeout_ms > 0 ? opt->total_timeout_ms : 20000;
     f->keep_raw = opt->keep_raw_json;
     f->max_body = opt->max_body_bytes > 0 ? opt->max_body_bytes : 8L * 1024 * 1024;
-    f->page_size = opt->list_page_size > 0 ? opt->list_page_size : 100;
+    atomic_init(&f->page_size, opt->list_page_size > 0 ? opt->list_page_size : 100);
+    f->list_parallel = opt->list_parallel > 0 ? opt->list_parallel : 4;
     f->max_pages = opt->list_max_pages > 0 ? opt->list_max_pages : 200;
     f->end_margin_ms = opt->list_end_margin_ms > 0 ? opt->list_end_margin_ms : 5 * 60 * 1000;
     f->retry.max_retries = opt->max_retries >= 0 ? opt->max_retries : 3;
@@ -666,8 +1055,11 @@ ct_fetcher *ct_fetcher_start(const ct_fetcher_options *opt, ct_inbox *inbox, ct_
     }
     /* Like a browser: at most 6 connections to the API, kept alive and
      * reused; a burst of requests queues inside curl instead of opening a
-     * connection each (and tripping the server's rate limit). */
-    curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 6L);
+     * connection each (and tripping the server's rate limit). A larger
+     * list_parallel gets one connection per page in flight (HTTP/1.1)
+     * plus room for a GET of the selected call beside them. */
+    curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      (long)(f->list_parallel + 2 > 6 ? f->list_parallel + 2 : 6));
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(f->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
@@ -766,8 +1158,8 @@ uint64_t ct_fetch_list_calls(ct_fetcher *f, ct_time_ms start, ct_time_ms end, bo
     if (!r)
         return 0;
     r->live_only = live_only;
-    ct_list_plan_init(&r->plan, start, end, ct_clock_wall_ms(), f->end_margin_ms, f->page_size,
-                      f->max_pages);
+    ct_list_plan_init(&r->plan, start, end, ct_clock_wall_ms(), f->end_margin_ms,
+                      atomic_load(&f->page_size), f->max_pages);
     return submit(f, r, ct_api_list_calls(f->base_url, r->plan.start, r->plan.end, 1,
                                           r->plan.page_size, &r->api, err), err);
 }
@@ -815,6 +1207,23 @@ uint64_t ct_fetch_assistant(ct_fetcher *f, const char *assistant_id, ct_error *e
 {
     req *r = new_req(f, CT_REQ_ASSISTANT, assistant_id, err);
     return r ? submit(f, r, ct_api_assistant(f->base_url, assistant_id, &r->api, err), err) : 0;
+}
+
+size_t ct_fetch_recheck(ct_fetcher *f, const char *const *ids, size_t n, uint64_t *out_ids)
+{
+    size_t queued = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t id = ct_fetch_get_call(f, ids[i], NULL);
+        if (out_ids)
+            out_ids[i] = id;
+        queued += id != 0;
+    }
+    return queued;
+}
+
+int ct_fetcher_page_size(ct_fetcher *f)
+{
+    return atomic_load(&f->page_size);
 }
 
 void ct_fetch_cancel(ct_fetcher *f, uint64_t request_id)

@@ -113,14 +113,17 @@ bool sim_dtmf_valid(const char *s) {
 
 /* ---- names of things ----------------------------------------------------- */
 
-static const char *status_name(enum sim_status s) {
+/* The end state has two documented spellings; --status-completed picks the
+ * Connect Call page's. */
+static const char *status_name(const sim_engine *e, enum sim_status s) {
+    const char *ended = e->cfg.status_completed ? "completed" : "finished";
     switch (s) {
     case SIM_ST_QUEUED: return "queued";
     case SIM_ST_ONGOING: return "ongoing";
     case SIM_ST_FORWARDED: return "forwarded";
-    case SIM_ST_FINISHED: return "finished";
+    case SIM_ST_FINISHED: return ended;
     }
-    return "finished";
+    return ended;
 }
 
 static const char *phone_name(enum sim_phone p) {
@@ -303,7 +306,7 @@ cJSON *sim_call_json(const sim_engine *e, const sim_call *c, bool with_messages)
     add_iso(o, "updatedAt", c->updated_at);
     cJSON_AddStringToObject(o, "userNumber", c->user_number);
     cJSON_AddStringToObject(o, "assistantNumber", c->assistant_number);
-    cJSON_AddStringToObject(o, "status", status_name(c->status));
+    cJSON_AddStringToObject(o, "status", status_name(e, c->status));
     if (phone_name(c->phone)) cJSON_AddStringToObject(o, "phoneCallStatus", phone_name(c->phone));
     if (c->phone_reason) cJSON_AddStringToObject(o, "phoneCallStatusReason", c->phone_reason);
     if (c->trigger != SIM_TR_NONE)
@@ -361,7 +364,7 @@ static void emit(sim_engine *e, sim_call *c, enum ev type, const char *err_type)
     cJSON *m = cJSON_AddObjectToObject(root, "message");
     cJSON_AddNumberToObject(m, "timestamp", (double)e->now);
     cJSON_AddStringToObject(m, "type", names[type]);
-    if (type == EV_STATUS) cJSON_AddStringToObject(m, "status", status_name(c->status));
+    if (type == EV_STATUS) cJSON_AddStringToObject(m, "status", status_name(e, c->status));
     cJSON_AddItemToObject(m, "call", sim_call_json(e, c, false));
     cJSON_AddItemToObject(m, "assistant", sim_assistant_json(e, &e->assistants[c->assistant]));
     if (c->number >= 0) {
@@ -734,9 +737,11 @@ sim_engine *sim_engine_new(const sim_engine_config *cfg) {
         int64_t *starts = malloc((size_t)cfg->history * sizeof *starts);
         if (!starts) { free(e); return NULL; }
         int64_t t = t0 - 180000;
+        /* With a span, evenly spaced (plus jitter) so any count fits it. */
+        int64_t gap = cfg->history_span_ms > 0 ? cfg->history_span_ms / cfg->history : 0;
         for (int i = cfg->history - 1; i >= 0; i--) {
             starts[i] = t;
-            t -= sim_rng_range(&e->rng, 20000, 160000);
+            t -= gap > 0 ? gap / 2 + sim_rng_range(&e->rng, 0, gap) : sim_rng_range(&e->rng, 20000, 160000);
         }
         for (int i = 0; i < cfg->history; i++) {
             sim_call *c = spawn_generated(e, starts[i]);

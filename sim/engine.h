@@ -125,6 +125,13 @@ typedef struct sim_engine_config {
     int history;              /* finished calls generated before t0 */
     bool events;              /* render webhook envelopes into the outbox */
     const char *base_url;     /* for monitor.controlUrl, e.g. http://127.0.0.1:8080 */
+    /* undocumented vendor behaviours (ct_sim_options has the meaning) */
+    bool list_oldest_first;
+    int list_window;          /* ct_sim_list_window */
+    int max_page_size;        /* 0 = SIM_LIST_MAX_SIZE */
+    bool clamp_page_size;     /* serve a larger size at the cap instead of 422 */
+    bool status_completed;
+    int64_t history_span_ms;  /* 0 = one call per ~90 s */
 } sim_engine_config;
 
 typedef struct sim_engine {

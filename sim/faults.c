@@ -16,6 +16,11 @@ sim_fault sim_faults_decide(sim_faults *f, const char *path) {
     bool limited = draw(f, f->rate_limit_rate);
     bool error = draw(f, f->error_rate) &&
                  (!f->error_route || strncmp(path, f->error_route, strlen(f->error_route)) == 0);
+    /* A storm: a run of consecutive requests all get 429 (no draw, so the
+     * random faults' pattern is unchanged). */
+    f->seen++;
+    if (f->storm_count && f->seen >= f->storm_from && f->seen < f->storm_from + f->storm_count)
+        limited = true;
     if (reset) out = SIM_FAULT_RESET;
     else if (limited) out = SIM_FAULT_RATE_LIMIT;
     else if (error) out = SIM_FAULT_ERROR;

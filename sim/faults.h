@@ -13,6 +13,8 @@ typedef struct sim_faults {
     const char *error_route;      /* only paths with this prefix get 500s; NULL = all */
     sim_rng rng;
     unsigned long injected;       /* how many requests got a fault */
+    unsigned long seen;           /* requests decided so far */
+    unsigned long storm_from, storm_count;   /* requests from..from+count-1 get 429 */
 } sim_faults;
 
 typedef enum { SIM_FAULT_NONE = 0, SIM_FAULT_RESET, SIM_FAULT_RATE_LIMIT, SIM_FAULT_ERROR } sim_fault;

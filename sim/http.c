@@ -82,7 +82,9 @@ static int dispatch(struct pss *p) {
     if (p->have_rs) return 0;
     atomic_fetch_add(&s->requests, 1);
     sim_fault f = sim_faults_decide(&s->faults, p->path);
+    bool list = strcmp(p->method, "GET") == 0 && strcmp(p->path, "/calls/v1/conversations") == 0;
     if (f == SIM_FAULT_RESET) {
+        sim_log_request(s, 0, list);
         /* Close with no response at all: clients see "empty reply". */
         atomic_store(&s->faults_n, s->faults.injected);
         if (s->opt.verbose) fprintf(stderr, "calltop-sim: %s %s -> reset (fault)\n", p->method, p->path);
@@ -110,6 +112,7 @@ static int dispatch(struct pss *p) {
         p->rs.status = 500;
         p->rs.body_len = p->rs.body ? strlen(p->rs.body) : 0;
     }
+    sim_log_request(s, p->rs.status, list);
     if (s->opt.verbose)
         fprintf(stderr, "calltop-sim: %s %s -> %d (%zu bytes)\n", p->method, p->path, p->rs.status,
                 p->rs.body_len);

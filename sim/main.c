@@ -39,11 +39,21 @@ static void usage(FILE *out) {
         "  --webhook-dup-rate P     chance 0..1 an envelope is delivered twice\n"
         "  --webhook-reorder-rate P chance 0..1 an envelope is held behind the next one\n"
         "  --webhook-queue N        webhook queue bound (default 256; oldest dropped)\n"
+        "  --history-span DUR       spread --history evenly over DUR before start\n"
+        "                           (e.g. 24h; default about one call per 90 s)\n"
+        "list behaviours the vendor does not document:\n"
+        "  --list-order ORDER       newest-first (default) or oldest-first\n"
+        "  --list-window MODE       which calls a date window lists: overlapping\n"
+        "                           (default), started-in, or ended-in (no live calls)\n"
+        "  --max-page-size N        a larger size gets 422 (default 100)\n"
+        "  --clamp-page-size        ...or is served at that size without a word\n"
+        "  --status-completed       ended calls say status \"completed\", not \"finished\"\n"
         "faults (all off by default):\n"
         "  --latency-ms N           delay every answer by N ms\n"
         "  --error-rate P           answer 500 with probability P\n"
         "  --error-route PREFIX     only paths starting with PREFIX get those 500s\n"
         "  --rate-limit-rate P      answer 429 (Retry-After: 1) with probability P\n"
+        "  --rate-limit-storm N:M   answer 429 to M requests in a row from the Nth on\n"
         "  --malformed-rate P       truncate the body or send an HTML page instead\n"
         "  --drip-ms N              send bodies 256 bytes at a time, N ms apart\n"
         "  --reset-rate P           close the connection without answering\n"
@@ -86,8 +96,20 @@ static int parse_double(const char *flag, const char *v, double lo, double hi, d
 enum {
     O_HOST = 256, O_PORT, O_KEY, O_SEED, O_CALLS, O_RATE, O_HISTORY, O_SPEED, O_WH_URL, O_WH_SECRET,
     O_WH_DUP, O_WH_REORDER, O_WH_QUEUE, O_LATENCY, O_ERROR, O_ERROR_ROUTE, O_RATELIMIT, O_MALFORMED,
-    O_DRIP, O_RESET, O_VERBOSE, O_HELP,
+    O_DRIP, O_RESET, O_VERBOSE, O_HELP, O_HISTORY_SPAN, O_LIST_ORDER, O_LIST_WINDOW,
+    O_MAX_PAGE, O_STATUS_COMPLETED, O_STORM, O_CLAMP,
 };
+
+/* "90s", "30m", "24h", "7d" -> ms; 0 on anything else. */
+static int64_t parse_span(const char *v) {
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || n <= 0 || n > 400LL * 86400) return 0;
+    long long unit = strcmp(end, "s") == 0 ? 1000 : strcmp(end, "m") == 0 ? 60000
+                   : strcmp(end, "h") == 0 ? 3600000 : strcmp(end, "d") == 0 ? 86400000 : 0;
+    return unit && n * unit <= 400LL * 86400000 ? (int64_t)(n * unit) : 0;
+}
 
 int main(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -112,6 +134,13 @@ int main(int argc, char **argv) {
         { "drip-ms", required_argument, NULL, O_DRIP },
         { "reset-rate", required_argument, NULL, O_RESET },
         { "verbose", no_argument, NULL, O_VERBOSE },
+        { "history-span", required_argument, NULL, O_HISTORY_SPAN },
+        { "list-order", required_argument, NULL, O_LIST_ORDER },
+        { "list-window", required_argument, NULL, O_LIST_WINDOW },
+        { "max-page-size", required_argument, NULL, O_MAX_PAGE },
+        { "clamp-page-size", no_argument, NULL, O_CLAMP },
+        { "status-completed", no_argument, NULL, O_STATUS_COMPLETED },
+        { "rate-limit-storm", required_argument, NULL, O_STORM },
         { "help", no_argument, NULL, O_HELP },
         { NULL, 0, NULL, 0 },
     };
@@ -156,6 +185,41 @@ int main(int argc, char **argv) {
         case O_DRIP: if (!(rc = parse_long("--drip-ms", optarg, 0, 60000, &n))) o.drip_ms = (int)n; break;
         case O_RESET: rc = parse_double("--reset-rate", optarg, 0, 1, &o.reset_rate); break;
         case O_VERBOSE: o.verbose = true; break;
+        case O_HISTORY_SPAN:
+            if (!(o.history_span_ms = parse_span(optarg)))
+                rc = bad("--history-span", optarg, "a duration such as 90s, 30m, 24h or 7d");
+            break;
+        case O_LIST_ORDER:
+            if (strcmp(optarg, "newest-first") == 0) o.list_oldest_first = false;
+            else if (strcmp(optarg, "oldest-first") == 0) o.list_oldest_first = true;
+            else rc = bad("--list-order", optarg, "newest-first or oldest-first");
+            break;
+        case O_LIST_WINDOW:
+            if (strcmp(optarg, "overlapping") == 0) o.list_window = CT_SIM_WINDOW_OVERLAP;
+            else if (strcmp(optarg, "started-in") == 0) o.list_window = CT_SIM_WINDOW_STARTED;
+            else if (strcmp(optarg, "ended-in") == 0) o.list_window = CT_SIM_WINDOW_ENDED;
+            else rc = bad("--list-window", optarg, "overlapping, started-in or ended-in");
+            break;
+        case O_MAX_PAGE: if (!(rc = parse_long("--max-page-size", optarg, 1, 100000, &n))) o.max_page_size = (int)n; break;
+        case O_STATUS_COMPLETED: o.status_completed = true; break;
+        case O_CLAMP: o.clamp_page_size = true; break;
+        case O_STORM: {
+            long from, count;
+            char *end;
+            errno = 0;
+            from = strtol(optarg, &end, 10);
+            if (errno || end == optarg || *end != ':' || from < 1 || from > 1000000000L) {
+                rc = bad("--rate-limit-storm", optarg, "N:M, two positive integers");
+                break;
+            }
+            const char *m = end + 1;
+            count = strtol(m, &end, 10);
+            if (errno || end == m || *end || count < 1 || count > 1000000000L)
+                rc = bad("--rate-limit-storm", optarg, "N:M, two positive integers");
+            o.rate_limit_from = (int)from;
+            o.rate_limit_count = (int)count;
+            break;
+        }
         case O_HELP: usage(stdout); return 0;
         case ':':
             fprintf(stderr, "calltop-sim: option '%s' needs a value (see --help)\n", flag);

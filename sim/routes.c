@@ -7,6 +7,7 @@
  * field by its `loc`), then the handler (404/409 with {"detail": "..."}).
  * docs/simulator.md lists every decision made here. */
 #include "routes.h"
+#include "calltop/sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,9 +157,15 @@ static void list_calls(sim_engine *e, const sim_request *rq, sim_response *rs) {
     if (ss && (!parse_int(ss, &size) || size < 1))
         detail_add(details, LOC("query", "size"), "ensure this value is greater than or equal to 1",
                    "value_error.number.not_ge");
-    else if (size > SIM_LIST_MAX_SIZE)
-        detail_add(details, LOC("query", "size"), "ensure this value is less than or equal to 100",
-                   "value_error.number.not_le");
+    else if (size > (e->cfg.max_page_size > 0 ? e->cfg.max_page_size : SIM_LIST_MAX_SIZE) &&
+             e->cfg.clamp_page_size)
+        size = e->cfg.max_page_size > 0 ? e->cfg.max_page_size : SIM_LIST_MAX_SIZE;
+    else if (size > (e->cfg.max_page_size > 0 ? e->cfg.max_page_size : SIM_LIST_MAX_SIZE)) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "ensure this value is less than or equal to %d",
+                 e->cfg.max_page_size > 0 ? e->cfg.max_page_size : SIM_LIST_MAX_SIZE);
+        detail_add(details, LOC("query", "size"), msg, "value_error.number.not_le");
+    }
     int (*cmp)(const void *, const void *) = cmp_start_desc;
     if (sort && *sort) {
         if (strcmp(sort, "startAt") == 0) cmp = cmp_start_desc;
@@ -181,7 +188,13 @@ static void list_calls(sim_engine *e, const sim_request *rq, sim_response *rs) {
     for (size_t i = e->n_calls; i-- > 0;) {
         sim_call *c = e->calls[i];
         int64_t c_end = c->end_at ? c->end_at : INT64_MAX;
-        if (c->start_at <= end && c_end >= start) hits[n++] = c;
+        bool match;
+        switch (e->cfg.list_window) {
+        case CT_SIM_WINDOW_STARTED: match = c->start_at >= start && c->start_at <= end; break;
+        case CT_SIM_WINDOW_ENDED: match = c->end_at && c->end_at >= start && c->end_at <= end; break;
+        default: match = c->start_at <= end && c_end >= start; break;
+        }
+        if (match) hits[n++] = c;
     }
     if (cmp == cmp_start_desc) {
         for (size_t i = 1; i < n; i++)
@@ -191,6 +204,12 @@ static void list_calls(sim_engine *e, const sim_request *rq, sim_response *rs) {
     } else {
         qsort(hits, n, sizeof *hits, cmp);
     }
+    /* --list-oldest-first: the time sorts run the other way (ties still by id
+     * reversed, which keeps pages stable). */
+    if (e->cfg.list_oldest_first && (cmp == cmp_start_desc || cmp == cmp_end_desc))
+        for (size_t i = 0, j = n ? n - 1 : 0; i < j; i++, j--) {
+            sim_call *t = hits[i]; hits[i] = hits[j]; hits[j] = t;
+        }
     /* The body is assembled from printed items; ended calls keep theirs. */
     outbuf out = { 0 };
     char head[64];

@@ -31,10 +31,16 @@ struct ct_sim {
 
     /* stats, published by the service thread */
     atomic_uint_fast64_t requests, faults_n, calls_n, live_n;
+    /* ct_sim_request_log: written by the service thread, read by tests */
+    pthread_mutex_t log_lock;
+    ct_sim_request_stamp *log;
+    size_t n_log, cap_log;
     unsigned char wbuf[LWS_PRE + 16384];
 };
 
 int64_t sim_virtual_now(const struct ct_sim *s);
+/* Appends one request to the log (service thread). */
+void sim_log_request(struct ct_sim *s, int status, bool list);
 /* Brings the engine up to now and hands its envelopes to the sender. */
 void sim_sync_engine(struct ct_sim *s);
 

@@ -71,6 +71,8 @@ static void sim_free(struct ct_sim *s) {
         curl_global_cleanup();
     }
     sim_engine_free(s->engine);
+    pthread_mutex_destroy(&s->log_lock);
+    free(s->log);
     free(s->host);
     free(s->api_key);
     free(s->webhook_url);
@@ -119,7 +121,10 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
         opt->speed < 0 || opt->latency_ms < 0 || opt->drip_ms < 0 || opt->webhook_queue < 0 ||
         !rate_ok(opt->error_rate) || !rate_ok(opt->rate_limit_rate) ||
         !rate_ok(opt->malformed_rate) || !rate_ok(opt->reset_rate) ||
-        !rate_ok(opt->webhook_dup_rate) || !rate_ok(opt->webhook_reorder_rate)) {
+        !rate_ok(opt->webhook_dup_rate) || !rate_ok(opt->webhook_reorder_rate) ||
+        opt->list_window < CT_SIM_WINDOW_OVERLAP || opt->list_window > CT_SIM_WINDOW_ENDED ||
+        opt->max_page_size < 0 || opt->history_span_ms < 0 || opt->rate_limit_from < 0 ||
+        opt->rate_limit_count < 0) {
         ct_error_set(err, CT_EINVAL,
                      "simulator options out of range (rates are 0..1; counts, port, speed and "
                      "delays must not be negative)");
@@ -130,6 +135,7 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
         ct_error_set(err, CT_ENOMEM, "out of memory starting the simulator");
         return NULL;
     }
+    pthread_mutex_init(&s->log_lock, NULL);
     bool oom = false;
     s->opt = *opt;
     /* lws wants an address or an interface name; "localhost" is neither. */
@@ -195,6 +201,10 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
     sim_engine_config ec = {
         .seed = opt->seed, .t0 = s->t0, .live_target = opt->calls, .rate = opt->rate,
         .history = opt->history, .events = s->webhook_url != NULL, .base_url = s->base_url,
+        .list_oldest_first = opt->list_oldest_first, .list_window = opt->list_window,
+        .max_page_size = opt->max_page_size, .clamp_page_size = opt->clamp_page_size,
+        .status_completed = opt->status_completed,
+        .history_span_ms = opt->history_span_ms,
     };
     s->engine = sim_engine_new(&ec);
     s->faults.error_rate = opt->error_rate;
@@ -202,6 +212,10 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
     s->faults.malformed_rate = opt->malformed_rate;
     s->faults.reset_rate = opt->reset_rate;
     s->faults.error_route = s->error_route;
+    if (opt->rate_limit_count > 0) {
+        s->faults.storm_from = (unsigned long)(opt->rate_limit_from > 0 ? opt->rate_limit_from : 1);
+        s->faults.storm_count = (unsigned long)opt->rate_limit_count;
+    }
     sim_rng_seed(&s->faults.rng, opt->seed ^ 0xfa017ULL);
     if (s->engine && s->webhook_url) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -244,6 +258,34 @@ void ct_sim_get_stats(ct_sim *s, ct_sim_stats *out) {
     out->webhooks_sent = w.sent;
     out->webhooks_failed = w.failed;
     out->webhooks_dropped = w.dropped;
+}
+
+#define SIM_LOG_MAX 100000
+
+void sim_log_request(struct ct_sim *s, int status, bool list) {
+    pthread_mutex_lock(&s->log_lock);
+    if (s->n_log == s->cap_log && s->cap_log < SIM_LOG_MAX) {
+        size_t cap = s->cap_log ? s->cap_log * 2 : 256;
+        if (cap > SIM_LOG_MAX) cap = SIM_LOG_MAX;
+        ct_sim_request_stamp *l = realloc(s->log, cap * sizeof *l);
+        if (l) {
+            s->log = l;
+            s->cap_log = cap;
+        }
+    }
+    if (s->n_log < s->cap_log)
+        s->log[s->n_log++] = (ct_sim_request_stamp){ ct_clock_mono_ms(), status, list };
+    pthread_mutex_unlock(&s->log_lock);
+}
+
+size_t ct_sim_request_log(ct_sim *s, ct_sim_request_stamp *out, size_t cap) {
+    if (!s) return 0;
+    pthread_mutex_lock(&s->log_lock);
+    size_t n = s->n_log;
+    if (out)
+        memcpy(out, s->log, (n < cap ? n : cap) * sizeof *out);
+    pthread_mutex_unlock(&s->log_lock);
+    return n;
 }
 
 void ct_sim_stop(ct_sim *s) {

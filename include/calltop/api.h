@@ -149,6 +149,39 @@ void ct_list_plan_init(ct_list_plan *p, ct_time_ms start, ct_time_ms end, ct_tim
  * a short or empty page arrived, or max_pages was reached (truncated). */
 int ct_list_plan_next(ct_list_plan *p, size_t n_items, long total_count);
 
+/* The list's direction, from one page's start times: +1 oldest first, -1
+ * newest first, 0 when the page cannot tell (fewer than two distinct start
+ * times). The vendor does not document the direction of sort=startAt. */
+int ct_call_list_order(const ct_call_list *page);
+
+/* After page 1 of a walk whose total is known: writes the pages still to
+ * fetch, in the order to apply them, to out (at most cap) and returns how
+ * many. At most max_pages pages in all: when the total needs more (it sets
+ * truncated), the walk keeps the newest calls, so with order > 0 (oldest
+ * first) it returns the last max_pages pages, and page 1 (the oldest) must
+ * be left out of the result. */
+int ct_list_plan_rest(ct_list_plan *p, int order, int *out, int cap);
+
+/* A 422 naming `size` means the server caps the page size. Returns the
+ * size to retry with: the cap the message states ("less than or equal to
+ * 50"), else half of `size`; 0 when size cannot shrink any further. */
+int ct_list_smaller_size(const ct_error *e, int size);
+
+/* The start of the hot window: the earliest start among calls that are
+ * live, or ended less than `settle_ms` ago without an analysis (it may
+ * still arrive), minus margin_ms; now - margin_ms when there is none. The
+ * board re-reads only [hot start, now] often, and the full window rarely. */
+ct_time_ms ct_list_hot_start(const ct_call *calls, size_t n, ct_time_ms now,
+                             ct_time_ms settle_ms, ct_time_ms margin_ms);
+
+/* Which known live calls a fresh list no longer mentions: writes the
+ * indexes (into known_live) of every id absent from `listed` to out_idx
+ * (room for n_known) and returns the count. Those calls must be re-read
+ * directly (GET) before they are shown as live again: a list may leave
+ * live calls out altogether (a window matched by end time). */
+size_t ct_list_unmentioned(const ct_call_list *listed, const char *const *known_live,
+                           size_t n_known, size_t *out_idx);
+
 /* A list walk's memory across pages: the ids acc holds and its room.
  * One per accumulated list, from its first page to its last; it borrows
  * the ids, so free it before (or without using it after) changing acc. */

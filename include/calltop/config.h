@@ -32,7 +32,8 @@ typedef enum ct_setting_kind {
     CT_KIND_STRING,
     CT_KIND_PATH,
     CT_KIND_URL,        /* scheme checked: see ct_setting.schemes */
-    CT_KIND_ACTION      /* --help, --version: not a setting, only a flag */
+    CT_KIND_ACTION,     /* --help, --version: not a setting, only a flag */
+    CT_KIND_INT         /* a whole number in [min, max] (kept as text, checked by validate) */
 } ct_setting_kind;
 
 /* Index of each row of ct_settings[] (and of ct_config.sources[]). */
@@ -49,6 +50,7 @@ typedef enum ct_setting_id {
     CT_SET_CONFIG,
     CT_SET_HELP,
     CT_SET_VERSION,
+    CT_SET_LIST_PARALLEL,
     CT_SET__COUNT
 } ct_setting_id;
 
@@ -67,6 +69,7 @@ typedef struct ct_setting {
     const char *example;    /* value shown in the sample config when there is no default */
     bool secret;            /* never on argv, redacted, file must be 0600 */
     const char *help;       /* one sentence, no trailing period */
+    int min, max;           /* CT_KIND_INT: the accepted range */
 } ct_setting;
 
 extern const ct_setting ct_settings[CT_SET__COUNT];
@@ -100,6 +103,7 @@ typedef struct ct_config {
     /* the subcommand and its arguments, e.g. {"calls","list","--live"}; argv
      * pointers (not owned). n_rest = 0 for the board. */
     char **rest; int n_rest;
+    char *list_parallel;  /* list pages in flight; read it with ct_config_list_parallel() */
     int sources[CT_SET__COUNT];     /* ct_setting_source per setting */
     int lines[CT_SET__COUNT];       /* CT_SRC_FILE: 1-based line in config_path */
 } ct_config;
@@ -133,6 +137,8 @@ ct_err ct_config_apply_env(ct_config *cfg, ct_getenv_fn getenv_fn, void *ud, ct_
 ct_err ct_config_apply_flags(ct_config *cfg, const ct_flag_values *flags, ct_error *err);
 /* Scheme checks for URL settings, naming where the bad value came from. */
 ct_err ct_config_validate(const ct_config *cfg, ct_error *err);
+/* list-parallel as a number (validated; its default when unset). */
+int ct_config_list_parallel(const ct_config *cfg);
 
 /* The default config path from XDG_CONFIG_HOME / HOME; NULL when neither
  * is usable. malloc'd. */

@@ -28,6 +28,8 @@ typedef enum ct_event_type {
     CT_EV_MONITOR_SNAPSHOT,   /* calls: full state from the relay (replace) */
     CT_EV_MONITOR_UPDATE,     /* webhook-like update from the relay (call + new messages) */
     CT_EV_LOG,                /* text: a line for the message log */
+    CT_EV_RATE_LIMITED,       /* rate_limited_until: the API answered 429 and every request
+                               * to it waits until then (wall clock); 0 = resumed */
 } ct_event_type;
 
 typedef enum ct_monitor_state {
@@ -57,7 +59,9 @@ typedef struct ct_event {
                                    * from its ring (same run, nothing lost); false when it
                                    * sent a snapshot (first connect, a restarted relay, or
                                    * a gap too old), after which webhooks may be missing */
-    char *text;                   /* LOG, and a human reason for MONITOR_STATE */
+    char *text;                   /* LOG, and a human reason for MONITOR_STATE and
+                                   * RATE_LIMITED ("rate limited by the API, resuming in 3s") */
+    ct_time_ms rate_limited_until; /* RATE_LIMITED: epoch ms the pause ends; 0 = it ended */
     /* keep_raw_json fetchers: the server's JSON for CALLS_LISTED (an array
      * of the call objects, aligned with `calls`), CALL_FETCHED, CALL_PLACED,
      * NUMBERS and ASSISTANT (the response body); NULL otherwise */

@@ -124,7 +124,9 @@ static void test_list_calls_walks_pages(void **state)
 {
     (void)state;
     env e;
-    ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 7 };
+    /* list_parallel 1: the sequential walk, one page after another over one
+     * keep-alive connection (test_list_calls_parallel covers the default) */
+    ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 7, .list_parallel = 1 };
     env_up(&e, &fo, "demo-key");
     ct_error err;
     ct_time_ms now = now_ms();
@@ -157,6 +159,33 @@ static void test_list_calls_walks_pages(void **state)
     assert_true(ev->calls.n_calls > 0);
     for (size_t i = 0; i < ev->calls.n_calls; i++)
         assert_true(ct_call_is_live(&ev->calls.calls[i]));
+    ct_event_free(ev);
+    env_down(&e);
+}
+
+/* The default walk fetches pages 2.. concurrently once page 1 told the
+ * total: the same calls as the sequential walk, on at most list_parallel
+ * connections reused across the pages. */
+static void test_list_calls_parallel(void **state)
+{
+    (void)state;
+    env e;
+    ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 7 };
+    env_up(&e, &fo, "demo-key");
+    ct_error err;
+    ct_time_ms now = now_ms();
+    ct_event *ev = expect(&e, ct_fetch_list_calls(e.f, now - 30LL * 86400 * 1000, now, false, &err),
+                          CT_EV_CALLS_LISTED);
+    assert_true(ev->calls.n_calls >= 60);
+    assert_true(ev->calls.total_count >= (long)ev->calls.n_calls);
+    for (size_t i = 0; i < ev->calls.n_calls; i++)
+        for (size_t j = i + 1; j < ev->calls.n_calls; j++)
+            assert_string_not_equal(ev->calls.calls[i].id, ev->calls.calls[j].id);
+    assert_null(ev->text);
+    ct_fetcher_stats st;
+    ct_fetcher_get_stats(e.f, &st);
+    assert_true(st.transfers >= (ev->calls.n_calls + 6) / 7);
+    assert_true(st.connections >= 1 && st.connections <= 4);
     ct_event_free(ev);
     env_down(&e);
 }
@@ -406,6 +435,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_calls_walks_pages),
+        cmocka_unit_test(test_list_calls_parallel),
         cmocka_unit_test(test_list_calls_page_cap),
         cmocka_unit_test(test_get_call_and_404),
         cmocka_unit_test(test_numbers_assistant_connect_create_control),

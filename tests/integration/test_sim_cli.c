@@ -150,6 +150,17 @@ static void test_usage(void **state) {
     usage_case(a5, 2, "unexpected argument");
     const char *a6[] = { SIM_BIN, "--help", NULL };
     usage_case(a6, 0, NULL);
+    /* the list-behaviour switches name what they accept */
+    const char *a7[] = { SIM_BIN, "--list-order", "sideways", NULL };
+    usage_case(a7, 2, "expected newest-first or oldest-first");
+    const char *a8[] = { SIM_BIN, "--list-window", "inside", NULL };
+    usage_case(a8, 2, "expected overlapping, started-in or ended-in");
+    const char *a9[] = { SIM_BIN, "--max-page-size", "0", NULL };
+    usage_case(a9, 2, "--max-page-size");
+    const char *a10[] = { SIM_BIN, "--history-span", "24", NULL };
+    usage_case(a10, 2, "a duration such as 90s, 30m, 24h or 7d");
+    const char *a11[] = { SIM_BIN, "--rate-limit-storm", "3", NULL };
+    usage_case(a11, 2, "N:M, two positive integers");
 }
 
 /* A taken port: exit 1 with the reason, no "listening" line. */

@@ -674,6 +674,137 @@ static void test_raw_calls_pick(void **state)
     ct_raw_calls_free(r);
 }
 
+/* ---- list walk robustness ------------------------------------------------ */
+
+static void test_list_order(void **state)
+{
+    (void)state;
+    ct_call_list l;
+    static const char *const ids[] = { "a", "b", "c" };
+    make_list(&l, ids, 3);
+    assert_int_equal(ct_call_list_order(&l), 0);   /* no start times */
+    for (size_t i = 0; i < 3; i++) {
+        l.calls[i].start_at = 1000 + (ct_time_ms)i * 10;
+        l.calls[i].present |= CT_F_START;
+    }
+    assert_int_equal(ct_call_list_order(&l), 1);
+    l.calls[0].start_at = 5000;
+    l.calls[2].start_at = 10;
+    assert_int_equal(ct_call_list_order(&l), -1);
+    l.calls[2].start_at = 5000;   /* ties at both ends say nothing */
+    assert_int_equal(ct_call_list_order(&l), 0);
+    ct_call_list_clear(&l);
+}
+
+static void test_plan_rest(void **state)
+{
+    (void)state;
+    ct_list_plan p;
+    int pages[16];
+    ct_list_plan_init(&p, 1, 2, 3, 4, 10, 50);
+    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 0);   /* total unknown */
+    p.total_count = 45;   /* pages 1..5 */
+    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 4);
+    assert_int_equal(pages[0], 2);
+    assert_int_equal(pages[3], 5);
+    assert_false(p.truncated);
+    assert_int_equal(ct_list_plan_rest(&p, 1, pages, 16), 4);   /* order is moot when it fits */
+    p.total_count = 10;
+    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 0);   /* page 1 was all */
+    /* 95 calls, 10 pages, max 4: newest first keeps pages 1-4 ... */
+    ct_list_plan_init(&p, 1, 2, 3, 4, 10, 4);
+    p.total_count = 95;
+    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 3);
+    assert_int_equal(pages[0], 2);
+    assert_int_equal(pages[2], 4);
+    assert_true(p.truncated);
+    /* ... oldest first keeps the last 4 (page 1 is then dropped) */
+    ct_list_plan_init(&p, 1, 2, 3, 4, 10, 4);
+    p.total_count = 95;
+    assert_int_equal(ct_list_plan_rest(&p, 1, pages, 16), 4);
+    assert_int_equal(pages[0], 7);
+    assert_int_equal(pages[3], 10);
+    assert_true(p.truncated);
+    /* cap bounds the output */
+    ct_list_plan_init(&p, 1, 2, 3, 4, 1, 100);
+    p.total_count = 50;
+    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 16);
+}
+
+static void test_smaller_size(void **state)
+{
+    (void)state;
+    ct_error e;
+    static const char body[] = "{\"detail\":[{\"loc\":[\"query\",\"size\"],\"msg\":"
+                               "\"ensure this value is less than or equal to 50\","
+                               "\"type\":\"value_error.number.not_le\"}]}";
+    ct_error_clear(&e);
+    assert_int_equal(ct_api_map_http(422, body, sizeof body - 1, NULL, 0, &e), CT_EVALIDATION);
+    assert_string_equal(e.field, "size");
+    assert_int_equal(ct_list_smaller_size(&e, 100), 50);
+    assert_int_equal(ct_list_smaller_size(&e, 40), 20);   /* a stated cap not below: halve */
+    assert_int_equal(ct_list_smaller_size(&e, 1), 0);
+    /* no number in the message: halve */
+    static const char vague[] = "{\"detail\":[{\"loc\":[\"query\",\"size\"],\"msg\":\"too big\"}]}";
+    ct_error_clear(&e);
+    ct_api_map_http(422, vague, sizeof vague - 1, NULL, 0, &e);
+    assert_int_equal(ct_list_smaller_size(&e, 100), 50);
+    /* another field, or another error: not about the page size */
+    static const char other[] = "{\"detail\":[{\"loc\":[\"query\",\"page\"],\"msg\":\"bad\"}]}";
+    ct_error_clear(&e);
+    ct_api_map_http(422, other, sizeof other - 1, NULL, 0, &e);
+    assert_int_equal(ct_list_smaller_size(&e, 100), 0);
+    ct_error_clear(&e);
+    ct_api_map_http(500, NULL, 0, NULL, 0, &e);
+    assert_int_equal(ct_list_smaller_size(&e, 100), 0);
+}
+
+static void test_hot_start(void **state)
+{
+    (void)state;
+    ct_call_list l;
+    static const char *const ids[] = { "old-done", "live", "ended-no-analysis", "ended-analysed" };
+    make_list(&l, ids, 4);
+    const ct_time_ms now = 1000000, settle = 120000, margin = 5000;
+    for (size_t i = 0; i < 4; i++)
+        l.calls[i].present |= CT_F_START | CT_F_STATUS;
+    l.calls[0].start_at = 100000;   /* finished long ago, never analysed */
+    l.calls[0].status = CT_STATUS_FINISHED;
+    l.calls[0].end_at = 200000;
+    l.calls[0].present |= CT_F_END;
+    l.calls[1].start_at = 900000;
+    l.calls[1].status = CT_STATUS_ONGOING;
+    l.calls[2].start_at = 800000;   /* ended 50 s ago, analysis not yet in */
+    l.calls[2].status = CT_STATUS_FINISHED;
+    l.calls[2].end_at = 950000;
+    l.calls[2].present |= CT_F_END;
+    l.calls[3].start_at = 700000;
+    l.calls[3].status = CT_STATUS_FINISHED;
+    l.calls[3].end_at = 960000;
+    l.calls[3].present |= CT_F_END | CT_F_ANALYSIS;
+    assert_int_equal(ct_list_hot_start(l.calls, 4, now, settle, margin), 800000 - margin);
+    assert_int_equal(ct_list_hot_start(l.calls, 2, now, settle, margin), 900000 - margin);
+    assert_int_equal(ct_list_hot_start(l.calls, 1, now, settle, margin), now - margin);
+    assert_int_equal(ct_list_hot_start(NULL, 0, now, settle, margin), now - margin);
+    ct_call_list_clear(&l);
+}
+
+static void test_unmentioned(void **state)
+{
+    (void)state;
+    ct_call_list l;
+    static const char *const ids[] = { "a", "b", "c" };
+    make_list(&l, ids, 3);
+    const char *known[] = { "b", "x", NULL, "a", "y" };
+    size_t idx[5];
+    assert_int_equal(ct_list_unmentioned(&l, known, 5, idx), 2);
+    assert_int_equal(idx[0], 1);
+    assert_int_equal(idx[1], 4);
+    ct_call_list empty = { 0 };
+    assert_int_equal(ct_list_unmentioned(&empty, known, 2, idx), 2);
+    ct_call_list_clear(&l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -698,6 +829,11 @@ int main(void)
         cmocka_unit_test(test_random_inputs_are_safe),
         cmocka_unit_test(test_raw_calls_pick),
         cmocka_unit_test(test_absorb_many_pages),
+        cmocka_unit_test(test_list_order),
+        cmocka_unit_test(test_plan_rest),
+        cmocka_unit_test(test_smaller_size),
+        cmocka_unit_test(test_hot_start),
+        cmocka_unit_test(test_unmentioned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

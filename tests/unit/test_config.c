@@ -565,6 +565,30 @@ static void test_url_validation(void **state)
     assert_null(strstr(f->err.detail, "pa55word"));
 }
 
+/* list-parallel: a whole number 1..16 from any source, 4 by default. */
+static void test_list_parallel(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(LOAD(f, "config"), CT_OK);
+    assert_int_equal(ct_config_list_parallel(&f->cfg), 4);
+    assert_int_equal(LOAD(f, "--list-parallel", "1", "config"), CT_OK);
+    assert_int_equal(ct_config_list_parallel(&f->cfg), 1);
+    assert_int_equal(LOAD(f, "--list-parallel=0", "config"), CT_ECONFIG);
+    assert_string_equal(f->err.detail, "list-parallel '0' (from flag --list-parallel): must be a "
+                                       "whole number from 1 to 16");
+    assert_int_equal(LOAD(f, "--list-parallel", "17", "config"), CT_ECONFIG);
+    assert_int_equal(LOAD(f, "--list-parallel", "4x", "config"), CT_ECONFIG);
+    write_file(f->cfgpath, "list-parallel = -2\n", 0600);
+    assert_int_equal(LOAD(f, "config"), CT_ECONFIG);
+    assert_non_null(strstr(f->err.detail, "config:1)"));
+    write_file(f->cfgpath, "list-parallel = 2\n", 0600);
+    assert_int_equal(LOAD(f, "config"), CT_OK);
+    assert_int_equal(ct_config_list_parallel(&f->cfg), 2);
+    env_set(&f->env, "CALLTOP_LIST_PARALLEL", "8");   /* the environment beats the file */
+    assert_int_equal(LOAD(f, "config"), CT_OK);
+    assert_int_equal(ct_config_list_parallel(&f->cfg), 8);
+}
+
 /* ---- `calltop config` output ------------------------------------------- */
 
 static void test_effective_output_redacts_secrets(void **state)
@@ -665,6 +689,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_env_boolean, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_key_explained, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_parallel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_effective_output_redacts_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
     };

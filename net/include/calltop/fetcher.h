@@ -30,6 +30,8 @@ typedef struct ct_fetcher_options {
     int max_retry_after_s;      /* a longer Retry-After is reported, not waited; 0 = 60 */
     long list_end_margin_ms;    /* List Calls widens endDate to now + this; 0 = 5 min */
     bool keep_raw_json;         /* results carry the server's JSON too (ct_event.raw_json) */
+    int list_parallel;          /* list pages in flight at once once page 1 told the total;
+                                 * 0 = 4, 1 = one page after another (the old walk) */
 } ct_fetcher_options;
 
 /* Counters for tests and `calltop calls --stats`-style diagnostics. */
@@ -38,6 +40,8 @@ typedef struct ct_fetcher_stats {
     uint64_t retries;           /* of which were automatic retries */
     uint64_t connections;       /* new TCP connections opened (reuse keeps this low) */
     uint64_t wakeups;           /* turns of the thread's loop (returns of curl_multi_poll) */
+    uint64_t rate_limit_pauses; /* shared pauses begun after a 429 */
+    uint64_t size_retries;      /* list walks restarted with a smaller page size after a 422 */
 } ct_fetcher_stats;
 
 typedef struct ct_fetcher ct_fetcher;
@@ -51,6 +55,16 @@ void ct_fetcher_stop(ct_fetcher *f);
 uint64_t ct_fetch_list_calls(ct_fetcher *f, ct_time_ms start, ct_time_ms end, bool live_only,
                              ct_error *err);
 uint64_t ct_fetch_get_call(ct_fetcher *f, const char *call_id, ct_error *err);
+/* Re-reads each id directly (one GET each, like ct_fetch_get_call): the
+ * known live calls a fresh list no longer mentions (ct_list_unmentioned in
+ * api.h), which must not stay "live" on a list's silence. Writes each
+ * request id to out_ids (0 where the id was invalid) and returns how many
+ * were queued. The answers are CT_EV_CALL_FETCHED, or CT_EV_REQUEST_FAILED
+ * with CT_ENOTFOUND for a call that is gone. */
+size_t ct_fetch_recheck(ct_fetcher *f, const char *const *ids, size_t n, uint64_t *out_ids);
+/* The page size list walks use now: the configured one, or the smaller cap
+ * a 422 for `size` taught this fetcher (remembered while it runs). */
+int ct_fetcher_page_size(ct_fetcher *f);
 uint64_t ct_fetch_connect(ct_fetcher *f, const ct_connect_request *r, ct_error *err);
 uint64_t ct_fetch_create(ct_fetcher *f, const ct_create_request *r, ct_error *err);
 uint64_t ct_fetch_control(ct_fetcher *f, const char *call_id, const ct_control_request *r,
@@ -61,7 +75,23 @@ uint64_t ct_fetch_assistant(ct_fetcher *f, const char *assistant_id, ct_error *e
 void ct_fetch_cancel(ct_fetcher *f, uint64_t request_id);
 void ct_fetcher_get_stats(ct_fetcher *f, ct_fetcher_stats *out);
 
-/* Notes on results:
+/* List walks: page 1 tells the total; the other pages are then fetched
+ * list_parallel at a time and applied in page order, so the result equals
+ * a sequential walk's. When the total grew during the walk (pages shifted
+ * under it) the pages are read once more, deduplicating by id. The result
+ * does not depend on the list's sort direction; when max_pages cannot cover
+ * the total, the newest calls are kept whichever way the list is sorted. A
+ * 422 naming `size` restarts the walk with the cap the server states (or
+ * half), remembered for every later walk.
+ *
+ * Rate limit: one budget per fetcher (every URL has the base URL's origin).
+ * A 429 pauses every request, not only the one that got it, for its
+ * Retry-After (or a backoff without one, at most max_retry_after_s); after
+ * the pause one request goes first, and the rest follow once it is
+ * answered, so the pause never ends in a burst. CT_EV_RATE_LIMITED reports
+ * the pause and its end. A POST that got the 429 still fails (never retried).
+ *
+ * Notes on results:
  * - CT_EV_CALLS_LISTED carries every call of the walked pages, deduplicated
  *   by id (filtered with ct_call_is_live when live_only); calls.total_count
  *   is the server's totalCount. When the page cap stopped the walk early,
