@@ -14,6 +14,7 @@
 #include "app.h"
 #include "calltop/config.h"
 #include "calltop/log.h"
+#include "completion.h"
 #include "manpage.h"
 
 /* libwebsockets calls this for every line it logs; `line` ends in '\n'. */
@@ -31,6 +32,7 @@ static bool needs_no_settings(const ct_config *cfg)
     if (cfg->n_rest < 1) return false;
     const char *cmd = cfg->rest[0];
     return strcmp(cmd, "help-man") == 0 || strcmp(cmd, "help") == 0 ||
+           strcmp(cmd, "completion") == 0 ||
            (strcmp(cmd, "config") == 0 && cfg->n_rest == 2 && strcmp(cfg->rest[1], "--sample") == 0);
 }
 
@@ -62,6 +64,7 @@ static int dispatch(const ct_config *cfg)
         ct_manpage_write(stdout);
         return CT_EXIT_OK;
     }
+    if (strcmp(cmd, "completion") == 0) return ct_completion_main(cfg);   /* hidden: the build installs it */
     fprintf(stderr, "calltop: unknown command '%.64s' (see calltop --help)\n", cmd);
     return CT_EXIT_USAGE;
 }
