@@ -4,8 +4,7 @@
  * a new setting or command is completed without editing a script.
  *
  * The per-command flags of `calls` (--json, --since, ...) have no table:
- * app/cli.c parses them by name. They are listed once here (cli_flags) and
- * tests/install/test_install.sh checks each one against `calls` usage. Call
+ * app/cli.c parses them by name. They are listed once here (cli_flags). Call
  * ids are not completed: the only source is a network round trip, and a
  * completion that blocks on the network is worse than none. */
 #include "completion.h"
