@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# test_doctor.sh — `calltop doctor` against the real calltop-sim and
+# calltop-relay: all checks pass (exit 0) on a healthy setup; a wrong API key,
+# a wrong relay token, a wrong webhook secret, an unreachable API and a
+# world-readable config file holding a key each fail (exit 1) with a remedy;
+# the list behaviour is reported; -o json is valid JSON; the doctor sends
+# nothing but GETs to the API (never places or changes a call); secrets never
+# reach its output.
+# Arg 1: the build directory. Private HOME; loopback only; servers killed by pid.
+set -u
+BUILD=${1:?usage: test_doctor.sh BUILD_DIR}
+BIN=$BUILD/calltop
+[ -x "$BIN" ] || BIN=$BUILD/app/calltop
+SIM=$BUILD/sim/calltop-sim
+RELAY=$BUILD/relay/calltop-relay
+for b in "$BIN" "$SIM" "$RELAY"; do [ -x "$b" ] || { echo "FAIL: no $b"; exit 1; }; done
+command -v jq >/dev/null || { echo "FAIL: jq is needed (tools/install-deps installs it)"; exit 1; }
+
+TMP=$(mktemp -d /tmp/ct-e2e-doctor-XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+export HOME=$TMP/home
+mkdir -p "$HOME"
+unset XDG_CONFIG_HOME CALLTOP_RELAY_TOKEN CALLTOP_BASE_URL CALLTOP_RELAY_URL CALLTOP_LOG \
+      CALLTOP_READ_ONLY NO_COLOR CALLTOP_WEBHOOK_SECRET
+KEY=doctor-key-5c1e
+TOKEN=doctor-token-83a2
+SECRET=doctor-secret-19fd
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+run() {   # run ARGS...: $out, $rc; everything printed is kept for the secrets check
+    out=$("$@" 2>"$TMP/stderr"); rc=$?
+    cat "$TMP/stderr" >>"$TMP/all-output"; printf '%s\n' "$out" >>"$TMP/all-output"
+}
+status_of() { jq -r --arg n "$1" '.checks[] | select(.name == $n) | .status' <<<"$out"; }
+detail_of() { jq -r --arg n "$1" '.checks[] | select(.name == $n) | .detail' <<<"$out"; }
+remedy_of() { jq -r --arg n "$1" '.checks[] | select(.name == $n) | .remedy // ""' <<<"$out"; }
+
+wait_listening() {   # wait_listening FILE: prints the port from "listening on ..."
+    for _ in $(seq 100); do
+        p=$(sed -n 's/^listening on [a-z]*:\/\/[^ ]*:\([0-9]*\)$/\1/p' "$1" 2>/dev/null)
+        [ -n "$p" ] && { echo "$p"; return 0; }
+        sleep 0.05
+    done
+    return 1
+}
+
+"$SIM" --port 0 --api-key "$KEY" --seed 3 --history 40 --calls 3 --rate 0 --verbose \
+    >"$TMP/sim.out" 2>"$TMP/sim.log" &
+PIDS+=($!)
+SIM_PORT=$(wait_listening "$TMP/sim.out") || { echo "FAIL: sim did not start"; exit 1; }
+API=http://127.0.0.1:$SIM_PORT
+CALLTOP_WEBHOOK_SECRET=$SECRET CALLTOP_RELAY_TOKEN=$TOKEN "$RELAY" --listen 127.0.0.1:0 \
+    >"$TMP/relay.out" 2>"$TMP/relay.log" &
+PIDS+=($!)
+RELAY_PORT=$(wait_listening "$TMP/relay.out") || { echo "FAIL: relay did not start"; exit 1; }
+WS=ws://127.0.0.1:$RELAY_PORT/monitor
+
+# ---- a healthy setup: every check passes -------------------------------------
+run env INTERACTLY_API_KEY=$KEY CALLTOP_RELAY_TOKEN=$TOKEN CALLTOP_WEBHOOK_SECRET=$SECRET \
+    "$BIN" --base-url "$API" --relay-url "$WS" doctor -o json
+[ $rc -eq 0 ] || fail "healthy setup: exit $rc: $out"
+jq -e '.ok == true' >/dev/null <<<"$out" || fail "healthy: ok is not true"
+for c in config api "api key" numbers outbound "list calls" relay "relay protocol" "relay token" \
+         "webhook round trip"; do
+    [ "$(status_of "$c")" = ok ] || fail "healthy: check '$c' is '$(status_of "$c")': $(detail_of "$c")"
+done
+[ "$(status_of clock)" = skip ] || fail "clock: the sim sends no Date header, expected skip"
+detail_of "list sort" | grep -q "newest first" || fail "list sort: $(detail_of "list sort")"
+detail_of "list page size" | grep -q "largest accepted: 100" \
+    || fail "list page size (sim caps at 100): $(detail_of "list page size")"
+detail_of "list live calls" | grep -q "^3 live calls" || fail "live calls: $(detail_of "list live calls")"
+detail_of "list end state" | grep -q '"finished" [1-9]' || fail "end state: $(detail_of "list end state")"
+detail_of "webhook round trip" | grep -q "calltop-doctor-" || fail "round trip: $(detail_of "webhook round trip")"
+
+# the text form: one row per check, exit 0
+run env INTERACTLY_API_KEY=$KEY "$BIN" --base-url "$API" doctor
+[ $rc -eq 0 ] || fail "text: exit $rc"
+grep -q '^\[ ok \] api key' <<<"$out" || fail "text: no api key row: $out"
+grep -q '^\[skip\] relay .*no relay-url' <<<"$out" || fail "text: relay not skipped: $out"
+
+# ---- failures, each with a remedy ------------------------------------------------
+run env INTERACTLY_API_KEY=wrong-key "$BIN" --base-url "$API" doctor -o json
+[ $rc -eq 1 ] || fail "wrong key: exit $rc"
+[ "$(status_of "api key")" = fail ] || fail "wrong key: api key is $(status_of "api key")"
+remedy_of "api key" | grep -qi "key" || fail "wrong key: no remedy"
+[ -z "$(status_of "list calls")" ] || fail "wrong key: the list was still probed"
+
+run env INTERACTLY_API_KEY=$KEY CALLTOP_RELAY_TOKEN=wrong-token "$BIN" --base-url "$API" \
+    --relay-url "$WS" doctor -o json
+[ $rc -eq 1 ] || fail "wrong token: exit $rc"
+[ "$(status_of relay)" = ok ] || fail "wrong token: relay reachability is $(status_of relay)"
+[ "$(status_of "relay token")" = fail ] || fail "wrong token: relay token is $(status_of "relay token")"
+detail_of "relay token" | grep -q "refused the token" || fail "wrong token: $(detail_of "relay token")"
+remedy_of "relay token" | grep -q "relay-token" || fail "wrong token: remedy: $(remedy_of "relay token")"
+
+run env INTERACTLY_API_KEY=$KEY CALLTOP_RELAY_TOKEN=$TOKEN CALLTOP_WEBHOOK_SECRET=wrong-secret \
+    "$BIN" --base-url "$API" --relay-url "$WS" doctor -o json
+[ $rc -eq 1 ] || fail "wrong secret: exit $rc"
+[ "$(status_of "webhook round trip")" = fail ] || fail "wrong secret: round trip $(status_of "webhook round trip")"
+remedy_of "webhook round trip" | grep -q CALLTOP_WEBHOOK_SECRET || fail "wrong secret: remedy"
+
+# nothing listens on port 1 (privileged, unused)
+run env INTERACTLY_API_KEY=$KEY "$BIN" --base-url http://127.0.0.1:1 --relay-url ws://127.0.0.1:1/monitor \
+    doctor -o json
+[ $rc -eq 1 ] || fail "unreachable: exit $rc"
+[ "$(status_of api)" = fail ] && [ "$(status_of relay)" = fail ] || fail "unreachable: $out"
+remedy_of api | grep -q "port" || fail "unreachable: remedy: $(remedy_of api)"
+
+# a config file holding the key, readable by others: calltop refuses it; the doctor says why
+mkdir -p "$HOME/.config/calltop"
+printf 'api-key = %s\nbase-url = %s\n' "$KEY" "$API" >"$HOME/.config/calltop/config"
+chmod 644 "$HOME/.config/calltop/config"
+run "$BIN" doctor -o json
+[ $rc -eq 1 ] || fail "0644 config with a key: exit $rc"
+[ "$(status_of config)" = fail ] || fail "0644 config: config is $(status_of config)"
+remedy_of config | grep -q "chmod 600" || fail "0644 config: remedy: $(remedy_of config)"
+chmod 600 "$HOME/.config/calltop/config"
+run "$BIN" doctor -o json
+[ $rc -eq 0 ] || fail "0600 config: exit $rc: $out"
+detail_of config | grep -q "mode 0600" || fail "0600 config: $(detail_of config)"
+rm -f "$HOME/.config/calltop/config"
+
+run "$BIN" doctor -o yaml
+[ $rc -eq 2 ] || fail "-o yaml: exit $rc (want 2, usage)"
+
+# ---- it never changes anything on the API, and keeps secrets to itself -----------
+grep -E '"?(POST|PUT|PATCH|DELETE) ' "$TMP/sim.log" && fail "the doctor sent a non-GET to the API"
+grep -q "GET /calls/v1/conversations" "$TMP/sim.log" || fail "the sim log shows no list GET (log format changed?)"
+for s in "$KEY" "$TOKEN" "$SECRET"; do
+    grep -q -- "$s" "$TMP/all-output" && fail "a secret ($s) appeared in the doctor's output"
+done
+
+[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "ok: calltop doctor"
