@@ -16,6 +16,7 @@
 typedef struct ct_frame {
     unsigned refs;
     uint64_t seq;          /* events: their seq; other frames: 0 */
+    int64_t born_us;       /* events: when their webhook arrived (metrics.h); else 0 */
     size_t len;
     char *buf;
 } ct_frame;
