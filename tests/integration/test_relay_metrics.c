@@ -35,6 +35,7 @@
 #include "calltop/monitor.h"
 #include "calltop/relay.h"
 #include "helper_http.h"
+#include "../../relay/metrics.h"
 
 #define SECRET "metrics-secret-1"
 #define TOKEN  "metrics-token-2"
@@ -161,7 +162,7 @@ static bool check_histograms(exposition *e)
     for (int i = 0; i < e->nf; i++) {
         family *f = &e->f[i];
         if (strcmp(f->type, "histogram")) continue;
-        char bucket[160], sum[160], count[160];
+        char bucket[176], sum[176], count[176];
         snprintf(bucket, sizeof bucket, "%s_bucket", f->name);
         snprintf(sum, sizeof sum, "%s_sum", f->name);
         snprintf(count, sizeof count, "%s_count", f->name);
@@ -323,6 +324,40 @@ static void test_parser_rejects_bad_text(void **state)
     if (!parse_exposition(good, e)) fail_msg("rejected a good document: %s", e->err);
     assert_int_equal(e->n, 5);
     free(e);
+}
+
+/* ---- rendering, without a server ---------------------------------------- */
+
+/* Bucket bounds are inclusive (le = "less or equal"), counts cumulative,
+ * and everything above the last bound lands only in +Inf. */
+static void test_render_latency_buckets(void **state)
+{
+    ct_relay_metrics m;
+    memset(&m, 0, sizeof m);
+    m.rss_bytes = -1;              /* unknown: the series is left out, not faked */
+    ct_latency_observe(&m.latency, 0.0005);
+    ct_latency_observe(&m.latency, 0.00051);
+    ct_latency_observe(&m.latency, 3.0);
+    ct_latency_observe(&m.latency, -1);   /* a clock step: counted as 0 */
+    m.stats.webhooks_ok = 7;
+    m.stats.clients_slow = 2;
+    char *text = ct_relay_metrics_render(&m, NULL);
+    assert_non_null(text);
+    exposition *e = malloc(sizeof *e);
+    if (!parse_exposition(text, e)) fail_msg("strict parser: %s\n%s", e->err, text);
+    const char *h = "calltop_relay_webhook_to_frame_seconds_bucket";
+    assert_true(metric(e, h, "le=\"0.0005\"") == 2);
+    assert_true(metric(e, h, "le=\"0.001\"") == 3);
+    assert_true(metric(e, h, "le=\"2.5\"") == 3);
+    assert_true(metric(e, h, "le=\"+Inf\"") == 4);
+    assert_true(metric(e, "calltop_relay_webhook_to_frame_seconds_count", NULL) == 4);
+    double sum = metric(e, "calltop_relay_webhook_to_frame_seconds_sum", NULL);
+    assert_true(sum > 3.0009 && sum < 3.0011);
+    assert_true(metric(e, "calltop_relay_webhooks_total", "result=\"ok\"") == 7);
+    assert_true(metric(e, "calltop_relay_clients_dropped_total", "reason=\"slow\"") == 2);
+    assert_null(strstr(text, "process_resident_memory_bytes"));
+    free(e);
+    free(text);
 }
 
 /* ---- the relay's /metrics ----------------------------------------------- */
@@ -501,6 +536,7 @@ int main(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parser_rejects_bad_text),
+        cmocka_unit_test(test_render_latency_buckets),
         cmocka_unit_test(test_metrics_endpoint),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
