@@ -4,15 +4,25 @@
  * a new setting or command is completed without editing a script.
  *
  * The per-command flags of `calls` (--json, --since, ...) have no table:
- * app/cli.c parses them by name. They are listed once here (cli_flags). Call
- * ids are not completed: the only source is a network round trip, and a
- * completion that blocks on the network is worse than none. */
+ * app/cli.c parses them by name. They are listed once here (cli_flags).
+ *
+ * Call ids come from a cache the last `calltop calls list` wrote
+ * (ct_completion_cache_ids): a completion never goes to the network, since
+ * one that blocks on it is worse than none. */
 #include "completion.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "calltop/config.h"
+#include "calltop/model.h"
+
+#define MAX_CACHED_IDS 500
 
 /* Flags `calltop calls ...` accepts after the action (see app/cli.c). */
 static const char *const cli_flags[] = {
@@ -78,7 +88,7 @@ static void write_bash(FILE *out)
                  "# from calltop's settings and command tables: do not edit.\n", CALLTOP_VERSION);
     fputs("_calltop() {\n"
           "    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-          "    local i w cmd= sub=\n", out);
+          "    local i w cmd= sub= npos=0\n", out);
     fputs("    case $prev in\n        ", out);
     bash_pattern(out);
     fputs(")\n"
@@ -91,7 +101,8 @@ static void write_bash(FILE *out)
     bash_pattern(out);
     fputs(") (( i++ )) ;;\n"
           "            -*) ;;\n"
-          "            *) if [[ -z $cmd ]]; then cmd=$w; elif [[ -z $sub ]]; then sub=$w; fi ;;\n"
+          "            *) if [[ -z $cmd ]]; then cmd=$w; elif [[ -z $sub ]]; then sub=$w;\n"
+          "               else (( npos++ )); fi ;;\n"
           "        esac\n"
           "    done\n", out);
     fputs("    if [[ -z $cmd ]]; then\n        COMPREPLY=( $(compgen -W \"", out);
@@ -105,7 +116,15 @@ static void write_bash(FILE *out)
     fputs("        calls)\n            if [[ -z $sub ]]; then\n"
           "                COMPREPLY=( $(compgen -W \"", out);
     command_words(out, "calls", false);
-    fputs("\" -- \"$cur\") )\n            else\n"
+    /* The first argument of an action on one call is a call id. */
+    fputs("\" -- \"$cur\") )\n"
+          "            elif [[ $npos -eq 0 && $cur != -* && $sub =~ ^(show|end|forward|say|dtmf|sms)$ ]];"
+          " then\n"
+          "                local cache=$HOME/.cache\n"
+          "                [[ $XDG_CACHE_HOME == /* ]] && cache=$XDG_CACHE_HOME\n"
+          "                [[ -r $cache/calltop/call-ids ]] &&\n"
+          "                    COMPREPLY=( $(compgen -W \"$(< \"$cache/calltop/call-ids\")\" -- \"$cur\") )\n"
+          "            else\n"
           "                COMPREPLY=( $(compgen -W \"", out);
     for (int i = 0; cli_flags[i]; i++) fprintf(out, "%s%s", i ? " " : "", cli_flags[i]);
     fputs("\" -- \"$cur\") )\n            fi ;;\n"
@@ -179,7 +198,12 @@ static void write_zsh(FILE *out)
           "    args)\n"
           "      case $words[1] in\n"
           "        calls)\n"
+          "          local cache=$HOME/.cache\n"
+          "          [[ $XDG_CACHE_HOME == /* ]] && cache=$XDG_CACHE_HOME\n"
           "          if (( CURRENT == 2 )); then _describe -t calls 'calls action' calls\n"
+          "          elif (( CURRENT == 3 )) && [[ $words[2] == (show|end|forward|say|dtmf|sms) ]] &&\n"
+          "               [[ $PREFIX != -* && -r $cache/calltop/call-ids ]]; then\n"
+          "            compadd -- ${(f)\"$(<$cache/calltop/call-ids)\"}\n"
           "          else compadd -- ", out);
     for (int i = 0; cli_flags[i]; i++) fprintf(out, "%s%s", i ? " " : "", cli_flags[i]);
     fputs("; fi ;;\n"
@@ -190,6 +214,54 @@ static void write_zsh(FILE *out)
           "  esac\n"
           "}\n"
           "_calltop \"$@\"\n", out);
+}
+
+static bool plain_word(const char *s)
+{
+    if (!s || !*s || strlen(s) > 128) return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '.' || *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+void ct_completion_cache_ids(const struct ct_call_list *l)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char dir[4096], path[4200], tmp[4300];
+    if (xdg && xdg[0] == '/')
+        snprintf(dir, sizeof dir, "%s/calltop", xdg);
+    else if (home && home[0] == '/')
+        snprintf(dir, sizeof dir, "%s/.cache/calltop", home);
+    else
+        return;
+    /* ~/.cache may not exist yet; both levels are created private. */
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", dir);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if (mkdir(parent, 0700) != 0 && errno != EEXIST) return;
+    }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) return;
+    snprintf(path, sizeof path, "%s/call-ids", dir);
+    snprintf(tmp, sizeof tmp, "%s/.call-ids.%ld", dir, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < l->n_calls && n < MAX_CACHED_IDS; i++)
+        if (plain_word(l->calls[i].id)) {
+            fprintf(f, "%s\n", l->calls[i].id);
+            n++;
+        }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) unlink(tmp);
 }
 
 int ct_completion_main(const ct_config *cfg)

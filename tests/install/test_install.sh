@@ -7,10 +7,12 @@ set -u
 BUILD=$(cd "${1:?usage: test_install.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d /tmp/ct-install-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+SIM_PID=
+trap '[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null; rm -rf "$TMP"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 P=$TMP/prefix
 export HOME=$TMP XDG_CONFIG_HOME=    # no developer config may leak in
+unset XDG_CACHE_HOME INTERACTLY_API_KEY CALLTOP_BASE_URL CALLTOP_RELAY_URL CALLTOP_RELAY_TOKEN
 
 # The Makefile target is what a packager types; BUILD points it at this tree.
 make -s -C "$SRC" install BUILD="$BUILD" PREFIX="$P" >"$TMP/install.log" 2>&1 \
@@ -76,6 +78,29 @@ complete_words calltop config "" | grep -qx -- --sample || fail "bash: no config
 touch "$TMP/zz-config-file"
 (cd "$TMP" && complete_words calltop --config zz-c) | grep -qx zz-config-file \
     || fail "bash: --config does not complete file names"
+# call ids: `calls list` caches them (0600), completion offers them to show/end/...
+"$P/bin/calltop-sim" --port 0 --api-key inst-key --history 5 --calls 2 --rate 0 >"$TMP/sim.out" 2>&1 &
+SIM_PID=$!
+for _ in $(seq 100); do grep -q "^listening on" "$TMP/sim.out" && break; sleep 0.05; done
+SIM_URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$TMP/sim.out")
+[ -n "$SIM_URL" ] || fail "the installed calltop-sim did not start"
+INTERACTLY_API_KEY=inst-key "$P/bin/calltop" --base-url "$SIM_URL" calls list --json >"$TMP/list.json" \
+    || fail "calls list against the installed sim exited $?"
+kill "$SIM_PID"; wait "$SIM_PID" 2>/dev/null; SIM_PID=
+IDS=$HOME/.cache/calltop/call-ids
+[ -s "$IDS" ] || fail "calls list cached no call ids"
+[ "$(stat -c %a "$IDS")" = 600 ] || fail "the id cache is mode $(stat -c %a "$IDS"), want 600"
+first=$(head -1 "$IDS")
+grep -q "\"$first\"" "$TMP/list.json" || fail "cached id $first is not in the list"
+complete_words calltop calls show "${first:0:3}" | grep -qx -- "$first" \
+    || fail "bash: 'calls show <TAB>' does not offer the cached id $first"
+[ "$(complete_words calltop calls show "$first" "")" != "$first" ] \
+    || fail "bash: an id offered again for the second argument"
+complete_words calltop calls list "" | grep -q -- "$first" && fail "bash: ids offered to calls list"
+mkdir -p "$TMP/xdg/calltop" && echo xdg-id-1 >"$TMP/xdg/calltop/call-ids"
+XDG_CACHE_HOME=$TMP/xdg complete_words calltop calls end "" | grep -qx xdg-id-1 \
+    || fail "bash: the id cache under XDG_CACHE_HOME is not read"
+
 if command -v zsh >/dev/null 2>&1; then
     zsh -n "$P/share/zsh/vendor-completions/_calltop" || fail "zsh completion does not parse"
 else
