@@ -212,8 +212,8 @@ static void check_config(doctor *d, const ct_error *load_err)
     const ct_config *cfg = d->cfg;
     if (load_err) {
         add(d, "config", ST_FAIL,
-            "fix the line named above; `calltop config --sample` shows every key, and a file "
-            "holding a secret must be private: chmod 600 FILE",
+            "fix what the message names (`calltop config --sample` shows every key; a file "
+            "holding a secret must be private: chmod 600 FILE), then run the doctor again",
             "%s", load_err->detail);
         return;
     }
@@ -736,8 +736,15 @@ int ct_doctor_main(const ct_config *cfg, const ct_error *load_err)
     d->base = cfg->base_url ? cfg->base_url : CT_DEFAULT_BASE_URL;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     check_config(d, load_err);
-    if (check_api(d)) check_list(d);
-    check_relay(d);
+    if (load_err) {
+        /* Half-loaded settings would test the wrong API (the default one,
+         * say) with the wrong key: say so instead of guessing. */
+        add(d, "api", ST_SKIP, NULL, "not checked: the settings did not load");
+        add(d, "relay", ST_SKIP, NULL, "not checked: the settings did not load");
+    } else {
+        if (check_api(d)) check_list(d);
+        check_relay(d);
+    }
     bool ok = true;
     for (int i = 0; i < d->n; i++)
         if (d->checks[i].status == ST_FAIL) ok = false;

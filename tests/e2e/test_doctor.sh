@@ -119,6 +119,12 @@ run "$BIN" doctor -o json
 [ $rc -eq 1 ] || fail "0644 config with a key: exit $rc"
 [ "$(status_of config)" = fail ] || fail "0644 config: config is $(status_of config)"
 remedy_of config | grep -q "chmod 600" || fail "0644 config: remedy: $(remedy_of config)"
+[ "$(status_of api)" = skip ] || fail "0644 config: the API was checked with half-loaded settings"
+printf 'bogus-key = 1\n' >"$HOME/.config/calltop/config"
+run "$BIN" doctor -o json
+[ $rc -eq 1 ] && [ "$(status_of config)" = fail ] || fail "unknown key: exit $rc, config $(status_of config)"
+detail_of config | grep -q "bogus-key" || fail "unknown key: $(detail_of config)"
+printf 'api-key = %s\nbase-url = %s\n' "$KEY" "$API" >"$HOME/.config/calltop/config"
 chmod 600 "$HOME/.config/calltop/config"
 run "$BIN" doctor -o json
 [ $rc -eq 0 ] || fail "0600 config: exit $rc: $out"
