@@ -77,6 +77,13 @@ detail_of "list live calls" | grep -q "^3 live calls" || fail "live calls: $(det
 detail_of "list end state" | grep -q '"finished" [1-9]' || fail "end state: $(detail_of "list end state")"
 detail_of "webhook round trip" | grep -q "calltop-doctor-" || fail "round trip: $(detail_of "webhook round trip")"
 
+# a relay-url without a path means /monitor (the sample config's form), for the board and the doctor
+for url in "ws://127.0.0.1:$RELAY_PORT/" "ws://127.0.0.1:$RELAY_PORT"; do
+    run env INTERACTLY_API_KEY=$KEY CALLTOP_RELAY_TOKEN=$TOKEN "$BIN" --base-url "$API" \
+        --relay-url "$url" doctor -o json
+    [ "$(status_of "relay token")" = ok ] || fail "relay-url $url: $(detail_of "relay token")"
+done
+
 # the text form: one row per check, exit 0
 run env INTERACTLY_API_KEY=$KEY "$BIN" --base-url "$API" doctor
 [ $rc -eq 0 ] || fail "text: exit $rc"
