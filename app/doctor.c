@@ -652,8 +652,10 @@ static void check_relay(doctor *d)
     const cJSON *clients = cJSON_GetObjectItemCaseSensitive(h, "clients");
     int n_calls = cJSON_IsNumber(calls) ? calls->valueint : -1;
     int n_clients = cJSON_IsNumber(clients) ? clients->valueint : -1;
-    add(d, "relay", ST_OK, NULL, "%s answers: %d call%s held, %d client%s connected", base,
-        n_calls, n_calls == 1 ? "" : "s", n_clients, n_clients == 1 ? "" : "s");
+    bool tls = strncmp(base, "https://", 8) == 0;
+    add(d, "relay", ST_OK, NULL, "%s answers: %d call%s held, %d client%s connected%s", base,
+        n_calls, n_calls == 1 ? "" : "s", n_clients, n_clients == 1 ? "" : "s",
+        !tls ? "" : cfg->insecure ? "; TLS NOT verified: --insecure" : "; TLS certificate valid");
     if (proto->valueint != CT_PROTOCOL_VERSION)
         add(d, "relay protocol", ST_FAIL, "install the same calltop version on both sides",
             "the relay speaks protocol %d, this calltop %d", proto->valueint, CT_PROTOCOL_VERSION);

@@ -141,6 +141,29 @@ rm -f "$HOME/.config/calltop/config"
 run "$BIN" doctor -o yaml
 [ $rc -eq 2 ] || fail "-o yaml: exit $rc (want 2, usage)"
 
+# ---- a relay with its own TLS: a self-signed certificate is refused unless --insecure ----
+if command -v openssl >/dev/null 2>&1 &&
+   openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+       -addext subjectAltName=IP:127.0.0.1 -keyout "$TMP/key.pem" -out "$TMP/cert.pem" >/dev/null 2>&1; then
+    chmod 600 "$TMP/key.pem"
+    CALLTOP_WEBHOOK_SECRET=$SECRET CALLTOP_RELAY_TOKEN=$TOKEN "$RELAY" --listen 127.0.0.1:0 \
+        --cert "$TMP/cert.pem" --key "$TMP/key.pem" >"$TMP/tls.out" 2>"$TMP/tls.log" &
+    PIDS+=($!)
+    TLS_PORT=$(wait_listening "$TMP/tls.out") || { echo "FAIL: TLS relay did not start"; exit 1; }
+    WSS=wss://127.0.0.1:$TLS_PORT/monitor
+    run env INTERACTLY_API_KEY=$KEY CALLTOP_RELAY_TOKEN=$TOKEN "$BIN" --base-url "$API" \
+        --relay-url "$WSS" doctor -o json
+    [ $rc -eq 1 ] && [ "$(status_of relay)" = fail ] || fail "self-signed relay: exit $rc, relay $(status_of relay)"
+    remedy_of relay | grep -q "TLS certificate" || fail "self-signed relay: remedy: $(remedy_of relay)"
+    run env INTERACTLY_API_KEY=$KEY CALLTOP_RELAY_TOKEN=$TOKEN CALLTOP_WEBHOOK_SECRET=$SECRET \
+        "$BIN" --insecure --base-url "$API" --relay-url "$WSS" doctor -o json
+    [ $rc -eq 0 ] || fail "--insecure TLS relay: exit $rc: $out"
+    detail_of relay | grep -q "TLS NOT verified" || fail "--insecure: the relay row hides it: $(detail_of relay)"
+    [ "$(status_of "webhook round trip")" = ok ] || fail "TLS round trip: $(detail_of "webhook round trip")"
+else
+    echo "skip: openssl is not available: the TLS relay checks did not run"
+fi
+
 # ---- it never changes anything on the API, and keeps secrets to itself -----------
 grep -E '"?(POST|PUT|PATCH|DELETE) ' "$TMP/sim.log" && fail "the doctor sent a non-GET to the API"
 grep -q "GET /calls/v1/conversations" "$TMP/sim.log" || fail "the sim log shows no list GET (log format changed?)"
