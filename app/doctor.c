@@ -258,12 +258,10 @@ static void check_clock(doctor *d, const resp *r)
     long abs_skew = skew < 0 ? -skew : skew;
     const char *remedy = "synchronise the clock (timedatectl set-ntp true, or chrony/ntpsec): "
                          "call ages, durations and --since windows are computed from it";
-    if (abs_skew <= SKEW_WARN_S + tolerance)
-        add(d, "clock", ST_OK, NULL, "%+ld s from the API's clock", skew);
-    else if (abs_skew <= SKEW_FAIL_S)
-        add(d, "clock", ST_WARN, remedy, "%+ld s from the API's clock", skew);
-    else
-        add(d, "clock", ST_FAIL, remedy, "%+ld s from the API's clock", skew);
+    check_status st = abs_skew <= SKEW_WARN_S + tolerance ? ST_OK
+                      : abs_skew <= SKEW_FAIL_S ? ST_WARN : ST_FAIL;
+    add(d, "clock", st, st == ST_OK ? NULL : remedy, "this machine is %ld s %s the API's clock "
+        "(its Date header)", abs_skew, skew < 0 ? "behind" : "ahead of");
 }
 
 static void check_numbers(doctor *d, const resp *r)

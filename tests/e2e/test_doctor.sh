@@ -141,6 +141,42 @@ rm -f "$HOME/.config/calltop/config"
 run "$BIN" doctor -o yaml
 [ $rc -eq 2 ] || fail "-o yaml: exit $rc (want 2, usage)"
 
+# ---- the clock: a fake API whose Date header is 2 minutes ahead (and an empty account) ----
+cat >"$TMP/fake_api.py" <<'PY'
+import email.utils, http.server, sys, time
+offset = float(sys.argv[1])
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'[]' if self.path.startswith('/assistants/') else b'{"totalCount":0,"conversations":[]}'
+        self.send_response_only(200)   # no automatic Date: ours is skewed
+        self.send_header('Date', email.utils.formatdate(time.time() + offset, usegmt=True))
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(('127.0.0.1', 0), Handler)
+print('listening on http://127.0.0.1:%d' % server.server_port, flush=True)
+server.serve_forever()
+PY
+for offset in 120 0; do
+    python3 "$TMP/fake_api.py" $offset >"$TMP/fake$offset.out" 2>"$TMP/fake$offset.log" &
+    PIDS+=($!)
+    FAKE_PORT=$(wait_listening "$TMP/fake$offset.out") || { echo "FAIL: fake API did not start"; exit 1; }
+    run env INTERACTLY_API_KEY=$KEY "$BIN" --base-url "http://127.0.0.1:$FAKE_PORT" doctor -o json
+    if [ $offset = 120 ]; then
+        [ $rc -eq 1 ] && [ "$(status_of clock)" = fail ] || fail "2 min skew: exit $rc, clock $(status_of clock)"
+        detail_of clock | grep -Eq -- "is 1(19|20|21) s behind" || fail "2 min skew: $(detail_of clock)"
+        remedy_of clock | grep -q "timedatectl" || fail "2 min skew: remedy: $(remedy_of clock)"
+    else
+        [ "$(status_of clock)" = ok ] || fail "no skew: clock $(status_of clock): $(detail_of clock)"
+        [ "$(status_of numbers)" = warn ] || fail "no numbers: $(status_of numbers)"
+        detail_of "list end state" | grep -q "no ended call" || fail "empty list: $(detail_of "list end state")"
+        [ $rc -eq 0 ] || fail "warnings alone must not fail: exit $rc"
+    fi
+done
+
 # ---- a relay with its own TLS: a self-signed certificate is refused unless --insecure ----
 if command -v openssl >/dev/null 2>&1 &&
    openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
