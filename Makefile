@@ -9,7 +9,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan demo test test-normal test-asan bench clean
+.PHONY: all deps build build-asan demo test test-normal test-asan bench clean install package
 
 all: build
 
@@ -90,3 +90,12 @@ fuzz: deps
 	    tail -40 fuzz-out/$$n.log; echo "$$n: CRASH (see fuzz-out/)"; exit 1; fi; \
 	  grep -E '^stat::number_of_executed_units|^Done' fuzz-out/$$n.log; \
 	done
+
+# Install into PREFIX (DESTDIR is honoured, as cmake --install does), and the
+# Debian packages: calltop_*.deb and calltop-relay_*.deb land in $(BUILD).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+package: build
+	cd $(BUILD) && cpack -G DEB

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
+#include "completion.h"
 #include "calltop/clock.h"
 #include "calltop/api.h"
 #include "calltop/fetcher.h"
@@ -577,6 +578,7 @@ static int cmd_list(const ct_config *cfg, const cli_args *a)
         confirm_live(&s, ev);
     if (ev) {
         ct_call_list *l = &ev->calls;
+        ct_completion_cache_ids(l);   /* for `calltop calls show <TAB>` */
         if (a->json) {
             print_list_json(l, ev->raw_json);
         } else {

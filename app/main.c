@@ -15,6 +15,8 @@
 #include "app.h"
 #include "calltop/config.h"
 #include "calltop/log.h"
+#include "completion.h"
+#include "doctor.h"
 #include "manpage.h"
 
 /* Commands that need no settings still work when the config is broken:
@@ -24,6 +26,7 @@ static bool needs_no_settings(const ct_config *cfg)
     if (cfg->n_rest < 1) return false;
     const char *cmd = cfg->rest[0];
     return strcmp(cmd, "help-man") == 0 || strcmp(cmd, "help") == 0 ||
+           strcmp(cmd, "completion") == 0 || strcmp(cmd, "doctor") == 0 ||
            (strcmp(cmd, "config") == 0 && cfg->n_rest == 2 && strcmp(cfg->rest[1], "--sample") == 0);
 }
 
@@ -55,6 +58,7 @@ static int dispatch(const ct_config *cfg)
         ct_manpage_write(stdout);
         return CT_EXIT_OK;
     }
+    if (strcmp(cmd, "completion") == 0) return ct_completion_main(cfg);   /* hidden: the build installs it */
     fprintf(stderr, "calltop: unknown command '%.64s' (see calltop --help)\n", cmd);
     return CT_EXIT_USAGE;
 }
@@ -99,7 +103,9 @@ int main(int argc, char **argv)
                    cfg.read_only ? ", read-only" : "");
         }
     }
-    int code = dispatch(&cfg);
+    /* The doctor reports a broken config as a failed check, so it gets the error. */
+    int code = cfg.n_rest && strcmp(cfg.rest[0], "doctor") == 0
+        ? ct_doctor_main(&cfg, rc == CT_OK ? NULL : &err) : dispatch(&cfg);
     ct_log(CT_LOG_INFO, "calltop exiting with status %d", code);
     ct_log_close();
     ct_config_clear(&cfg);

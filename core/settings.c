@@ -74,6 +74,8 @@ const ct_command ct_commands[] = {
     { "calls dtmf ID DIGITS", "send DTMF digits (0-9 * # A-D) on a live call" },
     { "calls sms ID TEXT", "send an SMS to the caller of a live call" },
     { "numbers", "list the account's phone numbers and their ids" },
+    { "doctor [-o json]", "check the config, API key, clock, numbers, list behaviour, relay and "
+                          "webhook path, with a fix for each failure; changes nothing" },
 };
 const size_t ct_n_commands = sizeof ct_commands / sizeof ct_commands[0];
 

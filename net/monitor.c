@@ -677,7 +677,10 @@ static ct_err parse_url(ct_monitor *m, const char *url, ct_error *err)
     if (strlen(ads) >= sizeof m->host)
         return ct_error_set(err, CT_ECONFIG, "relay URL: host too long");
     snprintf(m->host, sizeof m->host, "%s", ads);
-    snprintf(m->path, sizeof m->path, "/%s", path && *path ? path : "monitor");
+    /* lws_parse_uri gives "/" for "ws://host/" and for "ws://host" alike:
+     * both mean the default path, not "//" (which the relay refuses). */
+    bool no_path = !path || !*path || strcmp(path, "/") == 0;
+    snprintf(m->path, sizeof m->path, "/%s", no_path ? "monitor" : path);
     m->port = port;
     return CT_OK;
 }

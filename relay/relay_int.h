@@ -18,6 +18,7 @@ typedef struct ct_frame {
     bool shared;           /* a snapshot part, one copy for every client: not
                               counted against a client's queue byte bound */
     uint64_t seq;          /* events: their seq; other frames: 0 */
+    int64_t born_us;       /* events: when their webhook arrived (metrics.h); else 0 */
     size_t len;
     char *buf;
 } ct_frame;

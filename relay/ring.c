@@ -20,6 +20,7 @@ ct_frame *ct_frame_wrap(char *buf, size_t len, uint64_t seq)
     f->refs = 1;
     f->shared = false;
     f->seq = seq;
+    f->born_us = 0;
     f->len = len;
     f->buf = buf;
     return f;

@@ -35,6 +35,7 @@
 #include "calltop/model.h"
 #include "calltop/protocol.h"
 #include "calltop/sanitize.h"
+#include "metrics.h"
 #include "relay_int.h"
 
 #define DEFAULT_EXPIRE_S      3600
@@ -54,7 +55,7 @@
 #define TICK_MS               250     /* heartbeat / expiry timer resolution, at most */
 #define SLOW_CLOSE_GRACE_S    3       /* a dropped client that never drains is cut */
 
-enum route { R_NONE = 0, R_WEBHOOK, R_HEALTHZ, R_NOTFOUND, R_METHOD };
+enum route { R_NONE = 0, R_WEBHOOK, R_HEALTHZ, R_METRICS, R_NOTFOUND, R_METHOD };
 
 /* Classes of rejected peers, each with its own rate-limited stderr line. */
 enum notice_kind {
@@ -90,6 +91,8 @@ typedef struct pss {
     int status;
     char *resp;
     size_t resp_len;
+    const char *ctype;             /* the answer's Content-Type; NULL = JSON */
+    int64_t t0_us;                 /* when the request arrived (webhook latency) */
     /* WebSocket */
     struct lws *wsi;
     struct pss *next;              /* relay->clients */
@@ -157,6 +160,8 @@ struct ct_relay {
 
     pthread_mutex_t stats_lock;
     ct_relay_stats stats;
+    ct_latency_hist latency;       /* service thread only (metrics.h) */
+    int64_t started_s;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -604,6 +609,7 @@ static void handle_webhook(ct_relay *r, pss *p)
         if (!f) {
             force_resync(r);
         } else {
+            f->born_us = p->t0_us;
             r->seq = seq;
             ct_ring_push(&r->ring, f);
             for (pss *c = r->clients; c; c = c->next)
@@ -667,6 +673,28 @@ static char *healthz_json(ct_relay *r)
     return text;
 }
 
+/* GET /metrics: the relay's state, read on the service thread (metrics.h). */
+static char *metrics_text(ct_relay *r)
+{
+    stats_sync(r);
+    ct_relay_metrics m;
+    memset(&m, 0, sizeof m);
+    ct_relay_get_stats(r, &m.stats);
+    m.ring_events = r->ring.count;
+    m.ring_capacity = r->ring.cap;
+    for (size_t i = 0; i < r->ring.count; i++)
+        m.ring_bytes += r->ring.slots[(r->ring.head + i) % r->ring.cap]->len;
+    for (pss *c = r->clients; c; c = c->next) {
+        m.queued_frames += c->q_count;
+        m.queued_bytes += c->q_bytes;
+    }
+    m.snapshot_bytes = r->snap ? r->snap->len : 0;
+    m.rss_bytes = ct_metrics_rss_bytes();
+    m.start_time_s = r->started_s;
+    m.latency = r->latency;
+    return ct_relay_metrics_render(&m, NULL);
+}
+
 static void http_reset(pss *p)
 {
     free(p->body);
@@ -674,6 +702,7 @@ static void http_reset(pss *p)
     p->body = p->resp = NULL;
     p->body_len = p->resp_len = 0;
     p->route = R_NONE;
+    p->ctype = NULL;
     p->authorized = p->too_big = p->answered = p->close_after = false;
     p->status = 0;
 }
@@ -834,10 +863,13 @@ static bool webhook_authorized(ct_relay *r, struct lws *wsi, const char *uri)
 }
 
 static int http_body_done(ct_relay *r, pss *p, struct lws *wsi);
+static bool bearer_ok(ct_relay *r, struct lws *wsi);
+static char *metrics_text(ct_relay *r);
 
 static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
 {
     http_reset(p);
+    p->t0_us = ct_metrics_now_us();
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
     if (strcmp(uri, "/webhook") == 0 || strncmp(uri, "/webhook/", 9) == 0) {
@@ -906,12 +938,25 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
         }
     } else if (strcmp(uri, "/healthz") == 0) {
         p->route = get ? R_HEALTHZ : R_METHOD;
+    } else if (strcmp(uri, "/metrics") == 0) {
+        p->route = get ? R_METRICS : R_METHOD;
     } else {
         p->route = R_NOTFOUND;
     }
     if (p->route == R_HEALTHZ) {
         p->status = 200;
         p->resp = healthz_json(r);
+    } else if (p->route == R_METRICS) {
+        /* Behind the clients' token: counts of clients and webhooks are
+         * not for whoever can reach the port. */
+        if (bearer_ok(r, wsi)) {
+            p->status = 200;
+            p->ctype = "text/plain; version=0.0.4; charset=utf-8";
+            p->resp = metrics_text(r);
+        } else {
+            p->status = 401;
+            p->resp = strdup("{\"ok\":false,\"error\":\"wrong or missing bearer token\"}");
+        }
     } else if (p->route == R_METHOD) {
         p->status = 405;
         p->resp = strdup("{\"ok\":false,\"error\":\"method not allowed\"}");
@@ -956,7 +1001,8 @@ static int http_write(ct_relay *r, pss *p, struct lws *wsi)
     size_t n = p->resp ? strlen(p->resp) : 0;
     unsigned char hbuf[LWS_PRE + 512];
     unsigned char *start = hbuf + LWS_PRE, *q = start, *end = hbuf + sizeof hbuf - 1;
-    if (lws_add_http_common_headers(wsi, (unsigned)p->status, "application/json", n, &q, end) ||
+    if (lws_add_http_common_headers(wsi, (unsigned)p->status,
+                                    p->ctype ? p->ctype : "application/json", n, &q, end) ||
         lws_finalize_write_http_header(wsi, start, &q, end))
         return -1;
     unsigned char *body = malloc(LWS_PRE + n + 1);
@@ -989,6 +1035,12 @@ static bool ws_admit(ct_relay *r, struct lws *wsi)
 {
     if (!ws_path_ok(wsi))
         return false;
+    return bearer_ok(r, wsi);
+}
+
+/* "Authorization: Bearer <client token>" (for /monitor and /metrics). */
+static bool bearer_ok(ct_relay *r, struct lws *wsi)
+{
     char auth[512];
     int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
     bool ok = n > 7 && strncasecmp(auth, "Bearer ", 7) == 0 &&
@@ -1045,6 +1097,8 @@ static int ws_writeable(ct_relay *r, pss *c)
     if (c->q_count) {
         ct_frame *f = c->q[c->q_head];
         int w = lws_write(c->wsi, (unsigned char *)f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+        if (w >= (int)f->len && f->born_us)
+            ct_latency_observe(&r->latency, (double)(ct_metrics_now_us() - f->born_us) / 1e6);
         c->q[c->q_head] = NULL;
         c->q_head = (c->q_head + 1) % c->q_cap;
         c->q_count--;
@@ -1398,6 +1452,7 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     r->seq = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+    r->started_s = (int64_t)now.tv_sec;
     r->state = ct_rstate_new(opt->max_calls ? opt->max_calls : DEFAULT_MAX_CALLS);
     if (!r->host || !r->secret || !r->token || (opt->cert_path && !r->cert) ||
         (opt->key_path && !r->key) || !r->state || !ct_ring_init(&r->ring, r->ring_cap)) {
