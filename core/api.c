@@ -230,12 +230,53 @@ static void req_init(ct_api_request *out, int kind, bool post)
     out->idempotent = !post;
 }
 
+#define CT_STR2(x) #x
+#define CT_STR(x) CT_STR2(x)
+
+/* Why an id may not be used as a path segment, or NULL when it may. */
+static const char *id_problem(const char *id)
+{
+    if (!id || !*id)
+        return "an id is required";
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return "'.' and '..' are not ids (they would change the request's path)";
+    size_t n = strlen(id);
+    if (n > CT_CALL_ID_MAX)
+        return "the id is longer than " CT_STR(CT_CALL_ID_MAX) " bytes";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c == '/' || c == '\\')
+            return "an id may not contain '/' or '\\'";
+        if (c < 0x20 || c == 0x7f)
+            return "an id may not contain control characters";
+        /* C1 controls U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8 */
+        if (c == 0xC2 && i + 1 < n && (unsigned char)id[i + 1] >= 0x80 &&
+            (unsigned char)id[i + 1] <= 0x9F)
+            return "an id may not contain control characters";
+    }
+    return NULL;
+}
+
+bool ct_api_call_id_valid(const char *id)
+{
+    return id_problem(id) == NULL;
+}
+
+ct_err ct_api_check_id(const char *what, const char *id, ct_error *err)
+{
+    const char *why = id_problem(id);
+    if (!why)
+        return CT_OK;
+    return ct_error_set(err, CT_EINVAL, "%s: %s", what, why);
+}
+
 /* base + prefix + escaped(id) + suffix */
 static ct_err id_url(const char *base, const char *prefix, const char *id, const char *suffix,
                      const char *what, char **out, ct_error *err)
 {
-    if (!id || !*id)
-        return ct_error_set(err, CT_EINVAL, "%s: an id is required", what);
+    ct_err bad = ct_api_check_id(what, id, err);
+    if (bad != CT_OK)
+        return bad;
     sbuf p = { .ok = true };
     sb_add(&p, prefix);
     sb_add_escaped(&p, id);
@@ -528,6 +569,30 @@ ct_err ct_api_map_http(int status, const char *body, size_t len, const char *ret
                  err->retry_after_s);
     }
     return code;
+}
+
+void ct_api_explain_not_found(int kind, const char *base, ct_error *err)
+{
+    if (!err || err->code != CT_ENOTFOUND || !base ||
+        (kind != CT_API_LIST_CALLS && kind != CT_API_NUMBERS))
+        return;
+    /* scheme://host[:port]/path without user:pass@ and without ?query#frag */
+    char shown[256];
+    const char *sep = strstr(base, "://");
+    const char *host = sep ? sep + 3 : base;
+    size_t auth_len = strcspn(host, "/?#");
+    const char *at = memrchr(host, '@', auth_len);
+    size_t o = 0;
+    for (const char *p = base; p < host && o + 1 < sizeof shown; p++)
+        shown[o++] = *p;
+    for (const char *p = at ? at + 1 : host; *p && *p != '?' && *p != '#' && o + 1 < sizeof shown;
+         p++)
+        shown[o++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+    shown[o] = '\0';
+    int status = err->http_status;
+    ct_error_set(err, CT_ECONFIG, "--base-url is probably wrong: %s answered HTTP %d to %s, "
+                 "a path every Interactly API has", shown, status, ct_api_kind_name(kind));
+    err->http_status = status;
 }
 
 ct_err ct_api_map_curl(int curl_code, const char *curl_errbuf, ct_error *err)

@@ -746,7 +746,8 @@ void ct_config_print_help(FILE *out)
 {
     fputs("Usage: calltop [OPTIONS] [COMMAND [ARGS...]]\n\n"
           "A terminal board for the live calls of an Interactly voice-AI account.\n"
-          "Without a COMMAND it opens the board; options go before the COMMAND.\n\n"
+          "Without a COMMAND it opens the board; options go before the COMMAND.\n"
+          "'calltop COMMAND --help' shows a command's own options.\n\n"
           "Commands:\n", out);
     for (size_t i = 0; i < ct_n_commands; i++)
         print_item(out, ct_commands[i].synopsis, ct_commands[i].help);
@@ -790,6 +791,43 @@ void ct_config_print_help(FILE *out)
           "Exit status:\n", out);
     for (size_t i = 0; i < ct_n_exit_docs; i++)
         fprintf(out, "  %d  %s\n", ct_exit_docs[i].code, ct_exit_docs[i].help);
+}
+
+bool ct_command_matches(const char *synopsis, const char *path)
+{
+    size_t n = strlen(path);
+    return n && strncmp(synopsis, path, n) == 0 && (synopsis[n] == ' ' || synopsis[n] == '\0');
+}
+
+int ct_config_print_command_help(const char *path, FILE *out)
+{
+    int matched = 0;
+    for (size_t i = 0; i < ct_n_commands; i++)
+        if (ct_command_matches(ct_commands[i].synopsis, path) && matched++ == 0)
+            fprintf(out, "Usage: calltop [OPTIONS] %s%s\n\nCommands:\n", path,
+                    strchr(path, ' ') || strcmp(path, "calls") != 0 ? " [ARGS...]"
+                                                                    : " COMMAND [ARGS...]");
+    if (!matched) return 0;
+    for (size_t i = 0; i < ct_n_commands; i++)
+        if (ct_command_matches(ct_commands[i].synopsis, path))
+            print_item(out, ct_commands[i].synopsis, ct_commands[i].help);
+    /* Options of every command under path: "calls" lists each command's own. */
+    const char *last = NULL;
+    for (size_t i = 0; i < ct_n_command_options; i++) {
+        const ct_command_option *o = &ct_command_options[i];
+        if (!ct_command_matches(o->command, path) && !ct_command_matches(path, o->command))
+            continue;
+        if (!last || strcmp(last, o->command) != 0)
+            fprintf(out, "\nOptions of %s (after the command; each also accepts "
+                         "--option=value):\n", o->command);
+        last = o->command;
+        print_item(out, o->spell, o->help);
+    }
+    fputs("\nOptions for every command (--base-url, --config, --read-only, ...) go before\n"
+          "the command: see calltop --help.\n\nExit status:\n", out);
+    for (size_t i = 0; i < ct_n_exit_docs; i++)
+        fprintf(out, "  %d  %s\n", ct_exit_docs[i].code, ct_exit_docs[i].help);
+    return matched;
 }
 
 void ct_config_explain_missing_key(const ct_config *cfg, const char *hint, FILE *out)

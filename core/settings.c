@@ -71,9 +71,31 @@ const ct_command ct_commands[] = {
 };
 const size_t ct_n_commands = sizeof ct_commands / sizeof ct_commands[0];
 
+#define OUTPUT_HELP "table (the default, aligned for reading), json (the API's own objects)"
+const ct_command_option ct_command_options[] = {
+    { "calls list", "--live", "only the calls that are live now" },
+    { "calls list", "--since DURATION", "how far back to look: 90s, 30m, 24h, 7d (default 24h)" },
+    { "calls list", "-o, --output FORMAT", OUTPUT_HELP " or csv (RFC 4180)" },
+    { "calls list", "--json", "the same as -o json" },
+    { "calls show", "-o, --output FORMAT", OUTPUT_HELP },
+    { "calls show", "--json", "the same as -o json" },
+    { "calls connect", "--from NUMBER|NUMBER_ID", "the account's number to call from: +E164 "
+      "(looked up with numbers) or its id (also the first positional argument)" },
+    { "calls connect", "--to +E164", "the number to call (also the second positional argument)" },
+    { "calls connect", "--name NAME", "the customer's name, given to the assistant" },
+    { "calls connect", "--assistant ID", "the assistant to use instead of the number's own" },
+    { "calls connect", "--meta KEY=VALUE", "call metadata; repeat for more keys" },
+    { "calls connect", "-o, --output FORMAT", OUTPUT_HELP },
+    { "calls connect", "--json", "the same as -o json" },
+    { "calls end", "--message TEXT", "a closing line the assistant says before hanging up" },
+    { "numbers", "-o, --output FORMAT", OUTPUT_HELP " or csv (RFC 4180)" },
+    { "numbers", "--json", "the same as -o json" },
+};
+const size_t ct_n_command_options = sizeof ct_command_options / sizeof ct_command_options[0];
+
 const ct_exit_doc ct_exit_docs[] = {
     { CT_EXIT_OK, "success" },
-    { CT_EXIT_OTHER, "any other failure" },
+    { CT_EXIT_OTHER, "any other failure, including an output write error (a full disk)" },
     { CT_EXIT_USAGE, "usage or configuration error (bad flag, config file or environment)" },
     { CT_EXIT_REFUSED, "the API refused the request (4xx: bad key, unknown call, invalid input)" },
     { CT_EXIT_NETWORK, "network or server failure (5xx, timeout, connection, TLS)" },

@@ -445,6 +445,7 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
         ct_api_map_curl(rc, r->errbuf, &e);
     else if (ct_api_map_http((int)status, r->buf, r->len, r->retry_after, time(NULL), &e) == CT_OK)
         deliver(f, r, &e);
+    ct_api_explain_not_found(r->api.kind, f->base_url, &e);   /* 404 on a fixed path */
     if (e.code == CT_OK)
         return r->state != R_QUEUED;
 

@@ -38,6 +38,20 @@ ct_err ct_api_url(const char *base, const char *path, const ct_query_param *q, s
  * ("user@host"): the bearer token is never sent to such a URL. */
 bool ct_api_same_origin(const char *url, const char *base);
 
+/* ---- ids ----------------------------------------------------------------- */
+
+/* Ids are opaque to calltop, but they become a path segment: an id that is
+ * empty, "." or "..", holds '/' or '\\', a control character (C0, DEL or
+ * C1) or is longer than CT_CALL_ID_MAX bytes is refused before anything is
+ * sent ("calls show .." must not request GET /calls/v1/). */
+#ifndef CT_CALL_ID_MAX
+#define CT_CALL_ID_MAX 256
+#endif
+bool ct_api_call_id_valid(const char *id);
+/* The same check with a sentence for the user: CT_EINVAL, detail
+ * "<what>: <why>" (the id itself is not echoed when it holds controls). */
+ct_err ct_api_check_id(const char *what, const char *id, ct_error *err);
+
 /* ---- requests ------------------------------------------------------------ */
 
 /* The endpoints, with the values of ct_request_kind (fetcher.h). */
@@ -83,6 +97,14 @@ ct_err ct_api_assistant(const char *base, const char *assistant_id, ct_api_reque
  * stripped of control characters and shortened. */
 ct_err ct_api_map_http(int status, const char *body, size_t len, const char *retry_after,
                        time_t now, ct_error *err);
+
+/* A 404 to a request whose path is fixed (list calls, numbers) means the
+ * base URL points at something that is not the Interactly API, not that a
+ * call is gone: turns such a CT_ENOTFOUND into CT_ECONFIG "--base-url is
+ * probably wrong: <base> (HTTP 404 to list calls)". The URL is shown without
+ * userinfo or query; the API key is never part of it. Other errors and
+ * kinds are left alone. */
+void ct_api_explain_not_found(int kind, const char *base, ct_error *err);
 
 /* Formats a FastAPI-style 422 body {"detail":[{"loc":[...],"msg":...}]}:
  * each item becomes "a.b: msg" (loc without its leading "body"/"query"/

@@ -79,6 +79,24 @@ typedef struct ct_command {
 extern const ct_command ct_commands[];
 extern const size_t ct_n_commands;
 
+/* The options each command takes after its name, for `calltop calls list
+ * --help` and the man page. `command` is the command's leading words as in
+ * ct_commands ("calls list"); app/cli.c parses them. */
+typedef struct ct_command_option {
+    const char *command;    /* "calls list" */
+    const char *spell;      /* "--since DURATION" */
+    const char *help;
+} ct_command_option;
+extern const ct_command_option ct_command_options[];
+extern const size_t ct_n_command_options;
+/* True when `synopsis` ("calls show ID") is the command `path` ("calls
+ * show") or one below it ("calls" matches every calls command). */
+bool ct_command_matches(const char *synopsis, const char *path);
+/* Help for `path` ("calls", "calls list", "numbers", "config"): its
+ * commands from ct_commands and their options. Returns how many commands
+ * matched (0: nothing printed). */
+int ct_config_print_command_help(const char *path, FILE *out);
+
 /* Exit codes, documented in --help and EXIT STATUS. */
 enum {
     CT_EXIT_OK = 0, CT_EXIT_OTHER = 1, CT_EXIT_USAGE = 2, CT_EXIT_REFUSED = 3, CT_EXIT_NETWORK = 4

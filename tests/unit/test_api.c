@@ -79,8 +79,11 @@ static void test_id_urls(void **state)
     (void)state;
     ct_api_request r;
     ct_error err;
-    assert_int_equal(ct_api_get_call(BASE, "CC-1/../x?y", &r, &err), CT_OK);
-    assert_string_equal(r.url, BASE "/calls/v1/conversations/CC-1%2F..%2Fx%3Fy");
+    /* '/' is refused outright (issue 13 item 7); other reserved bytes are escaped */
+    assert_int_equal(ct_api_get_call(BASE, "CC-1/../x?y", &r, &err), CT_EINVAL);
+    ct_api_request_clear(&r);
+    assert_int_equal(ct_api_get_call(BASE, "CC-1..x?y#z", &r, &err), CT_OK);
+    assert_string_equal(r.url, BASE "/calls/v1/conversations/CC-1..x%3Fy%23z");
     assert_int_equal(r.kind, CT_API_GET_CALL);
     ct_api_request_clear(&r);
     assert_int_equal(ct_api_get_call(BASE, "", &r, &err), CT_EINVAL);
@@ -92,6 +95,66 @@ static void test_id_urls(void **state)
     assert_string_equal(r.url, BASE "/assistants/v1/numbers");
     assert_true(r.idempotent);
     ct_api_request_clear(&r);
+}
+
+/* Issue 13 item 7: ids that are dot segments, separators, controls or too
+ * long never reach a URL ("calls show .." requested GET /calls/v1/). */
+static void test_id_refused(void **state)
+{
+    (void)state;
+    ct_api_request r;
+    ct_error err;
+    const char *bad[] = { "", ".", "..", "a/b", "/", "a\\b", "a\nb", "a\x7f", "a\xc2\x85" "b",
+                          "\t" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(ct_api_call_id_valid(bad[i]));
+        assert_int_equal(ct_api_get_call(BASE, bad[i], &r, &err), CT_EINVAL);
+        assert_null(r.url);
+        ct_api_request_clear(&r);
+        ct_control_request c = { .action = CT_ACTION_END, .argument = "" };
+        assert_int_equal(ct_api_control(BASE, bad[i], &c, &r, &err), CT_EINVAL);
+        assert_null(r.url);
+        ct_api_request_clear(&r);
+    }
+    assert_int_equal(ct_api_get_call(BASE, "..", &r, &err), CT_EINVAL);
+    assert_non_null(strstr(err.detail, "'.' and '..'"));
+    ct_api_request_clear(&r);
+    char id[CT_CALL_ID_MAX + 2];
+    memset(id, 'a', sizeof id);
+    id[CT_CALL_ID_MAX] = '\0';
+    assert_true(ct_api_call_id_valid(id));            /* exactly the maximum is fine */
+    id[CT_CALL_ID_MAX] = 'a';
+    id[CT_CALL_ID_MAX + 1] = '\0';
+    assert_false(ct_api_call_id_valid(id));
+    assert_true(ct_api_call_id_valid("..."));         /* not a dot segment */
+    assert_true(ct_api_call_id_valid("CC-\xc3\xa9"));  /* non-ASCII text is fine */
+    assert_true(ct_api_call_id_valid("6613f0c2a1b2c3d4e5f60718"));
+}
+
+/* Issue 13 item 13: a 404 to list/numbers names the base URL, not a
+ * deleted call; a 404 to get call keeps its meaning. */
+static void test_not_found_base_url(void **state)
+{
+    (void)state;
+    ct_error err;
+    ct_api_map_http(404, "", 0, NULL, 0, &err);
+    ct_api_explain_not_found(CT_API_LIST_CALLS, "https://user:pw@api.example.com/v2?k=sk-1", &err);
+    assert_int_equal(err.code, CT_ECONFIG);
+    assert_int_equal(err.http_status, 404);
+    assert_non_null(strstr(err.detail, "--base-url is probably wrong: "
+                                       "https://api.example.com/v2 answered HTTP 404 to list calls"));
+    assert_null(strstr(err.detail, "pw"));
+    assert_null(strstr(err.detail, "sk-1"));
+    ct_api_map_http(404, "", 0, NULL, 0, &err);
+    ct_api_explain_not_found(CT_API_NUMBERS, "http://127.0.0.1:9", &err);
+    assert_int_equal(err.code, CT_ECONFIG);
+    assert_non_null(strstr(err.detail, "http://127.0.0.1:9 answered HTTP 404 to list numbers"));
+    ct_api_map_http(404, "", 0, NULL, 0, &err);
+    ct_api_explain_not_found(CT_API_GET_CALL, "http://127.0.0.1:9", &err);
+    assert_int_equal(err.code, CT_ENOTFOUND);
+    ct_api_map_http(500, "", 0, NULL, 0, &err);
+    ct_api_explain_not_found(CT_API_LIST_CALLS, "http://127.0.0.1:9", &err);
+    assert_int_equal(err.code, CT_ESERVER);
 }
 
 static void test_post_requests(void **state)
@@ -701,6 +764,8 @@ int main(void)
         cmocka_unit_test(test_url_query),
         cmocka_unit_test(test_list_calls_url),
         cmocka_unit_test(test_id_urls),
+        cmocka_unit_test(test_id_refused),
+        cmocka_unit_test(test_not_found_base_url),
         cmocka_unit_test(test_post_requests),
         cmocka_unit_test(test_same_origin),
         cmocka_unit_test(test_map_http_codes),
