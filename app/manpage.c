@@ -147,8 +147,12 @@ void ct_manpage_write(FILE *out)
     environment(out);
     fputs(".SH FILES\n.TP\n.I ~/.config/calltop/config\n"
           "(or \\fI$XDG_CONFIG_HOME/calltop/config\\fR, or \\fB\\-\\-config\\fR \\fIFILE\\fR) "
-          "\\fIkey\\fR = \\fIvalue\\fR lines; lines starting with # are comments; values may "
-          "be quoted \"like this\". A missing default file is fine; a missing "
+          "\\fIkey\\fR = \\fIvalue\\fR lines. # starts a comment at the start of a line or after "
+          "a blank (space or tab); a # glued to the text before it is part of the value "
+          "(https://x/#frag); values may be quoted \"like this\" to keep \" #\" in them. "
+          "\\fBcalltop config\\fR warns about an unquoted value holding #. "
+          "The file must be a regular file (a FIFO, directory or device is refused). "
+          "A missing default file is fine; a missing "
           "\\fB\\-\\-config\\fR file is an error, and so is an unknown key, a bad boolean or "
           "a duplicate key (the message names the file, line and key). Keys:", out);
     for (int id = 0; id < CT_SET__COUNT; id++) {

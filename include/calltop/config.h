@@ -120,6 +120,7 @@ typedef struct ct_config {
     char **rest; int n_rest;
     int sources[CT_SET__COUNT];     /* ct_setting_source per setting */
     int lines[CT_SET__COUNT];       /* CT_SRC_FILE: 1-based line in config_path */
+    bool quoted[CT_SET__COUNT];     /* CT_SRC_FILE: the value was written in quotes */
 } ct_config;
 
 /* Environment lookup: returns the value or NULL. Tests pass a fake. */
@@ -177,7 +178,9 @@ void ct_config_print_sample(FILE *out);   /* a commented sample config file */
  * when not NULL (e.g. "or try 'calltop --demo'"). */
 void ct_config_explain_missing_key(const ct_config *cfg, const char *hint, FILE *out);
 /* Loud warnings the user must see before anything runs (--insecure; an API
- * key sent over plain http to a non-loopback host). Returns how many. */
+ * key sent over plain http to a non-loopback host; a value holding '#' that
+ * looks like a comment glued to it, unless it was quoted in the file, named
+ * by key and source, never shown for secrets). Returns how many. */
 int ct_config_print_warnings(const ct_config *cfg, FILE *out);
 
 /* "true"/"yes"/"on"/"1" -> 1, "false"/"no"/"off"/"0" -> 0 (any case), else -1. */

@@ -169,6 +169,36 @@ done
 run "${C[@]}" calls show CC-does-not-exist
 [ $rc -eq 3 ] && grep -q 'not found' <<<"$err" || fail "show of a missing call: rc=$rc $err"
 
+# ---- 11: the README's config example keeps the key intact ---------------------
+# the sim accepts only $KEY: a comment glued into the key would be a 401 (exit 3)
+mkdir -p "$TMP/cfg"
+printf 'base-url = %s   # the simulator\napi-key = %s            # secrets only here\n' \
+    "$URL" "$KEY" >"$TMP/cfg/config"
+chmod 600 "$TMP/cfg/config"
+INTERACTLY_API_KEY= "$BIN" --config "$TMP/cfg/config" numbers >/dev/null 2>"$TMP/stderr"; rc=$?
+[ $rc -eq 0 ] || fail "api-key with a trailing comment: rc=$rc $(cat "$TMP/stderr")"
+# the README's own example block parses, and without a warning
+sed -n '/^```ini$/,/^```$/p' "$(dirname "$0")/../../README.md" | sed '1d;$d' >"$TMP/cfg/readme"
+chmod 600 "$TMP/cfg/readme"
+out=$("$BIN" --config "$TMP/cfg/readme" config 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "README config example does not load: $out"
+grep -q WARNING <<<"$out" && fail "README config example warns: $out"
+printf 'api-key = %s#prod\n' "$KEY" >"$TMP/cfg/glued"; chmod 600 "$TMP/cfg/glued"
+out=$(INTERACTLY_API_KEY= "$BIN" --config "$TMP/cfg/glued" config 2>&1)
+grep -q "WARNING: api-key (from file .*glued:1) contains '#'" <<<"$out" \
+    || fail "no warning for a value holding '#': $out"
+grep -q "$KEY" <<<"$out" && fail "the warning printed the key"
+# the sample config states the same rule
+"$BIN" config --sample | grep -q "after a blank" || fail "--sample does not state the comment rule"
+
+# ---- 12: --config that is not a regular file -------------------------------------
+mkfifo "$TMP/cfg/fifo"
+out=$(timeout 10 "$BIN" --config "$TMP/cfg/fifo" config 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q 'is a FIFO (named pipe): it must be a regular file' <<<"$out" \
+    || fail "--config FIFO: rc=$rc (124 = hung) $out"
+out=$(timeout 10 "$BIN" --config "$TMP/cfg" config 2>&1); rc=$?
+[ $rc -eq 2 ] && grep -q 'is a directory' <<<"$out" || fail "--config DIR: rc=$rc $out"
+
 # ---- the key never printed -------------------------------------------------
 grep -q "$KEY" "$TMP/all-output" && fail "the API key was printed"
 
