@@ -669,6 +669,117 @@ ct_err ct_api_control_result(const char *body, size_t len, ct_error *err)
 
 /* ---- retries ------------------------------------------------------------- */
 
+/* ---- HTTP dates ----------------------------------------------------------- */
+
+/* A fixed parser for the three HTTP-date forms of RFC 9110 §5.6.7, with the
+ * English day and month names the RFC mandates. Not strptime: calltop calls
+ * setlocale(LC_ALL, ""), and %a/%b then follow the user's language; and
+ * strptime + timegm accept dates that do not exist (31 Feb) by rolling them
+ * over. Every field here has its fixed width and range. */
+static const char *const wkday_short[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+static const char *const wkday_long[7] = { "Monday", "Tuesday", "Wednesday", "Thursday",
+                                           "Friday", "Saturday", "Sunday" };
+static const char *const month_name[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* n decimal digits at *p (a leading space allowed when pad_space). */
+static bool digits(const char **p, int n, bool pad_space, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (pad_space && i == 0 && n == 2 && c == ' ')
+            continue;
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool lit(const char **p, const char *s)
+{
+    size_t n = strlen(s);
+    if (strncmp(*p, s, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+static int name_index(const char **p, const char *const *names, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (lit(p, names[i]))
+            return i;
+    return -1;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's algorithm). */
+static long long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+static bool valid_date(int y, int mon, int d, int h, int mi, int sec)
+{
+    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int dim = mdays[mon] + (mon == 1 && leap);
+    return y >= 1970 && d >= 1 && d <= dim && h <= 23 && mi <= 59 && sec <= 60;
+}
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT" or
+ * "Sun Nov  6 08:49:37 1994" -> seconds since the epoch (UTC). */
+static bool http_date_parse(const char *v, time_t *out)
+{
+    const char *p = v;
+    int y, mon, d, h, mi, sec;
+    if (name_index(&p, wkday_long, 7) >= 0) {               /* RFC 850 */
+        if (!lit(&p, ", ") || !digits(&p, 2, false, &d) || !lit(&p, "-") ||
+            (mon = name_index(&p, month_name, 12)) < 0 || !lit(&p, "-") ||
+            !digits(&p, 2, false, &y) || !lit(&p, " "))
+            return false;
+        y += y < 70 ? 2000 : 1900;   /* two-digit year: RFC 9110 allows this reading */
+    } else if (name_index(&p, wkday_short, 7) >= 0) {
+        if (lit(&p, ", ")) {                                   /* IMF-fixdate */
+            if (!digits(&p, 2, false, &d) || !lit(&p, " ") ||
+                (mon = name_index(&p, month_name, 12)) < 0 || !lit(&p, " ") ||
+                !digits(&p, 4, false, &y) || !lit(&p, " "))
+                return false;
+        } else if (lit(&p, " ")) {                             /* asctime */
+            if ((mon = name_index(&p, month_name, 12)) < 0 || !lit(&p, " ") ||
+                !digits(&p, 2, true, &d) || !lit(&p, " "))
+                return false;
+            y = -1;
+        } else {
+            return false;
+        }
+    } else {
+        return false;
+    }
+    if (!digits(&p, 2, false, &h) || !lit(&p, ":") || !digits(&p, 2, false, &mi) ||
+        !lit(&p, ":") || !digits(&p, 2, false, &sec))
+        return false;
+    if (y < 0) {
+        if (!lit(&p, " ") || !digits(&p, 4, false, &y))
+            return false;
+    } else if (!lit(&p, " GMT")) {
+        return false;
+    }
+    if (*p || !valid_date(y, mon, d, h, mi, sec))
+        return false;
+    long long days = days_from_civil(y, mon + 1, d);
+    *out = (time_t)(days * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec));
+    return true;
+}
+
 int ct_api_retry_after_parse(const char *value, time_t now)
 {
     if (!value)
@@ -697,25 +808,13 @@ int ct_api_retry_after_parse(const char *value, time_t now)
         }
         return s > INT_MAX ? INT_MAX : (int)s;
     }
-    /* RFC 9110 §5.6.7: IMF-fixdate, then the obsolete RFC 850 and asctime forms. */
-    static const char *const forms[] = {
-        "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y",
-    };
-    for (size_t i = 0; i < 3; i++) {
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        const char *end = strptime(v, forms[i], &tm);
-        if (!end || *end)
-            continue;
-        time_t t = timegm(&tm);
-        if (t == (time_t)-1)
-            return -1;
-        if (t <= now)
-            return 0;
-        double d = difftime(t, now);
-        return d > INT_MAX ? INT_MAX : (int)d;
-    }
-    return -1;
+    time_t t;
+    if (!http_date_parse(v, &t))
+        return -1;
+    if (t <= now)
+        return 0;
+    double d = difftime(t, now);
+    return d > INT_MAX ? INT_MAX : (int)d;
 }
 
 uint64_t ct_api_rand(uint64_t *rng)

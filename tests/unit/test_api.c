@@ -3,6 +3,7 @@
  * check and the List Calls page walk. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <locale.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -433,6 +434,29 @@ static void test_retry_after(void **state)
     assert_int_equal(ct_api_retry_after_parse("1.5", now), -1);
     assert_int_equal(ct_api_retry_after_parse("soon", now), -1);
     assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47 PST", now), -1);
+    /* Issue 13 item 15: a fixed parser, not strptime (which follows the
+     * user's locale after setlocale and rolls impossible dates over) */
+    assert_int_equal(ct_api_retry_after_parse("Sun, 31 Feb 1994 08:49:47 GMT", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 24:00:00 GMT", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun, 6 Nov 1994 08:49:47 GMT", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("So, 06 Nov 1994 08:49:47 GMT", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47 GMT x", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun Nov 06 08:49:39 1994", now), 2);
+    /* leap day; and dates far from 1994 agree with timegm */
+    time_t later = 1709208000;   /* 2024-02-29T12:00:00Z */
+    assert_int_equal(ct_api_retry_after_parse("Thu, 29 Feb 2024 12:00:30 GMT", later), 30);
+    assert_int_equal(ct_api_retry_after_parse("Thu, 29 Feb 2023 12:00:30 GMT", later), -1);
+    assert_int_equal(ct_api_retry_after_parse("Thursday, 29-Feb-24 12:01:00 GMT", later), 60);
+    assert_int_equal(ct_api_retry_after_parse("Thu Feb 29 12:00:05 2024", later), 5);
+    /* the result does not depend on LC_TIME (a non-English locale when installed) */
+    const char *locales[] = { "de_DE.UTF-8", "fr_FR.UTF-8", "C.UTF-8", "C" };
+    for (size_t i = 0; i < 4; i++) {
+        if (!setlocale(LC_ALL, locales[i])) continue;
+        assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47 GMT", now), 10);
+        assert_int_equal(ct_api_retry_after_parse("Sun Nov  6 08:49:39 1994", now), 2);
+    }
+    setlocale(LC_ALL, "C");
 }
 
 static void test_backoff_bounds(void **state)
