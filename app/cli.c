@@ -243,6 +243,7 @@ static int session_open(const ct_config *cfg, session *s)
     }
     ct_fetcher_options opt = {
         .base_url = cfg->base_url, .api_key = cfg->api_key, .insecure = cfg->insecure,
+        .ca_file = cfg->ca_file,
         .max_retries = -1, .keep_raw_json = true,   /* --json prints what the server sent */
     };
     s->fetcher = ct_fetcher_start(&opt, s->inbox, &err);

@@ -644,6 +644,61 @@ ct_err ct_api_map_curl(int curl_code, const char *curl_errbuf, ct_error *err)
     return ct_error_set(err, code, "%s (curl code %d)", what, curl_code);
 }
 
+/* OpenSSL's X509_V_ERR_* values (stable ABI numbers), so core needs no
+ * OpenSSL header. */
+enum {
+    X509_UNABLE_TO_GET_ISSUER = 2, X509_NOT_YET_VALID = 9, X509_EXPIRED = 10,
+    X509_SELF_SIGNED = 18, X509_SELF_SIGNED_IN_CHAIN = 19, X509_ISSUER_LOCALLY = 20,
+    X509_UNABLE_TO_VERIFY_LEAF = 21, X509_HOSTNAME_MISMATCH = 62, X509_IP_MISMATCH = 64,
+};
+
+const char *ct_api_tls_words(long verify, const char *text, bool have_ca_file)
+{
+    const char *t = text ? text : "";
+    /* advice: where the trust comes from */
+#define TRUST(x) (have_ca_file ? x ": the ca-file given does not vouch for it" \
+                               : x ": trust its CA with --ca-file FILE (or ca-file in the config)")
+    if (verify == X509_SELF_SIGNED || strstr(t, "self-signed certificate") ||
+        strstr(t, "self signed certificate"))
+        return verify == X509_SELF_SIGNED_IN_CHAIN || strstr(t, "in certificate chain")
+                   ? TRUST("the server's certificate chain ends in a self-signed CA that is not trusted")
+                   : TRUST("the server's certificate is self-signed");
+    if (verify == X509_SELF_SIGNED_IN_CHAIN)
+        return TRUST("the server's certificate chain ends in a self-signed CA that is not trusted");
+    if (verify == X509_ISSUER_LOCALLY || verify == X509_UNABLE_TO_GET_ISSUER ||
+        verify == X509_UNABLE_TO_VERIFY_LEAF || strstr(t, "unable to get local issuer") ||
+        strstr(t, "unable to get issuer"))
+        return TRUST("the server's certificate is signed by an unknown CA");
+    if (verify == X509_EXPIRED || strstr(t, "certificate has expired"))
+        return "the server's certificate has expired (check the server, and this machine's clock)";
+    if (verify == X509_NOT_YET_VALID || strstr(t, "certificate is not yet valid"))
+        return "the server's certificate is not valid yet (check this machine's clock)";
+    if (verify == X509_HOSTNAME_MISMATCH || verify == X509_IP_MISMATCH ||
+        strstr(t, "does not match target host") || strstr(t, "subject name matches target host") ||
+        strstr(t, "hostname mismatch") || strstr(t, "IP address mismatch"))
+        return "hostname mismatch: the server's certificate is for another name than the one "
+               "in the URL";
+    if (strstr(t, "error setting certificate file") || strstr(t, "CAfile") ||
+        strstr(t, "error reading CA"))
+        return "the ca-file cannot be read as PEM certificates";
+#undef TRUST
+    return NULL;
+}
+
+void ct_api_explain_tls(long verify, const char *text, bool have_ca_file, ct_error *err)
+{
+    if (!err || err->code != CT_ETLS)
+        return;
+    const char *words = ct_api_tls_words(verify, text, have_ca_file);
+    if (!words)
+        return;
+    char was[sizeof err->detail];
+    snprintf(was, sizeof was, "%s", err->detail);
+    int status = err->http_status;
+    ct_error_set(err, CT_ETLS, "%s (%s)", words, was);
+    err->http_status = status;
+}
+
 ct_err ct_api_control_result(const char *body, size_t len, ct_error *err)
 {
     if (!body || len == 0)   /* an empty 2xx: accepted */

@@ -53,6 +53,11 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
     [CT_SET_VERSION] = {
         .key = "version", .flag = "version", .short_flag = 'V', .kind = CT_KIND_ACTION,
         .help = "print the version and exit" },
+    [CT_SET_CA_FILE] = {
+        .key = "ca-file", .in_file = true, .flag = "ca-file", .env = "CALLTOP_CA_FILE",
+        .kind = CT_KIND_PATH, .metavar = "FILE", .example = "/etc/ssl/private-ca.pem",
+        .help = "trust the CA certificates in this PEM file for the API and the relay "
+                "(a private CA or a self-signed server) instead of the system store" },
 };
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */

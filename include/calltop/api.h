@@ -119,6 +119,18 @@ bool ct_api_format_validation(const char *body, size_t len, char *out, size_t ca
  * no libcurl) and curl's error buffer text to err. */
 ct_err ct_api_map_curl(int curl_code, const char *curl_errbuf, ct_error *err);
 
+/* Names a certificate problem in words, for both the API (libcurl) and
+ * the relay (libwebsockets): `verify` is the X.509 verification result
+ * (OpenSSL's X509_V_ERR_* number; 0 when unknown), `text` the library's own
+ * message (may be NULL; libcurl reports a host-name mismatch only there).
+ * Returns a sentence such as "the server's certificate is self-signed"
+ * with what to do about it (ca-file), or NULL when neither says which
+ * problem it is. `have_ca_file` words the advice. */
+const char *ct_api_tls_words(long verify, const char *text, bool have_ca_file);
+/* For a CT_ETLS err: prefixes its detail with ct_api_tls_words() when
+ * those name the problem; other errors are left alone. */
+void ct_api_explain_tls(long verify, const char *text, bool have_ca_file, ct_error *err);
+
 /* Checks a control response {"message":..., "data":{"success":true}}: an
  * explicit success=false is CT_EVALIDATION carrying the server's message;
  * a body that is not JSON is CT_EMALFORMED; a missing `data` is accepted. */

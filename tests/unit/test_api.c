@@ -158,6 +158,35 @@ static void test_not_found_base_url(void **state)
     assert_int_equal(err.code, CT_ESERVER);
 }
 
+/* Issue 13 item 14: certificate problems in words, from OpenSSL's verify
+ * code (the relay client) or libcurl's text (the API client). */
+static void test_tls_words(void **state)
+{
+    (void)state;
+    assert_non_null(strstr(ct_api_tls_words(18, NULL, false), "self-signed: trust its CA with --ca-file"));
+    assert_non_null(strstr(ct_api_tls_words(18, NULL, true), "the ca-file given does not vouch"));
+    assert_non_null(strstr(ct_api_tls_words(19, NULL, false), "self-signed CA"));
+    assert_non_null(strstr(ct_api_tls_words(20, NULL, false), "unknown CA"));
+    assert_non_null(strstr(ct_api_tls_words(10, NULL, false), "has expired"));
+    assert_non_null(strstr(ct_api_tls_words(9, NULL, false), "not valid yet"));
+    assert_non_null(strstr(ct_api_tls_words(62, NULL, false), "hostname mismatch"));
+    assert_non_null(strstr(ct_api_tls_words(0, "SSL certificate problem: certificate has expired",
+                                            false), "has expired"));
+    assert_non_null(strstr(ct_api_tls_words(0, "SSL: no alternative certificate subject name "
+                                               "matches target host name 'x'", false),
+                           "hostname mismatch"));
+    assert_null(ct_api_tls_words(0, "error:00000001:lib(0)::reason(1)", false));
+    assert_null(ct_api_tls_words(0, NULL, false));
+    ct_error e;
+    ct_api_map_curl(60, "SSL certificate problem: self-signed certificate", &e);
+    ct_api_explain_tls(0, "SSL certificate problem: self-signed certificate", false, &e);
+    assert_int_equal(e.code, CT_ETLS);
+    assert_non_null(strstr(e.detail, "the server's certificate is self-signed"));
+    ct_api_map_curl(7, "", &e);   /* not TLS: untouched */
+    ct_api_explain_tls(18, NULL, false, &e);
+    assert_null(strstr(e.detail, "self-signed"));
+}
+
 static void test_post_requests(void **state)
 {
     (void)state;
@@ -790,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_id_urls),
         cmocka_unit_test(test_id_refused),
         cmocka_unit_test(test_not_found_base_url),
+        cmocka_unit_test(test_tls_words),
         cmocka_unit_test(test_post_requests),
         cmocka_unit_test(test_same_origin),
         cmocka_unit_test(test_map_http_codes),
