@@ -16,6 +16,7 @@
 #include "calltop/config.h"
 #include "calltop/log.h"
 #include "manpage.h"
+#include "../tui/export.h"
 
 /* libwebsockets calls this for every line it logs; `line` ends in '\n'. */
 static void lws_to_log(int level, const char *line)
@@ -127,7 +128,9 @@ int main(int argc, char **argv)
                    cfg.read_only ? ", read-only" : "");
         }
     }
+    ct_export_set_dir(cfg.export_dir);   /* the board's x / t */
     int code = finish_output(dispatch(&cfg));
+    ct_export_set_dir(NULL);
     ct_log(CT_LOG_INFO, "calltop exiting with status %d", code);
     ct_log_close();
     ct_config_clear(&cfg);

@@ -46,6 +46,7 @@ static char **str_slot(ct_config *c, int id)
     case CT_SET_RELAY_TOKEN: return &c->relay_token;
     case CT_SET_LOG: return &c->log_path;
     case CT_SET_CA_FILE: return &c->ca_file;
+    case CT_SET_EXPORT_DIR: return &c->export_dir;
     case CT_SET_CONFIG: return &c->config_path;
     default: return NULL;
     }

@@ -58,6 +58,12 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
         .kind = CT_KIND_PATH, .metavar = "FILE", .example = "/etc/ssl/private-ca.pem",
         .help = "trust the CA certificates in this PEM file for the API and the relay "
                 "(a private CA or a self-signed server) instead of the system store" },
+    [CT_SET_EXPORT_DIR] = {
+        .key = "export-dir", .in_file = true, .flag = "export-dir", .env = "CALLTOP_EXPORT_DIR",
+        .kind = CT_KIND_PATH, .metavar = "DIR", .def_doc = "$HOME",
+        .example = "~/calltop-exports",
+        .help = "directory the board's exports go to (x: the call list as CSV, t: a transcript); "
+                "the flash line shows the full path written" },
 };
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */

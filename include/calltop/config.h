@@ -50,6 +50,7 @@ typedef enum ct_setting_id {
     CT_SET_HELP,
     CT_SET_VERSION,
     CT_SET_CA_FILE,
+    CT_SET_EXPORT_DIR,
     CT_SET__COUNT
 } ct_setting_id;
 
@@ -113,6 +114,7 @@ typedef struct ct_config {
     char *relay_token;    /* secret */
     char *log_path;       /* NULL = no log */
     char *ca_file;        /* PEM bundle trusted for the API and the relay; NULL = system store */
+    char *export_dir;     /* where x / t write; NULL = $HOME */
     char *config_path;    /* the file consulted (may not exist); NULL = none (no HOME) */
     bool config_found;    /* config_path existed and was read */
     bool demo, no_color, read_only, insecure;

@@ -153,5 +153,15 @@ screen | grep -qF "New call" && fail "the form opened under --read-only"
 keys e
 wait_for "refused" || fail "e was not refused under --read-only"
 
+# ---- export-dir: x writes there and flashes the full path (issue 13 item 6) ----------
+mkdir -p "$TMP/exp"
+start_session exp 200 30 "--export-dir $TMP/exp/../exp"
+wait_re "Calls [1-9]" || fail "export board: list did not fill"
+keys x
+wait_re "exported [0-9]+ calls to $TMP/exp/calltop-export-[0-9-]+\.csv" \
+    || fail "x did not flash the full path under --export-dir"
+ls "$TMP/exp"/calltop-export-*.csv >/dev/null 2>&1 || fail "no CSV written to --export-dir"
+ls "$HOME"/calltop-export-*.csv >/dev/null 2>&1 && fail "the export still went to \$HOME"
+
 [ $fails -eq 0 ] && echo "ok: test_board_actions" || echo "$fails failure(s)"
 exit $((fails > 0))
