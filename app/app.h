@@ -9,6 +9,8 @@
  * "calls" or "numbers". Returns the process exit code (0 ok, 2 usage,
  * 3 API refused (4xx), 4 network or server). */
 int ct_cli_main(const ct_config *cfg);
+/* `calls ... --help` / `numbers -h`: answered without settings or network. */
+bool ct_cli_wants_help(const ct_config *cfg);
 /* The board, including --demo (app/board_main.c). Returns the exit code. */
 int ct_board_main(const ct_config *cfg);
 /* The KEYS section of docs/calltop.1, from the board's action table. */

@@ -582,6 +582,7 @@ int ct_board_main(const ct_config *cfg)
     fo.base_url = base_url;
     fo.api_key = api_key;
     fo.insecure = cfg->insecure;
+    fo.ca_file = cfg->demo ? NULL : cfg->ca_file;   /* issue 13: ca-file for the API */
     fo.max_retries = -1;
     fo.list_max_pages = (BOARD_MAX_CALLS + 99) / 100;   /* pages of the API's largest size */
     L.fetcher = ct_fetcher_start(&fo, L.inbox, &err);
@@ -596,6 +597,7 @@ int ct_board_main(const ct_config *cfg)
         mo.relay_url = relay_url;
         mo.token = token;
         mo.insecure = cfg->insecure;
+        mo.ca_file = cfg->demo ? NULL : cfg->ca_file;   /* ... and for the relay */
         L.monitor = ct_monitor_start(&mo, L.inbox, &err);
         if (L.monitor) L.have_relay = true;
         else ct_log(CT_LOG_WARN, "monitor: %s; polling instead", err.detail);

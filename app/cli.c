@@ -9,6 +9,7 @@
  *
  * Exit codes (docs/cli.md): 0 ok, 2 usage (also --read-only refusals and a
  * missing API key), 3 the API refused (4xx), 4 network or server trouble. */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include "calltop/inbox.h"
 #include "calltop/model.h"
 #include "calltop/sanitize.h"
+#include "../tui/export.h"
 
 /* How long the CLI waits for one result. The fetcher always answers (its
  * own timeouts and retry caps end every request); this only guards a bug. */
@@ -65,22 +67,40 @@ static int report(const ct_error *e)
     return exit_code_for(e);
 }
 
+/* The command being run ("calls list"), so a usage error points at the
+ * help an installed user has: `calltop calls list --help`. */
+static const char *help_path = "calls";
+
 static int usage(const char *fmt, const char *arg)
 {
     fprintf(stderr, "calltop: ");
     fprintf(stderr, fmt, arg ? arg : "");
-    fprintf(stderr, " (see docs/cli.md or calltop --help)\n");
+    fprintf(stderr, " (see calltop %s --help)\n", help_path);
     return CT_EXIT_USAGE;
+}
+
+/* An id is refused before any request is built or sent (issue 13). */
+static int check_id(const char *id)
+{
+    ct_error e;
+    ct_error_clear(&e);
+    if (ct_api_check_id("call id", id, &e) == CT_OK)
+        return 0;
+    return usage("%s", e.detail);
 }
 
 /* ---- argument parsing ---------------------------------------------------- */
 
 /* The words after the subcommand, split into flags and positionals. Flags
  * take "--name value" or "--name=value"; "--" ends the flags. */
+typedef enum out_format { OUT_TABLE = 0, OUT_JSON, OUT_CSV } out_format;
+
 typedef struct cli_args {
     const char *pos[16];
     int n_pos;
     bool json, live;
+    out_format out;         /* -o/--output, or --json */
+    const char *output;     /* as given, for messages */
     const char *since, *from, *to, *name, *assistant, *message;
     const char *meta[32];
     int n_meta;
@@ -94,6 +114,18 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
     bool flags_done = false;
     for (int i = 0; i < argc; i++) {
         const char *w = argv[i];
+        /* -o FORMAT is the one short option: the spelling scripts expect */
+        if (!flags_done && (strcmp(w, "-o") == 0 || (strncmp(w, "-o", 2) == 0 && w[2]))) {
+            if (!strstr(allowed, "output"))
+                return usage("unknown option '%s'", w);
+            if (w[2])
+                a->output = w + 2;
+            else if (i + 1 < argc)
+                a->output = argv[++i];
+            else
+                return usage("option '-o' needs a value (table, json or csv)%s", "");
+            continue;
+        }
         if (flags_done || strncmp(w, "--", 2) != 0 || w[2] == '\0') {
             if (!flags_done && strcmp(w, "--") == 0) {
                 flags_done = true;
@@ -139,6 +171,7 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
         else if (strcmp(name, "name") == 0) a->name = val;
         else if (strcmp(name, "assistant") == 0) a->assistant = val;
         else if (strcmp(name, "message") == 0) a->message = val;
+        else if (strcmp(name, "output") == 0) a->output = val;
         else if (strcmp(name, "meta") == 0) {
             if (a->n_meta >= (int)(sizeof a->meta / sizeof a->meta[0]))
                 return usage("too many --meta options%s", "");
@@ -147,7 +180,27 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
             a->meta[a->n_meta++] = val;
         }
     }
+    if (a->output) {
+        out_format f;
+        if (strcmp(a->output, "table") == 0) f = OUT_TABLE;
+        else if (strcmp(a->output, "json") == 0) f = OUT_JSON;
+        else if (strcmp(a->output, "csv") == 0) f = OUT_CSV;
+        else return usage("-o: '%s' is not a format (table, json or csv)", a->output);
+        if (a->json && f != OUT_JSON)
+            return usage("--json and -o %s disagree: give one of them", a->output);
+        a->out = f;
+    } else if (a->json) {
+        a->out = OUT_JSON;
+    }
+    a->json = a->out == OUT_JSON;
     return 0;
+}
+
+/* Commands that print one object have no CSV form. */
+static int no_csv(const cli_args *a)
+{
+    return a->out == OUT_CSV ? usage("-o csv is for lists (calls list, numbers); "
+                                     "use table or json here%s", "") : 0;
 }
 
 /* Positionals from index `from` joined with spaces: `calls say ID hello
@@ -191,6 +244,7 @@ static int session_open(const ct_config *cfg, session *s)
     }
     ct_fetcher_options opt = {
         .base_url = cfg->base_url, .api_key = cfg->api_key, .insecure = cfg->insecure,
+        .ca_file = cfg->ca_file,
         .max_retries = -1, .keep_raw_json = true,   /* --json prints what the server sent */
         .list_parallel = ct_config_list_parallel(cfg),
     };
@@ -264,11 +318,31 @@ static ct_event *await(session *s, uint64_t id, const ct_error *submit_err, int 
 
 /* ---- output helpers ------------------------------------------------------ */
 
+/* Writes JSON text with C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F)
+ * and DEL escaped as \\u00XX: cJSON leaves them raw, and a terminal may act
+ * on them (U+009B is CSI). Outside strings JSON text is ASCII, so every such
+ * byte pair is inside a string, where the escape means the same text. */
+static void put_json_text(const char *s, FILE *out)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            fprintf(out, "\\u%04x", p[1]);
+            p++;
+        } else if (*p == 0x7F) {
+            fputs("\\u007f", out);
+        } else {
+            fputc(*p, out);
+        }
+    }
+}
+
 static void print_json(cJSON *j)
 {
     char *s = j ? cJSON_Print(j) : NULL;
-    if (s)
-        printf("%s\n", s);
+    if (s) {
+        put_json_text(s, stdout);
+        putchar('\n');
+    }
     free(s);
     cJSON_Delete(j);
 }
@@ -349,6 +423,46 @@ static void table_print(table *t, FILE *out)
     for (size_t k = 0; k < t->rows * (size_t)t->ncols; k++)
         free(t->cells[k]);
     free(t->cells);
+}
+
+/* -o csv: the table's header (lower case) and cells as RFC 4180 rows, CRLF
+ * line ends, formula-looking cells defused as in the board's export (the
+ * one CSV writer, tui/export.c). Frees the cells like table_print. */
+static void table_csv(table *t, FILE *out)
+{
+    for (int i = 0; i < t->ncols; i++) {
+        char h[32];
+        size_t n = 0;
+        for (; t->head[i][n] && n + 1 < sizeof h; n++)
+            h[n] = (char)tolower((unsigned char)t->head[i][n]);
+        h[n] = '\0';
+        if (i)
+            fputc(',', out);
+        ct_csv_field(out, h);
+    }
+    fputs("\r\n", out);
+    for (size_t r = 0; r < t->rows; r++) {
+        for (int i = 0; i < t->ncols; i++) {
+            if (i)
+                fputc(',', out);
+            ct_csv_field(out, t->cells[r * (size_t)t->ncols + (size_t)i]);
+        }
+        fputs("\r\n", out);
+    }
+    for (size_t k = 0; k < t->rows * (size_t)t->ncols; k++)
+        free(t->cells[k]);
+    free(t->cells);
+}
+
+/* Table, CSV, or (no rows, table) nothing but the summary on stderr. */
+static void table_emit(table *t, out_format f)
+{
+    if (f == OUT_CSV)
+        table_csv(t, stdout);
+    else if (t->rows)
+        table_print(t, stdout);
+    else
+        free(t->cells);
 }
 
 static void fmt_time(ct_time_ms t, char *buf, size_t cap)
@@ -600,12 +714,10 @@ static int cmd_list(const ct_config *cfg, const cli_args *a)
                 };
                 table_row(&t, row);
             }
-            if (l->n_calls)
-                table_print(&t, stdout);
-            else
-                free(t.cells);
-            printf("%zu %scall%s in the last %s\n", l->n_calls, a->live ? "live " : "",
-                   l->n_calls == 1 ? "" : "s", a->since ? a->since : "24h");
+            table_emit(&t, a->out);
+            /* a summary, not data: stderr keeps pipes and CSV clean */
+            fprintf(stderr, "%zu %scall%s in the last %s\n", l->n_calls, a->live ? "live " : "",
+                    l->n_calls == 1 ? "" : "s", a->since ? a->since : "24h");
         }
         if (l->n_skipped)
             fprintf(stderr, "calltop: warning: %zu call(s) could not be read and were skipped "
@@ -635,7 +747,12 @@ static void field(const char *name, const char *value)
 static int cmd_show(const ct_config *cfg, const cli_args *a)
 {
     if (a->n_pos != 1)
-        return usage("usage: calltop calls show ID [--json]%s", "");
+        return usage("usage: calltop calls show ID [-o table|json]%s", "");
+    int bad = no_csv(a);
+    if (!bad)
+        bad = check_id(a->pos[0]);
+    if (bad)
+        return bad;
     session s;
     int code = session_open(cfg, &s);
     if (code)
@@ -706,8 +823,9 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
 
 /* ---- numbers ------------------------------------------------------------- */
 
-static void print_numbers(const ct_number_list *l, bool json, const char *raw_json)
+static void print_numbers(const ct_number_list *l, out_format f, const char *raw_json)
 {
+    bool json = f == OUT_JSON;
     if (json && print_raw_json(raw_json))
         return;
     if (json) {
@@ -728,11 +846,8 @@ static void print_numbers(const ct_number_list *l, bool json, const char *raw_js
                               or_dash(n->assistant_id) };
         table_row(&t, row);
     }
-    if (l->n)
-        table_print(&t, stdout);
-    else
-        free(t.cells);
-    printf("%zu number%s\n", l->n, l->n == 1 ? "" : "s");
+    table_emit(&t, f);
+    fprintf(stderr, "%zu number%s\n", l->n, l->n == 1 ? "" : "s");
 }
 
 static int cmd_numbers(const ct_config *cfg, const cli_args *a)
@@ -747,7 +862,7 @@ static int cmd_numbers(const ct_config *cfg, const cli_args *a)
     ct_error_clear(&err);
     ct_event *ev = await(&s, ct_fetch_numbers(s.fetcher, &err), &err, &code);
     if (ev) {
-        print_numbers(&ev->numbers, a->json, ev->raw_json);
+        print_numbers(&ev->numbers, a->out, ev->raw_json);
         ct_event_free(ev);
     }
     session_close(&s);
@@ -812,6 +927,10 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
                      "[--name NAME] [--assistant ID] [--meta KEY=VALUE]...%s", "");
     if (!ct_e164_valid(a->to))
         return usage("--to: '%s' is not an E.164 number (+ then 2 to 15 digits)", a->to);
+    if (no_csv(a))
+        return CT_EXIT_USAGE;
+    if (a->from[0] != '+' && check_id(a->from))
+        return CT_EXIT_USAGE;
     ct_kv meta[32];
     for (int i = 0; i < a->n_meta; i++) {
         const char *eq = strchr(a->meta[i], '=');
@@ -862,6 +981,8 @@ static int cmd_control(const ct_config *cfg, ct_control_action act, const cli_ar
 {
     const char *name = ct_control_action_name(act);
     char *arg = NULL;
+    if (a->n_pos >= 1 && check_id(a->pos[0]))
+        return CT_EXIT_USAGE;
     switch (act) {
     case CT_ACTION_END:
         if (a->n_pos != 1)
@@ -918,9 +1039,9 @@ static const struct subcmd {
     bool mutates;
     int action;          /* ct_control_action for control commands, else -1 */
 } subcmds[] = {
-    { "list", "json live since", false, -1 },
-    { "show", "json", false, -1 },
-    { "connect", "from to name assistant meta json", true, -1 },
+    { "list", "json output live since", false, -1 },
+    { "show", "json output", false, -1 },
+    { "connect", "from to name assistant meta json output", true, -1 },
     { "end", "message", true, CT_ACTION_END },
     { "forward", "", true, CT_ACTION_FORWARD },
     { "say", "", true, CT_ACTION_SAY },
@@ -928,14 +1049,48 @@ static const struct subcmd {
     { "sms", "", true, CT_ACTION_SMS },
 };
 
+bool ct_cli_wants_help(const ct_config *cfg)
+{
+    for (int i = 1; i < cfg->n_rest; i++) {
+        if (strcmp(cfg->rest[i], "--") == 0)
+            return false;
+        if (strcmp(cfg->rest[i], "--help") == 0 || strcmp(cfg->rest[i], "-h") == 0)
+            return true;
+    }
+    return false;
+}
+
+/* `calltop calls --help`, `calltop calls list --help`, `calltop numbers
+ * --help`: the tables behind the man page, exit 0. */
+static int print_help(const ct_config *cfg)
+{
+    char path[96];
+    snprintf(path, sizeof path, "%.40s", cfg->rest[0]);
+    if (cfg->n_rest >= 2 && cfg->rest[1][0] != '-') {
+        char sub[96];
+        snprintf(sub, sizeof sub, "%s %.40s", cfg->rest[0], cfg->rest[1]);
+        bool known = false;
+        for (size_t i = 0; i < ct_n_commands; i++)
+            known = known || ct_command_matches(ct_commands[i].synopsis, sub);
+        if (!known)
+            return usage("unknown command '%s'", sub);
+        snprintf(path, sizeof path, "%s", sub);
+    }
+    return ct_config_print_command_help(path, stdout) ? CT_EXIT_OK
+                                                      : usage("no help for '%s'", path);
+}
+
 int ct_cli_main(const ct_config *cfg)
 {
     if (cfg->n_rest < 1)
         return usage("no command%s", "");
+    help_path = strcmp(cfg->rest[0], "numbers") == 0 ? "numbers" : "calls";
+    if (ct_cli_wants_help(cfg))
+        return print_help(cfg);
     cli_args a;
     int code;
     if (strcmp(cfg->rest[0], "numbers") == 0) {
-        if ((code = parse_args(cfg->rest + 1, cfg->n_rest - 1, "json", &a)))
+        if ((code = parse_args(cfg->rest + 1, cfg->n_rest - 1, "json output", &a)))
             return code;
         return cmd_numbers(cfg, &a);
     }
@@ -949,6 +1104,9 @@ int ct_cli_main(const ct_config *cfg)
         const struct subcmd *sc = &subcmds[i];
         if (strcmp(sub, sc->name) != 0)
             continue;
+        static char path[32];
+        snprintf(path, sizeof path, "calls %s", sc->name);
+        help_path = path;
         if ((code = parse_args(cfg->rest + 2, cfg->n_rest - 2, sc->flags, &a)))
             return code;
         if (sc->mutates && cfg->read_only) {

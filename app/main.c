@@ -6,6 +6,7 @@
  * print to it: libwebsockets' own logger is pointed at ct_log() here
  * (ct_lws_log_init), before any thread exists, and libcurl prints nothing
  * unless asked to. */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "completion.h"
 #include "doctor.h"
 #include "manpage.h"
+#include "../tui/export.h"
 
 /* Commands that need no settings still work when the config is broken:
  * that is when a user needs --sample most. */
@@ -25,6 +27,9 @@ static bool needs_no_settings(const ct_config *cfg)
 {
     if (cfg->n_rest < 1) return false;
     const char *cmd = cfg->rest[0];
+    if ((strcmp(cmd, "calls") == 0 || strcmp(cmd, "numbers") == 0 ||
+         strcmp(cmd, "config") == 0) && ct_cli_wants_help(cfg))
+        return true;
     return strcmp(cmd, "help-man") == 0 || strcmp(cmd, "help") == 0 ||
            strcmp(cmd, "completion") == 0 || strcmp(cmd, "doctor") == 0 ||
            (strcmp(cmd, "config") == 0 && cfg->n_rest == 2 && strcmp(cfg->rest[1], "--sample") == 0);
@@ -32,6 +37,10 @@ static bool needs_no_settings(const ct_config *cfg)
 
 static int cmd_config(const ct_config *cfg)
 {
+    if (ct_cli_wants_help(cfg)) {
+        ct_config_print_command_help("config", stdout);
+        return CT_EXIT_OK;
+    }
     if (cfg->n_rest == 1) {
         ct_config_print_effective(cfg, stdout);
         return CT_EXIT_OK;
@@ -40,7 +49,7 @@ static int cmd_config(const ct_config *cfg)
         ct_config_print_sample(stdout);
         return CT_EXIT_OK;
     }
-    fprintf(stderr, "calltop: usage: calltop config [--sample]\n");
+    fprintf(stderr, "calltop: usage: calltop config [--sample] (see calltop config --help)\n");
     return CT_EXIT_USAGE;
 }
 
@@ -63,6 +72,21 @@ static int dispatch(const ct_config *cfg)
     return CT_EXIT_USAGE;
 }
 
+/* Every byte calltop prints is flushed and checked before it exits: output
+ * that silently went nowhere (`> /dev/full`, a full disk) must not look like
+ * success to a script. A command that already failed keeps its own code. */
+static int finish_output(int code)
+{
+    errno = 0;
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int saved = errno;
+    if (!bad)
+        return code;
+    fprintf(stderr, "calltop: error writing the output: %s\n",
+            saved ? strerror(saved) : "write failed");
+    return code == CT_EXIT_OK ? CT_EXIT_OTHER : code;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -83,7 +107,7 @@ int main(int argc, char **argv)
     }
     if (exit_now) {
         ct_config_clear(&cfg);
-        return CT_EXIT_OK;
+        return finish_output(CT_EXIT_OK);
     }
     if (rc == CT_OK && !needs_no_settings(&cfg)) {
         ct_config_print_warnings(&cfg, stderr);
@@ -103,9 +127,11 @@ int main(int argc, char **argv)
                    cfg.read_only ? ", read-only" : "");
         }
     }
+    ct_export_set_dir(cfg.export_dir);   /* the board's x / t */
     /* The doctor reports a broken config as a failed check, so it gets the error. */
-    int code = cfg.n_rest && strcmp(cfg.rest[0], "doctor") == 0
-        ? ct_doctor_main(&cfg, rc == CT_OK ? NULL : &err) : dispatch(&cfg);
+    int code = finish_output(cfg.n_rest && strcmp(cfg.rest[0], "doctor") == 0
+        ? ct_doctor_main(&cfg, rc == CT_OK ? NULL : &err) : dispatch(&cfg));
+    ct_export_set_dir(NULL);
     ct_log(CT_LOG_INFO, "calltop exiting with status %d", code);
     ct_log_close();
     ct_config_clear(&cfg);

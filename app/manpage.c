@@ -4,6 +4,7 @@
  * page differs from this output, so the page cannot go stale. */
 #include "manpage.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "app.h"
@@ -64,6 +65,29 @@ static void options(FILE *out)
     }
 }
 
+/* The options of ct_commands[i], unless an earlier row is the same command
+ * ("config" and "config --sample"): each command's options appear once. */
+static void command_options(FILE *out, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        for (size_t k = 0; k < ct_n_command_options; k++)
+            if (ct_command_matches(ct_commands[i].synopsis, ct_command_options[k].command) &&
+                ct_command_matches(ct_commands[j].synopsis, ct_command_options[k].command))
+                return;
+    bool any = false;
+    for (size_t k = 0; k < ct_n_command_options; k++) {
+        const ct_command_option *o = &ct_command_options[k];
+        if (!ct_command_matches(ct_commands[i].synopsis, o->command)) continue;
+        fputs(any ? ".TP\n\\fB" : ".RS\n.TP\n\\fB", out);
+        any = true;
+        roff(out, o->spell);
+        fputs("\\fR\n", out);
+        roff(out, o->help);
+        fputs(".\n", out);
+    }
+    if (any) fputs(".RE\n", out);
+}
+
 static void environment(FILE *out)
 {
     fputs(".SH ENVIRONMENT\n", out);
@@ -114,14 +138,21 @@ void ct_manpage_write(FILE *out)
         fputs("\n", out);
         roff(out, ct_commands[i].help);
         fputs(".\n", out);
+        command_options(out, i);
     }
+    fputs(".PP\nEach command answers \\fB\\-\\-help\\fR (for example "
+          "\\fBcalltop calls list \\-\\-help\\fR) from these same tables.\n", out);
     fputs(".SH KEYS\n", out);
     ct_manpage_keys(out);
     environment(out);
     fputs(".SH FILES\n.TP\n.I ~/.config/calltop/config\n"
           "(or \\fI$XDG_CONFIG_HOME/calltop/config\\fR, or \\fB\\-\\-config\\fR \\fIFILE\\fR) "
-          "\\fIkey\\fR = \\fIvalue\\fR lines; lines starting with # are comments; values may "
-          "be quoted \"like this\". A missing default file is fine; a missing "
+          "\\fIkey\\fR = \\fIvalue\\fR lines. # starts a comment at the start of a line or after "
+          "a blank (space or tab); a # glued to the text before it is part of the value "
+          "(https://x/#frag); values may be quoted \"like this\" to keep \" #\" in them. "
+          "\\fBcalltop config\\fR warns about an unquoted value holding #. "
+          "The file must be a regular file (a FIFO, directory or device is refused). "
+          "A missing default file is fine; a missing "
           "\\fB\\-\\-config\\fR file is an error, and so is an unknown key, a bad boolean or "
           "a duplicate key (the message names the file, line and key). Keys:", out);
     for (int id = 0; id < CT_SET__COUNT; id++) {

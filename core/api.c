@@ -229,15 +229,53 @@ static void req_init(ct_api_request *out, int kind, bool post)
     out->idempotent = !post;
 }
 
+#define CT_STR2(x) #x
+#define CT_STR(x) CT_STR2(x)
+
+/* Why an id may not be used as a path segment, or NULL when it may. */
+static const char *id_problem(const char *id)
+{
+    if (!id || !*id)
+        return "an id is required";
+    if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+        return "'.' and '..' are not ids (they would change the request's path)";
+    size_t n = strlen(id);
+    if (n > CT_CALL_ID_MAX)
+        return "the id is longer than " CT_STR(CT_CALL_ID_MAX) " bytes";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (c == '/' || c == '\\')
+            return "an id may not contain '/' or '\\'";
+        if (c < 0x20 || c == 0x7f)
+            return "an id may not contain control characters";
+        /* C1 controls U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8 */
+        if (c == 0xC2 && i + 1 < n && (unsigned char)id[i + 1] >= 0x80 &&
+            (unsigned char)id[i + 1] <= 0x9F)
+            return "an id may not contain control characters";
+    }
+    return NULL;
+}
+
+bool ct_api_call_id_valid(const char *id)
+{
+    return id_problem(id) == NULL;
+}
+
+ct_err ct_api_check_id(const char *what, const char *id, ct_error *err)
+{
+    const char *why = id_problem(id);
+    if (!why)
+        return CT_OK;
+    return ct_error_set(err, CT_EINVAL, "%s: %s", what, why);
+}
+
 /* base + prefix + escaped(id) + suffix */
 static ct_err id_url(const char *base, const char *prefix, const char *id, const char *suffix,
                      const char *what, char **out, ct_error *err)
 {
-    if (!id || !*id)
-        return ct_error_set(err, CT_EINVAL, "%s: an id is required", what);
-    if (strlen(id) > CT_CALL_ID_MAX)
-        return ct_error_set(err, CT_EINVAL, "%s: the id is %zu bytes long; an id has at most %d",
-                            what, strlen(id), CT_CALL_ID_MAX);
+    ct_err bad = ct_api_check_id(what, id, err);
+    if (bad != CT_OK)
+        return bad;
     sbuf p = { .ok = true };
     sb_add(&p, prefix);
     sb_add_escaped(&p, id);
@@ -532,6 +570,85 @@ ct_err ct_api_map_http(int status, const char *body, size_t len, const char *ret
     return code;
 }
 
+void ct_api_explain_not_found(int kind, const char *base, ct_error *err)
+{
+    if (!err || err->code != CT_ENOTFOUND || !base ||
+        (kind != CT_API_LIST_CALLS && kind != CT_API_NUMBERS))
+        return;
+    /* scheme://host[:port]/path without user:pass@ and without ?query#frag */
+    char shown[256];
+    const char *sep = strstr(base, "://");
+    const char *host = sep ? sep + 3 : base;
+    size_t auth_len = strcspn(host, "/?#");
+    const char *at = memrchr(host, '@', auth_len);
+    size_t o = 0;
+    for (const char *p = base; p < host && o + 1 < sizeof shown; p++)
+        shown[o++] = *p;
+    for (const char *p = at ? at + 1 : host; *p && *p != '?' && *p != '#' && o + 1 < sizeof shown;
+         p++)
+        shown[o++] = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+    shown[o] = '\0';
+    int status = err->http_status;
+    ct_error_set(err, CT_ECONFIG, "--base-url is probably wrong: %s answered HTTP %d to %s, "
+                 "a path every Interactly API has", shown, status, ct_api_kind_name(kind));
+    err->http_status = status;
+}
+
+/* OpenSSL's X509_V_ERR_* values (stable ABI numbers), so core needs no
+ * OpenSSL header. */
+enum {
+    X509_UNABLE_TO_GET_ISSUER = 2, X509_NOT_YET_VALID = 9, X509_EXPIRED = 10,
+    X509_SELF_SIGNED = 18, X509_SELF_SIGNED_IN_CHAIN = 19, X509_ISSUER_LOCALLY = 20,
+    X509_UNABLE_TO_VERIFY_LEAF = 21, X509_HOSTNAME_MISMATCH = 62, X509_IP_MISMATCH = 64,
+};
+
+const char *ct_api_tls_words(long verify, const char *text, bool have_ca_file)
+{
+    const char *t = text ? text : "";
+    /* advice: where the trust comes from */
+#define TRUST(x) (have_ca_file ? x ": the ca-file given does not vouch for it" \
+                               : x ": trust its CA with --ca-file FILE (or ca-file in the config)")
+    if (verify == X509_SELF_SIGNED || strstr(t, "self-signed certificate") ||
+        strstr(t, "self signed certificate"))
+        return verify == X509_SELF_SIGNED_IN_CHAIN || strstr(t, "in certificate chain")
+                   ? TRUST("the server's certificate chain ends in a self-signed CA that is not trusted")
+                   : TRUST("the server's certificate is self-signed");
+    if (verify == X509_SELF_SIGNED_IN_CHAIN)
+        return TRUST("the server's certificate chain ends in a self-signed CA that is not trusted");
+    if (verify == X509_ISSUER_LOCALLY || verify == X509_UNABLE_TO_GET_ISSUER ||
+        verify == X509_UNABLE_TO_VERIFY_LEAF || strstr(t, "unable to get local issuer") ||
+        strstr(t, "unable to get issuer"))
+        return TRUST("the server's certificate is signed by an unknown CA");
+    if (verify == X509_EXPIRED || strstr(t, "certificate has expired"))
+        return "the server's certificate has expired (check the server, and this machine's clock)";
+    if (verify == X509_NOT_YET_VALID || strstr(t, "certificate is not yet valid"))
+        return "the server's certificate is not valid yet (check this machine's clock)";
+    if (verify == X509_HOSTNAME_MISMATCH || verify == X509_IP_MISMATCH ||
+        strstr(t, "does not match target host") || strstr(t, "subject name matches target host") ||
+        strstr(t, "hostname mismatch") || strstr(t, "IP address mismatch"))
+        return "hostname mismatch: the server's certificate is for another name than the one "
+               "in the URL";
+    if (strstr(t, "error setting certificate file") || strstr(t, "CAfile") ||
+        strstr(t, "error reading CA"))
+        return "the ca-file cannot be read as PEM certificates";
+#undef TRUST
+    return NULL;
+}
+
+void ct_api_explain_tls(long verify, const char *text, bool have_ca_file, ct_error *err)
+{
+    if (!err || err->code != CT_ETLS)
+        return;
+    const char *words = ct_api_tls_words(verify, text, have_ca_file);
+    if (!words)
+        return;
+    char was[sizeof err->detail];
+    snprintf(was, sizeof was, "%s", err->detail);
+    int status = err->http_status;
+    ct_error_set(err, CT_ETLS, "%s (%s)", words, was);
+    err->http_status = status;
+}
+
 ct_err ct_api_control_result(const char *body, size_t len, ct_error *err)
 {
     if (!body || len == 0)   /* an empty 2xx: accepted */
@@ -556,6 +673,117 @@ ct_err ct_api_control_result(const char *body, size_t len, ct_error *err)
 }
 
 /* ---- retries ------------------------------------------------------------- */
+
+/* ---- HTTP dates ----------------------------------------------------------- */
+
+/* A fixed parser for the three HTTP-date forms of RFC 9110 §5.6.7, with the
+ * English day and month names the RFC mandates. Not strptime: calltop calls
+ * setlocale(LC_ALL, ""), and %a/%b then follow the user's language; and
+ * strptime + timegm accept dates that do not exist (31 Feb) by rolling them
+ * over. Every field here has its fixed width and range. */
+static const char *const wkday_short[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+static const char *const wkday_long[7] = { "Monday", "Tuesday", "Wednesday", "Thursday",
+                                           "Friday", "Saturday", "Sunday" };
+static const char *const month_name[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* n decimal digits at *p (a leading space allowed when pad_space). */
+static bool digits(const char **p, int n, bool pad_space, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (pad_space && i == 0 && n == 2 && c == ' ')
+            continue;
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool lit(const char **p, const char *s)
+{
+    size_t n = strlen(s);
+    if (strncmp(*p, s, n) != 0)
+        return false;
+    *p += n;
+    return true;
+}
+
+static int name_index(const char **p, const char *const *names, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (lit(p, names[i]))
+            return i;
+    return -1;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's algorithm). */
+static long long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long long)doe - 719468;
+}
+
+static bool valid_date(int y, int mon, int d, int h, int mi, int sec)
+{
+    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int dim = mdays[mon] + (mon == 1 && leap);
+    return y >= 1970 && d >= 1 && d <= dim && h <= 23 && mi <= 59 && sec <= 60;
+}
+
+/* "Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT" or
+ * "Sun Nov  6 08:49:37 1994" -> seconds since the epoch (UTC). */
+static bool http_date_parse(const char *v, time_t *out)
+{
+    const char *p = v;
+    int y, mon, d, h, mi, sec;
+    if (name_index(&p, wkday_long, 7) >= 0) {               /* RFC 850 */
+        if (!lit(&p, ", ") || !digits(&p, 2, false, &d) || !lit(&p, "-") ||
+            (mon = name_index(&p, month_name, 12)) < 0 || !lit(&p, "-") ||
+            !digits(&p, 2, false, &y) || !lit(&p, " "))
+            return false;
+        y += y < 70 ? 2000 : 1900;   /* two-digit year: RFC 9110 allows this reading */
+    } else if (name_index(&p, wkday_short, 7) >= 0) {
+        if (lit(&p, ", ")) {                                   /* IMF-fixdate */
+            if (!digits(&p, 2, false, &d) || !lit(&p, " ") ||
+                (mon = name_index(&p, month_name, 12)) < 0 || !lit(&p, " ") ||
+                !digits(&p, 4, false, &y) || !lit(&p, " "))
+                return false;
+        } else if (lit(&p, " ")) {                             /* asctime */
+            if ((mon = name_index(&p, month_name, 12)) < 0 || !lit(&p, " ") ||
+                !digits(&p, 2, true, &d) || !lit(&p, " "))
+                return false;
+            y = -1;
+        } else {
+            return false;
+        }
+    } else {
+        return false;
+    }
+    if (!digits(&p, 2, false, &h) || !lit(&p, ":") || !digits(&p, 2, false, &mi) ||
+        !lit(&p, ":") || !digits(&p, 2, false, &sec))
+        return false;
+    if (y < 0) {
+        if (!lit(&p, " ") || !digits(&p, 4, false, &y))
+            return false;
+    } else if (!lit(&p, " GMT")) {
+        return false;
+    }
+    if (*p || !valid_date(y, mon, d, h, mi, sec))
+        return false;
+    long long days = days_from_civil(y, mon + 1, d);
+    *out = (time_t)(days * 86400 + h * 3600 + mi * 60 + (sec == 60 ? 59 : sec));
+    return true;
+}
 
 int ct_api_retry_after_parse(const char *value, time_t now)
 {
@@ -585,25 +813,13 @@ int ct_api_retry_after_parse(const char *value, time_t now)
         }
         return s > INT_MAX ? INT_MAX : (int)s;
     }
-    /* RFC 9110 §5.6.7: IMF-fixdate, then the obsolete RFC 850 and asctime forms. */
-    static const char *const forms[] = {
-        "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y",
-    };
-    for (size_t i = 0; i < 3; i++) {
-        struct tm tm;
-        memset(&tm, 0, sizeof tm);
-        const char *end = strptime(v, forms[i], &tm);
-        if (!end || *end)
-            continue;
-        time_t t = timegm(&tm);
-        if (t == (time_t)-1)
-            return -1;
-        if (t <= now)
-            return 0;
-        double d = difftime(t, now);
-        return d > INT_MAX ? INT_MAX : (int)d;
-    }
-    return -1;
+    time_t t;
+    if (!http_date_parse(v, &t))
+        return -1;
+    if (t <= now)
+        return 0;
+    double d = difftime(t, now);
+    return d > INT_MAX ? INT_MAX : (int)d;
 }
 
 uint64_t ct_api_rand(uint64_t *rng)

@@ -45,6 +45,8 @@ static char **str_slot(ct_config *c, int id)
     case CT_SET_API_KEY: return &c->api_key;
     case CT_SET_RELAY_TOKEN: return &c->relay_token;
     case CT_SET_LOG: return &c->log_path;
+    case CT_SET_CA_FILE: return &c->ca_file;
+    case CT_SET_EXPORT_DIR: return &c->export_dir;
     case CT_SET_CONFIG: return &c->config_path;
     case CT_SET_LIST_PARALLEL: return &c->list_parallel;
     default: return NULL;
@@ -319,11 +321,16 @@ static void trim(const char **b, const char **e)
     while (*e > *b && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r')) (*e)--;
 }
 
-/* Unquotes "..." (with \" and \\) or '...' (literal) into out; an unquoted
- * value is taken as is, '#' included (API keys and URLs may contain it).
- * After a closing quote only blanks or a # comment may follow. */
-static int unquote(const char *b, const char *e, char *out, size_t cap)
+/* Unquotes "..." (with \" and \\) or '...' (literal) into out. The one
+ * comment rule (README, --sample and the man page say the same): '#' starts
+ * a comment at the start of a line or after a blank (space or tab); a '#'
+ * glued to the text before it is part of the value (a URL fragment, a key
+ * holding '#'), and a quoted value keeps everything between its quotes.
+ * After a closing quote only blanks or a # comment may follow. *quoted says
+ * whether the value was quoted. */
+static int unquote(const char *b, const char *e, char *out, size_t cap, bool *quoted)
 {
+    *quoted = b < e && (*b == '"' || *b == '\'');
     size_t o = 0;
     if (b < e && (*b == '"' || *b == '\'')) {
         char q = *b++;
@@ -338,10 +345,12 @@ static int unquote(const char *b, const char *e, char *out, size_t cap)
         while (b < e && (*b == ' ' || *b == '\t')) b++;
         if (b < e && *b != '#') return -3;          /* junk after the quote */
     } else {
-        for (; b < e; b++) {
+        for (const char *p = b; p < e; p++) {
+            if (*p == '#' && p > b && (p[-1] == ' ' || p[-1] == '\t')) break;   /* comment */
             if (o + 1 >= cap) return -2;
-            out[o++] = *b;
+            out[o++] = *p;
         }
+        while (o > 0 && (out[o - 1] == ' ' || out[o - 1] == '\t')) o--;
     }
     out[o] = '\0';
     return 0;
@@ -414,7 +423,8 @@ ct_err ct_config_parse_text(ct_config *cfg, const char *text, size_t len, const 
             break;
         }
         first_line[id] = line;
-        int u = unquote(vb, ve, value, len + 1);
+        bool quoted = false;
+        int u = unquote(vb, ve, value, len + 1, &quoted);
         if (u == -1) {
             rc = ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': unterminated quoted value",
                               path, line, key);
@@ -434,8 +444,9 @@ ct_err ct_config_parse_text(ct_config *cfg, const char *text, size_t len, const 
                               path, line, key, shown, BOOL_HINT);
         } else if (a != CT_OK) {
             rc = ct_error_set(err, a, "out of memory reading %s", path);
-        } else if (s->secret && value[0] && !secret) {
-            secret = s->key;
+        } else {
+            cfg->quoted[id] = quoted;
+            if (s->secret && value[0] && !secret) secret = s->key;
         }
     }
     if (len) memset(value, 0, len + 1);     /* it may have held a secret */
@@ -575,7 +586,9 @@ char *ct_config_default_path(ct_getenv_fn getenv_fn, void *ud)
  * open descriptor, so the file checked is the file read. */
 static ct_err read_file(ct_config *cfg, const char *path, bool explicit_path, ct_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; the type is
+     * checked on the descriptor before anything is read. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT && !explicit_path) return CT_OK;   /* no file: defaults */
         return ct_error_set(err, CT_ECONFIG, "cannot read config file '%s': %s", path, strerror(errno));
@@ -589,9 +602,18 @@ static ct_err read_file(ct_config *cfg, const char *path, bool explicit_path, ct
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = ct_error_set(err, CT_ECONFIG, "config file '%s' is not a regular file", path);
+        const char *what = S_ISDIR(st.st_mode) ? "a directory"
+                         : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                         : S_ISCHR(st.st_mode) ? "a character device"
+                         : S_ISBLK(st.st_mode) ? "a block device"
+                         : S_ISSOCK(st.st_mode) ? "a socket" : "not a regular file";
+        rc = ct_error_set(err, CT_ECONFIG, "config file '%s' is %s: it must be a regular file",
+                          path, what);
         goto out;
     }
+    /* a regular file: blocking reads again (O_NONBLOCK changes nothing for
+     * regular files, but the descriptor should say what it is) */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     if (st.st_size > CT_CONFIG_MAX_BYTES) {
         rc = ct_error_set(err, CT_ECONFIG, "config file '%s' is too large (%lld bytes, limit %d)",
                           path, (long long)st.st_size, CT_CONFIG_MAX_BYTES);
@@ -777,7 +799,8 @@ void ct_config_print_help(FILE *out)
 {
     fputs("Usage: calltop [OPTIONS] [COMMAND [ARGS...]]\n\n"
           "A terminal board for the live calls of an Interactly voice-AI account.\n"
-          "Without a COMMAND it opens the board; options go before the COMMAND.\n\n"
+          "Without a COMMAND it opens the board; options go before the COMMAND.\n"
+          "'calltop COMMAND --help' shows a command's own options.\n\n"
           "Commands:\n", out);
     for (size_t i = 0; i < ct_n_commands; i++)
         print_item(out, ct_commands[i].synopsis, ct_commands[i].help);
@@ -809,8 +832,9 @@ void ct_config_print_help(FILE *out)
         print_item(out, s->key, text);
     }
     fputs("\nConfig file: $XDG_CONFIG_HOME/calltop/config, else ~/.config/calltop/config.\n"
-          "  'key = value' lines, # comments; keys:", out);
-    int col = 40;
+          "  'key = value' lines; # starts a comment at line start or after a blank.\n"
+          "  Keys:", out);
+    int col = 7;
     for (int id = 0; id < CT_SET__COUNT; id++) {
         if (!ct_settings[id].in_file) continue;
         if (col + 1 + (int)strlen(ct_settings[id].key) > HELP_WIDTH) col = fprintf(out, "\n   ") - 1;
@@ -821,6 +845,43 @@ void ct_config_print_help(FILE *out)
           "Exit status:\n", out);
     for (size_t i = 0; i < ct_n_exit_docs; i++)
         fprintf(out, "  %d  %s\n", ct_exit_docs[i].code, ct_exit_docs[i].help);
+}
+
+bool ct_command_matches(const char *synopsis, const char *path)
+{
+    size_t n = strlen(path);
+    return n && strncmp(synopsis, path, n) == 0 && (synopsis[n] == ' ' || synopsis[n] == '\0');
+}
+
+int ct_config_print_command_help(const char *path, FILE *out)
+{
+    int matched = 0;
+    for (size_t i = 0; i < ct_n_commands; i++)
+        if (ct_command_matches(ct_commands[i].synopsis, path) && matched++ == 0)
+            fprintf(out, "Usage: calltop [OPTIONS] %s%s\n\nCommands:\n", path,
+                    strchr(path, ' ') || strcmp(path, "calls") != 0 ? " [ARGS...]"
+                                                                    : " COMMAND [ARGS...]");
+    if (!matched) return 0;
+    for (size_t i = 0; i < ct_n_commands; i++)
+        if (ct_command_matches(ct_commands[i].synopsis, path))
+            print_item(out, ct_commands[i].synopsis, ct_commands[i].help);
+    /* Options of every command under path: "calls" lists each command's own. */
+    const char *last = NULL;
+    for (size_t i = 0; i < ct_n_command_options; i++) {
+        const ct_command_option *o = &ct_command_options[i];
+        if (!ct_command_matches(o->command, path) && !ct_command_matches(path, o->command))
+            continue;
+        if (!last || strcmp(last, o->command) != 0)
+            fprintf(out, "\nOptions of %s (after the command; each also accepts "
+                         "--option=value):\n", o->command);
+        last = o->command;
+        print_item(out, o->spell, o->help);
+    }
+    fputs("\nOptions for every command (--base-url, --config, --read-only, ...) go before\n"
+          "the command: see calltop --help.\n\nExit status:\n", out);
+    for (size_t i = 0; i < ct_n_exit_docs; i++)
+        fprintf(out, "  %d  %s\n", ct_exit_docs[i].code, ct_exit_docs[i].help);
+    return matched;
 }
 
 void ct_config_explain_missing_key(const ct_config *cfg, const char *hint, FILE *out)
@@ -835,9 +896,10 @@ void ct_config_print_sample(FILE *out)
 {
     fputs("# calltop config: $XDG_CONFIG_HOME/calltop/config (default ~/.config/calltop/config)\n"
           "#\n"
-          "# Format: one 'key = value' per line; lines starting with # are comments.\n"
-          "# Values may be quoted \"like this\" (\\\" and \\\\ escape inside quotes);\n"
-          "# an unquoted value runs to the end of the line, # included.\n"
+          "# Format: one 'key = value' per line. '#' starts a comment at the start of a\n"
+          "# line or after a blank: 'api-key = abc  # prod' sets abc. A '#' glued to the\n"
+          "# text before it is part of the value (https://x/#frag). Values may be quoted\n"
+          "# \"like this\" to keep ' #' in them (\\\" and \\\\ escape inside quotes).\n"
           "# Booleans: true/false, yes/no, on/off, 1/0.\n"
           "# Precedence: command-line flags, then environment, then this file, then defaults.\n"
           "# When this file holds api-key or relay-token it must be private: chmod 600.\n", out);
@@ -869,6 +931,20 @@ static bool loopback_url(const char *url)
 int ct_config_print_warnings(const ct_config *cfg, FILE *out)
 {
     int n = 0;
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        const ct_setting *s = &ct_settings[id];
+        const char *v = str_value(cfg, id);
+        if (!v || !strchr(v, '#') || cfg->sources[id] == CT_SRC_DEFAULT ||
+            (cfg->sources[id] == CT_SRC_FILE && cfg->quoted[id]))
+            continue;
+        char src[1100];
+        describe_source(cfg, id, src, sizeof src);
+        /* a secret's characters are never printed, not even around the '#' */
+        fprintf(out, "WARNING: %s (from %s) contains '#', which is sent as part of the value. "
+                "A comment needs a blank before the '#'; if the '#' belongs to the value, "
+                "quote it (\"...\") to silence this warning.\n", s->key, src);
+        n++;
+    }
     if (cfg->insecure) {
         fputs("WARNING: --insecure disables TLS certificate verification: anyone on the network "
               "path can impersonate the server and read your API key and relay token. Use it "

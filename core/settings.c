@@ -59,6 +59,17 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
         .min = 1, .max = 16,
         .help = "how many pages of the call list to fetch at the same time after the first "
                 "(1 = one after another)" },
+    [CT_SET_CA_FILE] = {
+        .key = "ca-file", .in_file = true, .flag = "ca-file", .env = "CALLTOP_CA_FILE",
+        .kind = CT_KIND_PATH, .metavar = "FILE", .example = "/etc/ssl/private-ca.pem",
+        .help = "trust the CA certificates in this PEM file for the API and the relay "
+                "(a private CA or a self-signed server) instead of the system store" },
+    [CT_SET_EXPORT_DIR] = {
+        .key = "export-dir", .in_file = true, .flag = "export-dir", .env = "CALLTOP_EXPORT_DIR",
+        .kind = CT_KIND_PATH, .metavar = "DIR", .def_doc = "$HOME",
+        .example = "~/calltop-exports",
+        .help = "directory the board's exports go to (x: the call list as CSV, t: a transcript); "
+                "the flash line shows the full path written" },
 };
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */
@@ -79,9 +90,31 @@ const ct_command ct_commands[] = {
 };
 const size_t ct_n_commands = sizeof ct_commands / sizeof ct_commands[0];
 
+#define OUTPUT_HELP "table (the default, aligned for reading), json (the API's own objects)"
+const ct_command_option ct_command_options[] = {
+    { "calls list", "--live", "only the calls that are live now" },
+    { "calls list", "--since DURATION", "how far back to look: 90s, 30m, 24h, 7d (default 24h)" },
+    { "calls list", "-o, --output FORMAT", OUTPUT_HELP " or csv (RFC 4180)" },
+    { "calls list", "--json", "the same as -o json" },
+    { "calls show", "-o, --output FORMAT", OUTPUT_HELP },
+    { "calls show", "--json", "the same as -o json" },
+    { "calls connect", "--from NUMBER|NUMBER_ID", "the account's number to call from: +E164 "
+      "(looked up with numbers) or its id (also the first positional argument)" },
+    { "calls connect", "--to +E164", "the number to call (also the second positional argument)" },
+    { "calls connect", "--name NAME", "the customer's name, given to the assistant" },
+    { "calls connect", "--assistant ID", "the assistant to use instead of the number's own" },
+    { "calls connect", "--meta KEY=VALUE", "call metadata; repeat for more keys" },
+    { "calls connect", "-o, --output FORMAT", OUTPUT_HELP },
+    { "calls connect", "--json", "the same as -o json" },
+    { "calls end", "--message TEXT", "a closing line the assistant says before hanging up" },
+    { "numbers", "-o, --output FORMAT", OUTPUT_HELP " or csv (RFC 4180)" },
+    { "numbers", "--json", "the same as -o json" },
+};
+const size_t ct_n_command_options = sizeof ct_command_options / sizeof ct_command_options[0];
+
 const ct_exit_doc ct_exit_docs[] = {
     { CT_EXIT_OK, "success" },
-    { CT_EXIT_OTHER, "any other failure" },
+    { CT_EXIT_OTHER, "any other failure, including an output write error (a full disk)" },
     { CT_EXIT_USAGE, "usage or configuration error (bad flag, config file or environment)" },
     { CT_EXIT_REFUSED, "the API refused the request (4xx: bad key, unknown call, invalid input)" },
     { CT_EXIT_NETWORK, "network or server failure (5xx, timeout, connection, TLS)" },

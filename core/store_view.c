@@ -7,7 +7,8 @@
  * durations grow without any event. Every accessor refreshes first, so a
  * view never hands out a pointer to a removed call.
  *
- * Order: the sort key, ascending or descending, then the call id ascending
+ * Order: the sort key, ascending or descending, then (status, direction and
+ * phone status only) the start time newest first, then the call id ascending
  * in both directions, so rows with equal keys keep their places when the
  * direction flips and the order is total (ct_view_index_of binary-searches
  * it). Text keys compare case-insensitively; absent text sorts as "". */
@@ -164,6 +165,12 @@ static void fill_key(const ct_view *v, view_row *r, const ct_entry *e)
         r->key = ~r->key;
         r->key2 = ~r->key2;
     }
+    /* Enum keys (status, direction, phone status) group many calls: within
+     * a group the newest call comes first, in both directions (issue 13:
+     * done and failed rows no longer interleave by id). */
+    if (v->spec.sort == CT_SORT_STATUS || v->spec.sort == CT_SORT_DIRECTION ||
+        v->spec.sort == CT_SORT_PHONE_STATUS)
+        r->key2 = ~((uint64_t)c->start_at ^ (1ULL << 63));
 }
 
 static inline int row_cmp(const view_row *a, const view_row *b, bool desc)

@@ -98,6 +98,7 @@ struct ct_fetcher {
     char *base_url;
     char *auth_header;            /* "Authorization: Bearer <key>": a secret */
     bool insecure;
+    char *ca_file;          /* NULL = libcurl's default store */
     bool keep_raw;                /* opt->keep_raw_json */
     long connect_ms, total_ms, max_body, end_margin_ms;
     atomic_int page_size;         /* shrinks when the server caps `size` (422) */
@@ -292,6 +293,8 @@ static ct_err start(ct_fetcher *f, req *r, ct_error *e)
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, f->insecure ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, f->insecure ? 0L : 2L);
+    if (f->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, f->ca_file);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, f->connect_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, f->total_ms);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -758,10 +761,17 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
     if (r->overflow)
         ct_error_set(&e, CT_ETOOBIG, "the response exceeded %ld bytes and was dropped",
                      f->max_body);
-    else if (rc != CURLE_OK)
+    else if (rc != CURLE_OK) {
         ct_curl_map_error(rc, r->errbuf, &e);
+        if (e.code == CT_ETLS) {   /* name the certificate problem in words */
+            long verify = 0;
+            curl_easy_getinfo(r->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+            ct_api_explain_tls(verify, r->errbuf, f->ca_file != NULL, &e);
+        }
+    }
     else if (ct_api_map_http((int)status, r->buf, r->len, r->retry_after, time(NULL), &e) == CT_OK)
         deliver(f, r, &e);
+    ct_api_explain_not_found(r->api.kind, f->base_url, &e);   /* 404 on a fixed path */
     /* The probe's answer, unless another 429, ends the pause: the rest may
      * go. (Answers to requests sent before the pause say nothing.) */
     if (f->probing && r->probe && e.code != CT_ERATELIMIT)
@@ -1021,6 +1031,7 @@ ct_fetcher *ct_fetcher_start(const ct_fetcher_options *opt, ct_inbox *inbox, ct_
     }
     f->inbox = inbox;
     f->insecure = opt->insecure;
+    f->ca_file = opt->ca_file && *opt->ca_file ? strdup(opt->ca_file) : NULL;
     f->connect_ms = opt->connect_timeout_ms > 0 ? opt->connect_timeout_ms : 5000;
     f->total_ms = opt->total_timeout_ms > 0 ? opt->total_timeout_ms : 20000;
     f->keep_raw = opt->keep_raw_json;
@@ -1074,6 +1085,7 @@ fail:
     if (f->share)
         curl_share_cleanup(f->share);
     free(f->base_url);
+    free(f->ca_file);
     if (f->auth_header)
         explicit_bzero(f->auth_header, strlen(f->auth_header));
     free(f->auth_header);
@@ -1099,6 +1111,7 @@ void ct_fetcher_stop(ct_fetcher *f)
     curl_share_cleanup(f->share);
     free(f->cancels);
     free(f->base_url);
+    free(f->ca_file);
     if (f->auth_header)
         explicit_bzero(f->auth_header, strlen(f->auth_header));
     free(f->auth_header);

@@ -10,10 +10,12 @@
  * dead peer: STALE, then reconnect. Reconnects back off exponentially with
  * full jitter; after N failed connects it reports POLLING so the UI polls
  * REST, and keeps retrying behind it. */
+#include "calltop/api.h"
 #include "calltop/clock.h"
 #include "calltop/monitor.h"
 
 #include <libwebsockets.h>
+#include <openssl/x509_vfy.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@
 
 struct ct_monitor {
     char *url, *token, *ca_file;
+    int tls_verify_error;   /* X509_V_ERR_* of the last failed handshake, 0 = none */
     char host[256], path[512];
     int port;
     bool tls, insecure;
@@ -516,6 +519,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
 
     switch (reason) {
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+        /* user = the X509_STORE_CTX, len = preverify_ok: remember why a
+         * certificate was refused so the error can say it in words (lws
+         * itself reports "error:00000001:lib(0)::reason(1)"). The verdict
+         * is OpenSSL's: returning 0 changes nothing. */
+        if (!len && user)
+            m->tls_verify_error = X509_STORE_CTX_get_error((X509_STORE_CTX *)user);
+        return 0;
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
         unsigned char **p = in, *end = *p + len;
         char auth[600];
@@ -582,13 +593,18 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
-        char why[160];
+        char why[320];
         unsigned status = wsi ? lws_http_client_http_response(wsi) : 0;
+        const char *tls = m->tls ? ct_api_tls_words(m->tls_verify_error, in, m->ca_file != NULL)
+                                 : NULL;
+        m->tls_verify_error = 0;
         if (status == 401 || status == 403)
             snprintf(why, sizeof why, "the relay refused the token (HTTP %u)", status);
         else if (status == 404)
             snprintf(why, sizeof why, "no monitor at this relay URL (HTTP 404): "
                      "relay-url must end in /monitor");
+        else if (tls)
+            snprintf(why, sizeof why, "relay TLS: %s", tls);
         else
             snprintf(why, sizeof why, "cannot connect to the relay: %s",
                      in ? (const char *)in : "unknown error");

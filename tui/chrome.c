@@ -221,14 +221,69 @@ typedef struct help_state { bool read_only; int top; } help_state;
 /* The help text's column: what is left of the box after the key column. */
 static int help_text_cols(const ct_pane *p) { return p->w - 18 > 1 ? p->w - 18 : 1; }
 
-/* Screen lines of the help at this width: each action's text is wrapped,
+/* After the keys: what each status glyph means and what the mouse does
+ * (issue 13: the board's symbols were explained nowhere). */
+typedef struct help_extra {
+    int glyph;               /* ct_glyph_kind, or -1 for a titled row */
+    ct_theme_role role;      /* the glyph's colour, as in the list */
+    const char *label, *text;
+} help_extra;
+static const help_extra help_extras[] = {
+    { -1, 0, "", "" },
+    { -1, 0, "Status", "the glyph before each call in the STATUS column:" },
+    { CT_GLYPH_LIVE, CT_TH_LIVE, NULL, "live: the call is in progress" },
+    { CT_GLYPH_RINGING, CT_TH_QUEUED, NULL, "ringing: the phone rings or the call is being set up" },
+    { CT_GLYPH_QUEUED, CT_TH_QUEUED, NULL, "queued: the call waits to start" },
+    { CT_GLYPH_FORWARDED, CT_TH_FORWARDED, NULL, "forwarded to another number" },
+    { CT_GLYPH_FINISHED, CT_TH_FINISHED, NULL, "done: the call ended" },
+    { CT_GLYPH_FAILED, CT_TH_FAILED, NULL, "failed: busy, no answer, or it could not be placed" },
+    { CT_GLYPH_PENDING, CT_TH_PENDING, NULL, "pending: an action was sent, no answer from the "
+                                             "server yet" },
+    { CT_GLYPH_HANG, CT_TH_HANG, NULL, "hang: the assistant went silent (a hang event, nothing "
+                                       "said since)" },
+    { CT_GLYPH_UNKNOWN, CT_TH_NORMAL, NULL, "status not known yet" },
+    { -1, 0, "", "" },
+    { -1, 0, "Mouse", "click a call to select it; click a column title to sort by it (again to "
+                   "reverse); the wheel scrolls the list or the details under the pointer" },
+};
+#define N_HELP_EXTRAS (sizeof help_extras / sizeof help_extras[0])
+
+/* Help item i (actions allowed in this mode, then the extras): its key
+ * column, text and attribute. False past the end. */
+static bool help_item(const help_state *hs, size_t i, const char **label, const char **text,
+                      attr_t *attr, attr_t *label_attr)
+{
+    for (size_t k = 0; k < ct_actions_count; k++) {
+        const ct_action *a = &ct_actions[k];
+        if (!ct_action_allowed(a, hs->read_only)) continue;
+        if (i-- == 0) {
+            *label = ct_theme_is_utf8() ? a->key_label : a->key_label_ascii;
+            *text = a->help;
+            *attr = ct_action_destructive(a) ? ct_theme_attr(CT_TH_DESTRUCTIVE) : A_NORMAL;
+            *label_attr = ct_theme_attr(CT_TH_KEY);
+            return true;
+        }
+    }
+    if (i >= N_HELP_EXTRAS) return false;
+    const help_extra *x = &help_extras[i];
+    *label = x->glyph >= 0 ? ct_theme_glyph((ct_glyph_kind)x->glyph) : x->label;
+    *text = x->text;
+    *attr = A_NORMAL;
+    *label_attr = ct_theme_attr(x->glyph >= 0 ? x->role : CT_TH_HEADER);
+    return true;
+}
+
+/* Screen lines of the help at this width: each item's text is wrapped,
  * never cut, so a narrow terminal shows all of it (scrolling with j/k). */
 static int help_lines(const help_state *hs, int cols)
 {
     int n = 0;
-    for (size_t i = 0; i < ct_actions_count; i++)
-        if (ct_action_allowed(&ct_actions[i], hs->read_only))
-            n += (int)ct_text_wrap(ct_actions[i].help, cols, NULL, 0);
+    const char *label, *text;
+    attr_t attr, lattr;
+    for (size_t i = 0; help_item(hs, i, &label, &text, &attr, &lattr); i++) {
+        size_t w = ct_text_wrap(text, cols, NULL, 0);
+        n += w ? (int)w : 1;   /* a blank separator still takes a line */
+    }
     return n;
 }
 
@@ -251,24 +306,25 @@ static void help_draw(ct_pane *p, const ct_ui_ctx *ctx)
     ct_draw_cell(p->win, 0, 2, p->w - 4, " Keys (Esc closes, j/k scroll) ", CT_ALIGN_LEFT,
                  ct_theme_attr(CT_TH_HEADER), true);
     int inner = p->h - 2, cols = help_text_cols(p), row = 0, line = 0;
-    for (size_t i = 0; i < ct_actions_count && row < inner; i++) {
-        const ct_action *a = &ct_actions[i];
-        if (!ct_action_allowed(a, hs->read_only)) continue;
+    const char *label, *text;
+    attr_t attr, lattr;
+    for (size_t i = 0; row < inner && help_item(hs, i, &label, &text, &attr, &lattr); i++) {
         ct_span spans[16];
-        size_t n = ct_text_wrap(a->help, cols, spans, 16);
+        size_t n = ct_text_wrap(text, cols, spans, 16);
         if (n > 16) n = 16;
+        if (n == 0) {   /* separator */
+            if (line++ >= hs->top) row++;
+            continue;
+        }
         for (size_t k = 0; k < n && row < inner; k++, line++) {
             if (line < hs->top) continue;
             if (k == 0)
-                ct_draw_cell(p->win, 1 + row, 2, 13,
-                             ct_theme_is_utf8() ? a->key_label : a->key_label_ascii,
-                             CT_ALIGN_LEFT, ct_theme_attr(CT_TH_KEY), true);
-            char text[256];
-            size_t len = spans[k].len < sizeof text - 1 ? spans[k].len : sizeof text - 1;
-            memcpy(text, a->help + spans[k].off, len);
-            text[len] = '\0';
-            ct_draw_cell(p->win, 1 + row, 16, cols, text, CT_ALIGN_LEFT,
-                         ct_action_destructive(a) ? ct_theme_attr(CT_TH_DESTRUCTIVE) : A_NORMAL, true);
+                ct_draw_cell(p->win, 1 + row, 2, 13, label, CT_ALIGN_LEFT, lattr, true);
+            char buf[256];
+            size_t len = spans[k].len < sizeof buf - 1 ? spans[k].len : sizeof buf - 1;
+            memcpy(buf, text + spans[k].off, len);
+            buf[len] = '\0';
+            ct_draw_cell(p->win, 1 + row, 16, cols, buf, CT_ALIGN_LEFT, attr, true);
             row++;
         }
     }

@@ -68,7 +68,7 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
                    true, &y0, &x0, &H, &W);
     if (H < 1 || W < 1) { wnoutrefresh(w); return; }
     int y = y0, bottom = y0 + H;   /* rows [y0, bottom) */
-    char buf[300];
+    char buf[CT_CALL_ID_MAX + 300];
     bool live;
     const char *state = call_state(ctx, m->call_id, &live);
 

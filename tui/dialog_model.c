@@ -48,7 +48,9 @@ void ct_dialog_model_init(ct_dialog_model *m, ct_control_action a, const char *c
                           const char *customer_number) {
     memset(m, 0, sizeof *m);
     m->action = a;
-    snprintf(m->call_id, sizeof m->call_id, "%s", call_id ? call_id : "");
+    /* an id that would change the request's path (or not fit) is never sent */
+    m->call_id_bad = !ct_api_call_id_valid(call_id);
+    snprintf(m->call_id, sizeof m->call_id, "%s", call_id && !m->call_id_bad ? call_id : "");
     char *c = ct_sanitize_dup(customer_number && *customer_number ? customer_number : "?", false);
     ct_text_truncate(c ? c : "?", (int)sizeof m->customer, m->customer, sizeof m->customer);
     free(c);
@@ -98,6 +100,10 @@ void ct_dialog_model_update(ct_dialog_model *m) {
     char *body = NULL;
     if (ct_control_request_encode(&rq, &body, &err) == CT_OK) {
         m->preview = body;
+        if (m->call_id_bad)   /* the body is fine; the path it would go to is not */
+            snprintf(m->problem, sizeof m->problem,
+                     "this call's id cannot be used in a request (empty, '.', '..', '/', "
+                     "control characters or over %d bytes)", CT_CALL_ID_MAX);
         return;
     }
     const char *why = live_problem(m);
@@ -106,7 +112,7 @@ void ct_dialog_model_update(ct_dialog_model *m) {
 }
 
 bool ct_dialog_model_can_send(const ct_dialog_model *m) {
-    return m->preview != NULL && m->call_id[0] != '\0';
+    return m->preview != NULL && m->call_id[0] != '\0' && !m->call_id_bad;
 }
 
 static void cycle(ct_dialog_model *m, int delta) {

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "calltop/api.h"
 #include "calltop/model.h"
 #include "field.h"
 
@@ -30,6 +31,7 @@ enum {
 typedef struct ct_dialog_model {
     ct_control_action action;
     char call_id[CT_CALL_ID_BUF];
+    bool call_id_bad;            /* refused by ct_api_call_id_valid: never sendable */
     char customer[96];           /* sanitized, for display */
     ct_field input;
     ct_dialog_focus focus;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -186,11 +187,27 @@ ct_err ct_export_transcript(FILE *out, const ct_call_entry *e, ct_time_ms now, c
     return CT_OK;
 }
 
+static char *export_dir;   /* from the settings; NULL = default */
+
+void ct_export_set_dir(const char *dir) {
+    free(export_dir);
+    export_dir = dir && *dir ? strdup(dir) : NULL;
+}
+
 FILE *ct_export_open(const char *stem, const char *ext, ct_time_ms now, char *path,
                      size_t cap, ct_error *err) {
-    const char *dir = getenv("CALLTOP_EXPORT_DIR");
+    const char *dir = export_dir;
+    if (!dir) dir = getenv("CALLTOP_EXPORT_DIR");
     if (!dir || !*dir) dir = getenv("HOME");
     if (!dir || !*dir) dir = ".";
+    /* an absolute, resolved directory: "exported to ./x.csv" says too little */
+    char abs[PATH_MAX];
+    if (!realpath(dir, abs)) {
+        ct_error_set(err, CT_EIO, "export directory %s: %s", dir, strerror(errno));
+        if (cap) path[0] = '\0';
+        return NULL;
+    }
+    dir = abs;
     time_t secs = (time_t)(now / 1000);
     struct tm tm;
     char ts[32] = "0";

@@ -34,10 +34,16 @@ ct_err ct_export_csv(FILE *out, ct_view *v, ct_time_ms now, size_t *rows, ct_err
  * analysis summary when there is one. */
 ct_err ct_export_transcript(FILE *out, const ct_call_entry *e, ct_time_ms now, ct_error *err);
 
+/* The export directory from the settings (export-dir: flag, env
+ * CALLTOP_EXPORT_DIR or config); NULL = the default. Copied. */
+void ct_export_set_dir(const char *dir);
+
 /* Creates a new file (O_EXCL, mode 0600: transcripts hold customer data)
- * named <stem>-<YYYYmmdd-HHMMSS>[-N].<ext> in $CALLTOP_EXPORT_DIR, else
- * $HOME, else the current directory, and returns it open for writing with
- * its path in `path`. NULL with err set (CT_EIO) when no name works. */
+ * named <stem>-<YYYYmmdd-HHMMSS>[-N].<ext> in the export directory (set by
+ * ct_export_set_dir, else $CALLTOP_EXPORT_DIR, else $HOME, else the current
+ * directory), and returns it open for writing with its absolute path in
+ * `path` (the flash line shows where the file really is). NULL with err
+ * set (CT_EIO) when the directory does not exist or no name works. */
 FILE *ct_export_open(const char *stem, const char *ext, ct_time_ms now, char *path,
                      size_t cap, ct_error *err);
 

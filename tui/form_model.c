@@ -34,6 +34,7 @@ static void free_numbers(ct_form_model *m) {
 }
 
 void ct_form_model_clear(ct_form_model *m) {
+    free(m->preview);
     free_numbers(m);
     ct_form_model_init(m);
 }
@@ -197,7 +198,14 @@ void ct_form_model_request(const ct_form_model *m, ct_connect_request *out, ct_k
     out->n_metadata = n;
 }
 
+static void drop_preview(ct_form_model *m) {
+    free(m->preview);
+    m->preview = NULL;
+    m->confirm_on_place = false;
+}
+
 void ct_form_model_sent(ct_form_model *m, uint64_t request_id) {
+    drop_preview(m);
     m->state = CT_FORM_PENDING;
     m->request_id = request_id;
     m->error[CT_FSLOT_FORM][0] = '\0';
@@ -233,6 +241,7 @@ ct_form_slot ct_form_slot_for_field(const ct_form_model *m, const char *field, i
 }
 
 void ct_form_model_failed(ct_form_model *m, const ct_error *err) {
+    drop_preview(m);
     m->state = CT_FORM_EDITING;
     m->request_id = 0;
     int row;
@@ -286,9 +295,38 @@ static int enter_on_text(ct_form_model *m) {
     return -1;   /* the last text field */
 }
 
+/* Valid: encode the body exactly as the fetcher will and ask first. */
 static int try_submit(ct_form_model *m) {
     if (!ct_form_model_validate(m)) return CT_FORM_R_REDRAW;
-    return CT_FORM_R_SUBMIT | CT_FORM_R_REDRAW;
+    ct_connect_request rq;
+    ct_kv kv[CT_FORM_MAX_META];
+    ct_form_model_request(m, &rq, kv);
+    ct_error err;
+    ct_error_clear(&err);
+    char *body = NULL;
+    if (ct_connect_request_encode(&rq, &body, &err) != CT_OK) {
+        ct_form_model_failed(m, &err);
+        return CT_FORM_R_REDRAW;
+    }
+    drop_preview(m);
+    m->preview = body;
+    m->state = CT_FORM_CONFIRM_SEND;
+    return CT_FORM_R_REDRAW;
+}
+
+static int confirm_key(ct_form_model *m, int key) {
+    if (key == CT_KEY_ESC || (ct_key_is_enter(key) && !m->confirm_on_place)) {
+        drop_preview(m);
+        m->state = CT_FORM_EDITING;   /* back to the filled form */
+        return CT_FORM_R_REDRAW;
+    }
+    if (ct_key_is_enter(key)) return CT_FORM_R_SUBMIT | CT_FORM_R_REDRAW;
+    if (key == '\t' || key == KEY_BTAB || key == KEY_LEFT || key == KEY_RIGHT || key == KEY_UP ||
+        key == KEY_DOWN) {
+        m->confirm_on_place = !m->confirm_on_place;
+        return CT_FORM_R_REDRAW;
+    }
+    return CT_FORM_R_NONE;
 }
 
 static void add_meta_row(ct_form_model *m) {
@@ -325,6 +363,7 @@ int ct_form_model_key(ct_form_model *m, int key) {
          * (the outcome still reaches the message log). Never resubmits. */
         return key == CT_KEY_ESC ? CT_FORM_R_CLOSE : CT_FORM_R_NONE;
     }
+    if (m->state == CT_FORM_CONFIRM_SEND) return confirm_key(m, key);
     if (m->state == CT_FORM_CONFIRM_DISCARD) {
         if (key == 'y' || key == 'Y') return CT_FORM_R_CLOSE;
         m->state = CT_FORM_EDITING;

@@ -46,6 +46,7 @@ typedef enum ct_form_state {
     CT_FORM_EDITING = 0,
     CT_FORM_CONFIRM_DISCARD,  /* "Discard this call? y/N" */
     CT_FORM_PENDING,          /* submitted; waiting for CALL_PLACED / REQUEST_FAILED */
+    CT_FORM_CONFIRM_SEND,     /* valid: showing the exact request, focus on Cancel */
 } ct_form_state;
 
 /* What the caller of ct_form_model_key must do. */
@@ -84,7 +85,15 @@ typedef struct ct_form_model {
     bool dirty;                    /* something was edited (Esc asks) */
     bool submitted_once;           /* show "required" errors only after a try */
     char error[CT_FSLOT__COUNT][CT_FORM_ERR_MAX];
+    /* CONFIRM_SEND: the JSON body that will be POSTed to
+     * CT_FORM_CONNECT_PATH (from the encoder the fetcher uses), and whether
+     * focus is on [Place call] (false: on [Cancel], the default). */
+    char *preview;
+    bool confirm_on_place;
 } ct_form_model;
+
+/* The endpoint the form posts to, shown in the confirmation. */
+#define CT_FORM_CONNECT_PATH "/calls/v1/conversations/connect"
 
 void ct_form_model_init(ct_form_model *m);
 void ct_form_model_clear(ct_form_model *m);   /* frees; leaves an initialised model */
@@ -115,6 +124,13 @@ bool ct_form_model_validate(ct_form_model *m);
 /* Builds the request; pointers refer into m (valid until the next edit).
  * kv must hold CT_FORM_MAX_META entries. Empty metadata rows are skipped. */
 void ct_form_model_request(const ct_form_model *m, ct_connect_request *out, ct_kv *kv);
+
+/* A valid submit does not send: it opens the confirmation (state
+ * CONFIRM_SEND, like the e/f dialogs) showing "POST CT_FORM_CONNECT_PATH"
+ * and m->preview, with focus on [Cancel]. There Tab / arrows move between
+ * [Cancel] and [Place call]; Enter on [Cancel] or Esc goes back to the
+ * filled form; Enter on [Place call] returns CT_FORM_R_SUBMIT; every other
+ * key is swallowed (typed-ahead text never places a call). */
 
 /* The request left with this id: state PENDING. */
 void ct_form_model_sent(ct_form_model *m, uint64_t request_id);

@@ -38,6 +38,17 @@ ct_err ct_api_url(const char *base, const char *path, const ct_query_param *q, s
  * ("user@host"): the bearer token is never sent to such a URL. */
 bool ct_api_same_origin(const char *url, const char *base);
 
+/* ---- ids ----------------------------------------------------------------- */
+
+/* Ids are opaque to calltop, but they become a path segment: an id that is
+ * empty, "." or "..", holds '/' or '\\', a control character (C0, DEL or
+ * C1) or is longer than CT_CALL_ID_MAX bytes (calltop/model.h) is refused before anything is
+ * sent ("calls show .." must not request GET /calls/v1/). */
+bool ct_api_call_id_valid(const char *id);
+/* The same check with a sentence for the user: CT_EINVAL, detail
+ * "<what>: <why>" (the id itself is not echoed when it holds controls). */
+ct_err ct_api_check_id(const char *what, const char *id, ct_error *err);
+
 /* ---- requests ------------------------------------------------------------ */
 
 /* The endpoints, with the values of ct_request_kind (fetcher.h). */
@@ -84,6 +95,14 @@ ct_err ct_api_assistant(const char *base, const char *assistant_id, ct_api_reque
 ct_err ct_api_map_http(int status, const char *body, size_t len, const char *retry_after,
                        time_t now, ct_error *err);
 
+/* A 404 to a request whose path is fixed (list calls, numbers) means the
+ * base URL points at something that is not the Interactly API, not that a
+ * call is gone: turns such a CT_ENOTFOUND into CT_ECONFIG "--base-url is
+ * probably wrong: <base> (HTTP 404 to list calls)". The URL is shown without
+ * userinfo or query; the API key is never part of it. Other errors and
+ * kinds are left alone. */
+void ct_api_explain_not_found(int kind, const char *base, ct_error *err);
+
 /* Formats a FastAPI-style 422 body {"detail":[{"loc":[...],"msg":...}]}:
  * each item becomes "a.b: msg" (loc without its leading "body"/"query"/
  * "path"/"header", joined with '.'), items joined with "; ". Tolerates
@@ -98,6 +117,18 @@ bool ct_api_format_validation(const char *body, size_t len, char *out, size_t ca
  * character boundary. For error details. (The libcurl result mapping is
  * net's: calltop/curl_err.h.) */
 void ct_api_clean_copy(char *dst, size_t cap, const char *src, size_t max);
+
+/* Names a certificate problem in words, for both the API (libcurl) and
+ * the relay (libwebsockets): `verify` is the X.509 verification result
+ * (OpenSSL's X509_V_ERR_* number; 0 when unknown), `text` the library's own
+ * message (may be NULL; libcurl reports a host-name mismatch only there).
+ * Returns a sentence such as "the server's certificate is self-signed"
+ * with what to do about it (ca-file), or NULL when neither says which
+ * problem it is. `have_ca_file` words the advice. */
+const char *ct_api_tls_words(long verify, const char *text, bool have_ca_file);
+/* For a CT_ETLS err: prefixes its detail with ct_api_tls_words() when
+ * those name the problem; other errors are left alone. */
+void ct_api_explain_tls(long verify, const char *text, bool have_ca_file, ct_error *err);
 
 /* Checks a control response {"message":..., "data":{"success":true}}: an
  * explicit success=false is CT_EVALIDATION carrying the server's message;

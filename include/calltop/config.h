@@ -51,6 +51,8 @@ typedef enum ct_setting_id {
     CT_SET_HELP,
     CT_SET_VERSION,
     CT_SET_LIST_PARALLEL,
+    CT_SET_CA_FILE,
+    CT_SET_EXPORT_DIR,
     CT_SET__COUNT
 } ct_setting_id;
 
@@ -82,6 +84,24 @@ typedef struct ct_command {
 extern const ct_command ct_commands[];
 extern const size_t ct_n_commands;
 
+/* The options each command takes after its name, for `calltop calls list
+ * --help` and the man page. `command` is the command's leading words as in
+ * ct_commands ("calls list"); app/cli.c parses them. */
+typedef struct ct_command_option {
+    const char *command;    /* "calls list" */
+    const char *spell;      /* "--since DURATION" */
+    const char *help;
+} ct_command_option;
+extern const ct_command_option ct_command_options[];
+extern const size_t ct_n_command_options;
+/* True when `synopsis` ("calls show ID") is the command `path` ("calls
+ * show") or one below it ("calls" matches every calls command). */
+bool ct_command_matches(const char *synopsis, const char *path);
+/* Help for `path` ("calls", "calls list", "numbers", "config"): its
+ * commands from ct_commands and their options. Returns how many commands
+ * matched (0: nothing printed). */
+int ct_config_print_command_help(const char *path, FILE *out);
+
 /* Exit codes, documented in --help and EXIT STATUS. */
 enum {
     CT_EXIT_OK = 0, CT_EXIT_OTHER = 1, CT_EXIT_USAGE = 2, CT_EXIT_REFUSED = 3, CT_EXIT_NETWORK = 4
@@ -96,6 +116,8 @@ typedef struct ct_config {
     char *api_key;        /* secret */
     char *relay_token;    /* secret */
     char *log_path;       /* NULL = no log */
+    char *ca_file;        /* PEM bundle trusted for the API and the relay; NULL = system store */
+    char *export_dir;     /* where x / t write; NULL = $HOME */
     char *config_path;    /* the file consulted (may not exist); NULL = none (no HOME) */
     bool config_found;    /* config_path existed and was read */
     bool demo, no_color, read_only, insecure;
@@ -106,6 +128,7 @@ typedef struct ct_config {
     char *list_parallel;  /* list pages in flight; read it with ct_config_list_parallel() */
     int sources[CT_SET__COUNT];     /* ct_setting_source per setting */
     int lines[CT_SET__COUNT];       /* CT_SRC_FILE: 1-based line in config_path */
+    bool quoted[CT_SET__COUNT];     /* CT_SRC_FILE: the value was written in quotes */
 } ct_config;
 
 /* Environment lookup: returns the value or NULL. Tests pass a fake. */
@@ -165,7 +188,9 @@ void ct_config_print_sample(FILE *out);   /* a commented sample config file */
  * when not NULL (e.g. "or try 'calltop --demo'"). */
 void ct_config_explain_missing_key(const ct_config *cfg, const char *hint, FILE *out);
 /* Loud warnings the user must see before anything runs (--insecure; an API
- * key sent over plain http to a non-loopback host). Returns how many. */
+ * key sent over plain http to a non-loopback host; a value holding '#' that
+ * looks like a comment glued to it, unless it was quoted in the file, named
+ * by key and source, never shown for secrets). Returns how many. */
 int ct_config_print_warnings(const ct_config *cfg, FILE *out);
 
 /* "true"/"yes"/"on"/"1" -> 1, "false"/"no"/"off"/"0" -> 0 (any case), else -1. */

@@ -142,7 +142,8 @@ void ct_store_foreach(const ct_store *s, bool (*fn)(const ct_call_entry *e, void
  * then sorted, rebuilt lazily when the store generation or the spec changed.
  * Cost is O(n log n) per rebuild, O(1) per ct_view_at. Pointers returned are
  * valid until the next store mutation. Every accessor refreshes first, so a
- * view never returns a removed call. Order: the key, then the call id
+ * view never returns a removed call. Order: the key, then for status,
+ * direction and phone status the start time newest first, then the call id
  * ascending in both directions (a total, stable order). Customer sorts by
  * customer name, else user number; assistant by name, else id; text keys
  * compare ASCII case-insensitively, absent text as "". A duration sort with

@@ -79,7 +79,10 @@ wait_for "New call" || fail "n did not open the new-call form"
 text "+14155550177"
 keys Enter Enter          # -> name -> assistant id
 text "no-such-assistant"
-keys Enter                # submit from the last field
+keys Enter                # submit from the last field: the confirmation
+wait_for "New call: confirm" || fail "submit did not open the confirmation"
+keys Right Enter          # [Place call]
+wait_gone "New call: confirm" || fail "Place call did not leave the confirmation"
 wait_for "assistantId" || fail "no validation error (naming assistantId) shown for the 422"
 screen | grep -qF "New call" || fail "the form closed on a 422"
 screen | grep -qF "+14155550177" || fail "the form lost the customer number on a 422"
@@ -88,6 +91,20 @@ screen | grep -qF "no-such-assistant" || fail "the form lost the assistant id on
 # ---- corrected, it places the call -------------------------------------------------------
 keys C-u                  # clear the assistant field
 keys Enter
+# issue 13 item 2: a preview with the exact endpoint and body, focus on Cancel
+wait_for "New call: confirm" || fail "submit did not open the confirmation"
+wait_for "Will send: POST /calls/v1/conversations/connect" || fail "no endpoint in the preview"
+wait_for '"direction":"outbound"' || fail "no JSON body in the preview"
+screen | grep -qF "[>Cancel<]" || fail "the confirmation does not start on Cancel"
+screen | grep -qF "call placed" && fail "a call was placed before it was confirmed"
+keys Enter                # Enter on the default button: back to the filled form
+wait_gone "New call: confirm" || fail "Enter on Cancel did not leave the confirmation"
+screen | grep -qF "+14155550177" || fail "Cancel lost the customer number"
+sleep 0.5
+screen | grep -qF "call placed" && fail "Cancel placed the call"
+keys Enter                # assistant (last field) -> the confirmation again
+wait_for "New call: confirm" || fail "submit did not reopen the confirmation"
+keys Right Enter          # [Place call]
 wait_for "call placed:" || fail "no 'call placed' after the corrected submit"
 wait_re "out +\\+14155550177" || fail "the placed call is not on the board"
 screen | grep -qF "New call" && fail "the form stayed open after the call was placed"
@@ -108,6 +125,8 @@ keys n
 wait_for "New call" || fail "n did not open the form again"
 text "+14155550188"
 keys Enter Enter Enter
+wait_for "New call: confirm" || fail "the second call was not previewed"
+keys Tab Enter            # [Place call]
 wait_for "call placed:" || fail "second call not placed"
 wait_re "out +\\+14155550188" || fail "second call is not on the board"
 wait_re "customer +\\+14155550188" || fail "the second placed call is not selected"
@@ -133,6 +152,16 @@ wait_for "refused" || fail "n was not refused under --read-only"
 screen | grep -qF "New call" && fail "the form opened under --read-only"
 keys e
 wait_for "refused" || fail "e was not refused under --read-only"
+
+# ---- export-dir: x writes there and flashes the full path (issue 13 item 6) ----------
+mkdir -p "$TMP/exp"
+start_session exp 200 30 "--export-dir $TMP/exp/../exp"
+wait_re "Calls [1-9]" || fail "export board: list did not fill"
+keys x
+wait_re "exported [0-9]+ calls to $TMP/exp/calltop-export-[0-9-]+\.csv" \
+    || fail "x did not flash the full path under --export-dir"
+ls "$TMP/exp"/calltop-export-*.csv >/dev/null 2>&1 || fail "no CSV written to --export-dir"
+ls "$HOME"/calltop-export-*.csv >/dev/null 2>&1 && fail "the export still went to \$HOME"
 
 [ $fails -eq 0 ] && echo "ok: test_board_actions" || echo "$fails failure(s)"
 exit $((fails > 0))

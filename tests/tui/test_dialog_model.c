@@ -147,6 +147,31 @@ static void test_no_call_id_never_sends(void **st) {
     ct_dialog_model_clear(&m);
 }
 
+/* Issue 13 item 7 on the board: a call whose id is a dot segment, holds a
+ * '/', or is too long to keep whole can never be acted on. */
+static void test_bad_call_id_never_sends(void **st) {
+    (void)st;
+    char longid[CT_CALL_ID_MAX + 8];
+    memset(longid, 'a', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    const char *bad[] = { "..", ".", "a/b", "", longid };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ct_dialog_model m;
+        ct_dialog_model_init(&m, CT_ACTION_END, bad[i], "+14155550100");
+        assert_false(ct_dialog_model_can_send(&m));
+        assert_false(press_send(&m) & CT_DLG_R_SEND);
+        assert_non_null(strstr(m.problem, "cannot be used in a request"));
+        ct_dialog_model_clear(&m);
+    }
+    /* an id of exactly the maximum is kept whole, not cut */
+    longid[CT_CALL_ID_MAX] = '\0';
+    ct_dialog_model m;
+    ct_dialog_model_init(&m, CT_ACTION_END, longid, NULL);
+    assert_true(ct_dialog_model_can_send(&m));
+    assert_string_equal(m.call_id, longid);
+    ct_dialog_model_clear(&m);
+}
+
 static void test_titles(void **st) {
     (void)st;
     for (int a = 0; a < CT_ACTION__COUNT; a++) {
@@ -165,6 +190,7 @@ int main(void) {
         cmocka_unit_test(test_dtmf),
         cmocka_unit_test(test_sms_and_escape),
         cmocka_unit_test(test_no_call_id_never_sends),
+        cmocka_unit_test(test_bad_call_id_never_sends),
         cmocka_unit_test(test_titles),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

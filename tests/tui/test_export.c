@@ -221,6 +221,26 @@ static void test_files_never_clobber(void **st) {
     assert_non_null(strstr(err.detail, "/nonexistent-dir-for-calltop"));
     unsetenv("CALLTOP_EXPORT_DIR");
 
+    /* issue 13 item 6: the export-dir setting wins, and a relative one is
+     * written (and flashed) as its absolute path */
+    char sub[128], cwd[512], p4[512];
+    snprintf(sub, sizeof sub, "%s/exports", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    setenv("CALLTOP_EXPORT_DIR", "/nonexistent-dir-for-calltop", 1);   /* overridden */
+    ct_export_set_dir("./exports/../exports");
+    assert_int_equal(ct_export_view_to_file(v, T0, p4, sizeof p4, &rows, &err), CT_OK);
+    snprintf(want, sizeof want, "%s/calltop-export-20201005-000000.csv", sub);
+    assert_string_equal(p4, want);
+    assert_int_equal(p4[0], '/');
+    assert_int_equal(stat(p4, &sb), 0);
+    unlink(p4);
+    ct_export_set_dir(NULL);
+    unsetenv("CALLTOP_EXPORT_DIR");
+    assert_int_equal(chdir(cwd), 0);
+    rmdir(sub);
+
     unlink(p1); unlink(p2); unlink(p3);
     snprintf(want, sizeof want, "%s/calltop-export-20201005-000000.csv", dir);
     unlink(want);

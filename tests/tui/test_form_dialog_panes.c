@@ -162,8 +162,18 @@ static void test_form_submit_fail_keep_retry_close(void **st) {
     assert_true(screen_has(p->win, " ok"));
     keys(p, "\tAda Lovelace\t");
     assert_int_equal(sent.calls, 0);
-    /* Enter on the last text field submits, once */
+    /* Enter on the last text field shows the exact request, focus on Cancel */
     int fx = ct_pane_key(p, &ctx, '\n', NULL);
+    assert_false(fx & CT_FX_SUBMIT);
+    assert_int_equal(sent.calls, 0);
+    ct_pane_draw(p, &ctx);
+    assert_true(screen_has(p->win, "Will send: POST /calls/v1/conversations/connect"));
+    assert_true(screen_has(p->win, "{\"direction\":\"outbound\",\"phoneNumberId\":\"n-out\""));
+    assert_true(screen_has(p->win, "14155550100\",\"name\":\"Ada Lovelace\"}}"));
+    assert_true(screen_has(p->win, "[>Cancel<]"));
+    /* ... and it is sent once, from [Place call] */
+    ct_pane_key(p, &ctx, '\t', NULL);
+    fx = ct_pane_key(p, &ctx, '\n', NULL);
     assert_true(fx & CT_FX_SUBMIT);
     assert_int_equal(sent.calls, 1);
     assert_int_equal(sent.kind, CT_REQ_CONNECT);
@@ -199,6 +209,9 @@ static void test_form_submit_fail_keep_retry_close(void **st) {
     ct_pane_draw(p, &ctx);
     assert_true(screen_has(p->win, "[>Place call<]"));
     ct_pane_key(p, &ctx, '\n', NULL);
+    assert_int_equal(sent.calls, 1);    /* the confirmation first */
+    ct_pane_key(p, &ctx, KEY_RIGHT, NULL);
+    ct_pane_key(p, &ctx, '\n', NULL);
     assert_int_equal(sent.calls, 2);
     ev.type = CT_EV_CALL_PLACED;
     ev.request_id = sent.next_id;
@@ -212,6 +225,8 @@ static void test_form_refused_before_sending(void **st) {
     place(p, 20, 76);
     keys(p, "+14155550100\t\t");   /* customer -> name -> assistant (last text field) */
     sent.fail_with = CT_ECONNECT;
+    ct_pane_key(p, &ctx, '\n', NULL);       /* the confirmation */
+    ct_pane_key(p, &ctx, '\t', NULL);       /* [Place call] */
     int fx = ct_pane_key(p, &ctx, '\n', NULL);
     assert_false(fx & CT_FX_SUBMIT);
     assert_false(fx & CT_FX_CLOSE);

@@ -290,7 +290,15 @@ static void test_submit_builds_request(void **st) {
     type(&m, "Zoë");
     ct_form_model_key(&m, '\t');
     type(&m, "asst-7");
-    /* Enter on the last text field submits */
+    /* Enter on the last text field asks first (issue 13 item 2): the
+     * confirmation shows the exact body, focus on Cancel; Tab + Enter sends */
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
+    assert_false(m.confirm_on_place);
+    assert_string_equal(m.preview, "{\"direction\":\"outbound\",\"phoneNumberId\":\"num-a\","
+                                   "\"customer\":{\"number\":\"+14155550100\",\"name\":\"Zoë\"},"
+                                   "\"assistantId\":\"asst-7\"}");
+    assert_int_equal(ct_form_model_key(&m, '\t'), CT_FORM_R_REDRAW);
     assert_true(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);
     ct_connect_request rq;
     ct_kv kv[CT_FORM_MAX_META];
@@ -318,6 +326,46 @@ static void test_submit_builds_request(void **st) {
     assert_true(ct_form_model_owns(&m, 42));
     assert_false(ct_form_model_owns(&m, 41));
     assert_false(ct_form_model_owns(&m, 0));
+    ct_form_model_clear(&m);
+}
+
+/* Issue 13 item 2: `n` never places a call without the preview; the
+ * default answer is Cancel, which returns to the filled form; typed-ahead
+ * keys in the confirmation do nothing. */
+static void test_confirm_before_placing(void **st) {
+    (void)st;
+    ct_form_model m;
+    setup_form(&m);
+    ct_form_model_set_focus(&m, CT_FS_CUSTOMER, 0);
+    type(&m, "+14155550100");
+    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);   /* -> name */
+    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);   /* -> assistant */
+    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);   /* -> confirmation */
+    assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
+    assert_non_null(m.preview);
+    assert_non_null(strstr(m.preview, "\"number\":\"+14155550100\""));
+    /* typed-ahead text and a second Enter: nothing is sent */
+    const char *ahead = "Thanks nx";
+    for (const char *c = ahead; *c; c++)
+        assert_int_equal(ct_form_model_key(&m, *c), CT_FORM_R_NONE);
+    assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);   /* Enter on Cancel */
+    assert_int_equal(m.state, CT_FORM_EDITING);
+    assert_null(m.preview);
+    assert_string_equal(ct_field_text(&m.customer), "+14155550100");     /* kept */
+    /* again, Esc also goes back; Right then Enter places */
+    ct_form_model_set_focus(&m, CT_FS_SUBMIT, 0);
+    ct_form_model_key(&m, '\n');
+    assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
+    assert_int_equal(ct_form_model_key(&m, CT_KEY_ESC), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_EDITING);
+    ct_form_model_set_focus(&m, CT_FS_SUBMIT, 0);
+    ct_form_model_key(&m, '\n');
+    ct_form_model_key(&m, KEY_RIGHT);
+    assert_true(m.confirm_on_place);
+    assert_true(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);
+    ct_form_model_sent(&m, 7);
+    assert_null(m.preview);
     ct_form_model_clear(&m);
 }
 
@@ -430,6 +478,7 @@ int main(void) {
         cmocka_unit_test(test_typing_and_focus),
         cmocka_unit_test(test_metadata_rows),
         cmocka_unit_test(test_submit_builds_request),
+        cmocka_unit_test(test_confirm_before_placing),
         cmocka_unit_test(test_failure_keeps_fields_and_places_error),
         cmocka_unit_test(test_cancel_asks_when_edited),
         cmocka_unit_test(test_no_numbers),

@@ -145,9 +145,34 @@ static void help_pane(void **state)
     ct_pane_key(p, &ctx, 'G', NULL);
     golden_pane(p, "help_50x12_end");
     char *s = ct_board_screen_text();
-    assert_non_null(strstr(s, "Quit (asks when a request is"));
-    assert_non_null(strstr(s, "still pending)."));
+    /* the end is now the mouse paragraph (issue 13 item 5), whole */
+    assert_non_null(strstr(s, "Mouse         click a call to select it; click"));
+    assert_non_null(strstr(s, "under the pointer"));
     assert_null(strstr(s, "\u2026"));   /* no ellipsis: nothing was cut */
+    free(s);
+    /* the legend names every status glyph the list draws */
+    ct_pane_resize(p, 0, 0, 30, 100);
+    ct_pane_key(p, &ctx, 'g', NULL);
+    static char all[200000];
+    all[0] = '\0';
+    for (int page = 0; page < 6; page++) {   /* the whole help, a page at a time */
+        ct_pane_draw(p, &ctx);
+        doupdate();
+        char *pg = ct_board_screen_text();
+        strncat(all, pg, sizeof all - strlen(all) - 1);
+        free(pg);
+        ct_pane_key(p, &ctx, KEY_NPAGE, NULL);
+    }
+    s = strdup(all);
+    static const char *const legend[] = {
+        "\u25CF             live: the call is in progress",
+        "\u25CC             queued", "\u25D4             ringing", "\u21AA             forwarded",
+        "\u2713             done", "\u2717             failed: busy, no answer",
+        "\u2026             pending", "!             hang", "\u00B7             status not known",
+        "Quit (asks when a request is still pending).",
+    };
+    for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)
+        if (!strstr(s, legend[i])) fail_msg("help lacks '%s':\n%s", legend[i], s);
     free(s);
     assert_true(ct_pane_key(p, &ctx, CT_KEY_ESC, NULL) & CT_FX_CLOSE);
     ct_pane_free(p);

@@ -3,6 +3,7 @@
  * check and the List Calls page walk. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <locale.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -79,8 +80,11 @@ static void test_id_urls(void **state)
     (void)state;
     ct_api_request r;
     ct_error err;
-    assert_int_equal(ct_api_get_call(BASE, "CC-1/../x?y", &r, &err), CT_OK);
-    assert_string_equal(r.url, BASE "/calls/v1/conversations/CC-1%2F..%2Fx%3Fy");
+    /* '/' is refused outright (issue 13 item 7); other reserved bytes are escaped */
+    assert_int_equal(ct_api_get_call(BASE, "CC-1/../x?y", &r, &err), CT_EINVAL);
+    ct_api_request_clear(&r);
+    assert_int_equal(ct_api_get_call(BASE, "CC-1..x?y#z", &r, &err), CT_OK);
+    assert_string_equal(r.url, BASE "/calls/v1/conversations/CC-1..x%3Fy%23z");
     assert_int_equal(r.kind, CT_API_GET_CALL);
     ct_api_request_clear(&r);
     assert_int_equal(ct_api_get_call(BASE, "", &r, &err), CT_EINVAL);
@@ -101,6 +105,95 @@ static void test_id_urls(void **state)
     assert_string_equal(r.url, BASE "/assistants/v1/numbers");
     assert_true(r.idempotent);
     ct_api_request_clear(&r);
+}
+
+/* Issue 13 item 7: ids that are dot segments, separators, controls or too
+ * long never reach a URL ("calls show .." requested GET /calls/v1/). */
+static void test_id_refused(void **state)
+{
+    (void)state;
+    ct_api_request r;
+    ct_error err;
+    const char *bad[] = { "", ".", "..", "a/b", "/", "a\\b", "a\nb", "a\x7f", "a\xc2\x85" "b",
+                          "\t" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_false(ct_api_call_id_valid(bad[i]));
+        assert_int_equal(ct_api_get_call(BASE, bad[i], &r, &err), CT_EINVAL);
+        assert_null(r.url);
+        ct_api_request_clear(&r);
+        ct_control_request c = { .action = CT_ACTION_END, .argument = "" };
+        assert_int_equal(ct_api_control(BASE, bad[i], &c, &r, &err), CT_EINVAL);
+        assert_null(r.url);
+        ct_api_request_clear(&r);
+    }
+    assert_int_equal(ct_api_get_call(BASE, "..", &r, &err), CT_EINVAL);
+    assert_non_null(strstr(err.detail, "'.' and '..'"));
+    ct_api_request_clear(&r);
+    char id[CT_CALL_ID_MAX + 2];
+    memset(id, 'a', sizeof id);
+    id[CT_CALL_ID_MAX] = '\0';
+    assert_true(ct_api_call_id_valid(id));            /* exactly the maximum is fine */
+    id[CT_CALL_ID_MAX] = 'a';
+    id[CT_CALL_ID_MAX + 1] = '\0';
+    assert_false(ct_api_call_id_valid(id));
+    assert_true(ct_api_call_id_valid("..."));         /* not a dot segment */
+    assert_true(ct_api_call_id_valid("CC-\xc3\xa9"));  /* non-ASCII text is fine */
+    assert_true(ct_api_call_id_valid("6613f0c2a1b2c3d4e5f60718"));
+}
+
+/* Issue 13 item 13: a 404 to list/numbers names the base URL, not a
+ * deleted call; a 404 to get call keeps its meaning. */
+static void test_not_found_base_url(void **state)
+{
+    (void)state;
+    ct_error err;
+    ct_api_map_http(404, "", 0, NULL, 0, &err);
+    ct_api_explain_not_found(CT_API_LIST_CALLS, "https://user:pw@api.example.com/v2?k=sk-1", &err);
+    assert_int_equal(err.code, CT_ECONFIG);
+    assert_int_equal(err.http_status, 404);
+    assert_non_null(strstr(err.detail, "--base-url is probably wrong: "
+                                       "https://api.example.com/v2 answered HTTP 404 to list calls"));
+    assert_null(strstr(err.detail, "pw"));
+    assert_null(strstr(err.detail, "sk-1"));
+    ct_api_map_http(404, "", 0, NULL, 0, &err);
+    ct_api_explain_not_found(CT_API_NUMBERS, "http://127.0.0.1:9", &err);
+    assert_int_equal(err.code, CT_ECONFIG);
+    assert_non_null(strstr(err.detail, "http://127.0.0.1:9 answered HTTP 404 to list numbers"));
+    ct_api_map_http(404, "", 0, NULL, 0, &err);
+    ct_api_explain_not_found(CT_API_GET_CALL, "http://127.0.0.1:9", &err);
+    assert_int_equal(err.code, CT_ENOTFOUND);
+    ct_api_map_http(500, "", 0, NULL, 0, &err);
+    ct_api_explain_not_found(CT_API_LIST_CALLS, "http://127.0.0.1:9", &err);
+    assert_int_equal(err.code, CT_ESERVER);
+}
+
+/* Issue 13 item 14: certificate problems in words, from OpenSSL's verify
+ * code (the relay client) or libcurl's text (the API client). */
+static void test_tls_words(void **state)
+{
+    (void)state;
+    assert_non_null(strstr(ct_api_tls_words(18, NULL, false), "self-signed: trust its CA with --ca-file"));
+    assert_non_null(strstr(ct_api_tls_words(18, NULL, true), "the ca-file given does not vouch"));
+    assert_non_null(strstr(ct_api_tls_words(19, NULL, false), "self-signed CA"));
+    assert_non_null(strstr(ct_api_tls_words(20, NULL, false), "unknown CA"));
+    assert_non_null(strstr(ct_api_tls_words(10, NULL, false), "has expired"));
+    assert_non_null(strstr(ct_api_tls_words(9, NULL, false), "not valid yet"));
+    assert_non_null(strstr(ct_api_tls_words(62, NULL, false), "hostname mismatch"));
+    assert_non_null(strstr(ct_api_tls_words(0, "SSL certificate problem: certificate has expired",
+                                            false), "has expired"));
+    assert_non_null(strstr(ct_api_tls_words(0, "SSL: no alternative certificate subject name "
+                                               "matches target host name 'x'", false),
+                           "hostname mismatch"));
+    assert_null(ct_api_tls_words(0, "error:00000001:lib(0)::reason(1)", false));
+    assert_null(ct_api_tls_words(0, NULL, false));
+    ct_error e;   /* as net/curl_err.c leaves a TLS failure (core links no curl) */
+    ct_error_set(&e, CT_ETLS, "the TLS handshake or certificate check failed");
+    ct_api_explain_tls(0, "SSL certificate problem: self-signed certificate", false, &e);
+    assert_int_equal(e.code, CT_ETLS);
+    assert_non_null(strstr(e.detail, "the server's certificate is self-signed"));
+    ct_error_set(&e, CT_ECONNECT, "the connection was refused or unreachable");   /* not TLS: untouched */
+    ct_api_explain_tls(18, NULL, false, &e);
+    assert_null(strstr(e.detail, "self-signed"));
 }
 
 static void test_post_requests(void **state)
@@ -350,6 +443,29 @@ static void test_retry_after(void **state)
     assert_int_equal(ct_api_retry_after_parse("1.5", now), -1);
     assert_int_equal(ct_api_retry_after_parse("soon", now), -1);
     assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47 PST", now), -1);
+    /* Issue 13 item 15: a fixed parser, not strptime (which follows the
+     * user's locale after setlocale and rolls impossible dates over) */
+    assert_int_equal(ct_api_retry_after_parse("Sun, 31 Feb 1994 08:49:47 GMT", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 24:00:00 GMT", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun, 6 Nov 1994 08:49:47 GMT", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("So, 06 Nov 1994 08:49:47 GMT", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47 GMT x", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47", now), -1);
+    assert_int_equal(ct_api_retry_after_parse("Sun Nov 06 08:49:39 1994", now), 2);
+    /* leap day; and dates far from 1994 agree with timegm */
+    time_t later = 1709208000;   /* 2024-02-29T12:00:00Z */
+    assert_int_equal(ct_api_retry_after_parse("Thu, 29 Feb 2024 12:00:30 GMT", later), 30);
+    assert_int_equal(ct_api_retry_after_parse("Thu, 29 Feb 2023 12:00:30 GMT", later), -1);
+    assert_int_equal(ct_api_retry_after_parse("Thursday, 29-Feb-24 12:01:00 GMT", later), 60);
+    assert_int_equal(ct_api_retry_after_parse("Thu Feb 29 12:00:05 2024", later), 5);
+    /* the result does not depend on LC_TIME (a non-English locale when installed) */
+    const char *locales[] = { "de_DE.UTF-8", "fr_FR.UTF-8", "C.UTF-8", "C" };
+    for (size_t i = 0; i < 4; i++) {
+        if (!setlocale(LC_ALL, locales[i])) continue;
+        assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47 GMT", now), 10);
+        assert_int_equal(ct_api_retry_after_parse("Sun Nov  6 08:49:39 1994", now), 2);
+    }
+    setlocale(LC_ALL, "C");
 }
 
 static void test_backoff_bounds(void **state)
@@ -812,6 +928,9 @@ int main(void)
         cmocka_unit_test(test_url_query),
         cmocka_unit_test(test_list_calls_url),
         cmocka_unit_test(test_id_urls),
+        cmocka_unit_test(test_id_refused),
+        cmocka_unit_test(test_not_found_base_url),
+        cmocka_unit_test(test_tls_words),
         cmocka_unit_test(test_post_requests),
         cmocka_unit_test(test_same_origin),
         cmocka_unit_test(test_map_http_codes),

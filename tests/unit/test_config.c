@@ -416,7 +416,66 @@ static void test_directory_as_config_refused(void **state)
 {
     fx *f = *state;
     assert_int_equal(LOAD(f, "--config", f->dir, "config"), CT_ECONFIG);
-    assert_non_null(strstr(f->err.detail, "not a regular file"));
+    assert_non_null(strstr(f->err.detail, "is a directory: it must be a regular file"));
+}
+
+/* Issue 13 item 12: a FIFO is refused at once (opening it used to wait
+ * for a writer forever); a device is named as one. The ctest timeout is
+ * the hang detector. */
+static void test_fifo_and_device_as_config_refused(void **state)
+{
+    fx *f = *state;
+    char fifo[300];
+    snprintf(fifo, sizeof fifo, "%s/fifo.conf", f->dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    alarm(10);     /* a hang fails the test instead of stalling the suite */
+    assert_int_equal(LOAD(f, "--config", fifo, "config"), CT_ECONFIG);
+    alarm(0);
+    assert_non_null(strstr(f->err.detail, "is a FIFO (named pipe): it must be a regular file"));
+    assert_int_equal(LOAD(f, "--config", "/dev/null", "config"), CT_ECONFIG);
+    assert_non_null(strstr(f->err.detail, "is a character device"));
+}
+
+/* Issue 13 item 11: '#' starts a comment at line start or after a blank;
+ * glued to the value it is part of it; quoted values keep it. */
+static void test_inline_comments(void **state)
+{
+    (void)state;
+    ct_config cfg;
+    ct_error err;
+    const char text[] = "api-key = sk-live-123 # the prod key\n"
+                        "relay-token = tok#1\t# glued '#' stays, tabbed one starts a comment\n"
+                        "base-url = https://x.example/#frag\n"
+                        "log = \"/tmp/a #b.log\"  # quoted keeps it\n"
+                        "relay-url = wss://r.example/ #\n";
+    assert_int_equal(ct_config_init(&cfg), CT_OK);
+    assert_int_equal(ct_config_parse_text(&cfg, text, sizeof text - 1, "f", NULL, &err), CT_OK);
+    assert_string_equal(cfg.api_key, "sk-live-123");
+    assert_string_equal(cfg.relay_token, "tok#1");
+    assert_string_equal(cfg.base_url, "https://x.example/#frag");
+    assert_string_equal(cfg.log_path, "/tmp/a #b.log");
+    assert_string_equal(cfg.relay_url, "wss://r.example/");
+    assert_false(cfg.quoted[CT_SET_API_KEY]);
+    assert_true(cfg.quoted[CT_SET_LOG]);
+    ct_config_clear(&cfg);
+}
+
+/* `calltop config` (and every command) warns about a value that looks
+ * like it swallowed a comment, naming the key and line, never the secret. */
+static void test_comment_looking_value_warns(void **state)
+{
+    fx *f = *state;
+    write_file(f->cfgpath, "api-key = sk-secret-9#comment\nlog = \"/tmp/x#y\"\n", 0600);
+    assert_int_equal(LOAD(f, "config"), CT_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    assert_int_equal(ct_config_print_warnings(&f->cfg, out), 1);   /* the quoted log is fine */
+    fclose(out);
+    assert_non_null(strstr(buf, "WARNING: api-key (from file "));
+    assert_non_null(strstr(buf, ":1) contains '#'"));
+    assert_null(strstr(buf, "sk-secret"));
+    free(buf);
 }
 
 /* ---- argv ---------------------------------------------------------------- */
@@ -681,6 +740,9 @@ int main(void)
         cmocka_unit_test(test_sample_config_parses),
         cmocka_unit_test_setup_teardown(test_secret_in_open_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_directory_as_config_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fifo_and_device_as_config_refused, setup, teardown),
+        cmocka_unit_test(test_inline_comments),
+        cmocka_unit_test_setup_teardown(test_comment_looking_value_warns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_secrets_refused_on_argv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flag_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subcommand_stops_flag_parsing, setup, teardown),

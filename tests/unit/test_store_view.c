@@ -109,10 +109,10 @@ static void test_sort_keys(void **state)
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c4", "c3", "c1", "c2", "c5");
 
-    sp.sort = CT_SORT_DIRECTION;
+    sp.sort = CT_SORT_DIRECTION;  /* within a direction: newest start first, then id */
     sp.descending = true;
     ct_view_set_spec(v, &sp);
-    EXPECT(v, "c2", "c3", "c4", "c1", "c5");
+    EXPECT(v, "c4", "c3", "c2", "c1", "c5");
 
     sp.sort = CT_SORT_CUSTOMER;   /* names case-insensitively, the number when nameless */
     sp.descending = false;
@@ -143,6 +143,26 @@ static void test_sort_keys(void **state)
     assert_string_equal(ct_sort_key_name(CT_SORT_START), "start");
     assert_string_equal(ct_sort_key_name(CT_SORT_LAST_ACTIVITY), "activity");
     assert_string_equal(ct_sort_key_name(CT_SORT__COUNT), "");
+    ct_store_free(s);
+}
+
+/* Issue 13 item 5: sorting by STATUS orders each status group by start
+ * time (newest first), not by id, in both directions. */
+static void test_status_sort_by_start_within(void **state)
+{
+    (void)state;
+    ct_store *s = ct_store_new(NULL);
+    add(s, "a-old", CT_STATUS_FINISHED, CT_PHONE_COMPLETED, CT_DIR_INBOUND, 1000, 1100, NULL, NULL);
+    add(s, "b-new", CT_STATUS_FINISHED, CT_PHONE_BUSY, CT_DIR_INBOUND, 5000, 5010, NULL, NULL);
+    add(s, "c-mid", CT_STATUS_FINISHED, CT_PHONE_COMPLETED, CT_DIR_INBOUND, 3000, 3100, NULL, NULL);
+    add(s, "d-live", CT_STATUS_ONGOING, CT_PHONE_IN_PROGRESS, CT_DIR_INBOUND, 2000, 0, NULL, NULL);
+    ct_view_spec sp = spec_of(CT_FILTER_ALL, CT_SORT_STATUS, false);
+    ct_view *v = ct_view_new(s, &sp);
+    EXPECT(v, "d-live", "b-new", "c-mid", "a-old");
+    sp.descending = true;
+    ct_view_set_spec(v, &sp);
+    EXPECT(v, "b-new", "c-mid", "a-old", "d-live");
+    ct_view_free(v);
     ct_store_free(s);
 }
 
@@ -332,6 +352,9 @@ static int oracle_cmp(const void *pa, const void *pb)
     default: break;
     }
     if (oracle_spec.descending) c = -c;
+    if (!c && (oracle_spec.sort == CT_SORT_STATUS || oracle_spec.sort == CT_SORT_DIRECTION ||
+               oracle_spec.sort == CT_SORT_PHONE_STATUS))
+        c = sign(b->call.start_at - a->call.start_at);   /* newest first, either direction */
     return c ? c : strcmp(a->call.id, b->call.id);
 }
 
@@ -474,6 +497,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_sort_keys),
+        cmocka_unit_test(test_status_sort_by_start_within),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_lazy_refresh_and_removal),
         cmocka_unit_test(test_duration),

@@ -19,6 +19,7 @@ typedef struct ct_fetcher_options {
     const char *base_url;       /* e.g. https://api-prod.interactly.ai (no trailing /) */
     const char *api_key;        /* copied; never logged */
     bool insecure;              /* skip TLS verification (loudly warned by the caller) */
+    const char *ca_file;        /* PEM CA bundle to trust (CURLOPT_CAINFO); NULL = system store */
     long connect_timeout_ms;    /* 0 = 5000 */
     long total_timeout_ms;      /* 0 = 20000 */
     int max_retries;            /* GET retries on transient errors; -1 = default 3 */
