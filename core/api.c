@@ -241,7 +241,7 @@ static const char *id_problem(const char *id)
         return "'.' and '..' are not ids (they would change the request's path)";
     size_t n = strlen(id);
     if (n > CT_CALL_ID_MAX)
-        return "the id is longer than " CT_STR(CT_CALL_ID_MAX) " bytes";
+        return "the id is too long: an id has at most " CT_STR(CT_CALL_ID_MAX) " bytes";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)id[i];
         if (c == '/' || c == '\\')

@@ -83,7 +83,7 @@ grep -q 'CC-ended' <<<"$out" && fail "a call that ended since the list was shown
 grep -q 'CC-gone' <<<"$out" && fail "a call the API no longer has was shown: $out"
 grep -q 'CC-unknown' <<<"$out" || fail "an unconfirmed call was hidden: $out"
 grep -q 'CC-old' <<<"$out" && fail "a finished call was listed as live: $out"
-grep -q '^2 live calls in the last 24h' <<<"$out" || fail "count line: $out"
+grep -q '^2 live calls in the last 24h' <<<"$err" || fail "count line (stderr): $err"
 grep -q 'warning: 1 live call(s) could not be re-checked' <<<"$err" || fail "no warning: $err"
 for id in CC-still CC-ended CC-gone CC-unknown; do
     grep -q "GET /calls/v1/conversations/$id " "$TMP/fake.log" || fail "$id was not re-checked"
@@ -106,7 +106,7 @@ start sim "$SIM" --port 0 --api-key demo-key --seed 3 --history 20 --calls 3 --r
     --speed 0.01 --list-window started-in --status-completed
 run "$BIN" --base-url "$URL" calls list --live
 [ $rc -eq 0 ] || fail "sim list --live exited $rc: $err"
-grep -q '^3 live calls in the last 24h' <<<"$out" || fail "sim live count: $out"
+grep -q '^3 live calls in the last 24h' <<<"$err" || fail "sim live count (stderr): $err"
 run "$BIN" --base-url "$URL" calls list
 grep -q 'completed' <<<"$out" || fail "the sim's completed calls are missing: $out"
 

@@ -588,7 +588,8 @@ static void test_wrong_path_says_so(void **state)
 {
     world *w = world_new();
     relay_up(w, 0, 0);
-    monitor_up_path(w, w->relay_port, "/", TOKEN, 0, 0);
+    /* ws://host/ means /monitor (the sample's form); another path is a 404 */
+    monitor_up_path(w, w->relay_port, "/ws", TOKEN, 0, 0);
     wait_state(w, CT_MON_POLLING, 5000);
     assert_false(saw_state(w, CT_MON_LIVE));
     assert_non_null(strstr(w->last_text, "HTTP 404"));
