@@ -303,6 +303,7 @@ static void check_numbers(doctor *d, const resp *r)
  * when the request itself failed. */
 static bool list_page(doctor *d, int size, ct_time_ms end_margin_ms, resp *r, ct_error *err)
 {
+    memset(r, 0, sizeof *r);       /* the caller clears it whatever happens */
     ct_time_ms now = ct_clock_wall_ms();
     ct_api_request req;
     memset(&req, 0, sizeof req);
@@ -415,10 +416,10 @@ static void check_list(doctor *d)
             : "fewer with a window ending now: calltop's widened window matters");
         ct_call_list_clear(&l2);
         resp_clear(&r2);
-    }
-    else
+    } else {
         add(d, "list live calls", ST_INFO, NULL, "no live call in the window: either none is "
             "running now, or the API leaves running calls out (run again during a call)");
+    }
 
     /* The end state's spelling: both are documented. */
     size_t finished = census.finished, completed = census.completed;
