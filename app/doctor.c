@@ -35,6 +35,7 @@
 #include "calltop/api.h"
 #include "calltop/clock.h"
 #include "calltop/curl_err.h"
+#include "calltop/doctor_eval.h"
 #include "calltop/inbox.h"
 #include "calltop/model.h"
 #include "calltop/monitor.h"
@@ -47,8 +48,6 @@
 #define LIST_WINDOW_MS      (7LL * 24 * 3600 * 1000)   /* the last week */
 #define LIST_END_MARGIN_MS  (5LL * 60 * 1000)          /* as the fetcher widens endDate */
 #define CALLTOP_PAGE_SIZE   100                        /* the fetcher's list page size */
-#define SKEW_WARN_S         5
-#define SKEW_FAIL_S         60
 #define MAX_CHECKS          24
 
 typedef enum { ST_OK, ST_INFO, ST_SKIP, ST_WARN, ST_FAIL } check_status;
@@ -253,14 +252,12 @@ static void check_clock(doctor *d, const resp *r)
         add(d, "clock", ST_SKIP, NULL, "the API's Date header '%s' does not parse", r->date);
         return;
     }
-    /* The header has whole seconds and was stamped somewhere in the round trip. */
     long skew = (long)(time(NULL) - server);
-    long tolerance = r->elapsed_ms / 1000 + 1;
     long abs_skew = skew < 0 ? -skew : skew;
     const char *remedy = "synchronise the clock (timedatectl set-ntp true, or chrony/ntpsec): "
                          "call ages, durations and --since windows are computed from it";
-    check_status st = abs_skew <= SKEW_WARN_S + tolerance ? ST_OK
-                      : abs_skew <= SKEW_FAIL_S ? ST_WARN : ST_FAIL;
+    ct_skew_verdict v = ct_doctor_skew_verdict(skew, r->elapsed_ms);
+    check_status st = v == CT_SKEW_OK ? ST_OK : v == CT_SKEW_WARN ? ST_WARN : ST_FAIL;
     add(d, "clock", st, st == ST_OK ? NULL : remedy, "this machine is %ld s %s the API's clock "
         "(its Date header)", abs_skew, skew < 0 ? "behind" : "ahead of");
 }
@@ -307,6 +304,7 @@ static void check_numbers(doctor *d, const resp *r)
  * when the request itself failed. */
 static bool list_page(doctor *d, int size, ct_time_ms end_margin_ms, resp *r, ct_error *err)
 {
+    memset(r, 0, sizeof *r);       /* the caller clears it whatever happens */
     ct_time_ms now = ct_clock_wall_ms();
     ct_api_request req;
     memset(&req, 0, sizeof req);
@@ -390,27 +388,18 @@ static void check_list(doctor *d)
         "accepted", l.n_calls, l.total_count, CALLTOP_PAGE_SIZE);
 
     /* sort=startAt: which direction? (undocumented) */
-    size_t asc = 0, desc = 0;
-    for (size_t i = 1; i < l.n_calls; i++) {
-        if (l.calls[i].start_at > l.calls[i - 1].start_at) asc++;
-        else if (l.calls[i].start_at < l.calls[i - 1].start_at) desc++;
-    }
-    if (asc + desc == 0)
+    ct_list_order order = ct_doctor_list_order(&l);
+    if (order == CT_ORDER_UNKNOWN)
         add(d, "list sort", ST_INFO, NULL, "sort=startAt: cannot tell (fewer than two calls with "
             "different start times in the last 7 days)");
     else
-        add(d, "list sort", ST_INFO, NULL, "sort=startAt: %s", desc && !asc ? "newest first"
-            : asc && !desc ? "oldest first" : "no consistent order");
+        add(d, "list sort", ST_INFO, NULL, "sort=startAt: %s", ct_list_order_name(order));
 
     check_page_size(d);
 
     /* Do calls still running (no endAt) fall inside a date window? */
-    size_t live = 0, live_no_end = 0;
-    for (size_t i = 0; i < l.n_calls; i++)
-        if (ct_call_is_live(&l.calls[i])) {
-            live++;
-            if (l.calls[i].end_at <= 0) live_no_end++;
-        }
+    ct_list_census census = ct_doctor_census(&l);
+    size_t live = census.live, live_no_end = census.live_without_end;
     if (live) {
         /* calltop ends its window 5 minutes ahead; does a window ending now
          * (the API's documented use) still hold them? */
@@ -418,11 +407,9 @@ static void check_list(doctor *d)
         ct_call_list l2;
         memset(&l2, 0, sizeof l2);
         ct_error_clear(&err);
-        size_t live_now = 0;
         bool ok2 = list_page(d, CALLTOP_PAGE_SIZE, 0, &r2, &err) &&
                    ct_call_list_decode(r2.body ? r2.body : "", r2.len, &l2, &err) == CT_OK;
-        for (size_t i = 0; ok2 && i < l2.n_calls; i++)
-            if (ct_call_is_live(&l2.calls[i])) live_now++;
+        size_t live_now = ok2 ? ct_doctor_census(&l2).live : 0;
         add(d, "list live calls", ST_INFO, NULL, "%zu live call%s (%zu without endAt) in a "
             "window ending in 5 min; %s", live, live == 1 ? "" : "s", live_no_end,
             !ok2 ? "a window ending now was refused"
@@ -430,19 +417,13 @@ static void check_list(doctor *d)
             : "fewer with a window ending now: calltop's widened window matters");
         ct_call_list_clear(&l2);
         resp_clear(&r2);
-    }
-    else
+    } else {
         add(d, "list live calls", ST_INFO, NULL, "no live call in the window: either none is "
             "running now, or the API leaves running calls out (run again during a call)");
+    }
 
     /* The end state's spelling: both are documented. */
-    size_t finished = 0, completed = 0;
-    for (size_t i = 0; i < l.n_calls; i++) {
-        const char *s = l.calls[i].status_text;
-        if (!s) continue;
-        if (strcmp(s, "finished") == 0) finished++;
-        else if (strcmp(s, "completed") == 0) completed++;
-    }
+    size_t finished = census.finished, completed = census.completed;
     if (finished + completed == 0)
         add(d, "list end state", ST_INFO, NULL, "no ended call in the window");
     else
@@ -500,27 +481,6 @@ static bool check_api(doctor *d)
 }
 
 /* ---- the relay ------------------------------------------------------------------- */
-
-/* http(s)://host[:port]/prefix/ from ws(s)://host[:port]/prefix/monitor (the
- * path defaults to /monitor, as in the monitor thread). */
-static bool relay_http_base(const char *ws, char *out, size_t cap)
-{
-    const char *scheme = NULL, *rest = NULL;
-    if (strncmp(ws, "wss://", 6) == 0) scheme = "https://", rest = ws + 6;
-    else if (strncmp(ws, "ws://", 5) == 0) scheme = "http://", rest = ws + 5;
-    else if (strncmp(ws, "https://", 8) == 0) scheme = "https://", rest = ws + 8;
-    else if (strncmp(ws, "http://", 7) == 0) scheme = "http://", rest = ws + 7;
-    else return false;
-    const char *slash = strchr(rest, '/');
-    size_t host_len = slash ? (size_t)(slash - rest) : strlen(rest);
-    const char *path = slash ? slash : "/";
-    size_t path_len = strlen(path);
-    if (strcmp(path, "/") == 0) path_len = 1;
-    else if (path_len >= 8 && strcmp(path + path_len - 8, "/monitor") == 0) path_len -= 7;
-    else return false;       /* a path the monitor would use as is: no sibling routes known */
-    int n = snprintf(out, cap, "%s%.*s%.*s", scheme, (int)host_len, rest, (int)path_len, path);
-    return n > 0 && (size_t)n < cap;
-}
 
 /* Waits on the inbox for a monitor event that `want` accepts; returns it
  * (caller frees) or NULL at the deadline. Every other event is dropped. */
@@ -619,7 +579,7 @@ static void check_relay(doctor *d)
         return;
     }
     char base[1024];
-    if (!relay_http_base(cfg->relay_url, base, sizeof base)) {
+    if (!ct_doctor_relay_http_base(cfg->relay_url, base, sizeof base)) {
         add(d, "relay", ST_FAIL, "use ws://HOST:PORT/monitor or wss://HOST/PREFIX/monitor",
             "relay-url %s: cannot tell where the relay's /healthz is", cfg->relay_url);
         return;

@@ -162,6 +162,10 @@ void ct_manpage_write(FILE *out)
         fputs("\\fR", out);
     }
     fputs(". \\fBcalltop config \\-\\-sample\\fR prints a commented example.\n", out);
+    fputs(".TP\n.I ~/.cache/calltop/call\\-ids\n"
+          "(or \\fI$XDG_CACHE_HOME/calltop/call\\-ids\\fR) the ids of the last "
+          "\\fBcalltop calls list\\fR, one a line, mode 0600, read by the shell completion "
+          "to complete call ids; safe to delete.\n", out);
     fputs(".SH EXIT STATUS\n", out);
     for (size_t i = 0; i < ct_n_exit_docs; i++) {
         fprintf(out, ".TP\n.B %d\n", ct_exit_docs[i].code);
