@@ -48,8 +48,8 @@
 #define DEFAULT_SNAPSHOT_PART (1u << 20)
 #define DEFAULT_STATE_BYTES   ((size_t)256 << 20)
 #define DEFAULT_RING_BYTES    ((size_t)64 << 20)
-#define DEFAULT_MAX_CONNS     512     /* well under a default 1024 fd limit */
-#define DEFAULT_MAX_CONNS_PER_PEER 64
+#define DEFAULT_MAX_CONNS     2048    /* (the process fd limit may bind first) */
+#define DEFAULT_MAX_CONNS_PER_PEER 256
 #define DEFAULT_REQUEST_DEADLINE_MS 10000
 #define TICK_MS               250     /* heartbeat / expiry timer resolution, at most */
 #define SLOW_CLOSE_GRACE_S    3       /* a dropped client that never drains is cut */
