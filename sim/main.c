@@ -47,6 +47,7 @@ static void usage(FILE *out) {
         "  --drip-ms N              send bodies 256 bytes at a time, N ms apart\n"
         "  --reset-rate P           close the connection without answering\n"
         "  --verbose                log requests and webhook failures to stderr\n"
+        "  --version                print the version\n"
         "  --help                   this text\n",
         out);
 }
@@ -85,7 +86,7 @@ static int parse_double(const char *flag, const char *v, double lo, double hi, d
 enum {
     O_HOST = 256, O_PORT, O_KEY, O_SEED, O_CALLS, O_RATE, O_HISTORY, O_SPEED, O_WH_URL, O_WH_SECRET,
     O_WH_DUP, O_WH_REORDER, O_WH_QUEUE, O_LATENCY, O_ERROR, O_ERROR_ROUTE, O_RATELIMIT, O_MALFORMED,
-    O_DRIP, O_RESET, O_VERBOSE, O_HELP,
+    O_DRIP, O_RESET, O_VERBOSE, O_HELP, O_VERSION,
 };
 
 int main(int argc, char **argv) {
@@ -112,6 +113,7 @@ int main(int argc, char **argv) {
         { "reset-rate", required_argument, NULL, O_RESET },
         { "verbose", no_argument, NULL, O_VERBOSE },
         { "help", no_argument, NULL, O_HELP },
+        { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
     };
     ct_sim_options o;
@@ -156,6 +158,7 @@ int main(int argc, char **argv) {
         case O_RESET: rc = parse_double("--reset-rate", optarg, 0, 1, &o.reset_rate); break;
         case O_VERBOSE: o.verbose = true; break;
         case O_HELP: usage(stdout); return 0;
+        case O_VERSION: printf("calltop-sim %s\n", CALLTOP_VERSION); return 0;
         case ':':
             fprintf(stderr, "calltop-sim: option '%s' needs a value (see --help)\n", flag);
             return 2;

@@ -150,6 +150,15 @@ static void test_usage(void **state) {
     usage_case(a5, 2, "unexpected argument");
     const char *a6[] = { SIM_BIN, "--help", NULL };
     usage_case(a6, 0, NULL);
+    /* --version, like calltop and calltop-relay */
+    const char *a7[] = { SIM_BIN, "--version", NULL };
+    child c = spawn(a7);
+    char out[256];
+    read_for(c.out, out, sizeof out, 3000, false);
+    int st = reap(&c, 3000);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_non_null(strstr(out, "calltop-sim " CALLTOP_VERSION));
 }
 
 /* A taken port: exit 1 with the reason, no "listening" line. */
