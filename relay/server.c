@@ -10,7 +10,13 @@
  * Fan-out never blocks a webhook: an event is encoded once into a
  * refcounted frame, pushed on the ring and appended (a pointer) to each
  * client's bounded queue; the frames go out when each socket is writable.
- * A client whose queue would overflow is dropped ("client too slow"). */
+ * A client whose queue would overflow is dropped ("client too slow").
+ *
+ * It faces the internet, so nothing a peer does is unbounded: connections
+ * are capped (total, per address) under a whole-request deadline, failed
+ * authentication is throttled per address, bodies are capped and repaired
+ * to valid UTF-8, state / ring / queues are bounded in bytes, and every
+ * refusal is a complete HTTP/1.1 answer (docs/monitor-protocol.md). */
 #include "calltop/clock.h"
 #include "calltop/relay.h"
 
