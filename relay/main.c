@@ -37,6 +37,14 @@ static void usage(FILE *out)
           "  --max-body BYTES         webhook body cap, 413 above (default 1048576)\n"
           "  --heartbeat SECS         protocol ping interval (default 10)\n"
           "  --event-log FILE         append one line per event (never transcript text)\n"
+          "  --max-state-bytes BYTES  calls + transcripts held (default 268435456)\n"
+          "  --ring-bytes BYTES       replay ring bound in bytes (default 67108864)\n"
+          "  --snapshot-part BYTES    protocol 2 snapshot part size (default 1048576)\n"
+          "  --max-connections N      open connections at most (default 2048)\n"
+          "  --max-connections-per-peer N  per peer address (default 256)\n"
+          "  --request-deadline SECS  whole HTTP request (headers + body) (default 10)\n"
+          "  --auth-fail-limit N      failed secrets/tokens per address before 429 (default 20)\n"
+          "  --auth-fail-window SECS  ... within this window; also the block time (default 60)\n"
           "  --version                print the version\n"
           "  --help                   this text\n"
           "\n"
@@ -138,7 +146,10 @@ int main(int argc, char **argv)
         const char *flags_with_value[] = { "--listen", "--secret-file", "--token-file", "--cert",
                                            "--key", "--expire-finished", "--max-calls", "--ring",
                                            "--client-queue", "--max-body", "--heartbeat",
-                                           "--event-log", NULL };
+                                           "--event-log", "--max-state-bytes", "--ring-bytes",
+                                           "--snapshot-part", "--max-connections",
+                                           "--max-connections-per-peer", "--request-deadline",
+                                           "--auth-fail-limit", "--auth-fail-window", NULL };
         int known = 0;
         for (int k = 0; flags_with_value[k]; k++)
             if (!strcmp(a, flags_with_value[k]))
@@ -188,6 +199,38 @@ int main(int argc, char **argv)
             if (parse_long(a, v, 64, 1L << 30, &n))
                 return 2;
             opt.max_body_bytes = (size_t)n;
+        } else if (!strcmp(a, "--max-state-bytes")) {
+            if (parse_long(a, v, 65536, LONG_MAX, &n))
+                return 2;
+            opt.max_state_bytes = (size_t)n;
+        } else if (!strcmp(a, "--ring-bytes")) {
+            if (parse_long(a, v, 65536, LONG_MAX, &n))
+                return 2;
+            opt.ring_bytes = (size_t)n;
+        } else if (!strcmp(a, "--snapshot-part")) {
+            if (parse_long(a, v, 4096, 64L << 20, &n))
+                return 2;
+            opt.snapshot_part_bytes = (size_t)n;
+        } else if (!strcmp(a, "--max-connections")) {
+            if (parse_long(a, v, 2, 1000000, &n))
+                return 2;
+            opt.max_connections = (size_t)n;
+        } else if (!strcmp(a, "--max-connections-per-peer")) {
+            if (parse_long(a, v, 1, 1000000, &n))
+                return 2;
+            opt.max_connections_per_peer = (size_t)n;
+        } else if (!strcmp(a, "--request-deadline")) {
+            if (parse_long(a, v, 1, 3600, &n))
+                return 2;
+            opt.request_deadline_ms = (int)n * 1000;
+        } else if (!strcmp(a, "--auth-fail-limit")) {
+            if (parse_long(a, v, 1, 1000000, &n))
+                return 2;
+            opt.auth_fail_limit = (unsigned)n;
+        } else if (!strcmp(a, "--auth-fail-window")) {
+            if (parse_long(a, v, 1, 86400, &n))
+                return 2;
+            opt.auth_fail_window_ms = (int)n * 1000;
         } else if (!strcmp(a, "--heartbeat")) {
             if (parse_long(a, v, 1, 3600, &n))
                 return 2;

@@ -10,7 +10,13 @@
  * Fan-out never blocks a webhook: an event is encoded once into a
  * refcounted frame, pushed on the ring and appended (a pointer) to each
  * client's bounded queue; the frames go out when each socket is writable.
- * A client whose queue would overflow is dropped ("client too slow"). */
+ * A client whose queue would overflow is dropped ("client too slow").
+ *
+ * It faces the internet, so nothing a peer does is unbounded: connections
+ * are capped (total, per address) under a whole-request deadline, failed
+ * authentication is throttled per address, bodies are capped and repaired
+ * to valid UTF-8, state / ring / queues are bounded in bytes, and every
+ * refusal is a complete HTTP/1.1 answer (docs/monitor-protocol.md). */
 #include "calltop/clock.h"
 #include "calltop/relay.h"
 
@@ -49,8 +55,8 @@
 #define DEFAULT_SNAPSHOT_PART (1u << 20)
 #define DEFAULT_STATE_BYTES   ((size_t)256 << 20)
 #define DEFAULT_RING_BYTES    ((size_t)64 << 20)
-#define DEFAULT_MAX_CONNS     512     /* well under a default 1024 fd limit */
-#define DEFAULT_MAX_CONNS_PER_PEER 64
+#define DEFAULT_MAX_CONNS     2048    /* (the process fd limit may bind first) */
+#define DEFAULT_MAX_CONNS_PER_PEER 256
 #define DEFAULT_REQUEST_DEADLINE_MS 10000
 #define TICK_MS               250     /* heartbeat / expiry timer resolution, at most */
 #define SLOW_CLOSE_GRACE_S    3       /* a dropped client that never drains is cut */

@@ -58,6 +58,7 @@ static void usage(FILE *out) {
         "  --drip-ms N              send bodies 256 bytes at a time, N ms apart\n"
         "  --reset-rate P           close the connection without answering\n"
         "  --verbose                log requests and webhook failures to stderr\n"
+        "  --version                print the version\n"
         "  --help                   this text\n",
         out);
 }
@@ -97,7 +98,7 @@ enum {
     O_HOST = 256, O_PORT, O_KEY, O_SEED, O_CALLS, O_RATE, O_HISTORY, O_SPEED, O_WH_URL, O_WH_SECRET,
     O_WH_DUP, O_WH_REORDER, O_WH_QUEUE, O_LATENCY, O_ERROR, O_ERROR_ROUTE, O_RATELIMIT, O_MALFORMED,
     O_DRIP, O_RESET, O_VERBOSE, O_HELP, O_HISTORY_SPAN, O_LIST_ORDER, O_LIST_WINDOW,
-    O_MAX_PAGE, O_STATUS_COMPLETED, O_STORM, O_CLAMP,
+    O_MAX_PAGE, O_STATUS_COMPLETED, O_STORM, O_CLAMP, O_VERSION,
 };
 
 /* "90s", "30m", "24h", "7d" -> ms; 0 on anything else. */
@@ -142,6 +143,7 @@ int main(int argc, char **argv) {
         { "status-completed", no_argument, NULL, O_STATUS_COMPLETED },
         { "rate-limit-storm", required_argument, NULL, O_STORM },
         { "help", no_argument, NULL, O_HELP },
+        { "version", no_argument, NULL, O_VERSION },
         { NULL, 0, NULL, 0 },
     };
     ct_sim_options o;
@@ -221,6 +223,7 @@ int main(int argc, char **argv) {
             break;
         }
         case O_HELP: usage(stdout); return 0;
+        case O_VERSION: printf("calltop-sim %s\n", CALLTOP_VERSION); return 0;
         case ':':
             fprintf(stderr, "calltop-sim: option '%s' needs a value (see --help)\n", flag);
             return 2;

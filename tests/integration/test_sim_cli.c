@@ -161,6 +161,15 @@ static void test_usage(void **state) {
     usage_case(a10, 2, "a duration such as 90s, 30m, 24h or 7d");
     const char *a11[] = { SIM_BIN, "--rate-limit-storm", "3", NULL };
     usage_case(a11, 2, "N:M, two positive integers");
+    /* --version, like calltop and calltop-relay */
+    const char *a12[] = { SIM_BIN, "--version", NULL };
+    child c = spawn(a12);
+    char out[256];
+    read_for(c.out, out, sizeof out, 3000, false);
+    int st = reap(&c, 3000);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_non_null(strstr(out, "calltop-sim " CALLTOP_VERSION));
 }
 
 /* A taken port: exit 1 with the reason, no "listening" line. */

@@ -39,8 +39,8 @@ typedef struct ct_relay_options {
     int auth_fail_window_ms;     /* 0 = 60000 */
     size_t max_connections;      /* open connections at most (monitor clients included);
                                     when full, the oldest unfinished HTTP request is
-                                    closed to make room; 0 = 512 */
-    size_t max_connections_per_peer;  /* per peer address; 0 = 64 */
+                                    closed to make room; 0 = 2048 */
+    size_t max_connections_per_peer;  /* per peer address; 0 = 256 */
     int request_deadline_ms;     /* a whole HTTP request (headers and body) must arrive
                                     within this of the connection's accept or previous
                                     answer; 0 = 10000 */
