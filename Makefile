@@ -1,5 +1,6 @@
 # calltop — two commands do everything on a fresh Debian machine:
-#   make demo   install what is missing, build, launch the demo board
+#   make demo   install what the demo needs (no test tools), build only the calltop binary
+#               (tests off), launch the demo board
 #   make test   install what is missing, build, run every test (normal + ASan/UBSan builds,
 #               then the unit tests under valgrind memcheck)
 # Everything else (cmake, ctest) is reachable directly; this file only wraps it.
@@ -9,26 +10,38 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-asan demo test test-normal test-asan bench clean install package
+.PHONY: all deps deps-demo build build-asan demo test test-normal test-asan bench clean install package
 
 all: build
 
 deps:
-	@./tools/install-deps
+	@./tools/install-deps test
+
+deps-demo:
+	@./tools/install-deps demo
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCALLTOP_TESTS=ON $(CMAKE_FLAGS)
 
 $(ASAN_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCALLTOP_SANITIZE=ON $(CMAKE_FLAGS)
 
+# A tree configured by `make demo` has the tests off: turn them on.
 build: deps $(BUILD)/CMakeCache.txt
+	@grep -q '^CALLTOP_TESTS:BOOL=ON' $(BUILD)/CMakeCache.txt || \
+	  cmake -S . -B $(BUILD) -DCALLTOP_TESTS=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
-demo: build
+# Only what the demo needs: the demo profile of install-deps, and the calltop
+# target (sim and relay are linked in) of a tree configured without tests,
+# unless a full tree is already there.
+demo: deps-demo
+	@[ -f $(BUILD)/CMakeCache.txt ] || \
+	  cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCALLTOP_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD) --target calltop -j $(JOBS)
 	./$(BUILD)/calltop --demo
 
 test: test-normal test-asan memcheck

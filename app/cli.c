@@ -115,9 +115,8 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
     for (int i = 0; i < argc; i++) {
         const char *w = argv[i];
         /* -o FORMAT is the one short option: the spelling scripts expect */
-        if (!flags_done && (strcmp(w, "-o") == 0 || (strncmp(w, "-o", 2) == 0 && w[2]))) {
-            if (!strstr(allowed, "output"))
-                return usage("unknown option '%s'", w);
+        /* (only where -o is an option: "say ID -ok" still says "-ok") */
+        if (!flags_done && strstr(allowed, "output") && strncmp(w, "-o", 2) == 0) {
             if (w[2])
                 a->output = w + 2;
             else if (i + 1 < argc)

@@ -10,7 +10,20 @@
  *  - bidi embedding/override/isolate marks are dropped, so a transcript
  *    cannot reorder what is drawn after it;
  *  - invalid UTF-8 becomes U+FFFD, one per maximal invalid subsequence
- *    (Unicode's "substitution of maximal subparts" practice).
+ *    (Unicode's "substitution of maximal subparts" practice);
+ *  - widths (issue 13): what survives must take on screen the cells that
+ *    wcwidth() — and so ncurses — counts. Terminals merge some sequences
+ *    into one glyph that wcwidth counts piece by piece (a ZWJ family is 6
+ *    cells to wcwidth and 2 on screen; VS16 widens a 1-cell symbol to 2; a
+ *    skin tone merges into its emoji), and every cell of difference leaves
+ *    stale text behind. So the joiners and selectors are dropped and every
+ *    part is drawn on its own: ZWJ/ZWNJ/ZWSP/word joiner/BOM, soft hyphen,
+ *    invisible operators, variation selectors, emoji modifiers, tag
+ *    characters, Hangul fillers; regional indicators become their ASCII
+ *    letters (a flag reads "DE"); a combining mark with no base before it
+ *    (at the start, or after a space or newline) is dropped. What wcwidth()
+ *    itself cannot measure (unassigned, noncharacters) depends on the
+ *    locale, so the board replaces it when drawing (tui/text.c).
  * Output never splits a character at the cap and is always valid UTF-8. */
 #include "calltop/sanitize.h"
 #include <stdbool.h>
@@ -119,6 +132,35 @@ static size_t skip_escape(const unsigned char *s, size_t n)
     return i;                                       /* lone ESC: drop only it */
 }
 
+/* Invisible or joining code points whose width terminals and wcwidth()
+ * disagree on (see the top of this file): dropped. */
+static int is_width_trap(int32_t cp)
+{
+    return cp == 0x00AD ||                        /* soft hyphen */
+           cp == 0x115F || cp == 0x1160 ||        /* Hangul choseong/jungseong fillers */
+           cp == 0x180E ||                        /* Mongolian vowel separator */
+           (cp >= 0x200B && cp <= 0x200D) ||      /* ZWSP, ZWNJ, ZWJ */
+           (cp >= 0x2060 && cp <= 0x2064) ||      /* word joiner, invisible operators */
+           cp == 0x3164 || cp == 0xFFA0 ||        /* Hangul fillers */
+           (cp >= 0xFE00 && cp <= 0xFE0F) ||      /* variation selectors (VS16: emoji) */
+           cp == 0xFEFF ||                        /* BOM / zero-width no-break space */
+           (cp >= 0x1F3FB && cp <= 0x1F3FF) ||    /* emoji skin-tone modifiers */
+           (cp >= 0xE0000 && cp <= 0xE007F) ||    /* tag characters (flag subdivisions) */
+           (cp >= 0xE0100 && cp <= 0xE01EF);      /* variation selectors supplement */
+}
+
+/* Combining marks that need a base character (the common diacritic
+ * blocks): without one a terminal puts them on whatever cell is left of
+ * the cursor. */
+static int is_combining(int32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x0483 && cp <= 0x0489) ||
+           (cp >= 0x0591 && cp <= 0x05BD) || (cp >= 0x0610 && cp <= 0x061A) ||
+           (cp >= 0x064B && cp <= 0x065F) || (cp >= 0x1AB0 && cp <= 0x1AFF) ||
+           (cp >= 0x1DC0 && cp <= 0x1DFF) || (cp >= 0x20D0 && cp <= 0x20FF) ||
+           (cp >= 0xFE20 && cp <= 0xFE2F) || cp == 0x3099 || cp == 0x309A;
+}
+
 size_t ct_sanitize(const char *in, size_t in_len, char *out, size_t cap, bool keep_newlines)
 {
     if (!out || cap == 0)
@@ -127,6 +169,7 @@ size_t ct_sanitize(const char *in, size_t in_len, char *out, size_t cap, bool ke
     size_t n = in ? in_len : 0;
     size_t o = 0, limit = cap - 1;
     size_t i = 0;
+    char ri[2];
     while (i < n) {
         unsigned char b = s[i];
         const char *emit = NULL;
@@ -160,8 +203,15 @@ size_t ct_sanitize(const char *in, size_t in_len, char *out, size_t cap, bool ke
                 else if (cp == 0x9D || cp == 0x90 || cp == 0x98 || cp == 0x9E || cp == 0x9F)
                     i += skip_string(s + i, n - i);
                 continue;
-            } else if (is_bidi_control(cp)) {
+            } else if (is_bidi_control(cp) || is_width_trap(cp)) {
                 continue;
+            } else if (is_combining(cp) &&
+                       (o == 0 || out[o - 1] == ' ' || out[o - 1] == '\n')) {
+                continue;   /* no base to sit on */
+            } else if (cp >= 0x1F1E6 && cp <= 0x1F1FF) {
+                ri[0] = (char)('A' + (cp - 0x1F1E6));   /* regional indicator -> letter */
+                emit = ri;
+                emit_len = 1;
             } else {
                 emit = (const char *)&s[i - len];
                 emit_len = len;

@@ -11,7 +11,7 @@
 int ct_draw_cell(WINDOW *w, int y, int x, int cols, const char *s, ct_align al, attr_t a,
                  bool trusted)
 {
-    char clean[1024], out[1200];
+    char clean[1024], drawable[1200], out[1400];
     int maxx = getmaxx(w);
     if (cols <= 0 || x >= maxx || y < 0 || y >= getmaxy(w)) return 0;
     if (x + cols > maxx) cols = maxx - x;
@@ -20,6 +20,9 @@ int ct_draw_cell(WINDOW *w, int y, int x, int cols, const char *s, ct_align al, 
         ct_sanitize(s, strlen(s), clean, sizeof clean, false);
         s = clean;
     }
+    /* what wcwidth cannot measure would not take the one cell counted */
+    ct_text_drawable(s, drawable, sizeof drawable);
+    s = drawable;
     int width = ct_text_pad(s, cols, al, out, sizeof out);
     wattrset(w, a);
     mvwaddstr(w, y, x, out);

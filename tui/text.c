@@ -61,6 +61,33 @@ int ct_cp_width(uint32_t cp) {
     return 1;
 }
 
+size_t ct_text_drawable(const char *s, char *out, size_t cap) {
+    size_t o = 0, len = s ? strlen(s) : 0, i = 0;
+    if (!cap) return 0;
+    bool utf8 = ct_locale_is_utf8();
+    while (i < len) {
+        uint32_t cp;
+        size_t n = ct_utf8_next(s + i, len - i, &cp);
+        if (cp == 0) break;
+        const char *src = s + i;
+        size_t sn = n;
+        int w = cp >= 0x80 ? wcwidth((wchar_t)cp) : 1;
+        if (w < 0) {
+            src = utf8 ? "\xEF\xBF\xBD" : "?";
+            sn = utf8 ? 3 : 1;
+        } else if (w == 0 && (o == 0 || out[o - 1] == ' ')) {
+            i += n;   /* zero width with no base in this cell: ncurses would put it on */
+            continue; /* the cell to the left, outside the one being drawn */
+        }
+        if (o + sn >= cap) break;
+        memcpy(out + o, src, sn);
+        o += sn;
+        i += n;
+    }
+    out[o] = '\0';
+    return o;
+}
+
 int ct_text_width_n(const char *s, size_t len) {
     int w = 0;
     size_t i = 0;

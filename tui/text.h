@@ -27,6 +27,15 @@ size_t ct_utf8_encode(uint32_t cp, char out[4]);
 /* Columns of one code point: 0 for combining marks / zero-width, 2 for wide
  * (CJK, most emoji), else 1. Never negative. */
 int ct_cp_width(uint32_t cp);
+/* Copies s into out (NUL-terminated, never splitting a character),
+ * replacing each code point wcwidth() cannot measure in this locale
+ * (unassigned, noncharacters; anything non-ASCII without a UTF-8 locale)
+ * with U+FFFD ('?' without UTF-8): ncurses would draw those as several
+ * cells ("~@"-style) while ct_cp_width counts one, leaving stale cells;
+ * a zero-width code point with no base before it in s (first, or after a
+ * space) is dropped, since ncurses attaches it to the cell left of s.
+ * Returns the length written. */
+size_t ct_text_drawable(const char *s, char *out, size_t cap);
 int ct_text_width(const char *s);
 int ct_text_width_n(const char *s, size_t len);
 

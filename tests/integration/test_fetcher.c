@@ -226,8 +226,13 @@ static void test_get_call_and_404(void **state)
     assert_non_null(strstr(ev->error.detail, "CC-no-such call?x=1"));
     ct_event_free(ev);
 
-    /* invalid before sending: no id */
+    /* invalid before sending: no id, and ids that would change the path
+     * (issue 13: '/', dot segments) */
     assert_int_equal(ct_fetch_get_call(e.f, "", &err), 0);
+    assert_int_equal(err.code, CT_EINVAL);
+    assert_int_equal(ct_fetch_get_call(e.f, "CC-no-such/call", &err), 0);
+    assert_int_equal(err.code, CT_EINVAL);
+    assert_int_equal(ct_fetch_get_call(e.f, "..", &err), 0);
     assert_int_equal(err.code, CT_EINVAL);
     free(id);
     env_down(&e);
