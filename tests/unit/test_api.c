@@ -777,10 +777,17 @@ static void test_plan_repair(void **state)
     assert_int_equal(out[3], 7);   /* past the end: 70 calls need 7 pages */
     /* two borders overlapping: ascending, no page twice */
     const long twice[] = { 50, 45, 50, 45, 45 };
-    assert_int_equal(ct_list_plan_repair(&p, pages, twice, 5, 50, out, 64), 3);
+    assert_int_equal(ct_list_plan_repair(&p, pages, twice, 5, 50, out, 64), 2);
     assert_int_equal(out[0], 2);
     assert_int_equal(out[1], 4);
-    assert_int_equal(out[2], 5);   /* 50 calls: page 5 is the last */
+    /* a wide span reaching a page already chosen: each page once */
+    const long wide[] = { 60, 45, 60, 45, 45 };
+    assert_int_equal(ct_list_plan_repair(&p, pages, wide, 5, 60, out, 64), 5);
+    assert_int_equal(out[0], 2);
+    assert_int_equal(out[1], 3);
+    assert_int_equal(out[2], 4);
+    assert_int_equal(out[3], 5);
+    assert_int_equal(out[4], 6);   /* 60 calls need 6 pages */
     /* the list outgrew the pages read: the missing ones, within max_pages */
     ct_list_plan_init(&p, 1, 2, 3, 4, 10, 6);
     assert_int_equal(ct_list_plan_repair(&p, pages, flat, 5, 90, out, 64), 1);
