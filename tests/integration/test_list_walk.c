@@ -362,6 +362,46 @@ static void test_growing_list(void **state)
     print_message("%d of 6 walks read pages again\n", repaired);
 }
 
+/* The hot window: from the oldest unsettled call's start (minus a margin)
+ * to now. With a day of history it holds every live call, in one page,
+ * whichever way the server matches windows that keep live calls. */
+static void test_hot_window(void **state)
+{
+    (void)state;
+    for (int window = CT_SIM_WINDOW_OVERLAP; window <= CT_SIM_WINDOW_STARTED; window++) {
+        int64_t t0 = ct_clock_wall_ms();
+        ct_sim_options so;
+        scenario(&so, t0);
+        so.history = 2000;
+        so.history_span_ms = 23LL * 3600 * 1000;
+        so.list_window = window;
+        env e;
+        env_up(&e, &so, NULL);
+        ct_event *full = list(&e, t0 - 24LL * 3600 * 1000, t0, NULL);
+        assert_int_equal(full->calls.n_calls, 2000 + LIVE);
+        ct_fetcher_stats st0, st1;
+        ct_fetcher_get_stats(e.f, &st0);
+        ct_time_ms now = ct_clock_wall_ms();
+        ct_time_ms hot = ct_list_hot_start(full->calls.calls, full->calls.n_calls, now,
+                                           2 * 60 * 1000, 60 * 1000);
+        assert_true(hot < now - 60 * 1000);   /* the live calls started before now */
+        ct_event *warm = list(&e, hot, now, NULL);
+        ct_fetcher_get_stats(e.f, &st1);
+        assert_int_equal(st1.transfers - st0.transfers, 1);   /* one page, not 21 */
+        size_t live = 0;
+        for (size_t i = 0; i < full->calls.n_calls; i++)
+            if (ct_call_is_live(&full->calls.calls[i])) {
+                assert_true(has_id(&warm->calls, full->calls.calls[i].id));
+                live++;
+            }
+        assert_int_equal(live, LIVE);
+        assert_true(warm->calls.n_calls < 20);
+        ct_event_free(warm);
+        ct_event_free(full);
+        env_down(&e);
+    }
+}
+
 /* A window matched by end time never lists a live call: the ones known to
  * be live (from an earlier, overlapping read) are the "unmentioned" ones,
  * and a direct GET each confirms what they are. */
@@ -549,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_every_combination),
         cmocka_unit_test(test_page_cap_keeps_newest),
         cmocka_unit_test(test_growing_list),
+        cmocka_unit_test(test_hot_window),
         cmocka_unit_test(test_recheck_unmentioned),
         cmocka_unit_test(test_rate_limit_storm),
         cmocka_unit_test(test_rate_limited_post_not_retried),
