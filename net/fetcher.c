@@ -777,6 +777,7 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
     curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &conns);
     pthread_mutex_lock(&f->lock);
     f->stats.connections += (uint64_t)conns;
+    f->stats.bytes_received += r->len;
     pthread_mutex_unlock(&f->lock);
     stop_transfer(f, r);
 

@@ -47,6 +47,7 @@ typedef struct ct_fetcher_stats {
     uint64_t rate_limit_pauses; /* shared pauses begun after a 429 */
     uint64_t size_retries;      /* list walks restarted with a smaller page size after a 422 */
     uint64_t list_repairs;      /* pages read again because the list grew during a walk */
+    uint64_t bytes_received;    /* response body bytes (after any Content-Encoding) */
 } ct_fetcher_stats;
 
 typedef struct ct_fetcher ct_fetcher;
