@@ -987,6 +987,35 @@ int ct_list_plan_rest(ct_list_plan *p, int order, int *out, int cap)
     return n;
 }
 
+int ct_list_plan_repair(const ct_list_plan *p, const int *pages, const long *totals, int n,
+                        long max_total, int *out, int cap)
+{
+    int k = 0;
+    long last = 0;   /* the highest page in out: out stays ascending, without repeats */
+    long size = p->page_size > 0 ? p->page_size : 1;
+    for (int i = 0; i + 1 < n && k < cap; i++) {
+        if (pages[i + 1] != pages[i] + 1 || totals[i] <= totals[i + 1])
+            continue;
+        /* A call the next page missed was before the border when that page
+         * was read; since then at most max_total - totals[i + 1] calls
+         * arrived ahead of it, so it is now within that many places after
+         * the border: read the pages covering them. */
+        long span = max_total - totals[i + 1];
+        long from = pages[i] + 1, to = pages[i] + (span + size - 1) / size;
+        for (long pg = from > last ? from : last + 1; pg <= to && pg <= p->max_pages && k < cap;
+             pg++)
+            out[k++] = (int)(last = pg);
+    }
+    if (n > 0 && !p->truncated) {
+        long needed = (max_total + size - 1) / size;
+        long from = pages[n - 1] + 1;
+        for (long pg = from > last ? from : last + 1; pg <= needed && pg <= p->max_pages &&
+             k < cap; pg++)
+            out[k++] = (int)(last = pg);
+    }
+    return k;
+}
+
 int ct_list_smaller_size(const ct_error *e, int size)
 {
     if (!e || e->code != CT_EVALIDATION || strcmp(e->field, "size") != 0 || size <= 1)

@@ -52,6 +52,7 @@ typedef enum { R_QUEUED, R_RUNNING, R_WAITING, R_WALK, R_DEAD } req_state;
 /* One page of a parallel walk: decoded when it arrives, applied in turn. */
 typedef struct page_slot {
     int page;
+    long total;                   /* the totalCount this page reported */
     bool done;
     ct_call_list list;
     char *raw;                    /* keep_raw_json: the body, added when applied */
@@ -537,28 +538,52 @@ static ct_err walk_page_done(ct_fetcher *f, req *w, ct_error *e)
 /* Every page of a pass is applied. */
 static ct_err walk_pass_done(ct_fetcher *f, req *w, ct_error *e)
 {
-    walk_drop_slots(w);
-    if (w->pass == 0 && w->max_total > w->first_total) {
-        /* The list grew while it was walked, so pages shifted under the
-         * walk, and a call pushed from one page onto the next can slip
-         * between two pages fetched out of order (or past the last page).
-         * Read every page once more: the ids held are skipped. A second
-         * growth is left for the next refresh, like a sequential walk's. */
-        w->pass = 1;
-        w->plan.total_count = w->max_total;
-        w->plan.truncated = false;
-        int cap = w->plan.max_pages, *pages = malloc((size_t)cap * sizeof *pages);
-        if (!pages)
-            return ct_error_set(e, CT_ENOMEM, "out of memory");
-        pages[0] = 1;
-        int n = 1 + ct_list_plan_rest(&w->plan, w->order, pages + 1, cap - 1);
-        if (w->plan.truncated && w->order > 0)   /* page 1 is not kept: see walk_page_done */
-            memmove(pages, pages + 1, (size_t)--n * sizeof *pages);
-        ct_err rc = walk_spawn(f, w, pages, n, e);
-        free(pages);
-        return rc;
+    if (w->pass > 0 || w->max_total <= w->first_total) {
+        walk_drop_slots(w);
+        return walk_post(f, w, e);
     }
-    return walk_post(f, w, e);
+    /* The list grew while it was walked: calls pushed across a page border
+     * after the later page was read but before the earlier one was can slip
+     * through (ct_list_plan_repair). Read those pages once more; the ids
+     * held are skipped. A growth during the repair is left for the next
+     * refresh, as a sequential walk leaves calls that arrive after it. */
+    int n = w->n_slots + 1, cap = w->plan.max_pages;
+    int *pages = malloc((size_t)n * sizeof *pages), *again = malloc((size_t)cap * sizeof *again);
+    long *totals = malloc((size_t)n * sizeof *totals);
+    if (!pages || !again || !totals) {
+        free(pages);
+        free(again);
+        free(totals);
+        return ct_error_set(e, CT_ENOMEM, "out of memory");
+    }
+    int k = 0;
+    if (!(w->plan.truncated && w->order > 0)) {   /* page 1 was kept: see walk_page_done */
+        pages[k] = 1;
+        totals[k++] = w->first_total;
+    }
+    for (int i = 0; i < w->n_slots; i++) {
+        pages[k] = w->slots[i].page;
+        totals[k++] = w->slots[i].total;
+    }
+    walk_drop_slots(w);
+    int m = ct_list_plan_repair(&w->plan, pages, totals, k, w->max_total, again, cap);
+    ct_err rc;
+    w->pass = 1;
+    if (m > 0) {
+        ct_log(CT_LOG_INFO, "list calls #%llu: the list grew from %ld to %ld while walked; "
+               "reading %d page(s) again", (unsigned long long)w->id, w->first_total,
+               w->max_total, m);
+        pthread_mutex_lock(&f->lock);
+        f->stats.list_repairs += (uint64_t)m;
+        pthread_mutex_unlock(&f->lock);
+        rc = walk_spawn(f, w, again, m, e);
+    } else {
+        rc = walk_post(f, w, e);
+    }
+    free(pages);
+    free(again);
+    free(totals);
+    return rc;
 }
 
 /* A child page arrived: keep it, then apply every page whose turn came. */
@@ -575,6 +600,7 @@ static ct_err child_page_done(ct_fetcher *f, req *c, ct_error *e)
         c->len = c->cap = 0;
     }
     s->done = true;
+    s->total = s->list.total_count;
     if (s->list.total_count > w->max_total)
         w->max_total = s->list.total_count;
     while (w->applied < w->n_slots && w->slots[w->applied].done) {
@@ -755,6 +781,7 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
     curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &conns);
     pthread_mutex_lock(&f->lock);
     f->stats.connections += (uint64_t)conns;
+    f->stats.bytes_received += r->len;
     pthread_mutex_unlock(&f->lock);
     stop_transfer(f, r);
 

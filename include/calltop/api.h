@@ -193,6 +193,22 @@ int ct_call_list_order(const ct_call_list *page);
  * be left out of the result. */
 int ct_list_plan_rest(ct_list_plan *p, int order, int *out, int cap);
 
+/* After a parallel pass over pages[0..n) (ascending), which read totals[i]
+ * (each page's totalCount), writes the pages to read again to out (at most
+ * cap) and returns how many. Calls arrive and none leave a window, so an
+ * arrival only pushes calls to later positions. A call can then slip past
+ * the walk only between two neighbouring pages where the lower one saw more
+ * calls than the next (it was read later, after calls crossed the border):
+ * the pages after that border are read again, as many as the calls that
+ * arrived since the next page was read can have pushed such a call (up to
+ * max_total - its total places). So are the pages past the last one read
+ * when the largest total needs more (within max_pages). Ascending, no
+ * page twice.
+ * A sequential walk never needs this: each page is read after the one
+ * before it. */
+int ct_list_plan_repair(const ct_list_plan *p, const int *pages, const long *totals, int n,
+                        long max_total, int *out, int cap);
+
 /* A 422 naming `size` means the server caps the page size. Returns the
  * size to retry with: the cap the message states ("less than or equal to
  * 50"), else half of `size`; 0 when size cannot shrink any further. */

@@ -283,6 +283,125 @@ static void test_page_cap_keeps_newest(void **state)
     }
 }
 
+static bool has_id(const ct_call_list *l, const char *id)
+{
+    for (size_t i = 0; i < l->n_calls; i++)
+        if (l->calls[i].id && strcmp(l->calls[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* Calls keep arriving while the walk runs (tens a second), pushing the
+ * others to later pages: a parallel walk reads pages out of order, and
+ * must still return every call that was there before it started (none
+ * leaves an overlapping window), each once, and nothing that was not there
+ * after it ended. */
+static void test_growing_list(void **state)
+{
+    (void)state;
+    int repaired = 0;
+    for (int round = 0; round < 6; round++) {
+        int oldest = round % 2;
+        ct_sim_options so;
+        scenario(&so, ct_clock_wall_ms() - 15 * 60 * 1000);   /* speed 10 runs ahead */
+        so.calls = 300;
+        so.rate = 100;
+        so.speed = 3;
+        so.history = 300;
+        so.latency_ms = 40;
+        so.max_page_size = 100000;
+        so.list_oldest_first = oldest;
+        ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 10 };
+        env e;
+        env_up(&e, &so, &fo);
+        /* a second fetcher reads the truth in one page, before and after */
+        ct_error err;
+        ct_error_clear(&err);
+        ct_fetcher_options fo1 = { .base_url = e.base, .api_key = "demo-key", .max_retries = -1,
+                                   .list_page_size = 100000, .list_parallel = 1 };
+        ct_inbox *in1 = ct_inbox_new();
+        ct_fetcher *one = ct_fetcher_start(&fo1, in1, &err);
+        assert_non_null(one);
+        ct_time_ms t0 = ct_clock_wall_ms(), start = t0 - 30LL * 86400 * 1000;
+        uint64_t id = ct_fetch_list_calls(one, start, t0 + 3600 * 1000, false, &err);
+        ct_event *before = wait_event(in1, id, 30000, NULL);
+        assert_non_null(before);
+        assert_int_equal(before->type, CT_EV_CALLS_LISTED);
+        id = ct_fetch_list_calls(e.f, start, t0 + 3600 * 1000, false, &err);
+        ct_event *got = wait_event(e.inbox, id, 30000, NULL);
+        assert_non_null(got);
+        assert_int_equal(got->type, CT_EV_CALLS_LISTED);
+        id = ct_fetch_list_calls(one, start, t0 + 3600 * 1000, false, &err);
+        ct_event *after = wait_event(in1, id, 30000, NULL);
+        assert_non_null(after);
+        assert_true(after->calls.n_calls > before->calls.n_calls);   /* it did grow */
+        for (size_t i = 0; i < before->calls.n_calls; i++)
+            if (!has_id(&got->calls, before->calls.calls[i].id))
+                fail_msg("round %d (%s first): %s was listed before the walk but not by it "
+                         "(%zu before, %zu walked, %zu after)", round,
+                         oldest ? "oldest" : "newest", before->calls.calls[i].id,
+                         before->calls.n_calls, got->calls.n_calls, after->calls.n_calls);
+        for (size_t i = 0; i < got->calls.n_calls; i++) {
+            assert_true(has_id(&after->calls, got->calls.calls[i].id));
+            for (size_t j = i + 1; j < got->calls.n_calls; j++)
+                assert_string_not_equal(got->calls.calls[i].id, got->calls.calls[j].id);
+        }
+        ct_fetcher_stats st;
+        ct_fetcher_get_stats(e.f, &st);
+        repaired += st.list_repairs > 0;
+        print_message("round %d: %zu -> %zu calls, %llu requests, %llu pages read again\n", round,
+                      before->calls.n_calls, after->calls.n_calls,
+                      (unsigned long long)st.transfers, (unsigned long long)st.list_repairs);
+        ct_event_free(before);
+        ct_event_free(got);
+        ct_event_free(after);
+        ct_fetcher_stop(one);
+        ct_inbox_free(in1);
+        env_down(&e);
+    }
+    print_message("%d of 6 walks read pages again\n", repaired);
+}
+
+/* The hot window: from the oldest unsettled call's start (minus a margin)
+ * to now. With a day of history it holds every live call, in one page,
+ * whichever way the server matches windows that keep live calls. */
+static void test_hot_window(void **state)
+{
+    (void)state;
+    for (int window = CT_SIM_WINDOW_OVERLAP; window <= CT_SIM_WINDOW_STARTED; window++) {
+        int64_t t0 = ct_clock_wall_ms();
+        ct_sim_options so;
+        scenario(&so, t0);
+        so.history = 2000;
+        so.history_span_ms = 23LL * 3600 * 1000;
+        so.list_window = window;
+        env e;
+        env_up(&e, &so, NULL);
+        ct_event *full = list(&e, t0 - 24LL * 3600 * 1000, t0, NULL);
+        assert_int_equal(full->calls.n_calls, 2000 + LIVE);
+        ct_fetcher_stats st0, st1;
+        ct_fetcher_get_stats(e.f, &st0);
+        ct_time_ms now = ct_clock_wall_ms();
+        ct_time_ms hot = ct_list_hot_start(full->calls.calls, full->calls.n_calls, now,
+                                           2 * 60 * 1000, 60 * 1000);
+        assert_true(hot < now - 60 * 1000);   /* the live calls started before now */
+        ct_event *warm = list(&e, hot, now, NULL);
+        ct_fetcher_get_stats(e.f, &st1);
+        assert_int_equal(st1.transfers - st0.transfers, 1);   /* one page, not 21 */
+        size_t live = 0;
+        for (size_t i = 0; i < full->calls.n_calls; i++)
+            if (ct_call_is_live(&full->calls.calls[i])) {
+                assert_true(has_id(&warm->calls, full->calls.calls[i].id));
+                live++;
+            }
+        assert_int_equal(live, LIVE);
+        assert_true(warm->calls.n_calls < 20);
+        ct_event_free(warm);
+        ct_event_free(full);
+        env_down(&e);
+    }
+}
+
 /* A window matched by end time never lists a live call: the ones known to
  * be live (from an earlier, overlapping read) are the "unmentioned" ones,
  * and a direct GET each confirms what they are. */
@@ -469,6 +588,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_combination),
         cmocka_unit_test(test_page_cap_keeps_newest),
+        cmocka_unit_test(test_growing_list),
+        cmocka_unit_test(test_hot_window),
         cmocka_unit_test(test_recheck_unmentioned),
         cmocka_unit_test(test_rate_limit_storm),
         cmocka_unit_test(test_rate_limited_post_not_retried),

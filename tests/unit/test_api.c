@@ -847,6 +847,51 @@ static void test_plan_rest(void **state)
     assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 16);
 }
 
+static void test_plan_repair(void **state)
+{
+    (void)state;
+    ct_list_plan p;
+    ct_list_plan_init(&p, 1, 2, 3, 4, 10, 50);
+    int out[64];
+    /* no growth, totals in order: nothing to read again */
+    const int pages[] = { 1, 2, 3, 4, 5 };
+    const long flat[] = { 45, 45, 45, 45, 45 };
+    assert_int_equal(ct_list_plan_repair(&p, pages, flat, 5, 45, out, 64), 0);
+    /* grew, but each page read no later than the next (totals rise): a
+     * sequential-like order loses nothing */
+    const long rising[] = { 45, 45, 46, 47, 47 };
+    assert_int_equal(ct_list_plan_repair(&p, pages, rising, 5, 47, out, 64), 0);
+    /* page 3 was read after page 4, with 3 arrivals between: page 4 again */
+    const long crossed[] = { 45, 45, 48, 45, 48 };
+    assert_int_equal(ct_list_plan_repair(&p, pages, crossed, 5, 48, out, 64), 1);
+    assert_int_equal(out[0], 4);
+    /* 25 arrived since page 4 was read: a missed call may be 3 pages on */
+    assert_int_equal(ct_list_plan_repair(&p, pages, crossed, 5, 70, out, 64), 4);
+    assert_int_equal(out[0], 4);
+    assert_int_equal(out[1], 5);
+    assert_int_equal(out[2], 6);
+    assert_int_equal(out[3], 7);   /* past the end: 70 calls need 7 pages */
+    /* two borders overlapping: ascending, no page twice */
+    const long twice[] = { 50, 45, 50, 45, 45 };
+    assert_int_equal(ct_list_plan_repair(&p, pages, twice, 5, 50, out, 64), 2);
+    assert_int_equal(out[0], 2);
+    assert_int_equal(out[1], 4);
+    /* a wide span reaching a page already chosen: each page once */
+    const long wide[] = { 60, 45, 60, 45, 45 };
+    assert_int_equal(ct_list_plan_repair(&p, pages, wide, 5, 60, out, 64), 5);
+    assert_int_equal(out[0], 2);
+    assert_int_equal(out[1], 3);
+    assert_int_equal(out[2], 4);
+    assert_int_equal(out[3], 5);
+    assert_int_equal(out[4], 6);   /* 60 calls need 6 pages */
+    /* the list outgrew the pages read: the missing ones, within max_pages */
+    ct_list_plan_init(&p, 1, 2, 3, 4, 10, 6);
+    assert_int_equal(ct_list_plan_repair(&p, pages, flat, 5, 90, out, 64), 1);
+    assert_int_equal(out[0], 6);
+    p.truncated = true;   /* cut by max_pages: the end is not read anyway */
+    assert_int_equal(ct_list_plan_repair(&p, pages, flat, 5, 90, out, 64), 0);
+}
+
 static void test_smaller_size(void **state)
 {
     (void)state;
@@ -950,6 +995,7 @@ int main(void)
         cmocka_unit_test(test_absorb_many_pages),
         cmocka_unit_test(test_list_order),
         cmocka_unit_test(test_plan_rest),
+        cmocka_unit_test(test_plan_repair),
         cmocka_unit_test(test_smaller_size),
         cmocka_unit_test(test_hot_start),
         cmocka_unit_test(test_unmentioned),

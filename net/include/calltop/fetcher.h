@@ -43,6 +43,8 @@ typedef struct ct_fetcher_stats {
     uint64_t wakeups;           /* turns of the thread's loop (returns of curl_multi_poll) */
     uint64_t rate_limit_pauses; /* shared pauses begun after a 429 */
     uint64_t size_retries;      /* list walks restarted with a smaller page size after a 422 */
+    uint64_t list_repairs;      /* pages read again because the list grew during a walk */
+    uint64_t bytes_received;    /* response body bytes (after any Content-Encoding) */
 } ct_fetcher_stats;
 
 typedef struct ct_fetcher ct_fetcher;
@@ -79,7 +81,8 @@ void ct_fetcher_get_stats(ct_fetcher *f, ct_fetcher_stats *out);
 /* List walks: page 1 tells the total; the other pages are then fetched
  * list_parallel at a time and applied in page order, so the result equals
  * a sequential walk's. When the total grew during the walk (pages shifted
- * under it) the pages are read once more, deduplicating by id. The result
+ * under it), the pages a call may have slipped past are read once more
+ * (ct_list_plan_repair), deduplicating by id. The result
  * does not depend on the list's sort direction; when max_pages cannot cover
  * the total, the newest calls are kept whichever way the list is sorted. A
  * 422 naming `size` restarts the walk with the cap the server states (or
