@@ -116,7 +116,17 @@ void ct_reducer_init(ct_reducer *r, ct_store *store)
 {
     memset(r, 0, sizeof *r);
     r->store = store;
-    r->monitor = CT_MON_OFF;
+    r->own_chan.monitor = CT_MON_OFF;
+    ct_reducer_bind_channel(r, &r->own_chan.monitor, &r->own_chan.last_event_ms,
+                            &r->own_chan.polling);
+}
+
+void ct_reducer_bind_channel(ct_reducer *r, ct_monitor_state *monitor, ct_time_ms *last_event_ms,
+                             bool *polling)
+{
+    r->chan.monitor = monitor;
+    r->chan.last_event_ms = last_event_ms;
+    r->chan.polling = polling;
 }
 
 void ct_reducer_free(ct_reducer *r)
@@ -221,7 +231,7 @@ static void not_found(ct_reducer *r, const char *call_id, bool flash_it)
     if (!e) return;
     char id[CT_CALL_ID_BUF];   /* removal frees the entry's strings */
     snprintf(id, sizeof id, "%s", call_id);
-    if (e->channel_live && r->monitor == CT_MON_LIVE) {
+    if (e->channel_live && *r->chan.monitor == CT_MON_LIVE) {
         if (!e->not_visible) {
             e->not_visible = true;
             ct_store_touch(r->store, e);
@@ -316,7 +326,7 @@ static void apply_snapshot(ct_reducer *r, const ct_event *ev, ct_time_ms now)
         free(before_live.v[i]);
     }
     free(before_live.v);
-    r->last_event_ms = now;
+    *r->chan.last_event_ms = now;
 }
 
 static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
@@ -328,7 +338,7 @@ static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     w.timestamp = ev->last_event_ms ? ev->last_event_ms : now;
     w.call = ev->call;                 /* borrowed, not freed here */
     w.error = ev->call_error;
-    r->last_event_ms = now;
+    *r->chan.last_event_ms = now;
     if (!w.call.id) return;
     before b = look(r, w.call.id);
     if (ct_store_apply_webhook(r->store, &w) != CT_OK) return;
@@ -344,7 +354,7 @@ static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
 
 static void monitor_state(ct_reducer *r, const ct_event *ev)
 {
-    if (ev->monitor_state != r->monitor) {
+    if (ev->monitor_state != *r->chan.monitor) {
         flash(r, ev->monitor_state == CT_MON_LIVE ? CT_FXL_OK : CT_FXL_WARN, "live channel: %s%s%s",
               ct_monitor_state_name(ev->monitor_state), ev->text ? " - " : "",
               ev->text ? ev->text : "");
@@ -360,8 +370,8 @@ static void monitor_state(ct_reducer *r, const ct_event *ev)
         if (r->was_live && !ev->resumed) fx_push(&r->fx, CT_EFF_RESYNC, NULL);
         r->was_live = true;
     }
-    r->monitor = ev->monitor_state;
-    if (ev->last_event_ms) r->last_event_ms = ev->last_event_ms;
+    *r->chan.monitor = ev->monitor_state;
+    if (ev->last_event_ms) *r->chan.last_event_ms = ev->last_event_ms;
 }
 
 /* ---- the reducer ------------------------------------------------------------------------ */
@@ -379,7 +389,7 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
             const ct_call *c = &ev->calls.calls[i];
             apply_rest_call(r, c, ct_reduce_rest_version(c, now), now, false);
         }
-        if (r->polling) r->last_event_ms = now;
+        if (*r->chan.polling) *r->chan.last_event_ms = now;
         if (ev->calls.n_skipped)
             flash(r, CT_FXL_WARN, "%zu calls could not be read: %s", ev->calls.n_skipped,
                   ev->calls.first_skip.detail);

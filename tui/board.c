@@ -51,6 +51,9 @@ int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
         return -1;
     }
     ct_reducer_init(&b->reduce, store);
+    /* one copy of the channel state: the one the status bar shows */
+    ct_reducer_bind_channel(&b->reduce, &b->status.monitor, &b->status.last_event_ms,
+                            &b->status.polling);
     b->ctx.view = ct_list_pane_model(b->list)->view;
     b->list->focused = true;
     return 0;
@@ -772,14 +775,8 @@ void ct_board_event(ct_board *b, ct_event *ev)
         }
         return;
     }
-    /* The status bar shows the reducer's channel state; the loop (polling)
-     * and tests may set it, so it goes in and comes back out. */
-    b->reduce.monitor = b->status.monitor;
-    b->reduce.last_event_ms = b->status.last_event_ms;
-    b->reduce.polling = b->status.polling;
+    /* the channel state the reducer updates is the status bar's (bound) */
     const ct_effects *fx = ct_reduce_apply(&b->reduce, ev, now);
-    b->status.monitor = b->reduce.monitor;
-    b->status.last_event_ms = b->reduce.last_event_ms;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);
     ct_reducer_trim(&b->reduce);   /* fx is gone from here on */
     resolve_event_calls(b, ev);

@@ -81,13 +81,21 @@ typedef struct ct_effects {
     bool oom;                       /* some effect could not be recorded */
 } ct_effects;
 
+/* What the reducer knows of the live channel. It lives where its one
+ * reader shows it (the board's status bar: ct_reducer_bind_channel), so
+ * there is a single copy; by default in the reducer itself. */
+typedef struct ct_channel_state {
+    ct_monitor_state *monitor;      /* the live channel's state (OFF: no relay) */
+    ct_time_ms *last_event_ms;      /* newest relay event, or poll while polling */
+    bool *polling;                  /* set by the loop: REST polling is the fallback now */
+} ct_channel_state;
+
 typedef struct ct_reducer {
     ct_store *store;                /* not owned */
     ct_number_list numbers;         /* the last List Numbers answer (owned) */
-    ct_monitor_state monitor;       /* the live channel's state (OFF: no relay) */
-    ct_time_ms last_event_ms;       /* newest relay event, or poll while polling */
+    ct_channel_state chan;          /* bound storage (see above) */
+    struct { ct_monitor_state monitor; ct_time_ms last_event_ms; bool polling; } own_chan;
     bool was_live;                  /* the channel has been LIVE before */
-    bool polling;                   /* set by the loop: REST polling is the fallback now */
     /* The board's own reads, in flight (0 = none): their outcomes are
      * judged here (failure streak, list error, 404 rule). */
     uint64_t list_req, get_req;
@@ -96,7 +104,12 @@ typedef struct ct_reducer {
     ct_effects fx;                  /* the last event's effects */
 } ct_reducer;
 
+/* A reducer points into itself (or at the bound fields): initialise it
+ * where it will stay, and do not copy it. */
 void ct_reducer_init(ct_reducer *r, ct_store *store);
+/* Keeps the channel state in the caller's fields instead (all three). */
+void ct_reducer_bind_channel(ct_reducer *r, ct_monitor_state *monitor, ct_time_ms *last_event_ms,
+                             bool *polling);
 void ct_reducer_free(ct_reducer *r);
 
 /* The loop sent one of its own reads (CT_REQ_LIST_CALLS or CT_REQ_GET_CALL
