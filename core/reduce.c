@@ -215,12 +215,22 @@ static void after(ct_reducer *r, const char *id, before b, ct_time_ms now, bool 
     if (e->hang && !b.hang) fx_push(&r->fx, CT_EFF_CALL_HUNG, id);
 }
 
+/* The store could not take an update (out of memory): say so, count it. */
+static void store_failed(ct_reducer *r, const char *id)
+{
+    r->store_errors++;
+    flash(r, CT_FXL_ERROR, "out of memory: an update of call %.64s was not applied", id);
+}
+
 static void apply_rest_call(ct_reducer *r, const ct_call *c, uint64_t version, ct_time_ms now,
                             bool by_channel)
 {
     if (!c->id) return;
     before b = look(r, c->id);
-    if (ct_store_apply_call(r->store, c, version) != CT_OK) return;
+    if (ct_store_apply_call(r->store, c, version) != CT_OK) {
+        store_failed(r, c->id);
+        return;
+    }
     after(r, c->id, b, now, by_channel);
 }
 
@@ -344,7 +354,10 @@ static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     *r->chan.last_event_ms = now;
     if (!w.call.id) return;
     before b = look(r, w.call.id);
-    if (ct_store_apply_webhook(r->store, &w) != CT_OK) return;
+    if (ct_store_apply_webhook(r->store, &w) != CT_OK) {
+        store_failed(r, w.call.id);
+        return;
+    }
     after(r, w.call.id, b, now, true);
     if (ev->update_kind == CT_WH_ERROR && ev->call_error.present) {
         ct_effect *e = fx_push(&r->fx, CT_EFF_CALL_ERRORED, w.call.id);

@@ -108,6 +108,8 @@ typedef struct ct_reducer {
     char get_id[CT_CALL_ID_BUF];    /* the call get_req asks for */
     int fail_streak;                /* consecutive failed own reads */
     ct_assist_cache assistants;     /* assistant id -> name */
+    uint64_t store_errors;          /* merges the store refused (out of memory): each also
+                                       flashed, never silent */
     ct_effects fx;                  /* the last event's effects */
 } ct_reducer;
 
