@@ -336,7 +336,7 @@ static void bench_reduce_list(size_t n)
         ct_store_free(s);
         s = new_store(n);
         ct_reducer red;
-        ct_reducer_init(&red, s);
+        if (ct_reducer_init(&red, s) != 0) exit(1);
         t0 = now_s();
         const ct_effects *fx = ct_reduce_apply(&red, ev, 1);
         reduced[r] = now_s() - t0;

@@ -112,16 +112,29 @@ static const char *why(const ct_error *e)
 
 /* ---- life cycle ------------------------------------------------------------ */
 
-void ct_reducer_init(ct_reducer *r, ct_store *store)
+int ct_reducer_init(ct_reducer *r, ct_store *store)
 {
     memset(r, 0, sizeof *r);
     r->store = store;
-    r->monitor = CT_MON_OFF;
+    if (ct_assist_cache_init(&r->assistants, 0, 0) != 0) return -1;
+    r->own_chan.monitor = CT_MON_OFF;
+    ct_reducer_bind_channel(r, &r->own_chan.monitor, &r->own_chan.last_event_ms,
+                            &r->own_chan.polling);
+    return 0;
+}
+
+void ct_reducer_bind_channel(ct_reducer *r, ct_monitor_state *monitor, ct_time_ms *last_event_ms,
+                             bool *polling)
+{
+    r->chan.monitor = monitor;
+    r->chan.last_event_ms = last_event_ms;
+    r->chan.polling = polling;
 }
 
 void ct_reducer_free(ct_reducer *r)
 {
     ct_number_list_clear(&r->numbers);
+    ct_assist_cache_free(&r->assistants);
     free(r->fx.v);
     free(r->fx.arena);
     memset(&r->fx, 0, sizeof r->fx);
@@ -202,12 +215,22 @@ static void after(ct_reducer *r, const char *id, before b, ct_time_ms now, bool 
     if (e->hang && !b.hang) fx_push(&r->fx, CT_EFF_CALL_HUNG, id);
 }
 
+/* The store could not take an update (out of memory): say so, count it. */
+static void store_failed(ct_reducer *r, const char *id)
+{
+    r->store_errors++;
+    flash(r, CT_FXL_ERROR, "out of memory: an update of call %.64s was not applied", id);
+}
+
 static void apply_rest_call(ct_reducer *r, const ct_call *c, uint64_t version, ct_time_ms now,
                             bool by_channel)
 {
     if (!c->id) return;
     before b = look(r, c->id);
-    if (ct_store_apply_call(r->store, c, version) != CT_OK) return;
+    if (ct_store_apply_call(r->store, c, version) != CT_OK) {
+        store_failed(r, c->id);
+        return;
+    }
     after(r, c->id, b, now, by_channel);
 }
 
@@ -221,7 +244,7 @@ static void not_found(ct_reducer *r, const char *call_id, bool flash_it)
     if (!e) return;
     char id[CT_CALL_ID_BUF];   /* removal frees the entry's strings */
     snprintf(id, sizeof id, "%s", call_id);
-    if (e->channel_live && r->monitor == CT_MON_LIVE) {
+    if (e->channel_live && *r->chan.monitor == CT_MON_LIVE) {
         if (!e->not_visible) {
             e->not_visible = true;
             ct_store_touch(r->store, e);
@@ -274,11 +297,11 @@ static bool own_read(ct_reducer *r, const ct_event *ev)
 
 /* ---- the live channel ------------------------------------------------------------------ */
 
-typedef struct ids { char **v; size_t n, cap; } ids;
+typedef struct id_list { char **v; size_t n, cap; } id_list;
 
 static bool collect_channel_live(const ct_call_entry *e, void *ud)
 {
-    ids *x = ud;
+    id_list *x = ud;
     if (!e->channel_live) return true;
     if (x->n == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 16;
@@ -296,7 +319,7 @@ static bool collect_channel_live(const ct_call_entry *e, void *ud)
  * either (not visible), nothing vouches for it any more. */
 static void apply_snapshot(ct_reducer *r, const ct_event *ev, ct_time_ms now)
 {
-    ids before_live = {0};
+    id_list before_live = {0};
     ct_store_foreach(r->store, collect_channel_live, &before_live);
     for (size_t i = 0; i < before_live.n; i++) {
         ct_call_entry *e = ct_store_get_mut(r->store, before_live.v[i]);
@@ -316,7 +339,7 @@ static void apply_snapshot(ct_reducer *r, const ct_event *ev, ct_time_ms now)
         free(before_live.v[i]);
     }
     free(before_live.v);
-    r->last_event_ms = now;
+    *r->chan.last_event_ms = now;
 }
 
 static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
@@ -328,10 +351,13 @@ static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     w.timestamp = ev->last_event_ms ? ev->last_event_ms : now;
     w.call = ev->call;                 /* borrowed, not freed here */
     w.error = ev->call_error;
-    r->last_event_ms = now;
+    *r->chan.last_event_ms = now;
     if (!w.call.id) return;
     before b = look(r, w.call.id);
-    if (ct_store_apply_webhook(r->store, &w) != CT_OK) return;
+    if (ct_store_apply_webhook(r->store, &w) != CT_OK) {
+        store_failed(r, w.call.id);
+        return;
+    }
     after(r, w.call.id, b, now, true);
     if (ev->update_kind == CT_WH_ERROR && ev->call_error.present) {
         ct_effect *e = fx_push(&r->fx, CT_EFF_CALL_ERRORED, w.call.id);
@@ -344,7 +370,7 @@ static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
 
 static void monitor_state(ct_reducer *r, const ct_event *ev)
 {
-    if (ev->monitor_state != r->monitor) {
+    if (ev->monitor_state != *r->chan.monitor) {
         flash(r, ev->monitor_state == CT_MON_LIVE ? CT_FXL_OK : CT_FXL_WARN, "live channel: %s%s%s",
               ct_monitor_state_name(ev->monitor_state), ev->text ? " - " : "",
               ev->text ? ev->text : "");
@@ -360,8 +386,124 @@ static void monitor_state(ct_reducer *r, const ct_event *ev)
         if (r->was_live && !ev->resumed) fx_push(&r->fx, CT_EFF_RESYNC, NULL);
         r->was_live = true;
     }
-    r->monitor = ev->monitor_state;
-    if (ev->last_event_ms) r->last_event_ms = ev->last_event_ms;
+    *r->chan.monitor = ev->monitor_state;
+    if (ev->last_event_ms) *r->chan.last_event_ms = ev->last_event_ms;
+}
+
+/* ---- assistant names -------------------------------------------------------------------- */
+
+/* Gives the call its assistant's name without touching what the server
+ * said: version 0 fills only a name the call lacks, and a webhook's name
+ * (any newer version) still wins. */
+static void apply_assistant_name(ct_reducer *r, const char *call_id, const char *name)
+{
+    ct_call c;
+    memset(&c, 0, sizeof c);
+    c.id = (char *)call_id;
+    c.assistant_name = (char *)name;
+    c.present = CT_F_ID | CT_F_ASSISTANT_NAME;
+    ct_store_apply_call(r->store, &c, 0);
+}
+
+typedef struct named_calls { const char *aid; char (*ids)[CT_CALL_ID_BUF]; size_t n, cap; } named_calls;
+
+static bool collect_unnamed(const ct_call_entry *e, void *ud)
+{
+    named_calls *nc = ud;
+    if (!e->call.assistant_id || strcmp(e->call.assistant_id, nc->aid) != 0) return true;
+    if (e->call.assistant_name && e->call.assistant_name[0]) return true;
+    if (nc->n == nc->cap) {
+        size_t cap = nc->cap ? nc->cap * 2 : 64;
+        char (*ids)[CT_CALL_ID_BUF] = realloc(nc->ids, cap * sizeof *ids);
+        if (!ids) return false;
+        nc->ids = ids;
+        nc->cap = cap;
+    }
+    snprintf(nc->ids[nc->n++], CT_CALL_ID_BUF, "%s", e->call.id);
+    return true;
+}
+
+/* An assistant's name arrived: every call of that assistant shows it. */
+static void name_arrived(ct_reducer *r, const char *aid, const char *name)
+{
+    if (!aid || !name || !*name) return;
+    named_calls nc = {.aid = aid};
+    ct_store_foreach(r->store, collect_unnamed, &nc);
+    for (size_t i = 0; i < nc.n; i++) apply_assistant_name(r, nc.ids[i], name);
+    free(nc.ids);
+}
+
+/* A call the store just took: learn its assistant's name if it brought
+ * one (and give it to the calls listed before it came), or give it the
+ * cached name, or ask for one fetch per assistant id. */
+static void resolve_assistant(ct_reducer *r, const char *call_id, ct_time_ms now)
+{
+    const ct_call_entry *e = call_id ? ct_store_get(r->store, call_id) : NULL;
+    if (!e || !e->call.assistant_id || !e->call.assistant_id[0]) return;
+    const char *aid = e->call.assistant_id;
+    if (e->call.assistant_name && e->call.assistant_name[0]) {
+        if (ct_assist_cache_put(&r->assistants, aid, e->call.assistant_name, now)) {
+            /* copies: naming other calls may move this entry's strings */
+            char *id = strdup(aid), *name = strdup(e->call.assistant_name);
+            if (id && name) name_arrived(r, id, name);
+            free(id);
+            free(name);
+        }
+        return;
+    }
+    const char *name = ct_assist_cache_name(&r->assistants, aid, now);
+    if (name) {
+        char id[CT_CALL_ID_BUF];   /* the store may move e's strings while applying */
+        snprintf(id, sizeof id, "%s", call_id);
+        apply_assistant_name(r, id, name);
+        return;
+    }
+    if (!ct_assist_cache_want(&r->assistants, aid, now)) return;
+    ct_effect *fx = fx_push(&r->fx, CT_EFF_FETCH_ASSISTANT, NULL);
+    if (fx) fx_text(&r->fx, fx, "%s", aid);
+}
+
+void ct_reduce_assistant_sent(ct_reducer *r, const char *assistant_id, uint64_t request_id,
+                              ct_time_ms now)
+{
+    ct_assist_cache_sent(&r->assistants, assistant_id, request_id, now);
+}
+
+/* The calls an event carries, for their assistants' names. */
+static void resolve_event_calls(ct_reducer *r, const ct_event *ev, ct_time_ms now)
+{
+    switch (ev->type) {
+    case CT_EV_CALLS_LISTED:
+    case CT_EV_MONITOR_SNAPSHOT:
+        for (size_t i = 0; i < ev->calls.n_calls; i++)
+            resolve_assistant(r, ev->calls.calls[i].id, now);
+        break;
+    case CT_EV_CALL_FETCHED:
+    case CT_EV_CALL_PLACED:
+    case CT_EV_MONITOR_UPDATE:
+        resolve_assistant(r, ev->call.id, now);
+        break;
+    default:
+        break;
+    }
+}
+
+/* An assistant fetch's outcome. Returns true when the event was one. */
+static bool assistant_answer(ct_reducer *r, const ct_event *ev, ct_time_ms now)
+{
+    if (ev->type == CT_EV_ASSISTANT) {
+        name_arrived(r, ct_assist_cache_resolved(&r->assistants, ev->request_id, ev->assistant.name, now),
+                     ev->assistant.name);
+        return true;
+    }
+    if (ev->type != CT_EV_REQUEST_FAILED || !ct_assist_cache_owns(&r->assistants, ev->request_id))
+        return false;
+    /* a name is a nicety: log why, show the id, retry much later */
+    const char *aid = ct_assist_cache_failed(&r->assistants, ev->request_id, now);
+    char line[256];
+    snprintf(line, sizeof line, "assistant %.64s: no name (%.160s)", aid ? aid : "?", why(&ev->error));
+    log_line(r, CT_FXL_WARN, line);
+    return true;
 }
 
 /* ---- the reducer ------------------------------------------------------------------------ */
@@ -369,7 +511,7 @@ static void monitor_state(ct_reducer *r, const ct_event *ev)
 const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
 {
     fx_reset(&r->fx);
-    if (own_read(r, ev)) {
+    if (assistant_answer(r, ev, now) || own_read(r, ev)) {
         fx_finish(&r->fx);
         return &r->fx;
     }
@@ -379,7 +521,7 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
             const ct_call *c = &ev->calls.calls[i];
             apply_rest_call(r, c, ct_reduce_rest_version(c, now), now, false);
         }
-        if (r->polling) r->last_event_ms = now;
+        if (*r->chan.polling) *r->chan.last_event_ms = now;
         if (ev->calls.n_skipped)
             flash(r, CT_FXL_WARN, "%zu calls could not be read: %s", ev->calls.n_skipped,
                   ev->calls.first_skip.detail);
@@ -431,10 +573,10 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
     case CT_EV_LOG:
         if (ev->text) log_line(r, CT_FXL_INFO, ev->text);
         break;
-    case CT_EV_ASSISTANT:
     default:
         break;
     }
+    resolve_event_calls(r, ev, now);
     fx_finish(&r->fx);
     return &r->fx;
 }
@@ -458,6 +600,7 @@ const char *ct_effect_kind_name(ct_effect_kind k)
     case CT_EFF_LIST_ERROR: return "LIST_ERROR";
     case CT_EFF_REQUEST_DONE: return "REQUEST_DONE";
     case CT_EFF_REQUEST_FAILED: return "REQUEST_FAILED";
+    case CT_EFF_FETCH_ASSISTANT: return "FETCH_ASSISTANT";
     }
     return "?";
 }

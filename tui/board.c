@@ -46,11 +46,13 @@ int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
         ct_board_free(b);
         return -1;
     }
-    if (ct_assist_cache_init(&b->assistants, 0, 0) != 0) {
+    if (ct_reducer_init(&b->reduce, store) != 0) {
         ct_board_free(b);
         return -1;
     }
-    ct_reducer_init(&b->reduce, store);
+    /* one copy of the channel state: the one the status bar shows */
+    ct_reducer_bind_channel(&b->reduce, &b->status.monitor, &b->status.last_event_ms,
+                            &b->status.polling);
     b->ctx.view = ct_list_pane_model(b->list)->view;
     b->list->focused = true;
     return 0;
@@ -64,7 +66,6 @@ void ct_board_free(ct_board *b)
     ct_pane_free(b->details);
     ct_pane_free(b->footer);
     b->status_bar = b->list = b->details = b->footer = NULL;
-    ct_assist_cache_free(&b->assistants);
     ct_reducer_free(&b->reduce);
 }
 
@@ -557,84 +558,6 @@ static void route_to_owner(ct_board *b, const ct_event *ev)
     }
 }
 
-/* ---- assistant names ----------------------------------------------------------- */
-
-/* Gives the call its assistant's name without touching what the server
- * said: version 0 fills only a name the call lacks, and a webhook's name
- * (any newer version) still wins. */
-static void apply_assistant_name(ct_board *b, const char *call_id, const char *name)
-{
-    ct_call c;
-    memset(&c, 0, sizeof c);
-    c.id = (char *)call_id;
-    c.assistant_name = (char *)name;
-    c.present = CT_F_ID | CT_F_ASSISTANT_NAME;
-    ct_store_apply_call(b->store, &c, 0);
-}
-
-static void name_arrived(ct_board *b, const char *aid, const char *name);
-
-/* A call the store just took: learn its assistant's name if it brought
- * one (and give it to the calls listed before it came), or give it the
- * cached name, or ask the server once. */
-static void resolve_assistant(ct_board *b, const char *call_id)
-{
-    const ct_call_entry *e = call_id ? ct_store_get(b->store, call_id) : NULL;
-    if (!e || !e->call.assistant_id || !e->call.assistant_id[0]) return;
-    const char *aid = e->call.assistant_id;
-    ct_time_ms now = b->ctx.now;
-    if (e->call.assistant_name && e->call.assistant_name[0]) {
-        if (ct_assist_cache_put(&b->assistants, aid, e->call.assistant_name, now)) {
-            /* copies: naming other calls may move this entry's strings */
-            char *id = strdup(aid), *name = strdup(e->call.assistant_name);
-            if (id && name) name_arrived(b, id, name);
-            free(id);
-            free(name);
-        }
-        return;
-    }
-    const char *name = ct_assist_cache_name(&b->assistants, aid, now);
-    if (name) {
-        char id[CT_CALL_ID_BUF];   /* the store may move e's strings while applying */
-        snprintf(id, sizeof id, "%s", call_id);
-        apply_assistant_name(b, id, name);
-        return;
-    }
-    if (!b->fetch_assistant || !ct_assist_cache_want(&b->assistants, aid, now)) return;
-    ct_error err;
-    ct_error_clear(&err);
-    uint64_t rid = b->fetch_assistant(b->fetch_ud, aid, &err);
-    ct_assist_cache_sent(&b->assistants, aid, rid, now);
-}
-
-typedef struct named_calls { const char *aid; char (*ids)[CT_CALL_ID_BUF]; size_t n, cap; } named_calls;
-
-static bool collect_unnamed(const ct_call_entry *e, void *ud)
-{
-    named_calls *nc = ud;
-    if (!e->call.assistant_id || strcmp(e->call.assistant_id, nc->aid) != 0) return true;
-    if (e->call.assistant_name && e->call.assistant_name[0]) return true;
-    if (nc->n == nc->cap) {
-        size_t cap = nc->cap ? nc->cap * 2 : 64;
-        char (*ids)[CT_CALL_ID_BUF] = realloc(nc->ids, cap * sizeof *ids);
-        if (!ids) return false;
-        nc->ids = ids;
-        nc->cap = cap;
-    }
-    snprintf(nc->ids[nc->n++], CT_CALL_ID_BUF, "%s", e->call.id);
-    return true;
-}
-
-/* An assistant's name arrived: every call of that assistant shows it. */
-static void name_arrived(ct_board *b, const char *aid, const char *name)
-{
-    if (!aid || !name || !*name) return;
-    named_calls nc = {.aid = aid};
-    ct_store_foreach(b->store, collect_unnamed, &nc);
-    for (size_t i = 0; i < nc.n; i++) apply_assistant_name(b, nc.ids[i], name);
-    free(nc.ids);
-}
-
 /* The relay's update can beat the control request's HTTP answer: the call
  * may already show an end or a forward when the acceptance arrives, and no
  * further update would come to confirm it. say / dtmf / sms leave no state
@@ -659,24 +582,6 @@ static void confirm_marks(ct_board *b, uint64_t gen0)
         if (a->state != CT_PEND_ACCEPTED) continue;
         const ct_call_entry *e = ct_store_get(b->store, a->call_id);
         if (e && e->changed_gen > gen0) ct_pending_call_updated(&b->ctx.marks, a->call_id);
-    }
-}
-
-/* The calls an event carries, for their assistants' names. */
-static void resolve_event_calls(ct_board *b, const ct_event *ev)
-{
-    switch (ev->type) {
-    case CT_EV_CALLS_LISTED:
-    case CT_EV_MONITOR_SNAPSHOT:
-        for (size_t i = 0; i < ev->calls.n_calls; i++) resolve_assistant(b, ev->calls.calls[i].id);
-        break;
-    case CT_EV_CALL_FETCHED:
-    case CT_EV_CALL_PLACED:
-    case CT_EV_MONITOR_UPDATE:
-        resolve_assistant(b, ev->call.id);
-        break;
-    default:
-        break;
     }
 }
 
@@ -737,6 +642,13 @@ static void render_effect(ct_board *b, const ct_event *ev, const ct_effect *fx)
     case CT_EFF_REQUEST_FAILED:
         request_failed(b, ev);
         break;
+    case CT_EFF_FETCH_ASSISTANT: {
+        ct_error err;
+        ct_error_clear(&err);
+        uint64_t rid = b->fetch_assistant ? b->fetch_assistant(b->fetch_ud, fx->text, &err) : 0;
+        ct_reduce_assistant_sent(&b->reduce, fx->text, rid, ctx->now);
+        break;
+    }
     case CT_EFF_CALL_NOT_VISIBLE:
         if (ctx->log_hook) {
             char line[256];
@@ -754,35 +666,10 @@ void ct_board_event(ct_board *b, ct_event *ev)
 {
     ct_time_ms now = b->ctx.now;
     uint64_t gen0 = ct_store_generation(b->store);
-    /* Assistant names are the board's nicety (tui/assistcache.h), not the
-     * server's state: they bypass the reducer. */
-    if (ev->type == CT_EV_ASSISTANT) {
-        name_arrived(b, ct_assist_cache_resolved(&b->assistants, ev->request_id, ev->assistant.name, now),
-                     ev->assistant.name);
-        return;
-    }
-    if (ev->type == CT_EV_REQUEST_FAILED && ct_assist_cache_owns(&b->assistants, ev->request_id)) {
-        /* a name is a nicety: log why, show the id, retry much later */
-        const char *aid = ct_assist_cache_failed(&b->assistants, ev->request_id, now);
-        if (b->ctx.log_hook) {
-            char line[256];
-            snprintf(line, sizeof line, "assistant %.64s: no name (%.160s)", aid ? aid : "?",
-                     ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code));
-            b->ctx.log_hook(b->ctx.log_ud, CT_FLASH_WARN, now, line);
-        }
-        return;
-    }
-    /* The status bar shows the reducer's channel state; the loop (polling)
-     * and tests may set it, so it goes in and comes back out. */
-    b->reduce.monitor = b->status.monitor;
-    b->reduce.last_event_ms = b->status.last_event_ms;
-    b->reduce.polling = b->status.polling;
+    /* the channel state the reducer updates is the status bar's (bound) */
     const ct_effects *fx = ct_reduce_apply(&b->reduce, ev, now);
-    b->status.monitor = b->reduce.monitor;
-    b->status.last_event_ms = b->reduce.last_event_ms;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);
     ct_reducer_trim(&b->reduce);   /* fx is gone from here on */
-    resolve_event_calls(b, ev);
     /* only the server's data confirms an action: these events carry it */
     if ((ev->type == CT_EV_CALLS_LISTED || ev->type == CT_EV_MONITOR_SNAPSHOT ||
          ev->type == CT_EV_CALL_FETCHED || ev->type == CT_EV_MONITOR_UPDATE) &&

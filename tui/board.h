@@ -12,7 +12,6 @@
 #include "calltop/event.h"
 #include "calltop/reduce.h"
 #include "calltop/store.h"
-#include "assistcache.h"
 #include "listmodel.h"
 #include "pane.h"
 
@@ -97,10 +96,10 @@ typedef struct ct_board {
     } drawn;
     unsigned long panes_drawn, panes_skipped;   /* counters (tests) */
     struct ct_msglog *msglog;  /* the message log ('L'); not owned, may be NULL */
-    /* Assistant names for calls that carry only an id (List Calls): asked
-     * once per id through fetch_assistant (NULL = never fetch; names then
-     * come from webhooks only). Returns a request id, 0 when not sent. */
-    ct_assist_cache assistants;
+    /* Assistant names for calls that carry only an id (List Calls): the
+     * reducer asks (FETCH_ASSISTANT), once per id; the board sends it
+     * through fetch_assistant (NULL = never fetch; names then come from
+     * webhooks only). Returns a request id, 0 when not sent. */
     uint64_t (*fetch_assistant)(void *ud, const char *assistant_id, ct_error *err);
     void *fetch_ud;
 } ct_board;

@@ -1,7 +1,7 @@
 /* model.h — Interactly's objects as plain C structs, and their JSON codecs.
  *
- * Pure: no I/O, no globals. Decoders are tolerant by design (see
- * ../shared/interactly-api.md): unknown fields are ignored, unknown enum
+ * Pure: no I/O, no globals. Decoders are tolerant by design (Interactly's
+ * documented examples vary): unknown fields are ignored, unknown enum
  * values are kept as text (the *_text members) with the enum set to *_OTHER,
  * missing fields stay absent (NULL / 0 / bit clear in `present`), timestamps
  * are accepted as ISO-8601 strings or epoch-millisecond numbers, ids are

@@ -26,6 +26,9 @@
  *   the API answers again; the list's error is kept for the empty list.
  * - Freshness: every call a relay event or a REST read carries gets
  *   confirmed_at = now (ct_call_entry; issue 11's per-row freshness).
+ * - Assistant names (calltop/assistcache.h): a call that carries only an
+ *   assistant id gets the cached name, or one fetch per id is asked for
+ *   (FETCH_ASSISTANT); names fill only what no server update set.
  */
 #ifndef CALLTOP_REDUCE_H
 #define CALLTOP_REDUCE_H
@@ -33,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "calltop/assistcache.h"
 #include "calltop/event.h"
 #include "calltop/store.h"
 
@@ -55,6 +59,8 @@ typedef enum ct_effect_kind {
     CT_EFF_REQUEST_DONE,     /* request_id, event type: a request that is not one of the
                                reducer's own reads finished (placed, control accepted...) */
     CT_EFF_REQUEST_FAILED,   /* request_id, error: such a request failed */
+    CT_EFF_FETCH_ASSISTANT,  /* text = an assistant id: ask the server for its name, then
+                               report the request with ct_reduce_assistant_sent */
 } ct_effect_kind;
 
 /* The flash line's levels (tui's ct_flash_level has the same values). */
@@ -81,28 +87,49 @@ typedef struct ct_effects {
     bool oom;                       /* some effect could not be recorded */
 } ct_effects;
 
+/* What the reducer knows of the live channel. It lives where its one
+ * reader shows it (the board's status bar: ct_reducer_bind_channel), so
+ * there is a single copy; by default in the reducer itself. */
+typedef struct ct_channel_state {
+    ct_monitor_state *monitor;      /* the live channel's state (OFF: no relay) */
+    ct_time_ms *last_event_ms;      /* newest relay event, or poll while polling */
+    bool *polling;                  /* set by the loop: REST polling is the fallback now */
+} ct_channel_state;
+
 typedef struct ct_reducer {
     ct_store *store;                /* not owned */
     ct_number_list numbers;         /* the last List Numbers answer (owned) */
-    ct_monitor_state monitor;       /* the live channel's state (OFF: no relay) */
-    ct_time_ms last_event_ms;       /* newest relay event, or poll while polling */
+    ct_channel_state chan;          /* bound storage (see above) */
+    struct { ct_monitor_state monitor; ct_time_ms last_event_ms; bool polling; } own_chan;
     bool was_live;                  /* the channel has been LIVE before */
-    bool polling;                   /* set by the loop: REST polling is the fallback now */
     /* The board's own reads, in flight (0 = none): their outcomes are
      * judged here (failure streak, list error, 404 rule). */
     uint64_t list_req, get_req;
     char get_id[CT_CALL_ID_BUF];    /* the call get_req asks for */
     int fail_streak;                /* consecutive failed own reads */
+    ct_assist_cache assistants;     /* assistant id -> name */
+    uint64_t store_errors;          /* merges the store refused (out of memory): each also
+                                       flashed, never silent */
     ct_effects fx;                  /* the last event's effects */
 } ct_reducer;
 
-void ct_reducer_init(ct_reducer *r, ct_store *store);
+/* A reducer points into itself (or at the bound fields): initialise it
+ * where it will stay, and do not copy it. */
+int ct_reducer_init(ct_reducer *r, ct_store *store);   /* 0, or -1 when out of memory */
+/* Keeps the channel state in the caller's fields instead (all three). */
+void ct_reducer_bind_channel(ct_reducer *r, ct_monitor_state *monitor, ct_time_ms *last_event_ms,
+                             bool *polling);
 void ct_reducer_free(ct_reducer *r);
 
 /* The loop sent one of its own reads (CT_REQ_LIST_CALLS or CT_REQ_GET_CALL
  * for call_id); request_id 0 (not sent) is ignored. */
 void ct_reduce_own_read(ct_reducer *r, ct_request_kind kind, uint64_t request_id,
                         const char *call_id);
+
+/* The fetch a FETCH_ASSISTANT effect asked for got request_id (0: it could
+ * not be sent; asked again after the cache's retry interval). */
+void ct_reduce_assistant_sent(ct_reducer *r, const char *assistant_id, uint64_t request_id,
+                              ct_time_ms now);
 
 /* Applies ev (not freed; the reducer may take ev->numbers, leaving it
  * empty) at time now, and returns its effects (valid until the next call;

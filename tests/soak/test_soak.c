@@ -4,8 +4,8 @@
  * at a raised clock speed, its webhooks duplicated and reordered on purpose;
  * calltop-relay is stopped and started again on the same port every few
  * seconds while they flow; calltop's monitor follows the relay and the test
- * drains the inbox into a ct_store exactly as the board does
- * (ct_board_event in tui/board.c). After each round, once every webhook is
+ * drains the inbox into a ct_store through the board's own reducer
+ * (ct_reduce_apply, core/reduce.c). After each round, once every webhook is
  * delivered and every event applied, each of the round's calls, fetched from
  * the simulator's REST API, must be in the store with the same status and
  * the same transcript ids: no line lost, none duplicated. The process's
@@ -56,6 +56,7 @@
 
 #include "calltop/inbox.h"
 #include "calltop/monitor.h"
+#include "calltop/reduce.h"
 #include "calltop/relay.h"
 #include "calltop/sim.h"
 #include "calltop/store.h"
@@ -364,6 +365,7 @@ static void fwd_stop(forwarder *fw)
 typedef struct ui {
     ct_inbox *inbox;
     ct_store *store;
+    ct_reducer reduce;             /* the board's reducer over that store */
     uint64_t last_seq, updates, snapshots, snapshot_calls, gaps_seen;
     bool has_seq;
     ct_monitor_state state;
@@ -374,20 +376,17 @@ typedef struct ui {
     bool restart_pending;
 } ui;
 
-/* Mirrors ct_board_event (tui/board.c) for the live-channel events: a
- * snapshot's calls are applied with their updatedAt as the version (the
- * arrival time when they have none); an update is applied as the webhook
- * it stands for, versioned by the webhook's timestamp. */
-static void apply_event(ui *u, const ct_event *ev)
+/* Every event goes through the board's own reducer (core/reduce.c: a
+ * snapshot's calls versioned by updatedAt or arrival time, an update as
+ * the webhook it stands for); this side only keeps the seq accounting. */
+static void apply_event(ui *u, ct_event *ev)
 {
     ct_time_ms now = wall_ms();
+    ct_reduce_apply(&u->reduce, ev, now);
+    ct_reducer_trim(&u->reduce);   /* as the board does once the effects are drawn */
+    assert_int_equal(u->reduce.store_errors, 0);
     switch (ev->type) {
     case CT_EV_MONITOR_SNAPSHOT:
-        for (size_t i = 0; i < ev->calls.n_calls; i++) {
-            const ct_call *c = &ev->calls.calls[i];
-            uint64_t v = c->updated_at ? (uint64_t)c->updated_at : (uint64_t)now;
-            assert_int_equal(ct_store_apply_call(u->store, c, v), CT_OK);
-        }
         if (u->restart_pending && u->last_seq >= u->relay_base && u->stopped_seq > u->last_seq)
             u->undelivered += u->stopped_seq - u->last_seq;
         u->restart_pending = false;
@@ -402,14 +401,6 @@ static void apply_event(ui *u, const ct_event *ev)
          * event (or the snapshot) by exactly one. */
         if (u->has_seq && ev->seq != u->last_seq + 1)
             u->gaps_seen++;
-        ct_webhook w;
-        memset(&w, 0, sizeof w);
-        w.type = ev->update_kind;
-        w.timestamp = ev->last_event_ms ? ev->last_event_ms : now;
-        w.call = ev->call;                 /* borrowed */
-        w.error = ev->call_error;
-        if (w.call.id)
-            assert_int_equal(ct_store_apply_webhook(u->store, &w), CT_OK);
         u->updates++;
         u->last_seq = ev->seq;
         u->has_seq = true;
@@ -643,6 +634,7 @@ static void test_soak(void **state)
     forwarder *fw = fwd_start(relay_port);
     ct_store_limits lim = { .max_calls = store_cap };
     ui u = { .inbox = ct_inbox_new(), .store = ct_store_new(&lim) };
+    assert_int_equal(ct_reducer_init(&u.reduce, u.store), 0);
     char ws[128], hook[128];
     snprintf(ws, sizeof ws, "ws://127.0.0.1:%d/monitor", relay_port);
     snprintf(hook, sizeof hook, "http://127.0.0.1:%d/webhook", fw->port);
@@ -852,6 +844,7 @@ static void test_soak(void **state)
     fwd_stop(fw);
     ct_relay_stop(relay);
     ct_inbox_free(u.inbox);
+    ct_reducer_free(&u.reduce);
     ct_store_free(u.store);
     free(ids.h);
 }

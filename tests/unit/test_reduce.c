@@ -100,7 +100,7 @@ static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     f->store = ct_store_new(NULL);
-    ct_reducer_init(&f->r, f->store);
+    assert_int_equal(ct_reducer_init(&f->r, f->store), 0);
     *state = f;
     return 0;
 }
@@ -301,6 +301,43 @@ static void test_trim_after_a_big_list(void **state)
     assert_string_equal(find(fx, CT_EFF_CALL_NEW)->call_id, "c1");
 }
 
+/* Assistant names: one FETCH_ASSISTANT per assistant id (not per call),
+ * the answer names every call of it, a failure is logged and not asked
+ * again at once; a webhook's name fills calls listed before it. */
+static void test_assistant_names(void **state)
+{
+    fixture *f = *state;
+    const char *l[] = {"{\"id\":\"a1\",\"assistantId\":\"asst-1\"}",
+                       "{\"id\":\"a2\",\"assistantId\":\"asst-1\"}",
+                       "{\"id\":\"a3\",\"assistantId\":\"asst-2\"}"};
+    const ct_effects *fx = run(&f->r, ev_list(CT_EV_CALLS_LISTED, l, 3), NOW);
+    assert_int_equal(count(fx, CT_EFF_FETCH_ASSISTANT), 2);
+    assert_string_equal(find(fx, CT_EFF_FETCH_ASSISTANT)->text, "asst-1");
+    ct_reduce_assistant_sent(&f->r, "asst-1", 500, NOW);
+    ct_reduce_assistant_sent(&f->r, "asst-2", 501, NOW);
+    fx = run(&f->r, ev_list(CT_EV_CALLS_LISTED, l, 3), NOW);   /* asked already */
+    assert_int_equal(count(fx, CT_EFF_FETCH_ASSISTANT), 0);
+
+    ct_event *ans = ct_event_new(CT_EV_ASSISTANT);
+    ans->request_id = 500;
+    ans->assistant.name = strdup("Front Desk");
+    run(&f->r, ans, NOW);
+    assert_string_equal(ct_store_get(f->store, "a1")->call.assistant_name, "Front Desk");
+    assert_string_equal(ct_store_get(f->store, "a2")->call.assistant_name, "Front Desk");
+
+    fx = run(&f->r, ev_failed(501, CT_REQ_ASSISTANT, CT_ENOTFOUND, NULL), NOW);
+    assert_non_null(strstr(find(fx, CT_EFF_LOG)->text, "assistant asst-2: no name"));
+    assert_int_equal(count(fx, CT_EFF_REQUEST_FAILED), 0);   /* a nicety: no flash */
+    assert_null(ct_store_get(f->store, "a3")->call.assistant_name);
+
+    /* a webhook carrying asst-2's name names a3 too */
+    run(&f->r, ev_update(CT_WH_STATUS_UPDATE, NOW + 1,
+                         "{\"id\":\"a4\",\"assistantId\":\"asst-2\",\"assistant\":{\"name\":\"Sales\"}}"),
+        NOW + 1);
+    assert_string_equal(ct_store_get(f->store, "a4")->call.assistant_name, "Sales");
+    assert_string_equal(ct_store_get(f->store, "a3")->call.assistant_name, "Sales");
+}
+
 static void test_placed_selects(void **state)
 {
     fixture *f = *state;
@@ -380,7 +417,7 @@ static void test_order_independence(void **state)
     do {
         ct_store *s = ct_store_new(NULL);
         ct_reducer r;
-        ct_reducer_init(&r, s);
+        assert_int_equal(ct_reducer_init(&r, s), 0);
         for (int k = 0; k < 5; k++) run(&r, make_event(order[k]), NOW + 1000);
         char *dump = store_dump(s);
         if (!first) first = dump;
@@ -413,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_monitor_and_resync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_reads_failure_streak, setup, teardown),
         cmocka_unit_test_setup_teardown(test_placed_selects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assistant_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trim_after_a_big_list, setup, teardown),
         cmocka_unit_test(test_order_independence),
     };

@@ -1,7 +1,7 @@
 /* assistcache.c — assistant id -> name cache with fetch bookkeeping (see
  * assistcache.h). A flat array: the board knows a handful of assistants,
  * and a hash compare per slot keeps even a full cache cheap to scan. */
-#include "assistcache.h"
+#include "calltop/assistcache.h"
 #include "calltop/hash.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* assistcache.h — assistant id -> name, for calls loaded over REST.
  *
  * List Calls gives only `assistantId`; names arrive with webhooks, or from
- * GET /assistants/v1/assistants/{id}. The board asks this cache before
+ * GET /assistants/v1/assistants/{id}. The reducer asks this cache before
  * fetching, so each id is requested at most once per retry interval: an
  * entry is PENDING while its request is out, KNOWN with a name, or FAILED
  * until retry_ms has passed (a PENDING entry whose answer never came is
@@ -10,8 +10,8 @@
  * entry is pending). Pure and single-threaded (the UI thread); lookups
  * compare a 64-bit hash before the text, so a linear scan over a few
  * hundred entries stays cheap. */
-#ifndef CALLTOP_TUI_ASSISTCACHE_H
-#define CALLTOP_TUI_ASSISTCACHE_H
+#ifndef CALLTOP_ASSISTCACHE_H
+#define CALLTOP_ASSISTCACHE_H
 
 #include <stdbool.h>
 #include <stddef.h>

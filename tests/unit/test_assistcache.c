@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "../../tui/assistcache.h"
+#include "calltop/assistcache.h"
 
 #define T0 1780000000000LL
 #define RETRY 60000
