@@ -2,6 +2,7 @@
  * three programs (see args.h). calltop's ct_config_parse_args scans with
  * it; calltop-relay and calltop-sim run it from main(). */
 #include "calltop/args.h"
+#include "calltop/sanitize.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -147,7 +148,10 @@ int ct_args_run(const ct_program *p, int argc, char **argv, ct_args *a, FILE *ou
     ct_error err;
     ct_error_clear(&err);
     if (ct_args_scan(p, argc, argv, a, &err) != CT_OK) {
-        fprintf(errout, "%s: %s\n", p->name, err.detail);
+        /* argv may hold escape sequences: never echo them to a terminal */
+        char clean[sizeof err.detail];
+        ct_sanitize(err.detail, strlen(err.detail), clean, sizeof clean, false);
+        fprintf(errout, "%s: %s\n", p->name, clean);
         return 2;
     }
     if (action(p, a, "help")) {
