@@ -52,6 +52,7 @@
 #define DEFAULT_Q_BYTES       (16u << 20)
 #define DEFAULT_EXPIRE_TICK   1000
 #define DEFAULT_SNAPSHOT_PART (1u << 20)
+#define DEFAULT_V1_SNAPSHOT_MAX ((size_t)64 << 20)   /* a protocol 1 board's frame cap */
 #define DEFAULT_STATE_BYTES   ((size_t)256 << 20)
 #define DEFAULT_RING_BYTES    ((size_t)64 << 20)
 #define DEFAULT_MAX_CONNS     2048    /* (the process fd limit may bind first) */
@@ -156,7 +157,7 @@ struct ct_relay {
     char stream[17];
     ct_frame *snap;                /* cached one-frame snapshot (protocol 1), or NULL */
     ct_frame **snap_parts;         /* cached snapshot parts (protocol 2), or NULL */
-    size_t n_snap_parts, snap_part_bytes, state_bytes;
+    size_t n_snap_parts, snap_part_bytes, state_bytes, v1_snapshot_max;
     pss *clients;
     lws_sorted_usec_list_t tick;
     int64_t last_expire_ms;
@@ -455,6 +456,14 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
             }
             if (!r->snap) {
                 client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+                return;
+            }
+            if (r->snap->len > r->v1_snapshot_max) {
+                /* A protocol 1 board refuses a frame this big and would
+                 * only ask again: say why, once, instead of sending it. */
+                client_error(r, c, "snapshot-too-large",
+                             "the snapshot is too large for one frame: upgrade calltop "
+                             "(protocol 2 sends it in parts)", LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
                 return;
             }
             q_push_shared(c, r->snap);
@@ -1427,6 +1436,8 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     r->snap_part_bytes = opt->snapshot_part_bytes ? opt->snapshot_part_bytes
                                                   : DEFAULT_SNAPSHOT_PART;
     r->state_bytes = opt->max_state_bytes ? opt->max_state_bytes : DEFAULT_STATE_BYTES;
+    r->v1_snapshot_max = opt->v1_snapshot_max_bytes ? opt->v1_snapshot_max_bytes
+                                                    : DEFAULT_V1_SNAPSHOT_MAX;
     r->ring.max_bytes = opt->ring_bytes ? opt->ring_bytes : DEFAULT_RING_BYTES;
     r->max_conns = opt->max_connections ? opt->max_connections : DEFAULT_MAX_CONNS;
     r->max_conns_per_peer = opt->max_connections_per_peer ? opt->max_connections_per_peer

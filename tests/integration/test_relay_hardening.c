@@ -944,6 +944,32 @@ static void test_snapshot_in_parts(void **state)
     ct_pmsg_clear(&m);
     free(t);
     ws_close_fd(&c);
+    /* a protocol 1 client whose one-frame snapshot is over its limit is
+     * told so, once, instead of being sent a frame it will refuse */
+    ct_relay_stop(r);
+    memset(&o, 0, sizeof o);
+    o.v1_snapshot_max_bytes = 16384;
+    r = start_relay(&o);
+    port = ct_relay_port(r);
+    for (int i = 0; i < 40; i++)
+        post_call_with_line(port, i, 1000);
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":1}");
+    free(ws_text(&c, 3000));   /* welcome */
+    t = ws_text(&c, 3000);
+    assert_non_null(strstr(t, "\"code\":\"snapshot-too-large\""));
+    assert_non_null(strstr(t, "upgrade calltop"));
+    free(t);
+    assert_int_equal(ws_expect_close(&c, 3000), 1009);
+    ws_close_fd(&c);
+    /* protocol 2 on the same relay: fine, in parts */
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":2}");
+    free(ws_text(&c, 3000));
+    t = ws_text(&c, 3000);
+    assert_non_null(strstr(t, "\"part\":0"));
+    free(t);
+    ws_close_fd(&c);
     /* an empty relay: one empty last part */
     ct_relay_stop(r);
     memset(&o, 0, sizeof o);
