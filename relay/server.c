@@ -753,11 +753,13 @@ static uint64_t peer_key_sa(const struct sockaddr *sa)
     return ct_hash_str(text);
 }
 
+/* The slot of an accepted connection: kept in the wsi's opaque user data
+ * (the array never moves), checked so a stale pointer is never trusted. */
 static struct conn *conn_of(ct_relay *r, struct lws *wsi)
 {
-    for (size_t i = 0; i < r->conn_slots; i++)
-        if (r->conns[i].wsi == wsi)
-            return &r->conns[i];
+    struct conn *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
+    if (c >= r->conns && c < r->conns + r->conn_slots && c->wsi == wsi)
+        return c;
     return NULL;
 }
 
@@ -813,6 +815,7 @@ static void conn_added(ct_relay *r, struct lws *wsi)
             r->conns[i] = (struct conn){ .wsi = wsi, .peer = r->pending_peer,
                                          .since_ms = ct_clock_mono_ms() };
             r->conns_live++;
+            lws_set_opaque_user_data(wsi, &r->conns[i]);
             return;
         }
 }
@@ -825,6 +828,7 @@ static void conn_gone(ct_relay *r, struct lws *wsi)
     if (!c->killing)
         r->conns_live--;
     memset(c, 0, sizeof *c);
+    lws_set_opaque_user_data(wsi, NULL);
 }
 
 /* An answer went out: the next request on this connection gets a fresh deadline. */
