@@ -7,6 +7,7 @@
  * precedence (defaults, file, env, flags), each one overwriting the last
  * and recording its source, which is what `calltop config` reports. */
 #include "calltop/config.h"
+#include "calltop/args.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -212,30 +213,11 @@ void ct_config_clear(ct_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
-static int find_flag(const char *name, size_t len)
-{
-    for (int id = 0; id < CT_SET__COUNT; id++) {
-        const char *f = ct_settings[id].flag;
-        if (f && strlen(f) == len && memcmp(f, name, len) == 0) return id;
-    }
-    return -1;
-}
-
-/* A flag that tries to pass a secret: the secret's key, spelled with - or _. */
-static int find_secret_flag(const char *name, size_t len)
-{
-    for (int id = 0; id < CT_SET__COUNT; id++) {
-        const ct_setting *s = &ct_settings[id];
-        if (!s->secret || strlen(s->key) != len) continue;
-        size_t i = 0;
-        for (; i < len; i++) {
-            char c = name[i] == '_' ? '-' : (char)tolower((unsigned char)name[i]);
-            if (c != s->key[i]) break;
-        }
-        if (i == len) return id;
-    }
-    return -1;
-}
+/* calltop's rows as a program for the shared parser (core/args.c). */
+static const ct_program calltop_program = {
+    .name = "calltop", .rows = ct_settings, .n_rows = CT_SET__COUNT,
+    .config_hint = "~/.config/calltop/config",
+};
 
 ct_err ct_config_parse_args(ct_config *cfg, ct_flag_values *flags, int argc, char **argv,
                             ct_error *err)
@@ -243,73 +225,18 @@ ct_err ct_config_parse_args(ct_config *cfg, ct_flag_values *flags, int argc, cha
     memset(flags, 0, sizeof *flags);
     cfg->rest = NULL;
     cfg->n_rest = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '\0') {      /* the subcommand */
-            cfg->rest = &argv[i];
-            cfg->n_rest = argc - i;
-            break;
-        }
-        if (strcmp(a, "--") == 0) {
-            if (i + 1 < argc) { cfg->rest = &argv[i + 1]; cfg->n_rest = argc - i - 1; }
-            break;
-        }
-        int id = -1;
-        const char *name, *eq = NULL;
-        size_t nlen;
-        if (a[1] != '-') {                        /* -h, -V */
-            if (a[2] == '\0')
-                for (int k = 0; k < CT_SET__COUNT; k++)
-                    if (ct_settings[k].short_flag == a[1]) id = k;
-            if (id < 0)
-                return ct_error_set(err, CT_EUSAGE, "unknown option '%.64s' (see calltop --help)", a);
-            name = ct_settings[id].flag;
-            nlen = strlen(name);
-        } else {
-            name = a + 2;
-            eq = strchr(name, '=');
-            nlen = eq ? (size_t)(eq - name) : strlen(name);
-            id = find_flag(name, nlen);
-        }
-        if (id < 0) {
-            int sid = find_secret_flag(name, nlen);
-            if (sid >= 0) {
-                const ct_setting *s = &ct_settings[sid];
-                return ct_error_set(err, CT_EUSAGE,
-                    "--%s is not accepted on the command line: other users can read a process's "
-                    "arguments (ps, /proc/PID/cmdline) and shells keep them in their history. "
-                    "Set %s in the environment, or put '%s = ...' in your config file "
-                    "(~/.config/calltop/config) and chmod 600 it.", s->key, s->env, s->key);
-            }
-            /* Only the name is echoed: a mistyped flag's value may be a secret. */
-            return ct_error_set(err, CT_EUSAGE, "unknown option '--%.*s' (see calltop --help)",
-                                (int)(nlen > 64 ? 64 : nlen), name);
-        }
-        const ct_setting *s = &ct_settings[id];
-        const char *value;
-        if (s->kind == CT_KIND_ACTION) {
-            if (eq) return ct_error_set(err, CT_EUSAGE, "option '--%s' takes no value", s->flag);
-            value = "true";
-        } else if (s->kind == CT_KIND_BOOL) {
-            value = eq ? eq + 1 : "true";
-            if (ct_parse_bool(value) < 0)
-                return ct_error_set(err, CT_EUSAGE, "option '--%s': '%.64s' is not a boolean (%s)",
-                                    s->flag, value, BOOL_HINT);
-        } else if (eq) {
-            value = eq + 1;
-        } else {
-            if (i + 1 >= argc)
-                return ct_error_set(err, CT_EUSAGE, "option '--%s' needs a value (%s)",
-                                    s->flag, s->metavar);
-            value = argv[++i];
-            /* "--log --demo" is a forgotten value, not a file named --demo. */
-            if (value[0] == '-' && value[1] == '-')
-                return ct_error_set(err, CT_EUSAGE,
-                    "option '--%s' needs a value (%s), got the option '%.64s' (write --%s=%.64s "
-                    "if you mean it)", s->flag, s->metavar, value, s->flag, value);
-        }
-        flags->value[id] = value;
-        if (s->kind == CT_KIND_ACTION) *bool_slot(cfg, id) = true;
+    /* The one parser of the three programs; what is calltop's own is the
+     * subcommand after the options and the --help/--version slots. */
+    ct_args a;
+    ct_err rc = ct_args_scan(&calltop_program, argc, argv, &a, err);
+    if (rc != CT_OK) return rc;
+    for (int id = 0; id < CT_SET__COUNT; id++) {
+        flags->value[id] = a.value[id];
+        if (a.value[id] && ct_settings[id].kind == CT_KIND_ACTION) *bool_slot(cfg, id) = true;
+    }
+    if (a.first_operand < argc) {
+        cfg->rest = &argv[a.first_operand];
+        cfg->n_rest = argc - a.first_operand;
     }
     return CT_OK;
 }

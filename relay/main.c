@@ -16,44 +16,107 @@
 
 #include "calltop/lws_log.h"
 #include "calltop/protocol.h"
+#include "calltop/args.h"
 #include "calltop/relay.h"
 #include "calltop/sanitize.h"
 
-static void usage(FILE *out)
-{
-    fputs("usage: calltop-relay [options]\n"
-          "\n"
-          "Receives Interactly webhooks (POST /webhook) and streams them to calltop\n"
-          "over a resumable WebSocket (/monitor); see docs/monitor-protocol.md.\n"
-          "\n"
-          "  --listen HOST:PORT       address to bind (default 127.0.0.1:8787; port 0 = any)\n"
-          "  --secret-file FILE       webhook secret (else $CALLTOP_WEBHOOK_SECRET); mode 0600\n"
-          "  --token-file FILE        client bearer token (else $CALLTOP_RELAY_TOKEN); mode 0600\n"
-          "  --cert FILE --key FILE   serve HTTPS/WSS\n"
-          "  --expire-finished SECS   forget finished calls after SECS (default 3600)\n"
-          "  --max-calls N            calls held at most (default 10000)\n"
-          "  --ring N                 events kept for replay (default 4096)\n"
-          "  --client-queue N         frames queued per client before it is dropped (default 1024)\n"
-          "  --max-body BYTES         webhook body cap, 413 above (default 1048576)\n"
-          "  --heartbeat SECS         protocol ping interval (default 10)\n"
-          "  --event-log FILE         append one line per event (never transcript text)\n"
-          "  --max-state-bytes BYTES  calls + transcripts held (default 268435456)\n"
-          "  --ring-bytes BYTES       replay ring bound in bytes (default 67108864)\n"
-          "  --snapshot-part BYTES    protocol 2 snapshot part size (default 1048576)\n"
-          "  --max-connections N      open connections at most (default 2048)\n"
-          "  --max-connections-per-peer N  per peer address (default 256)\n"
-          "  --request-deadline SECS  whole HTTP request (headers + body) (default 10)\n"
-          "  --auth-fail-limit N      failed secrets/tokens per address before 429 (default 20)\n"
-          "  --auth-fail-window SECS  ... within this window; also the block time (default 60)\n"
-          "  --version                print the version\n"
-          "  --help                   this text\n"
-          "\n"
-          "Webhook senders authenticate with the header X-Calltop-Secret: <secret> or the\n"
-          "path /webhook/<secret>. GET /healthz reports counters. SIGHUP reopens\n"
-          "--event-log (for logrotate); SIGINT/SIGTERM stop. Exit status: 0 stopped\n"
-          "by a signal, 1 could not start (address in use, TLS files), 2 usage error\n"
-          "or a missing/unreadable secret.\n", out);
-}
+/* The flags: one table for the parser, --help and docs/calltop-relay.1. */
+static const ct_setting rows[] = {
+    { .key = "listen", .flag = "listen", .kind = CT_KIND_STRING, .metavar = "HOST:PORT",
+      .def = "127.0.0.1:8787",
+      .help = "address to bind, exactly (an IPv6 literal in brackets: [::1]:8787); port 0 "
+              "picks a free one" },
+    { .key = "secret-file", .flag = "secret-file", .kind = CT_KIND_PATH, .metavar = "FILE",
+      .help = "read the webhook secret from FILE (mode 0600) instead of "
+              "CALLTOP_WEBHOOK_SECRET" },
+    { .key = "token-file", .flag = "token-file", .kind = CT_KIND_PATH, .metavar = "FILE",
+      .help = "read the client bearer token from FILE (mode 0600) instead of "
+              "CALLTOP_RELAY_TOKEN" },
+    { .key = "cert", .flag = "cert", .kind = CT_KIND_PATH, .metavar = "FILE",
+      .help = "serve HTTPS/WSS with this PEM certificate (with --key)" },
+    { .key = "key", .flag = "key", .kind = CT_KIND_PATH, .metavar = "FILE",
+      .help = "the PEM private key of --cert" },
+    { .key = "expire-finished", .flag = "expire-finished", .kind = CT_KIND_STRING,
+      .metavar = "SECS", .def = "3600",
+      .help = "forget a finished call SECS after the relay last heard of it" },
+    { .key = "max-calls", .flag = "max-calls", .kind = CT_KIND_STRING, .metavar = "N",
+      .def = "10000", .help = "calls held at most (finished ones evicted first)" },
+    { .key = "max-state-bytes", .flag = "max-state-bytes", .kind = CT_KIND_STRING,
+      .metavar = "BYTES", .def = "268435456",
+      .help = "calls and transcript text held at most; above it the least recently heard "
+              "calls go, finished ones first" },
+    { .key = "ring", .flag = "ring", .kind = CT_KIND_STRING, .metavar = "N", .def = "4096",
+      .help = "events kept for replay to reconnecting clients" },
+    { .key = "ring-bytes", .flag = "ring-bytes", .kind = CT_KIND_STRING, .metavar = "BYTES",
+      .def = "67108864", .help = "the replay ring's bound in bytes" },
+    { .key = "client-queue", .flag = "client-queue", .kind = CT_KIND_STRING, .metavar = "N",
+      .def = "1024", .help = "frames queued per client before it is dropped as too slow" },
+    { .key = "snapshot-part", .flag = "snapshot-part", .kind = CT_KIND_STRING,
+      .metavar = "BYTES", .def = "1048576",
+      .help = "size of a snapshot part (protocol 2)" },
+    { .key = "max-body", .flag = "max-body", .kind = CT_KIND_STRING, .metavar = "BYTES",
+      .def = "1048576", .help = "webhook body cap (413 above; chunked bodies get 411)" },
+    { .key = "max-connections", .flag = "max-connections", .kind = CT_KIND_STRING,
+      .metavar = "N", .def = "2048",
+      .help = "open connections at most; at the cap the oldest unfinished request makes room" },
+    { .key = "max-connections-per-peer", .flag = "max-connections-per-peer",
+      .kind = CT_KIND_STRING, .metavar = "N", .def = "256",
+      .help = "open connections per peer address" },
+    { .key = "request-deadline", .flag = "request-deadline", .kind = CT_KIND_STRING,
+      .metavar = "SECS", .def = "10", .help = "a whole HTTP request (headers and body) must "
+      "arrive within SECS" },
+    { .key = "auth-fail-limit", .flag = "auth-fail-limit", .kind = CT_KIND_STRING,
+      .metavar = "N", .def = "20",
+      .help = "failed secrets or tokens per address before it gets 429" },
+    { .key = "auth-fail-window", .flag = "auth-fail-window", .kind = CT_KIND_STRING,
+      .metavar = "SECS", .def = "60",
+      .help = "the window of --auth-fail-limit, and how long a blocked address must stay quiet" },
+    { .key = "heartbeat", .flag = "heartbeat", .kind = CT_KIND_STRING, .metavar = "SECS",
+      .def = "10", .help = "protocol ping interval; a client silent for 3 is closed" },
+    { .key = "event-log", .flag = "event-log", .kind = CT_KIND_PATH, .metavar = "FILE",
+      .help = "append one escaped line per event (never transcript text); SIGHUP reopens it" },
+    { .key = "webhook-secret", .env = "CALLTOP_WEBHOOK_SECRET", .kind = CT_KIND_STRING,
+      .secret = true, .help = "the secret webhook senders present (X-Calltop-Secret or "
+      "/webhook/SECRET)" },
+    { .key = "relay-token", .env = "CALLTOP_RELAY_TOKEN", .kind = CT_KIND_STRING,
+      .secret = true, .help = "the bearer token monitor clients present" },
+    { .key = "help", .flag = "help", .short_flag = 'h', .kind = CT_KIND_ACTION,
+      .help = "print this help and exit" },
+    { .key = "version", .flag = "version", .short_flag = 'V', .kind = CT_KIND_ACTION,
+      .help = "print the version and exit" },
+    { .key = "help-man", .flag = "help-man", .kind = CT_KIND_ACTION },   /* hidden */
+};
+
+static const ct_exit_doc exits[] = {
+    { 0, "stopped by SIGINT or SIGTERM" },
+    { 1, "could not start: the address is in use (or not local), or a TLS file is unreadable "
+         "or not a matching PEM certificate and key" },
+    { 2, "usage error (bad flag or value), or a missing or unreadable secret" },
+};
+
+static const char *const notes[] = {
+    "Webhook senders authenticate with the header X-Calltop-Secret: SECRET or the path "
+    "/webhook/SECRET; monitor clients with Authorization: Bearer TOKEN on /monitor. GET "
+    "/healthz reports counters. Secrets never come from the command line: the environment, "
+    "or --secret-file / --token-file (mode 0600, like ssh keys).",
+    "Exactly one line, \"listening on http://HOST:PORT\", reaches stdout once the socket is "
+    "bound. Rejected peers get at most one stderr line per class per 10 s, never with a "
+    "secret or transcript text. SIGHUP reopens --event-log (for logrotate); SIGINT and SIGTERM "
+    "stop the relay. The protocol, the limits and every HTTP answer: docs/monitor-protocol.md.",
+    NULL,
+};
+
+static const ct_program program = {
+    .name = "calltop-relay",
+    .summary = "receive Interactly webhooks and stream them to calltop boards",
+    .description = "Receives Interactly webhooks (POST /webhook), merges them per call and "
+                   "streams them to calltop over a resumable WebSocket (/monitor), with "
+                   "sequence numbers: a board that reconnects gets exactly the events it "
+                   "missed, or a snapshot.",
+    .rows = rows, .n_rows = sizeof rows / sizeof rows[0],
+    .exits = exits, .n_exits = sizeof exits / sizeof exits[0],
+    .notes = notes, .see_also = "calltop(1), calltop-sim(1)",
+};
 
 /* Text from argv or a file name, made safe for a terminal or a log: no
  * control bytes or escape sequences, one line. (A static buffer: one use
@@ -63,20 +126,6 @@ static const char *clean(const char *s)
     static char buf[1024];
     ct_sanitize(s, strlen(s), buf, sizeof buf, false);
     return buf;
-}
-
-static int parse_long(const char *flag, const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max) {
-        fprintf(stderr, "calltop-relay: %s: expected a number between %ld and %ld\n", flag,
-                min, max);
-        return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 /* HOST:PORT, [v6]:PORT, or :PORT. */
@@ -97,8 +146,10 @@ static int parse_listen(const char *s, char *host, size_t hlen, int *port)
     host[n] = '\0';
     if (!*host)
         snprintf(host, hlen, "127.0.0.1");
-    long p;
-    if (parse_long("--listen", colon + 1, 0, 65535, &p))
+    char *end;
+    errno = 0;
+    long p = strtol(colon + 1, &end, 10);
+    if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
         return -1;
     *port = (int)p;
     return 0;
@@ -124,119 +175,69 @@ static char *secret_from(const char *file, const char *env, const char *what)
     return strdup(v);
 }
 
+/* Numeric flag -> option; false (and a message) when out of range. */
+static bool num(const ct_args *a, const char *key, long min, long max, long *out)
+{
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_args_long(&program, a, key, min, max, out, &err) == CT_OK)
+        return true;
+    fprintf(stderr, "calltop-relay: %s\n", clean(err.detail));
+    return false;
+}
+
+static const char *val(const ct_args *a, const char *key)
+{
+    return a->value[ct_args_row(&program, key)];
+}
+
 int main(int argc, char **argv)
 {
     char host[256] = "127.0.0.1";
     int port = 8787;
-    const char *secret_file = NULL, *token_file = NULL, *cert = NULL, *key = NULL;
-    const char *event_log = NULL;
     ct_relay_options opt;
     memset(&opt, 0, sizeof opt);
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--version")) {
-            printf("calltop-relay %s (protocol %d)\n", CALLTOP_VERSION, CT_PROTOCOL_VERSION);
-            return 0;
-        }
-        const char *flags_with_value[] = { "--listen", "--secret-file", "--token-file", "--cert",
-                                           "--key", "--expire-finished", "--max-calls", "--ring",
-                                           "--client-queue", "--max-body", "--heartbeat",
-                                           "--event-log", "--max-state-bytes", "--ring-bytes",
-                                           "--snapshot-part", "--max-connections",
-                                           "--max-connections-per-peer", "--request-deadline",
-                                           "--auth-fail-limit", "--auth-fail-window", NULL };
-        int known = 0;
-        for (int k = 0; flags_with_value[k]; k++)
-            if (!strcmp(a, flags_with_value[k]))
-                known = 1;
-        if (!known) {
-            fprintf(stderr, "calltop-relay: unknown option '%s' (see --help)\n", clean(a));
-            return 2;
-        }
-        if (i + 1 >= argc) {
-            fprintf(stderr, "calltop-relay: %s needs a value\n", clean(a));
-            return 2;
-        }
-        const char *v = argv[++i];
-        long n;
-        if (!strcmp(a, "--listen")) {
-            if (parse_listen(v, host, sizeof host, &port)) {
-                fprintf(stderr, "calltop-relay: --listen: expected HOST:PORT\n");
-                return 2;
-            }
-        } else if (!strcmp(a, "--secret-file")) {
-            secret_file = v;
-        } else if (!strcmp(a, "--token-file")) {
-            token_file = v;
-        } else if (!strcmp(a, "--cert")) {
-            cert = v;
-        } else if (!strcmp(a, "--key")) {
-            key = v;
-        } else if (!strcmp(a, "--event-log")) {
-            event_log = v;
-        } else if (!strcmp(a, "--expire-finished")) {
-            if (parse_long(a, v, 1, 365L * 86400, &n))
-                return 2;
-            opt.expire_finished_s = (int)n;
-        } else if (!strcmp(a, "--max-calls")) {
-            if (parse_long(a, v, 1, 10000000, &n))
-                return 2;
-            opt.max_calls = (size_t)n;
-        } else if (!strcmp(a, "--ring")) {
-            if (parse_long(a, v, 1, 10000000, &n))
-                return 2;
-            opt.ring_events = (size_t)n;
-        } else if (!strcmp(a, "--client-queue")) {
-            if (parse_long(a, v, 1, 10000000, &n))
-                return 2;
-            opt.client_queue_frames = (size_t)n;
-        } else if (!strcmp(a, "--max-body")) {
-            if (parse_long(a, v, 64, 1L << 30, &n))
-                return 2;
-            opt.max_body_bytes = (size_t)n;
-        } else if (!strcmp(a, "--max-state-bytes")) {
-            if (parse_long(a, v, 65536, LONG_MAX, &n))
-                return 2;
-            opt.max_state_bytes = (size_t)n;
-        } else if (!strcmp(a, "--ring-bytes")) {
-            if (parse_long(a, v, 65536, LONG_MAX, &n))
-                return 2;
-            opt.ring_bytes = (size_t)n;
-        } else if (!strcmp(a, "--snapshot-part")) {
-            if (parse_long(a, v, 4096, 64L << 20, &n))
-                return 2;
-            opt.snapshot_part_bytes = (size_t)n;
-        } else if (!strcmp(a, "--max-connections")) {
-            if (parse_long(a, v, 2, 1000000, &n))
-                return 2;
-            opt.max_connections = (size_t)n;
-        } else if (!strcmp(a, "--max-connections-per-peer")) {
-            if (parse_long(a, v, 1, 1000000, &n))
-                return 2;
-            opt.max_connections_per_peer = (size_t)n;
-        } else if (!strcmp(a, "--request-deadline")) {
-            if (parse_long(a, v, 1, 3600, &n))
-                return 2;
-            opt.request_deadline_ms = (int)n * 1000;
-        } else if (!strcmp(a, "--auth-fail-limit")) {
-            if (parse_long(a, v, 1, 1000000, &n))
-                return 2;
-            opt.auth_fail_limit = (unsigned)n;
-        } else if (!strcmp(a, "--auth-fail-window")) {
-            if (parse_long(a, v, 1, 86400, &n))
-                return 2;
-            opt.auth_fail_window_ms = (int)n * 1000;
-        } else if (!strcmp(a, "--heartbeat")) {
-            if (parse_long(a, v, 1, 3600, &n))
-                return 2;
-            opt.heartbeat_ms = (int)n * 1000;
-        }
+    ct_args a;
+    int rc = ct_args_run(&program, argc, argv, &a, stdout, stderr);
+    if (rc >= 0)
+        return rc;
+    const char *listen = val(&a, "listen");
+    if (listen && parse_listen(listen, host, sizeof host, &port)) {
+        fprintf(stderr, "calltop-relay: --listen: expected HOST:PORT (port 0..65535)\n");
+        return 2;
     }
+    long expire = 0, calls = 0, ring = 0, queue = 0, body = 0, heartbeat = 0;
+    long state = 0, ring_bytes = 0, part = 0, conns = 0, per_peer = 0, deadline = 0;
+    long fail_limit = 0, fail_window = 0;
+    if (!num(&a, "expire-finished", 1, 365L * 86400, &expire) ||
+        !num(&a, "max-calls", 1, 10000000, &calls) || !num(&a, "ring", 1, 10000000, &ring) ||
+        !num(&a, "client-queue", 1, 10000000, &queue) ||
+        !num(&a, "max-body", 64, 1L << 30, &body) || !num(&a, "heartbeat", 1, 3600, &heartbeat) ||
+        !num(&a, "max-state-bytes", 65536, LONG_MAX, &state) ||
+        !num(&a, "ring-bytes", 65536, LONG_MAX, &ring_bytes) ||
+        !num(&a, "snapshot-part", 4096, 64L << 20, &part) ||
+        !num(&a, "max-connections", 2, 1000000, &conns) ||
+        !num(&a, "max-connections-per-peer", 1, 1000000, &per_peer) ||
+        !num(&a, "request-deadline", 1, 3600, &deadline) ||
+        !num(&a, "auth-fail-limit", 1, 1000000, &fail_limit) ||
+        !num(&a, "auth-fail-window", 1, 86400, &fail_window))
+        return 2;
+    opt.expire_finished_s = (int)expire;
+    opt.max_calls = (size_t)calls;
+    opt.ring_events = (size_t)ring;
+    opt.client_queue_frames = (size_t)queue;
+    opt.max_body_bytes = (size_t)body;
+    opt.heartbeat_ms = (int)heartbeat * 1000;
+    opt.max_state_bytes = (size_t)state;
+    opt.ring_bytes = (size_t)ring_bytes;
+    opt.snapshot_part_bytes = (size_t)part;
+    opt.max_connections = (size_t)conns;
+    opt.max_connections_per_peer = (size_t)per_peer;
+    opt.request_deadline_ms = (int)deadline * 1000;
+    opt.auth_fail_limit = (unsigned)fail_limit;
+    opt.auth_fail_window_ms = (int)fail_window * 1000;
+    const char *secret_file = val(&a, "secret-file"), *token_file = val(&a, "token-file");
+    const char *cert = val(&a, "cert"), *key = val(&a, "key"), *event_log = val(&a, "event-log");
     if (!cert != !key) {
         fprintf(stderr, "calltop-relay: --cert and --key go together\n");
         return 2;

@@ -53,6 +53,7 @@
 #define DEFAULT_Q_BYTES       (16u << 20)
 #define DEFAULT_EXPIRE_TICK   1000
 #define DEFAULT_SNAPSHOT_PART (1u << 20)
+#define DEFAULT_V1_SNAPSHOT_MAX ((size_t)64 << 20)   /* a protocol 1 board's frame cap */
 #define DEFAULT_STATE_BYTES   ((size_t)256 << 20)
 #define DEFAULT_RING_BYTES    ((size_t)64 << 20)
 #define DEFAULT_MAX_CONNS     2048    /* (the process fd limit may bind first) */
@@ -159,7 +160,7 @@ struct ct_relay {
     char stream[17];
     ct_frame *snap;                /* cached one-frame snapshot (protocol 1), or NULL */
     ct_frame **snap_parts;         /* cached snapshot parts (protocol 2), or NULL */
-    size_t n_snap_parts, snap_part_bytes, state_bytes;
+    size_t n_snap_parts, snap_part_bytes, state_bytes, v1_snapshot_max;
     pss *clients;
     lws_sorted_usec_list_t tick;
     int64_t last_expire_ms;
@@ -448,6 +449,14 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
             }
             if (!r->snap) {
                 client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
+                return;
+            }
+            if (r->snap->len > r->v1_snapshot_max) {
+                /* A protocol 1 board refuses a frame this big and would
+                 * only ask again: say why, once, instead of sending it. */
+                client_error(r, c, "snapshot-too-large",
+                             "the snapshot is too large for one frame: upgrade calltop "
+                             "(protocol 2 sends it in parts)", LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
                 return;
             }
             q_push_shared(c, r->snap);
@@ -761,11 +770,13 @@ static uint64_t peer_key_sa(const struct sockaddr *sa)
     return ct_hash_str(text);
 }
 
+/* The slot of an accepted connection: kept in the wsi's opaque user data
+ * (the array never moves), checked so a stale pointer is never trusted. */
 static struct conn *conn_of(ct_relay *r, struct lws *wsi)
 {
-    for (size_t i = 0; i < r->conn_slots; i++)
-        if (r->conns[i].wsi == wsi)
-            return &r->conns[i];
+    struct conn *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
+    if (c >= r->conns && c < r->conns + r->conn_slots && c->wsi == wsi)
+        return c;
     return NULL;
 }
 
@@ -821,6 +832,7 @@ static void conn_added(ct_relay *r, struct lws *wsi)
             r->conns[i] = (struct conn){ .wsi = wsi, .peer = r->pending_peer,
                                          .since_ms = ct_clock_mono_ms() };
             r->conns_live++;
+            lws_set_opaque_user_data(wsi, &r->conns[i]);
             return;
         }
 }
@@ -833,6 +845,7 @@ static void conn_gone(ct_relay *r, struct lws *wsi)
     if (!c->killing)
         r->conns_live--;
     memset(c, 0, sizeof *c);
+    lws_set_opaque_user_data(wsi, NULL);
 }
 
 /* An answer went out: the next request on this connection gets a fresh deadline. */
@@ -1470,6 +1483,8 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     r->snap_part_bytes = opt->snapshot_part_bytes ? opt->snapshot_part_bytes
                                                   : DEFAULT_SNAPSHOT_PART;
     r->state_bytes = opt->max_state_bytes ? opt->max_state_bytes : DEFAULT_STATE_BYTES;
+    r->v1_snapshot_max = opt->v1_snapshot_max_bytes ? opt->v1_snapshot_max_bytes
+                                                    : DEFAULT_V1_SNAPSHOT_MAX;
     r->ring.max_bytes = opt->ring_bytes ? opt->ring_bytes : DEFAULT_RING_BYTES;
     r->max_conns = opt->max_connections ? opt->max_connections : DEFAULT_MAX_CONNS;
     r->max_conns_per_peer = opt->max_connections_per_peer ? opt->max_connections_per_peer

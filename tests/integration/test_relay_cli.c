@@ -164,7 +164,7 @@ static void test_help_and_usage(void **state)
     proc p;
     const char *help[] = { "--help", NULL };
     assert_int_equal(run(help, NULL, &p), 0);
-    assert_non_null(strstr(p.obuf, "usage: calltop-relay"));
+    assert_non_null(strstr(p.obuf, "Usage: calltop-relay"));   /* as calltop --help */
     assert_non_null(strstr(p.obuf, "--listen"));
     const char *bogus[] = { "--bogus", NULL };
     assert_int_equal(run(bogus, NULL, &p), 2);

@@ -723,8 +723,9 @@ static void test_failed_auth_throttled_per_address(void **state)
     for (int i = 0; i < 20; i++)
         assert_int_equal(post_from("127.0.0.3", port, "guess"), 429);
     assert_int_equal(post_from("127.0.0.3", port, SECRET), 429);
-    /* answered at once: throttling costs the relay nothing */
-    assert_true(now_ms() - t0 < 2000);
+    /* answered at once (no sleep on the relay's side; generous for ASan
+     * on a loaded machine): throttling costs the relay nothing */
+    assert_true(now_ms() - t0 < 5000);
     /* relay tokens from the same address: 429 as well */
     char resp[1024];
     char req[512];
@@ -738,7 +739,7 @@ static void test_failed_auth_throttled_per_address(void **state)
     t0 = now_ms();
     for (int i = 0; i < 20; i++)
         assert_int_equal(post_from("127.0.0.4", port, SECRET), 200);
-    assert_true(now_ms() - t0 < 2000);
+    assert_true(now_ms() - t0 < 5000);
     wsc c;
     ws_open(&c, port, "/monitor", TOKEN);
     assert_int_equal(c.status, 101);
@@ -837,7 +838,7 @@ static void test_slow_bodies_capped_and_cut(void **state)
         int64_t a = now_ms();
         h = healthz(port);
         cJSON_Delete(h);
-        assert_true(now_ms() - a < 1000);
+        assert_true(now_ms() - a < 3000);
         assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
                                             "\"call\":{\"id\":\"during\",\"status\":\"ongoing\"}}}"),
                          200);
@@ -846,21 +847,21 @@ static void test_slow_bodies_capped_and_cut(void **state)
     char *e = ws_text(&live, 3000);
     assert_non_null(strstr(e, "\"id\":\"during\""));
     free(e);
-    /* every stalled request is cut by the deadline (not kept alive by its
-     * trickle), within a bounded time */
+    /* every stalled request is cut by the deadline (1.5 s here; not kept
+     * alive by its trickle) well before lws's own 10 s timeout would act */
     for (int k = 0; k < 3; k++)
         for (int i = 0; i < 30; i++)
             if (more[k][i] >= 0 && write(more[k][i], " ", 1) < 0) {
                 close(more[k][i]);
                 more[k][i] = -1;
             }
-    assert_int_equal(count_closed(fds, N, 4000), N);
+    assert_int_equal(count_closed(fds, N, 6000), N);
     for (int k = 0; k < 3; k++)
-        assert_int_equal(count_closed(more[k], 30, 4000), 30);
+        assert_int_equal(count_closed(more[k], 30, 6000), 30);
     int64_t took = now_ms() - t0;
     print_message("slow bodies: %d + 90 stalled requests all closed after %lld ms\n", N,
                   (long long)took);
-    assert_true(took < 10000);
+    assert_true(took < 15000);
     h = healthz(port);
     assert_true(counter(h, "requestsTimedOut") + counter(h, "requestsEvicted") >= 30);
     assert_int_equal((int)cJSON_GetObjectItem(h, "clients")->valuedouble, 1);
@@ -941,6 +942,32 @@ static void test_snapshot_in_parts(void **state)
     assert_int_equal(m.calls.n_calls, 40);
     assert_true(m.last);
     ct_pmsg_clear(&m);
+    free(t);
+    ws_close_fd(&c);
+    /* a protocol 1 client whose one-frame snapshot is over its limit is
+     * told so, once, instead of being sent a frame it will refuse */
+    ct_relay_stop(r);
+    memset(&o, 0, sizeof o);
+    o.v1_snapshot_max_bytes = 16384;
+    r = start_relay(&o);
+    port = ct_relay_port(r);
+    for (int i = 0; i < 40; i++)
+        post_call_with_line(port, i, 1000);
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":1}");
+    free(ws_text(&c, 3000));   /* welcome */
+    t = ws_text(&c, 3000);
+    assert_non_null(strstr(t, "\"code\":\"snapshot-too-large\""));
+    assert_non_null(strstr(t, "upgrade calltop"));
+    free(t);
+    assert_int_equal(ws_expect_close(&c, 3000), 1009);
+    ws_close_fd(&c);
+    /* protocol 2 on the same relay: fine, in parts */
+    ws_open(&c, port, "/monitor", TOKEN);
+    ws_send(&c, "{\"type\":\"hello\",\"protocol\":2}");
+    free(ws_text(&c, 3000));
+    t = ws_text(&c, 3000);
+    assert_non_null(strstr(t, "\"part\":0"));
     free(t);
     ws_close_fd(&c);
     /* an empty relay: one empty last part */

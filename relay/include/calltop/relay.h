@@ -45,6 +45,9 @@ typedef struct ct_relay_options {
                                     within this of the connection's accept or previous
                                     answer; 0 = 10000 */
     size_t snapshot_part_bytes;  /* protocol 2 snapshot part size, about; 0 = 1 MiB */
+    size_t v1_snapshot_max_bytes;  /* a protocol 1 client whose one-frame snapshot would be
+                                    larger is refused ("snapshot-too-large", 1009) instead of
+                                    sent a frame it cannot take; 0 = 64 MiB (its cap) */
     size_t max_state_bytes;      /* calls + transcript text held; above it the least
                                     recently heard calls (finished first) are dropped;
                                     0 = 256 MiB */
