@@ -5,6 +5,7 @@
 #include "actions.h"
 #include "calltop/model.h"
 #include "pane.h"
+#include "theme.h"
 
 #define NAV  0u
 #define HINT CT_AF_HINT
@@ -110,6 +111,22 @@ static void roff_text(FILE *out, const char *s)
     }
 }
 
+const ct_help_note ct_help_notes[] = {
+    { -1, 0, NULL, "Status", "what the glyph before each call in the STATUS column means" },
+    { CT_GLYPH_LIVE, 0x25CF, "*", NULL, "live: the call is in progress" },
+    { CT_GLYPH_RINGING, 0x25D4, "~", NULL, "ringing: the phone rings or the call is being set up" },
+    { CT_GLYPH_QUEUED, 0x25CC, ".", NULL, "queued: the call waits to start" },
+    { CT_GLYPH_FORWARDED, 0x21AA, ">", NULL, "forwarded to another number" },
+    { CT_GLYPH_FINISHED, 0x2713, "v", NULL, "done: the call ended" },
+    { CT_GLYPH_FAILED, 0x2717, "x", NULL, "failed: busy, no answer, or it could not be placed" },
+    { CT_GLYPH_PENDING, 0x2026, "?", NULL, "pending: an action was sent, no answer from the server yet" },
+    { CT_GLYPH_HANG, '!', "!", NULL, "hang: the assistant went silent (a hang event, nothing said since)" },
+    { CT_GLYPH_UNKNOWN, 0x00B7, "-", NULL, "status not known yet" },
+    { -1, 0, NULL, "Mouse", "click a call to select it; click a column title to sort by it (again "
+                            "to reverse); the wheel scrolls the list or the details under the pointer" },
+};
+const size_t ct_help_notes_count = sizeof ct_help_notes / sizeof ct_help_notes[0];
+
 void ct_action_write_roff(FILE *out)
 {
     for (size_t i = 0; i < ct_actions_count; i++) {
@@ -121,6 +138,23 @@ void ct_action_write_roff(FILE *out)
         if (a->flags & CT_AF_WRITE) fputs(" Hidden and refused with \\fB\\-\\-read\\-only\\fR.", out);
         if (ct_action_destructive(a)) fputs(" The confirmation defaults to Cancel.", out);
         fputc('\n', out);
+    }
+    for (size_t i = 0; i < ct_help_notes_count; i++) {
+        const ct_help_note *n = &ct_help_notes[i];
+        fputs(".TP\n", out);
+        if (n->glyph < 0) {
+            fputs(".B ", out);
+            roff_text(out, n->label);
+        } else if (n->ucs < 0x80) {
+            fprintf(out, ".B %s", n->ascii);
+        } else {
+            fprintf(out, "\\[u%04X] (\\fB", n->ucs);
+            roff_text(out, n->ascii);
+            fputs("\\fR without UTF\\-8)", out);
+        }
+        fputc('\n', out);
+        roff_text(out, n->text);
+        fputs(".\n", out);
     }
 }
 

@@ -82,7 +82,19 @@ bool ct_action_destructive(const ct_action *a);
 /* Writes the key-hint line ("q quit  ? help  / search ...") for a width,
  * dropping actions that do not fit; returns the length. */
 size_t ct_action_hint_line(char *buf, size_t cap, int width, bool read_only);
-/* Writes the KEYS section body of the man page (roff) from the table. */
+/* After the keys, the help screen and the man page explain the status
+ * glyphs and the mouse (issue 13) from this one table. */
+typedef struct ct_help_note {
+    int glyph;                     /* ct_glyph_kind (theme.h), or -1 for a titled row */
+    unsigned ucs;                  /* the glyph's code point, for the man page */
+    const char *ascii;             /* the glyph without UTF-8 */
+    const char *label;             /* the title when glyph is -1 ("Mouse") */
+    const char *text;
+} ct_help_note;
+extern const ct_help_note ct_help_notes[];
+extern const size_t ct_help_notes_count;
+
+/* Writes the KEYS section body of the man page (roff) from the tables. */
 void ct_action_write_roff(FILE *out);
 
 #endif

@@ -221,32 +221,16 @@ typedef struct help_state { bool read_only; int top; } help_state;
 /* The help text's column: what is left of the box after the key column. */
 static int help_text_cols(const ct_pane *p) { return p->w - 18 > 1 ? p->w - 18 : 1; }
 
-/* After the keys: what each status glyph means and what the mouse does
- * (issue 13: the board's symbols were explained nowhere). */
-typedef struct help_extra {
-    int glyph;               /* ct_glyph_kind, or -1 for a titled row */
-    ct_theme_role role;      /* the glyph's colour, as in the list */
-    const char *label, *text;
-} help_extra;
-static const help_extra help_extras[] = {
-    { -1, 0, "", "" },
-    { -1, 0, "Status", "the glyph before each call in the STATUS column:" },
-    { CT_GLYPH_LIVE, CT_TH_LIVE, NULL, "live: the call is in progress" },
-    { CT_GLYPH_RINGING, CT_TH_QUEUED, NULL, "ringing: the phone rings or the call is being set up" },
-    { CT_GLYPH_QUEUED, CT_TH_QUEUED, NULL, "queued: the call waits to start" },
-    { CT_GLYPH_FORWARDED, CT_TH_FORWARDED, NULL, "forwarded to another number" },
-    { CT_GLYPH_FINISHED, CT_TH_FINISHED, NULL, "done: the call ended" },
-    { CT_GLYPH_FAILED, CT_TH_FAILED, NULL, "failed: busy, no answer, or it could not be placed" },
-    { CT_GLYPH_PENDING, CT_TH_PENDING, NULL, "pending: an action was sent, no answer from the "
-                                             "server yet" },
-    { CT_GLYPH_HANG, CT_TH_HANG, NULL, "hang: the assistant went silent (a hang event, nothing "
-                                       "said since)" },
-    { CT_GLYPH_UNKNOWN, CT_TH_NORMAL, NULL, "status not known yet" },
-    { -1, 0, "", "" },
-    { -1, 0, "Mouse", "click a call to select it; click a column title to sort by it (again to "
-                   "reverse); the wheel scrolls the list or the details under the pointer" },
+/* After the keys, a blank row, then the notes of actions.c (status glyph
+ * legend, mouse) with a blank row before the mouse. */
+static const ct_theme_role glyph_roles[CT_GLYPH__COUNT] = {
+    [CT_GLYPH_LIVE] = CT_TH_LIVE, [CT_GLYPH_QUEUED] = CT_TH_QUEUED,
+    [CT_GLYPH_RINGING] = CT_TH_QUEUED, [CT_GLYPH_FORWARDED] = CT_TH_FORWARDED,
+    [CT_GLYPH_FINISHED] = CT_TH_FINISHED, [CT_GLYPH_FAILED] = CT_TH_FAILED,
+    [CT_GLYPH_PENDING] = CT_TH_PENDING, [CT_GLYPH_HANG] = CT_TH_HANG,
+    [CT_GLYPH_UNKNOWN] = CT_TH_NORMAL,
 };
-#define N_HELP_EXTRAS (sizeof help_extras / sizeof help_extras[0])
+#define N_HELP_EXTRAS (ct_help_notes_count + 2)   /* + the blank rows */
 
 /* Help item i (actions allowed in this mode, then the extras): its key
  * column, text and attribute. False past the end. */
@@ -265,11 +249,17 @@ static bool help_item(const help_state *hs, size_t i, const char **label, const 
         }
     }
     if (i >= N_HELP_EXTRAS) return false;
-    const help_extra *x = &help_extras[i];
-    *label = x->glyph >= 0 ? ct_theme_glyph((ct_glyph_kind)x->glyph) : x->label;
-    *text = x->text;
+    /* blank row before the legend and before the last note (the mouse) */
+    if (i == 0 || i == ct_help_notes_count) {
+        *label = *text = "";
+        *attr = *label_attr = A_NORMAL;
+        return true;
+    }
+    const ct_help_note *n = &ct_help_notes[i < ct_help_notes_count ? i - 1 : i - 2];
+    *label = n->glyph >= 0 ? ct_theme_glyph((ct_glyph_kind)n->glyph) : n->label;
+    *text = n->text;
     *attr = A_NORMAL;
-    *label_attr = ct_theme_attr(x->glyph >= 0 ? x->role : CT_TH_HEADER);
+    *label_attr = ct_theme_attr(n->glyph >= 0 ? glyph_roles[n->glyph] : CT_TH_HEADER);
     return true;
 }
 

@@ -206,13 +206,21 @@ ct_pane *ct_dialog_action(ct_ui_ctx *ctx, ct_control_action a, const char *call_
         return NULL;
     }
     const char *customer = NULL;
+    bool known = true;
     if (ctx->store) {
         const ct_call_entry *e = ct_store_get(ctx->store, call_id);
         if (e) customer = e->call.user_number;
+        known = e != NULL;
     }
     dialog_pane *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     ct_dialog_model_init(&st->m, a, call_id, customer);
+    if (!known) {
+        /* an id the store does not hold (gone, or cut short by a buffer on
+         * the way here) is never sent: it could name another call */
+        st->m.call_id_bad = true;
+        ct_dialog_model_update(&st->m);
+    }
     ct_pane *p = ct_pane_new(&dialog_ops, st);
     if (!p) { ct_dialog_model_clear(&st->m); free(st); return NULL; }
     p->modal = true;

@@ -100,7 +100,10 @@ void ct_dialog_model_update(ct_dialog_model *m) {
     char *body = NULL;
     if (ct_control_request_encode(&rq, &body, &err) == CT_OK) {
         m->preview = body;
-        if (m->call_id_bad)   /* the body is fine; the path it would go to is not */
+        if (m->call_id_bad && m->call_id[0])   /* a valid id the board does not hold */
+            snprintf(m->problem, sizeof m->problem,
+                     "this call is not on the board: nothing will be sent");
+        else if (m->call_id_bad)   /* the body is fine; the path it would go to is not */
             snprintf(m->problem, sizeof m->problem,
                      "this call's id cannot be used in a request (empty, '.', '..', '/', "
                      "control characters or over %d bytes)", CT_CALL_ID_MAX);

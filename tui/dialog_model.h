@@ -31,7 +31,8 @@ enum {
 typedef struct ct_dialog_model {
     ct_control_action action;
     char call_id[CT_CALL_ID_BUF];
-    bool call_id_bad;            /* refused by ct_api_call_id_valid: never sendable */
+    bool call_id_bad;            /* refused by ct_api_call_id_valid, or not a call the
+                                    store holds (set by dialog.c): never sendable */
     char customer[96];           /* sanitized, for display */
     ct_field input;
     ct_dialog_focus focus;

@@ -355,6 +355,22 @@ static void test_dialog_end_is_marked_and_defaults_to_cancel(void **st) {
     ct_pane_free(p);
 }
 
+/* Issue 13 item 7: a dialog for an id the store does not hold (gone, or
+ * cut short on its way from the list) never sends. */
+static void test_dialog_unknown_call_never_sends(void **st) {
+    (void)st;
+    ct_pane *p = ct_dialog_action(&ctx, CT_ACTION_SAY, "CC-not-on-the-board");
+    assert_non_null(p);
+    place(p, 20, 76);
+    keys(p, "hello\t\t");
+    int fx = ct_pane_key(p, &ctx, '\n', NULL);
+    assert_false(fx & CT_FX_SUBMIT);
+    assert_int_equal(sent.calls, 0);
+    ct_pane_draw(p, &ctx);
+    assert_true(screen_has(p->win, "this call is not on the board"));
+    ct_pane_free(p);
+}
+
 static void test_dialog_dtmf_invalid_never_sends(void **st) {
     (void)st;
     ct_pane *p = ct_dialog_action(&ctx, CT_ACTION_DTMF, "CC-live-1");
@@ -398,6 +414,7 @@ static void test_confirm(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_dialog_unknown_call_never_sends, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_form_submit_fail_keep_retry_close, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_form_refused_before_sending, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_form_numbers_arrive_late, world_setup, world_teardown),

@@ -244,7 +244,10 @@ static void action_table(void **state)
     fclose(f);
     size_t tp = 0;
     for (char *p = roff; (p = strstr(p, ".TP\n")); p++) tp++;
-    assert_int_equal(tp, ct_actions_count);
+    /* every action, then the status legend and the mouse notes (issue 13) */
+    assert_int_equal(tp, ct_actions_count + ct_help_notes_count);
+    assert_non_null(strstr(roff, "\\[u25CF] (\\fB*\\fR without UTF\\-8)\nlive: the call is in progress."));
+    assert_non_null(strstr(roff, ".B Mouse\nclick a call to select it"));
     assert_non_null(strstr(roff, "\\-\\-read\\-only"));
     free(roff);
 }
