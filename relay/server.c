@@ -137,8 +137,6 @@ struct ct_relay {
     } *conns;
     size_t conn_slots, conns_live, max_conns, max_conns_per_peer;
     int request_deadline_ms;
-    uint64_t pending_peer;         /* FILTER_NETWORK_CONNECTION -> NEW_CLIENT_INSTANTIATED */
-    bool pending_set;
     FILE *notices;
     int notice_interval_ms;
     struct notice_class {
@@ -786,6 +784,11 @@ static void conn_kill(ct_relay *r, struct conn *c, bool now)
 {
     c->killing = true;
     r->conns_live--;
+    /* The peer sees the end at once: lws may linger over a graceful close
+     * (or defer the kill to a later turn) for a socket it still reads. */
+    int fd = (int)lws_get_socket_fd(c->wsi);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, now ? LWS_TO_KILL_SYNC : LWS_TO_KILL_ASYNC);
 }
 
@@ -817,24 +820,33 @@ static bool conn_admit(ct_relay *r, const struct sockaddr *sa)
     }
     if (!free_slot)      /* every slot waits for its destroy: refuse for now */
         return false;
-    r->pending_peer = key;
-    r->pending_set = true;
     return true;
 }
 
+/* The peer is read from the socket itself, not carried over from the
+ * filter callback: lws may filter several accepts before it instantiates
+ * them, and a connection that went untracked would escape both the caps
+ * and the deadline. */
 static void conn_added(ct_relay *r, struct lws *wsi)
 {
-    if (!r->pending_set)
-        return;
-    r->pending_set = false;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int fd = (int)lws_get_socket_fd(wsi);
+    uint64_t peer = fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0
+                        ? peer_key_sa((const struct sockaddr *)&ss) : 0;
     for (size_t i = 0; i < r->conn_slots; i++)
         if (!r->conns[i].wsi) {
-            r->conns[i] = (struct conn){ .wsi = wsi, .peer = r->pending_peer,
+            r->conns[i] = (struct conn){ .wsi = wsi, .peer = peer,
                                          .since_ms = ct_clock_mono_ms() };
             r->conns_live++;
             lws_set_opaque_user_data(wsi, &r->conns[i]);
             return;
         }
+    /* Every slot is taken (a burst admitted together, or closed connections
+     * not yet destroyed): an untracked connection would escape the caps and
+     * the deadline, so it goes at once. */
+    STAT_ADD(r, connections_refused, 1);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
 static void conn_gone(ct_relay *r, struct lws *wsi)

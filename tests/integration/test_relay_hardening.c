@@ -789,11 +789,19 @@ static int count_closed(int *fds, int n, int timeout_ms)
             closed++;
             continue;
         }
-        char b[512];
-        int left = (int)(end - now_ms());
-        struct pollfd pf = { .fd = fds[i], .events = POLLIN };
-        if (poll(&pf, 1, left > 0 ? left : 0) > 0 && read(fds[i], b, sizeof b) <= 0)
-            closed++;
+        /* A cut request may be answered first (e.g. 408 or 503) and then
+         * closed: read past any answer to the end of the stream. */
+        for (;;) {
+            char b[512];
+            int left = (int)(end - now_ms());
+            struct pollfd pf = { .fd = fds[i], .events = POLLIN };
+            if (poll(&pf, 1, left > 0 ? left : 0) <= 0)
+                break;   /* still open when the time ran out */
+            if (read(fds[i], b, sizeof b) <= 0) {
+                closed++;
+                break;
+            }
+        }
     }
     return closed;
 }
