@@ -10,10 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <unistd.h>
 #include "board_fixture.h"
 #include "../../tui/actions.h"
 #include "../../tui/board.h"
+#include "../../tui/refusal.h"
 #include "../../tui/theme.h"
 
 static SCREEN *scr;
@@ -225,6 +228,9 @@ static void board_read_only(void **state)
     assert_true(screen_has("[read-only]"));
     keys("e");
     assert_true(screen_has("refused: calltop runs with --read-only"));
+    /* the refusal box holds every key until dismissed (issue 13 item 1) */
+    ct_board_key(&board, CT_KEY_ESC, NULL);
+    assert_int_equal(board.n_modals, 0);
     keys("n");
     assert_true(screen_has("new call refused"));
 }
@@ -378,10 +384,77 @@ static void board_modals(void **state)
     assert_int_equal(board.n_modals, 1);
     golden("board_end_dialog");
     while (board.n_modals) ct_board_close_modal(&board);
-    keys("jj");   /* CC-done-4: not live, so no dialog */
+    keys("jj");   /* CC-done-4: not live, so no dialog: the refusal box */
     keys("e");
-    assert_int_equal(board.n_modals, 0);
+    assert_int_equal(board.n_modals, 1);
+    assert_true(ct_refusal_is(board.modals[0]));
     assert_true(screen_has("the call is not live"));
+}
+
+/* Issue 13 item 1: keys typed after a refused action never reach the
+ * board's commands. The three sequences of the report, on an ended call:
+ * "s" + a sentence (its n opened the New-call form), "d" + "12x#" (sorted
+ * and wrote a CSV), "d" + "1#9q" (quit). The box swallows and counts them
+ * until Enter or Esc; then the board answers keys again. */
+static void refused_then_typed(const char *action, const char *typed)
+{
+    ct_listmodel *lm = ct_list_pane_model(board.list);
+    ct_sort_key sort0 = lm->spec.sort;
+    bool desc0 = lm->spec.descending;
+    char sel0[sizeof board.ctx.selected_id];
+    snprintf(sel0, sizeof sel0, "%s", board.ctx.selected_id);
+    keys(action);
+    assert_int_equal(board.n_modals, 1);
+    assert_true(ct_refusal_is(board.modals[0]));
+    keys(typed);
+    /* still the box, nothing else: no form, no sort, no quit, same call */
+    assert_int_equal(board.n_modals, 1);
+    assert_true(ct_refusal_is(board.modals[0]));
+    assert_int_equal(ct_refusal_ignored(board.modals[0]), strlen(typed));
+    assert_false(board.quit);
+    assert_int_equal(lm->spec.sort, sort0);
+    assert_int_equal(lm->spec.descending, desc0);
+    assert_string_equal(board.ctx.selected_id, sel0);
+    ct_board_key(&board, CT_KEY_ESC, NULL);
+    assert_int_equal(board.n_modals, 0);
+}
+
+static void board_refusal_swallows_typed_ahead(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ct-refusal-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("CALLTOP_EXPORT_DIR", dir, 1);
+    keys("jjj");   /* CC-done-4: ended */
+    assert_string_equal(board.ctx.selected_id, "CC-done-4");
+    refused_then_typed("s", "Thanks, one moment");
+    refused_then_typed("d", "12x#");
+    refused_then_typed("d", "1#9q");
+    /* --read-only: n is refused the same way */
+    board.ctx.read_only = true;
+    refused_then_typed("n", "+14155550101");
+    board.ctx.read_only = false;
+    /* nothing was exported while the box was up */
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    int files = 0;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.') files++;
+    closedir(d);
+    assert_int_equal(files, 0);
+    rmdir(dir);
+    unsetenv("CALLTOP_EXPORT_DIR");
+    /* Enter dismisses as well, and the board then answers keys again */
+    keys("s");
+    assert_true(screen_has("say refused"));
+    keys("x");
+    golden("board_refusal");
+    keys("\n");
+    assert_int_equal(board.n_modals, 0);
+    keys("n");
+    assert_int_equal(board.n_modals, 1);
+    assert_false(ct_refusal_is(board.modals[0]));
 }
 
 static uint64_t fake_submit(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err)
@@ -937,6 +1010,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(board_mouse, setup, teardown),
         cmocka_unit_test_setup_teardown(board_cap_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(board_modals, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_refusal_swallows_typed_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(board_pending_and_quit, setup, teardown),
         cmocka_unit_test_setup_teardown(board_pending_failed_and_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(board_too_small_quit_pending, setup, teardown),
