@@ -926,6 +926,71 @@ static void board_hang_and_error_markers(void **state)
     assert_true(screen_has("HANG: the assistant has been silent"));
 }
 
+/* Issue 13 item 3: a call the live channel reports live whose GET answers
+ * 404 stays, marked "not visible to this API key" in its row (a word, not
+ * only a colour) and its details, while the channel keeps reporting it. */
+static void board_not_visible(void **state)
+{
+    (void)state;
+    ct_event ev;   /* on the stack, as the other event tests here */
+    memset(&ev, 0, sizeof ev);
+    ev.type = CT_EV_MONITOR_STATE;
+    ev.monitor_state = CT_MON_LIVE;
+    ev.last_event_ms = FIX_NOW;
+    ct_board_event(&board, &ev);
+    /* the channel reports CC-live-1 live */
+    ct_event up;
+    memset(&up, 0, sizeof up);
+    up.type = CT_EV_MONITOR_UPDATE;
+    up.update_kind = CT_WH_STATUS_UPDATE;
+    up.last_event_ms = FIX_NOW;
+    up.call.id = "CC-live-1";
+    up.call.present = CT_F_ID | CT_F_STATUS;
+    up.call.status = CT_STATUS_ONGOING;
+    ct_board_event(&board, &up);
+    /* its GET answers 404 */
+    ct_event nf;
+    memset(&nf, 0, sizeof nf);
+    nf.type = CT_EV_REQUEST_FAILED;
+    nf.request_id = 41;
+    nf.request_kind = CT_REQ_GET_CALL;
+    ct_error_set(&nf.error, CT_ENOTFOUND, "get call: HTTP 404");
+    nf.call_id = "CC-live-1";
+    ct_board_event(&board, &nf);
+    assert_non_null(ct_store_get(store, "CC-live-1"));
+    assert_true(screen_has("● hidden   in   +14155550101"));
+    keys("jj");   /* CC-live-1 */
+    assert_string_equal(board.ctx.selected_id, "CC-live-1");
+    golden("board_not_visible");
+    /* the channel keeps reporting it (a transcript line): still marked */
+    ct_message m = {.message_id = "m9", .role = CT_ROLE_USER, .text = "hello?",
+                    .timestamp = FIX_NOW + 100};
+    up.update_kind = CT_WH_CONVERSATION_UPDATE;
+    up.call.present = CT_F_ID | CT_F_MESSAGES;
+    up.call.messages = &m;
+    up.call.n_messages = 1;
+    up.last_event_ms = FIX_NOW + 100;
+    ct_board_event(&board, &up);
+    assert_true(screen_has("hidden"));
+    assert_true(screen_has("NOT VISIBLE to this API key"));
+    /* a call the channel does not report is removed on a 404, as before */
+    nf.request_id = 42;
+    nf.call_id = "CC-done-4";
+    ct_board_event(&board, &nf);
+    assert_null(ct_store_get(store, "CC-done-4"));
+    /* REST sees CC-live-1 after all: the mark goes */
+    ct_event got;
+    memset(&got, 0, sizeof got);
+    got.type = CT_EV_CALL_FETCHED;
+    got.call.id = "CC-live-1";
+    got.call.present = CT_F_ID | CT_F_STATUS;
+    got.call.status = CT_STATUS_ONGOING;
+    ct_board_event(&board, &got);
+    assert_false(screen_has("hidden"));
+    assert_false(screen_has("NOT VISIBLE"));
+    assert_true(screen_has("● live     in   +14155550101"));
+}
+
 static void board_control_sanitizes(void **state)
 {
     (void)state;
@@ -1023,6 +1088,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(board_monochrome, setup, teardown),
         cmocka_unit_test_setup_teardown(board_channel_states, setup, teardown),
         cmocka_unit_test_setup_teardown(board_hang_and_error_markers, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_not_visible, setup, teardown),
         cmocka_unit_test_setup_teardown(dirty_panes, setup, teardown),
         cmocka_unit_test_setup_teardown(board_refresh_after_lost_channel, setup, teardown),
         cmocka_unit_test_setup_teardown(board_list_error_shown, setup, teardown),
