@@ -136,6 +136,9 @@ void ct_action_write_roff(FILE *out)
         fputc('\n', out);
         roff_text(out, a->help);
         if (a->flags & CT_AF_WRITE) fputs(" Hidden and refused with \\fB\\-\\-read\\-only\\fR.", out);
+        /* tui/refusal.h: typed-ahead text must not become board commands */
+        if (a->flags & CT_AF_WRITE)
+            fputs(" When refused, a box says why and takes every key until Enter or Esc.", out);
         if (ct_action_destructive(a)) fputs(" The confirmation defaults to Cancel.", out);
         fputc('\n', out);
     }

@@ -9,12 +9,15 @@
  * the last, in every usable layout.
  *
  * Keys: the top modal pane takes every key; otherwise the focused pane gets
- * the key first, then the action table decides (tui/actions.h).
+ * the key first, then the action table decides (tui/actions.h). A refused
+ * action that would have opened a dialog opens the refusal box instead
+ * (tui/refusal.h), so typed-ahead text never runs board commands.
  *
  * Events: besides applying them to the store, the board keeps the per-call
  * pending marks (ctx->marks, tui/pending.h: sent -> accepted -> cleared by
  * the call's next update) and names the assistants of calls that carry only
  * an id (tui/assistcache.h: one GET per id, names from webhooks too). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@
 #include "draw.h"
 #include "export.h"
 #include "msglog.h"
+#include "refusal.h"
 #include "theme.h"
 
 int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
@@ -77,6 +81,8 @@ static void place_modal(ct_board *b, ct_pane *p)
     bool help = p->ops->name && strcmp(p->ops->name, "help") == 0;
     ct_pane_center(LINES, COLS, help ? (int)ct_actions_count + 2 : 20, help ? 100 : 76,
                    &y, &x, &h, &w);
+    if (ct_refusal_is(p))   /* a few lines: the board stays visible around it */
+        ct_pane_center(LINES, COLS, CT_REFUSAL_H, CT_REFUSAL_W, &y, &x, &h, &w);
     ct_pane_resize(p, y, x, h, w);
     (void)b;
 }
@@ -382,21 +388,51 @@ long ct_board_timer_ms(ct_board *b)
 
 /* ---- actions ---------------------------------------------------------------- */
 
+/* Refuses an action whose key would have opened a dialog (n e f s d m).
+ * The user is probably typing ahead into that dialog, and on the bare
+ * board those letters are commands (n: new call, x: a CSV, 1-8: sort, q:
+ * quit). So the refusal is modal (tui/refusal.h): keys already buffered
+ * are dropped and a box that swallows every key stays until Enter or Esc.
+ * The reason is flashed too, which puts it in the message log. */
+static void refuse(ct_board *b, const char *action, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void refuse(ct_board *b, const char *action, const char *fmt, ...)
+{
+    char reason[256], title[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    snprintf(title, sizeof title, "%s refused", action);
+    ct_ui_flash(&b->ctx, CT_FLASH_WARN, "%s", reason);
+    flushinp();
+    ct_board_push_modal(b, ct_refusal_new(title, reason));
+}
+
+/* Opens a dialog pane, or refuses with the reason its constructor flashed
+ * (NULL means it said no, or had no memory). */
+static void open_or_refuse(ct_board *b, const char *action, ct_pane *p)
+{
+    if (p) { ct_board_push_modal(b, p); return; }
+    refuse(b, action, "%s", b->ctx.flash[0] ? b->ctx.flash : "the dialog could not open");
+}
+
 static void open_control(ct_board *b, ct_action_id id)
 {
     const ct_action *a = ct_action_get(id);
     if (!ct_action_allowed(a, b->ctx.read_only)) {
-        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "%s refused: calltop runs with --read-only", a->name);
+        refuse(b, a->name, "%s refused: calltop runs with --read-only", a->name);
         return;
     }
     const ct_call_entry *e = ct_ui_selected(&b->ctx);
-    if (!e) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first"); return; }
+    if (!e) { refuse(b, a->name, "%s: select a call first", a->name); return; }
     if (!ct_call_is_live(&e->call)) {
-        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "%s: the call is not live", a->name);
+        refuse(b, a->name, "%s: the call is not live", a->name);
         return;
     }
-    ct_board_push_modal(b, ct_dialog_action(&b->ctx, (ct_control_action)ct_action_control(id),
-                                            e->call.id));
+    b->ctx.flash[0] = '\0';   /* so a NULL below reports its own reason */
+    open_or_refuse(b, a->name, ct_dialog_action(&b->ctx, (ct_control_action)ct_action_control(id),
+                                                e->call.id));
 }
 
 static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
@@ -427,10 +463,11 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         return CT_FX_REDRAW_ALL;
     case CT_A_NEW_CALL:
         if (b->ctx.read_only) {
-            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "new call refused: calltop runs with --read-only");
-            return CT_FX_REDRAW;
+            refuse(b, "new call", "new call refused: calltop runs with --read-only");
+            return CT_FX_REDRAW_ALL;
         }
-        ct_board_push_modal(b, ct_form_new_call(&b->ctx));
+        b->ctx.flash[0] = '\0';
+        open_or_refuse(b, "new call", ct_form_new_call(&b->ctx));
         return CT_FX_REDRAW_ALL;
     case CT_A_END: case CT_A_FORWARD: case CT_A_SAY: case CT_A_DTMF: case CT_A_SMS:
         open_control(b, id);

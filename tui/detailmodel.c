@@ -285,6 +285,11 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
         if (clean) { rc |= push_wrapped(d, CT_TH_ERROR, 0, width, clean); free(clean); }
     }
 
+    if (e->not_visible)
+        rc |= push_wrapped(d, CT_TH_WARN, 0, width,
+                           "NOT VISIBLE to this API key: the API answers 404 for this call; "
+                           "kept while the live channel reports it live");
+
     d->pinned = d->n;
 
     const char *status = c->status_text && *c->status_text ? c->status_text : ct_status_name(c->status);
@@ -370,7 +375,7 @@ static uint64_t head_key(const ct_call_entry *e, int width, ct_time_ms now)
         (uint64_t)width, (uint64_t)c->call_type, (uint64_t)c->direction, (uint64_t)c->status,
         (uint64_t)c->phone_status, (uint64_t)c->end_trigger, (uint64_t)c->start_at,
         (uint64_t)c->end_at, (uint64_t)c->created_at, (uint64_t)c->updated_at,
-        (uint64_t)c->analysis.present, (uint64_t)e->hang, (uint64_t)e->last_error.present,
+        (uint64_t)c->analysis.present, (uint64_t)e->hang, (uint64_t)e->last_error.present, (uint64_t)e->not_visible,
         (uint64_t)e->last_error.retryable, (uint64_t)c->n_messages, (uint64_t)e->dropped_messages,
         (uint64_t)ct_call_is_live(c), (uint64_t)ct_locale_is_utf8(),
         /* the duration field, in the seconds it shows */

@@ -140,6 +140,10 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
             /* an LLM / speech-to-text error on a live call needs an operator */
             bool err = !pend && !e->hang && e->last_error.present && ct_call_is_live(c);
             if (err) { g = CT_GLYPH_FAILED; role = CT_TH_ERROR; }
+            /* the API answers 404 for a call the live channel reports live
+             * (calltop/reduce.h, 404 rule): the word says it without colour */
+            bool hidden = !pend && !e->hang && !err && e->not_visible;
+            if (hidden) role = CT_TH_WARN;
             attr_t sa = selected ? row : ct_theme_attr(role);
             ct_draw_cell(p->win, y, x, 1, ct_theme_glyph(g), CT_ALIGN_LEFT, sa, true);
             if (pend)
@@ -147,6 +151,8 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
                          ct_text_ellipsis());
             else if (err)
                 snprintf(cell, sizeof cell, "error");
+            else if (hidden)
+                snprintf(cell, sizeof cell, "hidden");
             else ct_listmodel_cell(e, (ct_col)col, ctx->now, cell, sizeof cell);
             ct_draw_cell(p->win, y, x + 2, w - 2, cell, CT_ALIGN_LEFT, sa, true);
             continue;

@@ -150,8 +150,10 @@ screen | grep -qF "e end" && fail "read-only board offers e end"
 keys n
 wait_for "refused" || fail "n was not refused under --read-only"
 screen | grep -qF "New call" && fail "the form opened under --read-only"
+keys Escape               # the refusal box takes every key until dismissed
+wait_gone "new call refused" || fail "Esc did not dismiss the refusal box"
 keys e
-wait_for "refused" || fail "e was not refused under --read-only"
+wait_for "end refused" || fail "e was not refused under --read-only"
 
 # ---- export-dir: x writes there and flashes the full path (issue 13 item 6) ----------
 mkdir -p "$TMP/exp"

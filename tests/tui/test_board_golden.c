@@ -10,10 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <unistd.h>
 #include "board_fixture.h"
 #include "../../tui/actions.h"
 #include "../../tui/board.h"
+#include "../../tui/refusal.h"
 #include "../../tui/theme.h"
 
 static SCREEN *scr;
@@ -225,6 +228,9 @@ static void board_read_only(void **state)
     assert_true(screen_has("[read-only]"));
     keys("e");
     assert_true(screen_has("refused: calltop runs with --read-only"));
+    /* the refusal box holds every key until dismissed (issue 13 item 1) */
+    ct_board_key(&board, CT_KEY_ESC, NULL);
+    assert_int_equal(board.n_modals, 0);
     keys("n");
     assert_true(screen_has("new call refused"));
 }
@@ -378,10 +384,77 @@ static void board_modals(void **state)
     assert_int_equal(board.n_modals, 1);
     golden("board_end_dialog");
     while (board.n_modals) ct_board_close_modal(&board);
-    keys("jj");   /* CC-done-4: not live, so no dialog */
+    keys("jj");   /* CC-done-4: not live, so no dialog: the refusal box */
     keys("e");
-    assert_int_equal(board.n_modals, 0);
+    assert_int_equal(board.n_modals, 1);
+    assert_true(ct_refusal_is(board.modals[0]));
     assert_true(screen_has("the call is not live"));
+}
+
+/* Issue 13 item 1: keys typed after a refused action never reach the
+ * board's commands. The three sequences of the report, on an ended call:
+ * "s" + a sentence (its n opened the New-call form), "d" + "12x#" (sorted
+ * and wrote a CSV), "d" + "1#9q" (quit). The box swallows and counts them
+ * until Enter or Esc; then the board answers keys again. */
+static void refused_then_typed(const char *action, const char *typed)
+{
+    ct_listmodel *lm = ct_list_pane_model(board.list);
+    ct_sort_key sort0 = lm->spec.sort;
+    bool desc0 = lm->spec.descending;
+    char sel0[sizeof board.ctx.selected_id];
+    snprintf(sel0, sizeof sel0, "%s", board.ctx.selected_id);
+    keys(action);
+    assert_int_equal(board.n_modals, 1);
+    assert_true(ct_refusal_is(board.modals[0]));
+    keys(typed);
+    /* still the box, nothing else: no form, no sort, no quit, same call */
+    assert_int_equal(board.n_modals, 1);
+    assert_true(ct_refusal_is(board.modals[0]));
+    assert_int_equal(ct_refusal_ignored(board.modals[0]), strlen(typed));
+    assert_false(board.quit);
+    assert_int_equal(lm->spec.sort, sort0);
+    assert_int_equal(lm->spec.descending, desc0);
+    assert_string_equal(board.ctx.selected_id, sel0);
+    ct_board_key(&board, CT_KEY_ESC, NULL);
+    assert_int_equal(board.n_modals, 0);
+}
+
+static void board_refusal_swallows_typed_ahead(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ct-refusal-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    setenv("CALLTOP_EXPORT_DIR", dir, 1);
+    keys("jjj");   /* CC-done-4: ended */
+    assert_string_equal(board.ctx.selected_id, "CC-done-4");
+    refused_then_typed("s", "Thanks, one moment");
+    refused_then_typed("d", "12x#");
+    refused_then_typed("d", "1#9q");
+    /* --read-only: n is refused the same way */
+    board.ctx.read_only = true;
+    refused_then_typed("n", "+14155550101");
+    board.ctx.read_only = false;
+    /* nothing was exported while the box was up */
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *de;
+    int files = 0;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.') files++;
+    closedir(d);
+    assert_int_equal(files, 0);
+    rmdir(dir);
+    unsetenv("CALLTOP_EXPORT_DIR");
+    /* Enter dismisses as well, and the board then answers keys again */
+    keys("s");
+    assert_true(screen_has("say refused"));
+    keys("x");
+    golden("board_refusal");
+    keys("\n");
+    assert_int_equal(board.n_modals, 0);
+    keys("n");
+    assert_int_equal(board.n_modals, 1);
+    assert_false(ct_refusal_is(board.modals[0]));
 }
 
 static uint64_t fake_submit(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err)
@@ -853,6 +926,71 @@ static void board_hang_and_error_markers(void **state)
     assert_true(screen_has("HANG: the assistant has been silent"));
 }
 
+/* Issue 13 item 3: a call the live channel reports live whose GET answers
+ * 404 stays, marked "not visible to this API key" in its row (a word, not
+ * only a colour) and its details, while the channel keeps reporting it. */
+static void board_not_visible(void **state)
+{
+    (void)state;
+    ct_event ev;   /* on the stack, as the other event tests here */
+    memset(&ev, 0, sizeof ev);
+    ev.type = CT_EV_MONITOR_STATE;
+    ev.monitor_state = CT_MON_LIVE;
+    ev.last_event_ms = FIX_NOW;
+    ct_board_event(&board, &ev);
+    /* the channel reports CC-live-1 live */
+    ct_event up;
+    memset(&up, 0, sizeof up);
+    up.type = CT_EV_MONITOR_UPDATE;
+    up.update_kind = CT_WH_STATUS_UPDATE;
+    up.last_event_ms = FIX_NOW;
+    up.call.id = "CC-live-1";
+    up.call.present = CT_F_ID | CT_F_STATUS;
+    up.call.status = CT_STATUS_ONGOING;
+    ct_board_event(&board, &up);
+    /* its GET answers 404 */
+    ct_event nf;
+    memset(&nf, 0, sizeof nf);
+    nf.type = CT_EV_REQUEST_FAILED;
+    nf.request_id = 41;
+    nf.request_kind = CT_REQ_GET_CALL;
+    ct_error_set(&nf.error, CT_ENOTFOUND, "get call: HTTP 404");
+    nf.call_id = "CC-live-1";
+    ct_board_event(&board, &nf);
+    assert_non_null(ct_store_get(store, "CC-live-1"));
+    assert_true(screen_has("● hidden   in   +14155550101"));
+    keys("jj");   /* CC-live-1 */
+    assert_string_equal(board.ctx.selected_id, "CC-live-1");
+    golden("board_not_visible");
+    /* the channel keeps reporting it (a transcript line): still marked */
+    ct_message m = {.message_id = "m9", .role = CT_ROLE_USER, .text = "hello?",
+                    .timestamp = FIX_NOW + 100};
+    up.update_kind = CT_WH_CONVERSATION_UPDATE;
+    up.call.present = CT_F_ID | CT_F_MESSAGES;
+    up.call.messages = &m;
+    up.call.n_messages = 1;
+    up.last_event_ms = FIX_NOW + 100;
+    ct_board_event(&board, &up);
+    assert_true(screen_has("hidden"));
+    assert_true(screen_has("NOT VISIBLE to this API key"));
+    /* a call the channel does not report is removed on a 404, as before */
+    nf.request_id = 42;
+    nf.call_id = "CC-done-4";
+    ct_board_event(&board, &nf);
+    assert_null(ct_store_get(store, "CC-done-4"));
+    /* REST sees CC-live-1 after all: the mark goes */
+    ct_event got;
+    memset(&got, 0, sizeof got);
+    got.type = CT_EV_CALL_FETCHED;
+    got.call.id = "CC-live-1";
+    got.call.present = CT_F_ID | CT_F_STATUS;
+    got.call.status = CT_STATUS_ONGOING;
+    ct_board_event(&board, &got);
+    assert_false(screen_has("hidden"));
+    assert_false(screen_has("NOT VISIBLE"));
+    assert_true(screen_has("● live     in   +14155550101"));
+}
+
 static void board_control_sanitizes(void **state)
 {
     (void)state;
@@ -937,6 +1075,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(board_mouse, setup, teardown),
         cmocka_unit_test_setup_teardown(board_cap_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(board_modals, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_refusal_swallows_typed_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(board_pending_and_quit, setup, teardown),
         cmocka_unit_test_setup_teardown(board_pending_failed_and_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(board_too_small_quit_pending, setup, teardown),
@@ -949,6 +1088,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(board_monochrome, setup, teardown),
         cmocka_unit_test_setup_teardown(board_channel_states, setup, teardown),
         cmocka_unit_test_setup_teardown(board_hang_and_error_markers, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_not_visible, setup, teardown),
         cmocka_unit_test_setup_teardown(dirty_panes, setup, teardown),
         cmocka_unit_test_setup_teardown(board_refresh_after_lost_channel, setup, teardown),
         cmocka_unit_test_setup_teardown(board_list_error_shown, setup, teardown),

@@ -208,6 +208,49 @@ static void test_404_keeps_a_call_the_channel_reports(void **state)
     assert_null(ct_store_get(f->store, "c1"));
 }
 
+/* The mark is drawn (issue 13 item 3), so setting and clearing it must
+ * change the store's generation; the channel's further reports keep it,
+ * and a REST read that sees the call after all (a list or a GET) clears it. */
+static void test_not_visible_mark_kept_then_cleared(void **state)
+{
+    fixture *f = *state;
+    run(&f->r, ev_monitor(CT_MON_LIVE, false), NOW);
+    run(&f->r, ev_update(CT_WH_STATUS_UPDATE, NOW, LIVE_C1), NOW);
+    uint64_t gen = ct_store_generation(f->store);
+    run(&f->r, ev_failed(5, CT_REQ_GET_CALL, CT_ENOTFOUND, "c1"), NOW + 10);
+    const ct_call_entry *ce = ct_store_get(f->store, "c1");
+    assert_true(ce->not_visible);
+    assert_true(ct_store_generation(f->store) > gen);
+    assert_true(ce->changed_gen > gen);
+
+    /* the channel keeps reporting it: kept, still marked */
+    const char *line = "{\"id\":\"c1\",\"messages\":[{\"messageId\":\"m1\",\"role\":\"user\","
+                       "\"text\":\"hi\",\"timestamp\":1700000000100}]}";
+    const ct_effects *fx = run(&f->r, ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 100, line), NOW + 100);
+    assert_int_equal(count(fx, CT_EFF_CALL_GONE), 0);
+    ce = ct_store_get(f->store, "c1");
+    assert_true(ce->not_visible);
+    const char *snap1[] = {LIVE_C1};
+    run(&f->r, ev_list(CT_EV_MONITOR_SNAPSHOT, snap1, 1), NOW + 200);
+    ce = ct_store_get(f->store, "c1");
+    assert_non_null(ce);
+    assert_true(ce->not_visible);
+
+    /* the REST list holds it: the key sees it after all */
+    gen = ct_store_generation(f->store);
+    const char *list1[] = {LIVE_C1};
+    run(&f->r, ev_list(CT_EV_CALLS_LISTED, list1, 1), NOW + 300);
+    ce = ct_store_get(f->store, "c1");
+    assert_false(ce->not_visible);
+    assert_true(ce->changed_gen > gen);
+
+    /* marked again by a 404, cleared by a GET that answers */
+    run(&f->r, ev_failed(6, CT_REQ_GET_CALL, CT_ENOTFOUND, "c1"), NOW + 400);
+    assert_true(ct_store_get(f->store, "c1")->not_visible);
+    run(&f->r, ev_call(CT_EV_CALL_FETCHED, LIVE_C1), NOW + 500);
+    assert_false(ct_store_get(f->store, "c1")->not_visible);
+}
+
 /* Without the channel LIVE, a 404 removes even a call it once reported. */
 static void test_404_without_live_channel_removes(void **state)
 {
@@ -446,6 +489,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transitions_and_confirmed_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_404_keeps_a_call_the_channel_reports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_404_without_live_channel_removes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_visible_mark_kept_then_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_monitor_and_resync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_reads_failure_streak, setup, teardown),
