@@ -4,7 +4,7 @@
  *
  * Validation failures are CT_EVALUE with err->field naming the wire field,
  * so the form can put the cursor on it. Bodies are compact JSON, key order
- * as in interactly-api.md; absent optionals are omitted. */
+ * as in docs/interactly-api.md; absent optionals are omitted. */
 #include "calltop/model.h"
 #include "calltop/json_util.h"
 
@@ -133,7 +133,7 @@ ct_err ct_create_request_encode(const ct_create_request *r, char **body, ct_erro
     return finish(o, ok, body, err);
 }
 
-/* THE action -> payload mapping (interactly-api.md, "Control call").
+/* THE action -> payload mapping (docs/interactly-api.md, "Control call").
  *
  * The API documents only {"type": <action>, "message": <string>}, both
  * required; which field carries a forward destination, DTMF digits or SMS

@@ -191,7 +191,7 @@ static void lift(cJSON *msg, cJSON *call, const char *key)
         cJSON_Delete(v);
 }
 
-/* Member order follows interactly-api.md: timestamp, type, call, messages,
+/* Member order follows docs/interactly-api.md: timestamp, type, call, messages,
  * analysis (+ cost, metrics, recording), error, customer, assistant. */
 cJSON *ct_webhook_to_json(const ct_webhook *w)
 {

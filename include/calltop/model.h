@@ -259,7 +259,7 @@ bool ct_dtmf_valid(const char *s);
 ct_err ct_connect_request_encode(const ct_connect_request *r, char **body, ct_error *err);
 ct_err ct_create_request_encode(const ct_create_request *r, char **body, ct_error *err);
 /* THE one place that maps an action to the documented control payload
- * {"type": ..., "message": ...} — see interactly-api.md "Control call". */
+ * {"type": ..., "message": ...} — see docs/interactly-api.md "Control call". */
 ct_err ct_control_request_encode(const ct_control_request *r, char **body, ct_error *err);
 /* Decoders for the same bodies (used by the simulator). */
 ct_err ct_connect_request_decode(const char *json, size_t len, cJSON **out, ct_error *err);
