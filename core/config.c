@@ -49,7 +49,11 @@ static char **str_slot(ct_config *c, int id)
     case CT_SET_EXPORT_DIR: return &c->export_dir;
     case CT_SET_CONFIG: return &c->config_path;
     case CT_SET_LIST_PARALLEL: return &c->list_parallel;
-    default: return NULL;
+    default:
+        /* the rows without a named field: strings and numbers only */
+        if (ct_settings[id].kind != CT_KIND_BOOL && ct_settings[id].kind != CT_KIND_ACTION)
+            return &c->extra[id];
+        return NULL;
     }
 }
 
@@ -62,6 +66,7 @@ static bool *bool_slot(ct_config *c, int id)
     case CT_SET_DEMO: return &c->demo;
     case CT_SET_HELP: return &c->want_help;
     case CT_SET_VERSION: return &c->want_version;
+    case CT_SET_ALERT_HANG: return &c->alert_hang;
     default: return NULL;
     }
 }
@@ -494,6 +499,19 @@ static bool int_in_range(const ct_setting *s, const char *v, long *out)
     if (n < s->min || n > s->max) return false;
     *out = n;
     return true;
+}
+
+const char *ct_config_value(const ct_config *cfg, ct_setting_id id)
+{
+    return id >= 0 && id < CT_SET__COUNT ? str_value(cfg, id) : NULL;
+}
+
+long ct_config_int(const ct_config *cfg, ct_setting_id id)
+{
+    const ct_setting *s = &ct_settings[id];
+    long n;
+    if (int_in_range(s, str_value(cfg, id), &n) || int_in_range(s, s->def, &n)) return n;
+    return 0;
 }
 
 int ct_config_list_parallel(const ct_config *cfg)
