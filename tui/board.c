@@ -26,6 +26,7 @@
 #include "draw.h"
 #include "export.h"
 #include "msglog.h"
+#include "attnpane.h"
 #include "theme.h"
 
 int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
@@ -365,6 +366,26 @@ void ct_board_get_timers(ct_board *b, ct_board_timers *t)
     t->clock_minute = 60000 - (long)(b->ctx.now % 60000);
     if (b->ctx.flash[0] && b->ctx.flash_until > b->ctx.now)
         t->flash_expiry = (long)(b->ctx.flash_until - b->ctx.now);
+    t->attention = -1;
+    if (b->ctx.attention) {
+        ct_time_ms due = ct_attention_next_due(b->ctx.attention, b->store, b->ctx.now);
+        if (due) t->attention = due > b->ctx.now ? (long)(due - b->ctx.now) : 0;
+    }
+}
+
+/* The attention rules' changes: log, notify, and redraw the marks. */
+static void attention_changed(ct_board *b)
+{
+    if (ct_attn_render_changes(&b->ctx, b->attn_notify, b->attn_notify_ud)) ct_board_stale(b);
+}
+
+void ct_board_attention_tick(ct_board *b)
+{
+    if (!b->ctx.attention) return;
+    ct_time_ms due = ct_attention_next_due(b->ctx.attention, b->store, b->ctx.now);
+    if (!due || due > b->ctx.now) return;
+    ct_attention_tick(b->ctx.attention, b->store, b->ctx.now);
+    attention_changed(b);
 }
 
 long ct_board_timer_ms(ct_board *b)
@@ -372,7 +393,7 @@ long ct_board_timer_ms(ct_board *b)
     ct_board_timers t;
     ct_board_get_timers(b, &t);
     long all[] = {t.list_tick, t.details_tick, t.status_age, t.marks_expiry, t.clock_minute,
-                  t.flash_expiry};
+                  t.flash_expiry, t.attention};
     long due = -1;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (all[i] >= 0 && (due < 0 || all[i] < due)) due = all[i];
@@ -458,6 +479,15 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
             ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "export failed: %s", err.detail);
         return CT_FX_REDRAW;
     }
+    case CT_A_ATTENTION:
+        ct_board_push_modal(b, ct_attn_pane_new());
+        return CT_FX_REDRAW_ALL;
+    case CT_A_ACK:
+        ct_attn_ack_selected(&b->ctx);
+        return CT_FX_REDRAW_ALL;
+    case CT_A_SNOOZE:
+        ct_attn_snooze_selected(&b->ctx);
+        return CT_FX_REDRAW_ALL;
     case CT_A_MSGLOG:
         if (!b->msglog) return 0;
         ct_board_push_modal(b, ct_msglog_pane_new(b->msglog));
@@ -781,6 +811,11 @@ void ct_board_event(ct_board *b, ct_event *ev)
     b->status.monitor = b->reduce.monitor;
     b->status.last_event_ms = b->reduce.last_event_ms;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);
+    if (b->ctx.attention) {
+        /* the rules read the same effects, before they are trimmed */
+        ct_attention_observe(b->ctx.attention, b->store, ev, fx, now);
+        attention_changed(b);
+    }
     ct_reducer_trim(&b->reduce);   /* fx is gone from here on */
     resolve_event_calls(b, ev);
     /* only the server's data confirms an action: these events carry it */
