@@ -133,6 +133,8 @@ static int attn_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
     default:
         return CT_FX_HANDLED;   /* modal: nothing leaks to the list */
     }
+    n = open_items(ctx, v, MAX_SHOWN);   /* ack / snooze took one out */
+    if (st->sel >= (int)n) st->sel = (int)n - 1;
     if (st->sel < 0) st->sel = 0;
     return CT_FX_HANDLED | CT_FX_REDRAW_ALL;
 }
@@ -217,6 +219,9 @@ const char *ct_attn_row_mark(const ct_ui_ctx *ctx, const char *call_id, char *bu
     if (!ctx->attention || !call_id) return NULL;
     const ct_att_item *it = ct_attention_for_call(ctx->attention, call_id);
     if (!it) return NULL;
-    snprintf(buf, cap, "%s", ct_att_rule_name(it->rule));
+    /* the status column is 8 cells after the glyph: short words */
+    static const char *const label[CT_ATT__COUNT] = {
+        "hang", "error", "long", "ringing", "silent", "keyword", "failed", "down" };
+    snprintf(buf, cap, "%s", it->rule < CT_ATT__COUNT ? label[it->rule] : "?");
     return buf;
 }

@@ -31,7 +31,8 @@ size_t ct_attn_render_changes(ct_ui_ctx *ctx, ct_attn_notify_fn notify, void *ud
 size_t ct_attn_ack_selected(ct_ui_ctx *ctx);
 size_t ct_attn_snooze_selected(ct_ui_ctx *ctx);
 
-/* The row mark for a call: "! hang" style text (glyph + rule), or NULL. */
+/* The row mark for a call: a short word for its most urgent open item's rule
+ * ("hang", "long", "silent", ...; the list draws it after the '!' glyph), or NULL. */
 const char *ct_attn_row_mark(const ct_ui_ctx *ctx, const char *call_id, char *buf, size_t cap);
 
 #endif

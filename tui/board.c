@@ -367,23 +367,26 @@ void ct_board_get_timers(ct_board *b, ct_board_timers *t)
     if (b->ctx.flash[0] && b->ctx.flash_until > b->ctx.now)
         t->flash_expiry = (long)(b->ctx.flash_until - b->ctx.now);
     t->attention = -1;
-    if (b->ctx.attention) {
-        ct_time_ms due = ct_attention_next_due(b->ctx.attention, b->store, b->ctx.now);
-        if (due) t->attention = due > b->ctx.now ? (long)(due - b->ctx.now) : 0;
-    }
+    if (b->ctx.attention && b->attn_due)
+        t->attention = b->attn_due > b->ctx.now ? (long)(b->attn_due - b->ctx.now) : 0;
 }
 
 /* The attention rules' changes: log, notify, and redraw the marks. */
 static void attention_changed(ct_board *b)
 {
     if (ct_attn_render_changes(&b->ctx, b->attn_notify, b->attn_notify_ud)) ct_board_stale(b);
+    /* an event may bring the next check closer (a new live call, a snooze) */
+    ct_time_ms due = ct_attention_next_due(b->ctx.attention, b->store, b->ctx.now);
+    if (due && (!b->attn_due || due < b->attn_due)) b->attn_due = due;
 }
 
 void ct_board_attention_tick(ct_board *b)
 {
     if (!b->ctx.attention) return;
-    ct_time_ms due = ct_attention_next_due(b->ctx.attention, b->store, b->ctx.now);
-    if (!due || due > b->ctx.now) return;
+    bool went_back = b->ctx.now < b->attn_last;
+    if (!went_back && (!b->attn_due || b->ctx.now < b->attn_due)) return;
+    b->attn_last = b->ctx.now;
+    b->attn_due = 0;
     ct_attention_tick(b->ctx.attention, b->store, b->ctx.now);
     attention_changed(b);
 }
@@ -513,6 +516,8 @@ static int after_modal_fx(ct_board *b, int fx)
 {
     if (fx & CT_FX_QUIT_NOW) { b->quit = true; return fx | CT_FX_QUIT; }
     if (fx & CT_FX_CLOSE) ct_board_close_modal(b);
+    /* a modal chose a call (the attention view's Enter): show it, stop following */
+    if (fx & CT_FX_SELECT) ct_list_pane_model(b->list)->follow = false;
     return fx;
 }
 

@@ -108,6 +108,8 @@ typedef struct ct_board {
      * opened (or back from a snooze) goes to attn_notify (NULL = none). */
     void (*attn_notify)(void *ud, const ct_att_item *it, ct_time_ms now);
     void *attn_notify_ud;
+    ct_time_ms attn_due;       /* the rules' next time check (0 = none pending) */
+    ct_time_ms attn_last;      /* the now of the last check (a clock that went back rechecks) */
 } ct_board;
 
 /* Sets up the board over a store (not owned). Needs ncurses initialised
