@@ -40,6 +40,7 @@
 #include "demo.h"
 #include "loop.h"
 #include "../tui/msglog.h"
+#include "notify.h"
 #include "../tui/text.h"
 #include "../tui/theme.h"
 
@@ -166,6 +167,7 @@ typedef struct loop {
     ct_monitor *monitor;
     ct_msglog *log;
     ct_attention *attention;                   /* the attention rules (calltop/attention.h) */
+    ct_board_notifier notifier;                /* bell / OSC 9 / title, after each frame */
     bool have_relay;
     char fetched_id[CT_CALL_ID_BUF];           /* last selected call fetched on selection */
     /* the event loop: its fds and timers */
@@ -484,6 +486,8 @@ static void frame(loop *L, ct_time_ms now)
     if (!L->dirty && L->board.drawn_gen == ct_store_generation(L->store)) return;
     if (due) {
         ct_board_draw(&L->board);
+        /* notifications right after the frame's write, never inside it */
+        ct_board_notifier_flush(&L->notifier, ct_attention_open_count(L->attention));
         L->last_draw = now;
         L->dirty = false;
         L->frame_ms = L->waited ? (L->frame_ms + FRAME_STEP_MS < MAX_FRAME_MS
@@ -584,7 +588,9 @@ int ct_board_main(const ct_config *cfg)
     /* a bad alert-* setting is a configuration error, said before the board starts */
     ct_att_config acfg;
     if (ct_att_config_from_settings(&acfg, cfg, &err) != CT_OK ||
-        !(L.attention = ct_attention_new(&acfg, &err))) {
+        !(L.attention = ct_attention_new(&acfg, &err)) ||
+        ct_board_notifier_init(&L.notifier, cfg, ct_now_ms(), STDOUT_FILENO,
+                               getenv("TMUX") && *getenv("TMUX"), &err) != CT_OK) {
         fprintf(stderr, "calltop: %s\n", err.detail);
         code = err.code == CT_ENOMEM ? CT_EXIT_OTHER : CT_EXIT_USAGE;
         goto out;
@@ -622,6 +628,8 @@ int ct_board_main(const ct_config *cfg)
     }
     build_ctx(&L, cfg, base_url);
     L.board.ctx.attention = L.attention;
+    L.board.attn_notify = ct_board_notifier_item;
+    L.board.attn_notify_ud = &L.notifier;
     L.board.status.demo = cfg->demo;
     L.board.status.max_calls = BOARD_MAX_CALLS;
     L.board.status.monitor = L.have_relay ? CT_MON_CONNECTING : CT_MON_OFF;
@@ -652,6 +660,7 @@ int ct_board_main(const ct_config *cfg)
 
 out:
     if (curses_up) {
+        ct_board_notifier_finish(&L.notifier);
         endwin();
         curses_up = 0;
         restore_stderr();

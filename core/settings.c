@@ -123,6 +123,25 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
         .def = "60", .min = 0, .max = 86400,
         .help = "attention when the API or the relay has been unreachable this many seconds "
                 "(0 = off)" },
+    [CT_SET_NOTIFY] = {
+        .key = "notify", .in_file = true, .flag = "notify", .env = "CALLTOP_NOTIFY",
+        .kind = CT_KIND_STRING, .metavar = "LIST", .def = "bell,osc9,title",
+        .help = "how the board reaches you when an attention item opens, through the terminal "
+                "(works over SSH; inside tmux OSC 9/777 use its passthrough): any of bell, osc9, "
+                "osc777 (desktop notifications), title (the open count in the window title), "
+                "or none" },
+    [CT_SET_NOTIFY_QUIET] = {
+        .key = "notify-quiet", .in_file = true, .flag = "notify-quiet",
+        .env = "CALLTOP_NOTIFY_QUIET", .kind = CT_KIND_INT, .metavar = "SECONDS", .def = "10",
+        .min = 0, .max = 3600,
+        .help = "no notification for this many seconds after start-up, so what the first reads "
+                "find does not ring" },
+    [CT_SET_NOTIFY_INTERVAL] = {
+        .key = "notify-interval", .in_file = true, .flag = "notify-interval",
+        .env = "CALLTOP_NOTIFY_INTERVAL", .kind = CT_KIND_INT, .metavar = "SECONDS", .def = "5",
+        .min = 0, .max = 3600,
+        .help = "at most one notification per this many seconds; the next one counts those held "
+                "back (\"+2 more\")" },
 };
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */

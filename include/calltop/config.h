@@ -63,6 +63,10 @@ typedef enum ct_setting_id {
     CT_SET_ALERT_FAILED_COUNT,
     CT_SET_ALERT_FAILED_WINDOW,
     CT_SET_ALERT_UNREACHABLE,
+    /* notifications outside the board (calltop/termnotify.h) */
+    CT_SET_NOTIFY,
+    CT_SET_NOTIFY_QUIET,
+    CT_SET_NOTIFY_INTERVAL,
     CT_SET__COUNT
 } ct_setting_id;
 
