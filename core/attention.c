@@ -604,7 +604,9 @@ static bool tick_call(const ct_call_entry *e, void *ud)
                      (long long)(age / 1000));
             open_for_call(a, r, CT_ATT_RINGING, t->now, reason);
         }
-    } else if (a->cfg.silence_ms > 0 && !r->item[CT_ATT_SILENCE]) {
+    } else if (a->cfg.silence_ms > 0 && !r->item[CT_ATT_SILENCE] && e->confirmed_by_channel) {
+        /* only a call the live channel reports has its transcript here as it
+         * happens: polled list items carry no lines, so silence would be a guess */
         ct_time_ms last = call_basis(e, r);
         for (size_t i = 0; i < e->call.n_messages; i++)
             if (e->call.messages[i].timestamp > last) last = e->call.messages[i].timestamp;

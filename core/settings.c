@@ -157,6 +157,8 @@ const ct_command ct_commands[] = {
     { "calls dtmf ID DIGITS", "send DTMF digits (0-9 * # A-D) on a live call" },
     { "calls sms ID TEXT", "send an SMS to the caller of a live call" },
     { "numbers", "list the account's phone numbers and their ids" },
+    { "watch", "follow the live calls without a board: one line per event or attention item "
+               "(relay, else polling), for a chat bridge or a pager script" },
     { "doctor [-o json]", "check the config, API key, clock, numbers, list behaviour, relay and "
                           "webhook path, with a fix for each failure; changes nothing" },
 };
@@ -181,6 +183,14 @@ const ct_command_option ct_command_options[] = {
     { "calls end", "--message TEXT", "a closing line the assistant says before hanging up" },
     { "numbers", "-o, --output FORMAT", OUTPUT_HELP " or csv (RFC 4180)" },
     { "numbers", "--json", "the same as -o json" },
+    { "watch", "-o, --output FORMAT", "text (the default: time, kind, call, details) or json "
+      "(one object a line: time, kind, call_id, status, phone_status, direction, live, text; "
+      "attention items: item, rule, severity, reason, opened_at)" },
+    { "watch", "--json", "the same as -o json" },
+    { "watch", "--alerts-only", "only attention items (attention.open, attention.resolved)" },
+    { "watch", "--call ID", "only this call's lines" },
+    { "watch", "--status STATUS", "only calls in this status: live, queued, ongoing, forwarded "
+      "or finished (items not about one call still print)" },
 };
 const size_t ct_n_command_options = sizeof ct_command_options / sizeof ct_command_options[0];
 

@@ -21,7 +21,9 @@
  *               for >= ringing_ms (from its start, else creation, else
  *               first sight).
  *   SILENCE     a live, ongoing call with no transcript line for >=
- *               silence_ms (since its newest line, else its start).
+ *               silence_ms (since its newest line, else its start); only
+ *               calls the live channel (relay) reports: a polled list
+ *               carries no transcript.
  *   KEYWORD     a new customer (role user) line on a live call matching the
  *               POSIX extended regex (case-insensitive), matched against the
  *               sanitized UTF-8 text (calltop/sanitize.h).
