@@ -200,17 +200,55 @@ done
 "$BIN" --base-url "$URL2" --alert-ringing 1 watch --json >"$TMP/poll.out" 2>"$TMP/poll.err" &
 PW=$!
 PIDS+=($PW)
-NUM=$("$BIN" --base-url "$URL2" numbers --json 2>/dev/null | jq -r '[.[] | select(.outboundEnabled != false)][0].id // empty' 2>/dev/null)
-if [ -n "$NUM" ]; then
-    "$BIN" --base-url "$URL2" calls connect "$NUM" +14155550100 >/dev/null 2>&1 ||
-        fail "calls connect failed"
-    # the sim rings ~2 s; the rule opens after 1 s of queued/ringing, seen by polling (5 s)
-    wait_lines "$TMP/poll.out" '.kind == "attention.open" and .rule == "ringing"' 1 20 ||
-        fail "polling watch saw no ringing item: $(cat "$TMP/poll.out" "$TMP/poll.err")"
-else
-    echo "note: no outbound number in the simulator; polling check skipped"
-fi
+NUM=$("$BIN" --base-url "$URL2" numbers --json 2>/dev/null |
+      jq -r '[.[] | select(.outboundEnabled != false)][0]._id // empty')
+[ -n "$NUM" ] || fail "no outbound number in the simulator"
+# the simulator keeps this call ringing (its simEpisode); polling sees it
+"$BIN" --base-url "$URL2" calls connect "$NUM" +14155550100 --meta simEpisode=ringing >/dev/null \
+    2>"$TMP/connect.err" || fail "calls connect failed: $(cat "$TMP/connect.err")"
+wait_lines "$TMP/poll.out" '.kind == "attention.open" and .rule == "ringing"' 1 20 ||
+    fail "polling watch saw no ringing item: $(cat "$TMP/poll.out" "$TMP/poll.err")"
 kill -TERM "$PW"; wait "$PW"; rc=$?
 [ $rc -eq 0 ] || fail "polling watch exited $rc on SIGTERM"
+
+# ---- the simulator's episodes on demand, through its webhooks and the relay ----------
+CALLTOP_SIM_WEBHOOK_SECRET=$SECRET "$SIM" --port 0 --api-key "$KEY" --calls 0 --rate 0 --history 0 \
+    --webhook-url "http://127.0.0.1:$RPORT/webhook" \
+    >"$TMP/sim3.out" 2>"$TMP/sim3.log" &
+PIDS+=($!)
+URL3=
+for _ in $(seq 100); do
+    URL3=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$TMP/sim3.out" 2>/dev/null)
+    [ -n "$URL3" ] && break
+    sleep 0.05
+done
+# a fresh relay's state would not matter: only these calls' items are checked;
+# API calls ring ~2-4 s before they are answered, so "stuck" means 6 s here
+RULES=(--alert-ringing 6 --alert-silence 0 --alert-long-call 0 --alert-unreachable 0
+       --alert-failed-count 3 --alert-failed-window 10)
+URL=$URL3 watch_bg episodes -o json --alerts-only
+EPW=$WPID
+sleep 1
+declare -A EPID
+for ep in human hang error ringing busy busy busy; do
+    id=$("$BIN" --base-url "$URL3" calls connect "$NUM" +14155550123 --meta "simEpisode=$ep" -o json \
+         2>"$TMP/ep.err" | jq -r '.id // empty')
+    [ -n "$id" ] || fail "connect with simEpisode=$ep: $(cat "$TMP/ep.err")"
+    EPID[$ep]=$id
+done
+for pair in keyword:human hang:hang error:error ringing:ringing; do
+    rule=${pair%%:*}; ep=${pair#*:}
+    wait_lines "$TMP/episodes.out" ".kind == \"attention.open\" and .rule == \"$rule\" and
+                .call_id == \"${EPID[$ep]}\"" 1 30 ||
+        fail "simEpisode=$ep did not open a $rule item: $(cat "$TMP/episodes.out")"
+done
+has "$TMP/episodes.out" '.rule == "failed-attempts" and .call_id == ""' ||
+    fail "three busy attempts did not open a failed-attempts item"
+# the calls answered normally open nothing else: no ringing item for them
+for ep in human hang error; do
+    has "$TMP/episodes.out" ".rule == \"ringing\" and .call_id == \"${EPID[$ep]}\"" &&
+        fail "simEpisode=$ep opened a ringing item"
+done
+kill -TERM "$EPW"; wait "$EPW"
 
 [ $fails -eq 0 ] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }
