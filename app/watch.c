@@ -140,6 +140,31 @@ static void emit(watch *w, const char *line)
         w->out_error = errno ? errno : EIO;
 }
 
+/* A JSON line with C1 controls (UTF-8 C2 80..C2 9F) and DEL written as
+ * \u00XX, as `calls --json` does (app/cli.c): cJSON leaves them raw and a
+ * terminal may obey them (U+009B is CSI). Outside strings JSON is ASCII, so
+ * every such pair is inside a string, where the escape is the same text. */
+static void emit_json(watch *w, const char *json)
+{
+    size_t n = strlen(json);
+    char *buf = malloc(n * 3 + 1);
+    if (!buf) { w->out_error = ENOMEM; return; }
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)json; *p; p++) {
+        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            k += (size_t)sprintf(buf + k, "\\u%04x", p[1]);
+            p++;
+        } else if (*p == 0x7F) {
+            k += (size_t)sprintf(buf + k, "\\u007f");
+        } else {
+            buf[k++] = (char)*p;
+        }
+    }
+    buf[k] = '\0';
+    emit(w, buf);
+    free(buf);
+}
+
 static void iso(ct_time_ms t, char *buf, size_t cap) { ct_time_format_iso(t, buf, cap); }
 
 /* One call event: "call.live" etc. */
@@ -163,7 +188,7 @@ static void call_line(watch *w, const char *kind, const char *call_id, const cha
         }
         if (text) cJSON_AddStringToObject(o, "text", text);
         char *s = cJSON_PrintUnformatted(o);
-        if (s) emit(w, s);
+        if (s) emit_json(w, s);
         free(s);
         cJSON_Delete(o);
         return;
@@ -183,7 +208,8 @@ static void channel_line(watch *w, const char *state, ct_time_ms now)
     if (w->o.alerts_only || w->o.call) return;
     char t[32], line[128];
     iso(now, t, sizeof t);
-    if (w->o.json) snprintf(line, sizeof line, "{\"time\":\"%s\",\"kind\":\"channel\",\"state\":\"%s\"}", t, state);
+    if (w->o.json)
+        snprintf(line, sizeof line, "{\"time\":\"%s\",\"kind\":\"channel\",\"state\":\"%s\"}", t, state);
     else snprintf(line, sizeof line, "%s %-13s %s", t, "channel", state);
     emit(w, line);
 }
@@ -205,7 +231,7 @@ static void attention_line(watch *w, const char *kind, const ct_att_item *it, ct
         cJSON_AddStringToObject(o, "reason", it->reason);
         cJSON_AddStringToObject(o, "opened_at", opened);
         char *s = cJSON_PrintUnformatted(o);
-        if (s) emit(w, s);
+        if (s) emit_json(w, s);
         free(s);
         cJSON_Delete(o);
         return;
@@ -283,7 +309,7 @@ static int apply(watch *w, ct_event *ev, ct_time_ms now)
                     cJSON_AddStringToObject(o, "kind", "api.error");
                     cJSON_AddStringToObject(o, "text", clean);
                     char *s = cJSON_PrintUnformatted(o);
-                    if (s) emit(w, s);
+                    if (s) emit_json(w, s);
                     free(s);
                     cJSON_Delete(o);
                 } else {

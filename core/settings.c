@@ -103,7 +103,7 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
         .def = "(speak|talk|transfer me|put me through) (to|with) ((a|an|the|your|some) )?"
                "(real )?(human|person|agent|representative|supervisor|manager)|"
                "(want|need) (a|an|the) (real )?(human|person|agent|supervisor|manager)|"
-               "cancel|complain|refund|unacceptable",
+               "cancel|complain|unacceptable|ridiculous",
         .help = "attention when a customer's line on a live call matches this POSIX extended "
                 "regex (case-insensitive, on the sanitized UTF-8 text; empty = off)" },
     [CT_SET_ALERT_FAILED_COUNT] = {
