@@ -21,6 +21,7 @@ static void roff(FILE *out, const char *s)
     for (; *s; s++) {
         if (*s == '\\') fputs("\\e", out);
         else if (*s == '-') fputs("\\-", out);
+        else if (*s == '|') fputs("|\\:", out);   /* a break point: long regexes fit the line */
         else fputc(*s, out);
     }
 }
