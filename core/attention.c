@@ -30,7 +30,6 @@ typedef struct call_rec {
      * of their messageId (an open-addressing set; 0 marks a free slot) */
     uint64_t *seen;
     size_t seen_n, seen_cap;
-    size_t lines_at_scan;           /* n_messages when last scanned */
 } call_rec;
 
 #define TOMB ((call_rec *)(uintptr_t)1)
@@ -429,19 +428,25 @@ static ct_time_ms call_basis(const ct_call_entry *e, const call_rec *r)
     return r ? r->first_seen : 0;
 }
 
-/* The keyword rule over the lines of a call not yet matched. */
+/* The keyword rule over the lines of a call not yet matched. Every line
+ * already looked at is in the call's set, so the new ones number
+ * n_messages - seen_n; they are almost always the last ones (the transcript
+ * is in time order), so the walk goes backwards and stops when it has found
+ * them all: O(new lines) per event, not O(transcript). Once the store's cap
+ * dropped lines that count no longer holds, and the whole transcript is
+ * walked. */
 static void scan_lines(ct_attention *a, call_rec *r, const ct_call_entry *e, ct_time_ms now)
 {
     const ct_call *c = &e->call;
     if (r->item[CT_ATT_KEYWORD]) return;
-    /* nothing new (the cap keeps a full transcript at the same length, so
-     * a full one is always scanned) */
-    if (c->n_messages == r->lines_at_scan && r->lines_at_scan < 5000 && r->seen_n >= c->n_messages)
-        return;
-    r->lines_at_scan = c->n_messages;
-    for (size_t i = 0; i < c->n_messages; i++) {
+    bool capped = e->dropped_messages > 0;
+    size_t want = c->n_messages > r->seen_n ? c->n_messages - r->seen_n : 0;
+    if (!want && !capped) return;
+    size_t found = 0;
+    for (size_t i = c->n_messages; i-- > 0 && (capped || found < want);) {
         const ct_message *m = &c->messages[i];
         if (!seen_add(r, ct_hash_str(m->message_id))) continue;
+        found++;
         if (m->role != CT_ROLE_USER || !m->text) continue;
         char clean[1024];
         ct_sanitize(m->text, strlen(m->text), clean, sizeof clean, false);

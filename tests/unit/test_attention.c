@@ -409,6 +409,15 @@ static void test_keywords_roles_dedup_non_ascii(void **state)
     assert_int_equal(n_rule(f, CT_ATT_KEYWORD), 1);
     destroy(f);
 
+    /* a line delivered late, older than the ones seen, is still matched
+     * (the walk from the end goes on until it has found every new line) */
+    f = make(&c);
+    feed(f, ev_line("k5", "user", "u2", "hello", NOW + 5000), NOW + 5000);
+    feed(f, ev_line("k5", "assistant", "a3", "hi", NOW + 6000), NOW + 6000);
+    feed(f, ev_line("k5", "user", "u1", "get me a human", NOW + 1000), NOW + 7000);
+    assert_int_equal(n_rule(f, CT_ATT_KEYWORD), 1);
+    destroy(f);
+
     /* a finished call is history: not scanned */
     f = make(&c);
     feed(f, ev_json(CT_EV_CALL_FETCHED,
