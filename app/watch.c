@@ -86,6 +86,22 @@ static int parse(const ct_config *cfg, watch_opts *o)
     for (int i = 1; i < cfg->n_rest; i++) {
         const char *a = cfg->rest[i];
         const char *v = i + 1 < cfg->n_rest ? cfg->rest[i + 1] : NULL;
+        /* --option=value, as every command accepts */
+        char name[32];
+        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+        bool inline_value = false;
+        if (eq && (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            a = name;
+            v = eq + 1;
+            inline_value = true;
+        }
+        if (inline_value && (strcmp(a, "--json") == 0 || strcmp(a, "--alerts-only") == 0 ||
+                             strcmp(a, "--help") == 0))
+            return usage("option '%s' takes no value", a);
+        /* a value given inline is not the next argument: do not skip that */
+        if (inline_value) i--;
         if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (!v) return usage("option '%s' needs a value: text or json", a);
             if (strcmp(v, "json") == 0) o->json = true;
