@@ -732,7 +732,7 @@ size_t ct_attention_sorted_open(const ct_attention *a, const ct_att_item **out, 
     size_t k = 0;
     for (size_t i = 0; i < a->n_items; i++)
         if (a->items[i].state == CT_ATT_OPEN) all[k++] = &a->items[i];
-    qsort(all, k, sizeof *all, by_urgency);
+    if (k) qsort(all, k, sizeof *all, by_urgency);
     for (size_t i = 0; i < k && i < cap; i++) out[i] = all[i];
     free(all);
     return k;
