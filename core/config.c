@@ -759,7 +759,7 @@ ct_err ct_config_load(ct_config *cfg, int argc, char **argv, FILE *out, bool *ex
 
 void ct_config_print_effective(const ct_config *cfg, FILE *out)
 {
-    fprintf(out, "%-12s %-40s %s\n", "SETTING", "VALUE", "SOURCE");
+    fprintf(out, "%-19s %-40s %s\n", "SETTING", "VALUE", "SOURCE");
     for (int id = 0; id < CT_SET__COUNT; id++) {
         const ct_setting *s = &ct_settings[id];
         char value[512], src[1100];
@@ -778,7 +778,7 @@ void ct_config_print_effective(const ct_config *cfg, FILE *out)
             if (id == CT_SET_CONFIG && v && !cfg->config_found)
                 strncat(value, " (not found)", sizeof value - strlen(value) - 1);
         }
-        fprintf(out, "%-12s %-40s %s\n", s->key, value, src);
+        fprintf(out, "%-19s %-40s %s\n", s->key, value, src);
     }
 }
 
