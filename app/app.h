@@ -13,6 +13,8 @@ int ct_cli_main(const ct_config *cfg);
 bool ct_cli_wants_help(const ct_config *cfg);
 /* The board, including --demo (app/board_main.c). Returns the exit code. */
 int ct_board_main(const ct_config *cfg);
+/* `calltop watch` (app/watch.c): events and attention items as lines. */
+int ct_watch_main(const ct_config *cfg);
 /* The KEYS section of docs/calltop.1, from the board's action table. */
 void ct_manpage_keys(FILE *out);
 

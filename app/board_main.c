@@ -40,6 +40,7 @@
 #include "demo.h"
 #include "loop.h"
 #include "../tui/msglog.h"
+#include "notify.h"
 #include "../tui/text.h"
 #include "../tui/theme.h"
 
@@ -149,11 +150,13 @@ enum {
     T_SELECT_SETTLE,      /* a newly selected call is read once the selection settles */
     T_FRAME,              /* frame pacing: the held frame (and inbox) is due */
     T_LIST_TICK, T_DETAILS_TICK, T_STATUS_AGE, T_MARKS_EXPIRY, T_CLOCK_MINUTE, T_FLASH_EXPIRY,
+    T_ATTENTION,
     T__COUNT
 };
 static const char *const timer_names[T__COUNT] = {
     "poll.list", "poll.selected", "select.settle", "frame",
     "list.tick", "details.tick", "status.age", "marks.expiry", "clock.minute", "flash.expiry",
+    "attention.tick",
 };
 
 typedef struct loop {
@@ -163,6 +166,8 @@ typedef struct loop {
     ct_fetcher *fetcher;
     ct_monitor *monitor;
     ct_msglog *log;
+    ct_attention *attention;                   /* the attention rules (calltop/attention.h) */
+    ct_board_notifier notifier;                /* bell / OSC 9 / title, after each frame */
     bool have_relay;
     char fetched_id[CT_CALL_ID_BUF];           /* last selected call fetched on selection */
     /* the event loop: its fds and timers */
@@ -481,6 +486,8 @@ static void frame(loop *L, ct_time_ms now)
     if (!L->dirty && L->board.drawn_gen == ct_store_generation(L->store)) return;
     if (due) {
         ct_board_draw(&L->board);
+        /* notifications right after the frame's write, never inside it */
+        ct_board_notifier_flush(&L->notifier, ct_attention_open_count(L->attention));
         L->last_draw = now;
         L->dirty = false;
         L->frame_ms = L->waited ? (L->frame_ms + FRAME_STEP_MS < MAX_FRAME_MS
@@ -505,18 +512,19 @@ static void before_sleep(ct_loop *ev, void *ud)
     L->board.ctx.now = now;
     L->resized = false;
     schedule(L, now);
+    ct_board_attention_tick(&L->board);   /* the rules' time checks, before the frame */
     frame(L, now);
     ct_board_timers t;
     ct_board_get_timers(&L->board, &t);
     long ms[] = {t.list_tick, t.details_tick, t.status_age, t.marks_expiry, t.clock_minute,
-                 t.flash_expiry};
+                 t.flash_expiry, t.attention};
     for (int i = 0; i < (int)(sizeof ms / sizeof *ms); i++)
         ct_loop_arm_in(ev, L->timer[T_LIST_TICK + i], ms[i]);
 }
 
 static int setup_loop(loop *L)
 {
-    _Static_assert(T_FLASH_EXPIRY - T_LIST_TICK + 1 == sizeof(ct_board_timers) / sizeof(long),
+    _Static_assert(T_ATTENTION - T_LIST_TICK + 1 == sizeof(ct_board_timers) / sizeof(long),
                    "one named timer per field of ct_board_timers");
     L->ev = ct_loop_new(NULL, NULL);
     if (!L->ev) return -1;
@@ -577,6 +585,16 @@ int ct_board_main(const ct_config *cfg)
         code = CT_EXIT_OTHER;
         goto out;
     }
+    /* a bad alert-* setting is a configuration error, said before the board starts */
+    ct_att_config acfg;
+    if (ct_att_config_from_settings(&acfg, cfg, &err) != CT_OK ||
+        !(L.attention = ct_attention_new(&acfg, &err)) ||
+        ct_board_notifier_init(&L.notifier, cfg, ct_now_ms(), STDOUT_FILENO,
+                               getenv("TMUX") && *getenv("TMUX"), &err) != CT_OK) {
+        fprintf(stderr, "calltop: %s\n", err.detail);
+        code = err.code == CT_ENOMEM ? CT_EXIT_OTHER : CT_EXIT_USAGE;
+        goto out;
+    }
     ct_fetcher_options fo;
     memset(&fo, 0, sizeof fo);
     fo.base_url = base_url;
@@ -609,6 +627,9 @@ int ct_board_main(const ct_config *cfg)
         goto out;
     }
     build_ctx(&L, cfg, base_url);
+    L.board.ctx.attention = L.attention;
+    L.board.attn_notify = ct_board_notifier_item;
+    L.board.attn_notify_ud = &L.notifier;
     L.board.status.demo = cfg->demo;
     L.board.status.max_calls = BOARD_MAX_CALLS;
     L.board.status.monitor = L.have_relay ? CT_MON_CONNECTING : CT_MON_OFF;
@@ -639,6 +660,7 @@ int ct_board_main(const ct_config *cfg)
 
 out:
     if (curses_up) {
+        ct_board_notifier_finish(&L.notifier);
         endwin();
         curses_up = 0;
         restore_stderr();
@@ -649,6 +671,7 @@ out:
     if (L.inbox) ct_inbox_free(L.inbox);
     if (L.store) ct_store_free(L.store);
     if (L.log) ct_msglog_free(L.log);
+    ct_attention_free(L.attention);
     ct_loop_free(L.ev);
     restore_signals();
     if (cfg->demo) ct_demo_stop(&demo);

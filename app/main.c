@@ -59,6 +59,7 @@ static int dispatch(const ct_config *cfg)
     const char *cmd = cfg->rest[0];
     if (strcmp(cmd, "config") == 0) return cmd_config(cfg);
     if (strcmp(cmd, "calls") == 0 || strcmp(cmd, "numbers") == 0) return ct_cli_main(cfg);
+    if (strcmp(cmd, "watch") == 0) return ct_watch_main(cfg);
     if (strcmp(cmd, "help") == 0) {
         ct_config_print_help(stdout);
         return CT_EXIT_OK;

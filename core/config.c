@@ -50,7 +50,11 @@ static char **str_slot(ct_config *c, int id)
     case CT_SET_EXPORT_DIR: return &c->export_dir;
     case CT_SET_CONFIG: return &c->config_path;
     case CT_SET_LIST_PARALLEL: return &c->list_parallel;
-    default: return NULL;
+    default:
+        /* the rows without a named field: strings and numbers only */
+        if (ct_settings[id].kind != CT_KIND_BOOL && ct_settings[id].kind != CT_KIND_ACTION)
+            return &c->extra[id];
+        return NULL;
     }
 }
 
@@ -63,6 +67,7 @@ static bool *bool_slot(ct_config *c, int id)
     case CT_SET_DEMO: return &c->demo;
     case CT_SET_HELP: return &c->want_help;
     case CT_SET_VERSION: return &c->want_version;
+    case CT_SET_ALERT_HANG: return &c->alert_hang;
     default: return NULL;
     }
 }
@@ -423,6 +428,19 @@ static bool int_in_range(const ct_setting *s, const char *v, long *out)
     return true;
 }
 
+const char *ct_config_value(const ct_config *cfg, ct_setting_id id)
+{
+    return id >= 0 && id < CT_SET__COUNT ? str_value(cfg, id) : NULL;
+}
+
+long ct_config_int(const ct_config *cfg, ct_setting_id id)
+{
+    const ct_setting *s = &ct_settings[id];
+    long n;
+    if (int_in_range(s, str_value(cfg, id), &n) || int_in_range(s, s->def, &n)) return n;
+    return 0;
+}
+
 int ct_config_list_parallel(const ct_config *cfg)
 {
     const ct_setting *s = &ct_settings[CT_SET_LIST_PARALLEL];
@@ -668,7 +686,7 @@ ct_err ct_config_load(ct_config *cfg, int argc, char **argv, FILE *out, bool *ex
 
 void ct_config_print_effective(const ct_config *cfg, FILE *out)
 {
-    fprintf(out, "%-12s %-40s %s\n", "SETTING", "VALUE", "SOURCE");
+    fprintf(out, "%-19s %-40s %s\n", "SETTING", "VALUE", "SOURCE");
     for (int id = 0; id < CT_SET__COUNT; id++) {
         const ct_setting *s = &ct_settings[id];
         char value[512], src[1100];
@@ -687,7 +705,7 @@ void ct_config_print_effective(const ct_config *cfg, FILE *out)
             if (id == CT_SET_CONFIG && v && !cfg->config_found)
                 strncat(value, " (not found)", sizeof value - strlen(value) - 1);
         }
-        fprintf(out, "%-12s %-40s %s\n", s->key, value, src);
+        fprintf(out, "%-19s %-40s %s\n", s->key, value, src);
     }
 }
 

@@ -70,6 +70,78 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
         .example = "~/calltop-exports",
         .help = "directory the board's exports go to (x: the call list as CSV, t: a transcript); "
                 "the flash line shows the full path written" },
+    /* The attention rules (core/attention.c; README "Attention"). 0 turns a
+     * threshold rule off. */
+    [CT_SET_ALERT_HANG] = {
+        .key = "alert-hang", .in_file = true, .flag = "alert-hang", .env = "CALLTOP_ALERT_HANG",
+        .kind = CT_KIND_BOOL, .def = "true",
+        .help = "attention when the assistant hangs on a live call (a hang event, nobody spoke since)" },
+    [CT_SET_ALERT_ERRORS] = {
+        .key = "alert-errors", .in_file = true, .flag = "alert-errors", .env = "CALLTOP_ALERT_ERRORS",
+        .kind = CT_KIND_STRING, .metavar = "TYPES", .def = "*",
+        .help = "attention on a call's error events of these types (comma-separated, e.g. "
+                "llm_error,stt_error; * = every type; empty = none)" },
+    [CT_SET_ALERT_LONG_CALL] = {
+        .key = "alert-long-call", .in_file = true, .flag = "alert-long-call",
+        .env = "CALLTOP_ALERT_LONG_CALL", .kind = CT_KIND_INT, .metavar = "MINUTES", .def = "30",
+        .min = 0, .max = 1440,
+        .help = "attention when a call has been live this many minutes (0 = off)" },
+    [CT_SET_ALERT_RINGING] = {
+        .key = "alert-ringing", .in_file = true, .flag = "alert-ringing",
+        .env = "CALLTOP_ALERT_RINGING", .kind = CT_KIND_INT, .metavar = "SECONDS", .def = "60",
+        .min = 0, .max = 86400,
+        .help = "attention when a call stays queued or ringing this many seconds (0 = off)" },
+    [CT_SET_ALERT_SILENCE] = {
+        .key = "alert-silence", .in_file = true, .flag = "alert-silence",
+        .env = "CALLTOP_ALERT_SILENCE", .kind = CT_KIND_INT, .metavar = "SECONDS", .def = "60",
+        .min = 0, .max = 86400,
+        .help = "attention when a live call has no new transcript line for this many seconds "
+                "(0 = off)" },
+    [CT_SET_ALERT_KEYWORDS] = {
+        .key = "alert-keywords", .in_file = true, .flag = "alert-keywords",
+        .env = "CALLTOP_ALERT_KEYWORDS", .kind = CT_KIND_STRING, .metavar = "REGEX",
+        .def = "(speak|talk|transfer me|put me through) (to|with) ((a|an|the|your|some) )?"
+               "(real )?(human|person|agent|representative|supervisor|manager)|"
+               "(want|need) (a|an|the) (real )?(human|person|agent|supervisor|manager)|"
+               "cancel|complain|unacceptable|ridiculous",
+        .help = "attention when a customer's line on a live call matches this POSIX extended "
+                "regex (case-insensitive, on the sanitized UTF-8 text; empty = off)" },
+    [CT_SET_ALERT_FAILED_COUNT] = {
+        .key = "alert-failed-count", .in_file = true, .flag = "alert-failed-count",
+        .env = "CALLTOP_ALERT_FAILED_COUNT", .kind = CT_KIND_INT, .metavar = "N", .def = "3",
+        .min = 0, .max = 10000,
+        .help = "attention when this many outbound attempts failed (busy, no answer, failed) "
+                "within alert-failed-window (0 = off)" },
+    [CT_SET_ALERT_FAILED_WINDOW] = {
+        .key = "alert-failed-window", .in_file = true, .flag = "alert-failed-window",
+        .env = "CALLTOP_ALERT_FAILED_WINDOW", .kind = CT_KIND_INT, .metavar = "MINUTES",
+        .def = "10", .min = 1, .max = 1440,
+        .help = "the window alert-failed-count counts failed outbound attempts in" },
+    [CT_SET_ALERT_UNREACHABLE] = {
+        .key = "alert-unreachable", .in_file = true, .flag = "alert-unreachable",
+        .env = "CALLTOP_ALERT_UNREACHABLE", .kind = CT_KIND_INT, .metavar = "SECONDS",
+        .def = "60", .min = 0, .max = 86400,
+        .help = "attention when the API or the relay has been unreachable this many seconds "
+                "(0 = off)" },
+    [CT_SET_NOTIFY] = {
+        .key = "notify", .in_file = true, .flag = "notify", .env = "CALLTOP_NOTIFY",
+        .kind = CT_KIND_STRING, .metavar = "LIST", .def = "bell,osc9,title",
+        .help = "how the board reaches you when an attention item opens, through the terminal "
+                "(works over SSH; inside tmux OSC 9/777 use its passthrough): any of bell, osc9, "
+                "osc777 (desktop notifications), title (the open count in the window title), "
+                "or none" },
+    [CT_SET_NOTIFY_QUIET] = {
+        .key = "notify-quiet", .in_file = true, .flag = "notify-quiet",
+        .env = "CALLTOP_NOTIFY_QUIET", .kind = CT_KIND_INT, .metavar = "SECONDS", .def = "10",
+        .min = 0, .max = 3600,
+        .help = "no notification for this many seconds after start-up, so what the first reads "
+                "find does not ring" },
+    [CT_SET_NOTIFY_INTERVAL] = {
+        .key = "notify-interval", .in_file = true, .flag = "notify-interval",
+        .env = "CALLTOP_NOTIFY_INTERVAL", .kind = CT_KIND_INT, .metavar = "SECONDS", .def = "5",
+        .min = 0, .max = 3600,
+        .help = "at most one notification per this many seconds; the next one counts those held "
+                "back (\"+2 more\")" },
 };
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */
@@ -85,6 +157,8 @@ const ct_command ct_commands[] = {
     { "calls dtmf ID DIGITS", "send DTMF digits (0-9 * # A-D) on a live call" },
     { "calls sms ID TEXT", "send an SMS to the caller of a live call" },
     { "numbers", "list the account's phone numbers and their ids" },
+    { "watch", "follow the live calls without a board: one line per event or attention item "
+               "(relay, else polling), for a chat bridge or a pager script" },
     { "doctor [-o json]", "check the config, API key, clock, numbers, list behaviour, relay and "
                           "webhook path, with a fix for each failure; changes nothing" },
 };
@@ -109,6 +183,14 @@ const ct_command_option ct_command_options[] = {
     { "calls end", "--message TEXT", "a closing line the assistant says before hanging up" },
     { "numbers", "-o, --output FORMAT", OUTPUT_HELP " or csv (RFC 4180)" },
     { "numbers", "--json", "the same as -o json" },
+    { "watch", "-o, --output FORMAT", "text (the default: time, kind, call, details) or json "
+      "(one object a line: time, kind, call_id, status, phone_status, direction, live, text; "
+      "attention items: item, rule, severity, reason, opened_at)" },
+    { "watch", "--json", "the same as -o json" },
+    { "watch", "--alerts-only", "only attention items (attention.open, attention.resolved)" },
+    { "watch", "--call ID", "only this call's lines" },
+    { "watch", "--status STATUS", "only calls in this status: live, queued, ongoing, forwarded "
+      "or finished (items not about one call still print)" },
 };
 const size_t ct_n_command_options = sizeof ct_command_options / sizeof ct_command_options[0];
 

@@ -149,6 +149,8 @@ static const char *grade_name(enum sim_grade g) {
 /* ---- call bookkeeping ---------------------------------------------------- */
 
 enum phase { P_NONE, P_DIAL, P_RING, P_TALK, P_HANG, P_ERROR, P_END, P_FAR_LEG };
+/* what metadata.simEpisode asks of an API call (episode_of) */
+enum sim_episode { EP_NONE = 0, EP_HANG, EP_ERROR, EP_HUMAN, EP_RINGING, EP_BUSY, EP_NO_ANSWER, EP_FAILED };
 
 bool sim_call_is_live(const sim_call *c) { return c->end_at == 0; }
 
@@ -517,6 +519,12 @@ static void say_line(sim_engine *e, sim_call *c) {
     const sim_line *ln = &c->topic->lines[c->line];
     char *text = sim_text_expand(ln->text, c, agent_name(e, c));
     if (!text) abort();
+    if (c->episode == EP_HUMAN && ln->role == 'u') {
+        /* the episode's customer wants a person, on their first line */
+        free(text);
+        text = xstrdup("This is not working. I want to speak to a human agent, please.");
+        c->episode = 0;
+    }
     add_msg(c, ln->role, text, e->now);
     emit(e, c, EV_CONVERSATION, NULL);
     c->line++;
@@ -543,6 +551,8 @@ static void advance(sim_engine *e, sim_call *c) {
         c->phase = P_RING;
         c->next_at = e->now + (c->via_api ? sim_rng_range(&c->rng, 1500, 2500)
                                           : sim_rng_range(&c->rng, 2000, 8000));
+        /* stuck ringing: an hour, or until ended through the API */
+        if (c->episode == EP_RINGING) c->next_at = e->now + 3600 * 1000;
         break;
     case P_RING:
         if (c->fail_kind) {
@@ -825,6 +835,38 @@ const sim_assistant *sim_engine_find_assistant(const sim_engine *e, const char *
 
 /* ---- API-created calls --------------------------------------------------- */
 
+/* Situations on demand (docs/simulator.md "Episodes on demand"): an API call
+ * whose metadata has simEpisode gets it for sure, so a test can drive each
+ * attention rule of calltop end to end. */
+static int episode_of(const cJSON *metadata)
+{
+    const cJSON *v = metadata ? cJSON_GetObjectItemCaseSensitive(metadata, "simEpisode") : NULL;
+    if (!cJSON_IsString(v)) return 0;
+    static const struct { const char *name; int ep; } eps[] = {
+        {"hang", EP_HANG}, {"error", EP_ERROR}, {"human", EP_HUMAN}, {"ringing", EP_RINGING},
+        {"busy", EP_BUSY}, {"no-answer", EP_NO_ANSWER}, {"failed", EP_FAILED},
+    };
+    for (size_t i = 0; i < sizeof eps / sizeof *eps; i++)
+        if (strcmp(v->valuestring, eps[i].name) == 0) return eps[i].ep;
+    return 0;
+}
+
+static void apply_episode(sim_call *c)
+{
+    switch (c->episode) {
+    case EP_HANG:
+        /* the assistant goes quiet before its first line after the greeting */
+        for (size_t i = 1; i < c->topic->n_lines; i++)
+            if (c->topic->lines[i].role == 'a') { c->hang_line = i; break; }
+        break;
+    case EP_ERROR: c->error_line = 1; break;
+    case EP_BUSY: c->fail_kind = SIM_PH_BUSY; break;
+    case EP_NO_ANSWER: c->fail_kind = SIM_PH_NO_ANSWER; break;
+    case EP_FAILED: c->fail_kind = SIM_PH_FAILED; break;
+    default: break;
+    }
+}
+
 /* API calls always get answered (busy/no-answer come from generated calls
  * only) so clients and tests can rely on queued -> ringing -> ongoing. */
 static sim_call *spawn_api(sim_engine *e, bool outbound, const sim_assistant *asst,
@@ -838,6 +880,8 @@ static sim_call *spawn_api(sim_engine *e, bool outbound, const sim_assistant *as
     c->assistant = asst ? (int)(asst - e->assistants) : 0;
     if (metadata && cJSON_IsObject(metadata)) c->metadata = cJSON_Duplicate(metadata, true);
     plan_dialogue(c);
+    c->episode = episode_of(metadata);
+    apply_episode(c);
     c->status = SIM_ST_QUEUED;
     c->phone = SIM_PH_TRYING;
     c->phase = P_DIAL;

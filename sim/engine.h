@@ -104,6 +104,8 @@ typedef struct sim_call {
     size_t hang_line;         /* before this line the assistant goes silent; SIZE_MAX = never */
     size_t error_line;        /* an stt/llm error fires before this line; SIZE_MAX = never */
     int fail_kind;            /* outbound only: 0 answered, else a SIM_PH_* failure */
+    int episode;              /* API calls: the situation metadata.simEpisode asked for
+                                 (engine.c's enum sim_episode; 0 = none) */
     int order_no, amount_cents, day, hour;
     char forward_to[24];
     bool live;                /* in engine->live[] */

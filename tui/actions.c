@@ -40,6 +40,9 @@ const ct_action ct_actions[] = {
     {CT_A_REDRAW, {CT_KEY_CTRL('l')}, "^L", "Ctrl-L", "redraw", "Repaint the whole screen.", NAV},
     {CT_A_HELP, {'?', KEY_F(1)}, "?", "?, F1", "help", "Show this help.", HINT},
     {CT_A_QUIT, {'q'}, "q", "q", "quit", "Quit (asks when a request is still pending).", HINT},
+    {CT_A_ATTENTION, {'!'}, "!", "!", "attention", "Show the attention view: open items (hang, error, long call, ringing, silence, keywords, failed attempts, unreachable) by severity, then age; Enter opens the call.", NAV},
+    {CT_A_ACK, {'a'}, "a", "a", "ack", "Acknowledge the selected call's attention items (in the attention view: the highlighted item); the message log keeps them.", NAV},
+    {CT_A_SNOOZE, {'z'}, "z", "z", "snooze", "Snooze the selected call's attention items for 15 minutes (in the attention view: the highlighted item).", NAV},
 };
 const size_t ct_actions_count = sizeof ct_actions / sizeof ct_actions[0];
 

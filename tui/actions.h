@@ -38,6 +38,9 @@ typedef enum ct_action_id {
     CT_A_REDRAW,          /* Ctrl-L: repaint the whole screen */
     CT_A_HELP,            /* '?' */
     CT_A_QUIT,            /* 'q' (asks when a request is pending) */
+    CT_A_ATTENTION,       /* '!': the attention view */
+    CT_A_ACK,             /* 'a': acknowledge attention items */
+    CT_A_SNOOZE,          /* 'z': snooze attention items */
     CT_A__COUNT
 } ct_action_id;
 

@@ -30,6 +30,7 @@
 #include "export.h"
 #include "msglog.h"
 #include "refusal.h"
+#include "attnpane.h"
 #include "theme.h"
 
 int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
@@ -372,6 +373,29 @@ void ct_board_get_timers(ct_board *b, ct_board_timers *t)
     t->clock_minute = 60000 - (long)(b->ctx.now % 60000);
     if (b->ctx.flash[0] && b->ctx.flash_until > b->ctx.now)
         t->flash_expiry = (long)(b->ctx.flash_until - b->ctx.now);
+    t->attention = -1;
+    if (b->ctx.attention && b->attn_due)
+        t->attention = b->attn_due > b->ctx.now ? (long)(b->attn_due - b->ctx.now) : 0;
+}
+
+/* The attention rules' changes: log, notify, and redraw the marks. */
+static void attention_changed(ct_board *b)
+{
+    if (ct_attn_render_changes(&b->ctx, b->attn_notify, b->attn_notify_ud)) ct_board_stale(b);
+    /* an event may bring the next check closer (a new live call, a snooze) */
+    ct_time_ms due = ct_attention_next_due(b->ctx.attention, b->store, b->ctx.now);
+    if (due && (!b->attn_due || due < b->attn_due)) b->attn_due = due;
+}
+
+void ct_board_attention_tick(ct_board *b)
+{
+    if (!b->ctx.attention) return;
+    bool went_back = b->ctx.now < b->attn_last;
+    if (!went_back && (!b->attn_due || b->ctx.now < b->attn_due)) return;
+    b->attn_last = b->ctx.now;
+    b->attn_due = 0;
+    ct_attention_tick(b->ctx.attention, b->store, b->ctx.now);
+    attention_changed(b);
 }
 
 long ct_board_timer_ms(ct_board *b)
@@ -379,7 +403,7 @@ long ct_board_timer_ms(ct_board *b)
     ct_board_timers t;
     ct_board_get_timers(b, &t);
     long all[] = {t.list_tick, t.details_tick, t.status_age, t.marks_expiry, t.clock_minute,
-                  t.flash_expiry};
+                  t.flash_expiry, t.attention};
     long due = -1;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (all[i] >= 0 && (due < 0 || all[i] < due)) due = all[i];
@@ -496,6 +520,15 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
             ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "export failed: %s", err.detail);
         return CT_FX_REDRAW;
     }
+    case CT_A_ATTENTION:
+        ct_board_push_modal(b, ct_attn_pane_new());
+        return CT_FX_REDRAW_ALL;
+    case CT_A_ACK:
+        ct_attn_ack_selected(&b->ctx);
+        return CT_FX_REDRAW_ALL;
+    case CT_A_SNOOZE:
+        ct_attn_snooze_selected(&b->ctx);
+        return CT_FX_REDRAW_ALL;
     case CT_A_MSGLOG:
         if (!b->msglog) return 0;
         ct_board_push_modal(b, ct_msglog_pane_new(b->msglog));
@@ -521,6 +554,8 @@ static int after_modal_fx(ct_board *b, int fx)
 {
     if (fx & CT_FX_QUIT_NOW) { b->quit = true; return fx | CT_FX_QUIT; }
     if (fx & CT_FX_CLOSE) ct_board_close_modal(b);
+    /* a modal chose a call (the attention view's Enter): show it, stop following */
+    if (fx & CT_FX_SELECT) ct_list_pane_model(b->list)->follow = false;
     return fx;
 }
 
@@ -706,6 +741,11 @@ void ct_board_event(ct_board *b, ct_event *ev)
     /* the channel state the reducer updates is the status bar's (bound) */
     const ct_effects *fx = ct_reduce_apply(&b->reduce, ev, now);
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);
+    if (b->ctx.attention) {
+        /* the rules read the same effects, before they are trimmed */
+        ct_attention_observe(b->ctx.attention, b->store, ev, fx, now);
+        attention_changed(b);
+    }
     ct_reducer_trim(&b->reduce);   /* fx is gone from here on */
     /* only the server's data confirms an action: these events carry it */
     if ((ev->type == CT_EV_CALLS_LISTED || ev->type == CT_EV_MONITOR_SNAPSHOT ||

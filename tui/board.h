@@ -9,6 +9,7 @@
 #define CALLTOP_TUI_BOARD_H
 
 #include <stdbool.h>
+#include "calltop/attention.h"
 #include "calltop/event.h"
 #include "calltop/reduce.h"
 #include "calltop/store.h"
@@ -102,6 +103,12 @@ typedef struct ct_board {
      * webhooks only). Returns a request id, 0 when not sent. */
     uint64_t (*fetch_assistant)(void *ud, const char *assistant_id, ct_error *err);
     void *fetch_ud;
+    /* Attention (tui/attnpane.h): the engine is ctx.attention; each item
+     * opened (or back from a snooze) goes to attn_notify (NULL = none). */
+    void (*attn_notify)(void *ud, const ct_att_item *it, ct_time_ms now);
+    void *attn_notify_ud;
+    ct_time_ms attn_due;       /* the rules' next time check (0 = none pending) */
+    ct_time_ms attn_last;      /* the now of the last check (a clock that went back rechecks) */
 } ct_board;
 
 /* Sets up the board over a store (not owned). Needs ncurses initialised
@@ -134,8 +141,12 @@ typedef struct ct_board_timers {
     long marks_expiry;     /* an accepted action's mark gives up (CT_BOARD_MARK_EXPIRE_MS) */
     long clock_minute;     /* the status bar's HH:MM clock */
     long flash_expiry;     /* the flash line gives way to the key hints */
+    long attention;        /* the attention rules' next time check (ct_board_attention_tick) */
 } ct_board_timers;
 void ct_board_get_timers(ct_board *b, ct_board_timers *t);
+/* Runs the attention rules' time checks when due (and their changes: the
+ * message log, the notifier, the list's marks). Call before drawing. */
+void ct_board_attention_tick(ct_board *b);
 /* The earliest of them: milliseconds until something on screen changes by
  * itself; -1 = never. */
 long ct_board_timer_ms(ct_board *b);

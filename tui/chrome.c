@@ -8,6 +8,7 @@
 #include <string.h>
 #include "actions.h"
 #include "board.h"
+#include "calltop/attention.h"
 #include "draw.h"
 #include "theme.h"
 
@@ -34,6 +35,7 @@ typedef struct status_text {
     bool demo, read_only, cap_reached;
     const char *host, *chan;
     size_t live, queued, fwd, done, kept, evicted, max_calls;
+    size_t attention;       /* open attention items (kept at every level) */
 } status_text;
 
 #define STATUS_LEVELS 4
@@ -67,6 +69,7 @@ static void compose_status(const status_text *st, int level, char *out, size_t c
     if (level < 3 && st->host[0]) PUT(" %s", st->host);
     if (st->read_only) PUT(" [read-only]");
     PUT("%s%s", level < 4 ? " | " : " ", st->chan);
+    if (st->attention) PUT(level == 0 ? " | ! %zu attention" : " | !%zu", st->attention);
     if (level == 0)
         PUT(" | live %zu  queued %zu  fwd %zu  done %zu", st->live, st->queued, st->fwd, st->done);
     else
@@ -118,6 +121,7 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
         .fwd = counts[CT_STATUS_FORWARDED], .done = counts[CT_STATUS_FINISHED],
         .cap_reached = ct_store_cap_reached(ctx->store), .kept = ct_store_count(ctx->store),
         .evicted = ct_store_evicted(ctx->store), .max_calls = bs->max_calls,
+        .attention = ctx->attention ? ct_attention_open_count(ctx->attention) : 0,
     };
     /* the most complete text that fits; the last level is cut if need be */
     for (int level = 0; level <= STATUS_LEVELS; level++) {

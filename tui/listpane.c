@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "actions.h"
+#include "attnpane.h"
 #include "calltop/hash.h"
 #include "board.h"
 #include "draw.h"
@@ -144,11 +145,17 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
              * (calltop/reduce.h, 404 rule): the word says it without colour */
             bool hidden = !pend && !e->hang && !err && e->not_visible;
             if (hidden) role = CT_TH_WARN;
+            /* an open attention item: '!' and the rule's name, no colour needed */
+            char mark[32];
+            const char *attn = pend ? NULL : ct_attn_row_mark(ctx, c->id, mark, sizeof mark);
+            if (attn) { g = CT_GLYPH_HANG; role = CT_TH_ERROR; err = false; hidden = false; }
             attr_t sa = selected ? row : ct_theme_attr(role);
             ct_draw_cell(p->win, y, x, 1, ct_theme_glyph(g), CT_ALIGN_LEFT, sa, true);
             if (pend)
                 snprintf(cell, sizeof cell, "%s%s", ct_control_action_name(pend->action),
                          ct_text_ellipsis());
+            else if (attn)
+                snprintf(cell, sizeof cell, "%s", attn);
             else if (err)
                 snprintf(cell, sizeof cell, "error");
             else if (hidden)
@@ -177,6 +184,9 @@ static uint64_t row_key(const ct_pane *p, const ct_ui_ctx *ctx, list_state *st,
                          (uint64_t)ct_listmodel_is_new(&st->lm, e, ctx->now) << 2,
                      pend ? (uint64_t)pend->action + 1 : 0, live ? (uint64_t)(ctx->now / 1000) : 0,
                      0, 0};
+    /* an attention mark appears or goes without a store change */
+    const ct_att_item *attn = ctx->attention ? ct_attention_for_call(ctx->attention, e->call.id) : NULL;
+    uint64_t attn_key = attn ? attn->id : 0;
     if (e->last_activity && st->col_x[CT_COL_ACTIVITY] >= 0) {
         char age[16] = "";
         ct_fmt_age(ct_age_shown_ms(ctx->now, e->last_activity), age, sizeof age);
@@ -184,6 +194,7 @@ static uint64_t row_key(const ct_pane *p, const ct_ui_ctx *ctx, list_state *st,
     }
     uint64_t h = CT_HASH_INIT;
     for (size_t i = 0; i < 7; i++) h = ct_hash_mix(h, v[i]);
+    h = ct_hash_mix(h, attn_key);
     return h | 1;   /* 0 = an empty row */
 }
 

@@ -139,6 +139,10 @@ struct ct_ui_ctx {
     ct_pending marks;
 
     void *board;                   /* the board's private state; panes leave it alone */
+    /* The attention rules' items (calltop/attention.h; tui/attnpane.h):
+     * the list marks rows from it, the attention view acts on it. Not
+     * owned; NULL = no attention rules. */
+    struct ct_attention *attention;
 };
 
 /* Initialises ctx to a zeroed, usable state (no store, now = 0). */

@@ -53,6 +53,20 @@ typedef enum ct_setting_id {
     CT_SET_LIST_PARALLEL,
     CT_SET_CA_FILE,
     CT_SET_EXPORT_DIR,
+    /* the attention rules (calltop/attention.h) */
+    CT_SET_ALERT_HANG,
+    CT_SET_ALERT_ERRORS,
+    CT_SET_ALERT_LONG_CALL,
+    CT_SET_ALERT_RINGING,
+    CT_SET_ALERT_SILENCE,
+    CT_SET_ALERT_KEYWORDS,
+    CT_SET_ALERT_FAILED_COUNT,
+    CT_SET_ALERT_FAILED_WINDOW,
+    CT_SET_ALERT_UNREACHABLE,
+    /* notifications outside the board (calltop/termnotify.h) */
+    CT_SET_NOTIFY,
+    CT_SET_NOTIFY_QUIET,
+    CT_SET_NOTIFY_INTERVAL,
     CT_SET__COUNT
 } ct_setting_id;
 
@@ -126,6 +140,10 @@ typedef struct ct_config {
      * pointers (not owned). n_rest = 0 for the board. */
     char **rest; int n_rest;
     char *list_parallel;  /* list pages in flight; read it with ct_config_list_parallel() */
+    bool alert_hang;      /* the attention rules' one boolean */
+    /* String and number settings without a named field above (the alert-*
+     * rows), by setting id; read with ct_config_value(). */
+    char *extra[CT_SET__COUNT];
     int sources[CT_SET__COUNT];     /* ct_setting_source per setting */
     int lines[CT_SET__COUNT];       /* CT_SRC_FILE: 1-based line in config_path */
     bool quoted[CT_SET__COUNT];     /* CT_SRC_FILE: the value was written in quotes */
@@ -160,6 +178,10 @@ ct_err ct_config_apply_env(ct_config *cfg, ct_getenv_fn getenv_fn, void *ud, ct_
 ct_err ct_config_apply_flags(ct_config *cfg, const ct_flag_values *flags, ct_error *err);
 /* Scheme checks for URL settings, naming where the bad value came from. */
 ct_err ct_config_validate(const ct_config *cfg, ct_error *err);
+/* A string or number setting's effective value (NULL: unset). */
+const char *ct_config_value(const ct_config *cfg, ct_setting_id id);
+/* A CT_KIND_INT setting as a number: its value if valid, else its default. */
+long ct_config_int(const ct_config *cfg, ct_setting_id id);
 /* list-parallel as a number (validated; its default when unset). */
 int ct_config_list_parallel(const ct_config *cfg);
 
