@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -27,6 +28,7 @@
 #include "calltop/inbox.h"
 #include "calltop/model.h"
 #include "calltop/sanitize.h"
+#include "../tui/bulk_model.h"
 #include "../tui/export.h"
 
 /* How long the CLI waits for one result. The fetcher always answers (its
@@ -99,6 +101,8 @@ typedef struct cli_args {
     const char *pos[16];
     int n_pos;
     bool json, live;
+    bool dry_run, yes;      /* bulk end/say: preview only; send without asking */
+    const char *filter;     /* bulk end/say: VIEW[/SEARCH] (tui/bulk_model.h) */
     out_format out;         /* -o/--output, or --json */
     const char *output;     /* as given, for messages */
     const char *since, *from, *to, *name, *assistant, *message;
@@ -148,12 +152,17 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
             hit = strstr(hit + 1, name);
         if (!hit)
             return usage("unknown option '%s'", w);
-        bool is_bool = strcmp(name, "json") == 0 || strcmp(name, "live") == 0;
+        bool is_bool = strcmp(name, "json") == 0 || strcmp(name, "live") == 0 ||
+                       strcmp(name, "dry-run") == 0 || strcmp(name, "yes") == 0;
         if (is_bool) {
             if (eq)
                 return usage("option '--%s' takes no value", name);
             if (strcmp(name, "json") == 0)
                 a->json = true;
+            else if (strcmp(name, "dry-run") == 0)
+                a->dry_run = true;
+            else if (strcmp(name, "yes") == 0)
+                a->yes = true;
             else
                 a->live = true;
             continue;
@@ -171,6 +180,7 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
         else if (strcmp(name, "assistant") == 0) a->assistant = val;
         else if (strcmp(name, "message") == 0) a->message = val;
         else if (strcmp(name, "output") == 0) a->output = val;
+        else if (strcmp(name, "filter") == 0) a->filter = val;
         else if (strcmp(name, "meta") == 0) {
             if (a->n_meta >= (int)(sizeof a->meta / sizeof a->meta[0]))
                 return usage("too many --meta options%s", "");
@@ -1004,7 +1014,11 @@ static int cmd_control(const ct_config *cfg, ct_control_action act, const cli_ar
         arg = strdup(a->pos[1]);
         break;
     default:   /* say, sms: the rest of the words are the text */
-        if (a->n_pos < 2)
+        if (act == CT_ACTION_SAY && a->message && a->n_pos == 1) {
+            arg = strdup(a->message);   /* the spelling bulk say uses */
+            break;
+        }
+        if (a->n_pos < 2 || a->message)
             return usage("usage: calltop calls %s ID TEXT", name);
         arg = join_from(a, 1);
         break;
@@ -1030,6 +1044,161 @@ static int cmd_control(const ct_config *cfg, ct_control_action act, const cli_ar
     return code;
 }
 
+/* ---- bulk end / say ------------------------------------------------------ */
+
+/* Reads one line from the terminal: the count typed back. */
+static bool read_confirmation(const ct_bulk_plan *p)
+{
+    fprintf(stderr, "Type %zu to %s %zu call%s (anything else cancels): ", p->n,
+            ct_control_action_name(p->action), p->n, p->n == 1 ? "" : "s");
+    fflush(stderr);
+    char line[64];
+    if (!fgets(line, sizeof line, stdin))
+        return false;
+    return ct_bulk_confirm_ok(p, line);
+}
+
+/* Sends every item once (no retries: the fetcher never retries a POST) and
+ * records each answer; an answer that never comes is "failed". */
+static void bulk_send(session *s, ct_bulk_plan *p, const char *argument)
+{
+    size_t waiting = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        ct_control_request rq = {.action = p->action, .argument = argument};
+        ct_error err;
+        ct_error_clear(&err);
+        p->items[i].request_id = ct_fetch_control(s->fetcher, p->items[i].call_id, &rq, &err);
+        if (!p->items[i].request_id)
+            ct_bulk_record(p, i, &err);
+        else
+            waiting++;
+    }
+    int64_t t0 = ct_clock_mono_ms();
+    while (waiting && ct_clock_mono_ms() - t0 < CLI_WAIT_MS) {
+        struct pollfd pfd = { .fd = ct_inbox_fd(s->inbox), .events = POLLIN };
+        if (poll(&pfd, 1, 200) < 0 && errno != EINTR)
+            break;
+        for (ct_event *e = ct_inbox_drain(s->inbox), *next; e; e = next) {
+            next = e->next;
+            long i = ct_bulk_find_request(p, e->request_id);
+            if (i >= 0 && ct_bulk_record(p, (size_t)i,
+                                         e->type == CT_EV_REQUEST_FAILED ? &e->error : NULL))
+                waiting--;
+            ct_event_free(e);
+        }
+    }
+    ct_error late;
+    ct_error_clear(&late);
+    ct_error_set(&late, CT_ETIMEOUT, "no answer from the fetcher");
+    for (size_t i = 0; i < p->n; i++)
+        ct_bulk_record(p, i, &late);   /* only the ones still pending */
+}
+
+/* `calls end --filter EXPR [--dry-run] [--yes] [--message TEXT] [--since D]`
+ * and `calls say --filter EXPR --message TEXT ...`: lists the calls of the
+ * window, re-checks the live ones (as list --live), builds the plan over
+ * the filter's view (tui/bulk_model.c, the board's own), prints each call
+ * and the exact request, then sends only when --yes is given or the count
+ * is typed back on a terminal. Exit 0 when every call was sent (or on a dry
+ * run), 3 when any was refused, 4 when any failed. */
+static int cmd_bulk(const ct_config *cfg, ct_control_action act, const cli_args *a)
+{
+    const char *name = ct_control_action_name(act);
+    if (a->n_pos != 0)
+        return usage(act == CT_ACTION_SAY
+                     ? "usage: calltop calls say --filter EXPR --message TEXT [--dry-run|--yes]%s"
+                     : "usage: calltop calls end --filter EXPR [--message TEXT] [--dry-run|--yes]%s",
+                     "");
+    if (act == CT_ACTION_SAY && (!a->message || !*a->message))
+        return usage("bulk say needs --message TEXT%s", "");
+    if (a->dry_run && a->yes)
+        return usage("--dry-run sends nothing and --yes sends: give one of them%s", "");
+    ct_error err;
+    ct_error_clear(&err);
+    ct_view_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.descending = true;   /* newest first, as the board lists */
+    if (ct_bulk_filter_parse(a->filter, &spec, &err) != CT_OK)
+        return usage("%s", err.detail);
+    ct_time_ms since = 24LL * 3600 * 1000;
+    if (a->since && ct_api_parse_duration(a->since, &since, &err) != CT_OK)
+        return usage("--since: %s", err.detail);
+    /* without --yes, only a person at a terminal can confirm */
+    if (!a->dry_run && !a->yes && !isatty(STDIN_FILENO))
+        return usage("bulk %s: stdin is not a terminal to type the count on; preview with "
+                     "--dry-run, then send with --yes", name);
+
+    session s;
+    int code = session_open(cfg, &s);
+    if (code)
+        return code;
+    ct_time_ms now = ct_clock_wall_ms();
+    ct_event *ev = await(&s, ct_fetch_list_calls(s.fetcher, now - since, now, false, &err),
+                         &err, &code);
+    ct_store *store = NULL;
+    ct_view *view = NULL;
+    ct_bulk_plan plan;
+    memset(&plan, 0, sizeof plan);
+    if (!ev)
+        goto out;
+    confirm_live(&s, ev);
+    store = ct_store_new(NULL);
+    if (!store) {
+        ct_error_set(&err, CT_ENOMEM, "no memory for the calls");
+        code = report(&err);
+        goto out;
+    }
+    for (size_t i = 0; i < ev->calls.n_calls; i++)
+        ct_store_apply_call(store, &ev->calls.calls[i], 1);
+    view = ct_view_new(store, &spec);
+    if (!view || ct_bulk_plan_build(&plan, view, cfg->base_url, act,
+                                    act == CT_ACTION_SAY ? a->message
+                                                         : (a->message ? a->message : ""),
+                                    &err) != CT_OK) {
+        if (!view)
+            ct_error_set(&err, CT_ENOMEM, "no memory for the view");
+        code = report(&err);
+        goto out;
+    }
+    char line[2048];
+    for (size_t i = 0; i < plan.n; i++) {
+        ct_bulk_preview_line(&plan, i, line, sizeof line);
+        printf("%s\n", line);
+    }
+    fflush(stdout);
+    char *f = ct_sanitize_dup(a->filter, false);
+    fprintf(stderr, "%zu live call%s match%s --filter '%s'%s\n", plan.n, plan.n == 1 ? "" : "s",
+            plan.n == 1 ? "es" : "", f ? f : "", a->dry_run ? " (dry run: nothing sent)" : "");
+    free(f);
+    if (a->dry_run || plan.n == 0)
+        goto out;
+    if (!a->yes && !read_confirmation(&plan)) {
+        fprintf(stderr, "calltop: cancelled: nothing sent\n");
+        code = CT_EXIT_USAGE;
+        goto out;
+    }
+    if (!ct_bulk_start(&plan))
+        goto out;
+    bulk_send(&s, &plan, act == CT_ACTION_SAY ? a->message : (a->message ? a->message : ""));
+    for (size_t i = 0; i < plan.n; i++) {
+        ct_bulk_result_line(&plan, i, line, sizeof line);
+        printf("%s\n", line);
+    }
+    ct_bulk_summary(&plan, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+    size_t counts[CT_BULK__COUNT];
+    ct_bulk_counts(&plan, counts);
+    code = counts[CT_BULK_FAILED] ? CT_EXIT_NETWORK
+         : counts[CT_BULK_REFUSED] ? CT_EXIT_REFUSED : CT_EXIT_OK;
+out:
+    ct_bulk_plan_free(&plan);
+    ct_view_free(view);
+    ct_store_free(store);
+    ct_event_free(ev);
+    session_close(&s);
+    return code;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct subcmd {
@@ -1041,9 +1210,9 @@ static const struct subcmd {
     { "list", "json output live since", false, -1 },
     { "show", "json output", false, -1 },
     { "connect", "from to name assistant meta json output", true, -1 },
-    { "end", "message", true, CT_ACTION_END },
+    { "end", "message filter dry-run yes since", true, CT_ACTION_END },
     { "forward", "", true, CT_ACTION_FORWARD },
-    { "say", "", true, CT_ACTION_SAY },
+    { "say", "message filter dry-run yes since", true, CT_ACTION_SAY },
     { "dtmf", "", true, CT_ACTION_DTMF },
     { "sms", "", true, CT_ACTION_SMS },
 };
@@ -1108,7 +1277,10 @@ int ct_cli_main(const ct_config *cfg)
         help_path = path;
         if ((code = parse_args(cfg->rest + 2, cfg->n_rest - 2, sc->flags, &a)))
             return code;
-        if (sc->mutates && cfg->read_only) {
+        /* a bulk dry run only reads: it is the way to see what a bulk
+         * action would do, so --read-only allows it */
+        bool reads_only = a.filter && a.dry_run;
+        if (sc->mutates && cfg->read_only && !reads_only) {
             fprintf(stderr, "calltop: refused: --read-only (calls %s would change a call)\n",
                     sc->name);
             return CT_EXIT_USAGE;
@@ -1119,6 +1291,10 @@ int ct_cli_main(const ct_config *cfg)
             return cmd_show(cfg, &a);
         if (strcmp(sub, "connect") == 0)
             return cmd_connect(cfg, &a);
+        if (a.filter)
+            return cmd_bulk(cfg, (ct_control_action)sc->action, &a);
+        if (a.dry_run || a.yes || a.since)
+            return usage("--dry-run, --yes and --since go with --filter (bulk %s)", sc->name);
         return cmd_control(cfg, (ct_control_action)sc->action, &a);
     }
     return usage("unknown calls command '%s' (list, show, connect, end, forward, say, dtmf, "
