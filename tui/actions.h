@@ -38,6 +38,8 @@ typedef enum ct_action_id {
     CT_A_REDRAW,          /* Ctrl-L: repaint the whole screen */
     CT_A_HELP,            /* '?' */
     CT_A_QUIT,            /* 'q' (asks when a request is pending) */
+    CT_A_BULK_END,        /* 'E': end every live call of the view (tui/bulk_dialog.c) */
+    CT_A_BULK_SAY,        /* 'S': say a sentence on every live call of the view */
     CT_A__COUNT
 } ct_action_id;
 

@@ -25,6 +25,7 @@
 #include "actions.h"
 #include "calltop/hash.h"
 #include "board.h"
+#include "bulk_dialog.h"
 #include "dialog.h"
 #include "draw.h"
 #include "export.h"
@@ -81,6 +82,8 @@ static void place_modal(ct_board *b, ct_pane *p)
     bool help = p->ops->name && strcmp(p->ops->name, "help") == 0;
     ct_pane_center(LINES, COLS, help ? (int)ct_actions_count + 2 : 20, help ? 100 : 76,
                    &y, &x, &h, &w);
+    if (p->ops->name && strcmp(p->ops->name, CT_BULK_PANE_NAME) == 0)   /* a list of requests */
+        ct_pane_center(LINES, COLS, 40, 130, &y, &x, &h, &w);
     if (ct_refusal_is(p))   /* a few lines: the board stays visible around it */
         ct_pane_center(LINES, COLS, CT_REFUSAL_H, CT_REFUSAL_W, &y, &x, &h, &w);
     ct_pane_resize(p, y, x, h, w);
@@ -472,6 +475,17 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
     case CT_A_END: case CT_A_FORWARD: case CT_A_SAY: case CT_A_DTMF: case CT_A_SMS:
         open_control(b, id);
         return CT_FX_REDRAW_ALL;
+    case CT_A_BULK_END: case CT_A_BULK_SAY: {
+        const char *what = id == CT_A_BULK_END ? "bulk end" : "bulk say";
+        if (b->ctx.read_only) {
+            refuse(b, what, "%s refused: calltop runs with --read-only", what);
+            return CT_FX_REDRAW_ALL;
+        }
+        b->ctx.flash[0] = '\0';
+        open_or_refuse(b, what, ct_bulk_dialog_new(&b->ctx, id == CT_A_BULK_END ? CT_ACTION_END
+                                                                               : CT_ACTION_SAY));
+        return CT_FX_REDRAW_ALL;
+    }
     case CT_A_EXPORT_CSV: {
         char path[512];
         size_t rows = 0;

@@ -64,6 +64,23 @@ ct_err ct_bulk_filter_parse(const char *expr, ct_view_spec *spec, ct_error *err)
     return CT_OK;
 }
 
+void ct_bulk_filter_format(const ct_view_spec *spec, char *buf, size_t cap)
+{
+    const char *view = "all";
+    for (int i = 0; spec && i < CT_FILTER_STEPS; i++) {
+        ct_view_spec s = *spec;
+        ct_filter_step_spec(i, &s);
+        if (s.filter == spec->filter &&
+            (s.filter != CT_FILTER_STATUS || s.status == spec->status) &&
+            (s.filter != CT_FILTER_DIRECTION || s.direction == spec->direction)) {
+            view = ct_filter_step_name(i);
+            break;
+        }
+    }
+    snprintf(buf, cap, "%s%s%s", view, spec && spec->search[0] ? "/" : "",
+             spec ? spec->search : "");
+}
+
 void ct_bulk_plan_free(ct_bulk_plan *p)
 {
     if (!p)

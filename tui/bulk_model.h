@@ -59,6 +59,10 @@ typedef struct ct_bulk_plan {
  * and search only. CT_EUSAGE with a specific sentence on a bad EXPR. */
 ct_err ct_bulk_filter_parse(const char *expr, ct_view_spec *spec, ct_error *err);
 
+/* The EXPR that names a view spec ("inbound/+1555"): the board shows the
+ * CLI's spelling of its current view. */
+void ct_bulk_filter_format(const ct_view_spec *spec, char *buf, size_t cap);
+
 /* Builds the plan from the view's live calls, in view order. `argument` is
  * the end message (may be NULL) or the text to say (required). Only END and
  * SAY are bulk actions. On error *p is left empty. */
