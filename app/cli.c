@@ -108,6 +108,10 @@ typedef struct cli_args {
     const char *since, *from, *to, *name, *assistant, *message;
     const char *meta[32];
     int n_meta;
+    /* connect (issue 15): assistantOverrides and an inline assistant file */
+    const char *first_message, *assistant_json;
+    const char *vars[32];
+    int n_vars;
 } cli_args;
 
 /* Returns 0, or an exit code after printing a usage message. `allowed` is a
@@ -181,6 +185,15 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
         else if (strcmp(name, "message") == 0) a->message = val;
         else if (strcmp(name, "output") == 0) a->output = val;
         else if (strcmp(name, "filter") == 0) a->filter = val;
+        else if (strcmp(name, "first-message") == 0) a->first_message = val;
+        else if (strcmp(name, "assistant-json") == 0) a->assistant_json = val;
+        else if (strcmp(name, "var") == 0) {
+            if (a->n_vars >= (int)(sizeof a->vars / sizeof a->vars[0]))
+                return usage("too many --var options%s", "");
+            if (!strchr(val, '=') || val[0] == '=')
+                return usage("--var wants KEY=VALUE, got '%s'", val);
+            a->vars[a->n_vars++] = val;
+        }
         else if (strcmp(name, "meta") == 0) {
             if (a->n_meta >= (int)(sizeof a->meta / sizeof a->meta[0]))
                 return usage("too many --meta options%s", "");
@@ -920,6 +933,35 @@ static int resolve_from(session *s, const char *number, char **id_out)
     return *id_out ? 0 : CT_EXIT_OTHER;
 }
 
+/* Reads a small text file (an inline assistant: at most 1 MiB) whole. */
+static ct_err read_small_file(const char *path, char **out, ct_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ct_error_set(err, CT_EUSAGE, "cannot read it: %s", strerror(errno));
+    size_t cap = 1u << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(f);
+        return ct_error_set(err, CT_ENOMEM, "no memory to read it");
+    }
+    n = fread(buf, 1, cap + 1, f);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad || n > cap) {
+        free(buf);
+        return ct_error_set(err, CT_EUSAGE, bad ? "cannot read it" : "larger than 1 MiB");
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        return ct_error_set(err, CT_EUSAGE, "contains a NUL byte: not JSON text");
+    }
+    *out = buf;
+    return CT_OK;
+}
+
 static int cmd_connect(const ct_config *cfg, const cli_args *in)
 {
     /* `calls connect FROM TO` (the --help synopsis) is shorthand for
@@ -940,14 +982,51 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
         return CT_EXIT_USAGE;
     if (a->from[0] != '+' && check_id(a->from))
         return CT_EXIT_USAGE;
-    ct_kv meta[32];
+    if (a->dry_run && a->json)
+        return usage("--dry-run prints the request, not a call: drop -o json%s", "");
+    /* --assistant-json FILE: read and checked (a JSON object) before any
+     * request, by the same encoder that builds the body */
+    char *asst_json = NULL;
+    if (a->assistant_json) {
+        ct_error rerr;
+        ct_error_clear(&rerr);
+        if (read_small_file(a->assistant_json, &asst_json, &rerr) != CT_OK) {
+            fprintf(stderr, "calltop: --assistant-json %s: %s\n", a->assistant_json, rerr.detail);
+            return CT_EXIT_USAGE;
+        }
+    }
+    ct_kv meta[32], vars[32];
     for (int i = 0; i < a->n_meta; i++) {
         const char *eq = strchr(a->meta[i], '=');
         meta[i].key = strndup(a->meta[i], (size_t)(eq - a->meta[i]));
         meta[i].value = (char *)eq + 1;
     }
+    for (int i = 0; i < a->n_vars; i++) {
+        const char *eq = strchr(a->vars[i], '=');
+        vars[i].key = strndup(a->vars[i], (size_t)(eq - a->vars[i]));
+        vars[i].value = (char *)eq + 1;
+    }
+    ct_connect_request probe = {
+        .phone_number_id = "check", .customer_number = a->to, .first_message = a->first_message,
+        .variables = vars, .n_variables = (size_t)a->n_vars, .assistant_json = asst_json,
+        .metadata = meta, .n_metadata = (size_t)a->n_meta,
+    };
+    char *probe_body = NULL;
+    ct_error perr;
+    ct_error_clear(&perr);
+    int code = 0;
+    if (ct_connect_request_encode(&probe, &probe_body, &perr) != CT_OK) {
+        if (a->assistant_json && strcmp(perr.field, "assistant") == 0)
+            fprintf(stderr, "calltop: --assistant-json %s: %s\n", a->assistant_json, perr.detail);
+        else
+            fprintf(stderr, "calltop: %s\n", perr.detail);
+        code = CT_EXIT_USAGE;
+    }
+    free(probe_body);
     session s;
-    int code = session_open(cfg, &s);
+    memset(&s, 0, sizeof s);
+    if (!code)
+        code = session_open(cfg, &s);
     char *from_id = NULL;
     if (!code) {
         if (a->from[0] == '+')
@@ -959,10 +1038,28 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
         ct_connect_request r = {
             .phone_number_id = from_id, .customer_number = a->to, .customer_name = a->name,
             .assistant_id = a->assistant, .metadata = meta, .n_metadata = (size_t)a->n_meta,
+            .first_message = a->first_message, .variables = vars,
+            .n_variables = (size_t)a->n_vars, .assistant_json = asst_json,
         };
         ct_error err;
         ct_error_clear(&err);
-        ct_event *ev = await(&s, ct_fetch_connect(s.fetcher, &r, &err), &err, &code);
+        ct_event *ev = NULL;
+        if (a->dry_run) {
+            /* the exact request, from the same builder the fetcher uses */
+            ct_api_request req;
+            memset(&req, 0, sizeof req);
+            if (ct_api_connect(cfg->base_url, &r, &req, &err) == CT_OK) {
+                char *body = ct_sanitize_dup(req.body, false);
+                printf("POST %s\n%s\n", req.url, body ? body : "");
+                free(body);
+                fprintf(stderr, "dry run: nothing sent\n");
+            } else {
+                code = report(&err);
+            }
+            ct_api_request_clear(&req);
+        } else {
+            ev = await(&s, ct_fetch_connect(s.fetcher, &r, &err), &err, &code);
+        }
         if (ev) {
             if (a->json) {
                 if (!print_raw_json(ev->raw_json))
@@ -979,8 +1076,11 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
     if (s.fetcher)
         session_close(&s);
     free(from_id);
+    free(asst_json);
     for (int i = 0; i < a->n_meta; i++)
         free(meta[i].key);
+    for (int i = 0; i < a->n_vars; i++)
+        free(vars[i].key);
     return code;
 }
 
@@ -1209,7 +1309,8 @@ static const struct subcmd {
 } subcmds[] = {
     { "list", "json output live since", false, -1 },
     { "show", "json output", false, -1 },
-    { "connect", "from to name assistant meta json output", true, -1 },
+    { "connect", "from to name assistant meta json output first-message var assistant-json dry-run",
+      true, -1 },
     { "end", "message filter dry-run yes since", true, CT_ACTION_END },
     { "forward", "", true, CT_ACTION_FORWARD },
     { "say", "message filter dry-run yes since", true, CT_ACTION_SAY },
@@ -1279,7 +1380,7 @@ int ct_cli_main(const ct_config *cfg)
             return code;
         /* a bulk dry run only reads: it is the way to see what a bulk
          * action would do, so --read-only allows it */
-        bool reads_only = a.filter && a.dry_run;
+        bool reads_only = a.dry_run && (a.filter || strcmp(sub, "connect") == 0);
         if (sc->mutates && cfg->read_only && !reads_only) {
             fprintf(stderr, "calltop: refused: --read-only (calls %s would change a call)\n",
                     sc->name);
