@@ -107,6 +107,13 @@ const ct_command_option ct_command_options[] = {
     { "calls connect", "--name NAME", "the customer's name, given to the assistant" },
     { "calls connect", "--assistant ID", "the assistant to use instead of the number's own" },
     { "calls connect", "--meta KEY=VALUE", "call metadata; repeat for more keys" },
+    { "calls connect", "--first-message TEXT", "the assistant's first line for this call "
+      "(assistantOverrides.firstMessage)" },
+    { "calls connect", "--var KEY=VALUE", "a variable value for the assistant "
+      "(assistantOverrides.variableValues); repeat for more" },
+    { "calls connect", "--assistant-json FILE", "a one-off inline assistant: FILE holds a JSON "
+      "object, checked before sending; it wins over --assistant" },
+    { "calls connect", "--dry-run", "print the exact request (endpoint and body); place nothing" },
     { "calls connect", "-o, --output FORMAT", OUTPUT_HELP },
     { "calls connect", "--json", "the same as -o json" },
     { "calls end", "--message TEXT", "a closing line the assistant says before hanging up" },
