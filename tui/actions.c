@@ -41,6 +41,7 @@ const ct_action ct_actions[] = {
     {CT_A_HELP, {'?', KEY_F(1)}, "?", "?, F1", "help", "Show this help.", HINT},
     {CT_A_QUIT, {'q'}, "q", "q", "quit", "Quit (asks when a request is still pending).", HINT},
     {CT_A_BULK_END, {'E'}, "E", "E", "end all", "End every live call of the current view: a preview lists each call and the exact request; type the count to send.", CT_AF_WRITE},
+    {CT_A_COPY_ID, {'y'}, "y", "y", "copy id", "Copy the selected call's id to the clipboard (OSC 52; works over SSH, and in tmux through its passthrough).", CT_AF_NEEDS_CALL},
     {CT_A_BULK_SAY, {'S'}, "S", "S", "say all", "Say a sentence on every live call of the current view (preview, then type the count).", CT_AF_WRITE},
 };
 const size_t ct_actions_count = sizeof ct_actions / sizeof ct_actions[0];

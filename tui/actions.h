@@ -40,6 +40,7 @@ typedef enum ct_action_id {
     CT_A_QUIT,            /* 'q' (asks when a request is pending) */
     CT_A_BULK_END,        /* 'E': end every live call of the view (tui/bulk_dialog.c) */
     CT_A_BULK_SAY,        /* 'S': say a sentence on every live call of the view */
+    CT_A_COPY_ID,         /* 'y': the selected call's id to the clipboard (OSC 52) */
     CT_A__COUNT
 } ct_action_id;
 

@@ -21,11 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 #include "actions.h"
 #include "calltop/hash.h"
 #include "board.h"
 #include "bulk_dialog.h"
+#include "osc.h"
 #include "dialog.h"
 #include "draw.h"
 #include "export.h"
@@ -475,6 +477,20 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
     case CT_A_END: case CT_A_FORWARD: case CT_A_SAY: case CT_A_DTMF: case CT_A_SMS:
         open_control(b, id);
         return CT_FX_REDRAW_ALL;
+    case CT_A_COPY_ID: {
+        const ct_call_entry *e = ct_ui_selected(&b->ctx);
+        if (!e || !e->call.id) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first"); return CT_FX_REDRAW; }
+        /* straight to the terminal: the sequence moves no cursor and draws
+         * no cell, so ncurses' idea of the screen stays true */
+        const char *tmux = getenv("TMUX");
+        char seq[CT_CALL_ID_BUF * 2 + 64];
+        size_t n = ct_osc52_encode(e->call.id, tmux && *tmux, seq, sizeof seq);
+        if (n && write(STDOUT_FILENO, seq, n) != (ssize_t)n)
+            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "the copy sequence could not be written");
+        else
+            ct_ui_flash(&b->ctx, CT_FLASH_OK, "copied the call id %s (OSC 52)", b->ctx.selected_id);
+        return CT_FX_REDRAW;
+    }
     case CT_A_BULK_END: case CT_A_BULK_SAY: {
         const char *what = id == CT_A_BULK_END ? "bulk end" : "bulk say";
         if (b->ctx.read_only) {
