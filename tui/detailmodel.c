@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "report_fields.h"
 #include "calltop/sanitize.h"
 #include "calltop/hash.h"
 #include "detailmodel.h"
@@ -333,9 +334,12 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
         rc |= field(d, width, "guardrails", c->analysis.guardrails_json, CT_TH_NORMAL);
     }
     rc |= field(d, width, "metadata", c->metadata_json, CT_TH_NORMAL);
-    rc |= field(d, width, "cost", c->cost_json, CT_TH_DIM);
-    rc |= field(d, width, "metrics", c->metrics_json, CT_TH_DIM);
-    rc |= field(d, width, "recording", c->recording_json, CT_TH_DIM);
+    /* the end-of-call report as fields, not raw JSON (issue 15) */
+    ct_report_field rf[24];
+    size_t nrf = ct_report_fields(c, rf, sizeof rf / sizeof rf[0]);
+    if (nrf) rc |= heading(d, width, "End-of-call report");
+    for (size_t i = 0; i < nrf; i++)
+        rc |= field(d, width, rf[i].name, rf[i].value, rf[i].is_url ? CT_TH_NORMAL : CT_TH_DIM);
 
     snprintf(buf, sizeof buf, "Transcript (%zu)", c->n_messages);
     d->transcript_start = d->n;
