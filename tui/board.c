@@ -305,6 +305,29 @@ void ct_board_set_list_error(ct_board *b, const ct_error *e)
     b->list->stale = true;
 }
 
+/* The recording URL in the details pane as an OSC 8 hyperlink: after the
+ * frame, its cells are written again between the OSC 8 open and close,
+ * inside DECSC / DECRC so ncurses' cursor and attributes stay as it left
+ * them. Not while a modal covers the board (the text would draw over it);
+ * every frame, as ncurses may have rewritten those cells plain. */
+static void emit_links(ct_board *b)
+{
+    if (b->n_modals || !b->details->h || b->layout == CT_LAYOUT_TOO_SMALL) return;
+    ct_screen_link links[8];
+    const char *url = NULL;
+    size_t n = ct_details_pane_links(b->details, links, 8, &url);
+    char open[600], out[4096];
+    if (!n || !ct_osc8_encode(url, open, sizeof open)) return;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(out + len, sizeof out - len, "\0337\033[%d;%dH%s%s\033]8;;\033\\\0338",
+                         links[i].y + 1, links[i].x + 1, open, links[i].text);
+        if (w < 0 || (size_t)w >= sizeof out - len) return;   /* too long: no link at all */
+        len += (size_t)w;
+    }
+    if (write(STDOUT_FILENO, out, len) < 0) return;   /* a link is a nicety: nothing to do */
+}
+
 void ct_board_draw(ct_board *b)
 {
     if (b->full_redraw) {
@@ -354,6 +377,7 @@ void ct_board_draw(ct_board *b)
     }
     b->drawn_gen = gen;
     doupdate();
+    emit_links(b);
 }
 
 void ct_board_get_timers(ct_board *b, ct_board_timers *t)

@@ -338,8 +338,19 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
     ct_report_field rf[24];
     size_t nrf = ct_report_fields(c, rf, sizeof rf / sizeof rf[0]);
     if (nrf) rc |= heading(d, width, "End-of-call report");
-    for (size_t i = 0; i < nrf; i++)
+    d->link_n = 0;
+    d->link_url[0] = '\0';
+    for (size_t i = 0; i < nrf; i++) {
+        size_t before = d->n;
         rc |= field(d, width, rf[i].name, rf[i].value, rf[i].is_url ? CT_TH_NORMAL : CT_TH_DIM);
+        if (rf[i].is_url && d->n > before && !d->link_n) {
+            bool narrow = width < LABEL_W + 10;   /* label on its own line */
+            d->link_first = before + (narrow ? 1 : 0);
+            d->link_n = d->n - d->link_first;
+            d->link_skip0 = narrow ? 0 : LABEL_W;
+            snprintf(d->link_url, sizeof d->link_url, "%s", rf[i].value);
+        }
+    }
 
     snprintf(buf, sizeof buf, "Transcript (%zu)", c->n_messages);
     d->transcript_start = d->n;

@@ -67,17 +67,18 @@ void ct_report_recording_url(const ct_call *c, char *buf, size_t cap)
 }
 
 /* Every scalar member of obj as a field (skipping the names in `skip`). */
-static void members(const cJSON *obj, const char *const *skip, ct_report_field *out, size_t cap,
-                    size_t *n)
+static void members(const cJSON *obj, const char *prefix, const char *const *skip,
+                    ct_report_field *out, size_t cap, size_t *n)
 {
     const cJSON *m;
     cJSON_ArrayForEach(m, obj) {
         bool skipped = false;
         for (size_t i = 0; skip && skip[i]; i++) skipped = skipped || strcmp(m->string, skip[i]) == 0;
         if (skipped || !m->string) continue;
-        char v[512];
+        char v[512], name[64];
         scalar_text(m, v, sizeof v);
-        add(out, cap, n, m->string, v, false);
+        snprintf(name, sizeof name, "%s%s", prefix, m->string);
+        add(out, cap, n, name, v, false);
     }
 }
 
@@ -92,7 +93,8 @@ size_t ct_report_fields(const ct_call *c, ct_report_field *out, size_t cap)
         if (u) {
             add(out, cap, &n, "recording", u, is_http_url(u));
             static const char *const skip[] = {"url", "recordingUrl", "stereoUrl", "mono", NULL};
-            if (cJSON_IsObject(rec)) members(rec, skip, out, cap, &n);
+            /* "rec. durationMs": not to be mistaken for the metrics' own */
+            if (cJSON_IsObject(rec)) members(rec, "rec. ", skip, out, cap, &n);
         } else if (rec) {
             scalar_text(rec, v, sizeof v);
             add(out, cap, &n, "recording", v, false);
@@ -110,7 +112,7 @@ size_t ct_report_fields(const ct_call *c, ct_report_field *out, size_t cap)
                      cJSON_IsString(cur) ? cur->valuestring : "");
             add(out, cap, &n, "cost", v, false);
             static const char *const skip[] = {"total", "currency", NULL};
-            members(cost, skip, out, cap, &n);
+            members(cost, "cost ", skip, out, cap, &n);
         } else if (cost) {
             scalar_text(cost, v, sizeof v);
             add(out, cap, &n, "cost", v, false);
@@ -122,7 +124,7 @@ size_t ct_report_fields(const ct_call *c, ct_report_field *out, size_t cap)
     if (c->metrics_json) {
         cJSON *met = cJSON_Parse(c->metrics_json);
         if (cJSON_IsObject(met)) {
-            members(met, NULL, out, cap, &n);
+            members(met, "", NULL, out, cap, &n);
         } else if (met) {
             scalar_text(met, v, sizeof v);
             add(out, cap, &n, "metrics", v, false);

@@ -32,6 +32,8 @@ static void fields_from_the_sim_shapes(void **state)
     assert_string_equal(f[0].value, "https://rec.example/CC-1.mp3");
     assert_true(f[0].is_url);
     assert_string_equal(find(f, n, "cost")->value, "0.0915 USD");
+    assert_string_equal(find(f, n, "rec. durationMs")->value, "61000");
+    assert_string_equal(find(f, n, "durationMs")->value, "61000");
     assert_string_equal(find(f, n, "userTurns")->value, "4");
     assert_string_equal(find(f, n, "avgLatencyMs")->value, "812.5");
     assert_string_equal(find(f, n, "nested")->value, "{\"a\":1}");
