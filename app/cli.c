@@ -30,6 +30,7 @@
 #include "calltop/sanitize.h"
 #include "../tui/bulk_model.h"
 #include "../tui/export.h"
+#include "../tui/report_fields.h"
 
 /* How long the CLI waits for one result. The fetcher always answers (its
  * own timeouts and retry caps end every request); this only guards a bug. */
@@ -818,6 +819,15 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
                 field("structured data:", c->analysis.structured_data_json);
             }
             field("metadata:", c->metadata_json);
+            /* the end-of-call report's recording, cost and metrics, when the
+             * API's object carries them, as fields (the board's own names) */
+            ct_report_field rf[24];
+            size_t nrf = ct_report_fields(c, rf, sizeof rf / sizeof rf[0]);
+            for (size_t i = 0; i < nrf; i++) {
+                char label[40];
+                snprintf(label, sizeof label, "%s:", rf[i].name);
+                field(label, rf[i].value);
+            }
             printf("transcript:%s\n", c->n_messages ? "" : " (none)");
             for (size_t i = 0; i < c->n_messages; i++) {
                 const ct_message *m = &c->messages[i];
