@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -27,7 +28,9 @@
 #include "calltop/inbox.h"
 #include "calltop/model.h"
 #include "calltop/sanitize.h"
+#include "../tui/bulk_model.h"
 #include "../tui/export.h"
+#include "../tui/report_fields.h"
 
 /* How long the CLI waits for one result. The fetcher always answers (its
  * own timeouts and retry caps end every request); this only guards a bug. */
@@ -99,11 +102,17 @@ typedef struct cli_args {
     const char *pos[16];
     int n_pos;
     bool json, live;
+    bool dry_run, yes;      /* bulk end/say: preview only; send without asking */
+    const char *filter;     /* bulk end/say: VIEW[/SEARCH] (tui/bulk_model.h) */
     out_format out;         /* -o/--output, or --json */
     const char *output;     /* as given, for messages */
     const char *since, *from, *to, *name, *assistant, *message;
     const char *meta[32];
     int n_meta;
+    /* connect (issue 15): assistantOverrides and an inline assistant file */
+    const char *first_message, *assistant_json;
+    const char *vars[32];
+    int n_vars;
 } cli_args;
 
 /* Returns 0, or an exit code after printing a usage message. `allowed` is a
@@ -148,12 +157,17 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
             hit = strstr(hit + 1, name);
         if (!hit)
             return usage("unknown option '%s'", w);
-        bool is_bool = strcmp(name, "json") == 0 || strcmp(name, "live") == 0;
+        bool is_bool = strcmp(name, "json") == 0 || strcmp(name, "live") == 0 ||
+                       strcmp(name, "dry-run") == 0 || strcmp(name, "yes") == 0;
         if (is_bool) {
             if (eq)
                 return usage("option '--%s' takes no value", name);
             if (strcmp(name, "json") == 0)
                 a->json = true;
+            else if (strcmp(name, "dry-run") == 0)
+                a->dry_run = true;
+            else if (strcmp(name, "yes") == 0)
+                a->yes = true;
             else
                 a->live = true;
             continue;
@@ -171,6 +185,16 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
         else if (strcmp(name, "assistant") == 0) a->assistant = val;
         else if (strcmp(name, "message") == 0) a->message = val;
         else if (strcmp(name, "output") == 0) a->output = val;
+        else if (strcmp(name, "filter") == 0) a->filter = val;
+        else if (strcmp(name, "first-message") == 0) a->first_message = val;
+        else if (strcmp(name, "assistant-json") == 0) a->assistant_json = val;
+        else if (strcmp(name, "var") == 0) {
+            if (a->n_vars >= (int)(sizeof a->vars / sizeof a->vars[0]))
+                return usage("too many --var options%s", "");
+            if (!strchr(val, '=') || val[0] == '=')
+                return usage("--var wants KEY=VALUE, got '%s'", val);
+            a->vars[a->n_vars++] = val;
+        }
         else if (strcmp(name, "meta") == 0) {
             if (a->n_meta >= (int)(sizeof a->meta / sizeof a->meta[0]))
                 return usage("too many --meta options%s", "");
@@ -795,6 +819,15 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
                 field("structured data:", c->analysis.structured_data_json);
             }
             field("metadata:", c->metadata_json);
+            /* the end-of-call report's recording, cost and metrics, when the
+             * API's object carries them, as fields (the board's own names) */
+            ct_report_field rf[24];
+            size_t nrf = ct_report_fields(c, rf, sizeof rf / sizeof rf[0]);
+            for (size_t i = 0; i < nrf; i++) {
+                char label[40];
+                snprintf(label, sizeof label, "%s:", rf[i].name);
+                field(label, rf[i].value);
+            }
             printf("transcript:%s\n", c->n_messages ? "" : " (none)");
             for (size_t i = 0; i < c->n_messages; i++) {
                 const ct_message *m = &c->messages[i];
@@ -910,6 +943,35 @@ static int resolve_from(session *s, const char *number, char **id_out)
     return *id_out ? 0 : CT_EXIT_OTHER;
 }
 
+/* Reads a small text file (an inline assistant: at most 1 MiB) whole. */
+static ct_err read_small_file(const char *path, char **out, ct_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ct_error_set(err, CT_EUSAGE, "cannot read it: %s", strerror(errno));
+    size_t cap = 1u << 20, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(f);
+        return ct_error_set(err, CT_ENOMEM, "no memory to read it");
+    }
+    n = fread(buf, 1, cap + 1, f);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad || n > cap) {
+        free(buf);
+        return ct_error_set(err, CT_EUSAGE, bad ? "cannot read it" : "larger than 1 MiB");
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        return ct_error_set(err, CT_EUSAGE, "contains a NUL byte: not JSON text");
+    }
+    *out = buf;
+    return CT_OK;
+}
+
 static int cmd_connect(const ct_config *cfg, const cli_args *in)
 {
     /* `calls connect FROM TO` (the --help synopsis) is shorthand for
@@ -930,14 +992,51 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
         return CT_EXIT_USAGE;
     if (a->from[0] != '+' && check_id(a->from))
         return CT_EXIT_USAGE;
-    ct_kv meta[32];
+    if (a->dry_run && a->json)
+        return usage("--dry-run prints the request, not a call: drop -o json%s", "");
+    /* --assistant-json FILE: read and checked (a JSON object) before any
+     * request, by the same encoder that builds the body */
+    char *asst_json = NULL;
+    if (a->assistant_json) {
+        ct_error rerr;
+        ct_error_clear(&rerr);
+        if (read_small_file(a->assistant_json, &asst_json, &rerr) != CT_OK) {
+            fprintf(stderr, "calltop: --assistant-json %s: %s\n", a->assistant_json, rerr.detail);
+            return CT_EXIT_USAGE;
+        }
+    }
+    ct_kv meta[32], vars[32];
     for (int i = 0; i < a->n_meta; i++) {
         const char *eq = strchr(a->meta[i], '=');
         meta[i].key = strndup(a->meta[i], (size_t)(eq - a->meta[i]));
         meta[i].value = (char *)eq + 1;
     }
+    for (int i = 0; i < a->n_vars; i++) {
+        const char *eq = strchr(a->vars[i], '=');
+        vars[i].key = strndup(a->vars[i], (size_t)(eq - a->vars[i]));
+        vars[i].value = (char *)eq + 1;
+    }
+    ct_connect_request probe = {
+        .phone_number_id = "check", .customer_number = a->to, .first_message = a->first_message,
+        .variables = vars, .n_variables = (size_t)a->n_vars, .assistant_json = asst_json,
+        .metadata = meta, .n_metadata = (size_t)a->n_meta,
+    };
+    char *probe_body = NULL;
+    ct_error perr;
+    ct_error_clear(&perr);
+    int code = 0;
+    if (ct_connect_request_encode(&probe, &probe_body, &perr) != CT_OK) {
+        if (a->assistant_json && strcmp(perr.field, "assistant") == 0)
+            fprintf(stderr, "calltop: --assistant-json %s: %s\n", a->assistant_json, perr.detail);
+        else
+            fprintf(stderr, "calltop: %s\n", perr.detail);
+        code = CT_EXIT_USAGE;
+    }
+    free(probe_body);
     session s;
-    int code = session_open(cfg, &s);
+    memset(&s, 0, sizeof s);
+    if (!code)
+        code = session_open(cfg, &s);
     char *from_id = NULL;
     if (!code) {
         if (a->from[0] == '+')
@@ -949,10 +1048,28 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
         ct_connect_request r = {
             .phone_number_id = from_id, .customer_number = a->to, .customer_name = a->name,
             .assistant_id = a->assistant, .metadata = meta, .n_metadata = (size_t)a->n_meta,
+            .first_message = a->first_message, .variables = vars,
+            .n_variables = (size_t)a->n_vars, .assistant_json = asst_json,
         };
         ct_error err;
         ct_error_clear(&err);
-        ct_event *ev = await(&s, ct_fetch_connect(s.fetcher, &r, &err), &err, &code);
+        ct_event *ev = NULL;
+        if (a->dry_run) {
+            /* the exact request, from the same builder the fetcher uses */
+            ct_api_request req;
+            memset(&req, 0, sizeof req);
+            if (ct_api_connect(cfg->base_url, &r, &req, &err) == CT_OK) {
+                char *body = ct_sanitize_dup(req.body, false);
+                printf("POST %s\n%s\n", req.url, body ? body : "");
+                free(body);
+                fprintf(stderr, "dry run: nothing sent\n");
+            } else {
+                code = report(&err);
+            }
+            ct_api_request_clear(&req);
+        } else {
+            ev = await(&s, ct_fetch_connect(s.fetcher, &r, &err), &err, &code);
+        }
         if (ev) {
             if (a->json) {
                 if (!print_raw_json(ev->raw_json))
@@ -969,8 +1086,11 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
     if (s.fetcher)
         session_close(&s);
     free(from_id);
+    free(asst_json);
     for (int i = 0; i < a->n_meta; i++)
         free(meta[i].key);
+    for (int i = 0; i < a->n_vars; i++)
+        free(vars[i].key);
     return code;
 }
 
@@ -1004,7 +1124,11 @@ static int cmd_control(const ct_config *cfg, ct_control_action act, const cli_ar
         arg = strdup(a->pos[1]);
         break;
     default:   /* say, sms: the rest of the words are the text */
-        if (a->n_pos < 2)
+        if (act == CT_ACTION_SAY && a->message && a->n_pos == 1) {
+            arg = strdup(a->message);   /* the spelling bulk say uses */
+            break;
+        }
+        if (a->n_pos < 2 || a->message)
             return usage("usage: calltop calls %s ID TEXT", name);
         arg = join_from(a, 1);
         break;
@@ -1030,6 +1154,161 @@ static int cmd_control(const ct_config *cfg, ct_control_action act, const cli_ar
     return code;
 }
 
+/* ---- bulk end / say ------------------------------------------------------ */
+
+/* Reads one line from the terminal: the count typed back. */
+static bool read_confirmation(const ct_bulk_plan *p)
+{
+    fprintf(stderr, "Type %zu to %s %zu call%s (anything else cancels): ", p->n,
+            ct_control_action_name(p->action), p->n, p->n == 1 ? "" : "s");
+    fflush(stderr);
+    char line[64];
+    if (!fgets(line, sizeof line, stdin))
+        return false;
+    return ct_bulk_confirm_ok(p, line);
+}
+
+/* Sends every item once (no retries: the fetcher never retries a POST) and
+ * records each answer; an answer that never comes is "failed". */
+static void bulk_send(session *s, ct_bulk_plan *p, const char *argument)
+{
+    size_t waiting = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        ct_control_request rq = {.action = p->action, .argument = argument};
+        ct_error err;
+        ct_error_clear(&err);
+        p->items[i].request_id = ct_fetch_control(s->fetcher, p->items[i].call_id, &rq, &err);
+        if (!p->items[i].request_id)
+            ct_bulk_record(p, i, &err);
+        else
+            waiting++;
+    }
+    int64_t t0 = ct_clock_mono_ms();
+    while (waiting && ct_clock_mono_ms() - t0 < CLI_WAIT_MS) {
+        struct pollfd pfd = { .fd = ct_inbox_fd(s->inbox), .events = POLLIN };
+        if (poll(&pfd, 1, 200) < 0 && errno != EINTR)
+            break;
+        for (ct_event *e = ct_inbox_drain(s->inbox), *next; e; e = next) {
+            next = e->next;
+            long i = ct_bulk_find_request(p, e->request_id);
+            if (i >= 0 && ct_bulk_record(p, (size_t)i,
+                                         e->type == CT_EV_REQUEST_FAILED ? &e->error : NULL))
+                waiting--;
+            ct_event_free(e);
+        }
+    }
+    ct_error late;
+    ct_error_clear(&late);
+    ct_error_set(&late, CT_ETIMEOUT, "no answer from the fetcher");
+    for (size_t i = 0; i < p->n; i++)
+        ct_bulk_record(p, i, &late);   /* only the ones still pending */
+}
+
+/* `calls end --filter EXPR [--dry-run] [--yes] [--message TEXT] [--since D]`
+ * and `calls say --filter EXPR --message TEXT ...`: lists the calls of the
+ * window, re-checks the live ones (as list --live), builds the plan over
+ * the filter's view (tui/bulk_model.c, the board's own), prints each call
+ * and the exact request, then sends only when --yes is given or the count
+ * is typed back on a terminal. Exit 0 when every call was sent (or on a dry
+ * run), 3 when any was refused, 4 when any failed. */
+static int cmd_bulk(const ct_config *cfg, ct_control_action act, const cli_args *a)
+{
+    const char *name = ct_control_action_name(act);
+    if (a->n_pos != 0)
+        return usage(act == CT_ACTION_SAY
+                     ? "usage: calltop calls say --filter EXPR --message TEXT [--dry-run|--yes]%s"
+                     : "usage: calltop calls end --filter EXPR [--message TEXT] [--dry-run|--yes]%s",
+                     "");
+    if (act == CT_ACTION_SAY && (!a->message || !*a->message))
+        return usage("bulk say needs --message TEXT%s", "");
+    if (a->dry_run && a->yes)
+        return usage("--dry-run sends nothing and --yes sends: give one of them%s", "");
+    ct_error err;
+    ct_error_clear(&err);
+    ct_view_spec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.descending = true;   /* newest first, as the board lists */
+    if (ct_bulk_filter_parse(a->filter, &spec, &err) != CT_OK)
+        return usage("%s", err.detail);
+    ct_time_ms since = 24LL * 3600 * 1000;
+    if (a->since && ct_api_parse_duration(a->since, &since, &err) != CT_OK)
+        return usage("--since: %s", err.detail);
+    /* without --yes, only a person at a terminal can confirm */
+    if (!a->dry_run && !a->yes && !isatty(STDIN_FILENO))
+        return usage("bulk %s: stdin is not a terminal to type the count on; preview with "
+                     "--dry-run, then send with --yes", name);
+
+    session s;
+    int code = session_open(cfg, &s);
+    if (code)
+        return code;
+    ct_time_ms now = ct_clock_wall_ms();
+    ct_event *ev = await(&s, ct_fetch_list_calls(s.fetcher, now - since, now, false, &err),
+                         &err, &code);
+    ct_store *store = NULL;
+    ct_view *view = NULL;
+    ct_bulk_plan plan;
+    memset(&plan, 0, sizeof plan);
+    if (!ev)
+        goto out;
+    confirm_live(&s, ev);
+    store = ct_store_new(NULL);
+    if (!store) {
+        ct_error_set(&err, CT_ENOMEM, "no memory for the calls");
+        code = report(&err);
+        goto out;
+    }
+    for (size_t i = 0; i < ev->calls.n_calls; i++)
+        ct_store_apply_call(store, &ev->calls.calls[i], 1);
+    view = ct_view_new(store, &spec);
+    if (!view || ct_bulk_plan_build(&plan, view, cfg->base_url, act,
+                                    act == CT_ACTION_SAY ? a->message
+                                                         : (a->message ? a->message : ""),
+                                    &err) != CT_OK) {
+        if (!view)
+            ct_error_set(&err, CT_ENOMEM, "no memory for the view");
+        code = report(&err);
+        goto out;
+    }
+    char line[2048];
+    for (size_t i = 0; i < plan.n; i++) {
+        ct_bulk_preview_line(&plan, i, line, sizeof line);
+        printf("%s\n", line);
+    }
+    fflush(stdout);
+    char *f = ct_sanitize_dup(a->filter, false);
+    fprintf(stderr, "%zu live call%s match%s --filter '%s'%s\n", plan.n, plan.n == 1 ? "" : "s",
+            plan.n == 1 ? "es" : "", f ? f : "", a->dry_run ? " (dry run: nothing sent)" : "");
+    free(f);
+    if (a->dry_run || plan.n == 0)
+        goto out;
+    if (!a->yes && !read_confirmation(&plan)) {
+        fprintf(stderr, "calltop: cancelled: nothing sent\n");
+        code = CT_EXIT_USAGE;
+        goto out;
+    }
+    if (!ct_bulk_start(&plan))
+        goto out;
+    bulk_send(&s, &plan, act == CT_ACTION_SAY ? a->message : (a->message ? a->message : ""));
+    for (size_t i = 0; i < plan.n; i++) {
+        ct_bulk_result_line(&plan, i, line, sizeof line);
+        printf("%s\n", line);
+    }
+    ct_bulk_summary(&plan, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+    size_t counts[CT_BULK__COUNT];
+    ct_bulk_counts(&plan, counts);
+    code = counts[CT_BULK_FAILED] ? CT_EXIT_NETWORK
+         : counts[CT_BULK_REFUSED] ? CT_EXIT_REFUSED : CT_EXIT_OK;
+out:
+    ct_bulk_plan_free(&plan);
+    ct_view_free(view);
+    ct_store_free(store);
+    ct_event_free(ev);
+    session_close(&s);
+    return code;
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 static const struct subcmd {
@@ -1040,10 +1319,11 @@ static const struct subcmd {
 } subcmds[] = {
     { "list", "json output live since", false, -1 },
     { "show", "json output", false, -1 },
-    { "connect", "from to name assistant meta json output", true, -1 },
-    { "end", "message", true, CT_ACTION_END },
+    { "connect", "from to name assistant meta json output first-message var assistant-json dry-run",
+      true, -1 },
+    { "end", "message filter dry-run yes since", true, CT_ACTION_END },
     { "forward", "", true, CT_ACTION_FORWARD },
-    { "say", "", true, CT_ACTION_SAY },
+    { "say", "message filter dry-run yes since", true, CT_ACTION_SAY },
     { "dtmf", "", true, CT_ACTION_DTMF },
     { "sms", "", true, CT_ACTION_SMS },
 };
@@ -1108,7 +1388,10 @@ int ct_cli_main(const ct_config *cfg)
         help_path = path;
         if ((code = parse_args(cfg->rest + 2, cfg->n_rest - 2, sc->flags, &a)))
             return code;
-        if (sc->mutates && cfg->read_only) {
+        /* a bulk dry run only reads: it is the way to see what a bulk
+         * action would do, so --read-only allows it */
+        bool reads_only = a.dry_run && (a.filter || strcmp(sub, "connect") == 0);
+        if (sc->mutates && cfg->read_only && !reads_only) {
             fprintf(stderr, "calltop: refused: --read-only (calls %s would change a call)\n",
                     sc->name);
             return CT_EXIT_USAGE;
@@ -1119,6 +1402,10 @@ int ct_cli_main(const ct_config *cfg)
             return cmd_show(cfg, &a);
         if (strcmp(sub, "connect") == 0)
             return cmd_connect(cfg, &a);
+        if (a.filter)
+            return cmd_bulk(cfg, (ct_control_action)sc->action, &a);
+        if (a.dry_run || a.yes || a.since)
+            return usage("--dry-run, --yes and --since go with --filter (bulk %s)", sc->name);
         return cmd_control(cfg, (ct_control_action)sc->action, &a);
     }
     return usage("unknown calls command '%s' (list, show, connect, end, forward, say, dtmf, "

@@ -8,6 +8,7 @@
 #include "calltop/model.h"
 #include "calltop/json_util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,59 @@ static ct_err finish(cJSON *o, bool ok, char **body, ct_error *err)
     return CT_OK;
 }
 
+/* assistantOverrides: {"firstMessage": ..., "variableValues": {...}}, only
+ * the members given; nothing at all when neither is. */
+static bool add_overrides(cJSON *o, const ct_connect_request *r)
+{
+    if (empty(r->first_message) && r->n_variables == 0)
+        return true;
+    cJSON *ov = cJSON_AddObjectToObject(o, "assistantOverrides");
+    if (!ov)
+        return false;
+    if (!empty(r->first_message) && !cJSON_AddStringToObject(ov, "firstMessage", r->first_message))
+        return false;
+    if (r->n_variables == 0)
+        return true;
+    cJSON *vv = cJSON_AddObjectToObject(ov, "variableValues");
+    if (!vv)
+        return false;
+    for (size_t i = 0; i < r->n_variables; i++) {
+        cJSON *v = cJSON_CreateString(r->variables[i].value ? r->variables[i].value : "");
+        if (!v)
+            return false;
+        if (cJSON_GetObjectItemCaseSensitive(vv, r->variables[i].key))
+            cJSON_ReplaceItemInObjectCaseSensitive(vv, r->variables[i].key, v);
+        else if (!cJSON_AddItemToObject(vv, r->variables[i].key, v)) {
+            cJSON_Delete(v);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The inline assistant: parsed from its JSON text, refused unless it is an
+ * object (an array or a string would be sent as a malformed document). */
+static ct_err parse_inline_assistant(const char *json, cJSON **out, ct_error *err)
+{
+    *out = NULL;
+    if (!json)
+        return CT_OK;
+    const char *end = NULL;
+    cJSON *a = cJSON_ParseWithOpts(json, &end, true);
+    if (!a) {
+        char at[24];
+        snprintf(at, sizeof at, "%zu", end && end >= json ? (size_t)(end - json) : (size_t)0);
+        return invalid(err, "assistant", "not valid JSON (near byte %s)", at);
+    }
+    if (!cJSON_IsObject(a)) {
+        cJSON_Delete(a);
+        return invalid(err, "assistant", "must be a JSON object {...}, not another JSON value%s",
+                       "");
+    }
+    *out = a;
+    return CT_OK;
+}
+
 ct_err ct_connect_request_encode(const ct_connect_request *r, char **body, ct_error *err)
 {
     if (!body)
@@ -93,9 +147,19 @@ ct_err ct_connect_request_encode(const ct_connect_request *r, char **body, ct_er
     ct_err rc = check_metadata(r->metadata, r->n_metadata, err);
     if (rc != CT_OK)
         return rc;
+    if (r->n_variables > 0 && !r->variables)
+        return invalid(err, "assistantOverrides.variableValues", "entries missing%s", "");
+    for (size_t i = 0; i < r->n_variables; i++)
+        if (empty(r->variables[i].key))
+            return invalid(err, "assistantOverrides.variableValues", "entry has an empty key%s", "");
+    cJSON *inline_asst = NULL;
+    if ((rc = parse_inline_assistant(r->assistant_json, &inline_asst, err)) != CT_OK)
+        return rc;
     cJSON *o = cJSON_CreateObject();
-    if (!o)
+    if (!o) {
+        cJSON_Delete(inline_asst);
         return oom(err);
+    }
     cJSON *cust = NULL;
     bool ok = cJSON_AddStringToObject(o, "direction", "outbound") &&
               cJSON_AddStringToObject(o, "phoneNumberId", r->phone_number_id) &&
@@ -103,7 +167,14 @@ ct_err ct_connect_request_encode(const ct_connect_request *r, char **body, ct_er
               cJSON_AddStringToObject(cust, "number", r->customer_number) &&
               (empty(r->customer_name) || cJSON_AddStringToObject(cust, "name", r->customer_name)) &&
               add_metadata(o, r->metadata, r->n_metadata) &&
-              (empty(r->assistant_id) || cJSON_AddStringToObject(o, "assistantId", r->assistant_id));
+              (empty(r->assistant_id) || cJSON_AddStringToObject(o, "assistantId", r->assistant_id)) &&
+              add_overrides(o, r);
+    if (ok && inline_asst) {
+        ok = cJSON_AddItemToObject(o, "assistant", inline_asst);
+        if (ok)
+            inline_asst = NULL;   /* o owns it now */
+    }
+    cJSON_Delete(inline_asst);
     return finish(o, ok, body, err);
 }
 

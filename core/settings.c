@@ -154,6 +154,9 @@ const ct_command ct_commands[] = {
     { "calls end ID", "end a live call" },
     { "calls forward ID +E164", "forward a live call to a phone number" },
     { "calls say ID TEXT", "make the assistant say TEXT on a live call" },
+    { "calls end --filter EXPR", "end every live call of the view EXPR (VIEW[/SEARCH]): "
+                                 "--dry-run previews, --yes or the typed count sends" },
+    { "calls say --filter EXPR --message TEXT", "say TEXT on every live call of the view EXPR" },
     { "calls dtmf ID DIGITS", "send DTMF digits (0-9 * # A-D) on a live call" },
     { "calls sms ID TEXT", "send an SMS to the caller of a live call" },
     { "numbers", "list the account's phone numbers and their ids" },
@@ -178,9 +181,25 @@ const ct_command_option ct_command_options[] = {
     { "calls connect", "--name NAME", "the customer's name, given to the assistant" },
     { "calls connect", "--assistant ID", "the assistant to use instead of the number's own" },
     { "calls connect", "--meta KEY=VALUE", "call metadata; repeat for more keys" },
+    { "calls connect", "--first-message TEXT", "the assistant's first line for this call "
+      "(assistantOverrides.firstMessage)" },
+    { "calls connect", "--var KEY=VALUE", "a variable value for the assistant "
+      "(assistantOverrides.variableValues); repeat for more" },
+    { "calls connect", "--assistant-json FILE", "a one-off inline assistant: FILE holds a JSON "
+      "object, checked before sending; it wins over --assistant" },
+    { "calls connect", "--dry-run", "print the exact request (endpoint and body); place nothing" },
     { "calls connect", "-o, --output FORMAT", OUTPUT_HELP },
     { "calls connect", "--json", "the same as -o json" },
     { "calls end", "--message TEXT", "a closing line the assistant says before hanging up" },
+    { "calls end", "--filter EXPR", "bulk: every live call of the view VIEW[/SEARCH] (views: all "
+      "live failed inbound outbound queued ongoing forwarded finished)" },
+    { "calls end", "--dry-run", "bulk: print each call and the exact request; send nothing" },
+    { "calls end", "--yes", "bulk: send without typing the count (scripts)" },
+    { "calls end", "--since DURATION", "bulk: how far back to look for live calls (default 24h)" },
+    { "calls say", "--filter EXPR", "bulk, as calls end --filter" },
+    { "calls say", "--message TEXT", "the text to say (bulk; or as words after the id)" },
+    { "calls say", "--dry-run", "bulk: print each call and the exact request; send nothing" },
+    { "calls say", "--yes", "bulk: send without typing the count (scripts)" },
     { "numbers", "-o, --output FORMAT", OUTPUT_HELP " or csv (RFC 4180)" },
     { "numbers", "--json", "the same as -o json" },
     { "watch", "-o, --output FORMAT", "text (the default: time, kind, call, details) or json "

@@ -191,6 +191,7 @@ static void call_free(sim_call *c) {
     for (size_t i = 0; i < c->n_msgs; i++) free(c->msgs[i].text);
     free(c->msgs);
     free(c->customer_name);
+    free(c->first_message);
     free(c->summary);
     free(c->list_json);
     cJSON_Delete(c->metadata);
@@ -517,7 +518,14 @@ static void schedule_line(sim_call *c, int64_t now) {
 
 static void say_line(sim_engine *e, sim_call *c) {
     const sim_line *ln = &c->topic->lines[c->line];
-    char *text = sim_text_expand(ln->text, c, agent_name(e, c));
+    char *text;
+    if (ln->role == 'a' && c->first_message) {
+        /* the caller's override replaces the script's first assistant line */
+        text = c->first_message;
+        c->first_message = NULL;
+    } else {
+        text = sim_text_expand(ln->text, c, agent_name(e, c));
+    }
     if (!text) abort();
     if (c->episode == EP_HUMAN && ln->role == 'u') {
         /* the episode's customer wants a person, on their first line */
@@ -901,6 +909,11 @@ sim_call *sim_engine_connect(sim_engine *e, const sim_number *num, const char *c
     if (customer_name && *customer_name) c->customer_name = xstrdup(customer_name);
     emit(e, c, EV_STATUS, NULL);
     return c;
+}
+
+void sim_engine_set_first_message(sim_call *c, const char *text) {
+    free(c->first_message);
+    c->first_message = text && *text ? xstrdup(text) : NULL;
 }
 
 sim_call *sim_engine_create(sim_engine *e, const char *user_number, const char *assistant_number,

@@ -83,6 +83,8 @@ typedef struct sim_call {
     int number;               /* index into numbers, -1 for raw-number calls */
     char user_number[24], assistant_number[24];
     char *customer_name;      /* may be NULL (create-call without a name) */
+    char *first_message;      /* assistantOverrides.firstMessage: the assistant's first
+                                 line instead of the script's; NULL once said or none */
     int64_t created_at, start_at, end_at, updated_at;   /* end_at 0 while live */
     enum sim_status status;
     enum sim_phone phone;
@@ -170,6 +172,9 @@ const sim_assistant *sim_engine_find_assistant(const sim_engine *e, const char *
 sim_call *sim_engine_connect(sim_engine *e, const sim_number *num, const char *customer_number,
                              const char *customer_name, const sim_assistant *asst,
                              bool outbound, const cJSON *metadata);
+/* Connect Call's assistantOverrides.firstMessage: the call's first assistant
+ * line will be exactly `text` (NULL or "" = the script's own). */
+void sim_engine_set_first_message(sim_call *c, const char *text);
 sim_call *sim_engine_create(sim_engine *e, const char *user_number, const char *assistant_number,
                             const sim_assistant *asst, const cJSON *metadata);
 

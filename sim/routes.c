@@ -347,8 +347,13 @@ static void connect_call(sim_engine *e, const sim_request *rq, sim_response *rs)
     const cJSON *inline_asst = opt_object(body, "assistant", details, LOC("body", "assistant"));
     const sim_assistant *asst = inline_asst ? NULL : check_assistant(e, body, details);
     const cJSON *meta = opt_object(body, "metadata", details, LOC("body", "metadata"));
+    const cJSON *ov = opt_object(body, "assistantOverrides", details, LOC("body", "assistantOverrides"));
+    const char *first = ov ? opt_string(ov, "firstMessage", details,
+                                        LOC("body", "assistantOverrides", "firstMessage"))
+                           : NULL;
     if (respond_if_invalid(rs, details)) { cJSON_Delete(body); return; }
     sim_call *c = sim_engine_connect(e, num, cnum, cname, asst, outbound, meta);
+    sim_engine_set_first_message(c, first);
     cJSON_Delete(body);
     respond_json(rs, 200, sim_call_json(e, c, false));
 }

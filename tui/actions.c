@@ -43,6 +43,9 @@ const ct_action ct_actions[] = {
     {CT_A_ATTENTION, {'!'}, "!", "!", "attention", "Show the attention view: open items (hang, error, long call, ringing, silence, keywords, failed attempts, unreachable) by severity, then age; Enter opens the call.", NAV},
     {CT_A_ACK, {'a'}, "a", "a", "ack", "Acknowledge the selected call's attention items (in the attention view: the highlighted item); the message log keeps them.", NAV},
     {CT_A_SNOOZE, {'z'}, "z", "z", "snooze", "Snooze the selected call's attention items for 15 minutes (in the attention view: the highlighted item).", NAV},
+    {CT_A_BULK_END, {'E'}, "E", "E", "end all", "End every live call of the current view: a preview lists each call and the exact request; type the count to send.", CT_AF_WRITE},
+    {CT_A_COPY_ID, {'y'}, "y", "y", "copy id", "Copy the selected call's id to the clipboard (OSC 52; works over SSH, and in tmux through its passthrough).", CT_AF_NEEDS_CALL},
+    {CT_A_BULK_SAY, {'S'}, "S", "S", "say all", "Say a sentence on every live call of the current view (preview, then type the count).", CT_AF_WRITE},
 };
 const size_t ct_actions_count = sizeof ct_actions / sizeof ct_actions[0];
 

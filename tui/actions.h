@@ -41,6 +41,9 @@ typedef enum ct_action_id {
     CT_A_ATTENTION,       /* '!': the attention view */
     CT_A_ACK,             /* 'a': acknowledge attention items */
     CT_A_SNOOZE,          /* 'z': snooze attention items */
+    CT_A_BULK_END,        /* 'E': end every live call of the view (tui/bulk_dialog.c) */
+    CT_A_BULK_SAY,        /* 'S': say a sentence on every live call of the view */
+    CT_A_COPY_ID,         /* 'y': the selected call's id to the clipboard (OSC 52) */
     CT_A__COUNT
 } ct_action_id;
 

@@ -21,10 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 #include "actions.h"
 #include "calltop/hash.h"
 #include "board.h"
+#include "bulk_dialog.h"
+#include "osc.h"
 #include "dialog.h"
 #include "draw.h"
 #include "export.h"
@@ -82,6 +85,8 @@ static void place_modal(ct_board *b, ct_pane *p)
     bool help = p->ops->name && strcmp(p->ops->name, "help") == 0;
     ct_pane_center(LINES, COLS, help ? (int)ct_actions_count + 2 : 20, help ? 100 : 76,
                    &y, &x, &h, &w);
+    if (p->ops->name && strcmp(p->ops->name, CT_BULK_PANE_NAME) == 0)   /* a list of requests */
+        ct_pane_center(LINES, COLS, 40, 130, &y, &x, &h, &w);
     if (ct_refusal_is(p))   /* a few lines: the board stays visible around it */
         ct_pane_center(LINES, COLS, CT_REFUSAL_H, CT_REFUSAL_W, &y, &x, &h, &w);
     ct_pane_resize(p, y, x, h, w);
@@ -301,6 +306,29 @@ void ct_board_set_list_error(ct_board *b, const ct_error *e)
     b->list->stale = true;
 }
 
+/* The recording URL in the details pane as an OSC 8 hyperlink: after the
+ * frame, its cells are written again between the OSC 8 open and close,
+ * inside DECSC / DECRC so ncurses' cursor and attributes stay as it left
+ * them. Not while a modal covers the board (the text would draw over it);
+ * every frame, as ncurses may have rewritten those cells plain. */
+static void emit_links(ct_board *b)
+{
+    if (b->n_modals || !b->details->h || b->layout == CT_LAYOUT_TOO_SMALL) return;
+    ct_screen_link links[8];
+    const char *url = NULL;
+    size_t n = ct_details_pane_links(b->details, links, 8, &url);
+    char open[600], out[4096];
+    if (!n || !ct_osc8_encode(url, open, sizeof open)) return;
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(out + len, sizeof out - len, "\0337\033[%d;%dH%s%s\033]8;;\033\\\0338",
+                         links[i].y + 1, links[i].x + 1, open, links[i].text);
+        if (w < 0 || (size_t)w >= sizeof out - len) return;   /* too long: no link at all */
+        len += (size_t)w;
+    }
+    if (write(STDOUT_FILENO, out, len) < 0) return;   /* a link is a nicety: nothing to do */
+}
+
 void ct_board_draw(ct_board *b)
 {
     if (b->full_redraw) {
@@ -350,6 +378,7 @@ void ct_board_draw(ct_board *b)
     }
     b->drawn_gen = gen;
     doupdate();
+    emit_links(b);
 }
 
 void ct_board_get_timers(ct_board *b, ct_board_timers *t)
@@ -496,6 +525,31 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
     case CT_A_END: case CT_A_FORWARD: case CT_A_SAY: case CT_A_DTMF: case CT_A_SMS:
         open_control(b, id);
         return CT_FX_REDRAW_ALL;
+    case CT_A_COPY_ID: {
+        const ct_call_entry *e = ct_ui_selected(&b->ctx);
+        if (!e || !e->call.id) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first"); return CT_FX_REDRAW; }
+        /* straight to the terminal: the sequence moves no cursor and draws
+         * no cell, so ncurses' idea of the screen stays true */
+        const char *tmux = getenv("TMUX");
+        char seq[CT_CALL_ID_BUF * 2 + 64];
+        size_t n = ct_osc52_encode(e->call.id, tmux && *tmux, seq, sizeof seq);
+        if (n && write(STDOUT_FILENO, seq, n) != (ssize_t)n)
+            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "the copy sequence could not be written");
+        else
+            ct_ui_flash(&b->ctx, CT_FLASH_OK, "copied the call id %s (OSC 52)", b->ctx.selected_id);
+        return CT_FX_REDRAW;
+    }
+    case CT_A_BULK_END: case CT_A_BULK_SAY: {
+        const char *what = id == CT_A_BULK_END ? "bulk end" : "bulk say";
+        if (b->ctx.read_only) {
+            refuse(b, what, "%s refused: calltop runs with --read-only", what);
+            return CT_FX_REDRAW_ALL;
+        }
+        b->ctx.flash[0] = '\0';
+        open_or_refuse(b, what, ct_bulk_dialog_new(&b->ctx, id == CT_A_BULK_END ? CT_ACTION_END
+                                                                               : CT_ACTION_SAY));
+        return CT_FX_REDRAW_ALL;
+    }
     case CT_A_EXPORT_CSV: {
         char path[512];
         size_t rows = 0;

@@ -46,6 +46,12 @@ ct_listmodel *ct_list_pane_model(ct_pane *p);
 long ct_list_pane_timer_ms(ct_pane *p, ct_time_ms now);
 
 ct_pane *ct_details_pane_new(void);
+/* Where the details pane shows the recording URL on screen now (issue 15):
+ * up to cap runs of its text with their screen cells, for the board to wrap
+ * in an OSC 8 hyperlink after the frame. Returns how many; *url is the
+ * link's target (valid until the next draw). */
+typedef struct ct_screen_link { int y, x; char text[512]; } ct_screen_link;
+size_t ct_details_pane_links(const ct_pane *p, ct_screen_link *out, size_t cap, const char **url);
 bool ct_details_pane_following(ct_pane *p);
 long ct_details_pane_timer_ms(ct_pane *p, const ct_ui_ctx *ctx);
 

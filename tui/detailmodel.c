@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "report_fields.h"
 #include "calltop/sanitize.h"
 #include "calltop/hash.h"
 #include "detailmodel.h"
@@ -333,9 +334,23 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
         rc |= field(d, width, "guardrails", c->analysis.guardrails_json, CT_TH_NORMAL);
     }
     rc |= field(d, width, "metadata", c->metadata_json, CT_TH_NORMAL);
-    rc |= field(d, width, "cost", c->cost_json, CT_TH_DIM);
-    rc |= field(d, width, "metrics", c->metrics_json, CT_TH_DIM);
-    rc |= field(d, width, "recording", c->recording_json, CT_TH_DIM);
+    /* the end-of-call report as fields, not raw JSON (issue 15) */
+    ct_report_field rf[24];
+    size_t nrf = ct_report_fields(c, rf, sizeof rf / sizeof rf[0]);
+    if (nrf) rc |= heading(d, width, "End-of-call report");
+    d->link_n = 0;
+    d->link_url[0] = '\0';
+    for (size_t i = 0; i < nrf; i++) {
+        size_t before = d->n;
+        rc |= field(d, width, rf[i].name, rf[i].value, rf[i].is_url ? CT_TH_NORMAL : CT_TH_DIM);
+        if (rf[i].is_url && d->n > before && !d->link_n) {
+            bool narrow = width < LABEL_W + 10;   /* label on its own line */
+            d->link_first = before + (narrow ? 1 : 0);
+            d->link_n = d->n - d->link_first;
+            d->link_skip0 = narrow ? 0 : LABEL_W;
+            snprintf(d->link_url, sizeof d->link_url, "%s", rf[i].value);
+        }
+    }
 
     snprintf(buf, sizeof buf, "Transcript (%zu)", c->n_messages);
     d->transcript_start = d->n;

@@ -51,6 +51,11 @@ typedef struct ct_detail_doc {
     size_t rewrapped;        /* messages wrapped by the last build (tests, bench) */
     uint64_t head_key;       /* hash of what the lines above the transcript show */
     bool head_valid;         /* lines[0..n_head) were built for head_key */
+    /* The recording URL's lines (issue 15: drawn as an OSC 8 hyperlink):
+     * lines [link_first, link_first + link_n) show it; the first of them
+     * starts with link_skip0 bytes (= cells, ASCII) of label. */
+    size_t link_first, link_n, link_skip0;
+    char link_url[512];
 } ct_detail_doc;
 
 /* Builds the document for a call at a width (>= 1); replaces doc's lines.

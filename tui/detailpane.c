@@ -110,6 +110,30 @@ static const ct_dline *row_line(const ct_pane *p, int r)
     return i < st->doc.n ? &st->doc.lines[i] : NULL;
 }
 
+size_t ct_details_pane_links(const ct_pane *p, ct_screen_link *out, size_t cap, const char **url)
+{
+    const detail_state *st = p->state;
+    *url = st->doc.link_url;
+    size_t n = 0;
+    if (!st->doc.link_n || !st->doc.link_url[0] || p->h <= 0) return 0;
+    for (int r = 1; r < p->h && n < cap; r++) {
+        const ct_dline *l = row_line(p, r);
+        if (!l) continue;
+        size_t i = (size_t)(l - st->doc.lines);
+        if (i < st->doc.link_first || i >= st->doc.link_first + st->doc.link_n) continue;
+        size_t skip = i == st->doc.link_first ? st->doc.link_skip0 : 0;
+        if (strlen(l->text) <= skip) continue;
+        /* the text as drawn: never wider than the pane's text width */
+        int cols = text_w(p) - l->indent - (int)skip;
+        if (cols <= 0) continue;
+        ct_text_truncate(l->text + skip, cols, out[n].text, sizeof out[n].text);
+        out[n].y = p->y + r;
+        out[n].x = p->x + text_x(p) + l->indent + (int)skip;
+        n++;
+    }
+    return n;
+}
+
 static void draw_row(ct_pane *p, int r, const char *title, attr_t title_attr)
 {
     detail_state *st = p->state;

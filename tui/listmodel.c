@@ -46,6 +46,11 @@ static void spec_for_step(ct_view_spec *s, int step)
     }
 }
 
+void ct_filter_step_spec(int step, ct_view_spec *s)
+{
+    spec_for_step(s, step);
+}
+
 int ct_listmodel_init(ct_listmodel *lm, const ct_store *store)
 {
     memset(lm, 0, sizeof *lm);

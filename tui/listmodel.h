@@ -33,6 +33,8 @@ extern const ct_col_def ct_cols[CT_COL__COUNT];
 /* The filter cycle ('v'): live, all, failed, inbound, outbound, then each status. */
 #define CT_FILTER_STEPS 9
 const char *ct_filter_step_name(int step);
+/* Sets the filter fields of *s for a step of that cycle (bulk --filter). */
+void ct_filter_step_spec(int step, ct_view_spec *s);
 
 /* How long a new row stays highlighted. */
 #define CT_NEW_ROW_MS 3000

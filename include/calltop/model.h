@@ -225,6 +225,13 @@ typedef struct ct_connect_request {
     const char *customer_name;         /* optional */
     const char *assistant_id;          /* optional */
     const ct_kv *metadata; size_t n_metadata;
+    /* Optional, issue 15: assistantOverrides.firstMessage and
+     * assistantOverrides.variableValues (strings), and a one-off inline
+     * `assistant` given as JSON text, which must be an object (the API:
+     * when both are sent, `assistant` wins over assistantId). */
+    const char *first_message;
+    const ct_kv *variables; size_t n_variables;
+    const char *assistant_json;
 } ct_connect_request;
 
 typedef struct ct_create_request {

@@ -51,6 +51,55 @@ static void test_connect_body(void **state)
     free(body);
 }
 
+/* issue 15: assistantOverrides (first message, variable values) and an
+ * inline assistant object from JSON text, validated before sending. */
+static void test_connect_overrides_and_inline_assistant(void **state)
+{
+    (void)state;
+    ct_kv vars[] = {{"name", "Dana"}, {"plan", "gold"}, {"name", "D."}};
+    ct_connect_request r = {.phone_number_id = "p1", .customer_number = "+12",
+                            .first_message = "Hi {{name}}, this is Ava.",
+                            .variables = vars, .n_variables = 3,
+                            .assistant_json = " {\"model\": {\"provider\": \"x\"}, \"n\": 1}\n"};
+    char *body = NULL;
+    ct_error err;
+    ct_error_clear(&err);
+    assert_int_equal(ct_connect_request_encode(&r, &body, &err), CT_OK);
+    assert_string_equal(body, "{\"direction\":\"outbound\",\"phoneNumberId\":\"p1\","
+                              "\"customer\":{\"number\":\"+12\"},"
+                              "\"assistantOverrides\":{\"firstMessage\":\"Hi {{name}}, this is Ava.\","
+                              "\"variableValues\":{\"name\":\"D.\",\"plan\":\"gold\"}},"
+                              "\"assistant\":{\"model\":{\"provider\":\"x\"},\"n\":1}}");
+    free(body);
+    /* only a first message: no variableValues member */
+    ct_connect_request f = {.phone_number_id = "p1", .customer_number = "+12",
+                            .first_message = "Hello"};
+    assert_int_equal(ct_connect_request_encode(&f, &body, &err), CT_OK);
+    assert_non_null(strstr(body, "\"assistantOverrides\":{\"firstMessage\":\"Hello\"}}"));
+    free(body);
+    /* the inline assistant must be a JSON object */
+    const char *bad[] = {"[1,2]", "\"text\"", "{\"a\":", "", "{} {}", "null"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ct_connect_request b = {.phone_number_id = "p1", .customer_number = "+12",
+                                .assistant_json = bad[i]};
+        body = (char *)"untouched";
+        ct_error_clear(&err);
+        assert_int_equal(ct_connect_request_encode(&b, &body, &err), CT_EVALUE);
+        assert_null(body);
+        assert_string_equal(err.field, "assistant");
+    }
+    ct_connect_request b = {.phone_number_id = "p1", .customer_number = "+12",
+                            .assistant_json = "{\"a\": tru}"};
+    assert_int_equal(ct_connect_request_encode(&b, &body, &err), CT_EVALUE);
+    assert_non_null(strstr(err.detail, "not valid JSON (near byte"));
+    /* a variable needs a key */
+    ct_kv nokey[] = {{"", "v"}};
+    ct_connect_request v = {.phone_number_id = "p1", .customer_number = "+12",
+                            .variables = nokey, .n_variables = 1};
+    assert_int_equal(ct_connect_request_encode(&v, &body, &err), CT_EVALUE);
+    assert_string_equal(err.field, "assistantOverrides.variableValues");
+}
+
 static void test_connect_validation(void **state)
 {
     (void)state;
@@ -261,6 +310,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_connect_body),
         cmocka_unit_test(test_connect_validation),
+        cmocka_unit_test(test_connect_overrides_and_inline_assistant),
         cmocka_unit_test(test_connect_decode_rejects),
         cmocka_unit_test(test_create_body),
         cmocka_unit_test(test_control_bodies),
