@@ -38,6 +38,8 @@ typedef enum ct_action_id {
     CT_A_REDRAW,          /* Ctrl-L: repaint the whole screen */
     CT_A_HELP,            /* '?' */
     CT_A_QUIT,            /* 'q' (asks when a request is pending) */
+    /* --replay only (tui/replay.h); nothing without --replay */
+    CT_A_REPLAY_PLAY, CT_A_REPLAY_FASTER, CT_A_REPLAY_SLOWER, CT_A_REPLAY_STEP, CT_A_REPLAY_SEEK,
     CT_A__COUNT
 } ct_action_id;
 

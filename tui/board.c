@@ -512,6 +512,9 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
     case CT_A_SORT_COLUMN: case CT_A_FOLLOW:
         /* list commands work whichever pane has the focus */
         return ct_pane_key(b->list, &b->ctx, key, mouse);
+    case CT_A_REPLAY_PLAY: case CT_A_REPLAY_FASTER: case CT_A_REPLAY_SLOWER:
+    case CT_A_REPLAY_STEP: case CT_A_REPLAY_SEEK:
+        return b->replay_action ? b->replay_action(b->replay_ud, id) : 0;
     default:
         return 0;
     }

@@ -35,6 +35,7 @@ typedef struct ct_board_status {
     bool polling;                  /* the REST polling fallback is active */
     bool demo;
     size_t max_calls;              /* the store's call cap, shown as "max N" (0 = not shown) */
+    char replay[64];               /* --replay: "REPLAY 4x 14:03:22" ("" = live) */
 } ct_board_status;
 
 /* ---- the board's own panes (constructors return unplaced panes) ---------- */
@@ -102,6 +103,9 @@ typedef struct ct_board {
      * webhooks only). Returns a request id, 0 when not sent. */
     uint64_t (*fetch_assistant)(void *ud, const char *assistant_id, ct_error *err);
     void *fetch_ud;
+    /* --replay's keys (tui/replay.h); NULL live: the keys do nothing */
+    int (*replay_action)(void *ud, int action_id);
+    void *replay_ud;
 } ct_board;
 
 /* Sets up the board over a store (not owned). Needs ncurses initialised

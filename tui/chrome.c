@@ -33,6 +33,7 @@ static bool bar_changed(ct_pane *p, const char *key)
 typedef struct status_text {
     bool demo, read_only, cap_reached;
     const char *host, *chan;
+    const char *replay;            /* "" live */
     size_t live, queued, fwd, done, kept, evicted, max_calls;
 } status_text;
 
@@ -65,7 +66,8 @@ static void compose_status(const status_text *st, int level, char *out, size_t c
     out[0] = '\0';
     if (level < 4) PUT(" calltop%s", st->demo ? " (demo)" : "");
     if (level < 3 && st->host[0]) PUT(" %s", st->host);
-    if (st->read_only) PUT(" [read-only]");
+    if (st->replay[0]) PUT(" %s", st->replay);   /* --replay: at every level */
+    else if (st->read_only) PUT(" [read-only]");
     PUT("%s%s", level < 4 ? " | " : " ", st->chan);
     if (level == 0)
         PUT(" | live %zu  queued %zu  fwd %zu  done %zu", st->live, st->queued, st->fwd, st->done);
@@ -114,6 +116,7 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
     if (scheme) host = scheme + 3;
     status_text st = {
         .demo = bs->demo, .read_only = ctx->read_only, .host = host, .chan = chan,
+        .replay = bs->replay,
         .live = counts[CT_STATUS_ONGOING], .queued = counts[CT_STATUS_QUEUED],
         .fwd = counts[CT_STATUS_FORWARDED], .done = counts[CT_STATUS_FINISHED],
         .cap_reached = ct_store_cap_reached(ctx->store), .kept = ct_store_count(ctx->store),
