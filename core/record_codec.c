@@ -138,6 +138,9 @@ ct_err ct_record_encode_event(const ct_event *ev, ct_time_ms at, char **out, ct_
     if (ok && ev->request_id) ok = add_num(o, "request_id", (double)ev->request_id);
     if (ok && ev->request_kind) ok = add_num(o, "request_kind", ev->request_kind);
     if (ok && ev->seq) ok = add_num(o, "seq", (double)ev->seq);
+    /* the webhook's time (MONITOR_UPDATE) or the last relay event (MONITOR_STATE) */
+    if (ok && ev->last_event_ms) ok = add_num(o, "last_event_ms", (double)ev->last_event_ms);
+    if (ok && ev->call_id) ok = add_str(o, "call_id", ev->call_id);
     switch (ev->type) {
     case CT_EV_CALLS_LISTED:
     case CT_EV_MONITOR_SNAPSHOT:
@@ -152,8 +155,7 @@ ct_err ct_record_encode_event(const ct_event *ev, ct_time_ms at, char **out, ct_
         ok = ok && add_call(o, "call", &ev->call);
         break;
     case CT_EV_CONTROL_DONE:
-        ok = ok && add_str(o, "call_id", ev->call_id) &&
-             add_str(o, "action", ct_control_action_name(ev->action));
+        ok = ok && add_str(o, "action", ct_control_action_name(ev->action));
         break;
     case CT_EV_NUMBERS:
         ok = ok && add_numbers(o, &ev->numbers);
@@ -168,7 +170,6 @@ ct_err ct_record_encode_event(const ct_event *ev, ct_time_ms at, char **out, ct_
         break;
     case CT_EV_MONITOR_STATE:
         ok = ok && add_str(o, "state", ct_monitor_state_name(ev->monitor_state)) &&
-             add_num(o, "last_event_ms", (double)ev->last_event_ms) &&
              cJSON_AddBoolToObject(o, "resumed", ev->resumed) != NULL;
         break;
     case CT_EV_RATE_LIMITED:
@@ -311,18 +312,20 @@ static ct_err decode_call_error(const cJSON *o, ct_call_error *e, ct_error *err)
 
 static ct_err decode_event(const cJSON *o, int type, ct_event *ev, ct_error *err)
 {
-    double rid, rkind, seq;
+    double rid, rkind, seq, d;
     ct_err rc;
     if ((rc = get_int(o, "request_id", 0, MAX_MS, 0, &rid, err)) != CT_OK ||
         (rc = get_int(o, "request_kind", 0, CT_REQ_ASSISTANT, 0, &rkind, err)) != CT_OK ||
         (rc = get_int(o, "seq", 0, MAX_MS, 0, &seq, err)) != CT_OK ||
+        (rc = get_int(o, "last_event_ms", 0, MAX_MS, 0, &d, err)) != CT_OK ||
+        (rc = dup_str(o, "call_id", &ev->call_id, err)) != CT_OK ||
         (rc = dup_str(o, "text", &ev->text, err)) != CT_OK)
         return rc;
+    ev->last_event_ms = (ct_time_ms)d;
     ev->request_id = (uint64_t)rid;
     ev->request_kind = (int)rkind;
     ev->seq = (uint64_t)seq;
     const char *s;
-    double d;
     switch ((ct_event_type)type) {
     case CT_EV_CALLS_LISTED:
     case CT_EV_MONITOR_SNAPSHOT:
@@ -336,7 +339,6 @@ static ct_err decode_event(const cJSON *o, int type, ct_event *ev, ct_error *err
     case CT_EV_CALL_PLACED:
         return decode_call(o, &ev->call, err);
     case CT_EV_CONTROL_DONE: {
-        if ((rc = dup_str(o, "call_id", &ev->call_id, err)) != CT_OK) return rc;
         if ((rc = get_str(o, "action", &s, err)) != CT_OK) return rc;
         int a = s ? ct_control_action_parse(s) : -1;
         if (a < 0) return ct_error_set(err, CT_EVALUE, "recording: `action` is not a control action");
@@ -359,8 +361,6 @@ static ct_err decode_event(const cJSON *o, int type, ct_event *ev, ct_error *err
         int m = s ? monitor_state_parse(s) : -1;
         if (m < 0) return ct_error_set(err, CT_EVALUE, "recording: `state` is not a monitor state");
         ev->monitor_state = (ct_monitor_state)m;
-        if ((rc = get_int(o, "last_event_ms", 0, MAX_MS, 0, &d, err)) != CT_OK) return rc;
-        ev->last_event_ms = (ct_time_ms)d;
         ev->resumed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "resumed"));
         return CT_OK;
     }

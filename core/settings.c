@@ -77,7 +77,7 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
     [CT_SET_REPLAY] = {
         .key = "replay", .flag = "replay", .kind = CT_KIND_PATH, .metavar = "FILE",
         .help = "open the board on a recording made with --record: no network, nothing sent; "
-                "space plays/pauses, < > speed, . steps, g seeks" },
+                "space plays/pauses, < > speed, . steps, : seeks" },
     [CT_SET_RECORD_MAX_BYTES] = {
         .key = "record-max-bytes", .in_file = true, .flag = "record-max-bytes",
         .env = "CALLTOP_RECORD_MAX_BYTES", .kind = CT_KIND_INT, .metavar = "N",
