@@ -60,6 +60,10 @@ static bool add_calls(cJSON *o, const ct_call_list *l)
 {
     cJSON *arr = cJSON_AddArrayToObject(o, "calls");
     if (!arr || !add_num(o, "total_count", (double)l->total_count)) return false;
+    /* items the decoder skipped: the board flashes how many and why */
+    if (l->n_skipped && (!add_num(o, "skipped", (double)l->n_skipped) ||
+                         !add_str(o, "skip_reason", l->first_skip.detail)))
+        return false;
     for (size_t i = 0; i < l->n_calls; i++) {
         cJSON *c = ct_call_to_json(&l->calls[i]);
         if (!c || !cJSON_AddItemToArray(arr, c)) { cJSON_Delete(c); return false; }
@@ -232,6 +236,13 @@ static ct_err decode_calls(const cJSON *o, ct_call_list *l, ct_error *err)
     ct_err rc = get_int(o, "total_count", -1, MAX_MS, -1, &total, err);
     if (rc != CT_OK) return rc;
     l->total_count = (long)total;
+    double skipped;
+    const char *why;
+    if ((rc = get_int(o, "skipped", 0, MAX_MS, 0, &skipped, err)) != CT_OK ||
+        (rc = get_str(o, "skip_reason", &why, err)) != CT_OK)
+        return rc;
+    l->n_skipped = (size_t)skipped;
+    if (why) snprintf(l->first_skip.detail, sizeof l->first_skip.detail, "%s", why);
     int n = cJSON_GetArraySize(arr);
     if (n > 0 && !(l->calls = calloc((size_t)n, sizeof *l->calls)))
         return ct_error_set(err, CT_ENOMEM, "out of memory");

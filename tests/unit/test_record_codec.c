@@ -69,6 +69,8 @@ static void test_every_event_type_round_trips(void **state)
             ev->calls.calls[1] = call_json(CALL_B);
             ev->calls.n_calls = 2;
             ev->calls.total_count = 2;
+            ev->calls.n_skipped = 3;
+            snprintf(ev->calls.first_skip.detail, sizeof ev->calls.first_skip.detail, "bad item");
             ev->seq = 41;
             break;
         case CT_EV_CALL_FETCHED: case CT_EV_CALL_PLACED: case CT_EV_MONITOR_UPDATE:
@@ -122,6 +124,8 @@ static void test_every_event_type_round_trips(void **state)
             assert_int_equal(back->calls.n_calls, 2);
             assert_true(ct_call_equal(&back->calls.calls[0], &ev->calls.calls[0]));
             assert_int_equal(back->seq, 41);
+            assert_int_equal(back->calls.n_skipped, 3);
+            assert_string_equal(back->calls.first_skip.detail, "bad item");
         }
         if (t == CT_EV_MONITOR_UPDATE) {
             assert_true(ct_call_equal(&back->call, &ev->call));
