@@ -225,7 +225,7 @@ static void fetch_selected(loop *L)
  * before every sleep: it arms or disarms the timers that do the reads. */
 static void schedule(loop *L, ct_time_ms now)
 {
-    bool poll_now = polling(L);
+    bool poll_now = polling(L) && L->fetcher;   /* --replay: nothing to poll */
     L->board.status.polling = poll_now && L->fetcher;
     if (poll_now) {
         if (!ct_loop_armed(L->ev, L->timer[T_POLL_LIST]))

@@ -40,11 +40,11 @@ const ct_action ct_actions[] = {
     {CT_A_REDRAW, {CT_KEY_CTRL('l')}, "^L", "Ctrl-L", "redraw", "Repaint the whole screen.", NAV},
     {CT_A_HELP, {'?', KEY_F(1)}, "?", "?, F1", "help", "Show this help.", HINT},
     {CT_A_QUIT, {'q'}, "q", "q", "quit", "Quit (asks when a request is still pending).", HINT},
-    {CT_A_REPLAY_PLAY, {' '}, "Space", "Space", "play", "With --replay: play or pause the recording.", NAV},
-    {CT_A_REPLAY_FASTER, {'>'}, ">", ">", "faster", "With --replay: double the speed (up to 64x).", NAV},
-    {CT_A_REPLAY_SLOWER, {'<'}, "<", "<", "slower", "With --replay: halve the speed (down to 1x).", NAV},
-    {CT_A_REPLAY_STEP, {'.'}, ".", ".", "step", "With --replay: apply the next recorded event, then pause.", NAV},
-    {CT_A_REPLAY_SEEK, {':'}, ":", ":", "seek", "With --replay: seek to a time: HH:MM:SS on the recording's day, or +N / -N seconds; Enter goes, Esc cancels.", NAV},
+    {CT_A_REPLAY_PLAY, {' '}, "Space", "Space", "play", "With --replay: play or pause the recording.", CT_AF_REPLAY},
+    {CT_A_REPLAY_FASTER, {'>'}, ">", ">", "faster", "With --replay: double the speed (up to 64x).", CT_AF_REPLAY},
+    {CT_A_REPLAY_SLOWER, {'<'}, "<", "<", "slower", "With --replay: halve the speed (down to 1x).", CT_AF_REPLAY},
+    {CT_A_REPLAY_STEP, {'.'}, ".", ".", "step", "With --replay: apply the next recorded event, then pause.", CT_AF_REPLAY},
+    {CT_A_REPLAY_SEEK, {':'}, ":", ":", "seek", "With --replay: seek to a time: HH:MM:SS on the recording's day, or +N / -N seconds; Enter goes, Esc cancels.", CT_AF_REPLAY},
 };
 const size_t ct_actions_count = sizeof ct_actions / sizeof ct_actions[0];
 

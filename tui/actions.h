@@ -51,6 +51,7 @@ enum {
     CT_AF_NEEDS_CALL  = 1u << 2,  /* needs a selected call */
     CT_AF_NEEDS_LIVE  = 1u << 3,  /* needs the selected call to be live */
     CT_AF_HINT        = 1u << 4,  /* shown on the key-hint line */
+    CT_AF_REPLAY      = 1u << 5,  /* --replay only: in the help only then (always in the man page) */
 };
 
 #define CT_ACTION_MAX_KEYS 9

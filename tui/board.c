@@ -447,7 +447,7 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         b->quit = true;
         return CT_FX_QUIT;
     case CT_A_HELP:
-        ct_board_push_modal(b, ct_help_pane_new(b->ctx.read_only));
+        ct_board_push_modal(b, ct_help_pane_new_replay(b->ctx.read_only, b->replay_action != NULL));
         return CT_FX_REDRAW_ALL;
     case CT_A_FOCUS_NEXT:
         if (b->layout == CT_LAYOUT_SINGLE) show_single(b, !b->single_details);

@@ -52,6 +52,8 @@ long ct_details_pane_timer_ms(ct_pane *p, const ct_ui_ctx *ctx);
 ct_pane *ct_status_pane_new(const ct_board_status *st);
 ct_pane *ct_footer_pane_new(void);
 ct_pane *ct_help_pane_new(bool read_only);
+/* ... with the --replay keys listed (replay true) */
+ct_pane *ct_help_pane_new_replay(bool read_only, bool replay);
 
 typedef enum ct_layout {
     CT_LAYOUT_TOO_SMALL = 0, CT_LAYOUT_SINGLE, CT_LAYOUT_STACKED, CT_LAYOUT_SIDE

@@ -219,7 +219,7 @@ ct_pane *ct_footer_pane_new(void)
 
 /* ---- help ------------------------------------------------------------------ */
 
-typedef struct help_state { bool read_only; int top; } help_state;
+typedef struct help_state { bool read_only, replay; int top; } help_state;
 
 /* The help text's column: what is left of the box after the key column. */
 static int help_text_cols(const ct_pane *p) { return p->w - 18 > 1 ? p->w - 18 : 1; }
@@ -243,6 +243,7 @@ static bool help_item(const help_state *hs, size_t i, const char **label, const 
     for (size_t k = 0; k < ct_actions_count; k++) {
         const ct_action *a = &ct_actions[k];
         if (!ct_action_allowed(a, hs->read_only)) continue;
+        if ((a->flags & CT_AF_REPLAY) && !hs->replay) continue;
         if (i-- == 0) {
             *label = ct_theme_is_utf8() ? a->key_label : a->key_label_ascii;
             *text = a->help;
@@ -354,9 +355,15 @@ static const ct_pane_ops help_ops = {
 
 ct_pane *ct_help_pane_new(bool read_only)
 {
+    return ct_help_pane_new_replay(read_only, false);
+}
+
+ct_pane *ct_help_pane_new_replay(bool read_only, bool replay)
+{
     help_state *hs = calloc(1, sizeof *hs);
     if (!hs) return NULL;
     hs->read_only = read_only;
+    hs->replay = replay;
     ct_pane *p = ct_pane_new(&help_ops, hs);
     if (!p) { free(hs); return NULL; }
     p->modal = true;

@@ -32,7 +32,6 @@ static bool put_line(ct_recorder *r, char *line)
 {
     if (r->stopped) { free(line); return false; }
     size_t len = strlen(line);
-    line[len] = '\0';
     if (r->written + len + 1 > r->max_bytes) {
         char why[600];
         snprintf(why, sizeof why, "recording stopped: %.400s reached record-max-bytes (%llu bytes)",

@@ -341,7 +341,8 @@ int ct_replay_action(ct_replay *R, ct_action_id id, int64_t real)
 
 bool ct_replay_prompt_key(ct_replay *R, int key, int64_t real)
 {
-    if (!R->prompting) return false;
+    /* a resize still lays the board out (the prompt stays open) */
+    if (!R->prompting || key == KEY_RESIZE) return false;
     ct_ui_ctx *ctx = &R->board->ctx;
     size_t n = strlen(R->input);
     if (key == CT_KEY_ESC) {

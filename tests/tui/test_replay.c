@@ -350,6 +350,78 @@ static void test_seek_input(void **state)
     assert_false(ct_replay_parse_seek("+5s", T0, &t));
 }
 
+/* The seek prompt (:) takes every key until Enter or Esc; a resize still
+ * reaches the board. */
+static void test_seek_prompt_takes_the_keys(void **state)
+{
+    (void)state;
+    replay_board rb;
+    replay_open(&rb);
+    assert_false(ct_replay_prompt_key(&rb.R, 'q', 0));   /* no prompt: the board's key */
+    ct_replay_action(&rb.R, CT_A_REPLAY_SEEK, 0);
+    assert_true(rb.R.prompting);
+    assert_non_null(strstr(rb.b.ctx.flash, "seek to"));
+    const char *typed = "q+4";   /* q is swallowed, not a quit */
+    for (const char *c = typed; *c; c++) assert_true(ct_replay_prompt_key(&rb.R, *c, 0));
+    assert_false(ct_replay_prompt_key(&rb.R, KEY_RESIZE, 0));
+    assert_false(rb.b.quit);
+    assert_string_equal(rb.R.input, "+4");
+    assert_true(ct_replay_prompt_key(&rb.R, '\r', 0));
+    assert_false(rb.R.prompting);
+    assert_int_equal(ct_replay_clock(&rb.R, 0), T0 + 4000);
+    char *s = replay_screen(&rb, 0);
+    assert_same_screen(live_screens[1], s, T0 + 4000);
+    free(s);
+    /* Esc cancels: the clock stays */
+    ct_replay_action(&rb.R, CT_A_REPLAY_SEEK, 0);
+    ct_replay_prompt_key(&rb.R, '-', 0);
+    ct_replay_prompt_key(&rb.R, '2', 0);
+    ct_replay_prompt_key(&rb.R, CT_KEY_ESC, 0);
+    assert_false(rb.R.prompting);
+    assert_int_equal(ct_replay_clock(&rb.R, 0), T0 + 4000);
+    replay_close(&rb);
+}
+
+static int replay_hook(void *ud, int action_id)
+{
+    replay_board *rb = ud;
+    return ct_replay_action(&rb->R, (ct_action_id)action_id, 0);
+}
+
+/* The board's keys reach the replay through its hook; the help lists the
+ * replay keys only on a replay. */
+static void test_board_keys_and_help_on_a_replay(void **state)
+{
+    (void)state;
+    replay_board rb;
+    replay_open(&rb);
+    ct_board_key(&rb.b, '?', NULL);
+    ct_board_key(&rb.b, 'G', NULL);
+    char *s = replay_screen(&rb, 0);
+    assert_null(strstr(s, "With --replay"));   /* no hook: a live board */
+    free(s);
+    ct_board_key(&rb.b, CT_KEY_ESC, NULL);
+    rb.b.replay_action = replay_hook;
+    rb.b.replay_ud = &rb;
+    ct_board_key(&rb.b, '>', NULL);
+    ct_board_key(&rb.b, '>', NULL);
+    assert_int_equal(rb.R.speed, 4);
+    ct_board_key(&rb.b, ' ', NULL);
+    assert_true(rb.R.playing);
+    ct_board_key(&rb.b, ' ', NULL);
+    ct_board_key(&rb.b, '.', NULL);
+    assert_true(rb.R.next > 0);
+    ct_board_key(&rb.b, ':', NULL);
+    assert_true(rb.R.prompting);
+    ct_replay_prompt_key(&rb.R, CT_KEY_ESC, 0);
+    ct_board_key(&rb.b, '?', NULL);
+    ct_board_key(&rb.b, 'G', NULL);   /* the replay rows end the key list */
+    s = replay_screen(&rb, 0);
+    assert_non_null(strstr(s, "With --replay: play or pause"));
+    free(s);
+    replay_close(&rb);
+}
+
 static void test_bad_recordings_name_the_line(void **state)
 {
     (void)state;
@@ -407,6 +479,8 @@ int main(void)
         cmocka_unit_test(test_play_at_speed_reaches_the_same_screens),
         cmocka_unit_test(test_step_applies_one_event_at_a_time),
         cmocka_unit_test(test_seek_input),
+        cmocka_unit_test(test_seek_prompt_takes_the_keys),
+        cmocka_unit_test(test_board_keys_and_help_on_a_replay),
         cmocka_unit_test(test_bad_recordings_name_the_line),
         cmocka_unit_test(test_record_cap_stops_with_a_flash),
     };
