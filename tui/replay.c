@@ -318,7 +318,9 @@ static void show_prompt(ct_replay *R)
 {
     ct_ui_ctx *ctx = &R->board->ctx;
     ct_ui_flash(ctx, CT_FLASH_INFO, "seek to (HH:MM:SS or +/-seconds, Enter/Esc): %s_", R->input);
-    ctx->flash_until = INT64_MAX;   /* stays while the prompt is open */
+    /* stays while the prompt is open: a year of recorded time (a bound,
+     * not INT64_MAX: the flash timer adds it to the loop's clock) */
+    ctx->flash_until = ctx->now + 365LL * 24 * 3600 * 1000;
 }
 
 int ct_replay_action(ct_replay *R, ct_action_id id, int64_t real)

@@ -361,6 +361,10 @@ static void test_seek_prompt_takes_the_keys(void **state)
     ct_replay_action(&rb.R, CT_A_REPLAY_SEEK, 0);
     assert_true(rb.R.prompting);
     assert_non_null(strstr(rb.b.ctx.flash, "seek to"));
+    /* the prompt's flash stays, but its timer must not overflow the loop's clock */
+    ct_board_timers tm;
+    ct_board_get_timers(&rb.b, &tm);
+    assert_true(tm.flash_expiry > 0 && tm.flash_expiry <= 366L * 24 * 3600 * 1000);
     const char *typed = "q+4";   /* q is swallowed, not a quit */
     for (const char *c = typed; *c; c++) assert_true(ct_replay_prompt_key(&rb.R, *c, 0));
     assert_false(ct_replay_prompt_key(&rb.R, KEY_RESIZE, 0));
