@@ -41,6 +41,8 @@
 #include "loop.h"
 #include "../tui/msglog.h"
 #include "notify.h"
+#include "../tui/recorder.h"
+#include "../tui/replay.h"
 #include "../tui/text.h"
 #include "../tui/theme.h"
 
@@ -151,12 +153,14 @@ enum {
     T_FRAME,              /* frame pacing: the held frame (and inbox) is due */
     T_LIST_TICK, T_DETAILS_TICK, T_STATUS_AGE, T_MARKS_EXPIRY, T_CLOCK_MINUTE, T_FLASH_EXPIRY,
     T_ATTENTION,
+    T_REPLAY,             /* --replay: the next recorded event (or second) is due */
     T__COUNT
 };
 static const char *const timer_names[T__COUNT] = {
     "poll.list", "poll.selected", "select.settle", "frame",
     "list.tick", "details.tick", "status.age", "marks.expiry", "clock.minute", "flash.expiry",
     "attention.tick",
+    "replay",
 };
 
 typedef struct loop {
@@ -183,7 +187,16 @@ typedef struct loop {
     /* input */
     bool resized;                              /* this turn saw SIGWINCH */
     int err_storm;
+    ct_recorder *rec;                          /* --record FILE (NULL: not recording) */
+    ct_replay *replay;                         /* --replay FILE (NULL: live) */
 } loop;
+
+/* The board's clock: the wall clock live, the recorded clock on replay
+ * (durations and ages then read as they did when it was recorded). */
+static ct_time_ms board_now(const loop *L, ct_time_ms real)
+{
+    return L->replay ? ct_replay_clock(L->replay, real) : real;
+}
 
 static bool polling(const loop *L)
 {
@@ -200,6 +213,7 @@ static void fetch_list(loop *L, ct_time_ms now)
                                        false, &err);
     if (!rid) ct_ui_flash(&L->board.ctx, CT_FLASH_ERROR, "list calls: %s", err.detail);
     ct_reduce_own_read(&L->board.reduce, CT_REQ_LIST_CALLS, rid, NULL);
+    ct_recorder_own_read(L->rec, CT_REQ_LIST_CALLS, rid, NULL, L->board.ctx.now);
 }
 
 static void fetch_selected(loop *L)
@@ -209,13 +223,14 @@ static void fetch_selected(loop *L)
     uint64_t rid = ct_fetch_get_call(L->fetcher, id, NULL);
     snprintf(L->fetched_id, sizeof L->fetched_id, "%s", id);
     ct_reduce_own_read(&L->board.reduce, CT_REQ_GET_CALL, rid, id);
+    ct_recorder_own_read(L->rec, CT_REQ_GET_CALL, rid, id, L->board.ctx.now);
 }
 
 /* The polling schedule and the reads that follow the selection. Runs
  * before every sleep: it arms or disarms the timers that do the reads. */
 static void schedule(loop *L, ct_time_ms now)
 {
-    bool poll_now = polling(L);
+    bool poll_now = polling(L) && L->fetcher;   /* --replay: nothing to poll */
     L->board.status.polling = poll_now && L->fetcher;
     if (poll_now) {
         if (!ct_loop_armed(L->ev, L->timer[T_POLL_LIST]))
@@ -327,7 +342,12 @@ static int read_keys(loop *L)
             if (getmouse(&m) != OK) continue;
             mp = &m;
         }
-        L->board.ctx.now = ct_now_ms();
+        L->board.ctx.now = board_now(L, ct_now_ms());
+        /* --replay's seek prompt takes every key while it is open */
+        if (L->replay && ct_replay_prompt_key(L->replay, key, ct_now_ms())) {
+            L->dirty = true;
+            continue;
+        }
         int fx = ct_board_key(&L->board, key, mp);
         if (fx) L->dirty = true;
         if (L->board.quit) return 0;
@@ -371,6 +391,25 @@ static void build_ctx(loop *L, const ct_config *cfg, const char *base_url)
     (void)cfg;
 }
 
+/* --replay sends nothing: a pane's request is refused, not queued. */
+static uint64_t submit_refused(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err)
+{
+    (void)ctx; (void)rq;
+    ct_error_set(err, CT_EREADONLY, "a replay sends no requests");
+    return 0;
+}
+
+/* The board's replay keys (tui/actions.c rows) go to the replay engine. */
+static int on_replay_action(void *ud, int action_id)
+{
+    loop *L = ud;
+    ct_time_ms real = ct_loop_now(L->ev);
+    int fx = ct_replay_action(L->replay, (ct_action_id)action_id, real);
+    L->board.ctx.now = board_now(L, real);
+    L->dirty = true;
+    return fx;
+}
+
 /* ---- the event loop's callbacks (app/loop.h) --------------------------------------- */
 
 static void drain_inbox(loop *L)
@@ -380,6 +419,8 @@ static void drain_inbox(loop *L)
     while (ev) {
         ct_event *next = ev->next;
         if (ev->type == CT_EV_CALLS_LISTED) listed += ev->calls.n_calls;
+        /* --record: as the reducer gets it, with the time it is given */
+        if (L->rec) ct_recorder_event(L->rec, ev, L->board.ctx.now);
         handle_event(L, ev);
         ct_event_free(ev);
         ev = next;
@@ -452,8 +493,10 @@ static void on_timer(ct_loop *ev, int timer, void *ud)
 {
     loop *L = ud;
     ct_time_ms now = ct_loop_now(ev);
-    L->board.ctx.now = now;
-    if (timer == L->timer[T_POLL_LIST]) {
+    L->board.ctx.now = board_now(L, now);
+    if (timer == L->timer[T_REPLAY] && L->replay) {
+        ct_replay_advance(L->replay, now);
+    } else if (timer == L->timer[T_POLL_LIST]) {
         fetch_list(L, now);
         ct_loop_arm(ev, timer, now + POLL_LIST_MS);
     } else if (timer == L->timer[T_POLL_SELECTED]) {
@@ -509,8 +552,12 @@ static void before_sleep(ct_loop *ev, void *ud)
 {
     loop *L = ud;
     ct_time_ms now = ct_loop_now(ev);
-    L->board.ctx.now = now;
+    L->board.ctx.now = board_now(L, now);
     L->resized = false;
+    if (L->replay) {
+        ct_replay_status(L->replay, now, L->board.status.replay, sizeof L->board.status.replay);
+        ct_loop_arm_in(ev, L->timer[T_REPLAY], ct_replay_due_in(L->replay, now));
+    }
     schedule(L, now);
     ct_board_attention_tick(&L->board);   /* the rules' time checks, before the frame */
     frame(L, now);
@@ -548,12 +595,29 @@ int ct_board_main(const ct_config *cfg)
     ct_error_clear(&err);
     const char *base_url = cfg->base_url, *api_key = cfg->api_key;
     const char *relay_url = cfg->relay_url, *token = cfg->relay_token;
+    bool replaying = cfg->replay_path && *cfg->replay_path;
+    ct_replay replay;
+    memset(&replay, 0, sizeof replay);
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         fprintf(stderr, "calltop: the board needs a terminal (try 'calltop calls list')\n");
         return CT_EXIT_USAGE;
     }
-    if (cfg->demo) {
+    if (replaying && ((cfg->record_path && *cfg->record_path) || cfg->demo)) {
+        fprintf(stderr, "calltop: --replay plays a recording: it cannot be used with %s\n",
+                cfg->demo ? "--demo" : "--record");
+        return CT_EXIT_USAGE;
+    }
+    if (replaying) {
+        /* a recording needs no account and no network */
+        if (ct_replay_load(&replay, cfg->replay_path, &err) != CT_OK) {
+            fprintf(stderr, "calltop: %s\n", err.detail);
+            return CT_EXIT_USAGE;
+        }
+        base_url = cfg->replay_path;   /* the status bar names the recording */
+        relay_url = NULL;
+        ct_log(CT_LOG_INFO, "replay: %s, %zu records", cfg->replay_path, replay.n);
+    } else if (cfg->demo) {
         if (ct_demo_start(&demo, &err) != CT_OK) {
             fprintf(stderr, "calltop: --demo could not start: %s\n", err.detail);
             return CT_EXIT_OTHER;
@@ -603,8 +667,8 @@ int ct_board_main(const ct_config *cfg)
     fo.ca_file = cfg->demo ? NULL : cfg->ca_file;   /* issue 13: ca-file for the API */
     fo.max_retries = -1;
     fo.list_max_pages = (BOARD_MAX_CALLS + 99) / 100;   /* pages of the API's largest size */
-    L.fetcher = ct_fetcher_start(&fo, L.inbox, &err);
-    if (!L.fetcher) {
+    if (!replaying) L.fetcher = ct_fetcher_start(&fo, L.inbox, &err);
+    if (!replaying && !L.fetcher) {
         fprintf(stderr, "calltop: %s\n", err.detail);
         code = CT_EXIT_OTHER;
         goto out;
@@ -621,7 +685,7 @@ int ct_board_main(const ct_config *cfg)
         else ct_log(CT_LOG_WARN, "monitor: %s; polling instead", err.detail);
     }
 
-    if (ct_board_init(&L.board, L.store, cfg->read_only, use_color(cfg)) != 0) {
+    if (ct_board_init(&L.board, L.store, cfg->read_only || replaying, use_color(cfg)) != 0) {
         fprintf(stderr, "calltop: out of memory\n");
         code = CT_EXIT_OTHER;
         goto out;
@@ -633,6 +697,21 @@ int ct_board_main(const ct_config *cfg)
     L.board.status.demo = cfg->demo;
     L.board.status.max_calls = BOARD_MAX_CALLS;
     L.board.status.monitor = L.have_relay ? CT_MON_CONNECTING : CT_MON_OFF;
+    if (replaying) {
+        L.board.fetch_assistant = NULL;
+        L.board.ctx.submit_hook = submit_refused;
+        L.board.replay_action = on_replay_action;
+        L.board.replay_ud = &L;
+    }
+    if (cfg->record_path && *cfg->record_path) {
+        L.rec = ct_recorder_open(cfg->record_path, ct_config_record_max_bytes(cfg), ct_now_ms(),
+                                 &L.board.ctx, &err);
+        if (!L.rec) {
+            fprintf(stderr, "calltop: %s\n", err.detail);
+            code = CT_EXIT_USAGE;
+            goto out;
+        }
+    }
 
     hide_stderr(cfg->log_path);
     start_curses();
@@ -646,8 +725,14 @@ int ct_board_main(const ct_config *cfg)
     /* The board fills from REST at once, whatever the live channel does. */
     ct_time_ms now = ct_now_ms();
     L.board.ctx.now = now;
-    fetch_list(&L, now);
-    (void)ct_fetch_numbers(L.fetcher, NULL);   /* the reducer keeps the answer */
+    if (replaying) {
+        L.replay = &replay;
+        ct_replay_begin(&replay, &L.board, now, true);
+        ct_replay_advance(&replay, now);
+    } else {
+        fetch_list(&L, now);
+        (void)ct_fetch_numbers(L.fetcher, NULL);   /* the reducer keeps the answer */
+    }
 
     L.dirty = true;
     L.frame_ms = MIN_FRAME_MS;
@@ -673,6 +758,8 @@ out:
     if (L.log) ct_msglog_free(L.log);
     ct_attention_free(L.attention);
     ct_loop_free(L.ev);
+    ct_recorder_close(L.rec);
+    ct_replay_free(&replay);
     restore_signals();
     if (cfg->demo) ct_demo_stop(&demo);
     return code;

@@ -50,6 +50,9 @@ static char **str_slot(ct_config *c, int id)
     case CT_SET_EXPORT_DIR: return &c->export_dir;
     case CT_SET_CONFIG: return &c->config_path;
     case CT_SET_LIST_PARALLEL: return &c->list_parallel;
+    case CT_SET_RECORD: return &c->record_path;
+    case CT_SET_REPLAY: return &c->replay_path;
+    case CT_SET_RECORD_MAX_BYTES: return &c->record_max_bytes;
     default:
         /* the rows without a named field: strings and numbers only */
         if (ct_settings[id].kind != CT_KIND_BOOL && ct_settings[id].kind != CT_KIND_ACTION)
@@ -447,6 +450,14 @@ int ct_config_list_parallel(const ct_config *cfg)
     long n;
     if (int_in_range(s, cfg->list_parallel, &n) || int_in_range(s, s->def, &n)) return (int)n;
     return 1;
+}
+
+long ct_config_record_max_bytes(const ct_config *cfg)
+{
+    const ct_setting *s = &ct_settings[CT_SET_RECORD_MAX_BYTES];
+    long n;
+    if (int_in_range(s, cfg->record_max_bytes, &n) || int_in_range(s, s->def, &n)) return n;
+    return s->min;
 }
 
 ct_err ct_config_validate(const ct_config *cfg, ct_error *err)

@@ -142,6 +142,19 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
         .min = 0, .max = 3600,
         .help = "at most one notification per this many seconds; the next one counts those held "
                 "back (\"+2 more\")" },
+    [CT_SET_RECORD] = {
+        .key = "record", .flag = "record", .kind = CT_KIND_PATH, .metavar = "FILE",
+        .help = "write every event the board applies to FILE (JSON lines, created 0600, must not "
+                "exist; never the API key or relay token) for --replay" },
+    [CT_SET_REPLAY] = {
+        .key = "replay", .flag = "replay", .kind = CT_KIND_PATH, .metavar = "FILE",
+        .help = "open the board on a recording made with --record: no network, nothing sent; "
+                "space plays/pauses, < > speed, . steps, : seeks" },
+    [CT_SET_RECORD_MAX_BYTES] = {
+        .key = "record-max-bytes", .in_file = true, .flag = "record-max-bytes",
+        .env = "CALLTOP_RECORD_MAX_BYTES", .kind = CT_KIND_INT, .metavar = "N",
+        .def = "100000000", .min = 65536, .max = 999999999,
+        .help = "stop --record once the file reaches N bytes (a flash line and a log line say so)" },
 };
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */

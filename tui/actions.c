@@ -46,6 +46,11 @@ const ct_action ct_actions[] = {
     {CT_A_BULK_END, {'E'}, "E", "E", "end all", "End every live call of the current view: a preview lists each call and the exact request; type the count to send.", CT_AF_WRITE},
     {CT_A_COPY_ID, {'y'}, "y", "y", "copy id", "Copy the selected call's id to the clipboard (OSC 52; works over SSH, and in tmux through its passthrough).", CT_AF_NEEDS_CALL},
     {CT_A_BULK_SAY, {'S'}, "S", "S", "say all", "Say a sentence on every live call of the current view (preview, then type the count).", CT_AF_WRITE},
+    {CT_A_REPLAY_PLAY, {' '}, "Space", "Space", "play", "With --replay: play or pause the recording.", CT_AF_REPLAY},
+    {CT_A_REPLAY_FASTER, {'>'}, ">", ">", "faster", "With --replay: double the speed (up to 64x).", CT_AF_REPLAY},
+    {CT_A_REPLAY_SLOWER, {'<'}, "<", "<", "slower", "With --replay: halve the speed (down to 1x).", CT_AF_REPLAY},
+    {CT_A_REPLAY_STEP, {'.'}, ".", ".", "step", "With --replay: apply the next recorded event, then pause.", CT_AF_REPLAY},
+    {CT_A_REPLAY_SEEK, {':'}, ":", ":", "seek", "With --replay: seek to a time: HH:MM:SS on the recording's day, or +N / -N seconds; Enter goes, Esc cancels.", CT_AF_REPLAY},
 };
 const size_t ct_actions_count = sizeof ct_actions / sizeof ct_actions[0];
 

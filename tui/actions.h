@@ -44,6 +44,8 @@ typedef enum ct_action_id {
     CT_A_BULK_END,        /* 'E': end every live call of the view (tui/bulk_dialog.c) */
     CT_A_BULK_SAY,        /* 'S': say a sentence on every live call of the view */
     CT_A_COPY_ID,         /* 'y': the selected call's id to the clipboard (OSC 52) */
+    /* --replay only (tui/replay.h); nothing without --replay */
+    CT_A_REPLAY_PLAY, CT_A_REPLAY_FASTER, CT_A_REPLAY_SLOWER, CT_A_REPLAY_STEP, CT_A_REPLAY_SEEK,
     CT_A__COUNT
 } ct_action_id;
 
@@ -55,6 +57,7 @@ enum {
     CT_AF_NEEDS_CALL  = 1u << 2,  /* needs a selected call */
     CT_AF_NEEDS_LIVE  = 1u << 3,  /* needs the selected call to be live */
     CT_AF_HINT        = 1u << 4,  /* shown on the key-hint line */
+    CT_AF_REPLAY      = 1u << 5,  /* --replay only: in the help only then (always in the man page) */
 };
 
 #define CT_ACTION_MAX_KEYS 9

@@ -500,7 +500,7 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         b->quit = true;
         return CT_FX_QUIT;
     case CT_A_HELP:
-        ct_board_push_modal(b, ct_help_pane_new(b->ctx.read_only));
+        ct_board_push_modal(b, ct_help_pane_new_replay(b->ctx.read_only, b->replay_action != NULL));
         return CT_FX_REDRAW_ALL;
     case CT_A_FOCUS_NEXT:
         if (b->layout == CT_LAYOUT_SINGLE) show_single(b, !b->single_details);
@@ -599,6 +599,9 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
     case CT_A_SORT_COLUMN: case CT_A_FOLLOW:
         /* list commands work whichever pane has the focus */
         return ct_pane_key(b->list, &b->ctx, key, mouse);
+    case CT_A_REPLAY_PLAY: case CT_A_REPLAY_FASTER: case CT_A_REPLAY_SLOWER:
+    case CT_A_REPLAY_STEP: case CT_A_REPLAY_SEEK:
+        return b->replay_action ? b->replay_action(b->replay_ud, id) : 0;
     default:
         return 0;
     }

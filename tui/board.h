@@ -36,6 +36,7 @@ typedef struct ct_board_status {
     bool polling;                  /* the REST polling fallback is active */
     bool demo;
     size_t max_calls;              /* the store's call cap, shown as "max N" (0 = not shown) */
+    char replay[64];               /* --replay: "REPLAY 4x 14:03:22" ("" = live) */
 } ct_board_status;
 
 /* ---- the board's own panes (constructors return unplaced panes) ---------- */
@@ -58,6 +59,8 @@ long ct_details_pane_timer_ms(ct_pane *p, const ct_ui_ctx *ctx);
 ct_pane *ct_status_pane_new(const ct_board_status *st);
 ct_pane *ct_footer_pane_new(void);
 ct_pane *ct_help_pane_new(bool read_only);
+/* ... with the --replay keys listed (replay true) */
+ct_pane *ct_help_pane_new_replay(bool read_only, bool replay);
 
 typedef enum ct_layout {
     CT_LAYOUT_TOO_SMALL = 0, CT_LAYOUT_SINGLE, CT_LAYOUT_STACKED, CT_LAYOUT_SIDE
@@ -115,6 +118,9 @@ typedef struct ct_board {
     void *attn_notify_ud;
     ct_time_ms attn_due;       /* the rules' next time check (0 = none pending) */
     ct_time_ms attn_last;      /* the now of the last check (a clock that went back rechecks) */
+    /* --replay's keys (tui/replay.h); NULL live: the keys do nothing */
+    int (*replay_action)(void *ud, int action_id);
+    void *replay_ud;
 } ct_board;
 
 /* Sets up the board over a store (not owned). Needs ncurses initialised

@@ -34,6 +34,7 @@ static bool bar_changed(ct_pane *p, const char *key)
 typedef struct status_text {
     bool demo, read_only, cap_reached;
     const char *host, *chan;
+    const char *replay;            /* "" live */
     size_t live, queued, fwd, done, kept, evicted, max_calls;
     size_t attention;       /* open attention items (kept at every level) */
 } status_text;
@@ -67,7 +68,8 @@ static void compose_status(const status_text *st, int level, char *out, size_t c
     out[0] = '\0';
     if (level < 4) PUT(" calltop%s", st->demo ? " (demo)" : "");
     if (level < 3 && st->host[0]) PUT(" %s", st->host);
-    if (st->read_only) PUT(" [read-only]");
+    if (st->replay[0]) PUT(" %s", st->replay);   /* --replay: at every level */
+    else if (st->read_only) PUT(" [read-only]");
     PUT("%s%s", level < 4 ? " | " : " ", st->chan);
     if (st->attention) PUT(level == 0 ? " | ! %zu attention" : " | !%zu", st->attention);
     if (level == 0)
@@ -117,6 +119,7 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
     if (scheme) host = scheme + 3;
     status_text st = {
         .demo = bs->demo, .read_only = ctx->read_only, .host = host, .chan = chan,
+        .replay = bs->replay,
         .live = counts[CT_STATUS_ONGOING], .queued = counts[CT_STATUS_QUEUED],
         .fwd = counts[CT_STATUS_FORWARDED], .done = counts[CT_STATUS_FINISHED],
         .cap_reached = ct_store_cap_reached(ctx->store), .kept = ct_store_count(ctx->store),
@@ -220,7 +223,7 @@ ct_pane *ct_footer_pane_new(void)
 
 /* ---- help ------------------------------------------------------------------ */
 
-typedef struct help_state { bool read_only; int top; } help_state;
+typedef struct help_state { bool read_only, replay; int top; } help_state;
 
 /* The help text's column: what is left of the box after the key column. */
 static int help_text_cols(const ct_pane *p) { return p->w - 18 > 1 ? p->w - 18 : 1; }
@@ -244,6 +247,7 @@ static bool help_item(const help_state *hs, size_t i, const char **label, const 
     for (size_t k = 0; k < ct_actions_count; k++) {
         const ct_action *a = &ct_actions[k];
         if (!ct_action_allowed(a, hs->read_only)) continue;
+        if ((a->flags & CT_AF_REPLAY) && !hs->replay) continue;
         if (i-- == 0) {
             *label = ct_theme_is_utf8() ? a->key_label : a->key_label_ascii;
             *text = a->help;
@@ -355,9 +359,15 @@ static const ct_pane_ops help_ops = {
 
 ct_pane *ct_help_pane_new(bool read_only)
 {
+    return ct_help_pane_new_replay(read_only, false);
+}
+
+ct_pane *ct_help_pane_new_replay(bool read_only, bool replay)
+{
     help_state *hs = calloc(1, sizeof *hs);
     if (!hs) return NULL;
     hs->read_only = read_only;
+    hs->replay = replay;
     ct_pane *p = ct_pane_new(&help_ops, hs);
     if (!p) { free(hs); return NULL; }
     p->modal = true;

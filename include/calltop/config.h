@@ -67,6 +67,9 @@ typedef enum ct_setting_id {
     CT_SET_NOTIFY,
     CT_SET_NOTIFY_QUIET,
     CT_SET_NOTIFY_INTERVAL,
+    CT_SET_RECORD,
+    CT_SET_REPLAY,
+    CT_SET_RECORD_MAX_BYTES,
     CT_SET__COUNT
 } ct_setting_id;
 
@@ -144,6 +147,9 @@ typedef struct ct_config {
     /* String and number settings without a named field above (the alert-*
      * rows), by setting id; read with ct_config_value(). */
     char *extra[CT_SET__COUNT];
+    char *record_path;    /* --record FILE: the board writes what it applies (NULL = no) */
+    char *replay_path;    /* --replay FILE: the board plays a recording, no network */
+    char *record_max_bytes; /* the recording's cap; read it with ct_config_record_max_bytes() */
     int sources[CT_SET__COUNT];     /* ct_setting_source per setting */
     int lines[CT_SET__COUNT];       /* CT_SRC_FILE: 1-based line in config_path */
     bool quoted[CT_SET__COUNT];     /* CT_SRC_FILE: the value was written in quotes */
@@ -184,6 +190,7 @@ const char *ct_config_value(const ct_config *cfg, ct_setting_id id);
 long ct_config_int(const ct_config *cfg, ct_setting_id id);
 /* list-parallel as a number (validated; its default when unset). */
 int ct_config_list_parallel(const ct_config *cfg);
+long ct_config_record_max_bytes(const ct_config *cfg);
 
 /* The default config path from XDG_CONFIG_HOME / HOME; NULL when neither
  * is usable. malloc'd. */
