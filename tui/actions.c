@@ -27,6 +27,8 @@ const ct_action ct_actions[] = {
     {CT_A_SORT_REVERSE, {'O'}, "O", "O", "reverse", "Reverse the sort order.", NAV},
     {CT_A_SORT_COLUMN, {'1', '2', '3', '4', '5', '6', '7', '8'}, "1-8", "1 to 8", "sort by", "Sort by column N; press again to reverse.", NAV},
     {CT_A_FOLLOW, {'F'}, "F", "F", "follow", "Toggle follow-newest: keep the newest call selected (moving the selection turns it off).", HINT},
+    {CT_A_PIN, {'p'}, "p", "p", "pin", "Pin or unpin the selected call (the focused tile) for tiles.", CT_AF_NEEDS_CALL},
+    {CT_A_TILES, {'w'}, "w", "w", "tiles", "Tiles: side by side, stacked, grid, then the board again.", NAV},
     {CT_A_NEW_CALL, {'n'}, "n", "n", "new", "Place an outbound call (the new-call form).", W},
     {CT_A_END, {'e'}, "e", "e", "end", "End the selected live call (asks first).", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
     {CT_A_FORWARD, {'f'}, "f", "f", "fwd", "Forward the selected live call to a number (asks first).", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},

@@ -14,6 +14,7 @@
 #include "calltop/store.h"
 #include "listmodel.h"
 #include "pane.h"
+#include "tiles.h"
 
 /* Smallest usable board; below it the board shows "terminal too small". */
 #define CT_BOARD_MIN_H 10
@@ -102,6 +103,11 @@ typedef struct ct_board {
      * webhooks only). Returns a request id, 0 when not sent. */
     uint64_t (*fetch_assistant)(void *ud, const char *assistant_id, ct_error *err);
     void *fetch_ud;
+    /* Pinned calls, tiled (tui/tiles.h): 'w' shows the tiles pane in place
+     * of the list and details; actions apply to the focused tile. */
+    ct_tiles_model tiles;
+    ct_pane *tiles_pane;
+    bool tiled;
 } ct_board;
 
 /* Sets up the board over a store (not owned). Needs ncurses initialised
