@@ -29,6 +29,8 @@ const ct_action ct_actions[] = {
     {CT_A_FOLLOW, {'F'}, "F", "F", "follow", "Toggle follow-newest: keep the newest call selected (moving the selection turns it off).", HINT},
     {CT_A_PIN, {'p'}, "p", "p", "pin", "Pin or unpin the selected call (the focused tile) for tiles.", CT_AF_NEEDS_CALL},
     {CT_A_TILES, {'w'}, "w", "w", "tiles", "Tiles: side by side, stacked, grid, then the board again.", NAV},
+    {CT_A_PICK_ASSISTANT, {'A'}, "A", "A", "assistant", "Filter by an assistant picked from those seen.", NAV},
+    {CT_A_PICK_NUMBER, {'N'}, "N", "N", "our number", "Filter by a number of ours picked from those seen.", NAV},
     {CT_A_NEW_CALL, {'n'}, "n", "n", "new", "Place an outbound call (the new-call form).", W},
     {CT_A_END, {'e'}, "e", "e", "end", "End the selected live call (asks first).", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},
     {CT_A_FORWARD, {'f'}, "f", "f", "fwd", "Forward the selected live call to a number (asks first).", W | CT_AF_NEEDS_CALL | CT_AF_NEEDS_LIVE},

@@ -29,6 +29,7 @@
 #include "draw.h"
 #include "export.h"
 #include "msglog.h"
+#include "picker.h"
 #include "refusal.h"
 #include "theme.h"
 
@@ -521,6 +522,10 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         return CT_FX_REDRAW_ALL;
     case CT_A_PIN: case CT_A_TILES:
         return tiles_action(b, id);
+    case CT_A_PICK_ASSISTANT: case CT_A_PICK_NUMBER:
+        ct_board_push_modal(b, ct_picker_pane_new(id == CT_A_PICK_ASSISTANT ? CT_PICK_ASSISTANT : CT_PICK_NUMBER,
+                                                  b->store, ct_list_pane_model(b->list)));
+        return CT_FX_REDRAW_ALL;
     case CT_A_BACK:
         if (b->tiled) return tiles_action(b, CT_A_TILES_OFF);
         if (b->layout == CT_LAYOUT_SINGLE && b->single_details) show_single(b, false);
