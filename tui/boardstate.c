@@ -51,6 +51,16 @@ size_t ct_board_state_encode(const ct_board_state *s, char *buf, size_t cap)
                      view_names[s->tiled ? 1 + (int)s->arrangement % CT_TILES__ARR_COUNT : 0]);
     if (n < 0 || (size_t)n >= cap) return 0;
     len = (size_t)n;
+    if (s->assistant_id[0] && pin_writable(s->assistant_id)) {
+        n = snprintf(buf + len, cap - len, "assistant=%s\n", s->assistant_id);
+        if (n < 0 || (size_t)n >= cap - len) return 0;
+        len += (size_t)n;
+    }
+    if (s->our_number[0] && pin_writable(s->our_number)) {
+        n = snprintf(buf + len, cap - len, "number=%s\n", s->our_number);
+        if (n < 0 || (size_t)n >= cap - len) return 0;
+        len += (size_t)n;
+    }
     for (int i = 0; i < s->n_pins && i < CT_TILES_MAX_PINNED; i++) {
         if (!pin_writable(s->pins[i])) continue;
         n = snprintf(buf + len, cap - len, "pin=%s\n", s->pins[i]);
@@ -108,6 +118,15 @@ static int decode_line(ct_board_state *s, const char *key, const char *v, int li
         }
         s->tiled = k > 0;
         s->arrangement = k > 0 ? (ct_tiles_arrangement)(k - 1) : CT_TILES_SIDE;
+    } else if (strcmp(key, "assistant") == 0 || strcmp(key, "number") == 0) {
+        bool asst = key[0] == 'a';
+        char *dst = asst ? s->assistant_id : s->our_number;
+        size_t cap = asst ? sizeof s->assistant_id : sizeof s->our_number;
+        if (strlen(v) >= cap) {
+            ct_error_set(err, CT_ECONFIG, "line %d: %s longer than %zu bytes", lineno, key, cap - 1);
+            return -1;
+        }
+        snprintf(dst, cap, "%s", v);
     } else if (strcmp(key, "pin") == 0) {
         if (!v[0] || strlen(v) >= CT_CALL_ID_BUF) {
             ct_error_set(err, CT_ECONFIG, "line %d: a pinned call id must be 1 to %d bytes", lineno,

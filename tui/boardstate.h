@@ -11,6 +11,8 @@
  *     descending=1
  *     filter=live
  *     view=tiles-stacked
+ *     assistant=asst-42        (the pickers' choices; absent = any)
+ *     number=+14155550100
  *     pin=CC-123
  * Unknown keys are skipped (a newer calltop may add some); a bad value, a
  * line without '=', a missing or other version, or a pin too many fails the
@@ -33,6 +35,8 @@ typedef struct ct_board_state {
     ct_sort_key sort;
     bool descending;
     int filter_step;               /* listmodel.h's 'v' cycle: 0 all, 1 live, ... */
+    char assistant_id[128];        /* the pickers' choices (picker.h); "" = any */
+    char our_number[64];
     bool tiled;
     ct_tiles_arrangement arrangement;
     char pins[CT_TILES_MAX_PINNED][CT_CALL_ID_BUF];

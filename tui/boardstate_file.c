@@ -116,6 +116,8 @@ void ct_board_state_capture(const ct_board *b, ct_board_state *s)
     s->sort = lm->spec.sort;
     s->descending = lm->spec.descending;
     s->filter_step = lm->filter_step;
+    memcpy(s->assistant_id, lm->spec.assistant_id, sizeof s->assistant_id);
+    memcpy(s->our_number, lm->spec.our_number, sizeof s->our_number);
     s->tiled = b->tiled;
     s->arrangement = b->tiles.arrangement;
     s->n_pins = b->tiles.n;
@@ -128,6 +130,8 @@ void ct_board_state_apply(ct_board *b, const ct_board_state *s)
     ct_listmodel *lm = ct_list_pane_model(b->list);
     lm->spec.sort = s->sort;
     lm->spec.descending = s->descending;
+    memcpy(lm->spec.assistant_id, s->assistant_id, sizeof s->assistant_id);
+    memcpy(lm->spec.our_number, s->our_number, sizeof s->our_number);
     ct_listmodel_set_filter_step(lm, s->filter_step);   /* applies the whole spec */
     ct_tiles_init(&b->tiles);
     for (int i = 0; i < s->n_pins; i++) ct_tiles_toggle_pin(&b->tiles, s->pins[i]);

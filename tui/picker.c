@@ -4,6 +4,7 @@
 #include <string.h>
 #include "actions.h"
 #include "draw.h"
+#include "modal_draw.h"
 #include "picker.h"
 #include "theme.h"
 
@@ -129,15 +130,10 @@ static void picker_draw(ct_pane *p, const ct_ui_ctx *ctx)
     (void)ctx;
     picker_pane *st = p->state;
     WINDOW *w = p->win;
-    werase(w);
-    wattrset(w, ct_theme_attr(CT_TH_BORDER));
-    if (p->h >= 3 && p->w >= 4) box(w, 0, 0);
-    wattrset(w, A_NORMAL);
-    int top = p->h >= 3 ? 1 : 0, left = p->w >= 4 ? 1 : 0, cols = p->w - 2 * left;
-    const char *title = st->m.kind == CT_PICK_ASSISTANT ? " Filter by assistant " : " Filter by our number ";
-    ct_draw_cell(w, 0, 2 < p->w ? 2 : 0, (int)strlen(title) < p->w - 2 ? (int)strlen(title) : p->w,
-                 title, CT_ALIGN_LEFT, ct_theme_attr(CT_TH_HEADER), true);
-    int rows = p->h - 2 * top - 1;   /* the last inner row: the key hint */
+    int top, left, inner_h, cols;
+    ct_modal_frame(w, st->m.kind == CT_PICK_ASSISTANT ? "Filter by assistant" : "Filter by our number",
+                   CT_TH_HEADER, true, &top, &left, &inner_h, &cols);
+    int rows = inner_h - 1;   /* the last inner row: the key hint */
     if (rows < 1 || cols < 1) { wnoutrefresh(w); return; }
     st->page = rows;
     if (st->m.sel < st->m.top) st->m.top = st->m.sel;
@@ -155,7 +151,7 @@ static void picker_draw(ct_pane *p, const ct_ui_ctx *ctx)
         if (cols - 2 - lw > 0) ct_draw_cell(w, top + r, left + 2 + (lw > 0 ? lw : 0), cols - 2 - (lw > 0 ? lw : 0),
                                             count, CT_ALIGN_RIGHT, a, true);
     }
-    ct_draw_cell(w, p->h - 1 - top, left, cols, "Enter apply  Esc cancel  j/k move", CT_ALIGN_LEFT,
+    ct_draw_cell(w, top + inner_h - 1, left, cols, "Enter apply  Esc cancel  j/k move", CT_ALIGN_LEFT,
                  ct_theme_attr(CT_TH_DIM), true);
     wnoutrefresh(w);
 }

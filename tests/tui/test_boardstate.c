@@ -23,9 +23,12 @@ static void round_trip(void **state)
     snprintf(s.pins[0], CT_CALL_ID_BUF, "CC-1");
     snprintf(s.pins[1], CT_CALL_ID_BUF, "a12f9c88-c155-461f-9771-4d240cdc9a04");
     s.n_pins = 2;
+    snprintf(s.assistant_id, sizeof s.assistant_id, "asst-42");
+    snprintf(s.our_number, sizeof s.our_number, "+14155550100");
     char buf[4096];
     size_t n = ct_board_state_encode(&s, buf, sizeof buf);
     assert_true(n > 0);
+    assert_non_null(strstr(buf, "assistant=asst-42\nnumber=+14155550100\n"));
     assert_non_null(strstr(buf, "sort=duration\n"));
     assert_non_null(strstr(buf, "filter=live\n"));
     assert_non_null(strstr(buf, "view=tiles-grid\n"));
@@ -40,6 +43,8 @@ static void round_trip(void **state)
     assert_int_equal(back.arrangement, CT_TILES_GRID);
     assert_int_equal(back.n_pins, 2);
     assert_string_equal(back.pins[1], "a12f9c88-c155-461f-9771-4d240cdc9a04");
+    assert_string_equal(back.assistant_id, "asst-42");
+    assert_string_equal(back.our_number, "+14155550100");
     /* the board view, every arrangement */
     for (int a = -1; a < CT_TILES__ARR_COUNT; a++) {
         s.tiled = a >= 0;
