@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_board_state.sh — the board remembers sort, filter, view and pins
 # between runs (issue 15 item 4) in $XDG_STATE_HOME/calltop/state: run 1
-# sorts by duration, filters live calls, pins two calls and stacks their
+# sorts by duration, filters live calls, picks an assistant (A), pins two calls and stacks their
 # tiles, then quits; the file is 0600 in a 0700 directory; run 2 comes back
 # stacked with the same pins, and behind the tiles the same sort and filter.
 # A corrupt file: run 3 says so (flash line and message log), starts with the
@@ -80,6 +80,12 @@ keys v
 wait_for "filter:live" || fail "v did not filter live calls"
 keys g p j p
 wait_for "2 pinned" || fail "two pins not counted"
+# the assistant picker: the first assistant listed after (any)
+keys A
+wait_for "Filter by assistant" || fail "A did not open the assistant picker"
+keys j Enter
+wait_re "asst:[A-Za-z0-9-]+" || fail "the picked assistant is not in the list header"
+asst=$(screen | grep -oE "asst:[A-Za-z0-9-]+" | head -1 | cut -d: -f2)
 keys w w
 wait_for "tiles: stacked (2 pinned)" || fail "w w did not stack the tiles"
 pins=$(screen | grep -oE '^[ >][12] [A-Za-z0-9-]+' | cut -c4- | sort)
@@ -91,6 +97,7 @@ quit_and_wait
 grep -qx "sort=duration" "$STATE" || fail "sort not saved: $(cat "$STATE")"
 grep -qx "filter=live" "$STATE" || fail "filter not saved"
 grep -qx "view=tiles-stacked" "$STATE" || fail "view not saved"
+grep -qx "assistant=$asst" "$STATE" || fail "picked assistant not saved: $(cat "$STATE")"
 for id in $pins; do
     grep -q "^pin=$id" "$STATE" || fail "pin $id not saved: $(cat "$STATE")"
 done
@@ -106,6 +113,7 @@ screen | grep -qF "Calls " && fail "run 2 shows the call list instead of the til
 keys Escape
 wait_for "sort:DURATION" || fail "run 2 lost the sort"
 screen | grep -qF "filter:live" || fail "run 2 lost the filter"
+screen | grep -qF "asst:$asst" || fail "run 2 lost the picked assistant"
 quit_and_wait
 
 # ---- run 3: a corrupt file is reported and replaced ---------------------------------------
