@@ -454,35 +454,11 @@ static void open_control(ct_board *b, ct_action_id id)
                                                 e->call.id));
 }
 
-/* 'p' and 'w' (tui/tiles.h); CT_A_TILES_OFF is Esc in the tiled view. */
-#define CT_A_TILES_OFF CT_A__COUNT
-static int tiles_action(ct_board *b, int id)
+/* Leaves the tiled view (w after the grid, Esc) or enters it / moves to
+ * the next arrangement (w). */
+static int tiles_view(ct_board *b, bool leave)
 {
-    if (id == CT_A_PIN) {
-        const char *call = b->tiled ? ct_tiles_focused_id(&b->tiles) : b->ctx.selected_id;
-        if (!call[0]) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: select a call first"); return CT_FX_REDRAW; }
-        char id_copy[CT_CALL_ID_BUF];
-        snprintf(id_copy, sizeof id_copy, "%s", call);
-        switch (ct_tiles_toggle_pin(&b->tiles, id_copy)) {
-        case CT_PIN_ADDED:
-            ct_ui_flash(&b->ctx, CT_FLASH_OK, "pinned %s (%d pinned; w shows the tiles)", id_copy, b->tiles.n);
-            break;
-        case CT_PIN_REMOVED:
-            ct_ui_flash(&b->ctx, CT_FLASH_INFO, "unpinned %s (%d pinned)", id_copy, b->tiles.n);
-            if (b->tiled && b->tiles.n) ct_ui_select(&b->ctx, ct_tiles_focused_id(&b->tiles));
-            break;
-        case CT_PIN_FULL:
-            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: %d calls are pinned already; unpin one first",
-                        CT_TILES_MAX_PINNED);
-            break;
-        default:
-            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: this call id cannot be pinned");
-            break;
-        }
-        return CT_FX_REDRAW_ALL;
-    }
-    /* w: board -> side by side -> stacked -> grid -> board; Esc: board */
-    if (id == CT_A_TILES_OFF || (b->tiled && b->tiles.arrangement == CT_TILES__ARR_COUNT - 1)) {
+    if (leave || (b->tiled && b->tiles.arrangement == CT_TILES__ARR_COUNT - 1)) {
         b->tiled = false;
         b->tiles.arrangement = CT_TILES_SIDE;
     } else if (b->tiled) {
@@ -490,11 +466,38 @@ static int tiles_action(ct_board *b, int id)
     } else {
         b->tiled = true;
     }
+    /* the focused tile is the selected call, as Tab keeps it */
     if (b->tiled && b->tiles.n) ct_ui_select(&b->ctx, ct_tiles_focused_id(&b->tiles));
     if (b->tiled)
         ct_ui_flash(&b->ctx, CT_FLASH_INFO, "tiles: %s (%d pinned)",
                     ct_tiles_arrangement_name(b->tiles.arrangement), b->tiles.n);
     ct_board_layout(b);
+    return CT_FX_REDRAW_ALL;
+}
+
+/* p: pins the selected call, or in the tiled view unpins the focused tile. */
+static int tiles_pin(ct_board *b)
+{
+    const char *call = b->tiled ? ct_tiles_focused_id(&b->tiles) : b->ctx.selected_id;
+    if (!call[0]) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: select a call first"); return CT_FX_REDRAW; }
+    char id_copy[CT_CALL_ID_BUF];
+    snprintf(id_copy, sizeof id_copy, "%s", call);
+    switch (ct_tiles_toggle_pin(&b->tiles, id_copy)) {
+    case CT_PIN_ADDED:
+        ct_ui_flash(&b->ctx, CT_FLASH_OK, "pinned %s (%d pinned; w shows the tiles)", id_copy, b->tiles.n);
+        break;
+    case CT_PIN_REMOVED:
+        ct_ui_flash(&b->ctx, CT_FLASH_INFO, "unpinned %s (%d pinned)", id_copy, b->tiles.n);
+        if (b->tiled && b->tiles.n) ct_ui_select(&b->ctx, ct_tiles_focused_id(&b->tiles));
+        break;
+    case CT_PIN_FULL:
+        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: %d calls are pinned already; unpin one first",
+                    CT_TILES_MAX_PINNED);
+        break;
+    default:
+        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: this call id cannot be pinned");
+        break;
+    }
     return CT_FX_REDRAW_ALL;
 }
 
@@ -520,14 +523,16 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         if (b->layout == CT_LAYOUT_SINGLE) show_single(b, true);
         else set_focus(b, 1);
         return CT_FX_REDRAW_ALL;
-    case CT_A_PIN: case CT_A_TILES:
-        return tiles_action(b, id);
+    case CT_A_PIN:
+        return tiles_pin(b);
+    case CT_A_TILES:   /* board -> side by side -> stacked -> grid -> board */
+        return tiles_view(b, false);
     case CT_A_PICK_ASSISTANT: case CT_A_PICK_NUMBER:
         ct_board_push_modal(b, ct_picker_pane_new(id == CT_A_PICK_ASSISTANT ? CT_PICK_ASSISTANT : CT_PICK_NUMBER,
                                                   b->store, ct_list_pane_model(b->list)));
         return CT_FX_REDRAW_ALL;
     case CT_A_BACK:
-        if (b->tiled) return tiles_action(b, CT_A_TILES_OFF);
+        if (b->tiled) return tiles_view(b, true);
         if (b->layout == CT_LAYOUT_SINGLE && b->single_details) show_single(b, false);
         else set_focus(b, 0);
         return CT_FX_REDRAW_ALL;
