@@ -621,7 +621,7 @@ int ct_board_main(const ct_config *cfg)
     ct_theme_init(L.board.ctx.color, ct_locale_is_utf8());
     ct_board_layout(&L.board);
     /* sort, filter, view and pins from the last run (issue 15) */
-    ct_board_state_restore(&L.board, state_path, sizeof state_path);
+    ct_board_state_restore(&L.board, cfg->demo, state_path, sizeof state_path);
     if (relay_url && !L.have_relay)
         ct_ui_flash(&L.board.ctx, CT_FLASH_WARN, "no relay token: polling the API every %d s",
                     POLL_LIST_MS / 1000);

@@ -171,7 +171,8 @@ void ct_manpage_write(FILE *out)
           "board remembers between runs: the list's sort and filter, the view (the board, or "
           "the tiles and their arrangement) and the pinned calls; \\fIkey\\fR=\\fIvalue\\fR "
           "lines, written on exit, mode 0600 in a 0700 directory. A file that cannot be read "
-          "is reported in the message log and replaced with the defaults; safe to delete.\n", out);
+          "is reported in the message log and replaced with the defaults; safe to delete. "
+          "\\fB\\-\\-demo\\fR keeps its own, \\fIstate\\-demo\\fR.\n", out);
     fputs(".SH EXIT STATUS\n", out);
     for (size_t i = 0; i < ct_n_exit_docs; i++) {
         fprintf(out, ".TP\n.B %d\n", ct_exit_docs[i].code);

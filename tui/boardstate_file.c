@@ -10,13 +10,14 @@
 #include "boardstate_file.h"
 #include "calltop/log.h"
 
-ct_err ct_board_state_path(char *buf, size_t cap, ct_error *err)
+ct_err ct_board_state_path(char *buf, size_t cap, bool demo, ct_error *err)
 {
     /* XDG: a relative XDG_STATE_HOME is invalid and must be ignored */
     const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
     int n;
-    if (xdg && xdg[0] == '/') n = snprintf(buf, cap, "%s/calltop/state", xdg);
-    else if (home && home[0] == '/') n = snprintf(buf, cap, "%s/.local/state/calltop/state", home);
+    const char *file = demo ? "state-demo" : "state";
+    if (xdg && xdg[0] == '/') n = snprintf(buf, cap, "%s/calltop/%s", xdg, file);
+    else if (home && home[0] == '/') n = snprintf(buf, cap, "%s/.local/state/calltop/%s", home, file);
     else return ct_error_set(err, CT_ECONFIG, "no absolute XDG_STATE_HOME or HOME: the board state is not remembered");
     if (n < 0 || (size_t)n >= cap) return ct_error_set(err, CT_ECONFIG, "the state file's path is too long");
     return CT_OK;
@@ -142,11 +143,11 @@ void ct_board_state_apply(ct_board *b, const ct_board_state *s)
     ct_board_layout(b);
 }
 
-void ct_board_state_restore(ct_board *b, char *path, size_t cap)
+void ct_board_state_restore(ct_board *b, bool demo, char *path, size_t cap)
 {
     ct_error err;
     ct_error_clear(&err);
-    if (ct_board_state_path(path, cap, &err) != CT_OK) {
+    if (ct_board_state_path(path, cap, demo, &err) != CT_OK) {
         path[0] = '\0';
         ct_log(CT_LOG_WARN, "board state: %s", err.detail);
         return;

@@ -11,8 +11,10 @@
 #include "boardstate.h"
 
 /* The state file's path from the environment; CT_ECONFIG when neither an
- * absolute XDG_STATE_HOME nor an absolute HOME is set. */
-ct_err ct_board_state_path(char *buf, size_t cap, ct_error *err);
+ * absolute XDG_STATE_HOME nor an absolute HOME is set. The demo (--demo)
+ * keeps its own file, "state-demo": its calls and pins are made up and
+ * must not replace the account's. */
+ct_err ct_board_state_path(char *buf, size_t cap, bool demo, ct_error *err);
 /* Reads and decodes the file. A missing file is not an error: CT_OK with
  * the defaults and *found false. On any error *s holds the defaults and
  * err names the file and what is wrong with it. */
@@ -28,7 +30,7 @@ void ct_board_state_apply(ct_board *b, const ct_board_state *s);
  * loads and applies it. A file that cannot be read or decoded leaves the
  * defaults and says why on the flash line and in the message log (and the
  * --log file); it is replaced at exit. */
-void ct_board_state_restore(ct_board *b, char *path, size_t cap);
+void ct_board_state_restore(ct_board *b, bool demo, char *path, size_t cap);
 /* At exit: writes what the board shows to path (nothing when path is "").
  * Returns CT_OK or the error, with err set, for the caller to report. */
 ct_err ct_board_state_remember(const ct_board *b, const char *path, ct_error *err);

@@ -29,7 +29,8 @@ unset XDG_CONFIG_HOME CALLTOP_RELAY_TOKEN CALLTOP_BASE_URL CALLTOP_RELAY_URL \
       CALLTOP_LOG CALLTOP_READ_ONLY NO_COLOR INTERACTLY_API_KEY
 export XDG_STATE_HOME=$TMP/state
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
-STATE=$XDG_STATE_HOME/calltop/state
+# --demo keeps its own file beside the account's "state"
+STATE=$XDG_STATE_HOME/calltop/state-demo
 
 fails=0
 S=none
@@ -128,6 +129,7 @@ keys Escape
 grep -qF "unknown sort 'sideways'" "$TMP/three.log" || fail "the --log file does not say what is wrong"
 quit_and_wait
 grep -qx "sort=start" "$STATE" || fail "the corrupt file was not rewritten at exit: $(cat "$STATE")"
+[ -e "$XDG_STATE_HOME/calltop/state" ] && fail "the demo wrote the account's state file"
 
 [ $fails -eq 0 ] && echo "PASS: test_board_state"
 exit $((fails > 0))
