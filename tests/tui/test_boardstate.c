@@ -8,7 +8,11 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "../../tui/boardstate.h"
+#include "../../tui/boardstate_file.h"
 
 static void round_trip(void **state)
 {
@@ -137,6 +141,67 @@ static void corrupt_files(void **state)
     expect_bad(bin, sizeof bin - 1, "NUL byte");
 }
 
+/* The file: its path from the environment, private modes, a missing file
+ * (defaults, not an error), a corrupt one (defaults and its name). */
+static void state_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ct-boardstate-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[4096], want[4200];
+    ct_error err;
+    setenv("HOME", dir, 1);
+    setenv("XDG_STATE_HOME", "relative/is/ignored", 1);
+    assert_int_equal(ct_board_state_path(path, sizeof path, false, &err), CT_OK);
+    snprintf(want, sizeof want, "%s/.local/state/calltop/state", dir);
+    assert_string_equal(path, want);
+    snprintf(want, sizeof want, "%s/xdg", dir);
+    setenv("XDG_STATE_HOME", want, 1);
+    assert_int_equal(ct_board_state_path(path, sizeof path, true, &err), CT_OK);
+    snprintf(want, sizeof want, "%s/xdg/calltop/state-demo", dir);
+    assert_string_equal(path, want);
+    assert_int_equal(ct_board_state_path(path, sizeof path, false, &err), CT_OK);
+
+    ct_board_state s, back;
+    bool found = true;
+    assert_int_equal(ct_board_state_load(path, &back, &found, &err), CT_OK);
+    assert_false(found);
+    ct_board_state_defaults(&s);
+    s.filter_step = 2;
+    assert_int_equal(ct_board_state_save(path, &s, &err), CT_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    snprintf(want, sizeof want, "%s/xdg/calltop", dir);
+    assert_int_equal(stat(want, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(ct_board_state_load(path, &back, &found, &err), CT_OK);
+    assert_true(found);
+    assert_int_equal(back.filter_step, 2);
+
+    /* a directory made wider by someone else is made private again */
+    assert_int_equal(chmod(want, 0755), 0);
+    assert_int_equal(ct_board_state_save(path, &s, &err), CT_OK);
+    assert_int_equal(stat(want, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("version=1\nview=sideways\n", f);
+    fclose(f);
+    back.filter_step = 7;
+    assert_int_equal(ct_board_state_load(path, &back, &found, &err), CT_ECONFIG);
+    assert_non_null(strstr(err.detail, path));
+    assert_non_null(strstr(err.detail, "line 2: unknown view 'sideways'"));
+    assert_int_equal(back.filter_step, 0);
+
+    unlink(path);
+    rmdir(want);
+    snprintf(want, sizeof want, "%s/xdg", dir);
+    rmdir(want);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -144,6 +209,7 @@ int main(void)
         cmocka_unit_test(pins_that_cannot_be_lines),
         cmocka_unit_test(tolerant_parts),
         cmocka_unit_test(corrupt_files),
+        cmocka_unit_test(state_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
