@@ -43,6 +43,7 @@
 #include "notify.h"
 #include "../tui/recorder.h"
 #include "../tui/replay.h"
+#include "../tui/boardstate_file.h"
 #include "../tui/text.h"
 #include "../tui/theme.h"
 
@@ -638,6 +639,7 @@ int ct_board_main(const ct_config *cfg)
     loop L;
     memset(&L, 0, sizeof L);
     int code = CT_EXIT_OK;
+    char state_path[4096] = "";   /* the remembered board state ("" = none) */
     /* Memory is bounded by these caps (finished calls are evicted first);
      * the status bar shows the call cap. */
     ct_store_limits limits = {.max_calls = BOARD_MAX_CALLS, .max_messages_per_call = BOARD_MAX_LINES};
@@ -718,6 +720,8 @@ int ct_board_main(const ct_config *cfg)
     install_winch();
     ct_theme_init(L.board.ctx.color, ct_locale_is_utf8());
     ct_board_layout(&L.board);
+    /* sort, filter, view and pins from the last run (issue 15) */
+    ct_board_state_restore(&L.board, cfg->demo, state_path, sizeof state_path);
     if (relay_url && !L.have_relay)
         ct_ui_flash(&L.board.ctx, CT_FLASH_WARN, "no relay token: polling the API every %d s",
                     POLL_LIST_MS / 1000);
@@ -752,6 +756,14 @@ out:
     }
     if (L.monitor) ct_monitor_stop(L.monitor);
     if (L.fetcher) ct_fetcher_stop(L.fetcher);
+    if (state_path[0]) {
+        ct_error serr;
+        ct_error_clear(&serr);
+        if (ct_board_state_remember(&L.board, state_path, &serr) != CT_OK) {
+            ct_log(CT_LOG_WARN, "board state not saved: %s", serr.detail);
+            fprintf(stderr, "calltop: board state not saved: %s\n", serr.detail);
+        }
+    }
     ct_board_free(&L.board);
     if (L.inbox) ct_inbox_free(L.inbox);
     if (L.store) ct_store_free(L.store);

@@ -204,6 +204,13 @@ void ct_manpage_write(FILE *out)
           "(or \\fI$XDG_CACHE_HOME/calltop/call\\-ids\\fR) the ids of the last "
           "\\fBcalltop calls list\\fR, one a line, mode 0600, read by the shell completion "
           "to complete call ids; safe to delete.\n", out);
+    fputs(".TP\n.I ~/.local/state/calltop/state\n"
+          "(or \\fI$XDG_STATE_HOME/calltop/state\\fR when that is an absolute path) what the "
+          "board remembers between runs: the list's sort and filter, the view (the board, or "
+          "the tiles and their arrangement) and the pinned calls; \\fIkey\\fR=\\fIvalue\\fR "
+          "lines, written on exit, mode 0600 in a 0700 directory. A file that cannot be read "
+          "is reported in the message log and replaced with the defaults; safe to delete. "
+          "\\fB\\-\\-demo\\fR keeps its own, \\fIstate\\-demo\\fR.\n", out);
     fputs(".SH EXIT STATUS\n", out);
     for (size_t i = 0; i < ct_n_exit_docs; i++) {
         fprintf(out, ".TP\n.B %d\n", ct_exit_docs[i].code);

@@ -109,6 +109,11 @@ static bool matches(const ct_view *v, const ct_entry *e)
     case CT_FILTER_FAILED: if (!ct_call_is_failed_attempt(c)) return false; break;
     default: return false;
     }
+    if (v->spec.assistant_id[0] && (!c->assistant_id || strcmp(c->assistant_id, v->spec.assistant_id)))
+        return false;
+    if (v->spec.our_number[0] &&
+        (!c->assistant_number || strcmp(c->assistant_number, v->spec.our_number)))
+        return false;
     if (!v->needle_len) return true;
     const char *n = v->needle;
     size_t l = v->needle_len;
@@ -266,7 +271,9 @@ static bool spec_equal(const ct_view_spec *a, const ct_view_spec *b)
            (a->sort != CT_SORT_DURATION || a->now == b->now) &&
            (a->filter != CT_FILTER_STATUS || a->status == b->status) &&
            (a->filter != CT_FILTER_DIRECTION || a->direction == b->direction) &&
-           strncmp(a->search, b->search, sizeof a->search - 1) == 0;
+           strncmp(a->search, b->search, sizeof a->search - 1) == 0 &&
+           strncmp(a->assistant_id, b->assistant_id, sizeof a->assistant_id - 1) == 0 &&
+           strncmp(a->our_number, b->our_number, sizeof a->our_number - 1) == 0;
 }
 
 /* The spec is always stored (ct_view_spec_get returns what was set); the

@@ -27,6 +27,11 @@ typedef enum ct_action_id {
     CT_A_SORT_REVERSE,    /* flip ascending / descending */
     CT_A_SORT_COLUMN,     /* 1..8: sort by that column (again: reverse) */
     CT_A_FOLLOW,          /* follow-newest toggle */
+    /* pinned calls, tiled (tui/tiles.h) */
+    CT_A_PIN,             /* 'p': pin / unpin the selected call (the focused tile) */
+    CT_A_TILES,           /* 'w': board -> tiles side by side -> stacked -> grid -> board */
+    CT_A_PICK_ASSISTANT,  /* 'A': filter by an assistant chosen from a list */
+    CT_A_PICK_NUMBER,     /* 'N': filter by a number of ours chosen from a list */
     /* requests (hidden and refused with --read-only) */
     CT_A_NEW_CALL,        /* 'n': the new-call form */
     CT_A_END, CT_A_FORWARD, CT_A_SAY, CT_A_DTMF, CT_A_SMS,

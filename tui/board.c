@@ -32,6 +32,7 @@
 #include "draw.h"
 #include "export.h"
 #include "msglog.h"
+#include "picker.h"
 #include "refusal.h"
 #include "attnpane.h"
 #include "theme.h"
@@ -50,7 +51,9 @@ int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
     b->list = ct_list_pane_new(store);
     b->details = ct_details_pane_new();
     b->footer = ct_footer_pane_new();
-    if (!b->status_bar || !b->list || !b->details || !b->footer) {
+    ct_tiles_init(&b->tiles);
+    b->tiles_pane = ct_tiles_pane_new(&b->tiles);
+    if (!b->status_bar || !b->list || !b->details || !b->footer || !b->tiles_pane) {
         ct_board_free(b);
         return -1;
     }
@@ -73,7 +76,8 @@ void ct_board_free(ct_board *b)
     ct_pane_free(b->list);
     ct_pane_free(b->details);
     ct_pane_free(b->footer);
-    b->status_bar = b->list = b->details = b->footer = NULL;
+    ct_pane_free(b->tiles_pane);
+    b->status_bar = b->list = b->details = b->footer = b->tiles_pane = NULL;
     ct_reducer_free(&b->reduce);
 }
 
@@ -128,12 +132,21 @@ void ct_board_layout(ct_board *b)
         ct_pane_resize(b->details, body_y, 0, body_h, W);
         if (b->single_details) hide(b->list); else hide(b->details);
     }
+    /* the tiled view takes the whole body in every layout */
+    if (b->tiled) {
+        ct_pane_resize(b->tiles_pane, body_y, 0, body_h, W);
+        hide(b->list);
+        hide(b->details);
+    } else {
+        hide(b->tiles_pane);
+    }
     for (int i = 0; i < b->n_modals; i++) place_modal(b, b->modals[i]);
     b->full_redraw = true;
 }
 
 static ct_pane *focused_pane(ct_board *b)
 {
+    if (b->tiled) return b->tiles_pane;
     if (b->layout == CT_LAYOUT_SINGLE) return b->single_details ? b->details : b->list;
     return b->focus ? b->details : b->list;
 }
@@ -293,6 +306,7 @@ static void details_drawn(ct_board *b)
 void ct_board_stale(ct_board *b)
 {
     b->status_bar->stale = b->list->stale = b->details->stale = b->footer->stale = true;
+    b->tiles_pane->stale = true;
 }
 
 void ct_board_set_list_error(ct_board *b, const ct_error *e)
@@ -370,6 +384,7 @@ void ct_board_draw(ct_board *b)
             b->panes_skipped++;
         }
     }
+    if (b->tiled && b->tiles_pane->h) ct_pane_draw(b->tiles_pane, &b->ctx);
     ct_pane_draw(b->footer, &b->ctx);
     for (int i = 0; i < b->n_modals; i++) {
         /* modals overlap the panes: touch so they repaint over them */
@@ -388,6 +403,8 @@ void ct_board_get_timers(ct_board *b, ct_board_timers *t)
     if (b->layout == CT_LAYOUT_TOO_SMALL) return;
     if (b->list->h) t->list_tick = ct_list_pane_timer_ms(b->list, b->ctx.now);
     if (b->details->h) t->details_tick = ct_details_pane_timer_ms(b->details, &b->ctx);
+    /* the tiled view hides the details: its durations tick instead */
+    if (b->tiled && b->tiles_pane->h) t->details_tick = ct_tiles_pane_timer_ms(b->tiles_pane, &b->ctx);
     /* the status bar: the age of the last event (while LIVE in minutes,
      * which change with the HH:MM clock below), and the clock */
     if (b->status.last_event_ms && !(b->status.monitor == CT_MON_LIVE && !b->status.polling))
@@ -477,7 +494,9 @@ static void open_control(ct_board *b, ct_action_id id)
         refuse(b, a->name, "%s refused: calltop runs with --read-only", a->name);
         return;
     }
-    const ct_call_entry *e = ct_ui_selected(&b->ctx);
+    /* in the tiled view, actions go to the focused tile */
+    const ct_call_entry *e = b->tiled ? ct_store_get(b->store, ct_tiles_focused_id(&b->tiles))
+                                      : ct_ui_selected(&b->ctx);
     if (!e) { refuse(b, a->name, "%s: select a call first", a->name); return; }
     if (!ct_call_is_live(&e->call)) {
         refuse(b, a->name, "%s: the call is not live", a->name);
@@ -486,6 +505,53 @@ static void open_control(ct_board *b, ct_action_id id)
     b->ctx.flash[0] = '\0';   /* so a NULL below reports its own reason */
     open_or_refuse(b, a->name, ct_dialog_action(&b->ctx, (ct_control_action)ct_action_control(id),
                                                 e->call.id));
+}
+
+/* Leaves the tiled view (w after the grid, Esc) or enters it / moves to
+ * the next arrangement (w). */
+static int tiles_view(ct_board *b, bool leave)
+{
+    if (leave || (b->tiled && b->tiles.arrangement == CT_TILES__ARR_COUNT - 1)) {
+        b->tiled = false;
+        b->tiles.arrangement = CT_TILES_SIDE;
+    } else if (b->tiled) {
+        ct_tiles_next_arrangement(&b->tiles);
+    } else {
+        b->tiled = true;
+    }
+    /* the focused tile is the selected call, as Tab keeps it */
+    if (b->tiled && b->tiles.n) ct_ui_select(&b->ctx, ct_tiles_focused_id(&b->tiles));
+    if (b->tiled)
+        ct_ui_flash(&b->ctx, CT_FLASH_INFO, "tiles: %s (%d pinned)",
+                    ct_tiles_arrangement_name(b->tiles.arrangement), b->tiles.n);
+    ct_board_layout(b);
+    return CT_FX_REDRAW_ALL;
+}
+
+/* p: pins the selected call, or in the tiled view unpins the focused tile. */
+static int tiles_pin(ct_board *b)
+{
+    const char *call = b->tiled ? ct_tiles_focused_id(&b->tiles) : b->ctx.selected_id;
+    if (!call[0]) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: select a call first"); return CT_FX_REDRAW; }
+    char id_copy[CT_CALL_ID_BUF];
+    snprintf(id_copy, sizeof id_copy, "%s", call);
+    switch (ct_tiles_toggle_pin(&b->tiles, id_copy)) {
+    case CT_PIN_ADDED:
+        ct_ui_flash(&b->ctx, CT_FLASH_OK, "pinned %s (%d pinned; w shows the tiles)", id_copy, b->tiles.n);
+        break;
+    case CT_PIN_REMOVED:
+        ct_ui_flash(&b->ctx, CT_FLASH_INFO, "unpinned %s (%d pinned)", id_copy, b->tiles.n);
+        if (b->tiled && b->tiles.n) ct_ui_select(&b->ctx, ct_tiles_focused_id(&b->tiles));
+        break;
+    case CT_PIN_FULL:
+        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: %d calls are pinned already; unpin one first",
+                    CT_TILES_MAX_PINNED);
+        break;
+    default:
+        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: this call id cannot be pinned");
+        break;
+    }
+    return CT_FX_REDRAW_ALL;
 }
 
 static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
@@ -510,7 +576,16 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         if (b->layout == CT_LAYOUT_SINGLE) show_single(b, true);
         else set_focus(b, 1);
         return CT_FX_REDRAW_ALL;
+    case CT_A_PIN:
+        return tiles_pin(b);
+    case CT_A_TILES:   /* board -> side by side -> stacked -> grid -> board */
+        return tiles_view(b, false);
+    case CT_A_PICK_ASSISTANT: case CT_A_PICK_NUMBER:
+        ct_board_push_modal(b, ct_picker_pane_new(id == CT_A_PICK_ASSISTANT ? CT_PICK_ASSISTANT : CT_PICK_NUMBER,
+                                                  b->store, ct_list_pane_model(b->list)));
+        return CT_FX_REDRAW_ALL;
     case CT_A_BACK:
+        if (b->tiled) return tiles_view(b, true);
         if (b->layout == CT_LAYOUT_SINGLE && b->single_details) show_single(b, false);
         else set_focus(b, 0);
         return CT_FX_REDRAW_ALL;

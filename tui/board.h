@@ -15,6 +15,7 @@
 #include "calltop/store.h"
 #include "listmodel.h"
 #include "pane.h"
+#include "tiles.h"
 
 /* Smallest usable board; below it the board shows "terminal too small". */
 #define CT_BOARD_MIN_H 10
@@ -121,6 +122,11 @@ typedef struct ct_board {
     /* --replay's keys (tui/replay.h); NULL live: the keys do nothing */
     int (*replay_action)(void *ud, int action_id);
     void *replay_ud;
+    /* Pinned calls, tiled (tui/tiles.h): 'w' shows the tiles pane in place
+     * of the list and details; actions apply to the focused tile. */
+    ct_tiles_model tiles;
+    ct_pane *tiles_pane;
+    bool tiled;
 } ct_board;
 
 /* Sets up the board over a store (not owned). Needs ncurses initialised

@@ -239,6 +239,17 @@ void ct_listmodel_set_filter_step(ct_listmodel *lm, int step)
     apply_spec(lm);
 }
 
+void ct_listmodel_set_picks(ct_listmodel *lm, const char *assistant_id, const char *our_number)
+{
+    /* copies first: the arguments may be the spec's own buffers */
+    char a[sizeof lm->spec.assistant_id], n[sizeof lm->spec.our_number];
+    snprintf(a, sizeof a, "%s", assistant_id ? assistant_id : "");
+    snprintf(n, sizeof n, "%s", our_number ? our_number : "");
+    memcpy(lm->spec.assistant_id, a, sizeof a);
+    memcpy(lm->spec.our_number, n, sizeof n);
+    apply_spec(lm);
+}
+
 void ct_listmodel_filter_next(ct_listmodel *lm)
 {
     ct_listmodel_set_filter_step(lm, lm->filter_step + 1);

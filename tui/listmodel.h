@@ -73,6 +73,9 @@ void ct_listmodel_sort_next(ct_listmodel *lm);
 void ct_listmodel_sort_reverse(ct_listmodel *lm);
 void ct_listmodel_filter_next(ct_listmodel *lm);
 void ct_listmodel_set_filter_step(ct_listmodel *lm, int step);
+/* The pickers' exact filters (tui/picker.h): assistant id and our number;
+ * "" = any. Kept across the 'v' cycle. */
+void ct_listmodel_set_picks(ct_listmodel *lm, const char *assistant_id, const char *our_number);
 /* Replaces the search text (incremental search). */
 void ct_listmodel_set_search(ct_listmodel *lm, const char *text);
 /* Drops the last character (UTF-8 aware). */

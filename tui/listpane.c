@@ -89,6 +89,13 @@ static void format_info(const ct_ui_ctx *ctx, list_state *st, char *info, size_t
              ct_filter_step_name(st->lm.filter_step), sort_name, arrow,
              st->lm.follow ? "  [follow]" : "",
              ct_store_cap_reached(ctx->store) ? "  [cap]" : "");
+    /* the pickers' choices (A, N); ids and numbers are the server's */
+    size_t len = strlen(info), ours = len;
+    if (st->lm.spec.assistant_id[0] && len < cap)
+        len += (size_t)snprintf(info + len, cap - len, "  asst:%.40s", st->lm.spec.assistant_id);
+    if (st->lm.spec.our_number[0] && len < cap)
+        snprintf(info + len, cap - len, "  ours:%.32s", st->lm.spec.our_number);
+    ct_text_clean_line(info + ours);   /* the line is drawn as trusted */
 }
 
 static void draw_info(ct_pane *p, const char *info)

@@ -163,6 +163,11 @@ typedef struct ct_view_spec {
     ct_sort_key sort;
     bool descending;
     ct_time_ms now;                /* for duration of live calls; 0 = wall clock */
+    /* Chosen from lists (the board's pickers), on top of filter and search:
+     * only calls with exactly this assistant id / this number of ours
+     * (assistantNumber). "" = any. */
+    char assistant_id[128];
+    char our_number[64];
 } ct_view_spec;
 
 typedef struct ct_view ct_view;

@@ -205,6 +205,47 @@ static void test_search(void **state)
     ct_store_free(s);
 }
 
+/* Issue 15: the pickers' exact filters by assistant and by our number,
+ * combined with the filter kind and the search. */
+static void test_assistant_and_number_filters(void **state)
+{
+    (void)state;
+    ct_store *s = sample();
+    const char *asst[] = {"A1", "A2", "A1", NULL, "A1"}, *ours[] = {"+1800", "+1800", NULL, "+1900", "+1900"};
+    for (int i = 0; i < 5; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "c%d", i + 1);
+        ct_call c = call_new(id);
+        if (asst[i]) call_str(&c, &c.assistant_id, CT_F_ASSISTANT_ID, asst[i]);
+        if (ours[i]) call_str(&c, &c.assistant_number, CT_F_ASSISTANT_NUMBER, ours[i]);
+        apply_and_free(s, &c, 2);
+    }
+    ct_view_spec sp = spec_of(CT_FILTER_ALL, CT_SORT_START, false);
+    ct_view *v = ct_view_new(s, &sp);
+    snprintf(sp.assistant_id, sizeof sp.assistant_id, "A1");
+    ct_view_set_spec(v, &sp);
+    EXPECT(v, "c1", "c5", "c3");
+    snprintf(sp.assistant_id, sizeof sp.assistant_id, "A");   /* exact, not a substring */
+    ct_view_set_spec(v, &sp);
+    assert_int_equal(ct_view_count(v), 0);
+    sp.assistant_id[0] = '\0';
+    snprintf(sp.our_number, sizeof sp.our_number, "+1900");
+    ct_view_set_spec(v, &sp);
+    EXPECT(v, "c5", "c4");
+    snprintf(sp.assistant_id, sizeof sp.assistant_id, "A1");  /* both */
+    ct_view_set_spec(v, &sp);
+    EXPECT(v, "c5");
+    sp.filter = CT_FILTER_LIVE;                                /* and the filter kind */
+    ct_view_set_spec(v, &sp);
+    assert_int_equal(ct_view_count(v), 0);
+    sp.filter = CT_FILTER_ALL;
+    sp.assistant_id[0] = sp.our_number[0] = '\0';
+    ct_view_set_spec(v, &sp);
+    assert_int_equal(ct_view_count(v), 5);
+    ct_view_free(v);
+    ct_store_free(s);
+}
+
 static void test_lazy_refresh_and_removal(void **state)
 {
     (void)state;
@@ -499,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_sort_keys),
         cmocka_unit_test(test_status_sort_by_start_within),
         cmocka_unit_test(test_search),
+        cmocka_unit_test(test_assistant_and_number_filters),
         cmocka_unit_test(test_lazy_refresh_and_removal),
         cmocka_unit_test(test_duration),
         cmocka_unit_test(test_random_against_oracle),
