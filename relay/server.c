@@ -609,7 +609,7 @@ static ct_err merge_and_fan_out(ct_relay *r, const ct_webhook *w, int64_t born_u
 /* --redis: the webhook is valid; it counts as accepted only once it is in
  * the log (200 then, with its stream id). Its event comes back to this
  * relay, as to every other, through the log (apply_log_entries). */
-static void log_webhook(ct_relay *r, pss *p)
+static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
 {
     char id[48], msg[120];
     ct_error err;
@@ -617,7 +617,7 @@ static void log_webhook(ct_relay *r, pss *p)
     if (ct_rlog_append(r->rlog, ct_clock_wall_ms(), p->body ? p->body : "", p->body_len, id,
                        &err) != CT_OK) {
         STAT_ADD(r, webhooks_unlogged, 1);
-        notice(r, NOTE_LOG_DOWN, NULL);
+        notice(r, NOTE_LOG_DOWN, wsi);
         p->status = 503;
         p->retry_after = true;
         p->resp = strdup("{\"ok\":false,\"error\":\"the log (Redis) is unreachable; retry "
@@ -673,15 +673,16 @@ static void log_wake(void *ud)
     lws_cancel_service(((ct_relay *)ud)->ctx);
 }
 #else
-static void log_webhook(ct_relay *r, pss *p)
+static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
 {
     (void)r;
+    (void)wsi;
     p->status = 503;
 }
 #endif
 
 /* Decodes, merges and fans out one webhook; sets the HTTP answer. */
-static void handle_webhook(ct_relay *r, pss *p)
+static void handle_webhook(ct_relay *r, pss *p, struct lws *wsi)
 {
     char msg[160];
     ct_webhook w;
@@ -716,7 +717,7 @@ static void handle_webhook(ct_relay *r, pss *p)
         return;
     }
     if (r->rlog) {
-        log_webhook(r, p);
+        log_webhook(r, p, wsi);
         ct_webhook_clear(&w);
         return;
     }
@@ -1130,7 +1131,7 @@ static int http_body_done(ct_relay *r, pss *p, struct lws *wsi)
         p->status = 413;
         p->resp = strdup("{\"ok\":false,\"error\":\"body too large\"}");
     } else {
-        handle_webhook(r, p);
+        handle_webhook(r, p, wsi);
         if (p->status == 400)
             notice(r, NOTE_WEBHOOK_BAD, wsi);
     }
