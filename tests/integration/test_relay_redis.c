@@ -35,6 +35,9 @@
 
 #include "calltop/protocol.h"
 #include "helper_http.h"
+#ifdef CT_HAVE_REDIS
+#include "../../relay/rlog.h"
+#endif
 
 #define SECRET "wh-secret-123"
 #define TOKEN  "relay-token-456"
@@ -697,6 +700,40 @@ static void test_redis_down_503_and_aof_restart(void **state)
     redis_remove(&rs);
 }
 
+/* --redis URLs: what is accepted, what is refused and why (pure). */
+static void test_url_parse(void **state)
+{
+    (void)state;
+#ifndef CT_HAVE_REDIS
+    skip();
+#else
+    char host[64];
+    int port = 0, db = -1;
+    ct_error err;
+    assert_int_equal(ct_rlog_parse_url("redis://10.0.0.5", host, sizeof host, &port, &db, &err),
+                     CT_OK);
+    assert_string_equal(host, "10.0.0.5");
+    assert_int_equal(port, 6379);
+    assert_int_equal(db, 0);
+    assert_int_equal(ct_rlog_parse_url("redis://r.internal:7000/3", host, sizeof host, &port,
+                                       &db, &err), CT_OK);
+    assert_string_equal(host, "r.internal");
+    assert_int_equal(port, 7000);
+    assert_int_equal(db, 3);
+    static const char *const bad[] = {
+        "http://x:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
+        "redis://h:12x", "redis://h:1/db", "redis://u:pw@h:1", "redis://:pw@h",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ct_error_clear(&err);
+        assert_int_equal(ct_rlog_parse_url(bad[i], host, sizeof host, &port, &db, &err),
+                         CT_ECONFIG);
+        assert_non_null(strstr(err.detail, "--redis"));
+        assert_null(strstr(err.detail, "pw"));
+    }
+#endif
+}
+
 /* The password never travels in argv: a URL carrying one is refused. */
 static void test_password_not_in_url(void **state)
 {
@@ -724,6 +761,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_identical_sequences_and_failover, kill_leftovers),
         cmocka_unit_test_teardown(test_redis_down_503_and_aof_restart, kill_leftovers),
+        cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_password_not_in_url),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
