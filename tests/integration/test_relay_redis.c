@@ -340,6 +340,7 @@ typedef struct redis_srv {
     pid_t pid;
     int port;
     char dir[64];
+    const char *requirepass;    /* NULL = no AUTH */
 } redis_srv;
 
 /* redis-server on 127.0.0.1:port with AOF in dir (created when empty). */
@@ -362,8 +363,13 @@ static void redis_start(redis_srv *s)
     if (s->pid == 0) {
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
-        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-               "--dir", s->dir, "--save", "", "--appendonly", "yes", (char *)NULL);
+        if (s->requirepass)
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
+                   "--dir", s->dir, "--save", "", "--appendonly", "yes", "--requirepass",
+                   s->requirepass, (char *)NULL);
+        else
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
+                   "--dir", s->dir, "--save", "", "--appendonly", "yes", (char *)NULL);
         _exit(127);
     }
     child_started(s->pid);
@@ -395,8 +401,9 @@ typedef struct relay_proc {
     int port;
 } relay_proc;
 
-/* calltop-relay --redis on a free port; waits for its "listening on" line. */
-static relay_proc relay_start(const redis_srv *s)
+/* calltop-relay --redis on a free port; waits for its "listening on" line.
+ * `password` goes in CALLTOP_REDIS_PASSWORD when not NULL. */
+static relay_proc relay_start_pw(const redis_srv *s, const char *password)
 {
     int fds[2];
     assert_int_equal(pipe(fds), 0);
@@ -411,6 +418,10 @@ static relay_proc relay_start(const redis_srv *s)
         close(fds[1]);
         setenv("CALLTOP_WEBHOOK_SECRET", SECRET, 1);
         setenv("CALLTOP_RELAY_TOKEN", TOKEN, 1);
+        if (password)
+            setenv("CALLTOP_REDIS_PASSWORD", password, 1);
+        else
+            unsetenv("CALLTOP_REDIS_PASSWORD");
         execl(RELAY_BIN, "calltop-relay", "--listen", "127.0.0.1:0", "--redis", url,
               "--heartbeat", "2", (char *)NULL);
         _exit(127);
@@ -436,6 +447,11 @@ static relay_proc relay_start(const redis_srv *s)
         fail_msg("relay did not start: '%s'", line);
     r.port = atoi(colon + 1);
     return r;
+}
+
+static relay_proc relay_start(const redis_srv *s)
+{
+    return relay_start_pw(s, NULL);
 }
 
 static void relay_kill(relay_proc *r, int sig)
@@ -700,6 +716,61 @@ static void test_redis_down_503_and_aof_restart(void **state)
     redis_remove(&rs);
 }
 
+/* Runs calltop-relay with `args` (shell words) and `env`; its exit status
+ * and the first 1 KiB of its stderr+stdout. */
+static int relay_run(const char *env, const char *args, char *out, size_t len)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "CALLTOP_WEBHOOK_SECRET=x CALLTOP_RELAY_TOKEN=y %s timeout 3 %s "
+             "--listen 127.0.0.1:0 %s 2>&1", env, RELAY_BIN, args);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = 0;
+    int rc = pclose(p);
+    return WEXITSTATUS(rc);
+}
+
+/* A Redis with AUTH: the password from CALLTOP_REDIS_PASSWORD or a 0600
+ * --redis-password-file works; a wrong one, none, or a file others can
+ * read stops the relay with a message that never shows the password. */
+static void test_redis_password(void **state)
+{
+    (void)state;
+    if (skip_without_redis())
+        skip();
+    redis_srv rs = { .requirepass = "s3cr3t-redis-pw" };
+    redis_start(&rs);
+    relay_proc a = relay_start_pw(&rs, "s3cr3t-redis-pw");
+    post_ok(a.port, 0);
+    int64_t end = now_ms() + 5000;
+    while (healthz(a.port, "logEntries") < 1 && now_ms() < end)
+        nap(20);
+    assert_int_equal(healthz(a.port, "logEntries"), 1);
+    relay_kill(&a, SIGTERM);
+
+    char args[256], out[1024], file[128];
+    snprintf(args, sizeof args, "--redis redis://127.0.0.1:%d", rs.port);
+    assert_int_equal(relay_run("CALLTOP_REDIS_PASSWORD=wrong-one", args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "refused the password"));
+    assert_null(strstr(out, "wrong-one"));
+    assert_int_equal(relay_run("CALLTOP_REDIS_PASSWORD=", args, out, sizeof out), 1);
+
+    snprintf(file, sizeof file, "%s/pw", rs.dir);
+    FILE *f = fopen(file, "w");
+    fputs("s3cr3t-redis-pw\n", f);
+    fclose(f);
+    chmod(file, 0644);
+    snprintf(args, sizeof args, "--redis redis://127.0.0.1:%d --redis-password-file %s",
+             rs.port, file);
+    assert_int_equal(relay_run("", args, out, sizeof out), 2);
+    assert_null(strstr(out, "s3cr3t"));
+    chmod(file, 0600);
+    /* Accepted: it runs until timeout(1) stops it, after its listening line. */
+    assert_int_equal(relay_run("", args, out, sizeof out), 124);
+    assert_non_null(strstr(out, "listening on"));
+    redis_remove(&rs);
+}
+
 /* --redis URLs: what is accepted, what is refused and why (pure). */
 static void test_url_parse(void **state)
 {
@@ -761,6 +832,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_identical_sequences_and_failover, kill_leftovers),
         cmocka_unit_test_teardown(test_redis_down_503_and_aof_restart, kill_leftovers),
+        cmocka_unit_test_teardown(test_redis_password, kill_leftovers),
         cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_password_not_in_url),
     };
