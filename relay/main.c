@@ -102,7 +102,7 @@ static const ct_exit_doc exits[] = {
     { 0, "stopped by SIGINT or SIGTERM" },
     { 1, "could not start: the address is in use (or not local), or a TLS file is unreadable "
          "or not a matching PEM certificate and key, or --redis is unreachable, refused the "
-         "password or is not a redis:// URL" },
+         "password or is not a redis:// URL (or this build has no Redis support)" },
     { 2, "usage error (bad flag or value), or a missing or unreadable secret" },
 };
 

@@ -1753,7 +1753,7 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         snprintf(r->stream, sizeof r->stream, "%s", ct_rlog_stream_id(r->rlog));
         r->seq = ct_rlog_seq_base(r->rlog);
 #else
-        ct_error_set(err, CT_ECONFIG, "this calltop-relay was built without Redis support "
+        ct_error_set(err, CT_ECONFIG, "built without Redis support "
                      "(hiredis): --redis is not available");
         relay_free(r);
         return NULL;
