@@ -255,12 +255,34 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* --redis: the password from a 0600 file or the environment, or none. */
+    const char *redis = val(&a, "redis"), *redis_pw_file = val(&a, "redis-password-file");
+    char *redis_pw = NULL;
+    if (redis_pw_file && !redis) {
+        fprintf(stderr, "calltop-relay: --redis-password-file needs --redis\n");
+        return 2;
+    }
+    if (redis) {
+        const char *env = getenv("CALLTOP_REDIS_PASSWORD");
+        if (redis_pw_file || (env && *env)) {
+            redis_pw = secret_from(redis_pw_file, "CALLTOP_REDIS_PASSWORD", "Redis password");
+            if (!redis_pw)
+                return 2;
+        }
+    }
+    opt.redis_url = redis;
+    opt.redis_password = redis_pw;
+    opt.redis_prefix = val(&a, "redis-prefix");
     char *secret = secret_from(secret_file, "CALLTOP_WEBHOOK_SECRET", "webhook secret");
     char *token = secret ? secret_from(token_file, "CALLTOP_RELAY_TOKEN", "client token") : NULL;
     if (!secret || !token) {
         /* A configuration mistake, like a bad flag: exit 2 (as calltop). */
         free(secret);
         free(token);
+        if (redis_pw) {
+            memset(redis_pw, 0, strlen(redis_pw));
+            free(redis_pw);
+        }
         return 2;
     }
 
@@ -281,24 +303,6 @@ int main(int argc, char **argv)
     opt.cert_path = cert;
     opt.key_path = key;
     opt.event_log_path = event_log;
-    /* --redis: the password from a 0600 file or the environment, or none. */
-    const char *redis = val(&a, "redis"), *redis_pw_file = val(&a, "redis-password-file");
-    char *redis_pw = NULL;
-    if (redis_pw_file && !redis) {
-        fprintf(stderr, "calltop-relay: --redis-password-file needs --redis\n");
-        return 2;
-    }
-    if (redis) {
-        const char *env = getenv("CALLTOP_REDIS_PASSWORD");
-        if (redis_pw_file || (env && *env)) {
-            redis_pw = secret_from(redis_pw_file, "CALLTOP_REDIS_PASSWORD", "Redis password");
-            if (!redis_pw)
-                return 2;
-        }
-    }
-    opt.redis_url = redis;
-    opt.redis_password = redis_pw;
-    opt.redis_prefix = val(&a, "redis-prefix");
     opt.notices = stderr;
     ct_error err;
     ct_error_clear(&err);

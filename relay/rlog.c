@@ -294,10 +294,14 @@ static ct_err load_stream_id(ct_rlog *l, ct_error *err)
     rep = redisCommand(l->writer, "GET %s:stream-id", l->prefix);
     char *colon = rep && rep->type == REDIS_REPLY_STRING ? strchr(rep->str, ':') : NULL;
     if (!colon || colon - rep->str != 16) {
+        /* Redis's own words say why (e.g. "NOAUTH Authentication required"). */
+        char why[128] = "";
+        if (rep && rep->type == REDIS_REPLY_ERROR)
+            snprintf(why, sizeof why, ": %.100s", rep->str);
         if (rep)
             freeReplyObject(rep);
         return ct_error_set(err, CT_EIO, "Redis at %s:%d: cannot read the log's stream id "
-                            "(%s:stream-id)", l->host, l->port, l->prefix);
+                            "(%s:stream-id)%s", l->host, l->port, l->prefix, why);
     }
     memcpy(l->stream_id, rep->str, 16);
     l->stream_id[16] = '\0';
