@@ -75,6 +75,17 @@ static const ct_setting rows[] = {
       .def = "10", .help = "protocol ping interval; a client silent for 3 is closed" },
     { .key = "event-log", .flag = "event-log", .kind = CT_KIND_PATH, .metavar = "FILE",
       .help = "append one escaped line per event (never transcript text); SIGHUP reopens it" },
+    { .key = "redis", .flag = "redis", .kind = CT_KIND_STRING, .metavar = "URL",
+      .help = "share state through a Redis stream (redis://HOST[:PORT][/DB]) with every relay "
+              "on it: boards may use any of them (docs/scale-out.md). No password in the URL: "
+              "CALLTOP_REDIS_PASSWORD or --redis-password-file" },
+    { .key = "redis-password-file", .flag = "redis-password-file", .kind = CT_KIND_PATH,
+      .metavar = "FILE", .help = "read the Redis password from FILE (mode 0600) instead of "
+      "CALLTOP_REDIS_PASSWORD" },
+    { .key = "redis-prefix", .flag = "redis-prefix", .kind = CT_KIND_STRING, .metavar = "NAME",
+      .def = "calltop", .help = "Redis key prefix (NAME:log, NAME:stream-id): one per team" },
+    { .key = "redis-password", .env = "CALLTOP_REDIS_PASSWORD", .kind = CT_KIND_STRING,
+      .secret = true, .help = "the Redis password (AUTH), when --redis needs one" },
     { .key = "webhook-secret", .env = "CALLTOP_WEBHOOK_SECRET", .kind = CT_KIND_STRING,
       .secret = true, .help = "the secret webhook senders present (X-Calltop-Secret or "
       "/webhook/SECRET)" },
@@ -90,7 +101,8 @@ static const ct_setting rows[] = {
 static const ct_exit_doc exits[] = {
     { 0, "stopped by SIGINT or SIGTERM" },
     { 1, "could not start: the address is in use (or not local), or a TLS file is unreadable "
-         "or not a matching PEM certificate and key" },
+         "or not a matching PEM certificate and key, or --redis is unreachable, refused the "
+         "password or is not a redis:// URL (or this build has no Redis support)" },
     { 2, "usage error (bad flag or value), or a missing or unreadable secret" },
 };
 
@@ -243,12 +255,34 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* --redis: the password from a 0600 file or the environment, or none. */
+    const char *redis = val(&a, "redis"), *redis_pw_file = val(&a, "redis-password-file");
+    char *redis_pw = NULL;
+    if (redis_pw_file && !redis) {
+        fprintf(stderr, "calltop-relay: --redis-password-file needs --redis\n");
+        return 2;
+    }
+    if (redis) {
+        const char *env = getenv("CALLTOP_REDIS_PASSWORD");
+        if (redis_pw_file || (env && *env)) {
+            redis_pw = secret_from(redis_pw_file, "CALLTOP_REDIS_PASSWORD", "Redis password");
+            if (!redis_pw)
+                return 2;
+        }
+    }
+    opt.redis_url = redis;
+    opt.redis_password = redis_pw;
+    opt.redis_prefix = val(&a, "redis-prefix");
     char *secret = secret_from(secret_file, "CALLTOP_WEBHOOK_SECRET", "webhook secret");
     char *token = secret ? secret_from(token_file, "CALLTOP_RELAY_TOKEN", "client token") : NULL;
     if (!secret || !token) {
         /* A configuration mistake, like a bad flag: exit 2 (as calltop). */
         free(secret);
         free(token);
+        if (redis_pw) {
+            memset(redis_pw, 0, strlen(redis_pw));
+            free(redis_pw);
+        }
         return 2;
     }
 
@@ -278,6 +312,10 @@ int main(int argc, char **argv)
     memset(token, 0, strlen(token));
     free(secret);
     free(token);
+    if (redis_pw) {
+        memset(redis_pw, 0, strlen(redis_pw));
+        free(redis_pw);
+    }
     if (!r) {
         fprintf(stderr, "calltop-relay: %s\n",
                 clean(err.detail[0] ? err.detail : ct_strerror(err.code)));

@@ -43,6 +43,9 @@
 #include "calltop/sanitize.h"
 #include "metrics.h"
 #include "relay_int.h"
+#ifdef CT_HAVE_REDIS
+#include "rlog.h"
+#endif
 
 #define DEFAULT_EXPIRE_S      3600
 #define DEFAULT_MAX_CALLS     10000
@@ -68,7 +71,7 @@ enum route { R_NONE = 0, R_WEBHOOK, R_HEALTHZ, R_METRICS, R_NOTFOUND, R_METHOD }
 enum notice_kind {
     NOTE_WEBHOOK_SECRET, NOTE_WEBHOOK_BAD, NOTE_WEBHOOK_TOO_BIG, NOTE_WEBHOOK_CHUNKED,
     NOTE_CLIENT_TOKEN, NOTE_CLIENT_PATH, NOTE_CLIENT_SLOW, NOTE_CLIENT_BAD_MESSAGE,
-    NOTE_AUTH_THROTTLED, NOTE_CONN_CAP, NOTE_REQUEST_DEADLINE, N_NOTICE
+    NOTE_AUTH_THROTTLED, NOTE_CONN_CAP, NOTE_REQUEST_DEADLINE, NOTE_LOG_DOWN, N_NOTICE
 };
 static const char *const notice_text[N_NOTICE] = {
     "webhook refused: wrong or missing secret (401)",
@@ -82,6 +85,7 @@ static const char *const notice_text[N_NOTICE] = {
     "peer throttled: too many failed authentications (429)",
     "connection refused: connection cap reached",
     "request closed: not complete within the request deadline",
+    "webhook refused: Redis unreachable, not logged (503)",
 };
 
 /* Per-connection state; lws allocates and zeroes it (one layout for HTTP
@@ -100,6 +104,7 @@ typedef struct pss {
     size_t resp_len;
     const char *ctype;             /* the answer's Content-Type; NULL = JSON */
     int64_t t0_us;                 /* when the request arrived (webhook latency) */
+    bool retry_after;              /* the answer carries Retry-After: 1 */
     /* WebSocket */
     struct lws *wsi;
     struct pss *next;              /* relay->clients */
@@ -162,6 +167,8 @@ struct ct_relay {
     pss *clients;
     lws_sorted_usec_list_t tick;
     int64_t last_expire_ms;
+    struct ct_rlog *rlog;          /* --redis: the shared log, else NULL */
+    int64_t log_expire_ms;         /* --redis: log time of the last expiry pass */
 
     pthread_mutex_t stats_lock;
     ct_relay_stats stats;
@@ -550,8 +557,132 @@ static bool frame_fault_for_test(ct_relay *r)
     return true;
 }
 
+/* Merges one decoded webhook into the state and fans out its event (seq
+ * r->seq + 1) when it changed a call. `heard_ms` is the call's "last heard"
+ * time that expiry compares (the relay's monotonic clock, or with --redis
+ * the log's arrival time); `born_us` the arrival for the latency metric (0:
+ * none). *resynced: the state moved but no event could describe it, so
+ * every client was sent to a snapshot (rc is then CT_OK). */
+static ct_err merge_and_fan_out(ct_relay *r, const ct_webhook *w, int64_t born_us,
+                                int64_t heard_ms, bool *changed, bool *resynced, ct_error *err)
+{
+    ct_rstate_result res;
+    uint64_t seq = r->seq + 1;
+    *changed = *resynced = false;
+    snapshot_invalidate(r);
+    ct_err rc = ct_rstate_apply(r->state, w, seq, LWS_PRE, heard_ms, &res, err);
+    if (frame_fault_for_test(r) && rc == CT_OK && res.changed) {
+        free(res.frame);
+        res.frame = NULL;
+        rc = ct_error_set(err, CT_ENOMEM, "out of memory encoding the event (injected)");
+    }
+    if (rc != CT_OK && res.merged) {
+        force_resync(r);
+        *resynced = true;
+        return CT_OK;
+    }
+    if (rc != CT_OK)
+        return rc;
+    *changed = res.changed;
+    if (res.changed) {
+        ct_frame *f = ct_frame_wrap(res.frame, res.len, seq);
+        if (!f) {
+            force_resync(r);
+        } else {
+            f->born_us = born_us;
+            r->seq = seq;
+            ct_ring_push(&r->ring, f);
+            for (pss *c = r->clients; c; c = c->next)
+                if (c->hello_done)
+                    q_push(r, c, f, false);
+            ct_frame_unref(f);
+            STAT_ADD(r, events, 1);
+            event_log(r, w, seq, &res);
+        }
+    } else {
+        STAT_ADD(r, duplicates, 1);
+    }
+    return CT_OK;
+}
+
+#ifdef CT_HAVE_REDIS
+/* --redis: the webhook is valid; it counts as accepted only once it is in
+ * the log (200 then, with its stream id). Its event comes back to this
+ * relay, as to every other, through the log (apply_log_entries). */
+static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
+{
+    char id[48], msg[120];
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_rlog_append(r->rlog, ct_clock_wall_ms(), p->body ? p->body : "", p->body_len, id,
+                       &err) != CT_OK) {
+        STAT_ADD(r, webhooks_unlogged, 1);
+        notice(r, NOTE_LOG_DOWN, wsi);
+        p->status = 503;
+        p->retry_after = true;
+        p->resp = strdup("{\"ok\":false,\"error\":\"the log (Redis) is unreachable; retry "
+                         "later\"}");
+        return;
+    }
+    STAT_ADD(r, webhooks_ok, 1);
+    p->status = 200;
+    snprintf(msg, sizeof msg, "{\"ok\":true,\"logged\":\"%s\"}", id);
+    p->resp = strdup(msg);
+}
+
+/* --redis: applies what the reader thread read, in log order. Every state
+ * change is a function of the log alone: "last heard" and expiry use the
+ * entries' arrival times, and expiry and the byte bound run when the log's
+ * time passes the next check, so every relay derives the same events. */
+static void apply_log_entries(ct_relay *r)
+{
+    ct_rlog_entry *list = ct_rlog_take(r->rlog);
+    for (ct_rlog_entry *e = list; e; e = e->next) {
+        if (e->t_ms - r->log_expire_ms >= r->expire_tick_ms) {
+            r->log_expire_ms = e->t_ms;
+            size_t n = ct_rstate_expire(r->state, e->t_ms, r->expire_ms);
+            if (n) {
+                snapshot_invalidate(r);
+                STAT_ADD(r, expired, n);
+            }
+            n = ct_rstate_trim(r->state, r->state_bytes);
+            if (n) {
+                snapshot_invalidate(r);
+                STAT_ADD(r, calls_trimmed, n);
+            }
+        }
+        ct_webhook w;
+        ct_error err;
+        ct_error_clear(&err);
+        memset(&w, 0, sizeof w);
+        STAT_ADD(r, log_entries, 1);
+        /* Validated before it was logged; an entry that still does not
+         * decode (a foreign writer) is skipped the same way by every relay. */
+        if (ct_webhook_decode(e->body, e->len, &w, &err) == CT_OK) {
+            bool changed, resynced;
+            merge_and_fan_out(r, &w, 0, e->t_ms, &changed, &resynced, &err);
+        }
+        ct_webhook_clear(&w);
+    }
+    ct_rlog_entries_free(list);
+    stats_sync(r);
+}
+
+static void log_wake(void *ud)
+{
+    lws_cancel_service(((ct_relay *)ud)->ctx);
+}
+#else
+static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
+{
+    (void)r;
+    (void)wsi;
+    p->status = 503;
+}
+#endif
+
 /* Decodes, merges and fans out one webhook; sets the HTTP answer. */
-static void handle_webhook(ct_relay *r, pss *p)
+static void handle_webhook(ct_relay *r, pss *p, struct lws *wsi)
 {
     char msg[160];
     ct_webhook w;
@@ -585,20 +716,18 @@ static void handle_webhook(ct_relay *r, pss *p)
         ct_webhook_clear(&w);
         return;
     }
-    ct_rstate_result res;
-    uint64_t seq = r->seq + 1;
-    snapshot_invalidate(r);
-    ct_err rc = ct_rstate_apply(r->state, &w, seq, LWS_PRE, ct_clock_mono_ms(), &res, &err);
-    if (frame_fault_for_test(r) && rc == CT_OK && res.changed) {
-        free(res.frame);
-        res.frame = NULL;
-        rc = ct_error_set(&err, CT_ENOMEM, "out of memory encoding the event (injected)");
+    if (r->rlog) {
+        log_webhook(r, p, wsi);
+        ct_webhook_clear(&w);
+        return;
     }
-    if (rc != CT_OK && res.merged) {
+    bool changed = false, resynced = false;
+    ct_err rc = merge_and_fan_out(r, &w, p->t0_us, ct_clock_mono_ms(), &changed, &resynced,
+                                  &err);
+    if (resynced) {
         /* The state moved but no event describes it: a retry by the sender
          * would now be a duplicate, so answering 5xx would not help, and
          * answering 200 alone would lose the change for every client. */
-        force_resync(r);
         STAT_ADD(r, webhooks_ok, 1);
         stats_sync(r);
         p->status = 200;
@@ -617,28 +746,10 @@ static void handle_webhook(ct_relay *r, pss *p)
         return;
     }
     STAT_ADD(r, webhooks_ok, 1);
-    if (res.changed) {
-        ct_frame *f = ct_frame_wrap(res.frame, res.len, seq);
-        if (!f) {
-            force_resync(r);
-        } else {
-            f->born_us = p->t0_us;
-            r->seq = seq;
-            ct_ring_push(&r->ring, f);
-            for (pss *c = r->clients; c; c = c->next)
-                if (c->hello_done)
-                    q_push(r, c, f, false);
-            ct_frame_unref(f);
-            STAT_ADD(r, events, 1);
-            event_log(r, &w, seq, &res);
-        }
-    } else {
-        STAT_ADD(r, duplicates, 1);
-    }
     stats_sync(r);
     p->status = 200;
     snprintf(msg, sizeof msg, "{\"ok\":true,\"seq\":%llu,\"event\":%s}",
-             (unsigned long long)r->seq, res.changed ? "true" : "false");
+             (unsigned long long)r->seq, changed ? "true" : "false");
     p->resp = strdup(msg);
     ct_webhook_clear(&w);
 }
@@ -680,6 +791,11 @@ static char *healthz_json(ct_relay *r)
     C("callsTrimmed", calls_trimmed);
     C("utf8Repaired", utf8_repaired);
     C("framesRefused", frames_refused);
+    if (r->rlog) {
+        /* --redis only: without it /healthz reads exactly as before. */
+        C("webhooksUnlogged", webhooks_unlogged);
+        C("logEntries", log_entries);
+    }
 #undef C
     char *text = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
@@ -716,7 +832,7 @@ static void http_reset(pss *p)
     p->body_len = p->resp_len = 0;
     p->route = R_NONE;
     p->ctype = NULL;
-    p->authorized = p->too_big = p->answered = p->close_after = false;
+    p->authorized = p->too_big = p->answered = p->close_after = p->retry_after = false;
     p->status = 0;
 }
 
@@ -1015,7 +1131,7 @@ static int http_body_done(ct_relay *r, pss *p, struct lws *wsi)
         p->status = 413;
         p->resp = strdup("{\"ok\":false,\"error\":\"body too large\"}");
     } else {
-        handle_webhook(r, p);
+        handle_webhook(r, p, wsi);
         if (p->status == 400)
             notice(r, NOTE_WEBHOOK_BAD, wsi);
     }
@@ -1034,6 +1150,9 @@ static int http_write(ct_relay *r, pss *p, struct lws *wsi)
     unsigned char *start = hbuf + LWS_PRE, *q = start, *end = hbuf + sizeof hbuf - 1;
     if (lws_add_http_common_headers(wsi, (unsigned)p->status,
                                     p->ctype ? p->ctype : "application/json", n, &q, end) ||
+        (p->retry_after &&
+         lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
+                                     (const unsigned char *)"1", 1, &q, end)) ||
         lws_finalize_write_http_header(wsi, start, &q, end))
         return -1;
     unsigned char *body = malloc(LWS_PRE + n + 1);
@@ -1178,7 +1297,9 @@ static void tick(lws_sorted_usec_list_t *sul)
     }
     ct_frame_unref(ping);
     conns_enforce_deadline(r, now);
-    if (now - r->last_expire_ms >= r->expire_tick_ms) {
+    /* With --redis, expiry and the byte bound follow the log's time
+     * instead (apply_log_entries), so every relay drops the same calls. */
+    if (!r->rlog && now - r->last_expire_ms >= r->expire_tick_ms) {
         r->last_expire_ms = now;
         size_t n = ct_rstate_expire(r->state, now, r->expire_ms);
         if (n) {
@@ -1229,6 +1350,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
          * ct_relay_reopen_event_log() did. */
         if (r && atomic_exchange(&r->reopen_log, false))
             event_log_reopen(r);
+#ifdef CT_HAVE_REDIS
+        /* ... or the log reader queued entries. */
+        if (r && r->rlog)
+            apply_log_entries(r);
+#endif
         return 0;
 
     /* HTTP */
@@ -1373,6 +1499,9 @@ static void relay_free(ct_relay *r)
 {
     if (!r)
         return;
+#ifdef CT_HAVE_REDIS
+    ct_rlog_close(r->rlog);            /* first: its reader wakes the context */
+#endif
     if (r->ctx)
         lws_context_destroy(r->ctx);   /* closes clients: CLOSED runs here */
     snapshot_invalidate(r);
@@ -1610,6 +1739,25 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         ct_error_set(err, CT_EIO, "cannot listen on %s:%d", r->host, opt->port);
         relay_free(r);
         return NULL;
+    }
+    if (opt->redis_url) {
+#ifdef CT_HAVE_REDIS
+        r->rlog = ct_rlog_open(opt->redis_url, opt->redis_password, opt->redis_prefix, log_wake,
+                               r, err);
+        if (!r->rlog) {
+            relay_free(r);
+            return NULL;
+        }
+        /* Every relay on this log announces the log's stream id: a board
+         * resumes on any of them with its lastSeq. */
+        snprintf(r->stream, sizeof r->stream, "%s", ct_rlog_stream_id(r->rlog));
+        r->seq = ct_rlog_seq_base(r->rlog);
+#else
+        ct_error_set(err, CT_ECONFIG, "built without Redis support "
+                     "(hiredis): --redis is not available");
+        relay_free(r);
+        return NULL;
+#endif
     }
     r->last_expire_ms = ct_clock_mono_ms();
     /* Fine enough for the shortest period configured (tests use short ones). */

@@ -53,6 +53,12 @@ typedef struct ct_relay_options {
                                     0 = 256 MiB */
     size_t ring_bytes;           /* replay ring bound in bytes (besides ring_events);
                                     0 = 64 MiB */
+    const char *redis_url;       /* NULL = the embedded default (state in memory only).
+                                    redis://HOST[:PORT][/DB]: webhooks go through one
+                                    Redis stream that every relay on it applies in order
+                                    (docs/scale-out.md); needs a build with hiredis */
+    const char *redis_password;  /* NULL = none (never from argv: env or a 0600 file) */
+    const char *redis_prefix;    /* key prefix: PREFIX:log, PREFIX:stream-id; NULL = "calltop" */
     unsigned test_fail_frames;   /* tests only: fail the next N event encodings after
                                     their merge (exercises the forced resync) */
 } ct_relay_options;
@@ -86,6 +92,8 @@ typedef struct ct_relay_stats {
     uint64_t calls_trimmed;        /* calls dropped to stay within max_state_bytes */
     uint64_t utf8_repaired;      /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
     uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */
+    uint64_t webhooks_unlogged;  /* --redis: 503, Redis did not take the webhook */
+    uint64_t log_entries;        /* --redis: stream entries applied */
 } ct_relay_stats;
 
 /* Thread-safe copy of the counters. */

@@ -1,0 +1,63 @@
+/* rlog.h — the relay's shared log on Redis Streams (--redis, issue 17).
+ *
+ * Every accepted webhook is appended (XADD) to one stream; every relay
+ * reads the stream in order on a thread of its own and hands the entries
+ * to its service thread, which applies them with the ordinary merge. All
+ * relays thus apply the same entries in the same order, and derive the
+ * same events with the same seqs (docs/scale-out.md).
+ *
+ * Two hiredis connections: the writer (service thread only: append and
+ * the start-up calls) and the reader (its own thread). Entries cross
+ * between the two threads through a mutex-protected, bounded queue; the
+ * reader wakes the service thread through the callback given to
+ * ct_rlog_open (lws_cancel_service). */
+#ifndef CALLTOP_RELAY_RLOG_H
+#define CALLTOP_RELAY_RLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "calltop/err.h"
+
+typedef struct ct_rlog ct_rlog;
+
+/* One stream entry, as read back. */
+typedef struct ct_rlog_entry {
+    char id[48];                 /* the Redis stream id, "MS-N" */
+    int64_t t_ms;                /* the webhook's arrival (wall clock of the relay that took it) */
+    char *body;                  /* the repaired, validated webhook body (NUL-terminated) */
+    size_t len;
+    struct ct_rlog_entry *next;
+} ct_rlog_entry;
+
+/* Parses redis://HOST[:PORT][/DB] (PORT 6379, DB 0 by default). A URL with
+ * a user or password is refused: secrets never come from argv. Pure. */
+ct_err ct_rlog_parse_url(const char *url, char *host, size_t hlen, int *port, int *db,
+                         ct_error *err);
+
+/* Connects the writer (AUTH with `password` when not NULL, SELECT db), reads
+ * or creates the log's shared board stream id (16 hex chars), and starts the
+ * reader at the stream's beginning. CT_EIO when Redis cannot be reached;
+ * CT_ECONFIG for a bad URL or a refused password. */
+ct_rlog *ct_rlog_open(const char *url, const char *password, const char *key_prefix,
+                      void (*wake)(void *ud), void *ud, ct_error *err);
+/* The board stream id every relay of this log announces. */
+const char *ct_rlog_stream_id(const ct_rlog *l);
+/* The seq before the log's first event: every relay on the log counts its
+ * events from here, so they all give the same event the same seq. */
+uint64_t ct_rlog_seq_base(const ct_rlog *l);
+/* Appends one webhook; CT_OK only once Redis has answered with its id
+ * (copied to id_out, 48 bytes). CT_EIO when Redis is unreachable: after a
+ * failure, reconnects are tried at most every 500 ms, so a Redis outage
+ * costs webhooks a fast 503, not a timeout each. Service thread only. */
+ct_err ct_rlog_append(ct_rlog *l, int64_t t_ms, const char *body, size_t len, char *id_out,
+                      ct_error *err);
+/* Takes every entry the reader has queued, oldest first (NULL: none). */
+ct_rlog_entry *ct_rlog_take(ct_rlog *l);
+void ct_rlog_entries_free(ct_rlog_entry *e);
+/* Is the reader connected and reading now? */
+bool ct_rlog_reader_up(ct_rlog *l);
+/* Stops the reader thread and closes both connections. */
+void ct_rlog_close(ct_rlog *l);
+
+#endif

@@ -1,0 +1,843 @@
+/* test_relay_redis.c — several calltop-relay processes on one Redis stream
+ * (--redis, docs/scale-out.md), over real loopback sockets: a private
+ * redis-server (temp dir, AOF on, no RDB) and relays run as child processes
+ * so one can be killed with SIGKILL.
+ *
+ * Covers: webhooks spread over relays give identical event sequences (same
+ * seq, same bytes) to watchers of different relays; a relay killed -9 ->
+ * its watcher resumes on another relay with exactly the missed events
+ * (replay, not snapshot); a relay started later catches up to the same seq
+ * and replays the same events; Redis restarted (AOF) -> nothing lost and
+ * the relays carry on; Redis down -> 503 + Retry-After (counted), then
+ * recovery. Skips, saying why, without redis-server or a hiredis build. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calltop/protocol.h"
+#include "helper_http.h"
+#ifdef CT_HAVE_REDIS
+#include "../../relay/rlog.h"
+#endif
+
+#define SECRET "wh-secret-123"
+#define TOKEN  "relay-token-456"
+#define RELAY_BIN CT_BIN_DIR "/relay/calltop-relay"
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void nap(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* ---- a minimal raw WebSocket client ---------------------------------------- */
+
+typedef struct wsc {
+    int fd;
+    int status;           /* handshake HTTP status */
+    char in[1 << 16];
+    size_t in_len;
+} wsc;
+
+static int tcp_connect(int port, int rcvbuf)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    if (rcvbuf)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Reads more bytes into c->in; false on EOF/timeout. */
+static bool ws_fill(wsc *c, int timeout_ms)
+{
+    struct pollfd p = { .fd = c->fd, .events = POLLIN };
+    if (c->in_len == sizeof c->in || poll(&p, 1, timeout_ms) <= 0)
+        return false;
+    ssize_t n = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
+    if (n <= 0)
+        return false;
+    c->in_len += (size_t)n;
+    return true;
+}
+
+/* Opens /monitor (or `path`) with an optional bearer token; returns the
+ * handshake status (101 on success) in c->status. */
+static void ws_open(wsc *c, int port, const char *path, const char *token, int rcvbuf)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = tcp_connect(port, rcvbuf);
+    char req[512];
+    int n = snprintf(req, sizeof req,
+                     "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                     "Sec-WebSocket-Version: 13\r\n%s%s%s\r\n",
+                     path, port, token ? "Authorization: Bearer " : "", token ? token : "",
+                     token ? "\r\n" : "");
+    assert_int_equal(write(c->fd, req, (size_t)n), n);
+    char *end = NULL;
+    int64_t deadline = now_ms() + 3000;
+    while (!(end = memmem(c->in, c->in_len, "\r\n\r\n", 4)) && now_ms() < deadline)
+        if (!ws_fill(c, 200) && !memmem(c->in, c->in_len, "\r\n\r\n", 4))
+            break;
+    assert_non_null(end);
+    assert_true(sscanf(c->in, "HTTP/%*d.%*d %d", &c->status) == 1);
+    size_t used = (size_t)(end + 4 - c->in);
+    memmove(c->in, c->in + used, c->in_len - used);
+    c->in_len -= used;
+}
+
+static void ws_close_fd(wsc *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+static void ws_send(wsc *c, const char *text)
+{
+    size_t len = strlen(text);
+    unsigned char hdr[14];
+    size_t h = 0;
+    hdr[h++] = 0x81;
+    if (len < 126) {
+        hdr[h++] = 0x80 | (unsigned char)len;
+    } else {
+        hdr[h++] = 0x80 | 126;
+        hdr[h++] = (unsigned char)(len >> 8);
+        hdr[h++] = (unsigned char)len;
+    }
+    unsigned char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    memcpy(hdr + h, mask, 4);
+    h += 4;
+    unsigned char *out = malloc(h + len);
+    memcpy(out, hdr, h);
+    for (size_t i = 0; i < len; i++)
+        out[h + i] = (unsigned char)text[i] ^ mask[i % 4];
+    assert_int_equal(write(c->fd, out, h + len), (ssize_t)(h + len));
+    free(out);
+}
+
+/* Next frame: returns its opcode (1 text, 8 close) and a malloc'd payload,
+ * or -1 on timeout/EOF. */
+static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        if (c->in_len >= 2) {
+            unsigned char *b = (unsigned char *)c->in;
+            size_t len = b[1] & 0x7f, h = 2;
+            if (len == 126 && c->in_len >= 4) {
+                len = ((size_t)b[2] << 8) | b[3];
+                h = 4;
+            } else if (len == 127 && c->in_len >= 10) {
+                len = 0;
+                for (int i = 0; i < 8; i++)
+                    len = (len << 8) | b[2 + i];
+                h = 10;
+            } else if (len >= 126) {
+                h = 0;
+            }
+            if (h && c->in_len >= h + len) {
+                int op = b[0] & 0x0f;
+                *payload = malloc(len + 1);
+                memcpy(*payload, c->in + h, len);
+                (*payload)[len] = 0;
+                *plen = len;
+                memmove(c->in, c->in + h + len, c->in_len - h - len);
+                c->in_len -= h + len;
+                return op;
+            }
+        }
+        int left = (int)(deadline - now_ms());
+        if (left <= 0 || !ws_fill(c, left))
+            return -1;
+    }
+}
+
+/* Nothing more within `ms` (no text frame other than pings). */
+static void ws_expect_quiet(wsc *c, int ms)
+{
+    char *p = NULL;
+    size_t n;
+    int64_t end = now_ms() + ms;
+    for (;;) {
+        int left = (int)(end - now_ms());
+        if (left <= 0)
+            return;
+        int op = ws_recv(c, &p, &n, left);
+        if (op < 0)
+            return;
+        bool ping = op == 1 && strstr(p, "\"ping\"");
+        if (!ping)
+            fail_msg("unexpected frame op=%d: %.200s", op, p);
+        free(p);
+    }
+}
+
+/* Next non-ping text frame, raw (malloc'd), or fails. */
+static char *ws_raw(wsc *c, int timeout_ms)
+{
+    for (;;) {
+        char *p = NULL;
+        size_t n = 0;
+        int op = ws_recv(c, &p, &n, timeout_ms);
+        if (op != 1)
+            fail_msg("expected a text frame, got opcode %d", op);
+        if (!strstr(p, "\"type\":\"ping\""))
+            return p;
+        free(p);
+    }
+}
+
+static ct_pmsg decode(const char *raw)
+{
+    ct_pmsg m;
+    ct_error err;
+    if (ct_pmsg_decode(raw, strlen(raw), &m, &err) != CT_OK)
+        fail_msg("undecodable frame: %s", err.detail);
+    return m;
+}
+
+/* hello (protocol 2); the welcome; when it is not a replay, the snapshot's
+ * parts too. Returns the welcome. */
+static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
+{
+    char *h = ct_proto_encode_hello(has_last, last, stream, 0, NULL);
+    ws_send(c, h);
+    free(h);
+    char *raw = ws_raw(c, 5000);
+    ct_pmsg w = decode(raw);
+    free(raw);
+    assert_int_equal(w.type, CT_PM_WELCOME);
+    if (!w.replay) {
+        for (int parts = 0; parts < 100; parts++) {
+            raw = ws_raw(c, 5000);
+            ct_pmsg s = decode(raw);
+            free(raw);
+            assert_int_equal(s.type, CT_PM_SNAPSHOT);
+            bool last_part = s.last;
+            ct_pmsg_clear(&s);
+            if (last_part)
+                break;
+        }
+    }
+    return w;
+}
+
+/* ---- processes ------------------------------------------------------------- */
+
+/* Every child this test started, so a failed assertion (which jumps out of
+ * the test) still stops them all: the teardown kills what is left. */
+static pid_t children[16];
+static char temp_dirs[4][64];
+
+static void child_started(pid_t pid)
+{
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
+        if (!children[i]) {
+            children[i] = pid;
+            return;
+        }
+    fail_msg("too many children");
+}
+
+static void child_reaped(pid_t pid)
+{
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
+        if (children[i] == pid)
+            children[i] = 0;
+}
+
+static int kill_leftovers(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
+        if (children[i] > 0) {
+            kill(children[i], SIGKILL);
+            waitpid(children[i], NULL, 0);
+            children[i] = 0;
+        }
+    for (size_t i = 0; i < sizeof temp_dirs / sizeof temp_dirs[0]; i++)
+        if (temp_dirs[i][0]) {
+            char cmd[300];
+            snprintf(cmd, sizeof cmd, "rm -rf '%s'", temp_dirs[i]);
+            if (system(cmd) != 0)
+                fprintf(stderr, "could not remove %s\n", temp_dirs[i]);
+            temp_dirs[i][0] = 0;
+        }
+    return 0;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t l = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static bool port_open(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+static bool have_redis_server(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return false;
+    char *dup = strdup(path), *save = NULL;
+    bool found = false;
+    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char f[1024];
+        snprintf(f, sizeof f, "%s/redis-server", d);
+        found = access(f, X_OK) == 0;
+    }
+    free(dup);
+    return found;
+}
+
+typedef struct redis_srv {
+    pid_t pid;
+    int port;
+    char dir[64];
+    const char *requirepass;    /* NULL = no AUTH */
+} redis_srv;
+
+/* redis-server on 127.0.0.1:port with AOF in dir (created when empty). */
+static void redis_start(redis_srv *s)
+{
+    if (!s->dir[0]) {
+        snprintf(s->dir, sizeof s->dir, "/tmp/ct-redis-XXXXXX");
+        assert_non_null(mkdtemp(s->dir));
+        for (size_t i = 0; i < sizeof temp_dirs / sizeof temp_dirs[0]; i++)
+            if (!temp_dirs[i][0]) {
+                snprintf(temp_dirs[i], sizeof temp_dirs[i], "%s", s->dir);
+                break;
+            }
+        s->port = free_port();
+    }
+    char port[16];
+    snprintf(port, sizeof port, "%d", s->port);
+    s->pid = fork();
+    assert_true(s->pid >= 0);
+    if (s->pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        if (s->requirepass)
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
+                   "--dir", s->dir, "--save", "", "--appendonly", "yes", "--requirepass",
+                   s->requirepass, (char *)NULL);
+        else
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
+                   "--dir", s->dir, "--save", "", "--appendonly", "yes", (char *)NULL);
+        _exit(127);
+    }
+    child_started(s->pid);
+    int64_t end = now_ms() + 5000;
+    while (!port_open(s->port) && now_ms() < end)
+        nap(20);
+    assert_true(port_open(s->port));
+}
+
+/* SIGTERM: Redis writes the AOF out and exits. */
+static void redis_stop(redis_srv *s)
+{
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        waitpid(s->pid, NULL, 0);
+        child_reaped(s->pid);
+    }
+    s->pid = 0;
+}
+
+static void redis_remove(redis_srv *s)
+{
+    redis_stop(s);
+    kill_leftovers(NULL);   /* and the temp dir */
+}
+
+typedef struct relay_proc {
+    pid_t pid;
+    int port;
+} relay_proc;
+
+/* calltop-relay --redis on a free port; waits for its "listening on" line.
+ * `password` goes in CALLTOP_REDIS_PASSWORD when not NULL. */
+static relay_proc relay_start_pw(const redis_srv *s, const char *password)
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    char url[64];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", s->port);
+    relay_proc r = { 0 };
+    r.pid = fork();
+    assert_true(r.pid >= 0);
+    if (r.pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        setenv("CALLTOP_WEBHOOK_SECRET", SECRET, 1);
+        setenv("CALLTOP_RELAY_TOKEN", TOKEN, 1);
+        if (password)
+            setenv("CALLTOP_REDIS_PASSWORD", password, 1);
+        else
+            unsetenv("CALLTOP_REDIS_PASSWORD");
+        execl(RELAY_BIN, "calltop-relay", "--listen", "127.0.0.1:0", "--redis", url,
+              "--heartbeat", "2", (char *)NULL);
+        _exit(127);
+    }
+    child_started(r.pid);
+    close(fds[1]);
+    char line[256] = "";
+    size_t n = 0;
+    int64_t end = now_ms() + 5000;
+    while (!strchr(line, '\n') && now_ms() < end && n < sizeof line - 1) {
+        struct pollfd p = { .fd = fds[0], .events = POLLIN };
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        ssize_t got = read(fds[0], line + n, sizeof line - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+        line[n] = 0;
+    }
+    close(fds[0]);
+    const char *colon = strrchr(line, ':');
+    if (!strstr(line, "listening on") || !colon)
+        fail_msg("relay did not start: '%s'", line);
+    r.port = atoi(colon + 1);
+    return r;
+}
+
+static relay_proc relay_start(const redis_srv *s)
+{
+    return relay_start_pw(s, NULL);
+}
+
+static void relay_kill(relay_proc *r, int sig)
+{
+    if (r->pid > 0) {
+        kill(r->pid, sig);
+        waitpid(r->pid, NULL, 0);
+        child_reaped(r->pid);
+    }
+    r->pid = 0;
+}
+
+/* ---- webhooks ---------------------------------------------------------------- */
+
+static long post_raw(int port, const char *json, th_response *out)
+{
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
+    const char *h[] = { "X-Calltop-Secret: " SECRET, "Content-Type: application/json", NULL };
+    th_request("POST", url, h, json, out);
+    return out->status;
+}
+
+/* The i-th webhook of a scripted day: calls c0..c4 go queued -> ringing
+ * -> in-progress -> ended, interleaved; every one changes a call. */
+static void webhook_text(int i, char *buf, size_t len)
+{
+    static const char *const st[] = { "queued", "ringing", "in-progress", "ended" };
+    snprintf(buf, len,
+             "{\"message\":{\"type\":\"status-update\",\"timestamp\":%lld,"
+             "\"call\":{\"id\":\"c%d-%d\",\"status\":\"%s\",\"direction\":\"outbound\"}}}",
+             1764151200000LL + i, (i / 20), i % 5, st[(i / 5) % 4]);
+}
+
+static void post_ok(int port, int i)
+{
+    char body[512];
+    webhook_text(i, body, sizeof body);
+    th_response resp;
+    long status = post_raw(port, body, &resp);
+    if (status != 200)
+        fail_msg("webhook %d to :%d: HTTP %ld %s", i, port, status, resp.body ? resp.body : "");
+    assert_non_null(strstr(resp.body, "\"logged\""));
+    th_response_free(&resp);
+}
+
+/* A /healthz number. */
+static uint64_t healthz(int port, const char *field)
+{
+    char url[96], key[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", port);
+    th_response resp;
+    th_get(url, NULL, &resp);
+    assert_int_equal(resp.status, 200);
+    snprintf(key, sizeof key, "\"%s\":", field);
+    const char *p = strstr(resp.body, key);
+    assert_non_null(p);
+    uint64_t v = strtoull(p + strlen(key), NULL, 10);
+    th_response_free(&resp);
+    return v;
+}
+
+static void wait_seq(int port, uint64_t seq)
+{
+    int64_t end = now_ms() + 8000;
+    while (healthz(port, "seq") < seq && now_ms() < end)
+        nap(20);
+    assert_int_equal(healthz(port, "seq"), seq);
+}
+
+/* n events from c into out[0..n-1] (raw frames); each an event with the
+ * seq after the previous. */
+static void read_events(wsc *c, char **out, int n, uint64_t first_seq)
+{
+    for (int i = 0; i < n; i++) {
+        out[i] = ws_raw(c, 5000);
+        ct_pmsg e = decode(out[i]);
+        assert_int_equal(e.type, CT_PM_EVENT);
+        assert_int_equal(e.seq, first_seq + (uint64_t)i);
+        ct_pmsg_clear(&e);
+    }
+}
+
+static void free_all(char **v, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(v[i]);
+}
+
+static bool skip_without_redis(void)
+{
+#ifndef CT_HAVE_REDIS
+    (void)have_redis_server;
+    fprintf(stderr, "SKIP: calltop-relay was built without hiredis (install libhiredis-dev)\n");
+    return true;
+#else
+    if (!have_redis_server()) {
+        fprintf(stderr, "SKIP: redis-server is not installed (apt-get install redis-server)\n");
+        return true;
+    }
+    return false;
+#endif
+}
+
+/* ---- tests ----------------------------------------------------------------- */
+
+/* Webhooks spread over three relays: watchers of all three see the same
+ * events, byte for byte, with the same seqs; a watcher of a relay killed
+ * with SIGKILL resumes on another with exactly the events it missed. */
+static void test_identical_sequences_and_failover(void **state)
+{
+    (void)state;
+    if (skip_without_redis())
+        skip();
+    redis_srv rs = { 0 };
+    redis_start(&rs);
+    relay_proc r[3];
+    for (int i = 0; i < 3; i++)
+        r[i] = relay_start(&rs);
+    wsc w[3];
+    uint64_t base = 0;
+    char stream[64] = "";
+    for (int i = 0; i < 3; i++) {
+        ws_open(&w[i], r[i].port, "/monitor", TOKEN, 0);
+        assert_int_equal(w[i].status, 101);
+        ct_pmsg wel = hello(&w[i], false, 0, NULL);
+        if (i == 0) {
+            base = wel.seq;
+            snprintf(stream, sizeof stream, "%s", wel.stream);
+        }
+        /* One log, one stream id and one seq for every relay on it. */
+        assert_string_equal(wel.stream, stream);
+        assert_int_equal(wel.seq, base);
+        ct_pmsg_clear(&wel);
+    }
+    enum { N = 30, K = 12 };
+    for (int i = 0; i < N; i++)
+        post_ok(r[i % 3].port, i);
+    char *ev[3][N];
+    for (int i = 0; i < 3; i++)
+        read_events(&w[i], ev[i], N, base + 1);
+    for (int k = 0; k < N; k++) {
+        assert_string_equal(ev[0][k], ev[1][k]);
+        assert_string_equal(ev[0][k], ev[2][k]);
+    }
+
+    /* Relay 0 dies mid-stream; its watcher saw up to base + N. */
+    relay_kill(&r[0], SIGKILL);
+    ws_close_fd(&w[0]);
+    for (int i = N; i < N + K; i++)
+        post_ok(r[1 + i % 2].port, i);
+    char *more[2][K];
+    read_events(&w[1], more[0], K, base + N + 1);
+    ws_open(&w[0], r[2].port, "/monitor", TOKEN, 0);
+    ct_pmsg wel = hello(&w[0], true, base + N, stream);
+    assert_true(wel.replay);                /* replay, not a snapshot */
+    assert_int_equal(wel.seq, base + N + K);
+    ct_pmsg_clear(&wel);
+    read_events(&w[0], more[1], K, base + N + 1);
+    for (int k = 0; k < K; k++)
+        assert_string_equal(more[0][k], more[1][k]);
+    ws_expect_quiet(&w[0], 300);            /* exactly the missed ones */
+
+    /* A relay started now catches up from the log: same seq, same events. */
+    r[0] = relay_start(&rs);
+    wait_seq(r[0].port, base + N + K);
+    wsc late;
+    ws_open(&late, r[0].port, "/monitor", TOKEN, 0);
+    wel = hello(&late, true, base + N, stream);
+    assert_true(wel.replay);
+    ct_pmsg_clear(&wel);
+    char *again[K];
+    read_events(&late, again, K, base + N + 1);
+    for (int k = 0; k < K; k++)
+        assert_string_equal(more[0][k], again[k]);
+    free_all(again, K);
+    ws_close_fd(&late);
+
+    for (int i = 0; i < 3; i++) {
+        free_all(ev[i], N);
+        ws_close_fd(&w[i]);
+        relay_kill(&r[i], SIGTERM);
+    }
+    free_all(more[0], K);
+    free_all(more[1], K);
+    redis_remove(&rs);
+}
+
+/* Redis down: webhooks get 503 with Retry-After (counted), never 200;
+ * boards stay connected. Redis back (from its AOF): the relays reconnect,
+ * nothing logged before is lost, new webhooks flow again in order. */
+static void test_redis_down_503_and_aof_restart(void **state)
+{
+    (void)state;
+    if (skip_without_redis())
+        skip();
+    redis_srv rs = { 0 };
+    redis_start(&rs);
+    relay_proc a = relay_start(&rs), b = relay_start(&rs);
+    wsc w;
+    ws_open(&w, b.port, "/monitor", TOKEN, 0);
+    ct_pmsg wel = hello(&w, false, 0, NULL);
+    uint64_t base = wel.seq;
+    char stream[64];
+    snprintf(stream, sizeof stream, "%s", wel.stream);
+    ct_pmsg_clear(&wel);
+    for (int i = 0; i < 5; i++)
+        post_ok(a.port, i);
+    char *ev[12];
+    read_events(&w, ev, 5, base + 1);
+
+    redis_stop(&rs);
+    char body[512];
+    webhook_text(5, body, sizeof body);
+    th_response resp;
+    assert_int_equal(post_raw(a.port, body, &resp), 503);
+    char ra[16];
+    assert_int_equal(th_header(&resp, "Retry-After", ra, sizeof ra), 1);
+    assert_string_equal(ra, "1");
+    th_response_free(&resp);
+    assert_int_equal(post_raw(b.port, body, &resp), 503);
+    th_response_free(&resp);
+    assert_true(healthz(a.port, "webhooksUnlogged") >= 1);
+    ws_expect_quiet(&w, 300);               /* no event for what was refused */
+
+    /* Back from its AOF, on the same port: accepted again once reconnected. */
+    redis_start(&rs);
+    int64_t end = now_ms() + 8000;
+    long st = 0;
+    while (now_ms() < end) {
+        st = post_raw(a.port, body, &resp);
+        th_response_free(&resp);
+        if (st == 200)
+            break;
+        assert_int_equal(st, 503);
+        nap(100);
+    }
+    assert_int_equal(st, 200);
+    for (int i = 6; i < 12; i++)
+        post_ok(i % 2 ? a.port : b.port, i);
+    /* The watcher that stayed connected gets 5..11 after 0..4, no gap. */
+    read_events(&w, ev + 5, 7, base + 6);
+    ws_close_fd(&w);
+
+    /* A relay started now reads the whole log back: nothing was lost. */
+    relay_proc c = relay_start(&rs);
+    wait_seq(c.port, base + 12);
+    wsc w2;
+    ws_open(&w2, c.port, "/monitor", TOKEN, 0);
+    wel = hello(&w2, true, base, stream);
+    assert_true(wel.replay);
+    ct_pmsg_clear(&wel);
+    char *again[12];
+    read_events(&w2, again, 12, base + 1);
+    for (int k = 0; k < 12; k++)
+        assert_string_equal(ev[k], again[k]);
+    free_all(again, 12);
+    free_all(ev, 12);
+    ws_close_fd(&w2);
+    relay_kill(&a, SIGTERM);
+    relay_kill(&b, SIGTERM);
+    relay_kill(&c, SIGTERM);
+    redis_remove(&rs);
+}
+
+/* Runs calltop-relay with `args` (shell words) and `env`; its exit status
+ * and the first 1 KiB of its stderr+stdout. */
+static int relay_run(const char *env, const char *args, char *out, size_t len)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "CALLTOP_WEBHOOK_SECRET=x CALLTOP_RELAY_TOKEN=y %s timeout 3 %s "
+             "--listen 127.0.0.1:0 %s 2>&1", env, RELAY_BIN, args);
+    FILE *p = popen(cmd, "r");
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = 0;
+    int rc = pclose(p);
+    return WEXITSTATUS(rc);
+}
+
+/* A Redis with AUTH: the password from CALLTOP_REDIS_PASSWORD or a 0600
+ * --redis-password-file works; a wrong one, none, or a file others can
+ * read stops the relay with a message that never shows the password. */
+static void test_redis_password(void **state)
+{
+    (void)state;
+    if (skip_without_redis())
+        skip();
+    redis_srv rs = { .requirepass = "s3cr3t-redis-pw" };
+    redis_start(&rs);
+    relay_proc a = relay_start_pw(&rs, "s3cr3t-redis-pw");
+    post_ok(a.port, 0);
+    int64_t end = now_ms() + 5000;
+    while (healthz(a.port, "logEntries") < 1 && now_ms() < end)
+        nap(20);
+    assert_int_equal(healthz(a.port, "logEntries"), 1);
+    relay_kill(&a, SIGTERM);
+
+    char args[256], out[1024], file[128];
+    snprintf(args, sizeof args, "--redis redis://127.0.0.1:%d", rs.port);
+    assert_int_equal(relay_run("CALLTOP_REDIS_PASSWORD=wrong-one", args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "refused the password"));
+    assert_null(strstr(out, "wrong-one"));
+    assert_int_equal(relay_run("CALLTOP_REDIS_PASSWORD=", args, out, sizeof out), 1);
+
+    snprintf(file, sizeof file, "%s/pw", rs.dir);
+    FILE *f = fopen(file, "w");
+    fputs("s3cr3t-redis-pw\n", f);
+    fclose(f);
+    chmod(file, 0644);
+    snprintf(args, sizeof args, "--redis redis://127.0.0.1:%d --redis-password-file %s",
+             rs.port, file);
+    assert_int_equal(relay_run("", args, out, sizeof out), 2);
+    assert_null(strstr(out, "s3cr3t"));
+    chmod(file, 0600);
+    /* Accepted: it runs until timeout(1) stops it, after its listening line. */
+    assert_int_equal(relay_run("", args, out, sizeof out), 124);
+    assert_non_null(strstr(out, "listening on"));
+    redis_remove(&rs);
+}
+
+/* --redis URLs: what is accepted, what is refused and why (pure). */
+static void test_url_parse(void **state)
+{
+    (void)state;
+#ifndef CT_HAVE_REDIS
+    skip();
+#else
+    char host[64];
+    int port = 0, db = -1;
+    ct_error err;
+    assert_int_equal(ct_rlog_parse_url("redis://10.0.0.5", host, sizeof host, &port, &db, &err),
+                     CT_OK);
+    assert_string_equal(host, "10.0.0.5");
+    assert_int_equal(port, 6379);
+    assert_int_equal(db, 0);
+    assert_int_equal(ct_rlog_parse_url("redis://r.internal:7000/3", host, sizeof host, &port,
+                                       &db, &err), CT_OK);
+    assert_string_equal(host, "r.internal");
+    assert_int_equal(port, 7000);
+    assert_int_equal(db, 3);
+    static const char *const bad[] = {
+        "http://x:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
+        "redis://h:12x", "redis://h:1/db", "redis://u:pw@h:1", "redis://:pw@h",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ct_error_clear(&err);
+        assert_int_equal(ct_rlog_parse_url(bad[i], host, sizeof host, &port, &db, &err),
+                         CT_ECONFIG);
+        assert_non_null(strstr(err.detail, "--redis"));
+        assert_null(strstr(err.detail, "pw"));
+    }
+#endif
+}
+
+/* The password never travels in argv: a URL carrying one is refused. */
+static void test_password_not_in_url(void **state)
+{
+    (void)state;
+#ifndef CT_HAVE_REDIS
+    skip();
+#endif
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "CALLTOP_WEBHOOK_SECRET=x CALLTOP_RELAY_TOKEN=y %s --listen "
+             "127.0.0.1:0 --redis redis://:hunter2@127.0.0.1:1 2>&1", RELAY_BIN);
+    FILE *p = popen(cmd, "r");
+    char out[512] = "";
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    int rc = pclose(p);
+    assert_int_equal(WEXITSTATUS(rc), 1);
+    assert_non_null(strstr(out, "no user or password in the URL"));
+    assert_null(strstr(out, "hunter2"));
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_identical_sequences_and_failover, kill_leftovers),
+        cmocka_unit_test_teardown(test_redis_down_503_and_aof_restart, kill_leftovers),
+        cmocka_unit_test_teardown(test_redis_password, kill_leftovers),
+        cmocka_unit_test(test_url_parse),
+        cmocka_unit_test(test_password_not_in_url),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
