@@ -49,6 +49,9 @@ static char **str_slot(ct_config *c, int id)
     case CT_SET_EXPORT_DIR: return &c->export_dir;
     case CT_SET_CONFIG: return &c->config_path;
     case CT_SET_LIST_PARALLEL: return &c->list_parallel;
+    case CT_SET_POLL_INTERVAL: return &c->poll_interval;
+    case CT_SET_FULL_REFRESH_INTERVAL: return &c->full_refresh_interval;
+    case CT_SET_RECONCILE_INTERVAL: return &c->reconcile_interval;
     default: return NULL;
     }
 }
@@ -502,6 +505,15 @@ int ct_config_list_parallel(const ct_config *cfg)
     long n;
     if (int_in_range(s, cfg->list_parallel, &n) || int_in_range(s, s->def, &n)) return (int)n;
     return 1;
+}
+
+long ct_config_int(const ct_config *cfg, int id)
+{
+    const ct_setting *s = &ct_settings[id];
+    char **slot = str_slot((ct_config *)cfg, id);
+    long n;
+    if ((slot && int_in_range(s, *slot, &n)) || int_in_range(s, s->def, &n)) return n;
+    return s->min;
 }
 
 ct_err ct_config_validate(const ct_config *cfg, ct_error *err)

@@ -51,6 +51,7 @@ int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
         return -1;
     }
     ct_reducer_init(&b->reduce, store);
+    b->ctx.freshness = &b->reduce;
     b->ctx.view = ct_list_pane_model(b->list)->view;
     b->list->focused = true;
     return 0;
@@ -309,6 +310,10 @@ void ct_board_draw(ct_board *b)
         }
     }
     expire_marks(b);
+    /* the rows' freshness (ct_reduce_unconfirmed) reads the channel state
+     * the loop may have changed since the last event */
+    b->reduce.monitor = b->status.monitor;
+    b->reduce.polling = b->status.polling;
     if (b->layout == CT_LAYOUT_TOO_SMALL) { draw_too_small(b); doupdate(); return; }
     sync_list(b);
     uint64_t gen = ct_store_generation(b->store);
@@ -725,6 +730,13 @@ static void render_effect(ct_board *b, const ct_event *ev, const ct_effect *fx)
     case CT_EFF_RESYNC:
         b->want_refresh = true;
         break;
+    case CT_EFF_RECONCILE:
+        b->want_reconcile = true;
+        break;
+    case CT_EFF_RECHECK:
+        if (b->n_recheck < CT_REDUCE_MAX_RECHECKS)
+            snprintf(b->recheck_ids[b->n_recheck++], CT_CALL_ID_BUF, "%s", fx->call_id);
+        break;
     case CT_EFF_NUMBERS:
         ctx->numbers = &b->reduce.numbers;
         break;
@@ -780,6 +792,10 @@ void ct_board_event(ct_board *b, ct_event *ev)
     const ct_effects *fx = ct_reduce_apply(&b->reduce, ev, now);
     b->status.monitor = b->reduce.monitor;
     b->status.last_event_ms = b->reduce.last_event_ms;
+    b->status.monitor_since = b->reduce.monitor_since;
+    b->status.api_down_since = b->reduce.api_down_since;
+    b->status.api_last_ok = b->reduce.api_last_ok;
+    b->status.rate_limited_until = b->reduce.rate_limited_until;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);
     ct_reducer_trim(&b->reduce);   /* fx is gone from here on */
     resolve_event_calls(b, ev);

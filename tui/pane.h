@@ -139,6 +139,9 @@ struct ct_ui_ctx {
     ct_pending marks;
 
     void *board;                   /* the board's private state; panes leave it alone */
+    /* The rows' freshness rule (ct_reduce_unconfirmed): the board's reducer;
+     * NULL = rows are not judged. */
+    const struct ct_reducer *freshness;
 };
 
 /* Initialises ctx to a zeroed, usable state (no store, now = 0). */

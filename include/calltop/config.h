@@ -53,6 +53,9 @@ typedef enum ct_setting_id {
     CT_SET_LIST_PARALLEL,
     CT_SET_CA_FILE,
     CT_SET_EXPORT_DIR,
+    CT_SET_POLL_INTERVAL,
+    CT_SET_FULL_REFRESH_INTERVAL,
+    CT_SET_RECONCILE_INTERVAL,
     CT_SET__COUNT
 } ct_setting_id;
 
@@ -126,6 +129,8 @@ typedef struct ct_config {
      * pointers (not owned). n_rest = 0 for the board. */
     char **rest; int n_rest;
     char *list_parallel;  /* list pages in flight; read it with ct_config_list_parallel() */
+    /* the board's read schedule (issue 11), in seconds; read with ct_config_int() */
+    char *poll_interval, *full_refresh_interval, *reconcile_interval;
     int sources[CT_SET__COUNT];     /* ct_setting_source per setting */
     int lines[CT_SET__COUNT];       /* CT_SRC_FILE: 1-based line in config_path */
     bool quoted[CT_SET__COUNT];     /* CT_SRC_FILE: the value was written in quotes */
@@ -162,6 +167,8 @@ ct_err ct_config_apply_flags(ct_config *cfg, const ct_flag_values *flags, ct_err
 ct_err ct_config_validate(const ct_config *cfg, ct_error *err);
 /* list-parallel as a number (validated; its default when unset). */
 int ct_config_list_parallel(const ct_config *cfg);
+/* Any CT_KIND_INT setting as a number (validated; its default when unset). */
+long ct_config_int(const ct_config *cfg, int id);
 
 /* The default config path from XDG_CONFIG_HOME / HOME; NULL when neither
  * is usable. malloc'd. */
