@@ -450,6 +450,8 @@ static void build_ctx(loop *L, const ct_config *cfg, const char *base_url)
 
 static void drain_inbox(loop *L)
 {
+    /* events are judged at their arrival (confirmed_at, the API's health) */
+    L->board.ctx.now = ct_loop_now(L->ev);
     ct_event *ev = ct_inbox_drain(L->inbox);
     size_t listed = 0;
     while (ev) {

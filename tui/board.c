@@ -360,6 +360,15 @@ void ct_board_get_timers(ct_board *b, ct_board_timers *t)
      * which change with the HH:MM clock below), and the clock */
     if (b->status.last_event_ms && !(b->status.monitor == CT_MON_LIVE && !b->status.polling))
         t->status_age = ct_age_next_change_at(b->ctx.now, b->status.last_event_ms);
+    /* the down banner counts its ages (and a rate-limit pause) in seconds */
+    const ct_board_status *bs = &b->status;
+    bool relay_down = bs->have_relay && (bs->monitor == CT_MON_STALE ||
+                                          bs->monitor == CT_MON_RECONNECTING ||
+                                          bs->monitor == CT_MON_POLLING);
+    if (bs->api_down_since || bs->rate_limited_until > b->ctx.now || (relay_down && bs->monitor_since)) {
+        long tick = 1000 - (long)(b->ctx.now % 1000);
+        if (t->status_age < 0 || tick < t->status_age) t->status_age = tick;
+    }
     for (size_t i = 0; i < CT_PENDING_MAX; i++) {
         const ct_pending_action *a = &b->ctx.marks.a[i];
         if (a->state != CT_PEND_ACCEPTED) continue;
