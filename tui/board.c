@@ -226,6 +226,8 @@ static bool list_changed(ct_board *b, uint64_t gen)
     const struct ct_board_drawn *d = &b->drawn;
     ct_listmodel *lm = ct_list_pane_model(b->list);
     if (d->list_due && b->ctx.now >= d->list_due) return true;
+    /* the channel's state decides which live rows are unconfirmed */
+    if (d->list_fresh != (int)b->reduce.monitor * 2 + b->reduce.polling) return true;
     if (lm->top != d->list_top || lm->sel != d->list_sel || lm->follow != d->list_follow) return true;
     if (gen == d->list_gen) return false;
     if (ct_listmodel_count(lm) != d->list_count || ct_store_count(b->store) != d->store_count)
@@ -244,6 +246,7 @@ static void list_drawn(ct_board *b, uint64_t gen)
     struct ct_board_drawn *d = &b->drawn;
     ct_listmodel *lm = ct_list_pane_model(b->list);
     d->list_gen = gen;
+    d->list_fresh = (int)b->reduce.monitor * 2 + b->reduce.polling;
     d->list_top = lm->top;
     d->list_sel = lm->sel;
     d->list_follow = lm->follow;

@@ -95,6 +95,7 @@ typedef struct ct_board {
     struct ct_board_drawn {
         uint64_t list_gen;                 /* store generation */
         ct_time_ms list_due;               /* the list changes by itself then (0 = never) */
+        int list_fresh;                    /* the channel state the rows' freshness was judged in */
         size_t list_top, list_count, store_count;
         long list_sel;
         bool list_follow;

@@ -153,9 +153,9 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
                          ct_text_ellipsis());
             else if (err)
                 snprintf(cell, sizeof cell, "error");
-            else if (unconfirmed)
-                snprintf(cell, sizeof cell, "live?");   /* "unconfirmed" does not fit */
             else ct_listmodel_cell(e, (ct_col)col, ctx->now, cell, sizeof cell);
+            /* "live?", "ringing?": the last word we had, in doubt */
+            if (unconfirmed && !pend && !err) strncat(cell, "?", sizeof cell - strlen(cell) - 1);
             ct_draw_cell(p->win, y, x + 2, w - 2, cell, CT_ALIGN_LEFT, sa, true);
             continue;
         }
