@@ -223,6 +223,7 @@ static void fetch_list(loop *L, ct_time_ms now, bool full)
     uint64_t rid = ct_fetch_list_calls(L->fetcher, start, now + LIST_MARGIN_MS, false, &err);
     if (!rid) ct_ui_flash(&L->board.ctx, CT_FLASH_ERROR, "list calls: %s", err.detail);
     ct_reduce_own_read(&L->board.reduce, CT_REQ_LIST_CALLS, rid, NULL);
+    if (rid) L->board.reduce.list_sent_at = now;
     if (full) L->want_full = false;
 }
 

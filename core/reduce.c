@@ -466,6 +466,18 @@ bool ct_reduce_unconfirmed(const ct_reducer *r, const ct_call_entry *e, ct_time_
     return now - e->confirmed_at > allow;
 }
 
+ct_time_ms ct_reduce_api_down_since(const ct_reducer *r, ct_time_ms now, bool *silent)
+{
+    if (silent) *silent = false;
+    if (r->api_down_since) return r->api_down_since;
+    if (r->hot_ms > 0 && r->list_req && r->list_sent_at &&
+        now - r->list_sent_at > 2 * (ct_time_ms)r->hot_ms + 1000) {
+        if (silent) *silent = true;
+        return r->list_sent_at;
+    }
+    return 0;
+}
+
 typedef struct unconf_scan {
     const ct_reducer *r;
     ct_time_ms now;

@@ -317,6 +317,9 @@ void ct_board_draw(ct_board *b)
      * the loop may have changed since the last event */
     b->reduce.monitor = b->status.monitor;
     b->reduce.polling = b->status.polling;
+    if (b->reduce.hot_ms > 0)   /* the loop judges the API's health (tests may set it) */
+        b->status.api_down_since = ct_reduce_api_down_since(&b->reduce, b->ctx.now,
+                                                            &b->status.api_silent);
     if (b->layout == CT_LAYOUT_TOO_SMALL) { draw_too_small(b); doupdate(); return; }
     sync_list(b);
     uint64_t gen = ct_store_generation(b->store);
@@ -805,7 +808,6 @@ void ct_board_event(ct_board *b, ct_event *ev)
     b->status.monitor = b->reduce.monitor;
     b->status.last_event_ms = b->reduce.last_event_ms;
     b->status.monitor_since = b->reduce.monitor_since;
-    b->status.api_down_since = b->reduce.api_down_since;
     b->status.api_last_ok = b->reduce.api_last_ok;
     b->status.rate_limited_until = b->reduce.rate_limited_until;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);

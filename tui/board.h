@@ -40,6 +40,7 @@ typedef struct ct_board_status {
     bool have_relay;               /* a relay is configured: its not being LIVE is an outage */
     ct_time_ms monitor_since;      /* the channel entered its state then (0: unknown) */
     ct_time_ms api_down_since;     /* the board's own reads fail since (0: the API answers) */
+    bool api_silent;               /* ... or one has gone unanswered since then */
     ct_time_ms api_last_ok;        /* the last own read that succeeded (0: none yet) */
     ct_time_ms rate_limited_until; /* the API's shared 429 pause ends then (0: none) */
 } ct_board_status;

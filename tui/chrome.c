@@ -98,8 +98,9 @@ static void compose_down(const ct_board_status *bs, ct_time_ms now, char *full, 
         ct_fmt_age(now - bs->api_down_since, age, sizeof age);
         if (bs->api_last_ok) ct_fmt_clock(bs->api_last_ok, good, sizeof good);
         else snprintf(good, sizeof good, "none");
-        put(&f, "!! API DOWN since %s (%s), last good read %s", since, age, good);
-        put(&b, "!! API DOWN %s", age);
+        const char *what = bs->api_silent ? "API NOT ANSWERING" : "API DOWN";
+        put(&f, "!! %s since %s (%s), last good read %s", what, since, age, good);
+        put(&b, "!! %s %s", what, age);
     }
     bool relay_down = bs->have_relay && (bs->monitor == CT_MON_STALE ||
                                           bs->monitor == CT_MON_RECONNECTING ||

@@ -125,6 +125,8 @@ typedef struct ct_reducer {
     ct_time_ms api_last_ok;         /* the last own read that succeeded (0: none yet) */
     ct_time_ms rate_limited_until;  /* wall-clock ms the API's 429 pause ends (0: none) */
     ct_time_ms monitor_since;       /* when the channel entered its current state */
+    ct_time_ms list_sent_at;        /* set by the loop when it sends list_req (a read that
+                                     * never answers — a frozen server — is an outage too) */
     ct_effects fx;                  /* the last event's effects */
 } ct_reducer;
 
@@ -160,6 +162,10 @@ bool ct_reduce_unconfirmed(const ct_reducer *r, const ct_call_entry *e, ct_time_
  * loop re-reads them directly); returns how many were written. */
 size_t ct_reduce_unconfirmed_ids(const ct_reducer *r, ct_time_ms now, char (*out)[CT_CALL_ID_BUF],
                                  size_t cap);
+/* Since when the API is down for the banner: the failure streak's start,
+ * or the send time of a list read unanswered for longer than two hot
+ * reads and a second (*silent set: it does not answer at all); 0 = up. */
+ct_time_ms ct_reduce_api_down_since(const ct_reducer *r, ct_time_ms now, bool *silent);
 /* The start of the hot window over the store (ct_list_hot_start's rule). */
 ct_time_ms ct_reduce_hot_start(const ct_reducer *r, ct_time_ms now, ct_time_ms settle_ms,
                                ct_time_ms margin_ms);

@@ -409,6 +409,28 @@ static void test_api_health_and_rate_limit(void **state)
     assert_int_equal(f->r.rate_limited_until, 0);
 }
 
+/* A frozen API answers nothing: a list read unanswered for two hot reads
+ * and a second makes it down ("not answering") since that read was sent. */
+static void test_api_silent(void **state)
+{
+    fixture *f = *state;
+    f->r.hot_ms = 3000;
+    bool silent = true;
+    assert_int_equal(ct_reduce_api_down_since(&f->r, NOW, &silent), 0);
+    assert_false(silent);
+    ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 5, NULL);
+    f->r.list_sent_at = NOW;
+    assert_int_equal(ct_reduce_api_down_since(&f->r, NOW + 7000, &silent), 0);
+    assert_int_equal(ct_reduce_api_down_since(&f->r, NOW + 7001, &silent), NOW);
+    assert_true(silent);
+    /* it answers: up again */
+    const char *one[] = {LIVE_C1};
+    ct_event *ok = ev_list(CT_EV_CALLS_LISTED, one, 1);
+    ok->request_id = 5;
+    run(&f->r, ok, NOW + 9000);
+    assert_int_equal(ct_reduce_api_down_since(&f->r, NOW + 9000, &silent), 0);
+}
+
 /* LIVE again after a resume from the relay's ring: verify over REST. */
 static void test_reconcile_after_resume(void **state)
 {
@@ -581,6 +603,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unconfirmed_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_health_and_rate_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconcile_after_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_silent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hot_start, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
