@@ -539,7 +539,8 @@ static void on_timer(ct_loop *ev, int timer, void *ud)
         fetch_list(L, now, true);
         ct_loop_arm(ev, timer, now + L->full_ms);
     } else if (timer == L->timer[T_POLL_SELECTED]) {
-        fetch_selected(L);
+        /* a settled call (ended, analysed) cannot change: not re-read */
+        if (!ct_reduce_settled(ct_ui_selected(&L->board.ctx))) fetch_selected(L);
         ct_loop_arm(ev, timer, now + POLL_SELECTED_MS);
     } else if (timer == L->timer[T_SELECT_SETTLE]) {
         fetch_selected(L);

@@ -78,15 +78,15 @@ board() {   # args: session, extra flags
     BOARD_PID=$("${T[@]}" display-message -p -t "$S" '#{pane_pid}')
     PIDS+=($BOARD_PID)
 }
-# waits until the tap has seen no list request for 2 s after the first
-# full list (pages of size 100 with page > 1): the start-up walk is over
+# waits until the second list read begins (one list read is in flight at
+# a time, so the start-up walk of the whole window is over), then 2 s more
 wait_loaded() {
-    local end=$((SECONDS + 90))
+    local end=$((SECONDS + 120))
     while [ $SECONDS -lt $end ]; do
-        screen | head -3 | grep -qE "Calls [0-9]+/[0-9]+" && grep -q "page=" "$1" && break
+        [ "$(grep -c 'conversations?.*[?&]page=1&' "$1")" -ge 2 ] && break
         sleep 0.2
     done
-    sleep 3
+    sleep 2
 }
 steady() {   # args: label history flags...
     local label=$1 hist=$2; shift 2
@@ -146,7 +146,11 @@ j=$(rest calls list --live --json | jq -r '[.conversations[] | select(.status ==
 kill -STOP "$TAP_PID"
 sleep 10
 whos=()
-while read -r id who; do [ -n "$id" ] && rest calls end "$id" >/dev/null && whos+=("$who"); done <<<"$j"
+while read -r id who; do
+    [ -n "$id" ] || continue
+    if "$BIN" --base-url "$SIM_URL" calls end "$id" >/dev/null 2>"$TMP/end.err"; then whos+=("$who")
+    else echo "note: calls end $id: $(cat "$TMP/end.err")" >&2; fi
+done <<<"$j"
 t0=$(ms)
 kill -CONT "$TAP_PID"
 end=$((SECONDS + 30))

@@ -503,6 +503,11 @@ size_t ct_reduce_unconfirmed_ids(const ct_reducer *r, ct_time_ms now, char (*out
     return u.n;
 }
 
+bool ct_reduce_settled(const ct_call_entry *e)
+{
+    return e && !ct_call_is_live(&e->call) && (e->call.present & CT_F_ANALYSIS);
+}
+
 typedef struct hot_scan { ct_time_ms now, settle, oldest; } hot_scan;
 
 static bool hot_one(const ct_call_entry *e, void *ud)

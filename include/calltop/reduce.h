@@ -166,6 +166,9 @@ size_t ct_reduce_unconfirmed_ids(const ct_reducer *r, ct_time_ms now, char (*out
  * or the send time of a list read unanswered for longer than two hot
  * reads and a second (*silent set: it does not answer at all); 0 = up. */
 ct_time_ms ct_reduce_api_down_since(const ct_reducer *r, ct_time_ms now, bool *silent);
+/* A call that can no longer change: ended, with its analysis. The polling
+ * schedule does not re-read such a selected call. */
+bool ct_reduce_settled(const ct_call_entry *e);
 /* The start of the hot window over the store (ct_list_hot_start's rule). */
 ct_time_ms ct_reduce_hot_start(const ct_reducer *r, ct_time_ms now, ct_time_ms settle_ms,
                                ct_time_ms margin_ms);

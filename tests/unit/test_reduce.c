@@ -365,6 +365,12 @@ static void test_unconfirmed_rule(void **state)
     /* an ended call is never unconfirmed */
     run(&f->r, ev_call(CT_EV_CALL_FETCHED, ENDED_C1), NOW + 2);
     assert_false(ct_reduce_unconfirmed(&f->r, ct_store_get(f->store, "c1"), NOW + 600000));
+    /* ended without its analysis: it may still change; with it: settled */
+    assert_false(ct_reduce_settled(ct_store_get(f->store, "c1")));
+    run(&f->r, ev_call(CT_EV_CALL_FETCHED, "{\"id\":\"c1\",\"status\":\"finished\","
+                       "\"endAt\":\"2023-11-14T22:05:00Z\",\"updatedAt\":\"2023-11-14T22:06:00Z\","
+                       "\"analysis\":{\"summary\":\"ok\"}}"), NOW + 3);
+    assert_true(ct_reduce_settled(ct_store_get(f->store, "c1")));
 }
 
 /* The API's health: down since the streak's first failure, up again with
