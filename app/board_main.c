@@ -49,7 +49,8 @@
  * every reconcile-interval (60 s) while the relay is LIVE. */
 #define POLL_SELECTED_MS  1500          /* polling fallback: the selected call */
 #define HOT_SETTLE_MS     (10LL * 60 * 1000)  /* an ended call stays hot this long for its analysis */
-#define HOT_MARGIN_MS     (60LL * 1000)       /* the hot window opens this long before its oldest call */
+#define HOT_MARGIN_MS     (15LL * 1000)       /* the hot window opens this long before its oldest call
+                                               * (server times on both sides: no clock skew to cover) */
 #define RECHECK_BATCH     16            /* unconfirmed rows re-read directly per hot read, at most */
 #define LIST_WINDOW_MS    (24LL * 3600 * 1000)
 #define LIST_MARGIN_MS    (5LL * 60 * 1000)   /* live calls have no endAt: widen endDate */

@@ -303,6 +303,8 @@ static const help_extra help_extras[] = {
     { CT_GLYPH_HANG, CT_TH_HANG, NULL, "hang: the assistant went silent (a hang event, nothing "
                                        "said since)" },
     { CT_GLYPH_UNKNOWN, CT_TH_NORMAL, NULL, "status not known yet" },
+    { CT_GLYPH_UNCONFIRMED, CT_TH_LIVE, NULL, "unconfirmed: shown live, but not confirmed in time "
+                                              "(\"live?\", ~ duration: an estimate)" },
     { -1, 0, "", "" },
     { -1, 0, "Mouse", "click a call to select it; click a column title to sort by it (again to "
                    "reverse); the wheel scrolls the list or the details under the pointer" },
