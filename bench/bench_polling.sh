@@ -51,6 +51,7 @@ now() { date +%s.%N; }
 ms() { date +%s%3N; }
 
 start_sim() {   # args: history; sets SIM_URL SIM_PORT SIM_PID
+    rm -f "$TMP/sim.out"   # before the fork: the last run's line must never be read
     "$SIM" --port 0 --api-key "$KEY" --seed 31 --history "$1" --history-span 23h --calls 20 \
         --rate 0.5 --latency-ms 150 >"$TMP/sim.out" 2>"$TMP/sim.log" &
     SIM_PID=$!; PIDS+=($SIM_PID)
@@ -62,6 +63,7 @@ start_sim() {   # args: history; sets SIM_URL SIM_PORT SIM_PID
     SIM_PORT=${SIM_URL##*:}
 }
 start_tap() {   # args: log; sets TAP_PID TAP_PORT
+    rm -f "$TMP/tap.out"
     python3 "$TAP" 0 "$SIM_PORT" "$1" >"$TMP/tap.out" 2>"$TMP/tap.err" &
     TAP_PID=$!; PIDS+=($TAP_PID)
     TAP_PORT=

@@ -94,13 +94,17 @@ start_sim() {
     SIM_PORT=${SIM_URL##*:}
 }
 # start_tap LISTEN TARGET LOG: sets TAP_PID and TAP_PORT
+TAPS=0
 start_tap() {
-    python3 "$TAP" "$1" "$2" "$3" >"$TMP/tap.out.$$" 2>>"$TMP/tap.err" &
+    # a fresh file per tap: the previous tap's line must never be read
+    TAPS=$((TAPS + 1))
+    local out=$TMP/tap.out.$TAPS
+    python3 "$TAP" "$1" "$2" "$3" >"$out" 2>>"$TMP/tap.err" &
     TAP_PID=$!
     PIDS+=($TAP_PID)
     TAP_PORT=
     for _ in $(seq 100); do
-        TAP_PORT=$(sed -n 's/^listening on \([0-9]*\)/\1/p' "$TMP/tap.out.$$" 2>/dev/null)
+        TAP_PORT=$(sed -n 's/^listening on \([0-9]*\)/\1/p' "$out" 2>/dev/null)
         [ -n "$TAP_PORT" ] && break
         sleep 0.05
     done
