@@ -47,8 +47,15 @@
 #include "../tui/text.h"
 #include "../tui/theme.h"
 
-#define POLL_LIST_MS      5000          /* polling fallback: the list */
+/* The read schedule (issue 11; docs/ARCHITECTURE.md "The read schedule"):
+ * the hot window every poll-interval (3 s) and the whole window every
+ * full-refresh-interval (10 min) while REST is the truth, the hot window
+ * every reconcile-interval (60 s) while the relay is LIVE. */
 #define POLL_SELECTED_MS  1500          /* polling fallback: the selected call */
+#define HOT_SETTLE_MS     (10LL * 60 * 1000)  /* an ended call stays hot this long for its analysis */
+#define HOT_MARGIN_MS     (15LL * 1000)       /* the hot window opens this long before its oldest call
+                                               * (server times on both sides: no clock skew to cover) */
+#define RECHECK_BATCH     16            /* unconfirmed rows re-read directly per hot read, at most */
 #define LIST_WINDOW_MS    (24LL * 3600 * 1000)
 #define LIST_MARGIN_MS    (5LL * 60 * 1000)   /* live calls have no endAt: widen endDate */
 #define MIN_FRAME_MS      8             /* pacing: an isolated event waits at most this */
@@ -148,7 +155,8 @@ static void restore_signals(void)
 /* The board's named timers (app/loop.h); the board's own ones follow the
  * fields of ct_board_timers, in order. */
 enum {
-    T_POLL_LIST,          /* polling fallback: read the list again */
+    T_POLL_LIST,          /* the hot window's read: poll-interval, or reconcile-interval while LIVE */
+    T_POLL_FULL,          /* the whole 24-hour window's read: full-refresh-interval without LIVE */
     T_POLL_SELECTED,      /* polling fallback: read the selected call again */
     T_SELECT_SETTLE,      /* a newly selected call is read once the selection settles */
     T_FRAME,              /* frame pacing: the held frame (and inbox) is due */
@@ -158,7 +166,7 @@ enum {
     T__COUNT
 };
 static const char *const timer_names[T__COUNT] = {
-    "poll.list", "poll.selected", "select.settle", "frame",
+    "poll.hot", "poll.full", "poll.selected", "select.settle", "frame",
     "list.tick", "details.tick", "status.age", "marks.expiry", "clock.minute", "flash.expiry",
     "attention.tick",
     "replay",
@@ -174,6 +182,10 @@ typedef struct loop {
     ct_attention *attention;                   /* the attention rules (calltop/attention.h) */
     ct_board_notifier notifier;                /* bell / OSC 9 / title, after each frame */
     bool have_relay;
+    /* the read schedule (ms, from the settings) */
+    long hot_ms, full_ms, reconcile_ms;
+    bool want_full;                            /* a full read waits for the list read in flight */
+    bool rest_truth;                           /* last turn: REST was the truth (no LIVE relay) */
     char fetched_id[CT_CALL_ID_BUF];           /* last selected call fetched on selection */
     /* the event loop: its fds and timers */
     ct_loop *ev;
@@ -204,17 +216,71 @@ static bool polling(const loop *L)
     return !L->have_relay || L->board.status.monitor == CT_MON_POLLING;
 }
 
-/* The board's own reads: the reducer judges their outcomes (failure
- * streak, list error, the 404 rule), so it is told what was sent. */
-static void fetch_list(loop *L, ct_time_ms now)
+/* REST is the truth whenever the relay is not LIVE (STALE, RECONNECTING,
+ * CONNECTING and POLLING too): then nothing else confirms a live row. */
+static bool rest_is_truth(const loop *L)
 {
-    if (L->board.reduce.list_req || !L->fetcher) return;
+    return !L->have_relay || L->board.status.monitor != CT_MON_LIVE;
+}
+
+/* The board's own reads: the reducer judges their outcomes (failure
+ * streak, list error, the 404 rule), so it is told what was sent. A full
+ * read is the 24-hour window; a hot one starts at the oldest unsettled
+ * call (ct_reduce_hot_start), so its cost follows what can still change.
+ * One list read is in flight at a time: another waits for it. */
+static void fetch_list(loop *L, ct_time_ms now, bool full)
+{
+    if (!L->fetcher) return;
+    if (L->board.reduce.list_req) {
+        /* the read in flight answers a hot read; a full one waits for it */
+        if (full) L->want_full = true;
+        return;
+    }
+    ct_time_ms start = full ? now - LIST_WINDOW_MS
+                            : ct_reduce_hot_start(&L->board.reduce, now, HOT_SETTLE_MS, HOT_MARGIN_MS);
+    if (start < now - LIST_WINDOW_MS) start = now - LIST_WINDOW_MS;
     ct_error err;
-    uint64_t rid = ct_fetch_list_calls(L->fetcher, now - LIST_WINDOW_MS, now + LIST_MARGIN_MS,
-                                       false, &err);
+    uint64_t rid = ct_fetch_list_calls(L->fetcher, start, now + LIST_MARGIN_MS, false, &err);
     if (!rid) ct_ui_flash(&L->board.ctx, CT_FLASH_ERROR, "list calls: %s", err.detail);
     ct_reduce_own_read(&L->board.reduce, CT_REQ_LIST_CALLS, rid, NULL);
     ct_recorder_own_read(L->rec, CT_REQ_LIST_CALLS, rid, NULL, L->board.ctx.now);
+    if (rid) L->board.reduce.list_sent_at = now;
+    if (full) L->want_full = false;
+}
+
+/* Direct re-reads (one GET each) of the given calls, owned by the reducer. */
+static void recheck(loop *L, const char *const *ids, size_t n)
+{
+    if (!n || !L->fetcher) return;
+    uint64_t req[CT_REDUCE_MAX_RECHECKS];
+    if (n > CT_REDUCE_MAX_RECHECKS) n = CT_REDUCE_MAX_RECHECKS;
+    ct_fetch_recheck(L->fetcher, ids, n, req);
+    ct_reduce_own_rechecks(&L->board.reduce, ids, req, n);
+}
+
+/* The live calls a list no longer mentions (the reducer's RECHECKs). */
+static void recheck_unmentioned(loop *L)
+{
+    const char *ids[CT_REDUCE_MAX_RECHECKS];
+    size_t n = 0;
+    for (size_t i = 0; i < L->board.n_recheck; i++)
+        if (!ct_reduce_recheck_pending(&L->board.reduce, L->board.recheck_ids[i]))
+            ids[n++] = L->board.recheck_ids[i];
+    recheck(L, ids, n);
+    L->board.n_recheck = 0;
+}
+
+/* Unconfirmed rows are re-read directly while the API answers (during an
+ * outage the hot read's failure says enough, and more requests only add
+ * to the load the API is shedding). */
+static void recheck_unconfirmed(loop *L, ct_time_ms now)
+{
+    if (L->board.reduce.api_down_since || !L->fetcher) return;
+    char buf[RECHECK_BATCH][CT_CALL_ID_BUF];
+    const char *ids[RECHECK_BATCH];
+    size_t n = ct_reduce_unconfirmed_ids(&L->board.reduce, now, buf, RECHECK_BATCH);
+    for (size_t i = 0; i < n; i++) ids[i] = buf[i];
+    recheck(L, ids, n);
 }
 
 static void fetch_selected(loop *L)
@@ -232,14 +298,24 @@ static void fetch_selected(loop *L)
 static void schedule(loop *L, ct_time_ms now)
 {
     bool poll_now = polling(L) && L->fetcher;   /* --replay: nothing to poll */
+    bool rest = rest_is_truth(L) && L->fetcher;
     L->board.status.polling = poll_now && L->fetcher;
-    if (poll_now) {
-        if (!ct_loop_armed(L->ev, L->timer[T_POLL_LIST]))
-            ct_loop_arm(L->ev, L->timer[T_POLL_LIST], now + POLL_LIST_MS);
+    if (rest != L->rest_truth) {
+        /* the channel stopped (or started) vouching: read the hot window
+         * now, then at the new cadence */
+        L->rest_truth = rest;
+        ct_loop_disarm(L->ev, L->timer[T_POLL_LIST]);
+        ct_loop_disarm(L->ev, L->timer[T_POLL_FULL]);
+        if (rest) ct_loop_arm(L->ev, L->timer[T_POLL_LIST], now);
+    }
+    if (!ct_loop_armed(L->ev, L->timer[T_POLL_LIST]))
+        ct_loop_arm(L->ev, L->timer[T_POLL_LIST], now + (rest ? L->hot_ms : L->reconcile_ms));
+    if (rest) {
+        if (!ct_loop_armed(L->ev, L->timer[T_POLL_FULL]))
+            ct_loop_arm(L->ev, L->timer[T_POLL_FULL], now + L->full_ms);
         if (!ct_loop_armed(L->ev, L->timer[T_POLL_SELECTED]))
             ct_loop_arm(L->ev, L->timer[T_POLL_SELECTED], now + POLL_SELECTED_MS);
     } else {
-        ct_loop_disarm(L->ev, L->timer[T_POLL_LIST]);
         ct_loop_disarm(L->ev, L->timer[T_POLL_SELECTED]);
     }
     /* A newly selected call is fetched once, SELECT_SETTLE_MS after the
@@ -252,9 +328,16 @@ static void schedule(loop *L, ct_time_ms now)
     }
     if (L->board.want_refresh) {
         L->board.want_refresh = false;
-        fetch_list(L, now);
+        fetch_list(L, now, true);
         fetch_selected(L);
     }
+    if (L->board.want_reconcile) {
+        L->board.want_reconcile = false;
+        fetch_list(L, now, false);
+    }
+    /* a read that waited for the one in flight */
+    if (!L->board.reduce.list_req && L->want_full) fetch_list(L, now, true);
+    if (L->board.n_recheck) recheck_unmentioned(L);
 }
 
 static void handle_event(loop *L, ct_event *ev)
@@ -415,6 +498,8 @@ static int on_replay_action(void *ud, int action_id)
 
 static void drain_inbox(loop *L)
 {
+    /* events are judged at their arrival (confirmed_at, the API's health) */
+    L->board.ctx.now = ct_loop_now(L->ev);
     ct_event *ev = ct_inbox_drain(L->inbox);
     size_t listed = 0;
     while (ev) {
@@ -498,10 +583,15 @@ static void on_timer(ct_loop *ev, int timer, void *ud)
     if (timer == L->timer[T_REPLAY] && L->replay) {
         ct_replay_advance(L->replay, now);
     } else if (timer == L->timer[T_POLL_LIST]) {
-        fetch_list(L, now);
-        ct_loop_arm(ev, timer, now + POLL_LIST_MS);
+        fetch_list(L, now, false);
+        recheck_unconfirmed(L, now);
+        ct_loop_arm(ev, timer, now + (rest_is_truth(L) ? L->hot_ms : L->reconcile_ms));
+    } else if (timer == L->timer[T_POLL_FULL]) {
+        fetch_list(L, now, true);
+        ct_loop_arm(ev, timer, now + L->full_ms);
     } else if (timer == L->timer[T_POLL_SELECTED]) {
-        fetch_selected(L);
+        /* a settled call (ended, analysed) cannot change: not re-read */
+        if (!ct_reduce_settled(ct_ui_selected(&L->board.ctx))) fetch_selected(L);
         ct_loop_arm(ev, timer, now + POLL_SELECTED_MS);
     } else if (timer == L->timer[T_SELECT_SETTLE]) {
         fetch_selected(L);
@@ -669,6 +759,7 @@ int ct_board_main(const ct_config *cfg)
     fo.ca_file = cfg->demo ? NULL : cfg->ca_file;   /* issue 13: ca-file for the API */
     fo.max_retries = -1;
     fo.list_max_pages = (BOARD_MAX_CALLS + 99) / 100;   /* pages of the API's largest size */
+    fo.list_parallel = ct_config_list_parallel(cfg);
     if (!replaying) L.fetcher = ct_fetcher_start(&fo, L.inbox, &err);
     if (!replaying && !L.fetcher) {
         fprintf(stderr, "calltop: %s\n", err.detail);
@@ -714,6 +805,13 @@ int ct_board_main(const ct_config *cfg)
             goto out;
         }
     }
+    L.board.status.have_relay = L.have_relay;
+    L.hot_ms = ct_config_int(cfg, CT_SET_POLL_INTERVAL) * 1000;
+    L.full_ms = ct_config_int(cfg, CT_SET_FULL_REFRESH_INTERVAL) * 1000;
+    L.reconcile_ms = ct_config_int(cfg, CT_SET_RECONCILE_INTERVAL) * 1000;
+    L.board.reduce.hot_ms = L.hot_ms;              /* the rows' freshness follows the schedule */
+    L.board.reduce.reconcile_ms = L.reconcile_ms;
+    L.rest_truth = true;                           /* the start-up read below is the first */
 
     hide_stderr(cfg->log_path);
     start_curses();
@@ -723,8 +821,8 @@ int ct_board_main(const ct_config *cfg)
     /* sort, filter, view and pins from the last run (issue 15) */
     ct_board_state_restore(&L.board, cfg->demo, state_path, sizeof state_path);
     if (relay_url && !L.have_relay)
-        ct_ui_flash(&L.board.ctx, CT_FLASH_WARN, "no relay token: polling the API every %d s",
-                    POLL_LIST_MS / 1000);
+        ct_ui_flash(&L.board.ctx, CT_FLASH_WARN, "no relay token: polling the API every %ld s",
+                    L.hot_ms / 1000);
 
     /* The board fills from REST at once, whatever the live channel does. */
     ct_time_ms now = ct_now_ms();
@@ -734,7 +832,7 @@ int ct_board_main(const ct_config *cfg)
         ct_replay_begin(&replay, &L.board, now, true);
         ct_replay_advance(&replay, now);
     } else {
-        fetch_list(&L, now);
+        fetch_list(&L, now, true);
         (void)ct_fetch_numbers(L.fetcher, NULL);   /* the reducer keeps the answer */
     }
 

@@ -50,6 +50,9 @@ static char **str_slot(ct_config *c, int id)
     case CT_SET_EXPORT_DIR: return &c->export_dir;
     case CT_SET_CONFIG: return &c->config_path;
     case CT_SET_LIST_PARALLEL: return &c->list_parallel;
+    case CT_SET_POLL_INTERVAL: return &c->poll_interval;
+    case CT_SET_FULL_REFRESH_INTERVAL: return &c->full_refresh_interval;
+    case CT_SET_RECONCILE_INTERVAL: return &c->reconcile_interval;
     case CT_SET_RECORD: return &c->record_path;
     case CT_SET_REPLAY: return &c->replay_path;
     case CT_SET_RECORD_MAX_BYTES: return &c->record_max_bytes;

@@ -3,6 +3,8 @@
  * file is their only implementation. */
 #include "calltop/reduce.h"
 
+#include "calltop/api.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,12 +265,30 @@ static void not_found(ct_reducer *r, const char *call_id, bool flash_it)
 
 /* ---- the board's own reads ------------------------------------------------------------ */
 
+/* Takes the re-check answered by request_id out of the in-flight set;
+ * returns its slot's id in buf ("" when it was not a re-check). */
+static bool take_recheck(ct_reducer *r, uint64_t request_id, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (!request_id) return false;
+    for (size_t i = 0; i < CT_REDUCE_MAX_RECHECKS; i++) {
+        if (r->recheck_req[i] != request_id) continue;
+        snprintf(buf, cap, "%s", r->recheck_id[i]);
+        r->recheck_req[i] = 0;
+        r->recheck_id[i][0] = '\0';
+        return true;
+    }
+    return false;
+}
+
 /* Returns true when the event is consumed (a failed own read). */
-static bool own_read(ct_reducer *r, const ct_event *ev)
+static bool own_read(ct_reducer *r, const ct_event *ev, ct_time_ms now)
 {
     bool list = ev->request_id && ev->request_id == r->list_req;
     bool get = ev->request_id && ev->request_id == r->get_req;
-    if (!list && !get) return false;
+    char recheck_id[CT_CALL_ID_BUF];
+    bool recheck = take_recheck(r, ev->request_id, recheck_id, sizeof recheck_id);
+    if (!list && !get && !recheck) return false;
     if (list) r->list_req = 0;
     if (get) r->get_req = 0;
     bool failed = ev->type == CT_EV_REQUEST_FAILED;
@@ -281,13 +301,24 @@ static bool own_read(ct_reducer *r, const ct_event *ev)
         /* a server outage ended: say so once */
         if (r->fail_streak) flash(r, CT_FXL_OK, "the API answers again");
         r->fail_streak = 0;
+        r->api_down_since = 0;
+        r->api_last_ok = now;
         return false;   /* the data is applied as any other */
     }
     if (get && ev->error.code == CT_ENOTFOUND && r->get_id[0]) {
         not_found(r, r->get_id, true);
         return true;
     }
+    if (recheck && ev->error.code == CT_ENOTFOUND) {
+        /* the API answered: the call is gone (settled, not a ghost) */
+        r->fail_streak = 0;
+        r->api_down_since = 0;
+        r->api_last_ok = now;
+        not_found(r, recheck_id, false);
+        return true;
+    }
     if (ev->error.code == CT_ECANCELLED) return true;
+    if (!r->api_down_since) r->api_down_since = now;
     /* A failure streak is flashed once and logged each time, so an outage
      * does not bury the key hints under a flash every 1.5 s. */
     if (r->fail_streak++ == 0) flash(r, CT_FXL_ERROR, "%s", why(&ev->error));
@@ -368,7 +399,7 @@ static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     }
 }
 
-static void monitor_state(ct_reducer *r, const ct_event *ev)
+static void monitor_state(ct_reducer *r, const ct_event *ev, ct_time_ms now)
 {
     if (ev->monitor_state != *r->chan.monitor) {
         flash(r, ev->monitor_state == CT_MON_LIVE ? CT_FXL_OK : CT_FXL_WARN, "live channel: %s%s%s",
@@ -384,8 +415,11 @@ static void monitor_state(ct_reducer *r, const ct_event *ev)
      * The first LIVE follows the start-up read; a resume lost nothing. */
     if (ev->monitor_state == CT_MON_LIVE) {
         if (r->was_live && !ev->resumed) fx_push(&r->fx, CT_EFF_RESYNC, NULL);
+        /* a replay holds only what reached the relay: verify over REST */
+        else if (r->was_live) fx_push(&r->fx, CT_EFF_RECONCILE, NULL);
         r->was_live = true;
     }
+    if (ev->monitor_state != *r->chan.monitor) r->monitor_since = now;
     *r->chan.monitor = ev->monitor_state;
     if (ev->last_event_ms) *r->chan.last_event_ms = ev->last_event_ms;
 }
@@ -506,12 +540,142 @@ static bool assistant_answer(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     return true;
 }
 
+/* ---- freshness and re-checks ---------------------------------------------------------------- */
+
+typedef struct live_ids { const char **v; size_t n, cap; } live_ids;
+
+static bool collect_live(const ct_call_entry *e, void *ud)
+{
+    live_ids *x = ud;
+    /* a call REST cannot see (404, kept for the channel) is not re-read */
+    if (!ct_call_is_live(&e->call) || e->not_visible || !e->call.id) return true;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 32;
+        const char **v = realloc(x->v, cap * sizeof *v);
+        if (!v) return false;
+        x->v = v;
+        x->cap = cap;
+    }
+    x->v[x->n++] = e->call.id;
+    return true;
+}
+
+/* One of the board's own list reads arrived (already applied): every
+ * call the store holds as live that it did not mention is re-read. */
+static void recheck_unmentioned(ct_reducer *r, const ct_event *ev)
+{
+    live_ids live = {0};
+    ct_store_foreach(r->store, collect_live, &live);
+    size_t *idx = live.n ? malloc(live.n * sizeof *idx) : NULL;
+    size_t n = idx ? ct_list_unmentioned(&ev->calls, live.v, live.n, idx) : 0;
+    /* the ids point into the store: copy each into the effects first */
+    for (size_t i = 0; i < n; i++)
+        if (!ct_reduce_recheck_pending(r, live.v[idx[i]])) fx_push(&r->fx, CT_EFF_RECHECK, live.v[idx[i]]);
+    free(idx);
+    free(live.v);
+}
+
+size_t ct_reduce_own_rechecks(ct_reducer *r, const char *const *call_ids, const uint64_t *req,
+                              size_t n)
+{
+    size_t kept = 0, slot = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!req[i] || !call_ids[i]) continue;
+        while (slot < CT_REDUCE_MAX_RECHECKS && r->recheck_req[slot]) slot++;
+        if (slot == CT_REDUCE_MAX_RECHECKS) break;
+        r->recheck_req[slot] = req[i];
+        snprintf(r->recheck_id[slot], CT_CALL_ID_BUF, "%s", call_ids[i]);
+        kept++;
+    }
+    return kept;
+}
+
+bool ct_reduce_recheck_pending(const ct_reducer *r, const char *call_id)
+{
+    for (size_t i = 0; call_id && i < CT_REDUCE_MAX_RECHECKS; i++)
+        if (r->recheck_req[i] && strcmp(r->recheck_id[i], call_id) == 0) return true;
+    return false;
+}
+
+bool ct_reduce_unconfirmed(const ct_reducer *r, const ct_call_entry *e, ct_time_ms now)
+{
+    if (!r || r->hot_ms <= 0 || !e || !ct_call_is_live(&e->call)) return false;
+    bool channel_live = *r->chan.monitor == CT_MON_LIVE && !*r->chan.polling;
+    /* the LIVE channel's heartbeat vouches for what it last reported */
+    if (channel_live && e->channel_live) return false;
+    ct_time_ms allow = 2 * (ct_time_ms)r->hot_ms + 1000;
+    if (channel_live) allow += r->reconcile_ms;
+    return now - e->confirmed_at > allow;
+}
+
+ct_time_ms ct_reduce_api_down_since(const ct_reducer *r, ct_time_ms now, bool *silent)
+{
+    if (silent) *silent = false;
+    if (r->api_down_since) return r->api_down_since;
+    if (r->hot_ms > 0 && r->list_req && r->list_sent_at &&
+        now - r->list_sent_at > 2 * (ct_time_ms)r->hot_ms + 1000) {
+        if (silent) *silent = true;
+        return r->list_sent_at;
+    }
+    return 0;
+}
+
+typedef struct unconf_scan {
+    const ct_reducer *r;
+    ct_time_ms now;
+    char (*out)[CT_CALL_ID_BUF];
+    size_t n, cap;
+} unconf_scan;
+
+static bool collect_unconfirmed(const ct_call_entry *e, void *ud)
+{
+    unconf_scan *u = ud;
+    if (u->n == u->cap) return false;
+    if (!e->not_visible && ct_reduce_unconfirmed(u->r, e, u->now) &&
+        !ct_reduce_recheck_pending(u->r, e->call.id))
+        snprintf(u->out[u->n++], CT_CALL_ID_BUF, "%s", e->call.id);
+    return true;
+}
+
+size_t ct_reduce_unconfirmed_ids(const ct_reducer *r, ct_time_ms now, char (*out)[CT_CALL_ID_BUF],
+                                 size_t cap)
+{
+    unconf_scan u = {.r = r, .now = now, .out = out, .cap = cap};
+    if (r->hot_ms > 0) ct_store_foreach(r->store, collect_unconfirmed, &u);
+    return u.n;
+}
+
+bool ct_reduce_settled(const ct_call_entry *e)
+{
+    return e && !ct_call_is_live(&e->call) && (e->call.present & CT_F_ANALYSIS);
+}
+
+typedef struct hot_scan { ct_time_ms now, settle, oldest; } hot_scan;
+
+static bool hot_one(const ct_call_entry *e, void *ud)
+{
+    hot_scan *h = ud;
+    /* one call at a time through the fetch half's rule (no margin) */
+    ct_time_ms t = ct_list_hot_start(&e->call, 1, h->now, h->settle, 0);
+    if (t < h->oldest) h->oldest = t;
+    return true;
+}
+
+ct_time_ms ct_reduce_hot_start(const ct_reducer *r, ct_time_ms now, ct_time_ms settle_ms,
+                               ct_time_ms margin_ms)
+{
+    hot_scan h = {.now = now, .settle = settle_ms, .oldest = now};
+    ct_store_foreach(r->store, hot_one, &h);
+    return h.oldest - margin_ms;
+}
+
 /* ---- the reducer ------------------------------------------------------------------------ */
 
 const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
 {
     fx_reset(&r->fx);
-    if (assistant_answer(r, ev, now) || own_read(r, ev)) {
+    bool own_list = ev->type == CT_EV_CALLS_LISTED && ev->request_id && ev->request_id == r->list_req;
+    if (assistant_answer(r, ev, now) || own_read(r, ev, now)) {
         fx_finish(&r->fx);
         return &r->fx;
     }
@@ -522,6 +686,7 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
             apply_rest_call(r, c, ct_reduce_rest_version(c, now), now, false);
         }
         if (*r->chan.polling) *r->chan.last_event_ms = now;
+        if (own_list) recheck_unmentioned(r, ev);
         if (ev->calls.n_skipped)
             flash(r, CT_FXL_WARN, "%zu calls could not be read: %s", ev->calls.n_skipped,
                   ev->calls.first_skip.detail);
@@ -568,11 +733,18 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
         fx_push(&r->fx, CT_EFF_NUMBERS, NULL);
         break;
     case CT_EV_MONITOR_STATE:
-        monitor_state(r, ev);
+        monitor_state(r, ev, now);
         break;
     case CT_EV_LOG:
         if (ev->text) log_line(r, CT_FXL_INFO, ev->text);
         break;
+    case CT_EV_RATE_LIMITED:
+        /* one shared pause (the fetcher's): the status bar counts it down */
+        if (ev->rate_limited_until && !r->rate_limited_until && ev->text)
+            log_line(r, CT_FXL_WARN, ev->text);
+        r->rate_limited_until = ev->rate_limited_until;
+        break;
+    case CT_EV_ASSISTANT:
     default:
         break;
     }
@@ -601,6 +773,8 @@ const char *ct_effect_kind_name(ct_effect_kind k)
     case CT_EFF_REQUEST_DONE: return "REQUEST_DONE";
     case CT_EFF_REQUEST_FAILED: return "REQUEST_FAILED";
     case CT_EFF_FETCH_ASSISTANT: return "FETCH_ASSISTANT";
+    case CT_EFF_RECHECK: return "RECHECK";
+    case CT_EFF_RECONCILE: return "RECONCILE";
     }
     return "?";
 }

@@ -155,6 +155,23 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
         .env = "CALLTOP_RECORD_MAX_BYTES", .kind = CT_KIND_INT, .metavar = "N",
         .def = "100000000", .min = 65536, .max = 999999999,
         .help = "stop --record once the file reaches N bytes (a flash line and a log line say so)" },
+    [CT_SET_POLL_INTERVAL] = {
+        .key = "poll-interval", .in_file = true, .flag = "poll-interval",
+        .env = "CALLTOP_POLL_INTERVAL", .kind = CT_KIND_INT, .metavar = "SECONDS", .def = "3",
+        .min = 1, .max = 60,
+        .help = "without a LIVE relay, re-read the hot window (live and recently ended calls) "
+                "this often" },
+    [CT_SET_FULL_REFRESH_INTERVAL] = {
+        .key = "full-refresh-interval", .in_file = true, .flag = "full-refresh-interval",
+        .env = "CALLTOP_FULL_REFRESH_INTERVAL", .kind = CT_KIND_INT, .metavar = "SECONDS",
+        .def = "600", .min = 1, .max = 86400,
+        .help = "without a LIVE relay, re-read the whole 24-hour list this often (and on r)" },
+    [CT_SET_RECONCILE_INTERVAL] = {
+        .key = "reconcile-interval", .in_file = true, .flag = "reconcile-interval",
+        .env = "CALLTOP_RECONCILE_INTERVAL", .kind = CT_KIND_INT, .metavar = "SECONDS",
+        .def = "60", .min = 1, .max = 3600,
+        .help = "while the relay is LIVE, check the hot window over the API this often, so a "
+                "lost webhook is corrected" },
 };
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */

@@ -61,6 +61,7 @@ struct ct_monitor {
     int64_t last_rx_ms, last_ping_ms;
     int64_t last_peer_ping_ms;    /* the relay's last ping on this connection (0 = none yet) */
     bool live_resumed;            /* this connection's welcome replayed from the ring */
+    bool stale_shown;             /* STALE was reported on this connection (it is silent) */
     int64_t last_resync_ms;       /* when a resync last reconnected at once */
     ct_time_ms last_event_wall_ms;
     int proto;                    /* protocol version our hello asks for (2; 1 for an old relay) */
@@ -179,6 +180,7 @@ static void connection_lost(ct_monitor *m, const char *why)
     if (!m->in_attempt)
         return;
     m->in_attempt = false;
+    m->stale_shown = false;
     bool was_live = m->welcomed;
     /* A connection that never delivered its snapshot (or replay) failed,
      * even if it reached welcome: a relay whose snapshot cannot be taken
@@ -276,6 +278,17 @@ static int64_t ping_due(const ct_monitor *m)
     return quiet + m->hb_ms + (relay_pings ? m->hb_ms / 2 : 0);
 }
 
+/* Issue 11: STALE is reported after two missed heartbeats, while the
+ * connection is still given its chance, and RECONNECTING only when it is
+ * dropped at the stale limit (3 heartbeats by default): each state shows
+ * for as long as it lasts. A stale limit set below two heartbeats keeps
+ * the old order (STALE at the limit, then the reconnect at once). */
+static int64_t stale_warn_ms(const ct_monitor *m)
+{
+    int64_t warn = 2 * (int64_t)m->hb_ms;
+    return warn < m->stale_ms ? warn : m->stale_ms;
+}
+
 /* Arms the one heartbeat timer for the earliest deadline of the current
  * connection: the stale limit (last frame received + stale_ms; before
  * `welcome` it is also the welcome timeout) and, once welcomed, the next
@@ -295,6 +308,8 @@ static void arm_tick(ct_monitor *m)
     int64_t due = m->last_rx_ms + m->stale_ms;
     if (m->welcomed && ping_due(m) < due)
         due = ping_due(m);
+    if (m->welcomed && !m->stale_shown && m->last_rx_ms + stale_warn_ms(m) < due)
+        due = m->last_rx_ms + stale_warn_ms(m);
     int64_t delay = due - ct_clock_mono_ms();
     if (delay < 0)
         delay = 0;
@@ -312,21 +327,33 @@ static void tick(lws_sorted_usec_list_t *sul)
     pthread_mutex_unlock(&m->lock);
     if (m->wsi && m->established && !m->closing) {
         if (now - m->last_rx_ms >= m->stale_ms - DUE_SLACK_MS) {
-            /* Silence, or a relay that never answers hello: a dead peer. */
+            /* Silence, or a relay that never answers hello: a dead peer.
+             * (A silence already reported at two heartbeats counted then.) */
             pthread_mutex_lock(&m->lock);
-            m->stats.stale++;
+            if (!m->stale_shown)
+                m->stats.stale++;
             pthread_mutex_unlock(&m->lock);
             if (m->welcomed)
                 set_state(m, CT_MON_STALE, "no heartbeat from the relay");
             drop_connection(m);
-        } else if (m->welcomed && now >= ping_due(m) - DUE_SLACK_MS) {
-            size_t len = 0;
-            char *text = ct_proto_encode_ping(ct_clock_wall_ms(), LWS_PRE, &len);
-            tx_push(m, text, len);
-            m->last_ping_ms = now;
-            pthread_mutex_lock(&m->lock);
-            m->stats.pings++;
-            pthread_mutex_unlock(&m->lock);
+        } else {
+            if (m->welcomed && !m->stale_shown &&
+                now - m->last_rx_ms >= stale_warn_ms(m) - DUE_SLACK_MS) {
+                m->stale_shown = true;
+                pthread_mutex_lock(&m->lock);
+                m->stats.stale++;
+                pthread_mutex_unlock(&m->lock);
+                set_state(m, CT_MON_STALE, "no heartbeat from the relay");
+            }
+            if (m->welcomed && now >= ping_due(m) - DUE_SLACK_MS) {
+                size_t len = 0;
+                char *text = ct_proto_encode_ping(ct_clock_wall_ms(), LWS_PRE, &len);
+                tx_push(m, text, len);
+                m->last_ping_ms = now;
+                pthread_mutex_lock(&m->lock);
+                m->stats.pings++;
+                pthread_mutex_unlock(&m->lock);
+            }
         }
     }
     arm_tick(m);
@@ -539,6 +566,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     case LWS_CALLBACK_CLIENT_ESTABLISHED: {
         m->established = true;
+        m->stale_shown = false;
         m->last_rx_ms = m->last_ping_ms = ct_clock_mono_ms();
         m->last_peer_ping_ms = 0;
         pthread_mutex_lock(&m->lock);
@@ -554,6 +582,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     case LWS_CALLBACK_CLIENT_RECEIVE:
         m->last_rx_ms = ct_clock_mono_ms();
+        if (m->stale_shown) {
+            /* the same connection speaks again: nothing was lost on it */
+            m->stale_shown = false;
+            m->live_resumed = true;
+            set_state(m, CT_MON_LIVE, "the relay answers again");
+            arm_tick(m);
+        }
         if (m->rx_len + len > m->max_frame) {
             ct_log(CT_LOG_ERROR, "monitor: frame over %zu bytes from the relay", m->max_frame);
             m->resync = true;

@@ -137,6 +137,8 @@ const ct_help_note ct_help_notes[] = {
     { CT_GLYPH_PENDING, 0x2026, "?", NULL, "pending: an action was sent, no answer from the server yet" },
     { CT_GLYPH_HANG, '!', "!", NULL, "hang: the assistant went silent (a hang event, nothing said since)" },
     { CT_GLYPH_UNKNOWN, 0x00B7, "-", NULL, "status not known yet" },
+    { CT_GLYPH_UNCONFIRMED, 0x25CB, "o", NULL, "unconfirmed: shown live, but nothing confirmed it "
+                                                "in time (\"live?\", a ~ duration is an estimate)" },
     { -1, 0, NULL, "Mouse", "click a call to select it; click a column title to sort by it (again "
                             "to reverse); the wheel scrolls the list or the details under the pointer" },
 };

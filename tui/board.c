@@ -64,6 +64,7 @@ int ct_board_init(ct_board *b, ct_store *store, bool read_only, bool color)
     /* one copy of the channel state: the one the status bar shows */
     ct_reducer_bind_channel(&b->reduce, &b->status.monitor, &b->status.last_event_ms,
                             &b->status.polling);
+    b->ctx.freshness = &b->reduce;
     b->ctx.view = ct_list_pane_model(b->list)->view;
     b->list->focused = true;
     return 0;
@@ -251,6 +252,8 @@ static bool list_changed(ct_board *b, uint64_t gen)
     const struct ct_board_drawn *d = &b->drawn;
     ct_listmodel *lm = ct_list_pane_model(b->list);
     if (d->list_due && b->ctx.now >= d->list_due) return true;
+    /* the channel's state decides which live rows are unconfirmed */
+    if (d->list_fresh != (int)b->status.monitor * 2 + b->status.polling) return true;
     if (lm->top != d->list_top || lm->sel != d->list_sel || lm->follow != d->list_follow) return true;
     if (gen == d->list_gen) return false;
     if (ct_listmodel_count(lm) != d->list_count || ct_store_count(b->store) != d->store_count)
@@ -269,6 +272,7 @@ static void list_drawn(ct_board *b, uint64_t gen)
     struct ct_board_drawn *d = &b->drawn;
     ct_listmodel *lm = ct_list_pane_model(b->list);
     d->list_gen = gen;
+    d->list_fresh = (int)b->status.monitor * 2 + b->status.polling;
     d->list_top = lm->top;
     d->list_sel = lm->sel;
     d->list_follow = lm->follow;
@@ -359,6 +363,12 @@ void ct_board_draw(ct_board *b)
         }
     }
     expire_marks(b);
+    /* the rows' freshness (ct_reduce_unconfirmed) reads the channel state
+     * the loop may have changed since the last event: the reducer's channel
+     * is bound to the status bar's (ct_reducer_bind_channel), one copy */
+    if (b->reduce.hot_ms > 0)   /* the loop judges the API's health (tests may set it) */
+        b->status.api_down_since = ct_reduce_api_down_since(&b->reduce, b->ctx.now,
+                                                            &b->status.api_silent);
     if (b->layout == CT_LAYOUT_TOO_SMALL) { draw_too_small(b); doupdate(); return; }
     sync_list(b);
     uint64_t gen = ct_store_generation(b->store);
@@ -409,6 +419,15 @@ void ct_board_get_timers(ct_board *b, ct_board_timers *t)
      * which change with the HH:MM clock below), and the clock */
     if (b->status.last_event_ms && !(b->status.monitor == CT_MON_LIVE && !b->status.polling))
         t->status_age = ct_age_next_change_at(b->ctx.now, b->status.last_event_ms);
+    /* the down banner counts its ages (and a rate-limit pause) in seconds */
+    const ct_board_status *bs = &b->status;
+    bool relay_down = bs->have_relay && (bs->monitor == CT_MON_STALE ||
+                                          bs->monitor == CT_MON_RECONNECTING ||
+                                          bs->monitor == CT_MON_POLLING);
+    if (bs->api_down_since || bs->rate_limited_until > b->ctx.now || (relay_down && bs->monitor_since)) {
+        long tick = 1000 - (long)(b->ctx.now % 1000);
+        if (t->status_age < 0 || tick < t->status_age) t->status_age = tick;
+    }
     for (size_t i = 0; i < CT_PENDING_MAX; i++) {
         const ct_pending_action *a = &b->ctx.marks.a[i];
         if (a->state != CT_PEND_ACCEPTED) continue;
@@ -834,6 +853,13 @@ static void render_effect(ct_board *b, const ct_event *ev, const ct_effect *fx)
     case CT_EFF_RESYNC:
         b->want_refresh = true;
         break;
+    case CT_EFF_RECONCILE:
+        b->want_reconcile = true;
+        break;
+    case CT_EFF_RECHECK:
+        if (b->n_recheck < CT_REDUCE_MAX_RECHECKS)
+            snprintf(b->recheck_ids[b->n_recheck++], CT_CALL_ID_BUF, "%s", fx->call_id);
+        break;
     case CT_EFF_NUMBERS:
         ctx->numbers = &b->reduce.numbers;
         break;
@@ -872,6 +898,9 @@ void ct_board_event(ct_board *b, ct_event *ev)
     uint64_t gen0 = ct_store_generation(b->store);
     /* the channel state the reducer updates is the status bar's (bound) */
     const ct_effects *fx = ct_reduce_apply(&b->reduce, ev, now);
+    b->status.monitor_since = b->reduce.monitor_since;
+    b->status.api_last_ok = b->reduce.api_last_ok;
+    b->status.rate_limited_until = b->reduce.rate_limited_until;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);
     if (b->ctx.attention) {
         /* the rules read the same effects, before they are trimmed */

@@ -38,6 +38,13 @@ typedef struct ct_board_status {
     bool demo;
     size_t max_calls;              /* the store's call cap, shown as "max N" (0 = not shown) */
     char replay[64];               /* --replay: "REPLAY 4x 14:03:22" ("" = live) */
+    /* The down banner (issue 11), copied from the reducer after each event. */
+    bool have_relay;               /* a relay is configured: its not being LIVE is an outage */
+    ct_time_ms monitor_since;      /* the channel entered its state then (0: unknown) */
+    ct_time_ms api_down_since;     /* the board's own reads fail since (0: the API answers) */
+    bool api_silent;               /* ... or one has gone unanswered since then */
+    ct_time_ms api_last_ok;        /* the last own read that succeeded (0: none yet) */
+    ct_time_ms rate_limited_until; /* the API's shared 429 pause ends then (0: none) */
 } ct_board_status;
 
 /* ---- the board's own panes (constructors return unplaced panes) ---------- */
@@ -84,6 +91,10 @@ typedef struct ct_board {
     bool full_redraw;      /* next frame redraws every pane (resize, modal closed) */
     bool repaint;          /* ... and the terminal from scratch (Ctrl-L) */
     bool want_refresh;     /* 'r', or the reducer's RESYNC: the loop should fetch now */
+    bool want_reconcile;   /* the reducer's RECONCILE: the loop reads the hot window now */
+    /* The reducer's RECHECKs: calls the loop re-reads directly (ct_fetch_recheck). */
+    char recheck_ids[CT_REDUCE_MAX_RECHECKS][CT_CALL_ID_BUF];
+    size_t n_recheck;
     /* Every event goes through the reducer (calltop/reduce.h): the store,
      * the channel state, the numbers list and the loop's own reads; the
      * board renders its effects. */
@@ -95,6 +106,7 @@ typedef struct ct_board {
     struct ct_board_drawn {
         uint64_t list_gen;                 /* store generation */
         ct_time_ms list_due;               /* the list changes by itself then (0 = never) */
+        int list_fresh;                    /* the channel state the rows' freshness was judged in */
         size_t list_top, list_count, store_count;
         long list_sel;
         bool list_follow;

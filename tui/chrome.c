@@ -35,6 +35,7 @@ typedef struct status_text {
     bool demo, read_only, cap_reached;
     const char *host, *chan;
     const char *replay;            /* "" live */
+    const char *down[2];          /* the down banner at two levels of detail ("" = all up) */
     size_t live, queued, fwd, done, kept, evicted, max_calls;
     size_t attention;       /* open attention items (kept at every level) */
 } status_text;
@@ -72,6 +73,7 @@ static void compose_status(const status_text *st, int level, char *out, size_t c
     else if (st->read_only) PUT(" [read-only]");
     PUT("%s%s", level < 4 ? " | " : " ", st->chan);
     if (st->attention) PUT(level == 0 ? " | ! %zu attention" : " | !%zu", st->attention);
+    if (st->down[0][0]) PUT(" | %s", st->down[level < 2 ? 0 : 1]);
     if (level == 0)
         PUT(" | live %zu  queued %zu  fwd %zu  done %zu", st->live, st->queued, st->fwd, st->done);
     else
@@ -85,6 +87,51 @@ static void compose_status(const status_text *st, int level, char *out, size_t c
         else PUT(" | max %zu", st->max_calls);
     }
 #undef PUT
+}
+
+/* The down banner (issue 11): what is down, since when, the last good
+ * read; persistent while it lasts, "!!" so it reads without colour.
+ * full: every detail; brief: what and for how long. */
+static void compose_down(const ct_board_status *bs, ct_time_ms now, char *full, size_t fcap,
+                         char *brief, size_t bcap)
+{
+    sbuf f = {full, fcap, 0}, b = {brief, bcap, 0};
+    full[0] = brief[0] = '\0';
+    char since[16], age[16], good[16];
+    if (bs->api_down_since) {
+        ct_fmt_clock(bs->api_down_since, since, sizeof since);
+        ct_fmt_age(now - bs->api_down_since, age, sizeof age);
+        if (bs->api_last_ok) ct_fmt_clock(bs->api_last_ok, good, sizeof good);
+        else snprintf(good, sizeof good, "none");
+        const char *what = bs->api_silent ? "API NOT ANSWERING" : "API DOWN";
+        put(&f, "!! %s since %s (%s), last good read %s", what, since, age, good);
+        put(&b, "!! %s %s", what, age);
+    }
+    bool relay_down = bs->have_relay && (bs->monitor == CT_MON_STALE ||
+                                          bs->monitor == CT_MON_RECONNECTING ||
+                                          bs->monitor == CT_MON_POLLING);
+    if (relay_down) {
+        const char *what = bs->monitor == CT_MON_STALE ? "RELAY SILENT" : "RELAY DOWN";
+        put(&f, "%s%s", f.len ? ", " : "!! ", what);
+        put(&b, "%s%s", b.len ? ", " : "!! ", what);
+        if (bs->monitor_since) {
+            ct_fmt_clock(bs->monitor_since, since, sizeof since);
+            ct_fmt_age(now - bs->monitor_since, age, sizeof age);
+            put(&f, " since %s (%s)", since, age);
+            put(&b, " %s", age);
+        }
+        if (bs->last_event_ms) {
+            ct_fmt_clock(bs->last_event_ms, good, sizeof good);
+            put(&f, ", last event %s", good);
+        }
+    }
+    if (bs->rate_limited_until > now) {
+        long secs = (long)((bs->rate_limited_until - now + 999) / 1000);
+        put(&f, "%srate limited, resuming in %lds", f.len ? ", " : "!! ", secs);
+        put(&b, "%srate limited %lds", b.len ? ", " : "!! ", secs);
+    }
+    if (f.len) put(&f, " !!");
+    if (b.len) put(&b, " !!");
 }
 
 static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
@@ -117,9 +164,12 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
     const char *host = ctx->base_url ? ctx->base_url : "";
     const char *scheme = strstr(host, "://");
     if (scheme) host = scheme + 3;
+    char down_full[256], down_brief[96];
+    compose_down(bs, ctx->now, down_full, sizeof down_full, down_brief, sizeof down_brief);
     status_text st = {
         .demo = bs->demo, .read_only = ctx->read_only, .host = host, .chan = chan,
         .replay = bs->replay,
+        .down = {down_full, down_brief},
         .live = counts[CT_STATUS_ONGOING], .queued = counts[CT_STATUS_QUEUED],
         .fwd = counts[CT_STATUS_FORWARDED], .done = counts[CT_STATUS_FINISHED],
         .cap_reached = ct_store_cap_reached(ctx->store), .kept = ct_store_count(ctx->store),
@@ -153,6 +203,17 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
                 ct_draw_cell(p->win, 0, x, ct_text_width(chan) < lw - x ? ct_text_width(chan) : lw - x,
                              chan, CT_ALIGN_LEFT, ct_theme_attr(r) | A_BOLD | A_REVERSE, true);
         }
+    }
+    /* the down banner stands out the most */
+    for (int i = 0; i < 2 && down_full[0]; i++) {
+        const char *d = st.down[i];
+        char *at = strstr(left, d);
+        if (!at) continue;
+        int x = ct_text_width_n(left, (size_t)(at - left));
+        if (x < lw)
+            ct_draw_cell(p->win, 0, x, ct_text_width(d) < lw - x ? ct_text_width(d) : lw - x, d,
+                         CT_ALIGN_LEFT, ct_theme_attr(CT_TH_ERROR) | A_BOLD | A_REVERSE, true);
+        break;
     }
     wnoutrefresh(p->win);
 }
@@ -235,7 +296,7 @@ static const ct_theme_role glyph_roles[CT_GLYPH__COUNT] = {
     [CT_GLYPH_RINGING] = CT_TH_QUEUED, [CT_GLYPH_FORWARDED] = CT_TH_FORWARDED,
     [CT_GLYPH_FINISHED] = CT_TH_FINISHED, [CT_GLYPH_FAILED] = CT_TH_FAILED,
     [CT_GLYPH_PENDING] = CT_TH_PENDING, [CT_GLYPH_HANG] = CT_TH_HANG,
-    [CT_GLYPH_UNKNOWN] = CT_TH_NORMAL,
+    [CT_GLYPH_UNKNOWN] = CT_TH_NORMAL, [CT_GLYPH_UNCONFIRMED] = CT_TH_LIVE,
 };
 #define N_HELP_EXTRAS (ct_help_notes_count + 2)   /* + the blank rows */
 

@@ -8,6 +8,7 @@
 #include "attnpane.h"
 #include "calltop/hash.h"
 #include "board.h"
+#include "calltop/reduce.h"
 #include "draw.h"
 #include "listmodel.h"
 #include "theme.h"
@@ -128,9 +129,13 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
     const ct_call *c = &e->call;
     bool is_new = ct_listmodel_is_new(&st->lm, e, ctx->now);
     const ct_pending_action *pend = ct_pending_for_call(&ctx->marks, c->id);
+    /* issue 11: a live row nothing confirmed in time is an estimate, and
+     * says so by glyph, word and "~" (readable without colour) and dims */
+    bool unconfirmed = ct_reduce_unconfirmed(ctx->freshness, e, ctx->now);
     attr_t row = A_NORMAL;
     if (selected) row = ct_theme_attr(CT_TH_SELECTED) | (p->focused ? 0 : A_DIM);
     else if (is_new) row = ct_theme_attr(CT_TH_NEW);
+    if (unconfirmed) row |= A_DIM;
 
     ct_draw_fill(p->win, y, 0, p->w, row);
     for (int col = 0; col < CT_COL__COUNT; col++) {
@@ -156,7 +161,8 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
             char mark[32];
             const char *attn = pend ? NULL : ct_attn_row_mark(ctx, c->id, mark, sizeof mark);
             if (attn) { g = CT_GLYPH_HANG; role = CT_TH_ERROR; err = false; hidden = false; }
-            attr_t sa = selected ? row : ct_theme_attr(role);
+            if (unconfirmed && !pend && !err && !attn) g = CT_GLYPH_UNCONFIRMED;
+            attr_t sa = selected ? row : ct_theme_attr(role) | (unconfirmed ? A_DIM : 0);
             ct_draw_cell(p->win, y, x, 1, ct_theme_glyph(g), CT_ALIGN_LEFT, sa, true);
             if (pend)
                 snprintf(cell, sizeof cell, "%s%s", ct_control_action_name(pend->action),
@@ -168,10 +174,18 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
             else if (hidden)
                 snprintf(cell, sizeof cell, "hidden");
             else ct_listmodel_cell(e, (ct_col)col, ctx->now, cell, sizeof cell);
+            /* "live?", "ringing?": the last word we had, in doubt */
+            if (unconfirmed && !pend && !err) strncat(cell, "?", sizeof cell - strlen(cell) - 1);
             ct_draw_cell(p->win, y, x + 2, w - 2, cell, CT_ALIGN_LEFT, sa, true);
             continue;
         }
         ct_listmodel_cell(e, (ct_col)col, ctx->now, cell, sizeof cell);
+        if (col == CT_COL_DURATION && unconfirmed && cell[0]) {
+            /* an estimate: nothing confirmed the call is still on */
+            memmove(cell + 1, cell, strnlen(cell, sizeof cell - 2) + 1);
+            cell[sizeof cell - 1] = '\0';
+            cell[0] = '~';
+        }
         if (col == CT_COL_PHONE && !selected && ct_call_is_failed_attempt(c))
             a = ct_theme_attr(CT_TH_FAILED);
         ct_draw_cell(p->win, y, x, w, cell, ct_cols[col].right ? CT_ALIGN_RIGHT : CT_ALIGN_LEFT,
@@ -188,7 +202,8 @@ static uint64_t row_key(const ct_pane *p, const ct_ui_ctx *ctx, list_state *st,
     bool live = ct_call_is_live(&e->call);
     uint64_t v[7] = {(uint64_t)(uintptr_t)e, e->changed_gen,
                      (uint64_t)selected | (uint64_t)p->focused << 1 |
-                         (uint64_t)ct_listmodel_is_new(&st->lm, e, ctx->now) << 2,
+                         (uint64_t)ct_listmodel_is_new(&st->lm, e, ctx->now) << 2 |
+                         (uint64_t)ct_reduce_unconfirmed(ctx->freshness, e, ctx->now) << 3,
                      pend ? (uint64_t)pend->action + 1 : 0, live ? (uint64_t)(ctx->now / 1000) : 0,
                      0, 0};
     /* an attention mark appears or goes without a store change */

@@ -143,6 +143,9 @@ struct ct_ui_ctx {
      * the list marks rows from it, the attention view acts on it. Not
      * owned; NULL = no attention rules. */
     struct ct_attention *attention;
+    /* The rows' freshness rule (ct_reduce_unconfirmed): the board's reducer;
+     * NULL = rows are not judged. */
+    const struct ct_reducer *freshness;
 };
 
 /* Initialises ctx to a zeroed, usable state (no store, now = 0). */

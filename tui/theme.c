@@ -48,8 +48,9 @@ static const char *glyph_utf8[CT_GLYPH__COUNT] = {
     "\xE2\x80\xA6", /* … pending */
     "!",            /* hang: a one-cell glyph that is never drawn wide */
     "\xC2\xB7",     /* · unknown */
+    "\xE2\x97\x8B", /* ○ unconfirmed: a hollow "live" */
 };
-static const char *glyph_ascii[CT_GLYPH__COUNT] = {"*", ".", "~", ">", "v", "x", "?", "!", "-"};
+static const char *glyph_ascii[CT_GLYPH__COUNT] = {"*", ".", "~", ">", "v", "x", "?", "!", "-", "o"};
 
 static bool use_color = false, use_utf8 = false;
 

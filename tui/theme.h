@@ -72,6 +72,7 @@ typedef enum ct_glyph_kind {
     CT_GLYPH_PENDING,      /* … / ? */
     CT_GLYPH_HANG,         /* ! (⚠ may draw 2 cells wide) */
     CT_GLYPH_UNKNOWN,      /* · / - */
+    CT_GLYPH_UNCONFIRMED,  /* ○ / o: live, but not confirmed within its channel's cadence */
     CT_GLYPH__COUNT
 } ct_glyph_kind;
 

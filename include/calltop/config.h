@@ -70,6 +70,9 @@ typedef enum ct_setting_id {
     CT_SET_RECORD,
     CT_SET_REPLAY,
     CT_SET_RECORD_MAX_BYTES,
+    CT_SET_POLL_INTERVAL,
+    CT_SET_FULL_REFRESH_INTERVAL,
+    CT_SET_RECONCILE_INTERVAL,
     CT_SET__COUNT
 } ct_setting_id;
 
@@ -150,6 +153,8 @@ typedef struct ct_config {
     char *record_path;    /* --record FILE: the board writes what it applies (NULL = no) */
     char *replay_path;    /* --replay FILE: the board plays a recording, no network */
     char *record_max_bytes; /* the recording's cap; read it with ct_config_record_max_bytes() */
+    /* the board's read schedule (issue 11), in seconds; read with ct_config_int() */
+    char *poll_interval, *full_refresh_interval, *reconcile_interval;
     int sources[CT_SET__COUNT];     /* ct_setting_source per setting */
     int lines[CT_SET__COUNT];       /* CT_SRC_FILE: 1-based line in config_path */
     bool quoted[CT_SET__COUNT];     /* CT_SRC_FILE: the value was written in quotes */

@@ -29,6 +29,22 @@
  * - Assistant names (calltop/assistcache.h): a call that carries only an
  *   assistant id gets the cached name, or one fetch per id is asked for
  *   (FETCH_ASSISTANT); names fill only what no server update set.
+ *   confirmed_at = now (ct_call_entry; issue 11's per-row freshness). A
+ *   live call is *unconfirmed* (ct_reduce_unconfirmed) when nothing
+ *   vouched for it within its channel's cadence: while the relay is LIVE
+ *   and last reported it live, the channel's heartbeat vouches; otherwise
+ *   its last confirmation must be younger than two hot-window reads (plus
+ *   the reconcile interval while LIVE) and a second of slack.
+ * - Re-check: after each of the board's own list reads, a call the store
+ *   holds as live that the list does not mention is re-read directly
+ *   (RECHECK): a list may leave live calls out (window semantics), and a
+ *   list's silence must not keep a ghost "live" forever.
+ * - Reconcile: LIVE again after a replayed resume asks for a hot-window
+ *   read at once (RECONCILE): the vendor does not promise to retry a
+ *   webhook, so what the relay's ring replays may still miss one.
+ * - Health: the first failure of the own reads' streak is when the API
+ *   went down (api_down_since), the last success the last good read
+ *   (api_last_ok); CT_EV_RATE_LIMITED sets rate_limited_until.
  */
 #ifndef CALLTOP_REDUCE_H
 #define CALLTOP_REDUCE_H
@@ -61,7 +77,12 @@ typedef enum ct_effect_kind {
     CT_EFF_REQUEST_FAILED,   /* request_id, error: such a request failed */
     CT_EFF_FETCH_ASSISTANT,  /* text = an assistant id: ask the server for its name, then
                                report the request with ct_reduce_assistant_sent */
+    CT_EFF_RECHECK,          /* call_id: a live call the list no longer mentions: GET it */
+    CT_EFF_RECONCILE,        /* read the hot window now (LIVE again after a resume) */
 } ct_effect_kind;
+
+/* Re-checks in flight at once (more wait for the next list). */
+#define CT_REDUCE_MAX_RECHECKS 64
 
 /* The flash line's levels (tui's ct_flash_level has the same values). */
 typedef enum ct_fx_level { CT_FXL_INFO = 0, CT_FXL_OK, CT_FXL_WARN, CT_FXL_ERROR } ct_fx_level;
@@ -110,6 +131,20 @@ typedef struct ct_reducer {
     ct_assist_cache assistants;     /* assistant id -> name */
     uint64_t store_errors;          /* merges the store refused (out of memory): each also
                                        flashed, never silent */
+    /* Direct re-checks in flight (own reads too: their failures join the
+     * streak, their 404s remove the call quietly). */
+    uint64_t recheck_req[CT_REDUCE_MAX_RECHECKS];
+    char recheck_id[CT_REDUCE_MAX_RECHECKS][CT_CALL_ID_BUF];
+    /* Freshness cadences, set by the loop (hot_ms 0: rows are not judged). */
+    long hot_ms;                    /* hot-window reads while the channel is not LIVE */
+    long reconcile_ms;              /* hot-window reads while it is LIVE */
+    /* Health, for the status bar's banner. */
+    ct_time_ms api_down_since;      /* first failed own read of the streak (0: the API answers) */
+    ct_time_ms api_last_ok;         /* the last own read that succeeded (0: none yet) */
+    ct_time_ms rate_limited_until;  /* wall-clock ms the API's 429 pause ends (0: none) */
+    ct_time_ms monitor_since;       /* when the channel entered its current state */
+    ct_time_ms list_sent_at;        /* set by the loop when it sends list_req (a read that
+                                     * never answers — a frozen server — is an outage too) */
     ct_effects fx;                  /* the last event's effects */
 } ct_reducer;
 
@@ -140,6 +175,31 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now);
  * 50,000 calls makes 50,000 CALL_NEW): call once they are rendered.
  * Small buffers are kept for the next event. */
 void ct_reducer_trim(ct_reducer *r);
+
+/* The loop sent direct re-checks (ct_fetch_recheck) for ids[i] with
+ * request ids req[i] (0: not sent); returns how many were recorded. */
+size_t ct_reduce_own_rechecks(ct_reducer *r, const char *const *call_ids, const uint64_t *req,
+                              size_t n);
+/* A re-check of call_id is in flight. */
+bool ct_reduce_recheck_pending(const ct_reducer *r, const char *call_id);
+
+/* The freshness rule (above): a live call nothing vouched for in time.
+ * False for calls that are not live, and when r->hot_ms is 0. */
+bool ct_reduce_unconfirmed(const ct_reducer *r, const ct_call_entry *e, ct_time_ms now);
+/* Up to cap ids of unconfirmed calls with no re-check in flight (the
+ * loop re-reads them directly); returns how many were written. */
+size_t ct_reduce_unconfirmed_ids(const ct_reducer *r, ct_time_ms now, char (*out)[CT_CALL_ID_BUF],
+                                 size_t cap);
+/* Since when the API is down for the banner: the failure streak's start,
+ * or the send time of a list read unanswered for longer than two hot
+ * reads and a second (*silent set: it does not answer at all); 0 = up. */
+ct_time_ms ct_reduce_api_down_since(const ct_reducer *r, ct_time_ms now, bool *silent);
+/* A call that can no longer change: ended, with its analysis. The polling
+ * schedule does not re-read such a selected call. */
+bool ct_reduce_settled(const ct_call_entry *e);
+/* The start of the hot window over the store (ct_list_hot_start's rule). */
+ct_time_ms ct_reduce_hot_start(const ct_reducer *r, ct_time_ms now, ct_time_ms settle_ms,
+                               ct_time_ms margin_ms);
 
 /* The version a REST answer's call gets (exported for tests). */
 uint64_t ct_reduce_rest_version(const ct_call *c, ct_time_ms now);

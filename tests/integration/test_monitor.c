@@ -634,6 +634,36 @@ static void test_stale_then_resume_from_ring(void **state)
     world_free(w);
 }
 
+/* Issue 11: a silent relay shows STALE for as long as it is stale — from
+ * two missed heartbeats until the connection is dropped at the stale limit
+ * (three) — and RECONNECTING only then, not in the same millisecond. */
+static void test_stale_visible_before_reconnecting(void **state)
+{
+    world *w = world_new();
+    relay_up(w, 0, 0);
+    proxy *px = proxy_start(w->relay_port);
+    monitor_up(w, px->port, TOKEN, 200, 600);
+    wait_state(w, CT_MON_LIVE, 5000);
+    w->n_states = 0;
+    atomic_store(&px->mode, PX_BLACKHOLE);
+    int64_t t0 = now_ms(), t_stale = 0, t_reconnect = 0;
+    while (!t_reconnect && now_ms() < t0 + 5000) {
+        drain(w, 5);
+        if (!t_stale && saw_state(w, CT_MON_STALE)) t_stale = now_ms();
+        if (saw_state(w, CT_MON_RECONNECTING) || saw_state(w, CT_MON_POLLING)) t_reconnect = now_ms();
+    }
+    print_message("STALE after %lld ms of silence, RECONNECTING %lld ms later\n",
+                  (long long)(t_stale - t0), (long long)(t_reconnect - t_stale));
+    assert_true(t_stale && t_reconnect);
+    if (t_reconnect - t_stale < 120)
+        fail_msg("STALE shown for %lld ms only, wanted about one heartbeat (200 ms)",
+                 (long long)(t_reconnect - t_stale));
+    ct_monitor_stop(w->mon);
+    w->mon = NULL;
+    proxy_stop(px);
+    world_free(w);
+}
+
 static void test_dropped_connection_and_relay_restart(void **state)
 {
     world *w = world_new();
@@ -909,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_snapshot_parts_assembled),
         cmocka_unit_test(test_repeated_snapshot_failure_goes_polling),
         cmocka_unit_test(test_stale_then_resume_from_ring),
+        cmocka_unit_test(test_stale_visible_before_reconnecting),
         cmocka_unit_test(test_dropped_connection_and_relay_restart),
         cmocka_unit_test(test_gap_forces_snapshot),
         cmocka_unit_test(test_no_welcome_times_out),

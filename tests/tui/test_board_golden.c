@@ -791,6 +791,78 @@ static void board_monochrome(void **state)
     assert_true(screen_has("✗ failed"));
 }
 
+/* Issue 11: a live row nothing confirmed within its channel's cadence is
+ * shown unconfirmed — hollow glyph, "live?", a "~" duration, dim — and
+ * readable without colour; a confirmed live row stays as it was. */
+static void board_unconfirmed_rows(void **state)
+{
+    (void)state;
+    board.reduce.hot_ms = 3000;
+    board.reduce.reconcile_ms = 60000;
+    board.status.monitor = CT_MON_POLLING;
+    board.status.polling = true;
+    board.status.last_event_ms = FIX_NOW - 3000;
+    /* CC-live-1 was confirmed by a read a second ago, WC-live-2 20 s ago,
+     * the ringing call never */
+    ct_store_get_mut(store, "CC-live-1")->confirmed_at = FIX_NOW - 1000;
+    ct_store_get_mut(store, "WC-live-2")->confirmed_at = FIX_NOW - 20000;
+    golden("board_unconfirmed_80x24");
+    chtype est = mvwinch(curscr, 4, 2);    /* WC-live-2's status word */
+    assert_true(est & A_DIM);
+    chtype ok = mvwinch(curscr, 5, 2);     /* CC-live-1's */
+    assert_false(ok & A_DIM);
+    /* the LIVE channel vouches for what it reported live */
+    board.status.monitor = CT_MON_LIVE;
+    board.status.polling = false;
+    ct_store_get_mut(store, "WC-live-2")->channel_live = true;
+    ct_store_touch(store, ct_store_get_mut(store, "WC-live-2"));   /* as a merge would */
+    assert_false(screen_has("live?"));
+    assert_true(screen_has("○ queued?"));   /* never confirmed */
+    /* ... not while it is STALE */
+    board.status.monitor = CT_MON_STALE;
+    assert_true(screen_has("○ live?"));
+    assert_true(screen_has("~1:40"));
+    /* a fresh confirmation settles it */
+    ct_store_get_mut(store, "WC-live-2")->confirmed_at = FIX_NOW;
+    ct_store_touch(store, ct_store_get_mut(store, "WC-live-2"));
+    assert_false(screen_has("live?"));
+}
+
+/* Issue 11: when the API or the relay is down the status bar says what,
+ * since when, and the last good read, for as long as it lasts; a 429
+ * pause counts down. Narrow terminals keep what and how long. */
+static void board_down_banner(void **state)
+{
+    (void)state;
+    resize(24, 160);
+    board.status.have_relay = true;
+    board.status.api_down_since = FIX_NOW - 65000;
+    board.status.api_last_ok = FIX_NOW - 68000;
+    golden("board_api_down_160x24");
+    assert_true(screen_has("!! API DOWN since 20:25:35 (1m), last good read 20:25:32 !!"));
+    chtype b = mvwinch(curscr, 0, (int)strlen(" calltop 127.0.0.1:8080 | LIVE <1m | ") + 1);
+    assert_true(b & A_REVERSE);
+    resize(24, 200);   /* both down, every detail */
+    board.status.monitor = CT_MON_RECONNECTING;
+    board.status.monitor_since = FIX_NOW - 40000;
+    board.status.last_event_ms = FIX_NOW - 42000;
+    assert_true(screen_has("RELAY DOWN since 20:26:00 (40s), last event 20:25:58 !!"));
+    board.status.monitor = CT_MON_STALE;
+    assert_true(screen_has("RELAY SILENT since"));
+    resize(24, 80);
+    assert_true(screen_has("!! API DOWN 1m, RELAY SILENT 40s !!"));
+    /* the API answers again, the relay is LIVE: no banner */
+    board.status.api_down_since = 0;
+    board.status.monitor = CT_MON_LIVE;
+    assert_false(screen_has("!!"));
+    /* a rate-limit pause */
+    board.status.rate_limited_until = FIX_NOW + 4200;
+    resize(24, 160);
+    assert_true(screen_has("!! rate limited, resuming in 5s !!"));
+    board.ctx.now = FIX_NOW + 4300;
+    assert_false(screen_has("rate limited"));
+}
+
 static void board_channel_states(void **state)
 {
     (void)state;
@@ -1087,6 +1159,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(board_wide_text, setup, teardown),
         cmocka_unit_test_setup_teardown(board_monochrome, setup, teardown),
         cmocka_unit_test_setup_teardown(board_channel_states, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_unconfirmed_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_down_banner, setup, teardown),
         cmocka_unit_test_setup_teardown(board_hang_and_error_markers, setup, teardown),
         cmocka_unit_test_setup_teardown(board_not_visible, setup, teardown),
         cmocka_unit_test_setup_teardown(dirty_panes, setup, teardown),

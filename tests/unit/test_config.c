@@ -648,6 +648,28 @@ static void test_list_parallel(void **state)
     assert_int_equal(ct_config_list_parallel(&f->cfg), 8);
 }
 
+/* The board's read schedule (issue 11): seconds, validated, with defaults. */
+static void test_read_schedule_settings(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(LOAD(f, "config"), CT_OK);
+    assert_int_equal(ct_config_int(&f->cfg, CT_SET_POLL_INTERVAL), 3);
+    assert_int_equal(ct_config_int(&f->cfg, CT_SET_FULL_REFRESH_INTERVAL), 600);
+    assert_int_equal(ct_config_int(&f->cfg, CT_SET_RECONCILE_INTERVAL), 60);
+    assert_int_equal(LOAD(f, "--poll-interval", "1", "--reconcile-interval=10", "config"), CT_OK);
+    assert_int_equal(ct_config_int(&f->cfg, CT_SET_POLL_INTERVAL), 1);
+    assert_int_equal(ct_config_int(&f->cfg, CT_SET_RECONCILE_INTERVAL), 10);
+    assert_int_equal(LOAD(f, "--poll-interval", "0", "config"), CT_ECONFIG);
+    assert_string_equal(f->err.detail, "poll-interval '0' (from flag --poll-interval): must be a "
+                                       "whole number from 1 to 60");
+    write_file(f->cfgpath, "full-refresh-interval = 120\n", 0600);
+    assert_int_equal(LOAD(f, "config"), CT_OK);
+    assert_int_equal(ct_config_int(&f->cfg, CT_SET_FULL_REFRESH_INTERVAL), 120);
+    env_set(&f->env, "CALLTOP_RECONCILE_INTERVAL", "5");
+    assert_int_equal(LOAD(f, "config"), CT_OK);
+    assert_int_equal(ct_config_int(&f->cfg, CT_SET_RECONCILE_INTERVAL), 5);
+}
+
 /* ---- `calltop config` output ------------------------------------------- */
 
 static void test_effective_output_redacts_secrets(void **state)
@@ -751,6 +773,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_env_boolean, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_key_explained, setup, teardown),
         cmocka_unit_test_setup_teardown(test_url_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_schedule_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_parallel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_effective_output_redacts_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),

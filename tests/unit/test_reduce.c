@@ -319,6 +319,195 @@ static void test_own_reads_failure_streak(void **state)
     assert_int_equal(count(fx, CT_EFF_CALL_NEW), 1);
 }
 
+/* ---- issue 11: re-checks, freshness, health ------------------------------------ */
+
+#define LIVE_C2 "{\"id\":\"c2\",\"status\":\"ongoing\",\"startAt\":\"2023-11-14T22:01:00Z\"}"
+
+/* A live call the board's own list no longer mentions is re-read directly;
+ * a list that is not the board's own (a pane's) asks nothing. */
+static void test_unmentioned_live_calls_are_rechecked(void **state)
+{
+    fixture *f = *state;
+    const char *both[] = {LIVE_C1, LIVE_C2};
+    run(&f->r, ev_list(CT_EV_CALLS_LISTED, both, 2), NOW);
+    const char *one[] = {LIVE_C1};
+    ct_event *ev = ev_list(CT_EV_CALLS_LISTED, one, 1);
+    ev->request_id = 7;
+    ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 7, NULL);
+    const ct_effects *fx = run(&f->r, ev, NOW + 3000);
+    assert_int_equal(count(fx, CT_EFF_RECHECK), 1);
+    assert_string_equal(find(fx, CT_EFF_RECHECK)->call_id, "c2");
+    /* in flight: not asked again */
+    const char *ids[] = {"c2"};
+    uint64_t req[] = {8};
+    assert_int_equal(ct_reduce_own_rechecks(&f->r, ids, req, 1), 1);
+    assert_true(ct_reduce_recheck_pending(&f->r, "c2"));
+    ev = ev_list(CT_EV_CALLS_LISTED, one, 1);
+    ev->request_id = 9;
+    ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 9, NULL);
+    fx = run(&f->r, ev, NOW + 6000);
+    assert_int_equal(count(fx, CT_EFF_RECHECK), 0);
+    /* its 404 settles it: gone, quietly, and no failure surfaces */
+    fx = run(&f->r, ev_failed(8, CT_REQ_GET_CALL, CT_ENOTFOUND, "c2"), NOW + 6100);
+    assert_int_equal(count(fx, CT_EFF_CALL_GONE), 1);
+    assert_int_equal(count(fx, CT_EFF_REQUEST_FAILED), 0);
+    assert_int_equal(count(fx, CT_EFF_FLASH), 0);
+    assert_null(ct_store_get(f->store, "c2"));
+    assert_false(ct_reduce_recheck_pending(&f->r, "c2"));
+    /* a list that is not the board's own asks nothing */
+    fx = run(&f->r, ev_list(CT_EV_CALLS_LISTED, both, 0), NOW + 7000);
+    assert_int_equal(count(fx, CT_EFF_RECHECK), 0);
+}
+
+/* A recheck that ends the call settles it as ended. */
+static void test_recheck_settles_ended(void **state)
+{
+    fixture *f = *state;
+    const char *one[] = {LIVE_C1};
+    run(&f->r, ev_list(CT_EV_CALLS_LISTED, one, 1), NOW);
+    const char *ids[] = {"c1"};
+    uint64_t req[] = {4};
+    ct_reduce_own_rechecks(&f->r, ids, req, 1);
+    ct_event *ev = ev_call(CT_EV_CALL_FETCHED, ENDED_C1);
+    ev->request_id = 4;
+    const ct_effects *fx = run(&f->r, ev, NOW + 1000);
+    assert_int_equal(count(fx, CT_EFF_CALL_ENDED), 1);
+    assert_false(ct_reduce_recheck_pending(&f->r, "c1"));
+}
+
+/* The freshness rule: a live row is unconfirmed once its confirmation is
+ * older than two hot reads and a second (plus the reconcile interval
+ * while LIVE); the LIVE channel vouches for what it reported live. */
+static void test_unconfirmed_rule(void **state)
+{
+    fixture *f = *state;
+    const char *one[] = {LIVE_C1};
+    run(&f->r, ev_list(CT_EV_CALLS_LISTED, one, 1), NOW);
+    const ct_call_entry *e = ct_store_get(f->store, "c1");
+    assert_false(ct_reduce_unconfirmed(&f->r, e, NOW + 60000));   /* hot_ms 0: not judged */
+    f->r.hot_ms = 3000;
+    f->r.reconcile_ms = 60000;
+    *f->r.chan.monitor = CT_MON_POLLING;
+    assert_false(ct_reduce_unconfirmed(&f->r, e, NOW + 7000));
+    assert_true(ct_reduce_unconfirmed(&f->r, e, NOW + 7001));
+    char ids[4][CT_CALL_ID_BUF];
+    assert_int_equal(ct_reduce_unconfirmed_ids(&f->r, NOW + 8000, ids, 4), 1);
+    assert_string_equal(ids[0], "c1");
+    /* LIVE, confirmed by REST only: the reconcile interval too */
+    *f->r.chan.monitor = CT_MON_LIVE;
+    assert_false(ct_reduce_unconfirmed(&f->r, e, NOW + 60000));
+    assert_true(ct_reduce_unconfirmed(&f->r, e, NOW + 67001));
+    /* the channel reported it live: its heartbeat vouches while LIVE... */
+    ct_event *up = ev_update(CT_WH_STATUS_UPDATE, NOW + 1, LIVE_C1);
+    run(&f->r, up, NOW + 1);
+    e = ct_store_get(f->store, "c1");
+    assert_false(ct_reduce_unconfirmed(&f->r, e, NOW + 600000));
+    /* ... and not once the channel is STALE */
+    *f->r.chan.monitor = CT_MON_STALE;
+    assert_true(ct_reduce_unconfirmed(&f->r, e, NOW + 600000));
+    /* an ended call is never unconfirmed */
+    run(&f->r, ev_call(CT_EV_CALL_FETCHED, ENDED_C1), NOW + 2);
+    assert_false(ct_reduce_unconfirmed(&f->r, ct_store_get(f->store, "c1"), NOW + 600000));
+    /* ended without its analysis: it may still change; with it: settled */
+    assert_false(ct_reduce_settled(ct_store_get(f->store, "c1")));
+    run(&f->r, ev_call(CT_EV_CALL_FETCHED, "{\"id\":\"c1\",\"status\":\"finished\","
+                       "\"endAt\":\"2023-11-14T22:05:00Z\",\"updatedAt\":\"2023-11-14T22:06:00Z\","
+                       "\"analysis\":{\"summary\":\"ok\"}}"), NOW + 3);
+    assert_true(ct_reduce_settled(ct_store_get(f->store, "c1")));
+}
+
+/* The API's health: down since the streak's first failure, up again with
+ * the last good read's time; a failed re-check counts without a flash of
+ * its own beyond the streak's one. */
+static void test_api_health_and_rate_limit(void **state)
+{
+    fixture *f = *state;
+    ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 1, NULL);
+    const char *one[] = {LIVE_C1};
+    ct_event *ok = ev_list(CT_EV_CALLS_LISTED, one, 1);
+    ok->request_id = 1;
+    run(&f->r, ok, NOW);
+    assert_int_equal(f->r.api_last_ok, NOW);
+    assert_int_equal(f->r.api_down_since, 0);
+    const char *ids[] = {"c1"};
+    uint64_t req[] = {2};
+    ct_reduce_own_rechecks(&f->r, ids, req, 1);
+    const ct_effects *fx = run(&f->r, ev_failed(2, CT_REQ_GET_CALL, CT_ESERVER, "c1"), NOW + 1000);
+    assert_int_equal(count(fx, CT_EFF_REQUEST_FAILED), 0);
+    assert_int_equal(count(fx, CT_EFF_FLASH), 1);
+    assert_int_equal(f->r.api_down_since, NOW + 1000);
+    assert_non_null(ct_store_get(f->store, "c1"));   /* a failure removes nothing */
+    ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 3, NULL);
+    run(&f->r, ev_failed(3, CT_REQ_LIST_CALLS, CT_ECONNECT, NULL), NOW + 4000);
+    assert_int_equal(f->r.api_down_since, NOW + 1000);   /* since the first failure */
+    ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 4, NULL);
+    ok = ev_list(CT_EV_CALLS_LISTED, one, 1);
+    ok->request_id = 4;
+    run(&f->r, ok, NOW + 7000);
+    assert_int_equal(f->r.api_down_since, 0);
+    assert_int_equal(f->r.api_last_ok, NOW + 7000);
+    /* CT_EV_RATE_LIMITED: the shared pause, then its end */
+    ct_event *rl = ct_event_new(CT_EV_RATE_LIMITED);
+    rl->rate_limited_until = NOW + 12000;
+    rl->text = strdup("rate limited by the API, resuming in 5s");
+    fx = run(&f->r, rl, NOW + 7000);
+    assert_int_equal(f->r.rate_limited_until, NOW + 12000);
+    assert_int_equal(count(fx, CT_EFF_LOG), 1);
+    rl = ct_event_new(CT_EV_RATE_LIMITED);
+    run(&f->r, rl, NOW + 12000);
+    assert_int_equal(f->r.rate_limited_until, 0);
+}
+
+/* A frozen API answers nothing: a list read unanswered for two hot reads
+ * and a second makes it down ("not answering") since that read was sent. */
+static void test_api_silent(void **state)
+{
+    fixture *f = *state;
+    f->r.hot_ms = 3000;
+    bool silent = true;
+    assert_int_equal(ct_reduce_api_down_since(&f->r, NOW, &silent), 0);
+    assert_false(silent);
+    ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 5, NULL);
+    f->r.list_sent_at = NOW;
+    assert_int_equal(ct_reduce_api_down_since(&f->r, NOW + 7000, &silent), 0);
+    assert_int_equal(ct_reduce_api_down_since(&f->r, NOW + 7001, &silent), NOW);
+    assert_true(silent);
+    /* it answers: up again */
+    const char *one[] = {LIVE_C1};
+    ct_event *ok = ev_list(CT_EV_CALLS_LISTED, one, 1);
+    ok->request_id = 5;
+    run(&f->r, ok, NOW + 9000);
+    assert_int_equal(ct_reduce_api_down_since(&f->r, NOW + 9000, &silent), 0);
+}
+
+/* LIVE again after a resume from the relay's ring: verify over REST. */
+static void test_reconcile_after_resume(void **state)
+{
+    fixture *f = *state;
+    const ct_effects *fx = run(&f->r, ev_monitor(CT_MON_LIVE, false), NOW);
+    assert_int_equal(count(fx, CT_EFF_RECONCILE), 0);   /* the first LIVE */
+    fx = run(&f->r, ev_monitor(CT_MON_STALE, false), NOW + 20000);
+    assert_int_equal(f->r.monitor_since, NOW + 20000);
+    run(&f->r, ev_monitor(CT_MON_RECONNECTING, false), NOW + 30000);
+    fx = run(&f->r, ev_monitor(CT_MON_LIVE, true), NOW + 31000);
+    assert_int_equal(count(fx, CT_EFF_RECONCILE), 1);
+    assert_int_equal(count(fx, CT_EFF_RESYNC), 0);
+}
+
+/* The hot window starts at the oldest unsettled call. */
+static void test_hot_start(void **state)
+{
+    fixture *f = *state;
+    ct_time_ms now = 1700000000000LL;   /* 2023-11-14T22:13:20Z */
+    assert_int_equal(ct_reduce_hot_start(&f->r, now, 600000, 60000), now - 60000);
+    const char *calls[] = {LIVE_C1, LIVE_C2,
+        "{\"id\":\"old\",\"status\":\"finished\",\"startAt\":\"2023-11-14T10:00:00Z\","
+        "\"endAt\":\"2023-11-14T10:05:00Z\"}"};
+    run(&f->r, ev_list(CT_EV_CALLS_LISTED, calls, 3), now);
+    /* c1 started 22:00:00 */
+    assert_int_equal(ct_reduce_hot_start(&f->r, now, 600000, 60000), 1699999200000LL - 60000);
+}
+
 /* A big list makes one effect per new call; trimming gives that memory
  * back, and the next event works as before. */
 static void test_trim_after_a_big_list(void **state)
@@ -497,6 +686,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_assistant_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trim_after_a_big_list, setup, teardown),
         cmocka_unit_test(test_order_independence),
+        cmocka_unit_test_setup_teardown(test_unmentioned_live_calls_are_rechecked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recheck_settles_ended, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unconfirmed_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_health_and_rate_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reconcile_after_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_api_silent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hot_start, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,7 @@ typedef struct ct_monitor_stats {
     uint64_t welcomes;          /* handshakes that reached the relay's welcome */
     uint64_t snapshots, events; /* posted to the inbox */
     uint64_t gaps;              /* seq jumps that forced a resync */
-    uint64_t stale;             /* heartbeat timeouts */
+    uint64_t stale;             /* heartbeat timeouts (silences reported STALE) */
     uint64_t wakeups;           /* returns of the thread's lws_service (its poll) */
     uint64_t timer_fires;       /* runs of the heartbeat timer (pings, stale checks) */
     uint64_t pings;             /* pings sent to the relay */
