@@ -112,3 +112,9 @@ install: build
 
 package: build
 	cd $(BUILD) && cpack -G DEB
+
+# One style (.clang-format): `make format` rewrites the C sources in place;
+# `make test` checks them (tests/CMakeLists.txt, label style).
+.PHONY: format
+format:
+	./tools/check-format --fix
