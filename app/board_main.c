@@ -51,30 +51,31 @@
  * the hot window every poll-interval (3 s) and the whole window every
  * full-refresh-interval (10 min) while REST is the truth, the hot window
  * every reconcile-interval (60 s) while the relay is LIVE. */
-#define POLL_SELECTED_MS  1500          /* polling fallback: the selected call */
-#define HOT_SETTLE_MS     (10LL * 60 * 1000)  /* an ended call stays hot this long for its analysis */
-#define HOT_MARGIN_MS     (15LL * 1000)       /* the hot window opens this long before its oldest call
+#define POLL_SELECTED_MS 1500               /* polling fallback: the selected call */
+#define HOT_SETTLE_MS    (10LL * 60 * 1000) /* an ended call stays hot this long for its analysis */
+#define HOT_MARGIN_MS \
+    (15LL * 1000)           /* the hot window opens this long before its oldest call
                                                * (server times on both sides: no clock skew to cover) */
-#define RECHECK_BATCH     16            /* unconfirmed rows re-read directly per hot read, at most */
-#define LIST_WINDOW_MS    (24LL * 3600 * 1000)
-#define LIST_MARGIN_MS    (5LL * 60 * 1000)   /* live calls have no endAt: widen endDate */
-#define MIN_FRAME_MS      8             /* pacing: an isolated event waits at most this */
-#define MAX_FRAME_MS      15            /* ... and one in a steady stream at most this */
-#define FRAME_STEP_MS     2             /* the interval's growth per back-to-back frame */
-#define ERR_STORM         64            /* reads that return nothing although poll said input */
-#define SELECT_SETTLE_MS  300           /* a new selection is read this long after it moved */
+#define RECHECK_BATCH    16 /* unconfirmed rows re-read directly per hot read, at most */
+#define LIST_WINDOW_MS   (24LL * 3600 * 1000)
+#define LIST_MARGIN_MS   (5LL * 60 * 1000) /* live calls have no endAt: widen endDate */
+#define MIN_FRAME_MS     8                 /* pacing: an isolated event waits at most this */
+#define MAX_FRAME_MS     15                /* ... and one in a steady stream at most this */
+#define FRAME_STEP_MS    2                 /* the interval's growth per back-to-back frame */
+#define ERR_STORM        64                /* reads that return nothing although poll said input */
+#define SELECT_SETTLE_MS 300               /* a new selection is read this long after it moved */
 /* The board's caps. 50,000 calls (the scale the board is benchmarked at,
  * ~80 MB at 1.6 KB a call) covers a busy account's 24 h; past it the
  * store evicts the oldest finished calls. The list walk stops there too. */
-#define BOARD_MAX_CALLS   50000
-#define BOARD_MAX_LINES   5000
-#define TRIM_AFTER_CALLS  1000          /* a CT_EV_CALLS_LISTED this big ends with malloc_trim */
+#define BOARD_MAX_CALLS  50000
+#define BOARD_MAX_LINES  5000
+#define TRIM_AFTER_CALLS 1000 /* a CT_EV_CALLS_LISTED this big ends with malloc_trim */
 
 /* ---- signals ------------------------------------------------------------------ */
 
 static int sig_pipe[2] = {-1, -1};
 static volatile sig_atomic_t curses_up;
-static int saved_stderr = -1;     /* the terminal's stderr while the board hides it */
+static int saved_stderr = -1; /* the terminal's stderr while the board hides it */
 
 static void on_signal(int sig)
 {
@@ -89,7 +90,7 @@ static void on_crash(int sig)
     /* Not async-signal-safe, but the alternative is leaving the user's
      * terminal in raw mode with the alternate screen up. */
     if (curses_up) endwin();
-    if (saved_stderr >= 0) dup2(saved_stderr, STDERR_FILENO);   /* let the crash report show */
+    if (saved_stderr >= 0) dup2(saved_stderr, STDERR_FILENO); /* let the crash report show */
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -155,21 +156,25 @@ static void restore_signals(void)
 /* The board's named timers (app/loop.h); the board's own ones follow the
  * fields of ct_board_timers, in order. */
 enum {
-    T_POLL_LIST,          /* the hot window's read: poll-interval, or reconcile-interval while LIVE */
-    T_POLL_FULL,          /* the whole 24-hour window's read: full-refresh-interval without LIVE */
-    T_POLL_SELECTED,      /* polling fallback: read the selected call again */
-    T_SELECT_SETTLE,      /* a newly selected call is read once the selection settles */
-    T_FRAME,              /* frame pacing: the held frame (and inbox) is due */
-    T_LIST_TICK, T_DETAILS_TICK, T_STATUS_AGE, T_MARKS_EXPIRY, T_CLOCK_MINUTE, T_FLASH_EXPIRY,
+    T_POLL_LIST,     /* the hot window's read: poll-interval, or reconcile-interval while LIVE */
+    T_POLL_FULL,     /* the whole 24-hour window's read: full-refresh-interval without LIVE */
+    T_POLL_SELECTED, /* polling fallback: read the selected call again */
+    T_SELECT_SETTLE, /* a newly selected call is read once the selection settles */
+    T_FRAME,         /* frame pacing: the held frame (and inbox) is due */
+    T_LIST_TICK,
+    T_DETAILS_TICK,
+    T_STATUS_AGE,
+    T_MARKS_EXPIRY,
+    T_CLOCK_MINUTE,
+    T_FLASH_EXPIRY,
     T_ATTENTION,
-    T_REPLAY,             /* --replay: the next recorded event (or second) is due */
+    T_REPLAY, /* --replay: the next recorded event (or second) is due */
     T__COUNT
 };
 static const char *const timer_names[T__COUNT] = {
-    "poll.hot", "poll.full", "poll.selected", "select.settle", "frame",
-    "list.tick", "details.tick", "status.age", "marks.expiry", "clock.minute", "flash.expiry",
-    "attention.tick",
-    "replay",
+    "poll.hot",     "poll.full",      "poll.selected", "select.settle", "frame",
+    "list.tick",    "details.tick",   "status.age",    "marks.expiry",  "clock.minute",
+    "flash.expiry", "attention.tick", "replay",
 };
 
 typedef struct loop {
@@ -179,29 +184,29 @@ typedef struct loop {
     ct_fetcher *fetcher;
     ct_monitor *monitor;
     ct_msglog *log;
-    ct_attention *attention;                   /* the attention rules (calltop/attention.h) */
-    ct_board_notifier notifier;                /* bell / OSC 9 / title, after each frame */
+    ct_attention *attention;    /* the attention rules (calltop/attention.h) */
+    ct_board_notifier notifier; /* bell / OSC 9 / title, after each frame */
     bool have_relay;
     /* the read schedule (ms, from the settings) */
     long hot_ms, full_ms, reconcile_ms;
-    bool want_full;                            /* a full read waits for the list read in flight */
-    bool rest_truth;                           /* last turn: REST was the truth (no LIVE relay) */
-    char fetched_id[CT_CALL_ID_BUF];           /* last selected call fetched on selection */
+    bool want_full;                  /* a full read waits for the list read in flight */
+    bool rest_truth;                 /* last turn: REST was the truth (no LIVE relay) */
+    char fetched_id[CT_CALL_ID_BUF]; /* last selected call fetched on selection */
     /* the event loop: its fds and timers */
     ct_loop *ev;
-    int fd_inbox;                              /* handle: disabled while a frame is held */
+    int fd_inbox; /* handle: disabled while a frame is held */
     int timer[T__COUNT];
     /* frames */
-    bool dirty;                                /* something to draw */
+    bool dirty; /* something to draw */
     ct_time_ms last_draw;
-    long frame_ms;                             /* the pacing interval now */
-    bool waited;                               /* the held frame waited for its time */
-    bool inbox_held;                           /* events wait in the inbox for the held frame */
+    long frame_ms;   /* the pacing interval now */
+    bool waited;     /* the held frame waited for its time */
+    bool inbox_held; /* events wait in the inbox for the held frame */
     /* input */
-    bool resized;                              /* this turn saw SIGWINCH */
+    bool resized; /* this turn saw SIGWINCH */
     int err_storm;
-    ct_recorder *rec;                          /* --record FILE (NULL: not recording) */
-    ct_replay *replay;                         /* --replay FILE (NULL: live) */
+    ct_recorder *rec;  /* --record FILE (NULL: not recording) */
+    ct_replay *replay; /* --replay FILE (NULL: live) */
 } loop;
 
 /* The board's clock: the wall clock live, the recorded clock on replay
@@ -236,8 +241,9 @@ static void fetch_list(loop *L, ct_time_ms now, bool full)
         if (full) L->want_full = true;
         return;
     }
-    ct_time_ms start = full ? now - LIST_WINDOW_MS
-                            : ct_reduce_hot_start(&L->board.reduce, now, HOT_SETTLE_MS, HOT_MARGIN_MS);
+    ct_time_ms start = full
+        ? now - LIST_WINDOW_MS
+        : ct_reduce_hot_start(&L->board.reduce, now, HOT_SETTLE_MS, HOT_MARGIN_MS);
     if (start < now - LIST_WINDOW_MS) start = now - LIST_WINDOW_MS;
     ct_error err;
     uint64_t rid = ct_fetch_list_calls(L->fetcher, start, now + LIST_MARGIN_MS, false, &err);
@@ -297,7 +303,7 @@ static void fetch_selected(loop *L)
  * before every sleep: it arms or disarms the timers that do the reads. */
 static void schedule(loop *L, ct_time_ms now)
 {
-    bool poll_now = polling(L) && L->fetcher;   /* --replay: nothing to poll */
+    bool poll_now = polling(L) && L->fetcher; /* --replay: nothing to poll */
     bool rest = rest_is_truth(L) && L->fetcher;
     L->board.status.polling = poll_now && L->fetcher;
     if (rest != L->rest_truth) {
@@ -374,9 +380,10 @@ static void start_curses(void)
     curs_set(0);
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED
 #ifdef BUTTON5_PRESSED
-              | BUTTON5_PRESSED
+                  | BUTTON5_PRESSED
 #endif
-              , NULL);
+              ,
+              NULL);
     mouseinterval(0);
     /* ncurses 6.4 flushes its output after every cursor motion while the
      * screen is in its initial state (lib_mvcur.c: _endwin == ewInitial, meant
@@ -478,7 +485,8 @@ static void build_ctx(loop *L, const ct_config *cfg, const char *base_url)
 /* --replay sends nothing: a pane's request is refused, not queued. */
 static uint64_t submit_refused(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err)
 {
-    (void)ctx; (void)rq;
+    (void)ctx;
+    (void)rq;
     ct_error_set(err, CT_EREADONLY, "a replay sends no requests");
     return 0;
 }
@@ -522,7 +530,9 @@ static void drain_inbox(loop *L)
 
 static void on_inbox(ct_loop *ev, int fd, short revents, void *ud)
 {
-    (void)ev; (void)fd; (void)revents;
+    (void)ev;
+    (void)fd;
+    (void)revents;
     drain_inbox(ud);
 }
 
@@ -561,7 +571,10 @@ static void on_keys(ct_loop *ev, int fd, short revents, void *ud)
         return;
     }
     int got = read_keys(L);
-    if (L->board.quit) { ct_loop_stop(ev, CT_EXIT_OK); return; }
+    if (L->board.quit) {
+        ct_loop_stop(ev, CT_EXIT_OK);
+        return;
+    }
     if (got == 0 && !L->resized) {
         /* readable but nothing to read: end of input */
         if (++L->err_storm >= ERR_STORM) {
@@ -624,9 +637,10 @@ static void frame(loop *L, ct_time_ms now)
         ct_board_notifier_flush(&L->notifier, ct_attention_open_count(L->attention));
         L->last_draw = now;
         L->dirty = false;
-        L->frame_ms = L->waited ? (L->frame_ms + FRAME_STEP_MS < MAX_FRAME_MS
-                                   ? L->frame_ms + FRAME_STEP_MS : MAX_FRAME_MS)
-                                : MIN_FRAME_MS;
+        L->frame_ms = L->waited
+            ? (L->frame_ms + FRAME_STEP_MS < MAX_FRAME_MS ? L->frame_ms + FRAME_STEP_MS
+                                                          : MAX_FRAME_MS)
+            : MIN_FRAME_MS;
         L->waited = false;
         ct_loop_disarm(L->ev, L->timer[T_FRAME]);
     } else {
@@ -650,12 +664,12 @@ static void before_sleep(ct_loop *ev, void *ud)
         ct_loop_arm_in(ev, L->timer[T_REPLAY], ct_replay_due_in(L->replay, now));
     }
     schedule(L, now);
-    ct_board_attention_tick(&L->board);   /* the rules' time checks, before the frame */
+    ct_board_attention_tick(&L->board); /* the rules' time checks, before the frame */
     frame(L, now);
     ct_board_timers t;
     ct_board_get_timers(&L->board, &t);
-    long ms[] = {t.list_tick, t.details_tick, t.status_age, t.marks_expiry, t.clock_minute,
-                 t.flash_expiry, t.attention};
+    long ms[] = {t.list_tick,    t.details_tick, t.status_age, t.marks_expiry,
+                 t.clock_minute, t.flash_expiry, t.attention};
     for (int i = 0; i < (int)(sizeof ms / sizeof *ms); i++)
         ct_loop_arm_in(ev, L->timer[T_LIST_TICK + i], ms[i]);
 }
@@ -705,7 +719,7 @@ int ct_board_main(const ct_config *cfg)
             fprintf(stderr, "calltop: %s\n", err.detail);
             return CT_EXIT_USAGE;
         }
-        base_url = cfg->replay_path;   /* the status bar names the recording */
+        base_url = cfg->replay_path; /* the status bar names the recording */
         relay_url = NULL;
         ct_log(CT_LOG_INFO, "replay: %s, %zu records", cfg->replay_path, replay.n);
     } else if (cfg->demo) {
@@ -729,10 +743,11 @@ int ct_board_main(const ct_config *cfg)
     loop L;
     memset(&L, 0, sizeof L);
     int code = CT_EXIT_OK;
-    char state_path[4096] = "";   /* the remembered board state ("" = none) */
+    char state_path[4096] = ""; /* the remembered board state ("" = none) */
     /* Memory is bounded by these caps (finished calls are evicted first);
      * the status bar shows the call cap. */
-    ct_store_limits limits = {.max_calls = BOARD_MAX_CALLS, .max_messages_per_call = BOARD_MAX_LINES};
+    ct_store_limits limits = {.max_calls = BOARD_MAX_CALLS,
+                              .max_messages_per_call = BOARD_MAX_LINES};
     L.store = ct_store_new(&limits);
     L.inbox = ct_inbox_new();
     L.log = ct_msglog_new(0);
@@ -756,9 +771,9 @@ int ct_board_main(const ct_config *cfg)
     fo.base_url = base_url;
     fo.api_key = api_key;
     fo.insecure = cfg->insecure;
-    fo.ca_file = cfg->demo ? NULL : cfg->ca_file;   /* issue 13: ca-file for the API */
+    fo.ca_file = cfg->demo ? NULL : cfg->ca_file; /* issue 13: ca-file for the API */
     fo.max_retries = -1;
-    fo.list_max_pages = (BOARD_MAX_CALLS + 99) / 100;   /* pages of the API's largest size */
+    fo.list_max_pages = (BOARD_MAX_CALLS + 99) / 100; /* pages of the API's largest size */
     fo.list_parallel = ct_config_list_parallel(cfg);
     if (!replaying) L.fetcher = ct_fetcher_start(&fo, L.inbox, &err);
     if (!replaying && !L.fetcher) {
@@ -772,7 +787,7 @@ int ct_board_main(const ct_config *cfg)
         mo.relay_url = relay_url;
         mo.token = token;
         mo.insecure = cfg->insecure;
-        mo.ca_file = cfg->demo ? NULL : cfg->ca_file;   /* ... and for the relay */
+        mo.ca_file = cfg->demo ? NULL : cfg->ca_file; /* ... and for the relay */
         L.monitor = ct_monitor_start(&mo, L.inbox, &err);
         if (L.monitor) L.have_relay = true;
         else ct_log(CT_LOG_WARN, "monitor: %s; polling instead", err.detail);
@@ -809,9 +824,9 @@ int ct_board_main(const ct_config *cfg)
     L.hot_ms = ct_config_int(cfg, CT_SET_POLL_INTERVAL) * 1000;
     L.full_ms = ct_config_int(cfg, CT_SET_FULL_REFRESH_INTERVAL) * 1000;
     L.reconcile_ms = ct_config_int(cfg, CT_SET_RECONCILE_INTERVAL) * 1000;
-    L.board.reduce.hot_ms = L.hot_ms;              /* the rows' freshness follows the schedule */
+    L.board.reduce.hot_ms = L.hot_ms; /* the rows' freshness follows the schedule */
     L.board.reduce.reconcile_ms = L.reconcile_ms;
-    L.rest_truth = true;                           /* the start-up read below is the first */
+    L.rest_truth = true; /* the start-up read below is the first */
 
     hide_stderr(cfg->log_path);
     start_curses();
@@ -833,7 +848,7 @@ int ct_board_main(const ct_config *cfg)
         ct_replay_advance(&replay, now);
     } else {
         fetch_list(&L, now, true);
-        (void)ct_fetch_numbers(L.fetcher, NULL);   /* the reducer keeps the answer */
+        (void)ct_fetch_numbers(L.fetcher, NULL); /* the reducer keeps the answer */
     }
 
     L.dirty = true;

@@ -41,20 +41,29 @@
 static int exit_code_for(const ct_error *e)
 {
     switch (e->code) {
-    case CT_OK:
-        return CT_EXIT_OK;
-    case CT_EUSAGE: case CT_EINVAL: case CT_ECONFIG: case CT_EVALUE: case CT_EREADONLY:
-    case CT_ETYPE: case CT_EMISSING:
-        return CT_EXIT_USAGE;
-    case CT_EAUTH: case CT_ENOTFOUND: case CT_EVALIDATION: case CT_ERATELIMIT:
-        return CT_EXIT_REFUSED;
+    case CT_OK: return CT_EXIT_OK;
+    case CT_EUSAGE:
+    case CT_EINVAL:
+    case CT_ECONFIG:
+    case CT_EVALUE:
+    case CT_EREADONLY:
+    case CT_ETYPE:
+    case CT_EMISSING: return CT_EXIT_USAGE;
+    case CT_EAUTH:
+    case CT_ENOTFOUND:
+    case CT_EVALIDATION:
+    case CT_ERATELIMIT: return CT_EXIT_REFUSED;
     case CT_EHTTP:
         return e->http_status >= 400 && e->http_status < 500 ? CT_EXIT_REFUSED : CT_EXIT_NETWORK;
-    case CT_ESERVER: case CT_ETIMEOUT: case CT_ETLS: case CT_EDNS: case CT_ECONNECT:
-    case CT_EMALFORMED: case CT_ETOOBIG: case CT_EJSON:
-        return CT_EXIT_NETWORK;
-    default:
-        return CT_EXIT_OTHER;
+    case CT_ESERVER:
+    case CT_ETIMEOUT:
+    case CT_ETLS:
+    case CT_EDNS:
+    case CT_ECONNECT:
+    case CT_EMALFORMED:
+    case CT_ETOOBIG:
+    case CT_EJSON: return CT_EXIT_NETWORK;
+    default: return CT_EXIT_OTHER;
     }
 }
 
@@ -64,8 +73,7 @@ static int report(const ct_error *e)
     char *d = ct_sanitize_dup(e->detail, false);
     if (d && *d && strcmp(d, ct_strerror(e->code)) != 0)
         fprintf(stderr, "calltop: %s: %s\n", ct_strerror(e->code), d);
-    else
-        fprintf(stderr, "calltop: %s\n", ct_strerror(e->code));
+    else fprintf(stderr, "calltop: %s\n", ct_strerror(e->code));
     free(d);
     return exit_code_for(e);
 }
@@ -87,8 +95,7 @@ static int check_id(const char *id)
 {
     ct_error e;
     ct_error_clear(&e);
-    if (ct_api_check_id("call id", id, &e) == CT_OK)
-        return 0;
+    if (ct_api_check_id("call id", id, &e) == CT_OK) return 0;
     return usage("%s", e.detail);
 }
 
@@ -102,10 +109,10 @@ typedef struct cli_args {
     const char *pos[16];
     int n_pos;
     bool json, live;
-    bool dry_run, yes;      /* bulk end/say: preview only; send without asking */
-    const char *filter;     /* bulk end/say: VIEW[/SEARCH] (tui/bulk_model.h) */
-    out_format out;         /* -o/--output, or --json */
-    const char *output;     /* as given, for messages */
+    bool dry_run, yes;  /* bulk end/say: preview only; send without asking */
+    const char *filter; /* bulk end/say: VIEW[/SEARCH] (tui/bulk_model.h) */
+    out_format out;     /* -o/--output, or --json */
+    const char *output; /* as given, for messages */
     const char *since, *from, *to, *name, *assistant, *message;
     const char *meta[32];
     int n_meta;
@@ -126,12 +133,9 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
         /* -o FORMAT is the one short option: the spelling scripts expect */
         /* (only where -o is an option: "say ID -ok" still says "-ok") */
         if (!flags_done && strstr(allowed, "output") && strncmp(w, "-o", 2) == 0) {
-            if (w[2])
-                a->output = w + 2;
-            else if (i + 1 < argc)
-                a->output = argv[++i];
-            else
-                return usage("option '-o' needs a value (table, json or csv)%s", "");
+            if (w[2]) a->output = w + 2;
+            else if (i + 1 < argc) a->output = argv[++i];
+            else return usage("option '-o' needs a value (table, json or csv)%s", "");
             continue;
         }
         if (flags_done || strncmp(w, "--", 2) != 0 || w[2] == '\0') {
@@ -147,37 +151,27 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
         char name[32];
         const char *eq = strchr(w + 2, '='), *val = NULL;
         size_t nl = eq ? (size_t)(eq - (w + 2)) : strlen(w + 2);
-        if (nl >= sizeof name)
-            return usage("unknown option '%s'", w);
+        if (nl >= sizeof name) return usage("unknown option '%s'", w);
         memcpy(name, w + 2, nl);
         name[nl] = '\0';
         /* the allowed list is "json live since": match a whole word */
         const char *hit = strstr(allowed, name);
         while (hit && ((hit != allowed && hit[-1] != ' ') || (hit[nl] && hit[nl] != ' ')))
             hit = strstr(hit + 1, name);
-        if (!hit)
-            return usage("unknown option '%s'", w);
+        if (!hit) return usage("unknown option '%s'", w);
         bool is_bool = strcmp(name, "json") == 0 || strcmp(name, "live") == 0 ||
-                       strcmp(name, "dry-run") == 0 || strcmp(name, "yes") == 0;
+            strcmp(name, "dry-run") == 0 || strcmp(name, "yes") == 0;
         if (is_bool) {
-            if (eq)
-                return usage("option '--%s' takes no value", name);
-            if (strcmp(name, "json") == 0)
-                a->json = true;
-            else if (strcmp(name, "dry-run") == 0)
-                a->dry_run = true;
-            else if (strcmp(name, "yes") == 0)
-                a->yes = true;
-            else
-                a->live = true;
+            if (eq) return usage("option '--%s' takes no value", name);
+            if (strcmp(name, "json") == 0) a->json = true;
+            else if (strcmp(name, "dry-run") == 0) a->dry_run = true;
+            else if (strcmp(name, "yes") == 0) a->yes = true;
+            else a->live = true;
             continue;
         }
-        if (eq)
-            val = eq + 1;
-        else if (i + 1 < argc)
-            val = argv[++i];
-        else
-            return usage("option '--%s' needs a value", name);
+        if (eq) val = eq + 1;
+        else if (i + 1 < argc) val = argv[++i];
+        else return usage("option '--%s' needs a value", name);
         if (strcmp(name, "since") == 0) a->since = val;
         else if (strcmp(name, "from") == 0) a->from = val;
         else if (strcmp(name, "to") == 0) a->to = val;
@@ -194,8 +188,7 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
             if (!strchr(val, '=') || val[0] == '=')
                 return usage("--var wants KEY=VALUE, got '%s'", val);
             a->vars[a->n_vars++] = val;
-        }
-        else if (strcmp(name, "meta") == 0) {
+        } else if (strcmp(name, "meta") == 0) {
             if (a->n_meta >= (int)(sizeof a->meta / sizeof a->meta[0]))
                 return usage("too many --meta options%s", "");
             if (!strchr(val, '=') || val[0] == '=')
@@ -223,7 +216,9 @@ static int parse_args(char **argv, int argc, const char *allowed, cli_args *a)
 static int no_csv(const cli_args *a)
 {
     return a->out == OUT_CSV ? usage("-o csv is for lists (calls list, numbers); "
-                                     "use table or json here%s", "") : 0;
+                                     "use table or json here%s",
+                                     "")
+                             : 0;
 }
 
 /* Positionals from index `from` joined with spaces: `calls say ID hello
@@ -231,14 +226,11 @@ static int no_csv(const cli_args *a)
 static char *join_from(const cli_args *a, int from)
 {
     size_t n = 1;
-    for (int i = from; i < a->n_pos; i++)
-        n += strlen(a->pos[i]) + 1;
+    for (int i = from; i < a->n_pos; i++) n += strlen(a->pos[i]) + 1;
     char *s = calloc(1, n);
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     for (int i = from; i < a->n_pos; i++) {
-        if (i > from)
-            strcat(s, " ");
+        if (i > from) strcat(s, " ");
         strcat(s, a->pos[i]);
     }
     return s;
@@ -266,9 +258,12 @@ static int session_open(const ct_config *cfg, session *s)
         return report(&err);
     }
     ct_fetcher_options opt = {
-        .base_url = cfg->base_url, .api_key = cfg->api_key, .insecure = cfg->insecure,
+        .base_url = cfg->base_url,
+        .api_key = cfg->api_key,
+        .insecure = cfg->insecure,
         .ca_file = cfg->ca_file,
-        .max_retries = -1, .keep_raw_json = true,   /* --json prints what the server sent */
+        .max_retries = -1,
+        .keep_raw_json = true, /* --json prints what the server sent */
         .list_parallel = ct_config_list_parallel(cfg),
     };
     s->fetcher = ct_fetcher_start(&opt, s->inbox, &err);
@@ -296,20 +291,15 @@ static ct_event *wait_for(session *s, uint64_t id)
         while (ev) {
             ct_event *next = ev->next;
             ev->next = NULL;
-            if (!found && ev->request_id == id)
-                found = ev;
-            else
-                ct_event_free(ev);
+            if (!found && ev->request_id == id) found = ev;
+            else ct_event_free(ev);
             ev = next;
         }
-        if (found)
-            return found;
+        if (found) return found;
         int64_t waited = ct_clock_mono_ms() - t0;
-        if (waited >= CLI_WAIT_MS)
-            return NULL;
-        struct pollfd pfd = { .fd = ct_inbox_fd(s->inbox), .events = POLLIN };
-        if (poll(&pfd, 1, (int)(CLI_WAIT_MS - waited)) < 0 && errno != EINTR)
-            return NULL;
+        if (waited >= CLI_WAIT_MS) return NULL;
+        struct pollfd pfd = {.fd = ct_inbox_fd(s->inbox), .events = POLLIN};
+        if (poll(&pfd, 1, (int)(CLI_WAIT_MS - waited)) < 0 && errno != EINTR) return NULL;
     }
 }
 
@@ -376,8 +366,7 @@ static void print_json(cJSON *j)
 static bool print_raw_json(const char *raw)
 {
     cJSON *j = raw ? cJSON_Parse(raw) : NULL;
-    if (!j)
-        return false;
+    if (!j) return false;
     print_json(j);
     return true;
 }
@@ -388,8 +377,7 @@ static size_t text_width(const char *s)
 {
     size_t w = 0;
     for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
+        if (((unsigned char)*s & 0xC0) != 0x80) w++;
     return w;
 }
 
@@ -397,7 +385,7 @@ static size_t text_width(const char *s)
 typedef struct table {
     int ncols;
     const char *head[MAX_COLS];
-    char **cells;            /* rows * ncols, sanitized copies */
+    char **cells; /* rows * ncols, sanitized copies */
     size_t rows, cap;
 } table;
 
@@ -406,8 +394,7 @@ static void table_row(table *t, const char *const *vals)
     if (t->rows == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 32;
         char **c = realloc(t->cells, cap * (size_t)t->ncols * sizeof *c);
-        if (!c)
-            return;
+        if (!c) return;
         t->cells = c;
         t->cap = cap;
     }
@@ -426,25 +413,21 @@ static void table_print(table *t, FILE *out)
         for (size_t r = 0; r < t->rows; r++) {
             const char *c = t->cells[r * (size_t)t->ncols + (size_t)i];
             size_t cw = c ? text_width(c) : 0;
-            if (cw > w[i])
-                w[i] = cw;
+            if (cw > w[i]) w[i] = cw;
         }
     }
     for (size_t r = 0; r <= t->rows; r++) {
         for (int i = 0; i < t->ncols; i++) {
             const char *c = r == 0 ? t->head[i] : t->cells[(r - 1) * (size_t)t->ncols + (size_t)i];
-            if (!c)
-                c = "";
+            if (!c) c = "";
             bool last = i == t->ncols - 1;
             fputs(c, out);
             if (!last)
-                for (size_t pad = text_width(c); pad < w[i] + 2; pad++)
-                    fputc(' ', out);
+                for (size_t pad = text_width(c); pad < w[i] + 2; pad++) fputc(' ', out);
         }
         fputc('\n', out);
     }
-    for (size_t k = 0; k < t->rows * (size_t)t->ncols; k++)
-        free(t->cells[k]);
+    for (size_t k = 0; k < t->rows * (size_t)t->ncols; k++) free(t->cells[k]);
     free(t->cells);
 }
 
@@ -459,33 +442,27 @@ static void table_csv(table *t, FILE *out)
         for (; t->head[i][n] && n + 1 < sizeof h; n++)
             h[n] = (char)tolower((unsigned char)t->head[i][n]);
         h[n] = '\0';
-        if (i)
-            fputc(',', out);
+        if (i) fputc(',', out);
         ct_csv_field(out, h);
     }
     fputs("\r\n", out);
     for (size_t r = 0; r < t->rows; r++) {
         for (int i = 0; i < t->ncols; i++) {
-            if (i)
-                fputc(',', out);
+            if (i) fputc(',', out);
             ct_csv_field(out, t->cells[r * (size_t)t->ncols + (size_t)i]);
         }
         fputs("\r\n", out);
     }
-    for (size_t k = 0; k < t->rows * (size_t)t->ncols; k++)
-        free(t->cells[k]);
+    for (size_t k = 0; k < t->rows * (size_t)t->ncols; k++) free(t->cells[k]);
     free(t->cells);
 }
 
 /* Table, CSV, or (no rows, table) nothing but the summary on stderr. */
 static void table_emit(table *t, out_format f)
 {
-    if (f == OUT_CSV)
-        table_csv(t, stdout);
-    else if (t->rows)
-        table_print(t, stdout);
-    else
-        free(t->cells);
+    if (f == OUT_CSV) table_csv(t, stdout);
+    else if (t->rows) table_print(t, stdout);
+    else free(t->cells);
 }
 
 static void fmt_time(ct_time_ms t, char *buf, size_t cap)
@@ -507,27 +484,23 @@ static void fmt_duration(long long ms, char *buf, size_t cap)
         return;
     }
     long long s = ms / 1000;
-    if (s >= 3600)
-        snprintf(buf, cap, "%lldh%02lldm", s / 3600, (s / 60) % 60);
-    else if (s >= 60)
-        snprintf(buf, cap, "%lldm%02llds", s / 60, s % 60);
-    else
-        snprintf(buf, cap, "%llds", s);
+    if (s >= 3600) snprintf(buf, cap, "%lldh%02lldm", s / 3600, (s / 60) % 60);
+    else if (s >= 60) snprintf(buf, cap, "%lldm%02llds", s / 60, s % 60);
+    else snprintf(buf, cap, "%llds", s);
 }
 
 static void call_duration(const ct_call *c, char *buf, size_t cap)
 {
-    if (c->start_at <= 0)
-        snprintf(buf, cap, "-");
-    else if (c->end_at > 0)
-        fmt_duration(c->end_at - c->start_at, buf, cap);
-    else if (ct_call_is_live(c))
-        fmt_duration(ct_clock_wall_ms() - c->start_at, buf, cap);
-    else
-        snprintf(buf, cap, "-");
+    if (c->start_at <= 0) snprintf(buf, cap, "-");
+    else if (c->end_at > 0) fmt_duration(c->end_at - c->start_at, buf, cap);
+    else if (ct_call_is_live(c)) fmt_duration(ct_clock_wall_ms() - c->start_at, buf, cap);
+    else snprintf(buf, cap, "-");
 }
 
-static const char *or_dash(const char *s) { return s && *s ? s : "-"; }
+static const char *or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
 
 static const char *status_text(const ct_call *c)
 {
@@ -547,10 +520,8 @@ static int by_live_then_start(const void *pa, const void *pb)
 {
     const ct_call *a = pa, *b = pb;
     bool la = ct_call_is_live(a), lb = ct_call_is_live(b);
-    if (la != lb)
-        return la ? -1 : 1;
-    if (a->start_at != b->start_at)
-        return a->start_at > b->start_at ? -1 : 1;
+    if (la != lb) return la ? -1 : 1;
+    if (a->start_at != b->start_at) return a->start_at > b->start_at ? -1 : 1;
     return strcmp(a->id ? a->id : "", b->id ? b->id : "");
 }
 
@@ -580,12 +551,11 @@ static void print_list_json(const ct_call_list *l, const char *raw_json)
     cJSON_AddNumberToObject(o, "totalCount", (double)l->n_calls);
     cJSON *item = raw ? raw->child : NULL;
     for (size_t i = 0; v && i < l->n_calls; i++, item = item ? item->next : NULL)
-        v[i] = (listed){ l->calls[i], item };
-    if (v)
-        qsort(v, l->n_calls, sizeof *v, listed_order);
+        v[i] = (listed){l->calls[i], item};
+    if (v) qsort(v, l->n_calls, sizeof *v, listed_order);
     for (size_t i = 0; v && i < l->n_calls; i++)
-        cJSON_AddItemToArray(arr, v[i].raw ? cJSON_Duplicate(v[i].raw, true)
-                                           : ct_call_to_json(&v[i].call));
+        cJSON_AddItemToArray(
+            arr, v[i].raw ? cJSON_Duplicate(v[i].raw, true) : ct_call_to_json(&v[i].call));
     free(v);
     cJSON_Delete(raw);
     print_json(o);
@@ -610,8 +580,7 @@ static void confirm_live(session *s, ct_event *ev)
     size_t *at = calloc(l->n_calls + 1, sizeof *at);
     uint64_t *req = calloc(l->n_calls + 1, sizeof *req);
     bool *keep = calloc(l->n_calls + 1, sizeof *keep);
-    if (!ids || !at || !req || !keep)
-        goto done;
+    if (!ids || !at || !req || !keep) goto done;
     for (size_t i = 0; i < l->n_calls; i++)
         if (ct_call_is_live(&l->calls[i]) && l->calls[i].id) {
             at[n] = i;
@@ -627,14 +596,12 @@ static void confirm_live(session *s, ct_event *ev)
             answered++;
         }
     while (answered < n && ct_clock_mono_ms() - t0 < CLI_WAIT_MS) {
-        struct pollfd pfd = { .fd = ct_inbox_fd(s->inbox), .events = POLLIN };
-        if (poll(&pfd, 1, 200) < 0 && errno != EINTR)
-            break;
+        struct pollfd pfd = {.fd = ct_inbox_fd(s->inbox), .events = POLLIN};
+        if (poll(&pfd, 1, 200) < 0 && errno != EINTR) break;
         for (ct_event *e = ct_inbox_drain(s->inbox), *next; e; e = next) {
             next = e->next;
             for (size_t k = 0; k < n; k++) {
-                if (!req[k] || e->request_id != req[k])
-                    continue;
+                if (!req[k] || e->request_id != req[k]) continue;
                 size_t i = at[k];
                 req[k] = 0;
                 answered++;
@@ -660,7 +627,7 @@ static void confirm_live(session *s, ct_event *ev)
         }
     }
     for (size_t k = 0; k < n; k++)
-        if (req[k]) {   /* no answer in time */
+        if (req[k]) { /* no answer in time */
             keep[at[k]] = true;
             unconfirmed++;
         }
@@ -669,8 +636,7 @@ static void confirm_live(session *s, ct_event *ev)
     for (size_t i = 0; i < l->n_calls; i++) {
         if (!keep[i] || !ct_call_is_live(&l->calls[i])) {
             ct_call_clear(&l->calls[i]);
-            if (raw)
-                cJSON_DeleteItemFromArray(raw, (int)w);
+            if (raw) cJSON_DeleteItemFromArray(raw, (int)w);
             continue;
         }
         l->calls[w++] = l->calls[i];
@@ -684,8 +650,10 @@ static void confirm_live(session *s, ct_event *ev)
         }
     }
     if (unconfirmed)
-        fprintf(stderr, "calltop: warning: %zu live call(s) could not be re-checked and are shown "
-                "as the list had them\n", unconfirmed);
+        fprintf(stderr,
+                "calltop: warning: %zu live call(s) could not be re-checked and are shown "
+                "as the list had them\n",
+                unconfirmed);
 done:
     cJSON_Delete(raw);
     free(ids);
@@ -696,8 +664,7 @@ done:
 
 static int cmd_list(const ct_config *cfg, const cli_args *a)
 {
-    if (a->n_pos != 0)
-        return usage("calls list takes no arguments, got '%s'", a->pos[0]);
+    if (a->n_pos != 0) return usage("calls list takes no arguments, got '%s'", a->pos[0]);
     ct_time_ms since = 24LL * 3600 * 1000;
     ct_error err;
     ct_error_clear(&err);
@@ -706,34 +673,38 @@ static int cmd_list(const ct_config *cfg, const cli_args *a)
 
     session s;
     int code = session_open(cfg, &s);
-    if (code)
-        return code;
+    if (code) return code;
     ct_time_ms now = ct_clock_wall_ms();
     uint64_t id = ct_fetch_list_calls(s.fetcher, now - since, now, false, &err);
     ct_event *ev = await(&s, id, &err, &code);
-    if (ev && a->live)
-        confirm_live(&s, ev);
+    if (ev && a->live) confirm_live(&s, ev);
     if (ev) {
         ct_call_list *l = &ev->calls;
-        ct_completion_cache_ids(l);   /* for `calltop calls show <TAB>` */
+        ct_completion_cache_ids(l); /* for `calltop calls show <TAB>` */
         if (a->json) {
             print_list_json(l, ev->raw_json);
         } else {
             qsort(l->calls, l->n_calls, sizeof *l->calls, by_live_then_start);
-            table t = { .ncols = 9, .head = { "ID", "STATUS", "PHONE", "DIR", "TYPE", "USER",
-                                              "ASSISTANT#", "STARTED", "DURATION" } };
+            table t = {.ncols = 9,
+                       .head = {"ID", "STATUS", "PHONE", "DIR", "TYPE", "USER", "ASSISTANT#",
+                                "STARTED", "DURATION"}};
             for (size_t i = 0; i < l->n_calls; i++) {
                 const ct_call *c = &l->calls[i];
                 char start[32], dur[32];
                 fmt_time(c->start_at, start, sizeof start);
                 call_duration(c, dur, sizeof dur);
                 const char *row[] = {
-                    or_dash(c->id), status_text(c), phone_text(c),
+                    or_dash(c->id),
+                    status_text(c),
+                    phone_text(c),
                     or_dash(c->direction_text ? c->direction_text
                                               : ct_direction_name(c->direction)),
                     or_dash(c->call_type_text ? c->call_type_text
                                               : ct_call_type_name(c->call_type)),
-                    or_dash(c->user_number), or_dash(c->assistant_number), start, dur,
+                    or_dash(c->user_number),
+                    or_dash(c->assistant_number),
+                    start,
+                    dur,
                 };
                 table_row(&t, row);
             }
@@ -743,8 +714,10 @@ static int cmd_list(const ct_config *cfg, const cli_args *a)
                     l->n_calls == 1 ? "" : "s", a->since ? a->since : "24h");
         }
         if (l->n_skipped)
-            fprintf(stderr, "calltop: warning: %zu call(s) could not be read and were skipped "
-                    "(%s)\n", l->n_skipped, l->first_skip.detail);
+            fprintf(stderr,
+                    "calltop: warning: %zu call(s) could not be read and were skipped "
+                    "(%s)\n",
+                    l->n_skipped, l->first_skip.detail);
         if (ev->text) {
             char *t = ct_sanitize_dup(ev->text, false);
             fprintf(stderr, "calltop: warning: %s\n", t ? t : "");
@@ -760,8 +733,7 @@ static int cmd_list(const ct_config *cfg, const cli_args *a)
 
 static void field(const char *name, const char *value)
 {
-    if (!value || !*value)
-        return;
+    if (!value || !*value) return;
     char *v = ct_sanitize_dup(value, false);
     printf("%-17s %s\n", name, v ? v : "");
     free(v);
@@ -769,25 +741,20 @@ static void field(const char *name, const char *value)
 
 static int cmd_show(const ct_config *cfg, const cli_args *a)
 {
-    if (a->n_pos != 1)
-        return usage("usage: calltop calls show ID [-o table|json]%s", "");
+    if (a->n_pos != 1) return usage("usage: calltop calls show ID [-o table|json]%s", "");
     int bad = no_csv(a);
-    if (!bad)
-        bad = check_id(a->pos[0]);
-    if (bad)
-        return bad;
+    if (!bad) bad = check_id(a->pos[0]);
+    if (bad) return bad;
     session s;
     int code = session_open(cfg, &s);
-    if (code)
-        return code;
+    if (code) return code;
     ct_error err;
     ct_error_clear(&err);
     ct_event *ev = await(&s, ct_fetch_get_call(s.fetcher, a->pos[0], &err), &err, &code);
     if (ev) {
         const ct_call *c = &ev->call;
         if (a->json) {
-            if (!print_raw_json(ev->raw_json))
-                print_json(ct_call_to_json(c));
+            if (!print_raw_json(ev->raw_json)) print_json(ct_call_to_json(c));
         } else {
             char t1[32], t2[32], dur[32];
             fmt_time(c->start_at, t1, sizeof t1);
@@ -798,10 +765,9 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
             field("phone status:", c->present & CT_F_PHONE_STATUS ? phone_text(c) : NULL);
             field("status reason:", c->phone_status_reason);
             field("live:", ct_call_is_live(c) ? "yes" : "no");
-            field("direction:", c->direction_text ? c->direction_text
-                                                  : ct_direction_name(c->direction));
-            field("type:", c->call_type_text ? c->call_type_text
-                                             : ct_call_type_name(c->call_type));
+            field("direction:",
+                  c->direction_text ? c->direction_text : ct_direction_name(c->direction));
+            field("type:", c->call_type_text ? c->call_type_text : ct_call_type_name(c->call_type));
             field("user number:", c->user_number);
             field("customer name:", c->customer_name);
             field("assistant number:", c->assistant_number);
@@ -810,8 +776,8 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
             field("started:", c->start_at > 0 ? t1 : NULL);
             field("ended:", c->end_at > 0 ? t2 : NULL);
             field("duration:", dur[0] != '-' ? dur : NULL);
-            field("ended by:", c->end_trigger_text ? c->end_trigger_text
-                                                   : ct_trigger_name(c->end_trigger));
+            field("ended by:",
+                  c->end_trigger_text ? c->end_trigger_text : ct_trigger_name(c->end_trigger));
             if (c->analysis.present) {
                 field("summary:", c->analysis.summary);
                 field("success:", c->analysis.success_evaluation);
@@ -838,8 +804,8 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
                     localtime_r(&sec, &tm);
                     strftime(ts, sizeof ts, "%H:%M:%S", &tm);
                 }
-                char *role = ct_sanitize_dup(m->role_text ? m->role_text
-                                                          : ct_role_name(m->role), false);
+                char *role =
+                    ct_sanitize_dup(m->role_text ? m->role_text : ct_role_name(m->role), false);
                 char *text = ct_sanitize_dup(m->text, false);
                 printf("  [%s] %-9s %s\n", ts[0] ? ts : "--:--:--", role ? role : "",
                        text ? text : "");
@@ -858,8 +824,7 @@ static int cmd_show(const ct_config *cfg, const cli_args *a)
 static void print_numbers(const ct_number_list *l, out_format f, const char *raw_json)
 {
     bool json = f == OUT_JSON;
-    if (json && print_raw_json(raw_json))
-        return;
+    if (json && print_raw_json(raw_json)) return;
     if (json) {
         cJSON *arr = cJSON_CreateArray();
         for (size_t i = 0; i < l->n; i++)
@@ -867,15 +832,17 @@ static void print_numbers(const ct_number_list *l, out_format f, const char *raw
         print_json(arr);
         return;
     }
-    table t = { .ncols = 7,
-                .head = { "ID", "NUMBER", "LABEL", "INBOUND", "OUTBOUND", "PROVIDER",
-                          "ASSISTANT" } };
+    table t = {.ncols = 7,
+               .head = {"ID", "NUMBER", "LABEL", "INBOUND", "OUTBOUND", "PROVIDER", "ASSISTANT"}};
     for (size_t i = 0; i < l->n; i++) {
         const ct_number *n = &l->items[i];
-        const char *row[] = { or_dash(n->id), or_dash(n->number), or_dash(n->label),
-                              n->inbound_enabled ? "yes" : "no",
-                              n->outbound_enabled ? "yes" : "no", or_dash(n->provider_name),
-                              or_dash(n->assistant_id) };
+        const char *row[] = {or_dash(n->id),
+                             or_dash(n->number),
+                             or_dash(n->label),
+                             n->inbound_enabled ? "yes" : "no",
+                             n->outbound_enabled ? "yes" : "no",
+                             or_dash(n->provider_name),
+                             or_dash(n->assistant_id)};
         table_row(&t, row);
     }
     table_emit(&t, f);
@@ -884,12 +851,10 @@ static void print_numbers(const ct_number_list *l, out_format f, const char *raw
 
 static int cmd_numbers(const ct_config *cfg, const cli_args *a)
 {
-    if (a->n_pos != 0)
-        return usage("numbers takes no arguments, got '%s'", a->pos[0]);
+    if (a->n_pos != 0) return usage("numbers takes no arguments, got '%s'", a->pos[0]);
     session s;
     int code = session_open(cfg, &s);
-    if (code)
-        return code;
+    if (code) return code;
     ct_error err;
     ct_error_clear(&err);
     ct_event *ev = await(&s, ct_fetch_numbers(s.fetcher, &err), &err, &code);
@@ -911,27 +876,26 @@ static int resolve_from(session *s, const char *number, char **id_out)
     ct_error_clear(&err);
     int code;
     ct_event *ev = await(s, ct_fetch_numbers(s->fetcher, &err), &err, &code);
-    if (!ev)
-        return code;
+    if (!ev) return code;
     const ct_number *hit = NULL;
     for (size_t i = 0; i < ev->numbers.n; i++)
         if (ev->numbers.items[i].number && strcmp(ev->numbers.items[i].number, number) == 0) {
             hit = &ev->numbers.items[i];
-            if (hit->outbound_enabled)
-                break;
+            if (hit->outbound_enabled) break;
         }
     if (!hit || !hit->outbound_enabled || !hit->id) {
-        if (!hit)
-            fprintf(stderr, "calltop: %s is not one of this account's numbers\n", number);
+        if (!hit) fprintf(stderr, "calltop: %s is not one of this account's numbers\n", number);
         else
-            fprintf(stderr, "calltop: %s cannot dial out (outboundEnabled is false for number "
-                    "id %s)\n", number, or_dash(hit->id));
+            fprintf(stderr,
+                    "calltop: %s cannot dial out (outboundEnabled is false for number "
+                    "id %s)\n",
+                    number, or_dash(hit->id));
         size_t n_out = 0;
         for (size_t i = 0; i < ev->numbers.n; i++)
             if (ev->numbers.items[i].outbound_enabled && ev->numbers.items[i].number) {
                 char *num = ct_sanitize_dup(ev->numbers.items[i].number, false);
-                fprintf(stderr, "%s%s", n_out++ ? ", " : "calltop: numbers that can dial out: ",
-                        num ? num : "");
+                fprintf(stderr, "%s%s",
+                        n_out++ ? ", " : "calltop: numbers that can dial out: ", num ? num : "");
                 free(num);
             }
         fprintf(stderr, n_out ? "\n" : "calltop: no number on this account can dial out\n");
@@ -948,8 +912,7 @@ static ct_err read_small_file(const char *path, char **out, ct_error *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return ct_error_set(err, CT_EUSAGE, "cannot read it: %s", strerror(errno));
+    if (!f) return ct_error_set(err, CT_EUSAGE, "cannot read it: %s", strerror(errno));
     size_t cap = 1u << 20, n = 0;
     char *buf = malloc(cap + 1);
     if (!buf) {
@@ -985,13 +948,12 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
     }
     if (a->n_pos != 0 || !a->from || !a->to)
         return usage("usage: calltop calls connect --from NUMBER|NUMBER_ID --to +E164 "
-                     "[--name NAME] [--assistant ID] [--meta KEY=VALUE]...%s", "");
+                     "[--name NAME] [--assistant ID] [--meta KEY=VALUE]...%s",
+                     "");
     if (!ct_e164_valid(a->to))
         return usage("--to: '%s' is not an E.164 number (+ then 2 to 15 digits)", a->to);
-    if (no_csv(a))
-        return CT_EXIT_USAGE;
-    if (a->from[0] != '+' && check_id(a->from))
-        return CT_EXIT_USAGE;
+    if (no_csv(a)) return CT_EXIT_USAGE;
+    if (a->from[0] != '+' && check_id(a->from)) return CT_EXIT_USAGE;
     if (a->dry_run && a->json)
         return usage("--dry-run prints the request, not a call: drop -o json%s", "");
     /* --assistant-json FILE: read and checked (a JSON object) before any
@@ -1017,9 +979,14 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
         vars[i].value = (char *)eq + 1;
     }
     ct_connect_request probe = {
-        .phone_number_id = "check", .customer_number = a->to, .first_message = a->first_message,
-        .variables = vars, .n_variables = (size_t)a->n_vars, .assistant_json = asst_json,
-        .metadata = meta, .n_metadata = (size_t)a->n_meta,
+        .phone_number_id = "check",
+        .customer_number = a->to,
+        .first_message = a->first_message,
+        .variables = vars,
+        .n_variables = (size_t)a->n_vars,
+        .assistant_json = asst_json,
+        .metadata = meta,
+        .n_metadata = (size_t)a->n_meta,
     };
     char *probe_body = NULL;
     ct_error perr;
@@ -1028,28 +995,30 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
     if (ct_connect_request_encode(&probe, &probe_body, &perr) != CT_OK) {
         if (a->assistant_json && strcmp(perr.field, "assistant") == 0)
             fprintf(stderr, "calltop: --assistant-json %s: %s\n", a->assistant_json, perr.detail);
-        else
-            fprintf(stderr, "calltop: %s\n", perr.detail);
+        else fprintf(stderr, "calltop: %s\n", perr.detail);
         code = CT_EXIT_USAGE;
     }
     free(probe_body);
     session s;
     memset(&s, 0, sizeof s);
-    if (!code)
-        code = session_open(cfg, &s);
+    if (!code) code = session_open(cfg, &s);
     char *from_id = NULL;
     if (!code) {
-        if (a->from[0] == '+')
-            code = resolve_from(&s, a->from, &from_id);
-        else if (!(from_id = strdup(a->from)))
-            code = CT_EXIT_OTHER;
+        if (a->from[0] == '+') code = resolve_from(&s, a->from, &from_id);
+        else if (!(from_id = strdup(a->from))) code = CT_EXIT_OTHER;
     }
     if (!code) {
         ct_connect_request r = {
-            .phone_number_id = from_id, .customer_number = a->to, .customer_name = a->name,
-            .assistant_id = a->assistant, .metadata = meta, .n_metadata = (size_t)a->n_meta,
-            .first_message = a->first_message, .variables = vars,
-            .n_variables = (size_t)a->n_vars, .assistant_json = asst_json,
+            .phone_number_id = from_id,
+            .customer_number = a->to,
+            .customer_name = a->name,
+            .assistant_id = a->assistant,
+            .metadata = meta,
+            .n_metadata = (size_t)a->n_meta,
+            .first_message = a->first_message,
+            .variables = vars,
+            .n_variables = (size_t)a->n_vars,
+            .assistant_json = asst_json,
         };
         ct_error err;
         ct_error_clear(&err);
@@ -1072,8 +1041,7 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
         }
         if (ev) {
             if (a->json) {
-                if (!print_raw_json(ev->raw_json))
-                    print_json(ct_call_to_json(&ev->call));
+                if (!print_raw_json(ev->raw_json)) print_json(ct_call_to_json(&ev->call));
             } else {
                 char *cid = ct_sanitize_dup(or_dash(ev->call.id), false);
                 printf("placed call %s to %s (status %s)\n", cid ? cid : "-", a->to,
@@ -1083,14 +1051,11 @@ static int cmd_connect(const ct_config *cfg, const cli_args *in)
             ct_event_free(ev);
         }
     }
-    if (s.fetcher)
-        session_close(&s);
+    if (s.fetcher) session_close(&s);
     free(from_id);
     free(asst_json);
-    for (int i = 0; i < a->n_meta; i++)
-        free(meta[i].key);
-    for (int i = 0; i < a->n_vars; i++)
-        free(vars[i].key);
+    for (int i = 0; i < a->n_meta; i++) free(meta[i].key);
+    for (int i = 0; i < a->n_vars; i++) free(vars[i].key);
     return code;
 }
 
@@ -1100,45 +1065,38 @@ static int cmd_control(const ct_config *cfg, ct_control_action act, const cli_ar
 {
     const char *name = ct_control_action_name(act);
     char *arg = NULL;
-    if (a->n_pos >= 1 && check_id(a->pos[0]))
-        return CT_EXIT_USAGE;
+    if (a->n_pos >= 1 && check_id(a->pos[0])) return CT_EXIT_USAGE;
     switch (act) {
     case CT_ACTION_END:
-        if (a->n_pos != 1)
-            return usage("usage: calltop calls end ID [--message TEXT]%s", "");
+        if (a->n_pos != 1) return usage("usage: calltop calls end ID [--message TEXT]%s", "");
         arg = strdup(a->message ? a->message : "");
         break;
     case CT_ACTION_FORWARD:
-        if (a->n_pos != 2)
-            return usage("usage: calltop calls forward ID +E164%s", "");
+        if (a->n_pos != 2) return usage("usage: calltop calls forward ID +E164%s", "");
         if (!ct_e164_valid(a->pos[1]))
-            return usage("forward: '%s' is not an E.164 number (+ then 2 to 15 digits)",
-                         a->pos[1]);
+            return usage("forward: '%s' is not an E.164 number (+ then 2 to 15 digits)", a->pos[1]);
         arg = strdup(a->pos[1]);
         break;
     case CT_ACTION_DTMF:
-        if (a->n_pos != 2)
-            return usage("usage: calltop calls dtmf ID DIGITS%s", "");
+        if (a->n_pos != 2) return usage("usage: calltop calls dtmf ID DIGITS%s", "");
         if (!ct_dtmf_valid(a->pos[1]))
             return usage("dtmf: '%s' is not a DTMF sequence (0-9 * # A-D)", a->pos[1]);
         arg = strdup(a->pos[1]);
         break;
-    default:   /* say, sms: the rest of the words are the text */
+    default: /* say, sms: the rest of the words are the text */
         if (act == CT_ACTION_SAY && a->message && a->n_pos == 1) {
-            arg = strdup(a->message);   /* the spelling bulk say uses */
+            arg = strdup(a->message); /* the spelling bulk say uses */
             break;
         }
-        if (a->n_pos < 2 || a->message)
-            return usage("usage: calltop calls %s ID TEXT", name);
+        if (a->n_pos < 2 || a->message) return usage("usage: calltop calls %s ID TEXT", name);
         arg = join_from(a, 1);
         break;
     }
-    if (!arg)
-        return CT_EXIT_OTHER;
+    if (!arg) return CT_EXIT_OTHER;
     session s;
     int code = session_open(cfg, &s);
     if (!code) {
-        ct_control_request r = { .action = act, .argument = arg };
+        ct_control_request r = {.action = act, .argument = arg};
         ct_error err;
         ct_error_clear(&err);
         ct_event *ev = await(&s, ct_fetch_control(s.fetcher, a->pos[0], &r, &err), &err, &code);
@@ -1163,8 +1121,7 @@ static bool read_confirmation(const ct_bulk_plan *p)
             ct_control_action_name(p->action), p->n, p->n == 1 ? "" : "s");
     fflush(stderr);
     char line[64];
-    if (!fgets(line, sizeof line, stdin))
-        return false;
+    if (!fgets(line, sizeof line, stdin)) return false;
     return ct_bulk_confirm_ok(p, line);
 }
 
@@ -1178,21 +1135,18 @@ static void bulk_send(session *s, ct_bulk_plan *p, const char *argument)
         ct_error err;
         ct_error_clear(&err);
         p->items[i].request_id = ct_fetch_control(s->fetcher, p->items[i].call_id, &rq, &err);
-        if (!p->items[i].request_id)
-            ct_bulk_record(p, i, &err);
-        else
-            waiting++;
+        if (!p->items[i].request_id) ct_bulk_record(p, i, &err);
+        else waiting++;
     }
     int64_t t0 = ct_clock_mono_ms();
     while (waiting && ct_clock_mono_ms() - t0 < CLI_WAIT_MS) {
-        struct pollfd pfd = { .fd = ct_inbox_fd(s->inbox), .events = POLLIN };
-        if (poll(&pfd, 1, 200) < 0 && errno != EINTR)
-            break;
+        struct pollfd pfd = {.fd = ct_inbox_fd(s->inbox), .events = POLLIN};
+        if (poll(&pfd, 1, 200) < 0 && errno != EINTR) break;
         for (ct_event *e = ct_inbox_drain(s->inbox), *next; e; e = next) {
             next = e->next;
             long i = ct_bulk_find_request(p, e->request_id);
-            if (i >= 0 && ct_bulk_record(p, (size_t)i,
-                                         e->type == CT_EV_REQUEST_FAILED ? &e->error : NULL))
+            if (i >= 0 &&
+                ct_bulk_record(p, (size_t)i, e->type == CT_EV_REQUEST_FAILED ? &e->error : NULL))
                 waiting--;
             ct_event_free(e);
         }
@@ -1200,8 +1154,7 @@ static void bulk_send(session *s, ct_bulk_plan *p, const char *argument)
     ct_error late;
     ct_error_clear(&late);
     ct_error_set(&late, CT_ETIMEOUT, "no answer from the fetcher");
-    for (size_t i = 0; i < p->n; i++)
-        ct_bulk_record(p, i, &late);   /* only the ones still pending */
+    for (size_t i = 0; i < p->n; i++) ct_bulk_record(p, i, &late); /* only the ones still pending */
 }
 
 /* `calls end --filter EXPR [--dry-run] [--yes] [--message TEXT] [--since D]`
@@ -1215,10 +1168,11 @@ static int cmd_bulk(const ct_config *cfg, ct_control_action act, const cli_args 
 {
     const char *name = ct_control_action_name(act);
     if (a->n_pos != 0)
-        return usage(act == CT_ACTION_SAY
-                     ? "usage: calltop calls say --filter EXPR --message TEXT [--dry-run|--yes]%s"
-                     : "usage: calltop calls end --filter EXPR [--message TEXT] [--dry-run|--yes]%s",
-                     "");
+        return usage(
+            act == CT_ACTION_SAY
+                ? "usage: calltop calls say --filter EXPR --message TEXT [--dry-run|--yes]%s"
+                : "usage: calltop calls end --filter EXPR [--message TEXT] [--dry-run|--yes]%s",
+            "");
     if (act == CT_ACTION_SAY && (!a->message || !*a->message))
         return usage("bulk say needs --message TEXT%s", "");
     if (a->dry_run && a->yes)
@@ -1227,30 +1181,28 @@ static int cmd_bulk(const ct_config *cfg, ct_control_action act, const cli_args 
     ct_error_clear(&err);
     ct_view_spec spec;
     memset(&spec, 0, sizeof spec);
-    spec.descending = true;   /* newest first, as the board lists */
-    if (ct_bulk_filter_parse(a->filter, &spec, &err) != CT_OK)
-        return usage("%s", err.detail);
+    spec.descending = true; /* newest first, as the board lists */
+    if (ct_bulk_filter_parse(a->filter, &spec, &err) != CT_OK) return usage("%s", err.detail);
     ct_time_ms since = 24LL * 3600 * 1000;
     if (a->since && ct_api_parse_duration(a->since, &since, &err) != CT_OK)
         return usage("--since: %s", err.detail);
     /* without --yes, only a person at a terminal can confirm */
     if (!a->dry_run && !a->yes && !isatty(STDIN_FILENO))
         return usage("bulk %s: stdin is not a terminal to type the count on; preview with "
-                     "--dry-run, then send with --yes", name);
+                     "--dry-run, then send with --yes",
+                     name);
 
     session s;
     int code = session_open(cfg, &s);
-    if (code)
-        return code;
+    if (code) return code;
     ct_time_ms now = ct_clock_wall_ms();
-    ct_event *ev = await(&s, ct_fetch_list_calls(s.fetcher, now - since, now, false, &err),
-                         &err, &code);
+    ct_event *ev =
+        await(&s, ct_fetch_list_calls(s.fetcher, now - since, now, false, &err), &err, &code);
     ct_store *store = NULL;
     ct_view *view = NULL;
     ct_bulk_plan plan;
     memset(&plan, 0, sizeof plan);
-    if (!ev)
-        goto out;
+    if (!ev) goto out;
     confirm_live(&s, ev);
     store = ct_store_new(NULL);
     if (!store) {
@@ -1261,12 +1213,11 @@ static int cmd_bulk(const ct_config *cfg, ct_control_action act, const cli_args 
     for (size_t i = 0; i < ev->calls.n_calls; i++)
         ct_store_apply_call(store, &ev->calls.calls[i], 1);
     view = ct_view_new(store, &spec);
-    if (!view || ct_bulk_plan_build(&plan, view, cfg->base_url, act,
-                                    act == CT_ACTION_SAY ? a->message
-                                                         : (a->message ? a->message : ""),
-                                    &err) != CT_OK) {
-        if (!view)
-            ct_error_set(&err, CT_ENOMEM, "no memory for the view");
+    if (!view ||
+        ct_bulk_plan_build(&plan, view, cfg->base_url, act,
+                           act == CT_ACTION_SAY ? a->message : (a->message ? a->message : ""),
+                           &err) != CT_OK) {
+        if (!view) ct_error_set(&err, CT_ENOMEM, "no memory for the view");
         code = report(&err);
         goto out;
     }
@@ -1280,15 +1231,13 @@ static int cmd_bulk(const ct_config *cfg, ct_control_action act, const cli_args 
     fprintf(stderr, "%zu live call%s match%s --filter '%s'%s\n", plan.n, plan.n == 1 ? "" : "s",
             plan.n == 1 ? "es" : "", f ? f : "", a->dry_run ? " (dry run: nothing sent)" : "");
     free(f);
-    if (a->dry_run || plan.n == 0)
-        goto out;
+    if (a->dry_run || plan.n == 0) goto out;
     if (!a->yes && !read_confirmation(&plan)) {
         fprintf(stderr, "calltop: cancelled: nothing sent\n");
         code = CT_EXIT_USAGE;
         goto out;
     }
-    if (!ct_bulk_start(&plan))
-        goto out;
+    if (!ct_bulk_start(&plan)) goto out;
     bulk_send(&s, &plan, act == CT_ACTION_SAY ? a->message : (a->message ? a->message : ""));
     for (size_t i = 0; i < plan.n; i++) {
         ct_bulk_result_line(&plan, i, line, sizeof line);
@@ -1299,7 +1248,8 @@ static int cmd_bulk(const ct_config *cfg, ct_control_action act, const cli_args 
     size_t counts[CT_BULK__COUNT];
     ct_bulk_counts(&plan, counts);
     code = counts[CT_BULK_FAILED] ? CT_EXIT_NETWORK
-         : counts[CT_BULK_REFUSED] ? CT_EXIT_REFUSED : CT_EXIT_OK;
+        : counts[CT_BULK_REFUSED] ? CT_EXIT_REFUSED
+                                  : CT_EXIT_OK;
 out:
     ct_bulk_plan_free(&plan);
     ct_view_free(view);
@@ -1315,26 +1265,24 @@ static const struct subcmd {
     const char *name;
     const char *flags;
     bool mutates;
-    int action;          /* ct_control_action for control commands, else -1 */
+    int action; /* ct_control_action for control commands, else -1 */
 } subcmds[] = {
-    { "list", "json output live since", false, -1 },
-    { "show", "json output", false, -1 },
-    { "connect", "from to name assistant meta json output first-message var assistant-json dry-run",
-      true, -1 },
-    { "end", "message filter dry-run yes since", true, CT_ACTION_END },
-    { "forward", "", true, CT_ACTION_FORWARD },
-    { "say", "message filter dry-run yes since", true, CT_ACTION_SAY },
-    { "dtmf", "", true, CT_ACTION_DTMF },
-    { "sms", "", true, CT_ACTION_SMS },
+    {"list", "json output live since", false, -1},
+    {"show", "json output", false, -1},
+    {"connect", "from to name assistant meta json output first-message var assistant-json dry-run",
+     true, -1},
+    {"end", "message filter dry-run yes since", true, CT_ACTION_END},
+    {"forward", "", true, CT_ACTION_FORWARD},
+    {"say", "message filter dry-run yes since", true, CT_ACTION_SAY},
+    {"dtmf", "", true, CT_ACTION_DTMF},
+    {"sms", "", true, CT_ACTION_SMS},
 };
 
 bool ct_cli_wants_help(const ct_config *cfg)
 {
     for (int i = 1; i < cfg->n_rest; i++) {
-        if (strcmp(cfg->rest[i], "--") == 0)
-            return false;
-        if (strcmp(cfg->rest[i], "--help") == 0 || strcmp(cfg->rest[i], "-h") == 0)
-            return true;
+        if (strcmp(cfg->rest[i], "--") == 0) return false;
+        if (strcmp(cfg->rest[i], "--help") == 0 || strcmp(cfg->rest[i], "-h") == 0) return true;
     }
     return false;
 }
@@ -1351,8 +1299,7 @@ static int print_help(const ct_config *cfg)
         bool known = false;
         for (size_t i = 0; i < ct_n_commands; i++)
             known = known || ct_command_matches(ct_commands[i].synopsis, sub);
-        if (!known)
-            return usage("unknown command '%s'", sub);
+        if (!known) return usage("unknown command '%s'", sub);
         snprintf(path, sizeof path, "%s", sub);
     }
     return ct_config_print_command_help(path, stdout) ? CT_EXIT_OK
@@ -1361,33 +1308,26 @@ static int print_help(const ct_config *cfg)
 
 int ct_cli_main(const ct_config *cfg)
 {
-    if (cfg->n_rest < 1)
-        return usage("no command%s", "");
+    if (cfg->n_rest < 1) return usage("no command%s", "");
     help_path = strcmp(cfg->rest[0], "numbers") == 0 ? "numbers" : "calls";
-    if (ct_cli_wants_help(cfg))
-        return print_help(cfg);
+    if (ct_cli_wants_help(cfg)) return print_help(cfg);
     cli_args a;
     int code;
     if (strcmp(cfg->rest[0], "numbers") == 0) {
-        if ((code = parse_args(cfg->rest + 1, cfg->n_rest - 1, "json output", &a)))
-            return code;
+        if ((code = parse_args(cfg->rest + 1, cfg->n_rest - 1, "json output", &a))) return code;
         return cmd_numbers(cfg, &a);
     }
-    if (strcmp(cfg->rest[0], "calls") != 0)
-        return usage("unknown command '%s'", cfg->rest[0]);
+    if (strcmp(cfg->rest[0], "calls") != 0) return usage("unknown command '%s'", cfg->rest[0]);
     if (cfg->n_rest < 2)
-        return usage("usage: calltop calls list|show|connect|end|forward|say|dtmf|sms ...%s",
-                     "");
+        return usage("usage: calltop calls list|show|connect|end|forward|say|dtmf|sms ...%s", "");
     const char *sub = cfg->rest[1];
     for (size_t i = 0; i < sizeof subcmds / sizeof subcmds[0]; i++) {
         const struct subcmd *sc = &subcmds[i];
-        if (strcmp(sub, sc->name) != 0)
-            continue;
+        if (strcmp(sub, sc->name) != 0) continue;
         static char path[32];
         snprintf(path, sizeof path, "calls %s", sc->name);
         help_path = path;
-        if ((code = parse_args(cfg->rest + 2, cfg->n_rest - 2, sc->flags, &a)))
-            return code;
+        if ((code = parse_args(cfg->rest + 2, cfg->n_rest - 2, sc->flags, &a))) return code;
         /* a bulk dry run only reads: it is the way to see what a bulk
          * action would do, so --read-only allows it */
         bool reads_only = a.dry_run && (a.filter || strcmp(sub, "connect") == 0);
@@ -1396,18 +1336,15 @@ int ct_cli_main(const ct_config *cfg)
                     sc->name);
             return CT_EXIT_USAGE;
         }
-        if (strcmp(sub, "list") == 0)
-            return cmd_list(cfg, &a);
-        if (strcmp(sub, "show") == 0)
-            return cmd_show(cfg, &a);
-        if (strcmp(sub, "connect") == 0)
-            return cmd_connect(cfg, &a);
-        if (a.filter)
-            return cmd_bulk(cfg, (ct_control_action)sc->action, &a);
+        if (strcmp(sub, "list") == 0) return cmd_list(cfg, &a);
+        if (strcmp(sub, "show") == 0) return cmd_show(cfg, &a);
+        if (strcmp(sub, "connect") == 0) return cmd_connect(cfg, &a);
+        if (a.filter) return cmd_bulk(cfg, (ct_control_action)sc->action, &a);
         if (a.dry_run || a.yes || a.since)
             return usage("--dry-run, --yes and --since go with --filter (bulk %s)", sc->name);
         return cmd_control(cfg, (ct_control_action)sc->action, &a);
     }
     return usage("unknown calls command '%s' (list, show, connect, end, forward, say, dtmf, "
-                 "sms)", sub);
+                 "sms)",
+                 sub);
 }

@@ -11,11 +11,11 @@
 typedef struct ct_demo {
     ct_sim *sim;
     ct_relay *relay;
-    char base_url[64];      /* http://127.0.0.1:PORT of the simulator */
-    char relay_url[96];     /* ws://127.0.0.1:PORT/monitor */
-    char api_key[48];       /* random, for the simulator */
-    char token[48];         /* random, relay client token */
-    char secret[48];        /* random, webhook secret between sim and relay */
+    char base_url[64];  /* http://127.0.0.1:PORT of the simulator */
+    char relay_url[96]; /* ws://127.0.0.1:PORT/monitor */
+    char api_key[48];   /* random, for the simulator */
+    char token[48];     /* random, relay client token */
+    char secret[48];    /* random, webhook secret between sim and relay */
 } ct_demo;
 
 /* Starts the relay, then the simulator posting its webhooks to it. */

@@ -42,16 +42,16 @@
 #include "calltop/protocol.h"
 #include "calltop/sanitize.h"
 
-#define HTTP_TIMEOUT_MS     10000
-#define RELAY_WAIT_MS       5000
-#define MAX_BODY            (8u << 20)
-#define LIST_WINDOW_MS      (7LL * 24 * 3600 * 1000)   /* the last week */
-#define LIST_END_MARGIN_MS  (5LL * 60 * 1000)          /* as the fetcher widens endDate */
-#define CALLTOP_PAGE_SIZE   100                        /* the fetcher's list page size */
-#define MAX_CHECKS          24
+#define HTTP_TIMEOUT_MS    10000
+#define RELAY_WAIT_MS      5000
+#define MAX_BODY           (8u << 20)
+#define LIST_WINDOW_MS     (7LL * 24 * 3600 * 1000) /* the last week */
+#define LIST_END_MARGIN_MS (5LL * 60 * 1000)        /* as the fetcher widens endDate */
+#define CALLTOP_PAGE_SIZE  100                      /* the fetcher's list page size */
+#define MAX_CHECKS         24
 
 typedef enum { ST_OK, ST_INFO, ST_SKIP, ST_WARN, ST_FAIL } check_status;
-static const char *const status_name[] = { "ok", "info", "skip", "warn", "fail" };
+static const char *const status_name[] = {"ok", "info", "skip", "warn", "fail"};
 
 typedef struct check {
     const char *name;
@@ -70,8 +70,8 @@ typedef struct doctor {
 /* Adds one row. `remedy` is what to do (NULL when there is nothing to do);
  * the detail is formatted and made safe for a terminal (it may quote the
  * server). */
-static void add(doctor *d, const char *name, check_status st, const char *remedy,
-                const char *fmt, ...)
+static void add(doctor *d, const char *name, check_status st, const char *remedy, const char *fmt,
+                ...)
 {
     if (d->n >= MAX_CHECKS) return;
     check *c = &d->checks[d->n++];
@@ -104,7 +104,7 @@ typedef struct resp {
     long status;
     char *body;
     size_t len;
-    char date[80];                 /* the Date header, "" when absent */
+    char date[80]; /* the Date header, "" when absent */
     long elapsed_ms;
 } resp;
 
@@ -112,7 +112,7 @@ static size_t on_body(char *p, size_t sz, size_t n, void *u)
 {
     resp *r = u;
     size_t add_len = sz * n;
-    if (r->len + add_len > MAX_BODY) return 0;      /* aborts the transfer */
+    if (r->len + add_len > MAX_BODY) return 0; /* aborts the transfer */
     char *nb = realloc(r->body, r->len + add_len + 1);
     if (!nb) return 0;
     memcpy(nb + r->len, p, add_len);
@@ -208,8 +208,7 @@ static const char *network_remedy(ct_err code)
                "firewall or proxy (https_proxy) between here and there";
     case CT_ETIMEOUT:
         return "no answer in time: check the network path (firewall, proxy) and retry";
-    default:
-        return "check the URL and the network between this machine and the server";
+    default: return "check the URL and the network between this machine and the server";
     }
 }
 
@@ -227,16 +226,17 @@ static void check_config(doctor *d, const ct_error *load_err)
     }
     struct stat st;
     if (!cfg->config_path || stat(cfg->config_path, &st) != 0) {
-        add(d, "config", ST_OK, NULL, "no config file (%s): settings come from flags and "
-            "the environment", cfg->config_path ? cfg->config_path : "no HOME");
+        add(d, "config", ST_OK, NULL,
+            "no config file (%s): settings come from flags and "
+            "the environment",
+            cfg->config_path ? cfg->config_path : "no HOME");
         return;
     }
     unsigned mode = (unsigned)(st.st_mode & 07777);
     if (mode & 077)
         add(d, "config", ST_WARN, "chmod 600 the file before putting a key in it",
             "%s: mode %04o, readable by others (it holds no secret yet)", cfg->config_path, mode);
-    else
-        add(d, "config", ST_OK, NULL, "%s: mode %04o", cfg->config_path, mode);
+    else add(d, "config", ST_OK, NULL, "%s: mode %04o", cfg->config_path, mode);
 }
 
 /* ---- the API ------------------------------------------------------------------ */
@@ -258,8 +258,10 @@ static void check_clock(doctor *d, const resp *r)
                          "call ages, durations and --since windows are computed from it";
     ct_skew_verdict v = ct_doctor_skew_verdict(skew, r->elapsed_ms);
     check_status st = v == CT_SKEW_OK ? ST_OK : v == CT_SKEW_WARN ? ST_WARN : ST_FAIL;
-    add(d, "clock", st, st == ST_OK ? NULL : remedy, "this machine is %ld s %s the API's clock "
-        "(its Date header)", abs_skew, skew < 0 ? "behind" : "ahead of");
+    add(d, "clock", st, st == ST_OK ? NULL : remedy,
+        "this machine is %ld s %s the API's clock "
+        "(its Date header)",
+        abs_skew, skew < 0 ? "behind" : "ahead of");
 }
 
 static void check_numbers(doctor *d, const resp *r)
@@ -269,8 +271,10 @@ static void check_numbers(doctor *d, const resp *r)
     ct_error_clear(&err);
     memset(&nl, 0, sizeof nl);
     if (ct_number_list_decode(r->body ? r->body : "", r->len, &nl, &err) != CT_OK) {
-        add(d, "numbers", ST_FAIL, "tell the calltop maintainers: the API's numbers answer "
-            "changed shape", "the numbers list does not decode: %s", err.detail);
+        add(d, "numbers", ST_FAIL,
+            "tell the calltop maintainers: the API's numbers answer "
+            "changed shape",
+            "the numbers list does not decode: %s", err.detail);
         return;
     }
     char outbound[400] = "";
@@ -287,14 +291,18 @@ static void check_numbers(doctor *d, const resp *r)
     if (n_out > 5 && used < sizeof outbound)
         snprintf(outbound + used, sizeof outbound - used, ", ...");
     if (nl.n == 0)
-        add(d, "numbers", ST_WARN, "add a phone number to the account in Interactly; calltop "
-            "can watch calls without one but cannot place any", "the account has no numbers");
+        add(d, "numbers", ST_WARN,
+            "add a phone number to the account in Interactly; calltop "
+            "can watch calls without one but cannot place any",
+            "the account has no numbers");
     else
         add(d, "numbers", ST_OK, NULL, "%zu number%s%s", nl.n, nl.n == 1 ? "" : "s",
             nl.n_skipped ? " (some did not decode)" : "");
     if (nl.n && n_out == 0)
-        add(d, "outbound", ST_WARN, "enable outbound calling on a number in Interactly to "
-            "place calls from calltop", "no number can place outbound calls");
+        add(d, "outbound", ST_WARN,
+            "enable outbound calling on a number in Interactly to "
+            "place calls from calltop",
+            "no number can place outbound calls");
     else if (n_out)
         add(d, "outbound", ST_OK, NULL, "%zu can place outbound calls: %s", n_out, outbound);
     ct_number_list_clear(&nl);
@@ -304,12 +312,12 @@ static void check_numbers(doctor *d, const resp *r)
  * when the request itself failed. */
 static bool list_page(doctor *d, int size, ct_time_ms end_margin_ms, resp *r, ct_error *err)
 {
-    memset(r, 0, sizeof *r);       /* the caller clears it whatever happens */
+    memset(r, 0, sizeof *r); /* the caller clears it whatever happens */
     ct_time_ms now = ct_clock_wall_ms();
     ct_api_request req;
     memset(&req, 0, sizeof req);
-    if (ct_api_list_calls(d->base, now - LIST_WINDOW_MS, now + end_margin_ms, 1, size,
-                          &req, err) != CT_OK)
+    if (ct_api_list_calls(d->base, now - LIST_WINDOW_MS, now + end_margin_ms, 1, size, &req, err) !=
+        CT_OK)
         return false;
     http(d, req.url, d->cfg->api_key, NULL, NULL, r);
     ct_api_request_clear(&req);
@@ -324,7 +332,7 @@ static bool list_page(doctor *d, int size, ct_time_ms end_margin_ms, resp *r, ct
  * and whether the server quietly returns fewer items than asked. */
 static void check_page_size(doctor *d)
 {
-    static const int sizes[] = { 1000, 500, 200 };
+    static const int sizes[] = {1000, 500, 200};
     char refused[300] = "";
     size_t used = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -338,12 +346,13 @@ static void check_page_size(doctor *d)
             memset(&l, 0, sizeof l);
             ct_error_clear(&derr);
             bool capped = ct_call_list_decode(r.body ? r.body : "", r.len, &l, &derr) == CT_OK &&
-                          l.total_count > (long)l.n_calls && l.n_calls < (size_t)sizes[i];
+                l.total_count > (long)l.n_calls && l.n_calls < (size_t)sizes[i];
             if (capped)
                 add(d, "list page size", ST_INFO, NULL,
                     "size=%d accepted but only %zu of %ld calls returned: the server caps pages "
-                    "at %zu%s%s", sizes[i], l.n_calls, l.total_count, l.n_calls,
-                    refused[0] ? "; refused: " : "", refused);
+                    "at %zu%s%s",
+                    sizes[i], l.n_calls, l.total_count, l.n_calls, refused[0] ? "; refused: " : "",
+                    refused);
             else
                 add(d, "list page size", ST_INFO, NULL, "size=%d accepted%s%s", sizes[i],
                     refused[0] ? "; refused: " : "", refused);
@@ -367,7 +376,8 @@ static void check_list(doctor *d)
     ct_error err;
     ct_error_clear(&err);
     if (!list_page(d, CALLTOP_PAGE_SIZE, LIST_END_MARGIN_MS, &r, &err)) {
-        add(d, "list calls", ST_FAIL, "calltop lists calls in pages of 100 over a date window; "
+        add(d, "list calls", ST_FAIL,
+            "calltop lists calls in pages of 100 over a date window; "
             "send this output to the calltop maintainers",
             "GET /calls/v1/conversations?size=%d failed: %s: %s", CALLTOP_PAGE_SIZE,
             ct_strerror(err.code), err.detail);
@@ -384,16 +394,18 @@ static void check_list(doctor *d)
         return;
     }
     resp_clear(&r);
-    add(d, "list calls", ST_OK, NULL, "%zu calls in the last 7 days (totalCount %ld), page of %d "
-        "accepted", l.n_calls, l.total_count, CALLTOP_PAGE_SIZE);
+    add(d, "list calls", ST_OK, NULL,
+        "%zu calls in the last 7 days (totalCount %ld), page of %d "
+        "accepted",
+        l.n_calls, l.total_count, CALLTOP_PAGE_SIZE);
 
     /* sort=startAt: which direction? (undocumented) */
     ct_list_order order = ct_doctor_list_order(&l);
     if (order == CT_ORDER_UNKNOWN)
-        add(d, "list sort", ST_INFO, NULL, "sort=startAt: cannot tell (fewer than two calls with "
+        add(d, "list sort", ST_INFO, NULL,
+            "sort=startAt: cannot tell (fewer than two calls with "
             "different start times in the last 7 days)");
-    else
-        add(d, "list sort", ST_INFO, NULL, "sort=startAt: %s", ct_list_order_name(order));
+    else add(d, "list sort", ST_INFO, NULL, "sort=startAt: %s", ct_list_order_name(order));
 
     check_page_size(d);
 
@@ -408,17 +420,21 @@ static void check_list(doctor *d)
         memset(&l2, 0, sizeof l2);
         ct_error_clear(&err);
         bool ok2 = list_page(d, CALLTOP_PAGE_SIZE, 0, &r2, &err) &&
-                   ct_call_list_decode(r2.body ? r2.body : "", r2.len, &l2, &err) == CT_OK;
+            ct_call_list_decode(r2.body ? r2.body : "", r2.len, &l2, &err) == CT_OK;
         size_t live_now = ok2 ? ct_doctor_census(&l2).live : 0;
-        add(d, "list live calls", ST_INFO, NULL, "%zu live call%s (%zu without endAt) in a "
-            "window ending in 5 min; %s", live, live == 1 ? "" : "s", live_no_end,
+        add(d, "list live calls", ST_INFO, NULL,
+            "%zu live call%s (%zu without endAt) in a "
+            "window ending in 5 min; %s",
+            live, live == 1 ? "" : "s", live_no_end,
             !ok2 ? "a window ending now was refused"
-            : live_now >= live ? "the same with a window ending now"
-            : "fewer with a window ending now: calltop's widened window matters");
+                : live_now >= live
+                ? "the same with a window ending now"
+                : "fewer with a window ending now: calltop's widened window matters");
         ct_call_list_clear(&l2);
         resp_clear(&r2);
     } else {
-        add(d, "list live calls", ST_INFO, NULL, "no live call in the window: either none is "
+        add(d, "list live calls", ST_INFO, NULL,
+            "no live call in the window: either none is "
             "running now, or the API leaves running calls out (run again during a call)");
     }
 
@@ -427,8 +443,10 @@ static void check_list(doctor *d)
     if (finished + completed == 0)
         add(d, "list end state", ST_INFO, NULL, "no ended call in the window");
     else
-        add(d, "list end state", ST_INFO, NULL, "ended calls say status \"finished\" %zu times, "
-            "\"completed\" %zu times (calltop takes both)", finished, completed);
+        add(d, "list end state", ST_INFO, NULL,
+            "ended calls say status \"finished\" %zu times, "
+            "\"completed\" %zu times (calltop takes both)",
+            finished, completed);
     ct_call_list_clear(&l);
 }
 
@@ -456,21 +474,27 @@ static bool check_api(doctor *d)
     }
     bool tls = strncmp(d->base, "https://", 8) == 0;
     add(d, "api", ST_OK, NULL, "%s answers (%ld ms%s)", d->base, r.elapsed_ms,
-        !tls ? ", plain http" : d->cfg->insecure ? ", TLS NOT verified: --insecure"
-                                                  : ", TLS certificate valid");
+        !tls                   ? ", plain http"
+            : d->cfg->insecure ? ", TLS NOT verified: --insecure"
+                               : ", TLS certificate valid");
     check_clock(d, &r);
     bool ok = false;
     if (!key || !*key) {
-        add(d, "api key", ST_FAIL, "export INTERACTLY_API_KEY=..., or put api-key = ... in the "
-            "config file (chmod 600)", "no API key is configured");
+        add(d, "api key", ST_FAIL,
+            "export INTERACTLY_API_KEY=..., or put api-key = ... in the "
+            "config file (chmod 600)",
+            "no API key is configured");
     } else if (r.status == 401 || r.status == 403) {
-        add(d, "api key", ST_FAIL, "the key is wrong, revoked or for another environment "
+        add(d, "api key", ST_FAIL,
+            "the key is wrong, revoked or for another environment "
             "(prod vs QA base-url): copy it again from the Interactly dashboard",
             "the API refused the key (HTTP %ld)", r.status);
     } else if (r.status < 200 || r.status > 299) {
         ct_api_map_http((int)r.status, r.body, r.len, NULL, time(NULL), &err);
-        add(d, "api key", ST_FAIL, "retry later; if it persists, check base-url points at the "
-            "Interactly API", "GET numbers answered HTTP %ld: %s", r.status, err.detail);
+        add(d, "api key", ST_FAIL,
+            "retry later; if it persists, check base-url points at the "
+            "Interactly API",
+            "GET numbers answered HTTP %ld: %s", r.status, err.detail);
     } else {
         add(d, "api key", ST_OK, NULL, "accepted");
         check_numbers(d, &r);
@@ -490,7 +514,7 @@ static ct_event *wait_event(ct_inbox *in, int64_t deadline_ms, event_pred want, 
     for (;;) {
         int64_t left = deadline_ms - ct_clock_mono_ms();
         if (left <= 0) return NULL;
-        struct pollfd p = { .fd = ct_inbox_fd(in), .events = POLLIN };
+        struct pollfd p = {.fd = ct_inbox_fd(in), .events = POLLIN};
         if (poll(&p, 1, (int)left) <= 0) continue;
         ct_event *ev = ct_inbox_drain(in), *hit = NULL;
         while (ev) {
@@ -511,8 +535,8 @@ static bool settled_state(const ct_event *ev, const void *arg)
 {
     (void)arg;
     return ev->type == CT_EV_MONITOR_STATE &&
-           (ev->monitor_state == CT_MON_LIVE || ev->monitor_state == CT_MON_RECONNECTING ||
-            ev->monitor_state == CT_MON_POLLING);
+        (ev->monitor_state == CT_MON_LIVE || ev->monitor_state == CT_MON_RECONNECTING ||
+         ev->monitor_state == CT_MON_POLLING);
 }
 
 static bool update_for(const ct_event *ev, const void *arg)
@@ -526,8 +550,10 @@ static void check_round_trip(doctor *d, const char *http_base, ct_inbox *in)
 {
     const char *secret = getenv("CALLTOP_WEBHOOK_SECRET");
     if (!secret || !*secret) {
-        add(d, "webhook round trip", ST_SKIP, "set CALLTOP_WEBHOOK_SECRET to the relay's webhook "
-            "secret to test the path webhook -> relay -> calltop", "CALLTOP_WEBHOOK_SECRET not set");
+        add(d, "webhook round trip", ST_SKIP,
+            "set CALLTOP_WEBHOOK_SECRET to the relay's webhook "
+            "secret to test the path webhook -> relay -> calltop",
+            "CALLTOP_WEBHOOK_SECRET not set");
         return;
     }
     char id[80], iso[32], url[1100], body[600];
@@ -538,7 +564,8 @@ static void check_round_trip(doctor *d, const char *http_base, ct_inbox *in)
     snprintf(body, sizeof body,
              "{\"message\":{\"type\":\"status-update\",\"timestamp\":%lld,\"call\":{\"id\":\"%s\","
              "\"direction\":\"inbound\",\"status\":\"finished\",\"phoneCallStatus\":\"completed\","
-             "\"startAt\":\"%s\",\"endAt\":\"%s\"}}}", (long long)now, id, iso, iso);
+             "\"startAt\":\"%s\",\"endAt\":\"%s\"}}}",
+             (long long)now, id, iso, iso);
     int64_t t0 = ct_clock_mono_ms(), t0_us = mono_us();
     resp r;
     http(d, url, NULL, secret, body, &r);
@@ -549,22 +576,29 @@ static void check_round_trip(doctor *d, const char *http_base, ct_inbox *in)
         add(d, "webhook round trip", ST_FAIL, network_remedy(err.code), "POST %s: %s: %s", url,
             ct_strerror(err.code), err.detail);
     } else if (r.status == 401) {
-        add(d, "webhook round trip", ST_FAIL, "CALLTOP_WEBHOOK_SECRET must equal the relay's "
+        add(d, "webhook round trip", ST_FAIL,
+            "CALLTOP_WEBHOOK_SECRET must equal the relay's "
             "webhook secret (its --secret-file or CALLTOP_WEBHOOK_SECRET)",
             "the relay refused the webhook secret (HTTP 401)");
     } else if (r.status < 200 || r.status > 299) {
-        add(d, "webhook round trip", ST_FAIL, "check the relay's log; behind a proxy, forward "
-            "POST /webhook unchanged", "POST /webhook answered HTTP %ld: %.200s", r.status,
-            r.body ? r.body : "");
+        add(d, "webhook round trip", ST_FAIL,
+            "check the relay's log; behind a proxy, forward "
+            "POST /webhook unchanged",
+            "POST /webhook answered HTTP %ld: %.200s", r.status, r.body ? r.body : "");
     } else {
         ct_event *ev = wait_event(in, t0 + RELAY_WAIT_MS, update_for, id);
         if (ev)
-            add(d, "webhook round trip", ST_OK, NULL, "status-update for %s came back on "
-                "/monitor after %.1f ms", id, (double)(mono_us() - t0_us) / 1000.0);
+            add(d, "webhook round trip", ST_OK, NULL,
+                "status-update for %s came back on "
+                "/monitor after %.1f ms",
+                id, (double)(mono_us() - t0_us) / 1000.0);
         else
-            add(d, "webhook round trip", ST_FAIL, "check the relay's log (--event-log); a proxy "
-                "must pass WebSocket frames without buffering", "the relay accepted the webhook "
-                "but %s did not come back on /monitor within %d ms", id, RELAY_WAIT_MS);
+            add(d, "webhook round trip", ST_FAIL,
+                "check the relay's log (--event-log); a proxy "
+                "must pass WebSocket frames without buffering",
+                "the relay accepted the webhook "
+                "but %s did not come back on /monitor within %d ms",
+                id, RELAY_WAIT_MS);
         ct_event_free(ev);
     }
     resp_clear(&r);
@@ -574,8 +608,10 @@ static void check_relay(doctor *d)
 {
     const ct_config *cfg = d->cfg;
     if (!cfg->relay_url) {
-        add(d, "relay", ST_SKIP, "set relay-url (and relay-token) for live updates from "
-            "calltop-relay", "no relay-url: calltop polls the API");
+        add(d, "relay", ST_SKIP,
+            "set relay-url (and relay-token) for live updates from "
+            "calltop-relay",
+            "no relay-url: calltop polls the API");
         return;
     }
     char base[1024];
@@ -600,9 +636,10 @@ static void check_relay(doctor *d)
     cJSON *h = r.status == 200 && r.body ? cJSON_Parse(r.body) : NULL;
     const cJSON *proto = cJSON_GetObjectItemCaseSensitive(h, "protocol");
     if (!cJSON_IsNumber(proto)) {
-        add(d, "relay", ST_FAIL, "is that URL a calltop-relay? Behind a proxy, forward /healthz "
-            "and /monitor to it", "GET %s answered HTTP %ld without a protocol version", url,
-            r.status);
+        add(d, "relay", ST_FAIL,
+            "is that URL a calltop-relay? Behind a proxy, forward /healthz "
+            "and /monitor to it",
+            "GET %s answered HTTP %ld without a protocol version", url, r.status);
         cJSON_Delete(h);
         resp_clear(&r);
         return;
@@ -614,24 +651,31 @@ static void check_relay(doctor *d)
     bool tls = strncmp(base, "https://", 8) == 0;
     add(d, "relay", ST_OK, NULL, "%s answers: %d call%s held, %d client%s connected%s", base,
         n_calls, n_calls == 1 ? "" : "s", n_clients, n_clients == 1 ? "" : "s",
-        !tls ? "" : cfg->insecure ? "; TLS NOT verified: --insecure" : "; TLS certificate valid");
+        !tls                ? ""
+            : cfg->insecure ? "; TLS NOT verified: --insecure"
+                            : "; TLS certificate valid");
     if (proto->valueint != CT_PROTOCOL_VERSION)
         add(d, "relay protocol", ST_FAIL, "install the same calltop version on both sides",
             "the relay speaks protocol %d, this calltop %d", proto->valueint, CT_PROTOCOL_VERSION);
-    else
-        add(d, "relay protocol", ST_OK, NULL, "protocol %d, as this calltop", proto->valueint);
+    else add(d, "relay protocol", ST_OK, NULL, "protocol %d, as this calltop", proto->valueint);
     cJSON_Delete(h);
     resp_clear(&r);
 
     if (!cfg->relay_token || !*cfg->relay_token) {
-        add(d, "relay token", ST_FAIL, "export CALLTOP_RELAY_TOKEN=..., or relay-token = ... in "
-            "the config file (chmod 600)", "no relay token is configured");
+        add(d, "relay token", ST_FAIL,
+            "export CALLTOP_RELAY_TOKEN=..., or relay-token = ... in "
+            "the config file (chmod 600)",
+            "no relay token is configured");
         return;
     }
     ct_inbox *in = ct_inbox_new();
     ct_monitor_options mo = {
-        .relay_url = cfg->relay_url, .token = cfg->relay_token, .insecure = cfg->insecure,
-        .backoff_initial_ms = 60000, .backoff_max_ms = 60000, .polling_after_failures = 1,
+        .relay_url = cfg->relay_url,
+        .token = cfg->relay_token,
+        .insecure = cfg->insecure,
+        .backoff_initial_ms = 60000,
+        .backoff_max_ms = 60000,
+        .polling_after_failures = 1,
     };
     ct_error err;
     ct_error_clear(&err);
@@ -644,18 +688,19 @@ static void check_relay(doctor *d)
     }
     ct_event *ev = wait_event(in, ct_clock_mono_ms() + RELAY_WAIT_MS, settled_state, NULL);
     if (!ev) {
-        add(d, "relay token", ST_FAIL, "check that a proxy in front of the relay passes "
-            "WebSocket upgrades (Upgrade/Connection headers)", "no answer on /monitor within %d ms",
-            RELAY_WAIT_MS);
+        add(d, "relay token", ST_FAIL,
+            "check that a proxy in front of the relay passes "
+            "WebSocket upgrades (Upgrade/Connection headers)",
+            "no answer on /monitor within %d ms", RELAY_WAIT_MS);
     } else if (ev->monitor_state == CT_MON_LIVE) {
         add(d, "relay token", ST_OK, NULL, "accepted: /monitor is live");
         check_round_trip(d, base, in);
     } else {
         bool refused = ev->text && strstr(ev->text, "refused the token");
-        add(d, "relay token", ST_FAIL, refused
-            ? "relay-token must equal the relay's client token (its --token-file or "
-              "CALLTOP_RELAY_TOKEN), and relay-url must end in /monitor"
-            : network_remedy(CT_ECONNECT),
+        add(d, "relay token", ST_FAIL,
+            refused ? "relay-token must equal the relay's client token (its --token-file or "
+                      "CALLTOP_RELAY_TOKEN), and relay-url must end in /monitor"
+                    : network_remedy(CT_ECONNECT),
             "%s", ev->text ? ev->text : "the relay closed the connection");
     }
     ct_event_free(ev);
@@ -670,7 +715,7 @@ static void print_text(const doctor *d, FILE *out)
     fprintf(out, "calltop doctor %s\n", CALLTOP_VERSION);
     for (int i = 0; i < d->n; i++) {
         const check *c = &d->checks[i];
-        static const char *const label[] = { " ok ", "info", "skip", "WARN", "FAIL" };
+        static const char *const label[] = {" ok ", "info", "skip", "WARN", "FAIL"};
         fprintf(out, "[%s] %-19s %s\n", label[c->status], c->name, c->detail);
         if (c->remedy[0] && c->status != ST_OK && c->status != ST_INFO)
             fprintf(out, "       %-19s fix: %s\n", "", c->remedy);

@@ -17,7 +17,7 @@ typedef struct loop_fd {
 
 typedef struct loop_timer {
     const char *name;
-    ct_loop_ms at;          /* 0 = disarmed */
+    ct_loop_ms at; /* 0 = disarmed */
     ct_loop_timer_fn fn;
     void *ud;
 } loop_timer;
@@ -51,9 +51,15 @@ ct_loop *ct_loop_new(ct_loop_clock_fn clock, void *clock_ud)
     return l;
 }
 
-void ct_loop_free(ct_loop *l) { free(l); }
+void ct_loop_free(ct_loop *l)
+{
+    free(l);
+}
 
-ct_loop_ms ct_loop_now(const ct_loop *l) { return l->clock(l->clock_ud); }
+ct_loop_ms ct_loop_now(const ct_loop *l)
+{
+    return l->clock(l->clock_ud);
+}
 
 int ct_loop_add_fd(ct_loop *l, int fd, short events, ct_loop_fd_fn fn, void *ud)
 {
@@ -143,9 +149,18 @@ void ct_loop_stop(ct_loop *l, int code)
     l->code = code;
 }
 
-bool ct_loop_stopped(const ct_loop *l) { return l->stopped; }
-uint64_t ct_loop_wakeups(const ct_loop *l) { return l->wakeups; }
-uint64_t ct_loop_timer_fires(const ct_loop *l) { return l->fires; }
+bool ct_loop_stopped(const ct_loop *l)
+{
+    return l->stopped;
+}
+uint64_t ct_loop_wakeups(const ct_loop *l)
+{
+    return l->wakeups;
+}
+uint64_t ct_loop_timer_fires(const ct_loop *l)
+{
+    return l->fires;
+}
 
 /* Fires every timer due at `now`, earliest first. A callback may arm
  * timers again (even for now, e.g. a zero delay): those wait for the next
@@ -166,7 +181,7 @@ static int run_timers(ct_loop *l, ct_loop_ms now)
         if (next < 0) break;
         due[next] = false;
         loop_timer *t = &l->timers[next];
-        if (t->at != at[next]) continue;   /* re-armed or disarmed by an earlier callback */
+        if (t->at != at[next]) continue; /* re-armed or disarmed by an earlier callback */
         t->at = 0;
         l->fires++;
         called++;
@@ -204,7 +219,7 @@ int ct_loop_turn(ct_loop *l)
     for (int k = 0; k < n && r > 0; k++) {
         if (!pfd[k].revents) continue;
         loop_fd *f = &l->fds[map[k]];
-        if (!f->enabled) continue;   /* disabled by an earlier callback this turn */
+        if (!f->enabled) continue; /* disabled by an earlier callback this turn */
         called++;
         f->fn(l, f->fd, pfd[k].revents, f->ud);
         if (l->stopped) return called;

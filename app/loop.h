@@ -22,7 +22,7 @@
 #define CT_LOOP_MAX_TIMERS 16
 
 typedef struct ct_loop ct_loop;
-typedef int64_t ct_loop_ms;   /* the loop clock's milliseconds */
+typedef int64_t ct_loop_ms; /* the loop clock's milliseconds */
 
 typedef void (*ct_loop_fd_fn)(ct_loop *l, int fd, short revents, void *ud);
 typedef void (*ct_loop_timer_fn)(ct_loop *l, int timer, void *ud);
@@ -44,11 +44,11 @@ bool ct_loop_fd_enabled(const ct_loop *l, int handle);
 /* A named timer, disarmed; returns its id >= 0, -1 when full. The name is
  * for logs, tests and ct_loop_next (not copied: a literal). */
 int ct_loop_add_timer(ct_loop *l, const char *name, ct_loop_timer_fn fn, void *ud);
-void ct_loop_arm(ct_loop *l, int timer, ct_loop_ms at);      /* absolute, loop clock */
-void ct_loop_arm_in(ct_loop *l, int timer, long ms);          /* ms < 0: disarm */
+void ct_loop_arm(ct_loop *l, int timer, ct_loop_ms at); /* absolute, loop clock */
+void ct_loop_arm_in(ct_loop *l, int timer, long ms);    /* ms < 0: disarm */
 void ct_loop_disarm(ct_loop *l, int timer);
 bool ct_loop_armed(const ct_loop *l, int timer);
-ct_loop_ms ct_loop_due(const ct_loop *l, int timer);         /* 0 when disarmed */
+ct_loop_ms ct_loop_due(const ct_loop *l, int timer); /* 0 when disarmed */
 const char *ct_loop_timer_name(const ct_loop *l, int timer);
 /* The earliest armed timer (-1: none). */
 int ct_loop_next(const ct_loop *l);

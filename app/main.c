@@ -27,12 +27,12 @@ static bool needs_no_settings(const ct_config *cfg)
 {
     if (cfg->n_rest < 1) return false;
     const char *cmd = cfg->rest[0];
-    if ((strcmp(cmd, "calls") == 0 || strcmp(cmd, "numbers") == 0 ||
-         strcmp(cmd, "config") == 0) && ct_cli_wants_help(cfg))
+    if ((strcmp(cmd, "calls") == 0 || strcmp(cmd, "numbers") == 0 || strcmp(cmd, "config") == 0) &&
+        ct_cli_wants_help(cfg))
         return true;
     return strcmp(cmd, "help-man") == 0 || strcmp(cmd, "help") == 0 ||
-           strcmp(cmd, "completion") == 0 || strcmp(cmd, "doctor") == 0 ||
-           (strcmp(cmd, "config") == 0 && cfg->n_rest == 2 && strcmp(cfg->rest[1], "--sample") == 0);
+        strcmp(cmd, "completion") == 0 || strcmp(cmd, "doctor") == 0 ||
+        (strcmp(cmd, "config") == 0 && cfg->n_rest == 2 && strcmp(cfg->rest[1], "--sample") == 0);
 }
 
 static int cmd_config(const ct_config *cfg)
@@ -64,11 +64,12 @@ static int dispatch(const ct_config *cfg)
         ct_config_print_help(stdout);
         return CT_EXIT_OK;
     }
-    if (strcmp(cmd, "help-man") == 0) {     /* hidden: regenerates docs/calltop.1 */
+    if (strcmp(cmd, "help-man") == 0) { /* hidden: regenerates docs/calltop.1 */
         ct_manpage_write(stdout);
         return CT_EXIT_OK;
     }
-    if (strcmp(cmd, "completion") == 0) return ct_completion_main(cfg);   /* hidden: the build installs it */
+    if (strcmp(cmd, "completion") == 0)
+        return ct_completion_main(cfg); /* hidden: the build installs it */
     fprintf(stderr, "calltop: unknown command '%.64s' (see calltop --help)\n", cmd);
     return CT_EXIT_USAGE;
 }
@@ -81,8 +82,7 @@ static int finish_output(int code)
     errno = 0;
     int bad = fflush(stdout) != 0 || ferror(stdout);
     int saved = errno;
-    if (!bad)
-        return code;
+    if (!bad) return code;
     fprintf(stderr, "calltop: error writing the output: %s\n",
             saved ? strerror(saved) : "write failed");
     return code == CT_EXIT_OK ? CT_EXIT_OTHER : code;
@@ -122,16 +122,17 @@ int main(int argc, char **argv)
                 return CT_EXIT_OTHER;
             }
             ct_log_set_thread_name("main");
-            ct_log(CT_LOG_INFO, "calltop %s starting: %s, base-url %s, relay %s%s",
-                   CALLTOP_VERSION, cfg.n_rest ? cfg.rest[0] : "board", cfg.base_url,
+            ct_log(CT_LOG_INFO, "calltop %s starting: %s, base-url %s, relay %s%s", CALLTOP_VERSION,
+                   cfg.n_rest ? cfg.rest[0] : "board", cfg.base_url,
                    cfg.relay_url ? cfg.relay_url : "none (polling)",
                    cfg.read_only ? ", read-only" : "");
         }
     }
-    ct_export_set_dir(cfg.export_dir);   /* the board's x / t */
+    ct_export_set_dir(cfg.export_dir); /* the board's x / t */
     /* The doctor reports a broken config as a failed check, so it gets the error. */
     int code = finish_output(cfg.n_rest && strcmp(cfg.rest[0], "doctor") == 0
-        ? ct_doctor_main(&cfg, rc == CT_OK ? NULL : &err) : dispatch(&cfg));
+                                 ? ct_doctor_main(&cfg, rc == CT_OK ? NULL : &err)
+                                 : dispatch(&cfg));
     ct_export_set_dir(NULL);
     ct_log(CT_LOG_INFO, "calltop exiting with status %d", code);
     ct_log_close();

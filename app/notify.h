@@ -13,14 +13,14 @@
 #include "calltop/termnotify.h"
 
 typedef struct ct_board_notifier {
-    unsigned mask;              /* CT_NOTIFY_* from the notify setting */
-    bool tmux;                  /* $TMUX set: wrap OSC 9 / 777 for passthrough */
-    int fd;                     /* the terminal */
+    unsigned mask; /* CT_NOTIFY_* from the notify setting */
+    bool tmux;     /* $TMUX set: wrap OSC 9 / 777 for passthrough */
+    int fd;        /* the terminal */
     ct_notify_gate gate;
-    char buf[4096];             /* queued bytes, written after the frame */
+    char buf[4096]; /* queued bytes, written after the frame */
     size_t len;
-    long title_count;           /* the open count the title shows (-1: not set yet) */
-    unsigned long sent;         /* notifications written (tests, log) */
+    long title_count;   /* the open count the title shows (-1: not set yet) */
+    unsigned long sent; /* notifications written (tests, log) */
 } ct_board_notifier;
 
 /* From the settings (notify, notify-quiet, notify-interval); now starts the

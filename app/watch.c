@@ -40,8 +40,8 @@
 
 typedef struct watch_opts {
     bool json, alerts_only;
-    const char *call;          /* --call ID: only this call's lines */
-    const char *status;        /* --status S: only calls in this status ("live" too) */
+    const char *call;   /* --call ID: only this call's lines */
+    const char *status; /* --status S: only calls in this status ("live" too) */
 } watch_opts;
 
 typedef struct watch {
@@ -52,9 +52,9 @@ typedef struct watch {
     ct_inbox *inbox;
     ct_fetcher *fetcher;
     ct_monitor *monitor;
-    bool primed;               /* the start-up state has been read */
-    int64_t next_poll_mono;    /* 0 = not polling */
-    int out_error;             /* errno of a failed write (EPIPE: the reader left) */
+    bool primed;            /* the start-up state has been read */
+    int64_t next_poll_mono; /* 0 = not polling */
+    int out_error;          /* errno of a failed write (EPIPE: the reader left) */
 } watch;
 
 static int sig_pipe[2] = {-1, -1};
@@ -97,8 +97,9 @@ static int parse(const ct_config *cfg, watch_opts *o)
             v = eq + 1;
             inline_value = true;
         }
-        if (inline_value && (strcmp(a, "--json") == 0 || strcmp(a, "--alerts-only") == 0 ||
-                             strcmp(a, "--help") == 0))
+        if (inline_value &&
+            (strcmp(a, "--json") == 0 || strcmp(a, "--alerts-only") == 0 ||
+             strcmp(a, "--help") == 0))
             return usage("option '%s' takes no value", a);
         /* a value given inline is not the next argument: do not skip that */
         if (inline_value) i--;
@@ -121,7 +122,8 @@ static int parse(const ct_config *cfg, watch_opts *o)
             if (!v) return usage("option '%s' needs a status", a);
             if (strcmp(v, "live") != 0 && ct_status_parse(v) == CT_STATUS_OTHER)
                 return usage("unknown status '%.32s' (use live, queued, ongoing, forwarded or "
-                             "finished)", v);
+                             "finished)",
+                             v);
             o->status = v;
             i++;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -164,7 +166,10 @@ static void emit_json(watch *w, const char *json)
 {
     size_t n = strlen(json);
     char *buf = malloc(n * 3 + 1);
-    if (!buf) { w->out_error = ENOMEM; return; }
+    if (!buf) {
+        w->out_error = ENOMEM;
+        return;
+    }
     size_t k = 0;
     for (const unsigned char *p = (const unsigned char *)json; *p; p++) {
         if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
@@ -181,7 +186,10 @@ static void emit_json(watch *w, const char *json)
     free(buf);
 }
 
-static void iso(ct_time_ms t, char *buf, size_t cap) { ct_time_format_iso(t, buf, cap); }
+static void iso(ct_time_ms t, char *buf, size_t cap)
+{
+    ct_time_format_iso(t, buf, cap);
+}
 
 /* One call event: "call.live" etc. */
 static void call_line(watch *w, const char *kind, const char *call_id, const char *text,
@@ -213,9 +221,8 @@ static void call_line(watch *w, const char *kind, const char *call_id, const cha
     ct_sanitize(call_id ? call_id : "", call_id ? strlen(call_id) : 0, clean_id, sizeof clean_id,
                 false);
     if (text) ct_sanitize(text, strlen(text), clean_text, sizeof clean_text, false);
-    snprintf(line, sizeof line, "%s %-13s %s%s%s%s%s", t, kind, clean_id,
-             e ? " status=" : "", e ? ct_status_name(e->call.status) : "", text ? " " : "",
-             clean_text);
+    snprintf(line, sizeof line, "%s %-13s %s%s%s%s%s", t, kind, clean_id, e ? " status=" : "",
+             e ? ct_status_name(e->call.status) : "", text ? " " : "", clean_text);
     emit(w, line);
 }
 
@@ -225,7 +232,8 @@ static void channel_line(watch *w, const char *state, ct_time_ms now)
     char t[32], line[128];
     iso(now, t, sizeof t);
     if (w->o.json)
-        snprintf(line, sizeof line, "{\"time\":\"%s\",\"kind\":\"channel\",\"state\":\"%s\"}", t, state);
+        snprintf(line, sizeof line, "{\"time\":\"%s\",\"kind\":\"channel\",\"state\":\"%s\"}", t,
+                 state);
     else snprintf(line, sizeof line, "%s %-13s %s", t, "channel", state);
     emit(w, line);
 }
@@ -279,8 +287,8 @@ static void fetch_list(watch *w, ct_time_ms now)
 {
     if (w->r.list_req) return;
     ct_error err;
-    uint64_t rid = ct_fetch_list_calls(w->fetcher, now - WATCH_WINDOW_MS, now + WATCH_MARGIN_MS,
-                                       false, &err);
+    uint64_t rid =
+        ct_fetch_list_calls(w->fetcher, now - WATCH_WINDOW_MS, now + WATCH_MARGIN_MS, false, &err);
     if (!rid) ct_log(CT_LOG_WARN, "watch: list calls: %s", err.detail);
     ct_reduce_own_read(&w->r, CT_REQ_LIST_CALLS, rid, NULL);
 }
@@ -356,14 +364,15 @@ static int run(watch *w)
         mono = ct_clock_mono_ms();
         /* the timeout: the next poll or the rules' next time check */
         long timeout = -1;
-        if (w->next_poll_mono) timeout = (long)(w->next_poll_mono > mono ? w->next_poll_mono - mono : 0);
+        if (w->next_poll_mono)
+            timeout = (long)(w->next_poll_mono > mono ? w->next_poll_mono - mono : 0);
         att_due = ct_attention_next_due(w->att, w->store, now);
         if (att_due) {
             long t = (long)(att_due > now ? att_due - now : 0);
             if (timeout < 0 || t < timeout) timeout = t;
         }
-        struct pollfd pfd[2] = { { .fd = sig_pipe[0], .events = POLLIN },
-                                 { .fd = ct_inbox_fd(w->inbox), .events = POLLIN } };
+        struct pollfd pfd[2] = {{.fd = sig_pipe[0], .events = POLLIN},
+                                {.fd = ct_inbox_fd(w->inbox), .events = POLLIN}};
         int rc = poll(pfd, 2, (int)(timeout > 60000 ? 60000 : timeout));
         if (rc < 0 && errno != EINTR) return CT_EXIT_OTHER;
         if (rc > 0 && (pfd[0].revents & POLLIN)) {
@@ -380,7 +389,11 @@ static int run(watch *w)
             ct_event_free(ev);
             ev = next;
             if (code >= 0) {
-                while (ev) { next = ev->next; ct_event_free(ev); ev = next; }
+                while (ev) {
+                    next = ev->next;
+                    ct_event_free(ev);
+                    ev = next;
+                }
                 return code;
             }
         }
@@ -406,7 +419,7 @@ int ct_watch_main(const ct_config *cfg)
     watch w;
     memset(&w, 0, sizeof w);
     int pc = parse(cfg, &w.o);
-    if (pc < 0) return CT_EXIT_OK;   /* --help */
+    if (pc < 0) return CT_EXIT_OK; /* --help */
     if (pc > 0) return pc;
     if (!cfg->api_key || !*cfg->api_key) {
         ct_config_explain_missing_key(cfg, NULL, stderr);
@@ -462,7 +475,8 @@ int ct_watch_main(const ct_config *cfg)
         if (!w.monitor) ct_log(CT_LOG_WARN, "watch: monitor: %s; polling instead", err.detail);
         else *w.r.chan.monitor = CT_MON_CONNECTING;
     } else if (cfg->relay_url) {
-        fprintf(stderr, "calltop: no relay token: polling the API every %d s\n", WATCH_POLL_MS / 1000);
+        fprintf(stderr, "calltop: no relay token: polling the API every %d s\n",
+                WATCH_POLL_MS / 1000);
     }
     code = run(&w);
 restore:
@@ -477,7 +491,10 @@ out:
     if (w.store) ct_store_free(w.store);
     ct_attention_free(w.att);
     for (int i = 0; i < 2; i++)
-        if (sig_pipe[i] >= 0) { close(sig_pipe[i]); sig_pipe[i] = -1; }
+        if (sig_pipe[i] >= 0) {
+            close(sig_pipe[i]);
+            sig_pipe[i] = -1;
+        }
     /* stdout already failed with EPIPE: main must not report it again */
     if (code == CT_EXIT_OK && w.out_error == EPIPE) {
         __fpurge(stdout);

@@ -20,12 +20,12 @@
 #include <string.h>
 #include <time.h>
 
-#define RUNS 5
+#define RUNS   5
 #define EVENTS 20000
-#define CALLS 10000
-#define LIVE 200
-#define LINES 40
-#define NOW 1780000000000LL
+#define CALLS  10000
+#define LIVE   200
+#define LINES  40
+#define NOW    1780000000000LL
 
 static double now_s(void)
 {
@@ -58,7 +58,10 @@ static const char *const customer_lines[] = {
     "I already restarted the router twice, it still does not work.",
 };
 
-static void call_id(int i, char *buf, size_t cap) { snprintf(buf, cap, "CC-bench-%06d", i); }
+static void call_id(int i, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "CC-bench-%06d", i);
+}
 
 static ct_event *status_event(int i, bool live, ct_time_ms ts)
 {
@@ -99,16 +102,19 @@ int main(void)
 {
     double observe_ns[RUNS], tick_us[RUNS], reduce_ns[RUNS];
     for (int run = 0; run < RUNS; run++) {
-        ct_store_limits lim = { .max_calls = 20000 };
+        ct_store_limits lim = {.max_calls = 20000};
         ct_store *s = ct_store_new(&lim);
         ct_reducer r;
         ct_reducer_init(&r, s);
         ct_att_config c;
         ct_att_config_defaults(&c);
-        c.silence_ms = 0;   /* timestamps here are synthetic; the tick still walks every call */
+        c.silence_ms = 0; /* timestamps here are synthetic; the tick still walks every call */
         ct_error err;
         ct_attention *a = ct_attention_new(&c, &err);
-        if (!a) { fprintf(stderr, "%s\n", err.detail); return 1; }
+        if (!a) {
+            fprintf(stderr, "%s\n", err.detail);
+            return 1;
+        }
         ct_time_ms t = NOW - 600000;
         /* the store: finished calls, then live calls with their transcripts */
         for (int i = 0; i < CALLS; i++) {
@@ -126,7 +132,7 @@ int main(void)
         /* the stream */
         double in_observe = 0, in_reduce = 0;
         for (int k = 0; k < EVENTS; k++) {
-            t += 1;   /* 1,000 events/s */
+            t += 1; /* 1,000 events/s */
             int i = (int)(rnd() % LIVE);
             uint32_t kind = rnd() % 100;
             ct_event *ev;

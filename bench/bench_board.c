@@ -66,14 +66,14 @@
 #include "calltop/sim.h"
 #include "calltop/lws_log.h"
 
-#define ROWS 45
-#define COLS 160
+#define ROWS   45
+#define COLS   160
 #define SECRET "bench-webhook-secret"
-#define TOKEN "bench-relay-token"
+#define TOKEN  "bench-relay-token"
 #define FROZEN 1e-6
 
 static char calltop_path[PATH_MAX + 16];
-static pid_t live_boards[4];          /* boards running now: die() kills them */
+static pid_t live_boards[4]; /* boards running now: die() kills them */
 
 static int64_t now_us(void)
 {
@@ -108,7 +108,10 @@ static void die(const char *fmt, ...)
 static void track_board(pid_t old, pid_t now)
 {
     for (int i = 0; i < 4; i++)
-        if (live_boards[i] == old) { live_boards[i] = now; return; }
+        if (live_boards[i] == old) {
+            live_boards[i] = now;
+            return;
+        }
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -124,31 +127,36 @@ enum { NO_TARGET = -1, MISS = 0, OK = 1, NOT_MEASURABLE = 2 };
 static void fig(const char *name, double v, const char *unit, const char *target, int verdict,
                 const char *method)
 {
-    const char *vs = verdict == OK ? "ok" : verdict == MISS ? "MISSES TARGET"
-                   : verdict == NOT_MEASURABLE ? "NOT MEASURABLE" : "-";
+    const char *vs = verdict == OK  ? "ok"
+        : verdict == MISS           ? "MISSES TARGET"
+        : verdict == NOT_MEASURABLE ? "NOT MEASURABLE"
+                                    : "-";
     char val[32];
     if (verdict == NOT_MEASURABLE) snprintf(val, sizeof val, "n/a");
     else if (v != 0 && (v < 0.1 && v > -0.1)) snprintf(val, sizeof val, "%.3f", v);
     else if (v < 100) snprintf(val, sizeof val, "%.2f", v);
     else snprintf(val, sizeof val, "%.0f", v);
-    printf("%-36s %9s %-6s [target %s]  %s  (%s)\n", name, val, unit, target ? target : "none",
-           vs, method);
+    printf("%-36s %9s %-6s [target %s]  %s  (%s)\n", name, val, unit, target ? target : "none", vs,
+           method);
     fflush(stdout);
 }
 
-static int le(double v, double t) { return v <= t ? OK : MISS; }
+static int le(double v, double t)
+{
+    return v <= t ? OK : MISS;
+}
 
 /* ---- a small terminal: enough of xterm for what ncurses sends ---------------- */
 
 typedef struct vt {
-    uint32_t cell[ROWS][COLS];     /* code point; 0 = right half of a wide char */
+    uint32_t cell[ROWS][COLS]; /* code point; 0 = right half of a wide char */
     int y, x, top, bot, sy, sx;
-    uint32_t last;                 /* last printed char (REP) */
-    int st;                        /* 0 ground, 1 ESC, 2 CSI, 3 charset byte, 4 OSC */
-    bool priv;                     /* CSI with ? > < = : a mode, no cells */
+    uint32_t last; /* last printed char (REP) */
+    int st;        /* 0 ground, 1 ESC, 2 CSI, 3 charset byte, 4 OSC */
+    bool priv;     /* CSI with ? > < = : a mode, no cells */
     int prm[16], np;
     bool have_digit;
-    uint32_t u;                    /* UTF-8 decoding */
+    uint32_t u; /* UTF-8 decoding */
     int need;
 } vt;
 
@@ -160,14 +168,14 @@ static void vt_init(vt *t)
     t->bot = ROWS - 1;
 }
 
-static void vt_blank(vt *t, int y, int x0, int x1)   /* [x0, x1) */
+static void vt_blank(vt *t, int y, int x0, int x1) /* [x0, x1) */
 {
     if (x0 < 0) x0 = 0;
     if (x1 > COLS) x1 = COLS;
     for (int x = x0; x < x1; x++) t->cell[y][x] = ' ';
 }
 
-static void vt_scroll(vt *t, int top, int bot, int n)   /* n > 0: up */
+static void vt_scroll(vt *t, int top, int bot, int n) /* n > 0: up */
 {
     if (top < 0 || bot >= ROWS || top > bot) return;
     int h = bot - top + 1;
@@ -201,11 +209,14 @@ static void vt_put(vt *t, uint32_t cp)
 {
     int w = wcwidth((wchar_t)cp);
     if (w < 0) w = 1;
-    if (w == 0) return;                    /* combining marks: ignored */
-    if (t->x + w > COLS) { t->x = 0; vt_lf(t); }
+    if (w == 0) return; /* combining marks: ignored */
+    if (t->x + w > COLS) {
+        t->x = 0;
+        vt_lf(t);
+    }
     t->cell[t->y][t->x] = cp;
     if (w == 2 && t->x + 1 < COLS) t->cell[t->y][t->x + 1] = 0;
-    t->x += w;                             /* may equal COLS: wrap pending */
+    t->x += w; /* may equal COLS: wrap pending */
     t->last = cp;
 }
 
@@ -218,17 +229,30 @@ static void vt_csi(vt *t, unsigned char f, bool priv)
 {
     int n = P(t, 0, 1);
     if (t->x >= COLS) t->x = COLS - 1;
-    if (priv) return;                      /* modes: nothing on screen */
+    if (priv) return; /* modes: nothing on screen */
     switch (f) {
-    case 'H': case 'f': t->y = P(t, 0, 1) - 1; t->x = P(t, 1, 1) - 1; break;
+    case 'H':
+    case 'f':
+        t->y = P(t, 0, 1) - 1;
+        t->x = P(t, 1, 1) - 1;
+        break;
     case 'A': t->y -= n; break;
-    case 'B': case 'e': t->y += n; break;
-    case 'C': case 'a': t->x += n; break;
+    case 'B':
+    case 'e': t->y += n; break;
+    case 'C':
+    case 'a': t->x += n; break;
     case 'D': t->x -= n; break;
-    case 'G': case '`': t->x = n - 1; break;
+    case 'G':
+    case '`': t->x = n - 1; break;
     case 'd': t->y = n - 1; break;
-    case 'E': t->y += n; t->x = 0; break;
-    case 'F': t->y -= n; t->x = 0; break;
+    case 'E':
+        t->y += n;
+        t->x = 0;
+        break;
+    case 'F':
+        t->y -= n;
+        t->x = 0;
+        break;
     case 'K': {
         int m = t->np ? t->prm[0] : 0;
         if (m == 0) vt_blank(t, t->y, t->x, COLS);
@@ -250,7 +274,9 @@ static void vt_csi(vt *t, unsigned char f, bool priv)
         break;
     }
     case 'X': vt_blank(t, t->y, t->x, t->x + n); break;
-    case 'b': for (int i = 0; i < n && i < COLS; i++) vt_put(t, t->last); break;
+    case 'b':
+        for (int i = 0; i < n && i < COLS; i++) vt_put(t, t->last);
+        break;
     case '@':
         if (n > COLS - t->x) n = COLS - t->x;
         memmove(&t->cell[t->y][t->x + n], &t->cell[t->y][t->x],
@@ -263,17 +289,24 @@ static void vt_csi(vt *t, unsigned char f, bool priv)
                 sizeof(uint32_t) * (size_t)(COLS - t->x - n));
         vt_blank(t, t->y, COLS - n, COLS);
         break;
-    case 'L': if (t->y >= t->top && t->y <= t->bot) vt_scroll(t, t->y, t->bot, -n); break;
-    case 'M': if (t->y >= t->top && t->y <= t->bot) vt_scroll(t, t->y, t->bot, n); break;
+    case 'L':
+        if (t->y >= t->top && t->y <= t->bot) vt_scroll(t, t->y, t->bot, -n);
+        break;
+    case 'M':
+        if (t->y >= t->top && t->y <= t->bot) vt_scroll(t, t->y, t->bot, n);
+        break;
     case 'S': vt_scroll(t, t->top, t->bot, n); break;
     case 'T': vt_scroll(t, t->top, t->bot, -n); break;
     case 'r':
         t->top = P(t, 0, 1) - 1;
         t->bot = P(t, 1, ROWS) - 1;
-        if (t->bot >= ROWS || t->top >= t->bot) { t->top = 0; t->bot = ROWS - 1; }
+        if (t->bot >= ROWS || t->top >= t->bot) {
+            t->top = 0;
+            t->bot = ROWS - 1;
+        }
         t->y = t->x = 0;
         break;
-    default: break;                        /* SGR and the rest: no cells */
+    default: break; /* SGR and the rest: no cells */
     }
     vt_clamp(t);
 }
@@ -283,20 +316,32 @@ static void vt_feed(vt *t, const unsigned char *b, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = b[i];
         switch (t->st) {
-        case 1:   /* after ESC */
+        case 1: /* after ESC */
             t->st = 0;
-            if (c == '[') { t->st = 2; t->np = 0; t->have_digit = false; t->priv = false;
-                            memset(t->prm, 0, sizeof t->prm); }
-            else if (c == ']') t->st = 4;
+            if (c == '[') {
+                t->st = 2;
+                t->np = 0;
+                t->have_digit = false;
+                t->priv = false;
+                memset(t->prm, 0, sizeof t->prm);
+            } else if (c == ']') t->st = 4;
             else if (c == '(' || c == ')' || c == '*' || c == '+') t->st = 3;
-            else if (c == 'M') { if (t->y == t->top) vt_scroll(t, t->top, t->bot, -1);
-                                 else if (t->y > 0) t->y--; }
-            else if (c == 'D') vt_lf(t);
-            else if (c == 'E') { t->x = 0; vt_lf(t); }
-            else if (c == '7') { t->sy = t->y; t->sx = t->x; }
-            else if (c == '8') { t->y = t->sy; t->x = t->sx; }
+            else if (c == 'M') {
+                if (t->y == t->top) vt_scroll(t, t->top, t->bot, -1);
+                else if (t->y > 0) t->y--;
+            } else if (c == 'D') vt_lf(t);
+            else if (c == 'E') {
+                t->x = 0;
+                vt_lf(t);
+            } else if (c == '7') {
+                t->sy = t->y;
+                t->sx = t->x;
+            } else if (c == '8') {
+                t->y = t->sy;
+                t->x = t->sx;
+            }
             continue;
-        case 2:   /* CSI */
+        case 2: /* CSI */
             if (c >= '0' && c <= '9') {
                 if (t->np == 0) t->np = 1;
                 if (t->np <= 16) t->prm[t->np - 1] = t->prm[t->np - 1] * 10 + (c - '0');
@@ -313,7 +358,7 @@ static void vt_feed(vt *t, const unsigned char *b, size_t n)
         case 3: t->st = 0; continue;
         case 4:
             if (c == 0x07) t->st = 0;
-            else if (c == 0x1b) t->st = 1;   /* ESC \ ends it; the '\' is ignored */
+            else if (c == 0x1b) t->st = 1; /* ESC \ ends it; the '\' is ignored */
             continue;
         default: break;
         }
@@ -323,7 +368,7 @@ static void vt_feed(vt *t, const unsigned char *b, size_t n)
                 if (--t->need == 0) vt_put(t, t->u);
                 continue;
             }
-            t->need = 0;   /* broken sequence: fall through with this byte */
+            t->need = 0; /* broken sequence: fall through with this byte */
         }
         if (c >= 0xc0) {
             t->need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
@@ -331,11 +376,29 @@ static void vt_feed(vt *t, const unsigned char *b, size_t n)
             continue;
         }
         if (c >= 0x80) continue;
-        if (c == 0x1b) { t->st = 1; continue; }
-        if (c == '\r') { t->x = 0; continue; }
-        if (c == '\n' || c == 0x0b || c == 0x0c) { if (t->x >= COLS) t->x = COLS - 1; vt_lf(t); continue; }
-        if (c == '\b') { if (t->x >= COLS) t->x = COLS - 1; if (t->x > 0) t->x--; continue; }
-        if (c == '\t') { t->x = (t->x / 8 + 1) * 8; if (t->x >= COLS) t->x = COLS - 1; continue; }
+        if (c == 0x1b) {
+            t->st = 1;
+            continue;
+        }
+        if (c == '\r') {
+            t->x = 0;
+            continue;
+        }
+        if (c == '\n' || c == 0x0b || c == 0x0c) {
+            if (t->x >= COLS) t->x = COLS - 1;
+            vt_lf(t);
+            continue;
+        }
+        if (c == '\b') {
+            if (t->x >= COLS) t->x = COLS - 1;
+            if (t->x > 0) t->x--;
+            continue;
+        }
+        if (c == '\t') {
+            t->x = (t->x / 8 + 1) * 8;
+            if (t->x >= COLS) t->x = COLS - 1;
+            continue;
+        }
         if (c < 0x20 || c == 0x7f) continue;
         vt_put(t, c);
     }
@@ -349,11 +412,19 @@ static void vt_row(const vt *t, int y, int x0, int x1, char *out, size_t cap)
         uint32_t cp = t->cell[y][x];
         if (cp == 0) continue;
         if (cp < 0x80) out[len++] = (char)cp;
-        else if (cp < 0x800) { out[len++] = (char)(0xc0 | (cp >> 6)); out[len++] = (char)(0x80 | (cp & 0x3f)); }
-        else if (cp < 0x10000) { out[len++] = (char)(0xe0 | (cp >> 12)); out[len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                                 out[len++] = (char)(0x80 | (cp & 0x3f)); }
-        else { out[len++] = (char)(0xf0 | (cp >> 18)); out[len++] = (char)(0x80 | ((cp >> 12) & 0x3f));
-               out[len++] = (char)(0x80 | ((cp >> 6) & 0x3f)); out[len++] = (char)(0x80 | (cp & 0x3f)); }
+        else if (cp < 0x800) {
+            out[len++] = (char)(0xc0 | (cp >> 6));
+            out[len++] = (char)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            out[len++] = (char)(0xe0 | (cp >> 12));
+            out[len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[len++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            out[len++] = (char)(0xf0 | (cp >> 18));
+            out[len++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+            out[len++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[len++] = (char)(0x80 | (cp & 0x3f));
+        }
     }
     out[len] = '\0';
 }
@@ -375,7 +446,7 @@ typedef struct board {
     int fd;
     vt term;
     long long bytes;
-    long bursts;                  /* runs of output separated by >= 5 ms of quiet (frames) */
+    long bursts; /* runs of output separated by >= 5 ms of quiet (frames) */
     int64_t t_start, last_byte;
 } board;
 
@@ -383,7 +454,7 @@ static void board_start(board *b, const char *base_url, const char *relay_url)
 {
     memset(b, 0, sizeof *b);
     vt_init(&b->term);
-    struct winsize ws = { .ws_row = ROWS, .ws_col = COLS };
+    struct winsize ws = {.ws_row = ROWS, .ws_col = COLS};
     b->t_start = now_us();
     b->pid = forkpty(&b->fd, NULL, NULL, &ws);
     if (b->pid < 0) die("forkpty: %s", strerror(errno));
@@ -396,7 +467,7 @@ static void board_start(board *b, const char *base_url, const char *relay_url)
         unsetenv("CALLTOP_BASE_URL");
         unsetenv("CALLTOP_RELAY_URL");
         unsetenv("CALLTOP_READ_ONLY");
-        setenv("XDG_CONFIG_HOME", "/nonexistent-calltop-bench", 1);   /* no config file */
+        setenv("XDG_CONFIG_HOME", "/nonexistent-calltop-bench", 1); /* no config file */
         setenv("INTERACTLY_API_KEY", "demo-key", 1);
         setenv("CALLTOP_RELAY_TOKEN", TOKEN, 1);
         execl(calltop_path, "calltop", "--base-url", base_url, "--relay-url", relay_url,
@@ -405,17 +476,20 @@ static void board_start(board *b, const char *base_url, const char *relay_url)
     }
     fcntl(b->fd, F_SETFL, O_NONBLOCK);
     track_board(0, b->pid);
-    const char *pf = getenv("BENCH_BOARD_PID_FILE");   /* development aid: strace/perf -p */
+    const char *pf = getenv("BENCH_BOARD_PID_FILE"); /* development aid: strace/perf -p */
     if (pf && *pf) {
         FILE *f = fopen(pf, "w");
-        if (f) { fprintf(f, "%d\n", (int)b->pid); fclose(f); }
+        if (f) {
+            fprintf(f, "%d\n", (int)b->pid);
+            fclose(f);
+        }
     }
 }
 
 /* Reads what the board wrote within timeout_ms; returns bytes read, -1 at EOF. */
 static long board_pump(board *b, int timeout_ms)
 {
-    struct pollfd p = { .fd = b->fd, .events = POLLIN };
+    struct pollfd p = {.fd = b->fd, .events = POLLIN};
     if (poll(&p, 1, timeout_ms < 0 ? 0 : timeout_ms) <= 0) return 0;
     unsigned char buf[65536];
     long total = 0;
@@ -449,7 +523,8 @@ static void board_settle(board *b, int quiet_ms, int max_ms)
     for (int64_t t; (t = now_us()) < end;) {
         int64_t idle = t - b->last_byte;
         if (idle >= (int64_t)quiet_ms * 1000) return;
-        if (board_pump(b, (int)((quiet_ms * 1000 - idle) / 1000) + 1) < 0) die("calltop exited early");
+        if (board_pump(b, (int)((quiet_ms * 1000 - idle) / 1000) + 1) < 0)
+            die("calltop exited early");
     }
 }
 
@@ -486,7 +561,10 @@ static void board_stop(board *b)
         (void)!write(b->fd, "q", 1);
         for (int i = 0; i < 100; i++) {
             board_pump(b, 10);
-            if (waitpid(b->pid, NULL, WNOHANG) == b->pid) { b->pid = 0; break; }
+            if (waitpid(b->pid, NULL, WNOHANG) == b->pid) {
+                b->pid = 0;
+                break;
+            }
         }
         if (b->pid > 0) {
             kill(b->pid, SIGKILL);
@@ -499,9 +577,9 @@ static void board_stop(board *b)
 /* ---- /proc ---------------------------------------------------------------------- */
 
 typedef struct pstat {
-    long long ui_ctx, all_ctx;     /* context switches: UI thread, all threads */
-    long long ui_vol;              /* voluntary ones of the UI thread (blocking waits) */
-    long long ui_ns, all_ns;       /* on-CPU time */
+    long long ui_ctx, all_ctx; /* context switches: UI thread, all threads */
+    long long ui_vol;          /* voluntary ones of the UI thread (blocking waits) */
+    long long ui_ns, all_ns;   /* on-CPU time */
 } pstat;
 
 static long long status_field(const char *path, const char *key)
@@ -512,7 +590,10 @@ static long long status_field(const char *path, const char *key)
     long long v = -1;
     size_t kl = strlen(key);
     while (fgets(line, sizeof line, f))
-        if (strncmp(line, key, kl) == 0) { v = atoll(line + kl); break; }
+        if (strncmp(line, key, kl) == 0) {
+            v = atoll(line + kl);
+            break;
+        }
     fclose(f);
     return v;
 }
@@ -553,7 +634,10 @@ static void thread_dump(pid_t pid, const char *when)
         char p[320], comm[64] = "?";
         snprintf(p, sizeof p, "/proc/%d/task/%s/comm", (int)pid, e->d_name);
         FILE *f = fopen(p, "r");
-        if (f) { if (!fgets(comm, sizeof comm, f)) comm[0] = '\0'; fclose(f); }
+        if (f) {
+            if (!fgets(comm, sizeof comm, f)) comm[0] = '\0';
+            fclose(f);
+        }
         comm[strcspn(comm, "\n")] = '\0';
         fprintf(stderr, "  %s: task %s (%s) ctx %lld cpu %lld us\n", when, e->d_name, comm,
                 task_ctx(pid, e->d_name), task_ns(pid, e->d_name) / 1000);
@@ -629,7 +713,7 @@ static void rig_start(rig *r, int history, int live, double speed)
     ro.host = "127.0.0.1";
     ro.webhook_secret = SECRET;
     ro.client_token = TOKEN;
-    ro.heartbeat_ms = 0;                 /* the default, as a user runs it */
+    ro.heartbeat_ms = 0; /* the default, as a user runs it */
     if (!(r->relay = ct_relay_start(&ro, &err))) die("relay: %s", err.detail);
     int rp = ct_relay_port(r->relay);
     snprintf(r->relay_url, sizeof r->relay_url, "ws://127.0.0.1:%d/monitor", rp);
@@ -655,7 +739,10 @@ static void rig_stop(rig *r)
 
 /* ---- HTTP helpers (libcurl, keep-alive) -------------------------------------------- */
 
-typedef struct buf { char *p; size_t n; } buf;
+typedef struct buf {
+    char *p;
+    size_t n;
+} buf;
 
 static size_t to_buf(char *d, size_t s, size_t n, void *ud)
 {
@@ -669,9 +756,17 @@ static size_t to_buf(char *d, size_t s, size_t n, void *ud)
     return s * n;
 }
 
-static size_t discard(char *d, size_t s, size_t n, void *ud) { (void)d; (void)ud; return s * n; }
+static size_t discard(char *d, size_t s, size_t n, void *ud)
+{
+    (void)d;
+    (void)ud;
+    return s * n;
+}
 
-typedef struct poster { CURL *c; struct curl_slist *h; } poster;
+typedef struct poster {
+    CURL *c;
+    struct curl_slist *h;
+} poster;
 
 static void poster_init(poster *p, const char *url)
 {
@@ -704,8 +799,10 @@ static void poster_free(poster *p)
 static void sim_list(rig *r, int size, ct_call_list *out)
 {
     char url[320];
-    snprintf(url, sizeof url, "%s/calls/v1/conversations?startDate=2000-01-01T00:00:00.000Z"
-             "&endDate=2100-01-01T00:00:00.000Z&size=%d&page=1", ct_sim_base_url(r->sim), size);
+    snprintf(url, sizeof url,
+             "%s/calls/v1/conversations?startDate=2000-01-01T00:00:00.000Z"
+             "&endDate=2100-01-01T00:00:00.000Z&size=%d&page=1",
+             ct_sim_base_url(r->sim), size);
     CURL *c = curl_easy_init();
     struct curl_slist *h = curl_slist_append(NULL, "Authorization: Bearer demo-key");
     buf b = {0};
@@ -736,8 +833,8 @@ static long bar_total(const vt *t)
 {
     char bar[COLS * 4 + 8];
     vt_row(t, 0, 0, COLS, bar, sizeof bar);
-    long a = bar_count(bar, "| live "), b = bar_count(bar, "queued "),
-         c = bar_count(bar, "fwd "), d = bar_count(bar, "done ");
+    long a = bar_count(bar, "| live "), b = bar_count(bar, "queued "), c = bar_count(bar, "fwd "),
+         d = bar_count(bar, "done ");
     if (a < 0 || b < 0 || c < 0 || d < 0) return -1;
     return a + b + c + d;
 }
@@ -761,7 +858,10 @@ static void wait_loaded(board *b, long want, int max_ms, int64_t *t_loaded)
     int64_t end = now_us() + (int64_t)max_ms * 1000;
     while (now_us() < end) {
         if (board_pump(b, 20) < 0) die("calltop exited early");
-        if (bar_total(&b->term) >= want) { *t_loaded = b->last_byte; return; }
+        if (bar_total(&b->term) >= want) {
+            *t_loaded = b->last_byte;
+            return;
+        }
     }
     *t_loaded = 0;
 }
@@ -801,7 +901,7 @@ static void boards_run(board **bs, int n, int ms)
     int64_t end = now_us() + (int64_t)ms * 1000;
     for (int64_t t; (t = now_us()) < end;) {
         struct pollfd p[4];
-        for (int i = 0; i < n; i++) p[i] = (struct pollfd){ .fd = bs[i]->fd, .events = POLLIN };
+        for (int i = 0; i < n; i++) p[i] = (struct pollfd){.fd = bs[i]->fd, .events = POLLIN};
         if (poll(p, (nfds_t)n, (int)((end - t) / 1000) + 1) <= 0) continue;
         for (int i = 0; i < n; i++)
             if (p[i].revents && board_pump(bs[i], 0) < 0) die("calltop exited early");
@@ -809,7 +909,12 @@ static void boards_run(board **bs, int n, int ms)
 }
 
 /* A measuring window over one board: counters at its start. */
-typedef struct window { pstat a; long long bytes0; long bursts0; int64_t t0; } window;
+typedef struct window {
+    pstat a;
+    long long bytes0;
+    long bursts0;
+    int64_t t0;
+} window;
 
 static void window_begin(board *b, window *w)
 {
@@ -829,7 +934,8 @@ static void window_report(board *b, const window *w, const char *tag, bool live,
     thread_dump(b->pid, "window end");
     double secs = (double)(t1 - w->t0) / 1e6;
     const pstat *a = &w->a;
-    double ui = (double)(z.ui_ctx - a->ui_ctx) / secs, all = (double)(z.all_ctx - a->all_ctx) / secs;
+    double ui = (double)(z.ui_ctx - a->ui_ctx) / secs,
+           all = (double)(z.all_ctx - a->all_ctx) / secs;
     double vol = (double)(z.ui_vol - a->ui_vol) / secs;
     double frames = (double)(b->bursts - w->bursts0) / secs;
     double cpu = (double)(z.all_ns - a->all_ns) / 1e9 / secs * 100;
@@ -870,9 +976,11 @@ static void scenario_empty(void)
     double rss = (double)rss_kb(b.pid) / 1024.0;
     char p[64], m[200];
     snprintf(p, sizeof p, "/proc/%d/status", (int)b.pid);
-    snprintf(m, sizeof m, "VmRSS 1 s after the first frame, simulator with no calls, relay "
+    snprintf(m, sizeof m,
+             "VmRSS 1 s after the first frame, simulator with no calls, relay "
              "connected; of it RssAnon %.1f MB, RssFile (shared libraries) %.1f MB",
-             (double)status_field(p, "RssAnon:") / 1024, (double)status_field(p, "RssFile:") / 1024);
+             (double)status_field(p, "RssAnon:") / 1024,
+             (double)status_field(p, "RssFile:") / 1024);
     fig("board.mem.rss_before_data", rss, "MB", "<= 10 MB", le(rss, 10), m);
     /* Context for the RSS figure: most of RssFile is shared-library pages
      * (mapped in 64 KiB fault-around blocks) that other processes share.
@@ -880,7 +988,8 @@ static void scenario_empty(void)
      * what this process alone costs. */
     snprintf(p, sizeof p, "/proc/%d/smaps_rollup", (int)b.pid);
     double pss = (double)status_field(p, "Pss:") / 1024;
-    double priv = (double)(status_field(p, "Private_Clean:") + status_field(p, "Private_Dirty:")) / 1024;
+    double priv =
+        (double)(status_field(p, "Private_Clean:") + status_field(p, "Private_Dirty:")) / 1024;
     fig("board.mem.pss_before_data", pss, "MB", NULL, NO_TARGET,
         "Pss from /proc/PID/smaps_rollup at the same moment (shared pages divided among their "
         "users; the bench itself maps libcurl, lws and OpenSSL too, which halves their share)");
@@ -921,9 +1030,11 @@ static void scenario_rest(void)
     if (n_first == 5) {
         double first = (double)firsts[2] / 1000;
         char m[240];
-        snprintf(m, sizeof m, "fork+exec to the end of the first frame whose list rows are "
+        snprintf(m, sizeof m,
+                 "fork+exec to the end of the first frame whose list rows are "
                  "filled, 200 finished calls in the simulator, relay connected; median of 5 "
-                 "starts (min %.0f, max %.0f ms)", (double)firsts[0] / 1000, (double)firsts[4] / 1000);
+                 "starts (min %.0f, max %.0f ms)",
+                 (double)firsts[0] / 1000, (double)firsts[4] / 1000);
         fig("board.start.first_frame", first, "ms", "<= 100 ms", le(first, 100), m);
     } else {
         fig("board.start.first_frame", 0, "ms", "<= 100 ms", MISS,
@@ -938,8 +1049,8 @@ static void scenario_rest(void)
     board_start(&bl, ct_sim_base_url(rl.sim), rl.relay_url);
     int64_t t;
     wait_loaded(&bl, 50, 10000, &t);
-    board *both[2] = { &bi, &bl };
-    boards_run(both, 2, 3000);   /* past the 300 ms selection fetch */
+    board *both[2] = {&bi, &bl};
+    boards_run(both, 2, 3000); /* past the 300 ms selection fetch */
 
     window w1i, w1l, w2i, w2l;
     window_begin(&bi, &w1i);
@@ -971,11 +1082,13 @@ static void scenario_rest(void)
     poster_init(&p, rl.webhook_url);
     const char *id = calls.n_calls > 2 ? calls.calls[2].id : calls.calls[0].id;
     char body[512];
-    snprintf(body, sizeof body, "{\"message\":{\"type\":\"status-update\",\"timestamp\":%lld,"
-             "\"call\":{\"id\":\"%s\",\"status\":\"forwarded\"}}}", (long long)wall_ms(), id);
-    while (b->last_byte < now_us() - 100000)   /* wait for a tick's output ... */
+    snprintf(body, sizeof body,
+             "{\"message\":{\"type\":\"status-update\",\"timestamp\":%lld,"
+             "\"call\":{\"id\":\"%s\",\"status\":\"forwarded\"}}}",
+             (long long)wall_ms(), id);
+    while (b->last_byte < now_us() - 100000) /* wait for a tick's output ... */
         board_pump(b, 100);
-    board_settle(b, 20, 1000);                 /* ... to end */
+    board_settle(b, 20, 1000); /* ... to end */
     long long before = b->bytes;
     poster_send(&p, body);
     int64_t t0 = now_us();
@@ -990,8 +1103,10 @@ static void scenario_rest(void)
     long long full = b->bytes - before;
     double pct = full ? 100.0 * (double)change / (double)full : 0;
     char m[240];
-    snprintf(m, sizeof m, "bytes for one status-update (ongoing -> forwarded, a visible row) = %lld B "
-             "vs Ctrl-L full repaint = %lld B, 50 calls", change, full);
+    snprintf(m, sizeof m,
+             "bytes for one status-update (ongoing -> forwarded, a visible row) = %lld B "
+             "vs Ctrl-L full repaint = %lld B, 50 calls",
+             change, full);
     fig("board.bytes.status_change_vs_repaint", pct, "%", "<= 5 %", le(pct, 5), m);
     poster_free(&p);
     ct_call_list_clear(&calls);
@@ -999,9 +1114,9 @@ static void scenario_rest(void)
     rig_stop(&rl);
 }
 
-static const char *const K_DOWN[] = { "j", "j" };
-static const char *const K_SORT[] = { "o", "o" };
-static const char *const K_FILTER[] = { "5", "\x7f" };
+static const char *const K_DOWN[] = {"j", "j"};
+static const char *const K_SORT[] = {"o", "o"};
+static const char *const K_FILTER[] = {"5", "\x7f"};
 
 /* n frozen live calls through REST: load time, RSS, key costs. Returns RSS. */
 static double scenario_many(int n, bool transcript)
@@ -1017,41 +1132,66 @@ static double scenario_many(int n, bool transcript)
     char name[80], m[240];
     double load = t_loaded ? (double)(t_loaded - b.t_start) / 1000 : -1;
     snprintf(name, sizeof name, "board.load.%dk_calls_rest", n / 1000);
-    snprintf(m, sizeof m, "fork+exec to the frame whose status bar counts all %d calls: %d pages "
-             "of 100 from the local simulator (its start-up, %.1f s, not included)", n, n / 100, sim_s);
+    snprintf(m, sizeof m,
+             "fork+exec to the frame whose status bar counts all %d calls: %d pages "
+             "of 100 from the local simulator (its start-up, %.1f s, not included)",
+             n, n / 100, sim_s);
     /* the issue's targets are for 10,000 and 50,000 calls (the board's cap);
      * the load time has a target at 10,000 only */
     bool tk = n == 10000, tk50 = n == 50000;
-    if (t_loaded) fig(name, load, "ms", tk ? "<= 1000 ms" : NULL, tk ? le(load, 1000) : NO_TARGET, m);
-    else fig(name, 0, "ms", tk ? "<= 1000 ms" : NULL, MISS, "status bar never counted every call within 60 s");
+    if (t_loaded)
+        fig(name, load, "ms", tk ? "<= 1000 ms" : NULL, tk ? le(load, 1000) : NO_TARGET, m);
+    else
+        fig(name, 0, "ms", tk ? "<= 1000 ms" : NULL, MISS,
+            "status bar never counted every call within 60 s");
     board_settle(&b, 500, 5000);
     board_run(&b, 500);
     double rss = (double)rss_kb(b.pid) / 1024.0;
     snprintf(name, sizeof name, "board.mem.rss_%dk_calls", n / 1000);
-    snprintf(m, sizeof m, "VmRSS with %d calls loaded (list items, no transcripts; the selected "
-             "call fetched)", n);
+    snprintf(m, sizeof m,
+             "VmRSS with %d calls loaded (list items, no transcripts; the selected "
+             "call fetched)",
+             n);
     fig(name, rss, "MB", NULL, NO_TARGET, m);
 
     double bg = background_ns_per_us(&b, 2000);
     double mv = key_cost_ms(&b, K_DOWN, 40, bg);
     snprintf(name, sizeof name, "board.cpu.cursor_move_%dk", n / 1000);
-    snprintf(m, sizeof m, "UI-thread CPU per 'j', mean of 40, key to 30 ms pty quiet, minus the "
-             "background tick rate; %d live calls", n);
-    fig(name, mv, "ms", "<= 2 ms", le(mv, 2), m);   /* the same target at any size */
+    snprintf(m, sizeof m,
+             "UI-thread CPU per 'j', mean of 40, key to 30 ms pty quiet, minus the "
+             "background tick rate; %d live calls",
+             n);
+    fig(name, mv, "ms", "<= 2 ms", le(mv, 2), m); /* the same target at any size */
     double so = key_cost_ms(&b, K_SORT, 40, bg);
     snprintf(name, sizeof name, "board.cpu.resort_%dk", n / 1000);
-    snprintf(m, sizeof m, "UI-thread CPU per 'o' (next sort column, view rebuilt), mean of 40, "
-             "as above; %d calls", n);
-    fig(name, so, "ms", tk ? "<= 20 ms" : tk50 ? "<= 100 ms" : NULL,
-        tk ? le(so, 20) : tk50 ? le(so, 100) : NO_TARGET, m);
+    snprintf(m, sizeof m,
+             "UI-thread CPU per 'o' (next sort column, view rebuilt), mean of 40, "
+             "as above; %d calls",
+             n);
+    fig(name, so, "ms",
+        tk         ? "<= 20 ms"
+            : tk50 ? "<= 100 ms"
+                   : NULL,
+        tk         ? le(so, 20)
+            : tk50 ? le(so, 100)
+                   : NO_TARGET,
+        m);
     board_key(&b, "/", 30);
     double fi = key_cost_ms(&b, K_FILTER, 40, bg);
     board_key(&b, "\x1b", 30);
     snprintf(name, sizeof name, "board.cpu.filter_key_%dk", n / 1000);
-    snprintf(m, sizeof m, "UI-thread CPU per search keystroke ('5' then Backspace, alternately, "
-             "incremental filter), mean of 40; %d calls", n);
-    fig(name, fi, "ms", tk ? "<= 10 ms" : tk50 ? "<= 50 ms" : NULL,
-        tk ? le(fi, 10) : tk50 ? le(fi, 50) : NO_TARGET, m);
+    snprintf(m, sizeof m,
+             "UI-thread CPU per search keystroke ('5' then Backspace, alternately, "
+             "incremental filter), mean of 40; %d calls",
+             n);
+    fig(name, fi, "ms",
+        tk         ? "<= 10 ms"
+            : tk50 ? "<= 50 ms"
+                   : NULL,
+        tk         ? le(fi, 10)
+            : tk50 ? le(fi, 50)
+                   : NO_TARGET,
+        m);
 
     if (transcript) {
         /* a 1,000-line transcript on the selected (top) call, whose id the
@@ -1068,14 +1208,17 @@ static double scenario_many(int n, bool transcript)
         size_t cap = 1000 * 200 + 512, len = 0;
         char *body = malloc(cap);
         int64_t ts = wall_ms();
-        len += (size_t)snprintf(body + len, cap - len, "{\"message\":{\"type\":\"conversation-update\","
+        len += (size_t)snprintf(body + len, cap - len,
+                                "{\"message\":{\"type\":\"conversation-update\","
                                 "\"timestamp\":%lld,\"call\":{\"id\":\"%s\"},\"messages\":[",
                                 (long long)ts, call_id);
         for (int i = 0; i < 1000; i++)
-            len += (size_t)snprintf(body + len, cap - len, "%s{\"messageId\":\"bench-%04d\",\"role\":"
+            len += (size_t)snprintf(body + len, cap - len,
+                                    "%s{\"messageId\":\"bench-%04d\",\"role\":"
                                     "\"%s\",\"text\":\"tx%04d the customer asks about the invoice "
-                                    "sent last week\",\"timestamp\":%lld}", i ? "," : "", i,
-                                    i % 2 ? "assistant" : "user", i, (long long)(ts - 1000 + i));
+                                    "sent last week\",\"timestamp\":%lld}",
+                                    i ? "," : "", i, i % 2 ? "assistant" : "user", i,
+                                    (long long)(ts - 1000 + i));
         snprintf(body + len, cap - len, "]}}");
         poster p;
         poster_init(&p, r.webhook_url);
@@ -1086,8 +1229,10 @@ static double scenario_many(int n, bool transcript)
         board_run(&b, 500);
         bool shown = vt_contains(&b.term, "tx0999");
         double rss_t = (double)rss_kb(b.pid) / 1024.0;
-        snprintf(m, sizeof m, "VmRSS with %d calls and a 1,000-message transcript open on the "
-                 "selected call%s", n, shown ? "" : " (WARNING: its last line was not seen on screen)");
+        snprintf(m, sizeof m,
+                 "VmRSS with %d calls and a 1,000-message transcript open on the "
+                 "selected call%s",
+                 n, shown ? "" : " (WARNING: its last line was not seen on screen)");
         fig("board.mem.rss_10k_plus_transcript", rss_t, "MB", NULL, NO_TARGET, m);
     }
     board_stop(&b);
@@ -1099,8 +1244,8 @@ static double scenario_many(int n, bool transcript)
 
 typedef struct lat_job {
     const char *url, *call_id;
-    int n, rate, first;           /* markers first .. first+n-1 */
-    int64_t *t_sent;              /* indexed by marker */
+    int n, rate, first; /* markers first .. first+n-1 */
+    int64_t *t_sent;    /* indexed by marker */
     atomic_int sent;
 } lat_job;
 
@@ -1116,10 +1261,13 @@ static void *post_paced(void *arg)
         if (due > t) usleep((useconds_t)(due - t));
         int k = j->first + i;
         char body[512];
-        snprintf(body, sizeof body, "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":%lld,"
-                 "\"call\":{\"id\":\"%s\"},\"messages\":[{\"messageId\":\"lat-%06d\",\"role\":\"%s\","
-                 "\"text\":\"mk%06d\",\"timestamp\":%lld}]}}", (long long)wall_ms(), j->call_id, k,
-                 k % 2 ? "assistant" : "user", k, (long long)wall_ms());
+        snprintf(
+            body, sizeof body,
+            "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":%lld,"
+            "\"call\":{\"id\":\"%s\"},\"messages\":[{\"messageId\":\"lat-%06d\",\"role\":\"%s\","
+            "\"text\":\"mk%06d\",\"timestamp\":%lld}]}}",
+            (long long)wall_ms(), j->call_id, k, k % 2 ? "assistant" : "user", k,
+            (long long)wall_ms());
         j->t_sent[k] = now_us();
         atomic_store(&j->sent, i + 1);
         poster_send(&p, body);
@@ -1147,8 +1295,12 @@ static int max_marker(const vt *t)
 static void latency_run(board *b, rig *r, const char *call_id, int rate, int n, int first,
                         int64_t *t_sent, bool cpu_only)
 {
-    lat_job j = { .url = r->webhook_url, .call_id = call_id, .n = n, .rate = rate, .first = first,
-                  .t_sent = t_sent };
+    lat_job j = {.url = r->webhook_url,
+                 .call_id = call_id,
+                 .n = n,
+                 .rate = rate,
+                 .first = first,
+                 .t_sent = t_sent};
     int64_t *lat = calloc((size_t)n, sizeof *lat);
     int next = first, seen = 0;
     pstat a, z;
@@ -1177,9 +1329,11 @@ static void latency_run(board *b, rig *r, const char *call_id, int rate, int n, 
         double cpu = (double)(z.all_ns - a.all_ns) / 1e9 / secs * 100;
         double ui = (double)(z.ui_ns - a.ui_ns) / 1e9 / secs * 100;
         double frames = (double)(b->bursts - bursts0) / secs;
-        snprintf(m, sizeof m, "calltop's on-CPU time (all threads; UI thread alone %.1f %%, "
+        snprintf(m, sizeof m,
+                 "calltop's on-CPU time (all threads; UI thread alone %.1f %%, "
                  "%.0f frames/s) / wall time while %d transcript webhooks arrive at %d/s on the "
-                 "selected call, transcript growing 0 -> %d lines", ui, frames, n, rate, n);
+                 "selected call, transcript growing 0 -> %d lines",
+                 ui, frames, n, rate, n);
         snprintf(name, sizeof name, "board.cpu.events_%d_per_s", rate);
         fig(name, cpu, "%", "<= 2 %", le(cpu, 2), m);
         free(lat);
@@ -1189,15 +1343,19 @@ static void latency_run(board *b, rig *r, const char *call_id, int rate, int n, 
     qsort(lat, (size_t)seen, sizeof *lat, cmp_i64);
     double p50 = seen ? (double)lat[seen / 2] / 1000 : -1;
     double p99 = seen ? (double)lat[(size_t)seen * 99 / 100] / 1000 : -1;
-    snprintf(m, sizeof m, "POST of a conversation-update (1 new line) to the relay -> that line's "
+    snprintf(m, sizeof m,
+             "POST of a conversation-update (1 new line) to the relay -> that line's "
              "cells on calltop's pty; %d of %d seen, %d/s paced, %.1f s, transcript +%d lines",
              seen, n, rate, secs, n);
     snprintf(name, sizeof name, "board.latency.p50_at_%d_per_s", rate);
     fig(name, p50, "ms", NULL, seen == n ? NO_TARGET : MISS, m);
     snprintf(name, sizeof name, "board.latency.p99_at_%d_per_s", rate);
-    bool targeted = rate == 100 || rate == 1000;   /* the issue's two rates */
+    bool targeted = rate == 100 || rate == 1000; /* the issue's two rates */
     fig(name, p99, "ms", targeted ? "<= 20 ms" : NULL,
-        seen != n ? MISS : targeted ? le(p99, 20) : NO_TARGET, m);
+        seen != n      ? MISS
+            : targeted ? le(p99, 20)
+                       : NO_TARGET,
+        m);
     free(lat);
 }
 
@@ -1213,7 +1371,7 @@ static void scenario_latency(void)
     board_start(&b, ct_sim_base_url(r.sim), r.relay_url);
     int64_t t;
     wait_loaded(&b, 3, 10000, &t);
-    board_settle(&b, 1000, 5000);   /* the selected call is fetched after 300 ms */
+    board_settle(&b, 1000, 5000); /* the selected call is fetched after 300 ms */
     enum { N100 = 500, N1000 = 3000, N200 = 1000, NISO = 20 };
     int64_t *t_sent = calloc(N100 + N1000 + N200 + NISO, sizeof *t_sent);
     /* each run on its own call, the next row down (the list is in the
@@ -1236,9 +1394,9 @@ static void scenario_latency(void)
 
 int main(int argc, char **argv)
 {
-    ct_lws_log_init(CT_LWS_LOG_OFF);   /* once per process, as the programs do */
+    ct_lws_log_init(CT_LWS_LOG_OFF); /* once per process, as the programs do */
     (void)argc;
-    setlocale(LC_ALL, "C.UTF-8");   /* wcwidth for the screen model */
+    setlocale(LC_ALL, "C.UTF-8"); /* wcwidth for the screen model */
     signal(SIGPIPE, SIG_IGN);
     /* build/bench/bench_board -> build/calltop */
     char self[PATH_MAX];
@@ -1248,11 +1406,13 @@ int main(int argc, char **argv)
     char *slash = strrchr(self, '/');
     *slash = '\0';
     snprintf(calltop_path, sizeof calltop_path, "%s/../calltop", self);
-    if (access(calltop_path, X_OK) != 0) die("%s not found (build the calltop target)", calltop_path);
+    if (access(calltop_path, X_OK) != 0)
+        die("%s not found (build the calltop target)", calltop_path);
     (void)argv;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     printf("bench_board: %s in a 160x45 pty (xterm-256color, C.UTF-8) against in-process "
-           "calltop-sim (seed 1) + calltop-relay; figures from /proc and the pty\n", calltop_path);
+           "calltop-sim (seed 1) + calltop-relay; figures from /proc and the pty\n",
+           calltop_path);
     fflush(stdout);
     /* BENCH_BOARD_ONLY=name runs one scenario (development aid) */
     const char *only = getenv("BENCH_BOARD_ONLY");

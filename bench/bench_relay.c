@@ -47,13 +47,13 @@ typedef struct client {
     int fd;
     char in[65536];
     size_t len;
-    long events;          /* event frames received */
+    long events; /* event frames received */
 } client;
 
 static int tcp_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         perror("bench_relay: connect");
@@ -67,11 +67,10 @@ static void send_text(int fd, const char *text)
     size_t n = strlen(text);
     unsigned char f[256];
     f[0] = 0x81;
-    f[1] = 0x80 | (unsigned char)n;   /* short frames only */
-    memset(f + 2, 0, 4);              /* zero mask: payload goes as is */
+    f[1] = 0x80 | (unsigned char)n; /* short frames only */
+    memset(f + 2, 0, 4);            /* zero mask: payload goes as is */
     memcpy(f + 6, text, n);
-    if (write(fd, f, 6 + n) != (ssize_t)(6 + n))
-        exit(1);
+    if (write(fd, f, 6 + n) != (ssize_t)(6 + n)) exit(1);
 }
 
 /* Parses whole frames out of c->in; counts event frames. */
@@ -79,20 +78,16 @@ static void consume(client *c)
 {
     for (;;) {
         unsigned char *b = (unsigned char *)c->in;
-        if (c->len < 2)
-            return;
+        if (c->len < 2) return;
         size_t len = b[1] & 0x7f, h = 2;
         if (len == 126) {
-            if (c->len < 4)
-                return;
+            if (c->len < 4) return;
             len = ((size_t)b[2] << 8) | b[3];
             h = 4;
         } else if (len == 127) {
-            if (c->len < 10)
-                return;
+            if (c->len < 10) return;
             len = 0;
-            for (int i = 0; i < 8; i++)
-                len = (len << 8) | b[2 + i];
+            for (int i = 0; i < 8; i++) len = (len << 8) | b[2 + i];
             h = 10;
         }
         if (c->len < h + len) {
@@ -102,8 +97,8 @@ static void consume(client *c)
             }
             return;
         }
-        if ((b[0] & 0x0f) == 1 && len > 16 && memmem(c->in + h, len < 40 ? len : 40,
-                                                     "\"type\":\"event\"", 14))
+        if ((b[0] & 0x0f) == 1 && len > 16 &&
+            memmem(c->in + h, len < 40 ? len : 40, "\"type\":\"event\"", 14))
             c->events++;
         memmove(c->in, c->in + h + len, c->len - h - len);
         c->len -= h + len;
@@ -113,8 +108,7 @@ static void consume(client *c)
 static bool pump(client *c)
 {
     ssize_t n = read(c->fd, c->in + c->len, sizeof c->in - c->len);
-    if (n <= 0)
-        return false;
+    if (n <= 0) return false;
     c->len += (size_t)n;
     consume(c);
     return true;
@@ -129,8 +123,7 @@ static void client_open(client *c, int port)
                      "GET /monitor HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " TOKEN "\r\n\r\n");
-    if (write(c->fd, req, (size_t)n) != n)
-        exit(1);
+    if (write(c->fd, req, (size_t)n) != n) exit(1);
     char *end;
     while (!(end = memmem(c->in, c->len, "\r\n\r\n", 4))) {
         ssize_t r = read(c->fd, c->in + c->len, sizeof c->in - c->len);
@@ -159,7 +152,10 @@ typedef struct poster {
     long seq;
 } poster;
 
-static size_t discard(char *d, size_t s, size_t n, void *ud) { return s * n; }
+static size_t discard(char *d, size_t s, size_t n, void *ud)
+{
+    return s * n;
+}
 
 static void poster_init(poster *p, int port)
 {
@@ -182,7 +178,8 @@ static void poster_send(poster *p)
     snprintf(body, sizeof body,
              "{\"message\":{\"type\":\"status-update\",\"timestamp\":%ld,\"call\":{"
              "\"id\":\"CC-bench\",\"status\":\"ongoing\",\"phoneCallStatus\":\"in-progress\","
-             "\"phoneCallStatusReason\":\"tick %ld\"}}}", 1764151200000L + p->seq, p->seq);
+             "\"phoneCallStatusReason\":\"tick %ld\"}}}",
+             1764151200000L + p->seq, p->seq);
     curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, body);
     long status = 0;
     if (curl_easy_perform(p->curl) != CURLE_OK ||
@@ -202,9 +199,12 @@ static ct_relay *relay_up(void)
 {
     /* Every client connects from 127.0.0.1: lift the per-address cap (a
      * defence against one attacking address) above the 1,000 clients. */
-    ct_relay_options o = { .host = "127.0.0.1", .webhook_secret = SECRET, .client_token = TOKEN,
-                           .heartbeat_ms = 60000, .max_connections = 4096,
-                           .max_connections_per_peer = 2048 };
+    ct_relay_options o = {.host = "127.0.0.1",
+                          .webhook_secret = SECRET,
+                          .client_token = TOKEN,
+                          .heartbeat_ms = 60000,
+                          .max_connections = 4096,
+                          .max_connections_per_peer = 2048};
     ct_error err;
     ct_relay *r = ct_relay_start(&o, &err);
     if (!r) {
@@ -231,7 +231,7 @@ static void bench_latency(int n)
     poster p;
     poster_init(&p, port);
     int64_t *lat = malloc((size_t)n * sizeof *lat);
-    for (int i = -50; i < n; i++) {          /* 50 warm-up rounds */
+    for (int i = -50; i < n; i++) { /* 50 warm-up rounds */
         long want = c.events + 1;
         int64_t t0 = now_us();
         poster_send(&p);
@@ -240,13 +240,12 @@ static void bench_latency(int n)
                 fprintf(stderr, "bench_relay: client closed\n");
                 exit(1);
             }
-        if (i >= 0)
-            lat[i] = now_us() - t0;
+        if (i >= 0) lat[i] = now_us() - t0;
     }
     qsort(lat, (size_t)n, sizeof *lat, cmp_i64);
     printf("latency  webhook POST -> event frame read, 1 client, %d sequential webhooks:\n"
-           "         p50 %lld us   p99 %lld us   max %lld us\n", n, (long long)lat[n / 2],
-           (long long)lat[(size_t)n * 99 / 100], (long long)lat[n - 1]);
+           "         p50 %lld us   p99 %lld us   max %lld us\n",
+           n, (long long)lat[n / 2], (long long)lat[(size_t)n * 99 / 100], (long long)lat[n - 1]);
     free(lat);
     poster_free(&p);
     close(c.fd);
@@ -255,7 +254,10 @@ static void bench_latency(int n)
 
 /* ---- fan-out ------------------------------------------------------------------------ */
 
-typedef struct fan_job { int port, n; int64_t t_first, t_last; } fan_job;
+typedef struct fan_job {
+    int port, n;
+    int64_t t_first, t_last;
+} fan_job;
 
 static void *post_many(void *arg)
 {
@@ -263,8 +265,7 @@ static void *post_many(void *arg)
     poster p;
     poster_init(&p, j->port);
     j->t_first = now_us();
-    for (int i = 0; i < j->n; i++)
-        poster_send(&p);
+    for (int i = 0; i < j->n; i++) poster_send(&p);
     j->t_last = now_us();
     poster_free(&p);
     return NULL;
@@ -278,7 +279,7 @@ static void bench_fanout(int k, int n)
     struct pollfd *pf = calloc((size_t)k, sizeof *pf);
     for (int i = 0; i < k; i++) {
         client_open(&cs[i], port);
-        pf[i] = (struct pollfd){ .fd = cs[i].fd, .events = POLLIN };
+        pf[i] = (struct pollfd){.fd = cs[i].fd, .events = POLLIN};
     }
     /* every client has had its welcome + snapshot once the relay counts them
      * all and a round of reads finds nothing more */
@@ -286,26 +287,22 @@ static void bench_fanout(int k, int n)
     do {
         ct_relay_get_stats(r, &st);
         for (int i = 0; i < k; i++)
-            if (poll(&pf[i], 1, 0) > 0)
-                pump(&cs[i]);
+            if (poll(&pf[i], 1, 0) > 0) pump(&cs[i]);
     } while (st.clients < (size_t)k);
-    for (int i = 0; i < k; i++)
-        cs[i].events = 0;
+    for (int i = 0; i < k; i++) cs[i].events = 0;
 
-    fan_job job = { .port = port, .n = n };
+    fan_job job = {.port = port, .n = n};
     pthread_t th;
     int64_t t0 = now_us();
     pthread_create(&th, NULL, post_many, &job);
     long long total = 0, want = (long long)k * n;
     int64_t deadline = t0 + 60 * 1000000LL;
     while (total < want && now_us() < deadline) {
-        if (poll(pf, (nfds_t)k, 100) <= 0)
-            continue;
+        if (poll(pf, (nfds_t)k, 100) <= 0) continue;
         total = 0;
         for (int i = 0; i < k; i++) {
             if (pf[i].revents & (POLLIN | POLLHUP | POLLERR))
-                if (!pump(&cs[i]))
-                    pf[i].fd = -1;
+                if (!pump(&cs[i])) pf[i].fd = -1;
             total += cs[i].events;
         }
     }
@@ -314,11 +311,10 @@ static void bench_fanout(int k, int n)
     ct_relay_get_stats(r, &st);
     double secs = (double)(t1 - t0) / 1e6;
     printf("fan-out  %4d client%s x %d events: %.3f s  -> %8.0f events/s in, %9.0f frames/s out"
-           "%s (slow-dropped %llu)\n", k, k == 1 ? " " : "s", n, secs, n / secs,
-           (double)total / secs, total < want ? " INCOMPLETE" : "",
-           (unsigned long long)st.clients_slow);
-    for (int i = 0; i < k; i++)
-        close(cs[i].fd);
+           "%s (slow-dropped %llu)\n",
+           k, k == 1 ? " " : "s", n, secs, n / secs, (double)total / secs,
+           total < want ? " INCOMPLETE" : "", (unsigned long long)st.clients_slow);
+    for (int i = 0; i < k; i++) close(cs[i].fd);
     free(cs);
     free(pf);
     ct_relay_stop(r);
@@ -326,7 +322,7 @@ static void bench_fanout(int k, int n)
 
 int main(void)
 {
-    ct_lws_log_init(CT_LWS_LOG_OFF);   /* once per process, as the programs do */
+    ct_lws_log_init(CT_LWS_LOG_OFF); /* once per process, as the programs do */
     /* 1,000 clients need ~2,000 descriptors in this one process (both ends). */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096) {

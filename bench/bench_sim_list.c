@@ -16,25 +16,29 @@
 #include "calltop/sim.h"
 #include "calltop/lws_log.h"
 
-static size_t sink(char *p, size_t sz, size_t n, void *u) {
+static size_t sink(char *p, size_t sz, size_t n, void *u)
+{
     (void)p;
     *(size_t *)u += sz * n;
     return sz * n;
 }
 
-static double now_s(void) {
+static double now_s(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int cmp_double(const void *a, const void *b) {
+static int cmp_double(const void *a, const void *b)
+{
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-int main(void) {
-    ct_lws_log_init(CT_LWS_LOG_OFF);   /* once per process, as the programs do */
+int main(void)
+{
+    ct_lws_log_init(CT_LWS_LOG_OFF); /* once per process, as the programs do */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -75,20 +79,30 @@ int main(void) {
         long status = 0;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         if (rc != CURLE_OK || status != 200) failures++;
-        if (i == 49) { t0 = b; bytes = 0; continue; }   /* warm-up done */
+        if (i == 49) {
+            t0 = b;
+            bytes = 0;
+            continue;
+        } /* warm-up done */
         if (i < 50) continue;
         lat[n++] = b - a;
-        if (b - t0 >= 3.0) { t_end = b; break; }
+        if (b - t0 >= 3.0) {
+            t_end = b;
+            break;
+        }
     }
     if (t_end == 0) t_end = now_s();
     qsort(lat, (size_t)n, sizeof *lat, cmp_double);
     double secs = t_end - t0;
-    printf("bench_sim_list: 10000 stored calls (start-up incl. generation %.2f s)\n", t_ready - t_start);
+    printf("bench_sim_list: 10000 stored calls (start-up incl. generation %.2f s)\n",
+           t_ready - t_start);
     printf("bench_sim_list: GET /calls/v1/conversations size=100 pages 1..10, 1 keep-alive libcurl "
-           "client, loopback, %.1f s\n", secs);
-    printf("bench_sim_list: %ld requests, %.0f req/s, %.1f MB/s, p50 %.2f ms, p99 %.2f ms, %ld failures\n",
-           n, (double)n / secs, (double)bytes / secs / 1e6, n ? lat[n / 2] * 1e3 : 0.0,
-           n ? lat[(size_t)((double)n * 0.99)] * 1e3 : 0.0, failures);
+           "client, loopback, %.1f s\n",
+           secs);
+    printf(
+        "bench_sim_list: %ld requests, %.0f req/s, %.1f MB/s, p50 %.2f ms, p99 %.2f ms, %ld failures\n",
+        n, (double)n / secs, (double)bytes / secs / 1e6, n ? lat[n / 2] * 1e3 : 0.0,
+        n ? lat[(size_t)((double)n * 0.99)] * 1e3 : 0.0, failures);
     free(lat);
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);

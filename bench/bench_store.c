@@ -71,10 +71,10 @@ static void make_id(char *buf, size_t len, unsigned i)
              rnd() & 0xfff, i);
 }
 
-static const char *const first_names[] = { "Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken",
-                                           "Dennis", "Margaret", "Linus", "Radia" };
-static const char *const assistants[] = { "Front Desk", "Booking", "Sales Qualifier",
-                                          "Support Tier 1", "Collections" };
+static const char *const first_names[] = {"Ada", "Grace",  "Alan",     "Edsger", "Barbara",
+                                          "Ken", "Dennis", "Margaret", "Linus",  "Radia"};
+static const char *const assistants[] = {"Front Desk", "Booking", "Sales Qualifier",
+                                         "Support Tier 1", "Collections"};
 
 /* Fills a store with n calls; ids are written to ids[] (n * 64 bytes). */
 static void fill(ct_store *s, size_t n, char (*ids)[64])
@@ -82,7 +82,7 @@ static void fill(ct_store *s, size_t n, char (*ids)[64])
     for (size_t i = 0; i < n; i++) {
         ct_call c = {0};
         make_id(ids[i], 64, (unsigned)i);
-        char num[24], name[48];   /* read by apply_call below: keep in scope */
+        char num[24], name[48]; /* read by apply_call below: keep in scope */
         snprintf(num, sizeof num, "+1555%07u", rnd() % 10000000);
         c.id = ids[i];
         c.user_number = num;
@@ -104,8 +104,8 @@ static void fill(ct_store *s, size_t n, char (*ids)[64])
         c.start_at = 1772700000000LL + (ct_time_ms)(rnd() % 86400000);
         if (!live) c.end_at = c.start_at + 1000 * (ct_time_ms)(5 + rnd() % 900);
         c.present |= CT_F_ID | CT_F_USER_NUMBER | CT_F_ASSISTANT_NUMBER | CT_F_ASSISTANT_ID |
-                     CT_F_ASSISTANT_NAME | CT_F_STATUS | CT_F_DIRECTION | CT_F_PHONE_STATUS |
-                     CT_F_START | (live ? 0 : CT_F_END);
+            CT_F_ASSISTANT_NAME | CT_F_STATUS | CT_F_DIRECTION | CT_F_PHONE_STATUS | CT_F_START |
+            (live ? 0 : CT_F_END);
         if (ct_store_apply_call(s, &c, 1) != CT_OK) {
             fprintf(stderr, "bench_store: apply failed\n");
             exit(1);
@@ -115,7 +115,7 @@ static void fill(ct_store *s, size_t n, char (*ids)[64])
 
 static ct_store *new_store(size_t max_calls)
 {
-    ct_store_limits lim = { .max_calls = max_calls };
+    ct_store_limits lim = {.max_calls = max_calls};
     ct_store *s = ct_store_new(&lim);
     if (!s) {
         fprintf(stderr, "bench_store: out of memory\n");
@@ -128,14 +128,14 @@ static void bench_status_updates(void)
 {
     enum { N = 10000, OPS = 10000 };
     ct_store *s = new_store(0);
-    char (*ids)[64] = malloc(N * sizeof *ids);
+    char(*ids)[64] = malloc(N * sizeof *ids);
     ct_webhook *w = calloc(OPS, sizeof *w);
     if (!ids || !w) exit(1);
     fill(s, N, ids);
     double per[RUNS];
     ct_time_ms ts = 1772800000000LL;
     for (int r = 0; r < RUNS; r++) {
-        for (int i = 0; i < OPS; i++) {   /* shallow structs pointing at static text */
+        for (int i = 0; i < OPS; i++) { /* shallow structs pointing at static text */
             memset(&w[i], 0, sizeof w[i]);
             w[i].type = CT_WH_STATUS_UPDATE;
             w[i].timestamp = ts++;
@@ -172,15 +172,17 @@ static void bench_full_history(void)
 {
     enum { N = 10000, BASE = 1000, OPS = 200 };
     ct_store *s = new_store(0);
-    char (*ids)[64] = malloc(N * sizeof *ids);
+    char(*ids)[64] = malloc(N * sizeof *ids);
     ct_message *lines = calloc(BASE + OPS, sizeof *lines);
     if (!ids || !lines) exit(1);
     fill(s, N, ids);
     for (int i = 0; i < BASE + OPS; i++) {
         char id[48], text[160];
         snprintf(id, sizeof id, "msg-%08x-%06d", rnd(), i);
-        snprintf(text, sizeof text, "%s line %d: sure, I can move your appointment to Thursday "
-                 "at 3 pm; is there anything else?", (i % 2) ? "user" : "assistant", i);
+        snprintf(text, sizeof text,
+                 "%s line %d: sure, I can move your appointment to Thursday "
+                 "at 3 pm; is there anything else?",
+                 (i % 2) ? "user" : "assistant", i);
         lines[i].message_id = dup_or_die(id);
         lines[i].role = (i % 2) ? CT_ROLE_USER : CT_ROLE_ASSISTANT;
         lines[i].role_text = dup_or_die((i % 2) ? "user" : "assistant");
@@ -204,10 +206,12 @@ static void bench_full_history(void)
             ct_store_apply_webhook(s, &w);
         }
         per[r] = (now_s() - t0) / OPS;
-        if (ct_store_get(s, id)->call.n_messages != BASE + OPS) fprintf(stderr, "bench_store: merge lost lines\n");
+        if (ct_store_get(s, id)->call.n_messages != BASE + OPS)
+            fprintf(stderr, "bench_store: merge lost lines\n");
     }
-    printf("store.apply_full_history       %6d lines  %8.3f us/op  (median of %d runs x %d ops; 1,000 known + 1 new each)\n",
-           BASE, median(per) * 1e6, RUNS, OPS);
+    printf(
+        "store.apply_full_history       %6d lines  %8.3f us/op  (median of %d runs x %d ops; 1,000 known + 1 new each)\n",
+        BASE, median(per) * 1e6, RUNS, OPS);
     ct_messages_free(lines, BASE + OPS);
     free(ids);
     ct_store_free(s);
@@ -216,7 +220,7 @@ static void bench_full_history(void)
 static void bench_views(size_t n)
 {
     ct_store *s = new_store(n + 1);
-    char (*ids)[64] = malloc(n * sizeof *ids);
+    char(*ids)[64] = malloc(n * sizeof *ids);
     if (!ids) exit(1);
     fill(s, n, ids);
     int ops = n > 20000 ? 4 : 16;
@@ -229,7 +233,7 @@ static void bench_views(size_t n)
         for (int r = 0; r < RUNS; r++) {
             double t0 = now_s();
             for (int i = 0; i < ops; i++) {
-                sp.descending = !sp.descending;   /* a new spec forces the rebuild */
+                sp.descending = !sp.descending; /* a new spec forces the rebuild */
                 ct_view_set_spec(v, &sp);
                 ct_view_refresh(v);
             }
@@ -241,7 +245,7 @@ static void bench_views(size_t n)
                median(per) * 1e3, RUNS, ops);
     }
     /* Search: a digit run that matches ~1% of numbers, then a name. */
-    const char *needles[] = { "55512", "grace" };
+    const char *needles[] = {"55512", "grace"};
     for (int q = 0; q < 2; q++) {
         sp.sort = CT_SORT_START;
         snprintf(sp.search, sizeof sp.search, "%s", needles[q]);
@@ -280,12 +284,12 @@ static void bench_insert_at_cap(void)
 {
     enum { N = 20000, OPS = 2000 };
     ct_store *s = new_store(N);
-    char (*ids)[64] = malloc((N + RUNS * OPS) * sizeof *ids);
+    char(*ids)[64] = malloc((N + RUNS * OPS) * sizeof *ids);
     if (!ids) exit(1);
     fill(s, N, ids);
     double per[RUNS];
     for (int r = 0; r < RUNS; r++) {
-        char (*fresh)[64] = ids + N + r * OPS;
+        char(*fresh)[64] = ids + N + r * OPS;
         for (int i = 0; i < OPS; i++) make_id(fresh[i], 64, (unsigned)(N + r * OPS + i));
         double t0 = now_s();
         for (int i = 0; i < OPS; i++) {
@@ -298,9 +302,11 @@ static void bench_insert_at_cap(void)
         }
         per[r] = (now_s() - t0) / OPS;
     }
-    printf("store.insert_at_cap             %6d calls  %8.3f us/op  (median of %d runs x %d ops; evicts one each)\n",
-           N, median(per) * 1e6, RUNS, OPS);
-    if (ct_store_count(s) != N || !ct_store_cap_reached(s)) fprintf(stderr, "bench_store: cap not held\n");
+    printf(
+        "store.insert_at_cap             %6d calls  %8.3f us/op  (median of %d runs x %d ops; evicts one each)\n",
+        N, median(per) * 1e6, RUNS, OPS);
+    if (ct_store_count(s) != N || !ct_store_cap_reached(s))
+        fprintf(stderr, "bench_store: cap not held\n");
     free(ids);
     ct_store_free(s);
 }
@@ -331,7 +337,8 @@ static void bench_reduce_list(size_t n)
         ct_store *s = new_store(n);
         double t0 = now_s();
         for (size_t i = 0; i < n; i++)
-            ct_store_apply_call(s, &ev->calls.calls[i], ct_reduce_rest_version(&ev->calls.calls[i], 1));
+            ct_store_apply_call(s, &ev->calls.calls[i],
+                                ct_reduce_rest_version(&ev->calls.calls[i], 1));
         bare[r] = now_s() - t0;
         ct_store_free(s);
         s = new_store(n);
@@ -344,8 +351,9 @@ static void bench_reduce_list(size_t n)
         ct_reducer_free(&red);
         ct_store_free(s);
     }
-    printf("reduce.list_new_calls           %6zu calls  %8.3f ms/op  (median of %d runs; the bare merge of the same calls: %.3f ms)\n",
-           n, median(reduced) * 1e3, RUNS, median(bare) * 1e3);
+    printf(
+        "reduce.list_new_calls           %6zu calls  %8.3f ms/op  (median of %d runs; the bare merge of the same calls: %.3f ms)\n",
+        n, median(reduced) * 1e3, RUNS, median(bare) * 1e3);
     ct_event_free(ev);
 }
 

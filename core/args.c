@@ -13,15 +13,14 @@
 #define CALLTOP_VERSION "unknown"
 #endif
 
-#define BOOL_HINT "use true/false, yes/no, on/off or 1/0"
+#define BOOL_HINT   "use true/false, yes/no, on/off or 1/0"
 #define HELP_INDENT 28
-#define HELP_WIDTH 79
+#define HELP_WIDTH  79
 
 int ct_args_row(const ct_program *p, const char *key)
 {
     for (size_t i = 0; i < p->n_rows; i++)
-        if (!strcmp(p->rows[i].key, key))
-            return (int)i;
+        if (!strcmp(p->rows[i].key, key)) return (int)i;
     return -1;
 }
 
@@ -29,8 +28,7 @@ static int find_flag(const ct_program *p, const char *name, size_t len)
 {
     for (size_t i = 0; i < p->n_rows; i++) {
         const char *f = p->rows[i].flag;
-        if (f && strlen(f) == len && memcmp(f, name, len) == 0)
-            return (int)i;
+        if (f && strlen(f) == len && memcmp(f, name, len) == 0) return (int)i;
     }
     return -1;
 }
@@ -40,16 +38,13 @@ static int find_secret_flag(const ct_program *p, const char *name, size_t len)
 {
     for (size_t id = 0; id < p->n_rows; id++) {
         const ct_setting *s = &p->rows[id];
-        if (!s->secret || s->flag || strlen(s->key) != len)
-            continue;
+        if (!s->secret || s->flag || strlen(s->key) != len) continue;
         size_t i = 0;
         for (; i < len; i++) {
             char c = name[i] == '_' ? '-' : (char)tolower((unsigned char)name[i]);
-            if (c != s->key[i])
-                break;
+            if (c != s->key[i]) break;
         }
-        if (i == len)
-            return (int)id;
+        if (i == len) return (int)id;
     }
     return -1;
 }
@@ -62,7 +57,7 @@ ct_err ct_args_scan(const ct_program *p, int argc, char **argv, ct_args *out, ct
         return ct_error_set(err, CT_EINVAL, "%s: too many option rows", p->name);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (a[0] != '-' || a[1] == '\0') {      /* the first operand (a subcommand) */
+        if (a[0] != '-' || a[1] == '\0') { /* the first operand (a subcommand) */
             out->first_operand = i;
             break;
         }
@@ -73,11 +68,10 @@ ct_err ct_args_scan(const ct_program *p, int argc, char **argv, ct_args *out, ct
         int id = -1;
         const char *name, *eq = NULL;
         size_t nlen;
-        if (a[1] != '-') {                        /* -h, -V */
+        if (a[1] != '-') { /* -h, -V */
             if (a[2] == '\0')
                 for (size_t k = 0; k < p->n_rows; k++)
-                    if (p->rows[k].short_flag == a[1])
-                        id = (int)k;
+                    if (p->rows[k].short_flag == a[1]) id = (int)k;
             if (id < 0)
                 return ct_error_set(err, CT_EUSAGE, "unknown option '%.64s' (see %s --help)", a,
                                     p->name);
@@ -98,10 +92,12 @@ ct_err ct_args_scan(const ct_program *p, int argc, char **argv, ct_args *out, ct
                     snprintf(where, sizeof where,
                              ", or put '%s = ...' in your config file (%s) and chmod 600 it",
                              s->key, p->config_hint);
-                return ct_error_set(err, CT_EUSAGE,
+                return ct_error_set(
+                    err, CT_EUSAGE,
                     "--%s is not accepted on the command line: other users can read a process's "
                     "arguments (ps, /proc/PID/cmdline) and shells keep them in their history. "
-                    "Set %s in the environment%s.", s->key, s->env ? s->env : "it", where);
+                    "Set %s in the environment%s.",
+                    s->key, s->env ? s->env : "it", where);
             }
             /* Only the name is echoed: a mistyped flag's value may be a secret. */
             return ct_error_set(err, CT_EUSAGE, "unknown option '--%.*s' (see %s --help)",
@@ -110,8 +106,7 @@ ct_err ct_args_scan(const ct_program *p, int argc, char **argv, ct_args *out, ct
         const ct_setting *s = &p->rows[id];
         const char *value;
         if (s->kind == CT_KIND_ACTION) {
-            if (eq)
-                return ct_error_set(err, CT_EUSAGE, "option '--%s' takes no value", s->flag);
+            if (eq) return ct_error_set(err, CT_EUSAGE, "option '--%s' takes no value", s->flag);
             value = "true";
         } else if (s->kind == CT_KIND_BOOL) {
             value = eq ? eq + 1 : "true";
@@ -127,10 +122,11 @@ ct_err ct_args_scan(const ct_program *p, int argc, char **argv, ct_args *out, ct
             value = argv[++i];
             /* "--log --demo" is a forgotten value, not a file named --demo. */
             if (value[0] == '-' && value[1] == '-')
-                return ct_error_set(err, CT_EUSAGE,
+                return ct_error_set(
+                    err, CT_EUSAGE,
                     "option '--%s' needs a value (%s), got the option '%.64s' (write --%s=%.64s "
-                    "if you mean it)", s->flag, s->metavar ? s->metavar : "VALUE", value, s->flag,
-                    value);
+                    "if you mean it)",
+                    s->flag, s->metavar ? s->metavar : "VALUE", value, s->flag, value);
         }
         out->value[id] = value;
     }
@@ -168,8 +164,10 @@ int ct_args_run(const ct_program *p, int argc, char **argv, ct_args *a, FILE *ou
     }
     if (a->first_operand < argc) {
         /* Only the position is named: it may be a secret typed in the wrong place. */
-        fprintf(errout, "%s: unexpected argument %d (this program takes options only; "
-                "see %s --help)\n", p->name, a->first_operand, p->name);
+        fprintf(errout,
+                "%s: unexpected argument %d (this program takes options only; "
+                "see %s --help)\n",
+                p->name, a->first_operand, p->name);
         return 2;
     }
     return -1;
@@ -179,15 +177,16 @@ ct_err ct_args_long(const ct_program *p, const ct_args *a, const char *key, long
                     long *out, ct_error *err)
 {
     int id = ct_args_row(p, key);
-    if (id < 0 || !a->value[id])
-        return CT_OK;
+    if (id < 0 || !a->value[id]) return CT_OK;
     const char *v = a->value[id];
     char *end;
     errno = 0;
     long n = strtol(v, &end, 10);
     if (errno || end == v || *end || n < min || n > max)
-        return ct_error_set(err, CT_EUSAGE, "--%s: invalid value '%.64s' (expected an integer "
-                            "%ld..%ld)", p->rows[id].flag, v, min, max);
+        return ct_error_set(err, CT_EUSAGE,
+                            "--%s: invalid value '%.64s' (expected an integer "
+                            "%ld..%ld)",
+                            p->rows[id].flag, v, min, max);
     *out = n;
     return CT_OK;
 }
@@ -196,15 +195,16 @@ ct_err ct_args_double(const ct_program *p, const ct_args *a, const char *key, do
                       double max, double *out, ct_error *err)
 {
     int id = ct_args_row(p, key);
-    if (id < 0 || !a->value[id])
-        return CT_OK;
+    if (id < 0 || !a->value[id]) return CT_OK;
     const char *v = a->value[id];
     char *end;
     errno = 0;
     double d = strtod(v, &end);
     if (errno || end == v || *end || !(d >= min && d <= max))
-        return ct_error_set(err, CT_EUSAGE, "--%s: invalid value '%.64s' (expected a number "
-                            "%g..%g)", p->rows[id].flag, v, min, max);
+        return ct_error_set(err, CT_EUSAGE,
+                            "--%s: invalid value '%.64s' (expected a number "
+                            "%g..%g)",
+                            p->rows[id].flag, v, min, max);
     *out = d;
     return CT_OK;
 }
@@ -215,18 +215,14 @@ ct_err ct_args_double(const ct_program *p, const ct_args *a, const char *key, do
 static void print_item(FILE *out, const char *label, const char *text)
 {
     int col = HELP_INDENT;
-    if (strlen(label) > HELP_INDENT - 3)
-        fprintf(out, "  %s\n%*s", label, HELP_INDENT, "");
-    else
-        fprintf(out, "  %-24s ", label);
+    if (strlen(label) > HELP_INDENT - 3) fprintf(out, "  %s\n%*s", label, HELP_INDENT, "");
+    else fprintf(out, "  %-24s ", label);
     const char *q = text;
     bool first = true;
     while (*q) {
-        while (*q == ' ')
-            q++;
+        while (*q == ' ') q++;
         size_t w = strcspn(q, " ");
-        if (!w)
-            break;
+        if (!w) break;
         if (!first && col + 1 + (int)w > HELP_WIDTH) {
             fprintf(out, "\n%*s", HELP_INDENT, "");
             col = HELP_INDENT;
@@ -251,11 +247,9 @@ static void print_wrapped(FILE *out, const char *text, int indent)
             q += 2;
             continue;
         }
-        while (*q == ' ' || (*q == '\n' && q[1] != '\n'))
-            q++;
+        while (*q == ' ' || (*q == '\n' && q[1] != '\n')) q++;
         size_t w = strcspn(q, " \n");
-        if (!w)
-            continue;
+        if (!w) continue;
         if (col > indent && col + 1 + (int)w > HELP_WIDTH) {
             fprintf(out, "\n%*s", indent, "");
             col = indent;
@@ -282,8 +276,7 @@ void ct_args_print_help(const ct_program *p, FILE *out)
     fputs("\nOptions (each also accepts --option=value):\n", out);
     for (size_t id = 0; id < p->n_rows; id++) {
         const ct_setting *s = &p->rows[id];
-        if (!s->flag || hidden(s))
-            continue;
+        if (!s->flag || hidden(s)) continue;
         char spell[80], text[768];
         snprintf(spell, sizeof spell, "%c%c%c --%s%s%s", s->short_flag ? '-' : ' ',
                  s->short_flag ? s->short_flag : ' ', s->short_flag ? ',' : ' ', s->flag,
@@ -297,14 +290,12 @@ void ct_args_print_help(const ct_program *p, FILE *out)
         print_item(out, spell, text);
     }
     bool any_secret = false;
-    for (size_t id = 0; id < p->n_rows; id++)
-        any_secret |= p->rows[id].secret && !p->rows[id].flag;
+    for (size_t id = 0; id < p->n_rows; id++) any_secret |= p->rows[id].secret && !p->rows[id].flag;
     if (any_secret) {
         fputs("\nSecrets (never accepted on the command line):\n", out);
         for (size_t id = 0; id < p->n_rows; id++) {
             const ct_setting *s = &p->rows[id];
-            if (!s->secret || s->flag)
-                continue;
+            if (!s->secret || s->flag) continue;
             char text[512];
             snprintf(text, sizeof text, "%s (env %s)", s->help, s->env ? s->env : "-");
             print_item(out, s->key, text);
@@ -329,34 +320,29 @@ void ct_args_print_help(const ct_program *p, FILE *out)
 /* Escapes text for roff; a leading '.' or '\'' would be read as a request. */
 static void roff(FILE *out, const char *s)
 {
-    if (*s == '.' || *s == '\'')
-        fputs("\\&", out);
+    if (*s == '.' || *s == '\'') fputs("\\&", out);
     for (; *s; s++) {
-        if (*s == '\\')
-            fputs("\\e", out);
-        else if (*s == '-')
-            fputs("\\-", out);
+        if (*s == '\\') fputs("\\e", out);
+        else if (*s == '-') fputs("\\-", out);
         else if (*s == '\n' && s[1] == '\n') {
             fputs("\n.PP\n", out);
             s++;
-            if (s[1] == '.' || s[1] == '\'')
-                fputs("\\&", out);
-        } else
-            fputc(*s, out);
+            if (s[1] == '.' || s[1] == '\'') fputs("\\&", out);
+        } else fputc(*s, out);
     }
 }
 
 static void upper(FILE *out, const char *s)
 {
-    for (; *s; s++)
-        fputc(toupper((unsigned char)*s), out);
+    for (; *s; s++) fputc(toupper((unsigned char)*s), out);
 }
 
 void ct_args_print_man(const ct_program *p, FILE *out)
 {
-    fprintf(out, ".\\\" Generated by '%s --help-man' from its option table: do not edit.\n"
-            ".\\\" Regenerate with the built binary: %s --help-man > docs/%s.1\n", p->name,
-            p->name, p->name);
+    fprintf(out,
+            ".\\\" Generated by '%s --help-man' from its option table: do not edit.\n"
+            ".\\\" Regenerate with the built binary: %s --help-man > docs/%s.1\n",
+            p->name, p->name, p->name);
     fputs(".TH ", out);
     upper(out, p->name);
     fprintf(out, " 1 \"\" \"%s %s\" \"User Commands\"\n", p->name, CALLTOP_VERSION);
@@ -376,11 +362,9 @@ void ct_args_print_man(const ct_program *p, FILE *out)
           out);
     for (size_t id = 0; id < p->n_rows; id++) {
         const ct_setting *s = &p->rows[id];
-        if (!s->flag || hidden(s))
-            continue;
+        if (!s->flag || hidden(s)) continue;
         fputs(".TP\n", out);
-        if (s->short_flag)
-            fprintf(out, "\\fB\\-%c\\fR, ", s->short_flag);
+        if (s->short_flag) fprintf(out, "\\fB\\-%c\\fR, ", s->short_flag);
         fputs("\\fB\\-\\-", out);
         roff(out, s->flag);
         fputs("\\fR", out);
@@ -406,20 +390,17 @@ void ct_args_print_man(const ct_program *p, FILE *out)
         fputs("\n", out);
     }
     bool any_env = false;
-    for (size_t id = 0; id < p->n_rows; id++)
-        any_env |= p->rows[id].env != NULL;
+    for (size_t id = 0; id < p->n_rows; id++) any_env |= p->rows[id].env != NULL;
     if (any_env) {
         fputs(".SH ENVIRONMENT\n", out);
         for (size_t id = 0; id < p->n_rows; id++) {
             const ct_setting *s = &p->rows[id];
-            if (!s->env)
-                continue;
+            if (!s->env) continue;
             fputs(".TP\n.B ", out);
             roff(out, s->env);
             fputs("\n", out);
             roff(out, s->help);
-            if (s->secret && !s->flag)
-                fputs(" (secret: never accepted as a flag)", out);
+            if (s->secret && !s->flag) fputs(" (secret: never accepted as a flag)", out);
             if (s->flag) {
                 fputs("; overridden by \\fB\\-\\-", out);
                 roff(out, s->flag);
@@ -431,8 +412,7 @@ void ct_args_print_man(const ct_program *p, FILE *out)
     if (p->notes && p->notes[0]) {
         fputs(".SH NOTES\n", out);
         for (size_t i = 0; p->notes[i]; i++) {
-            if (i)
-                fputs(".PP\n", out);
+            if (i) fputs(".PP\n", out);
             roff(out, p->notes[i]);
             fputs("\n", out);
         }

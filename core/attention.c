@@ -14,7 +14,7 @@
 
 /* Beyond this many items the oldest closed (else oldest) ones are dropped:
  * a board left open for weeks must not grow without bound. */
-#define MAX_ITEMS 2000
+#define MAX_ITEMS    2000
 /* Failed attempts remembered (the window's count is capped by it). */
 #define MAX_FAILURES 4096
 
@@ -24,7 +24,7 @@ typedef struct call_rec {
     char *id;
     uint64_t hash;
     ct_time_ms first_seen;
-    uint64_t item[CT_ATT__COUNT];   /* the rule's item id for this call, 0 = none yet */
+    uint64_t item[CT_ATT__COUNT]; /* the rule's item id for this call, 0 = none yet */
     bool failure_counted;
     /* transcript lines already matched against the keywords, by the hash
      * of their messageId (an open-addressing set; 0 marks a free slot) */
@@ -40,14 +40,14 @@ struct ct_attention {
     bool have_re;
     /* calls by id (open addressing, linear probing, tombstones) */
     call_rec **slots;
-    size_t cap, used;               /* used counts live records and tombstones */
+    size_t cap, used; /* used counts live records and tombstones */
     /* items in id order */
     ct_att_item *items;
     size_t n_items, items_cap;
     uint64_t next_id;
     /* the global rules' current item (0 = none) */
     uint64_t global_item[CT_ATT__COUNT];
-    ct_time_ms api_down_since, relay_down_since;   /* 0 = up */
+    ct_time_ms api_down_since, relay_down_since; /* 0 = up */
     char api_why[96];
     ct_monitor_state relay_state;
     ct_time_ms failures[MAX_FAILURES];
@@ -61,8 +61,8 @@ struct ct_attention {
 const char *ct_att_rule_name(ct_att_rule r)
 {
     static const char *const names[CT_ATT__COUNT] = {
-        "hang", "error", "long-call", "ringing", "silence", "keyword", "failed-attempts",
-        "unreachable" };
+        "hang",    "error",   "long-call",       "ringing",
+        "silence", "keyword", "failed-attempts", "unreachable"};
     return r >= 0 && r < CT_ATT__COUNT ? names[r] : "?";
 }
 
@@ -128,8 +128,10 @@ ct_err ct_att_config_from_settings(ct_att_config *c, const ct_config *cfg, ct_er
         if (rc != 0) {
             char why[128];
             regerror(rc, &re, why, sizeof why);
-            return ct_error_set(err, CT_ECONFIG, "setting 'alert-keywords': not a POSIX extended "
-                                "regular expression: %s", why);
+            return ct_error_set(err, CT_ECONFIG,
+                                "setting 'alert-keywords': not a POSIX extended "
+                                "regular expression: %s",
+                                why);
         }
         regfree(&re);
     }
@@ -153,8 +155,10 @@ ct_attention *ct_attention_new(const ct_att_config *c, ct_error *err)
         if (rc != 0) {
             char why[128];
             regerror(rc, &a->re, why, sizeof why);
-            ct_error_set(err, CT_ECONFIG, "setting 'alert-keywords': not a POSIX extended "
-                         "regular expression: %s", why);
+            ct_error_set(err, CT_ECONFIG,
+                         "setting 'alert-keywords': not a POSIX extended "
+                         "regular expression: %s",
+                         why);
             free(a);
             return NULL;
         }
@@ -201,7 +205,7 @@ static bool rec_grow(ct_attention *a)
     size_t cap = a->cap ? a->cap * 2 : 64;
     size_t live = 0;
     for (size_t i = 0; i < a->cap; i++) live += a->slots[i] && a->slots[i] != TOMB;
-    if (live * 2 < a->cap) cap = a->cap;   /* mostly tombstones: rehash in place */
+    if (live * 2 < a->cap) cap = a->cap; /* mostly tombstones: rehash in place */
     call_rec **slots = calloc(cap, sizeof *slots);
     if (!slots) return false;
     for (size_t i = 0; i < a->cap; i++) {
@@ -254,11 +258,11 @@ static void rec_remove(ct_attention *a, const char *id)
 /* Adds a message hash to the call's set; false when it was there. */
 static bool seen_add(call_rec *r, uint64_t h)
 {
-    if (!h) h = 1;   /* 0 marks a free slot */
+    if (!h) h = 1; /* 0 marks a free slot */
     if ((r->seen_n + 1) * 2 > r->seen_cap) {
         size_t cap = r->seen_cap ? r->seen_cap * 2 : 32;
         uint64_t *v = calloc(cap, sizeof *v);
-        if (!v) return true;   /* out of memory: scan it (a repeat alert is deduplicated anyway) */
+        if (!v) return true; /* out of memory: scan it (a repeat alert is deduplicated anyway) */
         for (size_t i = 0; i < r->seen_cap; i++) {
             if (!r->seen[i]) continue;
             size_t j = r->seen[i] & (cap - 1);
@@ -290,7 +294,7 @@ static void note(ct_attention *a, ct_att_change_kind kind, uint64_t id)
         a->changes = v;
         a->changes_cap = cap;
     }
-    a->changes[a->n_changes++] = (ct_att_change){ kind, id };
+    a->changes[a->n_changes++] = (ct_att_change){kind, id};
 }
 
 static ct_att_item *item_find(ct_attention *a, uint64_t id)
@@ -327,7 +331,9 @@ static void items_cap(ct_attention *a)
 static ct_att_severity rule_severity(ct_att_rule r)
 {
     switch (r) {
-    case CT_ATT_HANG: case CT_ATT_ERROR: case CT_ATT_UNREACHABLE: return CT_ATT_CRIT;
+    case CT_ATT_HANG:
+    case CT_ATT_ERROR:
+    case CT_ATT_UNREACHABLE: return CT_ATT_CRIT;
     case CT_ATT_LONG_CALL: return CT_ATT_INFO;
     default: return CT_ATT_WARN;
     }
@@ -379,7 +385,7 @@ static void item_resolve(ct_attention *a, uint64_t id)
 static void open_for_call(ct_attention *a, call_rec *r, ct_att_rule rule, ct_time_ms now,
                           const char *reason)
 {
-    if (!r || r->item[rule]) return;   /* one item per call and rule */
+    if (!r || r->item[rule]) return; /* one item per call and rule */
     r->item[rule] = item_open(a, r->id, rule, now, "%s", reason);
 }
 
@@ -412,7 +418,7 @@ static bool entry_ringing(const ct_call_entry *e)
     const ct_call *c = &e->call;
     if (c->phone_status == CT_PHONE_IN_PROGRESS) return false;
     return c->status == CT_STATUS_QUEUED || c->phone_status == CT_PHONE_TRYING ||
-           c->phone_status == CT_PHONE_EARLY_MEDIA || c->phone_status == CT_PHONE_RINGING;
+        c->phone_status == CT_PHONE_EARLY_MEDIA || c->phone_status == CT_PHONE_RINGING;
 }
 
 /* Elapsed since `since`, never negative: a clock that jumped back opens nothing. */
@@ -473,7 +479,8 @@ static void touch(ct_attention *a, const ct_store *s, const char *id, ct_time_ms
         if (r && !r->failure_counted) {
             r->failure_counted = true;
             ct_time_ms t = e->call.end_at ? e->call.end_at
-                         : e->call.updated_at ? e->call.updated_at : now;
+                : e->call.updated_at      ? e->call.updated_at
+                                          : now;
             /* an attempt older than the window never counts (history) */
             if (now - t <= a->cfg.failed_window_ms) {
                 if (a->n_failures == MAX_FAILURES) {
@@ -504,7 +511,8 @@ static void check_global(ct_attention *a, ct_time_ms now)
     ct_time_ms since = a->api_down_since;
     if (a->relay_down_since && (!since || a->relay_down_since < since)) since = a->relay_down_since;
     uint64_t *g = &a->global_item[CT_ATT_UNREACHABLE];
-    if (since && a->cfg.unreachable_ms > 0 && !*g && since_ms(now, since) >= a->cfg.unreachable_ms) {
+    if (since && a->cfg.unreachable_ms > 0 && !*g &&
+        since_ms(now, since) >= a->cfg.unreachable_ms) {
         if (since == a->api_down_since)
             *g = item_open(a, "", CT_ATT_UNREACHABLE, now, "API unreachable for %llds: %s",
                            (long long)(since_ms(now, since) / 1000), a->api_why);
@@ -551,9 +559,7 @@ void ct_attention_observe(ct_attention *a, const ct_store *s, const ct_event *ev
                 open_for_call(a, rec_get(a, f->call_id, now), CT_ATT_ERROR, now, reason);
             }
             break;
-        case CT_EFF_CALL_GONE:
-            forget_call(a, f->call_id);
-            break;
+        case CT_EFF_CALL_GONE: forget_call(a, f->call_id); break;
         case CT_EFF_MONITOR:
             a->relay_state = f->monitor;
             if (f->monitor == CT_MON_LIVE || f->monitor == CT_MON_OFF) a->relay_down_since = 0;
@@ -564,19 +570,20 @@ void ct_attention_observe(ct_attention *a, const ct_store *s, const ct_event *ev
                 a->api_down_since = 0;
             } else {
                 if (!a->api_down_since) a->api_down_since = now;
-                const char *why = f->error->detail[0] ? f->error->detail
-                                                      : ct_strerror(f->error->code);
+                const char *why =
+                    f->error->detail[0] ? f->error->detail : ct_strerror(f->error->code);
                 size_t n = strlen(why);
-                if (n >= sizeof a->api_why) n = sizeof a->api_why - 1;   /* a reason, not a log */
+                if (n >= sizeof a->api_why) n = sizeof a->api_why - 1; /* a reason, not a log */
                 memcpy(a->api_why, why, n);
                 a->api_why[n] = '\0';
             }
             break;
-        case CT_EFF_CALL_NEW: case CT_EFF_CALL_LIVE: case CT_EFF_CALL_ENDED:
+        case CT_EFF_CALL_NEW:
+        case CT_EFF_CALL_LIVE:
+        case CT_EFF_CALL_ENDED:
             if (f->call_id) touch(a, s, f->call_id, now);
             break;
-        default:
-            break;
+        default: break;
         }
     }
     if (ev) {
@@ -587,7 +594,10 @@ void ct_attention_observe(ct_attention *a, const ct_store *s, const ct_event *ev
     check_global(a, now);
 }
 
-typedef struct tick_ctx { ct_attention *a; ct_time_ms now; } tick_ctx;
+typedef struct tick_ctx {
+    ct_attention *a;
+    ct_time_ms now;
+} tick_ctx;
 
 static bool tick_call(const ct_call_entry *e, void *ud)
 {
@@ -617,7 +627,8 @@ static bool tick_call(const ct_call_entry *e, void *ud)
             if (e->call.messages[i].timestamp > last) last = e->call.messages[i].timestamp;
         int64_t quiet = since_ms(t->now, last);
         if (quiet >= a->cfg.silence_ms) {
-            snprintf(reason, sizeof reason, "no transcript line for %llds", (long long)(quiet / 1000));
+            snprintf(reason, sizeof reason, "no transcript line for %llds",
+                     (long long)(quiet / 1000));
             open_for_call(a, r, CT_ATT_SILENCE, t->now, reason);
         }
     }
@@ -630,7 +641,7 @@ static bool condition_holds(const ct_attention *a, const ct_call_entry *e, const
 {
     if (!entry_live(e)) return false;
     switch (rule) {
-    case CT_ATT_LONG_CALL: return true;   /* only the end clears it */
+    case CT_ATT_LONG_CALL: return true; /* only the end clears it */
     case CT_ATT_RINGING: return entry_ringing(e);
     case CT_ATT_SILENCE: {
         if (entry_ringing(e)) return false;
@@ -647,7 +658,7 @@ void ct_attention_tick(ct_attention *a, const ct_store *s, ct_time_ms now)
 {
     a->n_changes = 0;
     /* resolve what cleared, and drop records of calls the store let go */
-    static const ct_att_rule conditions[] = { CT_ATT_LONG_CALL, CT_ATT_RINGING, CT_ATT_SILENCE };
+    static const ct_att_rule conditions[] = {CT_ATT_LONG_CALL, CT_ATT_RINGING, CT_ATT_SILENCE};
     for (size_t i = 0; i < a->cap; i++) {
         call_rec *r = a->slots[i];
         if (!r || r == TOMB) continue;
@@ -660,10 +671,11 @@ void ct_attention_tick(ct_attention *a, const ct_store *s, ct_time_ms now)
         }
         for (size_t k = 0; k < sizeof conditions / sizeof *conditions; k++) {
             ct_att_rule rule = conditions[k];
-            if (r->item[rule] && !condition_holds(a, e, r, rule, now)) item_resolve(a, r->item[rule]);
+            if (r->item[rule] && !condition_holds(a, e, r, rule, now))
+                item_resolve(a, r->item[rule]);
         }
     }
-    tick_ctx t = { a, now };
+    tick_ctx t = {a, now};
     ct_store_foreach(s, tick_call, &t);
     for (size_t i = 0; i < a->n_items; i++) {
         ct_att_item *it = &a->items[i];
@@ -697,7 +709,10 @@ const ct_att_change *ct_attention_changes(const ct_attention *a, size_t *n)
     return a->changes;
 }
 
-size_t ct_attention_count(const ct_attention *a) { return a->n_items; }
+size_t ct_attention_count(const ct_attention *a)
+{
+    return a->n_items;
+}
 
 const ct_att_item *ct_attention_at(const ct_attention *a, size_t i)
 {

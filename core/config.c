@@ -28,8 +28,8 @@
 
 int ct_parse_bool(const char *s)
 {
-    static const char *const yes[] = { "true", "yes", "on", "1" };
-    static const char *const no[] = { "false", "no", "off", "0" };
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
     if (!s) return -1;
     for (size_t i = 0; i < 4; i++) {
         if (strcasecmp(s, yes[i]) == 0) return 1;
@@ -121,7 +121,10 @@ static void display(char *buf, size_t cap, const char *s, bool is_url)
             size_t alen = strcspn(auth, "/?#");
             const char *at = memrchr(auth, '@', alen);
             const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
-            if (colon) { hide_from = colon + 1; hide_to = at; }
+            if (colon) {
+                hide_from = colon + 1;
+                hide_to = at;
+            }
         }
     }
     for (const char *p = s; *p && o + 1 < cap; p++) {
@@ -165,7 +168,8 @@ static size_t levenshtein(const char *a, const char *b)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t cost =
+                tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
             size_t best = diag + cost;
             if (up + 1 < best) best = up + 1;
             if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
@@ -185,11 +189,14 @@ static const char *suggest_key(const char *key)
         norm[n] = key[n] == '_' ? '-' : (char)tolower((unsigned char)key[n]);
     norm[n] = '\0';
     const char *best = NULL;
-    size_t best_d = 3;   /* suggest only within two edits */
+    size_t best_d = 3; /* suggest only within two edits */
     for (int id = 0; id < CT_SET__COUNT; id++) {
         if (!ct_settings[id].in_file) continue;
         size_t d = levenshtein(norm, ct_settings[id].key);
-        if (d < best_d) { best_d = d; best = ct_settings[id].key; }
+        if (d < best_d) {
+            best_d = d;
+            best = ct_settings[id].key;
+        }
     }
     return best;
 }
@@ -226,7 +233,9 @@ void ct_config_clear(ct_config *cfg)
 
 /* calltop's rows as a program for the shared parser (core/args.c). */
 static const ct_program calltop_program = {
-    .name = "calltop", .rows = ct_settings, .n_rows = CT_SET__COUNT,
+    .name = "calltop",
+    .rows = ct_settings,
+    .n_rows = CT_SET__COUNT,
     .config_hint = "~/.config/calltop/config",
 };
 
@@ -273,7 +282,7 @@ static int unquote(const char *b, const char *e, char *out, size_t cap, bool *qu
     if (b < e && (*b == '"' || *b == '\'')) {
         char q = *b++;
         for (;;) {
-            if (b >= e) return -1;                  /* unterminated */
+            if (b >= e) return -1; /* unterminated */
             char ch = *b++;
             if (ch == q) break;
             if (q == '"' && ch == '\\' && b < e && (*b == '"' || *b == '\\')) ch = *b++;
@@ -281,10 +290,10 @@ static int unquote(const char *b, const char *e, char *out, size_t cap, bool *qu
             out[o++] = ch;
         }
         while (b < e && (*b == ' ' || *b == '\t')) b++;
-        if (b < e && *b != '#') return -3;          /* junk after the quote */
+        if (b < e && *b != '#') return -3; /* junk after the quote */
     } else {
         for (const char *p = b; p < e; p++) {
-            if (*p == '#' && p > b && (p[-1] == ' ' || p[-1] == '\t')) break;   /* comment */
+            if (*p == '#' && p > b && (p[-1] == ' ' || p[-1] == '\t')) break; /* comment */
             if (o + 1 >= cap) return -2;
             out[o++] = *p;
         }
@@ -297,7 +306,7 @@ static int unquote(const char *b, const char *e, char *out, size_t cap, bool *qu
 ct_err ct_config_parse_text(ct_config *cfg, const char *text, size_t len, const char *path,
                             const char **holds_secret, ct_error *err)
 {
-    int first_line[CT_SET__COUNT] = { 0 };
+    int first_line[CT_SET__COUNT] = {0};
     const char *secret = NULL;
     if (holds_secret) *holds_secret = NULL;
     if (memchr(text, '\0', len))
@@ -311,7 +320,7 @@ ct_err ct_config_parse_text(ct_config *cfg, const char *text, size_t len, const 
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *b = p, *e = nl ? nl : end;
         p = nl ? nl + 1 : end;
-        if (line == 1 && e - b >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3;   /* BOM */
+        if (line == 1 && e - b >= 3 && memcmp(b, "\xEF\xBB\xBF", 3) == 0) b += 3; /* BOM */
         trim(&b, &e);
         if (b == e || *b == '#') continue;
 
@@ -341,8 +350,7 @@ ct_err ct_config_parse_text(ct_config *cfg, const char *text, size_t len, const 
             if (hint)
                 rc = ct_error_set(err, CT_ECONFIG, "%s:%d: unknown key '%s' (did you mean '%s'?)",
                                   path, line, key, hint);
-            else
-                rc = ct_error_set(err, CT_ECONFIG, "%s:%d: unknown key '%s'", path, line, key);
+            else rc = ct_error_set(err, CT_ECONFIG, "%s:%d: unknown key '%s'", path, line, key);
             break;
         }
         const ct_setting *s = &ct_settings[id];
@@ -364,22 +372,22 @@ ct_err ct_config_parse_text(ct_config *cfg, const char *text, size_t len, const 
         bool quoted = false;
         int u = unquote(vb, ve, value, len + 1, &quoted);
         if (u == -1) {
-            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': unterminated quoted value",
-                              path, line, key);
+            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': unterminated quoted value", path,
+                              line, key);
             break;
         }
         if (u < 0) {
             rc = ct_error_set(err, CT_ECONFIG,
-                              "%s:%d: key '%s': unexpected text after the closing quote",
-                              path, line, key);
+                              "%s:%d: key '%s': unexpected text after the closing quote", path,
+                              line, key);
             break;
         }
         ct_err a = assign(cfg, id, value, CT_SRC_FILE, line);
         if (a == CT_EVALUE) {
             char shown[64];
             display(shown, sizeof shown, value, false);
-            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': '%s' is not a boolean (%s)",
-                              path, line, key, shown, BOOL_HINT);
+            rc = ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': '%s' is not a boolean (%s)", path,
+                              line, key, shown, BOOL_HINT);
         } else if (a != CT_OK) {
             rc = ct_error_set(err, a, "out of memory reading %s", path);
         } else {
@@ -387,7 +395,7 @@ ct_err ct_config_parse_text(ct_config *cfg, const char *text, size_t len, const 
             if (s->secret && value[0] && !secret) secret = s->key;
         }
     }
-    if (len) memset(value, 0, len + 1);     /* it may have held a secret */
+    if (len) memset(value, 0, len + 1); /* it may have held a secret */
     free(value);
     if (rc == CT_OK && holds_secret) *holds_secret = secret;
     return rc;
@@ -399,13 +407,14 @@ ct_err ct_config_apply_env(ct_config *cfg, ct_getenv_fn getenv_fn, void *ud, ct_
         const ct_setting *s = &ct_settings[id];
         if (!s->env) continue;
         const char *v = getenv_fn(s->env, ud);
-        if (!v || !*v) continue;        /* empty = unset, as most tools treat it */
+        if (!v || !*v) continue; /* empty = unset, as most tools treat it */
         ct_err a = assign(cfg, id, s->env_presence ? "true" : v, CT_SRC_ENV, 0);
         if (a == CT_EVALUE) {
             char shown[64];
             display(shown, sizeof shown, v, false);
-            return ct_error_set(err, CT_ECONFIG, "environment variable %s='%s' is not a boolean (%s)",
-                                s->env, shown, BOOL_HINT);
+            return ct_error_set(err, CT_ECONFIG,
+                                "environment variable %s='%s' is not a boolean (%s)", s->env, shown,
+                                BOOL_HINT);
         }
         if (a != CT_OK) return ct_error_set(err, a, "out of memory");
     }
@@ -417,8 +426,9 @@ ct_err ct_config_apply_flags(ct_config *cfg, const ct_flag_values *flags, ct_err
     for (int id = 0; id < CT_SET__COUNT; id++) {
         if (!flags->value[id] || ct_settings[id].kind == CT_KIND_ACTION) continue;
         ct_err a = assign(cfg, id, flags->value[id], CT_SRC_FLAG, 0);
-        if (a == CT_EVALUE)     /* parse_args already checked; defensive */
-            return ct_error_set(err, CT_EUSAGE, "option '--%s': not a boolean", ct_settings[id].flag);
+        if (a == CT_EVALUE) /* parse_args already checked; defensive */
+            return ct_error_set(err, CT_EUSAGE, "option '--%s': not a boolean",
+                                ct_settings[id].flag);
         if (a != CT_OK) return ct_error_set(err, a, "out of memory");
     }
     return CT_OK;
@@ -474,8 +484,10 @@ ct_err ct_config_validate(const ct_config *cfg, ct_error *err)
                 char src[1100], shown[64];
                 describe_source(cfg, id, src, sizeof src);
                 display(shown, sizeof shown, v, false);
-                return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): must be a whole number "
-                                    "from %d to %d", s->key, shown, src, s->min, s->max);
+                return ct_error_set(err, CT_ECONFIG,
+                                    "%s '%s' (from %s): must be a whole number "
+                                    "from %d to %d",
+                                    s->key, shown, src, s->min, s->max);
             }
             continue;
         }
@@ -484,15 +496,14 @@ ct_err ct_config_validate(const ct_config *cfg, ct_error *err)
         char src[1100];
         describe_source(cfg, id, src, sizeof src);
         if (!v) {
-            if (s->def)
-                return ct_error_set(err, CT_ECONFIG, "%s is empty (from %s)", s->key, src);
+            if (s->def) return ct_error_set(err, CT_ECONFIG, "%s is empty (from %s)", s->key, src);
             continue;
         }
         const char *sep = strstr(v, "://");
         bool ok = false;
         if (sep && sep > v) {
             size_t slen = (size_t)(sep - v);
-            for (const char *sc = s->schemes; *sc; ) {
+            for (const char *sc = s->schemes; *sc;) {
                 size_t n = strcspn(sc, " ");
                 if (n == slen && strncasecmp(sc, v, n) == 0) ok = true;
                 sc += n;
@@ -503,7 +514,7 @@ ct_err ct_config_validate(const ct_config *cfg, ct_error *err)
         display(shown, sizeof shown, v, true);
         if (!ok) {
             char allowed[64] = "";
-            for (const char *sc = s->schemes; *sc; ) {     /* "https http" -> "https:// or http://" */
+            for (const char *sc = s->schemes; *sc;) { /* "https http" -> "https:// or http://" */
                 size_t n = strcspn(sc, " ");
                 size_t used = strlen(allowed);
                 snprintf(allowed + used, sizeof allowed - used, "%s%.*s://", used ? " or " : "",
@@ -511,16 +522,18 @@ ct_err ct_config_validate(const ct_config *cfg, ct_error *err)
                 sc += n;
                 while (*sc == ' ') sc++;
             }
-            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): must start with %s",
-                                s->key, shown, src, allowed);
+            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): must start with %s", s->key,
+                                shown, src, allowed);
         }
         const char *host = sep + 3;
         const char *at = memrchr(host, '@', strcspn(host, "/?#"));
         if (at) host = at + 1;
         if (strcspn(host, ":/?#") == 0)
-            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): no host name", s->key, shown, src);
+            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): no host name", s->key, shown,
+                                src);
         if (strpbrk(v, " \t\r\n"))
-            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): contains blanks", s->key, shown, src);
+            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): contains blanks", s->key,
+                                shown, src);
     }
     return CT_OK;
 }
@@ -532,12 +545,9 @@ char *ct_config_default_path(ct_getenv_fn getenv_fn, void *ud)
     char *path = NULL;
     int n;
     /* XDG: a relative XDG_CONFIG_HOME is invalid and must be ignored. */
-    if (xdg && xdg[0] == '/')
-        n = asprintf(&path, "%s/calltop/config", xdg);
-    else if (home && home[0])
-        n = asprintf(&path, "%s/.config/calltop/config", home);
-    else
-        return NULL;
+    if (xdg && xdg[0] == '/') n = asprintf(&path, "%s/calltop/config", xdg);
+    else if (home && home[0]) n = asprintf(&path, "%s/.config/calltop/config", home);
+    else return NULL;
     return n < 0 ? NULL : path;
 }
 
@@ -549,23 +559,26 @@ static ct_err read_file(ct_config *cfg, const char *path, bool explicit_path, ct
      * checked on the descriptor before anything is read. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        if (errno == ENOENT && !explicit_path) return CT_OK;   /* no file: defaults */
-        return ct_error_set(err, CT_ECONFIG, "cannot read config file '%s': %s", path, strerror(errno));
+        if (errno == ENOENT && !explicit_path) return CT_OK; /* no file: defaults */
+        return ct_error_set(err, CT_ECONFIG, "cannot read config file '%s': %s", path,
+                            strerror(errno));
     }
     struct stat st;
     ct_err rc = CT_OK;
     char *buf = NULL;
     size_t n = 0;
     if (fstat(fd, &st) != 0) {
-        rc = ct_error_set(err, CT_ECONFIG, "cannot stat config file '%s': %s", path, strerror(errno));
+        rc = ct_error_set(err, CT_ECONFIG, "cannot stat config file '%s': %s", path,
+                          strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
         const char *what = S_ISDIR(st.st_mode) ? "a directory"
-                         : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
-                         : S_ISCHR(st.st_mode) ? "a character device"
-                         : S_ISBLK(st.st_mode) ? "a block device"
-                         : S_ISSOCK(st.st_mode) ? "a socket" : "not a regular file";
+            : S_ISFIFO(st.st_mode)             ? "a FIFO (named pipe)"
+            : S_ISCHR(st.st_mode)              ? "a character device"
+            : S_ISBLK(st.st_mode)              ? "a block device"
+            : S_ISSOCK(st.st_mode)             ? "a socket"
+                                               : "not a regular file";
         rc = ct_error_set(err, CT_ECONFIG, "config file '%s' is %s: it must be a regular file",
                           path, what);
         goto out;
@@ -582,11 +595,12 @@ static ct_err read_file(ct_config *cfg, const char *path, bool explicit_path, ct
         rc = ct_error_set(err, CT_ENOMEM, "out of memory reading %s", path);
         goto out;
     }
-    for (;;) {      /* read to EOF: the size may have changed since fstat */
+    for (;;) { /* read to EOF: the size may have changed since fstat */
         ssize_t r = read(fd, buf + n, CT_CONFIG_MAX_BYTES + 1 - n);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-            rc = ct_error_set(err, CT_ECONFIG, "cannot read config file '%s': %s", path, strerror(errno));
+            rc = ct_error_set(err, CT_ECONFIG, "cannot read config file '%s': %s", path,
+                              strerror(errno));
             goto out;
         }
         if (r == 0) break;
@@ -603,21 +617,26 @@ static ct_err read_file(ct_config *cfg, const char *path, bool explicit_path, ct
     /* As ssh does for private keys: a secret in a file others can read is
      * already leaked, and silently using it would hide that. */
     if (secret && (st.st_mode & 077)) {
-        rc = ct_error_set(err, CT_ECONFIG,
+        rc = ct_error_set(
+            err, CT_ECONFIG,
             "Permissions %04o for '%s' are too open. It is required that your calltop config "
             "file holding %s is NOT accessible by others. Fix: chmod 600 '%s'",
             (unsigned)(st.st_mode & 07777), path, secret, path);
         goto out;
     }
     if (secret && st.st_uid != geteuid() && st.st_uid != 0) {
-        rc = ct_error_set(err, CT_ECONFIG,
+        rc = ct_error_set(
+            err, CT_ECONFIG,
             "config file '%s' holding %s is owned by uid %u, not by you (uid %u): refusing it",
             path, secret, (unsigned)st.st_uid, (unsigned)geteuid());
         goto out;
     }
     cfg->config_found = true;
 out:
-    if (buf) { memset(buf, 0, n); free(buf); }
+    if (buf) {
+        memset(buf, 0, n);
+        free(buf);
+    }
     close(fd);
     return rc;
 }
@@ -634,18 +653,20 @@ static ct_err expand_home(ct_config *cfg, ct_getenv_fn getenv_fn, void *ud, ct_e
         if (v[0] != '~' || (v[1] != '/' && v[1] != '\0')) continue;
         const char *home = getenv_fn("HOME", ud);
         if (!home || !*home)
-            return ct_error_set(err, CT_ECONFIG, "%s:%d: key '%s': cannot expand '~': HOME is not set",
+            return ct_error_set(err, CT_ECONFIG,
+                                "%s:%d: key '%s': cannot expand '~': HOME is not set",
                                 cfg->config_path, cfg->lines[id], ct_settings[id].key);
         char *full;
-        if (asprintf(&full, "%s%s", home, v + 1) < 0) return ct_error_set(err, CT_ENOMEM, "out of memory");
+        if (asprintf(&full, "%s%s", home, v + 1) < 0)
+            return ct_error_set(err, CT_ENOMEM, "out of memory");
         free(*slot);
         *slot = full;
     }
     return CT_OK;
 }
 
-ct_err ct_config_load_ex(ct_config *cfg, int argc, char **argv, ct_getenv_fn getenv_fn,
-                         void *ud, FILE *out, bool *exit_now, ct_error *err)
+ct_err ct_config_load_ex(ct_config *cfg, int argc, char **argv, ct_getenv_fn getenv_fn, void *ud,
+                         FILE *out, bool *exit_now, ct_error *err)
 {
     ct_flag_values flags;
     bool dummy;
@@ -707,15 +728,16 @@ void ct_config_print_effective(const ct_config *cfg, FILE *out)
         if (s->kind == CT_KIND_ACTION) continue;
         describe_source(cfg, id, src, sizeof src);
         if (s->kind == CT_KIND_BOOL) {
-            snprintf(value, sizeof value, "%s", *bool_slot((ct_config *)cfg, id) ? "true" : "false");
+            snprintf(value, sizeof value, "%s",
+                     *bool_slot((ct_config *)cfg, id) ? "true" : "false");
         } else {
             const char *v = str_value(cfg, id);
             if (!v)
-                snprintf(value, sizeof value, "%s", id == CT_SET_CONFIG ? "(none: HOME unset)" : "(unset)");
-            else if (s->secret)     /* never a character of it, not even its length */
+                snprintf(value, sizeof value, "%s",
+                         id == CT_SET_CONFIG ? "(none: HOME unset)" : "(unset)");
+            else if (s->secret) /* never a character of it, not even its length */
                 snprintf(value, sizeof value, "(set, hidden)");
-            else
-                display(value, sizeof value, v, s->kind == CT_KIND_URL);
+            else display(value, sizeof value, v, s->kind == CT_KIND_URL);
             if (id == CT_SET_CONFIG && v && !cfg->config_found)
                 strncat(value, " (not found)", sizeof value - strlen(value) - 1);
         }
@@ -723,7 +745,7 @@ void ct_config_print_effective(const ct_config *cfg, FILE *out)
     }
 }
 
-#define HELP_WIDTH 79
+#define HELP_WIDTH  79
 #define HELP_INDENT 27
 
 /* Prints `label` in a 24-column gutter, then `text` word-wrapped to
@@ -732,10 +754,9 @@ void ct_config_print_effective(const ct_config *cfg, FILE *out)
 static void print_item(FILE *out, const char *label, const char *text)
 {
     int col = HELP_INDENT;
-    if (strlen(label) > HELP_INDENT - 3)     /* too long for the gutter: own line */
+    if (strlen(label) > HELP_INDENT - 3) /* too long for the gutter: own line */
         fprintf(out, "  %s\n%*s", label, HELP_INDENT, "");
-    else
-        fprintf(out, "  %-24s ", label);
+    else fprintf(out, "  %-24s ", label);
     const char *p = text;
     bool first = true;
     while (*p) {
@@ -760,7 +781,8 @@ void ct_config_print_help(FILE *out)
           "A terminal board for the live calls of an Interactly voice-AI account.\n"
           "Without a COMMAND it opens the board; options go before the COMMAND.\n"
           "'calltop COMMAND --help' shows a command's own options.\n\n"
-          "Commands:\n", out);
+          "Commands:\n",
+          out);
     for (size_t i = 0; i < ct_n_commands; i++)
         print_item(out, ct_commands[i].synopsis, ct_commands[i].help);
     fputs("\nOptions (each also accepts --option=value):\n", out);
@@ -774,10 +796,10 @@ void ct_config_print_help(FILE *out)
         const char *def = s->def_doc ? s->def_doc : s->def;
         int n = snprintf(text, sizeof text, "%s", s->help);
         if (s->env || def) {
-            n += snprintf(text + n, sizeof text - (size_t)n, " (%s%s%s%s%s%s)",
-                          s->env ? "env " : "", s->env ? s->env : "",
-                          s->env_presence ? " non-empty" : "", s->env && def ? "; " : "",
-                          def ? "default " : "", def ? def : "");
+            n +=
+                snprintf(text + n, sizeof text - (size_t)n, " (%s%s%s%s%s%s)", s->env ? "env " : "",
+                         s->env ? s->env : "", s->env_presence ? " non-empty" : "",
+                         s->env && def ? "; " : "", def ? "default " : "", def ? def : "");
         }
         print_item(out, spell, text);
     }
@@ -792,16 +814,19 @@ void ct_config_print_help(FILE *out)
     }
     fputs("\nConfig file: $XDG_CONFIG_HOME/calltop/config, else ~/.config/calltop/config.\n"
           "  'key = value' lines; # starts a comment at line start or after a blank.\n"
-          "  Keys:", out);
+          "  Keys:",
+          out);
     int col = 7;
     for (int id = 0; id < CT_SET__COUNT; id++) {
         if (!ct_settings[id].in_file) continue;
-        if (col + 1 + (int)strlen(ct_settings[id].key) > HELP_WIDTH) col = fprintf(out, "\n   ") - 1;
+        if (col + 1 + (int)strlen(ct_settings[id].key) > HELP_WIDTH)
+            col = fprintf(out, "\n   ") - 1;
         col += fprintf(out, " %s", ct_settings[id].key);
     }
     fputs(".\n  Precedence: flags, then environment, then the config file, then defaults.\n"
           "  'calltop config --sample' prints a commented example.\n\n"
-          "Exit status:\n", out);
+          "Exit status:\n",
+          out);
     for (size_t i = 0; i < ct_n_exit_docs; i++)
         fprintf(out, "  %d  %s\n", ct_exit_docs[i].code, ct_exit_docs[i].help);
 }
@@ -831,13 +856,16 @@ int ct_config_print_command_help(const char *path, FILE *out)
         if (!ct_command_matches(o->command, path) && !ct_command_matches(path, o->command))
             continue;
         if (!last || strcmp(last, o->command) != 0)
-            fprintf(out, "\nOptions of %s (after the command; each also accepts "
-                         "--option=value):\n", o->command);
+            fprintf(out,
+                    "\nOptions of %s (after the command; each also accepts "
+                    "--option=value):\n",
+                    o->command);
         last = o->command;
         print_item(out, o->spell, o->help);
     }
     fputs("\nOptions for every command (--base-url, --config, --read-only, ...) go before\n"
-          "the command: see calltop --help.\n\nExit status:\n", out);
+          "the command: see calltop --help.\n\nExit status:\n",
+          out);
     for (size_t i = 0; i < ct_n_exit_docs; i++)
         fprintf(out, "  %d  %s\n", ct_exit_docs[i].code, ct_exit_docs[i].help);
     return matched;
@@ -845,8 +873,9 @@ int ct_config_print_command_help(const char *path, FILE *out)
 
 void ct_config_explain_missing_key(const ct_config *cfg, const char *hint, FILE *out)
 {
-    fprintf(out, "calltop: no API key: set INTERACTLY_API_KEY in the environment, or "
-                 "api-key = ... in %s (which must not be readable by group or others)%s%s\n",
+    fprintf(out,
+            "calltop: no API key: set INTERACTLY_API_KEY in the environment, or "
+            "api-key = ... in %s (which must not be readable by group or others)%s%s\n",
             cfg && cfg->config_path ? cfg->config_path : "~/.config/calltop/config",
             hint ? "; " : "", hint ? hint : "");
 }
@@ -861,7 +890,8 @@ void ct_config_print_sample(FILE *out)
           "# \"like this\" to keep ' #' in them (\\\" and \\\\ escape inside quotes).\n"
           "# Booleans: true/false, yes/no, on/off, 1/0.\n"
           "# Precedence: command-line flags, then environment, then this file, then defaults.\n"
-          "# When this file holds api-key or relay-token it must be private: chmod 600.\n", out);
+          "# When this file holds api-key or relay-token it must be private: chmod 600.\n",
+          out);
     for (int id = 0; id < CT_SET__COUNT; id++) {
         const ct_setting *s = &ct_settings[id];
         if (!s->in_file) continue;
@@ -899,27 +929,32 @@ int ct_config_print_warnings(const ct_config *cfg, FILE *out)
         char src[1100];
         describe_source(cfg, id, src, sizeof src);
         /* a secret's characters are never printed, not even around the '#' */
-        fprintf(out, "WARNING: %s (from %s) contains '#', which is sent as part of the value. "
+        fprintf(out,
+                "WARNING: %s (from %s) contains '#', which is sent as part of the value. "
                 "A comment needs a blank before the '#'; if the '#' belongs to the value, "
-                "quote it (\"...\") to silence this warning.\n", s->key, src);
+                "quote it (\"...\") to silence this warning.\n",
+                s->key, src);
         n++;
     }
     if (cfg->insecure) {
         fputs("WARNING: --insecure disables TLS certificate verification: anyone on the network "
               "path can impersonate the server and read your API key and relay token. Use it "
-              "only against a test server.\n", out);
+              "only against a test server.\n",
+              out);
         n++;
     }
     if (cfg->base_url && cfg->api_key && strncasecmp(cfg->base_url, "http://", 7) == 0 &&
         !loopback_url(cfg->base_url)) {
         fputs("WARNING: base-url is plain http:// to a remote host: the API key travels "
-              "unencrypted. Use https://.\n", out);
+              "unencrypted. Use https://.\n",
+              out);
         n++;
     }
     if (cfg->relay_url && cfg->relay_token && strncasecmp(cfg->relay_url, "ws://", 5) == 0 &&
         !loopback_url(cfg->relay_url)) {
         fputs("WARNING: relay-url is plain ws:// to a remote host: the relay token travels "
-              "unencrypted. Use wss://.\n", out);
+              "unencrypted. Use wss://.\n",
+              out);
         n++;
     }
     return n;

@@ -7,9 +7,13 @@
 
 bool ct_doctor_relay_http_base(const char *relay_url, char *out, size_t cap)
 {
-    static const struct { const char *from, *to; } schemes[] = {
-        { "wss://", "https://" }, { "ws://", "http://" },
-        { "https://", "https://" }, { "http://", "http://" },
+    static const struct {
+        const char *from, *to;
+    } schemes[] = {
+        {"wss://", "https://"},
+        {"ws://", "http://"},
+        {"https://", "https://"},
+        {"http://", "http://"},
     };
     const char *scheme = NULL, *rest = NULL;
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0] && !scheme; i++) {
@@ -25,12 +29,10 @@ bool ct_doctor_relay_http_base(const char *relay_url, char *out, size_t cap)
     if (host_len == 0) return false;
     const char *path = slash ? slash : "/";
     size_t path_len = strlen(path);
-    if (strcmp(path, "/") == 0)
-        path_len = 1;
+    if (strcmp(path, "/") == 0) path_len = 1;
     else if (path_len >= 8 && strcmp(path + path_len - 8, "/monitor") == 0)
-        path_len -= 7;                         /* keep the prefix and its '/' */
-    else
-        return false;      /* the monitor would use this path as is: no sibling routes known */
+        path_len -= 7; /* keep the prefix and its '/' */
+    else return false; /* the monitor would use this path as is: no sibling routes known */
     int n = snprintf(out, cap, "%s%.*s%.*s", scheme, (int)host_len, rest, (int)path_len, path);
     return n > 0 && (size_t)n < cap;
 }
@@ -66,7 +68,7 @@ const char *ct_list_order_name(ct_list_order o)
 
 ct_list_census ct_doctor_census(const ct_call_list *l)
 {
-    ct_list_census c = { 0 };
+    ct_list_census c = {0};
     for (size_t i = 0; i < l->n_calls; i++) {
         const ct_call *call = &l->calls[i];
         if (ct_call_is_live(call)) {

@@ -34,39 +34,36 @@ static const char *const messages[CT_ERR__COUNT] = {
 
 const char *ct_strerror(ct_err code)
 {
-    if ((int)code < 0 || code >= CT_ERR__COUNT || !messages[code])
-        return "unknown error";
+    if ((int)code < 0 || code >= CT_ERR__COUNT || !messages[code]) return "unknown error";
     return messages[code];
 }
 
 int ct_err_is_transient(ct_err code)
 {
     switch (code) {
-    case CT_ERATELIMIT: case CT_ESERVER: case CT_ETIMEOUT: case CT_ECONNECT:
-    case CT_EDNS: case CT_EMALFORMED:
-        return 1;
-    default:
-        return 0;
+    case CT_ERATELIMIT:
+    case CT_ESERVER:
+    case CT_ETIMEOUT:
+    case CT_ECONNECT:
+    case CT_EDNS:
+    case CT_EMALFORMED: return 1;
+    default: return 0;
     }
 }
 
 void ct_error_clear(ct_error *e)
 {
-    if (!e)
-        return;
+    if (!e) return;
     memset(e, 0, sizeof *e);
     e->retry_after_s = -1;
 }
 
 ct_err ct_error_setv(ct_error *e, ct_err code, const char *fmt, va_list ap)
 {
-    if (!e)
-        return code;
+    if (!e) return code;
     e->code = code;
-    if (fmt)
-        vsnprintf(e->detail, sizeof e->detail, fmt, ap);
-    else
-        snprintf(e->detail, sizeof e->detail, "%s", ct_strerror(code));
+    if (fmt) vsnprintf(e->detail, sizeof e->detail, fmt, ap);
+    else snprintf(e->detail, sizeof e->detail, "%s", ct_strerror(code));
     return code;
 }
 

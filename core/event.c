@@ -18,8 +18,7 @@ ct_event *ct_event_new(ct_event_type type)
 
 void ct_event_free(ct_event *ev)
 {
-    if (!ev)
-        return;
+    if (!ev) return;
     ct_call_list_clear(&ev->calls);
     ct_call_clear(&ev->call);
     ct_call_error_clear(&ev->call_error);

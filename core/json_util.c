@@ -13,8 +13,7 @@
 
 const char *ct_json_type_name(const cJSON *v)
 {
-    if (!v)
-        return "nothing";
+    if (!v) return "nothing";
     if (cJSON_IsObject(v)) return "object";
     if (cJSON_IsArray(v)) return "array";
     if (cJSON_IsString(v)) return "string";
@@ -26,20 +25,16 @@ const char *ct_json_type_name(const cJSON *v)
 
 const cJSON *ct_json_member(const cJSON *obj, const char *key)
 {
-    if (!cJSON_IsObject(obj))
-        return NULL;
+    if (!cJSON_IsObject(obj)) return NULL;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!v || cJSON_IsNull(v))
-        return NULL;
+    if (!v || cJSON_IsNull(v)) return NULL;
     return v;
 }
 
 const char *ct_json_path(char *buf, size_t len, const char *path, const char *key)
 {
-    if (path && *path)
-        snprintf(buf, len, "%s.%s", path, key);
-    else
-        snprintf(buf, len, "%s", key);
+    if (path && *path) snprintf(buf, len, "%s.%s", path, key);
+    else snprintf(buf, len, "%s", key);
     return buf;
 }
 
@@ -51,8 +46,7 @@ const char *ct_json_path_index(char *buf, size_t len, const char *path, size_t i
 
 ct_err ct_json_field_error(ct_error *err, ct_err code, const char *fullpath, const char *fmt, ...)
 {
-    if (!err)
-        return code;
+    if (!err) return code;
     char msg[400];
     va_list ap;
     va_start(ap, fmt);
@@ -74,14 +68,13 @@ ct_err ct_json_type_error(ct_error *err, const char *fullpath, const char *expec
 ct_err ct_json_parse(const char *json, size_t len, cJSON **out, ct_error *err)
 {
     *out = NULL;
-    if (!json || len == 0)
-        return ct_error_set(err, CT_EJSON, "not JSON: empty document");
+    if (!json || len == 0) return ct_error_set(err, CT_EJSON, "not JSON: empty document");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
     if (!root) {
         size_t at = (end && end >= json && end <= json + len) ? (size_t)(end - json) : 0;
-        return ct_error_set(err, CT_EJSON, "not JSON: syntax error or truncated document near byte %zu",
-                            at);
+        return ct_error_set(err, CT_EJSON,
+                            "not JSON: syntax error or truncated document near byte %zu", at);
     }
     /* cJSON stops after the first value; anything but blanks after it is
      * a second document or garbage, which we refuse. */
@@ -99,11 +92,9 @@ ct_err ct_json_parse(const char *json, size_t len, cJSON **out, ct_error *err)
 
 char *ct_strdup_or_null(const char *s, bool *oom)
 {
-    if (!s)
-        return NULL;
+    if (!s) return NULL;
     char *d = strdup(s);
-    if (!d && oom)
-        *oom = true;
+    if (!d && oom) *oom = true;
     return d;
 }
 
@@ -123,19 +114,17 @@ static ct_err oom(ct_error *err)
 static ct_err replace_str(char **out, const char *s, ct_error *err)
 {
     char *d = strdup(s);
-    if (!d)
-        return oom(err);
+    if (!d) return oom(err);
     free(*out);
     *out = d;
     return CT_OK;
 }
 
-ct_err ct_json_get_string(const cJSON *obj, const char *key, const char *path,
-                          char **out, ct_error *err)
+ct_err ct_json_get_string(const cJSON *obj, const char *key, const char *path, char **out,
+                          ct_error *err)
 {
     const cJSON *v = ct_json_member(obj, key);
-    if (!v)
-        return CT_OK;
+    if (!v) return CT_OK;
     if (!cJSON_IsString(v) || !v->valuestring) {
         char p[CT_JSON_PATH_MAX];
         return ct_json_type_error(err, ct_json_path(p, sizeof p, path, key), "string", v);
@@ -146,51 +135,44 @@ ct_err ct_json_get_string(const cJSON *obj, const char *key, const char *path,
 static ct_err print_compact(const cJSON *v, char **out, ct_error *err)
 {
     char *txt = cJSON_PrintUnformatted(v);
-    if (!txt)
-        return oom(err);
+    if (!txt) return oom(err);
     free(*out);
     *out = txt;
     return CT_OK;
 }
 
-ct_err ct_json_get_scalar_text(const cJSON *obj, const char *key, const char *path,
-                               char **out, ct_error *err)
+ct_err ct_json_get_scalar_text(const cJSON *obj, const char *key, const char *path, char **out,
+                               ct_error *err)
 {
     const cJSON *v = ct_json_member(obj, key);
-    if (!v)
-        return CT_OK;
-    if (cJSON_IsString(v) && v->valuestring)
-        return replace_str(out, v->valuestring, err);
+    if (!v) return CT_OK;
+    if (cJSON_IsString(v) && v->valuestring) return replace_str(out, v->valuestring, err);
     if (cJSON_IsNumber(v) && !isfinite(v->valuedouble))
-        return CT_OK;   /* prints as null: absent, as in ct_json_get_raw */
-    if (cJSON_IsNumber(v) || cJSON_IsBool(v))
-        return print_compact(v, out, err);
+        return CT_OK; /* prints as null: absent, as in ct_json_get_raw */
+    if (cJSON_IsNumber(v) || cJSON_IsBool(v)) return print_compact(v, out, err);
     char p[CT_JSON_PATH_MAX];
     return ct_json_type_error(err, ct_json_path(p, sizeof p, path, key),
                               "string, number or boolean", v);
 }
 
-ct_err ct_json_get_raw(const cJSON *obj, const char *key, const char *path,
-                       char **out, ct_error *err)
+ct_err ct_json_get_raw(const cJSON *obj, const char *key, const char *path, char **out,
+                       ct_error *err)
 {
     (void)path;
     const cJSON *v = ct_json_member(obj, key);
-    if (!v)
-        return CT_OK;
+    if (!v) return CT_OK;
     /* A number too large for a double (1e999) is infinite, which cJSON
      * prints as null: treat it like null, i.e. absent, so that the field
      * does not come back as "null" text that re-encodes to nothing. */
-    if (cJSON_IsNumber(v) && !isfinite(v->valuedouble))
-        return CT_OK;
+    if (cJSON_IsNumber(v) && !isfinite(v->valuedouble)) return CT_OK;
     return print_compact(v, out, err);
 }
 
-ct_err ct_json_get_object_text(const cJSON *obj, const char *key, const char *path,
-                               char **out, ct_error *err)
+ct_err ct_json_get_object_text(const cJSON *obj, const char *key, const char *path, char **out,
+                               ct_error *err)
 {
     const cJSON *v = ct_json_member(obj, key);
-    if (!v)
-        return CT_OK;
+    if (!v) return CT_OK;
     if (!cJSON_IsObject(v)) {
         char p[CT_JSON_PATH_MAX];
         return ct_json_type_error(err, ct_json_path(p, sizeof p, path, key), "object", v);
@@ -198,19 +180,17 @@ ct_err ct_json_get_object_text(const cJSON *obj, const char *key, const char *pa
     return print_compact(v, out, err);
 }
 
-ct_err ct_json_get_bool(const cJSON *obj, const char *key, const char *path,
-                        bool *out, bool *present, ct_error *err)
+ct_err ct_json_get_bool(const cJSON *obj, const char *key, const char *path, bool *out,
+                        bool *present, ct_error *err)
 {
     const cJSON *v = ct_json_member(obj, key);
-    if (!v)
-        return CT_OK;
+    if (!v) return CT_OK;
     if (!cJSON_IsBool(v)) {
         char p[CT_JSON_PATH_MAX];
         return ct_json_type_error(err, ct_json_path(p, sizeof p, path, key), "boolean", v);
     }
     *out = cJSON_IsTrue(v);
-    if (present)
-        *present = true;
+    if (present) *present = true;
     return CT_OK;
 }
 
@@ -220,19 +200,18 @@ static ct_err epoch_ms_value(double d, const char *fullpath, ct_time_ms *out, ct
     if (isnan(d) || isinf(d))
         return ct_json_field_error(err, CT_EVALUE, fullpath, "timestamp is not a finite number");
     if (d < 0)
-        return ct_json_field_error(err, CT_EVALUE, fullpath,
-                                   "timestamp %.0f is before 1970", d);
+        return ct_json_field_error(err, CT_EVALUE, fullpath, "timestamp %.0f is before 1970", d);
     if (d > (double)CT_TIME_MAX_MS)
         return ct_json_field_error(err, CT_EVALUE, fullpath,
-                                   "timestamp %.0f is past year 9999 (epoch milliseconds expected)", d);
-    *out = (ct_time_ms)d;   /* a fractional millisecond is truncated */
+                                   "timestamp %.0f is past year 9999 (epoch milliseconds expected)",
+                                   d);
+    *out = (ct_time_ms)d; /* a fractional millisecond is truncated */
     return CT_OK;
 }
 
 ct_err ct_json_time_value(const cJSON *v, const char *fullpath, ct_time_ms *out, ct_error *err)
 {
-    if (cJSON_IsNumber(v))
-        return epoch_ms_value(v->valuedouble, fullpath, out, err);
+    if (cJSON_IsNumber(v)) return epoch_ms_value(v->valuedouble, fullpath, out, err);
     if (!cJSON_IsString(v) || !v->valuestring)
         return ct_json_type_error(err, fullpath, "string or number", v);
     const char *s = v->valuestring;
@@ -247,8 +226,7 @@ ct_err ct_json_time_value(const cJSON *v, const char *fullpath, ct_time_ms *out,
         /* The offending text may contain control bytes; show only ASCII
          * printables so the detail itself is safe to print. */
         for (char *c = shown; *c; c++)
-            if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
-                *c = '?';
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e) *c = '?';
         return ct_json_field_error(err, CT_EVALUE, fullpath, "not an ISO-8601 timestamp: \"%s\"",
                                    shown);
     }
@@ -256,30 +234,26 @@ ct_err ct_json_time_value(const cJSON *v, const char *fullpath, ct_time_ms *out,
     return CT_OK;
 }
 
-ct_err ct_json_get_time(const cJSON *obj, const char *key, const char *path,
-                        ct_time_ms *out, bool *present, ct_error *err)
+ct_err ct_json_get_time(const cJSON *obj, const char *key, const char *path, ct_time_ms *out,
+                        bool *present, ct_error *err)
 {
     const cJSON *v = ct_json_member(obj, key);
-    if (!v)
-        return CT_OK;
+    if (!v) return CT_OK;
     char p[CT_JSON_PATH_MAX];
     ct_time_ms t = 0;
     ct_err rc = ct_json_time_value(v, ct_json_path(p, sizeof p, path, key), &t, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     *out = t;
-    if (present)
-        *present = true;
+    if (present) *present = true;
     return CT_OK;
 }
 
-ct_err ct_json_get_object(const cJSON *obj, const char *key, const char *path,
-                          const cJSON **out, ct_error *err)
+ct_err ct_json_get_object(const cJSON *obj, const char *key, const char *path, const cJSON **out,
+                          ct_error *err)
 {
     *out = NULL;
     const cJSON *v = ct_json_member(obj, key);
-    if (!v)
-        return CT_OK;
+    if (!v) return CT_OK;
     if (!cJSON_IsObject(v)) {
         char p[CT_JSON_PATH_MAX];
         return ct_json_type_error(err, ct_json_path(p, sizeof p, path, key), "object", v);
@@ -288,13 +262,12 @@ ct_err ct_json_get_object(const cJSON *obj, const char *key, const char *path,
     return CT_OK;
 }
 
-ct_err ct_json_get_array(const cJSON *obj, const char *key, const char *path,
-                         const cJSON **out, ct_error *err)
+ct_err ct_json_get_array(const cJSON *obj, const char *key, const char *path, const cJSON **out,
+                         ct_error *err)
 {
     *out = NULL;
     const cJSON *v = ct_json_member(obj, key);
-    if (!v)
-        return CT_OK;
+    if (!v) return CT_OK;
     if (!cJSON_IsArray(v)) {
         char p[CT_JSON_PATH_MAX];
         return ct_json_type_error(err, ct_json_path(p, sizeof p, path, key), "array", v);
@@ -305,18 +278,15 @@ ct_err ct_json_get_array(const cJSON *obj, const char *key, const char *path,
 
 bool ct_json_add_string(cJSON *obj, const char *key, const char *s)
 {
-    if (!s)
-        return true;
+    if (!s) return true;
     return cJSON_AddStringToObject(obj, key, s) != NULL;
 }
 
 bool ct_json_add_raw(cJSON *obj, const char *key, const char *text)
 {
-    if (!text)
-        return true;
+    if (!text) return true;
     cJSON *v = cJSON_Parse(text);
-    if (!v)
-        return cJSON_AddStringToObject(obj, key, text) != NULL;
+    if (!v) return cJSON_AddStringToObject(obj, key, text) != NULL;
     if (!cJSON_AddItemToObject(obj, key, v)) {
         cJSON_Delete(v);
         return false;
@@ -326,8 +296,7 @@ bool ct_json_add_raw(cJSON *obj, const char *key, const char *text)
 
 bool ct_json_add_text_or_json(cJSON *obj, const char *key, const char *text)
 {
-    if (!text)
-        return true;
+    if (!text) return true;
     cJSON *v = cJSON_Parse(text);
     bool as_json = false;
     if (v && !cJSON_IsNull(v) && !cJSON_IsString(v)) {

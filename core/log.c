@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_SECRETS 8
+#define MAX_SECRETS    8
 #define LINE_MAX_BYTES 4096
-#define MASK "[redacted]"
+#define MASK           "[redacted]"
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_fp;
@@ -81,7 +81,10 @@ void ct_log_add_secret(const char *secret)
     pthread_mutex_lock(&log_mu);
     for (int i = 0; i < MAX_SECRETS; i++) {
         if (secrets[i] && strcmp(secrets[i], secret) == 0) break;
-        if (!secrets[i]) { secrets[i] = strdup(secret); break; }
+        if (!secrets[i]) {
+            secrets[i] = strdup(secret);
+            break;
+        }
     }
     pthread_mutex_unlock(&log_mu);
 }
@@ -92,7 +95,7 @@ static size_t splice_mask(char *line, size_t n, size_t cap, size_t at, size_t le
     size_t mlen = strlen(MASK);
     size_t tail = n - at - len;
     if (at + mlen + tail + 1 > cap) {
-        if (at + mlen + 1 > cap) {          /* not even the mask fits: cut at the secret */
+        if (at + mlen + 1 > cap) { /* not even the mask fits: cut at the secret */
             line[at] = '\0';
             return at;
         }
@@ -107,7 +110,7 @@ static size_t splice_mask(char *line, size_t n, size_t cap, size_t at, size_t le
 static bool token_char(char c)
 {
     return c && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '"' && c != '\'' &&
-           c != ',' && c != ';';
+        c != ',' && c != ';';
 }
 
 /* Caller holds log_mu when with_secrets (the list is shared). */
@@ -150,8 +153,8 @@ size_t ct_log_redact(char *line, size_t cap, bool with_secrets)
 
 void ct_log(ct_log_level level, const char *fmt, ...)
 {
-    static const char *const names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
-    if (!ct_log_enabled()) return;          /* cheap exit: no log configured */
+    static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+    if (!ct_log_enabled()) return; /* cheap exit: no log configured */
 
     char line[LINE_MAX_BYTES];
     struct timespec ts;
@@ -159,14 +162,13 @@ void ct_log(ct_log_level level, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     char name[16];
-    if (thread_name[0])
-        snprintf(name, sizeof name, "%s", thread_name);
+    if (thread_name[0]) snprintf(name, sizeof name, "%s", thread_name);
     else if (pthread_getname_np(pthread_self(), name, sizeof name) != 0)
         snprintf(name, sizeof name, "?");
-    int head = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s [%s] ",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                        tm.tm_sec, ts.tv_nsec / 1000000L,
-                        names[(unsigned)level < 4 ? level : CT_LOG_ERROR], name);
+    int head =
+        snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s [%s] ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 ts.tv_nsec / 1000000L, names[(unsigned)level < 4 ? level : CT_LOG_ERROR], name);
     if (head < 0 || (size_t)head >= sizeof line) return;
     va_list ap;
     va_start(ap, fmt);

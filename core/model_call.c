@@ -18,8 +18,7 @@
 
 void ct_message_clear(ct_message *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     free(m->message_id);
     free(m->role_text);
     free(m->text);
@@ -46,10 +45,8 @@ ct_err ct_message_copy(ct_message *dst, const ct_message *src)
 
 void ct_messages_free(ct_message *msgs, size_t n)
 {
-    if (!msgs)
-        return;
-    for (size_t i = 0; i < n; i++)
-        ct_message_clear(&msgs[i]);
+    if (!msgs) return;
+    for (size_t i = 0; i < n; i++) ct_message_clear(&msgs[i]);
     free(msgs);
 }
 
@@ -67,8 +64,7 @@ static char *synth_message_id(const ct_message *m)
 ct_err ct_message_from_json(const cJSON *obj, ct_message *out, const char *path, ct_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (!cJSON_IsObject(obj))
-        return ct_json_type_error(err, path, "object", obj);
+    if (!cJSON_IsObject(obj)) return ct_json_type_error(err, path, "object", obj);
     ct_message m = {0};
     ct_err rc;
     if ((rc = ct_json_get_string(obj, "messageId", path, &m.message_id, err)) ||
@@ -87,25 +83,23 @@ ct_err ct_message_from_json(const cJSON *obj, ct_message *out, const char *path,
     return CT_OK;
 }
 
-ct_err ct_messages_from_json(const cJSON *arr, ct_message **out, size_t *n,
-                             const char *path, ct_error *err)
+ct_err ct_messages_from_json(const cJSON *arr, ct_message **out, size_t *n, const char *path,
+                             ct_error *err)
 {
     *out = NULL;
     *n = 0;
-    if (!cJSON_IsArray(arr))
-        return ct_json_type_error(err, path, "array", arr);
+    if (!cJSON_IsArray(arr)) return ct_json_type_error(err, path, "array", arr);
     size_t count = (size_t)cJSON_GetArraySize(arr);
-    if (count == 0)
-        return CT_OK;
+    if (count == 0) return CT_OK;
     ct_message *msgs = calloc(count, sizeof *msgs);
-    if (!msgs)
-        return ct_error_set(err, CT_ENOMEM, "out of memory while decoding");
+    if (!msgs) return ct_error_set(err, CT_ENOMEM, "out of memory while decoding");
     size_t i = 0;
     const cJSON *item;
-    cJSON_ArrayForEach(item, arr) {
+    cJSON_ArrayForEach(item, arr)
+    {
         char p[CT_JSON_PATH_MAX];
-        ct_err rc = ct_message_from_json(item, &msgs[i], ct_json_path_index(p, sizeof p, path, i),
-                                         err);
+        ct_err rc =
+            ct_message_from_json(item, &msgs[i], ct_json_path_index(p, sizeof p, path, i), err);
         if (rc != CT_OK) {
             ct_messages_free(msgs, i);
             return rc;
@@ -120,11 +114,10 @@ ct_err ct_messages_from_json(const cJSON *arr, ct_message **out, size_t *n,
 cJSON *ct_message_to_json(const ct_message *m, bool epoch_ms)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     bool ok = ct_json_add_string(o, "messageId", m->message_id);
-    const char *role = m->role_text ? m->role_text
-                                    : (m->role != CT_ROLE_NONE ? ct_role_name(m->role) : NULL);
+    const char *role =
+        m->role_text ? m->role_text : (m->role != CT_ROLE_NONE ? ct_role_name(m->role) : NULL);
     ok = ok && ct_json_add_string(o, "role", role);
     ok = ok && ct_json_add_string(o, "text", m->text);
     if (ok && m->timestamp) {
@@ -146,16 +139,15 @@ cJSON *ct_message_to_json(const ct_message *m, bool epoch_ms)
 bool ct_message_equal(const ct_message *a, const ct_message *b)
 {
     return ct_strcmp_null(a->message_id, b->message_id) == 0 && a->role == b->role &&
-           ct_strcmp_null(a->role_text, b->role_text) == 0 &&
-           ct_strcmp_null(a->text, b->text) == 0 && a->timestamp == b->timestamp;
+        ct_strcmp_null(a->role_text, b->role_text) == 0 && ct_strcmp_null(a->text, b->text) == 0 &&
+        a->timestamp == b->timestamp;
 }
 
 /* ---- analysis ------------------------------------------------------------ */
 
 void ct_analysis_clear(ct_analysis *a)
 {
-    if (!a)
-        return;
+    if (!a) return;
     free(a->summary);
     free(a->success_evaluation);
     free(a->structured_data_json);
@@ -189,12 +181,12 @@ ct_err ct_analysis_copy(ct_analysis *dst, const ct_analysis *src)
 ct_err ct_analysis_from_json(const cJSON *obj, ct_analysis *out, const char *path, ct_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (!cJSON_IsObject(obj))
-        return ct_json_type_error(err, path, "object", obj);
+    if (!cJSON_IsObject(obj)) return ct_json_type_error(err, path, "object", obj);
     ct_analysis a = {.present = true};
     ct_err rc;
     if ((rc = ct_json_get_string(obj, "summary", path, &a.summary, err)) ||
-        (rc = ct_json_get_scalar_text(obj, "successEvaluation", path, &a.success_evaluation, err)) ||
+        (rc =
+             ct_json_get_scalar_text(obj, "successEvaluation", path, &a.success_evaluation, err)) ||
         (rc = ct_json_get_raw(obj, "structuredData", path, &a.structured_data_json, err)) ||
         (rc = ct_json_get_raw(obj, "outcome", path, &a.outcome, err)) ||
         (rc = ct_json_get_raw(obj, "guardrails", path, &a.guardrails_json, err))) {
@@ -217,8 +209,7 @@ ct_err ct_analysis_from_json(const cJSON *obj, ct_analysis *out, const char *pat
 cJSON *ct_analysis_to_json(const ct_analysis *a)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     bool ok = ct_json_add_string(o, "summary", a->summary);
     /* A non-string successEvaluation / outcome was kept as its JSON text;
      * it goes back out as that JSON value. */
@@ -236,18 +227,17 @@ cJSON *ct_analysis_to_json(const ct_analysis *a)
 bool ct_analysis_equal(const ct_analysis *a, const ct_analysis *b)
 {
     return a->present == b->present && ct_strcmp_null(a->summary, b->summary) == 0 &&
-           ct_strcmp_null(a->success_evaluation, b->success_evaluation) == 0 &&
-           ct_strcmp_null(a->structured_data_json, b->structured_data_json) == 0 &&
-           ct_strcmp_null(a->outcome, b->outcome) == 0 &&
-           ct_strcmp_null(a->guardrails_json, b->guardrails_json) == 0;
+        ct_strcmp_null(a->success_evaluation, b->success_evaluation) == 0 &&
+        ct_strcmp_null(a->structured_data_json, b->structured_data_json) == 0 &&
+        ct_strcmp_null(a->outcome, b->outcome) == 0 &&
+        ct_strcmp_null(a->guardrails_json, b->guardrails_json) == 0;
 }
 
 /* ---- the call ------------------------------------------------------------ */
 
 void ct_call_clear(ct_call *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     free(c->id);
     free(c->team_id);
     free(c->assistant_id);
@@ -276,8 +266,7 @@ void ct_call_clear(ct_call *c)
 static bool set_str(char **dst, const char *src)
 {
     char *d = NULL;
-    if (src && !(d = strdup(src)))
-        return false;
+    if (src && !(d = strdup(src))) return false;
     free(*dst);
     *dst = d;
     return true;
@@ -287,11 +276,9 @@ static bool copy_messages(ct_message **dst, size_t *dn, const ct_message *src, s
 {
     *dst = NULL;
     *dn = 0;
-    if (n == 0 || !src)
-        return true;
+    if (n == 0 || !src) return true;
     ct_message *m = calloc(n, sizeof *m);
-    if (!m)
-        return false;
+    if (!m) return false;
     for (size_t i = 0; i < n; i++)
         if (ct_message_copy(&m[i], &src[i]) != CT_OK) {
             ct_messages_free(m, i);
@@ -317,25 +304,24 @@ ct_err ct_call_copy(ct_call *dst, const ct_call *src)
     c.phone_status = src->phone_status;
     c.end_trigger = src->end_trigger;
     ok = ok && set_str(&c.id, src->id) && set_str(&c.team_id, src->team_id) &&
-         set_str(&c.assistant_id, src->assistant_id) &&
-         set_str(&c.phone_number_id, src->phone_number_id) &&
-         set_str(&c.call_type_text, src->call_type_text) &&
-         set_str(&c.direction_text, src->direction_text) &&
-         set_str(&c.user_number, src->user_number) &&
-         set_str(&c.assistant_number, src->assistant_number) &&
-         set_str(&c.status_text, src->status_text) &&
-         set_str(&c.phone_status_text, src->phone_status_text) &&
-         set_str(&c.phone_status_reason, src->phone_status_reason) &&
-         set_str(&c.end_trigger_text, src->end_trigger_text) &&
-         set_str(&c.control_url, src->control_url) &&
-         set_str(&c.customer_name, src->customer_name) &&
-         set_str(&c.assistant_name, src->assistant_name) &&
-         set_str(&c.metadata_json, src->metadata_json) &&
-         set_str(&c.cost_json, src->cost_json) &&
-         set_str(&c.metrics_json, src->metrics_json) &&
-         set_str(&c.recording_json, src->recording_json) &&
-         ct_analysis_copy(&c.analysis, &src->analysis) == CT_OK &&
-         copy_messages(&c.messages, &c.n_messages, src->messages, src->n_messages);
+        set_str(&c.assistant_id, src->assistant_id) &&
+        set_str(&c.phone_number_id, src->phone_number_id) &&
+        set_str(&c.call_type_text, src->call_type_text) &&
+        set_str(&c.direction_text, src->direction_text) &&
+        set_str(&c.user_number, src->user_number) &&
+        set_str(&c.assistant_number, src->assistant_number) &&
+        set_str(&c.status_text, src->status_text) &&
+        set_str(&c.phone_status_text, src->phone_status_text) &&
+        set_str(&c.phone_status_reason, src->phone_status_reason) &&
+        set_str(&c.end_trigger_text, src->end_trigger_text) &&
+        set_str(&c.control_url, src->control_url) &&
+        set_str(&c.customer_name, src->customer_name) &&
+        set_str(&c.assistant_name, src->assistant_name) &&
+        set_str(&c.metadata_json, src->metadata_json) && set_str(&c.cost_json, src->cost_json) &&
+        set_str(&c.metrics_json, src->metrics_json) &&
+        set_str(&c.recording_json, src->recording_json) &&
+        ct_analysis_copy(&c.analysis, &src->analysis) == CT_OK &&
+        copy_messages(&c.messages, &c.n_messages, src->messages, src->n_messages);
     if (!ok) {
         ct_call_clear(&c);
         return CT_ENOMEM;
@@ -377,14 +363,14 @@ ct_err ct_call_merge(ct_call *dst, const ct_call *src)
         ct_analysis *da = &dst->analysis;
         da->present = true;
         if (sa->summary) ok = ok && set_str(&da->summary, sa->summary);
-        if (sa->success_evaluation) ok = ok && set_str(&da->success_evaluation, sa->success_evaluation);
+        if (sa->success_evaluation)
+            ok = ok && set_str(&da->success_evaluation, sa->success_evaluation);
         if (sa->structured_data_json)
             ok = ok && set_str(&da->structured_data_json, sa->structured_data_json);
         if (sa->outcome) ok = ok && set_str(&da->outcome, sa->outcome);
         if (sa->guardrails_json) ok = ok && set_str(&da->guardrails_json, sa->guardrails_json);
     }
-    if (!ok)
-        return CT_ENOMEM;
+    if (!ok) return CT_ENOMEM;
     if (p & CT_F_CALL_TYPE) dst->call_type = src->call_type;
     if (p & CT_F_DIRECTION) dst->direction = src->direction;
     if (p & CT_F_START) dst->start_at = src->start_at;
@@ -403,78 +389,95 @@ ct_err ct_call_merge(ct_call *dst, const ct_call *src)
 bool ct_call_is_live(const ct_call *c)
 {
     /* A finished call is over whatever a stale phoneCallStatus says. */
-    if (c->status == CT_STATUS_FINISHED)
-        return false;
-    if (c->status == CT_STATUS_QUEUED || c->status == CT_STATUS_ONGOING)
-        return true;
-    if (c->status == CT_STATUS_FORWARDED && !(c->present & CT_F_END))
-        return true;
+    if (c->status == CT_STATUS_FINISHED) return false;
+    if (c->status == CT_STATUS_QUEUED || c->status == CT_STATUS_ONGOING) return true;
+    if (c->status == CT_STATUS_FORWARDED && !(c->present & CT_F_END)) return true;
     switch (c->phone_status) {
-    case CT_PHONE_TRYING: case CT_PHONE_EARLY_MEDIA: case CT_PHONE_RINGING:
-    case CT_PHONE_IN_PROGRESS:
-        return true;
-    default:
-        return false;
+    case CT_PHONE_TRYING:
+    case CT_PHONE_EARLY_MEDIA:
+    case CT_PHONE_RINGING:
+    case CT_PHONE_IN_PROGRESS: return true;
+    default: return false;
     }
 }
 
 bool ct_call_is_failed_attempt(const ct_call *c)
 {
     return c->phone_status == CT_PHONE_BUSY || c->phone_status == CT_PHONE_NO_ANSWER ||
-           c->phone_status == CT_PHONE_FAILED;
+        c->phone_status == CT_PHONE_FAILED;
 }
 
 bool ct_call_equal(const ct_call *a, const ct_call *b)
 {
-    if (a->present != b->present || a->call_type != b->call_type ||
-        a->direction != b->direction || a->start_at != b->start_at || a->end_at != b->end_at ||
-        a->created_at != b->created_at || a->updated_at != b->updated_at ||
-        a->status != b->status || a->phone_status != b->phone_status ||
-        a->end_trigger != b->end_trigger || a->n_messages != b->n_messages)
+    if (a->present != b->present || a->call_type != b->call_type || a->direction != b->direction ||
+        a->start_at != b->start_at || a->end_at != b->end_at || a->created_at != b->created_at ||
+        a->updated_at != b->updated_at || a->status != b->status ||
+        a->phone_status != b->phone_status || a->end_trigger != b->end_trigger ||
+        a->n_messages != b->n_messages)
         return false;
-    const char *sa[] = {a->id, a->team_id, a->assistant_id, a->phone_number_id,
-                        a->call_type_text, a->direction_text, a->user_number,
-                        a->assistant_number, a->status_text, a->phone_status_text,
-                        a->phone_status_reason, a->end_trigger_text, a->control_url,
-                        a->customer_name, a->assistant_name, a->metadata_json, a->cost_json,
-                        a->metrics_json, a->recording_json};
-    const char *sb[] = {b->id, b->team_id, b->assistant_id, b->phone_number_id,
-                        b->call_type_text, b->direction_text, b->user_number,
-                        b->assistant_number, b->status_text, b->phone_status_text,
-                        b->phone_status_reason, b->end_trigger_text, b->control_url,
-                        b->customer_name, b->assistant_name, b->metadata_json, b->cost_json,
-                        b->metrics_json, b->recording_json};
+    const char *sa[] = {a->id,
+                        a->team_id,
+                        a->assistant_id,
+                        a->phone_number_id,
+                        a->call_type_text,
+                        a->direction_text,
+                        a->user_number,
+                        a->assistant_number,
+                        a->status_text,
+                        a->phone_status_text,
+                        a->phone_status_reason,
+                        a->end_trigger_text,
+                        a->control_url,
+                        a->customer_name,
+                        a->assistant_name,
+                        a->metadata_json,
+                        a->cost_json,
+                        a->metrics_json,
+                        a->recording_json};
+    const char *sb[] = {b->id,
+                        b->team_id,
+                        b->assistant_id,
+                        b->phone_number_id,
+                        b->call_type_text,
+                        b->direction_text,
+                        b->user_number,
+                        b->assistant_number,
+                        b->status_text,
+                        b->phone_status_text,
+                        b->phone_status_reason,
+                        b->end_trigger_text,
+                        b->control_url,
+                        b->customer_name,
+                        b->assistant_name,
+                        b->metadata_json,
+                        b->cost_json,
+                        b->metrics_json,
+                        b->recording_json};
     for (size_t i = 0; i < sizeof sa / sizeof sa[0]; i++)
-        if (ct_strcmp_null(sa[i], sb[i]) != 0)
-            return false;
-    if (!ct_analysis_equal(&a->analysis, &b->analysis))
-        return false;
+        if (ct_strcmp_null(sa[i], sb[i]) != 0) return false;
+    if (!ct_analysis_equal(&a->analysis, &b->analysis)) return false;
     for (size_t i = 0; i < a->n_messages; i++)
-        if (!ct_message_equal(&a->messages[i], &b->messages[i]))
-            return false;
+        if (!ct_message_equal(&a->messages[i], &b->messages[i])) return false;
     return true;
 }
 
 /* String member -> field + present bit. */
-#define GET_STR(key, field, bit)                                              \
-    do {                                                                      \
-        if ((rc = ct_json_get_string(obj, key, path, &c.field, err)))         \
-            goto fail;                                                        \
-        if (c.field) c.present |= (bit);                                      \
+#define GET_STR(key, field, bit)                                                 \
+    do {                                                                         \
+        if ((rc = ct_json_get_string(obj, key, path, &c.field, err))) goto fail; \
+        if (c.field) c.present |= (bit);                                         \
     } while (0)
-#define GET_TIME(key, field, bit)                                             \
-    do {                                                                      \
-        bool has_ = false;                                                    \
-        if ((rc = ct_json_get_time(obj, key, path, &c.field, &has_, err)))    \
-            goto fail;                                                        \
-        if (has_) c.present |= (bit);                                         \
+#define GET_TIME(key, field, bit)                                                     \
+    do {                                                                              \
+        bool has_ = false;                                                            \
+        if ((rc = ct_json_get_time(obj, key, path, &c.field, &has_, err))) goto fail; \
+        if (has_) c.present |= (bit);                                                 \
     } while (0)
 
 ct_err ct_call_from_json(const cJSON *obj, ct_call *out, const char *path, ct_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (!cJSON_IsObject(obj))
-        return ct_json_type_error(err, path, "object", obj);
+    if (!cJSON_IsObject(obj)) return ct_json_type_error(err, path, "object", obj);
     ct_call c = {0};
     ct_err rc = CT_OK;
     char p[CT_JSON_PATH_MAX];
@@ -508,52 +511,40 @@ ct_err ct_call_from_json(const cJSON *obj, ct_call *out, const char *path, ct_er
     c.phone_status = ct_phone_status_parse(c.phone_status_text);
     c.end_trigger = ct_trigger_parse(c.end_trigger_text);
 
-    if ((rc = ct_json_get_object(obj, "monitor", path, &sub, err)))
-        goto fail;
+    if ((rc = ct_json_get_object(obj, "monitor", path, &sub, err))) goto fail;
     if (sub) {
         ct_json_path(p, sizeof p, path, "monitor");
-        if ((rc = ct_json_get_string(sub, "controlUrl", p, &c.control_url, err)))
-            goto fail;
+        if ((rc = ct_json_get_string(sub, "controlUrl", p, &c.control_url, err))) goto fail;
         if (c.control_url) c.present |= CT_F_CONTROL_URL;
     }
-    if ((rc = ct_json_get_object(obj, "customer", path, &sub, err)))
-        goto fail;
+    if ((rc = ct_json_get_object(obj, "customer", path, &sub, err))) goto fail;
     if (sub) {
         ct_json_path(p, sizeof p, path, "customer");
-        if ((rc = ct_json_get_string(sub, "name", p, &c.customer_name, err)))
-            goto fail;
+        if ((rc = ct_json_get_string(sub, "name", p, &c.customer_name, err))) goto fail;
         if (c.customer_name) c.present |= CT_F_CUSTOMER_NAME;
     }
-    if ((rc = ct_json_get_object(obj, "assistant", path, &sub, err)))
-        goto fail;
+    if ((rc = ct_json_get_object(obj, "assistant", path, &sub, err))) goto fail;
     if (sub) {
         ct_json_path(p, sizeof p, path, "assistant");
-        if ((rc = ct_json_get_string(sub, "name", p, &c.assistant_name, err)))
-            goto fail;
+        if ((rc = ct_json_get_string(sub, "name", p, &c.assistant_name, err))) goto fail;
         if (c.assistant_name) c.present |= CT_F_ASSISTANT_NAME;
     }
-    if ((rc = ct_json_get_object(obj, "analysis", path, &sub, err)))
-        goto fail;
+    if ((rc = ct_json_get_object(obj, "analysis", path, &sub, err))) goto fail;
     if (sub) {
-        if ((rc = ct_analysis_from_json(sub, &c.analysis, ct_json_path(p, sizeof p, path, "analysis"),
-                                        err)))
+        if ((rc = ct_analysis_from_json(sub, &c.analysis,
+                                        ct_json_path(p, sizeof p, path, "analysis"), err)))
             goto fail;
         c.present |= CT_F_ANALYSIS;
     }
-    if ((rc = ct_json_get_object_text(obj, "metadata", path, &c.metadata_json, err)))
-        goto fail;
+    if ((rc = ct_json_get_object_text(obj, "metadata", path, &c.metadata_json, err))) goto fail;
     if (c.metadata_json) c.present |= CT_F_METADATA;
-    if ((rc = ct_json_get_raw(obj, "cost", path, &c.cost_json, err)))
-        goto fail;
+    if ((rc = ct_json_get_raw(obj, "cost", path, &c.cost_json, err))) goto fail;
     if (c.cost_json) c.present |= CT_F_COST;
-    if ((rc = ct_json_get_raw(obj, "metrics", path, &c.metrics_json, err)))
-        goto fail;
+    if ((rc = ct_json_get_raw(obj, "metrics", path, &c.metrics_json, err))) goto fail;
     if (c.metrics_json) c.present |= CT_F_METRICS;
-    if ((rc = ct_json_get_raw(obj, "recording", path, &c.recording_json, err)))
-        goto fail;
+    if ((rc = ct_json_get_raw(obj, "recording", path, &c.recording_json, err))) goto fail;
     if (c.recording_json) c.present |= CT_F_RECORDING;
-    if ((rc = ct_json_get_array(obj, "messages", path, &sub, err)))
-        goto fail;
+    if ((rc = ct_json_get_array(obj, "messages", path, &sub, err))) goto fail;
     if (sub) {
         if ((rc = ct_messages_from_json(sub, &c.messages, &c.n_messages,
                                         ct_json_path(p, sizeof p, path, "messages"), err)))
@@ -574,8 +565,7 @@ ct_err ct_call_decode(const char *json, size_t len, ct_call *out, ct_error *err)
     memset(out, 0, sizeof *out);
     cJSON *root;
     ct_err rc = ct_json_parse(json, len, &root, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     rc = ct_call_from_json(root, out, NULL, err);
     cJSON_Delete(root);
     if (rc == CT_OK && !(out->present & CT_F_ID)) {
@@ -608,18 +598,21 @@ static bool add_named_object(cJSON *o, const char *key, const char *member, cons
 cJSON *ct_call_to_json(const ct_call *c)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     uint32_t p = c->present;
     bool ok = true;
-#define ADD_STR(bit, key, val) if (ok && (p & (bit)) && (val)) ok = cJSON_AddStringToObject(o, key, val) != NULL
-#define ADD_TIME(bit, key, val) if (ok && (p & (bit))) ok = add_time(o, key, val)
+#define ADD_STR(bit, key, val) \
+    if (ok && (p & (bit)) && (val)) ok = cJSON_AddStringToObject(o, key, val) != NULL
+#define ADD_TIME(bit, key, val) \
+    if (ok && (p & (bit))) ok = add_time(o, key, val)
     ADD_STR(CT_F_ID, "id", c->id);
     ADD_STR(CT_F_TEAM, "teamId", c->team_id);
     ADD_STR(CT_F_ASSISTANT_ID, "assistantId", c->assistant_id);
     ADD_STR(CT_F_PHONE_NUMBER_ID, "phoneNumberId", c->phone_number_id);
-    ADD_STR(CT_F_CALL_TYPE, "callType", enum_text(c->call_type_text, ct_call_type_name(c->call_type)));
-    ADD_STR(CT_F_DIRECTION, "direction", enum_text(c->direction_text, ct_direction_name(c->direction)));
+    ADD_STR(CT_F_CALL_TYPE, "callType",
+            enum_text(c->call_type_text, ct_call_type_name(c->call_type)));
+    ADD_STR(CT_F_DIRECTION, "direction",
+            enum_text(c->direction_text, ct_direction_name(c->direction)));
     ADD_TIME(CT_F_START, "startAt", c->start_at);
     ADD_TIME(CT_F_END, "endAt", c->end_at);
     ADD_TIME(CT_F_CREATED, "createdAt", c->created_at);
@@ -643,8 +636,7 @@ cJSON *ct_call_to_json(const ct_call *c)
     if (ok && (p & CT_F_ANALYSIS)) {
         cJSON *a = ct_analysis_to_json(&c->analysis);
         ok = a && cJSON_AddItemToObject(o, "analysis", a);
-        if (!ok)
-            cJSON_Delete(a);
+        if (!ok) cJSON_Delete(a);
     }
     if (ok && (p & CT_F_METADATA)) ok = ct_json_add_raw(o, "metadata", c->metadata_json);
     if (ok && (p & CT_F_COST)) ok = ct_json_add_raw(o, "cost", c->cost_json);
@@ -656,8 +648,7 @@ cJSON *ct_call_to_json(const ct_call *c)
         for (size_t i = 0; ok && i < c->n_messages; i++) {
             cJSON *m = ct_message_to_json(&c->messages[i], false);
             ok = m && cJSON_AddItemToArray(arr, m);
-            if (!ok)
-                cJSON_Delete(m);
+            if (!ok) cJSON_Delete(m);
         }
     }
     if (!ok) {

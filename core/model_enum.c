@@ -9,61 +9,92 @@
 
 #include <string.h>
 
-struct name_map { const char *text; int value; };
+struct name_map {
+    const char *text;
+    int value;
+};
 
 static int lookup(const struct name_map *m, const char *s, int none, int other)
 {
-    if (!s)
-        return none;
+    if (!s) return none;
     for (; m->text; m++)
-        if (strcmp(m->text, s) == 0)
-            return m->value;
+        if (strcmp(m->text, s) == 0) return m->value;
     return other;
 }
 
 static const struct name_map status_map[] = {
-    {"queued", CT_STATUS_QUEUED}, {"ongoing", CT_STATUS_ONGOING},
+    {"queued", CT_STATUS_QUEUED},       {"ongoing", CT_STATUS_ONGOING},
     {"forwarded", CT_STATUS_FORWARDED}, {"finished", CT_STATUS_FINISHED},
-    {"completed", CT_STATUS_FINISHED}, {NULL, 0},
+    {"completed", CT_STATUS_FINISHED},  {NULL, 0},
 };
 static const struct name_map phone_map[] = {
-    {"trying", CT_PHONE_TRYING}, {"early-media", CT_PHONE_EARLY_MEDIA},
-    {"ringing", CT_PHONE_RINGING}, {"in-progress", CT_PHONE_IN_PROGRESS},
-    {"busy", CT_PHONE_BUSY}, {"no-answer", CT_PHONE_NO_ANSWER}, {"failed", CT_PHONE_FAILED},
-    {"completed", CT_PHONE_COMPLETED}, {NULL, 0},
+    {"trying", CT_PHONE_TRYING},
+    {"early-media", CT_PHONE_EARLY_MEDIA},
+    {"ringing", CT_PHONE_RINGING},
+    {"in-progress", CT_PHONE_IN_PROGRESS},
+    {"busy", CT_PHONE_BUSY},
+    {"no-answer", CT_PHONE_NO_ANSWER},
+    {"failed", CT_PHONE_FAILED},
+    {"completed", CT_PHONE_COMPLETED},
+    {NULL, 0},
 };
 static const struct name_map dir_map[] = {
-    {"inbound", CT_DIR_INBOUND}, {"outbound", CT_DIR_OUTBOUND}, {NULL, 0},
+    {"inbound", CT_DIR_INBOUND},
+    {"outbound", CT_DIR_OUTBOUND},
+    {NULL, 0},
 };
 static const struct name_map calltype_map[] = {
-    {"web", CT_CALLTYPE_WEB}, {"phone", CT_CALLTYPE_PHONE}, {NULL, 0},
+    {"web", CT_CALLTYPE_WEB},
+    {"phone", CT_CALLTYPE_PHONE},
+    {NULL, 0},
 };
 static const struct name_map role_map[] = {
-    {"user", CT_ROLE_USER}, {"assistant", CT_ROLE_ASSISTANT}, {NULL, 0},
+    {"user", CT_ROLE_USER},
+    {"assistant", CT_ROLE_ASSISTANT},
+    {NULL, 0},
 };
 static const struct name_map trigger_map[] = {
-    {"user", CT_TRIGGER_USER}, {"assistant", CT_TRIGGER_ASSISTANT}, {NULL, 0},
+    {"user", CT_TRIGGER_USER},
+    {"assistant", CT_TRIGGER_ASSISTANT},
+    {NULL, 0},
 };
 static const struct name_map webhook_map[] = {
-    {"status-update", CT_WH_STATUS_UPDATE}, {"conversation-update", CT_WH_CONVERSATION_UPDATE},
-    {"end-of-call-report", CT_WH_END_OF_CALL_REPORT}, {"hang", CT_WH_HANG},
-    {"error", CT_WH_ERROR}, {NULL, 0},
+    {"status-update", CT_WH_STATUS_UPDATE},
+    {"conversation-update", CT_WH_CONVERSATION_UPDATE},
+    {"end-of-call-report", CT_WH_END_OF_CALL_REPORT},
+    {"hang", CT_WH_HANG},
+    {"error", CT_WH_ERROR},
+    {NULL, 0},
 };
 
 ct_status ct_status_parse(const char *s)
-{ return (ct_status)lookup(status_map, s, CT_STATUS_NONE, CT_STATUS_OTHER); }
+{
+    return (ct_status)lookup(status_map, s, CT_STATUS_NONE, CT_STATUS_OTHER);
+}
 ct_phone_status ct_phone_status_parse(const char *s)
-{ return (ct_phone_status)lookup(phone_map, s, CT_PHONE_NONE, CT_PHONE_OTHER); }
+{
+    return (ct_phone_status)lookup(phone_map, s, CT_PHONE_NONE, CT_PHONE_OTHER);
+}
 ct_direction ct_direction_parse(const char *s)
-{ return (ct_direction)lookup(dir_map, s, CT_DIR_NONE, CT_DIR_OTHER); }
+{
+    return (ct_direction)lookup(dir_map, s, CT_DIR_NONE, CT_DIR_OTHER);
+}
 ct_call_type ct_call_type_parse(const char *s)
-{ return (ct_call_type)lookup(calltype_map, s, CT_CALLTYPE_NONE, CT_CALLTYPE_OTHER); }
+{
+    return (ct_call_type)lookup(calltype_map, s, CT_CALLTYPE_NONE, CT_CALLTYPE_OTHER);
+}
 ct_role ct_role_parse(const char *s)
-{ return (ct_role)lookup(role_map, s, CT_ROLE_NONE, CT_ROLE_OTHER); }
+{
+    return (ct_role)lookup(role_map, s, CT_ROLE_NONE, CT_ROLE_OTHER);
+}
 ct_trigger ct_trigger_parse(const char *s)
-{ return (ct_trigger)lookup(trigger_map, s, CT_TRIGGER_NONE, CT_TRIGGER_OTHER); }
+{
+    return (ct_trigger)lookup(trigger_map, s, CT_TRIGGER_NONE, CT_TRIGGER_OTHER);
+}
 ct_webhook_type ct_webhook_type_parse(const char *s)
-{ return (ct_webhook_type)lookup(webhook_map, s, CT_WH_UNKNOWN, CT_WH_UNKNOWN); }
+{
+    return (ct_webhook_type)lookup(webhook_map, s, CT_WH_UNKNOWN, CT_WH_UNKNOWN);
+}
 
 const char *ct_status_name(ct_status v)
 {
@@ -140,7 +171,7 @@ const char *ct_webhook_type_name(ct_webhook_type t)
 }
 
 static const char *const action_names[CT_ACTION__COUNT] = {
-    [CT_ACTION_SAY] = "say", [CT_ACTION_END] = "end", [CT_ACTION_FORWARD] = "forward",
+    [CT_ACTION_SAY] = "say",   [CT_ACTION_END] = "end", [CT_ACTION_FORWARD] = "forward",
     [CT_ACTION_DTMF] = "dtmf", [CT_ACTION_SMS] = "sms",
 };
 
@@ -151,38 +182,31 @@ bool ct_control_action_destructive(ct_control_action a)
 
 const char *ct_control_action_name(ct_control_action a)
 {
-    if ((int)a < 0 || a >= CT_ACTION__COUNT)
-        return "";
+    if ((int)a < 0 || a >= CT_ACTION__COUNT) return "";
     return action_names[a];
 }
 
 int ct_control_action_parse(const char *s)
 {
-    if (!s)
-        return -1;
+    if (!s) return -1;
     for (int i = 0; i < CT_ACTION__COUNT; i++)
-        if (strcmp(action_names[i], s) == 0)
-            return i;
+        if (strcmp(action_names[i], s) == 0) return i;
     return -1;
 }
 
 bool ct_e164_valid(const char *s)
 {
-    if (!s || s[0] != '+' || s[1] < '1' || s[1] > '9')
-        return false;
+    if (!s || s[0] != '+' || s[1] < '1' || s[1] > '9') return false;
     size_t n = 0;
     for (const char *p = s + 1; *p; p++, n++)
-        if (*p < '0' || *p > '9')
-            return false;
+        if (*p < '0' || *p > '9') return false;
     return n >= 2 && n <= 15;
 }
 
 bool ct_dtmf_valid(const char *s)
 {
-    if (!s || !*s)
-        return false;
+    if (!s || !*s) return false;
     for (const char *p = s; *p; p++)
-        if (!strchr("0123456789*#ABCD", *p))
-            return false;
+        if (!strchr("0123456789*#ABCD", *p)) return false;
     return true;
 }

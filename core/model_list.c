@@ -14,10 +14,8 @@
 
 void ct_call_list_clear(ct_call_list *l)
 {
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->n_calls; i++)
-        ct_call_clear(&l->calls[i]);
+    if (!l) return;
+    for (size_t i = 0; i < l->n_calls; i++) ct_call_clear(&l->calls[i]);
     free(l->calls);
     memset(l, 0, sizeof *l);
     l->total_count = -1;
@@ -32,8 +30,7 @@ ct_err ct_call_list_decode(const char *json, size_t len, ct_call_list *out, ct_e
 
     cJSON *root;
     ct_err rc = ct_json_parse(json, len, &root, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     if (!cJSON_IsObject(root)) {
         rc = ct_json_type_error(err, "", "object", root);
         goto done;
@@ -68,7 +65,8 @@ ct_err ct_call_list_decode(const char *json, size_t len, ct_call_list *out, ct_e
     }
     size_t i = 0;
     const cJSON *item;
-    cJSON_ArrayForEach(item, arr) {
+    cJSON_ArrayForEach(item, arr)
+    {
         char p[CT_JSON_PATH_MAX];
         ct_error why;
         ct_error_clear(&why);
@@ -86,15 +84,13 @@ ct_err ct_call_list_decode(const char *json, size_t len, ct_call_list *out, ct_e
             irc = ct_json_field_error(&why, CT_EMISSING, idp, "missing (a call needs an id)");
         }
         if (irc != CT_OK) {
-            if (out->n_skipped++ == 0)
-                out->first_skip = why;
+            if (out->n_skipped++ == 0) out->first_skip = why;
             continue;
         }
         out->n_calls++;
     }
 done:
     cJSON_Delete(root);
-    if (rc != CT_OK)
-        ct_call_list_clear(out);
+    if (rc != CT_OK) ct_call_list_clear(out);
     return rc;
 }

@@ -12,8 +12,7 @@
 
 void ct_number_clear(ct_number *n)
 {
-    if (!n)
-        return;
+    if (!n) return;
     free(n->id);
     free(n->team_id);
     free(n->number);
@@ -25,10 +24,8 @@ void ct_number_clear(ct_number *n)
 
 void ct_number_list_clear(ct_number_list *l)
 {
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->n; i++)
-        ct_number_clear(&l->items[i]);
+    if (!l) return;
+    for (size_t i = 0; i < l->n; i++) ct_number_clear(&l->items[i]);
     free(l->items);
     memset(l, 0, sizeof *l);
     ct_error_clear(&l->first_skip);
@@ -37,8 +34,7 @@ void ct_number_list_clear(ct_number_list *l)
 ct_err ct_number_from_json(const cJSON *obj, ct_number *out, const char *path, ct_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (!cJSON_IsObject(obj))
-        return ct_json_type_error(err, path, "object", obj);
+    if (!cJSON_IsObject(obj)) return ct_json_type_error(err, path, "object", obj);
     ct_number n = {0};
     ct_err rc;
     const cJSON *prov;
@@ -52,8 +48,9 @@ ct_err ct_number_from_json(const cJSON *obj, ct_number *out, const char *path, c
         (rc = ct_json_get_bool(obj, "outboundEnabled", path, &n.outbound_enabled, NULL, err)) ||
         (rc = ct_json_get_object(obj, "provider", path, &prov, err)))
         goto fail;
-    if (prov && (rc = ct_json_get_string(prov, "name", ct_json_path(p, sizeof p, path, "provider"),
-                                         &n.provider_name, err)))
+    if (prov &&
+        (rc = ct_json_get_string(prov, "name", ct_json_path(p, sizeof p, path, "provider"),
+                                 &n.provider_name, err)))
         goto fail;
     *out = n;
     return CT_OK;
@@ -68,8 +65,7 @@ ct_err ct_number_list_decode(const char *json, size_t len, ct_number_list *out, 
     ct_error_clear(&out->first_skip);
     cJSON *root;
     ct_err rc = ct_json_parse(json, len, &root, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     if (!cJSON_IsArray(root)) {
         rc = ct_json_type_error(err, "", "array", root);
         goto done;
@@ -81,7 +77,8 @@ ct_err ct_number_list_decode(const char *json, size_t len, ct_number_list *out, 
     }
     size_t i = 0;
     const cJSON *item;
-    cJSON_ArrayForEach(item, root) {
+    cJSON_ArrayForEach(item, root)
+    {
         char p[CT_JSON_PATH_MAX];
         ct_error why;
         ct_error_clear(&why);
@@ -92,34 +89,31 @@ ct_err ct_number_list_decode(const char *json, size_t len, ct_number_list *out, 
             goto done;
         }
         if (irc != CT_OK) {
-            if (out->n_skipped++ == 0)
-                out->first_skip = why;
+            if (out->n_skipped++ == 0) out->first_skip = why;
             continue;
         }
         out->n++;
     }
 done:
     cJSON_Delete(root);
-    if (rc != CT_OK)
-        ct_number_list_clear(out);
+    if (rc != CT_OK) ct_number_list_clear(out);
     return rc;
 }
 
 cJSON *ct_number_to_json(const ct_number *n)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     bool ok = ct_json_add_string(o, "_id", n->id) && ct_json_add_string(o, "teamId", n->team_id) &&
-              ct_json_add_string(o, "number", n->number);
+        ct_json_add_string(o, "number", n->number);
     if (ok && n->provider_name) {
         cJSON *prov = cJSON_AddObjectToObject(o, "provider");
         ok = prov && ct_json_add_string(prov, "name", n->provider_name);
     }
     ok = ok && ct_json_add_string(o, "assistantId", n->assistant_id) &&
-         cJSON_AddBoolToObject(o, "inboundEnabled", n->inbound_enabled) &&
-         cJSON_AddBoolToObject(o, "outboundEnabled", n->outbound_enabled) &&
-         ct_json_add_string(o, "label", n->label);
+        cJSON_AddBoolToObject(o, "inboundEnabled", n->inbound_enabled) &&
+        cJSON_AddBoolToObject(o, "outboundEnabled", n->outbound_enabled) &&
+        ct_json_add_string(o, "label", n->label);
     if (!ok) {
         cJSON_Delete(o);
         return NULL;
@@ -129,8 +123,7 @@ cJSON *ct_number_to_json(const ct_number *n)
 
 void ct_assistant_clear(ct_assistant *a)
 {
-    if (!a)
-        return;
+    if (!a) return;
     free(a->id);
     free(a->name);
     free(a->raw_json);
@@ -145,8 +138,7 @@ ct_err ct_assistant_decode(const char *json, size_t len, ct_assistant *out, ct_e
     memset(out, 0, sizeof *out);
     cJSON *root;
     ct_err rc = ct_json_parse(json, len, &root, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     ct_assistant a = {0};
     if (!cJSON_IsObject(root)) {
         rc = ct_json_type_error(err, "", "object", root);

@@ -33,31 +33,29 @@ static ct_err oom(ct_error *err)
     return ct_error_set(err, CT_ENOMEM, "out of memory while encoding");
 }
 
-static bool empty(const char *s) { return !s || !*s; }
+static bool empty(const char *s)
+{
+    return !s || !*s;
+}
 
 /* metadata: a flat object of strings (a NULL value becomes JSON null). A
  * repeated key keeps its last value. */
 static ct_err check_metadata(const ct_kv *kv, size_t n, ct_error *err)
 {
-    if (n > 0 && !kv)
-        return invalid(err, "metadata", "entries missing%s", "");
+    if (n > 0 && !kv) return invalid(err, "metadata", "entries missing%s", "");
     for (size_t i = 0; i < n; i++)
-        if (empty(kv[i].key))
-            return invalid(err, "metadata", "entry has an empty key%s", "");
+        if (empty(kv[i].key)) return invalid(err, "metadata", "entry has an empty key%s", "");
     return CT_OK;
 }
 
 static bool add_metadata(cJSON *o, const ct_kv *kv, size_t n)
 {
-    if (n == 0)
-        return true;
+    if (n == 0) return true;
     cJSON *md = cJSON_AddObjectToObject(o, "metadata");
-    if (!md)
-        return false;
+    if (!md) return false;
     for (size_t i = 0; i < n; i++) {
         cJSON *v = kv[i].value ? cJSON_CreateString(kv[i].value) : cJSON_CreateNull();
-        if (!v)
-            return false;
+        if (!v) return false;
         if (cJSON_GetObjectItemCaseSensitive(md, kv[i].key)) {
             cJSON_ReplaceItemInObjectCaseSensitive(md, kv[i].key, v);
         } else if (!cJSON_AddItemToObject(md, kv[i].key, v)) {
@@ -72,8 +70,7 @@ static ct_err finish(cJSON *o, bool ok, char **body, ct_error *err)
 {
     char *txt = ok ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
-    if (!txt)
-        return oom(err);
+    if (!txt) return oom(err);
     *body = txt;
     return CT_OK;
 }
@@ -82,22 +79,17 @@ static ct_err finish(cJSON *o, bool ok, char **body, ct_error *err)
  * the members given; nothing at all when neither is. */
 static bool add_overrides(cJSON *o, const ct_connect_request *r)
 {
-    if (empty(r->first_message) && r->n_variables == 0)
-        return true;
+    if (empty(r->first_message) && r->n_variables == 0) return true;
     cJSON *ov = cJSON_AddObjectToObject(o, "assistantOverrides");
-    if (!ov)
-        return false;
+    if (!ov) return false;
     if (!empty(r->first_message) && !cJSON_AddStringToObject(ov, "firstMessage", r->first_message))
         return false;
-    if (r->n_variables == 0)
-        return true;
+    if (r->n_variables == 0) return true;
     cJSON *vv = cJSON_AddObjectToObject(ov, "variableValues");
-    if (!vv)
-        return false;
+    if (!vv) return false;
     for (size_t i = 0; i < r->n_variables; i++) {
         cJSON *v = cJSON_CreateString(r->variables[i].value ? r->variables[i].value : "");
-        if (!v)
-            return false;
+        if (!v) return false;
         if (cJSON_GetObjectItemCaseSensitive(vv, r->variables[i].key))
             cJSON_ReplaceItemInObjectCaseSensitive(vv, r->variables[i].key, v);
         else if (!cJSON_AddItemToObject(vv, r->variables[i].key, v)) {
@@ -113,8 +105,7 @@ static bool add_overrides(cJSON *o, const ct_connect_request *r)
 static ct_err parse_inline_assistant(const char *json, cJSON **out, ct_error *err)
 {
     *out = NULL;
-    if (!json)
-        return CT_OK;
+    if (!json) return CT_OK;
     const char *end = NULL;
     cJSON *a = cJSON_ParseWithOpts(json, &end, true);
     if (!a) {
@@ -133,28 +124,24 @@ static ct_err parse_inline_assistant(const char *json, cJSON **out, ct_error *er
 
 ct_err ct_connect_request_encode(const ct_connect_request *r, char **body, ct_error *err)
 {
-    if (!body)
-        return ct_error_set(err, CT_EINVAL, "no output buffer");
+    if (!body) return ct_error_set(err, CT_EINVAL, "no output buffer");
     *body = NULL;
-    if (!r)
-        return ct_error_set(err, CT_EINVAL, "no request");
+    if (!r) return ct_error_set(err, CT_EINVAL, "no request");
     if (empty(r->phone_number_id))
         return invalid(err, "phoneNumberId", "required (pick a caller number)%s", "");
     if (!ct_e164_valid(r->customer_number))
         return invalid(err, "customer.number",
-                       "\"%s\" is not an E.164 number (+ then 2 to 15 digits)",
-                       r->customer_number);
+                       "\"%s\" is not an E.164 number (+ then 2 to 15 digits)", r->customer_number);
     ct_err rc = check_metadata(r->metadata, r->n_metadata, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     if (r->n_variables > 0 && !r->variables)
         return invalid(err, "assistantOverrides.variableValues", "entries missing%s", "");
     for (size_t i = 0; i < r->n_variables; i++)
         if (empty(r->variables[i].key))
-            return invalid(err, "assistantOverrides.variableValues", "entry has an empty key%s", "");
+            return invalid(err, "assistantOverrides.variableValues", "entry has an empty key%s",
+                           "");
     cJSON *inline_asst = NULL;
-    if ((rc = parse_inline_assistant(r->assistant_json, &inline_asst, err)) != CT_OK)
-        return rc;
+    if ((rc = parse_inline_assistant(r->assistant_json, &inline_asst, err)) != CT_OK) return rc;
     cJSON *o = cJSON_CreateObject();
     if (!o) {
         cJSON_Delete(inline_asst);
@@ -162,17 +149,16 @@ ct_err ct_connect_request_encode(const ct_connect_request *r, char **body, ct_er
     }
     cJSON *cust = NULL;
     bool ok = cJSON_AddStringToObject(o, "direction", "outbound") &&
-              cJSON_AddStringToObject(o, "phoneNumberId", r->phone_number_id) &&
-              (cust = cJSON_AddObjectToObject(o, "customer")) &&
-              cJSON_AddStringToObject(cust, "number", r->customer_number) &&
-              (empty(r->customer_name) || cJSON_AddStringToObject(cust, "name", r->customer_name)) &&
-              add_metadata(o, r->metadata, r->n_metadata) &&
-              (empty(r->assistant_id) || cJSON_AddStringToObject(o, "assistantId", r->assistant_id)) &&
-              add_overrides(o, r);
+        cJSON_AddStringToObject(o, "phoneNumberId", r->phone_number_id) &&
+        (cust = cJSON_AddObjectToObject(o, "customer")) &&
+        cJSON_AddStringToObject(cust, "number", r->customer_number) &&
+        (empty(r->customer_name) || cJSON_AddStringToObject(cust, "name", r->customer_name)) &&
+        add_metadata(o, r->metadata, r->n_metadata) &&
+        (empty(r->assistant_id) || cJSON_AddStringToObject(o, "assistantId", r->assistant_id)) &&
+        add_overrides(o, r);
     if (ok && inline_asst) {
         ok = cJSON_AddItemToObject(o, "assistant", inline_asst);
-        if (ok)
-            inline_asst = NULL;   /* o owns it now */
+        if (ok) inline_asst = NULL; /* o owns it now */
     }
     cJSON_Delete(inline_asst);
     return finish(o, ok, body, err);
@@ -180,27 +166,24 @@ ct_err ct_connect_request_encode(const ct_connect_request *r, char **body, ct_er
 
 ct_err ct_create_request_encode(const ct_create_request *r, char **body, ct_error *err)
 {
-    if (!body)
-        return ct_error_set(err, CT_EINVAL, "no output buffer");
+    if (!body) return ct_error_set(err, CT_EINVAL, "no output buffer");
     *body = NULL;
-    if (!r)
-        return ct_error_set(err, CT_EINVAL, "no request");
+    if (!r) return ct_error_set(err, CT_EINVAL, "no request");
     if (!ct_e164_valid(r->user_number))
         return invalid(err, "userNumber", "\"%s\" is not an E.164 number (+ then 2 to 15 digits)",
                        r->user_number);
     if (!ct_e164_valid(r->assistant_number))
         return invalid(err, "assistantNumber",
-                       "\"%s\" is not an E.164 number (+ then 2 to 15 digits)", r->assistant_number);
+                       "\"%s\" is not an E.164 number (+ then 2 to 15 digits)",
+                       r->assistant_number);
     ct_err rc = check_metadata(r->metadata, r->n_metadata, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return oom(err);
+    if (!o) return oom(err);
     bool ok = cJSON_AddStringToObject(o, "userNumber", r->user_number) &&
-              cJSON_AddStringToObject(o, "assistantNumber", r->assistant_number) &&
-              add_metadata(o, r->metadata, r->n_metadata) &&
-              (empty(r->assistant_id) || cJSON_AddStringToObject(o, "assistantId", r->assistant_id));
+        cJSON_AddStringToObject(o, "assistantNumber", r->assistant_number) &&
+        add_metadata(o, r->metadata, r->n_metadata) &&
+        (empty(r->assistant_id) || cJSON_AddStringToObject(o, "assistantId", r->assistant_id));
     return finish(o, ok, body, err);
 }
 
@@ -217,43 +200,37 @@ ct_err ct_create_request_encode(const ct_create_request *r, char **body, ct_erro
  * When the vendor documents dedicated fields, change this switch only. */
 ct_err ct_control_request_encode(const ct_control_request *r, char **body, ct_error *err)
 {
-    if (!body)
-        return ct_error_set(err, CT_EINVAL, "no output buffer");
+    if (!body) return ct_error_set(err, CT_EINVAL, "no output buffer");
     *body = NULL;
-    if (!r)
-        return ct_error_set(err, CT_EINVAL, "no request");
+    if (!r) return ct_error_set(err, CT_EINVAL, "no request");
     const char *message = r->argument;
     switch (r->action) {
     case CT_ACTION_SAY:
-        if (empty(message))
-            return invalid(err, "message", "say needs the text to speak%s", "");
+        if (empty(message)) return invalid(err, "message", "say needs the text to speak%s", "");
         break;
     case CT_ACTION_END:
-        if (!message)
-            message = "";
+        if (!message) message = "";
         break;
     case CT_ACTION_FORWARD:
         if (!ct_e164_valid(message))
-            return invalid(err, "message",
-                           "forward needs an E.164 destination, got \"%s\"", message);
+            return invalid(err, "message", "forward needs an E.164 destination, got \"%s\"",
+                           message);
         break;
     case CT_ACTION_DTMF:
         if (!ct_dtmf_valid(message))
             return invalid(err, "message", "dtmf needs digits 0-9 * # A-D, got \"%s\"", message);
         break;
     case CT_ACTION_SMS:
-        if (empty(message))
-            return invalid(err, "message", "sms needs the text to send%s", "");
+        if (empty(message)) return invalid(err, "message", "sms needs the text to send%s", "");
         break;
     default:
         return ct_json_field_error(err, CT_EVALUE, "type", "unknown control action %d",
                                    (int)r->action);
     }
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return oom(err);
+    if (!o) return oom(err);
     bool ok = cJSON_AddStringToObject(o, "type", ct_control_action_name(r->action)) &&
-              cJSON_AddStringToObject(o, "message", message);
+        cJSON_AddStringToObject(o, "message", message);
     return finish(o, ok, body, err);
 }
 
@@ -265,8 +242,7 @@ ct_err ct_connect_request_decode(const char *json, size_t len, cJSON **out, ct_e
     *out = NULL;
     cJSON *root;
     ct_err rc = ct_json_parse(json, len, &root, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     const cJSON *v, *cust;
     if (!cJSON_IsObject(root)) {
         rc = ct_json_type_error(err, "", "object", root);
@@ -294,8 +270,7 @@ ct_err ct_connect_request_decode(const char *json, size_t len, cJSON **out, ct_e
         rc = ct_json_field_error(err, CT_EVALUE, "direction", "must be inbound or outbound");
         goto fail;
     }
-    if ((rc = ct_json_get_object(root, "customer", NULL, &cust, err)))
-        goto fail;
+    if ((rc = ct_json_get_object(root, "customer", NULL, &cust, err))) goto fail;
     if (!cust) {
         rc = ct_json_field_error(err, CT_EMISSING, "customer", "missing");
         goto fail;
@@ -341,8 +316,7 @@ ct_err ct_control_request_decode(const char *json, size_t len, ct_control_action
     *message = NULL;
     cJSON *root;
     ct_err rc = ct_json_parse(json, len, &root, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     const cJSON *t, *m;
     if (!cJSON_IsObject(root)) {
         rc = ct_json_type_error(err, "", "object", root);
@@ -370,8 +344,7 @@ ct_err ct_control_request_decode(const char *json, size_t len, ct_control_action
     /* Re-run the encoder's validation so both sides agree on the rules. */
     ct_control_request req = {(ct_control_action)a, m ? m->valuestring : NULL};
     char *body = NULL;
-    if ((rc = ct_control_request_encode(&req, &body, err)))
-        goto done;
+    if ((rc = ct_control_request_encode(&req, &body, err))) goto done;
     free(body);
     if (!(*message = strdup(m ? m->valuestring : ""))) {
         rc = oom(err);

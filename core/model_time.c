@@ -14,9 +14,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                   /* [0, 399] */
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;  /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
+    int64_t yoe = y - era * 400;                                  /* [0, 399] */
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;          /* [0, 146096] */
     return era * 146097 + doe - 719468;
 }
 
@@ -50,8 +50,7 @@ static int digits(const char **p, int n, int *out)
     int v = 0;
     for (int i = 0; i < n; i++) {
         char c = (*p)[i];
-        if (c < '0' || c > '9')
-            return 0;
+        if (c < '0' || c > '9') return 0;
         v = v * 10 + (c - '0');
     }
     *p += n;
@@ -61,15 +60,13 @@ static int digits(const char **p, int n, int *out)
 
 ct_err ct_time_parse_iso(const char *s, ct_time_ms *out)
 {
-    if (!s || !out)
-        return CT_EVALUE;
+    if (!s || !out) return CT_EVALUE;
     const char *p = s;
     int y, mo, d, h, mi, sec, ms = 0;
     if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
         !digits(&p, 2, &d))
         return CT_EVALUE;
-    if (*p != 'T' && *p != 't' && *p != ' ')
-        return CT_EVALUE;
+    if (*p != 'T' && *p != 't' && *p != ' ') return CT_EVALUE;
     p++;
     if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' ||
         !digits(&p, 2, &sec))
@@ -78,14 +75,11 @@ ct_err ct_time_parse_iso(const char *s, ct_time_ms *out)
         p++;
         int n = 0;
         while (p[n] >= '0' && p[n] <= '9') {
-            if (n < 3)
-                ms = ms * 10 + (p[n] - '0');
+            if (n < 3) ms = ms * 10 + (p[n] - '0');
             n++;
         }
-        if (n < 1 || n > 9)
-            return CT_EVALUE;
-        for (int i = n; i < 3; i++)
-            ms *= 10;
+        if (n < 1 || n > 9) return CT_EVALUE;
+        for (int i = n; i < 3; i++) ms *= 10;
         p += n;
     }
     int off_min = 0;
@@ -93,51 +87,42 @@ ct_err ct_time_parse_iso(const char *s, ct_time_ms *out)
         p++;
     } else if (*p == '+' || *p == '-') {
         int sign = *p++ == '-' ? -1 : 1, oh, om = 0;
-        if (!digits(&p, 2, &oh))
-            return CT_EVALUE;
+        if (!digits(&p, 2, &oh)) return CT_EVALUE;
         if (*p == ':') {
             p++;
-            if (!digits(&p, 2, &om))
-                return CT_EVALUE;
+            if (!digits(&p, 2, &om)) return CT_EVALUE;
         } else if (*p >= '0' && *p <= '9') {
-            if (!digits(&p, 2, &om))
-                return CT_EVALUE;
+            if (!digits(&p, 2, &om)) return CT_EVALUE;
         }
-        if (oh > 23 || om > 59)
-            return CT_EVALUE;
+        if (oh > 23 || om > 59) return CT_EVALUE;
         off_min = sign * (oh * 60 + om);
     }
-    if (*p != '\0')
-        return CT_EVALUE;
+    if (*p != '\0') return CT_EVALUE;
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59)
         return CT_EVALUE;
     int64_t t = days_from_civil(y, mo, d) * 86400000LL +
-                ((int64_t)h * 3600 + mi * 60 + sec) * 1000 + ms -
-                (int64_t)off_min * 60000;
-    if (t < 0 || t > CT_TIME_MAX_MS)
-        return CT_EVALUE;
+        ((int64_t)h * 3600 + mi * 60 + sec) * 1000 + ms - (int64_t)off_min * 60000;
+    if (t < 0 || t > CT_TIME_MAX_MS) return CT_EVALUE;
     *out = t;
     return CT_OK;
 }
 
 void ct_time_format_iso(ct_time_ms t, char *buf, size_t len)
 {
-    if (!buf || len == 0)
-        return;
+    if (!buf || len == 0) return;
     if (len < 25) {
         buf[0] = '\0';
         return;
     }
     int64_t days = t >= 0 ? t / 86400000 : -((-t + 86399999) / 86400000);
-    int64_t rem = t - days * 86400000;      /* [0, 86399999] */
+    int64_t rem = t - days * 86400000; /* [0, 86399999] */
     int64_t y;
     int m, d;
     civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999) {    /* not representable in the fixed format */
+    if (y < 0 || y > 9999) { /* not representable in the fixed format */
         buf[0] = '\0';
         return;
     }
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, m, d,
-             (int)(rem / 3600000), (int)(rem / 60000 % 60), (int)(rem / 1000 % 60),
-             (int)(rem % 1000));
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", (int)y, m, d, (int)(rem / 3600000),
+             (int)(rem / 60000 % 60), (int)(rem / 1000 % 60), (int)(rem % 1000));
 }

@@ -28,9 +28,9 @@ void ct_call_error_clear(ct_call_error *e)
 
 ct_err ct_call_error_copy(ct_call_error *dst, const ct_call_error *src)
 {
-    ct_call_error n = { .present = src->present, .retryable = src->retryable };
-    const char *from[4] = { src->type, src->code, src->message, src->provider };
-    char **to[4] = { &n.type, &n.code, &n.message, &n.provider };
+    ct_call_error n = {.present = src->present, .retryable = src->retryable};
+    const char *from[4] = {src->type, src->code, src->message, src->provider};
+    char **to[4] = {&n.type, &n.code, &n.message, &n.provider};
     for (int i = 0; i < 4; i++) {
         if (from[i] && !(*to[i] = strdup(from[i]))) {
             ct_call_error_clear(&n);
@@ -44,8 +44,7 @@ ct_err ct_call_error_copy(ct_call_error *dst, const ct_call_error *src)
 
 void ct_webhook_clear(ct_webhook *w)
 {
-    if (!w)
-        return;
+    if (!w) return;
     free(w->type_text);
     ct_call_clear(&w->call);
     ct_call_error_clear(&w->error);
@@ -72,8 +71,7 @@ static ct_err call_error_from_json(const cJSON *obj, ct_call_error *out, ct_erro
 /* Moves a string from a side decode into the call, setting its bit. */
 static void take_str(ct_call *c, char **field, char **from, uint32_t bit)
 {
-    if (!*from)
-        return;
+    if (!*from) return;
     free(*field);
     *field = *from;
     *from = NULL;
@@ -85,8 +83,7 @@ ct_err ct_webhook_decode(const char *json, size_t len, ct_webhook *out, ct_error
     memset(out, 0, sizeof *out);
     cJSON *root;
     ct_err rc = ct_json_parse(json, len, &root, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     ct_webhook w = {0};
     /* The message object itself, decoded as a partial call: its status /
      * phoneCallStatus / messages / analysis / cost / metrics / recording /
@@ -99,36 +96,30 @@ ct_err ct_webhook_decode(const char *json, size_t len, ct_webhook *out, ct_error
         rc = ct_json_type_error(err, "", "object", root);
         goto fail;
     }
-    if ((rc = ct_json_get_object(root, "message", NULL, &msg, err)))
-        goto fail;
+    if ((rc = ct_json_get_object(root, "message", NULL, &msg, err))) goto fail;
     if (!msg) {
         rc = ct_json_field_error(err, CT_EMISSING, "message", "missing (not a webhook envelope)");
         goto fail;
     }
-    if ((rc = ct_json_get_string(msg, "type", "message", &w.type_text, err)))
-        goto fail;
+    if ((rc = ct_json_get_string(msg, "type", "message", &w.type_text, err))) goto fail;
     if (!w.type_text) {
         rc = ct_json_field_error(err, CT_EMISSING, "message.type", "missing");
         goto fail;
     }
     w.type = ct_webhook_type_parse(w.type_text);
-    if ((rc = ct_json_get_time(msg, "timestamp", "message", &w.timestamp, NULL, err)))
-        goto fail;
+    if ((rc = ct_json_get_time(msg, "timestamp", "message", &w.timestamp, NULL, err))) goto fail;
 
-    if ((rc = ct_json_get_object(msg, "call", "message", &call, err)))
-        goto fail;
+    if ((rc = ct_json_get_object(msg, "call", "message", &call, err))) goto fail;
     if (!call) {
         rc = ct_json_field_error(err, CT_EMISSING, "message.call.id", "missing (no call object)");
         goto fail;
     }
-    if ((rc = ct_call_from_json(call, &w.call, "message.call", err)))
-        goto fail;
+    if ((rc = ct_call_from_json(call, &w.call, "message.call", err))) goto fail;
     if (!(w.call.present & CT_F_ID)) {
         rc = ct_json_field_error(err, CT_EMISSING, "message.call.id", "missing");
         goto fail;
     }
-    if ((rc = ct_call_from_json(msg, &side, "message", err)))
-        goto fail;
+    if ((rc = ct_call_from_json(msg, &side, "message", err))) goto fail;
 
     ct_call *c = &w.call;
     /* Older pages: status fields directly on message, used when the call
@@ -168,10 +159,8 @@ ct_err ct_webhook_decode(const char *json, size_t len, ct_webhook *out, ct_error
 
     if (w.type == CT_WH_ERROR) {
         const cJSON *eobj;
-        if ((rc = ct_json_get_object(msg, "error", "message", &eobj, err)))
-            goto fail;
-        if (eobj && (rc = call_error_from_json(eobj, &w.error, err)))
-            goto fail;
+        if ((rc = ct_json_get_object(msg, "error", "message", &eobj, err))) goto fail;
+        if (eobj && (rc = call_error_from_json(eobj, &w.error, err))) goto fail;
     }
     cJSON_Delete(root);
     *out = w;
@@ -187,8 +176,7 @@ fail:
 static void lift(cJSON *msg, cJSON *call, const char *key)
 {
     cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(call, key);
-    if (v && !cJSON_AddItemToObject(msg, key, v))
-        cJSON_Delete(v);
+    if (v && !cJSON_AddItemToObject(msg, key, v)) cJSON_Delete(v);
 }
 
 /* Member order follows docs/interactly-api.md: timestamp, type, call, messages,
@@ -197,28 +185,23 @@ cJSON *ct_webhook_to_json(const ct_webhook *w)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON *msg = root ? cJSON_AddObjectToObject(root, "message") : NULL;
-    if (!msg)
-        goto fail;
-    if (w->timestamp && !cJSON_AddNumberToObject(msg, "timestamp", (double)w->timestamp))
-        goto fail;
+    if (!msg) goto fail;
+    if (w->timestamp && !cJSON_AddNumberToObject(msg, "timestamp", (double)w->timestamp)) goto fail;
     const char *type = w->type_text ? w->type_text : ct_webhook_type_name(w->type);
-    if (!cJSON_AddStringToObject(msg, "type", type))
-        goto fail;
+    if (!cJSON_AddStringToObject(msg, "type", type)) goto fail;
     /* Encode the call without its transcript, then lift the members the
      * documented envelope carries on `message`. */
     ct_call shallow = w->call;
     shallow.present &= ~(uint32_t)CT_F_MESSAGES;
     cJSON *call = ct_call_to_json(&shallow);
-    if (!call)
-        goto fail;
+    if (!call) goto fail;
     if (!cJSON_AddItemToObject(msg, "call", call)) {
         cJSON_Delete(call);
         goto fail;
     }
     if (w->call.present & CT_F_MESSAGES) {
         cJSON *arr = cJSON_AddArrayToObject(msg, "messages");
-        if (!arr)
-            goto fail;
+        if (!arr) goto fail;
         for (size_t i = 0; i < w->call.n_messages; i++) {
             cJSON *m = ct_message_to_json(&w->call.messages[i], true);
             if (!m || !cJSON_AddItemToArray(arr, m)) {

@@ -16,22 +16,20 @@
 #define SEQ_MAX 9007199254740992.0
 
 static const char *const type_names[] = {
-    [CT_PM_UNKNOWN] = "", [CT_PM_HELLO] = "hello", [CT_PM_WELCOME] = "welcome",
+    [CT_PM_UNKNOWN] = "",          [CT_PM_HELLO] = "hello", [CT_PM_WELCOME] = "welcome",
     [CT_PM_SNAPSHOT] = "snapshot", [CT_PM_EVENT] = "event", [CT_PM_PING] = "ping",
-    [CT_PM_PONG] = "pong", [CT_PM_ERROR] = "error",
+    [CT_PM_PONG] = "pong",         [CT_PM_ERROR] = "error",
 };
 
 const char *ct_pmsg_type_name(ct_pmsg_type t)
 {
-    if ((unsigned)t >= sizeof type_names / sizeof type_names[0])
-        return "";
+    if ((unsigned)t >= sizeof type_names / sizeof type_names[0]) return "";
     return type_names[t];
 }
 
 void ct_pmsg_clear(ct_pmsg *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     free(m->stream);
     ct_call_list_clear(&m->calls);
     free(m->kind_text);
@@ -46,15 +44,13 @@ void ct_pmsg_clear(ct_pmsg *m)
 /* ---- decoding helpers ---------------------------------------------------- */
 
 /* A non-negative integral number that fits a double exactly. */
-static ct_err get_u64(const cJSON *obj, const char *name, bool required, bool *has,
-                      uint64_t *out, ct_error *err)
+static ct_err get_u64(const cJSON *obj, const char *name, bool required, bool *has, uint64_t *out,
+                      ct_error *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    if (has)
-        *has = false;
+    if (has) *has = false;
     if (!v || cJSON_IsNull(v)) {
-        if (required)
-            return ct_error_set(err, CT_EMISSING, "%s: required", name);
+        if (required) return ct_error_set(err, CT_EMISSING, "%s: required", name);
         return CT_OK;
     }
     if (!cJSON_IsNumber(v))
@@ -64,16 +60,14 @@ static ct_err get_u64(const cJSON *obj, const char *name, bool required, bool *h
     if (!(d >= 0) || d > SEQ_MAX || floor(d) != d)
         return ct_error_set(err, CT_EVALUE, "%s: expected a non-negative integer", name);
     *out = (uint64_t)d;
-    if (has)
-        *has = true;
+    if (has) *has = true;
     return CT_OK;
 }
 
 static ct_err get_i64(const cJSON *obj, const char *name, int64_t *out, ct_error *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    if (!v || cJSON_IsNull(v))
-        return CT_OK;
+    if (!v || cJSON_IsNull(v)) return CT_OK;
     if (!cJSON_IsNumber(v))
         return ct_error_set(err, CT_ETYPE, "%s: expected a number, got %s", name,
                             ct_json_type_name(v));
@@ -89,8 +83,7 @@ static ct_err get_str(const cJSON *obj, const char *path, const char *name, bool
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
     if (!v || cJSON_IsNull(v)) {
-        if (required)
-            return ct_error_set(err, CT_EMISSING, "%s%s: required", path, name);
+        if (required) return ct_error_set(err, CT_EMISSING, "%s%s: required", path, name);
         return CT_OK;
     }
     if (!cJSON_IsString(v))
@@ -126,30 +119,27 @@ static ct_err decode_call_error(const cJSON *obj, ct_call_error *out, ct_error *
 static ct_err decode_snapshot(const cJSON *root, ct_pmsg *m, ct_error *err)
 {
     ct_err rc = get_u64(root, "seq", true, NULL, &m->seq, err);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     /* v2 parts; a v1 snapshot (no "part"/"last") is one whole part */
-    if ((rc = get_u64(root, "part", false, NULL, &m->part, err)))
-        return rc;
+    if ((rc = get_u64(root, "part", false, NULL, &m->part, err))) return rc;
     const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "last");
     if (last && !cJSON_IsBool(last))
         return ct_error_set(err, CT_ETYPE, "last: expected a boolean, got %s",
                             ct_json_type_name(last));
     m->last = !last || cJSON_IsTrue(last);
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "calls");
-    if (!arr)
-        return ct_error_set(err, CT_EMISSING, "calls: required");
+    if (!arr) return ct_error_set(err, CT_EMISSING, "calls: required");
     if (!cJSON_IsArray(arr))
         return ct_error_set(err, CT_ETYPE, "calls: expected an array, got %s",
                             ct_json_type_name(arr));
     int n = cJSON_GetArraySize(arr);
     m->calls.calls = n ? calloc((size_t)n, sizeof *m->calls.calls) : NULL;
-    if (n && !m->calls.calls)
-        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    if (n && !m->calls.calls) return ct_error_set(err, CT_ENOMEM, "out of memory");
     ct_error_clear(&m->calls.first_skip);
     int i = 0;
     const cJSON *item;
-    cJSON_ArrayForEach(item, arr) {
+    cJSON_ArrayForEach(item, arr)
+    {
         char path[32];
         snprintf(path, sizeof path, "calls[%d]", i++);
         ct_call *c = &m->calls.calls[m->calls.n_calls];
@@ -169,8 +159,7 @@ static ct_err decode_snapshot(const cJSON *root, ct_pmsg *m, ct_error *err)
         }
         if (e.code != CT_OK) {
             ct_call_clear(c);
-            if (m->calls.n_skipped++ == 0)
-                m->calls.first_skip = e;
+            if (m->calls.n_skipped++ == 0) m->calls.first_skip = e;
             continue;
         }
         m->calls.n_calls++;
@@ -182,24 +171,19 @@ static ct_err decode_snapshot(const cJSON *root, ct_pmsg *m, ct_error *err)
 static ct_err decode_event(const cJSON *root, ct_pmsg *m, ct_error *err)
 {
     ct_err rc = get_u64(root, "seq", true, NULL, &m->seq, err);
-    if (rc || (rc = get_str(root, "", "kind", true, &m->kind_text, err)))
-        return rc;
+    if (rc || (rc = get_str(root, "", "kind", true, &m->kind_text, err))) return rc;
     m->kind = ct_webhook_type_parse(m->kind_text);
     uint64_t ts = 0;
-    if ((rc = get_u64(root, "ts", false, NULL, &ts, err)))
-        return rc;
+    if ((rc = get_u64(root, "ts", false, NULL, &ts, err))) return rc;
     m->ts = (ct_time_ms)ts;
 
     const cJSON *call = cJSON_GetObjectItemCaseSensitive(root, "call");
-    if (!call)
-        return ct_error_set(err, CT_EMISSING, "call: required");
+    if (!call) return ct_error_set(err, CT_EMISSING, "call: required");
     if (!cJSON_IsObject(call))
         return ct_error_set(err, CT_ETYPE, "call: expected an object, got %s",
                             ct_json_type_name(call));
-    if ((rc = ct_call_from_json(call, &m->call, "call", err)))
-        return rc;
-    if (!m->call.id)
-        return ct_error_set(err, CT_EMISSING, "call.id: required");
+    if ((rc = ct_call_from_json(call, &m->call, "call", err))) return rc;
+    if (!m->call.id) return ct_error_set(err, CT_EMISSING, "call.id: required");
 
     /* The new lines travel beside the call, never inside it. */
     ct_messages_free(m->call.messages, m->call.n_messages);
@@ -211,8 +195,8 @@ static ct_err decode_event(const cJSON *root, ct_pmsg *m, ct_error *err)
         if (!cJSON_IsArray(msgs))
             return ct_error_set(err, CT_ETYPE, "messages: expected an array, got %s",
                                 ct_json_type_name(msgs));
-        if ((rc = ct_messages_from_json(msgs, &m->call.messages, &m->call.n_messages,
-                                        "messages", err)))
+        if ((rc = ct_messages_from_json(msgs, &m->call.messages, &m->call.n_messages, "messages",
+                                        err)))
             return rc;
         m->call.present |= CT_F_MESSAGES;
     }
@@ -225,22 +209,19 @@ static ct_err decode_event(const cJSON *root, ct_pmsg *m, ct_error *err)
         m->hang = cJSON_IsTrue(hang);
     }
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
-    if (e && !cJSON_IsNull(e) && (rc = decode_call_error(e, &m->error, err)))
-        return rc;
+    if (e && !cJSON_IsNull(e) && (rc = decode_call_error(e, &m->error, err))) return rc;
     return CT_OK;
 }
 
 static ct_err decode_root(const cJSON *root, ct_pmsg *m, ct_error *err)
 {
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
-    if (!type)
-        return ct_error_set(err, CT_EMISSING, "type: required");
+    if (!type) return ct_error_set(err, CT_EMISSING, "type: required");
     if (!cJSON_IsString(type))
         return ct_error_set(err, CT_ETYPE, "type: expected a string, got %s",
                             ct_json_type_name(type));
     for (int t = CT_PM_HELLO; t <= CT_PM_ERROR; t++)
-        if (strcmp(type->valuestring, type_names[t]) == 0)
-            m->type = (ct_pmsg_type)t;
+        if (strcmp(type->valuestring, type_names[t]) == 0) m->type = (ct_pmsg_type)t;
     if (m->type == CT_PM_UNKNOWN)
         return ct_error_set(err, CT_EPROTOCOL, "type: unknown message type \"%.64s\"",
                             type->valuestring);
@@ -249,47 +230,34 @@ static ct_err decode_root(const cJSON *root, ct_pmsg *m, ct_error *err)
     uint64_t proto = 0;
     switch (m->type) {
     case CT_PM_HELLO:
-        if ((rc = get_u64(root, "protocol", true, NULL, &proto, err)))
-            return rc;
+        if ((rc = get_u64(root, "protocol", true, NULL, &proto, err))) return rc;
         m->protocol = proto > 1000000 ? 1000000 : (int)proto;
-        if ((rc = get_u64(root, "lastSeq", false, &m->has_last_seq, &m->last_seq, err)))
-            return rc;
+        if ((rc = get_u64(root, "lastSeq", false, &m->has_last_seq, &m->last_seq, err))) return rc;
         return get_str(root, "", "stream", false, &m->stream, err);
     case CT_PM_WELCOME: {
         if ((rc = get_u64(root, "protocol", true, NULL, &proto, err)) ||
             (rc = get_u64(root, "seq", true, NULL, &m->seq, err)))
             return rc;
         m->protocol = proto > 1000000 ? 1000000 : (int)proto;
-        if ((rc = get_str(root, "", "stream", false, &m->stream, err)))
-            return rc;
+        if ((rc = get_str(root, "", "stream", false, &m->stream, err))) return rc;
         char *mode = NULL;
-        if ((rc = get_str(root, "", "mode", true, &mode, err)))
-            return rc;
+        if ((rc = get_str(root, "", "mode", true, &mode, err))) return rc;
         bool ok = true;
-        if (strcmp(mode, "replay") == 0)
-            m->replay = true;
-        else if (strcmp(mode, "snapshot") == 0)
-            m->replay = false;
-        else
-            ok = false;
+        if (strcmp(mode, "replay") == 0) m->replay = true;
+        else if (strcmp(mode, "snapshot") == 0) m->replay = false;
+        else ok = false;
         free(mode);
-        if (!ok)
-            return ct_error_set(err, CT_EVALUE, "mode: expected \"replay\" or \"snapshot\"");
+        if (!ok) return ct_error_set(err, CT_EVALUE, "mode: expected \"replay\" or \"snapshot\"");
         return CT_OK;
     }
-    case CT_PM_SNAPSHOT:
-        return decode_snapshot(root, m, err);
-    case CT_PM_EVENT:
-        return decode_event(root, m, err);
+    case CT_PM_SNAPSHOT: return decode_snapshot(root, m, err);
+    case CT_PM_EVENT: return decode_event(root, m, err);
     case CT_PM_PING:
-    case CT_PM_PONG:
-        return get_i64(root, "t", &m->t, err);
+    case CT_PM_PONG: return get_i64(root, "t", &m->t, err);
     case CT_PM_ERROR:
-        if ((rc = get_str(root, "", "code", true, &m->code, err)))
-            return rc;
+        if ((rc = get_str(root, "", "code", true, &m->code, err))) return rc;
         return get_str(root, "", "message", false, &m->message, err);
-    case CT_PM_UNKNOWN:
-        break;
+    case CT_PM_UNKNOWN: break;
     }
     return rc;
 }
@@ -298,8 +266,7 @@ ct_err ct_pmsg_decode(const char *buf, size_t len, ct_pmsg *out, ct_error *err)
 {
     memset(out, 0, sizeof *out);
     out->calls.total_count = -1;
-    if (!buf || len == 0)
-        return ct_error_set(err, CT_EJSON, "empty frame");
+    if (!buf || len == 0) return ct_error_set(err, CT_EJSON, "empty frame");
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(buf, len, &end, false);
     if (!root)
@@ -307,13 +274,10 @@ ct_err ct_pmsg_decode(const char *buf, size_t len, ct_pmsg *out, ct_error *err)
                             end ? (long)(end - buf) : 0L);
     ct_err rc;
     if (!cJSON_IsObject(root))
-        rc = ct_error_set(err, CT_EJSON, "expected a JSON object, got %s",
-                          ct_json_type_name(root));
-    else
-        rc = decode_root(root, out, err);
+        rc = ct_error_set(err, CT_EJSON, "expected a JSON object, got %s", ct_json_type_name(root));
+    else rc = decode_root(root, out, err);
     cJSON_Delete(root);
-    if (rc != CT_OK)
-        ct_pmsg_clear(out);
+    if (rc != CT_OK) ct_pmsg_clear(out);
     return rc;
 }
 
@@ -322,17 +286,13 @@ ct_err ct_pmsg_decode(const char *buf, size_t len, ct_pmsg *out, ct_error *err)
 /* Prints `root` (and frees it) into a buffer with `pre` bytes of headroom. */
 static char *finish(cJSON *root, size_t pre, size_t *len)
 {
-    if (!root)
-        return NULL;
+    if (!root) return NULL;
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
-    if (!text)
-        return NULL;
+    if (!text) return NULL;
     size_t n = strlen(text);
-    if (len)
-        *len = n;
-    if (pre == 0)
-        return text;
+    if (len) *len = n;
+    if (pre == 0) return text;
     char *buf = malloc(pre + n + 1);
     if (buf) {
         memset(buf, 0, pre);
@@ -354,10 +314,13 @@ static cJSON *start(ct_pmsg_type t)
 }
 
 /* cJSON_Add* return NULL on OOM; `ok` accumulates so encoders stay linear. */
-#define ADD(expr) do { if (!(expr)) ok = false; } while (0)
+#define ADD(expr)                \
+    do {                         \
+        if (!(expr)) ok = false; \
+    } while (0)
 
-char *ct_proto_encode_hello(bool has_last_seq, uint64_t last_seq, const char *stream,
-                            size_t pre, size_t *len)
+char *ct_proto_encode_hello(bool has_last_seq, uint64_t last_seq, const char *stream, size_t pre,
+                            size_t *len)
 {
     return ct_proto_encode_hello_v(CT_PROTOCOL_VERSION, has_last_seq, last_seq, stream, pre, len);
 }
@@ -369,10 +332,8 @@ char *ct_proto_encode_hello_v(int protocol, bool has_last_seq, uint64_t last_seq
     bool ok = root != NULL;
     if (ok) {
         ADD(cJSON_AddNumberToObject(root, "protocol", protocol));
-        if (has_last_seq)
-            ADD(ct_json_add_u64(root, "lastSeq", last_seq));
-        if (has_last_seq && stream)
-            ADD(cJSON_AddStringToObject(root, "stream", stream));
+        if (has_last_seq) ADD(ct_json_add_u64(root, "lastSeq", last_seq));
+        if (has_last_seq && stream) ADD(cJSON_AddStringToObject(root, "stream", stream));
     }
     if (!ok) {
         cJSON_Delete(root);
@@ -381,8 +342,8 @@ char *ct_proto_encode_hello_v(int protocol, bool has_last_seq, uint64_t last_seq
     return finish(root, pre, len);
 }
 
-char *ct_proto_encode_welcome(uint64_t seq, const char *stream, bool replay,
-                              size_t pre, size_t *len)
+char *ct_proto_encode_welcome(uint64_t seq, const char *stream, bool replay, size_t pre,
+                              size_t *len)
 {
     return ct_proto_encode_welcome_v(CT_PROTOCOL_VERSION, seq, stream, replay, pre, len);
 }
@@ -394,8 +355,7 @@ char *ct_proto_encode_welcome_v(int protocol, uint64_t seq, const char *stream, 
     bool ok = root != NULL;
     if (ok) {
         ADD(cJSON_AddNumberToObject(root, "protocol", protocol));
-        if (stream)
-            ADD(cJSON_AddStringToObject(root, "stream", stream));
+        if (stream) ADD(cJSON_AddStringToObject(root, "stream", stream));
         ADD(ct_json_add_u64(root, "seq", seq));
         ADD(cJSON_AddStringToObject(root, "mode", replay ? "replay" : "snapshot"));
     }
@@ -406,8 +366,8 @@ char *ct_proto_encode_welcome_v(int protocol, uint64_t seq, const char *stream, 
     return finish(root, pre, len);
 }
 
-char *ct_proto_encode_snapshot(uint64_t seq, const ct_call *const *calls, size_t n,
-                               size_t pre, size_t *len)
+char *ct_proto_encode_snapshot(uint64_t seq, const ct_call *const *calls, size_t n, size_t pre,
+                               size_t *len)
 {
     cJSON *root = start(CT_PM_SNAPSHOT);
     bool ok = root != NULL;
@@ -419,8 +379,7 @@ char *ct_proto_encode_snapshot(uint64_t seq, const ct_call *const *calls, size_t
     for (size_t i = 0; ok && i < n; i++) {
         cJSON *c = ct_call_to_json(calls[i]);
         ADD(c);
-        if (c)
-            cJSON_AddItemToArray(arr, c);
+        if (c) cJSON_AddItemToArray(arr, c);
     }
     if (!ok) {
         cJSON_Delete(root);
@@ -434,11 +393,9 @@ static bool sb_add(char **buf, size_t *len, size_t *cap, const char *text, size_
 {
     if (*len + n + 1 > *cap) {
         size_t c = *cap ? *cap : 4096;
-        while (*len + n + 1 > c)
-            c *= 2;
+        while (*len + n + 1 > c) c *= 2;
         char *b = realloc(*buf, c);
-        if (!b)
-            return false;
+        if (!b) return false;
         *buf = b;
         *cap = c;
     }
@@ -450,21 +407,18 @@ static bool sb_add(char **buf, size_t *len, size_t *cap, const char *text, size_
 
 /* Closes the part in *buf (pre bytes of headroom already reserved) and
  * stores it as part k. */
-static bool part_finish(char **buf, size_t *len, size_t *cap, bool last, size_t pre,
-                        char ***out, size_t **lens, size_t *n_parts, size_t *parts_cap)
+static bool part_finish(char **buf, size_t *len, size_t *cap, bool last, size_t pre, char ***out,
+                        size_t **lens, size_t *n_parts, size_t *parts_cap)
 {
     const char *tail = last ? "],\"last\":true}" : "],\"last\":false}";
-    if (!sb_add(buf, len, cap, tail, strlen(tail)))
-        return false;
+    if (!sb_add(buf, len, cap, tail, strlen(tail))) return false;
     if (*n_parts == *parts_cap) {
         size_t c = *parts_cap ? *parts_cap * 2 : 8;
         char **o = realloc(*out, c * sizeof *o);
-        if (!o)
-            return false;
+        if (!o) return false;
         *out = o;
         size_t *l = realloc(*lens, c * sizeof *l);
-        if (!l)
-            return false;
+        if (!l) return false;
         *lens = l;
         *parts_cap = c;
     }
@@ -510,25 +464,24 @@ size_t ct_proto_encode_snapshot_parts(uint64_t seq, const ct_call *const *calls,
             int h = snprintf(head, sizeof head,
                              "{\"type\":\"snapshot\",\"seq\":%llu,\"part\":%zu,\"calls\":[",
                              (unsigned long long)seq, n_parts);
-            char zeros[64] = { 0 };
+            char zeros[64] = {0};
             for (size_t z = 0; ok && z < pre; z += sizeof zeros)
                 ok = sb_add(&buf, &len, &cap, zeros,
                             pre - z < sizeof zeros ? pre - z : sizeof zeros);
             ok = ok && sb_add(&buf, &len, &cap, head, (size_t)h);
-            if (ok && i == n)   /* an empty snapshot: one empty, last part */
+            if (ok && i == n) /* an empty snapshot: one empty, last part */
                 ok = part_finish(&buf, &len, &cap, true, pre, out, lens, &n_parts, &parts_cap);
         }
         if (ok && text) {
             ok = (!in_part || sb_add(&buf, &len, &cap, ",", 1)) &&
-                 sb_add(&buf, &len, &cap, text, tlen);
+                sb_add(&buf, &len, &cap, text, tlen);
             in_part++;
         }
         free(text);
     }
     if (!ok) {
         free(buf);
-        for (size_t k = 0; k < n_parts; k++)
-            free((*out)[k]);
+        for (size_t k = 0; k < n_parts; k++) free((*out)[k]);
         free(*out);
         free(*lens);
         *out = NULL;
@@ -556,12 +509,11 @@ static cJSON *call_error_to_json(const ct_call_error *e)
     return o;
 }
 
-char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts,
-                            const ct_call *call, const ct_message *msgs, size_t n_msgs,
-                            bool hang, const ct_call_error *error, size_t pre, size_t *len)
+char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts, const ct_call *call,
+                            const ct_message *msgs, size_t n_msgs, bool hang,
+                            const ct_call_error *error, size_t pre, size_t *len)
 {
-    if (!call)
-        return NULL;
+    if (!call) return NULL;
     cJSON *root = start(CT_PM_EVENT);
     bool ok = root != NULL;
     if (ok) {
@@ -569,8 +521,7 @@ char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts,
         /* A webhook type calltop does not know still merges its call fields. */
         const char *kind_name = ct_webhook_type_name(kind);
         ADD(cJSON_AddStringToObject(root, "kind", *kind_name ? kind_name : "other"));
-        if (ts > 0)
-            ADD(ct_json_add_i64(root, "ts", ts));
+        if (ts > 0) ADD(ct_json_add_i64(root, "ts", ts));
         /* The call without its transcript: a shallow copy with the messages
          * bit cleared, so the model encoder leaves them out. */
         ct_call bare = *call;
@@ -588,16 +539,13 @@ char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts,
         for (size_t i = 0; arr && i < n_msgs; i++) {
             cJSON *m = ct_message_to_json(&msgs[i], false);
             ADD(m);
-            if (m)
-                cJSON_AddItemToArray(arr, m);
+            if (m) cJSON_AddItemToArray(arr, m);
         }
-        if (hang)
-            ADD(cJSON_AddBoolToObject(root, "hang", true));
+        if (hang) ADD(cJSON_AddBoolToObject(root, "hang", true));
         if (error && error->present) {
             cJSON *e = call_error_to_json(error);
             ADD(e);
-            if (e)
-                cJSON_AddItemToObject(root, "error", e);
+            if (e) cJSON_AddItemToObject(root, "error", e);
         }
     }
     if (!ok) {
@@ -633,8 +581,7 @@ char *ct_proto_encode_error(const char *code, const char *message, size_t pre, s
     bool ok = root != NULL;
     if (ok) {
         ADD(cJSON_AddStringToObject(root, "code", code ? code : "error"));
-        if (message)
-            ADD(cJSON_AddStringToObject(root, "message", message));
+        if (message) ADD(cJSON_AddStringToObject(root, "message", message));
     }
     if (!ok) {
         cJSON_Delete(root);
@@ -645,8 +592,7 @@ char *ct_proto_encode_error(const char *code, const char *message, size_t pre, s
 
 bool ct_secret_equal(const char *presented, size_t presented_len, const char *expected)
 {
-    if (!presented || !expected)
-        return false;
+    if (!presented || !expected) return false;
     size_t n = strlen(expected);
     /* Walk the expected secret in full whatever was presented; only its
      * length (not the guess) shapes the timing. */

@@ -11,9 +11,9 @@
 
 /* Event types by name, in the order of ct_event_type (index = type - 1). */
 static const char *const event_names[] = {
-    "calls_listed", "call_fetched", "call_placed", "control_done", "numbers", "assistant",
-    "request_failed", "monitor_state", "monitor_snapshot", "monitor_update", "log",
-    "rate_limited",
+    "calls_listed", "call_fetched",   "call_placed",   "control_done",     "numbers",
+    "assistant",    "request_failed", "monitor_state", "monitor_snapshot", "monitor_update",
+    "log",          "rate_limited",
 };
 #define N_EVENT_NAMES (sizeof event_names / sizeof *event_names)
 
@@ -61,12 +61,16 @@ static bool add_calls(cJSON *o, const ct_call_list *l)
     cJSON *arr = cJSON_AddArrayToObject(o, "calls");
     if (!arr || !add_num(o, "total_count", (double)l->total_count)) return false;
     /* items the decoder skipped: the board flashes how many and why */
-    if (l->n_skipped && (!add_num(o, "skipped", (double)l->n_skipped) ||
-                         !add_str(o, "skip_reason", l->first_skip.detail)))
+    if (l->n_skipped &&
+        (!add_num(o, "skipped", (double)l->n_skipped) ||
+         !add_str(o, "skip_reason", l->first_skip.detail)))
         return false;
     for (size_t i = 0; i < l->n_calls; i++) {
         cJSON *c = ct_call_to_json(&l->calls[i]);
-        if (!c || !cJSON_AddItemToArray(arr, c)) { cJSON_Delete(c); return false; }
+        if (!c || !cJSON_AddItemToArray(arr, c)) {
+            cJSON_Delete(c);
+            return false;
+        }
     }
     return true;
 }
@@ -74,7 +78,10 @@ static bool add_calls(cJSON *o, const ct_call_list *l)
 static bool add_call(cJSON *o, const char *k, const ct_call *c)
 {
     cJSON *j = ct_call_to_json(c);
-    if (!j || !cJSON_AddItemToObject(o, k, j)) { cJSON_Delete(j); return false; }
+    if (!j || !cJSON_AddItemToObject(o, k, j)) {
+        cJSON_Delete(j);
+        return false;
+    }
     return true;
 }
 
@@ -82,8 +89,8 @@ static bool add_error(cJSON *o, const ct_error *e)
 {
     cJSON *j = cJSON_AddObjectToObject(o, "error");
     return j && add_num(j, "code", e->code) && add_num(j, "http_status", e->http_status) &&
-           add_num(j, "retry_after_s", e->retry_after_s) && add_str(j, "field", e->field) &&
-           add_str(j, "detail", e->detail);
+        add_num(j, "retry_after_s", e->retry_after_s) && add_str(j, "field", e->field) &&
+        add_str(j, "detail", e->detail);
 }
 
 static bool add_call_error(cJSON *o, const ct_call_error *e)
@@ -91,8 +98,8 @@ static bool add_call_error(cJSON *o, const ct_call_error *e)
     if (!e->present) return true;
     cJSON *j = cJSON_AddObjectToObject(o, "call_error");
     return j && add_str(j, "type", e->type) && add_str(j, "code", e->code) &&
-           add_str(j, "message", e->message) && add_str(j, "provider", e->provider) &&
-           cJSON_AddBoolToObject(j, "retryable", e->retryable);
+        add_str(j, "message", e->message) && add_str(j, "provider", e->provider) &&
+        cJSON_AddBoolToObject(j, "retryable", e->retryable);
 }
 
 static bool add_numbers(cJSON *o, const ct_number_list *l)
@@ -101,7 +108,10 @@ static bool add_numbers(cJSON *o, const ct_number_list *l)
     if (!arr) return false;
     for (size_t i = 0; i < l->n; i++) {
         cJSON *n = ct_number_to_json(&l->items[i]);
-        if (!n || !cJSON_AddItemToArray(arr, n)) { cJSON_Delete(n); return false; }
+        if (!n || !cJSON_AddItemToArray(arr, n)) {
+            cJSON_Delete(n);
+            return false;
+        }
     }
     return true;
 }
@@ -110,7 +120,7 @@ ct_err ct_record_encode_header(ct_time_ms at, char **out, ct_error *err)
 {
     cJSON *o = cJSON_CreateObject();
     bool ok = o && add_str(o, "calltop", "recording") && add_num(o, "version", CT_RECORD_VERSION) &&
-              add_num(o, "t", (double)at);
+        add_num(o, "t", (double)at);
     ct_err rc;
     *out = finish(o, ok, err, &rc);
     return rc;
@@ -124,9 +134,9 @@ ct_err ct_record_encode_own_read(ct_request_kind kind, uint64_t request_id, cons
         return ct_error_set(err, CT_EINVAL, "own read of kind %d cannot be recorded", (int)kind);
     cJSON *o = cJSON_CreateObject();
     bool ok = o && add_num(o, "t", (double)at) &&
-              add_str(o, "own_read", kind == CT_REQ_LIST_CALLS ? "list" : "get") &&
-              add_num(o, "request_id", (double)request_id) &&
-              (kind == CT_REQ_LIST_CALLS || add_str(o, "call_id", call_id ? call_id : ""));
+        add_str(o, "own_read", kind == CT_REQ_LIST_CALLS ? "list" : "get") &&
+        add_num(o, "request_id", (double)request_id) &&
+        (kind == CT_REQ_LIST_CALLS || add_str(o, "call_id", call_id ? call_id : ""));
     ct_err rc;
     *out = finish(o, ok, err, &rc);
     return rc;
@@ -136,7 +146,8 @@ ct_err ct_record_encode_event(const ct_event *ev, ct_time_ms at, char **out, ct_
 {
     *out = NULL;
     const char *name = ct_record_event_name(ev->type);
-    if (!name) return ct_error_set(err, CT_EINVAL, "event type %d cannot be recorded", (int)ev->type);
+    if (!name)
+        return ct_error_set(err, CT_EINVAL, "event type %d cannot be recorded", (int)ev->type);
     cJSON *o = cJSON_CreateObject();
     bool ok = o && add_num(o, "t", (double)at) && add_str(o, "ev", name);
     if (ok && ev->request_id) ok = add_num(o, "request_id", (double)ev->request_id);
@@ -147,40 +158,29 @@ ct_err ct_record_encode_event(const ct_event *ev, ct_time_ms at, char **out, ct_
     if (ok && ev->call_id) ok = add_str(o, "call_id", ev->call_id);
     switch (ev->type) {
     case CT_EV_CALLS_LISTED:
-    case CT_EV_MONITOR_SNAPSHOT:
-        ok = ok && add_calls(o, &ev->calls);
-        break;
+    case CT_EV_MONITOR_SNAPSHOT: ok = ok && add_calls(o, &ev->calls); break;
     case CT_EV_MONITOR_UPDATE:
         ok = ok && add_str(o, "update_kind", ct_webhook_type_name(ev->update_kind)) &&
-             add_call_error(o, &ev->call_error) && add_call(o, "call", &ev->call);
+            add_call_error(o, &ev->call_error) && add_call(o, "call", &ev->call);
         break;
     case CT_EV_CALL_FETCHED:
-    case CT_EV_CALL_PLACED:
-        ok = ok && add_call(o, "call", &ev->call);
-        break;
+    case CT_EV_CALL_PLACED: ok = ok && add_call(o, "call", &ev->call); break;
     case CT_EV_CONTROL_DONE:
         ok = ok && add_str(o, "action", ct_control_action_name(ev->action));
         break;
-    case CT_EV_NUMBERS:
-        ok = ok && add_numbers(o, &ev->numbers);
-        break;
+    case CT_EV_NUMBERS: ok = ok && add_numbers(o, &ev->numbers); break;
     case CT_EV_ASSISTANT: {
         cJSON *a = ok ? cJSON_AddObjectToObject(o, "assistant") : NULL;
         ok = a && add_str(a, "id", ev->assistant.id) && add_str(a, "name", ev->assistant.name);
         break;
     }
-    case CT_EV_REQUEST_FAILED:
-        ok = ok && add_error(o, &ev->error);
-        break;
+    case CT_EV_REQUEST_FAILED: ok = ok && add_error(o, &ev->error); break;
     case CT_EV_MONITOR_STATE:
         ok = ok && add_str(o, "state", ct_monitor_state_name(ev->monitor_state)) &&
-             cJSON_AddBoolToObject(o, "resumed", ev->resumed) != NULL;
+            cJSON_AddBoolToObject(o, "resumed", ev->resumed) != NULL;
         break;
-    case CT_EV_RATE_LIMITED:
-        ok = ok && add_num(o, "until", (double)ev->rate_limited_until);
-        break;
-    case CT_EV_LOG:
-        break;
+    case CT_EV_RATE_LIMITED: ok = ok && add_num(o, "until", (double)ev->rate_limited_until); break;
+    case CT_EV_LOG: break;
     }
     if (ok) ok = add_str(o, "text", ev->text);
     ct_err rc;
@@ -195,7 +195,10 @@ static ct_err get_int(const cJSON *o, const char *k, double lo, double hi, doubl
                       ct_error *err)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (!j) { *v = def; return CT_OK; }
+    if (!j) {
+        *v = def;
+        return CT_OK;
+    }
     if (!cJSON_IsNumber(j))
         return ct_error_set(err, CT_ETYPE, "recording: `%s` must be a number", k);
     double d = j->valuedouble;
@@ -226,12 +229,13 @@ static ct_err dup_str(const cJSON *o, const char *k, char **dst, ct_error *err)
     return CT_OK;
 }
 
-#define MAX_MS 9007199254740991.0   /* 2^53 - 1: a JSON number's exact integers */
+#define MAX_MS 9007199254740991.0 /* 2^53 - 1: a JSON number's exact integers */
 
 static ct_err decode_calls(const cJSON *o, ct_call_list *l, ct_error *err)
 {
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "calls");
-    if (!cJSON_IsArray(arr)) return ct_error_set(err, CT_EMISSING, "recording: `calls` must be an array");
+    if (!cJSON_IsArray(arr))
+        return ct_error_set(err, CT_EMISSING, "recording: `calls` must be an array");
     double total;
     ct_err rc = get_int(o, "total_count", -1, MAX_MS, -1, &total, err);
     if (rc != CT_OK) return rc;
@@ -247,7 +251,8 @@ static ct_err decode_calls(const cJSON *o, ct_call_list *l, ct_error *err)
     if (n > 0 && !(l->calls = calloc((size_t)n, sizeof *l->calls)))
         return ct_error_set(err, CT_ENOMEM, "out of memory");
     const cJSON *c;
-    cJSON_ArrayForEach(c, arr) {
+    cJSON_ArrayForEach(c, arr)
+    {
         rc = ct_call_from_json(c, &l->calls[l->n_calls], "calls[]", err);
         if (rc != CT_OK) return rc;
         l->n_calls++;
@@ -261,7 +266,8 @@ static ct_err decode_calls(const cJSON *o, ct_call_list *l, ct_error *err)
 static ct_err decode_call(const cJSON *o, ct_call *c, ct_error *err)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, "call");
-    if (!cJSON_IsObject(j)) return ct_error_set(err, CT_EMISSING, "recording: `call` must be an object");
+    if (!cJSON_IsObject(j))
+        return ct_error_set(err, CT_EMISSING, "recording: `call` must be an object");
     ct_err rc = ct_call_from_json(j, c, "call", err);
     if (rc == CT_OK && !(c->present & CT_F_ID))
         return ct_error_set(err, CT_EMISSING, "recording: `call` has no id");
@@ -271,12 +277,14 @@ static ct_err decode_call(const cJSON *o, ct_call *c, ct_error *err)
 static ct_err decode_numbers(const cJSON *o, ct_number_list *l, ct_error *err)
 {
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "numbers");
-    if (!cJSON_IsArray(arr)) return ct_error_set(err, CT_EMISSING, "recording: `numbers` must be an array");
+    if (!cJSON_IsArray(arr))
+        return ct_error_set(err, CT_EMISSING, "recording: `numbers` must be an array");
     int n = cJSON_GetArraySize(arr);
     if (n > 0 && !(l->items = calloc((size_t)n, sizeof *l->items)))
         return ct_error_set(err, CT_ENOMEM, "out of memory");
     const cJSON *j;
-    cJSON_ArrayForEach(j, arr) {
+    cJSON_ArrayForEach(j, arr)
+    {
         ct_err rc = ct_number_from_json(j, &l->items[l->n], "numbers[]", err);
         if (rc != CT_OK) return rc;
         l->n++;
@@ -287,7 +295,8 @@ static ct_err decode_numbers(const cJSON *o, ct_number_list *l, ct_error *err)
 static ct_err decode_error(const cJSON *o, ct_error *e, ct_error *err)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, "error");
-    if (!cJSON_IsObject(j)) return ct_error_set(err, CT_EMISSING, "recording: `error` must be an object");
+    if (!cJSON_IsObject(j))
+        return ct_error_set(err, CT_EMISSING, "recording: `error` must be an object");
     double code, http, retry;
     const char *field, *detail;
     ct_err rc;
@@ -309,7 +318,8 @@ static ct_err decode_call_error(const cJSON *o, ct_call_error *e, ct_error *err)
 {
     const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, "call_error");
     if (!j) return CT_OK;
-    if (!cJSON_IsObject(j)) return ct_error_set(err, CT_ETYPE, "recording: `call_error` must be an object");
+    if (!cJSON_IsObject(j))
+        return ct_error_set(err, CT_ETYPE, "recording: `call_error` must be an object");
     e->present = true;
     const cJSON *r = cJSON_GetObjectItemCaseSensitive(j, "retryable");
     e->retryable = cJSON_IsTrue(r);
@@ -339,25 +349,23 @@ static ct_err decode_event(const cJSON *o, int type, ct_event *ev, ct_error *err
     const char *s;
     switch ((ct_event_type)type) {
     case CT_EV_CALLS_LISTED:
-    case CT_EV_MONITOR_SNAPSHOT:
-        return decode_calls(o, &ev->calls, err);
+    case CT_EV_MONITOR_SNAPSHOT: return decode_calls(o, &ev->calls, err);
     case CT_EV_MONITOR_UPDATE:
         if ((rc = get_str(o, "update_kind", &s, err)) != CT_OK) return rc;
         ev->update_kind = s ? ct_webhook_type_parse(s) : CT_WH_UNKNOWN;
         if ((rc = decode_call_error(o, &ev->call_error, err)) != CT_OK) return rc;
         return decode_call(o, &ev->call, err);
     case CT_EV_CALL_FETCHED:
-    case CT_EV_CALL_PLACED:
-        return decode_call(o, &ev->call, err);
+    case CT_EV_CALL_PLACED: return decode_call(o, &ev->call, err);
     case CT_EV_CONTROL_DONE: {
         if ((rc = get_str(o, "action", &s, err)) != CT_OK) return rc;
         int a = s ? ct_control_action_parse(s) : -1;
-        if (a < 0) return ct_error_set(err, CT_EVALUE, "recording: `action` is not a control action");
+        if (a < 0)
+            return ct_error_set(err, CT_EVALUE, "recording: `action` is not a control action");
         ev->action = (ct_control_action)a;
         return CT_OK;
     }
-    case CT_EV_NUMBERS:
-        return decode_numbers(o, &ev->numbers, err);
+    case CT_EV_NUMBERS: return decode_numbers(o, &ev->numbers, err);
     case CT_EV_ASSISTANT: {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "assistant");
         if (!cJSON_IsObject(a))
@@ -365,8 +373,7 @@ static ct_err decode_event(const cJSON *o, int type, ct_event *ev, ct_error *err
         if ((rc = dup_str(a, "id", &ev->assistant.id, err)) != CT_OK) return rc;
         return dup_str(a, "name", &ev->assistant.name, err);
     }
-    case CT_EV_REQUEST_FAILED:
-        return decode_error(o, &ev->error, err);
+    case CT_EV_REQUEST_FAILED: return decode_error(o, &ev->error, err);
     case CT_EV_MONITOR_STATE: {
         if ((rc = get_str(o, "state", &s, err)) != CT_OK) return rc;
         int m = s ? monitor_state_parse(s) : -1;
@@ -379,15 +386,15 @@ static ct_err decode_event(const cJSON *o, int type, ct_event *ev, ct_error *err
         if ((rc = get_int(o, "until", 0, MAX_MS, 0, &d, err)) != CT_OK) return rc;
         ev->rate_limited_until = (ct_time_ms)d;
         return CT_OK;
-    case CT_EV_LOG:
-        return CT_OK;
+    case CT_EV_LOG: return CT_OK;
     }
     return ct_error_set(err, CT_EVALUE, "recording: unknown event type");
 }
 
 static ct_err decode_object(const cJSON *o, ct_record *out, ct_error *err)
 {
-    if (!cJSON_IsObject(o)) return ct_error_set(err, CT_ETYPE, "recording: a line must be a JSON object");
+    if (!cJSON_IsObject(o))
+        return ct_error_set(err, CT_ETYPE, "recording: a line must be a JSON object");
     double t;
     ct_err rc = get_int(o, "t", 0, MAX_MS, -1, &t, err);
     if (rc != CT_OK) return rc;
@@ -401,8 +408,9 @@ static ct_err decode_object(const cJSON *o, ct_record *out, ct_error *err)
             return ct_error_set(err, CT_EVALUE, "recording: not a calltop recording");
         if ((rc = get_int(o, "version", 0, 1e9, 0, &v, err)) != CT_OK) return rc;
         if (v != CT_RECORD_VERSION)
-            return ct_error_set(err, CT_EVALUE, "recording: format version %.0f, this calltop reads %d",
-                                v, CT_RECORD_VERSION);
+            return ct_error_set(err, CT_EVALUE,
+                                "recording: format version %.0f, this calltop reads %d", v,
+                                CT_RECORD_VERSION);
         out->kind = CT_REC_HEADER;
         return CT_OK;
     }
@@ -424,7 +432,9 @@ static ct_err decode_object(const cJSON *o, ct_record *out, ct_error *err)
         return CT_OK;
     }
     if ((rc = get_str(o, "ev", &s, err)) != CT_OK) return rc;
-    if (!s) return ct_error_set(err, CT_EMISSING, "recording: a line needs `ev`, `own_read` or `calltop`");
+    if (!s)
+        return ct_error_set(err, CT_EMISSING,
+                            "recording: a line needs `ev`, `own_read` or `calltop`");
     int type = event_type_parse(s);
     if (type < 0) return ct_error_set(err, CT_EVALUE, "recording: unknown event `%.40s`", s);
     ct_event *ev = ct_event_new((ct_event_type)type);

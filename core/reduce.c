@@ -25,7 +25,10 @@ static void fx_reset(ct_effects *fx)
 
 /* Offsets ride in the pointer members until fx_finish turns them into
  * pointers: (const char *)(offset + 1), NULL for none. */
-static const char *off_ptr(size_t off) { return off == NO_STR ? NULL : (const char *)(uintptr_t)(off + 1); }
+static const char *off_ptr(size_t off)
+{
+    return off == NO_STR ? NULL : (const char *)(uintptr_t)(off + 1);
+}
 
 static size_t arena_put(ct_effects *fx, const char *s, size_t len)
 {
@@ -34,7 +37,10 @@ static size_t arena_put(ct_effects *fx, const char *s, size_t len)
         size_t cap = fx->arena_cap ? fx->arena_cap : 1024;
         while (cap < fx->arena_len + len + 1) cap *= 2;
         char *a = realloc(fx->arena, cap);
-        if (!a) { fx->oom = true; return NO_STR; }
+        if (!a) {
+            fx->oom = true;
+            return NO_STR;
+        }
         fx->arena = a;
         fx->arena_cap = cap;
     }
@@ -50,7 +56,10 @@ static ct_effect *fx_push(ct_effects *fx, ct_effect_kind kind, const char *call_
     if (fx->n == fx->cap) {
         size_t cap = fx->cap ? fx->cap * 2 : 16;
         ct_effect *v = realloc(fx->v, cap * sizeof *v);
-        if (!v) { fx->oom = true; return NULL; }
+        if (!v) {
+            fx->oom = true;
+            return NULL;
+        }
         fx->v = v;
         fx->cap = cap;
     }
@@ -178,7 +187,9 @@ uint64_t ct_reduce_rest_version(const ct_call *c, ct_time_ms now)
 
 /* ---- one call in, its transitions out ------------------------------------------ */
 
-typedef struct before { bool known, live, hang; } before;
+typedef struct before {
+    bool known, live, hang;
+} before;
 
 static bool entry_live(const ct_call_entry *e)
 {
@@ -196,7 +207,7 @@ static before look(const ct_reducer *r, const char *id)
 static void after(ct_reducer *r, const char *id, before b, ct_time_ms now, bool by_channel)
 {
     ct_call_entry *e = ct_store_get_mut(r->store, id);
-    if (!e) return;   /* evicted by the cap at once */
+    if (!e) return; /* evicted by the cap at once */
     bool live = entry_live(e);
     e->confirmed_at = now > e->confirmed_at ? now : e->confirmed_at;
     e->confirmed_by_channel = by_channel;
@@ -244,7 +255,7 @@ static void not_found(ct_reducer *r, const char *call_id, bool flash_it)
 {
     ct_call_entry *e = ct_store_get_mut(r->store, call_id);
     if (!e) return;
-    char id[CT_CALL_ID_BUF];   /* removal frees the entry's strings */
+    char id[CT_CALL_ID_BUF]; /* removal frees the entry's strings */
     snprintf(id, sizeof id, "%s", call_id);
     if (e->channel_live && *r->chan.monitor == CT_MON_LIVE) {
         if (!e->not_visible) {
@@ -253,8 +264,10 @@ static void not_found(ct_reducer *r, const char *call_id, bool flash_it)
         }
         fx_push(&r->fx, CT_EFF_CALL_NOT_VISIBLE, id);
         if (flash_it)
-            flash(r, CT_FXL_WARN, "call %.64s: the API answers 404 (not visible to this API key);"
-                  " kept while the live channel reports it", id);
+            flash(r, CT_FXL_WARN,
+                  "call %.64s: the API answers 404 (not visible to this API key);"
+                  " kept while the live channel reports it",
+                  id);
         return;
     }
     ct_store_remove(r->store, id);
@@ -292,7 +305,7 @@ static bool own_read(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     if (list) r->list_req = 0;
     if (get) r->get_req = 0;
     bool failed = ev->type == CT_EV_REQUEST_FAILED;
-    if (list && !failed) fx_push(&r->fx, CT_EFF_LIST_ERROR, NULL);   /* error NULL: read */
+    if (list && !failed) fx_push(&r->fx, CT_EFF_LIST_ERROR, NULL); /* error NULL: read */
     if (list && failed && ev->error.code != CT_ECANCELLED) {
         ct_effect *e = fx_push(&r->fx, CT_EFF_LIST_ERROR, NULL);
         if (e) e->error = &ev->error;
@@ -303,7 +316,7 @@ static bool own_read(ct_reducer *r, const ct_event *ev, ct_time_ms now)
         r->fail_streak = 0;
         r->api_down_since = 0;
         r->api_last_ok = now;
-        return false;   /* the data is applied as any other */
+        return false; /* the data is applied as any other */
     }
     if (get && ev->error.code == CT_ENOTFOUND && r->get_id[0]) {
         not_found(r, r->get_id, true);
@@ -328,7 +341,10 @@ static bool own_read(ct_reducer *r, const ct_event *ev, ct_time_ms now)
 
 /* ---- the live channel ------------------------------------------------------------------ */
 
-typedef struct id_list { char **v; size_t n, cap; } id_list;
+typedef struct id_list {
+    char **v;
+    size_t n, cap;
+} id_list;
 
 static bool collect_channel_live(const ct_call_entry *e, void *ud)
 {
@@ -380,7 +396,7 @@ static void apply_update(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     memset(&w, 0, sizeof w);
     w.type = ev->update_kind;
     w.timestamp = ev->last_event_ms ? ev->last_event_ms : now;
-    w.call = ev->call;                 /* borrowed, not freed here */
+    w.call = ev->call; /* borrowed, not freed here */
     w.error = ev->call_error;
     *r->chan.last_event_ms = now;
     if (!w.call.id) return;
@@ -439,7 +455,11 @@ static void apply_assistant_name(ct_reducer *r, const char *call_id, const char 
     ct_store_apply_call(r->store, &c, 0);
 }
 
-typedef struct named_calls { const char *aid; char (*ids)[CT_CALL_ID_BUF]; size_t n, cap; } named_calls;
+typedef struct named_calls {
+    const char *aid;
+    char (*ids)[CT_CALL_ID_BUF];
+    size_t n, cap;
+} named_calls;
 
 static bool collect_unnamed(const ct_call_entry *e, void *ud)
 {
@@ -448,7 +468,7 @@ static bool collect_unnamed(const ct_call_entry *e, void *ud)
     if (e->call.assistant_name && e->call.assistant_name[0]) return true;
     if (nc->n == nc->cap) {
         size_t cap = nc->cap ? nc->cap * 2 : 64;
-        char (*ids)[CT_CALL_ID_BUF] = realloc(nc->ids, cap * sizeof *ids);
+        char(*ids)[CT_CALL_ID_BUF] = realloc(nc->ids, cap * sizeof *ids);
         if (!ids) return false;
         nc->ids = ids;
         nc->cap = cap;
@@ -487,7 +507,7 @@ static void resolve_assistant(ct_reducer *r, const char *call_id, ct_time_ms now
     }
     const char *name = ct_assist_cache_name(&r->assistants, aid, now);
     if (name) {
-        char id[CT_CALL_ID_BUF];   /* the store may move e's strings while applying */
+        char id[CT_CALL_ID_BUF]; /* the store may move e's strings while applying */
         snprintf(id, sizeof id, "%s", call_id);
         apply_assistant_name(r, id, name);
         return;
@@ -514,11 +534,8 @@ static void resolve_event_calls(ct_reducer *r, const ct_event *ev, ct_time_ms no
         break;
     case CT_EV_CALL_FETCHED:
     case CT_EV_CALL_PLACED:
-    case CT_EV_MONITOR_UPDATE:
-        resolve_assistant(r, ev->call.id, now);
-        break;
-    default:
-        break;
+    case CT_EV_MONITOR_UPDATE: resolve_assistant(r, ev->call.id, now); break;
+    default: break;
     }
 }
 
@@ -526,8 +543,9 @@ static void resolve_event_calls(ct_reducer *r, const ct_event *ev, ct_time_ms no
 static bool assistant_answer(ct_reducer *r, const ct_event *ev, ct_time_ms now)
 {
     if (ev->type == CT_EV_ASSISTANT) {
-        name_arrived(r, ct_assist_cache_resolved(&r->assistants, ev->request_id, ev->assistant.name, now),
-                     ev->assistant.name);
+        name_arrived(
+            r, ct_assist_cache_resolved(&r->assistants, ev->request_id, ev->assistant.name, now),
+            ev->assistant.name);
         return true;
     }
     if (ev->type != CT_EV_REQUEST_FAILED || !ct_assist_cache_owns(&r->assistants, ev->request_id))
@@ -535,14 +553,18 @@ static bool assistant_answer(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     /* a name is a nicety: log why, show the id, retry much later */
     const char *aid = ct_assist_cache_failed(&r->assistants, ev->request_id, now);
     char line[256];
-    snprintf(line, sizeof line, "assistant %.64s: no name (%.160s)", aid ? aid : "?", why(&ev->error));
+    snprintf(line, sizeof line, "assistant %.64s: no name (%.160s)", aid ? aid : "?",
+             why(&ev->error));
     log_line(r, CT_FXL_WARN, line);
     return true;
 }
 
 /* ---- freshness and re-checks ---------------------------------------------------------------- */
 
-typedef struct live_ids { const char **v; size_t n, cap; } live_ids;
+typedef struct live_ids {
+    const char **v;
+    size_t n, cap;
+} live_ids;
 
 static bool collect_live(const ct_call_entry *e, void *ud)
 {
@@ -570,7 +592,8 @@ static void recheck_unmentioned(ct_reducer *r, const ct_event *ev)
     size_t n = idx ? ct_list_unmentioned(&ev->calls, live.v, live.n, idx) : 0;
     /* the ids point into the store: copy each into the effects first */
     for (size_t i = 0; i < n; i++)
-        if (!ct_reduce_recheck_pending(r, live.v[idx[i]])) fx_push(&r->fx, CT_EFF_RECHECK, live.v[idx[i]]);
+        if (!ct_reduce_recheck_pending(r, live.v[idx[i]]))
+            fx_push(&r->fx, CT_EFF_RECHECK, live.v[idx[i]]);
     free(idx);
     free(live.v);
 }
@@ -650,7 +673,9 @@ bool ct_reduce_settled(const ct_call_entry *e)
     return e && !ct_call_is_live(&e->call) && (e->call.present & CT_F_ANALYSIS);
 }
 
-typedef struct hot_scan { ct_time_ms now, settle, oldest; } hot_scan;
+typedef struct hot_scan {
+    ct_time_ms now, settle, oldest;
+} hot_scan;
 
 static bool hot_one(const ct_call_entry *e, void *ud)
 {
@@ -674,7 +699,8 @@ ct_time_ms ct_reduce_hot_start(const ct_reducer *r, ct_time_ms now, ct_time_ms s
 const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
 {
     fx_reset(&r->fx);
-    bool own_list = ev->type == CT_EV_CALLS_LISTED && ev->request_id && ev->request_id == r->list_req;
+    bool own_list =
+        ev->type == CT_EV_CALLS_LISTED && ev->request_id && ev->request_id == r->list_req;
     if (assistant_answer(r, ev, now) || own_read(r, ev, now)) {
         fx_finish(&r->fx);
         return &r->fx;
@@ -691,9 +717,7 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
             flash(r, CT_FXL_WARN, "%zu calls could not be read: %s", ev->calls.n_skipped,
                   ev->calls.first_skip.detail);
         break;
-    case CT_EV_MONITOR_SNAPSHOT:
-        apply_snapshot(r, ev, now);
-        break;
+    case CT_EV_MONITOR_SNAPSHOT: apply_snapshot(r, ev, now); break;
     case CT_EV_CALL_FETCHED:
         apply_rest_call(r, &ev->call, ct_reduce_rest_version(&ev->call, now), now, false);
         break;
@@ -707,9 +731,7 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
         if (e) e->request_id = ev->request_id;
         break;
     }
-    case CT_EV_MONITOR_UPDATE:
-        apply_update(r, ev, now);
-        break;
+    case CT_EV_MONITOR_UPDATE: apply_update(r, ev, now); break;
     case CT_EV_CONTROL_DONE: {
         ct_effect *e = fx_push(&r->fx, CT_EFF_REQUEST_DONE, NULL);
         if (e) e->request_id = ev->request_id;
@@ -732,9 +754,7 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
         memset(&ev->numbers, 0, sizeof ev->numbers);
         fx_push(&r->fx, CT_EFF_NUMBERS, NULL);
         break;
-    case CT_EV_MONITOR_STATE:
-        monitor_state(r, ev, now);
-        break;
+    case CT_EV_MONITOR_STATE: monitor_state(r, ev, now); break;
     case CT_EV_LOG:
         if (ev->text) log_line(r, CT_FXL_INFO, ev->text);
         break;
@@ -745,8 +765,7 @@ const ct_effects *ct_reduce_apply(ct_reducer *r, ct_event *ev, ct_time_ms now)
         r->rate_limited_until = ev->rate_limited_until;
         break;
     case CT_EV_ASSISTANT:
-    default:
-        break;
+    default: break;
     }
     resolve_event_calls(r, ev, now);
     fx_finish(&r->fx);

@@ -4,6 +4,8 @@
  * (plus the field in ct_config and its case in config.c's slot()). */
 #include "calltop/config.h"
 
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 const ct_setting ct_settings[CT_SET__COUNT] = {
     [CT_SET_BASE_URL] = {
         .key = "base-url", .in_file = true, .flag = "base-url", .env = "CALLTOP_BASE_URL",
@@ -173,8 +175,11 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
         .help = "while the relay is LIVE, check the hot window over the API this often, so a "
                 "lost webhook is corrected" },
 };
+/* clang-format on */
 
 /* One line each; the CLI (app/cli.c) is the authority on the arguments. */
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 const ct_command ct_commands[] = {
     { "config", "print every effective setting, its value and where it came from" },
     { "config --sample", "print a commented sample config file" },
@@ -195,9 +200,12 @@ const ct_command ct_commands[] = {
     { "doctor [-o json]", "check the config, API key, clock, numbers, list behaviour, relay and "
                           "webhook path, with a fix for each failure; changes nothing" },
 };
+/* clang-format on */
 const size_t ct_n_commands = sizeof ct_commands / sizeof ct_commands[0];
 
 #define OUTPUT_HELP "table (the default, aligned for reading), json (the API's own objects)"
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 const ct_command_option ct_command_options[] = {
     { "calls list", "--live", "only the calls that are live now" },
     { "calls list", "--since DURATION", "how far back to look: 90s, 30m, 24h, 7d (default 24h)" },
@@ -241,8 +249,11 @@ const ct_command_option ct_command_options[] = {
     { "watch", "--status STATUS", "only calls in this status: live, queued, ongoing, forwarded "
       "or finished (items not about one call still print)" },
 };
+/* clang-format on */
 const size_t ct_n_command_options = sizeof ct_command_options / sizeof ct_command_options[0];
 
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 const ct_exit_doc ct_exit_docs[] = {
     { CT_EXIT_OK, "success" },
     { CT_EXIT_OTHER, "any other failure, including an output write error (a full disk)" },
@@ -250,4 +261,5 @@ const ct_exit_doc ct_exit_docs[] = {
     { CT_EXIT_REFUSED, "the API refused the request (4xx: bad key, unknown call, invalid input)" },
     { CT_EXIT_NETWORK, "network or server failure (5xx, timeout, connection, TLS)" },
 };
+/* clang-format on */
 const size_t ct_n_exit_docs = sizeof ct_exit_docs / sizeof ct_exit_docs[0];

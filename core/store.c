@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_MAX_CALLS 20000
+#define DEFAULT_MAX_CALLS    20000
 #define DEFAULT_MAX_MESSAGES 5000
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -56,14 +56,14 @@ static int status_rank(ct_status st)
     case CT_STATUS_NONE: return 0;
     case CT_STATUS_QUEUED: return 1;
     case CT_STATUS_FINISHED: return 3;
-    default: return 2;   /* ongoing, forwarded, unknown text */
+    default: return 2; /* ongoing, forwarded, unknown text */
     }
 }
 
 static bool phone_is_terminal(ct_phone_status p)
 {
     return p == CT_PHONE_BUSY || p == CT_PHONE_NO_ANSWER || p == CT_PHONE_FAILED ||
-           p == CT_PHONE_COMPLETED;
+        p == CT_PHONE_COMPLETED;
 }
 
 static int phone_rank(ct_phone_status p)
@@ -184,7 +184,9 @@ static size_t status_index(ct_status st)
 static uint64_t evict_key(const ct_entry *e)
 {
     const ct_call *c = &e->pub.call;
-    ct_time_ms age = c->end_at ? c->end_at : e->pub.last_activity ? e->pub.last_activity : c->start_at;
+    ct_time_ms age = c->end_at ? c->end_at
+        : e->pub.last_activity ? e->pub.last_activity
+                               : c->start_at;
     if (age < 0) age = 0;
     return ((uint64_t)e->counted_live << 63) | ((uint64_t)age & ~(1ULL << 63));
 }
@@ -275,14 +277,15 @@ static ct_entry *entry_create(ct_store *s, const char *id, uint64_t h)
 static bool fields_same(const ct_call *dst, const ct_call *src, uint32_t mask)
 {
     if ((dst->present & mask) != mask) return false;
-#define SAME(bit, expr) if ((mask & (bit)) && !(expr)) return false
+#define SAME(bit, expr) \
+    if ((mask & (bit)) && !(expr)) return false
     SAME(CT_F_TEAM, str_eq(dst->team_id, src->team_id));
     SAME(CT_F_ASSISTANT_ID, str_eq(dst->assistant_id, src->assistant_id));
     SAME(CT_F_PHONE_NUMBER_ID, str_eq(dst->phone_number_id, src->phone_number_id));
-    SAME(CT_F_CALL_TYPE, dst->call_type == src->call_type &&
-                         str_eq(dst->call_type_text, src->call_type_text));
-    SAME(CT_F_DIRECTION, dst->direction == src->direction &&
-                         str_eq(dst->direction_text, src->direction_text));
+    SAME(CT_F_CALL_TYPE,
+         dst->call_type == src->call_type && str_eq(dst->call_type_text, src->call_type_text));
+    SAME(CT_F_DIRECTION,
+         dst->direction == src->direction && str_eq(dst->direction_text, src->direction_text));
     SAME(CT_F_START, dst->start_at == src->start_at);
     SAME(CT_F_END, dst->end_at == src->end_at);
     SAME(CT_F_CREATED, dst->created_at == src->created_at);
@@ -290,11 +293,13 @@ static bool fields_same(const ct_call *dst, const ct_call *src, uint32_t mask)
     SAME(CT_F_USER_NUMBER, str_eq(dst->user_number, src->user_number));
     SAME(CT_F_ASSISTANT_NUMBER, str_eq(dst->assistant_number, src->assistant_number));
     SAME(CT_F_STATUS, dst->status == src->status && str_eq(dst->status_text, src->status_text));
-    SAME(CT_F_PHONE_STATUS, dst->phone_status == src->phone_status &&
-                            str_eq(dst->phone_status_text, src->phone_status_text));
+    SAME(CT_F_PHONE_STATUS,
+         dst->phone_status == src->phone_status &&
+             str_eq(dst->phone_status_text, src->phone_status_text));
     SAME(CT_F_PHONE_STATUS_REASON, str_eq(dst->phone_status_reason, src->phone_status_reason));
-    SAME(CT_F_END_TRIGGER, dst->end_trigger == src->end_trigger &&
-                           str_eq(dst->end_trigger_text, src->end_trigger_text));
+    SAME(CT_F_END_TRIGGER,
+         dst->end_trigger == src->end_trigger &&
+             str_eq(dst->end_trigger_text, src->end_trigger_text));
     SAME(CT_F_CONTROL_URL, str_eq(dst->control_url, src->control_url));
     SAME(CT_F_METADATA, str_eq(dst->metadata_json, src->metadata_json));
     SAME(CT_F_COST, str_eq(dst->cost_json, src->cost_json));
@@ -330,8 +335,7 @@ static uint32_t merge_mask(const ct_entry *e, const ct_call *src, uint64_t versi
             ok = wins(status_rank(src->status), version, status_rank(dst->status), fv);
         else if (bit == CT_F_PHONE_STATUS)
             ok = wins(phone_rank(src->phone_status), version, phone_rank(dst->phone_status), fv);
-        else if (bit == CT_F_END)
-            ok = wins(src->end_at != 0, version, dst->end_at != 0, fv);
+        else if (bit == CT_F_END) ok = wins(src->end_at != 0, version, dst->end_at != 0, fv);
         else ok = version >= fv;
         if (ok) allow |= bit;
     }
@@ -345,21 +349,21 @@ static ct_err merge_analysis(ct_entry *e, const ct_call *src, uint64_t version, 
 {
     ct_call *dst = &e->pub.call;
     const ct_analysis *sa = &src->analysis, *da = &dst->analysis;
-    const char *from[5] = { sa->summary, sa->success_evaluation, sa->structured_data_json,
-                            sa->outcome, sa->guardrails_json };
-    const char *have[5] = { da->summary, da->success_evaluation, da->structured_data_json,
-                            da->outcome, da->guardrails_json };
-    ct_call part = { .present = CT_F_ANALYSIS };
+    const char *from[5] = {sa->summary, sa->success_evaluation, sa->structured_data_json,
+                           sa->outcome, sa->guardrails_json};
+    const char *have[5] = {da->summary, da->success_evaluation, da->structured_data_json,
+                           da->outcome, da->guardrails_json};
+    ct_call part = {.present = CT_F_ANALYSIS};
     part.analysis.present = true;
-    char **to[5] = { &part.analysis.summary, &part.analysis.success_evaluation,
-                     &part.analysis.structured_data_json, &part.analysis.outcome,
-                     &part.analysis.guardrails_json };
-    bool take[5] = { false };
+    char **to[5] = {&part.analysis.summary, &part.analysis.success_evaluation,
+                    &part.analysis.structured_data_json, &part.analysis.outcome,
+                    &part.analysis.guardrails_json};
+    bool take[5] = {false};
     bool differs = !(dst->present & CT_F_ANALYSIS) || !da->present;
     for (int k = 0; k < 5; k++) {
         if (!from[k] || (have[k] && version < e->aver[k])) continue;
         take[k] = true;
-        *to[k] = (char *)from[k];   /* read only by ct_call_merge */
+        *to[k] = (char *)from[k]; /* read only by ct_call_merge */
         if (!str_eq(have[k], from[k])) differs = true;
     }
     if (differs) {
@@ -402,7 +406,7 @@ static ct_err merge_fields(ct_entry *e, const ct_call *src, uint64_t version, bo
         view.id = NULL;
         view.messages = NULL;
         view.n_messages = 0;
-        *changed = true;   /* even if the merge fails half way: recount */
+        *changed = true; /* even if the merge fails half way: recount */
         if ((rc = ct_call_merge(dst, &view)) != CT_OK) return rc;
         dst->present |= CT_F_ID | (dst->n_messages ? CT_F_MESSAGES : 0);
     }
@@ -458,8 +462,8 @@ static ct_err find_or_create(ct_store *s, const char *id, ct_entry **out, bool *
 }
 
 /* The common body of apply_call and apply_webhook: fields, then lines. */
-static ct_err apply(ct_store *s, const ct_call *c, uint64_t version, ct_entry **out,
-                    bool *created, bool *changed, ct_store_change *ch)
+static ct_err apply(ct_store *s, const ct_call *c, uint64_t version, ct_entry **out, bool *created,
+                    bool *changed, ct_store_change *ch)
 {
     if (!s || !c || !c->id || !*c->id) return CT_EINVAL;
     ct_entry *e;
@@ -481,7 +485,7 @@ ct_err ct_store_apply_call(ct_store *s, const ct_call *c, uint64_t version)
 {
     ct_entry *e = NULL;
     bool created = false, changed = false;
-    ct_store_change ch = { 0 };
+    ct_store_change ch = {0};
     ct_err rc = apply(s, c, version, &e, &created, &changed, &ch);
     if (e) commit(s, e, created, changed);
     return rc;
@@ -490,8 +494,8 @@ ct_err ct_store_apply_call(ct_store *s, const ct_call *c, uint64_t version)
 static bool error_eq(const ct_call_error *a, const ct_call_error *b)
 {
     return a->present == b->present && a->retryable == b->retryable && str_eq(a->type, b->type) &&
-           str_eq(a->code, b->code) && str_eq(a->message, b->message) &&
-           str_eq(a->provider, b->provider);
+        str_eq(a->code, b->code) && str_eq(a->message, b->message) &&
+        str_eq(a->provider, b->provider);
 }
 
 ct_err ct_store_apply_webhook(ct_store *s, const ct_webhook *w)
@@ -503,14 +507,14 @@ ct_err ct_store_apply_webhook(ct_store *s, const ct_webhook *w)
 bool ct_store_change_visible(const ct_store_change *ch)
 {
     return ch->created || ch->fields || ch->hang_changed || ch->error_changed ||
-           ch->lines_to > ch->lines_from;
+        ch->lines_to > ch->lines_from;
 }
 
 ct_err ct_store_apply_webhook_change(ct_store *s, const ct_webhook *w, ct_store_change *out)
 {
     memset(out, 0, sizeof *out);
     if (!s || !w) return CT_EINVAL;
-    ct_call c = w->call;   /* shallow: only adjusted flags, never freed */
+    ct_call c = w->call; /* shallow: only adjusted flags, never freed */
     ct_time_ms ts = w->timestamp;
 
     /* The report means the call is over even when its `call` omits status. */
@@ -557,8 +561,7 @@ size_t ct_store_new_lines(const ct_store *s, const char *call_id, uint64_t from,
     if (!e) return 0;
     size_t n = 0;
     for (size_t i = 0; i < e->pub.call.n_messages && n < cap; i++)
-        if (e->meta[i].seq >= from && e->meta[i].seq < to)
-            out[n++] = e->pub.call.messages[i];
+        if (e->meta[i].seq >= from && e->meta[i].seq < to) out[n++] = e->pub.call.messages[i];
     return n;
 }
 
@@ -612,11 +615,26 @@ bool ct_store_set_heard(ct_store *s, const char *call_id, int64_t when)
     return e != NULL;
 }
 
-size_t ct_store_count(const ct_store *s) { return s ? s->n : 0; }
-size_t ct_store_live_count(const ct_store *s) { return s ? s->live : 0; }
-uint64_t ct_store_generation(const ct_store *s) { return s ? s->gen : 0; }
-bool ct_store_cap_reached(const ct_store *s) { return s && s->cap_reached; }
-size_t ct_store_evicted(const ct_store *s) { return s ? s->evicted : 0; }
+size_t ct_store_count(const ct_store *s)
+{
+    return s ? s->n : 0;
+}
+size_t ct_store_live_count(const ct_store *s)
+{
+    return s ? s->live : 0;
+}
+uint64_t ct_store_generation(const ct_store *s)
+{
+    return s ? s->gen : 0;
+}
+bool ct_store_cap_reached(const ct_store *s)
+{
+    return s && s->cap_reached;
+}
+size_t ct_store_evicted(const ct_store *s)
+{
+    return s ? s->evicted : 0;
+}
 
 void ct_store_status_counts(const ct_store *s, size_t counts[CT_STATUS_OTHER + 1])
 {

@@ -109,8 +109,7 @@ static void mindex_delete(ct_entry *e, const char *id, uint64_t h)
     for (;; i = (i + 1) & mask) {
         ct_msg_slot *sl = &e->mslots[i];
         if (sl->pos == CT_SLOT_EMPTY) return;
-        if (sl->hash == h && str_eq(e->pub.call.messages[sl->pos - e->mbase].message_id, id))
-            break;
+        if (sl->hash == h && str_eq(e->pub.call.messages[sl->pos - e->mbase].message_id, id)) break;
     }
     size_t j = i;
     for (;;) {
@@ -128,7 +127,10 @@ static void mindex_delete(ct_entry *e, const char *id, uint64_t h)
 
 /* ---- ordering ------------------------------------------------------------- */
 
-typedef struct line_with_seq { ct_message m; ct_line_meta meta; } line_with_seq;
+typedef struct line_with_seq {
+    ct_message m;
+    ct_line_meta meta;
+} line_with_seq;
 
 static int cmp_line(const void *a, const void *b)
 {

@@ -29,27 +29,31 @@
 typedef struct view_row {
     uint64_t key, key2;
     uint64_t idp;
-    const char *text;          /* a text key too long for key/key2, else NULL */
+    const char *text; /* a text key too long for key/key2, else NULL */
     const ct_entry *e;
 } view_row;
 
 struct ct_view {
     const ct_store *s;
     ct_view_spec spec;
-    char needle[sizeof ((ct_view_spec *)0)->search];  /* lower-cased search */
+    char needle[sizeof((ct_view_spec *)0)->search]; /* lower-cased search */
     size_t needle_len;
     bool built;
     uint64_t built_gen;
-    ct_time_ms built_now;       /* the `now` durations were computed with */
-    view_row *rows, *tmp;       /* tmp: the merge sort's scratch, same capacity */
+    ct_time_ms built_now; /* the `now` durations were computed with */
+    view_row *rows, *tmp; /* tmp: the merge sort's scratch, same capacity */
     size_t n, cap;
 };
 
 static const char *const sort_names[CT_SORT__COUNT] = {
-    [CT_SORT_START] = "start",         [CT_SORT_DURATION] = "duration",
-    [CT_SORT_STATUS] = "status",       [CT_SORT_DIRECTION] = "direction",
-    [CT_SORT_CUSTOMER] = "customer",   [CT_SORT_ASSISTANT] = "assistant",
-    [CT_SORT_PHONE_STATUS] = "phone",  [CT_SORT_LAST_ACTIVITY] = "activity",
+    [CT_SORT_START] = "start",
+    [CT_SORT_DURATION] = "duration",
+    [CT_SORT_STATUS] = "status",
+    [CT_SORT_DIRECTION] = "direction",
+    [CT_SORT_CUSTOMER] = "customer",
+    [CT_SORT_ASSISTANT] = "assistant",
+    [CT_SORT_PHONE_STATUS] = "phone",
+    [CT_SORT_LAST_ACTIVITY] = "activity",
     [CT_SORT_ASSISTANT_NUMBER] = "assistant-number",
 };
 
@@ -78,7 +82,10 @@ int64_t ct_call_duration_ms(const ct_call *c, ct_time_ms now)
 
 /* ---- search --------------------------------------------------------------- */
 
-static unsigned char lower(unsigned char ch) { return ct_lower_ascii(ch); }
+static unsigned char lower(unsigned char ch)
+{
+    return ct_lower_ascii(ch);
+}
 
 /* ASCII case-insensitive substring test; the needle is already lower case.
  * Bytes >= 0x80 compare exactly, so UTF-8 names match their own spelling.
@@ -103,13 +110,22 @@ static bool matches(const ct_view *v, const ct_entry *e)
     const ct_call *c = &e->pub.call;
     switch (v->spec.filter) {
     case CT_FILTER_ALL: break;
-    case CT_FILTER_LIVE: if (!e->counted_live) return false; break;
-    case CT_FILTER_STATUS: if (c->status != v->spec.status) return false; break;
-    case CT_FILTER_DIRECTION: if (c->direction != v->spec.direction) return false; break;
-    case CT_FILTER_FAILED: if (!ct_call_is_failed_attempt(c)) return false; break;
+    case CT_FILTER_LIVE:
+        if (!e->counted_live) return false;
+        break;
+    case CT_FILTER_STATUS:
+        if (c->status != v->spec.status) return false;
+        break;
+    case CT_FILTER_DIRECTION:
+        if (c->direction != v->spec.direction) return false;
+        break;
+    case CT_FILTER_FAILED:
+        if (!ct_call_is_failed_attempt(c)) return false;
+        break;
     default: return false;
     }
-    if (v->spec.assistant_id[0] && (!c->assistant_id || strcmp(c->assistant_id, v->spec.assistant_id)))
+    if (v->spec.assistant_id[0] &&
+        (!c->assistant_id || strcmp(c->assistant_id, v->spec.assistant_id)))
         return false;
     if (v->spec.our_number[0] &&
         (!c->assistant_number || strcmp(c->assistant_number, v->spec.our_number)))
@@ -118,8 +134,8 @@ static bool matches(const ct_view *v, const ct_entry *e)
     const char *n = v->needle;
     size_t l = v->needle_len;
     return contains(c->id, n, l) || contains(c->user_number, n, l) ||
-           contains(c->assistant_number, n, l) || contains(c->assistant_id, n, l) ||
-           contains(c->assistant_name, n, l) || contains(c->customer_name, n, l);
+        contains(c->assistant_number, n, l) || contains(c->assistant_id, n, l) ||
+        contains(c->assistant_name, n, l) || contains(c->customer_name, n, l);
 }
 
 /* ---- keys and order ------------------------------------------------------- */
@@ -134,7 +150,10 @@ static int casecmp_ascii(const char *a, const char *b)
     }
 }
 
-static const char *nz(const char *s) { return s ? s : ""; }
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
 
 static void fill_key(const ct_view *v, view_row *r, const ct_entry *e)
 {
@@ -149,7 +168,9 @@ static void fill_key(const ct_view *v, view_row *r, const ct_entry *e)
     case CT_SORT_STATUS: k = c->status; break;
     case CT_SORT_DIRECTION: k = c->direction; break;
     case CT_SORT_CUSTOMER: text = nz(c->customer_name ? c->customer_name : c->user_number); break;
-    case CT_SORT_ASSISTANT: text = nz(c->assistant_name ? c->assistant_name : c->assistant_id); break;
+    case CT_SORT_ASSISTANT:
+        text = nz(c->assistant_name ? c->assistant_name : c->assistant_id);
+        break;
     case CT_SORT_PHONE_STATUS: k = c->phone_status; break;
     case CT_SORT_LAST_ACTIVITY: k = e->pub.last_activity; break;
     case CT_SORT_ASSISTANT_NUMBER: text = nz(c->assistant_number); break;
@@ -219,7 +240,8 @@ static void sort_rows(view_row *a, view_row *tmp, size_t n, bool desc)
                 continue;
             }
             size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi) dst[k++] = row_cmp(&src[j], &src[i], desc) < 0 ? src[j++] : src[i++];
+            while (i < mid && j < hi)
+                dst[k++] = row_cmp(&src[j], &src[i], desc) < 0 ? src[j++] : src[i++];
             while (i < mid) dst[k++] = src[i++];
             while (j < hi) dst[k++] = src[j++];
         }
@@ -268,12 +290,12 @@ void ct_view_free(ct_view *v)
 static bool spec_equal(const ct_view_spec *a, const ct_view_spec *b)
 {
     return a->filter == b->filter && a->sort == b->sort && a->descending == b->descending &&
-           (a->sort != CT_SORT_DURATION || a->now == b->now) &&
-           (a->filter != CT_FILTER_STATUS || a->status == b->status) &&
-           (a->filter != CT_FILTER_DIRECTION || a->direction == b->direction) &&
-           strncmp(a->search, b->search, sizeof a->search - 1) == 0 &&
-           strncmp(a->assistant_id, b->assistant_id, sizeof a->assistant_id - 1) == 0 &&
-           strncmp(a->our_number, b->our_number, sizeof a->our_number - 1) == 0;
+        (a->sort != CT_SORT_DURATION || a->now == b->now) &&
+        (a->filter != CT_FILTER_STATUS || a->status == b->status) &&
+        (a->filter != CT_FILTER_DIRECTION || a->direction == b->direction) &&
+        strncmp(a->search, b->search, sizeof a->search - 1) == 0 &&
+        strncmp(a->assistant_id, b->assistant_id, sizeof a->assistant_id - 1) == 0 &&
+        strncmp(a->our_number, b->our_number, sizeof a->our_number - 1) == 0;
 }
 
 /* The spec is always stored (ct_view_spec_get returns what was set); the
@@ -286,7 +308,10 @@ void ct_view_set_spec(ct_view *v, const ct_view_spec *spec)
     if (same) v->built = built;
 }
 
-const ct_view_spec *ct_view_spec_get(const ct_view *v) { return v ? &v->spec : NULL; }
+const ct_view_spec *ct_view_spec_get(const ct_view *v)
+{
+    return v ? &v->spec : NULL;
+}
 
 static ct_time_ms view_now(const ct_view *v)
 {
@@ -300,8 +325,7 @@ void ct_view_refresh(ct_view *v)
     ct_time_ms now = 0;
     bool clock_sort = v->spec.sort == CT_SORT_DURATION && !v->spec.now;
     if (clock_sort) now = wall_clock_ms();
-    if (v->built && v->built_gen == s->gen &&
-        (!clock_sort || now / 1000 == v->built_now / 1000))
+    if (v->built && v->built_gen == s->gen && (!clock_sort || now / 1000 == v->built_now / 1000))
         return;
 
     if (s->n > v->cap) {

@@ -12,9 +12,15 @@ ct_err ct_notify_parse(const char *spec, unsigned *mask, ct_error *err)
 {
     *mask = 0;
     if (!spec) return CT_OK;
-    static const struct { const char *word; unsigned bit; } words[] = {
-        {"bell", CT_NOTIFY_BELL}, {"osc9", CT_NOTIFY_OSC9}, {"osc777", CT_NOTIFY_OSC777},
-        {"title", CT_NOTIFY_TITLE}, {"none", 0},
+    static const struct {
+        const char *word;
+        unsigned bit;
+    } words[] = {
+        {"bell", CT_NOTIFY_BELL},
+        {"osc9", CT_NOTIFY_OSC9},
+        {"osc777", CT_NOTIFY_OSC777},
+        {"title", CT_NOTIFY_TITLE},
+        {"none", 0},
     };
     for (const char *p = spec; *p;) {
         p += strspn(p, ", ");
@@ -24,8 +30,10 @@ ct_err ct_notify_parse(const char *spec, unsigned *mask, ct_error *err)
         for (i = 0; i < sizeof words / sizeof *words; i++)
             if (strlen(words[i].word) == n && strncasecmp(words[i].word, p, n) == 0) break;
         if (i == sizeof words / sizeof *words)
-            return ct_error_set(err, CT_ECONFIG, "setting 'notify': unknown '%.*s' (use bell, "
-                                "osc9, osc777, title, or none)", (int)(n > 40 ? 40 : n), p);
+            return ct_error_set(err, CT_ECONFIG,
+                                "setting 'notify': unknown '%.*s' (use bell, "
+                                "osc9, osc777, title, or none)",
+                                (int)(n > 40 ? 40 : n), p);
         *mask |= words[i].bit;
         p += n;
     }
@@ -48,9 +56,16 @@ size_t ct_notify_clean(const char *in, char *out, size_t cap)
         size_t plen = k;
         /* belt and braces after the sanitizer: nothing that could end or
          * start a sequence, and no field separator (OSC 777 splits on ';') */
-        if (c < 0x20 || c == 0x7f) { put = " "; plen = 1; }
-        else if (c == ';') { put = ","; plen = 1; }
-        else if (c == 0xC2 && (unsigned char)clean[i + 1] < 0xA0) { put = ""; plen = 0; }  /* C1 */
+        if (c < 0x20 || c == 0x7f) {
+            put = " ";
+            plen = 1;
+        } else if (c == ';') {
+            put = ",";
+            plen = 1;
+        } else if (c == 0xC2 && (unsigned char)clean[i + 1] < 0xA0) {
+            put = "";
+            plen = 0;
+        } /* C1 */
         if (len + plen > limit) break;
         memcpy(out + len, put, plen);
         len += plen;
@@ -82,8 +97,8 @@ static bool put_osc(char *out, size_t cap, size_t *len, const char *osc, bool tm
     return true;
 }
 
-size_t ct_notify_format(unsigned mask, bool in_tmux, const char *title, const char *body,
-                        char *out, size_t cap)
+size_t ct_notify_format(unsigned mask, bool in_tmux, const char *title, const char *body, char *out,
+                        size_t cap)
 {
     if (!cap) return 0;
     out[0] = '\0';
@@ -102,7 +117,10 @@ size_t ct_notify_format(unsigned mask, bool in_tmux, const char *title, const ch
         snprintf(osc, sizeof osc, "\x1b]777;notify;%s;%s\a", t, b);
         ok = ok && put_osc(out, cap, &len, osc, in_tmux);
     }
-    if (!ok) { out[0] = '\0'; return 0; }
+    if (!ok) {
+        out[0] = '\0';
+        return 0;
+    }
     return len;
 }
 
@@ -110,7 +128,10 @@ size_t ct_notify_title(size_t open_items, char *out, size_t cap)
 {
     int n = open_items ? snprintf(out, cap, "\x1b]2;calltop (%zu!)\a", open_items)
                        : snprintf(out, cap, "\x1b]2;calltop\a");
-    if (n < 0 || (size_t)n >= cap) { if (cap) out[0] = '\0'; return 0; }
+    if (n < 0 || (size_t)n >= cap) {
+        if (cap) out[0] = '\0';
+        return 0;
+    }
     return (size_t)n;
 }
 

@@ -24,8 +24,8 @@ static void check_event_round_trip(const ct_pmsg *m)
     /* An event always carries a (possibly empty) "messages" array, so a frame
      * that had none comes back with an empty one: the same content. */
     if (m->call.n_messages == 0 && back.call.n_messages == 0)
-        back.call.present = (back.call.present & ~(uint32_t)CT_F_MESSAGES) |
-                            (m->call.present & CT_F_MESSAGES);
+        back.call.present =
+            (back.call.present & ~(uint32_t)CT_F_MESSAGES) | (m->call.present & CT_F_MESSAGES);
     FUZZ_CHECK(back.hang == m->hang && ct_call_equal(&back.call, &m->call));
     ct_pmsg_clear(&back);
     free(buf);
@@ -36,8 +36,7 @@ static void check_snapshot_round_trip(const ct_pmsg *m)
     size_t n = m->calls.n_calls, len = 0;
     const ct_call **calls = (const ct_call **)calloc(n ? n : 1, sizeof *calls);
     FUZZ_CHECK(calls != NULL);
-    for (size_t i = 0; i < n; i++)
-        calls[i] = &m->calls.calls[i];
+    for (size_t i = 0; i < n; i++) calls[i] = &m->calls.calls[i];
     char *buf = ct_proto_encode_snapshot(m->seq, (const ct_call *const *)calls, n, 0, &len);
     free(calls);
     FUZZ_CHECK(buf != NULL);
@@ -69,8 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_sanitize_call(&m.call);
     } else if (m.type == CT_PM_SNAPSHOT) {
         check_snapshot_round_trip(&m);
-        for (size_t i = 0; i < m.calls.n_calls; i++)
-            fuzz_sanitize_call(&m.calls.calls[i]);
+        for (size_t i = 0; i < m.calls.n_calls; i++) fuzz_sanitize_call(&m.calls.calls[i]);
     }
     fuzz_sanitize_str(m.message);
     ct_pmsg_clear(&m);

@@ -26,7 +26,7 @@ static void check_frame(const char *buf, size_t len, ct_pmsg_type want)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char sep[] = "\n---\n";
-    ct_rstate *st = ct_rstate_new(8);   /* a small cap so eviction is exercised */
+    ct_rstate *st = ct_rstate_new(8); /* a small cap so eviction is exercised */
     FUZZ_CHECK(st != NULL);
     const char *p = (const char *)data, *end = p + size;
     uint64_t seq = 1;
@@ -48,8 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ct_webhook_clear(&w);
         }
         FUZZ_CHECK(ct_rstate_count(st) <= 8);
-        if (!q)
-            break;
+        if (!q) break;
         p = q + sizeof sep - 1;
     }
     size_t slen = 0;

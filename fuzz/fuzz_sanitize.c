@@ -8,8 +8,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size == 0)
-        return 0;
+    if (size == 0) return 0;
     bool nl = data[0] & 0x80;
     size_t cap = (size_t)(data[0] & 0x7f);
     const char *in = (const char *)data + 1;
@@ -24,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char *out = malloc(cap + 1);
     FUZZ_CHECK(out != NULL);
-    out[cap] = 'Z';   /* canary just past the cap */
+    out[cap] = 'Z'; /* canary just past the cap */
     size_t len = ct_sanitize(in, n, out, cap, nl);
     FUZZ_CHECK(out[cap] == 'Z');
     if (cap == 0) {

@@ -10,8 +10,7 @@ static void lws_to_log(int level, const char *line)
 {
     /* lws lines end with a newline; ct_log adds its own. */
     size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        n--;
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) n--;
     /* lws lines can quote what a peer sent: control bytes and escape
      * sequences go (newlines too), so one line stays one line. */
     char clean[1024];
@@ -23,7 +22,10 @@ void ct_lws_log_init(ct_lws_log_mode mode)
 {
     switch (mode) {
     case CT_LWS_LOG_TO_LOG: lws_set_log_level(LLL_ERR | LLL_WARN, lws_to_log); break;
-    case CT_LWS_LOG_STDERR: lws_set_log_level(LLL_ERR | LLL_WARN, NULL); break;   /* lws's own emitter */
-    case CT_LWS_LOG_OFF: default: lws_set_log_level(0, NULL); break;
+    case CT_LWS_LOG_STDERR:
+        lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+        break; /* lws's own emitter */
+    case CT_LWS_LOG_OFF:
+    default: lws_set_log_level(0, NULL); break;
     }
 }

@@ -37,12 +37,13 @@
 
 /* The fetcher's request kinds are the api layer's endpoint numbers. */
 _Static_assert((int)CT_REQ_LIST_CALLS == (int)CT_API_LIST_CALLS &&
-               (int)CT_REQ_GET_CALL == (int)CT_API_GET_CALL &&
-               (int)CT_REQ_CONNECT == (int)CT_API_CONNECT &&
-               (int)CT_REQ_CREATE == (int)CT_API_CREATE &&
-               (int)CT_REQ_CONTROL == (int)CT_API_CONTROL &&
-               (int)CT_REQ_NUMBERS == (int)CT_API_NUMBERS &&
-               (int)CT_REQ_ASSISTANT == (int)CT_API_ASSISTANT, "request kinds drifted");
+                   (int)CT_REQ_GET_CALL == (int)CT_API_GET_CALL &&
+                   (int)CT_REQ_CONNECT == (int)CT_API_CONNECT &&
+                   (int)CT_REQ_CREATE == (int)CT_API_CREATE &&
+                   (int)CT_REQ_CONTROL == (int)CT_API_CONTROL &&
+                   (int)CT_REQ_NUMBERS == (int)CT_API_NUMBERS &&
+                   (int)CT_REQ_ASSISTANT == (int)CT_API_ASSISTANT,
+               "request kinds drifted");
 
 /* R_WALK: a list walk whose pages are child requests; R_DEAD: finished,
  * failed or cancelled, freed by sweep() at a safe point of the loop (a walk
@@ -52,37 +53,37 @@ typedef enum { R_QUEUED, R_RUNNING, R_WAITING, R_WALK, R_DEAD } req_state;
 /* One page of a parallel walk: decoded when it arrives, applied in turn. */
 typedef struct page_slot {
     int page;
-    long total;                   /* the totalCount this page reported */
+    long total; /* the totalCount this page reported */
     bool done;
     ct_call_list list;
-    char *raw;                    /* keep_raw_json: the body, added when applied */
+    char *raw; /* keep_raw_json: the body, added when applied */
     size_t raw_len;
 } page_slot;
 
 typedef struct req {
     uint64_t id;
-    int kind;                     /* ct_request_kind == CT_API_* */
-    ct_api_request api;           /* the current URL (and body for POSTs) */
-    char *subject;                /* call or assistant id, for error details */
+    int kind;           /* ct_request_kind == CT_API_* */
+    ct_api_request api; /* the current URL (and body for POSTs) */
+    char *subject;      /* call or assistant id, for error details */
     ct_control_action action;
     bool live_only;
-    ct_list_plan plan;            /* list calls: the page walk */
-    ct_call_list acc;             /* list calls: what the pages gave so far */
-    ct_raw_calls *raw;            /* list calls with keep_raw_json: the pages' objects */
-    ct_list_absorber *absorber;   /* list calls: the ids in acc, across pages */
-    int attempt;                  /* retries done for the current page */
-    bool probe;                   /* the one request sent after a rate-limit pause */
+    ct_list_plan plan;          /* list calls: the page walk */
+    ct_call_list acc;           /* list calls: what the pages gave so far */
+    ct_raw_calls *raw;          /* list calls with keep_raw_json: the pages' objects */
+    ct_list_absorber *absorber; /* list calls: the ids in acc, across pages */
+    int attempt;                /* retries done for the current page */
+    bool probe;                 /* the one request sent after a rate-limit pause */
     /* parallel list walks: the walk (kind LIST_CALLS, no parent) fetches
      * page 1 itself; the other pages are child reqs pointing at it */
-    struct req *parent;           /* child page: its walk */
-    int slot;                     /* child page: index into the walk's slots */
-    page_slot *slots;             /* walk: the pages of the current pass */
-    int n_slots, applied;         /* walk: slots, and how many were applied in order */
-    int pass;                     /* walk: 0, or 1 for the re-read after the list grew */
-    int order;                    /* walk: ct_call_list_order of page 1 */
-    long first_total, max_total;  /* walk: totalCount of page 1, and the largest seen */
+    struct req *parent;          /* child page: its walk */
+    int slot;                    /* child page: index into the walk's slots */
+    page_slot *slots;            /* walk: the pages of the current pass */
+    int n_slots, applied;        /* walk: slots, and how many were applied in order */
+    int pass;                    /* walk: 0, or 1 for the re-read after the list grew */
+    int order;                   /* walk: ct_call_list_order of page 1 */
+    long first_total, max_total; /* walk: totalCount of page 1, and the largest seen */
     req_state state;
-    int64_t due_ms;               /* R_WAITING: monotonic time to start again */
+    int64_t due_ms; /* R_WAITING: monotonic time to start again */
     CURL *easy;
     struct curl_slist *headers;
     char *buf;
@@ -97,12 +98,12 @@ typedef struct req {
 struct ct_fetcher {
     /* set at start, read-only afterwards */
     char *base_url;
-    char *auth_header;            /* "Authorization: Bearer <key>": a secret */
+    char *auth_header; /* "Authorization: Bearer <key>": a secret */
     bool insecure;
-    char *ca_file;          /* NULL = libcurl's default store */
-    bool keep_raw;                /* opt->keep_raw_json */
+    char *ca_file; /* NULL = libcurl's default store */
+    bool keep_raw; /* opt->keep_raw_json */
     long connect_ms, total_ms, max_body, end_margin_ms;
-    atomic_int page_size;         /* shrinks when the server caps `size` (422) */
+    atomic_int page_size; /* shrinks when the server caps `size` (422) */
     int max_pages, list_parallel;
     ct_retry_policy retry;
     ct_inbox *inbox;
@@ -122,28 +123,28 @@ struct ct_fetcher {
     /* fetcher thread only */
     req *active;
     uint64_t rng;
-    int64_t pause_until;          /* monotonic ms: no request starts before (a 429) */
-    bool probing;                 /* after a pause: one request at a time until one is answered */
+    int64_t pause_until; /* monotonic ms: no request starts before (a 429) */
+    bool probing;        /* after a pause: one request at a time until one is answered */
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
-static void curl_init(void) { curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
 /* Frees a header list, wiping each line first: one of them is the token. */
 static void free_headers(struct curl_slist *h)
 {
-    for (struct curl_slist *l = h; l; l = l->next)
-        explicit_bzero(l->data, strlen(l->data));
+    for (struct curl_slist *l = h; l; l = l->next) explicit_bzero(l->data, strlen(l->data));
     curl_slist_free_all(h);
 }
 
 static void req_free(req *r)
 {
-    if (!r)
-        return;
-    if (r->easy)
-        curl_easy_cleanup(r->easy);
+    if (!r) return;
+    if (r->easy) curl_easy_cleanup(r->easy);
     free_headers(r->headers);
     ct_api_request_clear(&r->api);
     ct_call_list_clear(&r->acc);
@@ -170,17 +171,15 @@ static void redact_key(const ct_fetcher *f, char *s, size_t cap)
     const char *key = f->auth_header ? f->auth_header + strlen(AUTH_PREFIX) : NULL;
     size_t kl = key ? strlen(key) : 0;
     static const char mask[] = "[redacted]";
-    if (kl < 4)
-        return;
+    if (kl < 4) return;
     for (char *p = strstr(s, key); p; p = strstr(p, key)) {
         size_t tail = strlen(p + kl);
-        size_t room = cap - (size_t)(p - s) - 1;   /* bytes available from p on */
+        size_t room = cap - (size_t)(p - s) - 1; /* bytes available from p on */
         if (sizeof mask - 1 > room) {
             *p = '\0';
             return;
         }
-        if (sizeof mask - 1 + tail > room)
-            tail = room - (sizeof mask - 1);
+        if (sizeof mask - 1 + tail > room) tail = room - (sizeof mask - 1);
         memmove(p + sizeof mask - 1, p + kl, tail);
         memcpy(p, mask, sizeof mask - 1);
         p[sizeof mask - 1 + tail] = '\0';
@@ -191,8 +190,7 @@ static void redact_key(const ct_fetcher *f, char *s, size_t cap)
 static void post_failure(ct_fetcher *f, req *r, const ct_error *e)
 {
     ct_event *ev = ct_event_new(CT_EV_REQUEST_FAILED);
-    if (!ev)
-        return;
+    if (!ev) return;
     ev->request_id = r->id;
     ev->request_kind = r->kind;
     ev->error = *e;
@@ -224,15 +222,13 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     size_t n = size * nmemb;
     if (r->len + n > (size_t)r->max_body) {
         r->overflow = true;
-        return 0;   /* CURLE_WRITE_ERROR: abort the transfer now */
+        return 0; /* CURLE_WRITE_ERROR: abort the transfer now */
     }
     if (r->len + n + 1 > r->cap) {
         size_t cap = r->cap ? r->cap : 4096;
-        while (cap < r->len + n + 1)
-            cap *= 2;
+        while (cap < r->len + n + 1) cap *= 2;
         char *b = realloc(r->buf, cap);
-        if (!b)
-            return 0;
+        if (!b) return 0;
         r->buf = b;
         r->cap = cap;
     }
@@ -248,13 +244,12 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
     size_t n = size * nmemb;
     static const char name[] = "retry-after:";
     if (n > 5 && strncmp(data, "HTTP/", 5) == 0)
-        r->retry_after[0] = '\0';   /* a new response (after 100 Continue) */
+        r->retry_after[0] = '\0'; /* a new response (after 100 Continue) */
     else if (n > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0) {
         size_t vl = n - (sizeof name - 1);
-        if (vl >= sizeof r->retry_after)
-            vl = sizeof r->retry_after - 1;
+        if (vl >= sizeof r->retry_after) vl = sizeof r->retry_after - 1;
         memcpy(r->retry_after, data + sizeof name - 1, vl);
-        r->retry_after[vl] = '\0';   /* ct_api_retry_after_parse trims */
+        r->retry_after[vl] = '\0'; /* ct_api_retry_after_parse trims */
     }
     return n;
 }
@@ -268,19 +263,21 @@ static ct_err start(ct_fetcher *f, req *r, ct_error *e)
     r->retry_after[0] = '\0';
     r->errbuf[0] = '\0';
     CURL *h = r->easy = curl_easy_init();
-    if (!h)
-        return ct_error_set(e, CT_ENOMEM, "could not create a transfer");
+    if (!h) return ct_error_set(e, CT_ENOMEM, "could not create a transfer");
 
     struct curl_slist *hd = NULL, *t;
-#define ADDH(s) do { t = curl_slist_append(hd, (s)); if (!t) goto oom; hd = t; } while (0)
+#define ADDH(s)                         \
+    do {                                \
+        t = curl_slist_append(hd, (s)); \
+        if (!t) goto oom;               \
+        hd = t;                         \
+    } while (0)
     ADDH("Accept: application/json");
-    ADDH("Expect:");   /* no 100-continue round trip for small JSON bodies */
-    if (r->api.post)
-        ADDH("Content-Type: application/json");
+    ADDH("Expect:"); /* no 100-continue round trip for small JSON bodies */
+    if (r->api.post) ADDH("Content-Type: application/json");
     /* The one gate for the token: every URL is built from base_url, and this
      * check makes sure no future code path can send it anywhere else. */
-    if (f->auth_header && ct_api_same_origin(r->api.url, f->base_url))
-        ADDH(f->auth_header);
+    if (f->auth_header && ct_api_same_origin(r->api.url, f->base_url)) ADDH(f->auth_header);
 #undef ADDH
     r->headers = hd;
 
@@ -294,8 +291,7 @@ static ct_err start(ct_fetcher *f, req *r, ct_error *e)
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, f->insecure ? 0L : 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, f->insecure ? 0L : 2L);
-    if (f->ca_file)
-        curl_easy_setopt(h, CURLOPT_CAINFO, f->ca_file);
+    if (f->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, f->ca_file);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, f->connect_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, f->total_ms);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -314,14 +310,12 @@ static ct_err start(ct_fetcher *f, req *r, ct_error *e)
     } else {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }
-    if (curl_multi_add_handle(f->multi, h) != CURLM_OK)
-        goto oom;
+    if (curl_multi_add_handle(f->multi, h) != CURLM_OK) goto oom;
     r->state = R_RUNNING;
-    r->probe = f->probing;   /* only started alone, once the pause is over */
+    r->probe = f->probing; /* only started alone, once the pause is over */
     pthread_mutex_lock(&f->lock);
     f->stats.transfers++;
-    if (r->attempt > 0)
-        f->stats.retries++;
+    if (r->attempt > 0) f->stats.retries++;
     pthread_mutex_unlock(&f->lock);
     return CT_OK;
 oom:
@@ -334,8 +328,7 @@ oom:
 
 static void stop_transfer(ct_fetcher *f, req *r)
 {
-    if (!r->easy)
-        return;
+    if (!r->easy) return;
     curl_multi_remove_handle(f->multi, r->easy);
     curl_easy_cleanup(r->easy);
     r->easy = NULL;
@@ -349,7 +342,7 @@ static void stop_transfer(ct_fetcher *f, req *r)
 static bool maybe_done(ct_err code)
 {
     return code == CT_ETIMEOUT || code == CT_ECONNECT || code == CT_EMALFORMED ||
-           code == CT_ETOOBIG;
+        code == CT_ETOOBIG;
 }
 
 /* ---- list walks ---------------------------------------------------------- */
@@ -402,8 +395,9 @@ static ct_err decode_page(const req *r, int page_no, ct_call_list *page, ct_erro
 static ct_err walk_absorb(ct_fetcher *f, req *w, ct_call_list *page, const char *raw,
                           size_t raw_len, ct_error *e)
 {
-    if (f->keep_raw && raw && ((!w->raw && !(w->raw = ct_raw_calls_new())) ||
-                               ct_raw_calls_add_page(w->raw, raw, raw_len) != CT_OK)) {
+    if (f->keep_raw && raw &&
+        ((!w->raw && !(w->raw = ct_raw_calls_new())) ||
+         ct_raw_calls_add_page(w->raw, raw, raw_len) != CT_OK)) {
         ct_call_list_clear(page);
         return ct_error_set(e, CT_ENOMEM, "out of memory");
     }
@@ -418,15 +412,13 @@ static ct_err walk_absorb(ct_fetcher *f, req *w, ct_call_list *page, const char 
 /* Posts the walk's result; the walk is then dead (swept). */
 static ct_err walk_post(ct_fetcher *f, req *w, ct_error *e)
 {
-    ct_list_absorber_free(w->absorber);   /* it borrows acc's ids */
+    ct_list_absorber_free(w->absorber); /* it borrows acc's ids */
     w->absorber = NULL;
-    if (w->live_only)
-        ct_call_list_keep_live(&w->acc);
+    if (w->live_only) ct_call_list_keep_live(&w->acc);
     ct_event *ev = ct_event_new(CT_EV_CALLS_LISTED);
-    if (!ev)
-        return ct_error_set(e, CT_ENOMEM, "out of memory");
-    if (f->keep_raw && !(ev->raw_json = w->raw ? ct_raw_calls_pick(w->raw, &w->acc)
-                                               : strdup("[]"))) {
+    if (!ev) return ct_error_set(e, CT_ENOMEM, "out of memory");
+    if (f->keep_raw &&
+        !(ev->raw_json = w->raw ? ct_raw_calls_pick(w->raw, &w->acc) : strdup("[]"))) {
         ct_event_free(ev);
         return ct_error_set(e, CT_ENOMEM, "out of memory");
     }
@@ -453,22 +445,20 @@ static ct_err walk_spawn(ct_fetcher *f, req *w, const int *pages, int n, ct_erro
         return ct_error_set(e, CT_ENOMEM, "out of memory");
     w->n_slots = n;
     req **tail = &f->active;
-    while (*tail)
-        tail = &(*tail)->next;
+    while (*tail) tail = &(*tail)->next;
     for (int i = 0; i < n; i++) {
         w->slots[i].page = pages[i];
         req *c = calloc(1, sizeof *c);
-        if (!c)
-            return ct_error_set(e, CT_ENOMEM, "out of memory");
+        if (!c) return ct_error_set(e, CT_ENOMEM, "out of memory");
         c->kind = CT_REQ_LIST_CALLS;
         c->parent = w;
         c->slot = i;
         c->max_body = w->max_body;
         c->state = R_QUEUED;
-        *tail = c;   /* linked first, so walk_kill finds it whatever happens next */
+        *tail = c; /* linked first, so walk_kill finds it whatever happens next */
         tail = &c->next;
-        if (ct_api_list_calls(f->base_url, w->plan.start, w->plan.end, pages[i],
-                              w->plan.page_size, &c->api, e) != CT_OK)
+        if (ct_api_list_calls(f->base_url, w->plan.start, w->plan.end, pages[i], w->plan.page_size,
+                              &c->api, e) != CT_OK)
             return e->code;
     }
     w->state = R_WALK;
@@ -480,8 +470,7 @@ static ct_err walk_spawn(ct_fetcher *f, req *w, const int *pages, int n, ct_erro
 static ct_err walk_page_done(ct_fetcher *f, req *w, ct_error *e)
 {
     ct_call_list page;
-    if (decode_page(w, w->plan.page, &page, e) != CT_OK)
-        return e->code;
+    if (decode_page(w, w->plan.page, &page, e) != CT_OK) return e->code;
     size_t got = page.n_calls + page.n_skipped;
     long total = page.total_count;
     bool first = w->plan.page == 1;
@@ -509,24 +498,21 @@ static ct_err walk_page_done(ct_fetcher *f, req *w, ct_error *e)
         /* Cut short on a list sorted oldest first: page 1 holds the oldest
          * calls, and the newest (the last pages) are what a board needs. */
         ct_err rc = CT_OK;
-        if (w->plan.truncated && w->order > 0)
-            ct_call_list_clear(&page);
+        if (w->plan.truncated && w->order > 0) ct_call_list_clear(&page);
         else {
             w->plan.seen += got;
             rc = walk_absorb(f, w, &page, w->buf, w->len, e);
         }
-        if (rc == CT_OK)
-            rc = n > 0 ? walk_spawn(f, w, pages, n, e) : walk_post(f, w, e);
+        if (rc == CT_OK) rc = n > 0 ? walk_spawn(f, w, pages, n, e) : walk_post(f, w, e);
         free(pages);
         return rc;
     }
-    if (walk_absorb(f, w, &page, w->buf, w->len, e) != CT_OK)
-        return e->code;
+    if (walk_absorb(f, w, &page, w->buf, w->len, e) != CT_OK) return e->code;
     int next = ct_list_plan_next(&w->plan, got, total);
     if (next > 0) {
         ct_api_request_clear(&w->api);
-        if (ct_api_list_calls(f->base_url, w->plan.start, w->plan.end, next,
-                              w->plan.page_size, &w->api, e) != CT_OK)
+        if (ct_api_list_calls(f->base_url, w->plan.start, w->plan.end, next, w->plan.page_size,
+                              &w->api, e) != CT_OK)
             return e->code;
         w->attempt = 0;
         w->state = R_QUEUED;
@@ -557,7 +543,7 @@ static ct_err walk_pass_done(ct_fetcher *f, req *w, ct_error *e)
         return ct_error_set(e, CT_ENOMEM, "out of memory");
     }
     int k = 0;
-    if (!(w->plan.truncated && w->order > 0)) {   /* page 1 was kept: see walk_page_done */
+    if (!(w->plan.truncated && w->order > 0)) { /* page 1 was kept: see walk_page_done */
         pages[k] = 1;
         totals[k++] = w->first_total;
     }
@@ -570,9 +556,10 @@ static ct_err walk_pass_done(ct_fetcher *f, req *w, ct_error *e)
     ct_err rc;
     w->pass = 1;
     if (m > 0) {
-        ct_log(CT_LOG_INFO, "list calls #%llu: the list grew from %ld to %ld while walked; "
-               "reading %d page(s) again", (unsigned long long)w->id, w->first_total,
-               w->max_total, m);
+        ct_log(CT_LOG_INFO,
+               "list calls #%llu: the list grew from %ld to %ld while walked; "
+               "reading %d page(s) again",
+               (unsigned long long)w->id, w->first_total, w->max_total, m);
         pthread_mutex_lock(&f->lock);
         f->stats.list_repairs += (uint64_t)m;
         pthread_mutex_unlock(&f->lock);
@@ -591,8 +578,7 @@ static ct_err child_page_done(ct_fetcher *f, req *c, ct_error *e)
 {
     req *w = c->parent;
     page_slot *s = &w->slots[c->slot];
-    if (decode_page(c, s->page, &s->list, e) != CT_OK)
-        return e->code;
+    if (decode_page(c, s->page, &s->list, e) != CT_OK) return e->code;
     if (f->keep_raw) {
         s->raw = c->buf;
         s->raw_len = c->len;
@@ -601,16 +587,14 @@ static ct_err child_page_done(ct_fetcher *f, req *c, ct_error *e)
     }
     s->done = true;
     s->total = s->list.total_count;
-    if (s->list.total_count > w->max_total)
-        w->max_total = s->list.total_count;
+    if (s->list.total_count > w->max_total) w->max_total = s->list.total_count;
     while (w->applied < w->n_slots && w->slots[w->applied].done) {
         page_slot *a = &w->slots[w->applied++];
         w->plan.seen += a->list.n_calls + a->list.n_skipped;
         ct_err rc = walk_absorb(f, w, &a->list, a->raw, a->raw_len, e);
         free(a->raw);
         a->raw = NULL;
-        if (rc != CT_OK)
-            return rc;
+        if (rc != CT_OK) return rc;
     }
     return w->applied == w->n_slots ? walk_pass_done(f, w, e) : CT_OK;
 }
@@ -663,14 +647,12 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
     ct_event *ev = NULL;
 
     switch (r->kind) {
-    case CT_REQ_LIST_CALLS:
-        return r->parent ? child_page_done(f, r, e) : walk_page_done(f, r, e);
+    case CT_REQ_LIST_CALLS: return r->parent ? child_page_done(f, r, e) : walk_page_done(f, r, e);
     case CT_REQ_GET_CALL:
     case CT_REQ_CONNECT:
     case CT_REQ_CREATE: {
         ev = ct_event_new(r->kind == CT_REQ_GET_CALL ? CT_EV_CALL_FETCHED : CT_EV_CALL_PLACED);
-        if (!ev)
-            return ct_error_set(e, CT_ENOMEM, "out of memory");
+        if (!ev) return ct_error_set(e, CT_ENOMEM, "out of memory");
         if (ct_call_decode(body, r->len, &ev->call, &de) != CT_OK) {
             ct_event_free(ev);
             return ct_error_set(e, CT_EMALFORMED, "%s", de.detail);
@@ -678,16 +660,14 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
         break;
     }
     case CT_REQ_CONTROL:
-        if (ct_api_control_result(body, r->len, e) != CT_OK)
-            return e->code;
+        if (ct_api_control_result(body, r->len, e) != CT_OK) return e->code;
         if (!(ev = ct_event_new(CT_EV_CONTROL_DONE)))
             return ct_error_set(e, CT_ENOMEM, "out of memory");
         ev->call_id = r->subject ? strdup(r->subject) : NULL;
         ev->action = r->action;
         break;
     case CT_REQ_NUMBERS:
-        if (!(ev = ct_event_new(CT_EV_NUMBERS)))
-            return ct_error_set(e, CT_ENOMEM, "out of memory");
+        if (!(ev = ct_event_new(CT_EV_NUMBERS))) return ct_error_set(e, CT_ENOMEM, "out of memory");
         if (ct_number_list_decode(body, r->len, &ev->numbers, &de) != CT_OK) {
             ct_event_free(ev);
             return ct_error_set(e, CT_EMALFORMED, "%s", de.detail);
@@ -701,8 +681,7 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
             return ct_error_set(e, CT_EMALFORMED, "%s", de.detail);
         }
         break;
-    default:
-        return ct_error_set(e, CT_EINVAL, "unknown request kind %d", r->kind);
+    default: return ct_error_set(e, CT_EINVAL, "unknown request kind %d", r->kind);
     }
     ev->request_id = r->id;
     ev->request_kind = r->kind;
@@ -720,8 +699,7 @@ static ct_err deliver(ct_fetcher *f, req *r, ct_error *e)
 static void post_rate_limited(ct_fetcher *f, int64_t until_mono)
 {
     ct_event *ev = ct_event_new(CT_EV_RATE_LIMITED);
-    if (!ev)
-        return;
+    if (!ev) return;
     char note[96];
     if (until_mono) {
         int64_t left = until_mono - ct_clock_mono_ms();
@@ -742,15 +720,14 @@ static void begin_pause(ct_fetcher *f, const ct_error *e, long delay)
 {
     long ms;
     if (e->retry_after_s >= 0)
-        ms = 1000L * (e->retry_after_s < f->retry.max_retry_after_s ? e->retry_after_s
-                                                                      : f->retry.max_retry_after_s);
-    else
-        ms = delay >= 0 ? delay : f->retry.base_ms;
+        ms = 1000L *
+            (e->retry_after_s < f->retry.max_retry_after_s ? e->retry_after_s
+                                                           : f->retry.max_retry_after_s);
+    else ms = delay >= 0 ? delay : f->retry.base_ms;
     int64_t now = ct_clock_mono_ms(), until = now + ms;
-    bool fresh = f->pause_until <= now;   /* not an extension of a running pause */
-    bool later = until > f->pause_until + 1000;   /* worth telling again */
-    if (until > f->pause_until)
-        f->pause_until = until;
+    bool fresh = f->pause_until <= now;         /* not an extension of a running pause */
+    bool later = until > f->pause_until + 1000; /* worth telling again */
+    if (until > f->pause_until) f->pause_until = until;
     f->probing = true;
     if (fresh) {
         pthread_mutex_lock(&f->lock);
@@ -758,8 +735,7 @@ static void begin_pause(ct_fetcher *f, const ct_error *e, long delay)
         pthread_mutex_unlock(&f->lock);
         ct_log(CT_LOG_WARN, "rate limited: every request waits %ld ms", ms);
     }
-    if (fresh || later)
-        post_rate_limited(f, f->pause_until);
+    if (fresh || later) post_rate_limited(f, f->pause_until);
 }
 
 static void end_pause(ct_fetcher *f)
@@ -772,7 +748,7 @@ static void end_pause(ct_fetcher *f)
 /* Returns true when r is finished (posted) and may be freed. */
 static bool finish(ct_fetcher *f, req *r, CURLcode rc)
 {
-    if (r->state == R_DEAD)   /* its walk ended meanwhile: nothing to apply it to */
+    if (r->state == R_DEAD) /* its walk ended meanwhile: nothing to apply it to */
         return false;
     ct_error e;
     ct_error_clear(&e);
@@ -790,36 +766,34 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
                      f->max_body);
     else if (rc != CURLE_OK) {
         ct_curl_map_error(rc, r->errbuf, &e);
-        if (e.code == CT_ETLS) {   /* name the certificate problem in words */
+        if (e.code == CT_ETLS) { /* name the certificate problem in words */
             long verify = 0;
             curl_easy_getinfo(r->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
             ct_api_explain_tls(verify, r->errbuf, f->ca_file != NULL, &e);
         }
-    }
-    else if (ct_api_map_http((int)status, r->buf, r->len, r->retry_after, time(NULL), &e) == CT_OK)
+    } else if (ct_api_map_http((int)status, r->buf, r->len, r->retry_after, time(NULL), &e) ==
+               CT_OK)
         deliver(f, r, &e);
-    ct_api_explain_not_found(r->api.kind, f->base_url, &e);   /* 404 on a fixed path */
+    ct_api_explain_not_found(r->api.kind, f->base_url, &e); /* 404 on a fixed path */
     /* The probe's answer, unless another 429, ends the pause: the rest may
      * go. (Answers to requests sent before the pause say nothing.) */
-    if (f->probing && r->probe && e.code != CT_ERATELIMIT)
-        end_pause(f);
-    if (e.code == CT_OK)
-        return r->state != R_QUEUED && r->state != R_WALK && r->state != R_DEAD;
+    if (f->probing && r->probe && e.code != CT_ERATELIMIT) end_pause(f);
+    if (e.code == CT_OK) return r->state != R_QUEUED && r->state != R_WALK && r->state != R_DEAD;
 
     req *walk = r->kind == CT_REQ_LIST_CALLS ? (r->parent ? r->parent : r) : NULL;
     int smaller = walk ? ct_list_smaller_size(&e, walk->plan.page_size) : 0;
     if (smaller > 0) {
-        ct_log(CT_LOG_INFO, "list calls #%llu: the server caps the page size (%s); "
-               "walking again with %d", (unsigned long long)walk->id, e.detail, smaller);
+        ct_log(CT_LOG_INFO,
+               "list calls #%llu: the server caps the page size (%s); "
+               "walking again with %d",
+               (unsigned long long)walk->id, e.detail, smaller);
         walk_restart(f, walk, smaller);
-        return false;   /* r is the walk (queued again) or a child (dead) */
+        return false; /* r is the walk (queued again) or a child (dead) */
     }
     long delay = ct_api_retry_delay_ms(&e, r->api.idempotent, r->attempt, &f->retry, &f->rng);
-    if (e.code == CT_ERATELIMIT)
-        begin_pause(f, &e, delay);
+    if (e.code == CT_ERATELIMIT) begin_pause(f, &e, delay);
     char retry[48] = "";
-    if (delay >= 0)
-        snprintf(retry, sizeof retry, "; retry %d in %ld ms", r->attempt + 1, delay);
+    if (delay >= 0) snprintf(retry, sizeof retry, "; retry %d in %ld ms", r->attempt + 1, delay);
     ct_log(delay >= 0 ? CT_LOG_INFO : CT_LOG_WARN, "%s #%llu %s %s: %s: %s%s",
            ct_api_kind_name(r->kind), (unsigned long long)(walk ? walk->id : r->id),
            r->api.post ? "POST" : "GET", r->api.url, ct_strerror(e.code), e.detail, retry);
@@ -834,7 +808,7 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
         snprintf(e.detail + l, sizeof e.detail - l,
                  " (the request may have reached the server; not retried)");
     }
-    if (walk) {   /* one page failed for good: the walk fails, with its own id */
+    if (walk) { /* one page failed for good: the walk fails, with its own id */
         post_failure(f, walk, &e);
         walk_kill(f, walk);
         return false;
@@ -861,10 +835,9 @@ static void unlink_req(ct_fetcher *f, req *r)
 static void apply_cancel(ct_fetcher *f, uint64_t id)
 {
     for (req *r = f->active; r; r = r->next) {
-        if (r->id != id || r->parent || r->state == R_DEAD)
-            continue;
+        if (r->id != id || r->parent || r->state == R_DEAD) continue;
         fail(f, r, CT_ECANCELLED, "cancelled");
-        walk_kill(f, r);   /* a list walk's pages go with it */
+        walk_kill(f, r); /* a list walk's pages go with it */
         return;
     }
     /* unknown: it already finished, and its result stands */
@@ -891,8 +864,7 @@ static void count_running(const ct_fetcher *f, int *running, int *list_running)
     for (const req *r = f->active; r; r = r->next)
         if (r->state == R_RUNNING) {
             (*running)++;
-            if (r->kind == CT_REQ_LIST_CALLS)
-                (*list_running)++;
+            if (r->kind == CT_REQ_LIST_CALLS) (*list_running)++;
         }
 }
 
@@ -901,7 +873,7 @@ static void count_running(const ct_fetcher *f, int *running, int *list_running)
 static bool held_back(const ct_fetcher *f, const req *r, int running, int list_running)
 {
     return (f->probing && running > 0) ||
-           (r->kind == CT_REQ_LIST_CALLS && list_running >= f->list_parallel);
+        (r->kind == CT_REQ_LIST_CALLS && list_running >= f->list_parallel);
 }
 
 static void *run(void *arg)
@@ -926,10 +898,9 @@ static void *run(void *arg)
         f->n_cancels = f->cap_cancels = 0;
         pthread_mutex_unlock(&f->lock);
 
-        while (in) {   /* keep FIFO order: append at the tail */
+        while (in) { /* keep FIFO order: append at the tail */
             req *next = in->next, **pp = &f->active;
-            while (*pp)
-                pp = &(*pp)->next;
+            while (*pp) pp = &(*pp)->next;
             in->next = NULL;
             *pp = in;
             in = next;
@@ -938,8 +909,7 @@ static void *run(void *arg)
             free(cancels);
             break;
         }
-        for (size_t i = 0; i < n_cancels; i++)
-            apply_cancel(f, cancels[i]);
+        for (size_t i = 0; i < n_cancels; i++) apply_cancel(f, cancels[i]);
         free(cancels);
 
         int64_t now = ct_clock_mono_ms();
@@ -948,8 +918,7 @@ static void *run(void *arg)
         for (req *r = f->active, *next; r && now >= f->pause_until; r = next) {
             next = r->next;
             if (r->state == R_QUEUED || (r->state == R_WAITING && r->due_ms <= now)) {
-                if (held_back(f, r, running, list_running))
-                    continue;
+                if (held_back(f, r, running, list_running)) continue;
                 ct_error e;
                 ct_error_clear(&e);
                 if (start(f, r, &e) != CT_OK) {
@@ -965,8 +934,7 @@ static void *run(void *arg)
                     continue;
                 }
                 running++;
-                if (r->kind == CT_REQ_LIST_CALLS)
-                    list_running++;
+                if (r->kind == CT_REQ_LIST_CALLS) list_running++;
             }
         }
         sweep(f);
@@ -976,10 +944,9 @@ static void *run(void *arg)
         CURLMsg *msg;
         int left;
         while ((msg = curl_multi_info_read(f->multi, &left))) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
+            if (msg->msg != CURLMSG_DONE) continue;
             char *priv = NULL;
-            CURLcode rc = msg->data.result;   /* read before the handle goes */
+            CURLcode rc = msg->data.result; /* read before the handle goes */
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
             req *r = (req *)priv;
             if (r && finish(f, r, rc)) {
@@ -996,25 +963,19 @@ static void *run(void *arg)
         long timeout = IDLE_WAIT_MS;
         long ct = -1;
         curl_multi_timeout(f->multi, &ct);
-        if (ct >= 0 && ct < timeout)
-            timeout = ct;
+        if (ct >= 0 && ct < timeout) timeout = ct;
         now = ct_clock_mono_ms();
         count_running(f, &running, &list_running);
         for (req *r = f->active; r; r = r->next) {
-            if (r->state != R_QUEUED && r->state != R_WAITING)
-                continue;
+            if (r->state != R_QUEUED && r->state != R_WAITING) continue;
             int64_t due = r->state == R_QUEUED ? now : r->due_ms;
-            if (due < f->pause_until)
-                due = f->pause_until;
+            if (due < f->pause_until) due = f->pause_until;
             /* held back: a running transfer's end wakes the loop */
-            if (due <= now && held_back(f, r, running, list_running))
-                continue;
+            if (due <= now && held_back(f, r, running, list_running)) continue;
             int64_t d = due - now;
-            if (d < timeout)
-                timeout = d < 0 ? 0 : (long)d;
+            if (d < timeout) timeout = d < 0 ? 0 : (long)d;
         }
-        if (timeout > 0)
-            curl_multi_poll(f->multi, NULL, 0, (int)timeout, NULL);
+        if (timeout > 0) curl_multi_poll(f->multi, NULL, 0, (int)timeout, NULL);
         pthread_mutex_lock(&f->lock);
         f->stats.wakeups++;
         pthread_mutex_unlock(&f->lock);
@@ -1041,9 +1002,10 @@ ct_fetcher *ct_fetcher_start(const ct_fetcher_options *opt, ct_inbox *inbox, ct_
     /* A base URL the origin check cannot accept (credentials in it, not
      * http/https) would silently never get the token: say so up front. */
     if (!ct_api_same_origin(opt->base_url, opt->base_url)) {
-        ct_error_set(err, CT_ECONFIG, "base URL '%.200s' must be http(s)://host[:port] without "
-                     "credentials", strchr(opt->base_url, '@') ? "(hidden: it has credentials)"
-                                                               : opt->base_url);
+        ct_error_set(err, CT_ECONFIG,
+                     "base URL '%.200s' must be http(s)://host[:port] without "
+                     "credentials",
+                     strchr(opt->base_url, '@') ? "(hidden: it has credentials)" : opt->base_url);
         return NULL;
     }
     pthread_once(&curl_once, curl_init);
@@ -1071,14 +1033,14 @@ ct_fetcher *ct_fetcher_start(const ct_fetcher_options *opt, ct_inbox *inbox, ct_
     f->retry.base_ms = opt->retry_base_ms > 0 ? opt->retry_base_ms : 250;
     f->retry.cap_ms = opt->retry_cap_ms > 0 ? opt->retry_cap_ms : 8000;
     f->retry.max_retry_after_s = opt->max_retry_after_s > 0 ? opt->max_retry_after_s : 60;
-    f->rng = (uint64_t)ct_clock_mono_ms() ^ ((uint64_t)(uintptr_t)f << 16) ^ (uint64_t)ct_clock_wall_ms();
+    f->rng = (uint64_t)ct_clock_mono_ms() ^ ((uint64_t)(uintptr_t)f << 16) ^
+        (uint64_t)ct_clock_wall_ms();
     f->next_id = 1;
     pthread_mutex_init(&f->lock, NULL);
 
     f->base_url = strdup(opt->base_url);
     size_t bl = f->base_url ? strlen(f->base_url) : 0;
-    while (bl > 0 && f->base_url[bl - 1] == '/')
-        f->base_url[--bl] = '\0';
+    while (bl > 0 && f->base_url[bl - 1] == '/') f->base_url[--bl] = '\0';
     if (opt->api_key && *opt->api_key) {
         size_t n = strlen(opt->api_key) + sizeof AUTH_PREFIX;
         if ((f->auth_header = malloc(n)))
@@ -1107,14 +1069,11 @@ ct_fetcher *ct_fetcher_start(const ct_fetcher_options *opt, ct_inbox *inbox, ct_
     }
     return f;
 fail:
-    if (f->multi)
-        curl_multi_cleanup(f->multi);
-    if (f->share)
-        curl_share_cleanup(f->share);
+    if (f->multi) curl_multi_cleanup(f->multi);
+    if (f->share) curl_share_cleanup(f->share);
     free(f->base_url);
     free(f->ca_file);
-    if (f->auth_header)
-        explicit_bzero(f->auth_header, strlen(f->auth_header));
+    if (f->auth_header) explicit_bzero(f->auth_header, strlen(f->auth_header));
     free(f->auth_header);
     pthread_mutex_destroy(&f->lock);
     free(f);
@@ -1123,8 +1082,7 @@ fail:
 
 void ct_fetcher_stop(ct_fetcher *f)
 {
-    if (!f)
-        return;
+    if (!f) return;
     pthread_mutex_lock(&f->lock);
     f->stopping = true;
     curl_multi_wakeup(f->multi);
@@ -1139,8 +1097,7 @@ void ct_fetcher_stop(ct_fetcher *f)
     free(f->cancels);
     free(f->base_url);
     free(f->ca_file);
-    if (f->auth_header)
-        explicit_bzero(f->auth_header, strlen(f->auth_header));
+    if (f->auth_header) explicit_bzero(f->auth_header, strlen(f->auth_header));
     free(f->auth_header);
     pthread_mutex_destroy(&f->lock);
     free(f);
@@ -1162,10 +1119,8 @@ static uint64_t submit(ct_fetcher *f, req *r, ct_err rc, ct_error *err)
     }
     uint64_t id = r->id = f->next_id++;
     r->state = R_QUEUED;
-    if (f->in_tail)
-        f->in_tail->next = r;
-    else
-        f->in_head = r;
+    if (f->in_tail) f->in_tail->next = r;
+    else f->in_head = r;
     f->in_tail = r;
     /* Woken under the lock: ct_fetcher_stop takes it before freeing the
      * multi handle, so a wakeup never races the cleanup. */
@@ -1195,13 +1150,14 @@ uint64_t ct_fetch_list_calls(ct_fetcher *f, ct_time_ms start, ct_time_ms end, bo
                              ct_error *err)
 {
     req *r = new_req(f, CT_REQ_LIST_CALLS, NULL, err);
-    if (!r)
-        return 0;
+    if (!r) return 0;
     r->live_only = live_only;
     ct_list_plan_init(&r->plan, start, end, ct_clock_wall_ms(), f->end_margin_ms,
                       atomic_load(&f->page_size), f->max_pages);
-    return submit(f, r, ct_api_list_calls(f->base_url, r->plan.start, r->plan.end, 1,
-                                          r->plan.page_size, &r->api, err), err);
+    return submit(f, r,
+                  ct_api_list_calls(f->base_url, r->plan.start, r->plan.end, 1, r->plan.page_size,
+                                    &r->api, err),
+                  err);
 }
 
 uint64_t ct_fetch_get_call(ct_fetcher *f, const char *call_id, ct_error *err)
@@ -1213,16 +1169,14 @@ uint64_t ct_fetch_get_call(ct_fetcher *f, const char *call_id, ct_error *err)
 uint64_t ct_fetch_connect(ct_fetcher *f, const ct_connect_request *cr, ct_error *err)
 {
     req *r = new_req(f, CT_REQ_CONNECT, cr ? cr->customer_number : NULL, err);
-    if (r && !cr)
-        return submit(f, r, ct_error_set(err, CT_EINVAL, "no request"), err);
+    if (r && !cr) return submit(f, r, ct_error_set(err, CT_EINVAL, "no request"), err);
     return r ? submit(f, r, ct_api_connect(f->base_url, cr, &r->api, err), err) : 0;
 }
 
 uint64_t ct_fetch_create(ct_fetcher *f, const ct_create_request *cr, ct_error *err)
 {
     req *r = new_req(f, CT_REQ_CREATE, cr ? cr->user_number : NULL, err);
-    if (r && !cr)
-        return submit(f, r, ct_error_set(err, CT_EINVAL, "no request"), err);
+    if (r && !cr) return submit(f, r, ct_error_set(err, CT_EINVAL, "no request"), err);
     return r ? submit(f, r, ct_api_create(f->base_url, cr, &r->api, err), err) : 0;
 }
 
@@ -1230,10 +1184,8 @@ uint64_t ct_fetch_control(ct_fetcher *f, const char *call_id, const ct_control_r
                           ct_error *err)
 {
     req *r = new_req(f, CT_REQ_CONTROL, call_id, err);
-    if (r && !cr)
-        return submit(f, r, ct_error_set(err, CT_EINVAL, "no request"), err);
-    if (r)
-        r->action = cr->action;
+    if (r && !cr) return submit(f, r, ct_error_set(err, CT_EINVAL, "no request"), err);
+    if (r) r->action = cr->action;
     return r ? submit(f, r, ct_api_control(f->base_url, call_id, cr, &r->api, err), err) : 0;
 }
 
@@ -1254,8 +1206,7 @@ size_t ct_fetch_recheck(ct_fetcher *f, const char *const *ids, size_t n, uint64_
     size_t queued = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t id = ct_fetch_get_call(f, ids[i], NULL);
-        if (out_ids)
-            out_ids[i] = id;
+        if (out_ids) out_ids[i] = id;
         queued += id != 0;
     }
     return queued;
@@ -1268,8 +1219,7 @@ int ct_fetcher_page_size(ct_fetcher *f)
 
 void ct_fetch_cancel(ct_fetcher *f, uint64_t request_id)
 {
-    if (!f || request_id == 0)
-        return;
+    if (!f || request_id == 0) return;
     pthread_mutex_lock(&f->lock);
     if (f->n_cancels == f->cap_cancels) {
         size_t cap = f->cap_cancels ? f->cap_cancels * 2 : 8;

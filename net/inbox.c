@@ -19,8 +19,7 @@ struct ct_inbox {
 ct_inbox *ct_inbox_new(void)
 {
     ct_inbox *in = calloc(1, sizeof *in);
-    if (!in)
-        return NULL;
+    if (!in) return NULL;
     in->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (in->fd < 0) {
         free(in);
@@ -32,8 +31,7 @@ ct_inbox *ct_inbox_new(void)
 
 void ct_inbox_free(ct_inbox *in)
 {
-    if (!in)
-        return;
+    if (!in) return;
     ct_event *ev = ct_inbox_drain(in);
     while (ev) {
         ct_event *next = ev->next;
@@ -45,18 +43,18 @@ void ct_inbox_free(ct_inbox *in)
     free(in);
 }
 
-int ct_inbox_fd(const ct_inbox *in) { return in->fd; }
+int ct_inbox_fd(const ct_inbox *in)
+{
+    return in->fd;
+}
 
 void ct_inbox_post(ct_inbox *in, ct_event *ev)
 {
-    if (!ev)
-        return;
+    if (!ev) return;
     ev->next = NULL;
     pthread_mutex_lock(&in->lock);
-    if (in->tail)
-        in->tail->next = ev;
-    else
-        in->head = ev;
+    if (in->tail) in->tail->next = ev;
+    else in->head = ev;
     in->tail = ev;
     pthread_mutex_unlock(&in->lock);
     uint64_t one = 1;

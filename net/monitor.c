@@ -26,8 +26,8 @@
 #include "calltop/log.h"
 #include "calltop/protocol.h"
 
-#define MAX_FRAME   (64u << 20)   /* a snapshot of many calls; beyond is a broken relay */
-#define TX_SLOTS    8
+#define MAX_FRAME    (64u << 20) /* a snapshot of many calls; beyond is a broken relay */
+#define TX_SLOTS     8
 /* A deadline this close counts as reached: our timers may run up to a
  * millisecond early (run_due_timers) or a fraction of one before our
  * millisecond clock agrees, and re-arming for that sliver would cost a
@@ -36,7 +36,7 @@
 
 struct ct_monitor {
     char *url, *token, *ca_file;
-    int tls_verify_error;   /* X509_V_ERR_* of the last failed handshake, 0 = none */
+    int tls_verify_error; /* X509_V_ERR_* of the last failed handshake, 0 = none */
     char host[256], path[512];
     int port;
     bool tls, insecure;
@@ -47,27 +47,27 @@ struct ct_monitor {
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
-    atomic_bool resync_req;       /* ct_monitor_resync() asked for a snapshot */
+    atomic_bool resync_req; /* ct_monitor_resync() asked for a snapshot */
 
     /* service-thread state */
     struct lws *wsi;
-    bool established;             /* the WebSocket handshake completed */
-    bool welcomed;                /* this connection reached `welcome` */
-    bool resync;                  /* next hello asks for a snapshot */
-    bool closing;                 /* we asked this connection to go */
-    bool in_attempt;              /* a connection (attempt) is open: one loss per attempt */
-    int failures;                 /* consecutive connects that never reached welcome */
-    int attempt;                  /* backoff exponent */
+    bool established; /* the WebSocket handshake completed */
+    bool welcomed;    /* this connection reached `welcome` */
+    bool resync;      /* next hello asks for a snapshot */
+    bool closing;     /* we asked this connection to go */
+    bool in_attempt;  /* a connection (attempt) is open: one loss per attempt */
+    int failures;     /* consecutive connects that never reached welcome */
+    int attempt;      /* backoff exponent */
     int64_t last_rx_ms, last_ping_ms;
-    int64_t last_peer_ping_ms;    /* the relay's last ping on this connection (0 = none yet) */
-    bool live_resumed;            /* this connection's welcome replayed from the ring */
-    bool stale_shown;             /* STALE was reported on this connection (it is silent) */
-    int64_t last_resync_ms;       /* when a resync last reconnected at once */
+    int64_t last_peer_ping_ms; /* the relay's last ping on this connection (0 = none yet) */
+    bool live_resumed;         /* this connection's welcome replayed from the ring */
+    bool stale_shown;          /* STALE was reported on this connection (it is silent) */
+    int64_t last_resync_ms;    /* when a resync last reconnected at once */
     ct_time_ms last_event_wall_ms;
-    int proto;                    /* protocol version our hello asks for (2; 1 for an old relay) */
-    bool synced;                  /* this connection delivered its snapshot (or replay) */
+    int proto;   /* protocol version our hello asks for (2; 1 for an old relay) */
+    bool synced; /* this connection delivered its snapshot (or replay) */
     size_t max_frame;
-    ct_call_list snap;            /* snapshot parts received so far (protocol 2) */
+    ct_call_list snap; /* snapshot parts received so far (protocol 2) */
     uint64_t snap_seq, snap_next_part;
     bool snap_open;
     char stream[64];
@@ -77,10 +77,10 @@ struct ct_monitor {
     size_t tx_len[TX_SLOTS];
     int tx_head, tx_count;
     lws_sorted_usec_list_t sul_connect, sul_tick;
-    lws_usec_t connect_at, tick_at;   /* when those are due (lws_now_usecs), 0 = off */
+    lws_usec_t connect_at, tick_at; /* when those are due (lws_now_usecs), 0 = off */
     uint32_t rng;
 
-    pthread_mutex_t lock;         /* guards stats */
+    pthread_mutex_t lock; /* guards stats */
     ct_monitor_stats stats;
 };
 
@@ -102,11 +102,9 @@ static void set_state(ct_monitor *m, ct_monitor_state st, const char *why)
     bool same = m->stats.state == st;
     m->stats.state = st;
     pthread_mutex_unlock(&m->lock);
-    if (same)
-        return;
+    if (same) return;
     ct_event *ev = ct_event_new(CT_EV_MONITOR_STATE);
-    if (!ev)
-        return;
+    if (!ev) return;
     ev->monitor_state = st;
     ev->resumed = st == CT_MON_LIVE && m->live_resumed;
     ev->last_event_ms = m->last_event_wall_ms;
@@ -132,8 +130,7 @@ static void tx_clear(ct_monitor *m)
  * is full (only hello/ping/pong travel this way, a later one will do). */
 static void tx_push(ct_monitor *m, char *buf, size_t len)
 {
-    if (!buf)
-        return;
+    if (!buf) return;
     if (m->tx_count == TX_SLOTS || !m->wsi) {
         free(buf);
         return;
@@ -155,13 +152,10 @@ static void schedule_connect(ct_monitor *m, bool immediately)
     if (!immediately) {
         /* Full jitter: uniform in [0, min(max, initial * 2^attempt)]. */
         int64_t cap = m->backoff_initial_ms;
-        for (int i = 0; i < m->attempt && cap < m->backoff_max_ms; i++)
-            cap *= 2;
-        if (cap > m->backoff_max_ms)
-            cap = m->backoff_max_ms;
+        for (int i = 0; i < m->attempt && cap < m->backoff_max_ms; i++) cap *= 2;
+        if (cap > m->backoff_max_ms) cap = m->backoff_max_ms;
         delay = (int64_t)(rnd(m) % (uint32_t)(cap + 1));
-        if (m->attempt < 30)
-            m->attempt++;
+        if (m->attempt < 30) m->attempt++;
     }
     m->connect_at = lws_now_usecs() + delay * LWS_US_PER_MS;
     lws_sul_schedule(m->ctx, 0, &m->sul_connect, do_connect, delay * LWS_US_PER_MS);
@@ -177,8 +171,7 @@ static void snap_reset(ct_monitor *m)
 
 static void connection_lost(ct_monitor *m, const char *why)
 {
-    if (!m->in_attempt)
-        return;
+    if (!m->in_attempt) return;
     m->in_attempt = false;
     m->stale_shown = false;
     bool was_live = m->welcomed;
@@ -192,27 +185,22 @@ static void connection_lost(ct_monitor *m, const char *why)
     m->established = false;
     m->closing = false;
     m->welcomed = false;
-    lws_sul_cancel(&m->sul_tick);   /* nothing to watch until the next handshake */
+    lws_sul_cancel(&m->sul_tick); /* nothing to watch until the next handshake */
     m->tick_at = 0;
     tx_clear(m);
     free(m->rx);
     m->rx = NULL;
     m->rx_len = 0;
-    if (atomic_load(&m->stop))
-        return;
-    if (!was_synced)
-        m->failures++;
-    if (m->failures >= m->polling_after)
-        set_state(m, CT_MON_POLLING, why);
-    else
-        set_state(m, CT_MON_RECONNECTING, why);
+    if (atomic_load(&m->stop)) return;
+    if (!was_synced) m->failures++;
+    if (m->failures >= m->polling_after) set_state(m, CT_MON_POLLING, why);
+    else set_state(m, CT_MON_RECONNECTING, why);
     /* A resync after a gap is not a failure: go again at once — unless
      * resyncs repeat (a relay that keeps sending holes or garbage), then
      * back off like any other failure. */
     int64_t now = ct_clock_mono_ms();
     bool at_once = was_live && was_synced && m->resync && now - m->last_resync_ms > 5000;
-    if (was_live && m->resync)
-        m->last_resync_ms = now;
+    if (was_live && m->resync) m->last_resync_ms = now;
     schedule_connect(m, at_once);
 }
 
@@ -220,8 +208,7 @@ static void do_connect(lws_sorted_usec_list_t *sul)
 {
     ct_monitor *m = lws_container_of(sul, ct_monitor, sul_connect);
     m->connect_at = 0;
-    if (atomic_load(&m->stop) || m->wsi)
-        return;
+    if (atomic_load(&m->stop) || m->wsi) return;
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof ci);
     ci.context = m->ctx;
@@ -235,7 +222,7 @@ static void do_connect(lws_sorted_usec_list_t *sul)
         ci.ssl_connection = LCCSCF_USE_SSL;
         if (m->insecure)
             ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                                 LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+                LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
     }
     ci.pwsi = &m->wsi;
     pthread_mutex_lock(&m->lock);
@@ -273,8 +260,8 @@ static void tick(lws_sorted_usec_list_t *sul);
 static int64_t ping_due(const ct_monitor *m)
 {
     int64_t quiet = m->last_rx_ms > m->last_ping_ms ? m->last_rx_ms : m->last_ping_ms;
-    bool relay_pings = m->last_peer_ping_ms &&
-                       m->last_rx_ms - m->last_peer_ping_ms < 2 * (int64_t)m->hb_ms;
+    bool relay_pings =
+        m->last_peer_ping_ms && m->last_rx_ms - m->last_peer_ping_ms < 2 * (int64_t)m->hb_ms;
     return quiet + m->hb_ms + (relay_pings ? m->hb_ms / 2 : 0);
 }
 
@@ -306,13 +293,11 @@ static void arm_tick(ct_monitor *m)
         return;
     }
     int64_t due = m->last_rx_ms + m->stale_ms;
-    if (m->welcomed && ping_due(m) < due)
-        due = ping_due(m);
+    if (m->welcomed && ping_due(m) < due) due = ping_due(m);
     if (m->welcomed && !m->stale_shown && m->last_rx_ms + stale_warn_ms(m) < due)
         due = m->last_rx_ms + stale_warn_ms(m);
     int64_t delay = due - ct_clock_mono_ms();
-    if (delay < 0)
-        delay = 0;
+    if (delay < 0) delay = 0;
     m->tick_at = lws_now_usecs() + delay * LWS_US_PER_MS;
     lws_sul_schedule(m->ctx, 0, &m->sul_tick, tick, delay * LWS_US_PER_MS);
 }
@@ -330,11 +315,9 @@ static void tick(lws_sorted_usec_list_t *sul)
             /* Silence, or a relay that never answers hello: a dead peer.
              * (A silence already reported at two heartbeats counted then.) */
             pthread_mutex_lock(&m->lock);
-            if (!m->stale_shown)
-                m->stats.stale++;
+            if (!m->stale_shown) m->stats.stale++;
             pthread_mutex_unlock(&m->lock);
-            if (m->welcomed)
-                set_state(m, CT_MON_STALE, "no heartbeat from the relay");
+            if (m->welcomed) set_state(m, CT_MON_STALE, "no heartbeat from the relay");
             drop_connection(m);
         } else {
             if (m->welcomed && !m->stale_shown &&
@@ -395,7 +378,7 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
         pthread_mutex_unlock(&m->lock);
         m->live_resumed = msg.replay;
         set_state(m, CT_MON_LIVE, msg.replay ? "resumed" : "connected");
-        arm_tick(m);   /* pings start now */
+        arm_tick(m); /* pings start now */
         break;
     case CT_PM_SNAPSHOT: {
         if (!m->welcomed) {
@@ -416,27 +399,24 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
             break;
         }
         if (msg.calls.n_calls) {
-            ct_call *grown = realloc(m->snap.calls,
-                                     (m->snap.n_calls + msg.calls.n_calls) * sizeof *grown);
+            ct_call *grown =
+                realloc(m->snap.calls, (m->snap.n_calls + msg.calls.n_calls) * sizeof *grown);
             if (!grown) {
                 m->resync = true;
                 rc = -1;
                 break;
             }
-            memcpy(grown + m->snap.n_calls, msg.calls.calls,
-                   msg.calls.n_calls * sizeof *grown);
+            memcpy(grown + m->snap.n_calls, msg.calls.calls, msg.calls.n_calls * sizeof *grown);
             m->snap.calls = grown;
             m->snap.n_calls += msg.calls.n_calls;
-            free(msg.calls.calls);   /* the calls themselves moved */
+            free(msg.calls.calls); /* the calls themselves moved */
             msg.calls.calls = NULL;
             msg.calls.n_calls = 0;
         }
-        if (msg.calls.n_skipped && !m->snap.n_skipped)
-            m->snap.first_skip = msg.calls.first_skip;
+        if (msg.calls.n_skipped && !m->snap.n_skipped) m->snap.first_skip = msg.calls.first_skip;
         m->snap.n_skipped += msg.calls.n_skipped;
         m->snap_next_part++;
-        if (!msg.last)
-            break;
+        if (!msg.last) break;
         ct_event *ev = ct_event_new(CT_EV_MONITOR_SNAPSHOT);
         if (!ev) {
             m->resync = true;
@@ -472,7 +452,7 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
             break;
         }
         if (!m->welcomed || (has && msg.seq <= last))
-            break;   /* before welcome or already applied: harmless, skip */
+            break; /* before welcome or already applied: harmless, skip */
         if (!has || msg.seq != last + 1) {
             ct_log(CT_LOG_WARN, "monitor: seq gap (have %llu, got %llu); resynchronising",
                    (unsigned long long)last, (unsigned long long)msg.seq);
@@ -517,8 +497,7 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
         arm_tick(m);
         break;
     }
-    case CT_PM_PONG:
-        break;
+    case CT_PM_PONG: break;
     case CT_PM_ERROR:
         ct_log(CT_LOG_WARN, "monitor: relay error %s: %s", msg.code,
                msg.message ? msg.message : "");
@@ -542,8 +521,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 {
     struct lws_context *ctx = lws_get_context(wsi);
     ct_monitor *m = ctx ? lws_context_user(ctx) : NULL;
-    if (!m)
-        return 0;
+    if (!m) return 0;
 
     switch (reason) {
     case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
@@ -551,16 +529,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
          * certificate was refused so the error can say it in words (lws
          * itself reports "error:00000001:lib(0)::reason(1)"). The verdict
          * is OpenSSL's: returning 0 changes nothing. */
-        if (!len && user)
-            m->tls_verify_error = X509_STORE_CTX_get_error((X509_STORE_CTX *)user);
+        if (!len && user) m->tls_verify_error = X509_STORE_CTX_get_error((X509_STORE_CTX *)user);
         return 0;
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
         unsigned char **p = in, *end = *p + len;
         char auth[600];
         int n = snprintf(auth, sizeof auth, "Bearer %s", m->token);
-        int rc = (n < 0 || (size_t)n >= sizeof auth) ? -1 :
-                 lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
-                                              (unsigned char *)auth, n, p, end);
+        int rc = (n < 0 || (size_t)n >= sizeof auth)
+            ? -1
+            : lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, (unsigned char *)auth,
+                                           n, p, end);
         memset(auth, 0, sizeof auth);
         return rc ? -1 : 0;
     }
@@ -577,7 +555,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         char *text = ct_proto_encode_hello_v(m->proto, has, last, m->stream[0] ? m->stream : NULL,
                                              LWS_PRE, &n);
         tx_push(m, text, n);
-        arm_tick(m);   /* the welcome timeout */
+        arm_tick(m); /* the welcome timeout */
         return 0;
     }
     case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -596,10 +574,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         {
             char *nb = realloc(m->rx, m->rx_len + len + 1);
-            if (!nb)
-                return -1;
-            if (len)
-                memcpy(nb + m->rx_len, in, len);
+            if (!nb) return -1;
+            if (len) memcpy(nb + m->rx_len, in, len);
             m->rx = nb;
             m->rx_len += len;
         }
@@ -614,32 +590,30 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_WRITEABLE:
         if (m->tx_count) {
             int i = m->tx_head;
-            int w = lws_write(wsi, (unsigned char *)m->tx[i] + LWS_PRE, m->tx_len[i],
-                              LWS_WRITE_TEXT);
+            int w =
+                lws_write(wsi, (unsigned char *)m->tx[i] + LWS_PRE, m->tx_len[i], LWS_WRITE_TEXT);
             size_t want = m->tx_len[i];
             free(m->tx[i]);
             m->tx[i] = NULL;
             m->tx_head = (m->tx_head + 1) % TX_SLOTS;
             m->tx_count--;
-            if (w < (int)want)
-                return -1;
-            if (m->tx_count)
-                lws_callback_on_writable(wsi);
+            if (w < (int)want) return -1;
+            if (m->tx_count) lws_callback_on_writable(wsi);
         }
         return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
         char why[320];
         unsigned status = wsi ? lws_http_client_http_response(wsi) : 0;
-        const char *tls = m->tls ? ct_api_tls_words(m->tls_verify_error, in, m->ca_file != NULL)
-                                 : NULL;
+        const char *tls =
+            m->tls ? ct_api_tls_words(m->tls_verify_error, in, m->ca_file != NULL) : NULL;
         m->tls_verify_error = 0;
         if (status == 401 || status == 403)
             snprintf(why, sizeof why, "the relay refused the token (HTTP %u)", status);
         else if (status == 404)
-            snprintf(why, sizeof why, "no monitor at this relay URL (HTTP 404): "
+            snprintf(why, sizeof why,
+                     "no monitor at this relay URL (HTTP 404): "
                      "relay-url must end in /monitor");
-        else if (tls)
-            snprintf(why, sizeof why, "relay TLS: %s", tls);
+        else if (tls) snprintf(why, sizeof why, "relay TLS: %s", tls);
         else
             snprintf(why, sizeof why, "cannot connect to the relay: %s",
                      in ? (const char *)in : "unknown error");
@@ -662,15 +636,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             }
         }
         return 0;
-    default:
-        break;
+    default: break;
     }
     return 0;
 }
 
 static const struct lws_protocols protocols[] = {
-    { CT_PROTOCOL_WS_NAME, callback, 0, 65536, 0, NULL, 0 },
-    { NULL, NULL, 0, 0, 0, NULL, 0 },
+    {CT_PROTOCOL_WS_NAME, callback, 0, 65536, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 /* lws 4.1 sleeps in poll() for the time to its next timer truncated to
@@ -700,8 +673,7 @@ static void *service_main(void *arg)
     ct_log_set_thread_name("monitor");
     while (!atomic_load(&m->stop)) {
         run_due_timers(m);
-        if (lws_service(m->ctx, 0) < 0)
-            break;
+        if (lws_service(m->ctx, 0) < 0) break;
         /* one return = one wakeup of this thread (the idle tests count them) */
         pthread_mutex_lock(&m->lock);
         m->stats.wakeups++;
@@ -714,15 +686,13 @@ static void *service_main(void *arg)
 static ct_err parse_url(ct_monitor *m, const char *url, ct_error *err)
 {
     char buf[1024];
-    if (strlen(url) >= sizeof buf)
-        return ct_error_set(err, CT_ECONFIG, "relay URL too long");
+    if (strlen(url) >= sizeof buf) return ct_error_set(err, CT_ECONFIG, "relay URL too long");
     snprintf(buf, sizeof buf, "%s", url);
     const char *prot = NULL, *ads = NULL, *path = NULL;
     int port = 0;
     if (lws_parse_uri(buf, &prot, &ads, &port, &path) || !ads || !*ads)
         return ct_error_set(err, CT_ECONFIG, "relay URL: expected ws://HOST:PORT/monitor");
-    if (!strcmp(prot, "wss") || !strcmp(prot, "https"))
-        m->tls = true;
+    if (!strcmp(prot, "wss") || !strcmp(prot, "https")) m->tls = true;
     else if (strcmp(prot, "ws") && strcmp(prot, "http"))
         return ct_error_set(err, CT_ECONFIG, "relay URL: scheme must be ws:// or wss://");
     if (strlen(ads) >= sizeof m->host)
@@ -738,16 +708,13 @@ static ct_err parse_url(ct_monitor *m, const char *url, ct_error *err)
 
 static void monitor_free(ct_monitor *m)
 {
-    if (!m)
-        return;
-    if (m->ctx)
-        lws_context_destroy(m->ctx);
+    if (!m) return;
+    if (m->ctx) lws_context_destroy(m->ctx);
     tx_clear(m);
     snap_reset(m);
     free(m->rx);
     free(m->url);
-    if (m->token)
-        memset(m->token, 0, strlen(m->token));
+    if (m->token) memset(m->token, 0, strlen(m->token));
     free(m->token);
     free(m->ca_file);
     pthread_mutex_destroy(&m->lock);
@@ -779,8 +746,7 @@ ct_monitor *ct_monitor_start(const ct_monitor_options *opt, ct_inbox *inbox, ct_
     m->stale_ms = opt->stale_after_ms > 0 ? opt->stale_after_ms : 3 * m->hb_ms;
     m->backoff_initial_ms = opt->backoff_initial_ms > 0 ? opt->backoff_initial_ms : 500;
     m->backoff_max_ms = opt->backoff_max_ms > 0 ? opt->backoff_max_ms : 30000;
-    if (m->backoff_max_ms < m->backoff_initial_ms)
-        m->backoff_max_ms = m->backoff_initial_ms;
+    if (m->backoff_max_ms < m->backoff_initial_ms) m->backoff_max_ms = m->backoff_initial_ms;
     m->polling_after = opt->polling_after_failures > 0 ? opt->polling_after_failures : 3;
     m->max_frame = opt->max_frame_bytes ? opt->max_frame_bytes : MAX_FRAME;
     m->proto = CT_PROTOCOL_VERSION;
@@ -803,12 +769,12 @@ ct_monitor *ct_monitor_start(const ct_monitor_options *opt, ct_inbox *inbox, ct_
     info.protocols = protocols;
     info.user = m;
     info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    if (m->ca_file)
-        info.client_ssl_ca_filepath = m->ca_file;
+    if (m->ca_file) info.client_ssl_ca_filepath = m->ca_file;
     /* Bounds a handshake into a dead link, like the stale limit bounds a
      * silent live one. */
-    info.timeout_secs = (unsigned)(m->stale_ms / 1000 < 2 ? 2 : m->stale_ms / 1000 > 20 ? 20
-                                   : m->stale_ms / 1000);
+    info.timeout_secs = (unsigned)(m->stale_ms / 1000 < 2        ? 2
+                                       : m->stale_ms / 1000 > 20 ? 20
+                                                                 : m->stale_ms / 1000);
     m->ctx = lws_create_context(&info);
     if (!m->ctx) {
         ct_error_set(err, CT_EIO, "cannot create the WebSocket client context");
@@ -836,16 +802,14 @@ void ct_monitor_get_stats(ct_monitor *m, ct_monitor_stats *out)
 
 void ct_monitor_resync(ct_monitor *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     atomic_store(&m->resync_req, true);
     lws_cancel_service(m->ctx);
 }
 
 void ct_monitor_stop(ct_monitor *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     atomic_store(&m->stop, true);
     if (m->thread_started) {
         lws_cancel_service(m->ctx);

@@ -21,6 +21,8 @@
 #include "calltop/sanitize.h"
 
 /* The flags: one table for the parser, --help and docs/calltop-relay.1. */
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 static const ct_setting rows[] = {
     { .key = "listen", .flag = "listen", .kind = CT_KIND_STRING, .metavar = "HOST:PORT",
       .def = "127.0.0.1:8787",
@@ -97,7 +99,10 @@ static const ct_setting rows[] = {
       .help = "print the version and exit" },
     { .key = "help-man", .flag = "help-man", .kind = CT_KIND_ACTION },   /* hidden */
 };
+/* clang-format on */
 
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 static const ct_exit_doc exits[] = {
     { 0, "stopped by SIGINT or SIGTERM" },
     { 1, "could not start: the address is in use (or not local), or a TLS file is unreadable "
@@ -105,6 +110,7 @@ static const ct_exit_doc exits[] = {
          "password or is not a redis:// URL (or this build has no Redis support)" },
     { 2, "usage error (bad flag or value), or a missing or unreadable secret" },
 };
+/* clang-format on */
 
 static const char *const notes[] = {
     "Webhook senders authenticate with the header X-Calltop-Secret: SECRET or the path "
@@ -118,6 +124,8 @@ static const char *const notes[] = {
     NULL,
 };
 
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 static const ct_program program = {
     .name = "calltop-relay",
     .summary = "receive Interactly webhooks and stream them to calltop boards",
@@ -129,6 +137,7 @@ static const ct_program program = {
     .exits = exits, .n_exits = sizeof exits / sizeof exits[0],
     .notes = notes, .see_also = "calltop(1), calltop-sim(1)",
 };
+/* clang-format on */
 
 /* Text from argv or a file name, made safe for a terminal or a log: no
  * control bytes or escape sequences, one line. (A static buffer: one use
@@ -144,25 +153,21 @@ static const char *clean(const char *s)
 static int parse_listen(const char *s, char *host, size_t hlen, int *port)
 {
     const char *colon = strrchr(s, ':');
-    if (!colon)
-        return -1;
+    if (!colon) return -1;
     size_t n = (size_t)(colon - s);
     const char *h = s;
     if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
         h++;
         n -= 2;
     }
-    if (n >= hlen)
-        return -1;
+    if (n >= hlen) return -1;
     memcpy(host, h, n);
     host[n] = '\0';
-    if (!*host)
-        snprintf(host, hlen, "127.0.0.1");
+    if (!*host) snprintf(host, hlen, "127.0.0.1");
     char *end;
     errno = 0;
     long p = strtol(colon + 1, &end, 10);
-    if (errno || end == colon + 1 || *end || p < 0 || p > 65535)
-        return -1;
+    if (errno || end == colon + 1 || *end || p < 0 || p > 65535) return -1;
     *port = (int)p;
     return 0;
 }
@@ -192,8 +197,7 @@ static bool num(const ct_args *a, const char *key, long min, long max, long *out
 {
     ct_error err;
     ct_error_clear(&err);
-    if (ct_args_long(&program, a, key, min, max, out, &err) == CT_OK)
-        return true;
+    if (ct_args_long(&program, a, key, min, max, out, &err) == CT_OK) return true;
     fprintf(stderr, "calltop-relay: %s\n", clean(err.detail));
     return false;
 }
@@ -211,8 +215,7 @@ int main(int argc, char **argv)
     memset(&opt, 0, sizeof opt);
     ct_args a;
     int rc = ct_args_run(&program, argc, argv, &a, stdout, stderr);
-    if (rc >= 0)
-        return rc;
+    if (rc >= 0) return rc;
     const char *listen = val(&a, "listen");
     if (listen && parse_listen(listen, host, sizeof host, &port)) {
         fprintf(stderr, "calltop-relay: --listen: expected HOST:PORT (port 0..65535)\n");
@@ -266,8 +269,7 @@ int main(int argc, char **argv)
         const char *env = getenv("CALLTOP_REDIS_PASSWORD");
         if (redis_pw_file || (env && *env)) {
             redis_pw = secret_from(redis_pw_file, "CALLTOP_REDIS_PASSWORD", "Redis password");
-            if (!redis_pw)
-                return 2;
+            if (!redis_pw) return 2;
         }
     }
     opt.redis_url = redis;
@@ -306,7 +308,7 @@ int main(int argc, char **argv)
     opt.notices = stderr;
     ct_error err;
     ct_error_clear(&err);
-    ct_lws_log_init(CT_LWS_LOG_TO_LOG);   /* once per process, before any lws context */
+    ct_lws_log_init(CT_LWS_LOG_TO_LOG); /* once per process, before any lws context */
     ct_relay *r = ct_relay_start(&opt, &err);
     memset(secret, 0, strlen(secret));
     memset(token, 0, strlen(token));
@@ -321,14 +323,13 @@ int main(int argc, char **argv)
                 clean(err.detail[0] ? err.detail : ct_strerror(err.code)));
         return 1;
     }
-    printf("listening on %s://%s%s%s:%d\n", cert ? "https" : "http",
-           strchr(host, ':') ? "[" : "", host, strchr(host, ':') ? "]" : "", ct_relay_port(r));
+    printf("listening on %s://%s%s%s:%d\n", cert ? "https" : "http", strchr(host, ':') ? "[" : "",
+           host, strchr(host, ':') ? "]" : "", ct_relay_port(r));
     fflush(stdout);
 
     /* SIGHUP: logrotate moved the event log; anything else stops us. */
     int sig = 0;
-    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
-        ct_relay_reopen_event_log(r);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) ct_relay_reopen_event_log(r);
     ct_relay_stop(r);
     return 0;
 }

@@ -47,7 +47,11 @@ long ct_metrics_rss_bytes(void)
     return resident >= 0 && page > 0 ? resident * page : -1;
 }
 
-typedef struct out { char *p; size_t len, cap; bool failed; } out;
+typedef struct out {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} out;
 
 static void put(out *o, const char *fmt, ...)
 {
@@ -57,12 +61,21 @@ static void put(out *o, const char *fmt, ...)
         va_start(ap, fmt);
         int n = vsnprintf(o->p ? o->p + o->len : NULL, o->p ? o->cap - o->len : 0, fmt, ap);
         va_end(ap);
-        if (n < 0) { o->failed = true; return; }
-        if (o->p && o->len + (size_t)n < o->cap) { o->len += (size_t)n; return; }
+        if (n < 0) {
+            o->failed = true;
+            return;
+        }
+        if (o->p && o->len + (size_t)n < o->cap) {
+            o->len += (size_t)n;
+            return;
+        }
         size_t cap = o->cap ? o->cap * 2 : 4096;
         while (cap < o->len + (size_t)n + 1) cap *= 2;
         char *np = realloc(o->p, cap);
-        if (!np) { o->failed = true; return; }
+        if (!np) {
+            o->failed = true;
+            return;
+        }
         o->p = np;
         o->cap = cap;
     }
@@ -82,7 +95,7 @@ static void single(out *o, const char *name, const char *type, const char *help,
 char *ct_relay_metrics_render(const ct_relay_metrics *m, size_t *len)
 {
     const ct_relay_stats *s = &m->stats;
-    out o = { 0 };
+    out o = {0};
     family(&o, "calltop_relay_info", "gauge", "Version and protocol of this relay (always 1).");
     put(&o, "calltop_relay_info{version=\"%s\",protocol=\"%d\"} 1\n", CALLTOP_VERSION,
         CT_PROTOCOL_VERSION);
@@ -135,7 +148,8 @@ char *ct_relay_metrics_render(const ct_relay_metrics *m, size_t *len)
            "Frames waiting in every client's send queue.", m->queued_frames);
     single(&o, "calltop_relay_client_queue_bytes", "gauge",
            "Bytes waiting in every client's send queue (frames shared with the ring count "
-           "in both).", m->queued_bytes);
+           "in both).",
+           m->queued_bytes);
     single(&o, "calltop_relay_snapshot_bytes", "gauge", "Bytes of the cached snapshot frame.",
            m->snapshot_bytes);
     if (m->rss_bytes >= 0)
@@ -143,7 +157,8 @@ char *ct_relay_metrics_render(const ct_relay_metrics *m, size_t *len)
                (uint64_t)m->rss_bytes);
 
     const char *h = "calltop_relay_webhook_to_frame_seconds";
-    family(&o, h, "histogram", "From a webhook reaching the relay to its event frame written "
+    family(&o, h, "histogram",
+           "From a webhook reaching the relay to its event frame written "
            "to a client socket, one observation per client.");
     uint64_t cum = 0;
     for (size_t i = 0; i < CT_LATENCY_BUCKETS; i++) {

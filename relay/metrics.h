@@ -19,7 +19,7 @@ extern const double ct_latency_bounds_s[CT_LATENCY_BUCKETS];
 /* Time from a webhook's request reaching the relay to its event frame being
  * written to one client's socket: one observation per client per event. */
 typedef struct ct_latency_hist {
-    uint64_t bucket[CT_LATENCY_BUCKETS + 1];   /* per bucket, not cumulative; last = +Inf */
+    uint64_t bucket[CT_LATENCY_BUCKETS + 1]; /* per bucket, not cumulative; last = +Inf */
     uint64_t count;
     double sum_s;
 } ct_latency_hist;
@@ -27,12 +27,12 @@ typedef struct ct_latency_hist {
 void ct_latency_observe(ct_latency_hist *h, double seconds);
 
 typedef struct ct_relay_metrics {
-    ct_relay_stats stats;       /* counters and the calls / clients gauges */
+    ct_relay_stats stats; /* counters and the calls / clients gauges */
     size_t ring_events, ring_capacity, ring_bytes;
-    size_t queued_frames, queued_bytes;   /* over every client's send queue */
-    size_t snapshot_bytes;      /* the cached snapshot frame, 0 when none */
-    long rss_bytes;             /* resident set of the process; -1 unknown */
-    int64_t start_time_s;       /* Unix time the relay started */
+    size_t queued_frames, queued_bytes; /* over every client's send queue */
+    size_t snapshot_bytes;              /* the cached snapshot frame, 0 when none */
+    long rss_bytes;                     /* resident set of the process; -1 unknown */
+    int64_t start_time_s;               /* Unix time the relay started */
     ct_latency_hist latency;
 } ct_relay_metrics;
 

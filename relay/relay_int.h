@@ -15,10 +15,10 @@
  * `len` bytes of text. */
 typedef struct ct_frame {
     unsigned refs;
-    bool shared;           /* a snapshot part, one copy for every client: not
+    bool shared;     /* a snapshot part, one copy for every client: not
                               counted against a client's queue byte bound */
-    uint64_t seq;          /* events: their seq; other frames: 0 */
-    int64_t born_us;       /* events: when their webhook arrived (metrics.h); else 0 */
+    uint64_t seq;    /* events: their seq; other frames: 0 */
+    int64_t born_us; /* events: when their webhook arrived (metrics.h); else 0 */
     size_t len;
     char *buf;
 } ct_frame;
@@ -33,7 +33,7 @@ void ct_frame_unref(ct_frame *f);
 typedef struct ct_ring {
     ct_frame **slots;
     size_t cap, head /* index of the oldest */, count;
-    size_t bytes, max_bytes;   /* frame bytes held, and their bound (0 = none) */
+    size_t bytes, max_bytes; /* frame bytes held, and their bound (0 = none) */
 } ct_ring;
 
 bool ct_ring_init(ct_ring *r, size_t cap);
@@ -70,12 +70,12 @@ size_t ct_rstate_count(const ct_rstate *s);
 
 /* What one webhook did. */
 typedef struct ct_rstate_result {
-    bool merged;           /* the store took something (even if an error followed) */
-    bool changed;          /* false: a duplicate or stale delivery, no event */
-    char *frame;           /* the encoded event (pre bytes of headroom), when changed */
+    bool merged;  /* the store took something (even if an error followed) */
+    bool changed; /* false: a duplicate or stale delivery, no event */
+    char *frame;  /* the encoded event (pre bytes of headroom), when changed */
     size_t len;
-    size_t new_messages;   /* transcript lines new to the relay */
-    const char *status;    /* call status text after the merge (for the event log) */
+    size_t new_messages; /* transcript lines new to the relay */
+    const char *status;  /* call status text after the merge (for the event log) */
     const char *phone_status;
 } ct_rstate_result;
 

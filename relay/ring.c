@@ -10,8 +10,7 @@
 
 ct_frame *ct_frame_wrap(char *buf, size_t len, uint64_t seq)
 {
-    if (!buf)
-        return NULL;
+    if (!buf) return NULL;
     ct_frame *f = malloc(sizeof *f);
     if (!f) {
         free(buf);
@@ -51,8 +50,7 @@ bool ct_ring_init(ct_ring *r, size_t cap)
 
 void ct_ring_free(ct_ring *r)
 {
-    for (size_t i = 0; i < r->count; i++)
-        ct_frame_unref(r->slots[(r->head + i) % r->cap]);
+    for (size_t i = 0; i < r->count; i++) ct_frame_unref(r->slots[(r->head + i) % r->cap]);
     free(r->slots);
     r->slots = NULL;
     r->count = 0;
@@ -60,8 +58,7 @@ void ct_ring_free(ct_ring *r)
 
 void ct_ring_clear(ct_ring *r)
 {
-    for (size_t i = 0; i < r->count; i++)
-        ct_frame_unref(r->slots[(r->head + i) % r->cap]);
+    for (size_t i = 0; i < r->count; i++) ct_frame_unref(r->slots[(r->head + i) % r->cap]);
     r->head = r->count = 0;
     r->bytes = 0;
 }
@@ -77,10 +74,8 @@ static void drop_oldest(ct_ring *r)
 
 void ct_ring_push(ct_ring *r, ct_frame *f)
 {
-    if (r->count == r->cap)
-        drop_oldest(r);
-    while (r->max_bytes && r->count && r->bytes + f->len > r->max_bytes)
-        drop_oldest(r);
+    if (r->count == r->cap) drop_oldest(r);
+    while (r->max_bytes && r->count && r->bytes + f->len > r->max_bytes) drop_oldest(r);
     r->slots[(r->head + r->count) % r->cap] = ct_frame_ref(f);
     r->count++;
     r->bytes += f->len;
@@ -94,7 +89,6 @@ uint64_t ct_ring_oldest(const ct_ring *r)
 ct_frame *ct_ring_get(const ct_ring *r, uint64_t seq)
 {
     uint64_t oldest = ct_ring_oldest(r);
-    if (!r->count || seq < oldest || seq - oldest >= r->count)
-        return NULL;
+    if (!r->count || seq < oldest || seq - oldest >= r->count) return NULL;
     return r->slots[(r->head + (size_t)(seq - oldest)) % r->cap];
 }

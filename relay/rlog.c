@@ -14,34 +14,34 @@
 
 #include "calltop/clock.h"
 
-#define CONNECT_TIMEOUT_MS   500
-#define COMMAND_TIMEOUT_MS   2000   /* above READ_BLOCK_MS: a blocked read is not a timeout */
-#define READ_BLOCK_MS        500    /* the reader sees ct_rlog_close within this */
-#define READ_COUNT           512    /* entries per XREAD */
-#define QUEUE_MAX            8192   /* entries waiting for the service thread, at most */
-#define RECONNECT_GAP_MS     500
+#define CONNECT_TIMEOUT_MS 500
+#define COMMAND_TIMEOUT_MS 2000 /* above READ_BLOCK_MS: a blocked read is not a timeout */
+#define READ_BLOCK_MS      500  /* the reader sees ct_rlog_close within this */
+#define READ_COUNT         512  /* entries per XREAD */
+#define QUEUE_MAX          8192 /* entries waiting for the service thread, at most */
+#define RECONNECT_GAP_MS   500
 
 struct ct_rlog {
     char host[256];
     int port, db;
     char *password;
-    char prefix[128];            /* key prefix: PREFIX:log, PREFIX:stream-id */
-    char key[160];               /* the stream: PREFIX:log */
+    char prefix[128]; /* key prefix: PREFIX:log, PREFIX:stream-id */
+    char key[160];    /* the stream: PREFIX:log */
     char stream_id[17];
-    uint64_t seq_base;           /* the log's first seq - 1, shared like stream_id */
+    uint64_t seq_base; /* the log's first seq - 1, shared like stream_id */
     void (*wake)(void *ud);
     void *ud;
 
-    redisContext *writer;        /* service thread */
-    int64_t writer_retry_ms;     /* no reconnect before this (mono) */
+    redisContext *writer;    /* service thread */
+    int64_t writer_retry_ms; /* no reconnect before this (mono) */
 
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
     atomic_bool reader_up;
-    char last_id[48];            /* reader thread: the newest id read */
+    char last_id[48]; /* reader thread: the newest id read */
 
-    pthread_mutex_t lock;        /* the queue */
+    pthread_mutex_t lock; /* the queue */
     pthread_cond_t room;
     ct_rlog_entry *head, *tail;
     size_t queued;
@@ -55,15 +55,15 @@ ct_err ct_rlog_parse_url(const char *url, char *host, size_t hlen, int *port, in
         return ct_error_set(err, CT_ECONFIG, "--redis: expected redis://HOST[:PORT][/DB]");
     const char *p = url + sizeof scheme - 1;
     if (strchr(p, '@'))
-        return ct_error_set(err, CT_ECONFIG, "--redis: no user or password in the URL (it "
+        return ct_error_set(err, CT_ECONFIG,
+                            "--redis: no user or password in the URL (it "
                             "would show in the process list): set CALLTOP_REDIS_PASSWORD or "
                             "use --redis-password-file");
     const char *slash = strchr(p, '/');
     const char *end = slash ? slash : p + strlen(p);
     const char *colon = NULL;
     for (const char *q = p; q < end; q++)
-        if (*q == ':')
-            colon = q;
+        if (*q == ':') colon = q;
     const char *hend = colon ? colon : end;
     size_t n = (size_t)(hend - p);
     if (n == 0 || n >= hlen)
@@ -95,16 +95,15 @@ ct_err ct_rlog_parse_url(const char *url, char *host, size_t hlen, int *port, in
  * the reason in err: CT_ECONFIG when Redis refused the password). */
 static redisContext *connect_redis(ct_rlog *l, ct_error *err)
 {
-    struct timeval ct = { 0, CONNECT_TIMEOUT_MS * 1000 };
+    struct timeval ct = {0, CONNECT_TIMEOUT_MS * 1000};
     redisContext *c = redisConnectWithTimeout(l->host, l->port, ct);
     if (!c || c->err) {
         ct_error_set(err, CT_EIO, "Redis at %s:%d unreachable: %s", l->host, l->port,
                      c ? c->errstr : "out of memory");
-        if (c)
-            redisFree(c);
+        if (c) redisFree(c);
         return NULL;
     }
-    struct timeval ctimeout = { COMMAND_TIMEOUT_MS / 1000, (COMMAND_TIMEOUT_MS % 1000) * 1000 };
+    struct timeval ctimeout = {COMMAND_TIMEOUT_MS / 1000, (COMMAND_TIMEOUT_MS % 1000) * 1000};
     redisSetTimeout(c, ctimeout);
     redisReply *rep = NULL;
     if (l->password) {
@@ -112,8 +111,7 @@ static redisContext *connect_redis(ct_rlog *l, ct_error *err)
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
             ct_error_set(err, rep ? CT_ECONFIG : CT_EIO, "Redis at %s:%d refused the password",
                          l->host, l->port);
-            if (rep)
-                freeReplyObject(rep);
+            if (rep) freeReplyObject(rep);
             redisFree(c);
             return NULL;
         }
@@ -122,10 +120,9 @@ static redisContext *connect_redis(ct_rlog *l, ct_error *err)
     if (l->db) {
         rep = redisCommand(c, "SELECT %d", l->db);
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
-            ct_error_set(err, rep ? CT_ECONFIG : CT_EIO, "Redis at %s:%d: no database %d",
-                         l->host, l->port, l->db);
-            if (rep)
-                freeReplyObject(rep);
+            ct_error_set(err, rep ? CT_ECONFIG : CT_EIO, "Redis at %s:%d: no database %d", l->host,
+                         l->port, l->db);
+            if (rep) freeReplyObject(rep);
             redisFree(c);
             return NULL;
         }
@@ -136,7 +133,7 @@ static redisContext *connect_redis(ct_rlog *l, ct_error *err)
 
 static void nap_ms(int ms)
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
@@ -145,8 +142,7 @@ static void nap_ms(int ms)
  * the read position. */
 static void queue_reply(ct_rlog *l, const redisReply *rep)
 {
-    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1)
-        return;
+    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1) return;
     const redisReply *s = rep->element[0];
     if (s->type != REDIS_REPLY_ARRAY || s->elements < 2 || s->element[1]->type != REDIS_REPLY_ARRAY)
         return;
@@ -166,8 +162,7 @@ static void queue_reply(ct_rlog *l, const redisReply *rep)
         int64_t t = 0;
         for (size_t k = 0; k + 1 < kv->elements; k += 2) {
             const redisReply *f = kv->element[k], *v = kv->element[k + 1];
-            if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
-                continue;
+            if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
             if (strcmp(f->str, "b") == 0) {
                 body = v->str;
                 blen = v->len;
@@ -207,17 +202,14 @@ static void queue_reply(ct_rlog *l, const redisReply *rep)
             }
             pthread_cond_timedwait(&l->room, &l->lock, &ts);
         }
-        if (l->tail)
-            l->tail->next = n;
-        else
-            l->head = n;
+        if (l->tail) l->tail->next = n;
+        else l->head = n;
         l->tail = n;
         l->queued++;
         pthread_mutex_unlock(&l->lock);
         snprintf(l->last_id, sizeof l->last_id, "%s", n->id);
     }
-    if (list->elements && l->wake)
-        l->wake(l->ud);
+    if (list->elements && l->wake) l->wake(l->ud);
 }
 
 static void *reader_main(void *arg)
@@ -234,19 +226,16 @@ static void *reader_main(void *arg)
                 continue;
             }
             atomic_store(&l->reader_up, true);
-            if (l->wake)
-                l->wake(l->ud);
+            if (l->wake) l->wake(l->ud);
         }
         redisReply *rep = redisCommand(c, "XREAD COUNT %d BLOCK %d STREAMS %s %s", READ_COUNT,
                                        READ_BLOCK_MS, l->key, l->last_id);
         if (!rep || c->err) {
-            if (rep)
-                freeReplyObject(rep);
+            if (rep) freeReplyObject(rep);
             redisFree(c);
             c = NULL;
             atomic_store(&l->reader_up, false);
-            if (l->wake)
-                l->wake(l->ud);
+            if (l->wake) l->wake(l->ud);
             continue;
         }
         if (rep->type == REDIS_REPLY_ERROR) {
@@ -258,8 +247,7 @@ static void *reader_main(void *arg)
         queue_reply(l, rep);
         freeReplyObject(rep);
     }
-    if (c)
-        redisFree(c);
+    if (c) redisFree(c);
     atomic_store(&l->reader_up, false);
     return NULL;
 }
@@ -271,37 +259,34 @@ static ct_err load_stream_id(ct_rlog *l, ct_error *err)
     unsigned char b[8];
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     if (got != (ssize_t)sizeof b) {
         uint64_t x = (uint64_t)ct_clock_wall_ms() ^ ((uint64_t)getpid() << 32);
         memcpy(b, &x, sizeof b);
     }
     char fresh[17];
-    for (int i = 0; i < 8; i++)
-        snprintf(fresh + 2 * i, 3, "%02x", b[i]);
+    for (int i = 0; i < 8; i++) snprintf(fresh + 2 * i, 3, "%02x", b[i]);
     /* Seqs start at the log's creation time in microseconds, as a lone
      * relay's start at its start time: a board that kept a seq from before
      * (another log, a lone relay) never mistakes the new ones for old. */
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    unsigned long long base = (unsigned long long)now.tv_sec * 1000000ULL +
-                              (unsigned long long)now.tv_nsec / 1000;
-    redisReply *rep = redisCommand(l->writer, "SET %s:stream-id %s:%llu NX", l->prefix, fresh,
-                                   base);
-    if (rep)
-        freeReplyObject(rep);
+    unsigned long long base =
+        (unsigned long long)now.tv_sec * 1000000ULL + (unsigned long long)now.tv_nsec / 1000;
+    redisReply *rep =
+        redisCommand(l->writer, "SET %s:stream-id %s:%llu NX", l->prefix, fresh, base);
+    if (rep) freeReplyObject(rep);
     rep = redisCommand(l->writer, "GET %s:stream-id", l->prefix);
     char *colon = rep && rep->type == REDIS_REPLY_STRING ? strchr(rep->str, ':') : NULL;
     if (!colon || colon - rep->str != 16) {
         /* Redis's own words say why (e.g. "NOAUTH Authentication required"). */
         char why[128] = "";
-        if (rep && rep->type == REDIS_REPLY_ERROR)
-            snprintf(why, sizeof why, ": %.100s", rep->str);
-        if (rep)
-            freeReplyObject(rep);
-        return ct_error_set(err, CT_EIO, "Redis at %s:%d: cannot read the log's stream id "
-                            "(%s:stream-id)%s", l->host, l->port, l->prefix, why);
+        if (rep && rep->type == REDIS_REPLY_ERROR) snprintf(why, sizeof why, ": %.100s", rep->str);
+        if (rep) freeReplyObject(rep);
+        return ct_error_set(err, CT_EIO,
+                            "Redis at %s:%d: cannot read the log's stream id "
+                            "(%s:stream-id)%s",
+                            l->host, l->port, l->prefix, why);
     }
     memcpy(l->stream_id, rep->str, 16);
     l->stream_id[16] = '\0';
@@ -360,8 +345,7 @@ ct_err ct_rlog_append(ct_rlog *l, int64_t t_ms, const char *body, size_t len, ch
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!l->writer) {
             int64_t now = ct_clock_mono_ms();
-            if (now < l->writer_retry_ms)
-                return ct_error_set(err, CT_EIO, "Redis unreachable");
+            if (now < l->writer_retry_ms) return ct_error_set(err, CT_EIO, "Redis unreachable");
             l->writer = connect_redis(l, err);
             if (!l->writer) {
                 l->writer_retry_ms = now + RECONNECT_GAP_MS;
@@ -380,10 +364,8 @@ ct_err ct_rlog_append(ct_rlog *l, int64_t t_ms, const char *body, size_t len, ch
         bool broken = !rep || l->writer->err;
         const char *why = rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no answer";
         ct_error_set(err, CT_EIO, "Redis refused the append: %.120s", why);
-        if (rep)
-            freeReplyObject(rep);
-        if (!broken)
-            return CT_EIO;   /* e.g. out of memory in Redis: a retry would not help */
+        if (rep) freeReplyObject(rep);
+        if (!broken) return CT_EIO; /* e.g. out of memory in Redis: a retry would not help */
         /* A connection that broke since the last webhook (Redis restarted):
          * one fresh connection is worth a try. The XADD either reached Redis
          * or not; if it did and the answer was lost, the sender's retry is a
@@ -391,8 +373,7 @@ ct_err ct_rlog_append(ct_rlog *l, int64_t t_ms, const char *body, size_t len, ch
         redisFree(l->writer);
         l->writer = NULL;
         l->writer_retry_ms = 0;
-        if (attempt == 1)
-            l->writer_retry_ms = ct_clock_mono_ms() + RECONNECT_GAP_MS;
+        if (attempt == 1) l->writer_retry_ms = ct_clock_mono_ms() + RECONNECT_GAP_MS;
     }
     return CT_EIO;
 }
@@ -425,8 +406,7 @@ bool ct_rlog_reader_up(ct_rlog *l)
 
 void ct_rlog_close(ct_rlog *l)
 {
-    if (!l)
-        return;
+    if (!l) return;
     atomic_store(&l->stop, true);
     if (l->thread_started) {
         pthread_mutex_lock(&l->lock);
@@ -434,8 +414,7 @@ void ct_rlog_close(ct_rlog *l)
         pthread_mutex_unlock(&l->lock);
         pthread_join(l->thread, NULL);
     }
-    if (l->writer)
-        redisFree(l->writer);
+    if (l->writer) redisFree(l->writer);
     ct_rlog_entries_free(l->head);
     if (l->password) {
         memset(l->password, 0, strlen(l->password));

@@ -23,9 +23,9 @@ typedef struct ct_rlog ct_rlog;
 
 /* One stream entry, as read back. */
 typedef struct ct_rlog_entry {
-    char id[48];                 /* the Redis stream id, "MS-N" */
-    int64_t t_ms;                /* the webhook's arrival (wall clock of the relay that took it) */
-    char *body;                  /* the repaired, validated webhook body (NUL-terminated) */
+    char id[48];  /* the Redis stream id, "MS-N" */
+    int64_t t_ms; /* the webhook's arrival (wall clock of the relay that took it) */
+    char *body;   /* the repaired, validated webhook body (NUL-terminated) */
     size_t len;
     struct ct_rlog_entry *next;
 } ct_rlog_entry;

@@ -47,31 +47,41 @@
 #include "rlog.h"
 #endif
 
-#define DEFAULT_EXPIRE_S      3600
-#define DEFAULT_MAX_CALLS     10000
-#define DEFAULT_RING          4096
-#define DEFAULT_MAX_BODY      (1u << 20)
-#define DEFAULT_HEARTBEAT_MS  10000
-#define DEFAULT_Q_FRAMES      1024
-#define DEFAULT_Q_BYTES       (16u << 20)
-#define DEFAULT_EXPIRE_TICK   1000
-#define DEFAULT_SNAPSHOT_PART (1u << 20)
-#define DEFAULT_V1_SNAPSHOT_MAX ((size_t)64 << 20)   /* a protocol 1 board's frame cap */
-#define DEFAULT_STATE_BYTES   ((size_t)256 << 20)
-#define DEFAULT_RING_BYTES    ((size_t)64 << 20)
-#define DEFAULT_MAX_CONNS     2048    /* (the process fd limit may bind first) */
-#define DEFAULT_MAX_CONNS_PER_PEER 256
+#define DEFAULT_EXPIRE_S            3600
+#define DEFAULT_MAX_CALLS           10000
+#define DEFAULT_RING                4096
+#define DEFAULT_MAX_BODY            (1u << 20)
+#define DEFAULT_HEARTBEAT_MS        10000
+#define DEFAULT_Q_FRAMES            1024
+#define DEFAULT_Q_BYTES             (16u << 20)
+#define DEFAULT_EXPIRE_TICK         1000
+#define DEFAULT_SNAPSHOT_PART       (1u << 20)
+#define DEFAULT_V1_SNAPSHOT_MAX     ((size_t)64 << 20) /* a protocol 1 board's frame cap */
+#define DEFAULT_STATE_BYTES         ((size_t)256 << 20)
+#define DEFAULT_RING_BYTES          ((size_t)64 << 20)
+#define DEFAULT_MAX_CONNS           2048 /* (the process fd limit may bind first) */
+#define DEFAULT_MAX_CONNS_PER_PEER  256
 #define DEFAULT_REQUEST_DEADLINE_MS 10000
-#define TICK_MS               250     /* heartbeat / expiry timer resolution, at most */
-#define SLOW_CLOSE_GRACE_S    3       /* a dropped client that never drains is cut */
+#define TICK_MS                     250 /* heartbeat / expiry timer resolution, at most */
+#define SLOW_CLOSE_GRACE_S          3   /* a dropped client that never drains is cut */
 
 enum route { R_NONE = 0, R_WEBHOOK, R_HEALTHZ, R_METRICS, R_NOTFOUND, R_METHOD };
 
 /* Classes of rejected peers, each with its own rate-limited stderr line. */
 enum notice_kind {
-    NOTE_WEBHOOK_SECRET, NOTE_WEBHOOK_BAD, NOTE_WEBHOOK_TOO_BIG, NOTE_WEBHOOK_CHUNKED,
-    NOTE_CLIENT_TOKEN, NOTE_CLIENT_PATH, NOTE_CLIENT_SLOW, NOTE_CLIENT_BAD_MESSAGE,
-    NOTE_AUTH_THROTTLED, NOTE_CONN_CAP, NOTE_REQUEST_DEADLINE, NOTE_LOG_DOWN, N_NOTICE
+    NOTE_WEBHOOK_SECRET,
+    NOTE_WEBHOOK_BAD,
+    NOTE_WEBHOOK_TOO_BIG,
+    NOTE_WEBHOOK_CHUNKED,
+    NOTE_CLIENT_TOKEN,
+    NOTE_CLIENT_PATH,
+    NOTE_CLIENT_SLOW,
+    NOTE_CLIENT_BAD_MESSAGE,
+    NOTE_AUTH_THROTTLED,
+    NOTE_CONN_CAP,
+    NOTE_REQUEST_DEADLINE,
+    NOTE_LOG_DOWN,
+    N_NOTICE
 };
 static const char *const notice_text[N_NOTICE] = {
     "webhook refused: wrong or missing secret (401)",
@@ -95,30 +105,30 @@ typedef struct pss {
     enum route route;
     bool authorized;
     bool too_big;
-    bool answered;                 /* the webhook was handled (lws may report completion twice) */
-    bool close_after;              /* close once answered (the rest of the request is unread) */
+    bool answered;    /* the webhook was handled (lws may report completion twice) */
+    bool close_after; /* close once answered (the rest of the request is unread) */
     char *body;
     size_t body_len;
     int status;
     char *resp;
     size_t resp_len;
-    const char *ctype;             /* the answer's Content-Type; NULL = JSON */
-    int64_t t0_us;                 /* when the request arrived (webhook latency) */
-    bool retry_after;              /* the answer carries Retry-After: 1 */
+    const char *ctype; /* the answer's Content-Type; NULL = JSON */
+    int64_t t0_us;     /* when the request arrived (webhook latency) */
+    bool retry_after;  /* the answer carries Retry-After: 1 */
     /* WebSocket */
     struct lws *wsi;
-    struct pss *next;              /* relay->clients */
+    struct pss *next; /* relay->clients */
     bool is_client;
     bool hello_done;
-    bool dropping;                 /* close as soon as writable */
+    bool dropping; /* close as soon as writable */
     int close_code;
     const char *close_reason;
-    ct_frame **q;                  /* circular send queue */
+    ct_frame **q; /* circular send queue */
     size_t q_cap, q_head, q_count, q_bytes;
     char *rx;
     size_t rx_len;
     int64_t last_rx_ms, last_ping_ms;
-    int proto;                     /* the protocol version its hello asked for */
+    int proto; /* the protocol version its hello asked for */
 } pss;
 
 struct ct_relay {
@@ -128,25 +138,25 @@ struct ct_relay {
     size_t max_body, ring_cap, q_frames, q_bytes;
     FILE *event_log;
     char *event_log_path;
-    atomic_bool reopen_log;        /* ct_relay_reopen_event_log() asked */
-    unsigned frame_faults;         /* tests: events to fail after their merge */
-    ct_throttle *throttle;         /* failed authentications per peer address */
+    atomic_bool reopen_log; /* ct_relay_reopen_event_log() asked */
+    unsigned frame_faults;  /* tests: events to fail after their merge */
+    ct_throttle *throttle;  /* failed authentications per peer address */
 
     /* Every accepted connection, for the caps and the request deadline. */
     struct conn {
-        struct lws *wsi;           /* NULL: free slot */
-        uint64_t peer;             /* hash of the peer address */
-        int64_t since_ms;          /* accepted, or last answer sent (keep-alive) */
-        bool is_ws;                /* an upgraded monitor client: the heartbeat rules it */
-        bool killing;              /* closed by us, not yet destroyed */
-    } *conns;
+        struct lws *wsi;  /* NULL: free slot */
+        uint64_t peer;    /* hash of the peer address */
+        int64_t since_ms; /* accepted, or last answer sent (keep-alive) */
+        bool is_ws;       /* an upgraded monitor client: the heartbeat rules it */
+        bool killing;     /* closed by us, not yet destroyed */
+    } * conns;
     size_t conn_slots, conns_live, max_conns, max_conns_per_peer;
     int request_deadline_ms;
     FILE *notices;
     int notice_interval_ms;
     struct notice_class {
-        int64_t last_ms;           /* when this class last printed (0 = never) */
-        uint64_t held;             /* rejections since, not printed */
+        int64_t last_ms; /* when this class last printed (0 = never) */
+        uint64_t held;   /* rejections since, not printed */
     } notice[N_NOTICE];
 
     struct lws_context *ctx;
@@ -161,31 +171,34 @@ struct ct_relay {
     ct_ring ring;
     uint64_t seq;
     char stream[17];
-    ct_frame *snap;                /* cached one-frame snapshot (protocol 1), or NULL */
-    ct_frame **snap_parts;         /* cached snapshot parts (protocol 2), or NULL */
+    ct_frame *snap;        /* cached one-frame snapshot (protocol 1), or NULL */
+    ct_frame **snap_parts; /* cached snapshot parts (protocol 2), or NULL */
     size_t n_snap_parts, snap_part_bytes, state_bytes, v1_snapshot_max;
     pss *clients;
     lws_sorted_usec_list_t tick;
     int64_t last_expire_ms;
-    struct ct_rlog *rlog;          /* --redis: the shared log, else NULL */
-    int64_t log_expire_ms;         /* --redis: log time of the last expiry pass */
+    struct ct_rlog *rlog;  /* --redis: the shared log, else NULL */
+    int64_t log_expire_ms; /* --redis: log time of the last expiry pass */
 
     pthread_mutex_t stats_lock;
     ct_relay_stats stats;
-    ct_latency_hist latency;       /* service thread only (metrics.h) */
+    ct_latency_hist latency; /* service thread only (metrics.h) */
     int64_t started_s;
 };
 
 /* ---- small helpers ------------------------------------------------------- */
 
-#define STAT_ADD(r, field, n) do { pthread_mutex_lock(&(r)->stats_lock); \
-        (r)->stats.field += (n); pthread_mutex_unlock(&(r)->stats_lock); } while (0)
+#define STAT_ADD(r, field, n)                   \
+    do {                                        \
+        pthread_mutex_lock(&(r)->stats_lock);   \
+        (r)->stats.field += (n);                \
+        pthread_mutex_unlock(&(r)->stats_lock); \
+    } while (0)
 
 static void stats_sync(ct_relay *r)
 {
     size_t n = 0;
-    for (pss *c = r->clients; c; c = c->next)
-        n++;
+    for (pss *c = r->clients; c; c = c->next) n++;
     pthread_mutex_lock(&r->stats_lock);
     r->stats.seq = r->seq;
     r->stats.calls = ct_rstate_count(r->state);
@@ -199,14 +212,13 @@ static void make_stream_id(char out[17])
     unsigned char b[8];
     int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
     ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
-    if (fd >= 0)
-        close(fd);
+    if (fd >= 0) close(fd);
     if (got != (ssize_t)sizeof b) {
-        uint64_t x = (uint64_t)ct_clock_wall_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)ct_clock_mono_ms();
+        uint64_t x = (uint64_t)ct_clock_wall_ms() ^ ((uint64_t)getpid() << 32) ^
+            (uint64_t)ct_clock_mono_ms();
         memcpy(b, &x, sizeof b);
     }
-    for (int i = 0; i < 8; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 /* One line per class at most every notice_interval_ms: enough to see an
@@ -215,8 +227,7 @@ static void make_stream_id(char out[17])
  * transcript text. */
 static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
 {
-    if (!r->notices)
-        return;
+    if (!r->notices) return;
     struct notice_class *c = &r->notice[k];
     int64_t now = ct_clock_mono_ms();
     if (c->last_ms && now - c->last_ms < r->notice_interval_ms) {
@@ -224,8 +235,7 @@ static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
         return;
     }
     char peer[64] = "?", esc[4 * 64 + 1];
-    if (wsi)
-        lws_get_peer_simple(wsi, peer, sizeof peer);
+    if (wsi) lws_get_peer_simple(wsi, peer, sizeof peer);
     if (c->held)
         fprintf(r->notices, "calltop-relay: %s (from %s; %llu more not shown)\n", notice_text[k],
                 ct_escape_field(peer, esc, sizeof esc), (unsigned long long)c->held);
@@ -241,24 +251,22 @@ static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
  * the old one). A failure keeps the old file: losing the log is worse. */
 static void event_log_reopen(ct_relay *r)
 {
-    if (!r->event_log_path)
-        return;
+    if (!r->event_log_path) return;
     int fd = open(r->event_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
     if (!f) {
-        if (fd >= 0)
-            close(fd);
+        if (fd >= 0) close(fd);
         if (r->notices) {
             char esc[1024];
-            fprintf(r->notices, "calltop-relay: cannot reopen the event log %s: %s; "
+            fprintf(r->notices,
+                    "calltop-relay: cannot reopen the event log %s: %s; "
                     "still writing the old one\n",
                     ct_escape_field(r->event_log_path, esc, sizeof esc), strerror(errno));
             fflush(r->notices);
         }
         return;
     }
-    if (r->event_log)
-        fclose(r->event_log);
+    if (r->event_log) fclose(r->event_log);
     r->event_log = f;
 }
 
@@ -266,8 +274,7 @@ static void snapshot_invalidate(ct_relay *r)
 {
     ct_frame_unref(r->snap);
     r->snap = NULL;
-    for (size_t i = 0; i < r->n_snap_parts; i++)
-        ct_frame_unref(r->snap_parts[i]);
+    for (size_t i = 0; i < r->n_snap_parts; i++) ct_frame_unref(r->snap_parts[i]);
     free(r->snap_parts);
     r->snap_parts = NULL;
     r->n_snap_parts = 0;
@@ -277,29 +284,23 @@ static void snapshot_invalidate(ct_relay *r)
  * asks before the state changes shares them. False on OOM. */
 static bool snapshot_parts(ct_relay *r)
 {
-    if (r->snap_parts)
-        return true;
+    if (r->snap_parts) return true;
     char **bufs = NULL;
     size_t *lens = NULL;
-    size_t n = ct_rstate_snapshot_parts(r->state, r->seq, r->snap_part_bytes, LWS_PRE, &bufs,
-                                        &lens);
-    if (!n)
-        return false;
+    size_t n =
+        ct_rstate_snapshot_parts(r->state, r->seq, r->snap_part_bytes, LWS_PRE, &bufs, &lens);
+    if (!n) return false;
     ct_frame **frames = calloc(n, sizeof *frames);
     bool ok = frames != NULL;
     for (size_t i = 0; i < n; i++) {
-        if (ok && !(frames[i] = ct_frame_wrap(bufs[i], lens[i], r->seq)))
-            ok = false;
-        else if (!ok)
-            free(bufs[i]);
-        if (ok)
-            frames[i]->shared = true;
+        if (ok && !(frames[i] = ct_frame_wrap(bufs[i], lens[i], r->seq))) ok = false;
+        else if (!ok) free(bufs[i]);
+        if (ok) frames[i]->shared = true;
     }
     free(bufs);
     free(lens);
     if (!ok) {
-        for (size_t i = 0; frames && i < n; i++)
-            ct_frame_unref(frames[i]);
+        for (size_t i = 0; frames && i < n; i++) ct_frame_unref(frames[i]);
         free(frames);
         return false;
     }
@@ -323,8 +324,7 @@ static void q_clear(pss *c)
 
 static void client_drop(ct_relay *r, pss *c, int code, const char *reason)
 {
-    if (c->dropping)
-        return;
+    if (c->dropping) return;
     c->dropping = true;
     c->close_code = code;
     c->close_reason = reason;
@@ -339,8 +339,7 @@ static void client_drop(ct_relay *r, pss *c, int code, const char *reason)
  * frame into an empty queue whatever its size (a snapshot). */
 static bool q_push(ct_relay *r, pss *c, ct_frame *f, bool force)
 {
-    if (c->dropping)
-        return false;
+    if (c->dropping) return false;
     bool fits = c->q_count < c->q_cap && c->q_bytes + f->len <= r->q_bytes;
     if (!fits && !(force && c->q_count == 0)) {
         client_drop(r, c, CT_CLOSE_TOO_SLOW, "client too slow");
@@ -350,8 +349,7 @@ static bool q_push(ct_relay *r, pss *c, ct_frame *f, bool force)
     }
     c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(f);
     c->q_count++;
-    if (!f->shared)
-        c->q_bytes += f->len;
+    if (!f->shared) c->q_bytes += f->len;
     lws_callback_on_writable(c->wsi);
     return true;
 }
@@ -361,8 +359,7 @@ static bool q_push(ct_relay *r, pss *c, ct_frame *f, bool force)
  * frame count limits it). */
 static bool q_push_shared(pss *c, ct_frame *f)
 {
-    if (c->dropping || c->q_count >= c->q_cap)
-        return false;
+    if (c->dropping || c->q_count >= c->q_cap) return false;
     c->q[(c->q_head + c->q_count) % c->q_cap] = ct_frame_ref(f);
     c->q_count++;
     lws_callback_on_writable(c->wsi);
@@ -387,8 +384,7 @@ static void client_error(ct_relay *r, pss *c, const char *code, const char *msg,
     notice(r, NOTE_CLIENT_BAD_MESSAGE, c->wsi);
     size_t len;
     char *buf = ct_proto_encode_error(code, msg, LWS_PRE, &len);
-    if (buf)
-        q_push_buf(r, c, buf, len, true);
+    if (buf) q_push_buf(r, c, buf, len, true);
     /* Let the error frame go first; the close follows from WRITEABLE. */
     c->close_code = close;
     c->close_reason = code;
@@ -403,8 +399,8 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
 {
     if (m->protocol < CT_PROTOCOL_MIN_VERSION || m->protocol > CT_PROTOCOL_VERSION) {
         char msg[80];
-        snprintf(msg, sizeof msg, "this relay speaks protocols %d to %d",
-                 CT_PROTOCOL_MIN_VERSION, CT_PROTOCOL_VERSION);
+        snprintf(msg, sizeof msg, "this relay speaks protocols %d to %d", CT_PROTOCOL_MIN_VERSION,
+                 CT_PROTOCOL_VERSION);
         client_error(r, c, "unsupported-protocol", msg, CT_CLOSE_BAD_PROTOCOL);
         return;
     }
@@ -416,17 +412,14 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
     bool replay = m->has_last_seq && same_stream && last <= r->seq;
     if (replay && last < r->seq) {
         /* Every missed event must still be in the ring, and fit the queue. */
-        replay = ct_ring_get(&r->ring, last + 1) != NULL &&
-                 r->seq - last + 1 <= c->q_cap;
+        replay = ct_ring_get(&r->ring, last + 1) != NULL && r->seq - last + 1 <= c->q_cap;
     }
     size_t len;
     char *buf = ct_proto_encode_welcome_v(c->proto, r->seq, r->stream, replay, LWS_PRE, &len);
-    if (!buf || !q_push_buf(r, c, buf, len, true))
-        return;
+    if (!buf || !q_push_buf(r, c, buf, len, true)) return;
     if (replay) {
         for (uint64_t s = last + 1; s <= r->seq; s++)
-            if (!q_push(r, c, ct_ring_get(&r->ring, s), false))
-                return;
+            if (!q_push(r, c, ct_ring_get(&r->ring, s), false)) return;
         STAT_ADD(r, replays, 1);
     } else {
         /* Clients that resync together (after a relay restart, say) share
@@ -443,14 +436,12 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
                              LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
                 return;
             }
-            for (size_t i = 0; i < r->n_snap_parts; i++)
-                q_push_shared(c, r->snap_parts[i]);
+            for (size_t i = 0; i < r->n_snap_parts; i++) q_push_shared(c, r->snap_parts[i]);
         } else {
             if (!r->snap) {
                 buf = ct_rstate_snapshot(r->state, r->seq, LWS_PRE, &len);
                 r->snap = ct_frame_wrap(buf, len, r->seq);
-                if (r->snap)
-                    r->snap->shared = true;
+                if (r->snap) r->snap->shared = true;
             }
             if (!r->snap) {
                 client_drop(r, c, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION, "out of memory");
@@ -461,7 +452,8 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
                  * only ask again: say why, once, instead of sending it. */
                 client_error(r, c, "snapshot-too-large",
                              "the snapshot is too large for one frame: upgrade calltop "
-                             "(protocol 2 sends it in parts)", LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
+                             "(protocol 2 sends it in parts)",
+                             LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
                 return;
             }
             q_push_shared(c, r->snap);
@@ -481,27 +473,21 @@ static void on_client_frame(ct_relay *r, pss *c, const char *buf, size_t len)
         client_error(r, c, "bad-message", err.detail, CT_CLOSE_BAD_MESSAGE);
         return;
     }
-    if (!c->hello_done && m.type != CT_PM_HELLO && m.type != CT_PM_PING &&
-        m.type != CT_PM_PONG) {
+    if (!c->hello_done && m.type != CT_PM_HELLO && m.type != CT_PM_PING && m.type != CT_PM_PONG) {
         STAT_ADD(r, bad_messages, 1);
-        client_error(r, c, "bad-message", "the first message must be hello",
-                     CT_CLOSE_BAD_MESSAGE);
+        client_error(r, c, "bad-message", "the first message must be hello", CT_CLOSE_BAD_MESSAGE);
         ct_pmsg_clear(&m);
         return;
     }
     switch (m.type) {
-    case CT_PM_HELLO:
-        on_hello(r, c, &m);
-        break;
+    case CT_PM_HELLO: on_hello(r, c, &m); break;
     case CT_PM_PING: {
         size_t n;
         char *out = ct_proto_encode_pong(m.t, LWS_PRE, &n);
-        if (out)
-            q_push_buf(r, c, out, n, false);
+        if (out) q_push_buf(r, c, out, n, false);
         break;
     }
-    case CT_PM_PONG:
-        break;   /* already counted as a sign of life */
+    case CT_PM_PONG: break; /* already counted as a sign of life */
     default:
         STAT_ADD(r, bad_messages, 1);
         client_error(r, c, "bad-message", "clients may send hello, ping and pong only",
@@ -513,19 +499,17 @@ static void on_client_frame(ct_relay *r, pss *c, const char *buf, size_t len)
 
 /* ---- webhooks ---------------------------------------------------------------- */
 
-static void event_log(ct_relay *r, const ct_webhook *w, uint64_t seq,
-                      const ct_rstate_result *res)
+static void event_log(ct_relay *r, const ct_webhook *w, uint64_t seq, const ct_rstate_result *res)
 {
-    if (!r->event_log)
-        return;
+    if (!r->event_log) return;
     char when[32];
     ct_time_format_iso(ct_clock_wall_ms(), when, sizeof when);
     /* Ids, kinds and states only: transcript text never reaches the log.
      * Every field comes from the sender, so each is escaped: a call id
      * holding a newline or ESC cannot forge a line or drive a terminal. */
     char id[4 * 128 + 1], status[4 * 48 + 1], phone[4 * 48 + 1];
-    fprintf(r->event_log, "%s seq=%llu kind=%s call=%s status=%s phone=%s new_messages=%zu\n",
-            when, (unsigned long long)seq, ct_webhook_type_name(w->type),
+    fprintf(r->event_log, "%s seq=%llu kind=%s call=%s status=%s phone=%s new_messages=%zu\n", when,
+            (unsigned long long)seq, ct_webhook_type_name(w->type),
             ct_escape_field(w->call.id, id, sizeof id),
             ct_escape_field(res->status, status, sizeof status),
             ct_escape_field(res->phone_status, phone, sizeof phone), res->new_messages);
@@ -551,8 +535,7 @@ static void force_resync(ct_relay *r)
  * on a real relay. */
 static bool frame_fault_for_test(ct_relay *r)
 {
-    if (r->frame_faults == 0)
-        return false;
+    if (r->frame_faults == 0) return false;
     r->frame_faults--;
     return true;
 }
@@ -563,8 +546,8 @@ static bool frame_fault_for_test(ct_relay *r)
  * the log's arrival time); `born_us` the arrival for the latency metric (0:
  * none). *resynced: the state moved but no event could describe it, so
  * every client was sent to a snapshot (rc is then CT_OK). */
-static ct_err merge_and_fan_out(ct_relay *r, const ct_webhook *w, int64_t born_us,
-                                int64_t heard_ms, bool *changed, bool *resynced, ct_error *err)
+static ct_err merge_and_fan_out(ct_relay *r, const ct_webhook *w, int64_t born_us, int64_t heard_ms,
+                                bool *changed, bool *resynced, ct_error *err)
 {
     ct_rstate_result res;
     uint64_t seq = r->seq + 1;
@@ -581,8 +564,7 @@ static ct_err merge_and_fan_out(ct_relay *r, const ct_webhook *w, int64_t born_u
         *resynced = true;
         return CT_OK;
     }
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     *changed = res.changed;
     if (res.changed) {
         ct_frame *f = ct_frame_wrap(res.frame, res.len, seq);
@@ -593,8 +575,7 @@ static ct_err merge_and_fan_out(ct_relay *r, const ct_webhook *w, int64_t born_u
             r->seq = seq;
             ct_ring_push(&r->ring, f);
             for (pss *c = r->clients; c; c = c->next)
-                if (c->hello_done)
-                    q_push(r, c, f, false);
+                if (c->hello_done) q_push(r, c, f, false);
             ct_frame_unref(f);
             STAT_ADD(r, events, 1);
             event_log(r, w, seq, &res);
@@ -722,8 +703,7 @@ static void handle_webhook(ct_relay *r, pss *p, struct lws *wsi)
         return;
     }
     bool changed = false, resynced = false;
-    ct_err rc = merge_and_fan_out(r, &w, p->t0_us, ct_clock_mono_ms(), &changed, &resynced,
-                                  &err);
+    ct_err rc = merge_and_fan_out(r, &w, p->t0_us, ct_clock_mono_ms(), &changed, &resynced, &err);
     if (resynced) {
         /* The state moved but no event describes it: a retry by the sender
          * would now be a duplicate, so answering 5xx would not help, and
@@ -748,8 +728,8 @@ static void handle_webhook(ct_relay *r, pss *p, struct lws *wsi)
     STAT_ADD(r, webhooks_ok, 1);
     stats_sync(r);
     p->status = 200;
-    snprintf(msg, sizeof msg, "{\"ok\":true,\"seq\":%llu,\"event\":%s}",
-             (unsigned long long)r->seq, changed ? "true" : "false");
+    snprintf(msg, sizeof msg, "{\"ok\":true,\"seq\":%llu,\"event\":%s}", (unsigned long long)r->seq,
+             changed ? "true" : "false");
     p->resp = strdup(msg);
     ct_webhook_clear(&w);
 }
@@ -839,8 +819,7 @@ static void http_reset(pss *p)
 /* The peer's address, the key of failed-auth throttling. */
 static void peer_of(struct lws *wsi, char *buf, size_t len)
 {
-    if (!lws_get_peer_simple(wsi, buf, len))
-        snprintf(buf, len, "?");
+    if (!lws_get_peer_simple(wsi, buf, len)) snprintf(buf, len, "?");
 }
 
 /* True (and counted) when the peer's address is blocked for guessing. */
@@ -849,9 +828,8 @@ static bool auth_throttled(ct_relay *r, struct lws *wsi)
     char peer[64];
     peer_of(wsi, peer, sizeof peer);
     int64_t now = ct_clock_mono_ms();
-    if (!ct_throttle_blocked(r->throttle, peer, now))
-        return false;
-    ct_throttle_fail(r->throttle, peer, now);   /* guessing on extends the block */
+    if (!ct_throttle_blocked(r->throttle, peer, now)) return false;
+    ct_throttle_fail(r->throttle, peer, now); /* guessing on extends the block */
     STAT_ADD(r, auth_throttled, 1);
     notice(r, NOTE_AUTH_THROTTLED, wsi);
     return true;
@@ -889,8 +867,7 @@ static uint64_t peer_key_sa(const struct sockaddr *sa)
 static struct conn *conn_of(ct_relay *r, struct lws *wsi)
 {
     struct conn *c = wsi ? lws_get_opaque_user_data(wsi) : NULL;
-    if (c >= r->conns && c < r->conns + r->conn_slots && c->wsi == wsi)
-        return c;
+    if (c >= r->conns && c < r->conns + r->conn_slots && c->wsi == wsi) return c;
     return NULL;
 }
 
@@ -903,8 +880,7 @@ static void conn_kill(ct_relay *r, struct conn *c, bool now)
     /* The peer sees the end at once: lws may linger over a graceful close
      * (or defer the kill to a later turn) for a socket it still reads. */
     int fd = (int)lws_get_socket_fd(c->wsi);
-    if (fd >= 0)
-        shutdown(fd, SHUT_RDWR);
+    if (fd >= 0) shutdown(fd, SHUT_RDWR);
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, now ? LWS_TO_KILL_SYNC : LWS_TO_KILL_ASYNC);
 }
 
@@ -920,21 +896,17 @@ static bool conn_admit(ct_relay *r, const struct sockaddr *sa)
             free_slot = free_slot ? free_slot : c;
             continue;
         }
-        if (c->killing)
-            continue;
+        if (c->killing) continue;
         same += c->peer == key;
-        if (!c->is_ws && (!oldest || c->since_ms < oldest->since_ms))
-            oldest = c;
+        if (!c->is_ws && (!oldest || c->since_ms < oldest->since_ms)) oldest = c;
     }
-    if (same >= r->max_conns_per_peer)
-        return false;
+    if (same >= r->max_conns_per_peer) return false;
     if (r->conns_live >= r->max_conns) {
-        if (!oldest)
-            return false;
+        if (!oldest) return false;
         STAT_ADD(r, requests_evicted, 1);
         conn_kill(r, oldest, false);
     }
-    if (!free_slot)      /* every slot waits for its destroy: refuse for now */
+    if (!free_slot) /* every slot waits for its destroy: refuse for now */
         return false;
     return true;
 }
@@ -949,11 +921,11 @@ static void conn_added(ct_relay *r, struct lws *wsi)
     socklen_t len = sizeof ss;
     int fd = (int)lws_get_socket_fd(wsi);
     uint64_t peer = fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0
-                        ? peer_key_sa((const struct sockaddr *)&ss) : 0;
+        ? peer_key_sa((const struct sockaddr *)&ss)
+        : 0;
     for (size_t i = 0; i < r->conn_slots; i++)
         if (!r->conns[i].wsi) {
-            r->conns[i] = (struct conn){ .wsi = wsi, .peer = peer,
-                                         .since_ms = ct_clock_mono_ms() };
+            r->conns[i] = (struct conn){.wsi = wsi, .peer = peer, .since_ms = ct_clock_mono_ms()};
             r->conns_live++;
             lws_set_opaque_user_data(wsi, &r->conns[i]);
             return;
@@ -968,10 +940,8 @@ static void conn_added(ct_relay *r, struct lws *wsi)
 static void conn_gone(ct_relay *r, struct lws *wsi)
 {
     struct conn *c = conn_of(r, wsi);
-    if (!c)
-        return;
-    if (!c->killing)
-        r->conns_live--;
+    if (!c) return;
+    if (!c->killing) r->conns_live--;
     memset(c, 0, sizeof *c);
     lws_set_opaque_user_data(wsi, NULL);
 }
@@ -980,8 +950,7 @@ static void conn_gone(ct_relay *r, struct lws *wsi)
 static void conn_touch(ct_relay *r, struct lws *wsi)
 {
     struct conn *c = conn_of(r, wsi);
-    if (c)
-        c->since_ms = ct_clock_mono_ms();
+    if (c) c->since_ms = ct_clock_mono_ms();
 }
 
 static void conns_enforce_deadline(ct_relay *r, int64_t now)
@@ -1034,8 +1003,7 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
         }
         if (post) {
             p->authorized = webhook_authorized(r, wsi, uri);
-            if (!p->authorized)
-                auth_failed(r, wsi);
+            if (!p->authorized) auth_failed(r, wsi);
             char cl[32];
             if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 &&
                 strtoull(cl, NULL, 10) > r->max_body)
@@ -1050,7 +1018,8 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
                     STAT_ADD(r, webhooks_unauthorized, 1);
                     notice(r, NOTE_WEBHOOK_SECRET, wsi);
                     p->status = 401;
-                    p->resp = strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
+                    p->resp =
+                        strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
                 } else {
                     STAT_ADD(r, webhooks_length_required, 1);
                     notice(r, NOTE_WEBHOOK_CHUNKED, wsi);
@@ -1072,8 +1041,7 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
                 static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
                 unsigned char b[LWS_PRE + sizeof cont];
                 memcpy(b + LWS_PRE, cont, sizeof cont - 1);
-                if (lws_write(wsi, b + LWS_PRE, sizeof cont - 1, LWS_WRITE_HTTP) < 0)
-                    return -1;
+                if (lws_write(wsi, b + LWS_PRE, sizeof cont - 1, LWS_WRITE_HTTP) < 0) return -1;
             }
             /* Wait for the body before answering; lws reports no body
              * completion for an empty one, so answer that now. */
@@ -1117,8 +1085,7 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
 
 static int http_body_done(ct_relay *r, pss *p, struct lws *wsi)
 {
-    if (p->route != R_WEBHOOK || p->answered)
-        return 0;
+    if (p->route != R_WEBHOOK || p->answered) return 0;
     p->answered = true;
     if (!p->authorized) {
         STAT_ADD(r, webhooks_unauthorized, 1);
@@ -1132,8 +1099,7 @@ static int http_body_done(ct_relay *r, pss *p, struct lws *wsi)
         p->resp = strdup("{\"ok\":false,\"error\":\"body too large\"}");
     } else {
         handle_webhook(r, p, wsi);
-        if (p->status == 400)
-            notice(r, NOTE_WEBHOOK_BAD, wsi);
+        if (p->status == 400) notice(r, NOTE_WEBHOOK_BAD, wsi);
     }
     lws_callback_on_writable(wsi);
     return 0;
@@ -1141,23 +1107,20 @@ static int http_body_done(ct_relay *r, pss *p, struct lws *wsi)
 
 static int http_write(ct_relay *r, pss *p, struct lws *wsi)
 {
-    if (!p->status)
-        return 0;
-    if (!p->resp)
-        p->resp = strdup("{}");
+    if (!p->status) return 0;
+    if (!p->resp) p->resp = strdup("{}");
     size_t n = p->resp ? strlen(p->resp) : 0;
     unsigned char hbuf[LWS_PRE + 512];
     unsigned char *start = hbuf + LWS_PRE, *q = start, *end = hbuf + sizeof hbuf - 1;
     if (lws_add_http_common_headers(wsi, (unsigned)p->status,
                                     p->ctype ? p->ctype : "application/json", n, &q, end) ||
         (p->retry_after &&
-         lws_add_http_header_by_name(wsi, (const unsigned char *)"retry-after:",
-                                     (const unsigned char *)"1", 1, &q, end)) ||
+         lws_add_http_header_by_name(
+             wsi, (const unsigned char *)"retry-after:", (const unsigned char *)"1", 1, &q, end)) ||
         lws_finalize_write_http_header(wsi, start, &q, end))
         return -1;
     unsigned char *body = malloc(LWS_PRE + n + 1);
-    if (!body)
-        return -1;
+    if (!body) return -1;
     memcpy(body + LWS_PRE, p->resp ? p->resp : "", n);
     int w = lws_write(wsi, body + LWS_PRE, n, LWS_WRITE_HTTP_FINAL);
     free(body);
@@ -1165,10 +1128,8 @@ static int http_write(ct_relay *r, pss *p, struct lws *wsi)
     conn_touch(r, wsi);
     /* Nothing of this transaction outlives its answer (keep-alive reuses p). */
     http_reset(p);
-    if (w < (int)n || close_now)
-        return -1;
-    if (lws_http_transaction_completed(wsi))
-        return -1;
+    if (w < (int)n || close_now) return -1;
+    if (lws_http_transaction_completed(wsi)) return -1;
     return 0;
 }
 
@@ -1183,8 +1144,7 @@ static bool ws_path_ok(struct lws *wsi)
 /* Handshake gate for /monitor: path and bearer token. Returns true to admit. */
 static bool ws_admit(ct_relay *r, struct lws *wsi)
 {
-    if (!ws_path_ok(wsi))
-        return false;
+    if (!ws_path_ok(wsi)) return false;
     return bearer_ok(r, wsi);
 }
 
@@ -1194,7 +1154,7 @@ static bool bearer_ok(ct_relay *r, struct lws *wsi)
     char auth[512];
     int n = lws_hdr_copy(wsi, auth, sizeof auth, WSI_TOKEN_HTTP_AUTHORIZATION);
     bool ok = n > 7 && strncasecmp(auth, "Bearer ", 7) == 0 &&
-              ct_secret_equal(auth + 7, (size_t)n - 7, r->token);
+        ct_secret_equal(auth + 7, (size_t)n - 7, r->token);
     memset(auth, 0, sizeof auth);
     return ok;
 }
@@ -1253,19 +1213,16 @@ static int ws_writeable(ct_relay *r, pss *c)
         c->q_head = (c->q_head + 1) % c->q_cap;
         c->q_count--;
         size_t want = f->len;
-        if (!f->shared)
-            c->q_bytes -= want;
+        if (!f->shared) c->q_bytes -= want;
         ct_frame_unref(f);
-        if (w < (int)want)
-            return -1;
-        if (c->q_count || c->dropping)
-            lws_callback_on_writable(c->wsi);
+        if (w < (int)want) return -1;
+        if (c->q_count || c->dropping) lws_callback_on_writable(c->wsi);
         return 0;
     }
     if (c->dropping) {
         const char *why = c->close_reason ? c->close_reason : "";
-        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code,
-                         (unsigned char *)why, strlen(why));
+        lws_close_reason(c->wsi, (enum lws_close_status)c->close_code, (unsigned char *)why,
+                         strlen(why));
         return -1;
     }
     return 0;
@@ -1277,8 +1234,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     int64_t now = ct_clock_mono_ms();
     ct_frame *ping = NULL;
     for (pss *c = r->clients; c; c = c->next) {
-        if (c->dropping)
-            continue;
+        if (c->dropping) continue;
         if (now - c->last_rx_ms > 3 * (int64_t)r->heartbeat_ms) {
             STAT_ADD(r, clients_timeout, 1);
             client_drop(r, c, CT_CLOSE_TIMEOUT, "heartbeat timeout");
@@ -1290,8 +1246,7 @@ static void tick(lws_sorted_usec_list_t *sul)
                 char *text = ct_proto_encode_ping(ct_clock_wall_ms(), LWS_PRE, &len);
                 ping = ct_frame_wrap(text, len, 0);
             }
-            if (ping)
-                q_push(r, c, ping, false);
+            if (ping) q_push(r, c, ping, false);
             c->last_ping_ms = now;
         }
     }
@@ -1328,41 +1283,35 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: {
         const struct lws_filter_network_conn_args *fa = user;
-        if (!r || !fa)
-            return 0;
+        if (!r || !fa) return 0;
         if (!conn_admit(r, (const struct sockaddr *)&fa->cli_addr)) {
             STAT_ADD(r, connections_refused, 1);
             notice(r, NOTE_CONN_CAP, NULL);
-            return 1;   /* lws hangs up */
+            return 1; /* lws hangs up */
         }
         return 0;
     }
     case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
-        if (r)
-            conn_added(r, wsi);
+        if (r) conn_added(r, wsi);
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
-        if (r)
-            conn_gone(r, wsi);
+        if (r) conn_gone(r, wsi);
         break;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         /* ct_relay_stop() woke us (the service loop checks the flag), or
          * ct_relay_reopen_event_log() did. */
-        if (r && atomic_exchange(&r->reopen_log, false))
-            event_log_reopen(r);
+        if (r && atomic_exchange(&r->reopen_log, false)) event_log_reopen(r);
 #ifdef CT_HAVE_REDIS
         /* ... or the log reader queued entries. */
-        if (r && r->rlog)
-            apply_log_entries(r);
+        if (r && r->rlog) apply_log_entries(r);
 #endif
         return 0;
 
     /* HTTP */
-    case LWS_CALLBACK_HTTP:
-        return http_begin(r, p, wsi, in ? (const char *)in : "/");
+    case LWS_CALLBACK_HTTP: return http_begin(r, p, wsi, in ? (const char *)in : "/");
     case LWS_CALLBACK_HTTP_BODY:
         if (p->route != R_WEBHOOK || !p->authorized || p->too_big || !len)
-            return 0;   /* read and discard; the answer says why */
+            return 0; /* read and discard; the answer says why */
         if (p->body_len + len > r->max_body) {
             p->too_big = true;
             free(p->body);
@@ -1372,23 +1321,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         {
             char *nb = realloc(p->body, p->body_len + len + 1);
-            if (!nb)
-                return -1;
+            if (!nb) return -1;
             memcpy(nb + p->body_len, in, len);
             p->body = nb;
             p->body_len += len;
             p->body[p->body_len] = '\0';
         }
         return 0;
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return http_body_done(r, p, wsi);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return http_write(r, p, wsi);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION: return http_body_done(r, p, wsi);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return http_write(r, p, wsi);
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-        if (p && !p->is_client)
-            http_reset(p);
-        break;   /* the dummy handler has its own cleanup for these */
+        if (p && !p->is_client) http_reset(p);
+        break; /* the dummy handler has its own cleanup for these */
 
     /* WebSocket */
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
@@ -1399,8 +1344,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!ws_admit(r, wsi)) {
             STAT_ADD(r, clients_rejected, 1);
             bool path_ok = ws_path_ok(wsi);
-            if (path_ok)
-                auth_failed(r, wsi);
+            if (path_ok) auth_failed(r, wsi);
             notice(r, path_ok ? NOTE_CLIENT_TOKEN : NOTE_CLIENT_PATH, wsi);
             return refuse_upgrade(wsi, path_ok ? 401 : 404);
         }
@@ -1410,16 +1354,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return ws_admit(r, wsi) ? 0 : -1;
     case LWS_CALLBACK_ESTABLISHED: {
         struct conn *cn = conn_of(r, wsi);
-        if (cn)
-            cn->is_ws = true;   /* from now on the heartbeat decides, not the deadline */
+        if (cn) cn->is_ws = true; /* from now on the heartbeat decides, not the deadline */
     }
         memset(p, 0, sizeof *p);
         p->wsi = wsi;
         p->is_client = true;
         p->q_cap = r->q_frames;
         p->q = calloc(p->q_cap, sizeof *p->q);
-        if (!p->q)
-            return -1;
+        if (!p->q) return -1;
         p->last_rx_ms = p->last_ping_ms = ct_clock_mono_ms();
         p->next = r->clients;
         r->clients = p;
@@ -1428,8 +1370,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return 0;
     case LWS_CALLBACK_RECEIVE:
         p->last_rx_ms = ct_clock_mono_ms();
-        if (p->dropping)
-            return 0;
+        if (p->dropping) return 0;
         if (lws_frame_is_binary(wsi)) {
             /* The protocol is JSON text; RFC 6455 7.4.1: 1003 for a data
              * type the endpoint cannot accept. */
@@ -1445,10 +1386,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         {
             char *nb = realloc(p->rx, p->rx_len + len + 1);
-            if (!nb)
-                return -1;
-            if (len)
-                memcpy(nb + p->rx_len, in, len);
+            if (!nb) return -1;
+            if (len) memcpy(nb + p->rx_len, in, len);
             p->rx = nb;
             p->rx_len += len;
         }
@@ -1459,8 +1398,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             p->rx_len = 0;
         }
         return 0;
-    case LWS_CALLBACK_SERVER_WRITEABLE:
-        return ws_writeable(r, p);
+    case LWS_CALLBACK_SERVER_WRITEABLE: return ws_writeable(r, p);
     case LWS_CALLBACK_CLOSED:
         if (p->is_client) {
             client_unlink(r, p);
@@ -1473,15 +1411,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             stats_sync(r);
         }
         return 0;
-    default:
-        break;
+    default: break;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
 static const struct lws_protocols protocols[] = {
-    { CT_PROTOCOL_WS_NAME, callback, sizeof(pss), CT_PROTOCOL_MAX_CLIENT_FRAME, 0, NULL, 0 },
-    { NULL, NULL, 0, 0, 0, NULL, 0 },
+    {CT_PROTOCOL_WS_NAME, callback, sizeof(pss), CT_PROTOCOL_MAX_CLIENT_FRAME, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 /* ---- lifecycle -------------------------------------------------------------------- */
@@ -1490,33 +1427,27 @@ static void *service_main(void *arg)
 {
     ct_relay *r = arg;
     while (!atomic_load(&r->stop))
-        if (lws_service(r->ctx, 0) < 0)
-            break;
+        if (lws_service(r->ctx, 0) < 0) break;
     return NULL;
 }
 
 static void relay_free(ct_relay *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
 #ifdef CT_HAVE_REDIS
-    ct_rlog_close(r->rlog);            /* first: its reader wakes the context */
+    ct_rlog_close(r->rlog); /* first: its reader wakes the context */
 #endif
-    if (r->ctx)
-        lws_context_destroy(r->ctx);   /* closes clients: CLOSED runs here */
+    if (r->ctx) lws_context_destroy(r->ctx); /* closes clients: CLOSED runs here */
     snapshot_invalidate(r);
     ct_ring_free(&r->ring);
     ct_rstate_free(r->state);
-    if (r->event_log)
-        fclose(r->event_log);
+    if (r->event_log) fclose(r->event_log);
     free(r->event_log_path);
     ct_throttle_free(r->throttle);
     free(r->conns);
     free(r->host);
-    if (r->secret)
-        memset(r->secret, 0, strlen(r->secret));
-    if (r->token)
-        memset(r->token, 0, strlen(r->token));
+    if (r->secret) memset(r->secret, 0, strlen(r->secret));
+    if (r->token) memset(r->token, 0, strlen(r->token));
     free(r->secret);
     free(r->token);
     free(r->cert);
@@ -1530,10 +1461,9 @@ static void relay_free(ct_relay *r)
  * non-numeric hosts are left to lws. */
 static int bind_probe(const char *host, int port)
 {
-    if (port == 0)
-        return 0;
-    struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+    if (port == 0) return 0;
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
     struct sockaddr *sa;
     socklen_t len;
     if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
@@ -1546,8 +1476,7 @@ static int bind_probe(const char *host, int port)
         return 0;
     }
     int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return errno;
+    if (fd < 0) return errno;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     int rc = bind(fd, sa, len) == 0 ? 0 : errno;
@@ -1567,9 +1496,8 @@ static ct_err tls_file_check(const char *path, const char *what, ct_error *err)
     fclose(f);
     head[n] = 0;
     bool pem = strstr(head, "-----BEGIN ") != NULL;
-    memset(head, 0, sizeof head);   /* it may have been the private key */
-    if (!pem)
-        return ct_error_set(err, CT_ETLS, "the TLS %s %s is not a PEM file", what, path);
+    memset(head, 0, sizeof head); /* it may have been the private key */
+    if (!pem) return ct_error_set(err, CT_ETLS, "the TLS %s %s is not a PEM file", what, path);
     return CT_OK;
 }
 
@@ -1621,17 +1549,17 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         return NULL;
     }
     r->frame_faults = opt->test_fail_frames;
-    r->snap_part_bytes = opt->snapshot_part_bytes ? opt->snapshot_part_bytes
-                                                  : DEFAULT_SNAPSHOT_PART;
+    r->snap_part_bytes =
+        opt->snapshot_part_bytes ? opt->snapshot_part_bytes : DEFAULT_SNAPSHOT_PART;
     r->state_bytes = opt->max_state_bytes ? opt->max_state_bytes : DEFAULT_STATE_BYTES;
-    r->v1_snapshot_max = opt->v1_snapshot_max_bytes ? opt->v1_snapshot_max_bytes
-                                                    : DEFAULT_V1_SNAPSHOT_MAX;
+    r->v1_snapshot_max =
+        opt->v1_snapshot_max_bytes ? opt->v1_snapshot_max_bytes : DEFAULT_V1_SNAPSHOT_MAX;
     r->ring.max_bytes = opt->ring_bytes ? opt->ring_bytes : DEFAULT_RING_BYTES;
     r->max_conns = opt->max_connections ? opt->max_connections : DEFAULT_MAX_CONNS;
-    r->max_conns_per_peer = opt->max_connections_per_peer ? opt->max_connections_per_peer
-                                                          : DEFAULT_MAX_CONNS_PER_PEER;
-    r->request_deadline_ms = opt->request_deadline_ms > 0 ? opt->request_deadline_ms
-                                                          : DEFAULT_REQUEST_DEADLINE_MS;
+    r->max_conns_per_peer =
+        opt->max_connections_per_peer ? opt->max_connections_per_peer : DEFAULT_MAX_CONNS_PER_PEER;
+    r->request_deadline_ms =
+        opt->request_deadline_ms > 0 ? opt->request_deadline_ms : DEFAULT_REQUEST_DEADLINE_MS;
     /* Slack: a connection we closed keeps its slot until lws destroys it. */
     r->conn_slots = r->max_conns + r->max_conns / 4 + 16;
     r->conns = calloc(r->conn_slots, sizeof *r->conns);
@@ -1654,10 +1582,9 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         int fd = open(opt->event_log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         r->event_log = fd >= 0 ? fdopen(fd, "a") : NULL;
         if (!r->event_log) {
-            ct_error_set(err, CT_EIO, "cannot open the event log %s: %s",
-                         opt->event_log_path, strerror(errno));
-            if (fd >= 0)
-                close(fd);
+            ct_error_set(err, CT_EIO, "cannot open the event log %s: %s", opt->event_log_path,
+                         strerror(errno));
+            if (fd >= 0) close(fd);
             relay_free(r);
             return NULL;
         }
@@ -1668,8 +1595,10 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     /* lws's log level is the program's choice (calltop/lws_log.h) */
     /* lws binds numeric addresses (or interface names) only: resolve
      * "localhost" and friends first. */
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                              .ai_flags = AI_PASSIVE }, *ai = NULL;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE},
+                    *ai = NULL;
     if (getaddrinfo(r->host, NULL, &hints, &ai) == 0 && ai) {
         char num[INET6_ADDRSTRLEN];
         const void *addr = ai->ai_family == AF_INET6
@@ -1693,8 +1622,9 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         relay_free(r);
         return NULL;
     }
-    if (r->cert && (tls_file_check(r->cert, "certificate", err) != CT_OK ||
-                    tls_file_check(r->key, "key", err) != CT_OK)) {
+    if (r->cert &&
+        (tls_file_check(r->cert, "certificate", err) != CT_OK ||
+         tls_file_check(r->key, "key", err) != CT_OK)) {
         relay_free(r);
         return NULL;
     }
@@ -1713,8 +1643,7 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
      * be reachable on the public interface). */
     if (strchr(r->host, ':'))
         info.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
-    else
-        info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    else info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     if (r->cert) {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = r->cert;
@@ -1726,10 +1655,11 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     if (!r->ctx) {
         /* The address bound a moment ago and the files are readable PEM: */
         if (r->cert)
-            ct_error_set(err, CT_ETLS, "TLS setup failed: --cert %s and --key %s are not a "
-                         "matching PEM certificate and private key", r->cert, r->key);
-        else
-            ct_error_set(err, CT_EIO, "cannot listen on %s:%d", r->host, opt->port);
+            ct_error_set(err, CT_ETLS,
+                         "TLS setup failed: --cert %s and --key %s are not a "
+                         "matching PEM certificate and private key",
+                         r->cert, r->key);
+        else ct_error_set(err, CT_EIO, "cannot listen on %s:%d", r->host, opt->port);
         relay_free(r);
         return NULL;
     }
@@ -1742,8 +1672,8 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     }
     if (opt->redis_url) {
 #ifdef CT_HAVE_REDIS
-        r->rlog = ct_rlog_open(opt->redis_url, opt->redis_password, opt->redis_prefix, log_wake,
-                               r, err);
+        r->rlog =
+            ct_rlog_open(opt->redis_url, opt->redis_password, opt->redis_prefix, log_wake, r, err);
         if (!r->rlog) {
             relay_free(r);
             return NULL;
@@ -1753,7 +1683,8 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         snprintf(r->stream, sizeof r->stream, "%s", ct_rlog_stream_id(r->rlog));
         r->seq = ct_rlog_seq_base(r->rlog);
 #else
-        ct_error_set(err, CT_ECONFIG, "built without Redis support "
+        ct_error_set(err, CT_ECONFIG,
+                     "built without Redis support "
                      "(hiredis): --redis is not available");
         relay_free(r);
         return NULL;
@@ -1779,8 +1710,7 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
 
 void ct_relay_reopen_event_log(ct_relay *r)
 {
-    if (!r || !r->ctx)
-        return;
+    if (!r || !r->ctx) return;
     atomic_store(&r->reopen_log, true);
     lws_cancel_service(r->ctx);
 }
@@ -1804,8 +1734,7 @@ void ct_relay_get_stats(ct_relay *r, ct_relay_stats *out)
 
 void ct_relay_stop(ct_relay *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
     if (r->thread_started) {
         atomic_store(&r->stop, true);
         lws_cancel_service(r->ctx);
@@ -1821,8 +1750,7 @@ ct_err ct_relay_read_secret_file(const char *path, char **out, ct_error *err)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return ct_error_set(err, CT_ECONFIG, "%s: %s", path, strerror(errno));
+    if (fd < 0) return ct_error_set(err, CT_ECONFIG, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         close(fd);
@@ -1832,17 +1760,16 @@ ct_err ct_relay_read_secret_file(const char *path, char **out, ct_error *err)
         close(fd);
         return ct_error_set(err, CT_ECONFIG,
                             "%s: permissions %04o are too open; it must not be accessible by "
-                            "group or others (chmod 600 %s)", path,
-                            (unsigned)(st.st_mode & 07777), path);
+                            "group or others (chmod 600 %s)",
+                            path, (unsigned)(st.st_mode & 07777), path);
     }
     char buf[4096];
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
-    if (n < 0)
-        return ct_error_set(err, CT_ECONFIG, "%s: %s", path, strerror(errno));
+    if (n < 0) return ct_error_set(err, CT_ECONFIG, "%s: %s", path, strerror(errno));
     buf[n] = '\0';
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
-                     buf[n - 1] == '\t'))
+    while (n > 0 &&
+           (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' || buf[n - 1] == '\t'))
         buf[--n] = '\0';
     if (n == 0 || memchr(buf, '\n', (size_t)n)) {
         memset(buf, 0, sizeof buf);

@@ -15,11 +15,11 @@
 
 #include "calltop/hash.h"
 
-#define SLOTS 4096          /* power of two */
+#define SLOTS 4096 /* power of two */
 #define PROBE 8
 
 typedef struct slot {
-    uint64_t hash;          /* 0 = free */
+    uint64_t hash; /* 0 = free */
     int64_t window_start, last_fail;
     unsigned fails;
 } slot;
@@ -59,18 +59,15 @@ static slot *find(ct_throttle *t, const char *addr, bool create)
     slot *victim = NULL;
     for (size_t i = 0; i < PROBE; i++) {
         slot *s = &t->slots[(at + i) & (SLOTS - 1)];
-        if (s->hash == h)
-            return s;
+        if (s->hash == h) return s;
         /* prefer a free slot, else the one that failed least recently */
         if (s->hash == 0) {
-            if (!victim || victim->hash != 0)
-                victim = s;
+            if (!victim || victim->hash != 0) victim = s;
         } else if (!victim || (victim->hash != 0 && s->last_fail < victim->last_fail)) {
             victim = s;
         }
     }
-    if (!create)
-        return NULL;
+    if (!create) return NULL;
     victim->hash = h;
     victim->fails = 0;
     victim->window_start = victim->last_fail = 0;
@@ -85,15 +82,13 @@ bool ct_throttle_blocked(ct_throttle *t, const char *addr, int64_t now)
 
 void ct_throttle_fail(ct_throttle *t, const char *addr, int64_t now)
 {
-    if (!t)
-        return;
+    if (!t) return;
     slot *s = find(t, addr, true);
     bool blocked = s->fails >= t->limit && now - s->last_fail < t->window_ms;
     if (!blocked && now - s->window_start >= t->window_ms) {
         s->window_start = now;
         s->fails = 0;
     }
-    if (s->fails < UINT_MAX)
-        s->fails++;
+    if (s->fails < UINT_MAX) s->fails++;
     s->last_fail = now;
 }

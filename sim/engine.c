@@ -19,42 +19,57 @@
 
 /* ---- PRNG ---------------------------------------------------------------- */
 
-static uint64_t splitmix64(uint64_t *x) {
+static uint64_t splitmix64(uint64_t *x)
+{
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
 
-void sim_rng_seed(sim_rng *r, uint64_t seed) {
+void sim_rng_seed(sim_rng *r, uint64_t seed)
+{
     for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&seed);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
-uint64_t sim_rng_next(sim_rng *r) {
+uint64_t sim_rng_next(sim_rng *r)
+{
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
     uint64_t t = s[1] << 17;
-    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
     s[2] ^= t;
     s[3] = rotl(s[3], 45);
     return result;
 }
 
-double sim_rng_unit(sim_rng *r) { return (double)(sim_rng_next(r) >> 11) * 0x1.0p-53; }
+double sim_rng_unit(sim_rng *r)
+{
+    return (double)(sim_rng_next(r) >> 11) * 0x1.0p-53;
+}
 
-uint32_t sim_rng_below(sim_rng *r, uint32_t n) {
+uint32_t sim_rng_below(sim_rng *r, uint32_t n)
+{
     /* Modulo bias is ~n/2^64: irrelevant for a simulator. */
     return (uint32_t)(sim_rng_next(r) % n);
 }
 
-int64_t sim_rng_range(sim_rng *r, int64_t lo, int64_t hi) {
+int64_t sim_rng_range(sim_rng *r, int64_t lo, int64_t hi)
+{
     if (hi <= lo) return lo;
     return lo + (int64_t)(sim_rng_next(r) % (uint64_t)(hi - lo + 1));
 }
 
-void sim_rng_hex(sim_rng *r, char *out, int n) {
+void sim_rng_hex(sim_rng *r, char *out, int n)
+{
     static const char hex[] = "0123456789abcdef";
     uint64_t v = 0;
     for (int i = 0; i < n; i++) {
@@ -65,11 +80,12 @@ void sim_rng_hex(sim_rng *r, char *out, int n) {
     out[n] = '\0';
 }
 
-void sim_rng_uuid(sim_rng *r, char out[37]) {
+void sim_rng_uuid(sim_rng *r, char out[37])
+{
     char h[33];
     sim_rng_hex(r, h, 32);
-    h[12] = '4';                                   /* version 4 */
-    h[16] = "89ab"[sim_rng_below(r, 4)];           /* RFC 4122 variant */
+    h[12] = '4';                         /* version 4 */
+    h[16] = "89ab"[sim_rng_below(r, 4)]; /* RFC 4122 variant */
     snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
 
@@ -78,11 +94,13 @@ void sim_rng_uuid(sim_rng *r, char out[37]) {
  * timestamps and numbers exactly as the client does; what is added here is
  * only what a query string or the simulator's own policy needs. */
 
-void sim_iso_format(int64_t ms, char out[32]) {
+void sim_iso_format(int64_t ms, char out[32])
+{
     ct_time_format_iso(ms, out, 32);
 }
 
-bool sim_iso_parse(const char *s, int64_t *out) {
+bool sim_iso_parse(const char *s, int64_t *out)
+{
     if (!s || !*s) return false;
     size_t len = strlen(s);
     /* Bare epoch milliseconds, the webhook form: accepted here too. */
@@ -106,7 +124,8 @@ bool sim_iso_parse(const char *s, int64_t *out) {
     return true;
 }
 
-bool sim_dtmf_valid(const char *s) {
+bool sim_dtmf_valid(const char *s)
+{
     /* core's digits, and the simulator's length cap (docs/simulator.md) */
     return ct_dtmf_valid(s) && strlen(s) <= SIM_DTMF_MAX;
 }
@@ -115,7 +134,8 @@ bool sim_dtmf_valid(const char *s) {
 
 /* The end state has two documented spellings; --status-completed picks the
  * Connect Call page's. */
-static const char *status_name(const sim_engine *e, enum sim_status s) {
+static const char *status_name(const sim_engine *e, enum sim_status s)
+{
     const char *ended = e->cfg.status_completed ? "completed" : "finished";
     switch (s) {
     case SIM_ST_QUEUED: return "queued";
@@ -126,7 +146,8 @@ static const char *status_name(const sim_engine *e, enum sim_status s) {
     return ended;
 }
 
-static const char *phone_name(enum sim_phone p) {
+static const char *phone_name(enum sim_phone p)
+{
     switch (p) {
     case SIM_PH_NONE: return NULL;
     case SIM_PH_TRYING: return "trying";
@@ -141,8 +162,9 @@ static const char *phone_name(enum sim_phone p) {
     return NULL;
 }
 
-static const char *grade_name(enum sim_grade g) {
-    static const char *const n[] = { "Excellent", "Good", "Fair", "Poor" };
+static const char *grade_name(enum sim_grade g)
+{
+    static const char *const n[] = {"Excellent", "Good", "Fair", "Poor"};
     return n[g];
 }
 
@@ -150,11 +172,24 @@ static const char *grade_name(enum sim_grade g) {
 
 enum phase { P_NONE, P_DIAL, P_RING, P_TALK, P_HANG, P_ERROR, P_END, P_FAR_LEG };
 /* what metadata.simEpisode asks of an API call (episode_of) */
-enum sim_episode { EP_NONE = 0, EP_HANG, EP_ERROR, EP_HUMAN, EP_RINGING, EP_BUSY, EP_NO_ANSWER, EP_FAILED };
+enum sim_episode {
+    EP_NONE = 0,
+    EP_HANG,
+    EP_ERROR,
+    EP_HUMAN,
+    EP_RINGING,
+    EP_BUSY,
+    EP_NO_ANSWER,
+    EP_FAILED
+};
 
-bool sim_call_is_live(const sim_call *c) { return c->end_at == 0; }
+bool sim_call_is_live(const sim_call *c)
+{
+    return c->end_at == 0;
+}
 
-static bool grow(void **p, size_t *cap, size_t need, size_t elem) {
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
     if (need <= *cap) return true;
     size_t n = *cap ? *cap * 2 : 16;
     while (n < need) n *= 2;
@@ -165,14 +200,16 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem) {
     return true;
 }
 
-static void live_add(sim_engine *e, sim_call *c) {
+static void live_add(sim_engine *e, sim_call *c)
+{
     if (c->live) return;
     if (!grow((void **)&e->live, &e->cap_live, e->n_live + 1, sizeof *e->live)) abort();
     e->live[e->n_live++] = c;
     c->live = true;
 }
 
-static void live_remove(sim_engine *e, sim_call *c) {
+static void live_remove(sim_engine *e, sim_call *c)
+{
     if (!c->live) return;
     for (size_t i = 0; i < e->n_live; i++) {
         if (e->live[i] == c) {
@@ -186,7 +223,8 @@ static void live_remove(sim_engine *e, sim_call *c) {
     c->live = false;
 }
 
-static void call_free(sim_call *c) {
+static void call_free(sim_call *c)
+{
     if (!c) return;
     for (size_t i = 0; i < c->n_msgs; i++) free(c->msgs[i].text);
     free(c->msgs);
@@ -200,19 +238,22 @@ static void call_free(sim_call *c) {
 
 /* Out-of-memory inside the engine has no sensible partial outcome; the
  * simulator is a test tool, so it aborts loudly instead of limping on. */
-static void *xcalloc(size_t n, size_t sz) {
+static void *xcalloc(size_t n, size_t sz)
+{
     void *p = calloc(n, sz);
     if (!p) abort();
     return p;
 }
 
-static char *xstrdup(const char *s) {
+static char *xstrdup(const char *s)
+{
     char *p = strdup(s);
     if (!p) abort();
     return p;
 }
 
-static sim_call *call_new(sim_engine *e, int64_t at) {
+static sim_call *call_new(sim_engine *e, int64_t at)
+{
     sim_call *c = xcalloc(1, sizeof *c);
     sim_rng_seed(&c->rng, sim_rng_next(&e->rng));
     c->created_at = c->start_at = c->updated_at = at;
@@ -227,11 +268,13 @@ static sim_call *call_new(sim_engine *e, int64_t at) {
     return c;
 }
 
-static const char *agent_name(const sim_engine *e, const sim_call *c) {
+static const char *agent_name(const sim_engine *e, const sim_call *c)
+{
     return e->assistants[c->assistant].name;
 }
 
-static void add_msg(sim_call *c, char role, char *text /* owned */, int64_t ts) {
+static void add_msg(sim_call *c, char role, char *text /* owned */, int64_t ts)
+{
     if (!grow((void **)&c->msgs, &c->cap_msgs, c->n_msgs + 1, sizeof *c->msgs)) abort();
     sim_msg *m = &c->msgs[c->n_msgs++];
     sim_rng_uuid(&c->rng, m->id);
@@ -243,13 +286,15 @@ static void add_msg(sim_call *c, char role, char *text /* owned */, int64_t ts) 
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static void add_iso(cJSON *o, const char *k, int64_t ms) {
+static void add_iso(cJSON *o, const char *k, int64_t ms)
+{
     char buf[32];
     sim_iso_format(ms, buf);
     cJSON_AddStringToObject(o, k, buf);
 }
 
-static cJSON *messages_json(const sim_call *c, bool epoch_ms) {
+static cJSON *messages_json(const sim_call *c, bool epoch_ms)
+{
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; i < c->n_msgs; i++) {
         const sim_msg *m = &c->msgs[i];
@@ -264,7 +309,8 @@ static cJSON *messages_json(const sim_call *c, bool epoch_ms) {
     return arr;
 }
 
-static cJSON *structured_json(const sim_call *c) {
+static cJSON *structured_json(const sim_call *c)
+{
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "topic", c->topic ? c->topic->key : "none");
     if (c->customer_name) cJSON_AddStringToObject(o, "customerName", c->customer_name);
@@ -279,12 +325,14 @@ static cJSON *structured_json(const sim_call *c) {
 
 /* `report`: the end-of-call-report form (grade words and guardrails) rather
  * than REST's success/failure. */
-static cJSON *analysis_json(const sim_call *c, bool report) {
+static cJSON *analysis_json(const sim_call *c, bool report)
+{
     cJSON *a = cJSON_CreateObject();
     cJSON_AddStringToObject(a, "summary", c->summary ? c->summary : "");
     if (report) cJSON_AddStringToObject(a, "successEvaluation", grade_name(c->grade));
-    else cJSON_AddStringToObject(a, "successEvaluation",
-                                 c->grade <= SIM_GRADE_GOOD ? "success" : "failure");
+    else
+        cJSON_AddStringToObject(a, "successEvaluation",
+                                c->grade <= SIM_GRADE_GOOD ? "success" : "failure");
     cJSON_AddItemToObject(a, "structuredData", structured_json(c));
     cJSON_AddStringToObject(a, "outcome", c->outcome ? c->outcome : "");
     if (report) {
@@ -295,7 +343,8 @@ static cJSON *analysis_json(const sim_call *c, bool report) {
     return a;
 }
 
-cJSON *sim_call_json(const sim_engine *e, const sim_call *c, bool with_messages) {
+cJSON *sim_call_json(const sim_engine *e, const sim_call *c, bool with_messages)
+{
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", c->id);
     cJSON_AddStringToObject(o, "teamId", e->team_id);
@@ -313,7 +362,8 @@ cJSON *sim_call_json(const sim_engine *e, const sim_call *c, bool with_messages)
     if (phone_name(c->phone)) cJSON_AddStringToObject(o, "phoneCallStatus", phone_name(c->phone));
     if (c->phone_reason) cJSON_AddStringToObject(o, "phoneCallStatusReason", c->phone_reason);
     if (c->trigger != SIM_TR_NONE)
-        cJSON_AddStringToObject(o, "callEndTriggerBy", c->trigger == SIM_TR_USER ? "user" : "assistant");
+        cJSON_AddStringToObject(o, "callEndTriggerBy",
+                                c->trigger == SIM_TR_USER ? "user" : "assistant");
     cJSON *mon = cJSON_AddObjectToObject(o, "monitor");
     char url[256];
     snprintf(url, sizeof url, "%s/calls/v1/conversations/%s/control", e->base_url, c->id);
@@ -327,7 +377,8 @@ cJSON *sim_call_json(const sim_engine *e, const sim_call *c, bool with_messages)
     return o;
 }
 
-cJSON *sim_number_json(const sim_engine *e, const sim_number *n) {
+cJSON *sim_number_json(const sim_engine *e, const sim_number *n)
+{
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "_id", n->id);
     cJSON_AddStringToObject(o, "teamId", e->team_id);
@@ -341,7 +392,8 @@ cJSON *sim_number_json(const sim_engine *e, const sim_number *n) {
     return o;
 }
 
-cJSON *sim_assistant_json(const sim_engine *e, const sim_assistant *a) {
+cJSON *sim_assistant_json(const sim_engine *e, const sim_assistant *a)
+{
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "id", a->id);
     cJSON_AddStringToObject(o, "teamId", e->team_id);
@@ -359,10 +411,11 @@ cJSON *sim_assistant_json(const sim_engine *e, const sim_assistant *a) {
 
 enum ev { EV_STATUS, EV_CONVERSATION, EV_REPORT, EV_HANG, EV_ERROR };
 
-static void emit(sim_engine *e, sim_call *c, enum ev type, const char *err_type) {
+static void emit(sim_engine *e, sim_call *c, enum ev type, const char *err_type)
+{
     if (e->quiet || !e->cfg.events) return;
-    static const char *const names[] = { "status-update", "conversation-update",
-                                         "end-of-call-report", "hang", "error" };
+    static const char *const names[] = {"status-update", "conversation-update",
+                                        "end-of-call-report", "hang", "error"};
     cJSON *root = cJSON_CreateObject();
     cJSON *m = cJSON_AddObjectToObject(root, "message");
     cJSON_AddNumberToObject(m, "timestamp", (double)e->now);
@@ -406,8 +459,9 @@ static void emit(sim_engine *e, sim_call *c, enum ev type, const char *err_type)
         cJSON *er = cJSON_AddObjectToObject(m, "error");
         cJSON_AddStringToObject(er, "type", err_type);
         cJSON_AddStringToObject(er, "code", llm ? "rate_limit_exceeded" : "stream_timeout");
-        cJSON_AddStringToObject(er, "message", llm ? "The model provider returned 429; retrying."
-                                                   : "Speech-to-text stream stalled for 3 s.");
+        cJSON_AddStringToObject(er, "message",
+                                llm ? "The model provider returned 429; retrying."
+                                    : "Speech-to-text stream stalled for 3 s.");
         cJSON_AddStringToObject(er, "provider", llm ? "openai" : "deepgram");
         cJSON_AddBoolToObject(er, "retryable", true);
     }
@@ -421,7 +475,8 @@ static void emit(sim_engine *e, sim_call *c, enum ev type, const char *err_type)
     e->events_total++;
 }
 
-size_t sim_engine_take_events(sim_engine *e, sim_event **out) {
+size_t sim_engine_take_events(sim_engine *e, sim_event **out)
+{
     size_t n = e->n_out;
     *out = e->out;
     e->out = NULL;
@@ -432,7 +487,8 @@ size_t sim_engine_take_events(sim_engine *e, sim_event **out) {
 /* ---- the script ---------------------------------------------------------- */
 
 static void set_state(sim_engine *e, sim_call *c, enum sim_status st, enum sim_phone ph,
-                      const char *reason) {
+                      const char *reason)
+{
     c->status = st;
     if (!c->web) c->phone = ph;
     c->phone_reason = reason;
@@ -440,13 +496,14 @@ static void set_state(sim_engine *e, sim_call *c, enum sim_status st, enum sim_p
     emit(e, c, EV_STATUS, NULL);
 }
 
-static void analyse(sim_engine *e, sim_call *c, bool complete) {
+static void analyse(sim_engine *e, sim_call *c, bool complete)
+{
     c->analysed = true;
     free(c->summary);
     if (c->fail_kind) {
-        static const char *const what[] = { [SIM_PH_BUSY] = "the line was busy",
-                                            [SIM_PH_NO_ANSWER] = "nobody answered",
-                                            [SIM_PH_FAILED] = "the carrier rejected the call" };
+        static const char *const what[] = {[SIM_PH_BUSY] = "the line was busy",
+                                           [SIM_PH_NO_ANSWER] = "nobody answered",
+                                           [SIM_PH_FAILED] = "the carrier rejected the call"};
         char buf[160];
         snprintf(buf, sizeof buf, "Outbound call to %s did not connect: %s.", c->user_number,
                  what[c->fail_kind]);
@@ -467,7 +524,8 @@ static void analyse(sim_engine *e, sim_call *c, bool complete) {
     } else if (!complete || !c->topic) {
         char *who = sim_text_expand("{name}", c, agent_name(e, c));
         char buf[256];
-        snprintf(buf, sizeof buf, "%s called about %s; the call ended before the issue was settled.",
+        snprintf(buf, sizeof buf,
+                 "%s called about %s; the call ended before the issue was settled.",
                  who ? who : "The caller", c->topic ? c->topic->key : "an unknown issue");
         free(who);
         c->summary = xstrdup(buf);
@@ -478,16 +536,19 @@ static void analyse(sim_engine *e, sim_call *c, bool complete) {
         c->summary = sim_text_expand(c->topic->summary, c, agent_name(e, c));
         if (!c->summary) abort();
         uint32_t r = sim_rng_below(&c->rng, 100);
-        c->grade = r < 35 ? SIM_GRADE_EXCELLENT : r < 70 ? SIM_GRADE_GOOD
-                 : r < 90 ? SIM_GRADE_FAIR : SIM_GRADE_POOR;
+        c->grade = r < 35 ? SIM_GRADE_EXCELLENT
+            : r < 70      ? SIM_GRADE_GOOD
+            : r < 90      ? SIM_GRADE_FAIR
+                          : SIM_GRADE_POOR;
         c->outcome = c->topic->outcome;
-        c->resolved = strcmp(c->outcome, "escalated") != 0 &&
-                      strcmp(c->outcome, "callback-requested") != 0;
+        c->resolved =
+            strcmp(c->outcome, "escalated") != 0 && strcmp(c->outcome, "callback-requested") != 0;
     }
 }
 
 static void finish(sim_engine *e, sim_call *c, enum sim_status st, enum sim_phone ph,
-                   const char *reason, enum sim_trigger trig, bool complete) {
+                   const char *reason, enum sim_trigger trig, bool complete)
+{
     c->end_at = e->now;
     c->trigger = trig;
     c->phase = P_NONE;
@@ -498,7 +559,8 @@ static void finish(sim_engine *e, sim_call *c, enum sim_status st, enum sim_phon
     live_remove(e, c);
 }
 
-static void schedule_line(sim_call *c, int64_t now) {
+static void schedule_line(sim_call *c, int64_t now)
+{
     const sim_line *ln = &c->topic->lines[c->line];
     int64_t gap = sim_rng_range(&c->rng, 1500, 4000);
     if (c->line == c->hang_line && ln->role == 'a') {
@@ -516,7 +578,8 @@ static void schedule_line(sim_call *c, int64_t now) {
     c->next_at = now + gap;
 }
 
-static void say_line(sim_engine *e, sim_call *c) {
+static void say_line(sim_engine *e, sim_call *c)
+{
     const sim_line *ln = &c->topic->lines[c->line];
     char *text;
     if (ln->role == 'a' && c->first_message) {
@@ -545,7 +608,8 @@ static void say_line(sim_engine *e, sim_call *c) {
 }
 
 /* Runs the call's event that is due at c->next_at (== e->now). */
-static void advance(sim_engine *e, sim_call *c) {
+static void advance(sim_engine *e, sim_call *c)
+{
     switch (c->phase) {
     case P_DIAL:
         /* Some carriers play early media (a recorded message, a ringback
@@ -557,16 +621,17 @@ static void advance(sim_engine *e, sim_call *c) {
         }
         set_state(e, c, SIM_ST_QUEUED, SIM_PH_RINGING, NULL);
         c->phase = P_RING;
-        c->next_at = e->now + (c->via_api ? sim_rng_range(&c->rng, 1500, 2500)
-                                          : sim_rng_range(&c->rng, 2000, 8000));
+        c->next_at = e->now +
+            (c->via_api ? sim_rng_range(&c->rng, 1500, 2500) : sim_rng_range(&c->rng, 2000, 8000));
         /* stuck ringing: an hour, or until ended through the API */
         if (c->episode == EP_RINGING) c->next_at = e->now + 3600 * 1000;
         break;
     case P_RING:
         if (c->fail_kind) {
-            static const char *const why[] = { [SIM_PH_BUSY] = "The callee's line was busy.",
-                                               [SIM_PH_NO_ANSWER] = "No answer within 30 seconds.",
-                                               [SIM_PH_FAILED] = "Carrier error: 503 Service Unavailable." };
+            static const char *const why[] = {[SIM_PH_BUSY] = "The callee's line was busy.",
+                                              [SIM_PH_NO_ANSWER] = "No answer within 30 seconds.",
+                                              [SIM_PH_FAILED] =
+                                                  "Carrier error: 503 Service Unavailable."};
             finish(e, c, SIM_ST_FINISHED, (enum sim_phone)c->fail_kind, why[c->fail_kind],
                    SIM_TR_NONE, false);
             break;
@@ -575,9 +640,7 @@ static void advance(sim_engine *e, sim_call *c) {
         c->phase = P_TALK;
         c->next_at = e->now + sim_rng_range(&c->rng, 300, 900);
         break;
-    case P_TALK:
-        say_line(e, c);
-        break;
+    case P_TALK: say_line(e, c); break;
     case P_HANG:
         emit(e, c, EV_HANG, NULL);
         c->hang_line = SIZE_MAX;
@@ -601,8 +664,8 @@ static void advance(sim_engine *e, sim_call *c) {
     }
     case P_FAR_LEG:
         /* The forwarded leg hangs up; the call stays `forwarded`. */
-        finish(e, c, SIM_ST_FORWARDED, c->web ? SIM_PH_NONE : SIM_PH_COMPLETED, "forwarded-call-ended",
-               SIM_TR_USER, false);
+        finish(e, c, SIM_ST_FORWARDED, c->web ? SIM_PH_NONE : SIM_PH_COMPLETED,
+               "forwarded-call-ended", SIM_TR_USER, false);
         break;
     default:
         c->next_at = 0;
@@ -611,7 +674,8 @@ static void advance(sim_engine *e, sim_call *c) {
     }
 }
 
-static void plan_dialogue(sim_call *c) {
+static void plan_dialogue(sim_call *c)
+{
     c->topic = sim_topic_get(sim_rng_below(&c->rng, (uint32_t)sim_topic_count()));
     c->line = 0;
     if (sim_rng_unit(&c->rng) < 0.15) {
@@ -619,27 +683,35 @@ static void plan_dialogue(sim_call *c) {
         size_t n = c->topic->n_lines;
         for (size_t tries = 0; tries < 8; tries++) {
             size_t i = 2 + sim_rng_below(&c->rng, (uint32_t)(n - 2));
-            if (c->topic->lines[i].role == 'a') { c->hang_line = i; break; }
+            if (c->topic->lines[i].role == 'a') {
+                c->hang_line = i;
+                break;
+            }
         }
     }
     if (sim_rng_unit(&c->rng) < 0.08)
         c->error_line = 1 + sim_rng_below(&c->rng, (uint32_t)(c->topic->n_lines - 1));
 }
 
-static void random_number(sim_rng *r, char *out, size_t len) {
-    static const struct { const char *prefix; int digits; } fmt[] = {
-        { "+1415555", 4 }, { "+1212555", 4 }, { "+4420", 8 }, { "+4930", 8 }, { "+3314", 8 },
-        { "+9198", 8 },    { "+813", 8 },     { "+8610", 8 }, { "+4822", 7 }, { "+3491", 7 },
-        { "+5511", 9 },    { "+61291", 6 },
+static void random_number(sim_rng *r, char *out, size_t len)
+{
+    static const struct {
+        const char *prefix;
+        int digits;
+    } fmt[] = {
+        {"+1415555", 4}, {"+1212555", 4}, {"+4420", 8}, {"+4930", 8}, {"+3314", 8}, {"+9198", 8},
+        {"+813", 8},     {"+8610", 8},    {"+4822", 7}, {"+3491", 7}, {"+5511", 9}, {"+61291", 6},
     };
     size_t k = sim_rng_below(r, sizeof fmt / sizeof fmt[0]);
     size_t n = (size_t)snprintf(out, len, "%s", fmt[k].prefix);
-    for (int i = 0; i < fmt[k].digits && n + 1 < len; i++) out[n++] = (char)('0' + sim_rng_below(r, 10));
+    for (int i = 0; i < fmt[k].digits && n + 1 < len; i++)
+        out[n++] = (char)('0' + sim_rng_below(r, 10));
     out[n] = '\0';
 }
 
 /* A call the engine invents (history, initial and arriving live calls). */
-static sim_call *spawn_generated(sim_engine *e, int64_t at) {
+static sim_call *spawn_generated(sim_engine *e, int64_t at)
+{
     sim_call *c = call_new(e, at);
     uint32_t kind = sim_rng_below(&c->rng, 100);
     char uuid[37];
@@ -671,7 +743,10 @@ static sim_call *spawn_generated(sim_engine *e, int64_t at) {
         if (c->outbound) {
             snprintf(c->id, sizeof c->id, "CC-%s", uuid);
             uint32_t f = sim_rng_below(&c->rng, 100);
-            c->fail_kind = f < 8 ? SIM_PH_BUSY : f < 16 ? SIM_PH_NO_ANSWER : f < 20 ? SIM_PH_FAILED : 0;
+            c->fail_kind = f < 8 ? SIM_PH_BUSY
+                : f < 16         ? SIM_PH_NO_ANSWER
+                : f < 20         ? SIM_PH_FAILED
+                                 : 0;
             c->phone = SIM_PH_TRYING;
             c->phase = P_DIAL;
             c->next_at = at + sim_rng_range(&c->rng, 300, 1200);
@@ -688,20 +763,23 @@ static sim_call *spawn_generated(sim_engine *e, int64_t at) {
 }
 
 /* Runs one call on its own up to `limit` (history and warm-up only). */
-static void run_call_until(sim_engine *e, sim_call *c, int64_t limit) {
+static void run_call_until(sim_engine *e, sim_call *c, int64_t limit)
+{
     while (c->live && c->next_at && c->next_at <= limit) {
         e->now = c->next_at;
         advance(e, c);
     }
 }
 
-static int generated_live(const sim_engine *e) {
+static int generated_live(const sim_engine *e)
+{
     int n = 0;
     for (size_t i = 0; i < e->n_live; i++) n += !e->live[i]->via_api;
     return n;
 }
 
-static int64_t exp_gap_ms(sim_rng *r, double rate) {
+static int64_t exp_gap_ms(sim_rng *r, double rate)
+{
     double u = sim_rng_unit(r);
     double g = -log(1.0 - u) / rate * 1000.0;
     if (g < 1) g = 1;
@@ -711,7 +789,8 @@ static int64_t exp_gap_ms(sim_rng *r, double rate) {
 
 /* ---- engine lifecycle ---------------------------------------------------- */
 
-sim_engine *sim_engine_new(const sim_engine_config *cfg) {
+sim_engine *sim_engine_new(const sim_engine_config *cfg)
+{
     sim_engine *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     e->cfg = *cfg;
@@ -721,20 +800,24 @@ sim_engine *sim_engine_new(const sim_engine_config *cfg) {
     sim_rng_seed(&e->rng, cfg->seed);
     sim_rng_hex(&e->rng, e->team_id, 24);
 
-    static const char *const anames[] = { "Ava (Support)", "Billing Assistant", "Émile — Sales",
-                                          "After-hours Bot" };
+    static const char *const anames[] = {"Ava (Support)", "Billing Assistant", "Émile — Sales",
+                                         "After-hours Bot"};
     e->n_assistants = 4;
     for (size_t i = 0; i < e->n_assistants; i++) {
         sim_rng_uuid(&e->rng, e->assistants[i].id);
         e->assistants[i].name = anames[i];
     }
-    static const struct { const char *num, *label; int asst; bool in, out; } nums[] = {
-        { "+14155550100", "support", 0, true, true },
-        { "+442071838750", "uk-support", 0, true, true },
-        { "+4930120045678", "de-billing", 1, true, true },
-        { "+918067001234", "in-sales", 2, true, true },
-        { "+13125550199", "inbound-only", 3, true, false },
-        { "+815012345678", "jp-desk", 0, true, true },
+    static const struct {
+        const char *num, *label;
+        int asst;
+        bool in, out;
+    } nums[] = {
+        {"+14155550100", "support", 0, true, true},
+        {"+442071838750", "uk-support", 0, true, true},
+        {"+4930120045678", "de-billing", 1, true, true},
+        {"+918067001234", "in-sales", 2, true, true},
+        {"+13125550199", "inbound-only", 3, true, false},
+        {"+815012345678", "jp-desk", 0, true, true},
     };
     e->n_numbers = 6;
     for (size_t i = 0; i < e->n_numbers; i++) {
@@ -753,13 +836,17 @@ sim_engine *sim_engine_new(const sim_engine_config *cfg) {
     int64_t t0 = cfg->t0;
     if (cfg->history > 0) {
         int64_t *starts = malloc((size_t)cfg->history * sizeof *starts);
-        if (!starts) { free(e); return NULL; }
+        if (!starts) {
+            free(e);
+            return NULL;
+        }
         int64_t t = t0 - 180000;
         /* With a span, evenly spaced (plus jitter) so any count fits it. */
         int64_t gap = cfg->history_span_ms > 0 ? cfg->history_span_ms / cfg->history : 0;
         for (int i = cfg->history - 1; i >= 0; i--) {
             starts[i] = t;
-            t -= gap > 0 ? gap / 2 + sim_rng_range(&e->rng, 0, gap) : sim_rng_range(&e->rng, 20000, 160000);
+            t -= gap > 0 ? gap / 2 + sim_rng_range(&e->rng, 0, gap)
+                         : sim_rng_range(&e->rng, 20000, 160000);
         }
         for (int i = 0; i < cfg->history; i++) {
             sim_call *c = spawn_generated(e, starts[i]);
@@ -771,11 +858,16 @@ sim_engine *sim_engine_new(const sim_engine_config *cfg) {
      * so e->calls stays in start order (List Calls relies on it for speed). */
     int n_warm = cfg->live_target > 0 ? cfg->live_target : 0;
     int64_t *ages = malloc(((size_t)n_warm + 1) * sizeof *ages);
-    if (!ages) { sim_engine_free(e); return NULL; }
+    if (!ages) {
+        sim_engine_free(e);
+        return NULL;
+    }
     for (int i = 0; i < n_warm; i++) ages[i] = sim_rng_range(&e->rng, 0, 25000);
-    for (int i = 1; i < n_warm; i++)   /* insertion sort, descending age */
+    for (int i = 1; i < n_warm; i++) /* insertion sort, descending age */
         for (int j = i; j > 0 && ages[j] > ages[j - 1]; j--) {
-            int64_t t = ages[j]; ages[j] = ages[j - 1]; ages[j - 1] = t;
+            int64_t t = ages[j];
+            ages[j] = ages[j - 1];
+            ages[j - 1] = t;
         }
     for (int i = 0; i < n_warm; i++) {
         sim_call *c = spawn_generated(e, t0 - ages[i]);
@@ -788,7 +880,8 @@ sim_engine *sim_engine_new(const sim_engine_config *cfg) {
     return e;
 }
 
-void sim_engine_free(sim_engine *e) {
+void sim_engine_free(sim_engine *e)
+{
     if (!e) return;
     for (size_t i = 0; i < e->n_calls; i++) call_free(e->calls[i]);
     free(e->calls);
@@ -798,7 +891,8 @@ void sim_engine_free(sim_engine *e) {
     free(e);
 }
 
-void sim_engine_step(sim_engine *e, int64_t now) {
+void sim_engine_step(sim_engine *e, int64_t now)
+{
     if (now < e->now) now = e->now;
     for (;;) {
         sim_call *due = NULL;
@@ -822,20 +916,23 @@ void sim_engine_step(sim_engine *e, int64_t now) {
 
 /* ---- lookups ------------------------------------------------------------- */
 
-sim_call *sim_engine_find(const sim_engine *e, const char *id) {
+sim_call *sim_engine_find(const sim_engine *e, const char *id)
+{
     /* Newest first: the calls people ask about are usually recent. */
     for (size_t i = e->n_calls; i-- > 0;)
         if (strcmp(e->calls[i]->id, id) == 0) return e->calls[i];
     return NULL;
 }
 
-const sim_number *sim_engine_find_number(const sim_engine *e, const char *id) {
+const sim_number *sim_engine_find_number(const sim_engine *e, const char *id)
+{
     for (size_t i = 0; i < e->n_numbers; i++)
         if (strcmp(e->numbers[i].id, id) == 0) return &e->numbers[i];
     return NULL;
 }
 
-const sim_assistant *sim_engine_find_assistant(const sim_engine *e, const char *id) {
+const sim_assistant *sim_engine_find_assistant(const sim_engine *e, const char *id)
+{
     for (size_t i = 0; i < e->n_assistants; i++)
         if (strcmp(e->assistants[i].id, id) == 0) return &e->assistants[i];
     return NULL;
@@ -850,9 +947,13 @@ static int episode_of(const cJSON *metadata)
 {
     const cJSON *v = metadata ? cJSON_GetObjectItemCaseSensitive(metadata, "simEpisode") : NULL;
     if (!cJSON_IsString(v)) return 0;
-    static const struct { const char *name; int ep; } eps[] = {
-        {"hang", EP_HANG}, {"error", EP_ERROR}, {"human", EP_HUMAN}, {"ringing", EP_RINGING},
-        {"busy", EP_BUSY}, {"no-answer", EP_NO_ANSWER}, {"failed", EP_FAILED},
+    static const struct {
+        const char *name;
+        int ep;
+    } eps[] = {
+        {"hang", EP_HANG},       {"error", EP_ERROR}, {"human", EP_HUMAN},
+        {"ringing", EP_RINGING}, {"busy", EP_BUSY},   {"no-answer", EP_NO_ANSWER},
+        {"failed", EP_FAILED},
     };
     for (size_t i = 0; i < sizeof eps / sizeof *eps; i++)
         if (strcmp(v->valuestring, eps[i].name) == 0) return eps[i].ep;
@@ -865,7 +966,10 @@ static void apply_episode(sim_call *c)
     case EP_HANG:
         /* the assistant goes quiet before its first line after the greeting */
         for (size_t i = 1; i < c->topic->n_lines; i++)
-            if (c->topic->lines[i].role == 'a') { c->hang_line = i; break; }
+            if (c->topic->lines[i].role == 'a') {
+                c->hang_line = i;
+                break;
+            }
         break;
     case EP_ERROR: c->error_line = 1; break;
     case EP_BUSY: c->fail_kind = SIM_PH_BUSY; break;
@@ -878,7 +982,8 @@ static void apply_episode(sim_call *c)
 /* API calls always get answered (busy/no-answer come from generated calls
  * only) so clients and tests can rely on queued -> ringing -> ongoing. */
 static sim_call *spawn_api(sim_engine *e, bool outbound, const sim_assistant *asst,
-                           const cJSON *metadata, const char *id_prefix) {
+                           const cJSON *metadata, const char *id_prefix)
+{
     sim_call *c = call_new(e, e->now);
     char uuid[37];
     sim_rng_uuid(&e->rng, uuid);
@@ -900,7 +1005,8 @@ static sim_call *spawn_api(sim_engine *e, bool outbound, const sim_assistant *as
 
 sim_call *sim_engine_connect(sim_engine *e, const sim_number *num, const char *customer_number,
                              const char *customer_name, const sim_assistant *asst, bool outbound,
-                             const cJSON *metadata) {
+                             const cJSON *metadata)
+{
     if (!asst) asst = &e->assistants[num->assistant];
     sim_call *c = spawn_api(e, outbound, asst, metadata, "CC-");
     c->number = (int)(num - e->numbers);
@@ -911,13 +1017,15 @@ sim_call *sim_engine_connect(sim_engine *e, const sim_number *num, const char *c
     return c;
 }
 
-void sim_engine_set_first_message(sim_call *c, const char *text) {
+void sim_engine_set_first_message(sim_call *c, const char *text)
+{
     free(c->first_message);
     c->first_message = text && *text ? xstrdup(text) : NULL;
 }
 
 sim_call *sim_engine_create(sim_engine *e, const char *user_number, const char *assistant_number,
-                            const sim_assistant *asst, const cJSON *metadata) {
+                            const sim_assistant *asst, const cJSON *metadata)
+{
     sim_call *c = spawn_api(e, true, asst, metadata, "");
     snprintf(c->assistant_number, sizeof c->assistant_number, "%s", assistant_number);
     snprintf(c->user_number, sizeof c->user_number, "%s", user_number);
@@ -930,7 +1038,8 @@ sim_call *sim_engine_create(sim_engine *e, const char *user_number, const char *
 
 /* ---- control ------------------------------------------------------------- */
 
-static void control_log(sim_call *c, const char *type, const char *message, int64_t at) {
+static void control_log(sim_call *c, const char *type, const char *message, int64_t at)
+{
     if (!c->metadata) c->metadata = cJSON_CreateObject();
     cJSON *log = cJSON_GetObjectItemCaseSensitive(c->metadata, "controls");
     if (!cJSON_IsArray(log)) {
@@ -944,7 +1053,8 @@ static void control_log(sim_call *c, const char *type, const char *message, int6
     cJSON_AddItemToArray(log, o);
 }
 
-static char *fmt_dup(const char *fmt, const char *a, const char *b) {
+static char *fmt_dup(const char *fmt, const char *a, const char *b)
+{
     size_t n = strlen(fmt) + strlen(a) + strlen(b) + 1;
     char *p = malloc(n);
     if (!p) abort();
@@ -952,15 +1062,17 @@ static char *fmt_dup(const char *fmt, const char *a, const char *b) {
     return p;
 }
 
-sim_ctl_result sim_engine_control(sim_engine *e, sim_call *c, const char *type,
-                                  const char *message, const char **why) {
-    static const char *const types[] = { "say", "end", "forward", "dtmf", "sms" };
+sim_ctl_result sim_engine_control(sim_engine *e, sim_call *c, const char *type, const char *message,
+                                  const char **why)
+{
+    static const char *const types[] = {"say", "end", "forward", "dtmf", "sms"};
     int t = -1;
     for (int i = 0; i < 5 && type; i++)
         if (strcmp(type, types[i]) == 0) t = i;
     *why = NULL;
     if (t < 0) {
-        *why = "value is not a valid enumeration member; permitted: 'say', 'end', 'forward', 'dtmf', 'sms'";
+        *why =
+            "value is not a valid enumeration member; permitted: 'say', 'end', 'forward', 'dtmf', 'sms'";
         return SIM_CTL_BAD_TYPE;
     }
     if (!message) {
@@ -968,8 +1080,12 @@ sim_ctl_result sim_engine_control(sim_engine *e, sim_call *c, const char *type,
         return SIM_CTL_BAD_MESSAGE;
     }
     switch (t) {
-    case 0: case 4:
-        if (!*message) { *why = "message must not be empty"; return SIM_CTL_BAD_MESSAGE; }
+    case 0:
+    case 4:
+        if (!*message) {
+            *why = "message must not be empty";
+            return SIM_CTL_BAD_MESSAGE;
+        }
         break;
     case 2:
         if (!ct_e164_valid(message)) {
@@ -983,8 +1099,7 @@ sim_ctl_result sim_engine_control(sim_engine *e, sim_call *c, const char *type,
             return SIM_CTL_BAD_MESSAGE;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     if (!sim_call_is_live(c)) {
         *why = "call has already ended";
@@ -1008,8 +1123,8 @@ sim_ctl_result sim_engine_control(sim_engine *e, sim_call *c, const char *type,
         add_msg(c, 'a', fmt_dup("Transferring you to %s now.%s", message, ""), e->now);
         control_log(c, "forward", message, e->now);
         emit(e, c, EV_CONVERSATION, NULL);
-        set_state(e, c, SIM_ST_FORWARDED, c->phone == SIM_PH_NONE ? SIM_PH_NONE : SIM_PH_IN_PROGRESS,
-                  "call-forwarded");
+        set_state(e, c, SIM_ST_FORWARDED,
+                  c->phone == SIM_PH_NONE ? SIM_PH_NONE : SIM_PH_IN_PROGRESS, "call-forwarded");
         c->phase = P_FAR_LEG;
         c->next_at = e->now + sim_rng_range(&c->rng, 15000, 40000);
         break;

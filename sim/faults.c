@@ -5,17 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool draw(sim_faults *f, double rate) {
+static bool draw(sim_faults *f, double rate)
+{
     return rate > 0 && sim_rng_unit(&f->rng) < rate;
 }
 
-sim_fault sim_faults_decide(sim_faults *f, const char *path) {
+sim_fault sim_faults_decide(sim_faults *f, const char *path)
+{
     sim_fault out = SIM_FAULT_NONE;
     /* Always draw all three so one fault's rate does not shift another's pattern. */
     bool reset = draw(f, f->reset_rate);
     bool limited = draw(f, f->rate_limit_rate);
     bool error = draw(f, f->error_rate) &&
-                 (!f->error_route || strncmp(path, f->error_route, strlen(f->error_route)) == 0);
+        (!f->error_route || strncmp(path, f->error_route, strlen(f->error_route)) == 0);
     /* A storm: a run of consecutive requests all get 429 (no draw, so the
      * random faults' pattern is unchanged). */
     f->seen++;
@@ -28,7 +30,8 @@ sim_fault sim_faults_decide(sim_faults *f, const char *path) {
     return out;
 }
 
-void sim_faults_respond(sim_fault fault, sim_response *rs) {
+void sim_faults_respond(sim_fault fault, sim_response *rs)
+{
     memset(rs, 0, sizeof *rs);
     if (fault == SIM_FAULT_RATE_LIMIT) {
         sim_response_detail(rs, 429, "Too Many Requests (simulated): retry after 1 second");
@@ -39,7 +42,8 @@ void sim_faults_respond(sim_fault fault, sim_response *rs) {
     }
 }
 
-bool sim_faults_mangle(sim_faults *f, sim_response *rs) {
+bool sim_faults_mangle(sim_faults *f, sim_response *rs)
+{
     if (!draw(f, f->malformed_rate) || !rs->body) return false;
     f->injected++;
     if (sim_rng_below(&f->rng, 2) == 0 && rs->body_len > 1) {

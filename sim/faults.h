@@ -10,14 +10,19 @@
 
 typedef struct sim_faults {
     double error_rate, rate_limit_rate, malformed_rate, reset_rate;
-    const char *error_route;      /* only paths with this prefix get 500s; NULL = all */
+    const char *error_route; /* only paths with this prefix get 500s; NULL = all */
     sim_rng rng;
-    unsigned long injected;       /* how many requests got a fault */
-    unsigned long seen;           /* requests decided so far */
-    unsigned long storm_from, storm_count;   /* requests from..from+count-1 get 429 */
+    unsigned long injected;                /* how many requests got a fault */
+    unsigned long seen;                    /* requests decided so far */
+    unsigned long storm_from, storm_count; /* requests from..from+count-1 get 429 */
 } sim_faults;
 
-typedef enum { SIM_FAULT_NONE = 0, SIM_FAULT_RESET, SIM_FAULT_RATE_LIMIT, SIM_FAULT_ERROR } sim_fault;
+typedef enum {
+    SIM_FAULT_NONE = 0,
+    SIM_FAULT_RESET,
+    SIM_FAULT_RATE_LIMIT,
+    SIM_FAULT_ERROR
+} sim_fault;
 
 /* The fault (if any) that replaces this request's normal answer. One draw per
  * kind, in a fixed order, so a given seed gives a repeatable fault pattern. */

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_BODY (1024 * 1024)   /* larger request bodies get 413 */
-#define MAX_ARGS 32
-#define DRIP_CHUNK 256           /* bytes per slow-drip write */
+#define MAX_BODY    (1024 * 1024) /* larger request bodies get 413 */
+#define MAX_ARGS    32
+#define DRIP_CHUNK  256 /* bytes per slow-drip write */
 #define WRITE_CHUNK 16384
 
 struct pss {
@@ -28,16 +28,18 @@ struct pss {
     char *args[MAX_ARGS];
     size_t n_args;
     char *auth;
-    char *body; size_t body_len, body_cap;
+    char *body;
+    size_t body_len, body_cap;
     bool body_too_big;
     /* the answer */
     sim_response rs;
     bool have_rs, ready, hdrs_sent;
     size_t sent;
-    lws_sorted_usec_list_t sul;  /* latency / drip */
+    lws_sorted_usec_list_t sul; /* latency / drip */
 };
 
-static void pss_reset(struct pss *p) {
+static void pss_reset(struct pss *p)
+{
     lws_sul_cancel(&p->sul);
     for (size_t i = 0; i < p->n_args; i++) free(p->args[i]);
     p->n_args = 0;
@@ -54,12 +56,16 @@ static void pss_reset(struct pss *p) {
     p->method[0] = p->path[0] = '\0';
 }
 
-static void read_method(struct lws *wsi, struct pss *p) {
-    static const struct { enum lws_token_indexes tok; const char *name; } m[] = {
-        { WSI_TOKEN_GET_URI, "GET" },       { WSI_TOKEN_POST_URI, "POST" },
-        { WSI_TOKEN_PUT_URI, "PUT" },       { WSI_TOKEN_PATCH_URI, "PATCH" },
-        { WSI_TOKEN_DELETE_URI, "DELETE" }, { WSI_TOKEN_OPTIONS_URI, "OPTIONS" },
-        { WSI_TOKEN_HEAD_URI, "HEAD" },
+static void read_method(struct lws *wsi, struct pss *p)
+{
+    static const struct {
+        enum lws_token_indexes tok;
+        const char *name;
+    } m[] = {
+        {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
+        {WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_PATCH_URI, "PATCH"},
+        {WSI_TOKEN_DELETE_URI, "DELETE"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+        {WSI_TOKEN_HEAD_URI, "HEAD"},
     };
     snprintf(p->method, sizeof p->method, "OTHER");
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
@@ -69,14 +75,16 @@ static void read_method(struct lws *wsi, struct pss *p) {
         }
 }
 
-static void timer_writable(lws_sorted_usec_list_t *sul) {
+static void timer_writable(lws_sorted_usec_list_t *sul)
+{
     struct pss *p = lws_container_of(sul, struct pss, sul);
     p->ready = true;
     lws_callback_on_writable(p->wsi);
 }
 
 /* Answers the collected request. Returns -1 to drop the connection. */
-static int dispatch(struct pss *p) {
+static int dispatch(struct pss *p)
+{
     struct ct_sim *s = p->sim;
     /* lws may report BODY_COMPLETION for an empty body we already answered. */
     if (p->have_rs) return 0;
@@ -87,7 +95,8 @@ static int dispatch(struct pss *p) {
         sim_log_request(s, 0, list);
         /* Close with no response at all: clients see "empty reply". */
         atomic_store(&s->faults_n, s->faults.injected);
-        if (s->opt.verbose) fprintf(stderr, "calltop-sim: %s %s -> reset (fault)\n", p->method, p->path);
+        if (s->opt.verbose)
+            fprintf(stderr, "calltop-sim: %s %s -> reset (fault)\n", p->method, p->path);
         return -1;
     }
     if (f != SIM_FAULT_NONE) {
@@ -97,8 +106,13 @@ static int dispatch(struct pss *p) {
     } else {
         sim_sync_engine(s);
         sim_request rq = {
-            .method = p->method, .path = p->path, .args = (const char *const *)p->args,
-            .n_args = p->n_args, .auth = p->auth, .body = p->body, .body_len = p->body_len,
+            .method = p->method,
+            .path = p->path,
+            .args = (const char *const *)p->args,
+            .n_args = p->n_args,
+            .auth = p->auth,
+            .body = p->body,
+            .body_len = p->body_len,
         };
         sim_route(s->engine, s->api_key, &rq, &p->rs);
         /* A connect or control may have produced webhooks: send them now. */
@@ -127,7 +141,8 @@ static int dispatch(struct pss *p) {
     return 0;
 }
 
-static int write_headers(struct lws *wsi, struct pss *p) {
+static int write_headers(struct lws *wsi, struct pss *p)
+{
     unsigned char buf[LWS_PRE + 1024];
     unsigned char *start = buf + LWS_PRE, *q = start, *end = buf + sizeof buf - 1;
     if (lws_add_http_common_headers(wsi, (unsigned int)p->rs.status, "application/json",
@@ -148,12 +163,14 @@ static int write_headers(struct lws *wsi, struct pss *p) {
 }
 
 /* Finishes the transaction; -1 when lws wants the connection closed. */
-static int complete(struct lws *wsi, struct pss *p) {
+static int complete(struct lws *wsi, struct pss *p)
+{
     pss_reset(p);
     return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
-static int on_writable(struct lws *wsi, struct pss *p) {
+static int on_writable(struct lws *wsi, struct pss *p)
+{
     struct ct_sim *s = p->sim;
     if (!p->have_rs || !p->ready) return 0;
     if (!p->hdrs_sent) {
@@ -182,7 +199,8 @@ static int on_writable(struct lws *wsi, struct pss *p) {
     return 0;
 }
 
-static int on_http(struct lws *wsi, struct pss *p, const char *uri) {
+static int on_http(struct lws *wsi, struct pss *p, const char *uri)
+{
     pss_reset(p);
     p->wsi = wsi;
     p->sim = lws_context_user(lws_get_context(wsi));
@@ -204,12 +222,14 @@ static int on_http(struct lws *wsi, struct pss *p, const char *uri) {
     }
     /* A request with a body is answered at HTTP_BODY_COMPLETION. */
     char cl[24];
-    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && atol(cl) > 0) return 0;
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && atol(cl) > 0)
+        return 0;
     if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) return 0;
     return dispatch(p);
 }
 
-static int on_body(struct pss *p, const void *in, size_t len) {
+static int on_body(struct pss *p, const void *in, size_t len)
+{
     if (!len || !in) return 0;
     if (p->body_too_big || p->body_len + len > MAX_BODY) {
         p->body_too_big = true;
@@ -230,41 +250,39 @@ static int on_body(struct pss *p, const void *in, size_t len) {
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
-                    size_t len) {
+                    size_t len)
+{
     struct pss *p = user;
     switch (reason) {
-    case LWS_CALLBACK_HTTP:
-        return on_http(wsi, p, in);
-    case LWS_CALLBACK_HTTP_BODY:
-        return on_body(p, in, len);
-    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-        return dispatch(p);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return on_writable(wsi, p);
+    case LWS_CALLBACK_HTTP: return on_http(wsi, p, in);
+    case LWS_CALLBACK_HTTP_BODY: return on_body(p, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION: return dispatch(p);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return on_writable(wsi, p);
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
         if (p) pss_reset(p);
         break;
-    default:
-        break;
+    default: break;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
 const struct lws_protocols sim_http_protocols[] = {
-    { "http", callback, sizeof(struct pss), 0, 0, NULL, 0 },
-    { NULL, NULL, 0, 0, 0, NULL, 0 },
+    {"http", callback, sizeof(struct pss), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
 /* The scenario clock: 10 Hz of real time is smooth enough for a board that
  * redraws once a second, and cheap. */
-static void tick(lws_sorted_usec_list_t *sul) {
+static void tick(lws_sorted_usec_list_t *sul)
+{
     struct ct_sim *s = lws_container_of(sul, struct ct_sim, tick);
     sim_sync_engine(s);
     sim_webhooks_tick(s->webhooks, ct_clock_mono_ms());
     sim_http_arm_tick(s);
 }
 
-void sim_http_arm_tick(struct ct_sim *s) {
+void sim_http_arm_tick(struct ct_sim *s)
+{
     lws_sul_schedule(s->ctx, 0, &s->tick, tick, 100 * LWS_US_PER_MS);
 }

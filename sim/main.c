@@ -17,6 +17,8 @@
 #include <string.h>
 
 /* The flags: one table for the parser, --help and docs/calltop-sim.1. */
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 static const ct_setting rows[] = {
     { .key = "host", .flag = "host", .kind = CT_KIND_STRING, .metavar = "ADDR",
       .def = "127.0.0.1", .help = "address to bind, exactly" },
@@ -85,12 +87,16 @@ static const ct_setting rows[] = {
       .help = "print the version and exit" },
     { .key = "help-man", .flag = "help-man", .kind = CT_KIND_ACTION },   /* hidden */
 };
+/* clang-format on */
 
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 static const ct_exit_doc exits[] = {
     { 0, "stopped by SIGINT or SIGTERM" },
     { 1, "could not start (the address is in use or not local)" },
     { 2, "usage error (bad flag or value)" },
 };
+/* clang-format on */
 
 static const char *const notes[] = {
     "Faults are all off by default. The routes, scenarios and faults are described in "
@@ -98,6 +104,8 @@ static const char *const notes[] = {
     NULL,
 };
 
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 static const ct_program program = {
     .name = "calltop-sim",
     .summary = "a local, fake Interactly API for calltop",
@@ -107,29 +115,37 @@ static const ct_program program = {
     .exits = exits, .n_exits = sizeof exits / sizeof exits[0],
     .notes = notes, .see_also = "calltop(1), calltop-relay(1)",
 };
+/* clang-format on */
 
-static const char *val(const ct_args *a, const char *key) {
+static const char *val(const ct_args *a, const char *key)
+{
     return a->value[ct_args_row(&program, key)];
 }
 
-static int bad(const char *flag, const char *v, const char *want) {
+static int bad(const char *flag, const char *v, const char *want)
+{
     fprintf(stderr, "calltop-sim: %s: invalid value '%.64s' (expected %s)\n", flag, v, want);
     return 2;
 }
 
 /* "90s", "30m", "24h", "7d" -> ms; 0 on anything else. */
-static int64_t parse_span(const char *v) {
+static int64_t parse_span(const char *v)
+{
     char *end;
     errno = 0;
     long long n = strtoll(v, &end, 10);
     if (errno || end == v || n <= 0 || n > 400LL * 86400) return 0;
-    long long unit = strcmp(end, "s") == 0 ? 1000 : strcmp(end, "m") == 0 ? 60000
-                   : strcmp(end, "h") == 0 ? 3600000 : strcmp(end, "d") == 0 ? 86400000 : 0;
+    long long unit = strcmp(end, "s") == 0 ? 1000
+        : strcmp(end, "m") == 0            ? 60000
+        : strcmp(end, "h") == 0            ? 3600000
+        : strcmp(end, "d") == 0            ? 86400000
+                                           : 0;
     return unit && n * unit <= 400LL * 86400000 ? (int64_t)(n * unit) : 0;
 }
 
 /* The list behaviours and the 429 storm (docs/simulator.md); 0 or exit 2. */
-static int list_switches(const ct_args *a, ct_sim_options *o) {
+static int list_switches(const ct_args *a, ct_sim_options *o)
+{
     const char *v;
     if ((v = val(a, "history-span")) && !(o->history_span_ms = parse_span(v)))
         return bad("--history-span", v, "a duration such as 90s, 30m, 24h or 7d");
@@ -163,7 +179,8 @@ static int list_switches(const ct_args *a, ct_sim_options *o) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     ct_sim_options o;
     ct_sim_options_init(&o);
     o.webhook_secret = getenv("CALLTOP_SIM_WEBHOOK_SECRET");
@@ -206,8 +223,10 @@ int main(int argc, char **argv) {
         errno = 0;
         unsigned long long v = strtoull(seed, &end, 10);
         if (errno || end == seed || *end || seed[0] == '-') {
-            fprintf(stderr, "calltop-sim: --seed: invalid value '%.64s' (expected an unsigned "
-                    "integer)\n", seed);
+            fprintf(stderr,
+                    "calltop-sim: --seed: invalid value '%.64s' (expected an unsigned "
+                    "integer)\n",
+                    seed);
             return 2;
         }
         o.seed = v;

@@ -8,20 +8,20 @@
 #include "engine.h"
 
 typedef struct sim_request {
-    const char *method;            /* "GET", "POST", ... */
-    const char *path;              /* URL-decoded path, no query */
-    const char *const *args;       /* "name=value", URL-decoded */
+    const char *method;      /* "GET", "POST", ... */
+    const char *path;        /* URL-decoded path, no query */
+    const char *const *args; /* "name=value", URL-decoded */
     size_t n_args;
-    const char *auth;              /* Authorization header or NULL */
-    const char *body;              /* may be NULL */
+    const char *auth; /* Authorization header or NULL */
+    const char *body; /* may be NULL */
     size_t body_len;
 } sim_request;
 
 typedef struct sim_response {
     int status;
-    char *body;                    /* malloc'd JSON, NUL-terminated */
+    char *body; /* malloc'd JSON, NUL-terminated */
     size_t body_len;
-    const char *hdr_name[2];       /* extra headers ("allow:", "www-authenticate:") */
+    const char *hdr_name[2]; /* extra headers ("allow:", "www-authenticate:") */
     const char *hdr_value[2];
 } sim_response;
 

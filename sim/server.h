@@ -12,17 +12,17 @@
 #include "webhooks.h"
 
 struct ct_sim {
-    ct_sim_options opt;          /* strings below are our own copies */
+    ct_sim_options opt; /* strings below are our own copies */
     char *host, *api_key, *webhook_url, *webhook_secret, *error_route;
     char base_url[96];
     int port;
     double speed;
-    int64_t t0;                  /* virtual time at start */
-    int64_t mono0;               /* monotonic ms at start */
+    int64_t t0;    /* virtual time at start */
+    int64_t mono0; /* monotonic ms at start */
 
-    sim_engine *engine;          /* service thread only, after start */
-    sim_faults faults;           /* service thread only */
-    sim_webhooks *webhooks;      /* NULL without --webhook-url */
+    sim_engine *engine;     /* service thread only, after start */
+    sim_faults faults;      /* service thread only */
+    sim_webhooks *webhooks; /* NULL without --webhook-url */
 
     struct lws_context *ctx;
     lws_sorted_usec_list_t tick; /* engine clock */

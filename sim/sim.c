@@ -20,7 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-void ct_sim_options_init(ct_sim_options *opt) {
+void ct_sim_options_init(ct_sim_options *opt)
+{
     memset(opt, 0, sizeof *opt);
     opt->seed = 1;
     opt->calls = 6;
@@ -29,11 +30,13 @@ void ct_sim_options_init(ct_sim_options *opt) {
     opt->speed = 1.0;
 }
 
-int64_t sim_virtual_now(const struct ct_sim *s) {
+int64_t sim_virtual_now(const struct ct_sim *s)
+{
     return s->t0 + (int64_t)((double)(ct_clock_mono_ms() - s->mono0) * s->speed);
 }
 
-void sim_sync_engine(struct ct_sim *s) {
+void sim_sync_engine(struct ct_sim *s)
+{
     sim_engine_step(s->engine, sim_virtual_now(s));
     sim_event *ev;
     size_t n = sim_engine_take_events(s->engine, &ev);
@@ -47,7 +50,8 @@ void sim_sync_engine(struct ct_sim *s) {
     atomic_store(&s->live_n, s->engine->n_live);
 }
 
-static void *service(void *arg) {
+static void *service(void *arg)
+{
     struct ct_sim *s = arg;
     sim_http_arm_tick(s);
     while (!atomic_load(&s->stop))
@@ -57,14 +61,16 @@ static void *service(void *arg) {
     return NULL;
 }
 
-static char *dup_or_null(const char *v, bool *oom) {
+static char *dup_or_null(const char *v, bool *oom)
+{
     if (!v) return NULL;
     char *p = strdup(v);
     if (!p) *oom = true;
     return p;
 }
 
-static void sim_free(struct ct_sim *s) {
+static void sim_free(struct ct_sim *s)
+{
     if (!s) return;
     if (s->webhooks) {
         sim_webhooks_stop(s->webhooks);
@@ -81,16 +87,20 @@ static void sim_free(struct ct_sim *s) {
     free(s);
 }
 
-static bool rate_ok(double r) { return r >= 0.0 && r <= 1.0; }
+static bool rate_ok(double r)
+{
+    return r >= 0.0 && r <= 1.0;
+}
 
 /* Tries to bind host:port the way lws will (SO_REUSEADDR). libwebsockets
  * 4.1 leaks a little when lws_create_context() fails to listen, so the
  * common failure (port taken) is caught here first. Returns 0 or an errno;
  * hosts that are not numeric addresses (interface names) are left to lws. */
-static int bind_probe(const char *host, int port) {
+static int bind_probe(const char *host, int port)
+{
     if (port == 0) return 0;
-    struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
     struct sockaddr *sa;
     socklen_t len;
     if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
@@ -111,7 +121,8 @@ static int bind_probe(const char *host, int port) {
     return rc;
 }
 
-ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
+ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err)
+{
     ct_error_clear(err);
     if (!opt) {
         ct_error_set(err, CT_EINVAL, "ct_sim_start: options are required");
@@ -139,13 +150,15 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
     bool oom = false;
     s->opt = *opt;
     /* lws wants an address or an interface name; "localhost" is neither. */
-    const char *host = opt->host && *opt->host && strcmp(opt->host, "localhost") != 0 ? opt->host
-                                                                                   : "127.0.0.1";
+    const char *host =
+        opt->host && *opt->host && strcmp(opt->host, "localhost") != 0 ? opt->host : "127.0.0.1";
     s->host = dup_or_null(host, &oom);
     s->api_key = dup_or_null(opt->api_key ? opt->api_key : "demo-key", &oom);
-    s->webhook_url = dup_or_null(opt->webhook_url && *opt->webhook_url ? opt->webhook_url : NULL, &oom);
+    s->webhook_url =
+        dup_or_null(opt->webhook_url && *opt->webhook_url ? opt->webhook_url : NULL, &oom);
     s->webhook_secret = dup_or_null(opt->webhook_secret, &oom);
-    s->error_route = dup_or_null(opt->error_route && *opt->error_route ? opt->error_route : NULL, &oom);
+    s->error_route =
+        dup_or_null(opt->error_route && *opt->error_route ? opt->error_route : NULL, &oom);
     s->opt.host = s->host;
     s->opt.api_key = s->api_key;
     s->opt.webhook_url = s->webhook_url;
@@ -199,10 +212,17 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
     s->t0 = opt->start_ms > 0 ? opt->start_ms : ct_clock_wall_ms();
     s->mono0 = ct_clock_mono_ms();
     sim_engine_config ec = {
-        .seed = opt->seed, .t0 = s->t0, .live_target = opt->calls, .rate = opt->rate,
-        .history = opt->history, .events = s->webhook_url != NULL, .base_url = s->base_url,
-        .list_oldest_first = opt->list_oldest_first, .list_window = opt->list_window,
-        .max_page_size = opt->max_page_size, .clamp_page_size = opt->clamp_page_size,
+        .seed = opt->seed,
+        .t0 = s->t0,
+        .live_target = opt->calls,
+        .rate = opt->rate,
+        .history = opt->history,
+        .events = s->webhook_url != NULL,
+        .base_url = s->base_url,
+        .list_oldest_first = opt->list_oldest_first,
+        .list_window = opt->list_window,
+        .max_page_size = opt->max_page_size,
+        .clamp_page_size = opt->clamp_page_size,
         .status_completed = opt->status_completed,
         .history_span_ms = opt->history_span_ms,
     };
@@ -241,11 +261,18 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err) {
     return s;
 }
 
-int ct_sim_port(const ct_sim *s) { return s ? s->port : -1; }
+int ct_sim_port(const ct_sim *s)
+{
+    return s ? s->port : -1;
+}
 
-const char *ct_sim_base_url(const ct_sim *s) { return s ? s->base_url : ""; }
+const char *ct_sim_base_url(const ct_sim *s)
+{
+    return s ? s->base_url : "";
+}
 
-void ct_sim_get_stats(ct_sim *s, ct_sim_stats *out) {
+void ct_sim_get_stats(ct_sim *s, ct_sim_stats *out)
+{
     memset(out, 0, sizeof *out);
     if (!s) return;
     out->requests = atomic_load(&s->requests);
@@ -262,7 +289,8 @@ void ct_sim_get_stats(ct_sim *s, ct_sim_stats *out) {
 
 #define SIM_LOG_MAX 100000
 
-void sim_log_request(struct ct_sim *s, int status, bool list) {
+void sim_log_request(struct ct_sim *s, int status, bool list)
+{
     pthread_mutex_lock(&s->log_lock);
     if (s->n_log == s->cap_log && s->cap_log < SIM_LOG_MAX) {
         size_t cap = s->cap_log ? s->cap_log * 2 : 256;
@@ -274,21 +302,22 @@ void sim_log_request(struct ct_sim *s, int status, bool list) {
         }
     }
     if (s->n_log < s->cap_log)
-        s->log[s->n_log++] = (ct_sim_request_stamp){ ct_clock_mono_ms(), status, list };
+        s->log[s->n_log++] = (ct_sim_request_stamp){ct_clock_mono_ms(), status, list};
     pthread_mutex_unlock(&s->log_lock);
 }
 
-size_t ct_sim_request_log(ct_sim *s, ct_sim_request_stamp *out, size_t cap) {
+size_t ct_sim_request_log(ct_sim *s, ct_sim_request_stamp *out, size_t cap)
+{
     if (!s) return 0;
     pthread_mutex_lock(&s->log_lock);
     size_t n = s->n_log;
-    if (out)
-        memcpy(out, s->log, (n < cap ? n : cap) * sizeof *out);
+    if (out) memcpy(out, s->log, (n < cap ? n : cap) * sizeof *out);
     pthread_mutex_unlock(&s->log_lock);
     return n;
 }
 
-void ct_sim_stop(ct_sim *s) {
+void ct_sim_stop(ct_sim *s)
+{
     if (!s) return;
     atomic_store(&s->stop, true);
     lws_cancel_service(s->ctx);

@@ -8,17 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define L(r, t) { r, t }
+#define L(r, t) \
+    {           \
+        r, t    \
+    }
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const sim_line billing[] = {
     L('a', "Thank you for calling {company}, this is {agent}. How can I help you today?"),
     L('u', "Hi, I was charged twice for my subscription this month."),
-    L('a', "I'm sorry about that, {first}. Let me pull up your account. Can you confirm the order number?"),
+    L('a',
+      "I'm sorry about that, {first}. Let me pull up your account. Can you confirm the order number?"),
     L('u', "Sure, it's {order}."),
-    L('a', "Thanks. I can see two charges of {amount} on the same day. One of them is a duplicate."),
+    L('a',
+      "Thanks. I can see two charges of {amount} on the same day. One of them is a duplicate."),
     L('u', "Okay, so can you refund it?"),
-    L('a', "Yes. I've issued a refund of {amount}; it should reach your card within five business days."),
+    L('a',
+      "Yes. I've issued a refund of {amount}; it should reach your card within five business days."),
     L('u', "Great, thank you so much."),
     L('a', "You're welcome. Is there anything else I can help with?"),
     L('u', "No, that's all. Bye!"),
@@ -44,7 +50,8 @@ static const sim_line delivery[] = {
     L('u', "It's {order}."),
     L('a', "I see it. The parcel is held at the regional depot because of a sorting delay."),
     L('u', "So when will I get it?"),
-    L('a', "It's scheduled for delivery tomorrow before {time}. I've also waived the shipping fee."),
+    L('a',
+      "It's scheduled for delivery tomorrow before {time}. I've also waived the shipping fee."),
     L('u', "Okay, that's fine. Can I get a text when it's out for delivery?"),
     L('a', "Done, you'll get a text message on this number."),
     L('u', "Thank you, bye."),
@@ -64,7 +71,8 @@ static const sim_line appointment[] = {
 static const sim_line upgrade[] = {
     L('a', "Hi, {agent} at {company}. What can I do for you today?"),
     L('u', "I'd like to know what the premium plan includes."),
-    L('a', "Premium adds priority support, unlimited seats, and call analytics for {amount} a month."),
+    L('a',
+      "Premium adds priority support, unlimited seats, and call analytics for {amount} a month."),
     L('u', "Is there a trial?"),
     L('a', "Yes, fourteen days free. I can start it now if you like."),
     L('u', "Let me think about it and call back."),
@@ -77,9 +85,11 @@ static const sim_line cancel[] = {
     L('u', "I want to cancel my subscription."),
     L('a', "I'm sorry to hear that, {first}. May I ask why you'd like to cancel?"),
     L('u', "It's just too expensive for me right now."),
-    L('a', "I understand. I can offer fifty percent off for the next three months. Would that help?"),
+    L('a',
+      "I understand. I can offer fifty percent off for the next three months. Would that help?"),
     L('u', "No, I'd still like to cancel, please."),
-    L('a', "Understood. Your subscription is cancelled and stays active until the end of the billing period."),
+    L('a',
+      "Understood. Your subscription is cancelled and stays active until the end of the billing period."),
     L('u', "Okay. Thank you."),
 };
 
@@ -90,7 +100,8 @@ static const sim_line outage[] = {
     L('u', "I already restarted the router twice."),
     L('a', "Thanks for trying that. There is a known outage; engineers expect it fixed by {time}."),
     L('u', "That's really annoying, I work from home."),
-    L('a', "I completely understand. I've added a credit of {amount} to your account for the inconvenience."),
+    L('a',
+      "I completely understand. I've added a credit of {amount} to your account for the inconvenience."),
     L('u', "Alright, I appreciate that."),
     L('a', "Is there anything else I can help you with?"),
     L('u', "No. Just get it fixed, please."),
@@ -108,67 +119,97 @@ static const sim_line address[] = {
 };
 
 static const sim_topic topics[] = {
-    { "billing", "{name} reported a duplicate charge on order {order}; the agent refunded {amount}.",
-      "refund-issued", billing, N(billing) },
-    { "password-reset", "{name} could not sign in; a password reset link was sent and used.",
-      "resolved", password, N(password) },
-    { "delivery", "{name} asked about late delivery of order {order}; redelivery booked, shipping waived.",
-      "resolved", delivery, N(delivery) },
-    { "appointment", "{name} rescheduled an appointment to Thursday at {time}.",
-      "appointment-rescheduled", appointment, N(appointment) },
-    { "plan-upgrade", "{name} asked about the premium plan; comparison emailed, customer will call back.",
-      "callback-requested", upgrade, N(upgrade) },
-    { "cancellation", "{name} cancelled the subscription after declining a retention offer.",
-      "cancelled", cancel, N(cancel) },
-    { "outage", "{name} reported an internet outage; known incident, credit of {amount} applied.",
-      "escalated", outage, N(outage) },
-    { "address-change", "{name} updated the shipping address after identity verification.",
-      "resolved", address, N(address) },
+    {"billing", "{name} reported a duplicate charge on order {order}; the agent refunded {amount}.",
+     "refund-issued", billing, N(billing)},
+    {"password-reset", "{name} could not sign in; a password reset link was sent and used.",
+     "resolved", password, N(password)},
+    {"delivery",
+     "{name} asked about late delivery of order {order}; redelivery booked, shipping waived.",
+     "resolved", delivery, N(delivery)},
+    {"appointment", "{name} rescheduled an appointment to Thursday at {time}.",
+     "appointment-rescheduled", appointment, N(appointment)},
+    {"plan-upgrade",
+     "{name} asked about the premium plan; comparison emailed, customer will call back.",
+     "callback-requested", upgrade, N(upgrade)},
+    {"cancellation", "{name} cancelled the subscription after declining a retention offer.",
+     "cancelled", cancel, N(cancel)},
+    {"outage", "{name} reported an internet outage; known incident, credit of {amount} applied.",
+     "escalated", outage, N(outage)},
+    {"address-change", "{name} updated the shipping address after identity verification.",
+     "resolved", address, N(address)},
 };
 
 static const char *const names[] = {
-    "José Müller", "Zoë Adams", "Łukasz Nowak", "王芳", "Ana Sofía Pérez", "Jean-Luc Petit",
-    "Priya Sharma", "Kenji Tanaka", "Olivia Smith", "Mohammed Al-Farsi", "Siobhán O'Brien",
-    "Björn Lindqvist", "Chloé Martin", "Dmitri Ivanov", "Amara Okafor", "Nguyễn Thị Lan",
+    "José Müller",     "Zoë Adams",         "Łukasz Nowak",    "王芳",
+    "Ana Sofía Pérez", "Jean-Luc Petit",    "Priya Sharma",    "Kenji Tanaka",
+    "Olivia Smith",    "Mohammed Al-Farsi", "Siobhán O'Brien", "Björn Lindqvist",
+    "Chloé Martin",    "Dmitri Ivanov",     "Amara Okafor",    "Nguyễn Thị Lan",
 };
 
-static const char *const days[] = { "Monday", "Tuesday", "Wednesday", "Friday",
-                                     "Saturday" };
+static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Friday", "Saturday"};
 
-size_t sim_topic_count(void) { return N(topics); }
-const sim_topic *sim_topic_get(size_t i) { return &topics[i % N(topics)]; }
-size_t sim_name_count(void) { return N(names); }
-const char *sim_name_get(size_t i) { return names[i % N(names)]; }
+size_t sim_topic_count(void)
+{
+    return N(topics);
+}
+const sim_topic *sim_topic_get(size_t i)
+{
+    return &topics[i % N(topics)];
+}
+size_t sim_name_count(void)
+{
+    return N(names);
+}
+const char *sim_name_get(size_t i)
+{
+    return names[i % N(names)];
+}
 
 /* A growable string; on allocation failure it goes "failed" and the
  * expansion returns NULL rather than a silently shortened line. */
-typedef struct sbuf { char *p; size_t len, cap; bool failed; } sbuf;
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+} sbuf;
 
-static void sb_add(sbuf *b, const char *s, size_t n) {
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
     if (b->failed) return;
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 128;
         while (cap < b->len + n + 1) cap *= 2;
         char *np = realloc(b->p, cap);
-        if (!np) { b->failed = true; return; }
-        b->p = np; b->cap = cap;
+        if (!np) {
+            b->failed = true;
+            return;
+        }
+        b->p = np;
+        b->cap = cap;
     }
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
 }
 
-char *sim_text_expand(const char *tmpl, const sim_call *c, const char *agent) {
-    sbuf b = { 0 };
+char *sim_text_expand(const char *tmpl, const sim_call *c, const char *agent)
+{
+    sbuf b = {0};
     const char *name = c->customer_name ? c->customer_name : "The caller";
     char tmp[64];
     sb_add(&b, "", 0);
     for (const char *p = tmpl; *p;) {
         const char *open = strchr(p, '{');
-        if (!open) { sb_add(&b, p, strlen(p)); break; }
+        if (!open) {
+            sb_add(&b, p, strlen(p));
+            break;
+        }
         sb_add(&b, p, (size_t)(open - p));
         const char *close = strchr(open, '}');
-        if (!close) { sb_add(&b, open, strlen(open)); break; }
+        if (!close) {
+            sb_add(&b, open, strlen(open));
+            break;
+        }
         size_t klen = (size_t)(close - open - 1);
         const char *k = open + 1;
 #define IS(s) (klen == sizeof(s) - 1 && memcmp(k, s, klen) == 0)
@@ -178,8 +219,9 @@ char *sim_text_expand(const char *tmpl, const sim_call *c, const char *agent) {
             /* First word of the name; CJK names have no space and stay whole. */
             const char *sp = c->customer_name ? strchr(c->customer_name, ' ') : NULL;
             if (!c->customer_name) sb_add(&b, "there", 5);
-            else sb_add(&b, c->customer_name, sp ? (size_t)(sp - c->customer_name)
-                                                  : strlen(c->customer_name));
+            else
+                sb_add(&b, c->customer_name,
+                       sp ? (size_t)(sp - c->customer_name) : strlen(c->customer_name));
         } else if (IS("agent")) {
             sb_add(&b, agent, strlen(agent));
         } else if (IS("company")) {
@@ -188,7 +230,8 @@ char *sim_text_expand(const char *tmpl, const sim_call *c, const char *agent) {
             int n = snprintf(tmp, sizeof tmp, "NW-%06d", c->order_no);
             sb_add(&b, tmp, (size_t)n);
         } else if (IS("amount")) {
-            int n = snprintf(tmp, sizeof tmp, "$%d.%02d", c->amount_cents / 100, c->amount_cents % 100);
+            int n =
+                snprintf(tmp, sizeof tmp, "$%d.%02d", c->amount_cents / 100, c->amount_cents % 100);
             sb_add(&b, tmp, (size_t)n);
         } else if (IS("day")) {
             const char *d = days[(size_t)c->day % N(days)];
@@ -203,6 +246,9 @@ char *sim_text_expand(const char *tmpl, const sim_call *c, const char *agent) {
 #undef IS
         p = close + 1;
     }
-    if (b.failed) { free(b.p); return NULL; }
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
     return b.p;
 }

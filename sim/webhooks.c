@@ -24,26 +24,38 @@ struct sim_webhooks {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    atomic_bool stop;           /* written under mu; also read lock-free by abort_if_stopping */
-    char **q; size_t cap, head, n;          /* ring buffer */
+    atomic_bool stop; /* written under mu; also read lock-free by abort_if_stopping */
+    char **q;
+    size_t cap, head, n; /* ring buffer */
     sim_webhooks_stats st;
     /* producer-side state (one producer thread, no lock needed) */
     sim_rng rng;
     double dup_rate, reorder_rate;
-    char *held; int64_t held_at;
+    char *held;
+    int64_t held_at;
 };
 
-static size_t discard(char *p, size_t sz, size_t n, void *u) { (void)p; (void)u; return sz * n; }
+static size_t discard(char *p, size_t sz, size_t n, void *u)
+{
+    (void)p;
+    (void)u;
+    return sz * n;
+}
 
 /* libcurl progress callback: a POST to a slow receiver must not hold up
  * ct_sim_stop() for its whole timeout. */
-static int abort_if_stopping(void *u, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d) {
-    (void)a; (void)b; (void)c; (void)d;
+static int abort_if_stopping(void *u, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    (void)a;
+    (void)b;
+    (void)c;
+    (void)d;
     sim_webhooks *w = u;
     return atomic_load(&w->stop) ? 1 : 0;
 }
 
-static void *sender(void *arg) {
+static void *sender(void *arg)
+{
     sim_webhooks *w = arg;
     CURL *curl = curl_easy_init();
     if (curl) {
@@ -90,7 +102,10 @@ static void *sender(void *arg) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 200 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
             while (!w->stop && pthread_cond_timedwait(&w->cv, &w->mu, &ts) == 0) {}
         }
     }
@@ -99,8 +114,9 @@ static void *sender(void *arg) {
     return NULL;
 }
 
-sim_webhooks *sim_webhooks_start(const char *url, const char *secret, size_t cap,
-                                 double dup_rate, double reorder_rate, uint64_t seed, bool verbose) {
+sim_webhooks *sim_webhooks_start(const char *url, const char *secret, size_t cap, double dup_rate,
+                                 double reorder_rate, uint64_t seed, bool verbose)
+{
     sim_webhooks *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->cap = cap ? cap : 256;
@@ -120,7 +136,10 @@ sim_webhooks *sim_webhooks_start(const char *url, const char *secret, size_t cap
             /* A failed append leaves the old list intact; sending without the
              * secret would be wrong, so treat it as a start failure. */
             if (l) w->headers = l;
-            else { curl_slist_free_all(w->headers); w->headers = NULL; }
+            else {
+                curl_slist_free_all(w->headers);
+                w->headers = NULL;
+            }
             free(h);
         } else {
             curl_slist_free_all(w->headers);
@@ -145,7 +164,8 @@ fail:
 }
 
 /* Appends one envelope, dropping the oldest when full. Takes `json`. */
-static void enqueue(sim_webhooks *w, char *json) {
+static void enqueue(sim_webhooks *w, char *json)
+{
     pthread_mutex_lock(&w->mu);
     if (w->n == w->cap) {
         free(w->q[w->head]);
@@ -160,8 +180,12 @@ static void enqueue(sim_webhooks *w, char *json) {
     pthread_mutex_unlock(&w->mu);
 }
 
-void sim_webhooks_push(sim_webhooks *w, char *json, int64_t now_ms) {
-    if (!w) { free(json); return; }
+void sim_webhooks_push(sim_webhooks *w, char *json, int64_t now_ms)
+{
+    if (!w) {
+        free(json);
+        return;
+    }
     bool dup = w->dup_rate > 0 && sim_rng_unit(&w->rng) < w->dup_rate;
     bool reorder = w->reorder_rate > 0 && sim_rng_unit(&w->rng) < w->reorder_rate;
     char *copy = dup ? strdup(json) : NULL;
@@ -187,14 +211,16 @@ void sim_webhooks_push(sim_webhooks *w, char *json, int64_t now_ms) {
     }
 }
 
-void sim_webhooks_tick(sim_webhooks *w, int64_t now_ms) {
+void sim_webhooks_tick(sim_webhooks *w, int64_t now_ms)
+{
     if (w && w->held && now_ms - w->held_at >= 500) {
         enqueue(w, w->held);
         w->held = NULL;
     }
 }
 
-void sim_webhooks_get_stats(sim_webhooks *w, sim_webhooks_stats *out) {
+void sim_webhooks_get_stats(sim_webhooks *w, sim_webhooks_stats *out)
+{
     memset(out, 0, sizeof *out);
     if (!w) return;
     pthread_mutex_lock(&w->mu);
@@ -202,7 +228,8 @@ void sim_webhooks_get_stats(sim_webhooks *w, sim_webhooks_stats *out) {
     pthread_mutex_unlock(&w->mu);
 }
 
-void sim_webhooks_stop(sim_webhooks *w) {
+void sim_webhooks_stop(sim_webhooks *w)
+{
     if (!w) return;
     pthread_mutex_lock(&w->mu);
     w->stop = true;

@@ -13,16 +13,16 @@
 typedef struct sim_webhooks sim_webhooks;
 
 typedef struct sim_webhooks_stats {
-    uint64_t queued;     /* envelopes accepted into the queue (duplicates included) */
-    uint64_t sent;       /* POSTs answered 2xx */
-    uint64_t failed;     /* POSTs that failed or got a non-2xx answer (not retried) */
-    uint64_t dropped;    /* dropped because the queue was full */
+    uint64_t queued;  /* envelopes accepted into the queue (duplicates included) */
+    uint64_t sent;    /* POSTs answered 2xx */
+    uint64_t failed;  /* POSTs that failed or got a non-2xx answer (not retried) */
+    uint64_t dropped; /* dropped because the queue was full */
     uint64_t duplicated, reordered;
 } sim_webhooks_stats;
 
 /* Starts the sender thread. `cap` bounds the queue (0 = 256). */
-sim_webhooks *sim_webhooks_start(const char *url, const char *secret, size_t cap,
-                                 double dup_rate, double reorder_rate, uint64_t seed, bool verbose);
+sim_webhooks *sim_webhooks_start(const char *url, const char *secret, size_t cap, double dup_rate,
+                                 double reorder_rate, uint64_t seed, bool verbose);
 /* Queues an envelope, taking ownership of `json`. `now_ms` is a monotonic
  * clock used to release a held-back (reordered) envelope. Producer side:
  * one thread only. */

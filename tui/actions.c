@@ -11,6 +11,8 @@
 #define HINT CT_AF_HINT
 #define W    (CT_AF_WRITE | CT_AF_HINT)
 
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 const ct_action ct_actions[] = {
     {CT_A_UP, {'k', KEY_UP}, "k/↑", "k, Up", "up", "Move the selection (or the transcript) up one line.", NAV},
     {CT_A_DOWN, {'j', KEY_DOWN}, "j/↓", "j, Down", "down", "Move the selection (or the transcript) down one line.", NAV},
@@ -56,6 +58,7 @@ const ct_action ct_actions[] = {
     {CT_A_REPLAY_STEP, {'.'}, ".", ".", "step", "With --replay: apply the next recorded event, then pause.", CT_AF_REPLAY},
     {CT_A_REPLAY_SEEK, {':'}, ":", ":", "seek", "With --replay: seek to a time: HH:MM:SS on the recording's day, or +N / -N seconds; Enter goes, Esc cancels.", CT_AF_REPLAY},
 };
+/* clang-format on */
 const size_t ct_actions_count = sizeof ct_actions / sizeof ct_actions[0];
 
 ct_action_id ct_action_for_key(int key)
@@ -126,6 +129,8 @@ static void roff_text(FILE *out, const char *s)
     }
 }
 
+/* A table aligned by hand for reading: clang-format leaves it. */
+/* clang-format off */
 const ct_help_note ct_help_notes[] = {
     { -1, 0, NULL, "Status", "what the glyph before each call in the STATUS column means" },
     { CT_GLYPH_LIVE, 0x25CF, "*", NULL, "live: the call is in progress" },
@@ -142,6 +147,7 @@ const ct_help_note ct_help_notes[] = {
     { -1, 0, NULL, "Mouse", "click a call to select it; click a column title to sort by it (again "
                             "to reverse); the wheel scrolls the list or the details under the pointer" },
 };
+/* clang-format on */
 const size_t ct_help_notes_count = sizeof ct_help_notes / sizeof ct_help_notes[0];
 
 void ct_action_write_roff(FILE *out)
@@ -152,7 +158,8 @@ void ct_action_write_roff(FILE *out)
         roff_text(out, a->key_label_ascii);
         fputc('\n', out);
         roff_text(out, a->help);
-        if (a->flags & CT_AF_WRITE) fputs(" Hidden and refused with \\fB\\-\\-read\\-only\\fR.", out);
+        if (a->flags & CT_AF_WRITE)
+            fputs(" Hidden and refused with \\fB\\-\\-read\\-only\\fR.", out);
         /* tui/refusal.h: typed-ahead text must not become board commands */
         if (a->flags & CT_AF_WRITE)
             fputs(" When refused, a box says why and takes every key until Enter or Esc.", out);

@@ -11,12 +11,12 @@
 #include "text.h"
 #include "theme.h"
 
-#define MAX_SHOWN 256   /* rows the view lists; more open items are counted, not shown */
+#define MAX_SHOWN 256 /* rows the view lists; more open items are counted, not shown */
 
 typedef struct attn_pane {
-    int sel;         /* the highlighted row */
-    int top;         /* first row shown */
-    int page;        /* rows at the last draw */
+    int sel;  /* the highlighted row */
+    int top;  /* first row shown */
+    int page; /* rows at the last draw */
 } attn_pane;
 
 /* The open items, most urgent first. */
@@ -42,7 +42,10 @@ static void attn_draw(ct_pane *p, const ct_ui_ctx *ctx)
     int top = p->h >= 3 ? 1 : 0, left = p->w >= 4 ? 1 : 0;
     int rows = p->h - 2 * top - (p->h >= 5 ? 1 : 0);
     int cols = p->w - 2 * left;
-    if (rows < 1 || cols < 1) { wnoutrefresh(w); return; }
+    if (rows < 1 || cols < 1) {
+        wnoutrefresh(w);
+        return;
+    }
     st->page = rows;
 
     static const ct_att_item *v[MAX_SHOWN];
@@ -71,7 +74,8 @@ static void attn_draw(ct_pane *p, const ct_ui_ctx *ctx)
     }
     if (n == 0) {
         wattrset(w, ct_theme_attr(CT_TH_DIM));
-        mvwaddstr(w, top, left, ctx->attention ? "Nothing needs attention." : "(attention rules off)");
+        mvwaddstr(w, top, left,
+                  ctx->attention ? "Nothing needs attention." : "(attention rules off)");
     }
     if (p->h >= 5) {
         ct_text_truncate("j/k move  Enter open call  a acknowledge  z snooze 15m  Esc close", cols,
@@ -128,19 +132,26 @@ static int attn_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
                 log_line(ctx, CT_FLASH_INFO, "snoozed 15m", ct_attention_find(ctx->attention, id));
         }
         break;
-    case CT_A_BACK: case CT_A_QUIT: case CT_A_ATTENTION:
-        return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
-    default:
-        return CT_FX_HANDLED;   /* modal: nothing leaks to the list */
+    case CT_A_BACK:
+    case CT_A_QUIT:
+    case CT_A_ATTENTION: return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
+    default: return CT_FX_HANDLED; /* modal: nothing leaks to the list */
     }
-    n = open_items(ctx, v, MAX_SHOWN);   /* ack / snooze took one out */
+    n = open_items(ctx, v, MAX_SHOWN); /* ack / snooze took one out */
     if (st->sel >= (int)n) st->sel = (int)n - 1;
     if (st->sel < 0) st->sel = 0;
     return CT_FX_HANDLED | CT_FX_REDRAW_ALL;
 }
 
-static void attn_resize(ct_pane *p, int y, int x, int h, int w) { ct_pane_place(p, y, x, h, w); }
-static void attn_destroy(ct_pane *p) { free(p->state); p->state = NULL; }
+static void attn_resize(ct_pane *p, int y, int x, int h, int w)
+{
+    ct_pane_place(p, y, x, h, w);
+}
+static void attn_destroy(ct_pane *p)
+{
+    free(p->state);
+    p->state = NULL;
+}
 
 static const ct_pane_ops attn_ops = {
     .name = "attention",
@@ -156,7 +167,10 @@ ct_pane *ct_attn_pane_new(void)
     attn_pane *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     ct_pane *p = ct_pane_new(&attn_ops, st);
-    if (!p) { free(st); return NULL; }
+    if (!p) {
+        free(st);
+        return NULL;
+    }
     p->modal = true;
     return p;
 }
@@ -171,18 +185,16 @@ size_t ct_attn_render_changes(ct_ui_ctx *ctx, ct_attn_notify_fn notify, void *ud
         if (!it) continue;
         switch (ch[i].kind) {
         case CT_ATT_OPENED:
-            log_line(ctx, it->severity == CT_ATT_CRIT ? CT_FLASH_ERROR : CT_FLASH_WARN, "opened", it);
+            log_line(ctx, it->severity == CT_ATT_CRIT ? CT_FLASH_ERROR : CT_FLASH_WARN, "opened",
+                     it);
             if (notify) notify(ud, it, ctx->now);
             break;
         case CT_ATT_REOPENED:
             log_line(ctx, CT_FLASH_WARN, "snooze over", it);
             if (notify) notify(ud, it, ctx->now);
             break;
-        case CT_ATT_CLOSED:
-            log_line(ctx, CT_FLASH_INFO, "resolved", it);
-            break;
-        default:
-            break;
+        case CT_ATT_CLOSED: log_line(ctx, CT_FLASH_INFO, "resolved", it); break;
+        default: break;
         }
     }
     return n;
@@ -206,13 +218,20 @@ static size_t act_selected(ct_ui_ctx *ctx, bool ack)
         done++;
     }
     if (!done) ct_ui_flash(ctx, CT_FLASH_INFO, "nothing needs attention on this call");
-    else ct_ui_flash(ctx, CT_FLASH_OK, "%s %zu attention item%s", ack ? "acknowledged" : "snoozed",
-                     done, done == 1 ? "" : "s");
+    else
+        ct_ui_flash(ctx, CT_FLASH_OK, "%s %zu attention item%s", ack ? "acknowledged" : "snoozed",
+                    done, done == 1 ? "" : "s");
     return done;
 }
 
-size_t ct_attn_ack_selected(ct_ui_ctx *ctx) { return act_selected(ctx, true); }
-size_t ct_attn_snooze_selected(ct_ui_ctx *ctx) { return act_selected(ctx, false); }
+size_t ct_attn_ack_selected(ct_ui_ctx *ctx)
+{
+    return act_selected(ctx, true);
+}
+size_t ct_attn_snooze_selected(ct_ui_ctx *ctx)
+{
+    return act_selected(ctx, false);
+}
 
 const char *ct_attn_row_mark(const ct_ui_ctx *ctx, const char *call_id, char *buf, size_t cap)
 {
@@ -220,8 +239,8 @@ const char *ct_attn_row_mark(const ct_ui_ctx *ctx, const char *call_id, char *bu
     const ct_att_item *it = ct_attention_for_call(ctx->attention, call_id);
     if (!it) return NULL;
     /* the status column is 8 cells after the glyph: short words */
-    static const char *const label[CT_ATT__COUNT] = {
-        "hang", "error", "long", "ringing", "silent", "keyword", "failed", "down" };
+    static const char *const label[CT_ATT__COUNT] = {"hang",   "error",   "long",   "ringing",
+                                                     "silent", "keyword", "failed", "down"};
     snprintf(buf, cap, "%s", it->rule < CT_ATT__COUNT ? label[it->rule] : "?");
     return buf;
 }

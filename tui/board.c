@@ -88,11 +88,11 @@ static void place_modal(ct_board *b, ct_pane *p)
     /* forms and dialogs size themselves within a 20 x 76 box; help lists
      * the whole action table and its sentences */
     bool help = p->ops->name && strcmp(p->ops->name, "help") == 0;
-    ct_pane_center(LINES, COLS, help ? (int)ct_actions_count + 2 : 20, help ? 100 : 76,
-                   &y, &x, &h, &w);
-    if (p->ops->name && strcmp(p->ops->name, CT_BULK_PANE_NAME) == 0)   /* a list of requests */
+    ct_pane_center(LINES, COLS, help ? (int)ct_actions_count + 2 : 20, help ? 100 : 76, &y, &x, &h,
+                   &w);
+    if (p->ops->name && strcmp(p->ops->name, CT_BULK_PANE_NAME) == 0) /* a list of requests */
         ct_pane_center(LINES, COLS, 40, 130, &y, &x, &h, &w);
-    if (ct_refusal_is(p))   /* a few lines: the board stays visible around it */
+    if (ct_refusal_is(p)) /* a few lines: the board stays visible around it */
         ct_pane_center(LINES, COLS, CT_REFUSAL_H, CT_REFUSAL_W, &y, &x, &h, &w);
     ct_pane_resize(p, y, x, h, w);
     (void)b;
@@ -131,7 +131,8 @@ void ct_board_layout(ct_board *b)
         b->layout = CT_LAYOUT_SINGLE;
         ct_pane_resize(b->list, body_y, 0, body_h, W);
         ct_pane_resize(b->details, body_y, 0, body_h, W);
-        if (b->single_details) hide(b->list); else hide(b->details);
+        if (b->single_details) hide(b->list);
+        else hide(b->details);
     }
     /* the tiled view takes the whole body in every layout */
     if (b->tiled) {
@@ -169,7 +170,10 @@ static void show_single(ct_board *b, bool details)
 bool ct_board_push_modal(ct_board *b, ct_pane *p)
 {
     if (!p) return false;
-    if (b->n_modals == CT_BOARD_MAX_MODALS) { ct_pane_free(p); return false; }
+    if (b->n_modals == CT_BOARD_MAX_MODALS) {
+        ct_pane_free(p);
+        return false;
+    }
     p->modal = true;
     b->modals[b->n_modals++] = p;
     place_modal(b, p);
@@ -198,7 +202,8 @@ static void draw_too_small(const ct_board *b)
     erase();
     const char *msg = "terminal too small";
     char need[64];
-    snprintf(need, sizeof need, "need %dx%d, have %dx%d", CT_BOARD_MIN_W, CT_BOARD_MIN_H, COLS, LINES);
+    snprintf(need, sizeof need, "need %dx%d, have %dx%d", CT_BOARD_MIN_W, CT_BOARD_MIN_H, COLS,
+             LINES);
     int y = LINES / 2 - 1;
     if (y < 0) y = 0;
     mvaddnstr(y, 0, msg, COLS);
@@ -234,7 +239,8 @@ static uint64_t marks_sig(const ct_pending *m)
     uint64_t h = CT_HASH_INIT;
     for (size_t i = 0; i < CT_PENDING_MAX; i++) {
         const ct_pending_action *a = &m->a[i];
-        uint64_t v[4] = {(uint64_t)a->state, a->request_id, (uint64_t)a->action, (uint64_t)a->since};
+        uint64_t v[4] = {(uint64_t)a->state, a->request_id, (uint64_t)a->action,
+                         (uint64_t)a->since};
         for (size_t k = 0; k < 4; k++) h = ct_hash_mix(h, v[k]);
     }
     return h;
@@ -254,7 +260,8 @@ static bool list_changed(ct_board *b, uint64_t gen)
     if (d->list_due && b->ctx.now >= d->list_due) return true;
     /* the channel's state decides which live rows are unconfirmed */
     if (d->list_fresh != (int)b->status.monitor * 2 + b->status.polling) return true;
-    if (lm->top != d->list_top || lm->sel != d->list_sel || lm->follow != d->list_follow) return true;
+    if (lm->top != d->list_top || lm->sel != d->list_sel || lm->follow != d->list_follow)
+        return true;
     if (gen == d->list_gen) return false;
     if (ct_listmodel_count(lm) != d->list_count || ct_store_count(b->store) != d->store_count)
         return true;
@@ -341,10 +348,10 @@ static void emit_links(ct_board *b)
     for (size_t i = 0; i < n; i++) {
         int w = snprintf(out + len, sizeof out - len, "\0337\033[%d;%dH%s%s\033]8;;\033\\\0338",
                          links[i].y + 1, links[i].x + 1, open, links[i].text);
-        if (w < 0 || (size_t)w >= sizeof out - len) return;   /* too long: no link at all */
+        if (w < 0 || (size_t)w >= sizeof out - len) return; /* too long: no link at all */
         len += (size_t)w;
     }
-    if (write(STDOUT_FILENO, out, len) < 0) return;   /* a link is a nicety: nothing to do */
+    if (write(STDOUT_FILENO, out, len) < 0) return; /* a link is a nicety: nothing to do */
 }
 
 void ct_board_draw(ct_board *b)
@@ -366,10 +373,14 @@ void ct_board_draw(ct_board *b)
     /* the rows' freshness (ct_reduce_unconfirmed) reads the channel state
      * the loop may have changed since the last event: the reducer's channel
      * is bound to the status bar's (ct_reducer_bind_channel), one copy */
-    if (b->reduce.hot_ms > 0)   /* the loop judges the API's health (tests may set it) */
-        b->status.api_down_since = ct_reduce_api_down_since(&b->reduce, b->ctx.now,
-                                                            &b->status.api_silent);
-    if (b->layout == CT_LAYOUT_TOO_SMALL) { draw_too_small(b); doupdate(); return; }
+    if (b->reduce.hot_ms > 0) /* the loop judges the API's health (tests may set it) */
+        b->status.api_down_since =
+            ct_reduce_api_down_since(&b->reduce, b->ctx.now, &b->status.api_silent);
+    if (b->layout == CT_LAYOUT_TOO_SMALL) {
+        draw_too_small(b);
+        doupdate();
+        return;
+    }
     sync_list(b);
     uint64_t gen = ct_store_generation(b->store);
     uint64_t msig = marks_sig(&b->ctx.marks);
@@ -414,17 +425,19 @@ void ct_board_get_timers(ct_board *b, ct_board_timers *t)
     if (b->list->h) t->list_tick = ct_list_pane_timer_ms(b->list, b->ctx.now);
     if (b->details->h) t->details_tick = ct_details_pane_timer_ms(b->details, &b->ctx);
     /* the tiled view hides the details: its durations tick instead */
-    if (b->tiled && b->tiles_pane->h) t->details_tick = ct_tiles_pane_timer_ms(b->tiles_pane, &b->ctx);
+    if (b->tiled && b->tiles_pane->h)
+        t->details_tick = ct_tiles_pane_timer_ms(b->tiles_pane, &b->ctx);
     /* the status bar: the age of the last event (while LIVE in minutes,
      * which change with the HH:MM clock below), and the clock */
     if (b->status.last_event_ms && !(b->status.monitor == CT_MON_LIVE && !b->status.polling))
         t->status_age = ct_age_next_change_at(b->ctx.now, b->status.last_event_ms);
     /* the down banner counts its ages (and a rate-limit pause) in seconds */
     const ct_board_status *bs = &b->status;
-    bool relay_down = bs->have_relay && (bs->monitor == CT_MON_STALE ||
-                                          bs->monitor == CT_MON_RECONNECTING ||
-                                          bs->monitor == CT_MON_POLLING);
-    if (bs->api_down_since || bs->rate_limited_until > b->ctx.now || (relay_down && bs->monitor_since)) {
+    bool relay_down = bs->have_relay &&
+        (bs->monitor == CT_MON_STALE || bs->monitor == CT_MON_RECONNECTING ||
+         bs->monitor == CT_MON_POLLING);
+    if (bs->api_down_since || bs->rate_limited_until > b->ctx.now ||
+        (relay_down && bs->monitor_since)) {
         long tick = 1000 - (long)(b->ctx.now % 1000);
         if (t->status_age < 0 || tick < t->status_age) t->status_age = tick;
     }
@@ -467,8 +480,8 @@ long ct_board_timer_ms(ct_board *b)
 {
     ct_board_timers t;
     ct_board_get_timers(b, &t);
-    long all[] = {t.list_tick, t.details_tick, t.status_age, t.marks_expiry, t.clock_minute,
-                  t.flash_expiry, t.attention};
+    long all[] = {t.list_tick,    t.details_tick, t.status_age, t.marks_expiry,
+                  t.clock_minute, t.flash_expiry, t.attention};
     long due = -1;
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         if (all[i] >= 0 && (due < 0 || all[i] < due)) due = all[i];
@@ -502,7 +515,10 @@ static void refuse(ct_board *b, const char *action, const char *fmt, ...)
  * (NULL means it said no, or had no memory). */
 static void open_or_refuse(ct_board *b, const char *action, ct_pane *p)
 {
-    if (p) { ct_board_push_modal(b, p); return; }
+    if (p) {
+        ct_board_push_modal(b, p);
+        return;
+    }
     refuse(b, action, "%s", b->ctx.flash[0] ? b->ctx.flash : "the dialog could not open");
 }
 
@@ -514,16 +530,19 @@ static void open_control(ct_board *b, ct_action_id id)
         return;
     }
     /* in the tiled view, actions go to the focused tile */
-    const ct_call_entry *e = b->tiled ? ct_store_get(b->store, ct_tiles_focused_id(&b->tiles))
-                                      : ct_ui_selected(&b->ctx);
-    if (!e) { refuse(b, a->name, "%s: select a call first", a->name); return; }
+    const ct_call_entry *e =
+        b->tiled ? ct_store_get(b->store, ct_tiles_focused_id(&b->tiles)) : ct_ui_selected(&b->ctx);
+    if (!e) {
+        refuse(b, a->name, "%s: select a call first", a->name);
+        return;
+    }
     if (!ct_call_is_live(&e->call)) {
         refuse(b, a->name, "%s: the call is not live", a->name);
         return;
     }
-    b->ctx.flash[0] = '\0';   /* so a NULL below reports its own reason */
-    open_or_refuse(b, a->name, ct_dialog_action(&b->ctx, (ct_control_action)ct_action_control(id),
-                                                e->call.id));
+    b->ctx.flash[0] = '\0'; /* so a NULL below reports its own reason */
+    open_or_refuse(b, a->name,
+                   ct_dialog_action(&b->ctx, (ct_control_action)ct_action_control(id), e->call.id));
 }
 
 /* Leaves the tiled view (w after the grid, Esc) or enters it / moves to
@@ -551,12 +570,16 @@ static int tiles_view(ct_board *b, bool leave)
 static int tiles_pin(ct_board *b)
 {
     const char *call = b->tiled ? ct_tiles_focused_id(&b->tiles) : b->ctx.selected_id;
-    if (!call[0]) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: select a call first"); return CT_FX_REDRAW; }
+    if (!call[0]) {
+        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: select a call first");
+        return CT_FX_REDRAW;
+    }
     char id_copy[CT_CALL_ID_BUF];
     snprintf(id_copy, sizeof id_copy, "%s", call);
     switch (ct_tiles_toggle_pin(&b->tiles, id_copy)) {
     case CT_PIN_ADDED:
-        ct_ui_flash(&b->ctx, CT_FLASH_OK, "pinned %s (%d pinned; w shows the tiles)", id_copy, b->tiles.n);
+        ct_ui_flash(&b->ctx, CT_FLASH_OK, "pinned %s (%d pinned; w shows the tiles)", id_copy,
+                    b->tiles.n);
         break;
     case CT_PIN_REMOVED:
         ct_ui_flash(&b->ctx, CT_FLASH_INFO, "unpinned %s (%d pinned)", id_copy, b->tiles.n);
@@ -566,9 +589,7 @@ static int tiles_pin(ct_board *b)
         ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: %d calls are pinned already; unpin one first",
                     CT_TILES_MAX_PINNED);
         break;
-    default:
-        ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: this call id cannot be pinned");
-        break;
+    default: ct_ui_flash(&b->ctx, CT_FLASH_WARN, "pin: this call id cannot be pinned"); break;
     }
     return CT_FX_REDRAW_ALL;
 }
@@ -578,8 +599,10 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
     switch (id) {
     case CT_A_QUIT:
         if (ct_ui_pending_count(&b->ctx)) {
-            ct_board_push_modal(b, ct_dialog_confirm("Quit", "A request is still pending. Quit anyway?",
-                                                     CT_FX_QUIT_NOW));
+            ct_board_push_modal(b,
+                                ct_dialog_confirm("Quit",
+                                                  "A request is still pending. Quit anyway?",
+                                                  CT_FX_QUIT_NOW));
             return CT_FX_REDRAW_ALL;
         }
         b->quit = true;
@@ -595,13 +618,15 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         if (b->layout == CT_LAYOUT_SINGLE) show_single(b, true);
         else set_focus(b, 1);
         return CT_FX_REDRAW_ALL;
-    case CT_A_PIN:
-        return tiles_pin(b);
-    case CT_A_TILES:   /* board -> side by side -> stacked -> grid -> board */
+    case CT_A_PIN: return tiles_pin(b);
+    case CT_A_TILES: /* board -> side by side -> stacked -> grid -> board */
         return tiles_view(b, false);
-    case CT_A_PICK_ASSISTANT: case CT_A_PICK_NUMBER:
-        ct_board_push_modal(b, ct_picker_pane_new(id == CT_A_PICK_ASSISTANT ? CT_PICK_ASSISTANT : CT_PICK_NUMBER,
-                                                  b->store, ct_list_pane_model(b->list)));
+    case CT_A_PICK_ASSISTANT:
+    case CT_A_PICK_NUMBER:
+        ct_board_push_modal(
+            b,
+            ct_picker_pane_new(id == CT_A_PICK_ASSISTANT ? CT_PICK_ASSISTANT : CT_PICK_NUMBER,
+                               b->store, ct_list_pane_model(b->list)));
         return CT_FX_REDRAW_ALL;
     case CT_A_BACK:
         if (b->tiled) return tiles_view(b, true);
@@ -616,12 +641,17 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         b->ctx.flash[0] = '\0';
         open_or_refuse(b, "new call", ct_form_new_call(&b->ctx));
         return CT_FX_REDRAW_ALL;
-    case CT_A_END: case CT_A_FORWARD: case CT_A_SAY: case CT_A_DTMF: case CT_A_SMS:
-        open_control(b, id);
-        return CT_FX_REDRAW_ALL;
+    case CT_A_END:
+    case CT_A_FORWARD:
+    case CT_A_SAY:
+    case CT_A_DTMF:
+    case CT_A_SMS: open_control(b, id); return CT_FX_REDRAW_ALL;
     case CT_A_COPY_ID: {
         const ct_call_entry *e = ct_ui_selected(&b->ctx);
-        if (!e || !e->call.id) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first"); return CT_FX_REDRAW; }
+        if (!e || !e->call.id) {
+            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first");
+            return CT_FX_REDRAW;
+        }
         /* straight to the terminal: the sequence moves no cursor and draws
          * no cell, so ncurses' idea of the screen stays true */
         const char *tmux = getenv("TMUX");
@@ -633,15 +663,17 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
             ct_ui_flash(&b->ctx, CT_FLASH_OK, "copied the call id %s (OSC 52)", b->ctx.selected_id);
         return CT_FX_REDRAW;
     }
-    case CT_A_BULK_END: case CT_A_BULK_SAY: {
+    case CT_A_BULK_END:
+    case CT_A_BULK_SAY: {
         const char *what = id == CT_A_BULK_END ? "bulk end" : "bulk say";
         if (b->ctx.read_only) {
             refuse(b, what, "%s refused: calltop runs with --read-only", what);
             return CT_FX_REDRAW_ALL;
         }
         b->ctx.flash[0] = '\0';
-        open_or_refuse(b, what, ct_bulk_dialog_new(&b->ctx, id == CT_A_BULK_END ? CT_ACTION_END
-                                                                               : CT_ACTION_SAY));
+        open_or_refuse(
+            b, what,
+            ct_bulk_dialog_new(&b->ctx, id == CT_A_BULK_END ? CT_ACTION_END : CT_ACTION_SAY));
         return CT_FX_REDRAW_ALL;
     }
     case CT_A_EXPORT_CSV: {
@@ -652,8 +684,7 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         if (ct_export_view_to_file(ct_list_pane_model(b->list)->view, b->ctx.now, path, sizeof path,
                                    &rows, &err) == CT_OK)
             ct_ui_flash(&b->ctx, CT_FLASH_OK, "exported %zu calls to %s", rows, path);
-        else
-            ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "export failed: %s", err.detail);
+        else ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "export failed: %s", err.detail);
         return CT_FX_REDRAW;
     }
     case CT_A_EXPORT_TEXT: {
@@ -661,22 +692,18 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         char path[512];
         ct_error err;
         ct_error_clear(&err);
-        if (!e) { ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first"); return CT_FX_REDRAW; }
+        if (!e) {
+            ct_ui_flash(&b->ctx, CT_FLASH_WARN, "select a call first");
+            return CT_FX_REDRAW;
+        }
         if (ct_export_transcript_to_file(e, b->ctx.now, path, sizeof path, &err) == CT_OK)
             ct_ui_flash(&b->ctx, CT_FLASH_OK, "transcript saved to %s", path);
-        else
-            ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "export failed: %s", err.detail);
+        else ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "export failed: %s", err.detail);
         return CT_FX_REDRAW;
     }
-    case CT_A_ATTENTION:
-        ct_board_push_modal(b, ct_attn_pane_new());
-        return CT_FX_REDRAW_ALL;
-    case CT_A_ACK:
-        ct_attn_ack_selected(&b->ctx);
-        return CT_FX_REDRAW_ALL;
-    case CT_A_SNOOZE:
-        ct_attn_snooze_selected(&b->ctx);
-        return CT_FX_REDRAW_ALL;
+    case CT_A_ATTENTION: ct_board_push_modal(b, ct_attn_pane_new()); return CT_FX_REDRAW_ALL;
+    case CT_A_ACK: ct_attn_ack_selected(&b->ctx); return CT_FX_REDRAW_ALL;
+    case CT_A_SNOOZE: ct_attn_snooze_selected(&b->ctx); return CT_FX_REDRAW_ALL;
     case CT_A_MSGLOG:
         if (!b->msglog) return 0;
         ct_board_push_modal(b, ct_msglog_pane_new(b->msglog));
@@ -689,21 +716,29 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
         b->full_redraw = true;
         b->repaint = true;
         return CT_FX_REDRAW_ALL;
-    case CT_A_SEARCH: case CT_A_FILTER: case CT_A_SORT_NEXT: case CT_A_SORT_REVERSE:
-    case CT_A_SORT_COLUMN: case CT_A_FOLLOW:
+    case CT_A_SEARCH:
+    case CT_A_FILTER:
+    case CT_A_SORT_NEXT:
+    case CT_A_SORT_REVERSE:
+    case CT_A_SORT_COLUMN:
+    case CT_A_FOLLOW:
         /* list commands work whichever pane has the focus */
         return ct_pane_key(b->list, &b->ctx, key, mouse);
-    case CT_A_REPLAY_PLAY: case CT_A_REPLAY_FASTER: case CT_A_REPLAY_SLOWER:
-    case CT_A_REPLAY_STEP: case CT_A_REPLAY_SEEK:
-        return b->replay_action ? b->replay_action(b->replay_ud, id) : 0;
-    default:
-        return 0;
+    case CT_A_REPLAY_PLAY:
+    case CT_A_REPLAY_FASTER:
+    case CT_A_REPLAY_SLOWER:
+    case CT_A_REPLAY_STEP:
+    case CT_A_REPLAY_SEEK: return b->replay_action ? b->replay_action(b->replay_ud, id) : 0;
+    default: return 0;
     }
 }
 
 static int after_modal_fx(ct_board *b, int fx)
 {
-    if (fx & CT_FX_QUIT_NOW) { b->quit = true; return fx | CT_FX_QUIT; }
+    if (fx & CT_FX_QUIT_NOW) {
+        b->quit = true;
+        return fx | CT_FX_QUIT;
+    }
     if (fx & CT_FX_CLOSE) ct_board_close_modal(b);
     /* a modal chose a call (the attention view's Enter): show it, stop following */
     if (fx & CT_FX_SELECT) ct_list_pane_model(b->list)->follow = false;
@@ -722,7 +757,10 @@ int ct_board_key(ct_board *b, int key, const MEVENT *mouse)
     if (b->layout == CT_LAYOUT_TOO_SMALL) {
         /* no room for the quit question: with something pending, q must
          * be pressed twice (the screen says so) */
-        if (key != 'q') { b->quit_armed = false; return 0; }
+        if (key != 'q') {
+            b->quit_armed = false;
+            return 0;
+        }
         if (ct_ui_pending_count(&b->ctx) && !b->quit_armed) {
             b->quit_armed = true;
             return CT_FX_REDRAW_ALL;
@@ -733,7 +771,7 @@ int ct_board_key(ct_board *b, int key, const MEVENT *mouse)
     if (b->n_modals) {
         ct_pane *top = b->modals[b->n_modals - 1];
         int fx = ct_pane_key(top, &b->ctx, key, mouse);
-        if (!fx && key == CT_KEY_ESC) fx = CT_FX_CLOSE;   /* a modal always closes on Esc */
+        if (!fx && key == CT_KEY_ESC) fx = CT_FX_CLOSE; /* a modal always closes on Esc */
         return after_modal_fx(b, fx) | CT_FX_REDRAW_ALL;
     }
     if (key == KEY_MOUSE && mouse) {
@@ -741,7 +779,8 @@ int ct_board_key(ct_board *b, int key, const MEVENT *mouse)
         ct_pane *target = NULL;
         int r, c;
         if (b->list->h && ct_pane_mouse_local(b->list, mouse, &r, &c)) target = b->list;
-        else if (b->details->h && ct_pane_mouse_local(b->details, mouse, &r, &c)) target = b->details;
+        else if (b->details->h && ct_pane_mouse_local(b->details, mouse, &r, &c))
+            target = b->details;
         if (!target) return 0;
         if (b->layout != CT_LAYOUT_SINGLE) set_focus(b, target == b->details);
         return ct_pane_key(target, &b->ctx, key, mouse) | CT_FX_REDRAW_ALL;
@@ -814,8 +853,8 @@ static void request_failed(ct_board *b, const ct_event *ev)
 {
     ct_pending_failed(&b->ctx.marks, ev->request_id, NULL);
     if (!ct_ui_pending_find(&b->ctx, ev->request_id) && ev->error.code != CT_ECANCELLED)
-        ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "%s", ev->error.detail[0] ? ev->error.detail
-                                                                    : ct_strerror(ev->error.code));
+        ct_ui_flash(&b->ctx, CT_FLASH_ERROR, "%s",
+                    ev->error.detail[0] ? ev->error.detail : ct_strerror(ev->error.code));
     route_to_owner(b, ev);
 }
 
@@ -831,7 +870,8 @@ static void request_done(ct_board *b, const ct_event *ev)
 }
 
 _Static_assert((int)CT_FXL_INFO == (int)CT_FLASH_INFO && (int)CT_FXL_OK == (int)CT_FLASH_OK &&
-               (int)CT_FXL_WARN == (int)CT_FLASH_WARN && (int)CT_FXL_ERROR == (int)CT_FLASH_ERROR,
+                   (int)CT_FXL_WARN == (int)CT_FLASH_WARN &&
+                   (int)CT_FXL_ERROR == (int)CT_FLASH_ERROR,
                "the reducer's flash levels are the flash line's");
 
 /* Renders one effect of the reducer (calltop/reduce.h). Effects about calls
@@ -840,38 +880,25 @@ static void render_effect(ct_board *b, const ct_event *ev, const ct_effect *fx)
 {
     ct_ui_ctx *ctx = &b->ctx;
     switch (fx->kind) {
-    case CT_EFF_FLASH:
-        ct_ui_flash(ctx, (ct_flash_level)fx->level, "%s", fx->text);
-        break;
+    case CT_EFF_FLASH: ct_ui_flash(ctx, (ct_flash_level)fx->level, "%s", fx->text); break;
     case CT_EFF_LOG:
-        if (ctx->log_hook) ctx->log_hook(ctx->log_ud, (ct_flash_level)fx->level, ctx->now, fx->text);
+        if (ctx->log_hook)
+            ctx->log_hook(ctx->log_ud, (ct_flash_level)fx->level, ctx->now, fx->text);
         break;
     case CT_EFF_SELECT:
         ct_ui_select(ctx, fx->call_id);
         ct_list_pane_model(b->list)->follow = false;
         break;
-    case CT_EFF_RESYNC:
-        b->want_refresh = true;
-        break;
-    case CT_EFF_RECONCILE:
-        b->want_reconcile = true;
-        break;
+    case CT_EFF_RESYNC: b->want_refresh = true; break;
+    case CT_EFF_RECONCILE: b->want_reconcile = true; break;
     case CT_EFF_RECHECK:
         if (b->n_recheck < CT_REDUCE_MAX_RECHECKS)
             snprintf(b->recheck_ids[b->n_recheck++], CT_CALL_ID_BUF, "%s", fx->call_id);
         break;
-    case CT_EFF_NUMBERS:
-        ctx->numbers = &b->reduce.numbers;
-        break;
-    case CT_EFF_LIST_ERROR:
-        ct_board_set_list_error(b, fx->error);
-        break;
-    case CT_EFF_REQUEST_DONE:
-        request_done(b, ev);
-        break;
-    case CT_EFF_REQUEST_FAILED:
-        request_failed(b, ev);
-        break;
+    case CT_EFF_NUMBERS: ctx->numbers = &b->reduce.numbers; break;
+    case CT_EFF_LIST_ERROR: ct_board_set_list_error(b, fx->error); break;
+    case CT_EFF_REQUEST_DONE: request_done(b, ev); break;
+    case CT_EFF_REQUEST_FAILED: request_failed(b, ev); break;
     case CT_EFF_FETCH_ASSISTANT: {
         ct_error err;
         ct_error_clear(&err);
@@ -882,13 +909,13 @@ static void render_effect(ct_board *b, const ct_event *ev, const ct_effect *fx)
     case CT_EFF_CALL_NOT_VISIBLE:
         if (ctx->log_hook) {
             char line[256];
-            snprintf(line, sizeof line, "call %.64s: 404 from the API, kept: the live channel reports it",
+            snprintf(line, sizeof line,
+                     "call %.64s: 404 from the API, kept: the live channel reports it",
                      fx->call_id);
             ctx->log_hook(ctx->log_ud, CT_FLASH_WARN, ctx->now, line);
         }
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -907,7 +934,7 @@ void ct_board_event(ct_board *b, ct_event *ev)
         ct_attention_observe(b->ctx.attention, b->store, ev, fx, now);
         attention_changed(b);
     }
-    ct_reducer_trim(&b->reduce);   /* fx is gone from here on */
+    ct_reducer_trim(&b->reduce); /* fx is gone from here on */
     /* only the server's data confirms an action: these events carry it */
     if ((ev->type == CT_EV_CALLS_LISTED || ev->type == CT_EV_MONITOR_SNAPSHOT ||
          ev->type == CT_EV_CALL_FETCHED || ev->type == CT_EV_MONITOR_UPDATE) &&
@@ -921,7 +948,10 @@ char *ct_board_screen_text(void)
     char *out = malloc(cap);
     if (!out) return NULL;
     wchar_t *wbuf = malloc(((size_t)COLS + 1) * sizeof *wbuf);
-    if (!wbuf) { free(out); return NULL; }
+    if (!wbuf) {
+        free(out);
+        return NULL;
+    }
     for (int y = 0; y < LINES; y++) {
         int n = mvwinnwstr(curscr, y, 0, wbuf, COLS);
         if (n < 0) n = 0;

@@ -18,8 +18,8 @@
 #include "tiles.h"
 
 /* Smallest usable board; below it the board shows "terminal too small". */
-#define CT_BOARD_MIN_H 10
-#define CT_BOARD_MIN_W 40
+#define CT_BOARD_MIN_H  10
+#define CT_BOARD_MIN_W  40
 /* From this size on the list and details are both shown. */
 #define CT_BOARD_FULL_H 24
 #define CT_BOARD_FULL_W 80
@@ -32,12 +32,12 @@
 
 /* What the status bar shows besides the store. */
 typedef struct ct_board_status {
-    ct_monitor_state monitor;      /* CT_MON_OFF when there is no relay (polling) */
-    ct_time_ms last_event_ms;      /* newest event from the live channel or a poll */
-    bool polling;                  /* the REST polling fallback is active */
+    ct_monitor_state monitor; /* CT_MON_OFF when there is no relay (polling) */
+    ct_time_ms last_event_ms; /* newest event from the live channel or a poll */
+    bool polling;             /* the REST polling fallback is active */
     bool demo;
-    size_t max_calls;              /* the store's call cap, shown as "max N" (0 = not shown) */
-    char replay[64];               /* --replay: "REPLAY 4x 14:03:22" ("" = live) */
+    size_t max_calls; /* the store's call cap, shown as "max N" (0 = not shown) */
+    char replay[64];  /* --replay: "REPLAY 4x 14:03:22" ("" = live) */
     /* The down banner (issue 11), copied from the reducer after each event. */
     bool have_relay;               /* a relay is configured: its not being LIVE is an outage */
     ct_time_ms monitor_since;      /* the channel entered its state then (0: unknown) */
@@ -59,7 +59,10 @@ ct_pane *ct_details_pane_new(void);
  * up to cap runs of its text with their screen cells, for the board to wrap
  * in an OSC 8 hyperlink after the frame. Returns how many; *url is the
  * link's target (valid until the next draw). */
-typedef struct ct_screen_link { int y, x; char text[512]; } ct_screen_link;
+typedef struct ct_screen_link {
+    int y, x;
+    char text[512];
+} ct_screen_link;
 size_t ct_details_pane_links(const ct_pane *p, ct_screen_link *out, size_t cap, const char **url);
 bool ct_details_pane_following(ct_pane *p);
 long ct_details_pane_timer_ms(ct_pane *p, const ct_ui_ctx *ctx);
@@ -71,7 +74,10 @@ ct_pane *ct_help_pane_new(bool read_only);
 ct_pane *ct_help_pane_new_replay(bool read_only, bool replay);
 
 typedef enum ct_layout {
-    CT_LAYOUT_TOO_SMALL = 0, CT_LAYOUT_SINGLE, CT_LAYOUT_STACKED, CT_LAYOUT_SIDE
+    CT_LAYOUT_TOO_SMALL = 0,
+    CT_LAYOUT_SINGLE,
+    CT_LAYOUT_STACKED,
+    CT_LAYOUT_SIDE
 } ct_layout;
 
 #define CT_BOARD_MAX_MODALS 4
@@ -84,14 +90,14 @@ typedef struct ct_board {
     ct_pane *modals[CT_BOARD_MAX_MODALS];
     int n_modals;
     ct_layout layout;
-    bool single_details;   /* single-pane layout: showing details instead of the list */
-    int focus;             /* 0 list, 1 details */
+    bool single_details; /* single-pane layout: showing details instead of the list */
+    int focus;           /* 0 list, 1 details */
     bool quit;
-    bool quit_armed;       /* "terminal too small" with requests pending: q once more quits */
-    bool full_redraw;      /* next frame redraws every pane (resize, modal closed) */
-    bool repaint;          /* ... and the terminal from scratch (Ctrl-L) */
-    bool want_refresh;     /* 'r', or the reducer's RESYNC: the loop should fetch now */
-    bool want_reconcile;   /* the reducer's RECONCILE: the loop reads the hot window now */
+    bool quit_armed;     /* "terminal too small" with requests pending: q once more quits */
+    bool full_redraw;    /* next frame redraws every pane (resize, modal closed) */
+    bool repaint;        /* ... and the terminal from scratch (Ctrl-L) */
+    bool want_refresh;   /* 'r', or the reducer's RESYNC: the loop should fetch now */
+    bool want_reconcile; /* the reducer's RECONCILE: the loop reads the hot window now */
     /* The reducer's RECHECKs: calls the loop re-reads directly (ct_fetch_recheck). */
     char recheck_ids[CT_REDUCE_MAX_RECHECKS][CT_CALL_ID_BUF];
     size_t n_recheck;
@@ -99,26 +105,26 @@ typedef struct ct_board {
      * the channel state, the numbers list and the loop's own reads; the
      * board renders its effects. */
     ct_reducer reduce;
-    uint64_t drawn_gen;    /* store generation at the last frame */
+    uint64_t drawn_gen; /* store generation at the last frame */
     /* Dirty tracking: what the list and the details showed at their last
      * draw. A frame redraws a pane only when one of these inputs moved (or
      * the pane is stale); the bars compare their own text (tui/chrome.c). */
     struct ct_board_drawn {
-        uint64_t list_gen;                 /* store generation */
-        ct_time_ms list_due;               /* the list changes by itself then (0 = never) */
-        int list_fresh;                    /* the channel state the rows' freshness was judged in */
+        uint64_t list_gen;   /* store generation */
+        ct_time_ms list_due; /* the list changes by itself then (0 = never) */
+        int list_fresh;      /* the channel state the rows' freshness was judged in */
         size_t list_top, list_count, store_count;
         long list_sel;
         bool list_follow;
         int n_rows;
-        const ct_call_entry *rows[128];    /* the visible rows' entries */
-        char det_id[CT_CALL_ID_BUF];         /* the details: selected call */
-        uint64_t det_gen;                  /* its changed_gen (0 = no entry) */
-        ct_time_ms det_due;                /* its live timer (0 = none) */
-        uint64_t marks_sig;                /* pending marks (both panes show them) */
+        const ct_call_entry *rows[128]; /* the visible rows' entries */
+        char det_id[CT_CALL_ID_BUF];    /* the details: selected call */
+        uint64_t det_gen;               /* its changed_gen (0 = no entry) */
+        ct_time_ms det_due;             /* its live timer (0 = none) */
+        uint64_t marks_sig;             /* pending marks (both panes show them) */
     } drawn;
-    unsigned long panes_drawn, panes_skipped;   /* counters (tests) */
-    struct ct_msglog *msglog;  /* the message log ('L'); not owned, may be NULL */
+    unsigned long panes_drawn, panes_skipped; /* counters (tests) */
+    struct ct_msglog *msglog;                 /* the message log ('L'); not owned, may be NULL */
     /* Assistant names for calls that carry only an id (List Calls): the
      * reducer asks (FETCH_ASSISTANT), once per id; the board sends it
      * through fetch_assistant (NULL = never fetch; names then come from
@@ -129,8 +135,8 @@ typedef struct ct_board {
      * opened (or back from a snooze) goes to attn_notify (NULL = none). */
     void (*attn_notify)(void *ud, const ct_att_item *it, ct_time_ms now);
     void *attn_notify_ud;
-    ct_time_ms attn_due;       /* the rules' next time check (0 = none pending) */
-    ct_time_ms attn_last;      /* the now of the last check (a clock that went back rechecks) */
+    ct_time_ms attn_due;  /* the rules' next time check (0 = none pending) */
+    ct_time_ms attn_last; /* the now of the last check (a clock that went back rechecks) */
     /* --replay's keys (tui/replay.h); NULL live: the keys do nothing */
     int (*replay_action)(void *ud, int action_id);
     void *replay_ud;
@@ -165,13 +171,13 @@ void ct_board_event(ct_board *b, ct_event *ev);
 /* What on screen changes by itself, and in how many ms (-1 = never): the
  * loop arms one named timer for each (app/board_main.c). */
 typedef struct ct_board_timers {
-    long list_tick;        /* the list: a live call's duration, a new row's highlight ending */
-    long details_tick;     /* the details: the selected live call's duration */
-    long status_age;       /* the status bar: the age of the last event */
-    long marks_expiry;     /* an accepted action's mark gives up (CT_BOARD_MARK_EXPIRE_MS) */
-    long clock_minute;     /* the status bar's HH:MM clock */
-    long flash_expiry;     /* the flash line gives way to the key hints */
-    long attention;        /* the attention rules' next time check (ct_board_attention_tick) */
+    long list_tick;    /* the list: a live call's duration, a new row's highlight ending */
+    long details_tick; /* the details: the selected live call's duration */
+    long status_age;   /* the status bar: the age of the last event */
+    long marks_expiry; /* an accepted action's mark gives up (CT_BOARD_MARK_EXPIRE_MS) */
+    long clock_minute; /* the status bar's HH:MM clock */
+    long flash_expiry; /* the flash line gives way to the key hints */
+    long attention;    /* the attention rules' next time check (ct_board_attention_tick) */
 } ct_board_timers;
 void ct_board_get_timers(ct_board *b, ct_board_timers *t);
 /* Runs the attention rules' time checks when due (and their changes: the

@@ -7,10 +7,15 @@
 #include "listmodel.h"
 
 static const char *const sort_names[CT_SORT__COUNT] = {
-    [CT_SORT_START] = "start", [CT_SORT_DURATION] = "duration", [CT_SORT_STATUS] = "status",
-    [CT_SORT_DIRECTION] = "direction", [CT_SORT_CUSTOMER] = "customer",
-    [CT_SORT_ASSISTANT] = "assistant", [CT_SORT_PHONE_STATUS] = "phone-status",
-    [CT_SORT_LAST_ACTIVITY] = "last-activity", [CT_SORT_ASSISTANT_NUMBER] = "assistant-number",
+    [CT_SORT_START] = "start",
+    [CT_SORT_DURATION] = "duration",
+    [CT_SORT_STATUS] = "status",
+    [CT_SORT_DIRECTION] = "direction",
+    [CT_SORT_CUSTOMER] = "customer",
+    [CT_SORT_ASSISTANT] = "assistant",
+    [CT_SORT_PHONE_STATUS] = "phone-status",
+    [CT_SORT_LAST_ACTIVITY] = "last-activity",
+    [CT_SORT_ASSISTANT_NUMBER] = "assistant-number",
 };
 static const char *const view_names[] = {"board", "tiles-side", "tiles-stacked", "tiles-grid"};
 _Static_assert(sizeof view_names / sizeof *view_names == 1 + CT_TILES__ARR_COUNT,
@@ -25,7 +30,7 @@ void ct_board_state_defaults(ct_board_state *s)
 {
     memset(s, 0, sizeof *s);
     s->sort = CT_SORT_START;
-    s->descending = true;    /* listmodel.c: newest first */
+    s->descending = true; /* listmodel.c: newest first */
     s->filter_step = 0;
     s->arrangement = CT_TILES_SIDE;
 }
@@ -46,8 +51,8 @@ size_t ct_board_state_encode(const ct_board_state *s, char *buf, size_t cap)
     int n = snprintf(buf, cap,
                      "# calltop board state; written on exit, safe to delete\n"
                      "version=%d\nsort=%s\ndescending=%d\nfilter=%s\nview=%s\n",
-                     CT_BOARD_STATE_VERSION, ct_board_state_sort_name(s->sort), s->descending ? 1 : 0,
-                     ct_filter_step_name(s->filter_step),
+                     CT_BOARD_STATE_VERSION, ct_board_state_sort_name(s->sort),
+                     s->descending ? 1 : 0, ct_filter_step_name(s->filter_step),
                      view_names[s->tiled ? 1 + (int)s->arrangement % CT_TILES__ARR_COUNT : 0]);
     if (n < 0 || (size_t)n >= cap) return 0;
     len = (size_t)n;
@@ -83,8 +88,8 @@ static int decode_line(ct_board_state *s, const char *key, const char *v, int li
 {
     if (strcmp(key, "version") == 0) {
         if (strcmp(v, "1") != 0) {
-            ct_error_set(err, CT_ECONFIG, "line %d: version %.32s is not one this calltop reads (1)",
-                         lineno, v);
+            ct_error_set(err, CT_ECONFIG,
+                         "line %d: version %.32s is not one this calltop reads (1)", lineno, v);
             return -1;
         }
         *saw_version = true;
@@ -97,7 +102,8 @@ static int decode_line(ct_board_state *s, const char *key, const char *v, int li
         s->sort = (ct_sort_key)k;
     } else if (strcmp(key, "descending") == 0) {
         if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
-            ct_error_set(err, CT_ECONFIG, "line %d: descending must be 0 or 1, not '%.32s'", lineno, v);
+            ct_error_set(err, CT_ECONFIG, "line %d: descending must be 0 or 1, not '%.32s'", lineno,
+                         v);
             return -1;
         }
         s->descending = v[0] == '1';
@@ -123,7 +129,8 @@ static int decode_line(ct_board_state *s, const char *key, const char *v, int li
         char *dst = asst ? s->assistant_id : s->our_number;
         size_t cap = asst ? sizeof s->assistant_id : sizeof s->our_number;
         if (strlen(v) >= cap) {
-            ct_error_set(err, CT_ECONFIG, "line %d: %s longer than %zu bytes", lineno, key, cap - 1);
+            ct_error_set(err, CT_ECONFIG, "line %d: %s longer than %zu bytes", lineno, key,
+                         cap - 1);
             return -1;
         }
         snprintf(dst, cap, "%s", v);
@@ -134,7 +141,7 @@ static int decode_line(ct_board_state *s, const char *key, const char *v, int li
             return -1;
         }
         for (int i = 0; i < s->n_pins; i++)
-            if (strcmp(s->pins[i], v) == 0) return 0;   /* a repeat changes nothing */
+            if (strcmp(s->pins[i], v) == 0) return 0; /* a repeat changes nothing */
         if (s->n_pins == CT_TILES_MAX_PINNED) {
             ct_error_set(err, CT_ECONFIG, "line %d: more than %d pinned calls", lineno,
                          CT_TILES_MAX_PINNED);
@@ -173,9 +180,11 @@ ct_err ct_board_state_decode(const char *text, size_t len, ct_board_state *out, 
         char *eq = strchr(line, '=');
         if (!eq) return ct_error_set(err, CT_ECONFIG, "line %d: expected key=value", lineno);
         *eq = '\0';
-        if (decode_line(&s, line, eq + 1, lineno, &saw_version, err) != 0) return err ? err->code : CT_ECONFIG;
+        if (decode_line(&s, line, eq + 1, lineno, &saw_version, err) != 0)
+            return err ? err->code : CT_ECONFIG;
     }
-    if (!saw_version) return ct_error_set(err, CT_ECONFIG, "no version line: not a calltop state file");
+    if (!saw_version)
+        return ct_error_set(err, CT_ECONFIG, "no version line: not a calltop state file");
     *out = s;
     return CT_OK;
 }

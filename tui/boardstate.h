@@ -27,15 +27,15 @@
 #include "calltop/store.h"
 #include "tiles.h"
 
-#define CT_BOARD_STATE_VERSION 1
+#define CT_BOARD_STATE_VERSION   1
 /* Larger files are not read (the real one is well under 2 KiB). */
 #define CT_BOARD_STATE_MAX_BYTES 65536
 
 typedef struct ct_board_state {
     ct_sort_key sort;
     bool descending;
-    int filter_step;               /* listmodel.h's 'v' cycle: 0 all, 1 live, ... */
-    char assistant_id[128];        /* the pickers' choices (picker.h); "" = any */
+    int filter_step;        /* listmodel.h's 'v' cycle: 0 all, 1 live, ... */
+    char assistant_id[128]; /* the pickers' choices (picker.h); "" = any */
     char our_number[64];
     bool tiled;
     ct_tiles_arrangement arrangement;

@@ -17,9 +17,14 @@ ct_err ct_board_state_path(char *buf, size_t cap, bool demo, ct_error *err)
     int n;
     const char *file = demo ? "state-demo" : "state";
     if (xdg && xdg[0] == '/') n = snprintf(buf, cap, "%s/calltop/%s", xdg, file);
-    else if (home && home[0] == '/') n = snprintf(buf, cap, "%s/.local/state/calltop/%s", home, file);
-    else return ct_error_set(err, CT_ECONFIG, "no absolute XDG_STATE_HOME or HOME: the board state is not remembered");
-    if (n < 0 || (size_t)n >= cap) return ct_error_set(err, CT_ECONFIG, "the state file's path is too long");
+    else if (home && home[0] == '/')
+        n = snprintf(buf, cap, "%s/.local/state/calltop/%s", home, file);
+    else
+        return ct_error_set(
+            err, CT_ECONFIG,
+            "no absolute XDG_STATE_HOME or HOME: the board state is not remembered");
+    if (n < 0 || (size_t)n >= cap)
+        return ct_error_set(err, CT_ECONFIG, "the state file's path is too long");
     return CT_OK;
 }
 
@@ -49,8 +54,8 @@ ct_err ct_board_state_load(const char *path, ct_board_state *s, bool *found, ct_
     }
     close(fd);
     if (len > CT_BOARD_STATE_MAX_BYTES)
-        return ct_error_set(err, CT_ECONFIG, "%s: larger than %d bytes, not a calltop state file", path,
-                            CT_BOARD_STATE_MAX_BYTES);
+        return ct_error_set(err, CT_ECONFIG, "%s: larger than %d bytes, not a calltop state file",
+                            path, CT_BOARD_STATE_MAX_BYTES);
     ct_error why;
     ct_error_clear(&why);
     if (ct_board_state_decode(text, len, s, &why) != CT_OK)
@@ -66,7 +71,7 @@ static ct_err make_dirs(const char *path, ct_error *err)
     char *slash = strrchr(dir, '/');
     if (!slash || slash == dir) return CT_OK;
     *slash = '\0';
-    for (char *p = dir + 1; ; p++) {
+    for (char *p = dir + 1;; p++) {
         if (*p != '/' && *p != '\0') continue;
         char c = *p;
         *p = '\0';
@@ -122,8 +127,7 @@ void ct_board_state_capture(const ct_board *b, ct_board_state *s)
     s->tiled = b->tiled;
     s->arrangement = b->tiles.arrangement;
     s->n_pins = b->tiles.n;
-    for (int i = 0; i < b->tiles.n; i++)
-        memcpy(s->pins[i], b->tiles.pinned[i], sizeof s->pins[i]);
+    for (int i = 0; i < b->tiles.n; i++) memcpy(s->pins[i], b->tiles.pinned[i], sizeof s->pins[i]);
 }
 
 void ct_board_state_apply(ct_board *b, const ct_board_state *s)
@@ -133,7 +137,7 @@ void ct_board_state_apply(ct_board *b, const ct_board_state *s)
     lm->spec.descending = s->descending;
     memcpy(lm->spec.assistant_id, s->assistant_id, sizeof s->assistant_id);
     memcpy(lm->spec.our_number, s->our_number, sizeof s->our_number);
-    ct_listmodel_set_filter_step(lm, s->filter_step);   /* applies the whole spec */
+    ct_listmodel_set_filter_step(lm, s->filter_step); /* applies the whole spec */
     ct_tiles_init(&b->tiles);
     for (int i = 0; i < s->n_pins; i++) ct_tiles_toggle_pin(&b->tiles, s->pins[i]);
     b->tiles.focus = 0;

@@ -23,12 +23,12 @@ typedef struct bulk_pane {
     bulk_phase phase;
     ct_control_action action;
     ct_bulk_plan plan;
-    ct_field input;          /* the sentence (TEXT), then the typed count (PREVIEW) */
+    ct_field input; /* the sentence (TEXT), then the typed count (PREVIEW) */
     size_t input_scroll;
     char message[CT_FIELD_MAX];
-    char filter[160];        /* the view it was taken from, for the title */
+    char filter[160]; /* the view it was taken from, for the title */
     char problem[600];
-    size_t top;              /* first call line shown */
+    size_t top; /* first call line shown */
     bool logged_summary;
 } bulk_pane;
 
@@ -45,8 +45,8 @@ static void take_plan(bulk_pane *st, ct_ui_ctx *ctx)
     const char *arg = st->action == CT_ACTION_SAY ? st->message : "";
     if (ct_bulk_plan_build(&st->plan, ctx->view, ctx->base_url ? ctx->base_url : "", st->action,
                            arg, &err) != CT_OK) {
-        snprintf(st->problem, sizeof st->problem, "%s", err.detail[0] ? err.detail
-                                                                      : ct_strerror(err.code));
+        snprintf(st->problem, sizeof st->problem, "%s",
+                 err.detail[0] ? err.detail : ct_strerror(err.code));
         return;
     }
     st->phase = PH_PREVIEW;
@@ -80,13 +80,14 @@ static int send_all(ct_pane *p, bulk_pane *st, ct_ui_ctx *ctx)
         st->plan.items[i].request_id = id;
         if (!id) {
             char why[560];
-            snprintf(why, sizeof why, "not sent: %s", err.detail[0] ? err.detail
-                                                                   : ct_strerror(err.code));
+            snprintf(why, sizeof why, "not sent: %s",
+                     err.detail[0] ? err.detail : ct_strerror(err.code));
             ct_error_set(&err, err.code ? err.code : CT_EINVAL, "%s", why);
             ct_bulk_record(&st->plan, i, &err);
             ct_bulk_result_line(&st->plan, i, line, sizeof line);
             char logged[640];
-            snprintf(logged, sizeof logged, "bulk %s: %s", ct_control_action_name(st->action), line);
+            snprintf(logged, sizeof logged, "bulk %s: %s", ct_control_action_name(st->action),
+                     line);
             log_line(ctx, CT_FLASH_ERROR, logged);
         }
     }
@@ -151,8 +152,10 @@ static int bulk_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
             if (st->plan.n == 0) return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
             if (ct_bulk_confirm_ok(&st->plan, ct_field_text(&st->input)))
                 return send_all(p, st, ctx);
-            snprintf(st->problem, sizeof st->problem, "type %zu (the number of calls) to send; "
-                     "Esc cancels", st->plan.n);
+            snprintf(st->problem, sizeof st->problem,
+                     "type %zu (the number of calls) to send; "
+                     "Esc cancels",
+                     st->plan.n);
             return CT_FX_HANDLED | CT_FX_REDRAW;
         }
         /* only digits: the count is the whole confirmation */
@@ -164,7 +167,8 @@ static int bulk_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
         }
         return CT_FX_HANDLED | CT_FX_REDRAW;
     case PH_RESULTS:
-        if (ct_key_is_enter(key) || key == 'q') return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
+        if (ct_key_is_enter(key) || key == 'q')
+            return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
         return CT_FX_HANDLED;
     }
     return CT_FX_HANDLED;
@@ -198,24 +202,28 @@ static void bulk_draw(ct_pane *p, const ct_ui_ctx *ctx)
              ct_control_action_name(st->action), st->filter);
     int y0, x0, H, W;
     ct_modal_frame(w, title, CT_TH_DESTRUCTIVE, true, &y0, &x0, &H, &W);
-    if (H < 1 || W < 1) { wnoutrefresh(w); return; }
+    if (H < 1 || W < 1) {
+        wnoutrefresh(w);
+        return;
+    }
     int bottom = y0 + H, y = y0;
     char line[2100];
     if (st->phase == PH_TEXT) {
-        ct_modal_text(w, y++, x0, W, "Sentence to say on every live call of this view:",
-                      CT_TH_HEADER);
+        ct_modal_text(w, y++, x0, W,
+                      "Sentence to say on every live call of this view:", CT_TH_HEADER);
         if (y < bottom) ct_modal_field(w, y++, x0, W, &st->input, &st->input_scroll, true);
-        if (st->problem[0] && y < bottom)
-            ct_modal_text(w, y++, x0, W, st->problem, CT_TH_WARN);
-        if (bottom - 1 > y) ct_modal_text(w, bottom - 1, x0, W, "Enter preview  Esc cancel", CT_TH_DIM);
+        if (st->problem[0] && y < bottom) ct_modal_text(w, y++, x0, W, st->problem, CT_TH_WARN);
+        if (bottom - 1 > y)
+            ct_modal_text(w, bottom - 1, x0, W, "Enter preview  Esc cancel", CT_TH_DIM);
         wnoutrefresh(w);
         return;
     }
     /* the footer: three rows in PREVIEW (problem, prompt + field, hint), one in RESULTS */
     int foot = st->phase == PH_PREVIEW ? 3 : 2;
     if (st->phase == PH_PREVIEW) {
-        snprintf(line, sizeof line, "%zu live call%s; each gets this request (nothing sent yet):",
-                 st->plan.n, st->plan.n == 1 ? "" : "s");
+        snprintf(line, sizeof line,
+                 "%zu live call%s; each gets this request (nothing sent yet):", st->plan.n,
+                 st->plan.n == 1 ? "" : "s");
     } else {
         ct_bulk_summary(&st->plan, line, sizeof line);
     }
@@ -234,33 +242,40 @@ static void bulk_draw(ct_pane *p, const ct_ui_ctx *ctx)
         } else {
             ct_bulk_result_line(&st->plan, i, line, sizeof line);
             ct_bulk_state s = st->plan.items[i].state;
-            ct_modal_text(w, y++, x0, W, line, s == CT_BULK_SENT ? CT_TH_OK
-                                               : s == CT_BULK_PENDING ? CT_TH_DIM : CT_TH_ERROR);
+            ct_modal_text(w, y++, x0, W, line,
+                          s == CT_BULK_SENT          ? CT_TH_OK
+                              : s == CT_BULK_PENDING ? CT_TH_DIM
+                                                     : CT_TH_ERROR);
         }
     }
     if (st->plan.n == 0 && y < bottom - foot)
         ct_modal_text(w, y++, x0, W, "No live call in this view: nothing to send.", CT_TH_DIM);
     if (st->phase == PH_PREVIEW) {
-        if (st->problem[0])
-            ct_modal_text(w, bottom - 3, x0, W, st->problem, CT_TH_WARN);
+        if (st->problem[0]) ct_modal_text(w, bottom - 3, x0, W, st->problem, CT_TH_WARN);
         if (st->plan.n) {
             snprintf(line, sizeof line, "Type %zu to %s them: ", st->plan.n,
                      ct_control_action_name(st->action));
             int used = ct_modal_text(w, bottom - 2, x0, W, line, CT_TH_DESTRUCTIVE);
-            ct_modal_field(w, bottom - 2, x0 + used, W - used > 8 ? 8 : (W - used > 0 ? W - used : 1),
-                           &st->input, &st->input_scroll, true);
+            ct_modal_field(w, bottom - 2, x0 + used,
+                           W - used > 8 ? 8 : (W - used > 0 ? W - used : 1), &st->input,
+                           &st->input_scroll, true);
         }
-        ct_modal_text(w, bottom - 1, x0, W, st->plan.n ? "Enter send  Esc cancel  Up/Down scroll"
-                                                       : "Enter/Esc close", CT_TH_DIM);
+        ct_modal_text(w, bottom - 1, x0, W,
+                      st->plan.n ? "Enter send  Esc cancel  Up/Down scroll" : "Enter/Esc close",
+                      CT_TH_DIM);
     } else {
-        ct_modal_text(w, bottom - 1, x0, W, ct_bulk_done(&st->plan)
-                      ? "Enter close  Up/Down scroll" : "waiting for answers...  Esc close",
+        ct_modal_text(w, bottom - 1, x0, W,
+                      ct_bulk_done(&st->plan) ? "Enter close  Up/Down scroll"
+                                              : "waiting for answers...  Esc close",
                       CT_TH_DIM);
     }
     wnoutrefresh(w);
 }
 
-static void bulk_resize(ct_pane *p, int y, int x, int h, int w) { ct_pane_place(p, y, x, h, w); }
+static void bulk_resize(ct_pane *p, int y, int x, int h, int w)
+{
+    ct_pane_place(p, y, x, h, w);
+}
 
 static void bulk_destroy(ct_pane *p)
 {
@@ -306,7 +321,11 @@ ct_pane *ct_bulk_dialog_new(ct_ui_ctx *ctx, ct_control_action action)
         return NULL;
     }
     ct_pane *p = ct_pane_new(&bulk_ops, st);
-    if (!p) { ct_bulk_plan_free(&st->plan); free(st); return NULL; }
+    if (!p) {
+        ct_bulk_plan_free(&st->plan);
+        free(st);
+        return NULL;
+    }
     p->modal = true;
     return p;
 }

@@ -18,47 +18,49 @@ const char *ct_bulk_state_name(ct_bulk_state s)
 
 ct_bulk_state ct_bulk_state_for(const ct_error *r)
 {
-    if (!r || r->code == CT_OK)
-        return CT_BULK_SENT;
+    if (!r || r->code == CT_OK) return CT_BULK_SENT;
     switch (r->code) {
-    case CT_EAUTH: case CT_ENOTFOUND: case CT_EVALIDATION: case CT_ERATELIMIT:
-        return CT_BULK_REFUSED;
+    case CT_EAUTH:
+    case CT_ENOTFOUND:
+    case CT_EVALIDATION:
+    case CT_ERATELIMIT: return CT_BULK_REFUSED;
     case CT_EHTTP:
         return r->http_status >= 400 && r->http_status < 500 ? CT_BULK_REFUSED : CT_BULK_FAILED;
-    default:
-        return CT_BULK_FAILED;
+    default: return CT_BULK_FAILED;
     }
 }
 
 ct_err ct_bulk_filter_parse(const char *expr, ct_view_spec *spec, ct_error *err)
 {
-    if (!expr)
-        expr = "";
+    if (!expr) expr = "";
     const char *slash = strchr(expr, '/');
     size_t vlen = slash ? (size_t)(slash - expr) : strlen(expr);
     const char *search = slash ? slash + 1 : "";
-    int step = 0;   /* "all" */
+    int step = 0; /* "all" */
     if (vlen > 0) {
         step = -1;
         for (int i = 0; i < CT_FILTER_STEPS; i++) {
             const char *name = ct_filter_step_name(i);
-            if (strlen(name) == vlen && strncmp(name, expr, vlen) == 0)
-                step = i;
+            if (strlen(name) == vlen && strncmp(name, expr, vlen) == 0) step = i;
         }
         if (step < 0) {
             char view[40];
             snprintf(view, sizeof view, "%.*s", (int)(vlen < 32 ? vlen : 32), expr);
             char *safe = ct_sanitize_dup(view, false);
-            ct_error_set(err, CT_EUSAGE, "--filter: '%s' is not a view (all, live, failed, "
+            ct_error_set(err, CT_EUSAGE,
+                         "--filter: '%s' is not a view (all, live, failed, "
                          "inbound, outbound, queued, ongoing, forwarded, finished; then "
-                         "optionally /SEARCH)", safe ? safe : "");
+                         "optionally /SEARCH)",
+                         safe ? safe : "");
             free(safe);
             return CT_EUSAGE;
         }
     }
     if (strlen(search) >= sizeof spec->search)
-        return ct_error_set(err, CT_EUSAGE, "--filter: the search after '/' is longer than "
-                            "%zu bytes", sizeof spec->search - 1);
+        return ct_error_set(err, CT_EUSAGE,
+                            "--filter: the search after '/' is longer than "
+                            "%zu bytes",
+                            sizeof spec->search - 1);
     ct_filter_step_spec(step, spec);
     snprintf(spec->search, sizeof spec->search, "%s", search);
     return CT_OK;
@@ -83,8 +85,7 @@ void ct_bulk_filter_format(const ct_view_spec *spec, char *buf, size_t cap)
 
 void ct_bulk_plan_free(ct_bulk_plan *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     for (size_t i = 0; i < p->n; i++) {
         free(p->items[i].call_id);
         free(p->items[i].label);
@@ -99,7 +100,8 @@ void ct_bulk_plan_free(ct_bulk_plan *p)
 static char *label_for(const ct_call *c)
 {
     const char *who = c->customer_name && *c->customer_name ? c->customer_name
-                    : c->user_number && *c->user_number ? c->user_number : "-";
+        : c->user_number && *c->user_number                 ? c->user_number
+                                                            : "-";
     return ct_sanitize_dup(who, false);
 }
 
@@ -113,12 +115,10 @@ ct_err ct_bulk_plan_build(ct_bulk_plan *p, ct_view *view, const char *base_url,
     p->action = action;
     size_t n = ct_view_count(view);
     p->items = calloc(n ? n : 1, sizeof *p->items);
-    if (!p->items)
-        return ct_error_set(err, CT_ENOMEM, "no memory for the bulk plan");
+    if (!p->items) return ct_error_set(err, CT_ENOMEM, "no memory for the bulk plan");
     for (size_t i = 0; i < n; i++) {
         const ct_call_entry *e = ct_view_at(view, i);
-        if (!e || !ct_call_is_live(&e->call) || !e->call.id)
-            continue;
+        if (!e || !ct_call_is_live(&e->call) || !e->call.id) continue;
         ct_control_request rq = {.action = action, .argument = argument};
         ct_api_request req;
         memset(&req, 0, sizeof req);
@@ -145,32 +145,26 @@ ct_err ct_bulk_plan_build(ct_bulk_plan *p, ct_view *view, const char *base_url,
 
 bool ct_bulk_confirm_ok(const ct_bulk_plan *p, const char *typed)
 {
-    if (!p || p->n == 0 || p->started || !typed)
-        return false;
-    while (*typed == ' ' || *typed == '\t')
-        typed++;
+    if (!p || p->n == 0 || p->started || !typed) return false;
+    while (*typed == ' ' || *typed == '\t') typed++;
     char want[32];
     int len = snprintf(want, sizeof want, "%zu", p->n);
-    if (strncmp(typed, want, (size_t)len) != 0)
-        return false;
+    if (strncmp(typed, want, (size_t)len) != 0) return false;
     for (typed += len; *typed; typed++)
-        if (*typed != ' ' && *typed != '\t' && *typed != '\n' && *typed != '\r')
-            return false;
+        if (*typed != ' ' && *typed != '\t' && *typed != '\n' && *typed != '\r') return false;
     return true;
 }
 
 bool ct_bulk_start(ct_bulk_plan *p)
 {
-    if (!p || p->started)
-        return false;
+    if (!p || p->started) return false;
     p->started = true;
     return true;
 }
 
 bool ct_bulk_record(ct_bulk_plan *p, size_t i, const ct_error *result)
 {
-    if (!p || i >= p->n || p->items[i].state != CT_BULK_PENDING)
-        return false;
+    if (!p || i >= p->n || p->items[i].state != CT_BULK_PENDING) return false;
     ct_bulk_item *it = &p->items[i];
     it->state = ct_bulk_state_for(result);
     it->detail[0] = '\0';
@@ -184,16 +178,14 @@ bool ct_bulk_record(ct_bulk_plan *p, size_t i, const ct_error *result)
 long ct_bulk_find_request(const ct_bulk_plan *p, uint64_t request_id)
 {
     for (size_t i = 0; p && request_id && i < p->n; i++)
-        if (p->items[i].request_id == request_id)
-            return (long)i;
+        if (p->items[i].request_id == request_id) return (long)i;
     return -1;
 }
 
 void ct_bulk_counts(const ct_bulk_plan *p, size_t counts[CT_BULK__COUNT])
 {
     memset(counts, 0, sizeof(size_t) * CT_BULK__COUNT);
-    for (size_t i = 0; p && i < p->n; i++)
-        counts[p->items[i].state]++;
+    for (size_t i = 0; p && i < p->n; i++) counts[p->items[i].state]++;
 }
 
 bool ct_bulk_done(const ct_bulk_plan *p)

@@ -22,14 +22,14 @@
 #include "calltop/store.h"
 
 typedef enum ct_bulk_state {
-    CT_BULK_PENDING = 0,   /* not sent yet (or sent, no answer yet) */
-    CT_BULK_SENT,          /* the API accepted it */
-    CT_BULK_REFUSED,       /* the API answered no (4xx, success:false) */
-    CT_BULK_FAILED,        /* no answer we can trust: network, server, timeout */
+    CT_BULK_PENDING = 0, /* not sent yet (or sent, no answer yet) */
+    CT_BULK_SENT,        /* the API accepted it */
+    CT_BULK_REFUSED,     /* the API answered no (4xx, success:false) */
+    CT_BULK_FAILED,      /* no answer we can trust: network, server, timeout */
     CT_BULK__COUNT
 } ct_bulk_state;
 
-const char *ct_bulk_state_name(ct_bulk_state s);   /* "pending" "sent" "refused" "failed" */
+const char *ct_bulk_state_name(ct_bulk_state s); /* "pending" "sent" "refused" "failed" */
 /* The state an answer puts a call in: CT_OK -> sent; the API's own refusals
  * (auth, not found, validation, rate limit, other 4xx) -> refused; the rest
  * -> failed. */
@@ -37,19 +37,19 @@ ct_bulk_state ct_bulk_state_for(const ct_error *result);
 
 typedef struct ct_bulk_item {
     char *call_id;
-    char *label;           /* phone number / customer, sanitized for a terminal */
-    char *url;             /* the exact endpoint: POST <url> */
-    char *body;            /* the exact JSON body */
+    char *label; /* phone number / customer, sanitized for a terminal */
+    char *url;   /* the exact endpoint: POST <url> */
+    char *body;  /* the exact JSON body */
     ct_bulk_state state;
-    uint64_t request_id;   /* the caller's handle for the answer; 0 = not sent */
-    char detail[256];      /* why refused/failed, sanitized */
+    uint64_t request_id; /* the caller's handle for the answer; 0 = not sent */
+    char detail[256];    /* why refused/failed, sanitized */
 } ct_bulk_item;
 
 typedef struct ct_bulk_plan {
-    ct_control_action action;  /* CT_ACTION_END or CT_ACTION_SAY */
+    ct_control_action action; /* CT_ACTION_END or CT_ACTION_SAY */
     ct_bulk_item *items;
     size_t n;
-    bool started;              /* sending began: the plan is never sent twice */
+    bool started; /* sending began: the plan is never sent twice */
 } ct_bulk_plan;
 
 /* --filter EXPR: "VIEW[/SEARCH]" — VIEW is one of the board's views (the
@@ -85,7 +85,7 @@ bool ct_bulk_record(ct_bulk_plan *p, size_t i, const ct_error *result);
 long ct_bulk_find_request(const ct_bulk_plan *p, uint64_t request_id);
 
 void ct_bulk_counts(const ct_bulk_plan *p, size_t counts[CT_BULK__COUNT]);
-bool ct_bulk_done(const ct_bulk_plan *p);   /* no item pending */
+bool ct_bulk_done(const ct_bulk_plan *p); /* no item pending */
 /* "end: 3 sent, 1 refused, 0 failed" (pending added while any are). */
 void ct_bulk_summary(const ct_bulk_plan *p, char *buf, size_t cap);
 /* One preview line for item i: "CALLID  LABEL  POST URL  BODY". */

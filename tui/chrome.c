@@ -15,8 +15,8 @@
 /* The bars are drawn every frame but write their window only when their
  * text changed (or the pane is stale): most frames change neither. */
 typedef struct bar_state {
-    const ct_board_status *bs;     /* the status bar's input; NULL for the footer */
-    char drawn[1024];              /* what the window shows, as a key */
+    const ct_board_status *bs; /* the status bar's input; NULL for the footer */
+    char drawn[1024];          /* what the window shows, as a key */
 } bar_state;
 
 /* True (and remembers the key) when the bar must be written. */
@@ -34,10 +34,10 @@ static bool bar_changed(ct_pane *p, const char *key)
 typedef struct status_text {
     bool demo, read_only, cap_reached;
     const char *host, *chan;
-    const char *replay;            /* "" live */
-    const char *down[2];          /* the down banner at two levels of detail ("" = all up) */
+    const char *replay;  /* "" live */
+    const char *down[2]; /* the down banner at two levels of detail ("" = all up) */
     size_t live, queued, fwd, done, kept, evicted, max_calls;
-    size_t attention;       /* open attention items (kept at every level) */
+    size_t attention; /* open attention items (kept at every level) */
 } status_text;
 
 #define STATUS_LEVELS 4
@@ -69,15 +69,14 @@ static void compose_status(const status_text *st, int level, char *out, size_t c
     out[0] = '\0';
     if (level < 4) PUT(" calltop%s", st->demo ? " (demo)" : "");
     if (level < 3 && st->host[0]) PUT(" %s", st->host);
-    if (st->replay[0]) PUT(" %s", st->replay);   /* --replay: at every level */
+    if (st->replay[0]) PUT(" %s", st->replay); /* --replay: at every level */
     else if (st->read_only) PUT(" [read-only]");
     PUT("%s%s", level < 4 ? " | " : " ", st->chan);
     if (st->attention) PUT(level == 0 ? " | ! %zu attention" : " | !%zu", st->attention);
     if (st->down[0][0]) PUT(" | %s", st->down[level < 2 ? 0 : 1]);
     if (level == 0)
         PUT(" | live %zu  queued %zu  fwd %zu  done %zu", st->live, st->queued, st->fwd, st->done);
-    else
-        PUT(" | live %zu q %zu fwd %zu done %zu", st->live, st->queued, st->fwd, st->done);
+    else PUT(" | live %zu q %zu fwd %zu done %zu", st->live, st->queued, st->fwd, st->done);
     if (st->cap_reached) {
         if (level == 0) PUT(" | CAP: %zu calls kept, %zu evicted", st->kept, st->evicted);
         else PUT(" | CAP %zu, %zu evicted", st->kept, st->evicted);
@@ -107,9 +106,9 @@ static void compose_down(const ct_board_status *bs, ct_time_ms now, char *full, 
         put(&f, "!! %s since %s (%s), last good read %s", what, since, age, good);
         put(&b, "!! %s %s", what, age);
     }
-    bool relay_down = bs->have_relay && (bs->monitor == CT_MON_STALE ||
-                                          bs->monitor == CT_MON_RECONNECTING ||
-                                          bs->monitor == CT_MON_POLLING);
+    bool relay_down = bs->have_relay &&
+        (bs->monitor == CT_MON_STALE || bs->monitor == CT_MON_RECONNECTING ||
+         bs->monitor == CT_MON_POLLING);
     if (relay_down) {
         const char *what = bs->monitor == CT_MON_STALE ? "RELAY SILENT" : "RELAY DOWN";
         put(&f, "%s%s", f.len ? ", " : "!! ", what);
@@ -149,8 +148,7 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
          * operator watches (STALE, RECONNECTING, ...) keep seconds. */
         if (bs->monitor == CT_MON_LIVE && !bs->polling)
             ct_age_coarse(ctx->now, bs->last_event_ms, age, sizeof age);
-        else
-            ct_fmt_age(ct_age_shown_ms(ctx->now, bs->last_event_ms), age, sizeof age);
+        else ct_fmt_age(ct_age_shown_ms(ctx->now, bs->last_event_ms), age, sizeof age);
         snprintf(chan, sizeof chan, "%s %s", state, age);
     } else {
         snprintf(chan, sizeof chan, "%s", state);
@@ -167,13 +165,20 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
     char down_full[256], down_brief[96];
     compose_down(bs, ctx->now, down_full, sizeof down_full, down_brief, sizeof down_brief);
     status_text st = {
-        .demo = bs->demo, .read_only = ctx->read_only, .host = host, .chan = chan,
+        .demo = bs->demo,
+        .read_only = ctx->read_only,
+        .host = host,
+        .chan = chan,
         .replay = bs->replay,
         .down = {down_full, down_brief},
-        .live = counts[CT_STATUS_ONGOING], .queued = counts[CT_STATUS_QUEUED],
-        .fwd = counts[CT_STATUS_FORWARDED], .done = counts[CT_STATUS_FINISHED],
-        .cap_reached = ct_store_cap_reached(ctx->store), .kept = ct_store_count(ctx->store),
-        .evicted = ct_store_evicted(ctx->store), .max_calls = bs->max_calls,
+        .live = counts[CT_STATUS_ONGOING],
+        .queued = counts[CT_STATUS_QUEUED],
+        .fwd = counts[CT_STATUS_FORWARDED],
+        .done = counts[CT_STATUS_FINISHED],
+        .cap_reached = ct_store_cap_reached(ctx->store),
+        .kept = ct_store_count(ctx->store),
+        .evicted = ct_store_evicted(ctx->store),
+        .max_calls = bs->max_calls,
         .attention = ctx->attention ? ct_attention_open_count(ctx->attention) : 0,
     };
     /* the most complete text that fits; the last level is cut if need be */
@@ -190,7 +195,8 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
     ct_draw_fill(p->win, 0, 0, p->w, bar);
     /* base_url comes from the user's config, but sanitize anyway */
     ct_draw_cell(p->win, 0, 0, lw, left, CT_ALIGN_LEFT, bar, false);
-    if (p->w - cw > 10) ct_draw_cell(p->win, 0, p->w - cw + 1, cw - 1, clock, CT_ALIGN_LEFT, bar, true);
+    if (p->w - cw > 10)
+        ct_draw_cell(p->win, 0, p->w - cw + 1, cw - 1, clock, CT_ALIGN_LEFT, bar, true);
     /* The channel state is what an operator checks first: make it stand out
      * when it is not LIVE, by attribute as well as colour. */
     if (bs->monitor != CT_MON_LIVE || bs->polling) {
@@ -198,10 +204,12 @@ static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
         if (at) {
             int x = ct_text_width_n(left, (size_t)(at - left));
             ct_theme_role r = bs->monitor == CT_MON_RECONNECTING || bs->monitor == CT_MON_STALE
-                                  ? CT_TH_WARN : CT_TH_INFO;
+                ? CT_TH_WARN
+                : CT_TH_INFO;
             if (x < lw)
-                ct_draw_cell(p->win, 0, x, ct_text_width(chan) < lw - x ? ct_text_width(chan) : lw - x,
-                             chan, CT_ALIGN_LEFT, ct_theme_attr(r) | A_BOLD | A_REVERSE, true);
+                ct_draw_cell(p->win, 0, x,
+                             ct_text_width(chan) < lw - x ? ct_text_width(chan) : lw - x, chan,
+                             CT_ALIGN_LEFT, ct_theme_attr(r) | A_BOLD | A_REVERSE, true);
         }
     }
     /* the down banner stands out the most */
@@ -224,10 +232,13 @@ static void bar_resize(ct_pane *p, int y, int x, int h, int w)
     ct_pane_place(p, y, x, h, w);
 }
 
-static void bar_destroy(ct_pane *p) { free(p->state); }
+static void bar_destroy(ct_pane *p)
+{
+    free(p->state);
+}
 
-static const ct_pane_ops status_ops = {.name = "status", .draw = status_draw, .resize = bar_resize,
-                                       .destroy = bar_destroy};
+static const ct_pane_ops status_ops = {
+    .name = "status", .draw = status_draw, .resize = bar_resize, .destroy = bar_destroy};
 
 static ct_pane *bar_new(const ct_pane_ops *ops, const ct_board_status *bs)
 {
@@ -259,7 +270,10 @@ static void footer_draw(ct_pane *p, const ct_ui_ctx *ctx)
     werase(p->win);
     int rw = (int)strlen(right);
     int lw = p->w - rw;
-    if (lw < 1) { lw = p->w; rw = 0; }
+    if (lw < 1) {
+        lw = p->w;
+        rw = 0;
+    }
     if (flash) {
         static const ct_theme_role roles[] = {CT_TH_INFO, CT_TH_OK, CT_TH_WARN, CT_TH_ERROR};
         /* flash text may quote a server message: not trusted */
@@ -270,12 +284,14 @@ static void footer_draw(ct_pane *p, const ct_ui_ctx *ctx)
         ct_action_hint_line(hints, sizeof hints, lw - 1, ctx->read_only);
         ct_draw_cell(p->win, 0, 1, lw - 1, hints, CT_ALIGN_LEFT, ct_theme_attr(CT_TH_KEY), true);
     }
-    if (rw) ct_draw_cell(p->win, 0, lw, rw, right, CT_ALIGN_LEFT, ct_theme_attr(CT_TH_PENDING) | A_REVERSE, true);
+    if (rw)
+        ct_draw_cell(p->win, 0, lw, rw, right, CT_ALIGN_LEFT,
+                     ct_theme_attr(CT_TH_PENDING) | A_REVERSE, true);
     wnoutrefresh(p->win);
 }
 
-static const ct_pane_ops footer_ops = {.name = "footer", .draw = footer_draw, .resize = bar_resize,
-                                       .destroy = bar_destroy};
+static const ct_pane_ops footer_ops = {
+    .name = "footer", .draw = footer_draw, .resize = bar_resize, .destroy = bar_destroy};
 
 ct_pane *ct_footer_pane_new(void)
 {
@@ -284,21 +300,27 @@ ct_pane *ct_footer_pane_new(void)
 
 /* ---- help ------------------------------------------------------------------ */
 
-typedef struct help_state { bool read_only, replay; int top; } help_state;
+typedef struct help_state {
+    bool read_only, replay;
+    int top;
+} help_state;
 
 /* The help text's column: what is left of the box after the key column. */
-static int help_text_cols(const ct_pane *p) { return p->w - 18 > 1 ? p->w - 18 : 1; }
+static int help_text_cols(const ct_pane *p)
+{
+    return p->w - 18 > 1 ? p->w - 18 : 1;
+}
 
 /* After the keys, a blank row, then the notes of actions.c (status glyph
  * legend, mouse) with a blank row before the mouse. */
 static const ct_theme_role glyph_roles[CT_GLYPH__COUNT] = {
-    [CT_GLYPH_LIVE] = CT_TH_LIVE, [CT_GLYPH_QUEUED] = CT_TH_QUEUED,
-    [CT_GLYPH_RINGING] = CT_TH_QUEUED, [CT_GLYPH_FORWARDED] = CT_TH_FORWARDED,
+    [CT_GLYPH_LIVE] = CT_TH_LIVE,         [CT_GLYPH_QUEUED] = CT_TH_QUEUED,
+    [CT_GLYPH_RINGING] = CT_TH_QUEUED,    [CT_GLYPH_FORWARDED] = CT_TH_FORWARDED,
     [CT_GLYPH_FINISHED] = CT_TH_FINISHED, [CT_GLYPH_FAILED] = CT_TH_FAILED,
-    [CT_GLYPH_PENDING] = CT_TH_PENDING, [CT_GLYPH_HANG] = CT_TH_HANG,
-    [CT_GLYPH_UNKNOWN] = CT_TH_NORMAL, [CT_GLYPH_UNCONFIRMED] = CT_TH_LIVE,
+    [CT_GLYPH_PENDING] = CT_TH_PENDING,   [CT_GLYPH_HANG] = CT_TH_HANG,
+    [CT_GLYPH_UNKNOWN] = CT_TH_NORMAL,    [CT_GLYPH_UNCONFIRMED] = CT_TH_LIVE,
 };
-#define N_HELP_EXTRAS (ct_help_notes_count + 2)   /* + the blank rows */
+#define N_HELP_EXTRAS (ct_help_notes_count + 2) /* + the blank rows */
 
 /* Help item i (actions allowed in this mode, then the extras): its key
  * column, text and attribute. False past the end. */
@@ -341,7 +363,7 @@ static int help_lines(const help_state *hs, int cols)
     attr_t attr, lattr;
     for (size_t i = 0; help_item(hs, i, &label, &text, &attr, &lattr); i++) {
         size_t w = ct_text_wrap(text, cols, NULL, 0);
-        n += w ? (int)w : 1;   /* a blank separator still takes a line */
+        n += w ? (int)w : 1; /* a blank separator still takes a line */
     }
     return n;
 }
@@ -371,14 +393,13 @@ static void help_draw(ct_pane *p, const ct_ui_ctx *ctx)
         ct_span spans[16];
         size_t n = ct_text_wrap(text, cols, spans, 16);
         if (n > 16) n = 16;
-        if (n == 0) {   /* separator */
+        if (n == 0) { /* separator */
             if (line++ >= hs->top) row++;
             continue;
         }
         for (size_t k = 0; k < n && row < inner; k++, line++) {
             if (line < hs->top) continue;
-            if (k == 0)
-                ct_draw_cell(p->win, 1 + row, 2, 13, label, CT_ALIGN_LEFT, lattr, true);
+            if (k == 0) ct_draw_cell(p->win, 1 + row, 2, 13, label, CT_ALIGN_LEFT, lattr, true);
             char buf[256];
             size_t len = spans[k].len < sizeof buf - 1 ? spans[k].len : sizeof buf - 1;
             memcpy(buf, text + spans[k].off, len);
@@ -397,24 +418,39 @@ static int help_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
     int max_top = help_lines(hs, help_text_cols(p)) - (p->h - 2);
     if (max_top < 0) max_top = 0;
     switch (ct_action_for_key(key)) {
-    case CT_A_UP: if (hs->top > 0) hs->top--; break;
-    case CT_A_DOWN: if (hs->top < max_top) hs->top++; break;
+    case CT_A_UP:
+        if (hs->top > 0) hs->top--;
+        break;
+    case CT_A_DOWN:
+        if (hs->top < max_top) hs->top++;
+        break;
     case CT_A_PGUP: hs->top = hs->top > p->h - 2 ? hs->top - (p->h - 2) : 0; break;
-    case CT_A_PGDN: hs->top = hs->top + (p->h - 2) < max_top ? hs->top + (p->h - 2) : max_top; break;
+    case CT_A_PGDN:
+        hs->top = hs->top + (p->h - 2) < max_top ? hs->top + (p->h - 2) : max_top;
+        break;
     case CT_A_TOP: hs->top = 0; break;
     case CT_A_BOTTOM: hs->top = max_top; break;
-    case CT_A_BACK: case CT_A_HELP: case CT_A_QUIT: case CT_A_OPEN:
-        return CT_FX_HANDLED | CT_FX_CLOSE;
+    case CT_A_BACK:
+    case CT_A_HELP:
+    case CT_A_QUIT:
+    case CT_A_OPEN: return CT_FX_HANDLED | CT_FX_CLOSE;
     default: break;
     }
-    (void)ctx; (void)mouse;
+    (void)ctx;
+    (void)mouse;
     return CT_FX_HANDLED | CT_FX_REDRAW;
 }
 
-static void help_destroy(ct_pane *p) { free(p->state); }
+static void help_destroy(ct_pane *p)
+{
+    free(p->state);
+}
 
 static const ct_pane_ops help_ops = {
-    .name = "help", .draw = help_draw, .resize = help_resize, .handle_key = help_key,
+    .name = "help",
+    .draw = help_draw,
+    .resize = help_resize,
+    .handle_key = help_key,
     .destroy = help_destroy,
 };
 
@@ -430,7 +466,10 @@ ct_pane *ct_help_pane_new_replay(bool read_only, bool replay)
     hs->read_only = read_only;
     hs->replay = replay;
     ct_pane *p = ct_pane_new(&help_ops, hs);
-    if (!p) { free(hs); return NULL; }
+    if (!p) {
+        free(hs);
+        return NULL;
+    }
     p->modal = true;
     return p;
 }

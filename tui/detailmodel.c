@@ -16,7 +16,10 @@
 
 /* A growable run of lines: the document's head (d->lines) or the
  * transcript cache (d->tx). */
-typedef struct dvec { ct_dline **v; size_t *n, *cap; } dvec;
+typedef struct dvec {
+    ct_dline **v;
+    size_t *n, *cap;
+} dvec;
 
 static int push_to(dvec o, ct_theme_role role, int indent, const char *s, size_t len)
 {
@@ -35,8 +38,14 @@ static int push_to(dvec o, ct_theme_role role, int indent, const char *s, size_t
     return 0;
 }
 
-static dvec head_of(ct_detail_doc *d) { return (dvec){&d->lines, &d->n, &d->cap}; }
-static dvec tx_of(ct_detail_doc *d) { return (dvec){&d->tx, &d->n_tx, &d->cap_tx}; }
+static dvec head_of(ct_detail_doc *d)
+{
+    return (dvec){&d->lines, &d->n, &d->cap};
+}
+static dvec tx_of(ct_detail_doc *d)
+{
+    return (dvec){&d->tx, &d->n_tx, &d->cap_tx};
+}
 
 static int push(ct_detail_doc *d, ct_theme_role role, int indent, const char *s, size_t len)
 {
@@ -59,8 +68,7 @@ static int push_wrapped_to(dvec o, ct_theme_role role, int indent, int width, co
     return rc;
 }
 
-static int push_wrapped(ct_detail_doc *d, ct_theme_role role, int indent, int width,
-                        const char *s)
+static int push_wrapped(ct_detail_doc *d, ct_theme_role role, int indent, int width, const char *s)
 {
     return push_wrapped_to(head_of(d), role, indent, width, s);
 }
@@ -114,7 +122,10 @@ static int heading(ct_detail_doc *d, int width, const char *title)
 
 static void fmt_time(ct_time_ms t, char *buf, size_t cap)
 {
-    if (!t) { buf[0] = '\0'; return; }
+    if (!t) {
+        buf[0] = '\0';
+        return;
+    }
     ct_fmt_datetime(t, buf, cap);
 }
 
@@ -138,7 +149,10 @@ static void tx_truncate(ct_detail_doc *d, size_t keep)
 static void tx_drop_front(ct_detail_doc *d, size_t drop)
 {
     if (drop == 0) return;
-    if (drop >= d->n_keys) { tx_truncate(d, 0); return; }
+    if (drop >= d->n_keys) {
+        tx_truncate(d, 0);
+        return;
+    }
     size_t lines = d->keys[drop].first;
     for (size_t i = 0; i < lines; i++) free(d->tx[i].text);
     memmove(d->tx, d->tx + lines, (d->n_tx - lines) * sizeof *d->tx);
@@ -162,8 +176,8 @@ void ct_detail_doc_free(ct_detail_doc *doc)
 static bool key_matches(const ct_dmsg_key *k, const ct_message *m)
 {
     return k->id == (const void *)m->message_id && k->text == (const void *)m->text &&
-           k->role_text == (const void *)m->role_text && k->role == (int)m->role &&
-           k->timestamp == m->timestamp;
+        k->role_text == (const void *)m->role_text && k->role == (int)m->role &&
+        k->timestamp == m->timestamp;
 }
 
 /* One message as "14:03:09 user  text…", continuation lines under the text. */
@@ -172,11 +186,16 @@ static int wrap_message(ct_detail_doc *d, const ct_message *m, int width)
     dvec o = tx_of(d);
     char clock[16], buf[512];
     ct_fmt_clock(m->timestamp, clock, sizeof clock);
-    const char *who = m->role == CT_ROLE_USER ? "user" : m->role == CT_ROLE_ASSISTANT ? "asst"
-                    : (m->role_text ? m->role_text : "?");
+    const char *who = m->role == CT_ROLE_USER ? "user"
+        : m->role == CT_ROLE_ASSISTANT        ? "asst"
+                                              : (m->role_text ? m->role_text : "?");
     char *whoc = ct_sanitize_dup(who, false);
     char *text = ct_sanitize_dup(m->text ? m->text : "", true);
-    if (!whoc || !text) { free(whoc); free(text); return -1; }
+    if (!whoc || !text) {
+        free(whoc);
+        free(text);
+        return -1;
+    }
     ct_theme_role role = m->role == CT_ROLE_USER ? CT_TH_USER : CT_TH_ASSISTANT;
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s %-5.5s ", clock, whoc);
@@ -189,7 +208,11 @@ static int wrap_message(ct_detail_doc *d, const ct_message *m, int width)
         int cols = width - indent;
         size_t n = ct_text_wrap(text, cols, NULL, 0);
         ct_span *sp = malloc((n ? n : 1) * sizeof *sp);
-        if (!sp) { free(whoc); free(text); return -1; }
+        if (!sp) {
+            free(whoc);
+            free(text);
+            return -1;
+        }
         ct_text_wrap(text, cols, sp, n);
         for (size_t k = 0; k < n; k++) {
             if (k == 0) {
@@ -245,8 +268,8 @@ static int tx_update(ct_detail_doc *d, const ct_call_entry *e, int width)
             d->n_tx = first;
             return -1;
         }
-        d->keys[d->n_keys++] = (ct_dmsg_key){m->message_id, m->text, m->role_text, (int)m->role,
-                                             m->timestamp, first};
+        d->keys[d->n_keys++] =
+            (ct_dmsg_key){m->message_id, m->text, m->role_text, (int)m->role, m->timestamp, first};
     }
     return 0;
 }
@@ -255,7 +278,8 @@ static int tx_update(ct_detail_doc *d, const ct_call_entry *e, int width)
  * reports (or a boolean's text): a failed call must not look green. */
 static ct_theme_role evaluation_role(const char *v)
 {
-    static const char *const good[] = {"success", "successful", "excellent", "good", "true", "pass"};
+    static const char *const good[] = {"success", "successful", "excellent",
+                                       "good",    "true",       "pass"};
     static const char *const bad[] = {"failure", "failed", "fail", "poor", "false", "unsuccessful"};
     if (!v) return CT_TH_NORMAL;
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
@@ -278,12 +302,16 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
         rc |= push_wrapped(d, CT_TH_HANG, 0, width,
                            "HANG: the assistant has been silent for 5 s or more");
     if (e->last_error.present) {
-        snprintf(buf, sizeof buf, "ERROR %s%s%s: %s%s", e->last_error.type ? e->last_error.type : "",
-                 e->last_error.code ? " " : "", e->last_error.code ? e->last_error.code : "",
+        snprintf(buf, sizeof buf, "ERROR %s%s%s: %s%s",
+                 e->last_error.type ? e->last_error.type : "", e->last_error.code ? " " : "",
+                 e->last_error.code ? e->last_error.code : "",
                  e->last_error.message ? e->last_error.message : "",
                  e->last_error.retryable ? " (retryable)" : "");
         char *clean = ct_sanitize_dup(buf, false);
-        if (clean) { rc |= push_wrapped(d, CT_TH_ERROR, 0, width, clean); free(clean); }
+        if (clean) {
+            rc |= push_wrapped(d, CT_TH_ERROR, 0, width, clean);
+            free(clean);
+        }
     }
 
     if (e->not_visible)
@@ -293,18 +321,25 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
 
     d->pinned = d->n;
 
-    const char *status = c->status_text && *c->status_text ? c->status_text : ct_status_name(c->status);
-    const char *phone = c->phone_status_text && *c->phone_status_text ? c->phone_status_text
-                                                                     : ct_phone_status_name(c->phone_status);
+    const char *status =
+        c->status_text && *c->status_text ? c->status_text : ct_status_name(c->status);
+    const char *phone = c->phone_status_text && *c->phone_status_text
+        ? c->phone_status_text
+        : ct_phone_status_name(c->phone_status);
     snprintf(buf, sizeof buf, "%s%s%s%s", status, phone && *phone ? " / phone " : "",
              phone ? phone : "", ct_call_is_live(c) ? " (live)" : "");
     rc |= field(d, width, "id", c->id, CT_TH_NORMAL);
     rc |= field(d, width, "status", buf, ct_theme_call_role(c));
     rc |= field(d, width, "reason", c->phone_status_reason, CT_TH_WARN);
-    rc |= field(d, width, "direction", c->direction_text ? c->direction_text : ct_direction_name(c->direction), CT_TH_NORMAL);
-    rc |= field(d, width, "call type", c->call_type_text ? c->call_type_text : ct_call_type_name(c->call_type), CT_TH_NORMAL);
+    rc |= field(d, width, "direction",
+                c->direction_text ? c->direction_text : ct_direction_name(c->direction),
+                CT_TH_NORMAL);
+    rc |= field(d, width, "call type",
+                c->call_type_text ? c->call_type_text : ct_call_type_name(c->call_type),
+                CT_TH_NORMAL);
     if (c->customer_name && *c->customer_name) {
-        snprintf(buf, sizeof buf, "%s (%s)", c->user_number ? c->user_number : "-", c->customer_name);
+        snprintf(buf, sizeof buf, "%s (%s)", c->user_number ? c->user_number : "-",
+                 c->customer_name);
         rc |= field(d, width, "customer", buf, CT_TH_NORMAL);
     } else {
         rc |= field(d, width, "customer", c->user_number, CT_TH_NORMAL);
@@ -314,15 +349,21 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
     rc |= field(d, width, "assistant id", c->assistant_id, CT_TH_DIM);
     rc |= field(d, width, "number id", c->phone_number_id, CT_TH_DIM);
     rc |= field(d, width, "team", c->team_id, CT_TH_DIM);
-    fmt_time(c->start_at, t1, sizeof t1); rc |= field(d, width, "started", t1, CT_TH_NORMAL);
-    fmt_time(c->end_at, t1, sizeof t1);   rc |= field(d, width, "ended", t1, CT_TH_NORMAL);
+    fmt_time(c->start_at, t1, sizeof t1);
+    rc |= field(d, width, "started", t1, CT_TH_NORMAL);
+    fmt_time(c->end_at, t1, sizeof t1);
+    rc |= field(d, width, "ended", t1, CT_TH_NORMAL);
     if (c->start_at) {
         ct_fmt_duration(ct_call_duration_ms(c, now), t1, sizeof t1);
         rc |= field(d, width, "duration", t1, ct_call_is_live(c) ? CT_TH_LIVE : CT_TH_NORMAL);
     }
-    fmt_time(c->created_at, t1, sizeof t1); rc |= field(d, width, "created", t1, CT_TH_DIM);
-    fmt_time(c->updated_at, t1, sizeof t1); rc |= field(d, width, "updated", t1, CT_TH_DIM);
-    rc |= field(d, width, "ended by", c->end_trigger_text ? c->end_trigger_text : ct_trigger_name(c->end_trigger), CT_TH_NORMAL);
+    fmt_time(c->created_at, t1, sizeof t1);
+    rc |= field(d, width, "created", t1, CT_TH_DIM);
+    fmt_time(c->updated_at, t1, sizeof t1);
+    rc |= field(d, width, "updated", t1, CT_TH_DIM);
+    rc |= field(d, width, "ended by",
+                c->end_trigger_text ? c->end_trigger_text : ct_trigger_name(c->end_trigger),
+                CT_TH_NORMAL);
     rc |= field(d, width, "control url", c->control_url, CT_TH_DIM);
     if (c->analysis.present) {
         rc |= heading(d, width, "Analysis");
@@ -344,7 +385,7 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
         size_t before = d->n;
         rc |= field(d, width, rf[i].name, rf[i].value, rf[i].is_url ? CT_TH_NORMAL : CT_TH_DIM);
         if (rf[i].is_url && d->n > before && !d->link_n) {
-            bool narrow = width < LABEL_W + 10;   /* label on its own line */
+            bool narrow = width < LABEL_W + 10; /* label on its own line */
             d->link_first = before + (narrow ? 1 : 0);
             d->link_n = d->n - d->link_first;
             d->link_skip0 = narrow ? 0 : LABEL_W;
@@ -356,7 +397,8 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
     d->transcript_start = d->n;
     rc |= heading(d, width, buf);
     if (e->dropped_messages) {
-        snprintf(buf, sizeof buf, "(%zu older lines dropped by the memory cap)", e->dropped_messages);
+        snprintf(buf, sizeof buf, "(%zu older lines dropped by the memory cap)",
+                 e->dropped_messages);
         rc |= push_wrapped(d, CT_TH_DIM, 0, width, buf);
     }
     if (c->n_messages == 0) rc |= push(d, CT_TH_DIM, 0, "(no transcript yet)", 19);
@@ -377,22 +419,55 @@ static uint64_t head_key(const ct_call_entry *e, int width, ct_time_ms now)
     const ct_call *c = &e->call;
     uint64_t h = CT_HASH_INIT;
     const char *strs[] = {
-        c->id, c->team_id, c->assistant_id, c->phone_number_id, c->call_type_text,
-        c->direction_text, c->user_number, c->assistant_number, c->status_text,
-        c->phone_status_text, c->phone_status_reason, c->end_trigger_text, c->control_url,
-        c->customer_name, c->assistant_name, c->metadata_json, c->cost_json, c->metrics_json,
-        c->recording_json, c->analysis.summary, c->analysis.success_evaluation,
-        c->analysis.outcome, c->analysis.structured_data_json, c->analysis.guardrails_json,
-        e->last_error.type, e->last_error.code, e->last_error.message,
+        c->id,
+        c->team_id,
+        c->assistant_id,
+        c->phone_number_id,
+        c->call_type_text,
+        c->direction_text,
+        c->user_number,
+        c->assistant_number,
+        c->status_text,
+        c->phone_status_text,
+        c->phone_status_reason,
+        c->end_trigger_text,
+        c->control_url,
+        c->customer_name,
+        c->assistant_name,
+        c->metadata_json,
+        c->cost_json,
+        c->metrics_json,
+        c->recording_json,
+        c->analysis.summary,
+        c->analysis.success_evaluation,
+        c->analysis.outcome,
+        c->analysis.structured_data_json,
+        c->analysis.guardrails_json,
+        e->last_error.type,
+        e->last_error.code,
+        e->last_error.message,
     };
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) h = mix_str(h, strs[i]);
     const uint64_t nums[] = {
-        (uint64_t)width, (uint64_t)c->call_type, (uint64_t)c->direction, (uint64_t)c->status,
-        (uint64_t)c->phone_status, (uint64_t)c->end_trigger, (uint64_t)c->start_at,
-        (uint64_t)c->end_at, (uint64_t)c->created_at, (uint64_t)c->updated_at,
-        (uint64_t)c->analysis.present, (uint64_t)e->hang, (uint64_t)e->last_error.present, (uint64_t)e->not_visible,
-        (uint64_t)e->last_error.retryable, (uint64_t)c->n_messages, (uint64_t)e->dropped_messages,
-        (uint64_t)ct_call_is_live(c), (uint64_t)ct_locale_is_utf8(),
+        (uint64_t)width,
+        (uint64_t)c->call_type,
+        (uint64_t)c->direction,
+        (uint64_t)c->status,
+        (uint64_t)c->phone_status,
+        (uint64_t)c->end_trigger,
+        (uint64_t)c->start_at,
+        (uint64_t)c->end_at,
+        (uint64_t)c->created_at,
+        (uint64_t)c->updated_at,
+        (uint64_t)c->analysis.present,
+        (uint64_t)e->hang,
+        (uint64_t)e->last_error.present,
+        (uint64_t)e->not_visible,
+        (uint64_t)e->last_error.retryable,
+        (uint64_t)c->n_messages,
+        (uint64_t)e->dropped_messages,
+        (uint64_t)ct_call_is_live(c),
+        (uint64_t)ct_locale_is_utf8(),
         /* the duration field, in the seconds it shows */
         c->start_at ? (uint64_t)(ct_call_duration_ms(c, now) / 1000) : 0,
     };
@@ -419,7 +494,7 @@ int ct_detail_build(ct_detail_doc *d, const ct_call_entry *e, int width, ct_time
     int rc = 0;
     uint64_t hk = head_key(e, width, now);
     if (d->head_valid && d->head_key == hk && d->n_head) {
-        d->n = d->n_head;   /* the same head: keep its lines */
+        d->n = d->n_head; /* the same head: keep its lines */
     } else {
         free_head(d);
         d->transcript_start = 0;

@@ -12,9 +12,9 @@
 #include "theme.h"
 
 typedef struct ct_dline {
-    ct_theme_role role;      /* how the line is drawn */
-    int indent;              /* leading cells (wrapped continuation lines) */
-    char *text;              /* sanitized UTF-8, fits width - indent */
+    ct_theme_role role; /* how the line is drawn */
+    int indent;         /* leading cells (wrapped continuation lines) */
+    char *text;         /* sanitized UTF-8, fits width - indent */
 } ct_dline;
 
 /* The transcript's cache: which store message each run of wrapped lines
@@ -25,11 +25,11 @@ typedef struct ct_dmsg_key {
     const void *id, *text, *role_text;
     int role;
     ct_time_ms timestamp;
-    size_t first;            /* its first line in tx */
+    size_t first; /* its first line in tx */
 } ct_dmsg_key;
 
 typedef struct ct_detail_doc {
-    ct_dline *lines;         /* lines[0..n_head) own their text; the rest are
+    ct_dline *lines; /* lines[0..n_head) own their text; the rest are
                                 copies of tx's lines (borrowed text) */
     size_t n, cap;
     size_t n_head;
@@ -48,9 +48,9 @@ typedef struct ct_detail_doc {
     size_t n_keys, cap_keys;
     char tx_call[CT_CALL_ID_BUF];
     int tx_width;
-    size_t rewrapped;        /* messages wrapped by the last build (tests, bench) */
-    uint64_t head_key;       /* hash of what the lines above the transcript show */
-    bool head_valid;         /* lines[0..n_head) were built for head_key */
+    size_t rewrapped;  /* messages wrapped by the last build (tests, bench) */
+    uint64_t head_key; /* hash of what the lines above the transcript show */
+    bool head_valid;   /* lines[0..n_head) were built for head_key */
     /* The recording URL's lines (issue 15: drawn as an OSC 8 hyperlink):
      * lines [link_first, link_first + link_n) show it; the first of them
      * starts with link_skip0 bytes (= cells, ASCII) of label. */

@@ -30,7 +30,7 @@ typedef struct detail_state {
     int n_row_key;
     size_t drawn_top;
     size_t drawn_pinned;
-    unsigned long rows_drawn;   /* counter (tests) */
+    unsigned long rows_drawn; /* counter (tests) */
 } detail_state;
 
 static uint64_t key_of(const char *s, int role, int indent)
@@ -38,11 +38,18 @@ static uint64_t key_of(const char *s, int role, int indent)
     uint64_t h = ct_hash_str(s);
     h = ct_hash_mix(h, (uint64_t)(unsigned)role);
     h = ct_hash_mix(h, (uint64_t)(unsigned)indent);
-    return h | 1;   /* 0 = an empty row */
+    return h | 1; /* 0 = an empty row */
 }
 
-static int text_x(const ct_pane *p) { return p->x > 0 ? 1 : 0; }
-static int text_w(const ct_pane *p) { int w = p->w - text_x(p); return w > 0 ? w : 1; }
+static int text_x(const ct_pane *p)
+{
+    return p->x > 0 ? 1 : 0;
+}
+static int text_w(const ct_pane *p)
+{
+    int w = p->w - text_x(p);
+    return w > 0 ? w : 1;
+}
 /* Rows for the scrolling part: below the title and the pinned markers
  * (which keep at least one row for the rest when the pane is tiny). */
 static int pinned_rows(const ct_pane *p)
@@ -153,8 +160,9 @@ static void draw_row(ct_pane *p, int r, const char *title, attr_t title_attr)
     wclrtoeol(p->win);
     const ct_dline *l = row_line(p, r);
     /* lines are sanitized by the model already */
-    if (l) ct_draw_cell(p->win, r, x0 + l->indent, w - l->indent, l->text, CT_ALIGN_LEFT,
-                        ct_theme_attr(l->role), true);
+    if (l)
+        ct_draw_cell(p->win, r, x0 + l->indent, w - l->indent, l->text, CT_ALIGN_LEFT,
+                     ct_theme_attr(l->role), true);
 }
 
 static void detail_draw(ct_pane *p, const ct_ui_ctx *ctx)
@@ -179,8 +187,15 @@ static void detail_draw(ct_pane *p, const ct_ui_ctx *ctx)
     bool full = p->stale || st->n_row_key != rows || st->drawn_pinned != st->doc.pinned;
     if (st->n_row_key != rows) {
         uint64_t *k = realloc(st->row_key, (size_t)(rows > 0 ? rows : 1) * sizeof *k);
-        if (!k) { free(st->row_key); st->row_key = NULL; st->n_row_key = 0; full = true; }
-        else { st->row_key = k; st->n_row_key = rows; }
+        if (!k) {
+            free(st->row_key);
+            st->row_key = NULL;
+            st->n_row_key = 0;
+            full = true;
+        } else {
+            st->row_key = k;
+            st->n_row_key = rows;
+        }
     }
     uint64_t want[rows > 0 ? rows : 1];
     for (int r = 0; r < rows; r++) {
@@ -205,7 +220,8 @@ static void detail_draw(ct_pane *p, const ct_ui_ctx *ctx)
                 wscrl(p->win, d);
                 scrollok(p->win, FALSE);
                 wsetscrreg(p->win, 0, rows - 1);
-                memmove(st->row_key + body0, st->row_key + body0 + d, (size_t)(h - d) * sizeof *want);
+                memmove(st->row_key + body0, st->row_key + body0 + d,
+                        (size_t)(h - d) * sizeof *want);
                 for (int r = body0 + h - d; r < body0 + h; r++) st->row_key[r] = ~(uint64_t)0;
             }
         }
@@ -242,7 +258,10 @@ static int detail_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
     case CT_A_DOWN: delta = delta ? delta : 1; break;
     case CT_A_PGUP: delta = -page; break;
     case CT_A_PGDN: delta = page; break;
-    case CT_A_TOP: st->top = 0; st->follow_tail = max_top == 0; return CT_FX_HANDLED | CT_FX_REDRAW;
+    case CT_A_TOP:
+        st->top = 0;
+        st->follow_tail = max_top == 0;
+        return CT_FX_HANDLED | CT_FX_REDRAW;
     case CT_A_BOTTOM: st->follow_tail = true; return CT_FX_HANDLED | CT_FX_REDRAW;
     default: return 0;
     }
@@ -264,7 +283,10 @@ static void detail_destroy(ct_pane *p)
 }
 
 static const ct_pane_ops detail_ops = {
-    .name = "details", .draw = detail_draw, .resize = detail_resize, .handle_key = detail_key,
+    .name = "details",
+    .draw = detail_draw,
+    .resize = detail_resize,
+    .handle_key = detail_key,
     .destroy = detail_destroy,
 };
 

@@ -23,23 +23,27 @@ typedef struct dialog_pane {
 } dialog_pane;
 
 /* Is the call still there and live? (unknown store: assume yes) */
-static const char *call_state(const ct_ui_ctx *ctx, const char *call_id, bool *live) {
+static const char *call_state(const ct_ui_ctx *ctx, const char *call_id, bool *live)
+{
     *live = true;
     if (!ctx->store) return NULL;
     const ct_call_entry *e = ct_store_get(ctx->store, call_id);
-    if (!e) { *live = false; return "no longer on the board"; }
+    if (!e) {
+        *live = false;
+        return "no longer on the board";
+    }
     *live = ct_call_is_live(&e->call);
     return ct_theme_call_word(&e->call);
 }
 
-static const char *destructive_note(ct_control_action a) {
+static const char *destructive_note(ct_control_action a)
+{
     switch (a) {
     case CT_ACTION_END: return "Ends the call for the customer. This cannot be undone.";
     case CT_ACTION_FORWARD: return "Moves the customer to another number. This cannot be undone.";
     default: return NULL;
     }
 }
-
 
 /* Draws `text` word-wrapped to `cols` from row y (no further than row
  * `stop`); returns the row after the last one written. */
@@ -58,7 +62,8 @@ static int wrapped_lines(WINDOW *w, int y, int stop, int x, int cols, const char
     return y;
 }
 
-static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
+static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx)
+{
     dialog_pane *st = p->state;
     ct_dialog_model *m = &st->m;
     WINDOW *w = p->win;
@@ -66,8 +71,11 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
     int y0, x0, H, W;
     ct_modal_frame(w, ct_dialog_title(m->action), destructive ? CT_TH_DESTRUCTIVE : CT_TH_HEADER,
                    true, &y0, &x0, &H, &W);
-    if (H < 1 || W < 1) { wnoutrefresh(w); return; }
-    int y = y0, bottom = y0 + H;   /* rows [y0, bottom) */
+    if (H < 1 || W < 1) {
+        wnoutrefresh(w);
+        return;
+    }
+    int y = y0, bottom = y0 + H; /* rows [y0, bottom) */
     char buf[CT_CALL_ID_MAX + 300];
     bool live;
     const char *state = call_state(ctx, m->call_id, &live);
@@ -77,7 +85,13 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
     int buttons_y = bottom - (H >= 8 ? 2 : 1);
     int hint_y = H >= 8 ? bottom - 1 : -1;
 
-#define LINE(text, role) do { if (y < buttons_y) { ct_modal_text(w, y, x0, W, (text), (role)); } y++; } while (0)
+#define LINE(text, role)                                \
+    do {                                                \
+        if (y < buttons_y) {                            \
+            ct_modal_text(w, y, x0, W, (text), (role)); \
+        }                                               \
+        y++;                                            \
+    } while (0)
     snprintf(buf, sizeof buf, "Call      %s", m->call_id[0] ? m->call_id : "?");
     LINE(buf, CT_TH_NORMAL);
     snprintf(buf, sizeof buf, "Customer  %s", m->customer);
@@ -114,7 +128,8 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
                  m->problem);
         LINE(buf, m->touched ? CT_TH_WARN : CT_TH_DIM);
     } else if (!live) {
-        snprintf(buf, sizeof buf, "%s the call is not live any more", ct_theme_glyph(CT_GLYPH_FAILED));
+        snprintf(buf, sizeof buf, "%s the call is not live any more",
+                 ct_theme_glyph(CT_GLYPH_FAILED));
         LINE(buf, CT_TH_WARN);
     } else {
         snprintf(buf, sizeof buf, "%s ready", ct_theme_glyph(CT_GLYPH_FINISHED));
@@ -127,8 +142,7 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
              m->call_id[0] ? m->call_id : "?");
     y = wrapped_lines(w, y, buttons_y, x0, W, buf, CT_TH_DIM);
     if (m->preview) {
-        y = wrapped_lines(w, y, buttons_y, x0 + 2, W - 2 > 0 ? W - 2 : 1, m->preview,
-                          CT_TH_NORMAL);
+        y = wrapped_lines(w, y, buttons_y, x0 + 2, W - 2 > 0 ? W - 2 : 1, m->preview, CT_TH_NORMAL);
     } else {
         LINE("  (nothing yet: the argument is not valid)", CT_TH_DIM);
     }
@@ -142,7 +156,8 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx) {
     wnoutrefresh(w);
 }
 
-static int dialog_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse) {
+static int dialog_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
+{
     (void)mouse;
     dialog_pane *st = p->state;
     ct_dialog_model *m = &st->m;
@@ -176,9 +191,13 @@ static int dialog_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse) 
     return CT_FX_HANDLED | CT_FX_SUBMIT | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
 }
 
-static void pane_resize(ct_pane *p, int y, int x, int h, int w) { ct_pane_place(p, y, x, h, w); }
+static void pane_resize(ct_pane *p, int y, int x, int h, int w)
+{
+    ct_pane_place(p, y, x, h, w);
+}
 
-static void dialog_destroy(ct_pane *p) {
+static void dialog_destroy(ct_pane *p)
+{
     dialog_pane *st = p->state;
     if (!st) return;
     ct_dialog_model_clear(&st->m);
@@ -195,7 +214,8 @@ static const ct_pane_ops dialog_ops = {
     .destroy = dialog_destroy,
 };
 
-ct_pane *ct_dialog_action(ct_ui_ctx *ctx, ct_control_action a, const char *call_id) {
+ct_pane *ct_dialog_action(ct_ui_ctx *ctx, ct_control_action a, const char *call_id)
+{
     const char *name = (int)a >= 0 && a < CT_ACTION__COUNT ? ct_control_action_name(a) : "control";
     if (ctx->read_only) {
         ct_ui_flash(ctx, CT_FLASH_WARN, "%s refused: calltop runs with --read-only", name);
@@ -222,7 +242,11 @@ ct_pane *ct_dialog_action(ct_ui_ctx *ctx, ct_control_action a, const char *call_
         ct_dialog_model_update(&st->m);
     }
     ct_pane *p = ct_pane_new(&dialog_ops, st);
-    if (!p) { ct_dialog_model_clear(&st->m); free(st); return NULL; }
+    if (!p) {
+        ct_dialog_model_clear(&st->m);
+        free(st);
+        return NULL;
+    }
     p->modal = true;
     return p;
 }
@@ -232,16 +256,20 @@ ct_pane *ct_dialog_action(ct_ui_ctx *ctx, ct_control_action a, const char *call_
 typedef struct confirm_pane {
     char title[64], question[256];
     int yes_fx;
-    bool yes_focused;   /* No is the default */
+    bool yes_focused; /* No is the default */
 } confirm_pane;
 
-static void confirm_draw(ct_pane *p, const ct_ui_ctx *ctx) {
+static void confirm_draw(ct_pane *p, const ct_ui_ctx *ctx)
+{
     (void)ctx;
     confirm_pane *st = p->state;
     WINDOW *w = p->win;
     int y0, x0, H, W;
     ct_modal_frame(w, st->title, CT_TH_WARN, true, &y0, &x0, &H, &W);
-    if (H < 1 || W < 1) { wnoutrefresh(w); return; }
+    if (H < 1 || W < 1) {
+        wnoutrefresh(w);
+        return;
+    }
     ct_span sp[8];
     size_t n = ct_text_wrap(st->question, W, sp, 8);
     int y = y0;
@@ -258,11 +286,14 @@ static void confirm_draw(ct_pane *p, const ct_ui_ctx *ctx) {
     wnoutrefresh(w);
 }
 
-static int confirm_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse) {
-    (void)ctx; (void)mouse;
+static int confirm_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
+{
+    (void)ctx;
+    (void)mouse;
     confirm_pane *st = p->state;
     if (key == KEY_RESIZE || key == KEY_MOUSE) return 0;
-    if (key == 'y' || key == 'Y') return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL | st->yes_fx;
+    if (key == 'y' || key == 'Y')
+        return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL | st->yes_fx;
     if (key == 'n' || key == 'N' || key == CT_KEY_ESC || key == 'q')
         return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
     if (key == '\t' || key == KEY_BTAB || key == KEY_LEFT || key == KEY_RIGHT) {
@@ -274,7 +305,11 @@ static int confirm_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
     return CT_FX_HANDLED;
 }
 
-static void confirm_destroy(ct_pane *p) { free(p->state); p->state = NULL; }
+static void confirm_destroy(ct_pane *p)
+{
+    free(p->state);
+    p->state = NULL;
+}
 
 static const ct_pane_ops confirm_ops = {
     .name = "confirm",
@@ -285,7 +320,8 @@ static const ct_pane_ops confirm_ops = {
     .destroy = confirm_destroy,
 };
 
-ct_pane *ct_dialog_confirm(const char *title, const char *question, int yes_fx) {
+ct_pane *ct_dialog_confirm(const char *title, const char *question, int yes_fx)
+{
     confirm_pane *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     /* Our own literals, but cut by characters, never mid-sequence. */
@@ -294,7 +330,10 @@ ct_pane *ct_dialog_confirm(const char *title, const char *question, int yes_fx) 
                      sizeof st->question);
     st->yes_fx = yes_fx;
     ct_pane *p = ct_pane_new(&confirm_ops, st);
-    if (!p) { free(st); return NULL; }
+    if (!p) {
+        free(st);
+        return NULL;
+    }
     p->modal = true;
     return p;
 }

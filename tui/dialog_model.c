@@ -12,7 +12,8 @@
 #include "pane.h"
 #include "text.h"
 
-const char *ct_dialog_title(ct_control_action a) {
+const char *ct_dialog_title(ct_control_action a)
+{
     switch (a) {
     case CT_ACTION_SAY: return "Say on call";
     case CT_ACTION_END: return "End call";
@@ -23,7 +24,8 @@ const char *ct_dialog_title(ct_control_action a) {
     }
 }
 
-const char *ct_dialog_input_label(ct_control_action a) {
+const char *ct_dialog_input_label(ct_control_action a)
+{
     switch (a) {
     case CT_ACTION_SAY: return "Text to speak";
     case CT_ACTION_END: return "Closing line (optional)";
@@ -34,9 +36,13 @@ const char *ct_dialog_input_label(ct_control_action a) {
     }
 }
 
-bool ct_dialog_input_required(ct_control_action a) { return a != CT_ACTION_END; }
+bool ct_dialog_input_required(ct_control_action a)
+{
+    return a != CT_ACTION_END;
+}
 
-static size_t input_limit(ct_control_action a) {
+static size_t input_limit(ct_control_action a)
+{
     switch (a) {
     case CT_ACTION_FORWARD: return 32;
     case CT_ACTION_DTMF: return 64;
@@ -45,7 +51,8 @@ static size_t input_limit(ct_control_action a) {
 }
 
 void ct_dialog_model_init(ct_dialog_model *m, ct_control_action a, const char *call_id,
-                          const char *customer_number) {
+                          const char *customer_number)
+{
     memset(m, 0, sizeof *m);
     m->action = a;
     /* an id that would change the request's path (or not fit) is never sent */
@@ -59,19 +66,22 @@ void ct_dialog_model_init(ct_dialog_model *m, ct_control_action a, const char *c
     ct_dialog_model_update(m);
 }
 
-void ct_dialog_model_clear(ct_dialog_model *m) {
+void ct_dialog_model_clear(ct_dialog_model *m)
+{
     free(m->preview);
     m->preview = NULL;
 }
 
-void ct_dialog_model_request(const ct_dialog_model *m, ct_control_request *out) {
+void ct_dialog_model_request(const ct_dialog_model *m, ct_control_request *out)
+{
     out->action = m->action;
     out->argument = ct_field_text(&m->input);
 }
 
 /* A short reason for a half-typed argument, before the encoder's longer
  * sentence: the same words the New-call form uses for numbers. */
-static const char *live_problem(const ct_dialog_model *m) {
+static const char *live_problem(const ct_dialog_model *m)
+{
     const char *s = ct_field_text(&m->input);
     switch (m->action) {
     case CT_ACTION_FORWARD: {
@@ -89,7 +99,8 @@ static const char *live_problem(const ct_dialog_model *m) {
     }
 }
 
-void ct_dialog_model_update(ct_dialog_model *m) {
+void ct_dialog_model_update(ct_dialog_model *m)
+{
     free(m->preview);
     m->preview = NULL;
     m->problem[0] = '\0';
@@ -100,13 +111,14 @@ void ct_dialog_model_update(ct_dialog_model *m) {
     char *body = NULL;
     if (ct_control_request_encode(&rq, &body, &err) == CT_OK) {
         m->preview = body;
-        if (m->call_id_bad && m->call_id[0])   /* a valid id the board does not hold */
+        if (m->call_id_bad && m->call_id[0]) /* a valid id the board does not hold */
             snprintf(m->problem, sizeof m->problem,
                      "this call is not on the board: nothing will be sent");
-        else if (m->call_id_bad)   /* the body is fine; the path it would go to is not */
+        else if (m->call_id_bad) /* the body is fine; the path it would go to is not */
             snprintf(m->problem, sizeof m->problem,
                      "this call's id cannot be used in a request (empty, '.', '..', '/', "
-                     "control characters or over %d bytes)", CT_CALL_ID_MAX);
+                     "control characters or over %d bytes)",
+                     CT_CALL_ID_MAX);
         return;
     }
     const char *why = live_problem(m);
@@ -114,18 +126,27 @@ void ct_dialog_model_update(ct_dialog_model *m) {
     ct_text_truncate(why ? why : err.detail, (int)sizeof m->problem, m->problem, sizeof m->problem);
 }
 
-bool ct_dialog_model_can_send(const ct_dialog_model *m) {
+bool ct_dialog_model_can_send(const ct_dialog_model *m)
+{
     return m->preview != NULL && m->call_id[0] != '\0' && !m->call_id_bad;
 }
 
-static void cycle(ct_dialog_model *m, int delta) {
+static void cycle(ct_dialog_model *m, int delta)
+{
     m->focus = (ct_dialog_focus)(((int)m->focus + 3 + delta) % 3);
 }
 
-int ct_dialog_model_key(ct_dialog_model *m, int key) {
+int ct_dialog_model_key(ct_dialog_model *m, int key)
+{
     if (key == CT_KEY_ESC) return CT_DLG_R_CLOSE;
-    if (key == '\t' || key == KEY_DOWN) { cycle(m, 1); return CT_DLG_R_REDRAW; }
-    if (key == KEY_BTAB || key == KEY_UP) { cycle(m, -1); return CT_DLG_R_REDRAW; }
+    if (key == '\t' || key == KEY_DOWN) {
+        cycle(m, 1);
+        return CT_DLG_R_REDRAW;
+    }
+    if (key == KEY_BTAB || key == KEY_UP) {
+        cycle(m, -1);
+        return CT_DLG_R_REDRAW;
+    }
     if (ct_key_is_enter(key)) {
         switch (m->focus) {
         case CT_DF_INPUT: m->focus = CT_DF_CANCEL; return CT_DLG_R_REDRAW;

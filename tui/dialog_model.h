@@ -22,24 +22,24 @@
 typedef enum { CT_DF_INPUT = 0, CT_DF_CANCEL, CT_DF_SEND } ct_dialog_focus;
 
 enum {
-    CT_DLG_R_NONE   = 0,
+    CT_DLG_R_NONE = 0,
     CT_DLG_R_REDRAW = 1 << 0,
-    CT_DLG_R_SEND   = 1 << 1,   /* valid and confirmed: send ct_dialog_model_request() */
-    CT_DLG_R_CLOSE  = 1 << 2,
+    CT_DLG_R_SEND = 1 << 1, /* valid and confirmed: send ct_dialog_model_request() */
+    CT_DLG_R_CLOSE = 1 << 2,
 };
 
 typedef struct ct_dialog_model {
     ct_control_action action;
     char call_id[CT_CALL_ID_BUF];
-    bool call_id_bad;            /* refused by ct_api_call_id_valid, or not a call the
+    bool call_id_bad;  /* refused by ct_api_call_id_valid, or not a call the
                                     store holds (set by dialog.c): never sendable */
-    char customer[96];           /* sanitized, for display */
+    char customer[96]; /* sanitized, for display */
     ct_field input;
     ct_dialog_focus focus;
-    bool touched;                /* the field was edited (complain about empty only then) */
-    char *preview;               /* the body that would be sent, NULL while invalid */
-    char problem[256];           /* why it cannot be sent yet ("" when it can) */
-    char error[256];             /* a send failure shown in the dialog */
+    bool touched;      /* the field was edited (complain about empty only then) */
+    char *preview;     /* the body that would be sent, NULL while invalid */
+    char problem[256]; /* why it cannot be sent yet ("" when it can) */
+    char error[256];   /* a send failure shown in the dialog */
 } ct_dialog_model;
 
 /* call_id and customer_number may be NULL (shown as "?"). */
@@ -55,8 +55,8 @@ void ct_dialog_model_request(const ct_dialog_model *m, ct_control_request *out);
 bool ct_dialog_model_can_send(const ct_dialog_model *m);
 
 /* Per-action texts and flags. */
-const char *ct_dialog_title(ct_control_action a);        /* "End call" */
-const char *ct_dialog_input_label(ct_control_action a);  /* "Closing line (optional)" */
-bool ct_dialog_input_required(ct_control_action a);      /* all but end */
+const char *ct_dialog_title(ct_control_action a);       /* "End call" */
+const char *ct_dialog_input_label(ct_control_action a); /* "Closing line (optional)" */
+bool ct_dialog_input_required(ct_control_action a);     /* all but end */
 
 #endif

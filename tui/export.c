@@ -15,11 +15,13 @@
 /* A spreadsheet opening the CSV runs a cell starting with one of these as a
  * formula (OWASP "CSV injection"); a caller name or a transcript line is
  * server text anyone can choose. */
-static bool formula_start(char c) {
+static bool formula_start(char c)
+{
     return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
 }
 
-void ct_csv_field(FILE *out, const char *s) {
+void ct_csv_field(FILE *out, const char *s)
+{
     if (!s || !*s) return;
     size_t n = strlen(s);
     bool defuse = formula_start(s[0]);
@@ -39,14 +41,16 @@ void ct_csv_field(FILE *out, const char *s) {
 }
 
 /* Sanitized (newlines kept: quoting carries them) then quoted. */
-static void csv_text(FILE *out, const char *s) {
+static void csv_text(FILE *out, const char *s)
+{
     if (!s || !*s) return;
     char *clean = ct_sanitize_dup(s, true);
     ct_csv_field(out, clean ? clean : "");
     free(clean);
 }
 
-static void csv_time(FILE *out, ct_time_ms t) {
+static void csv_time(FILE *out, ct_time_ms t)
+{
     if (t == 0) return;
     char iso[40];
     ct_time_format_iso(t, iso, sizeof iso);
@@ -54,18 +58,22 @@ static void csv_time(FILE *out, ct_time_ms t) {
 }
 
 /* The wire word for an enum, or the raw text for values we do not know. */
-static const char *word(const char *name, const char *raw) {
+static const char *word(const char *name, const char *raw)
+{
     if (name && *name) return name;
     return raw ? raw : "";
 }
 
-static const char *status_word(const ct_call *c) {
+static const char *status_word(const ct_call *c)
+{
     return word(ct_status_name(c->status), c->status_text);
 }
 
-ct_err ct_export_csv(FILE *out, ct_view *v, ct_time_ms now, size_t *rows, ct_error *err) {
+ct_err ct_export_csv(FILE *out, ct_view *v, ct_time_ms now, size_t *rows, ct_error *err)
+{
     fputs("id,status,direction,customer,assistant_number,assistant_id,phone_status,"
-          "start,end,duration_s,last_activity,customer_name,assistant\r\n", out);
+          "start,end,duration_s,last_activity,customer_name,assistant\r\n",
+          out);
     size_t n = 0;
     if (v) {
         ct_view_refresh(v);
@@ -73,21 +81,31 @@ ct_err ct_export_csv(FILE *out, ct_view *v, ct_time_ms now, size_t *rows, ct_err
         for (size_t i = 0; i < n; i++) {
             const ct_call_entry *e = ct_view_at(v, i);
             const ct_call *c = &e->call;
-            csv_text(out, c->id);                                            fputc(',', out);
-            csv_text(out, status_word(c));                                   fputc(',', out);
-            csv_text(out, word(ct_direction_name(c->direction), c->direction_text)); fputc(',', out);
-            csv_text(out, c->user_number);                                   fputc(',', out);
-            csv_text(out, c->assistant_number);                              fputc(',', out);
-            csv_text(out, c->assistant_id);                                  fputc(',', out);
+            csv_text(out, c->id);
+            fputc(',', out);
+            csv_text(out, status_word(c));
+            fputc(',', out);
+            csv_text(out, word(ct_direction_name(c->direction), c->direction_text));
+            fputc(',', out);
+            csv_text(out, c->user_number);
+            fputc(',', out);
+            csv_text(out, c->assistant_number);
+            fputc(',', out);
+            csv_text(out, c->assistant_id);
+            fputc(',', out);
             csv_text(out, word(ct_phone_status_name(c->phone_status), c->phone_status_text));
             fputc(',', out);
-            csv_time(out, c->start_at);                                      fputc(',', out);
-            csv_time(out, c->end_at);                                        fputc(',', out);
+            csv_time(out, c->start_at);
+            fputc(',', out);
+            csv_time(out, c->end_at);
+            fputc(',', out);
             if (c->start_at) fprintf(out, "%lld", (long long)(ct_call_duration_ms(c, now) / 1000));
             fputc(',', out);
-            csv_time(out, e->last_activity);                                 fputc(',', out);
+            csv_time(out, e->last_activity);
+            fputc(',', out);
             /* names last: server text anyone can choose (defused, see ct_csv_field) */
-            csv_text(out, c->customer_name);                                 fputc(',', out);
+            csv_text(out, c->customer_name);
+            fputc(',', out);
             csv_text(out, c->assistant_name);
             fputs("\r\n", out);
         }
@@ -99,7 +117,8 @@ ct_err ct_export_csv(FILE *out, ct_view *v, ct_time_ms now, size_t *rows, ct_err
 }
 
 /* "label: value" with the value sanitized onto one line; skipped when empty. */
-static void header_line(FILE *out, const char *label, const char *value) {
+static void header_line(FILE *out, const char *label, const char *value)
+{
     if (!value || !*value) return;
     char *clean = ct_sanitize_dup(value, false);
     fprintf(out, "%-11s %s\n", label, clean ? clean : "");
@@ -107,7 +126,8 @@ static void header_line(FILE *out, const char *label, const char *value) {
 }
 
 /* Writes text sanitized, its continuation lines indented by `indent`. */
-static void indented_text(FILE *out, const char *text, int indent) {
+static void indented_text(FILE *out, const char *text, int indent)
+{
     char *clean = ct_sanitize_dup(text ? text : "", true);
     const char *s = clean ? clean : "";
     for (const char *p = s; *p; p++) {
@@ -118,7 +138,8 @@ static void indented_text(FILE *out, const char *text, int indent) {
     free(clean);
 }
 
-ct_err ct_export_transcript(FILE *out, const ct_call_entry *e, ct_time_ms now, ct_error *err) {
+ct_err ct_export_transcript(FILE *out, const ct_call_entry *e, ct_time_ms now, ct_error *err)
+{
     if (!e) return ct_error_set(err, CT_EINVAL, "no call selected");
     const ct_call *c = &e->call;
     char buf[256], t1[40], t2[40];
@@ -127,7 +148,8 @@ ct_err ct_export_transcript(FILE *out, const ct_call_entry *e, ct_time_ms now, c
     snprintf(buf, sizeof buf, "%s%s%s%s", status_word(c),
              c->phone_status != CT_PHONE_NONE ? " (phone: " : "",
              c->phone_status != CT_PHONE_NONE
-                 ? word(ct_phone_status_name(c->phone_status), c->phone_status_text) : "",
+                 ? word(ct_phone_status_name(c->phone_status), c->phone_status_text)
+                 : "",
              c->phone_status != CT_PHONE_NONE ? ")" : "");
     header_line(out, "Status:", buf);
     header_line(out, "Direction:", word(ct_direction_name(c->direction), c->direction_text));
@@ -187,15 +209,17 @@ ct_err ct_export_transcript(FILE *out, const ct_call_entry *e, ct_time_ms now, c
     return CT_OK;
 }
 
-static char *export_dir;   /* from the settings; NULL = default */
+static char *export_dir; /* from the settings; NULL = default */
 
-void ct_export_set_dir(const char *dir) {
+void ct_export_set_dir(const char *dir)
+{
     free(export_dir);
     export_dir = dir && *dir ? strdup(dir) : NULL;
 }
 
-FILE *ct_export_open(const char *stem, const char *ext, ct_time_ms now, char *path,
-                     size_t cap, ct_error *err) {
+FILE *ct_export_open(const char *stem, const char *ext, ct_time_ms now, char *path, size_t cap,
+                     ct_error *err)
+{
     const char *dir = export_dir;
     if (!dir) dir = getenv("CALLTOP_EXPORT_DIR");
     if (!dir || !*dir) dir = getenv("HOME");
@@ -239,34 +263,38 @@ FILE *ct_export_open(const char *stem, const char *ext, ct_time_ms now, char *pa
 }
 
 /* A filename-safe rendering of a call id (ids are opaque, may hold '/'). */
-static void safe_id(const char *id, char *out, size_t cap) {
+static void safe_id(const char *id, char *out, size_t cap)
+{
     size_t n = 0;
     for (const char *p = id ? id : ""; *p && n + 1 < cap && n < 40; p++) {
         char ch = *p;
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '-' || ch == '_';
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+            (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
         out[n++] = ok ? ch : '_';
     }
     out[n] = '\0';
     if (n == 0) snprintf(out, cap, "call");
 }
 
-static ct_err finish_file(FILE *f, ct_err rc, const char *path, ct_error *err) {
+static ct_err finish_file(FILE *f, ct_err rc, const char *path, ct_error *err)
+{
     if (fclose(f) != 0 && rc == CT_OK)
         rc = ct_error_set(err, CT_EIO, "closing %s failed: %s", path, strerror(errno));
     if (rc != CT_OK) unlink(path);
     return rc;
 }
 
-ct_err ct_export_view_to_file(ct_view *v, ct_time_ms now, char *path, size_t cap,
-                              size_t *rows, ct_error *err) {
+ct_err ct_export_view_to_file(ct_view *v, ct_time_ms now, char *path, size_t cap, size_t *rows,
+                              ct_error *err)
+{
     FILE *f = ct_export_open("calltop-export", "csv", now, path, cap, err);
     if (!f) return CT_EIO;
     return finish_file(f, ct_export_csv(f, v, now, rows, err), path, err);
 }
 
-ct_err ct_export_transcript_to_file(const ct_call_entry *e, ct_time_ms now, char *path,
-                                    size_t cap, ct_error *err) {
+ct_err ct_export_transcript_to_file(const ct_call_entry *e, ct_time_ms now, char *path, size_t cap,
+                                    ct_error *err)
+{
     if (!e) return ct_error_set(err, CT_EINVAL, "no call selected");
     char stem[64], id[48];
     safe_id(e->call.id, id, sizeof id);

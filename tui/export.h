@@ -44,14 +44,14 @@ void ct_export_set_dir(const char *dir);
  * directory), and returns it open for writing with its absolute path in
  * `path` (the flash line shows where the file really is). NULL with err
  * set (CT_EIO) when the directory does not exist or no name works. */
-FILE *ct_export_open(const char *stem, const char *ext, ct_time_ms now, char *path,
-                     size_t cap, ct_error *err);
+FILE *ct_export_open(const char *stem, const char *ext, ct_time_ms now, char *path, size_t cap,
+                     ct_error *err);
 
 /* What the board calls for `x` and `t`: open, write, close. On success the
  * path (for the flash line) is in `path`. A failed write removes the file. */
-ct_err ct_export_view_to_file(ct_view *v, ct_time_ms now, char *path, size_t cap,
-                              size_t *rows, ct_error *err);
-ct_err ct_export_transcript_to_file(const ct_call_entry *e, ct_time_ms now, char *path,
-                                    size_t cap, ct_error *err);
+ct_err ct_export_view_to_file(ct_view *v, ct_time_ms now, char *path, size_t cap, size_t *rows,
+                              ct_error *err);
+ct_err ct_export_transcript_to_file(const ct_call_entry *e, ct_time_ms now, char *path, size_t cap,
+                                    ct_error *err);
 
 #endif

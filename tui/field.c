@@ -6,16 +6,19 @@
 #include "pane.h"
 #include "text.h"
 
-static size_t field_limit(const ct_field *f) {
+static size_t field_limit(const ct_field *f)
+{
     return f->limit && f->limit < CT_FIELD_MAX - 1 ? f->limit : CT_FIELD_MAX - 1;
 }
 
-void ct_field_init(ct_field *f, size_t limit) {
+void ct_field_init(ct_field *f, size_t limit)
+{
     memset(f, 0, sizeof *f);
     f->limit = limit;
 }
 
-void ct_field_set(ct_field *f, const char *s) {
+void ct_field_set(ct_field *f, const char *s)
+{
     if (!s) s = "";
     size_t n = strlen(s), lim = field_limit(f);
     if (n > lim) {
@@ -27,29 +30,39 @@ void ct_field_set(ct_field *f, const char *s) {
     f->len = f->cur = n;
 }
 
-const char *ct_field_text(const ct_field *f) { return f->buf; }
-bool ct_field_empty(const ct_field *f) { return f->len == 0; }
+const char *ct_field_text(const ct_field *f)
+{
+    return f->buf;
+}
+bool ct_field_empty(const ct_field *f)
+{
+    return f->len == 0;
+}
 
-static size_t prev_char(const ct_field *f, size_t at) {
+static size_t prev_char(const ct_field *f, size_t at)
+{
     if (at == 0) return 0;
     at--;
     while (at > 0 && ((unsigned char)f->buf[at] & 0xC0) == 0x80) at--;
     return at;
 }
 
-static size_t next_char(const ct_field *f, size_t at) {
+static size_t next_char(const ct_field *f, size_t at)
+{
     if (at >= f->len) return f->len;
     uint32_t cp;
     return at + ct_utf8_next(f->buf + at, f->len - at, &cp);
 }
 
-static void cut(ct_field *f, size_t from, size_t to) {
+static void cut(ct_field *f, size_t from, size_t to)
+{
     memmove(f->buf + from, f->buf + to, f->len - to + 1);
     f->len -= to - from;
     f->cur = from;
 }
 
-ct_field_result ct_field_key(ct_field *f, int key) {
+ct_field_result ct_field_key(ct_field *f, int key)
+{
     if (ct_key_is_backspace(key)) {
         if (f->cur == 0) return CT_FIELD_REFUSED;
         cut(f, prev_char(f, f->cur), f->cur);
@@ -68,12 +81,10 @@ ct_field_result ct_field_key(ct_field *f, int key) {
         if (f->cur >= f->len) return CT_FIELD_REFUSED;
         f->cur = next_char(f, f->cur);
         return CT_FIELD_MOVED;
-    case KEY_HOME: case CT_KEY_CTRL('a'):
-        f->cur = 0;
-        return CT_FIELD_MOVED;
-    case KEY_END: case CT_KEY_CTRL('e'):
-        f->cur = f->len;
-        return CT_FIELD_MOVED;
+    case KEY_HOME:
+    case CT_KEY_CTRL('a'): f->cur = 0; return CT_FIELD_MOVED;
+    case KEY_END:
+    case CT_KEY_CTRL('e'): f->cur = f->len; return CT_FIELD_MOVED;
     case CT_KEY_CTRL('u'):
         if (f->cur == 0) return CT_FIELD_REFUSED;
         cut(f, 0, f->cur);
@@ -107,7 +118,8 @@ ct_field_result ct_field_key(ct_field *f, int key) {
     return CT_FIELD_CHANGED;
 }
 
-int ct_field_view(const ct_field *f, int cols, size_t *scroll) {
+int ct_field_view(const ct_field *f, int cols, size_t *scroll)
+{
     if (cols < 1) cols = 1;
     if (*scroll > f->cur) *scroll = f->cur;
     while (*scroll > 0 && ((unsigned char)f->buf[*scroll] & 0xC0) == 0x80) (*scroll)--;

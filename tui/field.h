@@ -17,16 +17,16 @@
 
 typedef struct ct_field {
     char buf[CT_FIELD_MAX];
-    size_t len;       /* bytes */
-    size_t cur;       /* cursor, a byte offset on a character boundary */
-    size_t limit;     /* max bytes (0 = CT_FIELD_MAX - 1) */
+    size_t len;   /* bytes */
+    size_t cur;   /* cursor, a byte offset on a character boundary */
+    size_t limit; /* max bytes (0 = CT_FIELD_MAX - 1) */
 } ct_field;
 
 typedef enum {
-    CT_FIELD_IGNORED = 0,   /* not an editing key */
-    CT_FIELD_MOVED,         /* the cursor moved (redraw) */
-    CT_FIELD_CHANGED,       /* the text changed */
-    CT_FIELD_REFUSED,       /* an editing key that could not apply (full, at an edge) */
+    CT_FIELD_IGNORED = 0, /* not an editing key */
+    CT_FIELD_MOVED,       /* the cursor moved (redraw) */
+    CT_FIELD_CHANGED,     /* the text changed */
+    CT_FIELD_REFUSED,     /* an editing key that could not apply (full, at an edge) */
 } ct_field_result;
 
 void ct_field_init(ct_field *f, size_t limit);

@@ -16,23 +16,25 @@
 #include "text.h"
 #include "theme.h"
 
-#define LABEL_W 11
+#define LABEL_W  11
 #define N_SCROLL (3 + 2 * CT_FORM_MAX_META)
 
 typedef struct form_pane {
     ct_form_model m;
-    const ct_number_list *numbers_src;   /* what set_numbers last saw */
+    const ct_number_list *numbers_src; /* what set_numbers last saw */
     const ct_number *numbers_items;
     size_t numbers_n;
-    size_t scroll[N_SCROLL];             /* per text field, horizontal */
-    int top;                             /* first virtual row shown */
+    size_t scroll[N_SCROLL]; /* per text field, horizontal */
+    int top;                 /* first virtual row shown */
 } form_pane;
 
 /* Re-reads ctx->numbers when the board replaced it (List Numbers arrived
  * after the form opened). */
-static void sync_numbers(form_pane *st, const ct_ui_ctx *ctx) {
+static void sync_numbers(form_pane *st, const ct_ui_ctx *ctx)
+{
     const ct_number_list *nl = ctx->numbers;
-    if (nl == st->numbers_src && (!nl || (nl->items == st->numbers_items && nl->n == st->numbers_n)))
+    if (nl == st->numbers_src &&
+        (!nl || (nl->items == st->numbers_items && nl->n == st->numbers_n)))
         return;
     ct_form_model_set_numbers(&st->m, nl);
     st->numbers_src = nl;
@@ -40,7 +42,8 @@ static void sync_numbers(form_pane *st, const ct_ui_ctx *ctx) {
     st->numbers_n = nl ? nl->n : 0;
 }
 
-static size_t *scroll_for(form_pane *st, ct_form_stop s) {
+static size_t *scroll_for(form_pane *st, ct_form_stop s)
+{
     switch (s.kind) {
     case CT_FS_CUSTOMER: return &st->scroll[0];
     case CT_FS_NAME: return &st->scroll[1];
@@ -53,19 +56,45 @@ static size_t *scroll_for(form_pane *st, ct_form_stop s) {
 
 /* ---- layout: virtual rows ------------------------------------------------- */
 typedef enum {
-    ROW_CALLER, ROW_CUSTOMER, ROW_NAME, ROW_ASSISTANT, ROW_ERROR, ROW_META_TITLE, ROW_META,
-    ROW_META_ADD, ROW_BLANK, ROW_STATUS, ROW_BUTTONS, ROW_HINT
+    ROW_CALLER,
+    ROW_CUSTOMER,
+    ROW_NAME,
+    ROW_ASSISTANT,
+    ROW_ERROR,
+    ROW_META_TITLE,
+    ROW_META,
+    ROW_META_ADD,
+    ROW_BLANK,
+    ROW_STATUS,
+    ROW_BUTTONS,
+    ROW_HINT
 } row_kind;
 
-typedef struct vrow { row_kind kind; int meta; const char *text; ct_theme_role role; } vrow;
+typedef struct vrow {
+    row_kind kind;
+    int meta;
+    const char *text;
+    ct_theme_role role;
+} vrow;
 
 #define MAX_VROWS (16 + 2 * CT_FORM_MAX_META)
 
-static size_t layout(const form_pane *st, vrow *r) {
+static size_t layout(const form_pane *st, vrow *r)
+{
     const ct_form_model *m = &st->m;
     size_t n = 0;
-#define ROW(k, i, t, ro) do { r[n].kind = (k); r[n].meta = (i); r[n].text = (t); r[n].role = (ro); n++; } while (0)
-#define FERR(slot) do { if (m->error[slot][0]) ROW(ROW_ERROR, -1, m->error[slot], CT_TH_ERROR); } while (0)
+#define ROW(k, i, t, ro)  \
+    do {                  \
+        r[n].kind = (k);  \
+        r[n].meta = (i);  \
+        r[n].text = (t);  \
+        r[n].role = (ro); \
+        n++;              \
+    } while (0)
+#define FERR(slot)                                                              \
+    do {                                                                        \
+        if (m->error[slot][0]) ROW(ROW_ERROR, -1, m->error[slot], CT_TH_ERROR); \
+    } while (0)
     ROW(ROW_CALLER, -1, NULL, CT_TH_NORMAL);
     FERR(CT_FSLOT_CALLER);
     ROW(ROW_CUSTOMER, -1, NULL, CT_TH_NORMAL);
@@ -88,47 +117,66 @@ static size_t layout(const form_pane *st, vrow *r) {
     else if (m->state == CT_FORM_CONFIRM_DISCARD)
         ROW(ROW_STATUS, -1, "Discard this new call? y = discard, any other key = keep editing",
             CT_TH_WARN);
-    else if (m->error[CT_FSLOT_FORM][0])
-        ROW(ROW_STATUS, -1, m->error[CT_FSLOT_FORM], CT_TH_ERROR);
+    else if (m->error[CT_FSLOT_FORM][0]) ROW(ROW_STATUS, -1, m->error[CT_FSLOT_FORM], CT_TH_ERROR);
     ROW(ROW_BUTTONS, -1, NULL, CT_TH_NORMAL);
-    ROW(ROW_HINT, -1, "Tab/\xE2\x86\x91\xE2\x86\x93 move  Enter next/submit  Esc cancel", CT_TH_DIM);
+    ROW(ROW_HINT, -1, "Tab/\xE2\x86\x91\xE2\x86\x93 move  Enter next/submit  Esc cancel",
+        CT_TH_DIM);
 #undef ROW
 #undef FERR
     return n;
 }
 
 /* The virtual row holding the focused stop. */
-static int focus_row(const form_pane *st, const vrow *r, size_t n) {
+static int focus_row(const form_pane *st, const vrow *r, size_t n)
+{
     ct_form_stop f = ct_form_model_focus(&st->m);
     for (size_t i = 0; i < n; i++) {
         switch (f.kind) {
-        case CT_FS_CALLER: if (r[i].kind == ROW_CALLER) return (int)i; break;
-        case CT_FS_CUSTOMER: if (r[i].kind == ROW_CUSTOMER) return (int)i; break;
-        case CT_FS_NAME: if (r[i].kind == ROW_NAME) return (int)i; break;
-        case CT_FS_ASSISTANT: if (r[i].kind == ROW_ASSISTANT) return (int)i; break;
-        case CT_FS_META_KEY: case CT_FS_META_VALUE: case CT_FS_META_DEL:
+        case CT_FS_CALLER:
+            if (r[i].kind == ROW_CALLER) return (int)i;
+            break;
+        case CT_FS_CUSTOMER:
+            if (r[i].kind == ROW_CUSTOMER) return (int)i;
+            break;
+        case CT_FS_NAME:
+            if (r[i].kind == ROW_NAME) return (int)i;
+            break;
+        case CT_FS_ASSISTANT:
+            if (r[i].kind == ROW_ASSISTANT) return (int)i;
+            break;
+        case CT_FS_META_KEY:
+        case CT_FS_META_VALUE:
+        case CT_FS_META_DEL:
             if (r[i].kind == ROW_META && r[i].meta == f.row) return (int)i;
             break;
-        case CT_FS_META_ADD: if (r[i].kind == ROW_META_ADD) return (int)i; break;
-        case CT_FS_SUBMIT: case CT_FS_CANCEL: if (r[i].kind == ROW_BUTTONS) return (int)i; break;
+        case CT_FS_META_ADD:
+            if (r[i].kind == ROW_META_ADD) return (int)i;
+            break;
+        case CT_FS_SUBMIT:
+        case CT_FS_CANCEL:
+            if (r[i].kind == ROW_BUTTONS) return (int)i;
+            break;
         }
     }
     return 0;
 }
 
-static bool focused_on(const ct_form_model *m, ct_form_stop_kind k, int row) {
+static bool focused_on(const ct_form_model *m, ct_form_stop_kind k, int row)
+{
     ct_form_stop f = ct_form_model_focus(m);
     return m->state == CT_FORM_EDITING && f.kind == k && (row < 0 || f.row == row);
 }
 
-static void draw_label(WINDOW *w, int y, int x, const char *label, bool focused) {
+static void draw_label(WINDOW *w, int y, int x, const char *label, bool focused)
+{
     ct_draw_cell(w, y, x, LABEL_W, label, CT_ALIGN_LEFT,
                  ct_theme_attr(focused ? CT_TH_HEADER : CT_TH_NORMAL), true);
 }
 
 static void draw_text_row(form_pane *st, WINDOW *w, int y, int x, int cols, const char *label,
                           ct_form_stop_kind kind, ct_field *f, const char *note,
-                          ct_theme_role note_role) {
+                          ct_theme_role note_role)
+{
     bool foc = focused_on(&st->m, kind, -1);
     draw_label(w, y, x, label, foc);
     int fw = cols - LABEL_W;
@@ -144,7 +192,8 @@ static void draw_text_row(form_pane *st, WINDOW *w, int y, int x, int cols, cons
 /* Draws `text` word-wrapped to `cols` from row y, stopping before row
  * `stop`; returns the row after the last one written. */
 static int wrapped(WINDOW *w, int y, int stop, int x, int cols, const char *text,
-                   ct_theme_role role) {
+                   ct_theme_role role)
+{
     ct_span sp[24];
     size_t nl = ct_text_wrap(text, cols, sp, 24);
     for (size_t i = 0; i < nl && i < 24 && y < stop; i++, y++) {
@@ -160,7 +209,8 @@ static int wrapped(WINDOW *w, int y, int stop, int x, int cols, const char *text
 /* The confirmation before a real call is placed: who calls whom, the exact
  * endpoint and JSON body, [Cancel] (the default) and [Place call]. The
  * buttons are placed from the bottom first so a long body never hides them. */
-static void draw_confirm(const form_pane *st, WINDOW *w, int y0, int x0, int H, int W) {
+static void draw_confirm(const form_pane *st, WINDOW *w, int y0, int x0, int H, int W)
+{
     const ct_form_model *m = &st->m;
     int bottom = y0 + H, buttons_y = bottom - (H >= 8 ? 2 : 1), y = y0;
     char buf[300];
@@ -187,16 +237,20 @@ static void draw_confirm(const form_pane *st, WINDOW *w, int y0, int x0, int H, 
                       CT_TH_DIM);
 }
 
-static void form_draw(ct_pane *p, const ct_ui_ctx *ctx) {
+static void form_draw(ct_pane *p, const ct_ui_ctx *ctx)
+{
     form_pane *st = p->state;
     ct_form_model *m = &st->m;
     sync_numbers(st, ctx);
     WINDOW *w = p->win;
     int y0, x0, H, W;
     ct_modal_frame(w, m->state == CT_FORM_CONFIRM_SEND ? "New call: confirm" : "New call",
-                   m->state == CT_FORM_CONFIRM_SEND ? CT_TH_DESTRUCTIVE : CT_TH_HEADER, true,
-                   &y0, &x0, &H, &W);
-    if (H < 1 || W < 1) { wnoutrefresh(w); return; }
+                   m->state == CT_FORM_CONFIRM_SEND ? CT_TH_DESTRUCTIVE : CT_TH_HEADER, true, &y0,
+                   &x0, &H, &W);
+    if (H < 1 || W < 1) {
+        wnoutrefresh(w);
+        return;
+    }
     if (m->state == CT_FORM_CONFIRM_SEND) {
         draw_confirm(st, w, y0, x0, H, W);
         wnoutrefresh(w);
@@ -222,9 +276,9 @@ static void form_draw(ct_pane *p, const ct_ui_ctx *ctx) {
             draw_label(w, y, x, "Caller", foc);
             if (m->caller >= 0) {
                 const ct_form_number *num = &m->numbers[m->caller];
-                snprintf(buf, sizeof buf, "%s %s%s%s %s (%d/%zu)",
-                         m->n_numbers > 1 ? "<" : " ", num->number, *num->label ? "  " : "",
-                         num->label, m->n_numbers > 1 ? ">" : " ", m->caller + 1, m->n_numbers);
+                snprintf(buf, sizeof buf, "%s %s%s%s %s (%d/%zu)", m->n_numbers > 1 ? "<" : " ",
+                         num->number, *num->label ? "  " : "", num->label,
+                         m->n_numbers > 1 ? ">" : " ", m->caller + 1, m->n_numbers);
                 ct_draw_cell(w, y, x + LABEL_W, W - LABEL_W, buf, CT_ALIGN_LEFT,
                              ct_theme_attr(foc ? CT_TH_FIELD_FOCUS : CT_TH_NORMAL), false);
             } else {
@@ -270,7 +324,7 @@ static void form_draw(ct_pane *p, const ct_ui_ctx *ctx) {
             break;
         case ROW_META: {
             int i2 = r->meta;
-            int avail = W - 11;   /* indent 2, " = ", a space, "[ x ]" */
+            int avail = W - 11; /* indent 2, " = ", a space, "[ x ]" */
             int kw = avail / 3, vw = avail - kw;
             if (kw < 1 || vw < 1) break;
             ct_form_stop ks = {CT_FS_META_KEY, i2}, vs = {CT_FS_META_VALUE, i2};
@@ -279,26 +333,24 @@ static void form_draw(ct_pane *p, const ct_ui_ctx *ctx) {
             ct_modal_text(w, y, x + 2 + kw, 3, " = ", CT_TH_NORMAL);
             ct_modal_field(w, y, x + 5 + kw, vw, &m->meta[i2].value, scroll_for(st, vs),
                            focused_on(m, CT_FS_META_VALUE, i2));
-            ct_modal_button(w, y, x + 6 + kw + vw, 5, "x", focused_on(m, CT_FS_META_DEL, i2), false);
+            ct_modal_button(w, y, x + 6 + kw + vw, 5, "x", focused_on(m, CT_FS_META_DEL, i2),
+                            false);
             break;
         }
         case ROW_META_ADD:
-            ct_modal_button(w, y, x + 2, W - 2, "+ metadata", focused_on(m, CT_FS_META_ADD, -1), false);
+            ct_modal_button(w, y, x + 2, W - 2, "+ metadata", focused_on(m, CT_FS_META_ADD, -1),
+                            false);
             break;
-        case ROW_STATUS:
-            ct_modal_text(w, y, x, W, r->text, r->role);
-            break;
+        case ROW_STATUS: ct_modal_text(w, y, x, W, r->text, r->role); break;
         case ROW_BUTTONS: {
-            int used = ct_modal_button(w, y, x, W, "Place call", focused_on(m, CT_FS_SUBMIT, -1), false);
+            int used =
+                ct_modal_button(w, y, x, W, "Place call", focused_on(m, CT_FS_SUBMIT, -1), false);
             ct_modal_button(w, y, x + used + 2, W - used - 2, "Cancel",
                             focused_on(m, CT_FS_CANCEL, -1), false);
             break;
         }
-        case ROW_HINT:
-            ct_modal_text(w, y, x, W, r->text, r->role);
-            break;
-        case ROW_BLANK:
-            break;
+        case ROW_HINT: ct_modal_text(w, y, x, W, r->text, r->role); break;
+        case ROW_BLANK: break;
         }
     }
     wnoutrefresh(w);
@@ -306,7 +358,8 @@ static void form_draw(ct_pane *p, const ct_ui_ctx *ctx) {
 
 /* Sends the validated form; a refusal before sending is shown like a
  * server error (same field mapping). */
-static int submit(ct_pane *p, ct_ui_ctx *ctx) {
+static int submit(ct_pane *p, ct_ui_ctx *ctx)
+{
     form_pane *st = p->state;
     ct_ui_request rq;
     memset(&rq, 0, sizeof rq);
@@ -327,7 +380,8 @@ static int submit(ct_pane *p, ct_ui_ctx *ctx) {
     return CT_FX_HANDLED | CT_FX_SUBMIT | CT_FX_REDRAW_ALL;
 }
 
-static int form_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse) {
+static int form_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
+{
     (void)mouse;
     form_pane *st = p->state;
     if (key == KEY_RESIZE || key == KEY_MOUSE) return 0;
@@ -336,8 +390,9 @@ static int form_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse) {
     int r = ct_form_model_key(&st->m, key);
     if (r & CT_FORM_R_CLOSE) {
         if (was_pending)
-            ct_ui_flash(ctx, CT_FLASH_INFO, "the new call is still being placed; its outcome "
-                                            "will show here and in the message log");
+            ct_ui_flash(ctx, CT_FLASH_INFO,
+                        "the new call is still being placed; its outcome "
+                        "will show here and in the message log");
         return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
     }
     if (r & CT_FORM_R_SUBMIT) {
@@ -355,7 +410,8 @@ static int form_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse) {
     return CT_FX_HANDLED | ((r & CT_FORM_R_REDRAW) ? CT_FX_REDRAW : 0);
 }
 
-static int form_event(ct_pane *p, ct_ui_ctx *ctx, const ct_event *ev) {
+static int form_event(ct_pane *p, ct_ui_ctx *ctx, const ct_event *ev)
+{
     (void)ctx;
     form_pane *st = p->state;
     if (!ct_form_model_owns(&st->m, ev->request_id)) return 0;
@@ -371,9 +427,13 @@ static int form_event(ct_pane *p, ct_ui_ctx *ctx, const ct_event *ev) {
     return 0;
 }
 
-static void form_resize(ct_pane *p, int y, int x, int h, int w) { ct_pane_place(p, y, x, h, w); }
+static void form_resize(ct_pane *p, int y, int x, int h, int w)
+{
+    ct_pane_place(p, y, x, h, w);
+}
 
-static void form_destroy(ct_pane *p) {
+static void form_destroy(ct_pane *p)
+{
     form_pane *st = p->state;
     if (!st) return;
     ct_form_model_clear(&st->m);
@@ -390,7 +450,8 @@ static const ct_pane_ops form_ops = {
     .destroy = form_destroy,
 };
 
-ct_pane *ct_form_new_call(ct_ui_ctx *ctx) {
+ct_pane *ct_form_new_call(ct_ui_ctx *ctx)
+{
     if (ctx->read_only) {
         ct_ui_flash(ctx, CT_FLASH_WARN, "new call refused: calltop runs with --read-only");
         return NULL;
@@ -400,9 +461,12 @@ ct_pane *ct_form_new_call(ct_ui_ctx *ctx) {
     ct_form_model_init(&st->m);
     sync_numbers(st, ctx);
     if (st->m.numbers_loaded && st->m.n_numbers > 0)
-        ct_form_model_set_focus(&st->m, CT_FS_CUSTOMER, 0);   /* the caller is pre-chosen */
+        ct_form_model_set_focus(&st->m, CT_FS_CUSTOMER, 0); /* the caller is pre-chosen */
     ct_pane *p = ct_pane_new(&form_ops, st);
-    if (!p) { form_destroy(&(ct_pane){.state = st}); return NULL; }
+    if (!p) {
+        form_destroy(&(ct_pane){.state = st});
+        return NULL;
+    }
     p->modal = true;
     return p;
 }

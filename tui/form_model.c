@@ -14,7 +14,8 @@
 
 #define MAX_STOPS (4 + 3 * CT_FORM_MAX_META + 3)
 
-void ct_form_model_init(ct_form_model *m) {
+void ct_form_model_init(ct_form_model *m)
+{
     memset(m, 0, sizeof *m);
     m->caller = -1;
     ct_field_init(&m->customer, 32);
@@ -22,7 +23,8 @@ void ct_form_model_init(ct_form_model *m) {
     ct_field_init(&m->assistant, 128);
 }
 
-static void free_numbers(ct_form_model *m) {
+static void free_numbers(ct_form_model *m)
+{
     for (size_t i = 0; i < m->n_numbers; i++) {
         free(m->numbers[i].id);
         free(m->numbers[i].number);
@@ -33,22 +35,25 @@ static void free_numbers(ct_form_model *m) {
     m->n_numbers = 0;
 }
 
-void ct_form_model_clear(ct_form_model *m) {
+void ct_form_model_clear(ct_form_model *m)
+{
     free(m->preview);
     free_numbers(m);
     ct_form_model_init(m);
 }
 
-void ct_form_model_set_numbers(ct_form_model *m, const ct_number_list *nl) {
+void ct_form_model_set_numbers(ct_form_model *m, const ct_number_list *nl)
+{
     char *keep = (m->caller >= 0 && (size_t)m->caller < m->n_numbers)
-                     ? strdup(m->numbers[m->caller].id) : NULL;
+        ? strdup(m->numbers[m->caller].id)
+        : NULL;
     free_numbers(m);
     m->caller = -1;
     m->numbers_loaded = nl != NULL;
     m->n_numbers_all = nl ? nl->n : 0;
     if (nl && nl->n) m->numbers = calloc(nl->n, sizeof *m->numbers);
     if (nl && nl->n && !m->numbers) {
-        m->numbers_loaded = false;   /* OOM: looks like "still loading", never a crash */
+        m->numbers_loaded = false; /* OOM: looks like "still loading", never a crash */
         free(keep);
         return;
     }
@@ -60,7 +65,9 @@ void ct_form_model_set_numbers(ct_form_model *m, const ct_number_list *nl) {
         d->number = ct_sanitize_dup(n->number, false);
         d->label = ct_sanitize_dup(n->label, false);
         if (!d->id || !d->number || !d->label) {
-            free(d->id); free(d->number); free(d->label);
+            free(d->id);
+            free(d->number);
+            free(d->label);
             memset(d, 0, sizeof *d);
             continue;
         }
@@ -72,9 +79,17 @@ void ct_form_model_set_numbers(ct_form_model *m, const ct_number_list *nl) {
     if (m->caller >= 0) m->error[CT_FSLOT_CALLER][0] = '\0';
 }
 
-size_t ct_form_model_stops(const ct_form_model *m, ct_form_stop *out, size_t max) {
+size_t ct_form_model_stops(const ct_form_model *m, ct_form_stop *out, size_t max)
+{
     size_t n = 0;
-#define PUSH(k, r) do { if (n < max) { out[n].kind = (k); out[n].row = (r); } n++; } while (0)
+#define PUSH(k, r)             \
+    do {                       \
+        if (n < max) {         \
+            out[n].kind = (k); \
+            out[n].row = (r);  \
+        }                      \
+        n++;                   \
+    } while (0)
     PUSH(CT_FS_CALLER, 0);
     PUSH(CT_FS_CUSTOMER, 0);
     PUSH(CT_FS_NAME, 0);
@@ -91,20 +106,26 @@ size_t ct_form_model_stops(const ct_form_model *m, ct_form_stop *out, size_t max
     return n;
 }
 
-ct_form_stop ct_form_model_focus(const ct_form_model *m) {
+ct_form_stop ct_form_model_focus(const ct_form_model *m)
+{
     ct_form_stop s[MAX_STOPS];
     size_t n = ct_form_model_stops(m, s, MAX_STOPS);
     return s[m->focus < n ? m->focus : n - 1];
 }
 
-void ct_form_model_set_focus(ct_form_model *m, ct_form_stop_kind kind, int row) {
+void ct_form_model_set_focus(ct_form_model *m, ct_form_stop_kind kind, int row)
+{
     ct_form_stop s[MAX_STOPS];
     size_t n = ct_form_model_stops(m, s, MAX_STOPS);
     for (size_t i = 0; i < n; i++)
-        if (s[i].kind == kind && s[i].row == row) { m->focus = i; return; }
+        if (s[i].kind == kind && s[i].row == row) {
+            m->focus = i;
+            return;
+        }
 }
 
-ct_field *ct_form_model_field(ct_form_model *m, ct_form_stop s) {
+ct_field *ct_form_model_field(ct_form_model *m, ct_form_stop s)
+{
     switch (s.kind) {
     case CT_FS_CUSTOMER: return &m->customer;
     case CT_FS_NAME: return &m->name;
@@ -117,7 +138,8 @@ ct_field *ct_form_model_field(ct_form_model *m, ct_form_stop s) {
     }
 }
 
-const char *ct_form_customer_hint(const char *s) {
+const char *ct_form_customer_hint(const char *s)
+{
     if (!s || !*s) return "";
     if (s[0] != '+') return "must start with +";
     size_t digits = 0;
@@ -133,24 +155,33 @@ const char *ct_form_customer_hint(const char *s) {
     return ct_e164_valid(s) ? NULL : "not an E.164 number";
 }
 
-static void set_err(char *slot, const char *fmt, const char *arg) {
+static void set_err(char *slot, const char *fmt, const char *arg)
+{
     snprintf(slot, CT_FORM_ERR_MAX, fmt, arg);
 }
 
-bool ct_form_model_validate(ct_form_model *m) {
+bool ct_form_model_validate(ct_form_model *m)
+{
     for (int i = 0; i < CT_FSLOT__COUNT; i++) m->error[i][0] = '\0';
     for (size_t i = 0; i < m->n_meta; i++) m->meta[i].error[0] = '\0';
     m->submitted_once = true;
     ct_form_stop first = {CT_FS_SUBMIT, 0};
     bool ok = true;
-#define BAD(k_, r_) do { if (ok) { first.kind = (k_); first.row = (r_); } ok = false; } while (0)
+#define BAD(k_, r_)            \
+    do {                       \
+        if (ok) {              \
+            first.kind = (k_); \
+            first.row = (r_);  \
+        }                      \
+        ok = false;            \
+    } while (0)
     if (m->caller < 0 || (size_t)m->caller >= m->n_numbers) {
         if (!m->numbers_loaded)
             set_err(m->error[CT_FSLOT_CALLER], "%snumbers are still loading", "");
         else if (m->n_numbers_all > 0)
-            set_err(m->error[CT_FSLOT_CALLER], "%snone of the account's numbers allows outbound calls", "");
-        else
-            set_err(m->error[CT_FSLOT_CALLER], "%sthe account has no phone numbers", "");
+            set_err(m->error[CT_FSLOT_CALLER],
+                    "%snone of the account's numbers allows outbound calls", "");
+        else set_err(m->error[CT_FSLOT_CALLER], "%sthe account has no phone numbers", "");
         BAD(CT_FS_CALLER, 0);
     }
     const char *hint = ct_form_customer_hint(ct_field_text(&m->customer));
@@ -161,7 +192,7 @@ bool ct_form_model_validate(ct_form_model *m) {
     for (size_t i = 0; i < m->n_meta; i++) {
         const char *k = ct_field_text(&m->meta[i].key);
         if (!*k) {
-            if (ct_field_empty(&m->meta[i].value)) continue;   /* blank row: ignored */
+            if (ct_field_empty(&m->meta[i].value)) continue; /* blank row: ignored */
             set_err(m->meta[i].error, "%skey required", "");
             BAD(CT_FS_META_KEY, (int)i);
             continue;
@@ -179,7 +210,8 @@ bool ct_form_model_validate(ct_form_model *m) {
     return ok;
 }
 
-void ct_form_model_request(const ct_form_model *m, ct_connect_request *out, ct_kv *kv) {
+void ct_form_model_request(const ct_form_model *m, ct_connect_request *out, ct_kv *kv)
+{
     memset(out, 0, sizeof *out);
     if (m->caller >= 0 && (size_t)m->caller < m->n_numbers)
         out->phone_number_id = m->numbers[m->caller].id;
@@ -198,24 +230,28 @@ void ct_form_model_request(const ct_form_model *m, ct_connect_request *out, ct_k
     out->n_metadata = n;
 }
 
-static void drop_preview(ct_form_model *m) {
+static void drop_preview(ct_form_model *m)
+{
     free(m->preview);
     m->preview = NULL;
     m->confirm_on_place = false;
 }
 
-void ct_form_model_sent(ct_form_model *m, uint64_t request_id) {
+void ct_form_model_sent(ct_form_model *m, uint64_t request_id)
+{
     drop_preview(m);
     m->state = CT_FORM_PENDING;
     m->request_id = request_id;
     m->error[CT_FSLOT_FORM][0] = '\0';
 }
 
-bool ct_form_model_owns(const ct_form_model *m, uint64_t request_id) {
+bool ct_form_model_owns(const ct_form_model *m, uint64_t request_id)
+{
     return m->state == CT_FORM_PENDING && request_id != 0 && request_id == m->request_id;
 }
 
-ct_form_slot ct_form_slot_for_field(const ct_form_model *m, const char *field, int *meta_row) {
+ct_form_slot ct_form_slot_for_field(const ct_form_model *m, const char *field, int *meta_row)
+{
     if (meta_row) *meta_row = -1;
     if (!field || !*field) return CT_FSLOT_FORM;
     /* A 422's loc often starts with "body". */
@@ -240,7 +276,8 @@ ct_form_slot ct_form_slot_for_field(const ct_form_model *m, const char *field, i
     return CT_FSLOT_FORM;
 }
 
-void ct_form_model_failed(ct_form_model *m, const ct_error *err) {
+void ct_form_model_failed(ct_form_model *m, const ct_error *err)
+{
     drop_preview(m);
     m->state = CT_FORM_EDITING;
     m->request_id = 0;
@@ -252,8 +289,7 @@ void ct_form_model_failed(ct_form_model *m, const ct_error *err) {
     if (slot == CT_FSLOT_FORM)
         snprintf(msg, sizeof msg, "%s%s%s", ct_strerror(code), detail ? ": " : "",
                  detail ? detail : "");
-    else
-        snprintf(msg, sizeof msg, "%s", detail ? detail : ct_strerror(code));
+    else snprintf(msg, sizeof msg, "%s", detail ? detail : ct_strerror(code));
     /* Server text goes on screen: make it one safe line. */
     char *clean = ct_sanitize_dup(msg, false);
     const char *shown = clean ? clean : "request failed";
@@ -275,28 +311,35 @@ void ct_form_model_failed(ct_form_model *m, const ct_error *err) {
 
 /* ---- keys ----------------------------------------------------------------- */
 
-static void move_focus(ct_form_model *m, int delta) {
+static void move_focus(ct_form_model *m, int delta)
+{
     ct_form_stop s[MAX_STOPS];
     size_t n = ct_form_model_stops(m, s, MAX_STOPS);
     m->focus = (m->focus + n + (size_t)(delta < 0 ? n - 1 : 1)) % n;
 }
 
-static bool is_text_stop(ct_form_stop_kind k) {
-    return k == CT_FS_CUSTOMER || k == CT_FS_NAME || k == CT_FS_ASSISTANT ||
-           k == CT_FS_META_KEY || k == CT_FS_META_VALUE;
+static bool is_text_stop(ct_form_stop_kind k)
+{
+    return k == CT_FS_CUSTOMER || k == CT_FS_NAME || k == CT_FS_ASSISTANT || k == CT_FS_META_KEY ||
+        k == CT_FS_META_VALUE;
 }
 
 /* Enter on a text field: the next text field, or submit from the last. */
-static int enter_on_text(ct_form_model *m) {
+static int enter_on_text(ct_form_model *m)
+{
     ct_form_stop s[MAX_STOPS];
     size_t n = ct_form_model_stops(m, s, MAX_STOPS);
     for (size_t i = m->focus + 1; i < n; i++)
-        if (is_text_stop(s[i].kind)) { m->focus = i; return CT_FORM_R_REDRAW; }
-    return -1;   /* the last text field */
+        if (is_text_stop(s[i].kind)) {
+            m->focus = i;
+            return CT_FORM_R_REDRAW;
+        }
+    return -1; /* the last text field */
 }
 
 /* Valid: encode the body exactly as the fetcher will and ask first. */
-static int try_submit(ct_form_model *m) {
+static int try_submit(ct_form_model *m)
+{
     if (!ct_form_model_validate(m)) return CT_FORM_R_REDRAW;
     ct_connect_request rq;
     ct_kv kv[CT_FORM_MAX_META];
@@ -314,10 +357,11 @@ static int try_submit(ct_form_model *m) {
     return CT_FORM_R_REDRAW;
 }
 
-static int confirm_key(ct_form_model *m, int key) {
+static int confirm_key(ct_form_model *m, int key)
+{
     if (key == CT_KEY_ESC || (ct_key_is_enter(key) && !m->confirm_on_place)) {
         drop_preview(m);
-        m->state = CT_FORM_EDITING;   /* back to the filled form */
+        m->state = CT_FORM_EDITING; /* back to the filled form */
         return CT_FORM_R_REDRAW;
     }
     if (ct_key_is_enter(key)) return CT_FORM_R_SUBMIT | CT_FORM_R_REDRAW;
@@ -329,7 +373,8 @@ static int confirm_key(ct_form_model *m, int key) {
     return CT_FORM_R_NONE;
 }
 
-static void add_meta_row(ct_form_model *m) {
+static void add_meta_row(ct_form_model *m)
+{
     if (m->n_meta >= CT_FORM_MAX_META) return;
     ct_form_meta *r = &m->meta[m->n_meta++];
     memset(r, 0, sizeof *r);
@@ -339,7 +384,8 @@ static void add_meta_row(ct_form_model *m) {
     ct_form_model_set_focus(m, CT_FS_META_KEY, (int)m->n_meta - 1);
 }
 
-static void remove_meta_row(ct_form_model *m, int row) {
+static void remove_meta_row(ct_form_model *m, int row)
+{
     if (row < 0 || (size_t)row >= m->n_meta) return;
     memmove(&m->meta[row], &m->meta[row + 1], (m->n_meta - (size_t)row - 1) * sizeof m->meta[0]);
     m->n_meta--;
@@ -349,7 +395,8 @@ static void remove_meta_row(ct_form_model *m, int row) {
     else ct_form_model_set_focus(m, CT_FS_META_ADD, 0);
 }
 
-static void cycle_caller(ct_form_model *m, int delta) {
+static void cycle_caller(ct_form_model *m, int delta)
+{
     if (m->n_numbers == 0) return;
     int n = (int)m->n_numbers;
     m->caller = ((m->caller < 0 ? 0 : m->caller) + delta + n) % n;
@@ -357,7 +404,8 @@ static void cycle_caller(ct_form_model *m, int delta) {
     m->error[CT_FSLOT_CALLER][0] = '\0';
 }
 
-int ct_form_model_key(ct_form_model *m, int key) {
+int ct_form_model_key(ct_form_model *m, int key)
+{
     if (m->state == CT_FORM_PENDING) {
         /* Input is frozen while the server decides; Esc only hides the form
          * (the outcome still reaches the message log). Never resubmits. */
@@ -375,8 +423,14 @@ int ct_form_model_key(ct_form_model *m, int key) {
         m->state = CT_FORM_CONFIRM_DISCARD;
         return CT_FORM_R_REDRAW;
     }
-    if (key == '\t' || key == KEY_DOWN) { move_focus(m, 1); return CT_FORM_R_REDRAW; }
-    if (key == KEY_BTAB || key == KEY_UP) { move_focus(m, -1); return CT_FORM_R_REDRAW; }
+    if (key == '\t' || key == KEY_DOWN) {
+        move_focus(m, 1);
+        return CT_FORM_R_REDRAW;
+    }
+    if (key == KEY_BTAB || key == KEY_UP) {
+        move_focus(m, -1);
+        return CT_FORM_R_REDRAW;
+    }
     if (ct_key_is_enter(key)) {
         switch (f.kind) {
         case CT_FS_CALLER: move_focus(m, 1); return CT_FORM_R_REDRAW;
@@ -394,15 +448,27 @@ int ct_form_model_key(ct_form_model *m, int key) {
         }
     }
     if (f.kind == CT_FS_CALLER) {
-        if (key == KEY_RIGHT || key == ' ') { cycle_caller(m, 1); return CT_FORM_R_REDRAW; }
-        if (key == KEY_LEFT) { cycle_caller(m, -1); return CT_FORM_R_REDRAW; }
+        if (key == KEY_RIGHT || key == ' ') {
+            cycle_caller(m, 1);
+            return CT_FORM_R_REDRAW;
+        }
+        if (key == KEY_LEFT) {
+            cycle_caller(m, -1);
+            return CT_FORM_R_REDRAW;
+        }
         return CT_FORM_R_NONE;
     }
     if (f.kind == CT_FS_META_DEL || f.kind == CT_FS_META_ADD || f.kind == CT_FS_SUBMIT ||
         f.kind == CT_FS_CANCEL) {
         /* Buttons: Left/Right walk along the button row. */
-        if (key == KEY_RIGHT) { move_focus(m, 1); return CT_FORM_R_REDRAW; }
-        if (key == KEY_LEFT) { move_focus(m, -1); return CT_FORM_R_REDRAW; }
+        if (key == KEY_RIGHT) {
+            move_focus(m, 1);
+            return CT_FORM_R_REDRAW;
+        }
+        if (key == KEY_LEFT) {
+            move_focus(m, -1);
+            return CT_FORM_R_REDRAW;
+        }
         return CT_FORM_R_NONE;
     }
     ct_field *fld = ct_form_model_field(m, f);

@@ -24,43 +24,56 @@
 #include "field.h"
 
 #define CT_FORM_MAX_META 16
-#define CT_FORM_ERR_MAX 200
+#define CT_FORM_ERR_MAX  200
 
 typedef enum ct_form_stop_kind {
-    CT_FS_CALLER = 0, CT_FS_CUSTOMER, CT_FS_NAME, CT_FS_ASSISTANT,
-    CT_FS_META_KEY, CT_FS_META_VALUE, CT_FS_META_DEL,
-    CT_FS_META_ADD, CT_FS_SUBMIT, CT_FS_CANCEL
+    CT_FS_CALLER = 0,
+    CT_FS_CUSTOMER,
+    CT_FS_NAME,
+    CT_FS_ASSISTANT,
+    CT_FS_META_KEY,
+    CT_FS_META_VALUE,
+    CT_FS_META_DEL,
+    CT_FS_META_ADD,
+    CT_FS_SUBMIT,
+    CT_FS_CANCEL
 } ct_form_stop_kind;
 
-typedef struct ct_form_stop { ct_form_stop_kind kind; int row; /* metadata row */ } ct_form_stop;
+typedef struct ct_form_stop {
+    ct_form_stop_kind kind;
+    int row; /* metadata row */
+} ct_form_stop;
 
 /* Where an error is shown. */
 typedef enum ct_form_slot {
-    CT_FSLOT_CALLER = 0, CT_FSLOT_CUSTOMER, CT_FSLOT_NAME, CT_FSLOT_ASSISTANT,
-    CT_FSLOT_META,        /* metadata as a whole */
-    CT_FSLOT_FORM,        /* the form-level line (network, auth, unknown field) */
+    CT_FSLOT_CALLER = 0,
+    CT_FSLOT_CUSTOMER,
+    CT_FSLOT_NAME,
+    CT_FSLOT_ASSISTANT,
+    CT_FSLOT_META, /* metadata as a whole */
+    CT_FSLOT_FORM, /* the form-level line (network, auth, unknown field) */
     CT_FSLOT__COUNT
 } ct_form_slot;
 
 typedef enum ct_form_state {
     CT_FORM_EDITING = 0,
-    CT_FORM_CONFIRM_DISCARD,  /* "Discard this call? y/N" */
-    CT_FORM_PENDING,          /* submitted; waiting for CALL_PLACED / REQUEST_FAILED */
-    CT_FORM_CONFIRM_SEND,     /* valid: showing the exact request, focus on Cancel */
+    CT_FORM_CONFIRM_DISCARD, /* "Discard this call? y/N" */
+    CT_FORM_PENDING,         /* submitted; waiting for CALL_PLACED / REQUEST_FAILED */
+    CT_FORM_CONFIRM_SEND,    /* valid: showing the exact request, focus on Cancel */
 } ct_form_state;
 
 /* What the caller of ct_form_model_key must do. */
 enum {
-    CT_FORM_R_NONE   = 0,
+    CT_FORM_R_NONE = 0,
     CT_FORM_R_REDRAW = 1 << 0,
-    CT_FORM_R_SUBMIT = 1 << 1,   /* validation passed: build the request and send it */
-    CT_FORM_R_CLOSE  = 1 << 2,   /* cancelled (or closed while pending) */
+    CT_FORM_R_SUBMIT = 1 << 1, /* validation passed: build the request and send it */
+    CT_FORM_R_CLOSE = 1 << 2,  /* cancelled (or closed while pending) */
 };
 
 typedef struct ct_form_number {
-    char *id;         /* phoneNumberId */
-    char *number;     /* sanitized for display */
-    char *label;      /* sanitized, may be "" */
+    char *id;     /* phoneNumberId */
+    char *number; /* sanitized for display */
+    char *label;  /* sanitized, may be "" */
 } ct_form_number;
 
 typedef struct ct_form_meta {
@@ -69,21 +82,21 @@ typedef struct ct_form_meta {
 } ct_form_meta;
 
 typedef struct ct_form_model {
-    ct_form_number *numbers;       /* outbound-enabled only */
+    ct_form_number *numbers; /* outbound-enabled only */
     size_t n_numbers;
-    size_t n_numbers_all;          /* before the outbound filter (for the hint) */
+    size_t n_numbers_all; /* before the outbound filter (for the hint) */
     bool numbers_loaded;
-    int caller;                    /* index into numbers, -1 = none */
+    int caller; /* index into numbers, -1 = none */
 
     ct_field customer, name, assistant;
     ct_form_meta meta[CT_FORM_MAX_META];
     size_t n_meta;
 
-    size_t focus;                  /* index into the current stop list */
+    size_t focus; /* index into the current stop list */
     ct_form_state state;
-    uint64_t request_id;           /* while PENDING */
-    bool dirty;                    /* something was edited (Esc asks) */
-    bool submitted_once;           /* show "required" errors only after a try */
+    uint64_t request_id; /* while PENDING */
+    bool dirty;          /* something was edited (Esc asks) */
+    bool submitted_once; /* show "required" errors only after a try */
     char error[CT_FSLOT__COUNT][CT_FORM_ERR_MAX];
     /* CONFIRM_SEND: the JSON body that will be POSTed to
      * CT_FORM_CONNECT_PATH (from the encoder the fetcher uses), and whether
@@ -96,7 +109,7 @@ typedef struct ct_form_model {
 #define CT_FORM_CONNECT_PATH "/calls/v1/conversations/connect"
 
 void ct_form_model_init(ct_form_model *m);
-void ct_form_model_clear(ct_form_model *m);   /* frees; leaves an initialised model */
+void ct_form_model_clear(ct_form_model *m); /* frees; leaves an initialised model */
 
 /* Offers the outbound-enabled numbers of a List Numbers result (NULL = not
  * loaded yet). Keeps the current choice when its id is still offered. */

@@ -11,14 +11,14 @@
 
 const ct_col_def ct_cols[CT_COL__COUNT] = {
     /* title       width min_screen sort                    right */
-    {"STATUS",     10,   0,        CT_SORT_STATUS,          false},
-    {"DIR",         4,   0,        CT_SORT_DIRECTION,       false},
-    {"CUSTOMER",   16,   0,        CT_SORT_CUSTOMER,        false},
-    {"ASST NUMBER",16, 110,        CT_SORT_ASSISTANT_NUMBER, false},
-    {"ASSISTANT",   0,  50,        CT_SORT_ASSISTANT,       false},
-    {"PHONE",      11,  70,        CT_SORT_PHONE_STATUS,    false},
-    {"DURATION",    9,   0,        CT_SORT_DURATION,        true},
-    {"LAST",        5,  60,        CT_SORT_LAST_ACTIVITY,   true},
+    {"STATUS", 10, 0, CT_SORT_STATUS, false},
+    {"DIR", 4, 0, CT_SORT_DIRECTION, false},
+    {"CUSTOMER", 16, 0, CT_SORT_CUSTOMER, false},
+    {"ASST NUMBER", 16, 110, CT_SORT_ASSISTANT_NUMBER, false},
+    {"ASSISTANT", 0, 50, CT_SORT_ASSISTANT, false},
+    {"PHONE", 11, 70, CT_SORT_PHONE_STATUS, false},
+    {"DURATION", 9, 0, CT_SORT_DURATION, true},
+    {"LAST", 5, 60, CT_SORT_LAST_ACTIVITY, true},
 };
 
 static const char *filter_names[CT_FILTER_STEPS] = {
@@ -38,10 +38,21 @@ static void spec_for_step(ct_view_spec *s, int step)
     switch (step) {
     case 1: s->filter = CT_FILTER_LIVE; break;
     case 2: s->filter = CT_FILTER_FAILED; break;
-    case 3: s->filter = CT_FILTER_DIRECTION; s->direction = CT_DIR_INBOUND; break;
-    case 4: s->filter = CT_FILTER_DIRECTION; s->direction = CT_DIR_OUTBOUND; break;
-    case 5: case 6: case 7: case 8:
-        s->filter = CT_FILTER_STATUS; s->status = st[step - 5]; break;
+    case 3:
+        s->filter = CT_FILTER_DIRECTION;
+        s->direction = CT_DIR_INBOUND;
+        break;
+    case 4:
+        s->filter = CT_FILTER_DIRECTION;
+        s->direction = CT_DIR_OUTBOUND;
+        break;
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+        s->filter = CT_FILTER_STATUS;
+        s->status = st[step - 5];
+        break;
     default: break;
     }
 }
@@ -101,7 +112,9 @@ static long newest_row(ct_listmodel *lm)
         const ct_call_entry *e = ct_view_at(lm->view, i);
         ct_time_ms t = e->call.start_at ? e->call.start_at : e->call.created_at;
         if (best < 0 || t > bt || (t == bt && e->created_gen > bg)) {
-            best = (long)i; bt = t; bg = e->created_gen;
+            best = (long)i;
+            bt = t;
+            bg = e->created_gen;
         }
     }
     return best;
@@ -153,7 +166,9 @@ bool ct_listmodel_is_new(const ct_listmodel *lm, const ct_call_entry *e, int64_t
     for (int i = 0; i < n; i++) {
         if (lm->samples[i].gen < oldest_gen) oldest_gen = lm->samples[i].gen;
         if (lm->samples[i].t <= now - CT_NEW_ROW_MS && (!found || lm->samples[i].t > best_t)) {
-            found = true; best_t = lm->samples[i].t; floor = lm->samples[i].gen;
+            found = true;
+            best_t = lm->samples[i].t;
+            floor = lm->samples[i].gen;
         }
     }
     if (!found) floor = oldest_gen;
@@ -215,7 +230,10 @@ void ct_listmodel_sort_column(ct_listmodel *lm, ct_col col)
     if (col < 0 || col >= CT_COL__COUNT) return;
     ct_sort_key k = ct_cols[col].sort;
     if (lm->spec.sort == k) lm->spec.descending = !lm->spec.descending;
-    else { lm->spec.sort = k; lm->spec.descending = default_descending(k); }
+    else {
+        lm->spec.sort = k;
+        lm->spec.descending = default_descending(k);
+    }
     apply_spec(lm);
 }
 
@@ -289,7 +307,7 @@ int ct_listmodel_sort_col(const ct_listmodel *lm)
 long ct_age_next_change_ms(int64_t age_ms)
 {
     int64_t unit = 1000;
-    if (age_ms < 0) return (long)(-age_ms) + 1;   /* clock skew: shown as 0s until then */
+    if (age_ms < 0) return (long)(-age_ms) + 1; /* clock skew: shown as 0s until then */
     if (age_ms >= 86400000) unit = 86400000;
     else if (age_ms >= 3600000) unit = 3600000;
     else if (age_ms >= 60000) unit = 60000;
@@ -308,7 +326,7 @@ int64_t ct_age_shown_ms(int64_t now, int64_t t)
     static const int64_t limit[] = {60, 60, 24, INT64_MAX};
     for (size_t i = 0; i < 4; i++) {
         int64_t n = units(now, unit[i]) - units(t, unit[i]);
-        if (n < 0) return 0;   /* clock skew: shown as 0s */
+        if (n < 0) return 0; /* clock skew: shown as 0s */
         if (n < limit[i]) return n * unit[i];
     }
     return 0;
@@ -317,18 +335,23 @@ int64_t ct_age_shown_ms(int64_t now, int64_t t)
 long ct_age_next_change_at(int64_t now, int64_t t)
 {
     int64_t shown = ct_age_shown_ms(now, t);
-    int64_t unit = shown >= 86400000 ? 86400000 : shown >= 3600000 ? 3600000
-                 : shown >= 60000 ? 60000 : 1000;
-    if (t > now) unit = 1000;   /* skew: check again each second */
+    int64_t unit = shown >= 86400000 ? 86400000
+        : shown >= 3600000           ? 3600000
+        : shown >= 60000             ? 60000
+                                     : 1000;
+    if (t > now) unit = 1000; /* skew: check again each second */
     int64_t into = now - units(now, unit) * unit;
     return (long)(unit - into);
 }
 
 void ct_age_coarse(int64_t now, int64_t t, char *buf, size_t cap)
 {
-    if (units(now, 60000) - units(t, 60000) <= 0) { snprintf(buf, cap, "<1m"); return; }
+    if (units(now, 60000) - units(t, 60000) <= 0) {
+        snprintf(buf, cap, "<1m");
+        return;
+    }
     int64_t shown = ct_age_shown_ms(now, t);
-    if (shown < 60000) shown = 60000;   /* crossed a minute boundary within 60 s */
+    if (shown < 60000) shown = 60000; /* crossed a minute boundary within 60 s */
     ct_fmt_age(shown, buf, cap);
 }
 
@@ -345,29 +368,36 @@ void ct_listmodel_cell(const ct_call_entry *e, ct_col col, int64_t now, char *bu
     switch (col) {
     case CT_COL_STATUS: raw = ct_theme_call_word(c); break;
     case CT_COL_DIRECTION:
-        raw = c->direction == CT_DIR_INBOUND ? "in"
-            : c->direction == CT_DIR_OUTBOUND ? "out" : or_dash(c->direction_text);
+        raw = c->direction == CT_DIR_INBOUND  ? "in"
+            : c->direction == CT_DIR_OUTBOUND ? "out"
+                                              : or_dash(c->direction_text);
         break;
     case CT_COL_CUSTOMER:
         raw = c->user_number && *c->user_number ? c->user_number : or_dash(c->customer_name);
         break;
     case CT_COL_ASSISTANT_NUMBER: raw = or_dash(c->assistant_number); break;
     case CT_COL_ASSISTANT:
-        raw = c->assistant_name && *c->assistant_name ? c->assistant_name
-                                                        : or_dash(c->assistant_id);
+        raw =
+            c->assistant_name && *c->assistant_name ? c->assistant_name : or_dash(c->assistant_id);
         break;
     case CT_COL_PHONE:
         raw = c->phone_status_text && *c->phone_status_text ? c->phone_status_text
-                                                              : ct_phone_status_name(c->phone_status);
+                                                            : ct_phone_status_name(c->phone_status);
         raw = or_dash(raw);
         break;
     case CT_COL_DURATION:
-        if (!c->start_at) { raw = "-"; break; }
+        if (!c->start_at) {
+            raw = "-";
+            break;
+        }
         ct_fmt_duration(ct_call_duration_ms(c, now), tmp, sizeof tmp);
         raw = tmp;
         break;
     case CT_COL_ACTIVITY:
-        if (!e->last_activity) { raw = "-"; break; }
+        if (!e->last_activity) {
+            raw = "-";
+            break;
+        }
         ct_fmt_age(ct_age_shown_ms(now, e->last_activity), tmp, sizeof tmp);
         raw = tmp;
         break;

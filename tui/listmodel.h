@@ -17,16 +17,23 @@
 
 /* The columns, left to right. */
 typedef enum ct_col {
-    CT_COL_STATUS = 0, CT_COL_DIRECTION, CT_COL_CUSTOMER, CT_COL_ASSISTANT_NUMBER,
-    CT_COL_ASSISTANT, CT_COL_PHONE, CT_COL_DURATION, CT_COL_ACTIVITY, CT_COL__COUNT
+    CT_COL_STATUS = 0,
+    CT_COL_DIRECTION,
+    CT_COL_CUSTOMER,
+    CT_COL_ASSISTANT_NUMBER,
+    CT_COL_ASSISTANT,
+    CT_COL_PHONE,
+    CT_COL_DURATION,
+    CT_COL_ACTIVITY,
+    CT_COL__COUNT
 } ct_col;
 
 typedef struct ct_col_def {
     const char *title;
-    int width;            /* cells; 0 = takes the remaining width */
-    int min_screen;       /* shown only when the list is at least this wide */
-    ct_sort_key sort;     /* what sorting by this column means */
-    bool right;           /* right-aligned */
+    int width;        /* cells; 0 = takes the remaining width */
+    int min_screen;   /* shown only when the list is at least this wide */
+    ct_sort_key sort; /* what sorting by this column means */
+    bool right;       /* right-aligned */
 } ct_col_def;
 extern const ct_col_def ct_cols[CT_COL__COUNT];
 
@@ -44,15 +51,18 @@ typedef struct ct_listmodel {
     ct_view *view;
     ct_view_spec spec;
     int filter_step;
-    size_t top;               /* first visible row */
-    long sel;                 /* selected row, -1 when the view is empty */
-    int rows;                 /* visible rows (set by the pane on resize) */
-    bool follow;              /* keep the newest call selected */
-    bool searching;           /* '/' is editing spec.search */
+    size_t top;     /* first visible row */
+    long sel;       /* selected row, -1 when the view is empty */
+    int rows;       /* visible rows (set by the pane on resize) */
+    bool follow;    /* keep the newest call selected */
+    bool searching; /* '/' is editing spec.search */
     /* new-row highlight: generation samples (gen, time) taken while the list
      * was non-empty; rows created after the sample at now-CT_NEW_ROW_MS are
      * new. The first fill is never "new". */
-    struct { uint64_t gen; int64_t t; } samples[16];
+    struct {
+        uint64_t gen;
+        int64_t t;
+    } samples[16];
     int n_samples;
     bool seen_rows;
 } ct_listmodel;

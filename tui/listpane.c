@@ -13,22 +13,22 @@
 #include "listmodel.h"
 #include "theme.h"
 
-#define LIST_HEAD_ROWS 2   /* info line + column titles */
+#define LIST_HEAD_ROWS 2 /* info line + column titles */
 
 typedef struct list_state {
     ct_listmodel lm;
-    int col_x[CT_COL__COUNT];   /* -1 = hidden at this width */
+    int col_x[CT_COL__COUNT]; /* -1 = hidden at this width */
     int col_w[CT_COL__COUNT];
-    bool live_visible;          /* a live call is on screen: tick every second */
-    bool new_visible;           /* a highlighted new row is on screen */
-    int64_t age_due_at;         /* when the first LAST age on screen changes, 0 none */
+    bool live_visible;  /* a live call is on screen: tick every second */
+    bool new_visible;   /* a highlighted new row is on screen */
+    int64_t age_due_at; /* when the first LAST age on screen changes, 0 none */
     /* What each body row and the info line show, for drawing only the
      * rows that changed (a transcript line changes its call's entry but
      * rarely a cell). */
     uint64_t row_key[256];
     int n_row_key;
     char drawn_info[256];
-    bool drawn_special;         /* the last draw had the search line or "No calls" */
+    bool drawn_special; /* the last draw had the search line or "No calls" */
 } list_state;
 
 static int body_rows(const ct_pane *p)
@@ -47,7 +47,10 @@ static void compute_columns(list_state *st, int w)
         st->col_x[c] = -1;
         st->col_w[c] = 0;
         if (ct_cols[c].min_screen > w) continue;
-        if (ct_cols[c].width == 0) { flex = c; continue; }
+        if (ct_cols[c].width == 0) {
+            flex = c;
+            continue;
+        }
         st->col_w[c] = ct_cols[c].width;
         used += ct_cols[c].width + 1;
     }
@@ -85,18 +88,16 @@ static void format_info(const ct_ui_ctx *ctx, list_state *st, char *info, size_t
     int sc = ct_listmodel_sort_col(&st->lm);
     const char *sort_name = sc >= 0 ? ct_cols[sc].title : "STARTED";
     /* the view count; the store total tells how much the filter hides */
-    snprintf(info, cap, " Calls %zu/%zu  filter:%s  sort:%s%s%s%s",
-             ct_listmodel_count(&st->lm), ct_store_count(ctx->store),
-             ct_filter_step_name(st->lm.filter_step), sort_name, arrow,
-             st->lm.follow ? "  [follow]" : "",
-             ct_store_cap_reached(ctx->store) ? "  [cap]" : "");
+    snprintf(info, cap, " Calls %zu/%zu  filter:%s  sort:%s%s%s%s", ct_listmodel_count(&st->lm),
+             ct_store_count(ctx->store), ct_filter_step_name(st->lm.filter_step), sort_name, arrow,
+             st->lm.follow ? "  [follow]" : "", ct_store_cap_reached(ctx->store) ? "  [cap]" : "");
     /* the pickers' choices (A, N); ids and numbers are the server's */
     size_t len = strlen(info), ours = len;
     if (st->lm.spec.assistant_id[0] && len < cap)
         len += (size_t)snprintf(info + len, cap - len, "  asst:%.40s", st->lm.spec.assistant_id);
     if (st->lm.spec.our_number[0] && len < cap)
         snprintf(info + len, cap - len, "  ours:%.32s", st->lm.spec.our_number);
-    ct_text_clean_line(info + ours);   /* the line is drawn as trusted */
+    ct_text_clean_line(info + ours); /* the line is drawn as trusted */
 }
 
 static void draw_info(ct_pane *p, const char *info)
@@ -115,8 +116,9 @@ static void draw_titles(ct_pane *p, list_state *st)
         if (st->col_x[c] < 0) continue;
         char t[48];
         const char *ind = "";
-        if (c == sc) ind = st->lm.spec.descending ? (ct_theme_is_utf8() ? "▼" : "v")
-                                                  : (ct_theme_is_utf8() ? "▲" : "^");
+        if (c == sc)
+            ind = st->lm.spec.descending ? (ct_theme_is_utf8() ? "▼" : "v")
+                                         : (ct_theme_is_utf8() ? "▲" : "^");
         snprintf(t, sizeof t, "%s%s", ct_cols[c].title, ind);
         ct_draw_cell(p->win, 1, st->col_x[c], st->col_w[c], t,
                      ct_cols[c].right ? CT_ALIGN_RIGHT : CT_ALIGN_LEFT, a, true);
@@ -148,11 +150,19 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
              * the glyph always does (monochrome stays readable) */
             ct_glyph_kind g = ct_theme_call_glyph_kind(c);
             ct_theme_role role = ct_theme_call_role(c);
-            if (pend) { g = CT_GLYPH_PENDING; role = CT_TH_PENDING; }
-            else if (e->hang) { g = CT_GLYPH_HANG; role = CT_TH_HANG; }
+            if (pend) {
+                g = CT_GLYPH_PENDING;
+                role = CT_TH_PENDING;
+            } else if (e->hang) {
+                g = CT_GLYPH_HANG;
+                role = CT_TH_HANG;
+            }
             /* an LLM / speech-to-text error on a live call needs an operator */
             bool err = !pend && !e->hang && e->last_error.present && ct_call_is_live(c);
-            if (err) { g = CT_GLYPH_FAILED; role = CT_TH_ERROR; }
+            if (err) {
+                g = CT_GLYPH_FAILED;
+                role = CT_TH_ERROR;
+            }
             /* the API answers 404 for a call the live channel reports live
              * (calltop/reduce.h, 404 rule): the word says it without colour */
             bool hidden = !pend && !e->hang && !err && e->not_visible;
@@ -160,19 +170,21 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
             /* an open attention item: '!' and the rule's name, no colour needed */
             char mark[32];
             const char *attn = pend ? NULL : ct_attn_row_mark(ctx, c->id, mark, sizeof mark);
-            if (attn) { g = CT_GLYPH_HANG; role = CT_TH_ERROR; err = false; hidden = false; }
+            if (attn) {
+                g = CT_GLYPH_HANG;
+                role = CT_TH_ERROR;
+                err = false;
+                hidden = false;
+            }
             if (unconfirmed && !pend && !err && !attn) g = CT_GLYPH_UNCONFIRMED;
             attr_t sa = selected ? row : ct_theme_attr(role) | (unconfirmed ? A_DIM : 0);
             ct_draw_cell(p->win, y, x, 1, ct_theme_glyph(g), CT_ALIGN_LEFT, sa, true);
             if (pend)
                 snprintf(cell, sizeof cell, "%s%s", ct_control_action_name(pend->action),
                          ct_text_ellipsis());
-            else if (attn)
-                snprintf(cell, sizeof cell, "%s", attn);
-            else if (err)
-                snprintf(cell, sizeof cell, "error");
-            else if (hidden)
-                snprintf(cell, sizeof cell, "hidden");
+            else if (attn) snprintf(cell, sizeof cell, "%s", attn);
+            else if (err) snprintf(cell, sizeof cell, "error");
+            else if (hidden) snprintf(cell, sizeof cell, "hidden");
             else ct_listmodel_cell(e, (ct_col)col, ctx->now, cell, sizeof cell);
             /* "live?", "ringing?": the last word we had, in doubt */
             if (unconfirmed && !pend && !err) strncat(cell, "?", sizeof cell - strlen(cell) - 1);
@@ -188,8 +200,8 @@ static void draw_row(ct_pane *p, const ct_ui_ctx *ctx, list_state *st, int y,
         }
         if (col == CT_COL_PHONE && !selected && ct_call_is_failed_attempt(c))
             a = ct_theme_attr(CT_TH_FAILED);
-        ct_draw_cell(p->win, y, x, w, cell, ct_cols[col].right ? CT_ALIGN_RIGHT : CT_ALIGN_LEFT,
-                     a, true);
+        ct_draw_cell(p->win, y, x, w, cell, ct_cols[col].right ? CT_ALIGN_RIGHT : CT_ALIGN_LEFT, a,
+                     true);
     }
 }
 
@@ -200,14 +212,18 @@ static uint64_t row_key(const ct_pane *p, const ct_ui_ctx *ctx, list_state *st,
 {
     const ct_pending_action *pend = ct_pending_for_call(&ctx->marks, e->call.id);
     bool live = ct_call_is_live(&e->call);
-    uint64_t v[7] = {(uint64_t)(uintptr_t)e, e->changed_gen,
+    uint64_t v[7] = {(uint64_t)(uintptr_t)e,
+                     e->changed_gen,
                      (uint64_t)selected | (uint64_t)p->focused << 1 |
                          (uint64_t)ct_listmodel_is_new(&st->lm, e, ctx->now) << 2 |
                          (uint64_t)ct_reduce_unconfirmed(ctx->freshness, e, ctx->now) << 3,
-                     pend ? (uint64_t)pend->action + 1 : 0, live ? (uint64_t)(ctx->now / 1000) : 0,
-                     0, 0};
+                     pend ? (uint64_t)pend->action + 1 : 0,
+                     live ? (uint64_t)(ctx->now / 1000) : 0,
+                     0,
+                     0};
     /* an attention mark appears or goes without a store change */
-    const ct_att_item *attn = ctx->attention ? ct_attention_for_call(ctx->attention, e->call.id) : NULL;
+    const ct_att_item *attn =
+        ctx->attention ? ct_attention_for_call(ctx->attention, e->call.id) : NULL;
     uint64_t attn_key = attn ? attn->id : 0;
     if (e->last_activity && st->col_x[CT_COL_ACTIVITY] >= 0) {
         char age[16] = "";
@@ -217,7 +233,7 @@ static uint64_t row_key(const ct_pane *p, const ct_ui_ctx *ctx, list_state *st,
     uint64_t h = CT_HASH_INIT;
     for (size_t i = 0; i < 7; i++) h = ct_hash_mix(h, v[i]);
     h = ct_hash_mix(h, attn_key);
-    return h | 1;   /* 0 = an empty row */
+    return h | 1; /* 0 = an empty row */
 }
 
 /* What on screen changes with the clock (for ct_list_pane_timer_ms). */
@@ -246,7 +262,8 @@ static void list_draw(ct_pane *p, const ct_ui_ctx *ctx)
     int rows = body_rows(p);
     int max_keys = (int)(sizeof st->row_key / sizeof *st->row_key);
     bool special = st->lm.searching || st->lm.spec.search[0] || n == 0;
-    bool full = p->stale || special || st->drawn_special || st->n_row_key != rows || rows > max_keys;
+    bool full =
+        p->stale || special || st->drawn_special || st->n_row_key != rows || rows > max_keys;
     char info[256];
     format_info(ctx, st, info, sizeof info);
     scan_timed(ctx, st, rows, n);
@@ -281,9 +298,8 @@ static void list_draw(ct_pane *p, const ct_ui_ctx *ctx)
         ct_draw_cell(p->win, LIST_HEAD_ROWS, 1, p->w - 1, line, CT_ALIGN_LEFT,
                      ct_theme_attr(CT_TH_ERROR), true);
         if (rows > 1)
-            ct_draw_cell(p->win, LIST_HEAD_ROWS + 1, 1, p->w - 1,
-                         ct_strerror(ctx->list_error_code), CT_ALIGN_LEFT,
-                         ct_theme_attr(CT_TH_DIM), true);
+            ct_draw_cell(p->win, LIST_HEAD_ROWS + 1, 1, p->w - 1, ct_strerror(ctx->list_error_code),
+                         CT_ALIGN_LEFT, ct_theme_attr(CT_TH_DIM), true);
     } else if (n == 0 && rows > 0) {
         ct_draw_cell(p->win, LIST_HEAD_ROWS, 1, p->w - 1,
                      ct_store_count(ctx->store) ? "No calls match the filter (v) or search (/)."
@@ -324,7 +340,7 @@ static int search_key(ct_pane *p, ct_ui_ctx *ctx, list_state *st, int key)
         mb[n] = '\0';
         ct_listmodel_search_append(&st->lm, mb);
     } else {
-        return 0;   /* arrows etc. still navigate while searching */
+        return 0; /* arrows etc. still navigate while searching */
     }
     st->lm.rows = body_rows(p);
     ct_listmodel_sync(&st->lm, ctx->selected_id, sizeof ctx->selected_id, ctx->now);
@@ -383,8 +399,7 @@ static int list_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
     case CT_A_PGUP: ct_listmodel_move(lm, -page, -1, sel, cap); break;
     case CT_A_PGDN: ct_listmodel_move(lm, page, -1, sel, cap); break;
     case CT_A_TOP: ct_listmodel_move(lm, 0, 0, sel, cap); break;
-    case CT_A_BOTTOM:
-        ct_listmodel_move(lm, 0, (long)ct_listmodel_count(lm) - 1, sel, cap); break;
+    case CT_A_BOTTOM: ct_listmodel_move(lm, 0, (long)ct_listmodel_count(lm) - 1, sel, cap); break;
     case CT_A_SEARCH:
         lm->searching = true;
         lm->rows = body_rows(p);
@@ -407,8 +422,7 @@ static int list_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
         ct_listmodel_sync(lm, sel, cap, ctx->now);
         ct_ui_flash(ctx, CT_FLASH_INFO, "follow newest: %s", lm->follow ? "on" : "off");
         return fx_moved(before, ctx);
-    default:
-        return 0;
+    default: return 0;
     }
     ct_listmodel_sync(lm, sel, cap, ctx->now);
     int fx = fx_moved(before, ctx);
@@ -423,7 +437,10 @@ static void list_destroy(ct_pane *p)
 }
 
 static const ct_pane_ops list_ops = {
-    .name = "list", .draw = list_draw, .resize = list_resize, .handle_key = list_key,
+    .name = "list",
+    .draw = list_draw,
+    .resize = list_resize,
+    .handle_key = list_key,
     .destroy = list_destroy,
 };
 
@@ -431,9 +448,15 @@ ct_pane *ct_list_pane_new(const ct_store *store)
 {
     list_state *st = calloc(1, sizeof *st);
     if (!st) return NULL;
-    if (ct_listmodel_init(&st->lm, store) != 0) { free(st); return NULL; }
+    if (ct_listmodel_init(&st->lm, store) != 0) {
+        free(st);
+        return NULL;
+    }
     ct_pane *p = ct_pane_new(&list_ops, st);
-    if (!p) { ct_listmodel_free(&st->lm); free(st); }
+    if (!p) {
+        ct_listmodel_free(&st->lm);
+        free(st);
+    }
     return p;
 }
 

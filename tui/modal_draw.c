@@ -8,8 +8,9 @@
 #include "draw.h"
 #include "text.h"
 
-void ct_modal_frame(WINDOW *win, const char *title, ct_theme_role title_role, bool focused,
-                    int *y0, int *x0, int *h, int *w) {
+void ct_modal_frame(WINDOW *win, const char *title, ct_theme_role title_role, bool focused, int *y0,
+                    int *x0, int *h, int *w)
+{
     int H = getmaxy(win), W = getmaxx(win);
     werase(win);
     bool boxed = H >= 3 && W >= 4;
@@ -31,7 +32,8 @@ void ct_modal_frame(WINDOW *win, const char *title, ct_theme_role title_role, bo
 }
 
 void ct_modal_field(WINDOW *win, int y, int x, int cols, const ct_field *f, size_t *scroll,
-                    bool focused) {
+                    bool focused)
+{
     int maxx = getmaxx(win);
     if (x + cols > maxx) cols = maxx - x;
     if (cols <= 0 || y < 0 || y >= getmaxy(win)) return;
@@ -61,8 +63,7 @@ void ct_modal_field(WINDOW *win, int y, int x, int cols, const ct_field *f, size
             size_t n = ct_utf8_next(f->buf + at, f->len - at, &cp);
             if (ct_cp_width(cp) > 0 && cur_col + ct_cp_width(cp) <= cols)
                 mvwaddnstr(win, y, x + cur_col, f->buf + at, (int)n);
-            else
-                mvwaddch(win, y, x + cur_col, ' ');
+            else mvwaddch(win, y, x + cur_col, ' ');
         } else {
             mvwaddch(win, y, x + cur_col, ' ');
         }
@@ -72,7 +73,8 @@ void ct_modal_field(WINDOW *win, int y, int x, int cols, const ct_field *f, size
 }
 
 int ct_modal_button(WINDOW *win, int y, int x, int max_cols, const char *label, bool focused,
-                    bool destructive) {
+                    bool destructive)
+{
     char b[96];
     snprintf(b, sizeof b, focused ? "[>%s<]" : "[ %s ]", label);
     int bw = ct_text_width(b);
@@ -83,8 +85,10 @@ int ct_modal_button(WINDOW *win, int y, int x, int max_cols, const char *label, 
     return ct_draw_cell(win, y, x, bw, b, CT_ALIGN_LEFT, a, true);
 }
 
-int ct_modal_text(WINDOW *win, int y, int x, int cols, const char *s, ct_theme_role role) {
+int ct_modal_text(WINDOW *win, int y, int x, int cols, const char *s, ct_theme_role role)
+{
     if (cols <= 0) return 0;
     int w = ct_text_width(s);
-    return ct_draw_cell(win, y, x, w < cols ? w : cols, s, CT_ALIGN_LEFT, ct_theme_attr(role), false);
+    return ct_draw_cell(win, y, x, w < cols ? w : cols, s, CT_ALIGN_LEFT, ct_theme_attr(role),
+                        false);
 }

@@ -11,8 +11,8 @@
 
 /* Clears the window, draws a box (when at least 3x4) and the title on the
  * top border. Returns the inner origin/size via y0/x0/h/w. */
-void ct_modal_frame(WINDOW *win, const char *title, ct_theme_role title_role, bool focused,
-                    int *y0, int *x0, int *h, int *w);
+void ct_modal_frame(WINDOW *win, const char *title, ct_theme_role title_role, bool focused, int *y0,
+                    int *x0, int *h, int *w);
 /* Draws an input field `cols` wide: the text scrolled so the cursor shows,
  * padded in the field attribute; when focused, the cursor cell is drawn in
  * reverse (the terminal cursor may be hidden). */

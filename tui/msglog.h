@@ -13,7 +13,7 @@
 #include "pane.h"
 
 #define CT_MSGLOG_DEFAULT_CAP 1000
-#define CT_MSGLOG_LINE_MAX 1024   /* bytes kept per line, incl. NUL */
+#define CT_MSGLOG_LINE_MAX    1024 /* bytes kept per line, incl. NUL */
 
 typedef struct ct_msglog_line {
     ct_time_ms t;
@@ -23,7 +23,7 @@ typedef struct ct_msglog_line {
 
 typedef struct ct_msglog ct_msglog;
 
-ct_msglog *ct_msglog_new(size_t cap);          /* 0 = CT_MSGLOG_DEFAULT_CAP */
+ct_msglog *ct_msglog_new(size_t cap); /* 0 = CT_MSGLOG_DEFAULT_CAP */
 void ct_msglog_free(ct_msglog *log);
 /* Appends a line (NULL text = ""); drops the oldest when full. */
 void ct_msglog_add(ct_msglog *log, ct_flash_level lvl, ct_time_ms t, const char *text);
@@ -34,7 +34,7 @@ size_t ct_msglog_count(const ct_msglog *log);
 const ct_msglog_line *ct_msglog_at(const ct_msglog *log, size_t i);
 /* Lines ever added (dropped = total - count). Also a change counter. */
 uint64_t ct_msglog_total(const ct_msglog *log);
-const char *ct_msglog_level_name(ct_flash_level lvl);   /* "info", "ok", "warn", "error" */
+const char *ct_msglog_level_name(ct_flash_level lvl); /* "info", "ok", "warn", "error" */
 
 /* A ct_ui_log_fn: set ctx->log_hook = ct_msglog_hook, ctx->log_ud = log so
  * every ct_ui_flash also lands in the log. */

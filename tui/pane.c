@@ -32,7 +32,10 @@ uint64_t ct_ui_submit(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_pane *owner, c
      * request whose outcome we could not route. */
     ct_ui_pending *slot = NULL;
     for (size_t i = 0; i < CT_UI_MAX_PENDING; i++)
-        if (ctx->pending[i].request_id == 0) { slot = &ctx->pending[i]; break; }
+        if (ctx->pending[i].request_id == 0) {
+            slot = &ctx->pending[i];
+            break;
+        }
     if (!slot) {
         ct_error_set(err, CT_EINVAL, "too many requests in flight; wait for some to finish");
         return 0;
@@ -152,7 +155,10 @@ int ct_pane_place(ct_pane *p, int y, int x, int h, int w)
     if (w < 1) w = 1;
     if (y + h > sh) h = sh - y;
     if (x + w > sw) w = sw - x;
-    p->y = y; p->x = x; p->h = h; p->w = w;
+    p->y = y;
+    p->x = x;
+    p->h = h;
+    p->w = w;
     p->stale = true;
     if (!p->win) {
         p->win = newwin(h, w, y, x);
@@ -185,18 +191,18 @@ int ct_pane_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
 {
     if (!p || !p->ops || !p->ops->handle_key) return 0;
     int fx = p->ops->handle_key(p, ctx, key, mouse);
-    if (fx) p->stale = true;   /* the key may have changed anything the pane shows */
+    if (fx) p->stale = true; /* the key may have changed anything the pane shows */
     return fx;
 }
 
-void ct_pane_center(int scr_h, int scr_w, int want_h, int want_w,
-                    int *y, int *x, int *h, int *w)
+void ct_pane_center(int scr_h, int scr_w, int want_h, int want_w, int *y, int *x, int *h, int *w)
 {
     int hh = want_h < scr_h ? want_h : scr_h;
     int ww = want_w < scr_w ? want_w : scr_w;
     if (hh < 1) hh = 1;
     if (ww < 1) ww = 1;
-    *h = hh; *w = ww;
+    *h = hh;
+    *w = ww;
     *y = (scr_h - hh) / 2;
     *x = (scr_w - ww) / 2;
     if (*y < 0) *y = 0;

@@ -39,7 +39,7 @@
 #define CT_KEY_WCHAR_FLAG 0x40000000
 #define CT_KEY_WCHAR(wc)  ((int)(CT_KEY_WCHAR_FLAG | (int)(wc)))
 #define CT_KEY_ESC        27
-#define CT_KEY_CTRL(c)    ((c) & 0x1f)
+#define CT_KEY_CTRL(c)    ((c)&0x1f)
 /* The character a key stands for (printable or control), or -1 for a
  * function key. */
 static inline long ct_key_char(int key)
@@ -61,32 +61,35 @@ static inline bool ct_key_is_backspace(int key)
 
 /* ---- effects: what handle_key / on_event ask the board to do -------------- */
 enum {
-    CT_FX_NONE       = 0,
-    CT_FX_HANDLED    = 1 << 0,  /* the key was consumed (board skips the action table) */
-    CT_FX_REDRAW     = 1 << 1,  /* this pane needs drawing */
-    CT_FX_REDRAW_ALL = 1 << 2,  /* every pane needs drawing (selection moved, ...) */
-    CT_FX_QUIT       = 1 << 3,  /* leave the board (after asking, if something is pending) */
-    CT_FX_QUIT_NOW   = 1 << 4,  /* leave without asking (the quit confirmation said yes) */
-    CT_FX_CLOSE      = 1 << 5,  /* close this modal pane (the board destroys it) */
-    CT_FX_SUBMIT     = 1 << 6,  /* a request was submitted (pending state changed) */
-    CT_FX_SELECT     = 1 << 7,  /* ctx->selected_id changed */
-    CT_FX_FOCUS_NEXT = 1 << 8,  /* move focus to the next pane (Tab) */
-    CT_FX_UNFOLLOW   = 1 << 9,  /* the user navigated: follow-newest goes off */
+    CT_FX_NONE = 0,
+    CT_FX_HANDLED = 1 << 0,    /* the key was consumed (board skips the action table) */
+    CT_FX_REDRAW = 1 << 1,     /* this pane needs drawing */
+    CT_FX_REDRAW_ALL = 1 << 2, /* every pane needs drawing (selection moved, ...) */
+    CT_FX_QUIT = 1 << 3,       /* leave the board (after asking, if something is pending) */
+    CT_FX_QUIT_NOW = 1 << 4,   /* leave without asking (the quit confirmation said yes) */
+    CT_FX_CLOSE = 1 << 5,      /* close this modal pane (the board destroys it) */
+    CT_FX_SUBMIT = 1 << 6,     /* a request was submitted (pending state changed) */
+    CT_FX_SELECT = 1 << 7,     /* ctx->selected_id changed */
+    CT_FX_FOCUS_NEXT = 1 << 8, /* move focus to the next pane (Tab) */
+    CT_FX_UNFOLLOW = 1 << 9,   /* the user navigated: follow-newest goes off */
 };
 
 /* ---- the context panes share ------------------------------------------- */
 typedef enum ct_flash_level {
-    CT_FLASH_INFO = 0, CT_FLASH_OK, CT_FLASH_WARN, CT_FLASH_ERROR
+    CT_FLASH_INFO = 0,
+    CT_FLASH_OK,
+    CT_FLASH_WARN,
+    CT_FLASH_ERROR
 } ct_flash_level;
 
 /* One request a pane wants sent. Only the members for `kind` are read. */
 typedef struct ct_ui_request {
-    ct_request_kind kind;          /* CT_REQ_CONNECT, CT_REQ_CREATE, CT_REQ_CONTROL,
+    ct_request_kind kind;       /* CT_REQ_CONNECT, CT_REQ_CREATE, CT_REQ_CONTROL,
                                       CT_REQ_GET_CALL, CT_REQ_NUMBERS */
-    const char *call_id;           /* CONTROL, GET_CALL */
-    ct_control_request control;    /* CONTROL */
-    ct_connect_request connect;    /* CONNECT */
-    ct_create_request create;      /* CREATE */
+    const char *call_id;        /* CONTROL, GET_CALL */
+    ct_control_request control; /* CONTROL */
+    ct_connect_request connect; /* CONNECT */
+    ct_create_request create;   /* CREATE */
 } ct_ui_request;
 
 /* A request in flight, for routing its outcome back to the pane that sent
@@ -94,12 +97,12 @@ typedef struct ct_ui_request {
  * (tui/pending.h): they outlive the request until the call's next update. */
 #define CT_UI_MAX_PENDING 32
 typedef struct ct_ui_pending {
-    uint64_t request_id;           /* 0 = free slot */
+    uint64_t request_id; /* 0 = free slot */
     ct_request_kind kind;
-    ct_control_action action;      /* CONTROL */
-    char call_id[CT_CALL_ID_BUF];           /* CONTROL / GET_CALL; "" otherwise */
+    ct_control_action action;     /* CONTROL */
+    char call_id[CT_CALL_ID_BUF]; /* CONTROL / GET_CALL; "" otherwise */
     ct_time_ms since;
-    struct ct_pane *owner;         /* pane to give the outcome to (NULL = none) */
+    struct ct_pane *owner; /* pane to give the outcome to (NULL = none) */
 } ct_ui_pending;
 
 typedef struct ct_ui_ctx ct_ui_ctx;
@@ -107,14 +110,14 @@ typedef uint64_t (*ct_ui_submit_fn)(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_
 typedef void (*ct_ui_log_fn)(void *ud, ct_flash_level lvl, ct_time_ms t, const char *text);
 
 struct ct_ui_ctx {
-    ct_store *store;               /* the UI thread's store; panes only read it */
-    ct_view *view;                 /* the call list's current view (export, details) */
-    char selected_id[CT_CALL_ID_BUF];       /* the selected call's id, "" = none */
-    ct_time_ms now;                /* the clock for this frame (fixed in tests) */
-    bool read_only;                /* --read-only: refuse every write request */
-    bool color;                    /* false with NO_COLOR / --no-color */
-    const ct_number_list *numbers; /* List Numbers result for the new-call form; may be NULL */
-    const char *base_url;          /* shown in the status bar; not a secret */
+    ct_store *store;                  /* the UI thread's store; panes only read it */
+    ct_view *view;                    /* the call list's current view (export, details) */
+    char selected_id[CT_CALL_ID_BUF]; /* the selected call's id, "" = none */
+    ct_time_ms now;                   /* the clock for this frame (fixed in tests) */
+    bool read_only;                   /* --read-only: refuse every write request */
+    bool color;                       /* false with NO_COLOR / --no-color */
+    const ct_number_list *numbers;    /* List Numbers result for the new-call form; may be NULL */
+    const char *base_url;             /* shown in the status bar; not a secret */
     /* Why the last read of the call list failed ("" after one succeeded):
      * an empty list says so instead of "No calls yet." */
     char list_error[512];
@@ -122,7 +125,7 @@ struct ct_ui_ctx {
 
     /* How requests leave: the board sets submit_hook to hand them to the
      * fetcher (app/board_main.c); tests set their own. NULL = offline. */
-    void *submit_ud;               /* the hook's data (the board: its fetcher); panes do not use it */
+    void *submit_ud; /* the hook's data (the board: its fetcher); panes do not use it */
     ct_ui_submit_fn submit_hook;
 
     /* Flash line: the newest message, shown until flash_until. Every flash
@@ -138,7 +141,7 @@ struct ct_ui_ctx {
      * gone at the call's next update; ct_ui_submit adds, the board moves. */
     ct_pending marks;
 
-    void *board;                   /* the board's private state; panes leave it alone */
+    void *board; /* the board's private state; panes leave it alone */
     /* The attention rules' items (calltop/attention.h; tui/attnpane.h):
      * the list marks rows from it, the attention view acts on it. Not
      * owned; NULL = no attention rules. */
@@ -182,7 +185,7 @@ void ct_ui_select(ct_ui_ctx *ctx, const char *call_id);
 typedef struct ct_pane ct_pane;
 
 typedef struct ct_pane_ops {
-    const char *name;              /* "list", "details", "form", ... (tests, logs) */
+    const char *name; /* "list", "details", "form", ... (tests, logs) */
     /* Draws the whole pane into p->win and ends with wnoutrefresh(p->win).
      * Must cope with any size, including h or w of 1. */
     void (*draw)(ct_pane *p, const ct_ui_ctx *ctx);
@@ -203,16 +206,16 @@ typedef struct ct_pane_ops {
 
 struct ct_pane {
     const ct_pane_ops *ops;
-    WINDOW *win;                   /* owned; made by ct_pane_place */
+    WINDOW *win; /* owned; made by ct_pane_place */
     int y, x, h, w;
-    bool focused;                  /* draw a highlighted border/title when true */
-    bool modal;                    /* dialogs and forms: drawn on top, take every key */
+    bool focused; /* draw a highlighted border/title when true */
+    bool modal;   /* dialogs and forms: drawn on top, take every key */
     /* The window no longer shows what the pane last drew (new place or
      * size, covered, a key changed the pane's state): the next draw must
      * repaint in full. Panes that skip unchanged frames (the board's) read
      * it; ct_pane_place sets it, ct_pane_draw clears it after drawing. */
     bool stale;
-    void *state;                   /* the pane's own data */
+    void *state; /* the pane's own data */
 };
 
 /* Allocates a pane with ops and state (not yet placed: win NULL). */
@@ -228,8 +231,7 @@ void ct_pane_resize(ct_pane *p, int y, int x, int h, int w);
 int ct_pane_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse);
 /* A centred rectangle of at most want_h x want_w inside scr_h x scr_w
  * (for modal panes). */
-void ct_pane_center(int scr_h, int scr_w, int want_h, int want_w,
-                    int *y, int *x, int *h, int *w);
+void ct_pane_center(int scr_h, int scr_w, int want_h, int want_w, int *y, int *x, int *h, int *w);
 /* Mouse position relative to the pane; false when outside it. */
 bool ct_pane_mouse_local(const ct_pane *p, const MEVENT *m, int *row, int *col);
 

@@ -5,10 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-void ct_pending_init(ct_pending *p) { memset(p, 0, sizeof *p); }
+void ct_pending_init(ct_pending *p)
+{
+    memset(p, 0, sizeof *p);
+}
 
 bool ct_pending_add(ct_pending *p, const char *call_id, ct_control_action action,
-                    uint64_t request_id, ct_time_ms now) {
+                    uint64_t request_id, ct_time_ms now)
+{
     if (!call_id || !*call_id || request_id == 0 || strlen(call_id) >= sizeof p->a[0].call_id)
         return false;
     for (size_t i = 0; i < CT_PENDING_MAX; i++) {
@@ -24,14 +28,16 @@ bool ct_pending_add(ct_pending *p, const char *call_id, ct_control_action action
     return false;
 }
 
-static ct_pending_action *find(ct_pending *p, uint64_t request_id) {
+static ct_pending_action *find(ct_pending *p, uint64_t request_id)
+{
     if (request_id == 0) return NULL;
     for (size_t i = 0; i < CT_PENDING_MAX; i++)
         if (p->a[i].state != CT_PEND_FREE && p->a[i].request_id == request_id) return &p->a[i];
     return NULL;
 }
 
-const ct_pending_action *ct_pending_accepted(ct_pending *p, uint64_t request_id, ct_time_ms now) {
+const ct_pending_action *ct_pending_accepted(ct_pending *p, uint64_t request_id, ct_time_ms now)
+{
     ct_pending_action *e = find(p, request_id);
     if (!e) return NULL;
     e->state = CT_PEND_ACCEPTED;
@@ -39,7 +45,8 @@ const ct_pending_action *ct_pending_accepted(ct_pending *p, uint64_t request_id,
     return e;
 }
 
-bool ct_pending_failed(ct_pending *p, uint64_t request_id, ct_pending_action *out) {
+bool ct_pending_failed(ct_pending *p, uint64_t request_id, ct_pending_action *out)
+{
     ct_pending_action *e = find(p, request_id);
     if (!e) return false;
     if (out) *out = *e;
@@ -47,7 +54,8 @@ bool ct_pending_failed(ct_pending *p, uint64_t request_id, ct_pending_action *ou
     return true;
 }
 
-size_t ct_pending_call_updated(ct_pending *p, const char *call_id) {
+size_t ct_pending_call_updated(ct_pending *p, const char *call_id)
+{
     size_t n = 0;
     if (!call_id) return 0;
     for (size_t i = 0; i < CT_PENDING_MAX; i++) {
@@ -60,7 +68,8 @@ size_t ct_pending_call_updated(ct_pending *p, const char *call_id) {
     return n;
 }
 
-size_t ct_pending_expire(ct_pending *p, ct_time_ms now, int64_t max_age_ms) {
+size_t ct_pending_expire(ct_pending *p, ct_time_ms now, int64_t max_age_ms)
+{
     size_t n = 0;
     for (size_t i = 0; i < CT_PENDING_MAX; i++) {
         ct_pending_action *e = &p->a[i];
@@ -72,7 +81,8 @@ size_t ct_pending_expire(ct_pending *p, ct_time_ms now, int64_t max_age_ms) {
     return n;
 }
 
-const ct_pending_action *ct_pending_for_call(const ct_pending *p, const char *call_id) {
+const ct_pending_action *ct_pending_for_call(const ct_pending *p, const char *call_id)
+{
     const ct_pending_action *best = NULL;
     if (!call_id || !*call_id) return NULL;
     for (size_t i = 0; i < CT_PENDING_MAX; i++) {
@@ -84,13 +94,15 @@ const ct_pending_action *ct_pending_for_call(const ct_pending *p, const char *ca
     return best;
 }
 
-size_t ct_pending_count(const ct_pending *p) {
+size_t ct_pending_count(const ct_pending *p)
+{
     size_t n = 0;
     for (size_t i = 0; i < CT_PENDING_MAX; i++) n += p->a[i].state != CT_PEND_FREE;
     return n;
 }
 
-size_t ct_pending_count_unanswered(const ct_pending *p) {
+size_t ct_pending_count_unanswered(const ct_pending *p)
+{
     size_t n = 0;
     for (size_t i = 0; i < CT_PENDING_MAX; i++) n += p->a[i].state == CT_PEND_SENT;
     return n;

@@ -25,10 +25,12 @@ typedef struct ct_pending_action {
     uint64_t request_id;
     ct_control_action action;
     char call_id[CT_CALL_ID_BUF];
-    ct_time_ms since;       /* when sent, then when accepted */
+    ct_time_ms since; /* when sent, then when accepted */
 } ct_pending_action;
 
-typedef struct ct_pending { ct_pending_action a[CT_PENDING_MAX]; } ct_pending;
+typedef struct ct_pending {
+    ct_pending_action a[CT_PENDING_MAX];
+} ct_pending;
 
 void ct_pending_init(ct_pending *p);
 /* False when full or the arguments are unusable (request id 0, no call). */

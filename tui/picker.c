@@ -31,7 +31,10 @@ static ct_pick_item *add_item(ct_picker_model *m, const char *value)
     return it;
 }
 
-typedef struct collect { ct_picker_model *m; bool oom; } collect;
+typedef struct collect {
+    ct_picker_model *m;
+    bool oom;
+} collect;
 
 static bool collect_one(const ct_call_entry *e, void *ud)
 {
@@ -40,7 +43,10 @@ static bool collect_one(const ct_call_entry *e, void *ud)
     const char *v = c->m->kind == CT_PICK_ASSISTANT ? call->assistant_id : call->assistant_number;
     if (!v || !v[0] || strlen(v) >= sizeof c->m->items[0].value) return true;
     ct_pick_item *it = find_item(c->m, v);
-    if (!it && !(it = add_item(c->m, v))) { c->oom = true; return false; }
+    if (!it && !(it = add_item(c->m, v))) {
+        c->oom = true;
+        return false;
+    }
     it->calls++;
     /* an assistant is shown by name when some call carries it */
     if (c->m->kind == CT_PICK_ASSISTANT && call->assistant_name && call->assistant_name[0] &&
@@ -65,7 +71,10 @@ int ct_picker_build(ct_picker_model *m, ct_pick_kind kind, const ct_store *s, co
     snprintf(any->label, sizeof any->label, "(any)");
     collect c = {m, false};
     ct_store_foreach(s, collect_one, &c);
-    if (c.oom) { ct_picker_free(m); return -1; }
+    if (c.oom) {
+        ct_picker_free(m);
+        return -1;
+    }
     if (current && current[0] && !find_item(m, current) && !add_item(m, current)) {
         ct_picker_free(m);
         return -1;
@@ -116,7 +125,7 @@ const char *ct_picker_value(const ct_picker_model *m)
 
 typedef struct picker_pane {
     ct_picker_model m;
-    ct_listmodel *lm;              /* the call list's; not owned */
+    ct_listmodel *lm; /* the call list's; not owned */
     int page;
 } picker_pane;
 
@@ -131,10 +140,14 @@ static void picker_draw(ct_pane *p, const ct_ui_ctx *ctx)
     picker_pane *st = p->state;
     WINDOW *w = p->win;
     int top, left, inner_h, cols;
-    ct_modal_frame(w, st->m.kind == CT_PICK_ASSISTANT ? "Filter by assistant" : "Filter by our number",
+    ct_modal_frame(w,
+                   st->m.kind == CT_PICK_ASSISTANT ? "Filter by assistant" : "Filter by our number",
                    CT_TH_HEADER, true, &top, &left, &inner_h, &cols);
-    int rows = inner_h - 1;   /* the last inner row: the key hint */
-    if (rows < 1 || cols < 1) { wnoutrefresh(w); return; }
+    int rows = inner_h - 1; /* the last inner row: the key hint */
+    if (rows < 1 || cols < 1) {
+        wnoutrefresh(w);
+        return;
+    }
     st->page = rows;
     if (st->m.sel < st->m.top) st->m.top = st->m.sel;
     if (st->m.sel >= st->m.top + (size_t)rows) st->m.top = st->m.sel - (size_t)rows + 1;
@@ -148,11 +161,12 @@ static void picker_draw(ct_pane *p, const ct_ui_ctx *ctx)
         ct_draw_cell(w, top + r, left, 2, i == st->m.sel ? "> " : "  ", CT_ALIGN_LEFT, a, true);
         /* labels are the server's text: sanitized when drawn */
         if (lw > 0) ct_draw_cell(w, top + r, left + 2, lw, it->label, CT_ALIGN_LEFT, a, i == 0);
-        if (cols - 2 - lw > 0) ct_draw_cell(w, top + r, left + 2 + (lw > 0 ? lw : 0), cols - 2 - (lw > 0 ? lw : 0),
-                                            count, CT_ALIGN_RIGHT, a, true);
+        if (cols - 2 - lw > 0)
+            ct_draw_cell(w, top + r, left + 2 + (lw > 0 ? lw : 0), cols - 2 - (lw > 0 ? lw : 0),
+                         count, CT_ALIGN_RIGHT, a, true);
     }
-    ct_draw_cell(w, top + inner_h - 1, left, cols, "Enter apply  Esc cancel  j/k move", CT_ALIGN_LEFT,
-                 ct_theme_attr(CT_TH_DIM), true);
+    ct_draw_cell(w, top + inner_h - 1, left, cols, "Enter apply  Esc cancel  j/k move",
+                 CT_ALIGN_LEFT, ct_theme_attr(CT_TH_DIM), true);
     wnoutrefresh(w);
 }
 
@@ -164,15 +178,17 @@ static int picker_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
     switch (ct_picker_key(&st->m, key, st->page)) {
     case CT_PICK_R_APPLY: {
         const char *v = ct_picker_value(&st->m);
-        if (st->m.kind == CT_PICK_ASSISTANT) ct_listmodel_set_picks(st->lm, v, st->lm->spec.our_number);
+        if (st->m.kind == CT_PICK_ASSISTANT)
+            ct_listmodel_set_picks(st->lm, v, st->lm->spec.our_number);
         else ct_listmodel_set_picks(st->lm, st->lm->spec.assistant_id, v);
-        ct_ui_flash(ctx, CT_FLASH_INFO, "%s: %s", st->m.kind == CT_PICK_ASSISTANT ? "assistant" : "our number",
+        ct_ui_flash(ctx, CT_FLASH_INFO, "%s: %s",
+                    st->m.kind == CT_PICK_ASSISTANT ? "assistant" : "our number",
                     v[0] ? st->m.items[st->m.sel].label : "any");
         return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
     }
     case CT_PICK_R_CANCEL: return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
     case CT_PICK_R_MOVED: return CT_FX_HANDLED | CT_FX_REDRAW;
-    default: return CT_FX_HANDLED;   /* a modal: nothing falls through to the board */
+    default: return CT_FX_HANDLED; /* a modal: nothing falls through to the board */
     }
 }
 
@@ -184,7 +200,10 @@ static void picker_destroy(ct_pane *p)
 }
 
 static const ct_pane_ops picker_ops = {
-    .name = "picker", .draw = picker_draw, .resize = picker_resize, .handle_key = picker_key,
+    .name = "picker",
+    .draw = picker_draw,
+    .resize = picker_resize,
+    .handle_key = picker_key,
     .destroy = picker_destroy,
 };
 
@@ -195,8 +214,14 @@ ct_pane *ct_picker_pane_new(ct_pick_kind kind, const ct_store *s, ct_listmodel *
     st->lm = lm;
     st->page = 1;
     const char *current = kind == CT_PICK_ASSISTANT ? lm->spec.assistant_id : lm->spec.our_number;
-    if (ct_picker_build(&st->m, kind, s, current) != 0) { free(st); return NULL; }
+    if (ct_picker_build(&st->m, kind, s, current) != 0) {
+        free(st);
+        return NULL;
+    }
     ct_pane *p = ct_pane_new(&picker_ops, st);
-    if (!p) { ct_picker_free(&st->m); free(st); }
+    if (!p) {
+        ct_picker_free(&st->m);
+        free(st);
+    }
     return p;
 }

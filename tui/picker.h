@@ -15,17 +15,17 @@
 typedef enum ct_pick_kind { CT_PICK_ASSISTANT = 0, CT_PICK_NUMBER } ct_pick_kind;
 
 typedef struct ct_pick_item {
-    char value[128];               /* the assistant id or the number; "" = any */
-    char label[200];               /* "Ava (Support)  asst-42" (unsanitized) */
-    size_t calls;                  /* calls in the store with it */
+    char value[128]; /* the assistant id or the number; "" = any */
+    char label[200]; /* "Ava (Support)  asst-42" (unsanitized) */
+    size_t calls;    /* calls in the store with it */
 } ct_pick_item;
 
 typedef struct ct_picker_model {
     ct_pick_kind kind;
-    ct_pick_item *items;           /* items[0] is "(any)"; the rest by label */
+    ct_pick_item *items; /* items[0] is "(any)"; the rest by label */
     size_t n, cap;
     size_t sel;
-    size_t top;                    /* first row shown (the pane keeps sel visible) */
+    size_t top; /* first row shown (the pane keeps sel visible) */
 } ct_picker_model;
 
 /* Lists the distinct values in the store; sel starts on `current` (or on
@@ -35,7 +35,12 @@ typedef struct ct_picker_model {
 int ct_picker_build(ct_picker_model *m, ct_pick_kind kind, const ct_store *s, const char *current);
 void ct_picker_free(ct_picker_model *m);
 
-typedef enum ct_pick_result { CT_PICK_R_NONE = 0, CT_PICK_R_MOVED, CT_PICK_R_APPLY, CT_PICK_R_CANCEL } ct_pick_result;
+typedef enum ct_pick_result {
+    CT_PICK_R_NONE = 0,
+    CT_PICK_R_MOVED,
+    CT_PICK_R_APPLY,
+    CT_PICK_R_CANCEL
+} ct_pick_result;
 /* Up/Down/j/k, PgUp/PgDn, g/G/Home/End move; Enter applies; Esc (and q) cancel.
  * page: rows visible (for PgUp/PgDn). */
 ct_pick_result ct_picker_key(ct_picker_model *m, int key, int page);

@@ -30,7 +30,10 @@ static void stop(ct_recorder *r, ct_flash_level lvl, const char *why)
  * started, so the file always ends with a complete line. */
 static bool put_line(ct_recorder *r, char *line)
 {
-    if (r->stopped) { free(line); return false; }
+    if (r->stopped) {
+        free(line);
+        return false;
+    }
     size_t len = strlen(line);
     if (r->written + len + 1 > r->max_bytes) {
         char why[600];
@@ -42,7 +45,11 @@ static bool put_line(ct_recorder *r, char *line)
     }
     /* the newline goes with the line in one buffer: one write per line */
     char *buf = realloc(line, len + 2);
-    if (!buf) { free(line); stop(r, CT_FLASH_ERROR, "recording stopped: out of memory"); return false; }
+    if (!buf) {
+        free(line);
+        stop(r, CT_FLASH_ERROR, "recording stopped: out of memory");
+        return false;
+    }
     buf[len] = '\n';
     size_t off = 0;
     while (off < len + 1) {
@@ -86,7 +93,8 @@ ct_recorder *ct_recorder_open(const char *path, long max_bytes, ct_time_ms now,
     r->flash_ctx = flash_ctx;
     char *line = NULL;
     if (ct_record_encode_header(now, &line, err) != CT_OK || !put_line(r, line)) {
-        if (!err->detail[0]) ct_error_set(err, CT_EIO, "--record %s: the header could not be written", path);
+        if (!err->detail[0])
+            ct_error_set(err, CT_EIO, "--record %s: the header could not be written", path);
         ct_recorder_close(r);
         return NULL;
     }
@@ -129,5 +137,11 @@ bool ct_recorder_own_read(ct_recorder *r, ct_request_kind kind, uint64_t request
     return put_line(r, line);
 }
 
-bool ct_recorder_stopped(const ct_recorder *r) { return r && r->stopped; }
-uint64_t ct_recorder_bytes(const ct_recorder *r) { return r ? r->written : 0; }
+bool ct_recorder_stopped(const ct_recorder *r)
+{
+    return r && r->stopped;
+}
+uint64_t ct_recorder_bytes(const ct_recorder *r)
+{
+    return r ? r->written : 0;
+}

@@ -11,16 +11,20 @@
 typedef struct refusal_pane {
     char title[64];
     char reason[256];
-    unsigned ignored;     /* keys swallowed since the box opened */
+    unsigned ignored; /* keys swallowed since the box opened */
 } refusal_pane;
 
-static void refusal_draw(ct_pane *p, const ct_ui_ctx *ctx) {
+static void refusal_draw(ct_pane *p, const ct_ui_ctx *ctx)
+{
     (void)ctx;
     refusal_pane *st = p->state;
     WINDOW *w = p->win;
     int y0, x0, H, W;
     ct_modal_frame(w, st->title, CT_TH_WARN, true, &y0, &x0, &H, &W);
-    if (H < 1 || W < 1) { wnoutrefresh(w); return; }
+    if (H < 1 || W < 1) {
+        wnoutrefresh(w);
+        return;
+    }
     int y = y0;
     /* the reason, wrapped; the last two rows are kept for the count and
      * the way out, which matter more than a long reason's tail */
@@ -41,12 +45,17 @@ static void refusal_draw(ct_pane *p, const ct_ui_ctx *ctx) {
     wnoutrefresh(w);
 }
 
-static void refusal_resize(ct_pane *p, int y, int x, int h, int w) { ct_pane_place(p, y, x, h, w); }
+static void refusal_resize(ct_pane *p, int y, int x, int h, int w)
+{
+    ct_pane_place(p, y, x, h, w);
+}
 
-static int refusal_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse) {
-    (void)ctx; (void)mouse;
+static int refusal_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
+{
+    (void)ctx;
+    (void)mouse;
     refusal_pane *st = p->state;
-    if (key == KEY_RESIZE) return 0;   /* the board lays out; nothing to swallow */
+    if (key == KEY_RESIZE) return 0; /* the board lays out; nothing to swallow */
     if (key == CT_KEY_ESC || ct_key_is_enter(key))
         return CT_FX_HANDLED | CT_FX_CLOSE | CT_FX_REDRAW_ALL;
     /* a click is swallowed too (it could select another call under the
@@ -55,7 +64,11 @@ static int refusal_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
     return CT_FX_HANDLED | CT_FX_REDRAW;
 }
 
-static void refusal_destroy(ct_pane *p) { free(p->state); p->state = NULL; }
+static void refusal_destroy(ct_pane *p)
+{
+    free(p->state);
+    p->state = NULL;
+}
 
 static const ct_pane_ops refusal_ops = {
     .name = CT_REFUSAL_PANE_NAME,
@@ -66,19 +79,27 @@ static const ct_pane_ops refusal_ops = {
     .destroy = refusal_destroy,
 };
 
-ct_pane *ct_refusal_new(const char *title, const char *reason) {
+ct_pane *ct_refusal_new(const char *title, const char *reason)
+{
     refusal_pane *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     snprintf(st->title, sizeof st->title, "%s", title ? title : "refused");
     snprintf(st->reason, sizeof st->reason, "%s", reason ? reason : "");
     ct_pane *p = ct_pane_new(&refusal_ops, st);
-    if (!p) { free(st); return NULL; }
+    if (!p) {
+        free(st);
+        return NULL;
+    }
     p->modal = true;
     return p;
 }
 
-bool ct_refusal_is(const ct_pane *p) { return p && p->ops == &refusal_ops; }
+bool ct_refusal_is(const ct_pane *p)
+{
+    return p && p->ops == &refusal_ops;
+}
 
-unsigned ct_refusal_ignored(const ct_pane *p) {
+unsigned ct_refusal_ignored(const ct_pane *p)
+{
     return ct_refusal_is(p) ? ((const refusal_pane *)p->state)->ignored : 0;
 }

@@ -19,8 +19,8 @@
 /* The box's name in ct_pane_ops (tests and the board's layout look for it). */
 #define CT_REFUSAL_PANE_NAME "refused"
 /* The box's size (rows, columns) before centring on the screen. */
-#define CT_REFUSAL_H 7
-#define CT_REFUSAL_W 64
+#define CT_REFUSAL_H         7
+#define CT_REFUSAL_W         64
 
 /* A refusal box titled `title` ("say refused") saying `reason` (trusted
  * text, sanitized when drawn). Returns an unplaced modal pane or NULL when

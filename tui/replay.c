@@ -11,7 +11,8 @@
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
-ct_err ct_replay_load_buf(ct_replay *R, const char *buf, size_t len, const char *name, ct_error *err)
+ct_err ct_replay_load_buf(ct_replay *R, const char *buf, size_t len, const char *name,
+                          ct_error *err)
 {
     memset(R, 0, sizeof *R);
     R->speed = 1;
@@ -25,7 +26,10 @@ ct_err ct_replay_load_buf(ct_replay *R, const char *buf, size_t len, const char 
         const char *nl = memchr(R->buf + off, '\n', len - off);
         size_t l = nl ? (size_t)(nl - (R->buf + off)) : len - off;
         lineno++;
-        if (l == 0) { off += 1; continue; }   /* a blank line is allowed */
+        if (l == 0) {
+            off += 1;
+            continue;
+        } /* a blank line is allowed */
         ct_record rec;
         ct_error e;
         ct_error_clear(&e);
@@ -47,13 +51,19 @@ ct_err ct_replay_load_buf(ct_replay *R, const char *buf, size_t len, const char 
             if (!header) {
                 ct_record_clear(&rec);
                 ct_replay_free(R);
-                return ct_error_set(err, CT_EVALUE, "%s: not a calltop recording (no header line; "
-                                    "make one with calltop --record)", name);
+                return ct_error_set(err, CT_EVALUE,
+                                    "%s: not a calltop recording (no header line; "
+                                    "make one with calltop --record)",
+                                    name);
             }
             if (R->n == cap) {
                 cap = cap ? cap * 2 : 256;
                 ct_replay_line *v = realloc(R->lines, cap * sizeof *v);
-                if (!v) { ct_record_clear(&rec); ct_replay_free(R); return ct_error_set(err, CT_ENOMEM, "out of memory"); }
+                if (!v) {
+                    ct_record_clear(&rec);
+                    ct_replay_free(R);
+                    return ct_error_set(err, CT_ENOMEM, "out of memory");
+                }
                 R->lines = v;
             }
             /* the wall clock may step back (NTP): keep the order of the file */
@@ -89,7 +99,11 @@ ct_err ct_replay_load(ct_replay *R, const char *path, ct_error *err)
             }
             cap = cap ? cap * 2 : 65536;
             char *b = realloc(buf, cap);
-            if (!b) { free(buf); fclose(f); return ct_error_set(err, CT_ENOMEM, "out of memory"); }
+            if (!b) {
+                free(buf);
+                fclose(f);
+                return ct_error_set(err, CT_ENOMEM, "out of memory");
+            }
             buf = b;
         }
         size_t k = fread(buf + len, 1, cap - len, f);
@@ -98,7 +112,10 @@ ct_err ct_replay_load(ct_replay *R, const char *path, ct_error *err)
     }
     bool bad = ferror(f);
     fclose(f);
-    if (bad) { free(buf); return ct_error_set(err, CT_EIO, "--replay %s: read error", path); }
+    if (bad) {
+        free(buf);
+        return ct_error_set(err, CT_EIO, "--replay %s: read error", path);
+    }
     ct_err rc = ct_replay_load_buf(R, buf ? buf : "", len, path, err);
     free(buf);
     return rc;
@@ -150,8 +167,7 @@ static void apply(ct_replay *R, size_t i)
     if (rec.kind == CT_REC_OWN_READ)
         ct_reduce_own_read(&R->board->reduce, rec.read_kind, rec.request_id,
                            rec.read_kind == CT_REQ_GET_CALL ? rec.call_id : NULL);
-    else if (rec.kind == CT_REC_EVENT)
-        ct_board_event(R->board, rec.ev);
+    else if (rec.kind == CT_REC_EVENT) ct_board_event(R->board, rec.ev);
     ct_record_clear(&rec);
     R->applied++;
 }
@@ -174,7 +190,8 @@ size_t ct_replay_advance(ct_replay *R, int64_t real)
     if (R->playing && t >= R->end && R->next >= R->n) {
         anchor(R, R->end, real);
         R->playing = false;
-        ct_ui_flash(&R->board->ctx, CT_FLASH_INFO, "end of the recording: : seeks, space plays again");
+        ct_ui_flash(&R->board->ctx, CT_FLASH_INFO,
+                    "end of the recording: : seeks, space plays again");
     }
     return k;
 }
@@ -227,7 +244,10 @@ void ct_replay_step(ct_replay *R, int64_t real)
     anchor(R, t, real);
 }
 
-typedef struct id_list { char **v; size_t n, cap; } id_list;
+typedef struct id_list {
+    char **v;
+    size_t n, cap;
+} id_list;
 
 static bool collect_id(const ct_call_entry *e, void *ud)
 {
@@ -335,8 +355,7 @@ int ct_replay_action(ct_replay *R, ct_action_id id, int64_t real)
         R->input[0] = '\0';
         show_prompt(R);
         break;
-    default:
-        return 0;
+    default: return 0;
     }
     return CT_FX_REDRAW_ALL;
 }
@@ -362,12 +381,13 @@ bool ct_replay_prompt_key(ct_replay *R, int key, int64_t real)
     } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
         if (n) R->input[n - 1] = '\0';
         show_prompt(R);
-    } else if (key >= 0x20 && key < 0x7f && strchr("0123456789:+- ", key) && n + 1 < sizeof R->input) {
+    } else if (key >= 0x20 && key < 0x7f && strchr("0123456789:+- ", key) &&
+               n + 1 < sizeof R->input) {
         R->input[n] = (char)key;
         R->input[n + 1] = '\0';
         show_prompt(R);
     } else {
-        show_prompt(R);   /* anything else is swallowed: it is not a board command now */
+        show_prompt(R); /* anything else is swallowed: it is not a board command now */
     }
     ct_board_stale(R->board);
     return true;
@@ -380,5 +400,7 @@ void ct_replay_status(const ct_replay *R, int64_t real, char *buf, size_t cap)
     ct_fmt_clock(t, clock, sizeof clock);
     bool at_end = R->next >= R->n && t >= R->end;
     snprintf(buf, cap, "REPLAY %dx %s%s", R->speed, clock,
-             at_end ? " end" : R->playing ? "" : " paused");
+             at_end           ? " end"
+                 : R->playing ? ""
+                              : " paused");
 }

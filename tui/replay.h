@@ -28,34 +28,35 @@
 #include "calltop/err.h"
 
 #define CT_REPLAY_MAX_SPEED 64
-#define CT_REPLAY_MAX_FILE  (1024L * 1024 * 1024)   /* what --replay reads at most */
+#define CT_REPLAY_MAX_FILE  (1024L * 1024 * 1024) /* what --replay reads at most */
 
 typedef struct ct_replay_line {
     ct_time_ms at;
-    size_t off, len;   /* in buf */
-    bool event;        /* an event (not one of the board's own reads) */
+    size_t off, len; /* in buf */
+    bool event;      /* an event (not one of the board's own reads) */
 } ct_replay_line;
 
 typedef struct ct_replay {
-    char *buf;                  /* the whole file */
-    ct_replay_line *lines;      /* the records after the header, in file order */
+    char *buf;             /* the whole file */
+    ct_replay_line *lines; /* the records after the header, in file order */
     size_t n;
-    ct_time_ms start, end;      /* the recording's first and last times */
-    size_t next;                /* the next record to apply */
-    ct_time_ms anchor_clock;    /* the recorded clock at anchor_real */
-    int64_t anchor_real;        /* real (loop) ms */
+    ct_time_ms start, end;   /* the recording's first and last times */
+    size_t next;             /* the next record to apply */
+    ct_time_ms anchor_clock; /* the recorded clock at anchor_real */
+    int64_t anchor_real;     /* real (loop) ms */
     bool playing;
-    int speed;                  /* 1, 2, 4 ... CT_REPLAY_MAX_SPEED */
-    bool prompting;             /* the seek prompt takes the keys */
+    int speed;      /* 1, 2, 4 ... CT_REPLAY_MAX_SPEED */
+    bool prompting; /* the seek prompt takes the keys */
     char input[32];
-    ct_board *board;            /* not owned */
-    uint64_t applied;           /* records applied (tests) */
+    ct_board *board;  /* not owned */
+    uint64_t applied; /* records applied (tests) */
 } ct_replay;
 
 /* Reads and checks path. err names the line of a bad record. */
 ct_err ct_replay_load(ct_replay *R, const char *path, ct_error *err);
 /* The same from memory (tests); buf is copied. */
-ct_err ct_replay_load_buf(ct_replay *R, const char *buf, size_t len, const char *name, ct_error *err);
+ct_err ct_replay_load_buf(ct_replay *R, const char *buf, size_t len, const char *name,
+                          ct_error *err);
 void ct_replay_free(ct_replay *R);
 
 /* Starts at the recording's start, paused or playing at 1x. */
@@ -71,7 +72,7 @@ size_t ct_replay_advance(ct_replay *R, int64_t real);
 long ct_replay_due_in(const ct_replay *R, int64_t real);
 
 void ct_replay_toggle(ct_replay *R, int64_t real);
-void ct_replay_set_speed(ct_replay *R, int speed, int64_t real);   /* clamped, power of two */
+void ct_replay_set_speed(ct_replay *R, int speed, int64_t real); /* clamped, power of two */
 /* Applies the next event (own reads before it ride along) and pauses. */
 void ct_replay_step(ct_replay *R, int64_t real);
 /* Moves the clock to `target` (clamped to the recording), rebuilding the

@@ -15,10 +15,8 @@ static void scalar_text(const cJSON *v, char *buf, size_t cap)
         snprintf(buf, cap, "%s", v->valuestring);
     } else if (cJSON_IsNumber(v)) {
         double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) < 1e15)
-            snprintf(buf, cap, "%.0f", d);
-        else
-            snprintf(buf, cap, "%.6g", d);
+        if (d == floor(d) && fabs(d) < 1e15) snprintf(buf, cap, "%.0f", d);
+        else snprintf(buf, cap, "%.6g", d);
     } else if (cJSON_IsBool(v)) {
         snprintf(buf, cap, "%s", cJSON_IsTrue(v) ? "true" : "false");
     } else if (cJSON_IsNull(v)) {
@@ -71,9 +69,11 @@ static void members(const cJSON *obj, const char *prefix, const char *const *ski
                     ct_report_field *out, size_t cap, size_t *n)
 {
     const cJSON *m;
-    cJSON_ArrayForEach(m, obj) {
+    cJSON_ArrayForEach(m, obj)
+    {
         bool skipped = false;
-        for (size_t i = 0; skip && skip[i]; i++) skipped = skipped || strcmp(m->string, skip[i]) == 0;
+        for (size_t i = 0; skip && skip[i]; i++)
+            skipped = skipped || strcmp(m->string, skip[i]) == 0;
         if (skipped || !m->string) continue;
         char v[512], name[64];
         scalar_text(m, v, sizeof v);

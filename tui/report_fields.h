@@ -9,9 +9,9 @@
 #include "calltop/model.h"
 
 typedef struct ct_report_field {
-    char name[24];       /* "recording", "cost", "avgLatencyMs" */
-    char value[512];     /* unsanitized: the caller sanitizes when drawing */
-    bool is_url;         /* value is the recording URL (drawn as a hyperlink) */
+    char name[24];   /* "recording", "cost", "avgLatencyMs" */
+    char value[512]; /* unsanitized: the caller sanitizes when drawing */
+    bool is_url;     /* value is the recording URL (drawn as a hyperlink) */
 } ct_report_field;
 
 /* Fills up to cap fields: recording (recording.url, or the recording as a

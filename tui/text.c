@@ -14,45 +14,85 @@
 #include <time.h>
 #include <wchar.h>
 
-size_t ct_utf8_next(const char *str, size_t len, uint32_t *cp) {
+size_t ct_utf8_next(const char *str, size_t len, uint32_t *cp)
+{
     const unsigned char *s = (const unsigned char *)str;
-    if (len == 0) { *cp = 0; return 0; }
+    if (len == 0) {
+        *cp = 0;
+        return 0;
+    }
     unsigned char c = s[0];
-    if (c < 0x80) { *cp = c; return 1; }
-    size_t need; uint32_t v, min;
-    if ((c & 0xE0) == 0xC0)      { need = 2; v = c & 0x1F; min = 0x80; }
-    else if ((c & 0xF0) == 0xE0) { need = 3; v = c & 0x0F; min = 0x800; }
-    else if ((c & 0xF8) == 0xF0) { need = 4; v = c & 0x07; min = 0x10000; }
-    else { *cp = 0xFFFD; return 1; }
-    if (len < need) { *cp = 0xFFFD; return 1; }
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t need;
+    uint32_t v, min;
+    if ((c & 0xE0) == 0xC0) {
+        need = 2;
+        v = c & 0x1F;
+        min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        need = 3;
+        v = c & 0x0F;
+        min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        need = 4;
+        v = c & 0x07;
+        min = 0x10000;
+    } else {
+        *cp = 0xFFFD;
+        return 1;
+    }
+    if (len < need) {
+        *cp = 0xFFFD;
+        return 1;
+    }
     for (size_t i = 1; i < need; i++) {
-        if ((s[i] & 0xC0) != 0x80) { *cp = 0xFFFD; return 1; }
+        if ((s[i] & 0xC0) != 0x80) {
+            *cp = 0xFFFD;
+            return 1;
+        }
         v = (v << 6) | (s[i] & 0x3F);
     }
     /* Overlong forms, surrogates and out-of-range values are malformed. */
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) { *cp = 0xFFFD; return 1; }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+        *cp = 0xFFFD;
+        return 1;
+    }
     *cp = v;
     return need;
 }
 
-size_t ct_utf8_encode(uint32_t cp, char out[4]) {
-    if (cp < 0x80) { out[0] = (char)cp; return 1; }
+size_t ct_utf8_encode(uint32_t cp, char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
     if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6)); out[1] = (char)(0x80 | (cp & 0x3F)); return 2;
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
     }
     if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
     if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12)); out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F)); return 3;
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
     }
     if (cp > 0x10FFFF) return 0;
-    out[0] = (char)(0xF0 | (cp >> 18)); out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); out[3] = (char)(0x80 | (cp & 0x3F));
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
 }
 
-int ct_cp_width(uint32_t cp) {
-    if (cp < 0x20 || cp == 0x7F) return 1;       /* should be sanitized away; be safe */
+int ct_cp_width(uint32_t cp)
+{
+    if (cp < 0x20 || cp == 0x7F) return 1; /* should be sanitized away; be safe */
     if (cp < 0x7F) return 1;
     int w = wcwidth((wchar_t)cp);
     if (w >= 0) return w > 2 ? 2 : w;
@@ -61,7 +101,8 @@ int ct_cp_width(uint32_t cp) {
     return 1;
 }
 
-size_t ct_text_drawable(const char *s, char *out, size_t cap) {
+size_t ct_text_drawable(const char *s, char *out, size_t cap)
+{
     size_t o = 0, len = s ? strlen(s) : 0, i = 0;
     if (!cap) return 0;
     bool utf8 = ct_locale_is_utf8();
@@ -88,7 +129,8 @@ size_t ct_text_drawable(const char *s, char *out, size_t cap) {
     return o;
 }
 
-int ct_text_width_n(const char *s, size_t len) {
+int ct_text_width_n(const char *s, size_t len)
+{
     int w = 0;
     size_t i = 0;
     while (i < len) {
@@ -101,9 +143,13 @@ int ct_text_width_n(const char *s, size_t len) {
     return w;
 }
 
-int ct_text_width(const char *s) { return s ? ct_text_width_n(s, strlen(s)) : 0; }
+int ct_text_width(const char *s)
+{
+    return s ? ct_text_width_n(s, strlen(s)) : 0;
+}
 
-char *ct_text_clean_line(char *s) {
+char *ct_text_clean_line(char *s)
+{
     if (!s) return s;
     size_t len = strlen(s), r = 0, w = 0;
     while (r < len) {
@@ -126,16 +172,21 @@ char *ct_text_clean_line(char *s) {
     return s;
 }
 
-bool ct_locale_is_utf8(void) {
+bool ct_locale_is_utf8(void)
+{
     const char *cs = nl_langinfo(CODESET);
     return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
 }
 
-const char *ct_text_ellipsis(void) { return ct_locale_is_utf8() ? "\xE2\x80\xA6" : "~"; }
+const char *ct_text_ellipsis(void)
+{
+    return ct_locale_is_utf8() ? "\xE2\x80\xA6" : "~";
+}
 
 /* Length in bytes of the longest prefix of s[0..len) whose width is at most
  * cols, keeping zero-width characters with their base; *w gets its width. */
-static size_t fit_prefix(const char *s, size_t len, int cols, int *w) {
+static size_t fit_prefix(const char *s, size_t len, int cols, int *w)
+{
     size_t i = 0;
     int acc = 0;
     while (i < len) {
@@ -152,7 +203,8 @@ static size_t fit_prefix(const char *s, size_t len, int cols, int *w) {
 
 /* Copies n bytes into out with a NUL, never splitting a character when the
  * buffer is too small. Returns the bytes copied. */
-static size_t copy_chars(char *out, size_t cap, const char *s, size_t n) {
+static size_t copy_chars(char *out, size_t cap, const char *s, size_t n)
+{
     if (cap == 0) return 0;
     if (n > cap - 1) {
         n = cap - 1;
@@ -164,7 +216,8 @@ static size_t copy_chars(char *out, size_t cap, const char *s, size_t n) {
     return n;
 }
 
-int ct_text_truncate(const char *s, int cols, char *out, size_t cap) {
+int ct_text_truncate(const char *s, int cols, char *out, size_t cap)
+{
     if (cap == 0) return 0;
     out[0] = '\0';
     if (!s || cols <= 0) return 0;
@@ -186,7 +239,8 @@ int ct_text_truncate(const char *s, int cols, char *out, size_t cap) {
     return ct_text_width_n(out, c);
 }
 
-int ct_text_pad(const char *s, int cols, ct_align align, char *out, size_t cap) {
+int ct_text_pad(const char *s, int cols, ct_align align, char *out, size_t cap)
+{
     if (cap == 0) return 0;
     char tmp[1024];
     int w = ct_text_truncate(s ? s : "", cols, tmp, sizeof tmp);
@@ -198,14 +252,22 @@ int ct_text_pad(const char *s, int cols, ct_align align, char *out, size_t cap) 
         return ct_text_width(out);
     }
     char *p = out;
-    if (align == CT_ALIGN_RIGHT) { memset(p, ' ', (size_t)pad); p += pad; }
-    memcpy(p, tmp, tl); p += tl;
-    if (align == CT_ALIGN_LEFT) { memset(p, ' ', (size_t)pad); p += pad; }
+    if (align == CT_ALIGN_RIGHT) {
+        memset(p, ' ', (size_t)pad);
+        p += pad;
+    }
+    memcpy(p, tmp, tl);
+    p += tl;
+    if (align == CT_ALIGN_LEFT) {
+        memset(p, ' ', (size_t)pad);
+        p += pad;
+    }
     *p = '\0';
     return w + pad;
 }
 
-size_t ct_text_wrap(const char *s, int cols, ct_span *out, size_t max) {
+size_t ct_text_wrap(const char *s, int cols, ct_span *out, size_t max)
+{
     if (!s) s = "";
     if (cols < 1) cols = 1;
     size_t len = strlen(s), nlines = 0, i = 0;
@@ -217,10 +279,17 @@ size_t ct_text_wrap(const char *s, int cols, ct_span *out, size_t max) {
         while (i < len) {
             uint32_t cp;
             size_t n = ct_utf8_next(s + i, len - i, &cp);
-            if (cp == '\n') { hard = true; break; }
+            if (cp == '\n') {
+                hard = true;
+                break;
+            }
             int cw = ct_cp_width(cp);
             if (w + cw > cols && i > start) break;
-            if (cp == ' ') { brk = i; brk_w = w; after_brk = i + n; }
+            if (cp == ' ') {
+                brk = i;
+                brk_w = w;
+                after_brk = i + n;
+            }
             w += cw;
             i += n;
         }
@@ -235,7 +304,9 @@ size_t ct_text_wrap(const char *s, int cols, ct_span *out, size_t max) {
                 /* Break exactly at a space: drop it. */
                 next = i + 1;
             } else if (brk != (size_t)-1 && brk > start) {
-                end = brk; lw = brk_w; next = after_brk;
+                end = brk;
+                lw = brk_w;
+                next = after_brk;
             }
             /* else: a word longer than the line, split where it stopped */
         }
@@ -249,7 +320,11 @@ size_t ct_text_wrap(const char *s, int cols, ct_span *out, size_t max) {
         if (i >= len && !hard) break;
         if (i >= len && hard) {
             /* a trailing newline ends the text with one empty line */
-            if (nlines < max) { out[nlines].off = len; out[nlines].len = 0; out[nlines].width = 0; }
+            if (nlines < max) {
+                out[nlines].off = len;
+                out[nlines].len = 0;
+                out[nlines].width = 0;
+            }
             nlines++;
             break;
         }
@@ -257,17 +332,18 @@ size_t ct_text_wrap(const char *s, int cols, ct_span *out, size_t max) {
     return nlines;
 }
 
-void ct_fmt_duration(int64_t ms, char *buf, size_t len) {
+void ct_fmt_duration(int64_t ms, char *buf, size_t len)
+{
     if (ms < 0) ms = 0;
     int64_t s = ms / 1000;
     if (s >= 3600)
         snprintf(buf, len, "%lld:%02d:%02d", (long long)(s / 3600), (int)(s / 60 % 60),
                  (int)(s % 60));
-    else
-        snprintf(buf, len, "%d:%02d", (int)(s / 60), (int)(s % 60));
+    else snprintf(buf, len, "%d:%02d", (int)(s / 60), (int)(s % 60));
 }
 
-void ct_fmt_age(int64_t ms, char *buf, size_t len) {
+void ct_fmt_age(int64_t ms, char *buf, size_t len)
+{
     if (ms < 0) ms = 0;
     int64_t s = ms / 1000;
     if (s < 60) snprintf(buf, len, "%llds", (long long)s);
@@ -276,22 +352,34 @@ void ct_fmt_age(int64_t ms, char *buf, size_t len) {
     else snprintf(buf, len, "%lldd", (long long)(s / 86400));
 }
 
-static bool local_tm(ct_time_ms t, struct tm *tm) {
+static bool local_tm(ct_time_ms t, struct tm *tm)
+{
     time_t secs = (time_t)(t / 1000);
     return localtime_r(&secs, tm) != NULL;
 }
 
-void ct_fmt_clock(ct_time_ms t, char *buf, size_t len) {
+void ct_fmt_clock(ct_time_ms t, char *buf, size_t len)
+{
     struct tm tm;
-    if (t == 0 || !local_tm(t, &tm)) { snprintf(buf, len, "--:--:--"); return; }
+    if (t == 0 || !local_tm(t, &tm)) {
+        snprintf(buf, len, "--:--:--");
+        return;
+    }
     snprintf(buf, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-void ct_fmt_datetime(ct_time_ms t, char *buf, size_t len) {
+void ct_fmt_datetime(ct_time_ms t, char *buf, size_t len)
+{
     struct tm tm;
-    if (t == 0 || !local_tm(t, &tm)) { snprintf(buf, len, "-"); return; }
+    if (t == 0 || !local_tm(t, &tm)) {
+        snprintf(buf, len, "-");
+        return;
+    }
     snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-ct_time_ms ct_now_ms(void) { return ct_clock_wall_ms(); }
+ct_time_ms ct_now_ms(void)
+{
+    return ct_clock_wall_ms();
+}

@@ -62,7 +62,10 @@ typedef enum { CT_ALIGN_LEFT = 0, CT_ALIGN_RIGHT } ct_align;
 int ct_text_pad(const char *s, int cols, ct_align align, char *out, size_t cap);
 
 /* One wrapped line: a byte range of the input. */
-typedef struct ct_span { size_t off, len; int width; } ct_span;
+typedef struct ct_span {
+    size_t off, len;
+    int width;
+} ct_span;
 /* Word-wraps s into lines of at most `cols` columns. Breaks at spaces (the
  * space at a break is dropped), at '\n' (always), and inside words longer
  * than a line (at character boundaries; a wide character that does not fit

@@ -15,38 +15,41 @@
 
 typedef enum ct_theme_role {
     CT_TH_NORMAL = 0,
-    CT_TH_DIM,            /* secondary text: ids, timestamps */
-    CT_TH_HEADER,         /* column headers, pane titles */
-    CT_TH_STATUSBAR,      /* the bottom/top status bar */
-    CT_TH_SELECTED,       /* the selected row */
+    CT_TH_DIM,       /* secondary text: ids, timestamps */
+    CT_TH_HEADER,    /* column headers, pane titles */
+    CT_TH_STATUSBAR, /* the bottom/top status bar */
+    CT_TH_SELECTED,  /* the selected row */
     CT_TH_BORDER,
-    CT_TH_LIVE,           /* ongoing calls */
-    CT_TH_QUEUED,         /* queued / ringing */
+    CT_TH_LIVE,   /* ongoing calls */
+    CT_TH_QUEUED, /* queued / ringing */
     CT_TH_FORWARDED,
     CT_TH_FINISHED,
-    CT_TH_FAILED,         /* busy / no-answer / failed attempts */
-    CT_TH_NEW,            /* a row that just appeared */
-    CT_TH_PENDING,        /* an action was sent and is not confirmed yet */
-    CT_TH_HANG,           /* the assistant went silent: an operator should look */
-    CT_TH_INFO, CT_TH_WARN, CT_TH_ERROR, CT_TH_OK,
-    CT_TH_FIELD,          /* an input field */
-    CT_TH_FIELD_FOCUS,    /* the focused input field */
+    CT_TH_FAILED,  /* busy / no-answer / failed attempts */
+    CT_TH_NEW,     /* a row that just appeared */
+    CT_TH_PENDING, /* an action was sent and is not confirmed yet */
+    CT_TH_HANG,    /* the assistant went silent: an operator should look */
+    CT_TH_INFO,
+    CT_TH_WARN,
+    CT_TH_ERROR,
+    CT_TH_OK,
+    CT_TH_FIELD,       /* an input field */
+    CT_TH_FIELD_FOCUS, /* the focused input field */
     CT_TH_BUTTON,
     CT_TH_BUTTON_FOCUS,
-    CT_TH_DESTRUCTIVE,    /* marks end/forward: cannot be undone */
-    CT_TH_USER,           /* transcript: the caller */
-    CT_TH_ASSISTANT,      /* transcript: the AI assistant */
-    CT_TH_KEY,            /* a key name in help / hints */
+    CT_TH_DESTRUCTIVE, /* marks end/forward: cannot be undone */
+    CT_TH_USER,        /* transcript: the caller */
+    CT_TH_ASSISTANT,   /* transcript: the AI assistant */
+    CT_TH_KEY,         /* a key name in help / hints */
     CT_TH__COUNT
 } ct_theme_role;
 
 /* One row of the theme table (exposed for the help screen and tests). */
 typedef struct ct_theme_entry {
     ct_theme_role role;
-    const char *name;       /* "live", "error", ... */
-    short fg, bg;           /* curses COLOR_*; -1 = terminal default */
-    attr_t color_attr;      /* extra attributes in colour mode */
-    attr_t mono_attr;       /* attributes in monochrome mode */
+    const char *name;  /* "live", "error", ... */
+    short fg, bg;      /* curses COLOR_*; -1 = terminal default */
+    attr_t color_attr; /* extra attributes in colour mode */
+    attr_t mono_attr;  /* attributes in monochrome mode */
 } ct_theme_entry;
 
 const ct_theme_entry *ct_theme_table(size_t *n);
@@ -63,16 +66,16 @@ attr_t ct_theme_attr(ct_theme_role role);
 
 /* Status glyphs. */
 typedef enum ct_glyph_kind {
-    CT_GLYPH_LIVE = 0,     /* ● / * */
-    CT_GLYPH_QUEUED,       /* ◌ / . */
-    CT_GLYPH_RINGING,      /* ◔ / ~ */
-    CT_GLYPH_FORWARDED,    /* ↪ / > */
-    CT_GLYPH_FINISHED,     /* ✓ / v */
-    CT_GLYPH_FAILED,       /* ✗ / x */
-    CT_GLYPH_PENDING,      /* … / ? */
-    CT_GLYPH_HANG,         /* ! (⚠ may draw 2 cells wide) */
-    CT_GLYPH_UNKNOWN,      /* · / - */
-    CT_GLYPH_UNCONFIRMED,  /* ○ / o: live, but not confirmed within its channel's cadence */
+    CT_GLYPH_LIVE = 0,    /* ● / * */
+    CT_GLYPH_QUEUED,      /* ◌ / . */
+    CT_GLYPH_RINGING,     /* ◔ / ~ */
+    CT_GLYPH_FORWARDED,   /* ↪ / > */
+    CT_GLYPH_FINISHED,    /* ✓ / v */
+    CT_GLYPH_FAILED,      /* ✗ / x */
+    CT_GLYPH_PENDING,     /* … / ? */
+    CT_GLYPH_HANG,        /* ! (⚠ may draw 2 cells wide) */
+    CT_GLYPH_UNKNOWN,     /* · / - */
+    CT_GLYPH_UNCONFIRMED, /* ○ / o: live, but not confirmed within its channel's cadence */
     CT_GLYPH__COUNT
 } ct_glyph_kind;
 

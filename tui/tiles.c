@@ -36,7 +36,7 @@ ct_pin_result ct_tiles_toggle_pin(ct_tiles_model *m, const char *id)
     }
     if (m->n == CT_TILES_MAX_PINNED) return CT_PIN_FULL;
     snprintf(m->pinned[m->n], sizeof m->pinned[0], "%s", id);
-    m->focus = m->n++;   /* the call just pinned is the one the user looks at */
+    m->focus = m->n++; /* the call just pinned is the one the user looks at */
     return CT_PIN_ADDED;
 }
 
@@ -70,9 +70,18 @@ const char *ct_tiles_arrangement_name(ct_tiles_arrangement a)
 static void grid_of(ct_tiles_arrangement a, int n, int *cols, int *rows)
 {
     switch (a) {
-    case CT_TILES_STACKED: *cols = 1; *rows = n; break;
-    case CT_TILES_GRID: *cols = n > 1 ? 2 : 1; *rows = (n + *cols - 1) / *cols; break;
-    default: *cols = n; *rows = 1; break;
+    case CT_TILES_STACKED:
+        *cols = 1;
+        *rows = n;
+        break;
+    case CT_TILES_GRID:
+        *cols = n > 1 ? 2 : 1;
+        *rows = (n + *cols - 1) / *cols;
+        break;
+    default:
+        *cols = n;
+        *rows = 1;
+        break;
     }
 }
 
@@ -136,6 +145,9 @@ size_t ct_tiles_status_line(char *buf, size_t cap, const char *id, const ct_call
         if (pad < 2) pad = 2;
         n = snprintf(buf, cap, "%s%*s%s", idt, pad, "", right);
     }
-    if (n < 0) { buf[0] = '\0'; return 0; }
+    if (n < 0) {
+        buf[0] = '\0';
+        return 0;
+    }
     return (size_t)n < cap ? (size_t)n : cap - 1;
 }

@@ -15,29 +15,32 @@
 #include "calltop/store.h"
 #include "pane.h"
 
-#define CT_TILES_MAX_PINNED 8      /* pins kept (the rest are refused) */
-#define CT_TILES_MAX_SHOWN  4      /* tiles on screen at once */
+#define CT_TILES_MAX_PINNED 8 /* pins kept (the rest are refused) */
+#define CT_TILES_MAX_SHOWN  4 /* tiles on screen at once */
 /* Smallest tile worth drawing: a status line and a few transcript lines
  * of readable width. Below it the plan shows fewer tiles. */
-#define CT_TILES_MIN_H 5
-#define CT_TILES_MIN_W 30
+#define CT_TILES_MIN_H      5
+#define CT_TILES_MIN_W      30
 
 typedef enum ct_tiles_arrangement {
-    CT_TILES_SIDE = 0,             /* side by side (columns) */
-    CT_TILES_STACKED,              /* stacked (rows) */
-    CT_TILES_GRID,                 /* 2 x 2 */
+    CT_TILES_SIDE = 0, /* side by side (columns) */
+    CT_TILES_STACKED,  /* stacked (rows) */
+    CT_TILES_GRID,     /* 2 x 2 */
     CT_TILES__ARR_COUNT
 } ct_tiles_arrangement;
 
 typedef struct ct_tiles_model {
-    char pinned[CT_TILES_MAX_PINNED][CT_CALL_ID_BUF];   /* in pin order */
+    char pinned[CT_TILES_MAX_PINNED][CT_CALL_ID_BUF]; /* in pin order */
     int n;
-    int focus;                     /* index into pinned; 0 when n == 0 */
+    int focus; /* index into pinned; 0 when n == 0 */
     ct_tiles_arrangement arrangement;
 } ct_tiles_model;
 
 typedef enum ct_pin_result {
-    CT_PIN_ADDED = 0, CT_PIN_REMOVED, CT_PIN_FULL, CT_PIN_INVALID
+    CT_PIN_ADDED = 0,
+    CT_PIN_REMOVED,
+    CT_PIN_FULL,
+    CT_PIN_INVALID
 } ct_pin_result;
 
 void ct_tiles_init(ct_tiles_model *m);
@@ -55,12 +58,15 @@ void ct_tiles_next_arrangement(ct_tiles_model *m);
 const char *ct_tiles_arrangement_name(ct_tiles_arrangement a);
 
 /* Where tiles go in an h x w rectangle (pane-relative). */
-typedef struct ct_tile_rect { int y, x, h, w; int pin; /* index into pinned */ } ct_tile_rect;
+typedef struct ct_tile_rect {
+    int y, x, h, w;
+    int pin; /* index into pinned */
+} ct_tile_rect;
 typedef struct ct_tiles_plan {
-    int n_shown;                   /* 0: nothing pinned, or the rectangle is too small */
+    int n_shown; /* 0: nothing pinned, or the rectangle is too small */
     ct_tile_rect tile[CT_TILES_MAX_SHOWN];
-    int hidden;                    /* pinned but not shown */
-    int note_y;                    /* row of the "N more pinned" note; -1 = none */
+    int hidden; /* pinned but not shown */
+    int note_y; /* row of the "N more pinned" note; -1 = none */
 } ct_tiles_plan;
 /* The most tiles (up to CT_TILES_MAX_SHOWN) that fit at CT_TILES_MIN_H x
  * CT_TILES_MIN_W in the model's arrangement, falling back to fewer; the

@@ -17,7 +17,7 @@
 #include "tiles.h"
 
 typedef struct tiles_state {
-    ct_tiles_model *m;             /* the board's; not owned */
+    ct_tiles_model *m; /* the board's; not owned */
     ct_detail_doc doc[CT_TILES_MAX_SHOWN];
 } tiles_state;
 
@@ -82,8 +82,9 @@ static void tiles_draw(ct_pane *p, const ct_ui_ctx *ctx)
     ct_tiles_plan plan;
     ct_tiles_plan_for(st->m, p->h, p->w, &plan);
     if (st->m->n == 0) {
-        ct_draw_cell(p->win, 0, 0, p->w, " Tiles: nothing pinned. p pins the selected call; w leaves.",
-                     CT_ALIGN_LEFT, ct_theme_attr(CT_TH_HEADER), true);
+        ct_draw_cell(p->win, 0, 0, p->w,
+                     " Tiles: nothing pinned. p pins the selected call; w leaves.", CT_ALIGN_LEFT,
+                     ct_theme_attr(CT_TH_HEADER), true);
     } else if (plan.n_shown == 0) {
         ct_draw_cell(p->win, 0, 0, p->w, " Tiles: too small for a tile; w leaves.", CT_ALIGN_LEFT,
                      ct_theme_attr(CT_TH_HEADER), true);
@@ -119,7 +120,10 @@ static void tiles_destroy(ct_pane *p)
 }
 
 static const ct_pane_ops tiles_ops = {
-    .name = "tiles", .draw = tiles_draw, .resize = tiles_resize, .handle_key = tiles_key,
+    .name = "tiles",
+    .draw = tiles_draw,
+    .resize = tiles_resize,
+    .handle_key = tiles_key,
     .destroy = tiles_destroy,
 };
 
@@ -140,7 +144,8 @@ long ct_tiles_pane_timer_ms(ct_pane *p, const ct_ui_ctx *ctx)
     ct_tiles_plan_for(st->m, p->h, p->w, &plan);
     for (int i = 0; i < plan.n_shown; i++) {
         const ct_call_entry *e = ct_store_get(ctx->store, st->m->pinned[plan.tile[i].pin]);
-        if (e && ct_call_is_live(&e->call) && e->call.start_at) return 1000 - (long)(ctx->now % 1000);
+        if (e && ct_call_is_live(&e->call) && e->call.start_at)
+            return 1000 - (long)(ctx->now % 1000);
     }
     return -1;
 }

@@ -24,7 +24,10 @@
  * as a query value. Caller frees. NULL on OOM. */
 char *ct_api_escape(const char *s);
 
-typedef struct ct_query_param { const char *name; const char *value; } ct_query_param;
+typedef struct ct_query_param {
+    const char *name;
+    const char *value;
+} ct_query_param;
 
 /* base + path + "?" + encoded query (params with a NULL value are skipped).
  * `path` must start with '/' and is used verbatim (escape segments first);
@@ -52,19 +55,26 @@ ct_err ct_api_check_id(const char *what, const char *id, ct_error *err);
 /* ---- requests ------------------------------------------------------------ */
 
 /* The endpoints, with the values of ct_request_kind (fetcher.h). */
-enum { CT_API_LIST_CALLS = 1, CT_API_GET_CALL, CT_API_CONNECT, CT_API_CREATE, CT_API_CONTROL,
-       CT_API_NUMBERS, CT_API_ASSISTANT };
+enum {
+    CT_API_LIST_CALLS = 1,
+    CT_API_GET_CALL,
+    CT_API_CONNECT,
+    CT_API_CREATE,
+    CT_API_CONTROL,
+    CT_API_NUMBERS,
+    CT_API_ASSISTANT
+};
 
 typedef struct ct_api_request {
-    int kind;          /* CT_API_* */
-    bool post;         /* false = GET */
-    bool idempotent;   /* GETs only: POSTs are never retried automatically */
-    char *url;         /* absolute; never contains credentials */
-    char *body;        /* JSON for POSTs, NULL for GETs */
+    int kind;        /* CT_API_* */
+    bool post;       /* false = GET */
+    bool idempotent; /* GETs only: POSTs are never retried automatically */
+    char *url;       /* absolute; never contains credentials */
+    char *body;      /* JSON for POSTs, NULL for GETs */
 } ct_api_request;
 
 void ct_api_request_clear(ct_api_request *r);
-const char *ct_api_kind_name(int kind);   /* "list calls", "connect call", ... */
+const char *ct_api_kind_name(int kind); /* "list calls", "connect call", ... */
 
 /* One builder per endpoint. Ids are percent-encoded into the path; request
  * bodies come from the model's encoders (which validate: a bad E.164 number
@@ -109,8 +119,8 @@ void ct_api_explain_not_found(int kind, const char *base, ct_error *err);
  * detail as a string, a single object, missing loc or msg. Writes the
  * first item's field into field (may be NULL). Returns false when the body
  * has no usable detail (out then holds ""). */
-bool ct_api_format_validation(const char *body, size_t len, char *out, size_t cap,
-                              char *field, size_t field_cap);
+bool ct_api_format_validation(const char *body, size_t len, char *out, size_t cap, char *field,
+                              size_t field_cap);
 
 /* Copies at most max bytes of server (or library) text into dst (cap
  * bytes): control characters become spaces, the cut falls on a UTF-8
@@ -148,9 +158,9 @@ long ct_api_backoff_ms(int attempt, long base_ms, long cap_ms, uint64_t *rng);
 uint64_t ct_api_rand(uint64_t *rng);
 
 typedef struct ct_retry_policy {
-    int max_retries;          /* retries after the first attempt */
-    long base_ms, cap_ms;     /* backoff */
-    int max_retry_after_s;    /* a longer Retry-After is not waited out */
+    int max_retries;       /* retries after the first attempt */
+    long base_ms, cap_ms;  /* backoff */
+    int max_retry_after_s; /* a longer Retry-After is not waited out */
 } ct_retry_policy;
 
 /* Delay in ms before retrying after `e` on the given attempt (0 = the first
@@ -163,12 +173,12 @@ long ct_api_retry_delay_ms(const ct_error *e, bool idempotent, int attempt,
 /* ---- list calls page walk ------------------------------------------------ */
 
 typedef struct ct_list_plan {
-    ct_time_ms start, end;    /* the window sent (end already widened) */
+    ct_time_ms start, end; /* the window sent (end already widened) */
     int page_size, max_pages;
-    int page;                 /* the page to fetch next (1-based), 0 when done */
-    long total_count;         /* from the last page, -1 when unknown */
-    size_t seen;              /* items received over all pages */
-    bool truncated;           /* stopped by max_pages with more to fetch */
+    int page;         /* the page to fetch next (1-based), 0 when done */
+    long total_count; /* from the last page, -1 when unknown */
+    size_t seen;      /* items received over all pages */
+    bool truncated;   /* stopped by max_pages with more to fetch */
 } ct_list_plan;
 
 /* A running call has no endAt and may be excluded by an endDate in the past,
@@ -218,8 +228,8 @@ int ct_list_smaller_size(const ct_error *e, int size);
  * live, or ended less than `settle_ms` ago without an analysis (it may
  * still arrive), minus margin_ms; now - margin_ms when there is none. The
  * board re-reads only [hot start, now] often, and the full window rarely. */
-ct_time_ms ct_list_hot_start(const ct_call *calls, size_t n, ct_time_ms now,
-                             ct_time_ms settle_ms, ct_time_ms margin_ms);
+ct_time_ms ct_list_hot_start(const ct_call *calls, size_t n, ct_time_ms now, ct_time_ms settle_ms,
+                             ct_time_ms margin_ms);
 
 /* Which known live calls a fresh list no longer mentions: writes the
  * indexes (into known_live) of every id absent from `listed` to out_idx
@@ -233,7 +243,7 @@ size_t ct_list_unmentioned(const ct_call_list *listed, const char *const *known_
  * One per accumulated list, from its first page to its last; it borrows
  * the ids, so free it before (or without using it after) changing acc. */
 typedef struct ct_list_absorber ct_list_absorber;
-ct_list_absorber *ct_list_absorber_new(void);   /* NULL on OOM */
+ct_list_absorber *ct_list_absorber_new(void); /* NULL on OOM */
 void ct_list_absorber_free(ct_list_absorber *a);
 /* Moves the calls of `page` into `acc`, skipping ids acc already holds
  * (pages shift while calls arrive). page is left empty. Costs the page's
@@ -248,7 +258,7 @@ void ct_call_list_keep_live(ct_call_list *l);
  * here, then picks, for each call the walk kept (deduplicated, filtered),
  * the object the server sent for it. */
 typedef struct ct_raw_calls ct_raw_calls;
-ct_raw_calls *ct_raw_calls_new(void);                     /* NULL on OOM */
+ct_raw_calls *ct_raw_calls_new(void); /* NULL on OOM */
 void ct_raw_calls_free(ct_raw_calls *r);
 /* Keeps the elements of the page's "conversations" array. A page that is
  * not such a document adds nothing (the decoder reports it). */

@@ -22,16 +22,16 @@
 
 /* A program: its rows, and the words around them in --help and the page. */
 typedef struct ct_program {
-    const char *name;          /* "calltop-relay" */
-    const char *summary;       /* one line: the NAME section and --help's first line */
-    const char *description;   /* plain text; "\n\n" separates paragraphs */
+    const char *name;        /* "calltop-relay" */
+    const char *summary;     /* one line: the NAME section and --help's first line */
+    const char *description; /* plain text; "\n\n" separates paragraphs */
     const ct_setting *rows;
-    size_t n_rows;             /* <= CT_ARGS_MAX_ROWS */
+    size_t n_rows; /* <= CT_ARGS_MAX_ROWS */
     const ct_exit_doc *exits;
     size_t n_exits;
-    const char *const *notes;  /* NULL-terminated plain paragraphs: --help's end, the page's NOTES */
-    const char *see_also;      /* "calltop(1), calltop-sim(1)" */
-    const char *config_hint;   /* where a secret row may go besides the environment
+    const char *const *notes; /* NULL-terminated plain paragraphs: --help's end, the page's NOTES */
+    const char *see_also;     /* "calltop(1), calltop-sim(1)" */
+    const char *config_hint;  /* where a secret row may go besides the environment
                                   ("~/.config/calltop/config"), or NULL */
 } ct_program;
 

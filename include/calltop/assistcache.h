@@ -25,19 +25,19 @@ typedef enum { CT_AC_FREE = 0, CT_AC_PENDING, CT_AC_KNOWN, CT_AC_FAILED } ct_ac_
 
 typedef struct ct_assist_entry {
     ct_ac_state state;
-    uint64_t hash;          /* of id */
+    uint64_t hash; /* of id */
     char *id;
-    char *name;             /* KNOWN only; may be "" (the assistant has no name) */
-    uint64_t request_id;    /* PENDING: the fetch in flight (0 = not yet sent) */
-    ct_time_ms since;       /* PENDING/FAILED: when requested / when it failed */
-    ct_time_ms used;        /* last lookup, for eviction */
+    char *name;          /* KNOWN only; may be "" (the assistant has no name) */
+    uint64_t request_id; /* PENDING: the fetch in flight (0 = not yet sent) */
+    ct_time_ms since;    /* PENDING/FAILED: when requested / when it failed */
+    ct_time_ms used;     /* last lookup, for eviction */
 } ct_assist_entry;
 
 typedef struct ct_assist_cache {
     ct_assist_entry *e;
     size_t cap;
     int64_t retry_ms;
-    size_t evicted;         /* entries dropped because the cache was full */
+    size_t evicted; /* entries dropped because the cache was full */
 } ct_assist_cache;
 
 /* cap 0 = CT_ASSIST_CACHE_DEFAULT_CAP, retry_ms 0 = CT_ASSIST_RETRY_DEFAULT_MS.

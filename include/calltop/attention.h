@@ -56,31 +56,38 @@
 #include "calltop/store.h"
 
 typedef enum ct_att_rule {
-    CT_ATT_HANG = 0, CT_ATT_ERROR, CT_ATT_LONG_CALL, CT_ATT_RINGING, CT_ATT_SILENCE,
-    CT_ATT_KEYWORD, CT_ATT_FAILED, CT_ATT_UNREACHABLE, CT_ATT__COUNT
+    CT_ATT_HANG = 0,
+    CT_ATT_ERROR,
+    CT_ATT_LONG_CALL,
+    CT_ATT_RINGING,
+    CT_ATT_SILENCE,
+    CT_ATT_KEYWORD,
+    CT_ATT_FAILED,
+    CT_ATT_UNREACHABLE,
+    CT_ATT__COUNT
 } ct_att_rule;
 
 /* Higher is more urgent; the attention view sorts by it first. */
 typedef enum ct_att_severity { CT_ATT_INFO = 0, CT_ATT_WARN, CT_ATT_CRIT } ct_att_severity;
 
 typedef enum ct_att_state {
-    CT_ATT_OPEN = 0,    /* counted, shown, notified */
-    CT_ATT_SNOOZED,     /* hidden from the count until snooze_until, then OPEN again */
-    CT_ATT_ACKED,       /* a person saw it; kept (dedup) but not counted */
-    CT_ATT_RESOLVED     /* the condition cleared by itself; kept for dedup */
+    CT_ATT_OPEN = 0, /* counted, shown, notified */
+    CT_ATT_SNOOZED,  /* hidden from the count until snooze_until, then OPEN again */
+    CT_ATT_ACKED,    /* a person saw it; kept (dedup) but not counted */
+    CT_ATT_RESOLVED  /* the condition cleared by itself; kept for dedup */
 } ct_att_state;
 
 #define CT_ATT_REASON_MAX 160
 
 typedef struct ct_att_item {
-    uint64_t id;                        /* 1, 2, ...: stable for ack / snooze */
-    char call_id[CT_CALL_ID_BUF];       /* "" for FAILED / UNREACHABLE */
+    uint64_t id;                  /* 1, 2, ...: stable for ack / snooze */
+    char call_id[CT_CALL_ID_BUF]; /* "" for FAILED / UNREACHABLE */
     ct_att_rule rule;
     ct_att_severity severity;
     ct_att_state state;
-    ct_time_ms opened_at;               /* the now that opened it */
-    ct_time_ms snooze_until;            /* SNOOZED */
-    char reason[CT_ATT_REASON_MAX];     /* sanitized UTF-8, one line */
+    ct_time_ms opened_at;           /* the now that opened it */
+    ct_time_ms snooze_until;        /* SNOOZED */
+    char reason[CT_ATT_REASON_MAX]; /* sanitized UTF-8, one line */
 } ct_att_item;
 
 /* What changed in the last observe / tick call. */
@@ -100,11 +107,11 @@ typedef struct ct_att_change {
 /* Thresholds; 0 = the rule is off. */
 typedef struct ct_att_config {
     bool hang;
-    char errors[256];           /* error types that alert, comma-separated; "*" = all; "" = off */
+    char errors[256]; /* error types that alert, comma-separated; "*" = all; "" = off */
     int64_t long_call_ms;
     int64_t ringing_ms;
     int64_t silence_ms;
-    char keywords[1024];        /* POSIX ERE, case-insensitive; "" = off */
+    char keywords[1024]; /* POSIX ERE, case-insensitive; "" = off */
     int failed_count;
     int64_t failed_window_ms;
     int64_t unreachable_ms;
@@ -156,8 +163,8 @@ bool ct_attention_ack(ct_attention *a, uint64_t id, ct_time_ms now);
 /* Snooze until now + for_ms (> 0): OPEN -> SNOOZED. */
 bool ct_attention_snooze(ct_attention *a, uint64_t id, int64_t for_ms, ct_time_ms now);
 
-const char *ct_att_rule_name(ct_att_rule r);          /* "hang", "error", ... (stable: JSON) */
-const char *ct_att_severity_name(ct_att_severity s);  /* "info", "warn", "crit" */
-const char *ct_att_state_name(ct_att_state s);        /* "open", "snoozed", "acked", "resolved" */
+const char *ct_att_rule_name(ct_att_rule r);         /* "hang", "error", ... (stable: JSON) */
+const char *ct_att_severity_name(ct_att_severity s); /* "info", "warn", "crit" */
+const char *ct_att_state_name(ct_att_state s);       /* "open", "snoozed", "acked", "resolved" */
 
 #endif

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-int64_t ct_clock_mono_ms(void);   /* CLOCK_MONOTONIC, ms; never goes back */
-int64_t ct_clock_wall_ms(void);   /* CLOCK_REALTIME, ms since the Unix epoch */
+int64_t ct_clock_mono_ms(void); /* CLOCK_MONOTONIC, ms; never goes back */
+int64_t ct_clock_wall_ms(void); /* CLOCK_REALTIME, ms since the Unix epoch */
 
 #endif

@@ -24,16 +24,19 @@
 #define CT_CONFIG_MAX_BYTES (64 * 1024)
 
 typedef enum ct_setting_source {
-    CT_SRC_DEFAULT = 0, CT_SRC_FILE, CT_SRC_ENV, CT_SRC_FLAG
+    CT_SRC_DEFAULT = 0,
+    CT_SRC_FILE,
+    CT_SRC_ENV,
+    CT_SRC_FLAG
 } ct_setting_source;
 
 typedef enum ct_setting_kind {
-    CT_KIND_BOOL,       /* true/false, yes/no, on/off, 1/0; a bare flag means true */
+    CT_KIND_BOOL, /* true/false, yes/no, on/off, 1/0; a bare flag means true */
     CT_KIND_STRING,
     CT_KIND_PATH,
-    CT_KIND_URL,        /* scheme checked: see ct_setting.schemes */
-    CT_KIND_ACTION,     /* --help, --version: not a setting, only a flag */
-    CT_KIND_INT         /* a whole number in [min, max] (kept as text, checked by validate) */
+    CT_KIND_URL,    /* scheme checked: see ct_setting.schemes */
+    CT_KIND_ACTION, /* --help, --version: not a setting, only a flag */
+    CT_KIND_INT     /* a whole number in [min, max] (kept as text, checked by validate) */
 } ct_setting_kind;
 
 /* Index of each row of ct_settings[] (and of ct_config.sources[]). */
@@ -77,28 +80,28 @@ typedef enum ct_setting_id {
 } ct_setting_id;
 
 typedef struct ct_setting {
-    const char *key;        /* name in `calltop config` and the file */
-    bool in_file;           /* may be set in the config file */
-    const char *flag;       /* long flag without "--"; NULL = never on argv */
-    char short_flag;        /* e.g. 'h'; 0 = none */
-    const char *env;        /* environment variable; NULL = none */
-    bool env_presence;      /* env: any non-empty value means true (NO_COLOR) */
+    const char *key;   /* name in `calltop config` and the file */
+    bool in_file;      /* may be set in the config file */
+    const char *flag;  /* long flag without "--"; NULL = never on argv */
+    char short_flag;   /* e.g. 'h'; 0 = none */
+    const char *env;   /* environment variable; NULL = none */
+    bool env_presence; /* env: any non-empty value means true (NO_COLOR) */
     ct_setting_kind kind;
-    const char *metavar;    /* "URL", "FILE": the flag's value in --help */
-    const char *def;        /* default applied when nothing sets it; NULL = unset */
-    const char *def_doc;    /* default as documented when not `def` (computed ones) */
-    const char *schemes;    /* CT_KIND_URL: allowed schemes, space-separated */
-    const char *example;    /* value shown in the sample config when there is no default */
-    bool secret;            /* never on argv, redacted, file must be 0600 */
-    const char *help;       /* one sentence, no trailing period */
-    int min, max;           /* CT_KIND_INT: the accepted range */
+    const char *metavar; /* "URL", "FILE": the flag's value in --help */
+    const char *def;     /* default applied when nothing sets it; NULL = unset */
+    const char *def_doc; /* default as documented when not `def` (computed ones) */
+    const char *schemes; /* CT_KIND_URL: allowed schemes, space-separated */
+    const char *example; /* value shown in the sample config when there is no default */
+    bool secret;         /* never on argv, redacted, file must be 0600 */
+    const char *help;    /* one sentence, no trailing period */
+    int min, max;        /* CT_KIND_INT: the accepted range */
 } ct_setting;
 
 extern const ct_setting ct_settings[CT_SET__COUNT];
 
 /* The subcommands, for --help and the man page (one line each). */
 typedef struct ct_command {
-    const char *synopsis;   /* "calls show ID" */
+    const char *synopsis; /* "calls show ID" */
     const char *help;
 } ct_command;
 extern const ct_command ct_commands[];
@@ -108,8 +111,8 @@ extern const size_t ct_n_commands;
  * --help` and the man page. `command` is the command's leading words as in
  * ct_commands ("calls list"); app/cli.c parses them. */
 typedef struct ct_command_option {
-    const char *command;    /* "calls list" */
-    const char *spell;      /* "--since DURATION" */
+    const char *command; /* "calls list" */
+    const char *spell;   /* "--since DURATION" */
     const char *help;
 } ct_command_option;
 extern const ct_command_option ct_command_options[];
@@ -124,40 +127,48 @@ int ct_config_print_command_help(const char *path, FILE *out);
 
 /* Exit codes, documented in --help and EXIT STATUS. */
 enum {
-    CT_EXIT_OK = 0, CT_EXIT_OTHER = 1, CT_EXIT_USAGE = 2, CT_EXIT_REFUSED = 3, CT_EXIT_NETWORK = 4
+    CT_EXIT_OK = 0,
+    CT_EXIT_OTHER = 1,
+    CT_EXIT_USAGE = 2,
+    CT_EXIT_REFUSED = 3,
+    CT_EXIT_NETWORK = 4
 };
-typedef struct ct_exit_doc { int code; const char *help; } ct_exit_doc;
+typedef struct ct_exit_doc {
+    int code;
+    const char *help;
+} ct_exit_doc;
 extern const ct_exit_doc ct_exit_docs[];
 extern const size_t ct_n_exit_docs;
 
 typedef struct ct_config {
-    char *base_url;       /* never NULL after load */
-    char *relay_url;      /* NULL = no relay: poll */
-    char *api_key;        /* secret */
-    char *relay_token;    /* secret */
-    char *log_path;       /* NULL = no log */
-    char *ca_file;        /* PEM bundle trusted for the API and the relay; NULL = system store */
-    char *export_dir;     /* where x / t write; NULL = $HOME */
-    char *config_path;    /* the file consulted (may not exist); NULL = none (no HOME) */
-    bool config_found;    /* config_path existed and was read */
+    char *base_url;    /* never NULL after load */
+    char *relay_url;   /* NULL = no relay: poll */
+    char *api_key;     /* secret */
+    char *relay_token; /* secret */
+    char *log_path;    /* NULL = no log */
+    char *ca_file;     /* PEM bundle trusted for the API and the relay; NULL = system store */
+    char *export_dir;  /* where x / t write; NULL = $HOME */
+    char *config_path; /* the file consulted (may not exist); NULL = none (no HOME) */
+    bool config_found; /* config_path existed and was read */
     bool demo, no_color, read_only, insecure;
-    bool want_help, want_version;   /* --help / --version seen */
+    bool want_help, want_version; /* --help / --version seen */
     /* the subcommand and its arguments, e.g. {"calls","list","--live"}; argv
      * pointers (not owned). n_rest = 0 for the board. */
-    char **rest; int n_rest;
-    char *list_parallel;  /* list pages in flight; read it with ct_config_list_parallel() */
-    bool alert_hang;      /* the attention rules' one boolean */
+    char **rest;
+    int n_rest;
+    char *list_parallel; /* list pages in flight; read it with ct_config_list_parallel() */
+    bool alert_hang;     /* the attention rules' one boolean */
     /* String and number settings without a named field above (the alert-*
      * rows), by setting id; read with ct_config_value(). */
     char *extra[CT_SET__COUNT];
-    char *record_path;    /* --record FILE: the board writes what it applies (NULL = no) */
-    char *replay_path;    /* --replay FILE: the board plays a recording, no network */
+    char *record_path;      /* --record FILE: the board writes what it applies (NULL = no) */
+    char *replay_path;      /* --replay FILE: the board plays a recording, no network */
     char *record_max_bytes; /* the recording's cap; read it with ct_config_record_max_bytes() */
     /* the board's read schedule (issue 11), in seconds; read with ct_config_int() */
     char *poll_interval, *full_refresh_interval, *reconcile_interval;
-    int sources[CT_SET__COUNT];     /* ct_setting_source per setting */
-    int lines[CT_SET__COUNT];       /* CT_SRC_FILE: 1-based line in config_path */
-    bool quoted[CT_SET__COUNT];     /* CT_SRC_FILE: the value was written in quotes */
+    int sources[CT_SET__COUNT]; /* ct_setting_source per setting */
+    int lines[CT_SET__COUNT];   /* CT_SRC_FILE: 1-based line in config_path */
+    bool quoted[CT_SET__COUNT]; /* CT_SRC_FILE: the value was written in quotes */
 } ct_config;
 
 /* Environment lookup: returns the value or NULL. Tests pass a fake. */
@@ -175,7 +186,7 @@ void ct_config_clear(ct_config *cfg);
  * rest/n_rest and want_help/want_version in cfg. CT_EUSAGE on unknown flags,
  * missing values, bad booleans and any attempt to pass a secret. */
 typedef struct ct_flag_values {
-    const char *value[CT_SET__COUNT];   /* argv pointers, or "true" for bare bools */
+    const char *value[CT_SET__COUNT]; /* argv pointers, or "true" for bare bools */
 } ct_flag_values;
 ct_err ct_config_parse_args(ct_config *cfg, ct_flag_values *flags, int argc, char **argv,
                             ct_error *err);
@@ -207,8 +218,8 @@ char *ct_config_default_path(ct_getenv_fn getenv_fn, void *ud);
  * naming the file, line and key (or the flag); cfg->rest is still set when
  * argv parsed. --help / --version are printed to `out` and reported through
  * *exit_now (the file is not read then, so help works with a broken file). */
-ct_err ct_config_load_ex(ct_config *cfg, int argc, char **argv, ct_getenv_fn getenv_fn,
-                         void *ud, FILE *out, bool *exit_now, ct_error *err);
+ct_err ct_config_load_ex(ct_config *cfg, int argc, char **argv, ct_getenv_fn getenv_fn, void *ud,
+                         FILE *out, bool *exit_now, ct_error *err);
 ct_err ct_config_load(ct_config *cfg, int argc, char **argv, FILE *out, bool *exit_now,
                       ct_error *err);
 
@@ -216,7 +227,7 @@ ct_err ct_config_load(ct_config *cfg, int argc, char **argv, FILE *out, bool *ex
  * "(set, hidden)") and where it came from. */
 void ct_config_print_effective(const ct_config *cfg, FILE *out);
 void ct_config_print_help(FILE *out);
-void ct_config_print_sample(FILE *out);   /* a commented sample config file */
+void ct_config_print_sample(FILE *out); /* a commented sample config file */
 /* The one explanation of a missing API key (board and CLI alike): where a
  * key may come from, and the file's permission rule. `hint` is appended
  * when not NULL (e.g. "or try 'calltop --demo'"). */

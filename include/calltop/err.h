@@ -11,32 +11,32 @@
 
 typedef enum ct_err {
     CT_OK = 0,
-    CT_ENOMEM,          /* out of memory */
-    CT_EINVAL,          /* a caller passed something invalid (bug or bad user input) */
-    CT_EUSAGE,          /* bad command-line usage */
-    CT_ECONFIG,         /* configuration file or environment is wrong */
-    CT_EIO,             /* local file or socket I/O failed */
+    CT_ENOMEM,  /* out of memory */
+    CT_EINVAL,  /* a caller passed something invalid (bug or bad user input) */
+    CT_EUSAGE,  /* bad command-line usage */
+    CT_ECONFIG, /* configuration file or environment is wrong */
+    CT_EIO,     /* local file or socket I/O failed */
     /* decoding (model / protocol) */
-    CT_EJSON,           /* not JSON at all, or truncated */
-    CT_ETYPE,           /* a field has the wrong JSON type */
-    CT_EMISSING,        /* a required field is absent */
-    CT_EVALUE,          /* a field has an impossible value (bad E.164, bad date) */
+    CT_EJSON,    /* not JSON at all, or truncated */
+    CT_ETYPE,    /* a field has the wrong JSON type */
+    CT_EMISSING, /* a required field is absent */
+    CT_EVALUE,   /* a field has an impossible value (bad E.164, bad date) */
     /* API outcomes */
-    CT_EAUTH,           /* 401/403: the API key was refused */
-    CT_ENOTFOUND,       /* 404: the call (or other object) does not exist */
-    CT_EVALIDATION,     /* 422 (or 400): the server rejected the request's fields */
-    CT_ERATELIMIT,      /* 429: rate limited (honour Retry-After) */
-    CT_ESERVER,         /* 5xx */
-    CT_EHTTP,           /* any other unexpected HTTP status */
-    CT_ETIMEOUT,        /* connect or total timeout */
-    CT_ETLS,            /* TLS handshake or certificate verification failed */
-    CT_EDNS,            /* host name could not be resolved */
-    CT_ECONNECT,        /* connection refused / reset / unreachable */
-    CT_EMALFORMED,      /* the server's response could not be decoded */
-    CT_ETOOBIG,         /* the response exceeded the size cap */
-    CT_ECANCELLED,      /* the request was cancelled by the user or at shutdown */
-    CT_EREADONLY,       /* refused: calltop runs with --read-only */
-    CT_EPROTOCOL,       /* relay protocol violation */
+    CT_EAUTH,       /* 401/403: the API key was refused */
+    CT_ENOTFOUND,   /* 404: the call (or other object) does not exist */
+    CT_EVALIDATION, /* 422 (or 400): the server rejected the request's fields */
+    CT_ERATELIMIT,  /* 429: rate limited (honour Retry-After) */
+    CT_ESERVER,     /* 5xx */
+    CT_EHTTP,       /* any other unexpected HTTP status */
+    CT_ETIMEOUT,    /* connect or total timeout */
+    CT_ETLS,        /* TLS handshake or certificate verification failed */
+    CT_EDNS,        /* host name could not be resolved */
+    CT_ECONNECT,    /* connection refused / reset / unreachable */
+    CT_EMALFORMED,  /* the server's response could not be decoded */
+    CT_ETOOBIG,     /* the response exceeded the size cap */
+    CT_ECANCELLED,  /* the request was cancelled by the user or at shutdown */
+    CT_EREADONLY,   /* refused: calltop runs with --read-only */
+    CT_EPROTOCOL,   /* relay protocol violation */
     CT_ERR__COUNT
 } ct_err;
 
@@ -49,9 +49,9 @@ int ct_err_is_transient(ct_err code);
 /* A code plus a specific sentence. `detail` is always NUL-terminated. */
 typedef struct ct_error {
     ct_err code;
-    int http_status;        /* 0 when not an HTTP outcome */
-    int retry_after_s;      /* from Retry-After, -1 when absent */
-    char field[64];         /* the field a validation error concerns, "" if none */
+    int http_status;   /* 0 when not an HTTP outcome */
+    int retry_after_s; /* from Retry-After, -1 when absent */
+    char field[64];    /* the field a validation error concerns, "" if none */
     char detail[512];
 } ct_error;
 

@@ -54,31 +54,31 @@ int ct_strcmp_null(const char *a, const char *b);
 /* ---- typed getters: member `key` of obj, errors named "<path>.<key>" ---- */
 
 /* String: replaces *out (freeing the old value) with a copy. */
-ct_err ct_json_get_string(const cJSON *obj, const char *key, const char *path,
-                          char **out, ct_error *err);
+ct_err ct_json_get_string(const cJSON *obj, const char *key, const char *path, char **out,
+                          ct_error *err);
 /* String, or a number / boolean kept as its JSON text ("3", "true").
  * Objects and arrays are CT_ETYPE. */
-ct_err ct_json_get_scalar_text(const cJSON *obj, const char *key, const char *path,
-                               char **out, ct_error *err);
+ct_err ct_json_get_scalar_text(const cJSON *obj, const char *key, const char *path, char **out,
+                               ct_error *err);
 /* Any JSON value except null, as compact JSON text. */
-ct_err ct_json_get_raw(const cJSON *obj, const char *key, const char *path,
-                       char **out, ct_error *err);
+ct_err ct_json_get_raw(const cJSON *obj, const char *key, const char *path, char **out,
+                       ct_error *err);
 /* Object only, as compact JSON text. */
-ct_err ct_json_get_object_text(const cJSON *obj, const char *key, const char *path,
-                               char **out, ct_error *err);
-ct_err ct_json_get_bool(const cJSON *obj, const char *key, const char *path,
-                        bool *out, bool *present, ct_error *err);
+ct_err ct_json_get_object_text(const cJSON *obj, const char *key, const char *path, char **out,
+                               ct_error *err);
+ct_err ct_json_get_bool(const cJSON *obj, const char *key, const char *path, bool *out,
+                        bool *present, ct_error *err);
 /* Timestamp: ISO-8601 string, all-digit string or number of epoch ms.
  * Range/format problems are CT_EVALUE naming the field. */
-ct_err ct_json_get_time(const cJSON *obj, const char *key, const char *path,
-                        ct_time_ms *out, bool *present, ct_error *err);
+ct_err ct_json_get_time(const cJSON *obj, const char *key, const char *path, ct_time_ms *out,
+                        bool *present, ct_error *err);
 /* The same for a value already in hand, named `fullpath`. */
 ct_err ct_json_time_value(const cJSON *v, const char *fullpath, ct_time_ms *out, ct_error *err);
 /* *out = the member when it is an object / array, NULL when absent. */
-ct_err ct_json_get_object(const cJSON *obj, const char *key, const char *path,
-                          const cJSON **out, ct_error *err);
-ct_err ct_json_get_array(const cJSON *obj, const char *key, const char *path,
-                         const cJSON **out, ct_error *err);
+ct_err ct_json_get_object(const cJSON *obj, const char *key, const char *path, const cJSON **out,
+                          ct_error *err);
+ct_err ct_json_get_array(const cJSON *obj, const char *key, const char *path, const cJSON **out,
+                         ct_error *err);
 
 /* Adds key: string to obj when s is not NULL. Returns false on OOM. */
 bool ct_json_add_string(cJSON *obj, const char *key, const char *s);

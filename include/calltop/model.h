@@ -35,25 +35,50 @@ typedef int64_t ct_time_ms;
 #define CT_CALL_ID_MAX 127
 #define CT_CALL_ID_BUF (CT_CALL_ID_MAX + 1)
 
-typedef enum { CT_STATUS_NONE = 0, CT_STATUS_QUEUED, CT_STATUS_ONGOING, CT_STATUS_FORWARDED,
-               CT_STATUS_FINISHED /* also "completed" */, CT_STATUS_OTHER } ct_status;
-typedef enum { CT_PHONE_NONE = 0, CT_PHONE_TRYING, CT_PHONE_EARLY_MEDIA, CT_PHONE_RINGING,
-               CT_PHONE_IN_PROGRESS, CT_PHONE_BUSY, CT_PHONE_NO_ANSWER, CT_PHONE_FAILED,
-               CT_PHONE_COMPLETED, CT_PHONE_OTHER } ct_phone_status;
+typedef enum {
+    CT_STATUS_NONE = 0,
+    CT_STATUS_QUEUED,
+    CT_STATUS_ONGOING,
+    CT_STATUS_FORWARDED,
+    CT_STATUS_FINISHED /* also "completed" */,
+    CT_STATUS_OTHER
+} ct_status;
+typedef enum {
+    CT_PHONE_NONE = 0,
+    CT_PHONE_TRYING,
+    CT_PHONE_EARLY_MEDIA,
+    CT_PHONE_RINGING,
+    CT_PHONE_IN_PROGRESS,
+    CT_PHONE_BUSY,
+    CT_PHONE_NO_ANSWER,
+    CT_PHONE_FAILED,
+    CT_PHONE_COMPLETED,
+    CT_PHONE_OTHER
+} ct_phone_status;
 typedef enum { CT_DIR_NONE = 0, CT_DIR_INBOUND, CT_DIR_OUTBOUND, CT_DIR_OTHER } ct_direction;
-typedef enum { CT_CALLTYPE_NONE = 0, CT_CALLTYPE_WEB, CT_CALLTYPE_PHONE, CT_CALLTYPE_OTHER } ct_call_type;
+typedef enum {
+    CT_CALLTYPE_NONE = 0,
+    CT_CALLTYPE_WEB,
+    CT_CALLTYPE_PHONE,
+    CT_CALLTYPE_OTHER
+} ct_call_type;
 typedef enum { CT_ROLE_NONE = 0, CT_ROLE_USER, CT_ROLE_ASSISTANT, CT_ROLE_OTHER } ct_role;
-typedef enum { CT_TRIGGER_NONE = 0, CT_TRIGGER_USER, CT_TRIGGER_ASSISTANT, CT_TRIGGER_OTHER } ct_trigger;
+typedef enum {
+    CT_TRIGGER_NONE = 0,
+    CT_TRIGGER_USER,
+    CT_TRIGGER_ASSISTANT,
+    CT_TRIGGER_OTHER
+} ct_trigger;
 
 /* Enum <-> wire text. *_parse never fails: unknown text gives *_OTHER,
  * NULL gives *_NONE. *_name gives the canonical wire text ("finished" for
  * CT_STATUS_FINISHED), or "" for NONE/OTHER. */
-ct_status       ct_status_parse(const char *s);
+ct_status ct_status_parse(const char *s);
 ct_phone_status ct_phone_status_parse(const char *s);
-ct_direction    ct_direction_parse(const char *s);
-ct_call_type    ct_call_type_parse(const char *s);
-ct_role         ct_role_parse(const char *s);
-ct_trigger      ct_trigger_parse(const char *s);
+ct_direction ct_direction_parse(const char *s);
+ct_call_type ct_call_type_parse(const char *s);
+ct_role ct_role_parse(const char *s);
+ct_trigger ct_trigger_parse(const char *s);
 const char *ct_status_name(ct_status v);
 const char *ct_phone_status_name(ct_phone_status v);
 const char *ct_direction_name(ct_direction v);
@@ -74,11 +99,11 @@ void ct_time_format_iso(ct_time_ms t, char *buf, size_t len);
 
 /* ---- transcript ---------------------------------------------------------- */
 typedef struct ct_message {
-    char *message_id;     /* from `messageId`; when absent the decoder synthesizes a
+    char *message_id; /* from `messageId`; when absent the decoder synthesizes a
                              stable id "~<timestamp>-<role>-<fnv1a64(text) hex>" so
                              full-history re-deliveries still deduplicate */
     ct_role role;
-    char *role_text;      /* raw `role` */
+    char *role_text; /* raw `role` */
     char *text;
     ct_time_ms timestamp; /* ISO or epoch ms on the wire */
 } ct_message;
@@ -110,36 +135,57 @@ cJSON *ct_analysis_to_json(const ct_analysis *a);
  * Merging (ct_call_merge, the store) copies only present fields, so a
  * partial webhook `call` object never blanks what an earlier event set. */
 enum {
-    CT_F_ID = 1u << 0, CT_F_TEAM = 1u << 1, CT_F_ASSISTANT_ID = 1u << 2,
-    CT_F_PHONE_NUMBER_ID = 1u << 3, CT_F_CALL_TYPE = 1u << 4, CT_F_DIRECTION = 1u << 5,
-    CT_F_START = 1u << 6, CT_F_END = 1u << 7, CT_F_CREATED = 1u << 8, CT_F_UPDATED = 1u << 9,
-    CT_F_USER_NUMBER = 1u << 10, CT_F_ASSISTANT_NUMBER = 1u << 11, CT_F_STATUS = 1u << 12,
-    CT_F_PHONE_STATUS = 1u << 13, CT_F_PHONE_STATUS_REASON = 1u << 14,
-    CT_F_END_TRIGGER = 1u << 15, CT_F_CONTROL_URL = 1u << 16, CT_F_ANALYSIS = 1u << 17,
-    CT_F_METADATA = 1u << 18, CT_F_COST = 1u << 19, CT_F_METRICS = 1u << 20,
-    CT_F_RECORDING = 1u << 21, CT_F_MESSAGES = 1u << 22, CT_F_CUSTOMER_NAME = 1u << 23,
+    CT_F_ID = 1u << 0,
+    CT_F_TEAM = 1u << 1,
+    CT_F_ASSISTANT_ID = 1u << 2,
+    CT_F_PHONE_NUMBER_ID = 1u << 3,
+    CT_F_CALL_TYPE = 1u << 4,
+    CT_F_DIRECTION = 1u << 5,
+    CT_F_START = 1u << 6,
+    CT_F_END = 1u << 7,
+    CT_F_CREATED = 1u << 8,
+    CT_F_UPDATED = 1u << 9,
+    CT_F_USER_NUMBER = 1u << 10,
+    CT_F_ASSISTANT_NUMBER = 1u << 11,
+    CT_F_STATUS = 1u << 12,
+    CT_F_PHONE_STATUS = 1u << 13,
+    CT_F_PHONE_STATUS_REASON = 1u << 14,
+    CT_F_END_TRIGGER = 1u << 15,
+    CT_F_CONTROL_URL = 1u << 16,
+    CT_F_ANALYSIS = 1u << 17,
+    CT_F_METADATA = 1u << 18,
+    CT_F_COST = 1u << 19,
+    CT_F_METRICS = 1u << 20,
+    CT_F_RECORDING = 1u << 21,
+    CT_F_MESSAGES = 1u << 22,
+    CT_F_CUSTOMER_NAME = 1u << 23,
     CT_F_ASSISTANT_NAME = 1u << 24,
 };
 
 typedef struct ct_call {
-    uint32_t present;             /* CT_F_* bits */
-    char *id;                     /* opaque: UUID, CC-<uuid>, WC-<uuid> */
+    uint32_t present; /* CT_F_* bits */
+    char *id;         /* opaque: UUID, CC-<uuid>, WC-<uuid> */
     char *team_id, *assistant_id, *phone_number_id;
-    ct_call_type call_type;   char *call_type_text;
-    ct_direction direction;   char *direction_text;
+    ct_call_type call_type;
+    char *call_type_text;
+    ct_direction direction;
+    char *direction_text;
     ct_time_ms start_at, end_at, created_at, updated_at;
     char *user_number, *assistant_number;
-    ct_status status;         char *status_text;
-    ct_phone_status phone_status; char *phone_status_text;
+    ct_status status;
+    char *status_text;
+    ct_phone_status phone_status;
+    char *phone_status_text;
     char *phone_status_reason;
-    ct_trigger end_trigger;   char *end_trigger_text;
-    char *control_url;            /* monitor.controlUrl — display only, never sent a token */
-    char *customer_name;          /* customer.name (webhooks / connect echo) */
-    char *assistant_name;         /* assistant.name when an envelope carries it */
+    ct_trigger end_trigger;
+    char *end_trigger_text;
+    char *control_url;    /* monitor.controlUrl — display only, never sent a token */
+    char *customer_name;  /* customer.name (webhooks / connect echo) */
+    char *assistant_name; /* assistant.name when an envelope carries it */
     ct_analysis analysis;
-    char *metadata_json;          /* compact JSON object text */
+    char *metadata_json; /* compact JSON object text */
     char *cost_json, *metrics_json, *recording_json;
-    ct_message *messages;         /* in wire order; only with CT_F_MESSAGES */
+    ct_message *messages; /* in wire order; only with CT_F_MESSAGES */
     size_t n_messages;
 } ct_call;
 
@@ -171,18 +217,18 @@ cJSON *ct_call_to_json(const ct_call *c);
 
 ct_err ct_message_from_json(const cJSON *obj, ct_message *out, const char *path, ct_error *err);
 /* Decodes an array of messages. */
-ct_err ct_messages_from_json(const cJSON *arr, ct_message **out, size_t *n,
-                             const char *path, ct_error *err);
+ct_err ct_messages_from_json(const cJSON *arr, ct_message **out, size_t *n, const char *path,
+                             ct_error *err);
 void ct_messages_free(ct_message *msgs, size_t n);
 cJSON *ct_message_to_json(const ct_message *m, bool epoch_ms /* webhook form */);
 
 /* ---- list calls response ------------------------------------------------- */
 typedef struct ct_call_list {
-    long total_count;     /* `totalCount`, -1 when absent */
+    long total_count; /* `totalCount`, -1 when absent */
     ct_call *calls;
     size_t n_calls;
-    size_t n_skipped;     /* items that failed to decode and were skipped */
-    ct_error first_skip;  /* why the first skipped item was skipped */
+    size_t n_skipped;    /* items that failed to decode and were skipped */
+    ct_error first_skip; /* why the first skipped item was skipped */
 } ct_call_list;
 
 /* A whole-document failure (not JSON, `conversations` not an array) is an
@@ -193,15 +239,16 @@ void ct_call_list_clear(ct_call_list *l);
 
 /* ---- phone numbers ------------------------------------------------------- */
 typedef struct ct_number {
-    char *id;               /* `_id` */
+    char *id; /* `_id` */
     char *team_id, *number, *provider_name, *assistant_id, *label;
     bool inbound_enabled, outbound_enabled;
 } ct_number;
 
 typedef struct ct_number_list {
-    ct_number *items; size_t n;
-    size_t n_skipped;     /* items that failed to decode and were skipped */
-    ct_error first_skip;  /* why the first skipped item was skipped */
+    ct_number *items;
+    size_t n;
+    size_t n_skipped;    /* items that failed to decode and were skipped */
+    ct_error first_skip; /* why the first skipped item was skipped */
 } ct_number_list;
 /* The document must be a JSON array (else CT_EJSON / CT_ETYPE); a bad item
  * is skipped and counted. Absent inbound/outboundEnabled read as false. */
@@ -212,49 +259,65 @@ void ct_number_clear(ct_number *n);
 cJSON *ct_number_to_json(const ct_number *n);
 
 /* ---- assistant (GET /assistants/v1/assistants/{id}) ---------------------- */
-typedef struct ct_assistant { char *id; char *name; char *raw_json; } ct_assistant;
+typedef struct ct_assistant {
+    char *id;
+    char *name;
+    char *raw_json;
+} ct_assistant;
 ct_err ct_assistant_decode(const char *json, size_t len, ct_assistant *out, ct_error *err);
 void ct_assistant_clear(ct_assistant *a);
 
 /* ---- requests ------------------------------------------------------------ */
-typedef struct ct_kv { char *key; char *value; } ct_kv;
+typedef struct ct_kv {
+    char *key;
+    char *value;
+} ct_kv;
 
 typedef struct ct_connect_request {
-    const char *phone_number_id;       /* required */
-    const char *customer_number;       /* required, E.164 */
-    const char *customer_name;         /* optional */
-    const char *assistant_id;          /* optional */
-    const ct_kv *metadata; size_t n_metadata;
+    const char *phone_number_id; /* required */
+    const char *customer_number; /* required, E.164 */
+    const char *customer_name;   /* optional */
+    const char *assistant_id;    /* optional */
+    const ct_kv *metadata;
+    size_t n_metadata;
     /* Optional, issue 15: assistantOverrides.firstMessage and
      * assistantOverrides.variableValues (strings), and a one-off inline
      * `assistant` given as JSON text, which must be an object (the API:
      * when both are sent, `assistant` wins over assistantId). */
     const char *first_message;
-    const ct_kv *variables; size_t n_variables;
+    const ct_kv *variables;
+    size_t n_variables;
     const char *assistant_json;
 } ct_connect_request;
 
 typedef struct ct_create_request {
-    const char *user_number, *assistant_number;  /* E.164, required */
-    const char *assistant_id;                    /* optional */
-    const ct_kv *metadata; size_t n_metadata;
+    const char *user_number, *assistant_number; /* E.164, required */
+    const char *assistant_id;                   /* optional */
+    const ct_kv *metadata;
+    size_t n_metadata;
 } ct_create_request;
 
-typedef enum { CT_ACTION_SAY = 0, CT_ACTION_END, CT_ACTION_FORWARD, CT_ACTION_DTMF,
-               CT_ACTION_SMS, CT_ACTION__COUNT } ct_control_action;
+typedef enum {
+    CT_ACTION_SAY = 0,
+    CT_ACTION_END,
+    CT_ACTION_FORWARD,
+    CT_ACTION_DTMF,
+    CT_ACTION_SMS,
+    CT_ACTION__COUNT
+} ct_control_action;
 
 typedef struct ct_control_request {
     ct_control_action action;
-    const char *argument;  /* say/sms text, end closing line (may be NULL/""), forward
+    const char *argument; /* say/sms text, end closing line (may be NULL/""), forward
                               E.164, dtmf digits [0-9*#A-D] */
 } ct_control_request;
 
-const char *ct_control_action_name(ct_control_action a);   /* "say", "end", ... */
+const char *ct_control_action_name(ct_control_action a); /* "say", "end", ... */
 /* The one definition of a destructive action: it ends the call or moves it
  * away (end, forward), and cannot be undone. Its confirmation defaults to
  * Cancel and it is drawn in the destructive colour (help, hints, dialogs). */
 bool ct_control_action_destructive(ct_control_action a);
-int ct_control_action_parse(const char *s);                /* -1 when unknown */
+int ct_control_action_parse(const char *s); /* -1 when unknown */
 
 /* E.164: '+' then 2..15 digits, first digit 1-9. */
 bool ct_e164_valid(const char *s);
@@ -276,15 +339,21 @@ ct_err ct_control_request_decode(const char *json, size_t len, ct_control_action
                                  char **message, ct_error *err);
 
 /* ---- webhooks ------------------------------------------------------------ */
-typedef enum { CT_WH_UNKNOWN = 0, CT_WH_STATUS_UPDATE, CT_WH_CONVERSATION_UPDATE,
-               CT_WH_END_OF_CALL_REPORT, CT_WH_HANG, CT_WH_ERROR } ct_webhook_type;
+typedef enum {
+    CT_WH_UNKNOWN = 0,
+    CT_WH_STATUS_UPDATE,
+    CT_WH_CONVERSATION_UPDATE,
+    CT_WH_END_OF_CALL_REPORT,
+    CT_WH_HANG,
+    CT_WH_ERROR
+} ct_webhook_type;
 
 const char *ct_webhook_type_name(ct_webhook_type t);
 ct_webhook_type ct_webhook_type_parse(const char *s);
 
 typedef struct ct_call_error {
     bool present;
-    char *type;        /* "llm_error" | "stt_error" | other, as text */
+    char *type; /* "llm_error" | "stt_error" | other, as text */
     char *code, *message, *provider;
     bool retryable;
 } ct_call_error;
@@ -295,7 +364,7 @@ ct_err ct_call_error_copy(ct_call_error *dst, const ct_call_error *src);
 typedef struct ct_webhook {
     ct_webhook_type type;
     char *type_text;
-    ct_time_ms timestamp;      /* message.timestamp */
+    ct_time_ms timestamp; /* message.timestamp */
     /* Normalised call: `message.call`, plus status from `message.status`
      * when the call lacks it, messages from `message.messages` or
      * `call.messages` (whichever is present; message.* wins), analysis from
@@ -303,7 +372,7 @@ typedef struct ct_webhook {
      * name from `message.customer.name`, assistant name from
      * `message.assistant.name`, and call.id from `message.call.id`. */
     ct_call call;
-    ct_call_error error;       /* only for CT_WH_ERROR */
+    ct_call_error error; /* only for CT_WH_ERROR */
 } ct_webhook;
 
 /* Fails with CT_EMISSING when there is no `message` object, no `type`, or no

@@ -27,18 +27,18 @@
 #define CT_RECORD_VERSION 1
 
 typedef enum ct_record_kind {
-    CT_REC_HEADER = 1,     /* at = when the recording started */
-    CT_REC_EVENT,          /* ev */
-    CT_REC_OWN_READ,       /* read_kind, request_id, call_id */
+    CT_REC_HEADER = 1, /* at = when the recording started */
+    CT_REC_EVENT,      /* ev */
+    CT_REC_OWN_READ,   /* read_kind, request_id, call_id */
 } ct_record_kind;
 
 typedef struct ct_record {
     ct_record_kind kind;
-    ct_time_ms at;                  /* wall clock (epoch ms) the board applied it */
-    ct_event *ev;                   /* EVENT: owned */
-    ct_request_kind read_kind;      /* OWN_READ: CT_REQ_LIST_CALLS or CT_REQ_GET_CALL */
-    uint64_t request_id;            /* OWN_READ */
-    char call_id[CT_CALL_ID_BUF];   /* OWN_READ of a call ("" for the list) */
+    ct_time_ms at;                /* wall clock (epoch ms) the board applied it */
+    ct_event *ev;                 /* EVENT: owned */
+    ct_request_kind read_kind;    /* OWN_READ: CT_REQ_LIST_CALLS or CT_REQ_GET_CALL */
+    uint64_t request_id;          /* OWN_READ */
+    char call_id[CT_CALL_ID_BUF]; /* OWN_READ of a call ("" for the list) */
 } ct_record;
 
 /* Each encoder returns a malloc'd line without its '\n' (*out), or an error
@@ -54,6 +54,6 @@ ct_err ct_record_encode_own_read(ct_request_kind kind, uint64_t request_id, cons
 ct_err ct_record_decode(const char *line, size_t len, ct_record *out, ct_error *err);
 void ct_record_clear(ct_record *r);
 
-const char *ct_record_event_name(ct_event_type t);   /* "calls_listed", ...; NULL if unknown */
+const char *ct_record_event_name(ct_event_type t); /* "calls_listed", ...; NULL if unknown */
 
 #endif

@@ -89,13 +89,13 @@ typedef enum ct_fx_level { CT_FXL_INFO = 0, CT_FXL_OK, CT_FXL_WARN, CT_FXL_ERROR
 
 typedef struct ct_effect {
     ct_effect_kind kind;
-    ct_fx_level level;              /* FLASH, LOG */
-    const char *call_id;            /* CALL_*, SELECT; NULL otherwise */
-    const char *text;               /* FLASH, LOG, CALL_ERRORED; NULL otherwise */
-    bool live;                      /* CALL_NEW: the call is live */
-    ct_monitor_state monitor;       /* MONITOR */
-    uint64_t request_id;            /* REQUEST_* */
-    const ct_error *error;          /* REQUEST_FAILED, LIST_ERROR: the event's (NULL: cleared) */
+    ct_fx_level level;        /* FLASH, LOG */
+    const char *call_id;      /* CALL_*, SELECT; NULL otherwise */
+    const char *text;         /* FLASH, LOG, CALL_ERRORED; NULL otherwise */
+    bool live;                /* CALL_NEW: the call is live */
+    ct_monitor_state monitor; /* MONITOR */
+    uint64_t request_id;      /* REQUEST_* */
+    const ct_error *error;    /* REQUEST_FAILED, LIST_ERROR: the event's (NULL: cleared) */
 } ct_effect;
 
 /* One event's effects. The strings and error pointers stay valid until
@@ -103,54 +103,58 @@ typedef struct ct_effect {
 typedef struct ct_effects {
     ct_effect *v;
     size_t n, cap;
-    char *arena;                    /* the effects' strings */
+    char *arena; /* the effects' strings */
     size_t arena_len, arena_cap;
-    bool oom;                       /* some effect could not be recorded */
+    bool oom; /* some effect could not be recorded */
 } ct_effects;
 
 /* What the reducer knows of the live channel. It lives where its one
  * reader shows it (the board's status bar: ct_reducer_bind_channel), so
  * there is a single copy; by default in the reducer itself. */
 typedef struct ct_channel_state {
-    ct_monitor_state *monitor;      /* the live channel's state (OFF: no relay) */
-    ct_time_ms *last_event_ms;      /* newest relay event, or poll while polling */
-    bool *polling;                  /* set by the loop: REST polling is the fallback now */
+    ct_monitor_state *monitor; /* the live channel's state (OFF: no relay) */
+    ct_time_ms *last_event_ms; /* newest relay event, or poll while polling */
+    bool *polling;             /* set by the loop: REST polling is the fallback now */
 } ct_channel_state;
 
 typedef struct ct_reducer {
-    ct_store *store;                /* not owned */
-    ct_number_list numbers;         /* the last List Numbers answer (owned) */
-    ct_channel_state chan;          /* bound storage (see above) */
-    struct { ct_monitor_state monitor; ct_time_ms last_event_ms; bool polling; } own_chan;
-    bool was_live;                  /* the channel has been LIVE before */
+    ct_store *store;        /* not owned */
+    ct_number_list numbers; /* the last List Numbers answer (owned) */
+    ct_channel_state chan;  /* bound storage (see above) */
+    struct {
+        ct_monitor_state monitor;
+        ct_time_ms last_event_ms;
+        bool polling;
+    } own_chan;
+    bool was_live; /* the channel has been LIVE before */
     /* The board's own reads, in flight (0 = none): their outcomes are
      * judged here (failure streak, list error, 404 rule). */
     uint64_t list_req, get_req;
-    char get_id[CT_CALL_ID_BUF];    /* the call get_req asks for */
-    int fail_streak;                /* consecutive failed own reads */
-    ct_assist_cache assistants;     /* assistant id -> name */
-    uint64_t store_errors;          /* merges the store refused (out of memory): each also
+    char get_id[CT_CALL_ID_BUF]; /* the call get_req asks for */
+    int fail_streak;             /* consecutive failed own reads */
+    ct_assist_cache assistants;  /* assistant id -> name */
+    uint64_t store_errors;       /* merges the store refused (out of memory): each also
                                        flashed, never silent */
     /* Direct re-checks in flight (own reads too: their failures join the
      * streak, their 404s remove the call quietly). */
     uint64_t recheck_req[CT_REDUCE_MAX_RECHECKS];
     char recheck_id[CT_REDUCE_MAX_RECHECKS][CT_CALL_ID_BUF];
     /* Freshness cadences, set by the loop (hot_ms 0: rows are not judged). */
-    long hot_ms;                    /* hot-window reads while the channel is not LIVE */
-    long reconcile_ms;              /* hot-window reads while it is LIVE */
+    long hot_ms;       /* hot-window reads while the channel is not LIVE */
+    long reconcile_ms; /* hot-window reads while it is LIVE */
     /* Health, for the status bar's banner. */
-    ct_time_ms api_down_since;      /* first failed own read of the streak (0: the API answers) */
-    ct_time_ms api_last_ok;         /* the last own read that succeeded (0: none yet) */
-    ct_time_ms rate_limited_until;  /* wall-clock ms the API's 429 pause ends (0: none) */
-    ct_time_ms monitor_since;       /* when the channel entered its current state */
-    ct_time_ms list_sent_at;        /* set by the loop when it sends list_req (a read that
+    ct_time_ms api_down_since;     /* first failed own read of the streak (0: the API answers) */
+    ct_time_ms api_last_ok;        /* the last own read that succeeded (0: none yet) */
+    ct_time_ms rate_limited_until; /* wall-clock ms the API's 429 pause ends (0: none) */
+    ct_time_ms monitor_since;      /* when the channel entered its current state */
+    ct_time_ms list_sent_at;       /* set by the loop when it sends list_req (a read that
                                      * never answers — a frozen server — is an outage too) */
-    ct_effects fx;                  /* the last event's effects */
+    ct_effects fx;                 /* the last event's effects */
 } ct_reducer;
 
 /* A reducer points into itself (or at the bound fields): initialise it
  * where it will stay, and do not copy it. */
-int ct_reducer_init(ct_reducer *r, ct_store *store);   /* 0, or -1 when out of memory */
+int ct_reducer_init(ct_reducer *r, ct_store *store); /* 0, or -1 when out of memory */
 /* Keeps the channel state in the caller's fields instead (all three). */
 void ct_reducer_bind_channel(ct_reducer *r, ct_monitor_state *monitor, ct_time_ms *last_event_ms,
                              bool *polling);
@@ -204,6 +208,6 @@ ct_time_ms ct_reduce_hot_start(const ct_reducer *r, ct_time_ms now, ct_time_ms s
 /* The version a REST answer's call gets (exported for tests). */
 uint64_t ct_reduce_rest_version(const ct_call *c, ct_time_ms now);
 
-const char *ct_effect_kind_name(ct_effect_kind k);   /* "CALL_NEW", ... */
+const char *ct_effect_kind_name(ct_effect_kind k); /* "CALL_NEW", ... */
 
 #endif

@@ -37,38 +37,38 @@
 typedef struct ct_store ct_store;
 
 typedef struct ct_store_limits {
-    size_t max_calls;              /* 0 = default 20000 */
-    size_t max_messages_per_call;  /* 0 = default 5000; oldest lines dropped first */
+    size_t max_calls;             /* 0 = default 20000 */
+    size_t max_messages_per_call; /* 0 = default 5000; oldest lines dropped first */
 } ct_store_limits;
 
 /* Extra per-call state the store keeps beside the decoded call. */
 typedef struct ct_call_entry {
-    ct_call call;                  /* call.messages holds the merged transcript */
-    uint64_t version;              /* newest version applied */
-    uint64_t changed_gen;          /* store generation of the last change */
-    uint64_t created_gen;          /* generation when first seen (new-row highlight) */
-    ct_time_ms last_activity;      /* newest of: webhook timestamps, transcript line
+    ct_call call;             /* call.messages holds the merged transcript */
+    uint64_t version;         /* newest version applied */
+    uint64_t changed_gen;     /* store generation of the last change */
+    uint64_t created_gen;     /* generation when first seen (new-row highlight) */
+    ct_time_ms last_activity; /* newest of: webhook timestamps, transcript line
                                       times, and the call's start/end/updated stamps */
-    bool hang;                     /* a `hang` event arrived and no user/assistant
+    bool hang;                /* a `hang` event arrived and no user/assistant
                                       line is newer than it */
-    ct_call_error last_error;      /* newest `error` webhook (by timestamp), if any */
-    size_t dropped_messages;       /* lines the cap removed from the transcript (a line
+    ct_call_error last_error; /* newest `error` webhook (by timestamp), if any */
+    size_t dropped_messages;  /* lines the cap removed from the transcript (a line
                                       arriving older than a full transcript's oldest
                                       is ignored uncounted: usually a re-delivery) */
     /* Bookkeeping of the UI's reducer (calltop/reduce.h), never read by the
      * merge: when and by what the call's state was last confirmed, and
      * what the live channel last said about it. */
-    ct_time_ms confirmed_at;       /* last relay event or REST read carrying this call (0 = never) */
-    bool confirmed_by_channel;     /* ... and that was a relay event (else a REST read) */
-    bool channel_live;             /* the live channel's last word on it: live */
-    bool not_visible;              /* REST answered 404 while the channel reports it live:
+    ct_time_ms confirmed_at;   /* last relay event or REST read carrying this call (0 = never) */
+    bool confirmed_by_channel; /* ... and that was a relay event (else a REST read) */
+    bool channel_live;         /* the live channel's last word on it: live */
+    bool not_visible;          /* REST answered 404 while the channel reports it live:
                                       not visible to this API key, kept */
-    int64_t heard_at;              /* the owner's own clock when it last heard of the
+    int64_t heard_at;          /* the owner's own clock when it last heard of the
                                       call (ct_store_set_heard; 0 = never set). The
                                       store itself never reads it. */
 } ct_call_entry;
 
-ct_store *ct_store_new(const ct_store_limits *limits);   /* NULL limits = defaults */
+ct_store *ct_store_new(const ct_store_limits *limits); /* NULL limits = defaults */
 void ct_store_free(ct_store *s);
 
 /* Upserts a call: merges its present fields by the version rules above
@@ -83,12 +83,12 @@ ct_err ct_store_apply_webhook(ct_store *s, const ct_webhook *w);
 /* What one merge changed, for a caller that forwards changes (the relay)
  * without comparing encodings before and after. */
 typedef struct ct_store_change {
-    bool created;              /* the call was not held before */
-    uint32_t fields;           /* CT_F_* bits whose value changed (CT_F_ANALYSIS: any
+    bool created;                  /* the call was not held before */
+    uint32_t fields;               /* CT_F_* bits whose value changed (CT_F_ANALYSIS: any
                                   analysis member); never CT_F_ID or CT_F_MESSAGES */
-    bool hang_changed;         /* ct_call_entry.hang flipped */
-    bool error_changed;        /* last_error was replaced */
-    uint64_t lines_from, lines_to;  /* the new transcript lines: those whose first-seen
+    bool hang_changed;             /* ct_call_entry.hang flipped */
+    bool error_changed;            /* last_error was replaced */
+    uint64_t lines_from, lines_to; /* the new transcript lines: those whose first-seen
                                        number is in [lines_from, lines_to); see
                                        ct_store_new_lines. Edits to known lines are
                                        not counted here. */
@@ -110,8 +110,7 @@ size_t ct_store_new_lines(const ct_store *s, const char *call_id, uint64_t from,
 /* Merges messages into an existing call's transcript (CT_ENOTFOUND if the
  * call is unknown), as new as the entry's current version. Lines without a
  * messageId get the model's synthesized id. */
-ct_err ct_store_merge_messages(ct_store *s, const char *call_id,
-                               const ct_message *msgs, size_t n);
+ct_err ct_store_merge_messages(ct_store *s, const char *call_id, const ct_message *msgs, size_t n);
 /* Removes a call (e.g. a vanished call after a 404). */
 bool ct_store_remove(ct_store *s, const char *call_id);
 
@@ -148,21 +147,35 @@ void ct_store_foreach(const ct_store *s, bool (*fn)(const ct_call_entry *e, void
  * customer name, else user number; assistant by name, else id; text keys
  * compare ASCII case-insensitively, absent text as "". A duration sort with
  * now = 0 is also rebuilt when the wall-clock second changes. */
-typedef enum { CT_FILTER_ALL = 0, CT_FILTER_LIVE, CT_FILTER_STATUS, CT_FILTER_DIRECTION,
-               CT_FILTER_FAILED /* busy/no-answer/failed attempts */ } ct_filter_kind;
-typedef enum { CT_SORT_START = 0, CT_SORT_DURATION, CT_SORT_STATUS, CT_SORT_DIRECTION,
-               CT_SORT_CUSTOMER, CT_SORT_ASSISTANT, CT_SORT_PHONE_STATUS,
-               CT_SORT_LAST_ACTIVITY, CT_SORT_ASSISTANT_NUMBER, CT_SORT__COUNT } ct_sort_key;
+typedef enum {
+    CT_FILTER_ALL = 0,
+    CT_FILTER_LIVE,
+    CT_FILTER_STATUS,
+    CT_FILTER_DIRECTION,
+    CT_FILTER_FAILED /* busy/no-answer/failed attempts */
+} ct_filter_kind;
+typedef enum {
+    CT_SORT_START = 0,
+    CT_SORT_DURATION,
+    CT_SORT_STATUS,
+    CT_SORT_DIRECTION,
+    CT_SORT_CUSTOMER,
+    CT_SORT_ASSISTANT,
+    CT_SORT_PHONE_STATUS,
+    CT_SORT_LAST_ACTIVITY,
+    CT_SORT_ASSISTANT_NUMBER,
+    CT_SORT__COUNT
+} ct_sort_key;
 
 typedef struct ct_view_spec {
     ct_filter_kind filter;
-    ct_status status;              /* for CT_FILTER_STATUS */
-    ct_direction direction;        /* for CT_FILTER_DIRECTION */
-    char search[128];              /* case-insensitive substring over id, numbers,
+    ct_status status;       /* for CT_FILTER_STATUS */
+    ct_direction direction; /* for CT_FILTER_DIRECTION */
+    char search[128];       /* case-insensitive substring over id, numbers,
                                       assistant id/name, customer name; "" = none */
     ct_sort_key sort;
     bool descending;
-    ct_time_ms now;                /* for duration of live calls; 0 = wall clock */
+    ct_time_ms now; /* for duration of live calls; 0 = wall clock */
     /* Chosen from lists (the board's pickers), on top of filter and search:
      * only calls with exactly this assistant id / this number of ours
      * (assistantNumber). "" = any. */

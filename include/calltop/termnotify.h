@@ -42,8 +42,8 @@ size_t ct_notify_clean(const char *in, char *out, size_t cap);
  * then OSC 9 and OSC 777 as the mask says, wrapped for tmux when in_tmux.
  * Returns the length (0 when the mask asks for none of them, or cap is too
  * small: nothing partial is ever written). */
-size_t ct_notify_format(unsigned mask, bool in_tmux, const char *title, const char *body,
-                        char *out, size_t cap);
+size_t ct_notify_format(unsigned mask, bool in_tmux, const char *title, const char *body, char *out,
+                        size_t cap);
 
 /* OSC 2 setting the window title to "calltop" or "calltop (N!)" with N open
  * items. Not wrapped inside tmux: there it sets the pane title, which
@@ -55,8 +55,8 @@ size_t ct_notify_title(size_t open_items, char *out, size_t cap);
  * is counted, and the next notification says "+N more". */
 typedef struct ct_notify_gate {
     int64_t start_ms, quiet_ms, min_gap_ms;
-    int64_t last_ms;          /* the last notification let through (0 = none) */
-    unsigned held;            /* held back since then */
+    int64_t last_ms; /* the last notification let through (0 = none) */
+    unsigned held;   /* held back since then */
 } ct_notify_gate;
 
 void ct_notify_gate_init(ct_notify_gate *g, int64_t start_ms, int64_t quiet_ms, int64_t min_gap_ms);

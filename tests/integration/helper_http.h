@@ -17,12 +17,12 @@
 #include <stddef.h>
 
 typedef struct th_response {
-    long status;        /* HTTP status; 0 when no response */
-    int curl_code;      /* CURLcode; 0 = ok */
-    char *headers;      /* raw header block of the final response, NUL-terminated */
-    char *body;         /* NUL-terminated (may contain NULs if the server sent them) */
+    long status;   /* HTTP status; 0 when no response */
+    int curl_code; /* CURLcode; 0 = ok */
+    char *headers; /* raw header block of the final response, NUL-terminated */
+    char *body;    /* NUL-terminated (may contain NULs if the server sent them) */
     size_t body_len;
-    double seconds;     /* total time of the request */
+    double seconds; /* total time of the request */
 } th_response;
 
 /* A client keeps its connection alive between requests (keep-alive). */
@@ -33,13 +33,13 @@ void th_client_set_timeout_ms(th_client *c, long ms);
 
 /* `method` "GET"/"POST"/...; `headers` a NULL-terminated array of
  * "Name: value" strings or NULL; `body` NULL for none (sent as is). */
-int th_client_request(th_client *c, const char *method, const char *url,
-                      const char *const *headers, const char *body, th_response *out);
+int th_client_request(th_client *c, const char *method, const char *url, const char *const *headers,
+                      const char *body, th_response *out);
 
 /* One-shot conveniences (fresh connection each time). `bearer` NULL = no
  * Authorization header. th_post_json adds Content-Type: application/json. */
-int th_request(const char *method, const char *url, const char *const *headers,
-               const char *body, th_response *out);
+int th_request(const char *method, const char *url, const char *const *headers, const char *body,
+               th_response *out);
 int th_get(const char *url, const char *bearer, th_response *out);
 int th_post_json(const char *url, const char *bearer, const char *json, th_response *out);
 

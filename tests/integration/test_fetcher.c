@@ -34,10 +34,8 @@ static ct_event *wait_event(ct_inbox *in, uint64_t id, int timeout_ms)
         ct_event *ev = ct_inbox_drain(in), *hit = NULL;
         while (ev) {
             ct_event *next = ev->next;
-            if (!hit && ev->request_id == id)
-                hit = ev;
-            else
-                ct_event_free(ev);
+            if (!hit && ev->request_id == id) hit = ev;
+            else ct_event_free(ev);
             ev = next;
         }
         if (hit) {
@@ -46,9 +44,8 @@ static ct_event *wait_event(ct_inbox *in, uint64_t id, int timeout_ms)
         }
         clock_gettime(CLOCK_MONOTONIC, &t);
         long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-        if (el >= timeout_ms)
-            return NULL;
-        struct pollfd p = { .fd = ct_inbox_fd(in), .events = POLLIN };
+        if (el >= timeout_ms) return NULL;
+        struct pollfd p = {.fd = ct_inbox_fd(in), .events = POLLIN};
         poll(&p, 1, (int)(timeout_ms - el));
     }
 }
@@ -75,9 +72,8 @@ static void env_up(env *e, const ct_fetcher_options *fo_in, const char *key)
     snprintf(e->base, sizeof e->base, "http://127.0.0.1:%d", ct_sim_port(e->sim));
     e->inbox = ct_inbox_new();
     assert_non_null(e->inbox);
-    ct_fetcher_options fo = { .max_retries = -1 };
-    if (fo_in)
-        fo = *fo_in;
+    ct_fetcher_options fo = {.max_retries = -1};
+    if (fo_in) fo = *fo_in;
     fo.base_url = e->base;
     fo.api_key = key;
     e->f = ct_fetcher_start(&fo, e->inbox, &err);
@@ -97,8 +93,8 @@ static ct_event *expect(env *e, uint64_t id, ct_event_type type)
     ct_event *ev = wait_event(e->inbox, id, 15000);
     assert_non_null(ev);
     if (ev->type != type)
-        fail_msg("request %llu: wanted event %d, got %d (%s: %s)", (unsigned long long)id,
-                 type, ev->type, ct_strerror(ev->error.code), ev->error.detail);
+        fail_msg("request %llu: wanted event %d, got %d (%s: %s)", (unsigned long long)id, type,
+                 ev->type, ct_strerror(ev->error.code), ev->error.detail);
     return ev;
 }
 
@@ -113,8 +109,7 @@ static char *some_live_call(env *e)
     /* the newest one: the least likely to end while the test talks to it */
     size_t best = 0;
     for (size_t i = 1; i < ev->calls.n_calls; i++)
-        if (ev->calls.calls[i].start_at > ev->calls.calls[best].start_at)
-            best = i;
+        if (ev->calls.calls[i].start_at > ev->calls.calls[best].start_at) best = i;
     char *id = strdup(ev->calls.calls[best].id);
     ct_event_free(ev);
     return id;
@@ -126,7 +121,7 @@ static void test_list_calls_walks_pages(void **state)
     env e;
     /* list_parallel 1: the sequential walk, one page after another over one
      * keep-alive connection (test_list_calls_parallel covers the default) */
-    ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 7, .list_parallel = 1 };
+    ct_fetcher_options fo = {.max_retries = -1, .list_page_size = 7, .list_parallel = 1};
     env_up(&e, &fo, "demo-key");
     ct_error err;
     ct_time_ms now = now_ms();
@@ -142,8 +137,7 @@ static void test_list_calls_walks_pages(void **state)
     assert_null(ev->text);
     /* running calls are included: endDate was widened past now */
     size_t live = 0;
-    for (size_t i = 0; i < ev->calls.n_calls; i++)
-        live += ct_call_is_live(&ev->calls.calls[i]);
+    for (size_t i = 0; i < ev->calls.n_calls; i++) live += ct_call_is_live(&ev->calls.calls[i]);
     assert_true(live > 0);
     ct_fetcher_stats st;
     ct_fetcher_get_stats(e.f, &st);
@@ -170,7 +164,7 @@ static void test_list_calls_parallel(void **state)
 {
     (void)state;
     env e;
-    ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 7 };
+    ct_fetcher_options fo = {.max_retries = -1, .list_page_size = 7};
     env_up(&e, &fo, "demo-key");
     ct_error err;
     ct_time_ms now = now_ms();
@@ -194,14 +188,14 @@ static void test_list_calls_page_cap(void **state)
 {
     (void)state;
     env e;
-    ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 5, .list_max_pages = 2 };
+    ct_fetcher_options fo = {.max_retries = -1, .list_page_size = 5, .list_max_pages = 2};
     env_up(&e, &fo, "demo-key");
     ct_error err;
     ct_time_ms now = now_ms();
     ct_event *ev = expect(&e, ct_fetch_list_calls(e.f, now - 30LL * 86400 * 1000, now, false, &err),
                           CT_EV_CALLS_LISTED);
     assert_int_equal(ev->calls.n_calls, 10);
-    assert_non_null(ev->text);   /* says the walk was cut short */
+    assert_non_null(ev->text); /* says the walk was cut short */
     assert_non_null(strstr(ev->text, "2 pages"));
     ct_event_free(ev);
     env_down(&e);
@@ -248,8 +242,7 @@ static void test_numbers_assistant_connect_create_control(void **state)
     assert_true(nev->numbers.n > 0);
     const ct_number *out = NULL;
     for (size_t i = 0; i < nev->numbers.n; i++)
-        if (nev->numbers.items[i].outbound_enabled)
-            out = &nev->numbers.items[i];
+        if (nev->numbers.items[i].outbound_enabled) out = &nev->numbers.items[i];
     assert_non_null(out);
     assert_non_null(out->assistant_id);
 
@@ -261,9 +254,12 @@ static void test_numbers_assistant_connect_create_control(void **state)
     ct_event_free(ev);
 
     /* connect: placed once, a call comes back */
-    ct_kv meta[] = { { "ticket", "T-1" } };
-    ct_connect_request cr = { .phone_number_id = out->id, .customer_number = "+14155550123",
-                              .customer_name = "Ada", .metadata = meta, .n_metadata = 1 };
+    ct_kv meta[] = {{"ticket", "T-1"}};
+    ct_connect_request cr = {.phone_number_id = out->id,
+                             .customer_number = "+14155550123",
+                             .customer_name = "Ada",
+                             .metadata = meta,
+                             .n_metadata = 1};
     ev = expect(&e, ct_fetch_connect(e.f, &cr, &err), CT_EV_CALL_PLACED);
     assert_int_equal(ev->request_kind, CT_REQ_CONNECT);
     assert_non_null(ev->call.id);
@@ -291,19 +287,19 @@ static void test_numbers_assistant_connect_create_control(void **state)
     assert_int_equal(err.code, CT_EVALUE);
 
     /* create from raw numbers */
-    ct_create_request cc = { .user_number = "+14155550124", .assistant_number = out->number };
+    ct_create_request cc = {.user_number = "+14155550124", .assistant_number = out->number};
     ev = expect(&e, ct_fetch_create(e.f, &cc, &err), CT_EV_CALL_PLACED);
     assert_non_null(ev->call.id);
     ct_event_free(ev);
 
     /* control on a live call */
     char *live = some_live_call(&e);
-    ct_control_request say = { CT_ACTION_SAY, "One moment, please." };
+    ct_control_request say = {CT_ACTION_SAY, "One moment, please."};
     ev = expect(&e, ct_fetch_control(e.f, live, &say, &err), CT_EV_CONTROL_DONE);
     assert_string_equal(ev->call_id, live);
     assert_int_equal(ev->action, CT_ACTION_SAY);
     ct_event_free(ev);
-    ct_control_request end = { CT_ACTION_END, NULL };
+    ct_control_request end = {CT_ACTION_END, NULL};
     ev = expect(&e, ct_fetch_control(e.f, live, &end, &err), CT_EV_CONTROL_DONE);
     assert_int_equal(ev->action, CT_ACTION_END);
     ct_event_free(ev);
@@ -337,7 +333,7 @@ static void test_wrong_key_is_401(void **state)
     ct_event_free(ev);
     ct_fetcher_stats st;
     ct_fetcher_get_stats(e.f, &st);
-    assert_int_equal(st.retries, 0);   /* a refused key is final */
+    assert_int_equal(st.retries, 0); /* a refused key is final */
     env_down(&e);
 }
 
@@ -351,9 +347,9 @@ static void test_requests_in_parallel(void **state)
     for (int i = 0; i < 12; i++)
         ids[i] = i % 2 ? ct_fetch_numbers(e.f, &err) : ct_fetch_get_call(e.f, "CC-missing", &err);
     /* every request answers exactly once, whatever the order */
-    int seen[12] = { 0 }, total = 0;
+    int seen[12] = {0}, total = 0;
     for (int round = 0; round < 200 && total < 12; round++) {
-        struct pollfd p = { .fd = ct_inbox_fd(e.inbox), .events = POLLIN };
+        struct pollfd p = {.fd = ct_inbox_fd(e.inbox), .events = POLLIN};
         poll(&p, 1, 100);
         for (ct_event *ev = ct_inbox_drain(e.inbox), *n; ev; ev = n) {
             n = ev->next;
@@ -366,8 +362,7 @@ static void test_requests_in_parallel(void **state)
             ct_event_free(ev);
         }
     }
-    for (int i = 0; i < 12; i++)
-        assert_int_equal(seen[i], 1);
+    for (int i = 0; i < 12; i++) assert_int_equal(seen[i], 1);
     /* a burst shares a few keep-alive connections, not one each */
     ct_fetcher_stats st;
     ct_fetcher_get_stats(e.f, &st);
@@ -385,9 +380,8 @@ static int sit_idle(env *e, int ms)
     for (;;) {
         clock_gettime(CLOCK_MONOTONIC, &t);
         long el = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
-        if (el >= ms)
-            return events;
-        struct pollfd p = { .fd = ct_inbox_fd(e->inbox), .events = POLLIN };
+        if (el >= ms) return events;
+        struct pollfd p = {.fd = ct_inbox_fd(e->inbox), .events = POLLIN};
         poll(&p, 1, (int)(ms - el));
         for (ct_event *ev = ct_inbox_drain(e->inbox), *next; ev; ev = next) {
             next = ev->next;
@@ -421,7 +415,7 @@ static void test_idle_makes_no_wakeups(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     ct_event_free(ev);
     long took = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-    assert_true(took < 1000);   /* woken by the request, not by a timer */
+    assert_true(took < 1000); /* woken by the request, not by a timer */
 
     ct_fetcher_get_stats(e.f, &a);
     assert_true(a.wakeups > b.wakeups);

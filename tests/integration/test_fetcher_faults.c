@@ -36,10 +36,8 @@ static ct_event *wait_event(ct_inbox *in, uint64_t id, int timeout_ms)
         ct_event *ev = ct_inbox_drain(in), *hit = NULL;
         while (ev) {
             ct_event *next = ev->next;
-            if (!hit && ev->request_id == id)
-                hit = ev;
-            else
-                ct_event_free(ev);
+            if (!hit && ev->request_id == id) hit = ev;
+            else ct_event_free(ev);
             ev = next;
         }
         if (hit) {
@@ -47,9 +45,8 @@ static ct_event *wait_event(ct_inbox *in, uint64_t id, int timeout_ms)
             return hit;
         }
         long el = mono_ms() - t0;
-        if (el >= timeout_ms)
-            return NULL;
-        struct pollfd p = { .fd = ct_inbox_fd(in), .events = POLLIN };
+        if (el >= timeout_ms) return NULL;
+        struct pollfd p = {.fd = ct_inbox_fd(in), .events = POLLIN};
         poll(&p, 1, (int)(timeout_ms - el));
     }
 }
@@ -66,8 +63,7 @@ static void env_up(env *e, const ct_sim_options *faults, const ct_fetcher_option
 {
     ct_sim_options so;
     ct_sim_options_init(&so);
-    if (faults)
-        so = *faults;
+    if (faults) so = *faults;
     so.seed = so.seed ? so.seed : 11;
     so.port = 0;
     so.api_key = "demo-key";
@@ -78,13 +74,11 @@ static void env_up(env *e, const ct_sim_options *faults, const ct_fetcher_option
     ct_error err;
     ct_error_clear(&err);
     e->sim = ct_sim_start(&so, &err);
-    if (!e->sim)
-        fail_msg("sim: %s", err.detail);
+    if (!e->sim) fail_msg("sim: %s", err.detail);
     snprintf(e->base, sizeof e->base, "http://127.0.0.1:%d", ct_sim_port(e->sim));
     e->inbox = ct_inbox_new();
-    ct_fetcher_options fo = { .max_retries = -1 };
-    if (fo_in)
-        fo = *fo_in;
+    ct_fetcher_options fo = {.max_retries = -1};
+    if (fo_in) fo = *fo_in;
     fo.base_url = e->base;
     fo.api_key = "demo-key";
     e->f = ct_fetcher_start(&fo, e->inbox, &err);
@@ -102,11 +96,10 @@ static ct_event *expect(env *e, uint64_t id, ct_event_type type, int timeout_ms)
 {
     assert_true(id > 0);
     ct_event *ev = wait_event(e->inbox, id, timeout_ms);
-    if (!ev)
-        fail_msg("request %llu: no event in %d ms", (unsigned long long)id, timeout_ms);
+    if (!ev) fail_msg("request %llu: no event in %d ms", (unsigned long long)id, timeout_ms);
     if (ev->type != type)
-        fail_msg("request %llu: wanted event %d, got %d (%s: %s)", (unsigned long long)id,
-                 type, ev->type, ct_strerror(ev->error.code), ev->error.detail);
+        fail_msg("request %llu: wanted event %d, got %d (%s: %s)", (unsigned long long)id, type,
+                 ev->type, ct_strerror(ev->error.code), ev->error.detail);
     return ev;
 }
 
@@ -122,8 +115,8 @@ static void test_rate_limit_waited_out(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .rate_limit_rate = 0.5, .seed = 3 };
-    ct_fetcher_options fo = { .max_retries = 12, .retry_base_ms = 10 };
+    ct_sim_options so = {.rate_limit_rate = 0.5, .seed = 3};
+    ct_fetcher_options fo = {.max_retries = 12, .retry_base_ms = 10};
     env_up(&e, &so, &fo);
     ct_error err;
     bool waited = false;
@@ -151,8 +144,8 @@ static void test_rate_limit_reported(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .rate_limit_rate = 1.0 };
-    ct_fetcher_options fo = { .max_retries = 1 };
+    ct_sim_options so = {.rate_limit_rate = 1.0};
+    ct_fetcher_options fo = {.max_retries = 1};
     env_up(&e, &so, &fo);
     ct_error err;
     long t0 = mono_ms();
@@ -171,11 +164,11 @@ static void test_post_never_retried(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .error_rate = 1.0 };
-    ct_fetcher_options fo = { .max_retries = 3, .retry_base_ms = 5, .retry_cap_ms = 20 };
+    ct_sim_options so = {.error_rate = 1.0};
+    ct_fetcher_options fo = {.max_retries = 3, .retry_base_ms = 5, .retry_cap_ms = 20};
     env_up(&e, &so, &fo);
     ct_error err;
-    ct_connect_request cr = { .phone_number_id = "anything", .customer_number = "+14155550123" };
+    ct_connect_request cr = {.phone_number_id = "anything", .customer_number = "+14155550123"};
     ct_event *ev = expect(&e, ct_fetch_connect(e.f, &cr, &err), CT_EV_REQUEST_FAILED, 10000);
     assert_int_equal(ev->error.code, CT_ESERVER);
     assert_int_equal(ev->error.http_status, 500);
@@ -184,7 +177,7 @@ static void test_post_never_retried(void **state)
     /* the simulator saw exactly one connect */
     assert_int_equal(sim_requests(&e), 1);
 
-    ct_control_request say = { CT_ACTION_SAY, "hi" };
+    ct_control_request say = {CT_ACTION_SAY, "hi"};
     ev = expect(&e, ct_fetch_control(e.f, "CC-x", &say, &err), CT_EV_REQUEST_FAILED, 10000);
     assert_int_equal(ev->error.code, CT_ESERVER);
     ct_event_free(ev);
@@ -207,15 +200,15 @@ static void test_connection_reset(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .reset_rate = 1.0 };
-    ct_fetcher_options fo = { .max_retries = 2, .retry_base_ms = 5, .retry_cap_ms = 10 };
+    ct_sim_options so = {.reset_rate = 1.0};
+    ct_fetcher_options fo = {.max_retries = 2, .retry_base_ms = 5, .retry_cap_ms = 10};
     env_up(&e, &so, &fo);
     ct_error err;
     ct_event *ev = expect(&e, ct_fetch_numbers(e.f, &err), CT_EV_REQUEST_FAILED, 10000);
     assert_int_equal(ev->error.code, CT_ECONNECT);
     ct_event_free(ev);
     assert_int_equal(sim_requests(&e), 3);
-    ct_control_request end = { CT_ACTION_END, "bye" };
+    ct_control_request end = {CT_ACTION_END, "bye"};
     ev = expect(&e, ct_fetch_control(e.f, "CC-1", &end, &err), CT_EV_REQUEST_FAILED, 10000);
     assert_int_equal(ev->error.code, CT_ECONNECT);
     assert_non_null(strstr(ev->error.detail, "may have reached the server; not retried"));
@@ -228,21 +221,21 @@ static void test_malformed_body(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .malformed_rate = 1.0 };
-    ct_fetcher_options fo = { .max_retries = 1, .retry_base_ms = 5 };
+    ct_sim_options so = {.malformed_rate = 1.0};
+    ct_fetcher_options fo = {.max_retries = 1, .retry_base_ms = 5};
     env_up(&e, &so, &fo);
     ct_error err;
     ct_event *ev = expect(&e, ct_fetch_numbers(e.f, &err), CT_EV_REQUEST_FAILED, 10000);
     assert_int_equal(ev->error.code, CT_EMALFORMED);
     ct_event_free(ev);
     ct_time_ms now = (ct_time_ms)time(NULL) * 1000;
-    ev = expect(&e, ct_fetch_list_calls(e.f, now - 3600000, now, false, &err),
-                CT_EV_REQUEST_FAILED, 10000);
+    ev = expect(&e, ct_fetch_list_calls(e.f, now - 3600000, now, false, &err), CT_EV_REQUEST_FAILED,
+                10000);
     assert_int_equal(ev->error.code, CT_EMALFORMED);
     ct_event_free(ev);
     ct_fetcher_stats st;
     ct_fetcher_get_stats(e.f, &st);
-    assert_int_equal(st.retries, 2);   /* each GET tried twice: it may be a passing glitch */
+    assert_int_equal(st.retries, 2); /* each GET tried twice: it may be a passing glitch */
     env_down(&e);
 }
 
@@ -250,14 +243,14 @@ static void test_timeout(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .latency_ms = 4000 };
-    ct_fetcher_options fo = { .max_retries = 0, .total_timeout_ms = 200 };
+    ct_sim_options so = {.latency_ms = 4000};
+    ct_fetcher_options fo = {.max_retries = 0, .total_timeout_ms = 200};
     env_up(&e, &so, &fo);
     ct_error err;
     long t0 = mono_ms();
     ct_event *ev = expect(&e, ct_fetch_numbers(e.f, &err), CT_EV_REQUEST_FAILED, 10000);
     assert_int_equal(ev->error.code, CT_ETIMEOUT);
-    assert_true(mono_ms() - t0 < 3000);   /* our 200 ms, not the server's 4 s */
+    assert_true(mono_ms() - t0 < 3000); /* our 200 ms, not the server's 4 s */
     ct_event_free(ev);
     env_down(&e);
 }
@@ -267,7 +260,7 @@ static void test_connect_refused(void **state)
     (void)state;
     /* a port that was just free: bind, learn it, close */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
     socklen_t al = sizeof a;
     getsockname(fd, (struct sockaddr *)&a, &al);
@@ -277,8 +270,8 @@ static void test_connect_refused(void **state)
 
     ct_inbox *in = ct_inbox_new();
     ct_error err;
-    ct_fetcher_options fo = { .base_url = base, .api_key = "k", .max_retries = 2,
-                              .retry_base_ms = 5, .retry_cap_ms = 10 };
+    ct_fetcher_options fo = {
+        .base_url = base, .api_key = "k", .max_retries = 2, .retry_base_ms = 5, .retry_cap_ms = 10};
     ct_fetcher *f = ct_fetcher_start(&fo, in, &err);
     assert_non_null(f);
     uint64_t id = ct_fetch_numbers(f, &err);
@@ -290,7 +283,7 @@ static void test_connect_refused(void **state)
     ct_event_free(ev);
     ct_fetcher_stats st;
     ct_fetcher_get_stats(f, &st);
-    assert_int_equal(st.transfers, 3);   /* a GET: retried */
+    assert_int_equal(st.transfers, 3); /* a GET: retried */
     ct_fetcher_stop(f);
     ct_inbox_free(in);
 }
@@ -304,7 +297,7 @@ static void test_tls_failure(void **state)
     char base[64];
     snprintf(base, sizeof base, "https://127.0.0.1:%d", ct_sim_port(e.sim));
     ct_error err;
-    ct_fetcher_options fo = { .base_url = base, .api_key = "demo-key", .max_retries = 2 };
+    ct_fetcher_options fo = {.base_url = base, .api_key = "demo-key", .max_retries = 2};
     ct_fetcher *f = ct_fetcher_start(&fo, e.inbox, &err);
     assert_non_null(f);
     uint64_t id = ct_fetch_numbers(f, &err);
@@ -315,7 +308,7 @@ static void test_tls_failure(void **state)
     ct_event_free(ev);
     ct_fetcher_stats st;
     ct_fetcher_get_stats(f, &st);
-    assert_int_equal(st.retries, 0);   /* a TLS failure is not transient */
+    assert_int_equal(st.retries, 0); /* a TLS failure is not transient */
     ct_fetcher_stop(f);
     env_down(&e);
 }
@@ -324,13 +317,12 @@ static void test_bad_base_url_refused(void **state)
 {
     (void)state;
     ct_inbox *in = ct_inbox_new();
-    static const char *const bad[] = { "https://user:pw@api-prod.interactly.ai",
-                                       "ftp://api-prod.interactly.ai", "api-prod.interactly.ai",
-                                       "" };
+    static const char *const bad[] = {"https://user:pw@api-prod.interactly.ai",
+                                      "ftp://api-prod.interactly.ai", "api-prod.interactly.ai", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ct_error err;
         ct_error_clear(&err);
-        ct_fetcher_options fo = { .base_url = bad[i], .api_key = "secret-key" };
+        ct_fetcher_options fo = {.base_url = bad[i], .api_key = "secret-key"};
         assert_null(ct_fetcher_start(&fo, in, &err));
         assert_true(err.code == CT_ECONFIG || err.code == CT_EINVAL);
         assert_null(strstr(err.detail, "pw@"));
@@ -342,8 +334,8 @@ static void test_oversized_response(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .history = 80 };
-    ct_fetcher_options fo = { .max_retries = -1, .max_body_bytes = 2048 };
+    ct_sim_options so = {.history = 80};
+    ct_fetcher_options fo = {.max_retries = -1, .max_body_bytes = 2048};
     env_up(&e, &so, &fo);
     ct_error err;
     ct_time_ms now = (ct_time_ms)time(NULL) * 1000;
@@ -353,7 +345,7 @@ static void test_oversized_response(void **state)
     ct_event_free(ev);
     ct_fetcher_stats st;
     ct_fetcher_get_stats(e.f, &st);
-    assert_int_equal(st.retries, 0);   /* a size cap is not transient */
+    assert_int_equal(st.retries, 0); /* a size cap is not transient */
     /* small answers still pass */
     ev = expect(&e, ct_fetch_get_call(e.f, "CC-none", &err), CT_EV_REQUEST_FAILED, 10000);
     assert_int_equal(ev->error.code, CT_ENOTFOUND);
@@ -365,19 +357,19 @@ static void test_cancel(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .latency_ms = 6000 };
+    ct_sim_options so = {.latency_ms = 6000};
     env_up(&e, &so, NULL);
     ct_error err;
     /* in flight */
     uint64_t a = ct_fetch_numbers(e.f, &err);
-    struct timespec ts = { 0, 100 * 1000000 };
+    struct timespec ts = {0, 100 * 1000000};
     nanosleep(&ts, NULL);
     long t0 = mono_ms();
     ct_fetch_cancel(e.f, a);
     ct_event *ev = expect(&e, a, CT_EV_REQUEST_FAILED, 5000);
     assert_int_equal(ev->error.code, CT_ECANCELLED);
     assert_int_equal(ev->request_kind, CT_REQ_NUMBERS);
-    assert_true(mono_ms() - t0 < 4000);   /* long before the 6 s answer */
+    assert_true(mono_ms() - t0 < 4000); /* long before the 6 s answer */
     ct_event_free(ev);
     /* queued and cancelled at once */
     uint64_t b = ct_fetch_get_call(e.f, "CC-1", &err);
@@ -395,14 +387,14 @@ static void test_cancel_waiting_retry(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .error_rate = 1.0 };
-    ct_fetcher_options fo = { .max_retries = 5, .retry_base_ms = 5000, .retry_cap_ms = 5000 };
+    ct_sim_options so = {.error_rate = 1.0};
+    ct_fetcher_options fo = {.max_retries = 5, .retry_base_ms = 5000, .retry_cap_ms = 5000};
     env_up(&e, &so, &fo);
     ct_error err;
     uint64_t id = ct_fetch_numbers(e.f, &err);
     /* wait for the first 500, then cancel while the retry timer runs */
     for (int i = 0; i < 100 && sim_requests(&e) < 1; i++) {
-        struct timespec ts = { 0, 20 * 1000000 };
+        struct timespec ts = {0, 20 * 1000000};
         nanosleep(&ts, NULL);
     }
     ct_fetch_cancel(e.f, id);
@@ -418,18 +410,17 @@ static void test_shutdown_in_flight(void **state)
 {
     (void)state;
     env e;
-    ct_sim_options so = { .latency_ms = 2000 };
+    ct_sim_options so = {.latency_ms = 2000};
     env_up(&e, &so, NULL);
     ct_error err;
-    for (int i = 0; i < 8; i++)
-        assert_true(ct_fetch_numbers(e.f, &err) > 0);
+    for (int i = 0; i < 8; i++) assert_true(ct_fetch_numbers(e.f, &err) > 0);
     ct_time_ms now = (ct_time_ms)time(NULL) * 1000;
     assert_true(ct_fetch_list_calls(e.f, now - 3600000, now, true, &err) > 0);
-    struct timespec ts = { 0, 150 * 1000000 };
+    struct timespec ts = {0, 150 * 1000000};
     nanosleep(&ts, NULL);
     long t0 = mono_ms();
     ct_fetcher_stop(e.f);
-    assert_true(mono_ms() - t0 < 1500);   /* the 2 s answers are not awaited */
+    assert_true(mono_ms() - t0 < 1500); /* the 2 s answers are not awaited */
     ct_event *left = ct_inbox_drain(e.inbox);
     assert_null(left);
     ct_inbox_free(e.inbox);

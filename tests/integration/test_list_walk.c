@@ -27,7 +27,7 @@
 #include "calltop/sim.h"
 
 #define HISTORY 240
-#define LIVE 4
+#define LIVE    4
 
 /* Waits (bounded) for the event answering `id`; other events go to *side
  * (appended) when side is given, else are freed. */
@@ -43,20 +43,17 @@ static ct_event *wait_event(ct_inbox *in, uint64_t id, int timeout_ms, ct_event 
                 hit = ev;
             } else if (side) {
                 ct_event **pp = side;
-                while (*pp)
-                    pp = &(*pp)->next;
+                while (*pp) pp = &(*pp)->next;
                 *pp = ev;
             } else {
                 ct_event_free(ev);
             }
             ev = next;
         }
-        if (hit)
-            return hit;
+        if (hit) return hit;
         int64_t el = ct_clock_mono_ms() - t0;
-        if (el >= timeout_ms)
-            return NULL;
-        struct pollfd p = { .fd = ct_inbox_fd(in), .events = POLLIN };
+        if (el >= timeout_ms) return NULL;
+        struct pollfd p = {.fd = ct_inbox_fd(in), .events = POLLIN};
         poll(&p, 1, (int)(timeout_ms - el));
     }
 }
@@ -85,8 +82,8 @@ static void scenario(ct_sim_options *so, int64_t start_ms)
     so->api_key = "demo-key";
     so->history = HISTORY;
     so->calls = LIVE;
-    so->rate = 0;          /* no arrivals: the set of calls is fixed */
-    so->speed = 0.01;      /* live calls barely move while the test runs */
+    so->rate = 0;     /* no arrivals: the set of calls is fixed */
+    so->speed = 0.01; /* live calls barely move while the test runs */
     so->start_ms = start_ms;
 }
 
@@ -99,9 +96,8 @@ static void env_up(env *e, const ct_sim_options *so, const ct_fetcher_options *f
     snprintf(e->base, sizeof e->base, "%s", ct_sim_base_url(e->sim));
     e->inbox = ct_inbox_new();
     assert_non_null(e->inbox);
-    ct_fetcher_options fo = { .max_retries = -1 };
-    if (fo_in)
-        fo = *fo_in;
+    ct_fetcher_options fo = {.max_retries = -1};
+    if (fo_in) fo = *fo_in;
     fo.base_url = e->base;
     fo.api_key = "demo-key";
     e->f = ct_fetcher_start(&fo, e->inbox, &err);
@@ -137,13 +133,13 @@ static ct_event *truth(const ct_sim_options *so_in, ct_time_ms start, ct_time_ms
     so.list_oldest_first = false;
     so.rate_limit_count = 0;
     so.latency_ms = 0;
-    ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 100000, .list_parallel = 1 };
+    ct_fetcher_options fo = {.max_retries = -1, .list_page_size = 100000, .list_parallel = 1};
     env t;
     env_up(&t, &so, &fo);
     ct_event *ev = list(&t, start, end, NULL);
     ct_fetcher_stats st;
     ct_fetcher_get_stats(t.f, &st);
-    assert_int_equal(st.transfers, 1);   /* one page: nothing to walk */
+    assert_int_equal(st.transfers, 1); /* one page: nothing to walk */
     assert_int_equal((long)ev->calls.n_calls, ev->calls.total_count);
     env_down(&t);
     return ev;
@@ -176,15 +172,14 @@ static void assert_same_calls(const ct_call_list *got, const ct_call_list *want)
     qsort(b, n, sizeof *b, cmp_str);
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(a[i], b[i]);
-        if (i > 0)
-            assert_string_not_equal(a[i], a[i - 1]);   /* no duplicates */
+        if (i > 0) assert_string_not_equal(a[i], a[i - 1]); /* no duplicates */
     }
     assert_int_equal(live_got, live_want);
     free(a);
     free(b);
 }
 
-static const char *const window_names[] = { "overlapping", "started-in", "ended-in" };
+static const char *const window_names[] = {"overlapping", "started-in", "ended-in"};
 
 static void test_every_combination(void **state)
 {
@@ -211,13 +206,15 @@ static void test_every_combination(void **state)
                         so.list_oldest_first = oldest;
                         so.max_page_size = cap ? 30 : 0;
                         so.clamp_page_size = cap == 2;
-                        ct_fetcher_options fo = { .max_retries = -1, .list_parallel = parallel };
+                        ct_fetcher_options fo = {.max_retries = -1, .list_parallel = parallel};
                         env e;
                         env_up(&e, &so, &fo);
                         print_message("window %s, %s, %s, cap %s, parallel %d\n",
                                       window_names[window], completed ? "completed" : "finished",
                                       oldest ? "oldest first" : "newest first",
-                                      cap == 2 ? "30 (silent)" : cap ? "30 (422)" : "100",
+                                      cap == 2  ? "30 (silent)"
+                                          : cap ? "30 (422)"
+                                                : "100",
                                       parallel);
                         ct_event *got = list(&e, start, end, NULL);
                         assert_same_calls(&got->calls, &want->calls);
@@ -253,7 +250,7 @@ static void test_page_cap_keeps_newest(void **state)
         scenario(&so, t0);
         so.calls = 0;
         so.list_oldest_first = oldest;
-        ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 20, .list_max_pages = 3 };
+        ct_fetcher_options fo = {.max_retries = -1, .list_page_size = 20, .list_max_pages = 3};
         env e;
         env_up(&e, &so, &fo);
         ct_event *got = list(&e, start, t0, NULL);
@@ -269,8 +266,7 @@ static void test_page_cap_keeps_newest(void **state)
             size_t newer = 0;
             for (size_t j = 0; j < want->calls.n_calls; j++)
                 newer += want->calls.calls[j].start_at > s;
-            if (newer == 59)
-                cut = s;   /* the 60th newest */
+            if (newer == 59) cut = s; /* the 60th newest */
         }
         assert_true(cut > 0);
         env_up(&e, &so, &fo);
@@ -286,8 +282,7 @@ static void test_page_cap_keeps_newest(void **state)
 static bool has_id(const ct_call_list *l, const char *id)
 {
     for (size_t i = 0; i < l->n_calls; i++)
-        if (l->calls[i].id && strcmp(l->calls[i].id, id) == 0)
-            return true;
+        if (l->calls[i].id && strcmp(l->calls[i].id, id) == 0) return true;
     return false;
 }
 
@@ -303,7 +298,7 @@ static void test_growing_list(void **state)
     for (int round = 0; round < 6; round++) {
         int oldest = round % 2;
         ct_sim_options so;
-        scenario(&so, ct_clock_wall_ms() - 15 * 60 * 1000);   /* speed 10 runs ahead */
+        scenario(&so, ct_clock_wall_ms() - 15 * 60 * 1000); /* speed 10 runs ahead */
         so.calls = 300;
         so.rate = 100;
         so.speed = 3;
@@ -311,14 +306,17 @@ static void test_growing_list(void **state)
         so.latency_ms = 40;
         so.max_page_size = 100000;
         so.list_oldest_first = oldest;
-        ct_fetcher_options fo = { .max_retries = -1, .list_page_size = 10 };
+        ct_fetcher_options fo = {.max_retries = -1, .list_page_size = 10};
         env e;
         env_up(&e, &so, &fo);
         /* a second fetcher reads the truth in one page, before and after */
         ct_error err;
         ct_error_clear(&err);
-        ct_fetcher_options fo1 = { .base_url = e.base, .api_key = "demo-key", .max_retries = -1,
-                                   .list_page_size = 100000, .list_parallel = 1 };
+        ct_fetcher_options fo1 = {.base_url = e.base,
+                                  .api_key = "demo-key",
+                                  .max_retries = -1,
+                                  .list_page_size = 100000,
+                                  .list_parallel = 1};
         ct_inbox *in1 = ct_inbox_new();
         ct_fetcher *one = ct_fetcher_start(&fo1, in1, &err);
         assert_non_null(one);
@@ -334,12 +332,12 @@ static void test_growing_list(void **state)
         id = ct_fetch_list_calls(one, start, t0 + 3600 * 1000, false, &err);
         ct_event *after = wait_event(in1, id, 30000, NULL);
         assert_non_null(after);
-        assert_true(after->calls.n_calls > before->calls.n_calls);   /* it did grow */
+        assert_true(after->calls.n_calls > before->calls.n_calls); /* it did grow */
         for (size_t i = 0; i < before->calls.n_calls; i++)
             if (!has_id(&got->calls, before->calls.calls[i].id))
                 fail_msg("round %d (%s first): %s was listed before the walk but not by it "
-                         "(%zu before, %zu walked, %zu after)", round,
-                         oldest ? "oldest" : "newest", before->calls.calls[i].id,
+                         "(%zu before, %zu walked, %zu after)",
+                         round, oldest ? "oldest" : "newest", before->calls.calls[i].id,
                          before->calls.n_calls, got->calls.n_calls, after->calls.n_calls);
         for (size_t i = 0; i < got->calls.n_calls; i++) {
             assert_true(has_id(&after->calls, got->calls.calls[i].id));
@@ -350,8 +348,8 @@ static void test_growing_list(void **state)
         ct_fetcher_get_stats(e.f, &st);
         repaired += st.list_repairs > 0;
         print_message("round %d: %zu -> %zu calls, %llu requests, %llu pages read again\n", round,
-                      before->calls.n_calls, after->calls.n_calls,
-                      (unsigned long long)st.transfers, (unsigned long long)st.list_repairs);
+                      before->calls.n_calls, after->calls.n_calls, (unsigned long long)st.transfers,
+                      (unsigned long long)st.list_repairs);
         ct_event_free(before);
         ct_event_free(got);
         ct_event_free(after);
@@ -384,10 +382,10 @@ static void test_hot_window(void **state)
         ct_time_ms now = ct_clock_wall_ms();
         ct_time_ms hot = ct_list_hot_start(full->calls.calls, full->calls.n_calls, now,
                                            2 * 60 * 1000, 60 * 1000);
-        assert_true(hot < now - 60 * 1000);   /* the live calls started before now */
+        assert_true(hot < now - 60 * 1000); /* the live calls started before now */
         ct_event *warm = list(&e, hot, now, NULL);
         ct_fetcher_get_stats(e.f, &st1);
-        assert_int_equal(st1.transfers - st0.transfers, 1);   /* one page, not 21 */
+        assert_int_equal(st1.transfers - st0.transfers, 1); /* one page, not 21 */
         size_t live = 0;
         for (size_t i = 0; i < full->calls.n_calls; i++)
             if (ct_call_is_live(&full->calls.calls[i])) {
@@ -412,12 +410,11 @@ static void test_recheck_unmentioned(void **state)
     ct_time_ms start = t0 - 30LL * 86400 * 1000;
     ct_sim_options so;
     scenario(&so, t0);
-    ct_event *before = truth(&so, start, t0);   /* overlapping: live calls included */
+    ct_event *before = truth(&so, start, t0); /* overlapping: live calls included */
     const char *known[LIVE + 1];
     size_t n_known = 0;
     for (size_t i = 0; i < before->calls.n_calls && n_known < LIVE; i++)
-        if (ct_call_is_live(&before->calls.calls[i]))
-            known[n_known++] = before->calls.calls[i].id;
+        if (ct_call_is_live(&before->calls.calls[i])) known[n_known++] = before->calls.calls[i].id;
     assert_int_equal(n_known, LIVE);
 
     so.list_window = CT_SIM_WINDOW_ENDED;
@@ -428,8 +425,7 @@ static void test_recheck_unmentioned(void **state)
     size_t n = ct_list_unmentioned(&now->calls, known, n_known, idx);
     assert_int_equal(n, LIVE);
     const char *ids[LIVE];
-    for (size_t i = 0; i < n; i++)
-        ids[i] = known[idx[i]];
+    for (size_t i = 0; i < n; i++) ids[i] = known[idx[i]];
     uint64_t req[LIVE];
     assert_int_equal(ct_fetch_recheck(e.f, ids, n, req), n);
     /* the answers come in any order: keep the others while waiting for one */
@@ -443,18 +439,18 @@ static void test_recheck_unmentioned(void **state)
                 ev->next = NULL;
                 break;
             }
+        if (!ev) ev = wait_event(e.inbox, req[i], 15000, &pending);
         if (!ev)
-            ev = wait_event(e.inbox, req[i], 15000, &pending);
-        if (!ev)
-            fail_msg("no answer to the GET of %s (request %llu)", ids[i], (unsigned long long)req[i]);
+            fail_msg("no answer to the GET of %s (request %llu)", ids[i],
+                     (unsigned long long)req[i]);
         assert_int_equal(ev->type, CT_EV_CALL_FETCHED);
         assert_string_equal(ev->call.id, ids[i]);
-        assert_true(ct_call_is_live(&ev->call));   /* speed 0.01: still going */
+        assert_true(ct_call_is_live(&ev->call)); /* speed 0.01: still going */
         ct_event_free(ev);
     }
     free_events(pending);
     /* an unknown id is gone: 404 */
-    const char *gone[] = { "CC-not-a-call" };
+    const char *gone[] = {"CC-not-a-call"};
     assert_int_equal(ct_fetch_recheck(e.f, gone, 1, req), 1);
     ct_event *ev = wait_event(e.inbox, req[0], 15000, NULL);
     assert_non_null(ev);
@@ -478,9 +474,9 @@ static void test_rate_limit_storm(void **state)
     ct_sim_options so;
     scenario(&so, t0);
     so.latency_ms = LAT;
-    so.rate_limit_from = 3;     /* pages 2..5 are in flight together: three of them get 429 */
-    so.rate_limit_count = 4;    /* and so does the first request after the pause */
-    ct_fetcher_options fo = { .max_retries = 5, .list_page_size = 20 };
+    so.rate_limit_from = 3;  /* pages 2..5 are in flight together: three of them get 429 */
+    so.rate_limit_count = 4; /* and so does the first request after the pause */
+    ct_fetcher_options fo = {.max_retries = 5, .list_page_size = 20};
     env e;
     env_up(&e, &so, &fo);
     ct_event *side = NULL;
@@ -496,8 +492,7 @@ static void test_rate_limit_storm(void **state)
                       (long long)(log[i].mono_ms - log[0].mono_ms), log[i].status);
     size_t n429 = 0;
     for (size_t i = 0; i < n; i++) {
-        if (log[i].status != 429)
-            continue;
+        if (log[i].status != 429) continue;
         n429++;
         /* The client hears the 429 about LAT ms after the request arrived;
          * from then on nothing may arrive until the pause is over. */
@@ -506,8 +501,8 @@ static void test_rate_limit_storm(void **state)
         for (size_t j = 0; j < n; j++)
             if (log[j].mono_ms > quiet_from && log[j].mono_ms < quiet_to)
                 fail_msg("request %zu arrived %lld ms after the 429 of request %zu: the pause "
-                         "was not shared", j + 1, (long long)(log[j].mono_ms - log[i].mono_ms),
-                         i + 1);
+                         "was not shared",
+                         j + 1, (long long)(log[j].mono_ms - log[i].mono_ms), i + 1);
     }
     assert_int_equal(n429, 4);
     /* After each pause: the first request goes alone (no burst) until its
@@ -515,13 +510,13 @@ static void test_rate_limit_storm(void **state)
      * exceeds the pause. */
     size_t resumes = 0;
     for (size_t i = 1; i < n; i++) {
-        if (log[i].mono_ms - log[i - 1].mono_ms < RETRY_AFTER_MS - 2 * SLACK)
-            continue;
+        if (log[i].mono_ms - log[i - 1].mono_ms < RETRY_AFTER_MS - 2 * SLACK) continue;
         resumes++;
         for (size_t j = i + 1; j < n; j++)
             if (log[j].mono_ms < log[i].mono_ms + LAT - 20)
                 fail_msg("request %zu arrived %lld ms after the first request after a pause: a "
-                         "burst", j + 1, (long long)(log[j].mono_ms - log[i].mono_ms));
+                         "burst",
+                         j + 1, (long long)(log[j].mono_ms - log[i].mono_ms));
     }
     /* Usually two pauses (the storm's first cluster, then the probe that
      * still met the storm); one when a page sent before the pause took the
@@ -542,7 +537,7 @@ static void test_rate_limit_storm(void **state)
                 resumed = true;
             }
         }
-    ct_event *rest = NULL;   /* the "resumed" event may trail the result */
+    ct_event *rest = NULL; /* the "resumed" event may trail the result */
     for (int i = 0; i < 20 && !resumed; i++) {
         wait_event(e.inbox, UINT64_MAX, 50, &rest);
         for (ct_event *ev = rest; ev; ev = ev->next)
@@ -567,7 +562,7 @@ static void test_rate_limited_post_not_retried(void **state)
     so.rate_limit_count = 1;
     env e;
     env_up(&e, &so, NULL);
-    ct_control_request cr = { .action = CT_ACTION_SAY, .argument = "hello" };
+    ct_control_request cr = {.action = CT_ACTION_SAY, .argument = "hello"};
     ct_error err;
     ct_error_clear(&err);
     uint64_t id = ct_fetch_control(e.f, "CC-any", &cr, &err);

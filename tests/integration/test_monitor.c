@@ -42,13 +42,18 @@ static int64_t now_ms(void)
 
 /* ---- a TCP proxy with faults ------------------------------------------------- */
 
-enum { PX_FORWARD = 0, PX_BLACKHOLE, PX_CUT, PX_DROP_EVENT,
-       PX_MUTE /* the upgrade passes, then no frame reaches the client */ };
+enum {
+    PX_FORWARD = 0,
+    PX_BLACKHOLE,
+    PX_CUT,
+    PX_DROP_EVENT,
+    PX_MUTE /* the upgrade passes, then no frame reaches the client */
+};
 
 typedef struct pair {
-    int cfd, sfd;             /* client side, server side; -1 = closed */
-    bool upgraded;            /* the server's HTTP answer has passed */
-    char sbuf[1 << 17];       /* server -> client bytes not yet forwarded */
+    int cfd, sfd;       /* client side, server side; -1 = closed */
+    bool upgraded;      /* the server's HTTP answer has passed */
+    char sbuf[1 << 17]; /* server -> client bytes not yet forwarded */
     size_t slen;
 } pair;
 
@@ -63,10 +68,8 @@ typedef struct proxy {
 
 static void pair_close(pair *p)
 {
-    if (p->cfd >= 0)
-        close(p->cfd);
-    if (p->sfd >= 0)
-        close(p->sfd);
+    if (p->cfd >= 0) close(p->cfd);
+    if (p->sfd >= 0) close(p->sfd);
     p->cfd = p->sfd = -1;
     p->slen = 0;
     p->upgraded = false;
@@ -76,8 +79,7 @@ static bool write_all(int fd, const char *b, size_t n)
 {
     while (n) {
         ssize_t w = write(fd, b, n);
-        if (w <= 0)
-            return false;
+        if (w <= 0) return false;
         b += w;
         n -= (size_t)w;
     }
@@ -90,41 +92,33 @@ static bool pump_server(proxy *px, pair *p)
 {
     if (!p->upgraded) {
         char *end = memmem(p->sbuf, p->slen, "\r\n\r\n", 4);
-        if (!end)
-            return true;
+        if (!end) return true;
         size_t n = (size_t)(end + 4 - p->sbuf);
-        if (!write_all(p->cfd, p->sbuf, n))
-            return false;
+        if (!write_all(p->cfd, p->sbuf, n)) return false;
         memmove(p->sbuf, p->sbuf + n, p->slen - n);
         p->slen -= n;
         p->upgraded = true;
     }
     for (;;) {
         unsigned char *b = (unsigned char *)p->sbuf;
-        if (p->slen < 2)
-            return true;
+        if (p->slen < 2) return true;
         size_t len = b[1] & 0x7f, h = 2;
         if (len == 126) {
-            if (p->slen < 4)
-                return true;
+            if (p->slen < 4) return true;
             len = ((size_t)b[2] << 8) | b[3];
             h = 4;
         } else if (len == 127) {
-            if (p->slen < 10)
-                return true;
+            if (p->slen < 10) return true;
             len = 0;
-            for (int i = 0; i < 8; i++)
-                len = (len << 8) | b[2 + i];
+            for (int i = 0; i < 8; i++) len = (len << 8) | b[2 + i];
             h = 10;
         }
-        if (p->slen < h + len)
-            return true;
+        if (p->slen < h + len) return true;
         bool drop = (atomic_load(&px->mode) == PX_DROP_EVENT && (b[0] & 0x0f) == 1 &&
                      memmem(p->sbuf + h, len, "\"type\":\"event\"", 14)) ||
-                    atomic_load(&px->mode) == PX_MUTE;
+            atomic_load(&px->mode) == PX_MUTE;
         if (drop) {
-            if (atomic_load(&px->mode) == PX_DROP_EVENT)
-                atomic_store(&px->mode, PX_FORWARD);
+            if (atomic_load(&px->mode) == PX_DROP_EVENT) atomic_store(&px->mode, PX_FORWARD);
             atomic_fetch_add(&px->dropped, 1);
         } else if (!write_all(p->cfd, p->sbuf, h + len)) {
             return false;
@@ -139,8 +133,7 @@ static void *proxy_main(void *arg)
     proxy *px = arg;
     while (!atomic_load(&px->stop)) {
         if (atomic_load(&px->mode) == PX_CUT) {
-            for (int i = 0; i < 8; i++)
-                pair_close(&px->pairs[i]);
+            for (int i = 0; i < 8; i++) pair_close(&px->pairs[i]);
             atomic_store(&px->mode, PX_FORWARD);
         }
         struct pollfd fds[17];
@@ -149,8 +142,7 @@ static void *proxy_main(void *arg)
         fds[n].events = POLLIN;
         map[n++] = -1;
         for (int i = 0; i < 8; i++) {
-            if (px->pairs[i].cfd < 0)
-                continue;
+            if (px->pairs[i].cfd < 0) continue;
             fds[n].fd = px->pairs[i].cfd;
             fds[n].events = POLLIN;
             map[n++] = i;
@@ -158,21 +150,17 @@ static void *proxy_main(void *arg)
             fds[n].events = POLLIN;
             map[n++] = 100 + i;
         }
-        if (poll(fds, (nfds_t)n, 20) <= 0)
-            continue;
+        if (poll(fds, (nfds_t)n, 20) <= 0) continue;
         if (fds[0].revents & POLLIN) {
             int c = accept(px->lfd, NULL, NULL);
             int slot = -1;
             for (int i = 0; i < 8 && slot < 0; i++)
-                if (px->pairs[i].cfd < 0)
-                    slot = i;
+                if (px->pairs[i].cfd < 0) slot = i;
             int s = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in a = { .sin_family = AF_INET,
-                                     .sin_port = htons((uint16_t)px->target) };
+            struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)px->target)};
             a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
             if (c < 0 || slot < 0 || connect(s, (struct sockaddr *)&a, sizeof a) != 0) {
-                if (c >= 0)
-                    close(c);
+                if (c >= 0) close(c);
                 close(s);
             } else {
                 px->pairs[slot].cfd = c;
@@ -183,11 +171,9 @@ static void *proxy_main(void *arg)
             }
         }
         for (int k = 1; k < n; k++) {
-            if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
+            if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             pair *p = &px->pairs[map[k] % 100];
-            if (p->cfd < 0)
-                continue;
+            if (p->cfd < 0) continue;
             bool from_server = map[k] >= 100;
             bool blackhole = atomic_load(&px->mode) == PX_BLACKHOLE;
             char tmp[16384];
@@ -201,18 +187,15 @@ static void *proxy_main(void *arg)
                 }
                 if (!blackhole) {
                     p->slen += (size_t)r;
-                    if (!pump_server(px, p))
-                        pair_close(p);
+                    if (!pump_server(px, p)) pair_close(p);
                 }
             } else {
                 ssize_t r = read(p->cfd, tmp, sizeof tmp);
-                if (r <= 0 || (!blackhole && !write_all(p->sfd, tmp, (size_t)r)))
-                    pair_close(p);
+                if (r <= 0 || (!blackhole && !write_all(p->sfd, tmp, (size_t)r))) pair_close(p);
             }
         }
     }
-    for (int i = 0; i < 8; i++)
-        pair_close(&px->pairs[i]);
+    for (int i = 0; i < 8; i++) pair_close(&px->pairs[i]);
     return NULL;
 }
 
@@ -220,10 +203,9 @@ static proxy *proxy_start(int target)
 {
     proxy *px = calloc(1, sizeof *px);
     px->target = target;
-    for (int i = 0; i < 8; i++)
-        px->pairs[i].cfd = px->pairs[i].sfd = -1;
+    for (int i = 0; i < 8; i++) px->pairs[i].cfd = px->pairs[i].sfd = -1;
     px->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET };
+    struct sockaddr_in a = {.sin_family = AF_INET};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(bind(px->lfd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(listen(px->lfd, 8), 0);
@@ -250,8 +232,8 @@ typedef struct world {
     ct_relay_options ropt;
     ct_inbox *inbox;
     ct_monitor *mon;
-    ct_store *seen;            /* fed by draining the inbox, like the UI */
-    ct_store *truth;           /* fed every webhook directly */
+    ct_store *seen;  /* fed by draining the inbox, like the UI */
+    ct_store *truth; /* fed every webhook directly */
     ct_monitor_state states[64];
     int n_states;
     char last_text[160];
@@ -271,8 +253,7 @@ static long post_raw(int port, const char *json)
     FILE *devnull = fopen("/dev/null", "w");
     curl_easy_setopt(c, CURLOPT_WRITEDATA, devnull);
     long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     fclose(devnull);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
@@ -290,8 +271,7 @@ static void post(world *w, const char *json)
     ct_webhook_clear(&wh);
 }
 
-static void post_status(world *w, const char *id, const char *status, const char *phone,
-                        int64_t ts)
+static void post_status(world *w, const char *id, const char *status, const char *phone, int64_t ts)
 {
     char body[512];
     snprintf(body, sizeof body,
@@ -305,14 +285,17 @@ static void post_status(world *w, const char *id, const char *status, const char
 static void post_history(world *w, const char *id, int n)
 {
     char body[8192];
-    size_t off = (size_t)snprintf(body, sizeof body,
-        "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":%lld,"
-        "\"call\":{\"id\":\"%s\"},\"messages\":[", 1764151200000LL + n * 10, id);
+    size_t off =
+        (size_t)snprintf(body, sizeof body,
+                         "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":%lld,"
+                         "\"call\":{\"id\":\"%s\"},\"messages\":[",
+                         1764151200000LL + n * 10, id);
     for (int i = 1; i <= n; i++)
         off += (size_t)snprintf(body + off, sizeof body - off,
-            "%s{\"messageId\":\"%s-m%d\",\"role\":\"%s\",\"text\":\"line %d\","
-            "\"timestamp\":%lld}", i > 1 ? "," : "", id, i, i % 2 ? "assistant" : "user", i,
-            1764151200000LL + i * 10);
+                                "%s{\"messageId\":\"%s-m%d\",\"role\":\"%s\",\"text\":\"line %d\","
+                                "\"timestamp\":%lld}",
+                                i > 1 ? "," : "", id, i, i % 2 ? "assistant" : "user", i,
+                                1764151200000LL + i * 10);
     snprintf(body + off, sizeof body - off, "]}}");
     post(w, body);
 }
@@ -325,48 +308,41 @@ static void call_story(world *w, const char *id, int64_t t0, int lines)
     post_status(w, id, "ongoing", "in-progress", t0 + 100);
     for (int i = 1; i <= lines; i++) {
         post_history(w, id, i);
-        if (i % 3 == 0)
-            post_history(w, id, i);          /* duplicate delivery */
-        if (i > 2 && i % 4 == 0)
-            post_history(w, id, i - 2);      /* late, shorter history */
+        if (i % 3 == 0) post_history(w, id, i);              /* duplicate delivery */
+        if (i > 2 && i % 4 == 0) post_history(w, id, i - 2); /* late, shorter history */
     }
-    post_status(w, id, "queued", "ringing", t0);   /* late replay of an old status */
+    post_status(w, id, "queued", "ringing", t0); /* late replay of an old status */
 }
 
 /* ---- the UI side: drain the inbox into a store ------------------------------------- */
 
 static void drain(world *w, int wait_ms)
 {
-    struct pollfd p = { .fd = ct_inbox_fd(w->inbox), .events = POLLIN };
+    struct pollfd p = {.fd = ct_inbox_fd(w->inbox), .events = POLLIN};
     poll(&p, 1, wait_ms);
     ct_event *ev = ct_inbox_drain(w->inbox);
     while (ev) {
         ct_event *next = ev->next;
         switch (ev->type) {
         case CT_EV_MONITOR_STATE:
-            if (w->n_states < 64)
-                w->states[w->n_states++] = ev->monitor_state;
-            if (ev->text)
-                snprintf(w->last_text, sizeof w->last_text, "%s", ev->text);
+            if (w->n_states < 64) w->states[w->n_states++] = ev->monitor_state;
+            if (ev->text) snprintf(w->last_text, sizeof w->last_text, "%s", ev->text);
             break;
         case CT_EV_MONITOR_SNAPSHOT:
             for (size_t i = 0; i < ev->calls.n_calls; i++)
-                assert_int_equal(ct_store_apply_call(w->seen, &ev->calls.calls[i], ev->seq),
-                                 CT_OK);
+                assert_int_equal(ct_store_apply_call(w->seen, &ev->calls.calls[i], ev->seq), CT_OK);
             w->snapshots++;
             w->last_seq = ev->seq;
             break;
         case CT_EV_MONITOR_UPDATE:
             /* the UI applies every event in order: seqs must be consecutive */
-            if (w->last_seq)
-                assert_int_equal(ev->seq, w->last_seq + 1);
+            if (w->last_seq) assert_int_equal(ev->seq, w->last_seq + 1);
             assert_int_equal(ct_store_apply_call(w->seen, &ev->call, ev->seq), CT_OK);
-            assert_true(ev->last_event_ms > 0);   /* the webhook's timestamp */
+            assert_true(ev->last_event_ms > 0); /* the webhook's timestamp */
             w->updates++;
             w->last_seq = ev->seq;
             break;
-        default:
-            fail_msg("unexpected event type %d", ev->type);
+        default: fail_msg("unexpected event type %d", ev->type);
         }
         ct_event_free(ev);
         ev = next;
@@ -381,8 +357,7 @@ static ct_monitor_state last_state(const world *w)
 static bool saw_state(const world *w, ct_monitor_state s)
 {
     for (int i = 0; i < w->n_states; i++)
-        if (w->states[i] == s)
-            return true;
+        if (w->states[i] == s) return true;
     return false;
 }
 
@@ -391,17 +366,14 @@ static bool saw_state(const world *w, ct_monitor_state s)
 static void wait_saw(world *w, ct_monitor_state s, int timeout_ms)
 {
     int64_t end = now_ms() + timeout_ms;
-    while (!saw_state(w, s) && now_ms() < end)
-        drain(w, 20);
-    if (!saw_state(w, s))
-        fail_msg("monitor never reported %s", ct_monitor_state_name(s));
+    while (!saw_state(w, s) && now_ms() < end) drain(w, 20);
+    if (!saw_state(w, s)) fail_msg("monitor never reported %s", ct_monitor_state_name(s));
 }
 
 static void wait_state(world *w, ct_monitor_state s, int timeout_ms)
 {
     int64_t end = now_ms() + timeout_ms;
-    while (last_state(w) != s && now_ms() < end)
-        drain(w, 20);
+    while (last_state(w) != s && now_ms() < end) drain(w, 20);
     if (last_state(w) != s)
         fail_msg("monitor state %s, wanted %s", ct_monitor_state_name(last_state(w)),
                  ct_monitor_state_name(s));
@@ -421,14 +393,16 @@ static void wait_caught_up(world *w, int timeout_ms)
                  (unsigned long long)rs.seq);
 }
 
-typedef struct cmp_ctx { const ct_store *seen; size_t n; } cmp_ctx;
+typedef struct cmp_ctx {
+    const ct_store *seen;
+    size_t n;
+} cmp_ctx;
 
 static bool compare_one(const ct_call_entry *t, void *ud)
 {
     cmp_ctx *c = ud;
     const ct_call_entry *s = ct_store_get(c->seen, t->call.id);
-    if (!s)
-        fail_msg("call %s missing from the monitor's store", t->call.id);
+    if (!s) fail_msg("call %s missing from the monitor's store", t->call.id);
     assert_int_equal(s->call.status, t->call.status);
     assert_int_equal(s->call.phone_status, t->call.phone_status);
     if (s->call.n_messages != t->call.n_messages)
@@ -444,7 +418,7 @@ static bool compare_one(const ct_call_entry *t, void *ud)
  * and the same transcript ids in the same order. */
 static void assert_store_equals_truth(world *w)
 {
-    cmp_ctx c = { w->seen, 0 };
+    cmp_ctx c = {w->seen, 0};
     ct_store_foreach(w->truth, compare_one, &c);
     assert_true(c.n > 0);
     assert_int_equal(ct_store_count(w->seen), ct_store_count(w->truth));
@@ -469,26 +443,28 @@ static void relay_up_with(world *w, int port, int heartbeat_ms)
     w->ropt.heartbeat_ms = heartbeat_ms;
     ct_error err;
     w->relay = ct_relay_start(&w->ropt, &err);
-    if (!w->relay)
-        fail_msg("relay: %s", err.detail);
+    if (!w->relay) fail_msg("relay: %s", err.detail);
     w->relay_port = ct_relay_port(w->relay);
 }
 
-static size_t monitor_max_frame;   /* 0 = the monitor's default */
+static size_t monitor_max_frame; /* 0 = the monitor's default */
 
 static void monitor_up_path(world *w, int port, const char *path, const char *token, int hb_ms,
                             int stale_ms)
 {
     char url[128];
     snprintf(url, sizeof url, "ws://127.0.0.1:%d%s", port, path);
-    ct_monitor_options o = { .relay_url = url, .token = token, .heartbeat_interval_ms = hb_ms,
-                             .stale_after_ms = stale_ms, .backoff_initial_ms = 20,
-                             .backoff_max_ms = 80, .polling_after_failures = 3,
-                             .max_frame_bytes = monitor_max_frame };
+    ct_monitor_options o = {.relay_url = url,
+                            .token = token,
+                            .heartbeat_interval_ms = hb_ms,
+                            .stale_after_ms = stale_ms,
+                            .backoff_initial_ms = 20,
+                            .backoff_max_ms = 80,
+                            .polling_after_failures = 3,
+                            .max_frame_bytes = monitor_max_frame};
     ct_error err;
     w->mon = ct_monitor_start(&o, w->inbox, &err);
-    if (!w->mon)
-        fail_msg("monitor: %s", err.detail);
+    if (!w->mon) fail_msg("monitor: %s", err.detail);
 }
 
 static void monitor_up(world *w, int port, const char *token, int hb_ms, int stale_ms)
@@ -545,8 +521,7 @@ static void test_live_updates_dups_and_reorders(void **state)
      * events keep flowing in order after it */
     ct_monitor_resync(w->mon);
     int64_t end = now_ms() + 3000;
-    while (w->snapshots < 2 && now_ms() < end)
-        drain(w, 20);
+    while (w->snapshots < 2 && now_ms() < end) drain(w, 20);
     assert_int_equal(w->snapshots, 2);
     post_history(w, "WC-2", 6);
     wait_caught_up(w, 5000);
@@ -601,7 +576,7 @@ static void test_wrong_path_says_so(void **state)
 static void test_stale_then_resume_from_ring(void **state)
 {
     world *w = world_new();
-    relay_up(w, 0, 0);   /* relay pings every 10 s: only our pongs keep us fresh */
+    relay_up(w, 0, 0); /* relay pings every 10 s: only our pongs keep us fresh */
     proxy *px = proxy_start(w->relay_port);
     monitor_up(w, px->port, TOKEN, 100, 400);
     wait_state(w, CT_MON_LIVE, 5000);
@@ -622,7 +597,7 @@ static void test_stale_then_resume_from_ring(void **state)
     ct_monitor_get_stats(w->mon, &ms);
     assert_true(ms.stale >= 1);
     assert_int_equal(ms.gaps, 0);
-    assert_int_equal(ms.snapshots, 1);      /* resumed from the ring, no new snapshot */
+    assert_int_equal(ms.snapshots, 1); /* resumed from the ring, no new snapshot */
     assert_true(ms.welcomes >= 2);
     ct_relay_stats rs;
     ct_relay_get_stats(w->relay, &rs);
@@ -650,7 +625,8 @@ static void test_stale_visible_before_reconnecting(void **state)
     while (!t_reconnect && now_ms() < t0 + 5000) {
         drain(w, 5);
         if (!t_stale && saw_state(w, CT_MON_STALE)) t_stale = now_ms();
-        if (saw_state(w, CT_MON_RECONNECTING) || saw_state(w, CT_MON_POLLING)) t_reconnect = now_ms();
+        if (saw_state(w, CT_MON_RECONNECTING) || saw_state(w, CT_MON_POLLING))
+            t_reconnect = now_ms();
     }
     print_message("STALE after %lld ms of silence, RECONNECTING %lld ms later\n",
                   (long long)(t_stale - t0), (long long)(t_reconnect - t_stale));
@@ -679,8 +655,7 @@ static void test_dropped_connection_and_relay_restart(void **state)
     atomic_store(&px->mode, PX_CUT);
     post_history(w, "X", 3);
     int64_t end = now_ms() + 3000;
-    while (atomic_load(&px->accepted) == before && now_ms() < end)
-        drain(w, 20);
+    while (atomic_load(&px->accepted) == before && now_ms() < end) drain(w, 20);
     wait_caught_up(w, 5000);
     ct_monitor_stats ms;
     ct_monitor_get_stats(w->mon, &ms);
@@ -691,15 +666,14 @@ static void test_dropped_connection_and_relay_restart(void **state)
     ct_relay_stop(w->relay);
     w->relay = NULL;
     end = now_ms() + 3000;
-    while (last_state(w) == CT_MON_LIVE && now_ms() < end)
-        drain(w, 20);
+    while (last_state(w) == CT_MON_LIVE && now_ms() < end) drain(w, 20);
     assert_true(last_state(w) == CT_MON_RECONNECTING || last_state(w) == CT_MON_POLLING);
     relay_up(w, port, 0);
     call_story(w, "Y", 3000, 2);
-    post_history(w, "X", 4);          /* full history rebuilds X in the new relay */
+    post_history(w, "X", 4); /* full history rebuilds X in the new relay */
     wait_caught_up(w, 5000);
     ct_monitor_get_stats(w->mon, &ms);
-    assert_int_equal(ms.snapshots, 2);  /* another stream: a snapshot, not a replay */
+    assert_int_equal(ms.snapshots, 2); /* another stream: a snapshot, not a replay */
     assert_store_equals_truth(w);
     ct_monitor_stop(w->mon);
     w->mon = NULL;
@@ -717,8 +691,8 @@ static void test_gap_forces_snapshot(void **state)
     call_story(w, "G", 1000, 2);
     wait_caught_up(w, 5000);
     atomic_store(&px->mode, PX_DROP_EVENT);
-    post_history(w, "G", 3);          /* swallowed by the proxy */
-    post_history(w, "G", 4);          /* seq jumps: the monitor resyncs */
+    post_history(w, "G", 3); /* swallowed by the proxy */
+    post_history(w, "G", 4); /* seq jumps: the monitor resyncs */
     post_status(w, "G", "finished", "completed", 5000);
     wait_caught_up(w, 5000);
     assert_int_equal(atomic_load(&px->dropped), 1);
@@ -738,11 +712,11 @@ static void test_no_welcome_times_out(void **state)
     world *w = world_new();
     relay_up(w, 0, 0);
     proxy *px = proxy_start(w->relay_port);
-    atomic_store(&px->mode, PX_MUTE);    /* handshakes succeed, welcomes never arrive */
+    atomic_store(&px->mode, PX_MUTE); /* handshakes succeed, welcomes never arrive */
     monitor_up(w, px->port, TOKEN, 100, 300);
     wait_state(w, CT_MON_POLLING, 5000);
     assert_false(saw_state(w, CT_MON_LIVE));
-    assert_false(saw_state(w, CT_MON_STALE));   /* never live, so never stale */
+    assert_false(saw_state(w, CT_MON_STALE)); /* never live, so never stale */
     ct_monitor_stats ms;
     ct_monitor_get_stats(w->mon, &ms);
     assert_true(ms.connects >= 3);
@@ -764,8 +738,7 @@ static void test_no_welcome_times_out(void **state)
 static void sit_idle(world *w, int ms)
 {
     int64_t end = now_ms() + ms;
-    while (now_ms() < end)
-        drain(w, (int)(end - now_ms()));
+    while (now_ms() < end) drain(w, (int)(end - now_ms()));
     assert_int_equal(last_state(w), CT_MON_LIVE);
 }
 
@@ -780,7 +753,7 @@ static void test_idle_makes_no_wakeups(void **state)
     relay_up(w, 0, 60000);
     monitor_up(w, w->relay_port, TOKEN, 0, 0);
     wait_state(w, CT_MON_LIVE, 5000);
-    sit_idle(w, 300);                  /* the snapshot lands */
+    sit_idle(w, 300); /* the snapshot lands */
     assert_int_equal(w->snapshots, 1);
     ct_monitor_stats a, b;
     ct_monitor_get_stats(w->mon, &a);
@@ -809,7 +782,7 @@ static void test_idle_makes_no_wakeups(void **state)
     if (fires < 4 || fires > 6 || wakes > 4 * fires + 2)
         fail_msg("500 ms heartbeat: %llu timer runs, %llu wakeups in 2.6 s",
                  (unsigned long long)fires, (unsigned long long)wakes);
-    assert_int_equal(b.stale, 0);       /* the pongs keep it fresh */
+    assert_int_equal(b.stale, 0); /* the pongs keep it fresh */
     assert_int_equal(b.connects, 1);
     assert_int_equal(b.pings - a.pings, fires);
     world_free(w);
@@ -828,13 +801,14 @@ static void test_relay_heartbeat_replaces_ours(void **state)
     relay_up(w, 0, 300);
     monitor_up(w, w->relay_port, TOKEN, 400, 0);
     wait_state(w, CT_MON_LIVE, 5000);
-    sit_idle(w, 1000);                 /* the relay's first pings have arrived */
+    sit_idle(w, 1000); /* the relay's first pings have arrived */
     ct_monitor_stats a, b;
     ct_monitor_get_stats(w->mon, &a);
     sit_idle(w, 2600);
     ct_monitor_get_stats(w->mon, &b);
     print_message("relay heartbeat 300 ms, ours 400 ms: %llu pings, %llu timer runs, "
-                  "%llu wakeups in 2.6 s\n", (unsigned long long)(b.pings - a.pings),
+                  "%llu wakeups in 2.6 s\n",
+                  (unsigned long long)(b.pings - a.pings),
                   (unsigned long long)(b.timer_fires - a.timer_fires),
                   (unsigned long long)(b.wakeups - a.wakeups));
     if (b.pings - a.pings > 1 || b.timer_fires - a.timer_fires > 1)
@@ -875,9 +849,8 @@ static void test_stale_deadline_follows_frames(void **state)
     wait_saw(w, CT_MON_STALE, 3000);
     int64_t took = now_ms() - quiet;
     if (took < 400 || took > 1200)
-        fail_msg("STALE %lld ms after the last frame's window, wanted ~450-600",
-                 (long long)took);
-    wait_state(w, CT_MON_LIVE, 5000);   /* the relay is there: back at once */
+        fail_msg("STALE %lld ms after the last frame's window, wanted ~450-600", (long long)took);
+    wait_state(w, CT_MON_LIVE, 5000); /* the relay is there: back at once */
     world_free(w);
 }
 
@@ -911,7 +884,7 @@ static void test_repeated_snapshot_failure_goes_polling(void **state)
 {
     world *w = world_new();
     relay_up(w, 0, 0);
-    post_history(w, "BIG", 60);   /* one call of ~4 KB */
+    post_history(w, "BIG", 60); /* one call of ~4 KB */
     monitor_max_frame = 1024;
     monitor_up(w, w->relay_port, TOKEN, 0, 0);
     monitor_max_frame = 0;

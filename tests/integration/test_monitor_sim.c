@@ -70,25 +70,21 @@ static void *proxy_main(void *arg)
         map[n++] = -1;
         for (int i = 0; i < 4; i++)
             if (px->cfd[i] >= 0) {
-                fds[n] = (struct pollfd){ .fd = px->cfd[i], .events = POLLIN };
+                fds[n] = (struct pollfd){.fd = px->cfd[i], .events = POLLIN};
                 map[n++] = i;
-                fds[n] = (struct pollfd){ .fd = px->sfd[i], .events = POLLIN };
+                fds[n] = (struct pollfd){.fd = px->sfd[i], .events = POLLIN};
                 map[n++] = 10 + i;
             }
-        if (poll(fds, (nfds_t)n, 20) <= 0)
-            continue;
+        if (poll(fds, (nfds_t)n, 20) <= 0) continue;
         if (fds[0].revents & POLLIN) {
             int c = accept(px->lfd, NULL, NULL), slot = -1;
             for (int i = 0; i < 4 && slot < 0; i++)
-                if (px->cfd[i] < 0)
-                    slot = i;
+                if (px->cfd[i] < 0) slot = i;
             int s = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in a = { .sin_family = AF_INET,
-                                     .sin_port = htons((uint16_t)px->target) };
+            struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)px->target)};
             a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
             if (c < 0 || slot < 0 || connect(s, (struct sockaddr *)&a, sizeof a)) {
-                if (c >= 0)
-                    close(c);
+                if (c >= 0) close(c);
                 close(s);
             } else {
                 px->cfd[slot] = c;
@@ -97,11 +93,9 @@ static void *proxy_main(void *arg)
             }
         }
         for (int k = 1; k < n; k++) {
-            if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
+            if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             int i = map[k] % 10;
-            if (px->cfd[i] < 0)
-                continue;
+            if (px->cfd[i] < 0) continue;
             int from = map[k] >= 10 ? px->sfd[i] : px->cfd[i];
             int to = map[k] >= 10 ? px->cfd[i] : px->sfd[i];
             char buf[16384];
@@ -131,10 +125,9 @@ static proxy *proxy_start(int target)
 {
     proxy *px = calloc(1, sizeof *px);
     px->target = target;
-    for (int i = 0; i < 4; i++)
-        px->cfd[i] = px->sfd[i] = -1;
+    for (int i = 0; i < 4; i++) px->cfd[i] = px->sfd[i] = -1;
     px->lfd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET };
+    struct sockaddr_in a = {.sin_family = AF_INET};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(bind(px->lfd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(listen(px->lfd, 4), 0);
@@ -165,7 +158,7 @@ typedef struct ui {
 
 static void drain(ui *u, int wait_ms)
 {
-    struct pollfd p = { .fd = ct_inbox_fd(u->inbox), .events = POLLIN };
+    struct pollfd p = {.fd = ct_inbox_fd(u->inbox), .events = POLLIN};
     poll(&p, 1, wait_ms);
     for (ct_event *ev = ct_inbox_drain(u->inbox), *next; ev; ev = next) {
         next = ev->next;
@@ -179,8 +172,7 @@ static void drain(ui *u, int wait_ms)
             u->last_seq = ev->seq;
             u->snapshots++;
         } else if (ev->type == CT_EV_MONITOR_UPDATE) {
-            if (u->last_seq)
-                assert_int_equal(ev->seq, u->last_seq + 1);
+            if (u->last_seq) assert_int_equal(ev->seq, u->last_seq + 1);
             assert_int_equal(ct_store_apply_call(u->store, &ev->call, ev->seq), CT_OK);
             u->last_seq = ev->seq;
             u->updates++;
@@ -194,7 +186,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-typedef struct check { const char *base; size_t n, lines; } check;
+typedef struct check {
+    const char *base;
+    size_t n, lines;
+} check;
 
 /* One call of the store against the simulator's own view of it. */
 static bool check_one(const ct_call_entry *e, void *ud)
@@ -216,15 +211,15 @@ static bool check_one(const ct_call_entry *e, void *ud)
     if (e->call.n_messages != truth.n_messages)
         fail_msg("%s: %zu transcript lines, sim has %zu", e->call.id, e->call.n_messages,
                  truth.n_messages);
-    char **a = calloc(truth.n_messages + 1, sizeof *a), **b = calloc(truth.n_messages + 1, sizeof *b);
+    char **a = calloc(truth.n_messages + 1, sizeof *a),
+         **b = calloc(truth.n_messages + 1, sizeof *b);
     for (size_t i = 0; i < truth.n_messages; i++) {
         a[i] = e->call.messages[i].message_id;
         b[i] = truth.messages[i].message_id;
     }
     qsort(a, truth.n_messages, sizeof *a, cmp_str);
     qsort(b, truth.n_messages, sizeof *b, cmp_str);
-    for (size_t i = 0; i < truth.n_messages; i++)
-        assert_string_equal(a[i], b[i]);
+    for (size_t i = 0; i < truth.n_messages; i++) assert_string_equal(a[i], b[i]);
     free(a);
     free(b);
     ck->lines += truth.n_messages;
@@ -236,23 +231,24 @@ static bool check_one(const ct_call_entry *e, void *ud)
 static void test_sim_relay_monitor_store(void **state)
 {
     ct_error err;
-    ct_relay_options ro = { .host = "127.0.0.1", .webhook_secret = SECRET,
-                            .client_token = TOKEN };
+    ct_relay_options ro = {.host = "127.0.0.1", .webhook_secret = SECRET, .client_token = TOKEN};
     ct_relay *relay = ct_relay_start(&ro, &err);
     assert_non_null(relay);
     proxy *px = proxy_start(ct_relay_port(relay));
 
-    ui u = { .inbox = ct_inbox_new(), .store = ct_store_new(NULL) };
+    ui u = {.inbox = ct_inbox_new(), .store = ct_store_new(NULL)};
     char ws[128];
     snprintf(ws, sizeof ws, "ws://127.0.0.1:%d/monitor", px->port);
-    ct_monitor_options mo = { .relay_url = ws, .token = TOKEN, .heartbeat_interval_ms = 200,
-                              .stale_after_ms = 1500, .backoff_initial_ms = 20,
-                              .backoff_max_ms = 100 };
+    ct_monitor_options mo = {.relay_url = ws,
+                             .token = TOKEN,
+                             .heartbeat_interval_ms = 200,
+                             .stale_after_ms = 1500,
+                             .backoff_initial_ms = 20,
+                             .backoff_max_ms = 100};
     ct_monitor *mon = ct_monitor_start(&mo, u.inbox, &err);
     assert_non_null(mon);
     int64_t end = now_ms() + 5000;
-    while (u.state != CT_MON_LIVE && now_ms() < end)
-        drain(&u, 20);
+    while (u.state != CT_MON_LIVE && now_ms() < end) drain(&u, 20);
     assert_int_equal(u.state, CT_MON_LIVE);
 
     /* Eight calls under way, no arrivals: the scenario runs to its end. */
@@ -271,8 +267,7 @@ static void test_sim_relay_monitor_store(void **state)
     so.webhook_reorder_rate = 0.3;
     so.webhook_queue = 4096;
     ct_sim *sim = ct_sim_start(&so, &err);
-    if (!sim)
-        fail_msg("sim: %s", err.detail);
+    if (!sim) fail_msg("sim: %s", err.detail);
 
     /* Drop the monitor's connection once, mid-run. */
     bool cut = false;
@@ -287,35 +282,35 @@ static void test_sim_relay_monitor_store(void **state)
             atomic_store(&px->cut, true);
             cut = true;
         }
-        bool delivered = ss.webhooks_queued == ss.webhooks_sent + ss.webhooks_failed +
-                                                ss.webhooks_dropped;
+        bool delivered =
+            ss.webhooks_queued == ss.webhooks_sent + ss.webhooks_failed + ss.webhooks_dropped;
         if (cut && ss.live_calls == 0 && delivered && u.last_seq == rs.seq &&
             u.state == CT_MON_LIVE)
             break;
         if (now_ms() > end)
             fail_msg("not settled: sim live=%llu queued=%llu sent=%llu; relay seq=%llu, "
-                     "ui seq=%llu", (unsigned long long)ss.live_calls,
-                     (unsigned long long)ss.webhooks_queued,
+                     "ui seq=%llu",
+                     (unsigned long long)ss.live_calls, (unsigned long long)ss.webhooks_queued,
                      (unsigned long long)ss.webhooks_sent, (unsigned long long)rs.seq,
                      (unsigned long long)u.last_seq);
     }
     assert_int_equal(ss.webhooks_failed, 0);
     assert_int_equal(ss.webhooks_dropped, 0);
     assert_true(u.saw_reconnect);
-    assert_true(rs.duplicates > 0);          /* the sim really did duplicate */
+    assert_true(rs.duplicates > 0); /* the sim really did duplicate */
     assert_int_equal(rs.webhooks_bad, 0);
     assert_int_equal(rs.webhooks_unauthorized, 0);
 
     /* The store equals the simulator's truth, call by call. */
-    check ck = { .base = ct_sim_base_url(sim) };
+    check ck = {.base = ct_sim_base_url(sim)};
     ct_store_foreach(u.store, check_one, &ck);
     assert_int_equal(ck.n, ss.calls);
     assert_true(ck.n >= 8);
     assert_true(ck.lines > 0);
     print_message("sim: %llu webhooks (%llu duplicates at the relay), %llu events, "
-                  "%zu calls, %zu lines checked\n", (unsigned long long)ss.webhooks_sent,
-                  (unsigned long long)rs.duplicates, (unsigned long long)rs.events, ck.n,
-                  ck.lines);
+                  "%zu calls, %zu lines checked\n",
+                  (unsigned long long)ss.webhooks_sent, (unsigned long long)rs.duplicates,
+                  (unsigned long long)rs.events, ck.n, ck.lines);
 
     ct_monitor_stop(mon);
     ct_sim_stop(sim);

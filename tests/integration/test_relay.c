@@ -52,14 +52,16 @@ static int64_t wall_now_ms(void)
 
 /* ---- HTTP via libcurl ------------------------------------------------------ */
 
-typedef struct buf { char *p; size_t n; } buf;
+typedef struct buf {
+    char *p;
+    size_t n;
+} buf;
 
 static size_t sink(char *d, size_t s, size_t n, void *ud)
 {
     buf *b = ud;
     char *np = realloc(b->p, b->n + s * n + 1);
-    if (!np)
-        return 0;
+    if (!np) return 0;
     memcpy(np + b->n, d, s * n);
     b->p = np;
     b->n += s * n;
@@ -83,7 +85,7 @@ static long http(int port, const char *method, const char *path, const char *sec
     }
     h = curl_slist_append(h, "Content-Type: application/json");
     h = curl_slist_append(h, "Expect:");
-    buf b = { 0 };
+    buf b = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
@@ -94,14 +96,11 @@ static long http(int port, const char *method, const char *path, const char *sec
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)(body ? len : 0));
     }
     long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
-    if (resp)
-        *resp = b.p;
-    else
-        free(b.p);
+    if (resp) *resp = b.p;
+    else free(b.p);
     return status;
 }
 
@@ -114,7 +113,7 @@ static long post_expect(int port, const char *json, double *secs)
     snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
     struct curl_slist *h = curl_slist_append(NULL, "X-Calltop-Secret: " SECRET);
     h = curl_slist_append(h, "Expect: 100-continue");
-    buf b = { 0 };
+    buf b = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
@@ -157,14 +156,17 @@ static void post_history(int port, const char *id, int n, size_t pad)
     char *filler = malloc(pad + 1);
     memset(filler, 'x', pad);
     filler[pad] = 0;
-    size_t off = (size_t)snprintf(body, cap,
-        "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":%lld,"
-        "\"call\":{\"id\":\"%s\"},\"messages\":[", (long long)(1764151200000LL + n), id);
+    size_t off =
+        (size_t)snprintf(body, cap,
+                         "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":%lld,"
+                         "\"call\":{\"id\":\"%s\"},\"messages\":[",
+                         (long long)(1764151200000LL + n), id);
     for (int i = 1; i <= n; i++)
         off += (size_t)snprintf(body + off, cap - off,
-            "%s{\"messageId\":\"m-%d\",\"role\":\"%s\",\"text\":\"line %d %s\","
-            "\"timestamp\":%lld}", i > 1 ? "," : "", i, i % 2 ? "assistant" : "user", i,
-            filler, (long long)(1764151200000LL + i));
+                                "%s{\"messageId\":\"m-%d\",\"role\":\"%s\",\"text\":\"line %d %s\","
+                                "\"timestamp\":%lld}",
+                                i > 1 ? "," : "", i, i % 2 ? "assistant" : "user", i, filler,
+                                (long long)(1764151200000LL + i));
     snprintf(body + off, cap - off, "]}}");
     assert_int_equal(post(port, body), 200);
     free(body);
@@ -175,7 +177,7 @@ static void post_history(int port, const char *id, int n, size_t pad)
 
 typedef struct wsc {
     int fd;
-    int status;           /* handshake HTTP status */
+    int status; /* handshake HTTP status */
     char in[1 << 16];
     size_t in_len;
 } wsc;
@@ -184,9 +186,8 @@ static int tcp_connect(int port, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
-    if (rcvbuf)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    if (rcvbuf) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     return fd;
@@ -195,12 +196,10 @@ static int tcp_connect(int port, int rcvbuf)
 /* Reads more bytes into c->in; false on EOF/timeout. */
 static bool ws_fill(wsc *c, int timeout_ms)
 {
-    struct pollfd p = { .fd = c->fd, .events = POLLIN };
-    if (c->in_len == sizeof c->in || poll(&p, 1, timeout_ms) <= 0)
-        return false;
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    if (c->in_len == sizeof c->in || poll(&p, 1, timeout_ms) <= 0) return false;
     ssize_t n = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
-    if (n <= 0)
-        return false;
+    if (n <= 0) return false;
     c->in_len += (size_t)n;
     return true;
 }
@@ -222,8 +221,7 @@ static void ws_open(wsc *c, int port, const char *path, const char *token, int r
     char *end = NULL;
     int64_t deadline = now_ms() + 3000;
     while (!(end = memmem(c->in, c->in_len, "\r\n\r\n", 4)) && now_ms() < deadline)
-        if (!ws_fill(c, 200) && !memmem(c->in, c->in_len, "\r\n\r\n", 4))
-            break;
+        if (!ws_fill(c, 200) && !memmem(c->in, c->in_len, "\r\n\r\n", 4)) break;
     assert_non_null(end);
     assert_true(sscanf(c->in, "HTTP/%*d.%*d %d", &c->status) == 1);
     size_t used = (size_t)(end + 4 - c->in);
@@ -233,8 +231,7 @@ static void ws_open(wsc *c, int port, const char *path, const char *token, int r
 
 static void ws_close_fd(wsc *c)
 {
-    if (c->fd >= 0)
-        close(c->fd);
+    if (c->fd >= 0) close(c->fd);
     c->fd = -1;
 }
 
@@ -251,13 +248,12 @@ static void ws_send(wsc *c, const char *text)
         hdr[h++] = (unsigned char)(len >> 8);
         hdr[h++] = (unsigned char)len;
     }
-    unsigned char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
     memcpy(hdr + h, mask, 4);
     h += 4;
     unsigned char *out = malloc(h + len);
     memcpy(out, hdr, h);
-    for (size_t i = 0; i < len; i++)
-        out[h + i] = (unsigned char)text[i] ^ mask[i % 4];
+    for (size_t i = 0; i < len; i++) out[h + i] = (unsigned char)text[i] ^ mask[i % 4];
     assert_int_equal(write(c->fd, out, h + len), (ssize_t)(h + len));
     free(out);
 }
@@ -276,8 +272,7 @@ static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
                 h = 4;
             } else if (len == 127 && c->in_len >= 10) {
                 len = 0;
-                for (int i = 0; i < 8; i++)
-                    len = (len << 8) | b[2 + i];
+                for (int i = 0; i < 8; i++) len = (len << 8) | b[2 + i];
                 h = 10;
             } else if (len >= 126) {
                 h = 0;
@@ -294,8 +289,7 @@ static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
             }
         }
         int left = (int)(deadline - now_ms());
-        if (left <= 0 || !ws_fill(c, left))
-            return -1;
+        if (left <= 0 || !ws_fill(c, left)) return -1;
     }
 }
 
@@ -306,16 +300,13 @@ static ct_pmsg ws_msg(wsc *c, int timeout_ms)
         char *p = NULL;
         size_t n = 0;
         int op = ws_recv(c, &p, &n, timeout_ms);
-        if (op != 1)
-            fail_msg("expected a text frame, got opcode %d", op);
+        if (op != 1) fail_msg("expected a text frame, got opcode %d", op);
         ct_pmsg m;
         ct_error err;
         ct_err rc = ct_pmsg_decode(p, n, &m, &err);
-        if (rc != CT_OK)
-            fail_msg("undecodable frame: %s", err.detail);
+        if (rc != CT_OK) fail_msg("undecodable frame: %s", err.detail);
         free(p);
-        if (m.type != CT_PM_PING)
-            return m;
+        if (m.type != CT_PM_PING) return m;
         ct_pmsg_clear(&m);
     }
 }
@@ -328,14 +319,11 @@ static void ws_expect_quiet(wsc *c, int ms)
     int64_t end = now_ms() + ms;
     for (;;) {
         int left = (int)(end - now_ms());
-        if (left <= 0)
-            return;
+        if (left <= 0) return;
         int op = ws_recv(c, &p, &n, left);
-        if (op < 0)
-            return;
+        if (op < 0) return;
         bool ping = op == 1 && strstr(p, "\"ping\"");
-        if (!ping)
-            fail_msg("unexpected frame op=%d: %.200s", op, p);
+        if (!ping) fail_msg("unexpected frame op=%d: %.200s", op, p);
         free(p);
     }
 }
@@ -348,11 +336,9 @@ static int ws_expect_close(wsc *c, char *reason, size_t rlen, int timeout_ms)
         char *p = NULL;
         size_t n = 0;
         int left = (int)(end - now_ms());
-        if (left <= 0)
-            return -1;
+        if (left <= 0) return -1;
         int op = ws_recv(c, &p, &n, left);
-        if (op < 0)
-            return -1;
+        if (op < 0) return -1;
         if (op == 8) {
             int code = n >= 2 ? ((unsigned char)p[0] << 8) | (unsigned char)p[1] : 0;
             snprintf(reason, rlen, "%.*s", n >= 2 ? (int)(n - 2) : 0, n >= 2 ? p + 2 : "");
@@ -383,8 +369,7 @@ static ct_relay *start_relay(ct_relay_options *o)
     ct_error err;
     ct_error_clear(&err);
     ct_relay *r = ct_relay_start(o, &err);
-    if (!r)
-        fail_msg("relay: %s", err.detail);
+    if (!r) fail_msg("relay: %s", err.detail);
     return r;
 }
 
@@ -401,7 +386,7 @@ static uint64_t base_seq(ct_relay *r)
 
 static void test_webhook_auth_and_errors(void **state)
 {
-    ct_relay_options o = { .max_body_bytes = 4096 };
+    ct_relay_options o = {.max_body_bytes = 4096};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     uint64_t b = base_seq(r);
@@ -421,16 +406,31 @@ static void test_webhook_auth_and_errors(void **state)
     assert_int_equal(post_expect(port, ok, &secs), 200);
     assert_true(secs < 1.5);
     /* malformed: 400 and counted, relay still serves */
-    const char *bad[] = { "{\"message\":", "[]", "{\"message\":{\"type\":\"status-update\"}}",
-                          "\xff\xfe", "" };
+    const char *bad[] = {"{\"message\":", "[]", "{\"message\":{\"type\":\"status-update\"}}",
+                         "\xff\xfe", ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-        assert_int_equal(http(port, "POST", "/webhook", SECRET, bad[i], strlen(bad[i]), NULL),
-                         400);
+        assert_int_equal(http(port, "POST", "/webhook", SECRET, bad[i], strlen(bad[i]), NULL), 400);
     /* garbage of every shape never hurts the relay (fixed seed: repeatable) */
     unsigned seed = 12345;
-    const char *pieces[] = { "{", "}", "[", "]", "\"message\"", ":", ",", "\"type\"",
-                             "\"call\"", "\"id\"", "\"x\"", "1e999", "null", "\"\\u0000\"",
-                             "\"status-update\"", "\"messages\"", "-", "\xc3", "true" };
+    const char *pieces[] = {"{",
+                            "}",
+                            "[",
+                            "]",
+                            "\"message\"",
+                            ":",
+                            ",",
+                            "\"type\"",
+                            "\"call\"",
+                            "\"id\"",
+                            "\"x\"",
+                            "1e999",
+                            "null",
+                            "\"\\u0000\"",
+                            "\"status-update\"",
+                            "\"messages\"",
+                            "-",
+                            "\xc3",
+                            "true"};
     long bad_count = 0;
     for (int i = 0; i < 200; i++) {
         char g[256];
@@ -439,8 +439,7 @@ static void test_webhook_auth_and_errors(void **state)
         for (int k = 0; k < parts; k++) {
             const char *pc = pieces[rand_r(&seed) % (sizeof pieces / sizeof *pieces)];
             size_t l = strlen(pc);
-            if (n + l >= sizeof g)
-                break;
+            if (n + l >= sizeof g) break;
             memcpy(g + n, pc, l);
             n += l;
         }
@@ -481,7 +480,7 @@ static void test_webhook_auth_and_errors(void **state)
 
 static void test_client_token(void **state)
 {
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     wsc c;
@@ -514,7 +513,7 @@ static void test_client_token(void **state)
 
 static void test_snapshot_events_dedup(void **state)
 {
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     uint64_t b = base_seq(r);
@@ -543,7 +542,7 @@ static void test_snapshot_events_dedup(void **state)
     assert_int_equal(e.seq, b + 3);
     assert_int_equal(e.kind, CT_WH_CONVERSATION_UPDATE);
     assert_string_equal(e.call.id, "A");
-    assert_int_equal(e.call.status, CT_STATUS_ONGOING);   /* the whole merged call */
+    assert_int_equal(e.call.status, CT_STATUS_ONGOING); /* the whole merged call */
     assert_int_equal(e.call.n_messages, 1);
     assert_string_equal(e.call.messages[0].message_id, "m-3");
     ct_pmsg_clear(&e);
@@ -553,7 +552,7 @@ static void test_snapshot_events_dedup(void **state)
     post_history(port, "A", 2, 0);
     post_status(port, "A", "ongoing", 1000);
     post_status(port, "A", "finished", 5000);
-    post_status(port, "A", "ongoing", 4000);   /* late: must not resurrect */
+    post_status(port, "A", "ongoing", 4000); /* late: must not resurrect */
     e = ws_msg(&c, 3000);
     assert_int_equal(e.seq, b + 4);
     assert_int_equal(e.kind, CT_WH_STATUS_UPDATE);
@@ -563,15 +562,18 @@ static void test_snapshot_events_dedup(void **state)
     ws_expect_quiet(&c, 300);
 
     /* error and hang kinds */
-    assert_int_equal(post(port, "{\"message\":{\"type\":\"hang\",\"timestamp\":6000,"
-                                "\"call\":{\"id\":\"B\",\"status\":\"ongoing\"}}}"), 200);
+    assert_int_equal(post(port,
+                          "{\"message\":{\"type\":\"hang\",\"timestamp\":6000,"
+                          "\"call\":{\"id\":\"B\",\"status\":\"ongoing\"}}}"),
+                     200);
     e = ws_msg(&c, 3000);
     assert_int_equal(e.kind, CT_WH_HANG);
     assert_true(e.hang);
     ct_pmsg_clear(&e);
-    assert_int_equal(post(port, "{\"message\":{\"type\":\"error\",\"timestamp\":7000,"
-                                "\"call\":{\"id\":\"B\"},\"error\":{\"type\":\"stt_error\","
-                                "\"code\":\"x1\",\"message\":\"boom\",\"retryable\":false}}}"),
+    assert_int_equal(post(port,
+                          "{\"message\":{\"type\":\"error\",\"timestamp\":7000,"
+                          "\"call\":{\"id\":\"B\"},\"error\":{\"type\":\"stt_error\","
+                          "\"code\":\"x1\",\"message\":\"boom\",\"retryable\":false}}}"),
                      200);
     e = ws_msg(&c, 3000);
     assert_int_equal(e.kind, CT_WH_ERROR);
@@ -590,7 +592,7 @@ static void test_snapshot_events_dedup(void **state)
 
 static void test_replay_exact_and_beyond_ring(void **state)
 {
-    ct_relay_options o = { .ring_events = 8 };
+    ct_relay_options o = {.ring_events = 8};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     uint64_t b = base_seq(r);
@@ -603,8 +605,7 @@ static void test_replay_exact_and_beyond_ring(void **state)
     ct_pmsg s = ws_msg(&c, 3000);
     assert_int_equal(s.type, CT_PM_SNAPSHOT);
     ct_pmsg_clear(&s);
-    for (int i = 1; i <= 3; i++)
-        post_history(port, "R", i, 0);
+    for (int i = 1; i <= 3; i++) post_history(port, "R", i, 0);
     for (int i = 1; i <= 3; i++) {
         ct_pmsg e = ws_msg(&c, 3000);
         assert_int_equal(e.seq, b + (uint64_t)i);
@@ -613,8 +614,7 @@ static void test_replay_exact_and_beyond_ring(void **state)
     ws_close_fd(&c);
 
     /* missed 4..7 while away: exactly those come back */
-    for (int i = 4; i <= 7; i++)
-        post_history(port, "R", i, 0);
+    for (int i = 4; i <= 7; i++) post_history(port, "R", i, 0);
     ws_open(&c, port, "/monitor", TOKEN, 0);
     w = hello(&c, true, b + 3, stream);
     assert_true(w.replay);
@@ -639,8 +639,7 @@ static void test_replay_exact_and_beyond_ring(void **state)
     ws_close_fd(&c);
 
     /* 20 more: seq 8..27; the ring (8) holds 20..27 only */
-    for (int i = 8; i <= 27; i++)
-        post_history(port, "R", i, 0);
+    for (int i = 8; i <= 27; i++) post_history(port, "R", i, 0);
     ws_open(&c, port, "/monitor", TOKEN, 0);
     w = hello(&c, true, b + 7, stream);
     assert_false(w.replay);
@@ -677,7 +676,7 @@ static void test_replay_exact_and_beyond_ring(void **state)
 
 static void test_slow_client_dropped(void **state)
 {
-    ct_relay_options o = { .client_queue_frames = 16 };
+    ct_relay_options o = {.client_queue_frames = 16};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     wsc slow, fast;
@@ -695,7 +694,7 @@ static void test_slow_client_dropped(void **state)
     /* The slow client reads nothing while ~16 KiB events pile up. The fast
      * one drains as it goes. */
     int sent = 0;
-    ct_relay_stats st = { 0 };
+    ct_relay_stats st = {0};
     for (int i = 1; i <= 400 && st.clients_slow == 0; i++) {
         char id[16];
         snprintf(id, sizeof id, "S%d", i);
@@ -703,8 +702,7 @@ static void test_slow_client_dropped(void **state)
         sent++;
         char *p;
         size_t n;
-        while (ws_recv(&fast, &p, &n, 0) >= 0)
-            free(p);
+        while (ws_recv(&fast, &p, &n, 0) >= 0) free(p);
         ct_relay_get_stats(r, &st);
     }
     assert_int_equal(st.clients_slow, 1);
@@ -729,7 +727,7 @@ static void test_slow_client_dropped(void **state)
 
 static void test_bad_messages(void **state)
 {
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     char reason[64];
@@ -768,7 +766,7 @@ static void test_bad_messages(void **state)
 
 static void test_heartbeat(void **state)
 {
-    ct_relay_options o = { .heartbeat_ms = 300 };
+    ct_relay_options o = {.heartbeat_ms = 300};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     wsc c;
@@ -803,7 +801,7 @@ static void test_heartbeat(void **state)
 
 static void test_expiry_and_restart(void **state)
 {
-    ct_relay_options o = { .expire_finished_s = 1, .expire_check_ms = 50 };
+    ct_relay_options o = {.expire_finished_s = 1, .expire_check_ms = 50};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     int64_t now = wall_now_ms();
@@ -815,7 +813,7 @@ static void test_expiry_and_restart(void **state)
     usleep(300000);
     ct_relay_stats st;
     ct_relay_get_stats(r, &st);
-    assert_int_equal(st.expired, 0);      /* an old timestamp is not "long ago" */
+    assert_int_equal(st.expired, 0); /* an old timestamp is not "long ago" */
     usleep(300000);
     post_status(port, "fresh", "finished", now);
     int64_t deadline = now_ms() + 3000;
@@ -843,7 +841,7 @@ static void test_expiry_and_restart(void **state)
     r = start_relay(&o);
     assert_int_equal(ct_relay_port(r), port);
     uint64_t b = base_seq(r);
-    assert_true(b > old_seq);   /* seq keeps growing across restarts */
+    assert_true(b > old_seq); /* seq keeps growing across restarts */
     assert_string_not_equal(ct_relay_stream(r), stream);
     post_status(port, "again", "ongoing", now);
     ct_relay_get_stats(r, &st);

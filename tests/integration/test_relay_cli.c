@@ -50,7 +50,7 @@ static int64_t now_ms(void)
 
 typedef struct proc {
     pid_t pid;
-    int out, err;          /* read ends */
+    int out, err; /* read ends */
     char obuf[4096], ebuf[4096];
     size_t olen, elen;
 } proc;
@@ -72,13 +72,11 @@ static void spawn(proc *p, const char *const *args, const char *const *env)
         close(e[0]);
         unsetenv("CALLTOP_WEBHOOK_SECRET");
         unsetenv("CALLTOP_RELAY_TOKEN");
-        for (int i = 0; env && env[i]; i++)
-            putenv((char *)env[i]);
+        for (int i = 0; env && env[i]; i++) putenv((char *)env[i]);
         char *argv[32];
         int n = 0;
         argv[n++] = relay_bin;
-        for (int i = 0; args && args[i] && n < 31; i++)
-            argv[n++] = (char *)args[i];
+        for (int i = 0; args && args[i] && n < 31; i++) argv[n++] = (char *)args[i];
         argv[n] = NULL;
         execv(relay_bin, argv);
         _exit(127);
@@ -111,8 +109,7 @@ static int wait_exit(proc *p, int timeout_ms)
     for (;;) {
         slurp(p);
         pid_t r = waitpid(p->pid, &st, WNOHANG);
-        if (r == p->pid)
-            break;
+        if (r == p->pid) break;
         if (now_ms() > end) {
             kill(p->pid, SIGKILL);
             waitpid(p->pid, &st, 0);
@@ -137,14 +134,14 @@ static int wait_listening(proc *p, bool tls)
 {
     int64_t end = now_ms() + 5000;
     while (!strchr(p->obuf, '\n') && now_ms() < end) {
-        struct pollfd f = { .fd = p->out, .events = POLLIN };
+        struct pollfd f = {.fd = p->out, .events = POLLIN};
         poll(&f, 1, 50);
         slurp(p);
     }
     int port = 0;
     char tail[8] = "";
-    const char *fmt = tls ? "listening on https://127.0.0.1:%d%1s" :
-                            "listening on http://127.0.0.1:%d%1s";
+    const char *fmt =
+        tls ? "listening on https://127.0.0.1:%d%1s" : "listening on http://127.0.0.1:%d%1s";
     if (sscanf(p->obuf, fmt, &port, tail) < 1)
         fail_msg("no listening line; stdout: %s; stderr: %s", p->obuf, p->ebuf);
     return port;
@@ -162,24 +159,24 @@ static void write_file(const char *path, const char *text, mode_t mode)
 static void test_help_and_usage(void **state)
 {
     proc p;
-    const char *help[] = { "--help", NULL };
+    const char *help[] = {"--help", NULL};
     assert_int_equal(run(help, NULL, &p), 0);
-    assert_non_null(strstr(p.obuf, "Usage: calltop-relay"));   /* as calltop --help */
+    assert_non_null(strstr(p.obuf, "Usage: calltop-relay")); /* as calltop --help */
     assert_non_null(strstr(p.obuf, "--listen"));
-    const char *bogus[] = { "--bogus", NULL };
+    const char *bogus[] = {"--bogus", NULL};
     assert_int_equal(run(bogus, NULL, &p), 2);
     assert_non_null(strstr(p.ebuf, "--bogus"));
-    const char *noval[] = { "--listen", NULL };
+    const char *noval[] = {"--listen", NULL};
     assert_int_equal(run(noval, NULL, &p), 2);
-    const char *badlisten[] = { "--listen", "127.0.0.1:99999", NULL };
+    const char *badlisten[] = {"--listen", "127.0.0.1:99999", NULL};
     assert_int_equal(run(badlisten, NULL, &p), 2);
-    const char *secret_in_argv[] = { "--secret", "x", NULL };   /* there is no such flag */
+    const char *secret_in_argv[] = {"--secret", "x", NULL}; /* there is no such flag */
     assert_int_equal(run(secret_in_argv, NULL, &p), 2);
     /* an escape sequence in a bad flag does not reach the terminal */
-    const char *esc_flag[] = { "--\x1b]0;owned\x07x", NULL };
+    const char *esc_flag[] = {"--\x1b]0;owned\x07x", NULL};
     assert_int_equal(run(esc_flag, NULL, &p), 2);
     assert_null(strchr(p.ebuf, '\x1b'));
-    const char *version[] = { "--version", NULL };
+    const char *version[] = {"--version", NULL};
     assert_int_equal(run(version, NULL, &p), 0);
     assert_non_null(strstr(p.obuf, "calltop-relay " CALLTOP_VERSION));
 }
@@ -187,14 +184,14 @@ static void test_help_and_usage(void **state)
 /* "address in use" and "bad TLS file" are different failures, told apart. */
 static void test_start_errors_named(void **state)
 {
-    const char *env[] = { "CALLTOP_WEBHOOK_SECRET=s-err", "CALLTOP_RELAY_TOKEN=t-err", NULL };
+    const char *env[] = {"CALLTOP_WEBHOOK_SECRET=s-err", "CALLTOP_RELAY_TOKEN=t-err", NULL};
     proc p, q;
-    const char *args[] = { "--listen", "127.0.0.1:0", NULL };
+    const char *args[] = {"--listen", "127.0.0.1:0", NULL};
     spawn(&p, args, env);
     int port = wait_listening(&p, false);
     char listen[64];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-    const char *again[] = { "--listen", listen, NULL };
+    const char *again[] = {"--listen", listen, NULL};
     assert_int_equal(run(again, env, &q), 1);
     assert_non_null(strstr(q.ebuf, "address already in use"));
     assert_null(strstr(q.ebuf, "TLS"));
@@ -205,7 +202,7 @@ static void test_start_errors_named(void **state)
     snprintf(cert, sizeof cert, "%s/missing-cert.pem", tmpdir);
     snprintf(key, sizeof key, "%s/not-a-key.pem", tmpdir);
     write_file(key, "hello\n", 0600);
-    const char *tls_missing[] = { "--listen", "127.0.0.1:0", "--cert", cert, "--key", key, NULL };
+    const char *tls_missing[] = {"--listen", "127.0.0.1:0", "--cert", cert, "--key", key, NULL};
     assert_int_equal(run(tls_missing, env, &q), 1);
     assert_non_null(strstr(q.ebuf, "cannot read the TLS certificate"));
     assert_null(strstr(q.ebuf, "in use"));
@@ -222,35 +219,37 @@ static void test_sighup_and_notices(void **state)
     char log[512], rotated[512];
     snprintf(log, sizeof log, "%s/rot.log", tmpdir);
     snprintf(rotated, sizeof rotated, "%s/rot.log.1", tmpdir);
-    const char *args[] = { "--listen", "127.0.0.1:0", "--event-log", log, NULL };
-    const char *env[] = { "CALLTOP_WEBHOOK_SECRET=hup-secret-1", "CALLTOP_RELAY_TOKEN=hup-token-1",
-                          NULL };
+    const char *args[] = {"--listen", "127.0.0.1:0", "--event-log", log, NULL};
+    const char *env[] = {"CALLTOP_WEBHOOK_SECRET=hup-secret-1", "CALLTOP_RELAY_TOKEN=hup-token-1",
+                         NULL};
     proc p;
     spawn(&p, args, env);
     int port = wait_listening(&p, false);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
-    const char *hdr[] = { "X-Calltop-Secret: hup-secret-1", "Content-Type: application/json",
-                          NULL };
+    const char *hdr[] = {"X-Calltop-Secret: hup-secret-1", "Content-Type: application/json", NULL};
     th_response r;
-    th_request("POST", url, hdr, "{\"message\":{\"type\":\"status-update\","
-               "\"call\":{\"id\":\"before-hup\",\"status\":\"ongoing\"}}}", &r);
+    th_request("POST", url, hdr,
+               "{\"message\":{\"type\":\"status-update\","
+               "\"call\":{\"id\":\"before-hup\",\"status\":\"ongoing\"}}}",
+               &r);
     assert_int_equal(r.status, 200);
     th_response_free(&r);
     assert_int_equal(rename(log, rotated), 0);
     kill(p.pid, SIGHUP);
     /* the reopen is asynchronous: wait (bounded) for the new file */
     int64_t end = now_ms() + 3000;
-    while (access(log, F_OK) != 0 && now_ms() < end)
-        usleep(20000);
+    while (access(log, F_OK) != 0 && now_ms() < end) usleep(20000);
     assert_int_equal(access(log, F_OK), 0);
-    th_request("POST", url, hdr, "{\"message\":{\"type\":\"status-update\","
-               "\"call\":{\"id\":\"after-hup\",\"status\":\"ongoing\"}}}", &r);
+    th_request("POST", url, hdr,
+               "{\"message\":{\"type\":\"status-update\","
+               "\"call\":{\"id\":\"after-hup\",\"status\":\"ongoing\"}}}",
+               &r);
     assert_int_equal(r.status, 200);
     th_response_free(&r);
 
     /* 30 wrong secrets: one line for the class, not 30 */
-    const char *bad[] = { "X-Calltop-Secret: guess-hup-secret", NULL };
+    const char *bad[] = {"X-Calltop-Secret: guess-hup-secret", NULL};
     for (int i = 0; i < 30; i++) {
         th_request("POST", url, bad, "{}", &r);
         assert_true(r.status == 401 || r.status == 429);
@@ -273,8 +272,7 @@ static void test_sighup_and_notices(void **state)
     assert_non_null(strstr(text, "call=after-hup"));
 
     int lines = 0;
-    for (const char *q = p.ebuf; (q = strstr(q, "wrong or missing secret")); q++)
-        lines++;
+    for (const char *q = p.ebuf; (q = strstr(q, "wrong or missing secret")); q++) lines++;
     assert_int_equal(lines, 1);
     assert_non_null(strstr(p.ebuf, "from 127.0.0.1"));
     assert_null(strstr(p.ebuf, "guess-hup-secret"));
@@ -285,10 +283,10 @@ static void test_secrets_required_and_0600(void **state)
 {
     proc p;
     /* a missing or unusable secret is a configuration error: exit 2 */
-    const char *args[] = { "--listen", "127.0.0.1:0", NULL };
+    const char *args[] = {"--listen", "127.0.0.1:0", NULL};
     assert_int_equal(run(args, NULL, &p), 2);
     assert_non_null(strstr(p.ebuf, "CALLTOP_WEBHOOK_SECRET"));
-    const char *only_secret[] = { "CALLTOP_WEBHOOK_SECRET=s1-secret", NULL };
+    const char *only_secret[] = {"CALLTOP_WEBHOOK_SECRET=s1-secret", NULL};
     assert_int_equal(run(args, only_secret, &p), 2);
     assert_non_null(strstr(p.ebuf, "CALLTOP_RELAY_TOKEN"));
 
@@ -297,8 +295,8 @@ static void test_secrets_required_and_0600(void **state)
     snprintf(tf, sizeof tf, "%s/token", tmpdir);
     write_file(sf, "file-secret-1\n", 0644);
     write_file(tf, "file-token-1\n", 0600);
-    const char *files[] = { "--listen", "127.0.0.1:0", "--secret-file", sf, "--token-file", tf,
-                            NULL };
+    const char *files[] = {"--listen", "127.0.0.1:0", "--secret-file", sf, "--token-file",
+                           tf,         NULL};
     assert_int_equal(run(files, NULL, &p), 2);
     assert_non_null(strstr(p.ebuf, "too open"));
     assert_null(strstr(p.ebuf, "file-secret-1"));
@@ -322,10 +320,10 @@ static void test_run_log_and_sigterm(void **state)
 {
     char log[512];
     snprintf(log, sizeof log, "%s/events.log", tmpdir);
-    const char *args[] = { "--listen", "127.0.0.1:0", "--event-log", log, "--max-body", "2048",
-                           NULL };
-    const char *env[] = { "CALLTOP_WEBHOOK_SECRET=cli-secret-42",
-                          "CALLTOP_RELAY_TOKEN=cli-token-42", NULL };
+    const char *args[] = {"--listen",   "127.0.0.1:0", "--event-log", log,
+                          "--max-body", "2048",        NULL};
+    const char *env[] = {"CALLTOP_WEBHOOK_SECRET=cli-secret-42", "CALLTOP_RELAY_TOKEN=cli-token-42",
+                         NULL};
     proc p;
     spawn(&p, args, env);
     int port = wait_listening(&p, false);
@@ -333,17 +331,17 @@ static void test_run_log_and_sigterm(void **state)
 
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
-    const char *hdr[] = { "X-Calltop-Secret: cli-secret-42", "Content-Type: application/json",
-                          NULL };
+    const char *hdr[] = {"X-Calltop-Secret: cli-secret-42", "Content-Type: application/json", NULL};
     th_response r;
     th_request("POST", url, hdr,
                "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":1764151200000,"
                "\"call\":{\"id\":\"CC-cli\",\"status\":\"ongoing\"},\"messages\":[{\"messageId\":"
                "\"m1\",\"role\":\"user\",\"text\":\"my card number is PRIVATE-TRANSCRIPT\","
-               "\"timestamp\":1764151200000}]}}", &r);
+               "\"timestamp\":1764151200000}]}}",
+               &r);
     assert_int_equal(r.status, 200);
     th_response_free(&r);
-    const char *bad_hdr[] = { "X-Calltop-Secret: nope", NULL };
+    const char *bad_hdr[] = {"X-Calltop-Secret: nope", NULL};
     th_request("POST", url, bad_hdr, "{}", &r);
     assert_int_equal(r.status, 401);
     th_response_free(&r);
@@ -390,23 +388,26 @@ static void test_tls_monitor(void **state)
     snprintf(key, sizeof key, "%s/key.pem", tmpdir);
     snprintf(cmd, sizeof cmd,
              "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-             "-addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s >/dev/null 2>&1", key, cert);
+             "-addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s >/dev/null 2>&1",
+             key, cert);
     if (system(cmd) != 0) {
         print_message("openssl unavailable: TLS test skipped\n");
         skip();
     }
-    ct_relay_options ro = { .host = "127.0.0.1", .webhook_secret = "tls-secret",
-                            .client_token = "tls-token", .cert_path = cert, .key_path = key };
+    ct_relay_options ro = {.host = "127.0.0.1",
+                           .webhook_secret = "tls-secret",
+                           .client_token = "tls-token",
+                           .cert_path = cert,
+                           .key_path = key};
     ct_error err;
     ct_relay *relay = ct_relay_start(&ro, &err);
-    if (!relay)
-        fail_msg("relay with TLS: %s", err.detail);
+    if (!relay) fail_msg("relay with TLS: %s", err.detail);
     int port = ct_relay_port(relay);
 
     /* plain HTTP to the TLS port fails; HTTPS with the secret works */
     char url[128];
     snprintf(url, sizeof url, "https://127.0.0.1:%d/healthz", port);
-    const char *ins[] = { NULL };
+    const char *ins[] = {NULL};
     th_response r;
     /* helper_http verifies certificates: a self-signed one must be refused */
     th_request("GET", url, ins, NULL, &r);
@@ -419,15 +420,19 @@ static void test_tls_monitor(void **state)
      * verified against the system store, which must fail (POLLING) */
     for (int mode = 0; mode < 3; mode++) {
         ct_inbox *inbox = ct_inbox_new();
-        ct_monitor_options mo = { .relay_url = ws, .token = "tls-token", .insecure = mode == 0,
-                                  .ca_file = mode == 1 ? cert : NULL, .backoff_initial_ms = 20,
-                                  .backoff_max_ms = 60, .polling_after_failures = 2 };
+        ct_monitor_options mo = {.relay_url = ws,
+                                 .token = "tls-token",
+                                 .insecure = mode == 0,
+                                 .ca_file = mode == 1 ? cert : NULL,
+                                 .backoff_initial_ms = 20,
+                                 .backoff_max_ms = 60,
+                                 .polling_after_failures = 2};
         ct_monitor *mon = ct_monitor_start(&mo, inbox, &err);
         assert_non_null(mon);
         bool live = false, snap = false, polling = false;
         int64_t end = now_ms() + 5000;
         while (!(live && snap) && !polling && now_ms() < end) {
-            struct pollfd f = { .fd = ct_inbox_fd(inbox), .events = POLLIN };
+            struct pollfd f = {.fd = ct_inbox_fd(inbox), .events = POLLIN};
             poll(&f, 1, 50);
             for (ct_event *ev = ct_inbox_drain(inbox), *next; ev; ev = next) {
                 next = ev->next;

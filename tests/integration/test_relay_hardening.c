@@ -52,8 +52,7 @@ static ct_relay *start_relay_on(ct_relay_options *o, const char *host)
     ct_error err;
     ct_error_clear(&err);
     ct_relay *r = ct_relay_start(o, &err);
-    if (!r)
-        fail_msg("relay: %s", err.detail);
+    if (!r) fail_msg("relay: %s", err.detail);
     return r;
 }
 
@@ -71,11 +70,11 @@ static int connect_from(const char *src, const char *dst, int port)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
     if (src) {
-        struct sockaddr_in s = { .sin_family = AF_INET };
+        struct sockaddr_in s = {.sin_family = AF_INET};
         inet_pton(AF_INET, src, &s.sin_addr);
         assert_int_equal(bind(fd, (struct sockaddr *)&s, sizeof s), 0);
     }
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     inet_pton(AF_INET, dst, &a.sin_addr);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         int e = errno;
@@ -89,9 +88,8 @@ static int connect_from(const char *src, const char *dst, int port)
 static int connect6(const char *dst, int port)
 {
     int fd = socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port) };
+    if (fd < 0) return -1;
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
     inet_pton(AF_INET6, dst, &a.sin6_addr);
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         int e = errno;
@@ -115,12 +113,10 @@ static size_t read_until_close(int fd, char *out, size_t cap, int timeout_ms)
     int64_t end = now_ms() + timeout_ms;
     while (n + 1 < cap) {
         int left = (int)(end - now_ms());
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            break;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (left <= 0 || poll(&p, 1, left) <= 0) break;
         ssize_t got = read(fd, out + n, cap - 1 - n);
-        if (got <= 0)
-            break;
+        if (got <= 0) break;
         n += (size_t)got;
     }
     out[n] = 0;
@@ -138,8 +134,7 @@ static int raw_http_from(const char *src, int port, const char *req, char *out, 
     read_until_close(fd, out, cap, timeout_ms);
     close(fd);
     int status = 0;
-    if (sscanf(out, "HTTP/1.%*d %d", &status) != 1)
-        status = 0;
+    if (sscanf(out, "HTTP/1.%*d %d", &status) != 1) status = 0;
     return status;
 }
 
@@ -155,7 +150,8 @@ static int post_from(const char *src, int port, const char *secret)
     char req[512], resp[1024];
     snprintf(req, sizeof req,
              "POST /webhook HTTP/1.1\r\nHost: x\r\nX-Calltop-Secret: %s\r\n"
-             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", secret, strlen(body), body);
+             "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+             secret, strlen(body), body);
     return raw_http_from(src, port, req, resp, sizeof resp, 3000);
 }
 
@@ -163,8 +159,8 @@ static long post_webhook(int port, const char *json)
 {
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
-    const char *h[] = { "X-Calltop-Secret: " SECRET, "Content-Type: application/json",
-                        "Expect:", NULL };
+    const char *h[] = {"X-Calltop-Secret: " SECRET, "Content-Type: application/json",
+                       "Expect:", NULL};
     th_response r;
     th_request("POST", url, h, json, &r);
     long st = r.status;
@@ -188,8 +184,7 @@ static cJSON *healthz(int port)
 static double counter(cJSON *h, const char *name)
 {
     cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(h, "counters"), name);
-    if (!v)
-        fail_msg("no counter %s in /healthz", name);
+    if (!v) fail_msg("no counter %s in /healthz", name);
     return v->valuedouble;
 }
 
@@ -198,7 +193,7 @@ static double counter(cJSON *h, const char *name)
 typedef struct wsc {
     int fd;
     int status;
-    char head[2048];      /* the handshake answer, headers and any body */
+    char head[2048]; /* the handshake answer, headers and any body */
     char in[1 << 20];
     size_t in_len;
 } wsc;
@@ -219,12 +214,10 @@ static void ws_open(wsc *c, int port, const char *path, const char *token)
     int64_t end = now_ms() + 3000;
     char *eoh = NULL;
     while (!(eoh = memmem(c->in, c->in_len, "\r\n\r\n", 4)) && now_ms() < end) {
-        struct pollfd p = { .fd = c->fd, .events = POLLIN };
-        if (poll(&p, 1, 200) <= 0)
-            continue;
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        if (poll(&p, 1, 200) <= 0) continue;
         ssize_t got = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
-        if (got <= 0)
-            break;
+        if (got <= 0) break;
         c->in_len += (size_t)got;
     }
     assert_non_null(eoh);
@@ -258,13 +251,12 @@ static void ws_send_raw(wsc *c, unsigned char b0, bool masked, const char *p, si
         out[h++] = (unsigned char)(len >> 8);
         out[h++] = (unsigned char)len;
     }
-    unsigned char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
     if (masked) {
         memcpy(out + h, mask, 4);
         h += 4;
     }
-    for (size_t i = 0; i < len; i++)
-        out[h + i] = (unsigned char)p[i] ^ (masked ? mask[i % 4] : 0);
+    for (size_t i = 0; i < len; i++) out[h + i] = (unsigned char)p[i] ^ (masked ? mask[i % 4] : 0);
     send_all(c->fd, out, h + len);
     free(out);
 }
@@ -287,8 +279,7 @@ static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
                 h = 4;
             } else if (len == 127 && c->in_len >= 10) {
                 len = 0;
-                for (int i = 0; i < 8; i++)
-                    len = (len << 8) | b[2 + i];
+                for (int i = 0; i < 8; i++) len = (len << 8) | b[2 + i];
                 h = 10;
             } else if (len >= 126) {
                 h = 0;
@@ -305,12 +296,10 @@ static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
             }
         }
         int left = (int)(deadline - now_ms());
-        struct pollfd p = { .fd = c->fd, .events = POLLIN };
-        if (left <= 0 || c->in_len == sizeof c->in || poll(&p, 1, left) <= 0)
-            return -1;
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        if (left <= 0 || c->in_len == sizeof c->in || poll(&p, 1, left) <= 0) return -1;
         ssize_t got = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
-        if (got <= 0)
-            return -1;
+        if (got <= 0) return -1;
         c->in_len += (size_t)got;
     }
 }
@@ -322,10 +311,8 @@ static char *ws_text(wsc *c, int timeout_ms)
         char *p = NULL;
         size_t n = 0;
         int op = ws_recv(c, &p, &n, timeout_ms);
-        if (op != 1)
-            fail_msg("expected a text frame, got opcode %d", op);
-        if (!strstr(p, "\"type\":\"ping\""))
-            return p;
+        if (op != 1) fail_msg("expected a text frame, got opcode %d", op);
+        if (!strstr(p, "\"type\":\"ping\"")) return p;
         free(p);
     }
 }
@@ -338,11 +325,9 @@ static int ws_expect_close(wsc *c, int timeout_ms)
         char *p = NULL;
         size_t n = 0;
         int left = (int)(end - now_ms());
-        if (left <= 0)
-            return -1;
+        if (left <= 0) return -1;
         int op = ws_recv(c, &p, &n, left);
-        if (op < 0)
-            return -1;
+        if (op < 0) return -1;
         if (op == 8) {
             int code = n >= 2 ? ((unsigned char)p[0] << 8) | (unsigned char)p[1] : 0;
             free(p);
@@ -354,8 +339,7 @@ static int ws_expect_close(wsc *c, int timeout_ms)
 
 static void ws_close_fd(wsc *c)
 {
-    if (c->fd >= 0)
-        close(c->fd);
+    if (c->fd >= 0) close(c->fd);
     c->fd = -1;
 }
 
@@ -374,7 +358,7 @@ static char *ws_hello_snapshot(wsc *c)
 static void test_binds_only_the_listen_address(void **state)
 {
     (void)state;
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     int fd = connect_from(NULL, "127.0.0.1", port);
@@ -389,11 +373,10 @@ static void test_binds_only_the_listen_address(void **state)
     ct_relay_stop(r);
 
     /* the simulator (calltop --demo runs both on 127.0.0.1) binds exactly too */
-    ct_sim_options so = { .host = "127.0.0.1", .history = 0, .calls = 0 };
+    ct_sim_options so = {.host = "127.0.0.1", .history = 0, .calls = 0};
     ct_error err;
     ct_sim *sim = ct_sim_start(&so, &err);
-    if (!sim)
-        fail_msg("sim: %s", err.detail);
+    if (!sim) fail_msg("sim: %s", err.detail);
     port = ct_sim_port(sim);
     fd = connect_from(NULL, "127.0.0.1", port);
     assert_true(fd >= 0);
@@ -404,12 +387,10 @@ static void test_binds_only_the_listen_address(void **state)
 
     /* an IPv6 literal: only ::1 answers (skipped where IPv6 is off) */
     int probe = socket(AF_INET6, SOCK_STREAM, 0);
-    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
     bool have_v6 = probe >= 0 && bind(probe, (struct sockaddr *)&a, sizeof a) == 0;
-    if (probe >= 0)
-        close(probe);
-    if (!have_v6)
-        return;
+    if (probe >= 0) close(probe);
+    if (!have_v6) return;
     memset(&o, 0, sizeof o);
     r = start_relay_on(&o, "::1");
     port = ct_relay_port(r);
@@ -426,7 +407,7 @@ static void test_binds_only_the_listen_address(void **state)
 static void test_integers_written_as_integers(void **state)
 {
     (void)state;
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     wsc c;
@@ -440,7 +421,8 @@ static void test_integers_written_as_integers(void **state)
         char body[256];
         snprintf(body, sizeof body,
                  "{\"message\":{\"type\":\"status-update\",\"timestamp\":1764151200000,"
-                 "\"call\":{\"id\":\"int-%d\",\"status\":\"ongoing\"}}}", i);
+                 "\"call\":{\"id\":\"int-%d\",\"status\":\"ongoing\"}}}",
+                 i);
         assert_int_equal(post_webhook(port, body), 200);
         char *t = ws_text(&c, 3000);
         assert_null(strstr(t, "e+"));
@@ -480,24 +462,29 @@ static bool valid_utf8(const char *t)
 static void test_invalid_utf8_repaired(void **state)
 {
     (void)state;
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     wsc c;
     ws_open(&c, port, "/monitor", TOKEN);
     free(ws_hello_snapshot(&c));
     /* a lone continuation byte, a truncated sequence and a surrogate */
-    const char *bad = "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":1,"
-                      "\"call\":{\"id\":\"u\xff" "8\",\"status\":\"ongoing\"},\"messages\":["
-                      "{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"caf\xc3 \x80 \xed\xa0\x80!\","
-                      "\"timestamp\":2}]}}";
+    const char *bad =
+        "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":1,"
+        "\"call\":{\"id\":\"u\xff"
+        "8\",\"status\":\"ongoing\"},\"messages\":["
+        "{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"caf\xc3 \x80 \xed\xa0\x80!\","
+        "\"timestamp\":2}]}}";
     assert_int_equal(post_webhook(port, bad), 200);
     char *e = ws_text(&c, 3000);
     assert_true(valid_utf8(e));
-    assert_non_null(strstr(e, "u\xEF\xBF\xBD" "8"));
+    assert_non_null(strstr(e,
+                           "u\xEF\xBF\xBD"
+                           "8"));
     /* one U+FFFD per maximal invalid subpart: ED A0 80 is three */
-    assert_non_null(strstr(e, "caf\xEF\xBF\xBD \xEF\xBF\xBD "
-                              "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD!"));
+    assert_non_null(strstr(e,
+                           "caf\xEF\xBF\xBD \xEF\xBF\xBD "
+                           "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD!"));
     free(e);
     /* the snapshot a new client gets is valid too */
     wsc d;
@@ -517,7 +504,7 @@ static void test_invalid_utf8_repaired(void **state)
 static void test_binary_and_unmasked_frames_refused(void **state)
 {
     (void)state;
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     wsc c;
@@ -547,14 +534,15 @@ static void test_binary_and_unmasked_frames_refused(void **state)
 static void test_chunked_webhook_answered_at_once(void **state)
 {
     (void)state;
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     char req[512], resp[2048];
     /* The body is never sent: the answer must not wait for it. */
     snprintf(req, sizeof req,
              "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Calltop-Secret: " SECRET
-             "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n", port);
+             "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+             port);
     int64_t t0 = now_ms();
     assert_int_equal(raw_http(port, req, resp, sizeof resp, 3000), 411);
     assert_true(now_ms() - t0 < 1500);
@@ -562,20 +550,24 @@ static void test_chunked_webhook_answered_at_once(void **state)
     /* with the body sent too, the same answer (and nothing applied) */
     snprintf(req, sizeof req,
              "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Calltop-Secret: " SECRET
-             "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n", port);
+             "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n0\r\n\r\n",
+             port);
     assert_int_equal(raw_http(port, req, resp, sizeof resp, 3000), 411);
     /* a wrong secret is still a 401, at once */
     snprintf(req, sizeof req,
              "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nX-Calltop-Secret: nope"
-             "\r\nTransfer-Encoding: chunked\r\n\r\n", port);
+             "\r\nTransfer-Encoding: chunked\r\n\r\n",
+             port);
     assert_int_equal(raw_http(port, req, resp, sizeof resp, 3000), 401);
     cJSON *h = healthz(port);
     assert_int_equal((int)counter(h, "webhooksLengthRequired"), 2);
     assert_int_equal((int)counter(h, "webhooksOk"), 0);
     cJSON_Delete(h);
     /* and the relay still takes normal webhooks */
-    assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
-                                        "\"call\":{\"id\":\"k\",\"status\":\"ongoing\"}}}"), 200);
+    assert_int_equal(post_webhook(port,
+                                  "{\"message\":{\"type\":\"status-update\","
+                                  "\"call\":{\"id\":\"k\",\"status\":\"ongoing\"}}}"),
+                     200);
     ct_relay_stop(r);
 }
 
@@ -584,23 +576,24 @@ static void test_chunked_webhook_answered_at_once(void **state)
 static void test_upgrade_refusals_are_http11_401_and_404(void **state)
 {
     (void)state;
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     wsc c;
-    const char *bad_tokens[] = { "wrong-token", NULL };
+    const char *bad_tokens[] = {"wrong-token", NULL};
     for (int i = 0; i < 2; i++) {
         ws_open(&c, port, "/monitor", bad_tokens[i]);
         assert_int_equal(c.status, 401);
         assert_true(strncmp(c.head, "HTTP/1.1 401", 12) == 0);
         assert_non_null(strcasestr(c.head, "\r\nWWW-Authenticate: Bearer"));
         assert_non_null(strstr(c.head, "application/json"));
-        assert_non_null(strstr(c.head, "{\"ok\":false,\"error\":\"wrong or missing relay token\"}"));
+        assert_non_null(
+            strstr(c.head, "{\"ok\":false,\"error\":\"wrong or missing relay token\"}"));
         assert_null(strstr(c.head, "error.css"));
         ws_close_fd(&c);
     }
     /* any other path: 404, with or without the right token */
-    const char *paths[] = { "/", "/monitor/", "/elsewhere" };
+    const char *paths[] = {"/", "/monitor/", "/elsewhere"};
     for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
         ws_open(&c, port, paths[i], TOKEN);
         assert_int_equal(c.status, 404);
@@ -629,7 +622,7 @@ static void test_event_log_fields_escaped(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    ct_relay_options o = { .event_log_path = path };
+    ct_relay_options o = {.event_log_path = path};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     /* \u escapes decode to real newline / ESC bytes in the call id and status */
@@ -653,7 +646,7 @@ static void test_event_log_fields_escaped(void **state)
     assert_non_null(strstr(text, "call=x\\x0A2026"));
     assert_non_null(strstr(text, "\\x1B[31m"));
     assert_null(strstr(text, " call=forged"));
-    assert_non_null(strstr(text, "\\x3D"));   /* '=' cannot start a fake key */
+    assert_non_null(strstr(text, "\\x3D")); /* '=' cannot start a fake key */
 }
 
 /* ---- 11 / issue 10.4: a merged change that cannot be framed is not lost ------------ */
@@ -661,7 +654,7 @@ static void test_event_log_fields_escaped(void **state)
 static void test_frame_failure_forces_resync(void **state)
 {
     (void)state;
-    ct_relay_options o = { .test_fail_frames = 1 };
+    ct_relay_options o = {.test_fail_frames = 1};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     wsc c;
@@ -672,19 +665,23 @@ static void test_frame_failure_forces_resync(void **state)
     ct_error err;
     assert_int_equal(ct_pmsg_decode(w, strlen(w), &wm, &err), CT_OK);
     free(w);
-    free(ws_text(&c, 3000));   /* the (empty) snapshot */
+    free(ws_text(&c, 3000)); /* the (empty) snapshot */
     /* this change merges, then its frame "fails": the client is told to resync */
-    assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
-                                        "\"timestamp\":5,\"call\":{\"id\":\"lost?\","
-                                        "\"status\":\"ongoing\"}}}"), 200);
+    assert_int_equal(post_webhook(port,
+                                  "{\"message\":{\"type\":\"status-update\","
+                                  "\"timestamp\":5,\"call\":{\"id\":\"lost?\","
+                                  "\"status\":\"ongoing\"}}}"),
+                     200);
     assert_int_equal(ws_expect_close(&c, 3000), 1011);
     ws_close_fd(&c);
     /* resuming from where it was cannot replay across the hole: a snapshot
      * that holds the change */
     ws_open(&c, port, "/monitor", TOKEN);
     char hello[256];
-    snprintf(hello, sizeof hello, "{\"type\":\"hello\",\"protocol\":1,\"lastSeq\":%llu,"
-             "\"stream\":\"%s\"}", (unsigned long long)wm.seq, wm.stream);
+    snprintf(hello, sizeof hello,
+             "{\"type\":\"hello\",\"protocol\":1,\"lastSeq\":%llu,"
+             "\"stream\":\"%s\"}",
+             (unsigned long long)wm.seq, wm.stream);
     ws_send(&c, hello);
     w = ws_text(&c, 3000);
     assert_non_null(strstr(w, "\"mode\":\"snapshot\""));
@@ -693,9 +690,11 @@ static void test_frame_failure_forces_resync(void **state)
     assert_non_null(strstr(snap, "\"id\":\"lost?\""));
     free(snap);
     /* later changes flow as events again */
-    assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
-                                        "\"timestamp\":6,\"call\":{\"id\":\"lost?\","
-                                        "\"status\":\"finished\"}}}"), 200);
+    assert_int_equal(post_webhook(port,
+                                  "{\"message\":{\"type\":\"status-update\","
+                                  "\"timestamp\":6,\"call\":{\"id\":\"lost?\","
+                                  "\"status\":\"finished\"}}}"),
+                     200);
     char *e = ws_text(&c, 3000);
     assert_non_null(strstr(e, "\"event\""));
     free(e);
@@ -712,16 +711,14 @@ static void test_frame_failure_forces_resync(void **state)
 static void test_failed_auth_throttled_per_address(void **state)
 {
     (void)state;
-    ct_relay_options o = { .auth_fail_limit = 5, .auth_fail_window_ms = 1500 };
+    ct_relay_options o = {.auth_fail_limit = 5, .auth_fail_window_ms = 1500};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     /* five guesses are answered 401; after that the address gets 429 for
      * anything, the right secret included, without it being checked */
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(post_from("127.0.0.3", port, "guess"), 401);
+    for (int i = 0; i < 5; i++) assert_int_equal(post_from("127.0.0.3", port, "guess"), 401);
     int64_t t0 = now_ms();
-    for (int i = 0; i < 20; i++)
-        assert_int_equal(post_from("127.0.0.3", port, "guess"), 429);
+    for (int i = 0; i < 20; i++) assert_int_equal(post_from("127.0.0.3", port, "guess"), 429);
     assert_int_equal(post_from("127.0.0.3", port, SECRET), 429);
     /* answered at once (no sleep on the relay's side; generous for ASan
      * on a loaded machine): throttling costs the relay nothing */
@@ -737,8 +734,7 @@ static void test_failed_auth_throttled_per_address(void **state)
     assert_non_null(strstr(resp, "Retry-After:"));
     /* a correct client elsewhere is not slowed or refused */
     t0 = now_ms();
-    for (int i = 0; i < 20; i++)
-        assert_int_equal(post_from("127.0.0.4", port, SECRET), 200);
+    for (int i = 0; i < 20; i++) assert_int_equal(post_from("127.0.0.4", port, SECRET), 200);
     assert_true(now_ms() - t0 < 5000);
     wsc c;
     ws_open(&c, port, "/monitor", TOKEN);
@@ -763,8 +759,7 @@ static int slow_bodies(const char *src, int port, int *fds, int n)
     int opened = 0;
     for (int i = 0; i < n; i++) {
         fds[i] = connect_from(src, "127.0.0.1", port);
-        if (fds[i] < 0)
-            continue;
+        if (fds[i] < 0) continue;
         opened++;
         char req[256];
         int len = snprintf(req, sizeof req,
@@ -794,9 +789,9 @@ static int count_closed(int *fds, int n, int timeout_ms)
         for (;;) {
             char b[512];
             int left = (int)(end - now_ms());
-            struct pollfd pf = { .fd = fds[i], .events = POLLIN };
+            struct pollfd pf = {.fd = fds[i], .events = POLLIN};
             if (poll(&pf, 1, left > 0 ? left : 0) <= 0)
-                break;   /* still open when the time ran out */
+                break; /* still open when the time ran out */
             if (read(fds[i], b, sizeof b) <= 0) {
                 closed++;
                 break;
@@ -809,15 +804,14 @@ static int count_closed(int *fds, int n, int timeout_ms)
 static void close_all(int *fds, int n)
 {
     for (int i = 0; i < n; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
+        if (fds[i] >= 0) close(fds[i]);
 }
 
 static void test_slow_bodies_capped_and_cut(void **state)
 {
     (void)state;
-    ct_relay_options o = { .max_connections = 80, .max_connections_per_peer = 30,
-                           .request_deadline_ms = 1500 };
+    ct_relay_options o = {
+        .max_connections = 80, .max_connections_per_peer = 30, .request_deadline_ms = 1500};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     /* a live monitor client from before the attack */
@@ -847,8 +841,9 @@ static void test_slow_bodies_capped_and_cut(void **state)
         h = healthz(port);
         cJSON_Delete(h);
         assert_true(now_ms() - a < 3000);
-        assert_int_equal(post_webhook(port, "{\"message\":{\"type\":\"status-update\","
-                                            "\"call\":{\"id\":\"during\",\"status\":\"ongoing\"}}}"),
+        assert_int_equal(post_webhook(port,
+                                      "{\"message\":{\"type\":\"status-update\","
+                                      "\"call\":{\"id\":\"during\",\"status\":\"ongoing\"}}}"),
                          200);
     }
     /* the live client kept its connection and got the event */
@@ -864,8 +859,7 @@ static void test_slow_bodies_capped_and_cut(void **state)
                 more[k][i] = -1;
             }
     assert_int_equal(count_closed(fds, N, 6000), N);
-    for (int k = 0; k < 3; k++)
-        assert_int_equal(count_closed(more[k], 30, 6000), 30);
+    for (int k = 0; k < 3; k++) assert_int_equal(count_closed(more[k], 30, 6000), 30);
     int64_t took = now_ms() - t0;
     print_message("slow bodies: %d + 90 stalled requests all closed after %lld ms\n", N,
                   (long long)took);
@@ -875,8 +869,7 @@ static void test_slow_bodies_capped_and_cut(void **state)
     assert_int_equal((int)cJSON_GetObjectItem(h, "clients")->valuedouble, 1);
     cJSON_Delete(h);
     close_all(fds, N);
-    for (int k = 0; k < 3; k++)
-        close_all(more[k], 30);
+    for (int k = 0; k < 3; k++) close_all(more[k], 30);
     ws_close_fd(&live);
     ct_relay_stop(r);
 }
@@ -903,11 +896,10 @@ static void post_call_with_line(int port, int i, size_t pad)
 static void test_snapshot_in_parts(void **state)
 {
     (void)state;
-    ct_relay_options o = { .snapshot_part_bytes = 8192 };
+    ct_relay_options o = {.snapshot_part_bytes = 8192};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
-    for (int i = 0; i < 40; i++)
-        post_call_with_line(port, i, 1000);
+    for (int i = 0; i < 40; i++) post_call_with_line(port, i, 1000);
     /* protocol 2: several parts, each within the bound (plus at most one call) */
     wsc c;
     ws_open(&c, port, "/monitor", TOKEN);
@@ -925,8 +917,7 @@ static void test_snapshot_in_parts(void **state)
         assert_int_equal(ct_pmsg_decode(t, strlen(t), &m, &err), CT_OK);
         assert_int_equal(m.type, CT_PM_SNAPSHOT);
         assert_int_equal(m.part, parts);
-        if (parts == 0)
-            seq = m.seq;
+        if (parts == 0) seq = m.seq;
         assert_int_equal(m.seq, seq);
         calls += m.calls.n_calls;
         last = m.last;
@@ -959,11 +950,10 @@ static void test_snapshot_in_parts(void **state)
     o.v1_snapshot_max_bytes = 16384;
     r = start_relay(&o);
     port = ct_relay_port(r);
-    for (int i = 0; i < 40; i++)
-        post_call_with_line(port, i, 1000);
+    for (int i = 0; i < 40; i++) post_call_with_line(port, i, 1000);
     ws_open(&c, port, "/monitor", TOKEN);
     ws_send(&c, "{\"type\":\"hello\",\"protocol\":1}");
-    free(ws_text(&c, 3000));   /* welcome */
+    free(ws_text(&c, 3000)); /* welcome */
     t = ws_text(&c, 3000);
     assert_non_null(strstr(t, "\"code\":\"snapshot-too-large\""));
     assert_non_null(strstr(t, "upgrade calltop"));
@@ -998,13 +988,12 @@ static void test_snapshot_in_parts(void **state)
 static void test_state_bounded_in_bytes(void **state)
 {
     (void)state;
-    ct_relay_options o = { .max_state_bytes = 200 * 1024, .expire_check_ms = 50,
-                           .max_body_bytes = 1 << 20 };
+    ct_relay_options o = {
+        .max_state_bytes = 200 * 1024, .expire_check_ms = 50, .max_body_bytes = 1 << 20};
     ct_relay *r = start_relay(&o);
     int port = ct_relay_port(r);
     /* 60 calls x 20 KB: 1.2 MB posted, far over the 200 KB bound */
-    for (int i = 0; i < 60; i++)
-        post_call_with_line(port, i, 20000);
+    for (int i = 0; i < 60; i++) post_call_with_line(port, i, 20000);
     int64_t end = now_ms() + 3000;
     ct_relay_stats st;
     do {

@@ -42,18 +42,18 @@
 
 /* ---- a strict Prometheus text-format parser ------------------------------ */
 
-#define MAX_SAMPLES 256
+#define MAX_SAMPLES  256
 #define MAX_FAMILIES 64
 
 typedef struct sample {
     char name[128];
-    char labels[256];      /* as written between the braces, "" when none */
+    char labels[256]; /* as written between the braces, "" when none */
     double value;
 } sample;
 
 typedef struct family {
     char name[160];
-    char type[16];         /* "" until a TYPE line */
+    char type[16]; /* "" until a TYPE line */
     bool help, typed, closed;
 } family;
 
@@ -84,9 +84,18 @@ static bool name_ok(const char *s, size_t n, bool label)
 
 static bool value_ok(const char *s, double *out)
 {
-    if (!strcmp(s, "+Inf")) { *out = INFINITY; return true; }
-    if (!strcmp(s, "-Inf")) { *out = -INFINITY; return true; }
-    if (!strcmp(s, "NaN")) { *out = NAN; return true; }
+    if (!strcmp(s, "+Inf")) {
+        *out = INFINITY;
+        return true;
+    }
+    if (!strcmp(s, "-Inf")) {
+        *out = -INFINITY;
+        return true;
+    }
+    if (!strcmp(s, "NaN")) {
+        *out = NAN;
+        return true;
+    }
     if (!*s || isspace((unsigned char)*s)) return false;
     char *end;
     *out = strtod(s, &end);
@@ -97,7 +106,7 @@ static bool value_ok(const char *s, double *out)
 static family *family_of(exposition *e, const char *sample_name)
 {
     /* histogram series belong to their base name's family */
-    static const char *const suffixes[] = { "_bucket", "_sum", "_count", NULL };
+    static const char *const suffixes[] = {"_bucket", "_sum", "_count", NULL};
     for (int i = 0; i < e->nf; i++) {
         if (!strcmp(e->f[i].name, sample_name)) return &e->f[i];
         size_t fl = strlen(e->f[i].name);
@@ -213,7 +222,7 @@ static bool parse_exposition(const char *text, exposition *e)
         if (l[0] == '#') {
             char kw[8], name[160];
             int off = 0;
-            if (sscanf(l, "# %7s %159s %n", kw, name, &off) < 2) continue;   /* a plain comment */
+            if (sscanf(l, "# %7s %159s %n", kw, name, &off) < 2) continue; /* a plain comment */
             bool help = !strcmp(kw, "HELP"), type = !strcmp(kw, "TYPE");
             if (!help && !type) continue;
             if (!name_ok(name, strlen(name), false)) return bad(e, line_no, "bad metric name");
@@ -271,7 +280,8 @@ static bool parse_exposition(const char *text, exposition *e)
         }
         if (!strcmp(f->type, "counter")) {
             size_t sl = strlen(s->name);
-            if (sl < 6 || strcmp(s->name + sl - 6, "_total")) return bad(e, line_no, "counter without _total");
+            if (sl < 6 || strcmp(s->name + sl - 6, "_total"))
+                return bad(e, line_no, "counter without _total");
             if (!(s->value >= 0)) return bad(e, line_no, "negative counter");
         }
         for (int k = 0; k < e->n; k++)
@@ -297,7 +307,7 @@ static double metric(const exposition *e, const char *name, const char *labels)
 static void test_parser_rejects_bad_text(void **state)
 {
     static const char *const bad_docs[] = {
-        "# TYPE a_total counter\na_total 1",                          /* no final newline */
+        "# TYPE a_total counter\na_total 1",                           /* no final newline */
         "a_total 1\n",                                                 /* no TYPE */
         "# TYPE a_total counter\na_total 1,5\n",                       /* value */
         "# TYPE a_total counter\na_total{x=y} 1\n",                    /* unquoted label */
@@ -309,10 +319,10 @@ static void test_parser_rejects_bad_text(void **state)
         "# TYPE g gauge\ng 1 \n",                                      /* trailing space */
         "# TYPE g gauge\ng inf\n",                                     /* C spelling */
         "# TYPE h histogram\nh_bucket{le=\"1\"} 2\nh_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n",
-        "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n",  /* no +Inf */
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_sum 1\nh_count 1\n", /* no +Inf */
         "# TYPE h histogram\nh_bucket{le=\"+Inf\"} 2\nh_sum 1\nh_count 1\n",
-        "# TYPE 1g gauge\n1g 1\n",                                    /* name */
-        "# TYPE g gauge\n\ng 1\n",                                     /* empty line */
+        "# TYPE 1g gauge\n1g 1\n", /* name */
+        "# TYPE g gauge\n\ng 1\n", /* empty line */
     };
     exposition *e = malloc(sizeof *e);
     for (size_t i = 0; i < sizeof bad_docs / sizeof bad_docs[0]; i++)
@@ -334,11 +344,11 @@ static void test_render_latency_buckets(void **state)
 {
     ct_relay_metrics m;
     memset(&m, 0, sizeof m);
-    m.rss_bytes = -1;              /* unknown: the series is left out, not faked */
+    m.rss_bytes = -1; /* unknown: the series is left out, not faked */
     ct_latency_observe(&m.latency, 0.0005);
     ct_latency_observe(&m.latency, 0.00051);
     ct_latency_observe(&m.latency, 3.0);
-    ct_latency_observe(&m.latency, -1);   /* a clock step: counted as 0 */
+    ct_latency_observe(&m.latency, -1); /* a clock step: counted as 0 */
     m.stats.webhooks_ok = 7;
     m.stats.clients_slow = 2;
     char *text = ct_relay_metrics_render(&m, NULL);
@@ -370,7 +380,7 @@ static void post_webhook(int port, const char *id, const char *status, long want
              "{\"message\":{\"type\":\"status-update\",\"timestamp\":%lld,\"call\":{\"id\":\"%s\","
              "\"status\":\"%s\",\"direction\":\"inbound\"}}}",
              (long long)ct_clock_wall_ms(), id, status);
-    const char *hdr[] = { "X-Calltop-Secret: " SECRET, "Content-Type: application/json", NULL };
+    const char *hdr[] = {"X-Calltop-Secret: " SECRET, "Content-Type: application/json", NULL};
     th_response r;
     th_request("POST", url, hdr, body, &r);
     assert_int_equal(r.status, want);
@@ -383,7 +393,7 @@ static int wait_events(ct_inbox *in, ct_event_type type, int n, int timeout_ms)
     int seen = 0;
     int64_t deadline = ct_clock_mono_ms() + timeout_ms;
     while (seen < n && ct_clock_mono_ms() < deadline) {
-        struct pollfd p = { .fd = ct_inbox_fd(in), .events = POLLIN };
+        struct pollfd p = {.fd = ct_inbox_fd(in), .events = POLLIN};
         poll(&p, 1, 100);
         for (ct_event *ev = ct_inbox_drain(in), *next; ev; ev = next) {
             next = ev->next;
@@ -430,7 +440,7 @@ static void promtool_check(const char *text)
 
 static void test_metrics_endpoint(void **state)
 {
-    ct_relay_options o = { 0 };
+    ct_relay_options o = {0};
     o.host = "127.0.0.1";
     o.webhook_secret = SECRET;
     o.client_token = TOKEN;
@@ -452,7 +462,7 @@ static void test_metrics_endpoint(void **state)
     ct_inbox *in = ct_inbox_new();
     char ws[64];
     snprintf(ws, sizeof ws, "ws://127.0.0.1:%d/monitor", port);
-    ct_monitor_options mo = { .relay_url = ws, .token = TOKEN };
+    ct_monitor_options mo = {.relay_url = ws, .token = TOKEN};
     ct_monitor *m = ct_monitor_start(&mo, in, &err);
     assert_non_null(m);
     assert_int_equal(wait_events(in, CT_EV_MONITOR_STATE, 1, 5000), 1);
@@ -464,12 +474,12 @@ static void test_metrics_endpoint(void **state)
     {
         char url[128];
         snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
-        const char *hdr[] = { "X-Calltop-Secret: " SECRET, NULL };
+        const char *hdr[] = {"X-Calltop-Secret: " SECRET, NULL};
         th_response rr;
         th_request("POST", url, hdr, "{not json", &rr);
         assert_int_equal(rr.status, 400);
         th_response_free(&rr);
-        const char *wrong[] = { "X-Calltop-Secret: nope", NULL };
+        const char *wrong[] = {"X-Calltop-Secret: nope", NULL};
         th_request("POST", url, wrong, "{}", &rr);
         assert_int_equal(rr.status, 401);
         th_response_free(&rr);
@@ -521,7 +531,7 @@ static void test_metrics_endpoint(void **state)
     ct_inbox_free(in);
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/metrics", port);
-    const char *hdr[] = { "Authorization: Bearer " TOKEN, NULL };
+    const char *hdr[] = {"Authorization: Bearer " TOKEN, NULL};
     th_response pr;
     th_request("POST", url, hdr, "x", &pr);
     assert_int_equal(pr.status, 405);

@@ -39,8 +39,8 @@
 #include "../../relay/rlog.h"
 #endif
 
-#define SECRET "wh-secret-123"
-#define TOKEN  "relay-token-456"
+#define SECRET    "wh-secret-123"
+#define TOKEN     "relay-token-456"
 #define RELAY_BIN CT_BIN_DIR "/relay/calltop-relay"
 
 static int64_t now_ms(void)
@@ -52,7 +52,7 @@ static int64_t now_ms(void)
 
 static void nap(int ms)
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
@@ -60,7 +60,7 @@ static void nap(int ms)
 
 typedef struct wsc {
     int fd;
-    int status;           /* handshake HTTP status */
+    int status; /* handshake HTTP status */
     char in[1 << 16];
     size_t in_len;
 } wsc;
@@ -69,9 +69,8 @@ static int tcp_connect(int port, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
-    if (rcvbuf)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    if (rcvbuf) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     return fd;
@@ -80,12 +79,10 @@ static int tcp_connect(int port, int rcvbuf)
 /* Reads more bytes into c->in; false on EOF/timeout. */
 static bool ws_fill(wsc *c, int timeout_ms)
 {
-    struct pollfd p = { .fd = c->fd, .events = POLLIN };
-    if (c->in_len == sizeof c->in || poll(&p, 1, timeout_ms) <= 0)
-        return false;
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    if (c->in_len == sizeof c->in || poll(&p, 1, timeout_ms) <= 0) return false;
     ssize_t n = read(c->fd, c->in + c->in_len, sizeof c->in - c->in_len);
-    if (n <= 0)
-        return false;
+    if (n <= 0) return false;
     c->in_len += (size_t)n;
     return true;
 }
@@ -107,8 +104,7 @@ static void ws_open(wsc *c, int port, const char *path, const char *token, int r
     char *end = NULL;
     int64_t deadline = now_ms() + 3000;
     while (!(end = memmem(c->in, c->in_len, "\r\n\r\n", 4)) && now_ms() < deadline)
-        if (!ws_fill(c, 200) && !memmem(c->in, c->in_len, "\r\n\r\n", 4))
-            break;
+        if (!ws_fill(c, 200) && !memmem(c->in, c->in_len, "\r\n\r\n", 4)) break;
     assert_non_null(end);
     assert_true(sscanf(c->in, "HTTP/%*d.%*d %d", &c->status) == 1);
     size_t used = (size_t)(end + 4 - c->in);
@@ -118,8 +114,7 @@ static void ws_open(wsc *c, int port, const char *path, const char *token, int r
 
 static void ws_close_fd(wsc *c)
 {
-    if (c->fd >= 0)
-        close(c->fd);
+    if (c->fd >= 0) close(c->fd);
     c->fd = -1;
 }
 
@@ -136,13 +131,12 @@ static void ws_send(wsc *c, const char *text)
         hdr[h++] = (unsigned char)(len >> 8);
         hdr[h++] = (unsigned char)len;
     }
-    unsigned char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
+    unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
     memcpy(hdr + h, mask, 4);
     h += 4;
     unsigned char *out = malloc(h + len);
     memcpy(out, hdr, h);
-    for (size_t i = 0; i < len; i++)
-        out[h + i] = (unsigned char)text[i] ^ mask[i % 4];
+    for (size_t i = 0; i < len; i++) out[h + i] = (unsigned char)text[i] ^ mask[i % 4];
     assert_int_equal(write(c->fd, out, h + len), (ssize_t)(h + len));
     free(out);
 }
@@ -161,8 +155,7 @@ static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
                 h = 4;
             } else if (len == 127 && c->in_len >= 10) {
                 len = 0;
-                for (int i = 0; i < 8; i++)
-                    len = (len << 8) | b[2 + i];
+                for (int i = 0; i < 8; i++) len = (len << 8) | b[2 + i];
                 h = 10;
             } else if (len >= 126) {
                 h = 0;
@@ -179,8 +172,7 @@ static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
             }
         }
         int left = (int)(deadline - now_ms());
-        if (left <= 0 || !ws_fill(c, left))
-            return -1;
+        if (left <= 0 || !ws_fill(c, left)) return -1;
     }
 }
 
@@ -192,14 +184,11 @@ static void ws_expect_quiet(wsc *c, int ms)
     int64_t end = now_ms() + ms;
     for (;;) {
         int left = (int)(end - now_ms());
-        if (left <= 0)
-            return;
+        if (left <= 0) return;
         int op = ws_recv(c, &p, &n, left);
-        if (op < 0)
-            return;
+        if (op < 0) return;
         bool ping = op == 1 && strstr(p, "\"ping\"");
-        if (!ping)
-            fail_msg("unexpected frame op=%d: %.200s", op, p);
+        if (!ping) fail_msg("unexpected frame op=%d: %.200s", op, p);
         free(p);
     }
 }
@@ -211,10 +200,8 @@ static char *ws_raw(wsc *c, int timeout_ms)
         char *p = NULL;
         size_t n = 0;
         int op = ws_recv(c, &p, &n, timeout_ms);
-        if (op != 1)
-            fail_msg("expected a text frame, got opcode %d", op);
-        if (!strstr(p, "\"type\":\"ping\""))
-            return p;
+        if (op != 1) fail_msg("expected a text frame, got opcode %d", op);
+        if (!strstr(p, "\"type\":\"ping\"")) return p;
         free(p);
     }
 }
@@ -247,8 +234,7 @@ static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
             assert_int_equal(s.type, CT_PM_SNAPSHOT);
             bool last_part = s.last;
             ct_pmsg_clear(&s);
-            if (last_part)
-                break;
+            if (last_part) break;
         }
     }
     return w;
@@ -274,8 +260,7 @@ static void child_started(pid_t pid)
 static void child_reaped(pid_t pid)
 {
     for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (children[i] == pid)
-            children[i] = 0;
+        if (children[i] == pid) children[i] = 0;
 }
 
 static int kill_leftovers(void **state)
@@ -291,8 +276,7 @@ static int kill_leftovers(void **state)
         if (temp_dirs[i][0]) {
             char cmd[300];
             snprintf(cmd, sizeof cmd, "rm -rf '%s'", temp_dirs[i]);
-            if (system(cmd) != 0)
-                fprintf(stderr, "could not remove %s\n", temp_dirs[i]);
+            if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", temp_dirs[i]);
             temp_dirs[i][0] = 0;
         }
     return 0;
@@ -301,7 +285,7 @@ static int kill_leftovers(void **state)
 static int free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET };
+    struct sockaddr_in a = {.sin_family = AF_INET};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
     socklen_t l = sizeof a;
@@ -313,7 +297,7 @@ static int free_port(void)
 static bool port_open(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
     close(fd);
@@ -323,8 +307,7 @@ static bool port_open(int port)
 static bool have_redis_server(void)
 {
     const char *path = getenv("PATH");
-    if (!path)
-        return false;
+    if (!path) return false;
     char *dup = strdup(path), *save = NULL;
     bool found = false;
     for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
@@ -340,7 +323,7 @@ typedef struct redis_srv {
     pid_t pid;
     int port;
     char dir[64];
-    const char *requirepass;    /* NULL = no AUTH */
+    const char *requirepass; /* NULL = no AUTH */
 } redis_srv;
 
 /* redis-server on 127.0.0.1:port with AOF in dir (created when empty). */
@@ -364,18 +347,17 @@ static void redis_start(redis_srv *s)
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
         if (s->requirepass)
-            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-                   "--dir", s->dir, "--save", "", "--appendonly", "yes", "--requirepass",
-                   s->requirepass, (char *)NULL);
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
+                   s->dir, "--save", "", "--appendonly", "yes", "--requirepass", s->requirepass,
+                   (char *)NULL);
         else
-            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
-                   "--dir", s->dir, "--save", "", "--appendonly", "yes", (char *)NULL);
+            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
+                   s->dir, "--save", "", "--appendonly", "yes", (char *)NULL);
         _exit(127);
     }
     child_started(s->pid);
     int64_t end = now_ms() + 5000;
-    while (!port_open(s->port) && now_ms() < end)
-        nap(20);
+    while (!port_open(s->port) && now_ms() < end) nap(20);
     assert_true(port_open(s->port));
 }
 
@@ -393,7 +375,7 @@ static void redis_stop(redis_srv *s)
 static void redis_remove(redis_srv *s)
 {
     redis_stop(s);
-    kill_leftovers(NULL);   /* and the temp dir */
+    kill_leftovers(NULL); /* and the temp dir */
 }
 
 typedef struct relay_proc {
@@ -409,7 +391,7 @@ static relay_proc relay_start_pw(const redis_srv *s, const char *password)
     assert_int_equal(pipe(fds), 0);
     char url[64];
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", s->port);
-    relay_proc r = { 0 };
+    relay_proc r = {0};
     r.pid = fork();
     assert_true(r.pid >= 0);
     if (r.pid == 0) {
@@ -418,12 +400,10 @@ static relay_proc relay_start_pw(const redis_srv *s, const char *password)
         close(fds[1]);
         setenv("CALLTOP_WEBHOOK_SECRET", SECRET, 1);
         setenv("CALLTOP_RELAY_TOKEN", TOKEN, 1);
-        if (password)
-            setenv("CALLTOP_REDIS_PASSWORD", password, 1);
-        else
-            unsetenv("CALLTOP_REDIS_PASSWORD");
-        execl(RELAY_BIN, "calltop-relay", "--listen", "127.0.0.1:0", "--redis", url,
-              "--heartbeat", "2", (char *)NULL);
+        if (password) setenv("CALLTOP_REDIS_PASSWORD", password, 1);
+        else unsetenv("CALLTOP_REDIS_PASSWORD");
+        execl(RELAY_BIN, "calltop-relay", "--listen", "127.0.0.1:0", "--redis", url, "--heartbeat",
+              "2", (char *)NULL);
         _exit(127);
     }
     child_started(r.pid);
@@ -432,19 +412,16 @@ static relay_proc relay_start_pw(const redis_srv *s, const char *password)
     size_t n = 0;
     int64_t end = now_ms() + 5000;
     while (!strchr(line, '\n') && now_ms() < end && n < sizeof line - 1) {
-        struct pollfd p = { .fd = fds[0], .events = POLLIN };
-        if (poll(&p, 1, 200) <= 0)
-            continue;
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        if (poll(&p, 1, 200) <= 0) continue;
         ssize_t got = read(fds[0], line + n, sizeof line - 1 - n);
-        if (got <= 0)
-            break;
+        if (got <= 0) break;
         n += (size_t)got;
         line[n] = 0;
     }
     close(fds[0]);
     const char *colon = strrchr(line, ':');
-    if (!strstr(line, "listening on") || !colon)
-        fail_msg("relay did not start: '%s'", line);
+    if (!strstr(line, "listening on") || !colon) fail_msg("relay did not start: '%s'", line);
     r.port = atoi(colon + 1);
     return r;
 }
@@ -470,7 +447,7 @@ static long post_raw(int port, const char *json, th_response *out)
 {
     char url[96];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
-    const char *h[] = { "X-Calltop-Secret: " SECRET, "Content-Type: application/json", NULL };
+    const char *h[] = {"X-Calltop-Secret: " SECRET, "Content-Type: application/json", NULL};
     th_request("POST", url, h, json, out);
     return out->status;
 }
@@ -479,7 +456,7 @@ static long post_raw(int port, const char *json, th_response *out)
  * -> in-progress -> ended, interleaved; every one changes a call. */
 static void webhook_text(int i, char *buf, size_t len)
 {
-    static const char *const st[] = { "queued", "ringing", "in-progress", "ended" };
+    static const char *const st[] = {"queued", "ringing", "in-progress", "ended"};
     snprintf(buf, len,
              "{\"message\":{\"type\":\"status-update\",\"timestamp\":%lld,"
              "\"call\":{\"id\":\"c%d-%d\",\"status\":\"%s\",\"direction\":\"outbound\"}}}",
@@ -517,8 +494,7 @@ static uint64_t healthz(int port, const char *field)
 static void wait_seq(int port, uint64_t seq)
 {
     int64_t end = now_ms() + 8000;
-    while (healthz(port, "seq") < seq && now_ms() < end)
-        nap(20);
+    while (healthz(port, "seq") < seq && now_ms() < end) nap(20);
     assert_int_equal(healthz(port, "seq"), seq);
 }
 
@@ -537,8 +513,7 @@ static void read_events(wsc *c, char **out, int n, uint64_t first_seq)
 
 static void free_all(char **v, int n)
 {
-    for (int i = 0; i < n; i++)
-        free(v[i]);
+    for (int i = 0; i < n; i++) free(v[i]);
 }
 
 static bool skip_without_redis(void)
@@ -564,13 +539,11 @@ static bool skip_without_redis(void)
 static void test_identical_sequences_and_failover(void **state)
 {
     (void)state;
-    if (skip_without_redis())
-        skip();
-    redis_srv rs = { 0 };
+    if (skip_without_redis()) skip();
+    redis_srv rs = {0};
     redis_start(&rs);
     relay_proc r[3];
-    for (int i = 0; i < 3; i++)
-        r[i] = relay_start(&rs);
+    for (int i = 0; i < 3; i++) r[i] = relay_start(&rs);
     wsc w[3];
     uint64_t base = 0;
     char stream[64] = "";
@@ -588,11 +561,9 @@ static void test_identical_sequences_and_failover(void **state)
         ct_pmsg_clear(&wel);
     }
     enum { N = 30, K = 12 };
-    for (int i = 0; i < N; i++)
-        post_ok(r[i % 3].port, i);
+    for (int i = 0; i < N; i++) post_ok(r[i % 3].port, i);
     char *ev[3][N];
-    for (int i = 0; i < 3; i++)
-        read_events(&w[i], ev[i], N, base + 1);
+    for (int i = 0; i < 3; i++) read_events(&w[i], ev[i], N, base + 1);
     for (int k = 0; k < N; k++) {
         assert_string_equal(ev[0][k], ev[1][k]);
         assert_string_equal(ev[0][k], ev[2][k]);
@@ -601,19 +572,17 @@ static void test_identical_sequences_and_failover(void **state)
     /* Relay 0 dies mid-stream; its watcher saw up to base + N. */
     relay_kill(&r[0], SIGKILL);
     ws_close_fd(&w[0]);
-    for (int i = N; i < N + K; i++)
-        post_ok(r[1 + i % 2].port, i);
+    for (int i = N; i < N + K; i++) post_ok(r[1 + i % 2].port, i);
     char *more[2][K];
     read_events(&w[1], more[0], K, base + N + 1);
     ws_open(&w[0], r[2].port, "/monitor", TOKEN, 0);
     ct_pmsg wel = hello(&w[0], true, base + N, stream);
-    assert_true(wel.replay);                /* replay, not a snapshot */
+    assert_true(wel.replay); /* replay, not a snapshot */
     assert_int_equal(wel.seq, base + N + K);
     ct_pmsg_clear(&wel);
     read_events(&w[0], more[1], K, base + N + 1);
-    for (int k = 0; k < K; k++)
-        assert_string_equal(more[0][k], more[1][k]);
-    ws_expect_quiet(&w[0], 300);            /* exactly the missed ones */
+    for (int k = 0; k < K; k++) assert_string_equal(more[0][k], more[1][k]);
+    ws_expect_quiet(&w[0], 300); /* exactly the missed ones */
 
     /* A relay started now catches up from the log: same seq, same events. */
     r[0] = relay_start(&rs);
@@ -625,8 +594,7 @@ static void test_identical_sequences_and_failover(void **state)
     ct_pmsg_clear(&wel);
     char *again[K];
     read_events(&late, again, K, base + N + 1);
-    for (int k = 0; k < K; k++)
-        assert_string_equal(more[0][k], again[k]);
+    for (int k = 0; k < K; k++) assert_string_equal(more[0][k], again[k]);
     free_all(again, K);
     ws_close_fd(&late);
 
@@ -646,9 +614,8 @@ static void test_identical_sequences_and_failover(void **state)
 static void test_redis_down_503_and_aof_restart(void **state)
 {
     (void)state;
-    if (skip_without_redis())
-        skip();
-    redis_srv rs = { 0 };
+    if (skip_without_redis()) skip();
+    redis_srv rs = {0};
     redis_start(&rs);
     relay_proc a = relay_start(&rs), b = relay_start(&rs);
     wsc w;
@@ -658,8 +625,7 @@ static void test_redis_down_503_and_aof_restart(void **state)
     char stream[64];
     snprintf(stream, sizeof stream, "%s", wel.stream);
     ct_pmsg_clear(&wel);
-    for (int i = 0; i < 5; i++)
-        post_ok(a.port, i);
+    for (int i = 0; i < 5; i++) post_ok(a.port, i);
     char *ev[12];
     read_events(&w, ev, 5, base + 1);
 
@@ -675,7 +641,7 @@ static void test_redis_down_503_and_aof_restart(void **state)
     assert_int_equal(post_raw(b.port, body, &resp), 503);
     th_response_free(&resp);
     assert_true(healthz(a.port, "webhooksUnlogged") >= 1);
-    ws_expect_quiet(&w, 300);               /* no event for what was refused */
+    ws_expect_quiet(&w, 300); /* no event for what was refused */
 
     /* Back from its AOF, on the same port: accepted again once reconnected. */
     redis_start(&rs);
@@ -684,14 +650,12 @@ static void test_redis_down_503_and_aof_restart(void **state)
     while (now_ms() < end) {
         st = post_raw(a.port, body, &resp);
         th_response_free(&resp);
-        if (st == 200)
-            break;
+        if (st == 200) break;
         assert_int_equal(st, 503);
         nap(100);
     }
     assert_int_equal(st, 200);
-    for (int i = 6; i < 12; i++)
-        post_ok(i % 2 ? a.port : b.port, i);
+    for (int i = 6; i < 12; i++) post_ok(i % 2 ? a.port : b.port, i);
     /* The watcher that stayed connected gets 5..11 after 0..4, no gap. */
     read_events(&w, ev + 5, 7, base + 6);
     ws_close_fd(&w);
@@ -706,8 +670,7 @@ static void test_redis_down_503_and_aof_restart(void **state)
     ct_pmsg_clear(&wel);
     char *again[12];
     read_events(&w2, again, 12, base + 1);
-    for (int k = 0; k < 12; k++)
-        assert_string_equal(ev[k], again[k]);
+    for (int k = 0; k < 12; k++) assert_string_equal(ev[k], again[k]);
     free_all(again, 12);
     free_all(ev, 12);
     ws_close_fd(&w2);
@@ -722,8 +685,10 @@ static void test_redis_down_503_and_aof_restart(void **state)
 static int relay_run(const char *env, const char *args, char *out, size_t len)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "CALLTOP_WEBHOOK_SECRET=x CALLTOP_RELAY_TOKEN=y %s timeout 3 %s "
-             "--listen 127.0.0.1:0 %s 2>&1", env, RELAY_BIN, args);
+    snprintf(cmd, sizeof cmd,
+             "CALLTOP_WEBHOOK_SECRET=x CALLTOP_RELAY_TOKEN=y %s timeout 3 %s "
+             "--listen 127.0.0.1:0 %s 2>&1",
+             env, RELAY_BIN, args);
     FILE *p = popen(cmd, "r");
     size_t n = fread(out, 1, len - 1, p);
     out[n] = 0;
@@ -737,15 +702,13 @@ static int relay_run(const char *env, const char *args, char *out, size_t len)
 static void test_redis_password(void **state)
 {
     (void)state;
-    if (skip_without_redis())
-        skip();
-    redis_srv rs = { .requirepass = "s3cr3t-redis-pw" };
+    if (skip_without_redis()) skip();
+    redis_srv rs = {.requirepass = "s3cr3t-redis-pw"};
     redis_start(&rs);
     relay_proc a = relay_start_pw(&rs, "s3cr3t-redis-pw");
     post_ok(a.port, 0);
     int64_t end = now_ms() + 5000;
-    while (healthz(a.port, "logEntries") < 1 && now_ms() < end)
-        nap(20);
+    while (healthz(a.port, "logEntries") < 1 && now_ms() < end) nap(20);
     assert_int_equal(healthz(a.port, "logEntries"), 1);
     relay_kill(&a, SIGTERM);
 
@@ -761,8 +724,8 @@ static void test_redis_password(void **state)
     fputs("s3cr3t-redis-pw\n", f);
     fclose(f);
     chmod(file, 0644);
-    snprintf(args, sizeof args, "--redis redis://127.0.0.1:%d --redis-password-file %s",
-             rs.port, file);
+    snprintf(args, sizeof args, "--redis redis://127.0.0.1:%d --redis-password-file %s", rs.port,
+             file);
     assert_int_equal(relay_run("", args, out, sizeof out), 2);
     assert_null(strstr(out, "s3cr3t"));
     chmod(file, 0600);
@@ -787,13 +750,13 @@ static void test_url_parse(void **state)
     assert_string_equal(host, "10.0.0.5");
     assert_int_equal(port, 6379);
     assert_int_equal(db, 0);
-    assert_int_equal(ct_rlog_parse_url("redis://r.internal:7000/3", host, sizeof host, &port,
-                                       &db, &err), CT_OK);
+    assert_int_equal(
+        ct_rlog_parse_url("redis://r.internal:7000/3", host, sizeof host, &port, &db, &err), CT_OK);
     assert_string_equal(host, "r.internal");
     assert_int_equal(port, 7000);
     assert_int_equal(db, 3);
     static const char *const bad[] = {
-        "http://x:1", "redis://", "redis://:6379", "redis://h:0", "redis://h:70000",
+        "http://x:1",    "redis://",       "redis://:6379",    "redis://h:0",   "redis://h:70000",
         "redis://h:12x", "redis://h:1/db", "redis://u:pw@h:1", "redis://:pw@h",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -814,8 +777,10 @@ static void test_password_not_in_url(void **state)
     skip();
 #endif
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "CALLTOP_WEBHOOK_SECRET=x CALLTOP_RELAY_TOKEN=y %s --listen "
-             "127.0.0.1:0 --redis redis://:hunter2@127.0.0.1:1 2>&1", RELAY_BIN);
+    snprintf(cmd, sizeof cmd,
+             "CALLTOP_WEBHOOK_SECRET=x CALLTOP_RELAY_TOKEN=y %s --listen "
+             "127.0.0.1:0 --redis redis://:hunter2@127.0.0.1:1 2>&1",
+             RELAY_BIN);
     FILE *p = popen(cmd, "r");
     char out[512] = "";
     size_t n = fread(out, 1, sizeof out - 1, p);

@@ -33,14 +33,12 @@ static void test_ring(void **state)
     for (uint64_t s = base + 1; s <= base + 10; s++) {
         ct_frame *f = frame(s);
         ct_ring_push(&r, f);
-        if (s == base + 7)
-            kept = ct_frame_ref(f);   /* a client queue still holds it */
+        if (s == base + 7) kept = ct_frame_ref(f); /* a client queue still holds it */
         ct_frame_unref(f);
     }
     assert_int_equal(ct_ring_oldest(&r), base + 7);
     assert_null(ct_ring_get(&r, base + 6));
-    for (uint64_t s = base + 7; s <= base + 10; s++)
-        assert_int_equal(ct_ring_get(&r, s)->seq, s);
+    for (uint64_t s = base + 7; s <= base + 10; s++) assert_int_equal(ct_ring_get(&r, s)->seq, s);
     assert_null(ct_ring_get(&r, base + 11));
     ct_ring_free(&r);
     /* the ring's reference is gone, the queue's is not */
@@ -77,53 +75,64 @@ static void test_state_events(void **state)
 {
     ct_rstate *s = ct_rstate_new(100);
     bool ch;
-    ct_pmsg m = apply(s, 1, "{\"message\":{\"type\":\"status-update\",\"timestamp\":10,"
-                            "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &ch);
+    ct_pmsg m = apply(s, 1,
+                      "{\"message\":{\"type\":\"status-update\",\"timestamp\":10,"
+                      "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}",
+                      &ch);
     assert_true(ch);
     assert_int_equal(m.seq, 1);
     assert_int_equal(m.call.status, CT_STATUS_ONGOING);
     ct_pmsg_clear(&m);
     /* same again: nothing */
-    m = apply(s, 2, "{\"message\":{\"type\":\"status-update\",\"timestamp\":10,"
-                    "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &ch);
+    m = apply(s, 2,
+              "{\"message\":{\"type\":\"status-update\",\"timestamp\":10,"
+              "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}",
+              &ch);
     assert_false(ch);
     /* history b, a (out of order in the array): both new, in time order */
-    m = apply(s, 2, "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":20,"
-                    "\"call\":{\"id\":\"c\"},\"messages\":["
-                    "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"2\",\"timestamp\":200},"
-                    "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100}]}}",
+    m = apply(s, 2,
+              "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":20,"
+              "\"call\":{\"id\":\"c\"},\"messages\":["
+              "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"2\",\"timestamp\":200},"
+              "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100}]}}",
               &ch);
     assert_true(ch);
     assert_int_equal(m.call.n_messages, 2);
     assert_string_equal(m.call.messages[0].message_id, "a");
     assert_string_equal(m.call.messages[1].message_id, "b");
-    assert_int_equal(m.call.status, CT_STATUS_ONGOING);   /* whole call, not the webhook's */
+    assert_int_equal(m.call.status, CT_STATUS_ONGOING); /* whole call, not the webhook's */
     ct_pmsg_clear(&m);
     /* full history a, b, c: only c is new */
-    m = apply(s, 3, "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":30,"
-                    "\"call\":{\"id\":\"c\"},\"messages\":["
-                    "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100},"
-                    "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"2\",\"timestamp\":200},"
-                    "{\"messageId\":\"c\",\"role\":\"assistant\",\"text\":\"3\",\"timestamp\":300}]}}",
+    m = apply(s, 3,
+              "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":30,"
+              "\"call\":{\"id\":\"c\"},\"messages\":["
+              "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100},"
+              "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"2\",\"timestamp\":200},"
+              "{\"messageId\":\"c\",\"role\":\"assistant\",\"text\":\"3\",\"timestamp\":300}]}}",
               &ch);
     assert_true(ch);
     assert_int_equal(m.call.n_messages, 1);
     assert_string_equal(m.call.messages[0].message_id, "c");
     ct_pmsg_clear(&m);
     /* a shorter, older history: nothing */
-    m = apply(s, 4, "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":15,"
-                    "\"call\":{\"id\":\"c\"},\"messages\":["
-                    "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100}]}}",
+    m = apply(s, 4,
+              "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":15,"
+              "\"call\":{\"id\":\"c\"},\"messages\":["
+              "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"1\",\"timestamp\":100}]}}",
               &ch);
     assert_false(ch);
     /* finished, then a late "ongoing": the late one is nothing */
-    m = apply(s, 4, "{\"message\":{\"type\":\"status-update\",\"timestamp\":50,"
-                    "\"call\":{\"id\":\"c\",\"status\":\"finished\"}}}", &ch);
+    m = apply(s, 4,
+              "{\"message\":{\"type\":\"status-update\",\"timestamp\":50,"
+              "\"call\":{\"id\":\"c\",\"status\":\"finished\"}}}",
+              &ch);
     assert_true(ch);
     assert_int_equal(m.call.status, CT_STATUS_FINISHED);
     ct_pmsg_clear(&m);
-    m = apply(s, 5, "{\"message\":{\"type\":\"status-update\",\"timestamp\":40,"
-                    "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &ch);
+    m = apply(s, 5,
+              "{\"message\":{\"type\":\"status-update\",\"timestamp\":40,"
+              "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}",
+              &ch);
     assert_false(ch);
 
     /* snapshot holds the whole transcript */
@@ -137,18 +146,22 @@ static void test_state_events(void **state)
     ct_pmsg_clear(&m);
 
     /* expiry: the finished call (last activity at t=300 ms) goes, a live one stays */
-    m = apply(s, 5, "{\"message\":{\"type\":\"status-update\",\"timestamp\":60,"
-                    "\"call\":{\"id\":\"live\",\"status\":\"ongoing\"}}}", &ch);
+    m = apply(s, 5,
+              "{\"message\":{\"type\":\"status-update\",\"timestamp\":60,"
+              "\"call\":{\"id\":\"live\",\"status\":\"ongoing\"}}}",
+              &ch);
     ct_pmsg_clear(&m);
     assert_int_equal(ct_rstate_count(s), 2);
-    assert_int_equal(ct_rstate_expire(s, 1000, 10000), 0);   /* not old enough yet */
+    assert_int_equal(ct_rstate_expire(s, 1000, 10000), 0); /* not old enough yet */
     assert_int_equal(ct_rstate_expire(s, 100000, 10000), 1);
     assert_int_equal(ct_rstate_count(s), 1);
     /* a finished call stamped long ago by the sender, but heard just now
      * (seq 2000 -> 200000 ms), stays until the relay has not heard of it
      * for max_age: expiry never trusts the sender's clock */
-    m = apply(s, 2000, "{\"message\":{\"type\":\"status-update\",\"timestamp\":1,"
-                       "\"call\":{\"id\":\"late\",\"status\":\"finished\"}}}", &ch);
+    m = apply(s, 2000,
+              "{\"message\":{\"type\":\"status-update\",\"timestamp\":1,"
+              "\"call\":{\"id\":\"late\",\"status\":\"finished\"}}}",
+              &ch);
     ct_pmsg_clear(&m);
     assert_int_equal(ct_rstate_expire(s, 205000, 10000), 0);
     assert_int_equal(ct_rstate_expire(s, 210001, 10000), 1);
@@ -161,8 +174,10 @@ static void test_state_cap(void **state)
     ct_rstate *s = ct_rstate_new(3);
     for (int i = 0; i < 10; i++) {
         char j[256];
-        snprintf(j, sizeof j, "{\"message\":{\"type\":\"status-update\",\"timestamp\":%d,"
-                              "\"call\":{\"id\":\"c%d\",\"status\":\"finished\"}}}", 100 + i, i);
+        snprintf(j, sizeof j,
+                 "{\"message\":{\"type\":\"status-update\",\"timestamp\":%d,"
+                 "\"call\":{\"id\":\"c%d\",\"status\":\"finished\"}}}",
+                 100 + i, i);
         bool ch;
         ct_pmsg m = apply(s, (uint64_t)i + 1, j, &ch);
         ct_pmsg_clear(&m);
@@ -181,8 +196,8 @@ static void test_throttle(void **state)
         ct_throttle_fail(t, "10.0.0.1", i);
     }
     assert_true(ct_throttle_blocked(t, "10.0.0.1", 3));
-    assert_false(ct_throttle_blocked(t, "10.0.0.2", 3));   /* others unaffected */
-    ct_throttle_fail(t, "10.0.0.1", 50);                   /* guessing on extends it */
+    assert_false(ct_throttle_blocked(t, "10.0.0.2", 3)); /* others unaffected */
+    ct_throttle_fail(t, "10.0.0.1", 50);                 /* guessing on extends it */
     assert_true(ct_throttle_blocked(t, "10.0.0.1", 149));
     assert_false(ct_throttle_blocked(t, "10.0.0.1", 151));
     /* after the block, a new window: two more failures do not block */
@@ -232,10 +247,8 @@ static void test_ring_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ring),
-        cmocka_unit_test(test_state_events),
-        cmocka_unit_test(test_state_cap),
-        cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_ring),       cmocka_unit_test(test_state_events),
+        cmocka_unit_test(test_state_cap),  cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_ring_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,13 +20,14 @@
 #include "calltop/sim.h"
 #include "helper_http.h"
 
-#define KEY "test-key-123"
+#define KEY  "test-key-123"
 #define WIDE "startDate=2000-01-01T00:00:00.000Z&endDate=2100-01-01T00:00:00.000Z"
 
 static ct_sim *sim;
 static char base[128];
 
-static int setup(void **state) {
+static int setup(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -35,7 +36,7 @@ static int setup(void **state) {
     o.rate = 0;
     o.history = 50;
     o.seed = 42;
-    o.speed = 20;   /* 20 virtual seconds per real second: calls progress fast */
+    o.speed = 20; /* 20 virtual seconds per real second: calls progress fast */
     ct_error err;
     sim = ct_sim_start(&o, &err);
     if (!sim) {
@@ -46,14 +47,16 @@ static int setup(void **state) {
     return 0;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
     (void)state;
     ct_sim_stop(sim);
     sim = NULL;
     return 0;
 }
 
-static void url(char *buf, size_t len, const char *fmt, ...) {
+static void url(char *buf, size_t len, const char *fmt, ...)
+{
     int n = snprintf(buf, len, "%s", base);
     va_list ap;
     va_start(ap, fmt);
@@ -62,7 +65,8 @@ static void url(char *buf, size_t len, const char *fmt, ...) {
 }
 
 /* GET with the right key; parses the body (caller deletes). */
-static cJSON *get_json(const char *path, long want_status) {
+static cJSON *get_json(const char *path, long want_status)
+{
     char u[512];
     url(u, sizeof u, "%s", path);
     th_response r;
@@ -75,12 +79,14 @@ static cJSON *get_json(const char *path, long want_status) {
     return j;
 }
 
-static cJSON *post_json(const char *path, const char *body, long want_status) {
+static cJSON *post_json(const char *path, const char *body, long want_status)
+{
     char u[512];
     url(u, sizeof u, "%s", path);
     th_response r;
     assert_int_equal(th_post_json(u, KEY, body, &r), 0);
-    if (r.status != want_status) fprintf(stderr, "POST %s %s -> %ld %s\n", path, body, r.status, r.body);
+    if (r.status != want_status)
+        fprintf(stderr, "POST %s %s -> %ld %s\n", path, body, r.status, r.body);
     assert_int_equal(r.status, want_status);
     cJSON *j = cJSON_Parse(r.body);
     assert_non_null(j);
@@ -88,18 +94,21 @@ static cJSON *post_json(const char *path, const char *body, long want_status) {
     return j;
 }
 
-static const char *str(const cJSON *o, const char *k) {
+static const char *str(const cJSON *o, const char *k)
+{
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 /* Asserts a 422 body whose first detail names `loc` (a JSON array text). */
-static void assert_detail_loc(const cJSON *j, const char *loc_json) {
+static void assert_detail_loc(const cJSON *j, const char *loc_json)
+{
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "detail");
     assert_true(cJSON_IsArray(d));
     bool found = false;
     const cJSON *item;
-    cJSON_ArrayForEach(item, d) {
+    cJSON_ArrayForEach(item, d)
+    {
         char *loc = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(item, "loc"));
         if (loc && strcmp(loc, loc_json) == 0) found = true;
         free(loc);
@@ -115,7 +124,8 @@ static void assert_detail_loc(const cJSON *j, const char *loc_json) {
 }
 
 /* The number with `label` from List Numbers (its _id copied to out). */
-static void number_id(const char *label, char *out, size_t len) {
+static void number_id(const char *label, char *out, size_t len)
+{
     char path[128];
     snprintf(path, sizeof path, "/assistants/v1/numbers?label=%s", label);
     cJSON *arr = get_json(path, 200);
@@ -125,25 +135,29 @@ static void number_id(const char *label, char *out, size_t len) {
 }
 
 /* Places a call via Connect; returns its id (malloc'd). */
-static char *connect_call(void) {
+static char *connect_call(void)
+{
     char nid[64], body[256];
     number_id("support", nid, sizeof nid);
     snprintf(body, sizeof body,
              "{\"direction\":\"outbound\",\"phoneNumberId\":\"%s\",\"customer\":{\"number\":"
-             "\"+14155550123\",\"name\":\"Zoë\"},\"metadata\":{\"ticket\":\"T-1\"}}", nid);
+             "\"+14155550123\",\"name\":\"Zoë\"},\"metadata\":{\"ticket\":\"T-1\"}}",
+             nid);
     cJSON *j = post_json("/calls/v1/conversations/connect", body, 200);
     char *id = strdup(str(j, "id"));
     cJSON_Delete(j);
     return id;
 }
 
-static void sleep_ms(int ms) {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
 /* Polls Get Call until `field` equals `want` (bounded: 8 s). */
-static bool wait_field(const char *id, const char *field, const char *want) {
+static bool wait_field(const char *id, const char *field, const char *want)
+{
     char path[256];
     snprintf(path, sizeof path, "/calls/v1/conversations/%s", id);
     for (int i = 0; i < 160; i++) {
@@ -159,7 +173,8 @@ static bool wait_field(const char *id, const char *field, const char *want) {
 
 /* ---- auth ---------------------------------------------------------------- */
 
-static void test_auth(void **state) {
+static void test_auth(void **state)
+{
     (void)state;
     char u[512];
     url(u, sizeof u, "/assistants/v1/numbers");
@@ -179,12 +194,12 @@ static void test_auth(void **state) {
     assert_int_equal(r.status, 401);
     th_response_free(&r);
 
-    const char *basic[] = { "Authorization: Basic dGVzdC1rZXktMTIz", NULL };
+    const char *basic[] = {"Authorization: Basic dGVzdC1rZXktMTIz", NULL};
     assert_int_equal(th_request("GET", u, basic, NULL, &r), 0);
     assert_int_equal(r.status, 401);
     th_response_free(&r);
 
-    const char *lower[] = { "Authorization: bearer " KEY, NULL };
+    const char *lower[] = {"Authorization: bearer " KEY, NULL};
     assert_int_equal(th_request("GET", u, lower, NULL, &r), 0);
     assert_int_equal(r.status, 200);
     th_response_free(&r);
@@ -202,18 +217,21 @@ static void test_auth(void **state) {
 
 /* ---- list ---------------------------------------------------------------- */
 
-static void test_list_validation(void **state) {
+static void test_list_validation(void **state)
+{
     (void)state;
     char u[512];
     url(u, sizeof u, "/calls/v1/conversations?endDate=2100-01-01T00:00:00.000Z");
     th_response r;
     assert_int_equal(th_get(u, KEY, &r), 0);
     assert_int_equal(r.status, 422);
-    assert_string_equal(r.body, "{\"detail\":[{\"loc\":[\"query\",\"startDate\"],\"msg\":\"field "
-                                "required\",\"type\":\"value_error.missing\"}]}");
+    assert_string_equal(r.body,
+                        "{\"detail\":[{\"loc\":[\"query\",\"startDate\"],\"msg\":\"field "
+                        "required\",\"type\":\"value_error.missing\"}]}");
     th_response_free(&r);
 
-    cJSON *j = get_json("/calls/v1/conversations?startDate=yesterday&endDate=2100-01-01T00:00:00Z", 422);
+    cJSON *j =
+        get_json("/calls/v1/conversations?startDate=yesterday&endDate=2100-01-01T00:00:00Z", 422);
     assert_detail_loc(j, "[\"query\",\"startDate\"]");
     cJSON_Delete(j);
     j = get_json("/calls/v1/conversations?startDate=2000-01-01T00:00:00Z", 422);
@@ -230,7 +248,8 @@ static void test_list_validation(void **state) {
     cJSON_Delete(j);
 }
 
-static void test_list_paging_and_sort(void **state) {
+static void test_list_paging_and_sort(void **state)
+{
     (void)state;
     cJSON *all = get_json("/calls/v1/conversations?" WIDE "&size=100&sort=conversationId", 200);
     int total = cJSON_GetObjectItemCaseSensitive(all, "totalCount")->valueint;
@@ -241,7 +260,8 @@ static void test_list_paging_and_sort(void **state) {
     const char *prev = "";
     const cJSON *c;
     int web = 0, cc = 0, plain = 0;
-    cJSON_ArrayForEach(c, convs) {
+    cJSON_ArrayForEach(c, convs)
+    {
         assert_true(strcmp(prev, str(c, "id")) < 0);
         prev = str(c, "id");
         assert_null(cJSON_GetObjectItemCaseSensitive(c, "messages"));
@@ -262,7 +282,8 @@ static void test_list_paging_and_sort(void **state) {
         snprintf(path, sizeof path, "/calls/v1/conversations?" WIDE "&size=20&page=%d", page);
         cJSON *j = get_json(path, 200);
         assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "totalCount")->valueint, total);
-        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "conversations")) {
+        cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "conversations"))
+        {
             for (int k = 0; k < n_seen; k++) assert_string_not_equal(seen[k], str(c, "id"));
             assert_true(n_seen < 200);
             snprintf(seen[n_seen++], 48, "%s", str(c, "id"));
@@ -270,7 +291,8 @@ static void test_list_paging_and_sort(void **state) {
             char ts[32];
             snprintf(ts, sizeof ts, "%s", str(c, "startAt"));
             int64_t key = 0;
-            for (char *p = ts; *p; p++) if (*p >= '0' && *p <= '9') key = key * 10 + (*p - '0');
+            for (char *p = ts; *p; p++)
+                if (*p >= '0' && *p <= '9') key = key * 10 + (*p - '0');
             assert_true(key <= last_start);
             last_start = key;
         }
@@ -297,7 +319,8 @@ static void test_list_paging_and_sort(void **state) {
     cJSON *page2 = cJSON_Parse(r1.body);
     th_response_free(&r1);
     th_response_free(&r2);
-    const cJSON *item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(page2, "conversations"), 3);
+    const cJSON *item =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(page2, "conversations"), 3);
     char path[256];
     snprintf(path, sizeof path, "/calls/v1/conversations/%s", str(item, "id"));
     cJSON *full = get_json(path, 200);
@@ -312,9 +335,11 @@ static void test_list_paging_and_sort(void **state) {
     cJSON_Delete(all);
 }
 
-static void test_list_window_includes_live(void **state) {
+static void test_list_window_includes_live(void **state)
+{
     (void)state;
-    cJSON *j = get_json("/calls/v1/conversations?startDate=2001-01-01T00:00:00Z&endDate=2001-01-02T00:00:00Z", 200);
+    cJSON *j = get_json(
+        "/calls/v1/conversations?startDate=2001-01-01T00:00:00Z&endDate=2001-01-02T00:00:00Z", 200);
     assert_int_equal(cJSON_GetObjectItemCaseSensitive(j, "totalCount")->valueint, 0);
     cJSON_Delete(j);
 
@@ -322,10 +347,11 @@ static void test_list_window_includes_live(void **state) {
     char path[256];
     snprintf(path, sizeof path, "/calls/v1/conversations/%s", id);
     j = get_json(path, 200);
-    struct tm tm = { 0 };
+    struct tm tm = {0};
     int ms = 0;
     assert_int_equal(sscanf(str(j, "startAt"), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
-                            &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms), 7);
+                            &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms),
+                     7);
     cJSON_Delete(j);
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -337,9 +363,10 @@ static void test_list_window_includes_live(void **state) {
     j = get_json(path, 200);
     bool found = false;
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "conversations")) {
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(j, "conversations"))
+    {
         if (strcmp(str(c, "id"), id) == 0) found = true;
-        else assert_null(str(c, "endAt"));   /* finished calls ended before the window */
+        else assert_null(str(c, "endAt")); /* finished calls ended before the window */
     }
     assert_true(found);
     cJSON_Delete(j);
@@ -348,7 +375,8 @@ static void test_list_window_includes_live(void **state) {
 
 /* ---- get ----------------------------------------------------------------- */
 
-static void test_get_call(void **state) {
+static void test_get_call(void **state)
+{
     (void)state;
     cJSON *j = get_json("/calls/v1/conversations/no-such-call", 404);
     assert_non_null(str(j, "detail"));
@@ -357,8 +385,11 @@ static void test_get_call(void **state) {
     cJSON *list = get_json("/calls/v1/conversations?" WIDE "&sort=endAt&size=100", 200);
     const cJSON *c;
     int checked = 0;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(list, "conversations")) {
-        if (!str(c, "endAt") || strcmp(str(c, "phoneCallStatus") ? str(c, "phoneCallStatus") : "completed", "completed"))
+    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(list, "conversations"))
+    {
+        if (!str(c, "endAt") ||
+            strcmp(str(c, "phoneCallStatus") ? str(c, "phoneCallStatus") : "completed",
+                   "completed"))
             continue;
         char path[256];
         snprintf(path, sizeof path, "/calls/v1/conversations/%s", str(c, "id"));
@@ -372,7 +403,7 @@ static void test_get_call(void **state) {
         const cJSON *m = cJSON_GetArrayItem(msgs, 0);
         assert_non_null(str(m, "messageId"));
         assert_non_null(str(m, "text"));
-        const char *ts = str(m, "timestamp");   /* ISO in REST */
+        const char *ts = str(m, "timestamp"); /* ISO in REST */
         assert_non_null(ts);
         assert_int_equal(strlen(ts), 24);
         assert_int_equal(ts[10], 'T');
@@ -386,11 +417,13 @@ static void test_get_call(void **state) {
 
 /* ---- connect / create ---------------------------------------------------- */
 
-static void test_connect_progress_and_growth(void **state) {
+static void test_connect_progress_and_growth(void **state)
+{
     (void)state;
     char nid[64], body[256];
     number_id("uk-support", nid, sizeof nid);
-    snprintf(body, sizeof body, "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"+447700900123\"}}", nid);
+    snprintf(body, sizeof body,
+             "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"+447700900123\"}}", nid);
     cJSON *j = post_json("/calls/v1/conversations/connect", body, 200);
     assert_true(strncmp(str(j, "id"), "CC-", 3) == 0);
     assert_string_equal(str(j, "status"), "queued");
@@ -423,7 +456,8 @@ static void test_connect_progress_and_growth(void **state) {
     free(id);
 }
 
-static void test_connect_validation(void **state) {
+static void test_connect_validation(void **state)
+{
     (void)state;
     const char *P = "/calls/v1/conversations/connect";
     char sup[64], inbound_only[64], body[256];
@@ -433,14 +467,19 @@ static void test_connect_validation(void **state) {
     cJSON *j = post_json(P, "{\"customer\":{\"number\":\"+14155550123\"}}", 422);
     assert_detail_loc(j, "[\"body\",\"phoneNumberId\"]");
     cJSON_Delete(j);
-    j = post_json(P, "{\"phoneNumberId\":\"000000000000000000000000\",\"customer\":{\"number\":\"+14155550123\"}}", 422);
+    j = post_json(
+        P,
+        "{\"phoneNumberId\":\"000000000000000000000000\",\"customer\":{\"number\":\"+14155550123\"}}",
+        422);
     assert_detail_loc(j, "[\"body\",\"phoneNumberId\"]");
     cJSON_Delete(j);
-    snprintf(body, sizeof body, "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"+14155550123\"}}", inbound_only);
+    snprintf(body, sizeof body,
+             "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"+14155550123\"}}", inbound_only);
     j = post_json(P, body, 422);
     assert_detail_loc(j, "[\"body\",\"phoneNumberId\"]");
     cJSON_Delete(j);
-    snprintf(body, sizeof body, "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"0044 20 7946\"}}", sup);
+    snprintf(body, sizeof body,
+             "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"0044 20 7946\"}}", sup);
     j = post_json(P, body, 422);
     assert_detail_loc(j, "[\"body\",\"customer\",\"number\"]");
     cJSON_Delete(j);
@@ -452,7 +491,10 @@ static void test_connect_validation(void **state) {
     j = post_json(P, body, 422);
     assert_detail_loc(j, "[\"body\",\"customer\"]");
     cJSON_Delete(j);
-    snprintf(body, sizeof body, "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"+14155550123\"},\"assistantId\":\"nope\"}", sup);
+    snprintf(
+        body, sizeof body,
+        "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"+14155550123\"},\"assistantId\":\"nope\"}",
+        sup);
     j = post_json(P, body, 422);
     assert_detail_loc(j, "[\"body\",\"assistantId\"]");
     cJSON_Delete(j);
@@ -467,15 +509,19 @@ static void test_connect_validation(void **state) {
     cJSON_Delete(j);
 }
 
-static void test_create_call(void **state) {
+static void test_create_call(void **state)
+{
     (void)state;
     const char *P = "/calls/v1/conversations";
-    cJSON *j = post_json(P, "{\"userNumber\":\"+4915112345678\",\"assistantNumber\":\"+14155550100\",\"metadata\":{\"a\":1}}", 200);
+    cJSON *j = post_json(
+        P,
+        "{\"userNumber\":\"+4915112345678\",\"assistantNumber\":\"+14155550100\",\"metadata\":{\"a\":1}}",
+        200);
     const char *id = str(j, "id");
-    assert_int_equal(strlen(id), 36);   /* a plain UUID */
+    assert_int_equal(strlen(id), 36); /* a plain UUID */
     assert_string_equal(str(j, "userNumber"), "+4915112345678");
     assert_string_equal(str(j, "status"), "queued");
-    assert_non_null(str(j, "phoneNumberId"));   /* +14155550100 is the account's */
+    assert_non_null(str(j, "phoneNumberId")); /* +14155550100 is the account's */
     cJSON_Delete(j);
     j = post_json(P, "{\"userNumber\":\"12345\",\"assistantNumber\":\"+14155550100\"}", 422);
     assert_detail_loc(j, "[\"body\",\"userNumber\"]");
@@ -487,7 +533,8 @@ static void test_create_call(void **state) {
 
 /* ---- control ------------------------------------------------------------- */
 
-static void control(const char *id, const char *body, long want) {
+static void control(const char *id, const char *body, long want)
+{
     char path[256];
     snprintf(path, sizeof path, "/calls/v1/conversations/%s/control", id);
     cJSON *j = post_json(path, body, want);
@@ -501,14 +548,18 @@ static void control(const char *id, const char *body, long want) {
     cJSON_Delete(j);
 }
 
-static bool has_text(const cJSON *call, const char *role, const char *needle) {
+static bool has_text(const cJSON *call, const char *role, const char *needle)
+{
     const cJSON *m;
-    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(call, "messages"))
-        if (strcmp(str(m, "role"), role) == 0 && strstr(str(m, "text"), needle)) return true;
+    cJSON_ArrayForEach(m,
+                       cJSON_GetObjectItemCaseSensitive(
+                           call, "messages")) if (strcmp(str(m, "role"), role) == 0 &&
+                                                  strstr(str(m, "text"), needle)) return true;
     return false;
 }
 
-static void test_control(void **state) {
+static void test_control(void **state)
+{
     (void)state;
     char *id = connect_call();
     char path[256];
@@ -521,8 +572,9 @@ static void test_control(void **state) {
     assert_true(has_text(j, "assistant", "Operator here, one moment."));
     assert_true(has_text(j, "assistant", "[dtmf] 12#"));
     assert_true(has_text(j, "assistant", "Your ticket is T-1"));
-    const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "metadata"), "controls");
-    assert_int_equal(cJSON_GetArraySize(ctl), 2);   /* dtmf + sms */
+    const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(j, "metadata"), "controls");
+    assert_int_equal(cJSON_GetArraySize(ctl), 2); /* dtmf + sms */
     assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(j, "metadata"), "ticket"), "T-1");
     cJSON_Delete(j);
 
@@ -542,7 +594,7 @@ static void test_control(void **state) {
     assert_null(str(j, "endAt"));
     cJSON_Delete(j);
 
-    j = get_json("/calls/v1/conversations?" WIDE "&size=1", 200);   /* still listed while forwarded */
+    j = get_json("/calls/v1/conversations?" WIDE "&size=1", 200); /* still listed while forwarded */
     cJSON_Delete(j);
 
     /* end: finished, endAt, trigger, analysis; then 409 */
@@ -551,8 +603,10 @@ static void test_control(void **state) {
     assert_string_equal(str(j, "status"), "finished");
     assert_non_null(str(j, "endAt"));
     assert_string_equal(str(j, "callEndTriggerBy"), "assistant");
-    assert_non_null(strstr(str(cJSON_GetObjectItemCaseSensitive(j, "analysis"), "summary"), "+14155550999"));
-    assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(j, "analysis"), "outcome"), "forwarded");
+    assert_non_null(
+        strstr(str(cJSON_GetObjectItemCaseSensitive(j, "analysis"), "summary"), "+14155550999"));
+    assert_string_equal(str(cJSON_GetObjectItemCaseSensitive(j, "analysis"), "outcome"),
+                        "forwarded");
     assert_true(has_text(j, "assistant", "Goodbye!"));
     cJSON_Delete(j);
     control(id, "{\"type\":\"say\",\"message\":\"hello?\"}", 409);
@@ -569,13 +623,15 @@ static void test_control(void **state) {
 
 /* ---- numbers, assistants, routing --------------------------------------- */
 
-static void test_numbers_and_assistant(void **state) {
+static void test_numbers_and_assistant(void **state)
+{
     (void)state;
     cJSON *arr = get_json("/assistants/v1/numbers", 200);
     assert_true(cJSON_IsArray(arr));
     int no_out = 0;
     const cJSON *n;
-    cJSON_ArrayForEach(n, arr) {
+    cJSON_ArrayForEach(n, arr)
+    {
         assert_non_null(str(n, "_id"));
         assert_non_null(str(n, "teamId"));
         assert_int_equal(str(n, "number")[0], '+');
@@ -585,7 +641,8 @@ static void test_numbers_and_assistant(void **state) {
     }
     assert_true(no_out >= 1);
     char path[256];
-    snprintf(path, sizeof path, "/assistants/v1/assistants/%s", str(cJSON_GetArrayItem(arr, 0), "assistantId"));
+    snprintf(path, sizeof path, "/assistants/v1/assistants/%s",
+             str(cJSON_GetArrayItem(arr, 0), "assistantId"));
     cJSON *a = get_json(path, 200);
     assert_string_equal(str(a, "id"), str(cJSON_GetArrayItem(arr, 0), "assistantId"));
     assert_non_null(str(a, "name"));
@@ -598,11 +655,12 @@ static void test_numbers_and_assistant(void **state) {
     cJSON_Delete(a);
 }
 
-static void test_routing(void **state) {
+static void test_routing(void **state)
+{
     (void)state;
     char u[512];
     th_response r;
-    const char *auth[] = { "Authorization: Bearer " KEY, NULL };
+    const char *auth[] = {"Authorization: Bearer " KEY, NULL};
     url(u, sizeof u, "/no/such/route");
     assert_int_equal(th_get(u, KEY, &r), 0);
     assert_int_equal(r.status, 404);
@@ -639,7 +697,8 @@ static void test_routing(void **state) {
     th_client_free(c);
 }
 
-int main(void) {
+int main(void)
+{
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auth),

@@ -16,27 +16,36 @@
 
 #include "../../sim/engine.h"
 
-#define T0 1772700000000LL   /* 2026-03-05T08:40:00Z */
+#define T0 1772700000000LL /* 2026-03-05T08:40:00Z */
 
-static sim_engine *make(uint64_t seed) {
-    sim_engine_config cfg = { .seed = seed, .t0 = T0, .live_target = 8, .rate = 0.5,
-                              .history = 300, .events = true, .base_url = "http://127.0.0.1:1" };
+static sim_engine *make(uint64_t seed)
+{
+    sim_engine_config cfg = {.seed = seed,
+                             .t0 = T0,
+                             .live_target = 8,
+                             .rate = 0.5,
+                             .history = 300,
+                             .events = true,
+                             .base_url = "http://127.0.0.1:1"};
     sim_engine *e = sim_engine_new(&cfg);
     assert_non_null(e);
     return e;
 }
 
 /* Every call with its transcript, as one JSON text. */
-static char *dump(const sim_engine *e) {
+static char *dump(const sim_engine *e)
+{
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < e->n_calls; i++) cJSON_AddItemToArray(arr, sim_call_json(e, e->calls[i], true));
+    for (size_t i = 0; i < e->n_calls; i++)
+        cJSON_AddItemToArray(arr, sim_call_json(e, e->calls[i], true));
     char *s = cJSON_PrintUnformatted(arr);
     cJSON_Delete(arr);
     return s;
 }
 
 /* All events taken so far, concatenated. */
-static char *drain(sim_engine *e, size_t *count) {
+static char *drain(sim_engine *e, size_t *count)
+{
     sim_event *ev;
     size_t n = sim_engine_take_events(e, &ev);
     size_t len = 1;
@@ -58,7 +67,8 @@ static char *drain(sim_engine *e, size_t *count) {
     return s;
 }
 
-static void test_same_seed_same_everything(void **state) {
+static void test_same_seed_same_everything(void **state)
+{
     (void)state;
     sim_engine *a = make(7), *b = make(7);
     char *ea = NULL, *eb = NULL;
@@ -74,44 +84,55 @@ static void test_same_seed_same_everything(void **state) {
     assert_string_equal(ea, eb);
     char *da = dump(a), *db = dump(b);
     assert_string_equal(da, db);
-    free(ea); free(eb); free(da); free(db);
+    free(ea);
+    free(eb);
+    free(da);
+    free(db);
     sim_engine_free(a);
     sim_engine_free(b);
 }
 
-static void test_step_granularity_does_not_matter(void **state) {
+static void test_step_granularity_does_not_matter(void **state)
+{
     (void)state;
     sim_engine *a = make(11), *b = make(11);
-    sim_engine_step(a, T0 + 120000);                   /* one big step */
-    for (int64_t t = T0; t <= T0 + 120000; t += 37)    /* many small ones */
+    sim_engine_step(a, T0 + 120000);                /* one big step */
+    for (int64_t t = T0; t <= T0 + 120000; t += 37) /* many small ones */
         sim_engine_step(b, t);
     sim_engine_step(b, T0 + 120000);
     char *ea = drain(a, NULL), *eb = drain(b, NULL);
     assert_string_equal(ea, eb);
     char *da = dump(a), *db = dump(b);
     assert_string_equal(da, db);
-    free(ea); free(eb); free(da); free(db);
+    free(ea);
+    free(eb);
+    free(da);
+    free(db);
     sim_engine_free(a);
     sim_engine_free(b);
 }
 
-static void test_other_seed_differs(void **state) {
+static void test_other_seed_differs(void **state)
+{
     (void)state;
     sim_engine *a = make(1), *b = make(2);
     char *da = dump(a), *db = dump(b);
     assert_string_not_equal(da, db);
-    free(da); free(db);
+    free(da);
+    free(db);
     sim_engine_free(a);
     sim_engine_free(b);
 }
 
-static bool has_event(const char *all, const char *type) {
+static bool has_event(const char *all, const char *type)
+{
     char needle[64];
     snprintf(needle, sizeof needle, "\"type\":\"%s\"", type);
     return strstr(all, needle) != NULL;
 }
 
-static void test_scenario_content(void **state) {
+static void test_scenario_content(void **state)
+{
     (void)state;
     sim_engine *e = make(3);
     for (int64_t t = T0; t <= T0 + 600000; t += 1000) sim_engine_step(e, t);
@@ -128,9 +149,9 @@ static void test_scenario_content(void **state) {
 
     int web = 0, cc = 0, uuid = 0, busy = 0, noans = 0, failed = 0, inbound = 0, outbound = 0;
     int live = 0, finished = 0, reports_ok = 0, intl = 0;
-    int grades[4] = { 0 };
-    bool names[4] = { false };
-    const char *want_names[4] = { "José Müller", "Zoë Adams", "Łukasz Nowak", "王芳" };
+    int grades[4] = {0};
+    bool names[4] = {false};
+    const char *want_names[4] = {"José Müller", "Zoë Adams", "Łukasz Nowak", "王芳"};
     for (size_t i = 0; i < e->n_calls; i++) {
         const sim_call *c = e->calls[i];
         web += strncmp(c->id, "WC-", 3) == 0;
@@ -167,10 +188,11 @@ static void test_scenario_content(void **state) {
 }
 
 /* conversation-update carries the full history with epoch-ms timestamps. */
-static void test_conversation_update_full_history(void **state) {
+static void test_conversation_update_full_history(void **state)
+{
     (void)state;
-    sim_engine_config cfg = { .seed = 5, .t0 = T0, .live_target = 0, .rate = 0, .history = 0,
-                              .events = true };
+    sim_engine_config cfg = {
+        .seed = 5, .t0 = T0, .live_target = 0, .rate = 0, .history = 0, .events = true};
     sim_engine *e = sim_engine_new(&cfg);
     assert_int_equal(e->n_calls, 0);
     sim_call *c = sim_engine_create(e, "+4915112345678", "+14155550100", NULL, NULL);
@@ -184,12 +206,13 @@ static void test_conversation_update_full_history(void **state) {
         cJSON *j = cJSON_Parse(ev[i].json);
         cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
         assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(m, "timestamp")));
-        assert_true(cJSON_GetObjectItemCaseSensitive(m, "timestamp")->valuedouble == (double)ev[i].at);
+        assert_true(cJSON_GetObjectItemCaseSensitive(m, "timestamp")->valuedouble ==
+                    (double)ev[i].at);
         const char *type = cJSON_GetObjectItemCaseSensitive(m, "type")->valuestring;
         if (strcmp(type, "conversation-update") == 0) {
             cJSON *msgs = cJSON_GetObjectItemCaseSensitive(m, "messages");
             int k = cJSON_GetArraySize(msgs);
-            assert_int_equal(k, last + 1);   /* one more utterance, the rest repeated */
+            assert_int_equal(k, last + 1); /* one more utterance, the rest repeated */
             last = k;
             updates++;
             cJSON *first = cJSON_GetArrayItem(msgs, 0);
@@ -204,7 +227,8 @@ static void test_conversation_update_full_history(void **state) {
     sim_engine_free(e);
 }
 
-static void test_parsers(void **state) {
+static void test_parsers(void **state)
+{
     (void)state;
     int64_t t;
     char buf[32];
@@ -214,7 +238,7 @@ static void test_parsers(void **state) {
     assert_string_equal(buf, "2020-10-05T00:00:00.000Z");
     assert_true(sim_iso_parse("2020-10-05T02:00:00+02:00", &t));
     assert_int_equal(t, 1601856000000LL);
-    assert_true(sim_iso_parse("2020-10-05T02:00:00 02:00", &t));   /* form-decoded '+' */
+    assert_true(sim_iso_parse("2020-10-05T02:00:00 02:00", &t)); /* form-decoded '+' */
     assert_int_equal(t, 1601856000000LL);
     assert_true(sim_iso_parse("2020-10-05T00:00:00.5Z", &t));
     assert_int_equal(t, 1601856000500LL);
@@ -242,7 +266,7 @@ static void test_parsers(void **state) {
     assert_true(sim_dtmf_valid(long_dtmf));
     long_dtmf[SIM_DTMF_MAX] = '1';
     long_dtmf[SIM_DTMF_MAX + 1] = '\0';
-    assert_false(sim_dtmf_valid(long_dtmf));   /* the simulator's cap, over core's digits */
+    assert_false(sim_dtmf_valid(long_dtmf)); /* the simulator's cap, over core's digits */
 
     sim_rng r1, r2;
     sim_rng_seed(&r1, 99);
@@ -260,7 +284,8 @@ static void test_parsers(void **state) {
     }
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_seed_same_everything),
         cmocka_unit_test(test_step_granularity_does_not_matter),

@@ -19,7 +19,8 @@
 
 #define LIST "/calls/v1/conversations?startDate=2000-01-01T00:00:00Z&endDate=2100-01-01T00:00:00Z"
 
-static ct_sim *start(ct_sim_options *o) {
+static ct_sim *start(ct_sim_options *o)
+{
     o->calls = 0;
     o->rate = 0;
     o->history = 20;
@@ -30,19 +31,22 @@ static ct_sim *start(ct_sim_options *o) {
     return s;
 }
 
-static void get(ct_sim *s, const char *path, th_response *r) {
+static void get(ct_sim *s, const char *path, th_response *r)
+{
     char u[512];
     snprintf(u, sizeof u, "%s%s", ct_sim_base_url(s), path);
     th_get(u, "demo-key", r);
 }
 
-static bool is_json(const th_response *r) {
+static bool is_json(const th_response *r)
+{
     cJSON *j = cJSON_ParseWithLength(r->body, r->body_len);
     cJSON_Delete(j);
     return j != NULL;
 }
 
-static void test_off_by_default(void **state) {
+static void test_off_by_default(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -53,7 +57,7 @@ static void test_off_by_default(void **state) {
         assert_int_equal(r.curl_code, 0);
         assert_int_equal(r.status, 200);
         assert_true(is_json(&r));
-        assert_true(r.seconds < 2.0);   /* generous: the CI machine is shared */
+        assert_true(r.seconds < 2.0); /* generous: the CI machine is shared */
         th_response_free(&r);
     }
     ct_sim_stats st;
@@ -63,7 +67,8 @@ static void test_off_by_default(void **state) {
     ct_sim_stop(s);
 }
 
-static void test_latency(void **state) {
+static void test_latency(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -78,7 +83,8 @@ static void test_latency(void **state) {
     ct_sim_stop(s);
 }
 
-static void test_errors_and_route_filter(void **state) {
+static void test_errors_and_route_filter(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -119,7 +125,8 @@ static void test_errors_and_route_filter(void **state) {
     ct_sim_stop(s);
 }
 
-static void test_rate_limit(void **state) {
+static void test_rate_limit(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -136,7 +143,8 @@ static void test_rate_limit(void **state) {
     ct_sim_stop(s);
 }
 
-static void test_malformed(void **state) {
+static void test_malformed(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -157,14 +165,15 @@ static void test_malformed(void **state) {
     ct_sim_stop(s);
 }
 
-static void test_drip(void **state) {
+static void test_drip(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
     o.drip_ms = 60;
     ct_sim *s = start(&o);
     th_response r;
-    get(s, "/assistants/v1/numbers", &r);   /* ~1.5 KB: 6 chunks of 256 bytes */
+    get(s, "/assistants/v1/numbers", &r); /* ~1.5 KB: 6 chunks of 256 bytes */
     assert_int_equal(r.status, 200);
     assert_true(is_json(&r));
     assert_true(r.body_len > 1024);
@@ -173,7 +182,8 @@ static void test_drip(void **state) {
     ct_sim_stop(s);
 }
 
-static void test_reset(void **state) {
+static void test_reset(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -195,7 +205,8 @@ static void test_reset(void **state) {
     ct_sim_stop(s);
 }
 
-static void test_invalid_options(void **state) {
+static void test_invalid_options(void **state)
+{
     (void)state;
     ct_sim_options o;
     ct_sim_options_init(&o);
@@ -222,7 +233,8 @@ static void test_invalid_options(void **state) {
     ct_sim_stop(a);
 }
 
-int main(void) {
+int main(void)
+{
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_off_by_default),

@@ -26,8 +26,7 @@ static ct_sim *start(ct_sim_options *so)
     ct_error err;
     ct_error_clear(&err);
     ct_sim *s = ct_sim_start(so, &err);
-    if (!s)
-        fail_msg("sim: %s", err.detail);
+    if (!s) fail_msg("sim: %s", err.detail);
     return s;
 }
 
@@ -63,8 +62,8 @@ static int count_live(const cJSON *doc)
 {
     int n = 0;
     const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "conversations"))
-        n += !cJSON_GetObjectItem(c, "endAt");
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "conversations")) n +=
+        !cJSON_GetObjectItem(c, "endAt");
     return n;
 }
 
@@ -85,10 +84,11 @@ static void test_order(void **state)
         ct_time_ms prev = 0;
         for (int i = 0; i < n; i++) {
             ct_time_ms t;
-            assert_int_equal(ct_time_parse_iso(
-                cJSON_GetObjectItem(cJSON_GetArrayItem(arr, i), "startAt")->valuestring, &t), CT_OK);
-            if (i > 0)
-                assert_true(oldest ? t >= prev : t <= prev);
+            assert_int_equal(
+                ct_time_parse_iso(
+                    cJSON_GetObjectItem(cJSON_GetArrayItem(arr, i), "startAt")->valuestring, &t),
+                CT_OK);
+            if (i > 0) assert_true(oldest ? t >= prev : t <= prev);
             prev = t;
         }
         cJSON_Delete(doc);
@@ -99,7 +99,7 @@ static void test_order(void **state)
 static void test_window(void **state)
 {
     (void)state;
-    static const int want_live[] = { 3, 3, 0 };
+    static const int want_live[] = {3, 3, 0};
     for (int w = CT_SIM_WINDOW_OVERLAP; w <= CT_SIM_WINDOW_ENDED; w++) {
         ct_sim_options so;
         base_options(&so);
@@ -153,7 +153,7 @@ static void test_page_cap(void **state)
     cJSON_Delete(doc);
     ct_sim_stop(s);
 
-    so.clamp_page_size = true;   /* silently served at the cap */
+    so.clamp_page_size = true; /* silently served at the cap */
     s = start(&so);
     doc = list(s, "&size=100", &st);
     assert_int_equal(st, 200);
@@ -175,7 +175,8 @@ static void test_completed(void **state)
         cJSON *doc = list(s, "&size=100", &st);
         int ended = 0, other = 0;
         const cJSON *c;
-        cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "conversations")) {
+        cJSON_ArrayForEach(c, cJSON_GetObjectItem(doc, "conversations"))
+        {
             const char *status = cJSON_GetObjectItem(c, "status")->valuestring;
             if (cJSON_GetObjectItem(c, "endAt") && strcmp(status, "forwarded") != 0) {
                 assert_string_equal(status, completed ? "completed" : "finished");
@@ -227,7 +228,7 @@ static void test_storm_and_log(void **state)
     so.rate_limit_count = 3;
     ct_sim *s = start(&so);
     int64_t t0 = ct_clock_mono_ms();
-    static const long want[] = { 200, 429, 429, 429, 200, 200 };
+    static const long want[] = {200, 429, 429, 429, 200, 200};
     char url[256];
     snprintf(url, sizeof url, "%s/assistants/v1/numbers", ct_sim_base_url(s));
     for (size_t i = 0; i < 6; i++) {
@@ -247,8 +248,7 @@ static void test_storm_and_log(void **state)
         assert_int_equal(log[i].status, want[i]);
         assert_false(log[i].list);
         assert_true(log[i].mono_ms >= t0);
-        if (i > 0)
-            assert_true(log[i].mono_ms >= log[i - 1].mono_ms);
+        if (i > 0) assert_true(log[i].mono_ms >= log[i - 1].mono_ms);
     }
     ct_sim_stop(s);
 }
@@ -256,12 +256,9 @@ static void test_storm_and_log(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_order),
-        cmocka_unit_test(test_window),
-        cmocka_unit_test(test_page_cap),
-        cmocka_unit_test(test_completed),
-        cmocka_unit_test(test_history_span),
-        cmocka_unit_test(test_storm_and_log),
+        cmocka_unit_test(test_order),        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_page_cap),     cmocka_unit_test(test_completed),
+        cmocka_unit_test(test_history_span), cmocka_unit_test(test_storm_and_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

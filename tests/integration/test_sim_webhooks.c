@@ -44,7 +44,8 @@ typedef struct receiver {
 
 /* Reads one request (headers + Content-Length body) from a blocking socket
  * with a receive timeout; returns the body or NULL. */
-static char *read_request(int c, char *secret, size_t slen) {
+static char *read_request(int c, char *secret, size_t slen)
+{
     char buf[1 << 16];
     size_t len = 0;
     char *hdr_end = NULL;
@@ -81,18 +82,20 @@ static char *read_request(int c, char *secret, size_t slen) {
     return body;
 }
 
-static void *receiver_main(void *arg) {
+static void *receiver_main(void *arg)
+{
     receiver *r = arg;
     while (!atomic_load(&r->stop)) {
-        struct pollfd pfd = { r->fd, POLLIN, 0 };
+        struct pollfd pfd = {r->fd, POLLIN, 0};
         if (poll(&pfd, 1, 50) <= 0) continue;
         int c = accept(r->fd, NULL, NULL);
         if (c < 0) continue;
-        struct timeval tv = { 2, 0 };
+        struct timeval tv = {2, 0};
         setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         char secret[128];
         char *body = read_request(c, secret, sizeof secret);
-        static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        static const char ok[] =
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         if (send(c, ok, sizeof ok - 1, MSG_NOSIGNAL) < 0) {}
         close(c);
         if (!body) continue;
@@ -108,12 +111,13 @@ static void *receiver_main(void *arg) {
     return NULL;
 }
 
-static void receiver_start(receiver *r, const char *secret) {
+static void receiver_start(receiver *r, const char *secret)
+{
     memset(r, 0, sizeof *r);
     r->want_secret = secret;
     r->fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(r->fd >= 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_int_equal(bind(r->fd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(listen(r->fd, 64), 0);
     socklen_t al = sizeof a;
@@ -123,7 +127,8 @@ static void receiver_start(receiver *r, const char *secret) {
     assert_int_equal(pthread_create(&r->thread, NULL, receiver_main, r), 0);
 }
 
-static void receiver_stop(receiver *r) {
+static void receiver_stop(receiver *r)
+{
     atomic_store(&r->stop, true);
     pthread_join(r->thread, NULL);
     close(r->fd);
@@ -131,20 +136,23 @@ static void receiver_stop(receiver *r) {
     pthread_mutex_destroy(&r->mu);
 }
 
-static size_t receiver_count(receiver *r) {
+static size_t receiver_count(receiver *r)
+{
     pthread_mutex_lock(&r->mu);
     size_t n = r->n;
     pthread_mutex_unlock(&r->mu);
     return n;
 }
 
-static void sleep_ms(int ms) {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
 static ct_sim *start_sim(const receiver *r, int calls, double rate, double speed, double dup,
-                         double reorder, const char *secret) {
+                         double reorder, const char *secret)
+{
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", r->port);
     ct_sim_options o;
@@ -166,23 +174,29 @@ static ct_sim *start_sim(const receiver *r, int calls, double rate, double speed
     return s;
 }
 
-static const cJSON *get(const cJSON *o, const char *k) { return cJSON_GetObjectItemCaseSensitive(o, k); }
+static const cJSON *get(const cJSON *o, const char *k)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, k);
+}
 
 /* ---- tests ---------------------------------------------------------------- */
 
-static void check_messages(const cJSON *msgs) {
+static void check_messages(const cJSON *msgs)
+{
     assert_true(cJSON_IsArray(msgs));
     const cJSON *m;
-    cJSON_ArrayForEach(m, msgs) {
+    cJSON_ArrayForEach(m, msgs)
+    {
         assert_true(cJSON_IsString(get(m, "messageId")));
         assert_true(cJSON_IsString(get(m, "role")));
         assert_true(cJSON_IsString(get(m, "text")));
-        assert_true(cJSON_IsNumber(get(m, "timestamp")));   /* epoch ms in webhooks */
+        assert_true(cJSON_IsNumber(get(m, "timestamp"))); /* epoch ms in webhooks */
         assert_true(get(m, "timestamp")->valuedouble > 1.5e12);
     }
 }
 
-static void test_all_five_types(void **state) {
+static void test_all_five_types(void **state)
+{
     (void)state;
     receiver r;
     receiver_start(&r, "s3cret-value");
@@ -197,7 +211,8 @@ static void test_all_five_types(void **state) {
     cJSON *nums = cJSON_Parse(resp.body);
     th_response_free(&resp);
     char body[256];
-    snprintf(body, sizeof body, "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"+14155550111\"}}",
+    snprintf(body, sizeof body,
+             "{\"phoneNumberId\":\"%s\",\"customer\":{\"number\":\"+14155550111\"}}",
              get(cJSON_GetArrayItem(nums, 0), "_id")->valuestring);
     cJSON_Delete(nums);
     snprintf(u, sizeof u, "%s/calls/v1/conversations/connect", ct_sim_base_url(s));
@@ -210,16 +225,17 @@ static void test_all_five_types(void **state) {
     cJSON_Delete(call);
     sleep_ms(300);
     snprintf(u, sizeof u, "%s/calls/v1/conversations/%s/control", ct_sim_base_url(s), id);
-    assert_int_equal(th_post_json(u, "demo-key", "{\"type\":\"end\",\"message\":\"Bye\"}", &resp), 0);
+    assert_int_equal(th_post_json(u, "demo-key", "{\"type\":\"end\",\"message\":\"Bye\"}", &resp),
+                     0);
     assert_int_equal(resp.status, 200);
     th_response_free(&resp);
 
-    bool seen[5] = { false };
+    bool seen[5] = {false};
     bool own_report = false;
-    static const char *const types[5] = { "status-update", "conversation-update",
-                                          "end-of-call-report", "hang", "error" };
+    static const char *const types[5] = {"status-update", "conversation-update",
+                                         "end-of-call-report", "hang", "error"};
     size_t checked = 0;
-    for (int tries = 0; tries < 160; tries++) {   /* <= 8 s */
+    for (int tries = 0; tries < 160; tries++) { /* <= 8 s */
         size_t n = receiver_count(&r);
         for (; checked < n; checked++) {
             pthread_mutex_lock(&r.mu);
@@ -238,7 +254,8 @@ static void test_all_five_types(void **state) {
             assert_true(cJSON_IsString(get(c, "status")));
             assert_null(get(c, "messages"));
             int k = -1;
-            for (int i = 0; i < 5; i++) if (strcmp(type, types[i]) == 0) k = i;
+            for (int i = 0; i < 5; i++)
+                if (strcmp(type, types[i]) == 0) k = i;
             assert_true(k >= 0);
             seen[k] = true;
             switch (k) {
@@ -254,8 +271,8 @@ static void test_all_five_types(void **state) {
                 const cJSON *a = get(m, "analysis");
                 assert_true(cJSON_IsString(get(a, "summary")));
                 const char *ev = get(a, "successEvaluation")->valuestring;
-                assert_true(!strcmp(ev, "Excellent") || !strcmp(ev, "Good") || !strcmp(ev, "Fair") ||
-                            !strcmp(ev, "Poor"));
+                assert_true(!strcmp(ev, "Excellent") || !strcmp(ev, "Good") ||
+                            !strcmp(ev, "Fair") || !strcmp(ev, "Poor"));
                 assert_true(cJSON_IsObject(get(a, "structuredData")));
                 assert_true(cJSON_IsString(get(a, "outcome")));
                 assert_true(cJSON_IsObject(get(a, "guardrails")));
@@ -271,7 +288,7 @@ static void test_all_five_types(void **state) {
             }
             case 3:
                 check_messages(get(m, "messages"));
-                assert_true(get(c, "endAt") == NULL);   /* still ongoing */
+                assert_true(get(c, "endAt") == NULL); /* still ongoing */
                 break;
             case 4: {
                 const cJSON *e = get(m, "error");
@@ -302,7 +319,8 @@ static void test_all_five_types(void **state) {
     receiver_stop(&r);
 }
 
-static void test_duplicates(void **state) {
+static void test_duplicates(void **state)
+{
     (void)state;
     receiver r;
     receiver_start(&r, "");
@@ -318,7 +336,8 @@ static void test_duplicates(void **state) {
     receiver_stop(&r);
 }
 
-static void test_reordering(void **state) {
+static void test_reordering(void **state)
+{
     (void)state;
     receiver r;
     receiver_start(&r, "");
@@ -339,11 +358,12 @@ static void test_reordering(void **state) {
     receiver_stop(&r);
 }
 
-static void test_dead_receiver_drops_oldest(void **state) {
+static void test_dead_receiver_drops_oldest(void **state)
+{
     (void)state;
     /* A port nobody listens on: bind, read the port, close. */
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
     socklen_t al = sizeof a;
     getsockname(fd, (struct sockaddr *)&a, &al);
@@ -361,7 +381,7 @@ static void test_dead_receiver_drops_oldest(void **state) {
     ct_error err;
     ct_sim *s = ct_sim_start(&o, &err);
     assert_non_null(s);
-    ct_sim_stats st = { 0 };
+    ct_sim_stats st = {0};
     for (int i = 0; i < 60; i++) {
         ct_sim_get_stats(s, &st);
         if (st.webhooks_dropped > 0 && st.webhooks_failed > 0) break;
@@ -383,10 +403,11 @@ static void test_dead_receiver_drops_oldest(void **state) {
 
 /* A receiver that accepts the TCP connection (kernel backlog) and never
  * answers: stopping the simulator must not wait out the POST's timeout. */
-static void test_stop_with_a_stuck_receiver(void **state) {
+static void test_stop_with_a_stuck_receiver(void **state)
+{
     (void)state;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(listen(fd, 16), 0);
     socklen_t al = sizeof a;
@@ -402,23 +423,24 @@ static void test_stop_with_a_stuck_receiver(void **state) {
     ct_error err;
     ct_sim *s = ct_sim_start(&o, &err);
     assert_non_null(s);
-    ct_sim_stats st = { 0 };
+    ct_sim_stats st = {0};
     for (int i = 0; i < 40 && st.webhooks_queued == 0; i++) {
         sleep_ms(50);
         ct_sim_get_stats(s, &st);
     }
     assert_true(st.webhooks_queued > 0);
-    sleep_ms(200);   /* the sender is now inside a POST that will never be answered */
+    sleep_ms(200); /* the sender is now inside a POST that will never be answered */
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ct_sim_stop(s);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    assert_true(secs < 2.5);   /* the POST timeout is 3 s */
+    assert_true(secs < 2.5); /* the POST timeout is 3 s */
     close(fd);
 }
 
-int main(void) {
+int main(void)
+{
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_five_types),

@@ -4,4 +4,7 @@
  * include and nothing else. */
 #include "calltop/event.h"
 #include "calltop/store.h"
-int ct_layering_probe_core(void) { return (int)sizeof(ct_event); }
+int ct_layering_probe_core(void)
+{
+    return (int)sizeof(ct_event);
+}

@@ -80,14 +80,14 @@
  * of 30-60 virtual seconds and an utterance every 1.5-4 s, 150 calls at x30
  * make 500-600 webhooks per second on a 2-core machine (duplicates
  * included); a round lasts about two seconds. */
-#define ROUND_CALLS   150
-#define ROUND_SPEED   30
-#define ROUND_LIMIT_MS 60000      /* a round that never quiesces fails */
-#define SETTLE_MS     800         /* quiet this long (> the sim's 500 ms reorder hold) */
-#define RSS_PERIOD_MS 2000
-#define HEAP_SLACK    0.10        /* allowed growth after the warm-up (see the end) */
-#define RSS_SLACK     0.50
-#define MAX_SAMPLES   1024
+#define ROUND_CALLS    150
+#define ROUND_SPEED    30
+#define ROUND_LIMIT_MS 60000 /* a round that never quiesces fails */
+#define SETTLE_MS      800   /* quiet this long (> the sim's 500 ms reorder hold) */
+#define RSS_PERIOD_MS  2000
+#define HEAP_SLACK     0.10 /* allowed growth after the warm-up (see the end) */
+#define RSS_SLACK      0.50
+#define MAX_SAMPLES    1024
 
 static int64_t mono_ms(void)
 {
@@ -105,7 +105,7 @@ static int64_t wall_ms(void)
 
 static void sleep_ms(int ms)
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
@@ -128,8 +128,7 @@ static long rss_kib(void)
             kib = strtol(line + 6, NULL, 10);
             break;
         }
-    if (f)
-        fclose(f);
+    if (f) fclose(f);
     return kib;
 }
 
@@ -148,7 +147,10 @@ static long heap_kib(void)
 
 /* ---- the forwarder: an at-least-once webhook sender in front of the relay ---- */
 
-typedef struct fwd_item { char *body; struct fwd_item *next; } fwd_item;
+typedef struct fwd_item {
+    char *body;
+    struct fwd_item *next;
+} fwd_item;
 
 typedef struct forwarder {
     int lfd, port;
@@ -158,8 +160,8 @@ typedef struct forwarder {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     fwd_item *head, *tail;
-    size_t queued;               /* in the list */
-    bool busy;                   /* tx holds an item it has not delivered yet */
+    size_t queued; /* in the list */
+    bool busy;     /* tx holds an item it has not delivered yet */
     uint64_t received, delivered, retries, rejected;
 } forwarder;
 
@@ -178,7 +180,8 @@ static char *http_read_request(forwarder *fw, int fd, char *buf, size_t cap, siz
             char *e = memmem(buf, *have, "\r\n\r\n", 4);
             if (e) {
                 hdr_end = (size_t)(e - buf) + 4;
-                for (char *l = buf; l && l < buf + hdr_end; l = memchr(l, '\n', (size_t)(buf + hdr_end - l))) {
+                for (char *l = buf; l && l < buf + hdr_end;
+                     l = memchr(l, '\n', (size_t)(buf + hdr_end - l))) {
                     if (*l == '\n') l++;
                     if (strncasecmp(l, "Content-Length:", 15) == 0) clen = strtol(l + 15, NULL, 10);
                     if (strncasecmp(l, "Expect: 100-continue", 20) == 0 && !sent_continue) {
@@ -187,7 +190,7 @@ static char *http_read_request(forwarder *fw, int fd, char *buf, size_t cap, siz
                         sent_continue = true;
                     }
                 }
-                if (clen < 0) return NULL;   /* the sim always sends a length */
+                if (clen < 0) return NULL; /* the sim always sends a length */
             }
         }
         if (hdr_end && *have >= hdr_end + (size_t)clen) {
@@ -199,8 +202,8 @@ static char *http_read_request(forwarder *fw, int fd, char *buf, size_t cap, siz
             *have -= used;
             return body;
         }
-        if (*have == cap) return NULL;       /* bigger than any sim webhook */
-        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (*have == cap) return NULL; /* bigger than any sim webhook */
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         int pr = poll(&p, 1, 50);
         if (atomic_load(&fw->stop)) return NULL;
         if (pr <= 0) continue;
@@ -216,7 +219,7 @@ static void *fwd_rx(void *arg)
     size_t cap = 4u << 20;
     char *buf = malloc(cap);
     while (!atomic_load(&fw->stop)) {
-        struct pollfd p = { .fd = fw->lfd, .events = POLLIN };
+        struct pollfd p = {.fd = fw->lfd, .events = POLLIN};
         if (poll(&p, 1, 50) <= 0) continue;
         int fd = accept(fw->lfd, NULL, NULL);
         if (fd < 0) continue;
@@ -227,7 +230,8 @@ static void *fwd_rx(void *arg)
             it->body = body;
             it->next = NULL;
             pthread_mutex_lock(&fw->mu);
-            if (fw->tail) fw->tail->next = it; else fw->head = it;
+            if (fw->tail) fw->tail->next = it;
+            else fw->head = it;
             fw->tail = it;
             fw->queued++;
             fw->received++;
@@ -243,7 +247,12 @@ static void *fwd_rx(void *arg)
     return NULL;
 }
 
-static size_t discard(char *p, size_t sz, size_t n, void *u) { (void)p; (void)u; return sz * n; }
+static size_t discard(char *p, size_t sz, size_t n, void *u)
+{
+    (void)p;
+    (void)u;
+    return sz * n;
+}
 
 static void *fwd_tx(void *arg)
 {
@@ -262,7 +271,10 @@ static void *fwd_tx(void *arg)
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 50 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
             pthread_cond_timedwait(&fw->cv, &fw->mu, &ts);
             continue;
         }
@@ -319,7 +331,7 @@ static forwarder *fwd_start(int relay_port)
     pthread_mutex_init(&fw->mu, NULL);
     pthread_cond_init(&fw->cv, NULL);
     fw->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET };
+    struct sockaddr_in a = {.sin_family = AF_INET};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(bind(fw->lfd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(listen(fw->lfd, 16), 0);
@@ -365,14 +377,14 @@ static void fwd_stop(forwarder *fw)
 typedef struct ui {
     ct_inbox *inbox;
     ct_store *store;
-    ct_reducer reduce;             /* the board's reducer over that store */
+    ct_reducer reduce; /* the board's reducer over that store */
     uint64_t last_seq, updates, snapshots, snapshot_calls, gaps_seen;
     bool has_seq;
     ct_monitor_state state;
     /* Events a stopped relay produced that never reached the store: the
      * stopped relay's newest seq, set at each restart, against the last
      * seq applied before the next snapshot (the new relay's). */
-    uint64_t relay_base, next_base, stopped_seq, undelivered;   /* *_base: seq at start */
+    uint64_t relay_base, next_base, stopped_seq, undelivered; /* *_base: seq at start */
     bool restart_pending;
 } ui;
 
@@ -383,7 +395,7 @@ static void apply_event(ui *u, ct_event *ev)
 {
     ct_time_ms now = wall_ms();
     ct_reduce_apply(&u->reduce, ev, now);
-    ct_reducer_trim(&u->reduce);   /* as the board does once the effects are drawn */
+    ct_reducer_trim(&u->reduce); /* as the board does once the effects are drawn */
     assert_int_equal(u->reduce.store_errors, 0);
     switch (ev->type) {
     case CT_EV_MONITOR_SNAPSHOT:
@@ -399,24 +411,20 @@ static void apply_event(ui *u, ct_event *ev)
     case CT_EV_MONITOR_UPDATE: {
         /* The monitor promises no holes: every update follows the previous
          * event (or the snapshot) by exactly one. */
-        if (u->has_seq && ev->seq != u->last_seq + 1)
-            u->gaps_seen++;
+        if (u->has_seq && ev->seq != u->last_seq + 1) u->gaps_seen++;
         u->updates++;
         u->last_seq = ev->seq;
         u->has_seq = true;
         break;
     }
-    case CT_EV_MONITOR_STATE:
-        u->state = ev->monitor_state;
-        break;
-    default:
-        break;
+    case CT_EV_MONITOR_STATE: u->state = ev->monitor_state; break;
+    default: break;
     }
 }
 
 static void drain(ui *u, int wait_ms)
 {
-    struct pollfd p = { .fd = ct_inbox_fd(u->inbox), .events = POLLIN };
+    struct pollfd p = {.fd = ct_inbox_fd(u->inbox), .events = POLLIN};
     poll(&p, 1, wait_ms);
     for (ct_event *ev = ct_inbox_drain(u->inbox), *next; ev; ev = next) {
         next = ev->next;
@@ -447,7 +455,10 @@ static uint64_t fnv1a(const char *s)
 
 /* Every call id any round produced, hashed (8 bytes each keeps the test's
  * own growth negligible next to the RSS bound). */
-typedef struct idset { uint64_t *h; size_t n, cap; } idset;
+typedef struct idset {
+    uint64_t *h;
+    size_t n, cap;
+} idset;
 
 static void idset_add(idset *s, const char *id)
 {
@@ -458,7 +469,9 @@ static void idset_add(idset *s, const char *id)
     s->h[s->n++] = fnv1a(id);
 }
 
-typedef struct totals { size_t calls, lines, pre_ended; } totals;
+typedef struct totals {
+    size_t calls, lines, pre_ended;
+} totals;
 
 /* Compares one call of the store with the simulator's answer. */
 static void check_call(ui *u, const char *base, const char *id, totals *t)
@@ -467,8 +480,7 @@ static void check_call(ui *u, const char *base, const char *id, totals *t)
     snprintf(url, sizeof url, "%s/calls/v1/conversations/%s", base, id);
     th_response r;
     th_get(url, "demo-key", &r);
-    if (r.status != 200)
-        fail_msg("sim GET %s: HTTP %ld (curl %d)", id, r.status, r.curl_code);
+    if (r.status != 200) fail_msg("sim GET %s: HTTP %ld (curl %d)", id, r.status, r.curl_code);
     ct_call truth;
     ct_error err;
     if (ct_call_decode(r.body, r.body_len, &truth, &err) != CT_OK)
@@ -478,10 +490,10 @@ static void check_call(ui *u, const char *base, const char *id, totals *t)
     const ct_call_entry *e = ct_store_get(u->store, id);
     if (!e)
         fail_msg("%s: in the simulator (%s/%s, start %lld end %lld, %zu lines), not in the "
-                 "store (%zu calls, %zu evicted)", id, ct_status_name(truth.status),
-                 ct_phone_status_name(truth.phone_status), (long long)truth.start_at,
-                 (long long)truth.end_at, truth.n_messages, ct_store_count(u->store),
-                 ct_store_evicted(u->store));
+                 "store (%zu calls, %zu evicted)",
+                 id, ct_status_name(truth.status), ct_phone_status_name(truth.phone_status),
+                 (long long)truth.start_at, (long long)truth.end_at, truth.n_messages,
+                 ct_store_count(u->store), ct_store_evicted(u->store));
     if (e->call.status != truth.status)
         fail_msg("%s: status %s, sim says %s", id, ct_status_name(e->call.status),
                  ct_status_name(truth.status));
@@ -519,8 +531,10 @@ static size_t check_round(ui *u, ct_sim *sim, int64_t t0, idset *ids, totals *t)
     size_t n = 0;
     for (int page = 1; page < 100; page++) {
         char url[512];
-        snprintf(url, sizeof url, "%s/calls/v1/conversations?startDate=0&endDate=4102444800000"
-                 "&size=100&page=%d", base, page);
+        snprintf(url, sizeof url,
+                 "%s/calls/v1/conversations?startDate=0&endDate=4102444800000"
+                 "&size=100&page=%d",
+                 base, page);
         th_response r;
         th_get(url, "demo-key", &r);
         if (r.status != 200)
@@ -545,13 +559,15 @@ static size_t check_round(ui *u, ct_sim *sim, int64_t t0, idset *ids, totals *t)
         }
         size_t got = l.n_calls;
         ct_call_list_clear(&l);
-        if (got < 100)
-            break;
+        if (got < 100) break;
     }
     return n;
 }
 
-typedef struct stray_walk { const idset *ids; size_t strays; } stray_walk;
+typedef struct stray_walk {
+    const idset *ids;
+    size_t strays;
+} stray_walk;
 
 static bool stray_one(const ct_call_entry *e, void *ud)
 {
@@ -566,7 +582,7 @@ static bool stray_one(const ct_call_entry *e, void *ud)
 
 static size_t count_strays(const ct_store *s, const idset *ids)
 {
-    stray_walk w = { ids, 0 };
+    stray_walk w = {ids, 0};
     ct_store_foreach(s, stray_one, &w);
     return w.strays;
 }
@@ -580,11 +596,10 @@ static ct_sim *start_round(int round, const char *hook, int64_t *t0)
     memset(&so, 0, sizeof so);
     so.host = "127.0.0.1";
     so.seed = 1000 + (uint64_t)round;
-    so.calls = ROUND_CALLS;           /* warm-started, mid-conversation */
-    so.rate = 0;                      /* no arrivals: the round ends by itself */
+    so.calls = ROUND_CALLS; /* warm-started, mid-conversation */
+    so.rate = 0;            /* no arrivals: the round ends by itself */
     so.history = 0;
-    if (*t0 < wall_ms())
-        *t0 = wall_ms();
+    if (*t0 < wall_ms()) *t0 = wall_ms();
     so.start_ms = *t0;
     so.speed = ROUND_SPEED;
     so.webhook_url = hook;
@@ -594,8 +609,7 @@ static ct_sim *start_round(int round, const char *hook, int64_t *t0)
     so.webhook_queue = 16384;
     ct_error err;
     ct_sim *sim = ct_sim_start(&so, &err);
-    if (!sim)
-        fail_msg("sim round %d: %s", round, err.detail);
+    if (!sim) fail_msg("sim round %d: %s", round, err.detail);
     return sim;
 }
 
@@ -603,18 +617,21 @@ static ct_sim *start_round(int round, const char *hook, int64_t *t0)
 
 static ct_relay *relay_start(int port, size_t max_calls)
 {
-    ct_relay_options ro = { .host = "127.0.0.1", .port = port, .webhook_secret = SECRET,
-                            .client_token = TOKEN, .expire_finished_s = 2,
-                            .expire_check_ms = 500, .max_calls = max_calls,
-                            /* small enough to fill within one relay lifetime,
+    ct_relay_options ro = {.host = "127.0.0.1",
+                           .port = port,
+                           .webhook_secret = SECRET,
+                           .client_token = TOKEN,
+                           .expire_finished_s = 2,
+                           .expire_check_ms = 500,
+                           .max_calls = max_calls,
+                           /* small enough to fill within one relay lifetime,
                              * so the warm-up sees it full */
-                            .ring_events = 1024 };
+                           .ring_events = 1024};
     ct_error err;
     /* The old listener's port may take a moment to be free again. */
     for (int i = 0; i < 100; i++) {
         ct_relay *r = ct_relay_start(&ro, &err);
-        if (r)
-            return r;
+        if (r) return r;
         sleep_ms(20);
     }
     fail_msg("relay restart on port %d: %s", port, err.detail);
@@ -632,30 +649,32 @@ static void test_soak(void **state)
     ct_relay *relay = relay_start(0, 4 * ROUND_CALLS);
     int relay_port = ct_relay_port(relay);
     forwarder *fw = fwd_start(relay_port);
-    ct_store_limits lim = { .max_calls = store_cap };
-    ui u = { .inbox = ct_inbox_new(), .store = ct_store_new(&lim) };
+    ct_store_limits lim = {.max_calls = store_cap};
+    ui u = {.inbox = ct_inbox_new(), .store = ct_store_new(&lim)};
     assert_int_equal(ct_reducer_init(&u.reduce, u.store), 0);
     char ws[128], hook[128];
     snprintf(ws, sizeof ws, "ws://127.0.0.1:%d/monitor", relay_port);
     snprintf(hook, sizeof hook, "http://127.0.0.1:%d/webhook", fw->port);
-    ct_monitor_options mo = { .relay_url = ws, .token = TOKEN, .heartbeat_interval_ms = 1000,
-                              .stale_after_ms = 5000, .backoff_initial_ms = 20,
-                              .backoff_max_ms = 200 };
+    ct_monitor_options mo = {.relay_url = ws,
+                             .token = TOKEN,
+                             .heartbeat_interval_ms = 1000,
+                             .stale_after_ms = 5000,
+                             .backoff_initial_ms = 20,
+                             .backoff_max_ms = 200};
     ct_error err;
     ct_monitor *mon = ct_monitor_start(&mo, u.inbox, &err);
     assert_non_null(mon);
     int64_t until = mono_ms() + 5000;
-    while (u.state != CT_MON_LIVE && mono_ms() < until)
-        drain(&u, 20);
+    while (u.state != CT_MON_LIVE && mono_ms() < until) drain(&u, 20);
     assert_int_equal(u.state, CT_MON_LIVE);
 
     long samples[MAX_SAMPLES], heap[MAX_SAMPLES];
-    size_t n_samples = 0, cap_sample = 0;   /* cap_sample: first sample with the store full */
+    size_t n_samples = 0, cap_sample = 0; /* cap_sample: first sample with the store full */
     heap[n_samples] = heap_kib();
     samples[n_samples++] = rss_kib();
 
-    idset ids = { 0 };
-    totals tot = { 0 };
+    idset ids = {0};
+    totals tot = {0};
     uint64_t restarts = 0, relay_events = 0, relay_dups = 0, webhooks_sent = 0;
     int round = 1;
     int64_t vt0 = 0;
@@ -688,8 +707,7 @@ static void test_soak(void **state)
             next_restart += restart_ms;
         }
         if (now >= next_rss && n_samples < MAX_SAMPLES) {
-            if (!cap_sample && ct_store_evicted(u.store) > 0)
-                cap_sample = n_samples;
+            if (!cap_sample && ct_store_evicted(u.store) > 0) cap_sample = n_samples;
             heap[n_samples] = heap_kib();
             samples[n_samples++] = rss_kib();
             next_rss += RSS_PERIOD_MS;
@@ -707,9 +725,8 @@ static void test_soak(void **state)
         uint64_t received;
         bool idle = fwd_idle(fw, &received);
         bool quiet = ss.live_calls == 0 && idle &&
-                     ss.webhooks_queued == ss.webhooks_sent + ss.webhooks_failed +
-                                           ss.webhooks_dropped &&
-                     u.state == CT_MON_LIVE && u.has_seq && u.last_seq == rs.seq;
+            ss.webhooks_queued == ss.webhooks_sent + ss.webhooks_failed + ss.webhooks_dropped &&
+            u.state == CT_MON_LIVE && u.has_seq && u.last_seq == rs.seq;
         if (!quiet || received != quiet_mark) {
             quiet_since = 0;
             quiet_mark = received;
@@ -717,7 +734,7 @@ static void test_soak(void **state)
             quiet_since = now;
         }
         if (quiet_since && now - quiet_since >= SETTLE_MS) {
-            assert_int_equal(ss.webhooks_failed, 0);     /* the forwarder never refuses */
+            assert_int_equal(ss.webhooks_failed, 0); /* the forwarder never refuses */
             assert_int_equal(ss.webhooks_dropped, 0);
             webhooks_sent += ss.webhooks_sent;
             /* Keep events flowing: the next round starts before this one
@@ -736,18 +753,17 @@ static void test_soak(void **state)
                          n, ROUND_CALLS);
             ct_sim_stop(done);
             quiet_since = 0;
-            if (!sim)
-                break;
+            if (!sim) break;
         }
         if (now - round_t0 > ROUND_LIMIT_MS)
             fail_msg("round %d never settled: sim live=%llu queued=%llu sent=%llu; forwarder "
-                     "idle=%d; relay seq=%llu; ui seq=%llu state=%s", round,
-                     (unsigned long long)ss.live_calls, (unsigned long long)ss.webhooks_queued,
-                     (unsigned long long)ss.webhooks_sent, idle, (unsigned long long)rs.seq,
-                     (unsigned long long)u.last_seq, ct_monitor_state_name(u.state));
+                     "idle=%d; relay seq=%llu; ui seq=%llu state=%s",
+                     round, (unsigned long long)ss.live_calls,
+                     (unsigned long long)ss.webhooks_queued, (unsigned long long)ss.webhooks_sent,
+                     idle, (unsigned long long)rs.seq, (unsigned long long)u.last_seq,
+                     ct_monitor_state_name(u.state));
     }
-    if (n_samples == MAX_SAMPLES)
-        n_samples--;
+    if (n_samples == MAX_SAMPLES) n_samples--;
     heap[n_samples] = heap_kib();
     samples[n_samples++] = rss_kib();
     int64_t elapsed = mono_ms() - t0;
@@ -787,9 +803,9 @@ static void test_soak(void **state)
      * and 5 later samples is not judged either. */
     size_t warm = n_samples / 3 > cap_sample ? n_samples / 3 : cap_sample;
     bool judged = !CT_SOAK_ASAN && cap_sample > 0 && heap[0] > 0 &&
-                  n_samples >= 3 * warm / 2 + 6;      /* a last third clear of the warm-up */
+        n_samples >= 3 * warm / 2 + 6; /* a last third clear of the warm-up */
     long warm_peak = 0, later_peak = 0, warm_floor = LONG_MAX, late_floor = LONG_MAX;
-    size_t periodic = n_samples - 1;            /* the last sample follows the loop */
+    size_t periodic = n_samples - 1; /* the last sample follows the loop */
     for (size_t i = 0; i < n_samples; i++) {
         long *rp = i <= warm ? &warm_peak : &later_peak;
         if (samples[i] > *rp) *rp = samples[i];
@@ -812,21 +828,22 @@ static void test_soak(void **state)
                   "%llu connects, %llu gaps; store holds %zu calls, %zu evicted\n",
                   (unsigned long long)u.updates, (unsigned long long)u.snapshots,
                   (unsigned long long)u.snapshot_calls, (unsigned long long)u.undelivered,
-                  (unsigned long long)ms.connects,
-                  (unsigned long long)ms.gaps, ct_store_count(u.store), ct_store_evicted(u.store));
+                  (unsigned long long)ms.connects, (unsigned long long)ms.gaps,
+                  ct_store_count(u.store), ct_store_evicted(u.store));
     print_message("soak: RSS KiB start %ld, warm-up peak %ld, later peak %ld, end %ld; heap in "
                   "use KiB: floor late in the warm-up %ld, in the last third %ld (%zu samples "
-                  "every %d ms, warm-up %zu)%s\n", samples[0], warm_peak, later_peak,
-                  samples[n_samples - 1], warm_floor, late_floor, n_samples, RSS_PERIOD_MS, warm + 1,
-                  judged ? "" : CT_SOAK_ASAN ? " [ASan: not judged]" : " [too short: not judged]");
+                  "every %d ms, warm-up %zu)%s\n",
+                  samples[0], warm_peak, later_peak, samples[n_samples - 1], warm_floor, late_floor,
+                  n_samples, RSS_PERIOD_MS, warm + 1,
+                  judged             ? ""
+                      : CT_SOAK_ASAN ? " [ASan: not judged]"
+                                     : " [too short: not judged]");
     print_message("soak: RSS MiB every %d ms:", RSS_PERIOD_MS);
-    for (size_t i = 0; i < n_samples; i++)
-        print_message(" %.1f", (double)samples[i] / 1024.0);
+    for (size_t i = 0; i < n_samples; i++) print_message(" %.1f", (double)samples[i] / 1024.0);
     print_message("\n");
-    if (heap[0] > 0) {        /* ASan's allocator reports nothing here */
+    if (heap[0] > 0) { /* ASan's allocator reports nothing here */
         print_message("soak: heap in use MiB:");
-        for (size_t i = 0; i < n_samples; i++)
-            print_message(" %.1f", (double)heap[i] / 1024.0);
+        for (size_t i = 0; i < n_samples; i++) print_message(" %.1f", (double)heap[i] / 1024.0);
         print_message("\n");
     }
     assert_int_equal(fw_rejected, 0);
@@ -837,8 +854,8 @@ static void test_soak(void **state)
         fail_msg("heap in use grew after the warm-up: floor %ld KiB then %ld KiB (> +%.0f%%)",
                  warm_floor, late_floor, HEAP_SLACK * 100);
     if (judged && (double)later_peak > (double)warm_peak * (1.0 + RSS_SLACK))
-        fail_msg("RSS grew after the warm-up: peak %ld KiB then %ld KiB (> +%.0f%%)",
-                 warm_peak, later_peak, RSS_SLACK * 100);
+        fail_msg("RSS grew after the warm-up: peak %ld KiB then %ld KiB (> +%.0f%%)", warm_peak,
+                 later_peak, RSS_SLACK * 100);
 
     ct_monitor_stop(mon);
     fwd_stop(fw);

@@ -31,7 +31,8 @@ static inline void fix_add_call(ct_store *s, const char *json, uint64_t version)
  * one with analysis, and a failed attempt. */
 static inline void fix_fill(ct_store *s)
 {
-    fix_add_call(s,
+    fix_add_call(
+        s,
         "{\"id\":\"CC-live-1\",\"assistantId\":\"asst-42\",\"direction\":\"inbound\","
         "\"callType\":\"phone\",\"startAt\":\"2026-05-28T20:20:00.000Z\","
         "\"userNumber\":\"+14155550101\",\"assistantNumber\":\"+18005550199\","
@@ -42,26 +43,31 @@ static inline void fix_fill(ct_store *s)
         "{\"messageId\":\"m3\",\"role\":\"assistant\",\"text\":\"Sure. Thursday at 3 pm is free.\",\"timestamp\":1779999620000}]}",
         1);
     fix_add_call(s,
-        "{\"id\":\"WC-live-2\",\"assistantId\":\"asst-7\",\"direction\":\"outbound\","
-        "\"callType\":\"web\",\"startAt\":\"2026-05-28T20:25:00.000Z\","
-        "\"userNumber\":\"+442079460000\",\"assistantNumber\":\"+18005550100\","
-        "\"status\":\"ongoing\",\"phoneCallStatus\":\"in-progress\"}", 1);
+                 "{\"id\":\"WC-live-2\",\"assistantId\":\"asst-7\",\"direction\":\"outbound\","
+                 "\"callType\":\"web\",\"startAt\":\"2026-05-28T20:25:00.000Z\","
+                 "\"userNumber\":\"+442079460000\",\"assistantNumber\":\"+18005550100\","
+                 "\"status\":\"ongoing\",\"phoneCallStatus\":\"in-progress\"}",
+                 1);
     fix_add_call(s,
-        "{\"id\":\"a12f9c88-c155-461f-9771-4d240cdc9a04\",\"assistantId\":\"asst-42\","
-        "\"direction\":\"outbound\",\"startAt\":\"2026-05-28T20:26:30.000Z\","
-        "\"userNumber\":\"+14155550123\",\"assistantNumber\":\"+18005550199\","
-        "\"status\":\"queued\",\"phoneCallStatus\":\"ringing\"}", 1);
-    fix_add_call(s,
+                 "{\"id\":\"a12f9c88-c155-461f-9771-4d240cdc9a04\",\"assistantId\":\"asst-42\","
+                 "\"direction\":\"outbound\",\"startAt\":\"2026-05-28T20:26:30.000Z\","
+                 "\"userNumber\":\"+14155550123\",\"assistantNumber\":\"+18005550199\","
+                 "\"status\":\"queued\",\"phoneCallStatus\":\"ringing\"}",
+                 1);
+    fix_add_call(
+        s,
         "{\"id\":\"CC-done-4\",\"assistantId\":\"asst-42\",\"direction\":\"inbound\","
         "\"startAt\":\"2026-05-28T19:00:00.000Z\",\"endAt\":\"2026-05-28T19:04:05.000Z\","
         "\"userNumber\":\"+14155550999\",\"assistantNumber\":\"+18005550199\","
         "\"status\":\"finished\",\"phoneCallStatus\":\"completed\",\"callEndTriggerBy\":\"user\","
-        "\"analysis\":{\"summary\":\"Customer rescheduled.\",\"successEvaluation\":\"success\"}}", 1);
+        "\"analysis\":{\"summary\":\"Customer rescheduled.\",\"successEvaluation\":\"success\"}}",
+        1);
     fix_add_call(s,
-        "{\"id\":\"CC-busy-5\",\"assistantId\":\"asst-7\",\"direction\":\"outbound\","
-        "\"startAt\":\"2026-05-28T18:00:00.000Z\",\"endAt\":\"2026-05-28T18:00:20.000Z\","
-        "\"userNumber\":\"+4915100000\",\"assistantNumber\":\"+18005550100\","
-        "\"status\":\"finished\",\"phoneCallStatus\":\"busy\"}", 1);
+                 "{\"id\":\"CC-busy-5\",\"assistantId\":\"asst-7\",\"direction\":\"outbound\","
+                 "\"startAt\":\"2026-05-28T18:00:00.000Z\",\"endAt\":\"2026-05-28T18:00:20.000Z\","
+                 "\"userNumber\":\"+4915100000\",\"assistantNumber\":\"+18005550100\","
+                 "\"status\":\"finished\",\"phoneCallStatus\":\"busy\"}",
+                 1);
 }
 
 #endif

@@ -45,7 +45,7 @@ static int setup(void **state)
     scr = newterm("xterm", t_out, t_in);
     assert_non_null(scr);
     set_term(scr);
-    ct_theme_init(false, true);   /* monochrome: the mark must read without colour */
+    ct_theme_init(false, true); /* monochrome: the mark must read without colour */
     assert_int_equal(ct_board_init(&board, store, false, false), 0);
     board.ctx.now = FIX_NOW;
     board.ctx.base_url = "http://127.0.0.1:8080";
@@ -58,7 +58,7 @@ static int setup(void **state)
     ct_att_config c;
     memset(&c, 0, sizeof c);
     c.hang = true;
-    c.long_call_ms = 60 * 60000;   /* an hour: CC-live-1 (6 min) gets there by tick */
+    c.long_call_ms = 60 * 60000; /* an hour: CC-live-1 (6 min) gets there by tick */
     ct_error err;
     att = ct_attention_new(&c, &err);
     assert_non_null(att);
@@ -148,7 +148,7 @@ static void mark_count_view_ack(void **state)
     /* a second item, less urgent (info), older: listed after the crit one */
     board.ctx.now = FIX_NOW - 1;
     ct_board_attention_tick(&board);
-    board.ctx.now = FIX_NOW + 55 * 60000;   /* CC-live-1 started 20:20: live an hour */
+    board.ctx.now = FIX_NOW + 55 * 60000; /* CC-live-1 started 20:20: live an hour */
     ct_board_attention_tick(&board);
     assert_int_equal(ct_attention_open_count(att), 2);
     assert_true(screen_has("! 2 attention"));
@@ -166,10 +166,10 @@ static void mark_count_view_ack(void **state)
     assert_true(screen_has("Attention: 1 open"));
     assert_true(log_has("attention acknowledged: call CC-live-1: assistant hung"));
     /* Enter opens the remaining item's call */
-    keys("j");   /* moving past the end stays on the last item */
+    keys("j"); /* moving past the end stays on the last item */
     ct_board_key(&board, '\n', NULL);
     assert_string_equal(board.ctx.selected_id, "CC-live-1");
-    assert_false(screen_has("Attention:"));   /* the view closed */
+    assert_false(screen_has("Attention:")); /* the view closed */
     assert_true(screen_has("! 1 attention"));
     assert_true(row_has("+14155550101", "! long"));
     assert_int_equal(notified, 2);
@@ -210,7 +210,7 @@ static void view_empty_and_keys_do_not_leak(void **state)
     (void)state;
     keys("!");
     assert_true(screen_has("Nothing needs attention."));
-    keys("q");   /* closes the view, does not quit */
+    keys("q"); /* closes the view, does not quit */
     assert_false(board.quit);
     assert_false(screen_has("Nothing needs attention."));
 }

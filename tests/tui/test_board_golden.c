@@ -134,9 +134,9 @@ static void board_side_by_side(void **state)
 {
     (void)state;
     resize(45, 160);
-    keys("G");                       /* oldest call ... */
-    keys("g");                       /* ... back to the newest */
-    keys("jj");                      /* the call with a transcript */
+    keys("G");  /* oldest call ... */
+    keys("g");  /* ... back to the newest */
+    keys("jj"); /* the call with a transcript */
     golden("board_160x45_details");
 }
 
@@ -187,27 +187,30 @@ static void board_help(void **state)
 static void board_sort_and_selection_by_id(void **state)
 {
     (void)state;
-    keys("jj");   /* third row in start-desc order: CC-live-1 */
+    keys("jj"); /* third row in start-desc order: CC-live-1 */
     assert_string_equal(board.ctx.selected_id, "CC-live-1");
-    keys("3");    /* sort by customer */
+    keys("3"); /* sort by customer */
     assert_true(screen_has("CUSTOMER▲"));
     assert_string_equal(board.ctx.selected_id, "CC-live-1");
     /* a new call arrives and rows move: the selection stays on its call */
-    fix_add_call(store, "{\"id\":\"CC-new-6\",\"direction\":\"inbound\",\"startAt\":\"2026-05-28T20:26:39.000Z\","
-                        "\"userNumber\":\"+10000000001\",\"status\":\"ongoing\"}", 2);
+    fix_add_call(
+        store,
+        "{\"id\":\"CC-new-6\",\"direction\":\"inbound\",\"startAt\":\"2026-05-28T20:26:39.000Z\","
+        "\"userNumber\":\"+10000000001\",\"status\":\"ongoing\"}",
+        2);
     assert_true(screen_has("Calls 6/6"));
     assert_string_equal(board.ctx.selected_id, "CC-live-1");
-    keys("3");    /* again: reverse */
+    keys("3"); /* again: reverse */
     assert_true(screen_has("CUSTOMER▼"));
 }
 
 static void board_filter_and_search(void **state)
 {
     (void)state;
-    keys("v");                        /* all -> live */
+    keys("v"); /* all -> live */
     assert_true(screen_has("filter:live"));
     assert_true(screen_has("Calls 3/5"));
-    keys("vvvvvvvv");                 /* ... back to all */
+    keys("vvvvvvvv"); /* ... back to all */
     assert_true(screen_has("filter:all"));
     keys("/4420");
     assert_true(screen_has("Calls 1/5"));
@@ -238,17 +241,19 @@ static void board_read_only(void **state)
 static void board_transcript_follows_tail(void **state)
 {
     (void)state;
-    keys("jj");   /* CC-live-1 */
-    keys("\t");   /* focus details */
+    keys("jj"); /* CC-live-1 */
+    keys("\t"); /* focus details */
     assert_true(ct_details_pane_following(board.details));
     assert_true(screen_has("Thursday at 3 pm"));
     /* scrolling up stops following; a new line then does not pull the view */
     keys("gk");
     assert_false(ct_details_pane_following(board.details));
-    fix_add_call(store, "{\"id\":\"CC-live-1\",\"messages\":[{\"messageId\":\"m4\",\"role\":\"user\","
-                        "\"text\":\"Perfect, see you then.\",\"timestamp\":1779999630000}]}", 2);
+    fix_add_call(store,
+                 "{\"id\":\"CC-live-1\",\"messages\":[{\"messageId\":\"m4\",\"role\":\"user\","
+                 "\"text\":\"Perfect, see you then.\",\"timestamp\":1779999630000}]}",
+                 2);
     assert_false(screen_has("Perfect, see you then."));
-    keys("G");    /* follow again: the new line shows */
+    keys("G"); /* follow again: the new line shows */
     assert_true(ct_details_pane_following(board.details));
     assert_true(screen_has("Perfect, see you then."));
 }
@@ -271,15 +276,19 @@ static void board_idle_wakeups(void **state)
     ct_board_free(&board);
     ct_store_free(store);
     store = ct_store_new(NULL);
-    fix_add_call(store, "{\"id\":\"old\",\"startAt\":\"2026-05-28T10:00:00.000Z\","
-                        "\"endAt\":\"2026-05-28T10:03:00.000Z\",\"status\":\"finished\"}", 1);
+    fix_add_call(store,
+                 "{\"id\":\"old\",\"startAt\":\"2026-05-28T10:00:00.000Z\","
+                 "\"endAt\":\"2026-05-28T10:03:00.000Z\",\"status\":\"finished\"}",
+                 1);
     assert_int_equal(ct_board_init(&board, store, false, false), 0);
     board.ctx.now = FIX_NOW;
     ct_board_layout(&board);
     ct_board_draw(&board);
     assert_int_equal(ct_board_timer_ms(&board), 20000);
     /* a live call on screen ticks on the next whole second */
-    fix_add_call(store, "{\"id\":\"live\",\"startAt\":\"2026-05-28T20:26:00.500Z\",\"status\":\"ongoing\"}", 1);
+    fix_add_call(
+        store, "{\"id\":\"live\",\"startAt\":\"2026-05-28T20:26:00.500Z\",\"status\":\"ongoing\"}",
+        1);
     board.ctx.now = FIX_NOW + 250;
     ct_board_draw(&board);
     long t = ct_board_timer_ms(&board);
@@ -293,13 +302,17 @@ static void board_mouse(void **state)
     memset(&m, 0, sizeof m);
     ct_board_draw(&board);
     /* list rows start at screen row 3 (status bar, info, titles) */
-    m.y = 3 + 3; m.x = 5; m.bstate = BUTTON1_CLICKED;
+    m.y = 3 + 3;
+    m.x = 5;
+    m.bstate = BUTTON1_CLICKED;
     ct_board_key(&board, KEY_MOUSE, &m);
     assert_string_equal(board.ctx.selected_id, "CC-done-4");
-    m.bstate = BUTTON4_PRESSED;                 /* wheel up */
+    m.bstate = BUTTON4_PRESSED; /* wheel up */
     ct_board_key(&board, KEY_MOUSE, &m);
     assert_string_equal(board.ctx.selected_id, "a12f9c88-c155-461f-9771-4d240cdc9a04");
-    m.y = 2; m.x = 20; m.bstate = BUTTON1_CLICKED;   /* CUSTOMER title: sort */
+    m.y = 2;
+    m.x = 20;
+    m.bstate = BUTTON1_CLICKED; /* CUSTOMER title: sort */
     ct_board_key(&board, KEY_MOUSE, &m);
     assert_true(screen_has("CUSTOMER▲"));
 }
@@ -309,7 +322,7 @@ static void board_mouse(void **state)
 static void board_mouse_wheel_details(void **state)
 {
     (void)state;
-    keys("jj");   /* CC-live-1: a transcript longer than the pane */
+    keys("jj"); /* CC-live-1: a transcript longer than the pane */
     ct_board_draw(&board);
     char sel[128];
     snprintf(sel, sizeof sel, "%s", board.ctx.selected_id);
@@ -321,7 +334,7 @@ static void board_mouse_wheel_details(void **state)
     m.bstate = BUTTON4_PRESSED;
     ct_board_key(&board, KEY_MOUSE, &m);
     assert_false(ct_details_pane_following(board.details));
-    assert_string_equal(board.ctx.selected_id, sel);   /* the list did not move */
+    assert_string_equal(board.ctx.selected_id, sel); /* the list did not move */
     assert_int_equal(board.focus, 1);
     for (int i = 0; i < 40; i++) {
         m.bstate = BUTTON5_PRESSED;
@@ -379,12 +392,12 @@ static void board_modals(void **state)
     golden("board_new_call_form");
     ct_board_key(&board, CT_KEY_ESC, NULL);
     while (board.n_modals) ct_board_close_modal(&board);
-    keys("jj");   /* CC-live-1: live */
+    keys("jj"); /* CC-live-1: live */
     keys("e");
     assert_int_equal(board.n_modals, 1);
     golden("board_end_dialog");
     while (board.n_modals) ct_board_close_modal(&board);
-    keys("jj");   /* CC-done-4: not live, so no dialog: the refusal box */
+    keys("jj"); /* CC-done-4: not live, so no dialog: the refusal box */
     keys("e");
     assert_int_equal(board.n_modals, 1);
     assert_true(ct_refusal_is(board.modals[0]));
@@ -425,7 +438,7 @@ static void board_refusal_swallows_typed_ahead(void **state)
     char dir[] = "/tmp/ct-refusal-XXXXXX";
     assert_non_null(mkdtemp(dir));
     setenv("CALLTOP_EXPORT_DIR", dir, 1);
-    keys("jjj");   /* CC-done-4: ended */
+    keys("jjj"); /* CC-done-4: ended */
     assert_string_equal(board.ctx.selected_id, "CC-done-4");
     refused_then_typed("s", "Thanks, one moment");
     refused_then_typed("d", "12x#");
@@ -459,7 +472,8 @@ static void board_refusal_swallows_typed_ahead(void **state)
 
 static uint64_t fake_submit(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err)
 {
-    (void)ctx; (void)err;
+    (void)ctx;
+    (void)err;
     return rq->kind == CT_REQ_CONTROL ? 77 : 0;
 }
 
@@ -484,12 +498,14 @@ static void board_pending_and_quit(void **state)
     assert_int_equal(board.n_modals, 0);
     assert_false(board.quit);
     /* an update of the call BEFORE the acceptance does not confirm anything */
-    ct_event up;   /* on the stack: the inbox (and ct_event_new) live in net */
+    ct_event up; /* on the stack: the inbox (and ct_event_new) live in net */
     memset(&up, 0, sizeof up);
     up.type = CT_EV_MONITOR_UPDATE;
     up.update_kind = CT_WH_CONVERSATION_UPDATE;
     up.last_event_ms = FIX_NOW + 100;
-    ct_message m = {.message_id = "m9", .role = CT_ROLE_USER, .text = "still there?",
+    ct_message m = {.message_id = "m9",
+                    .role = CT_ROLE_USER,
+                    .text = "still there?",
                     .timestamp = FIX_NOW + 100};
     up.call.id = "CC-live-1";
     up.call.present = CT_F_ID | CT_F_MESSAGES;
@@ -545,7 +561,7 @@ static void board_too_small_quit_pending(void **state)
     keys("q");
     assert_false(board.quit);
     assert_true(screen_has("q again quits"));
-    keys("j");   /* anything else disarms */
+    keys("j"); /* anything else disarms */
     keys("q");
     assert_false(board.quit);
     keys("q");
@@ -574,7 +590,7 @@ static void board_pending_update_before_acceptance(void **state)
     up.call.status = CT_STATUS_FINISHED;
     up.call.present = CT_F_ID | CT_F_STATUS;
     ct_board_event(&board, &up);
-    assert_true(screen_has("… end…"));     /* not ours to confirm yet */
+    assert_true(screen_has("… end…")); /* not ours to confirm yet */
     ct_event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = CT_EV_CONTROL_DONE;
@@ -647,9 +663,12 @@ static void board_wide_text(void **state)
 {
     (void)state;
     /* wide and combining characters keep the columns aligned */
-    fix_add_call(store, "{\"id\":\"CC-wide\",\"direction\":\"inbound\",\"startAt\":\"2026-05-28T20:26:39.000Z\","
-                        "\"status\":\"ongoing\",\"customer\":{\"name\":\"山田太郎山田太郎山田太郎\"},"
-                        "\"assistant\":{\"name\":\"Émile 助手 ✨ Ünïcödé\"},\"phoneCallStatus\":\"in-progress\"}", 2);
+    fix_add_call(
+        store,
+        "{\"id\":\"CC-wide\",\"direction\":\"inbound\",\"startAt\":\"2026-05-28T20:26:39.000Z\","
+        "\"status\":\"ongoing\",\"customer\":{\"name\":\"山田太郎山田太郎山田太郎\"},"
+        "\"assistant\":{\"name\":\"Émile 助手 ✨ Ünïcödé\"},\"phoneCallStatus\":\"in-progress\"}",
+        2);
     golden("board_wide_text");
 }
 
@@ -660,7 +679,8 @@ static int n_fetches;
 static char fetched[8][64];
 static uint64_t fake_fetch_assistant(void *ud, const char *id, ct_error *err)
 {
-    (void)ud; (void)err;
+    (void)ud;
+    (void)err;
     if (n_fetches < 8) snprintf(fetched[n_fetches], sizeof fetched[0], "%s", id);
     return 500 + (uint64_t)n_fetches++;
 }
@@ -807,17 +827,17 @@ static void board_unconfirmed_rows(void **state)
     ct_store_get_mut(store, "CC-live-1")->confirmed_at = FIX_NOW - 1000;
     ct_store_get_mut(store, "WC-live-2")->confirmed_at = FIX_NOW - 20000;
     golden("board_unconfirmed_80x24");
-    chtype est = mvwinch(curscr, 4, 2);    /* WC-live-2's status word */
+    chtype est = mvwinch(curscr, 4, 2); /* WC-live-2's status word */
     assert_true(est & A_DIM);
-    chtype ok = mvwinch(curscr, 5, 2);     /* CC-live-1's */
+    chtype ok = mvwinch(curscr, 5, 2); /* CC-live-1's */
     assert_false(ok & A_DIM);
     /* the LIVE channel vouches for what it reported live */
     board.status.monitor = CT_MON_LIVE;
     board.status.polling = false;
     ct_store_get_mut(store, "WC-live-2")->channel_live = true;
-    ct_store_touch(store, ct_store_get_mut(store, "WC-live-2"));   /* as a merge would */
+    ct_store_touch(store, ct_store_get_mut(store, "WC-live-2")); /* as a merge would */
     assert_false(screen_has("live?"));
-    assert_true(screen_has("○ queued?"));   /* never confirmed */
+    assert_true(screen_has("○ queued?")); /* never confirmed */
     /* ... not while it is STALE */
     board.status.monitor = CT_MON_STALE;
     assert_true(screen_has("○ live?"));
@@ -842,7 +862,7 @@ static void board_down_banner(void **state)
     assert_true(screen_has("!! API DOWN since 20:25:35 (1m), last good read 20:25:32 !!"));
     chtype b = mvwinch(curscr, 0, (int)strlen(" calltop 127.0.0.1:8080 | LIVE <1m | ") + 1);
     assert_true(b & A_REVERSE);
-    resize(24, 200);   /* both down, every detail */
+    resize(24, 200); /* both down, every detail */
     board.status.monitor = CT_MON_RECONNECTING;
     board.status.monitor_since = FIX_NOW - 40000;
     board.status.last_event_ms = FIX_NOW - 42000;
@@ -926,20 +946,20 @@ static void board_refresh_after_lost_channel(void **state)
     ct_event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = CT_EV_MONITOR_STATE;
-    ev.monitor_state = CT_MON_LIVE;          /* first LIVE: a snapshot, no re-read */
+    ev.monitor_state = CT_MON_LIVE; /* first LIVE: a snapshot, no re-read */
     ct_board_event(&board, &ev);
     assert_false(board.want_refresh);
     ev.monitor_state = CT_MON_RECONNECTING;
     ct_board_event(&board, &ev);
     ev.monitor_state = CT_MON_LIVE;
-    ev.resumed = true;                       /* replayed from the ring */
+    ev.resumed = true; /* replayed from the ring */
     ct_board_event(&board, &ev);
     assert_false(board.want_refresh);
     ev.monitor_state = CT_MON_STALE;
     ev.resumed = false;
     ct_board_event(&board, &ev);
     assert_false(board.want_refresh);
-    ev.monitor_state = CT_MON_LIVE;          /* a snapshot after a break */
+    ev.monitor_state = CT_MON_LIVE; /* a snapshot after a break */
     ct_board_event(&board, &ev);
     assert_true(board.want_refresh);
 }
@@ -951,11 +971,11 @@ static void board_refresh_after_lost_channel(void **state)
 static void board_timer_alignment(void **state)
 {
     (void)state;
-    ct_time_ms now = FIX_NOW + 250;   /* 20:26:40.250 */
+    ct_time_ms now = FIX_NOW + 250; /* 20:26:40.250 */
     board.ctx.now = now;
     board.status.last_event_ms = now - 700;
     free(screen());
-    assert_int_equal(ct_board_timer_ms(&board), 750);   /* durations, LAST and all: one tick */
+    assert_int_equal(ct_board_timer_ms(&board), 750); /* durations, LAST and all: one tick */
     ct_store_remove(store, "CC-live-1");
     ct_store_remove(store, "WC-live-2");
     ct_store_remove(store, "a12f9c88-c155-461f-9771-4d240cdc9a04");
@@ -992,9 +1012,9 @@ static void board_hang_and_error_markers(void **state)
     assert_int_equal(ct_store_apply_webhook(store, &w), CT_OK);
     assert_true(screen_has("! live     in   +14155550101"));
     assert_true(screen_has("✗ error    out  +442079460000"));
-    keys("j");    /* WC-live-2 */
+    keys("j"); /* WC-live-2 */
     assert_true(screen_has("ERROR llm_error: model overloaded"));
-    keys("j");    /* CC-live-1 */
+    keys("j"); /* CC-live-1 */
     assert_true(screen_has("HANG: the assistant has been silent"));
 }
 
@@ -1004,7 +1024,7 @@ static void board_hang_and_error_markers(void **state)
 static void board_not_visible(void **state)
 {
     (void)state;
-    ct_event ev;   /* on the stack, as the other event tests here */
+    ct_event ev; /* on the stack, as the other event tests here */
     memset(&ev, 0, sizeof ev);
     ev.type = CT_EV_MONITOR_STATE;
     ev.monitor_state = CT_MON_LIVE;
@@ -1031,12 +1051,12 @@ static void board_not_visible(void **state)
     ct_board_event(&board, &nf);
     assert_non_null(ct_store_get(store, "CC-live-1"));
     assert_true(screen_has("● hidden   in   +14155550101"));
-    keys("jj");   /* CC-live-1 */
+    keys("jj"); /* CC-live-1 */
     assert_string_equal(board.ctx.selected_id, "CC-live-1");
     golden("board_not_visible");
     /* the channel keeps reporting it (a transcript line): still marked */
-    ct_message m = {.message_id = "m9", .role = CT_ROLE_USER, .text = "hello?",
-                    .timestamp = FIX_NOW + 100};
+    ct_message m = {
+        .message_id = "m9", .role = CT_ROLE_USER, .text = "hello?", .timestamp = FIX_NOW + 100};
     up.update_kind = CT_WH_CONVERSATION_UPDATE;
     up.call.present = CT_F_ID | CT_F_MESSAGES;
     up.call.messages = &m;
@@ -1067,8 +1087,11 @@ static void board_control_sanitizes(void **state)
 {
     (void)state;
     /* escape sequences from the server never reach the screen */
-    fix_add_call(store, "{\"id\":\"CC-evil\",\"startAt\":\"2026-05-28T20:26:39.500Z\",\"status\":\"ongoing\","
-                        "\"userNumber\":\"+1\\u001b]0;pwned\\u0007evil\"}", 3);
+    fix_add_call(
+        store,
+        "{\"id\":\"CC-evil\",\"startAt\":\"2026-05-28T20:26:39.500Z\",\"status\":\"ongoing\","
+        "\"userNumber\":\"+1\\u001b]0;pwned\\u0007evil\"}",
+        3);
     char *s = screen();
     assert_null(strstr(s, "\x1b"));
     assert_null(strstr(s, "\x07"));
@@ -1096,7 +1119,7 @@ static void dirty_panes(void **state)
     free(screen());
     unsigned long drawn = board.panes_drawn, skipped = board.panes_skipped;
     free(screen());
-    assert_int_equal(board.panes_drawn, drawn);            /* nothing moved: nothing drawn */
+    assert_int_equal(board.panes_drawn, drawn); /* nothing moved: nothing drawn */
     assert_int_equal(board.panes_skipped, skipped + 2);
 
     /* a new transcript line on the selected call: the details draw it */

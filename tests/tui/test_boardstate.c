@@ -76,7 +76,7 @@ static void pins_that_cannot_be_lines(void **state)
     assert_int_equal(ct_board_state_decode(buf, n, &back, &err), CT_OK);
     assert_int_equal(back.n_pins, 1);
     assert_string_equal(back.pins[0], "good");
-    assert_int_equal(back.sort, CT_SORT_START);   /* the id did not inject a line */
+    assert_int_equal(back.sort, CT_SORT_START); /* the id did not inject a line */
 }
 
 static void tolerant_parts(void **state)
@@ -88,7 +88,7 @@ static void tolerant_parts(void **state)
     ct_error err;
     assert_int_equal(ct_board_state_decode(t, strlen(t), &s, &err), CT_OK);
     assert_int_equal(s.sort, CT_SORT_CUSTOMER);
-    assert_true(s.descending);   /* not in the file: the default */
+    assert_true(s.descending); /* not in the file: the default */
     assert_int_equal(s.n_pins, 1);
 }
 
@@ -97,7 +97,7 @@ static void expect_bad(const char *text, size_t len, const char *msg)
     ct_board_state s;
     ct_error err;
     ct_error_clear(&err);
-    s.sort = CT_SORT_PHONE_STATUS;   /* must be reset to the defaults */
+    s.sort = CT_SORT_PHONE_STATUS; /* must be reset to the defaults */
     s.n_pins = 5;
     assert_int_equal(ct_board_state_decode(text, len, &s, &err), CT_ECONFIG);
     if (!strstr(err.detail, msg)) fail_msg("detail '%s' lacks '%s'", err.detail, msg);
@@ -205,10 +205,8 @@ static void state_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(round_trip),
-        cmocka_unit_test(pins_that_cannot_be_lines),
-        cmocka_unit_test(tolerant_parts),
-        cmocka_unit_test(corrupt_files),
+        cmocka_unit_test(round_trip),     cmocka_unit_test(pins_that_cannot_be_lines),
+        cmocka_unit_test(tolerant_parts), cmocka_unit_test(corrupt_files),
         cmocka_unit_test(state_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,15 +19,23 @@ static int setup(void **state)
 {
     (void)state;
     store = ct_store_new(NULL);
-    fix_add_call(store, "{\"id\":\"L-in\",\"status\":\"ongoing\",\"direction\":\"inbound\","
-                 "\"userNumber\":\"+15550001\",\"startAt\":\"2026-05-28T20:00:01.000Z\"}", 1);
-    fix_add_call(store, "{\"id\":\"L-out\",\"status\":\"ongoing\",\"direction\":\"outbound\","
-                 "\"userNumber\":\"+15550002\",\"startAt\":\"2026-05-28T20:00:02.000Z\"}", 1);
-    fix_add_call(store, "{\"id\":\"Q-out\",\"status\":\"queued\",\"direction\":\"outbound\","
-                 "\"userNumber\":\"+15559999\",\"startAt\":\"2026-05-28T20:00:03.000Z\"}", 1);
-    fix_add_call(store, "{\"id\":\"F-in\",\"status\":\"finished\",\"direction\":\"inbound\","
+    fix_add_call(store,
+                 "{\"id\":\"L-in\",\"status\":\"ongoing\",\"direction\":\"inbound\","
+                 "\"userNumber\":\"+15550001\",\"startAt\":\"2026-05-28T20:00:01.000Z\"}",
+                 1);
+    fix_add_call(store,
+                 "{\"id\":\"L-out\",\"status\":\"ongoing\",\"direction\":\"outbound\","
+                 "\"userNumber\":\"+15550002\",\"startAt\":\"2026-05-28T20:00:02.000Z\"}",
+                 1);
+    fix_add_call(store,
+                 "{\"id\":\"Q-out\",\"status\":\"queued\",\"direction\":\"outbound\","
+                 "\"userNumber\":\"+15559999\",\"startAt\":\"2026-05-28T20:00:03.000Z\"}",
+                 1);
+    fix_add_call(store,
+                 "{\"id\":\"F-in\",\"status\":\"finished\",\"direction\":\"inbound\","
                  "\"userNumber\":\"+15550003\",\"startAt\":\"2026-05-28T20:00:00.000Z\","
-                 "\"endAt\":\"2026-05-28T20:01:00.000Z\"}", 1);
+                 "\"endAt\":\"2026-05-28T20:01:00.000Z\"}",
+                 1);
     return 0;
 }
 
@@ -39,15 +47,14 @@ static int teardown(void **state)
 }
 
 /* A plan over the view the filter expression names. */
-static ct_err plan_for(const char *expr, ct_control_action act, const char *arg,
-                       ct_bulk_plan *p, ct_error *err)
+static ct_err plan_for(const char *expr, ct_control_action act, const char *arg, ct_bulk_plan *p,
+                       ct_error *err)
 {
     ct_view_spec spec;
     memset(&spec, 0, sizeof spec);
     spec.descending = true;
     ct_err rc = ct_bulk_filter_parse(expr, &spec, err);
-    if (rc != CT_OK)
-        return rc;
+    if (rc != CT_OK) return rc;
     ct_view *v = ct_view_new(store, &spec);
     rc = ct_bulk_plan_build(p, v, BASE, act, arg, err);
     ct_view_free(v);
@@ -57,8 +64,7 @@ static ct_err plan_for(const char *expr, ct_control_action act, const char *arg,
 static bool plan_has(const ct_bulk_plan *p, const char *id)
 {
     for (size_t i = 0; i < p->n; i++)
-        if (strcmp(p->items[i].call_id, id) == 0)
-            return true;
+        if (strcmp(p->items[i].call_id, id) == 0) return true;
     return false;
 }
 
@@ -115,7 +121,7 @@ static void only_live_calls_of_the_view(void **state)
     ct_bulk_plan_free(&p);
     assert_int_equal(plan_for("finished", CT_ACTION_END, NULL, &p, &e), CT_OK);
     assert_int_equal(p.n, 0);
-    assert_false(ct_bulk_confirm_ok(&p, "0"));   /* nothing to confirm */
+    assert_false(ct_bulk_confirm_ok(&p, "0")); /* nothing to confirm */
     ct_bulk_plan_free(&p);
     assert_true(all >= 2);
 }
@@ -132,7 +138,8 @@ static void exact_request_per_call(void **state)
     assert_string_equal(p.items[0].body, "{\"type\":\"say\",\"message\":\"Please hold\"}");
     char line[1024];
     ct_bulk_preview_line(&p, 0, line, sizeof line);
-    assert_string_equal(line, "L-in  +15550001  POST " BASE "/calls/v1/conversations/L-in/control"
+    assert_string_equal(line,
+                        "L-in  +15550001  POST " BASE "/calls/v1/conversations/L-in/control"
                         "  {\"type\":\"say\",\"message\":\"Please hold\"}");
     ct_bulk_plan_free(&p);
     assert_int_equal(plan_for("inbound", CT_ACTION_END, NULL, &p, &e), CT_OK);
@@ -161,7 +168,7 @@ static void typed_count_and_one_start(void **state)
     assert_true(ct_bulk_confirm_ok(&p, "2"));
     assert_true(ct_bulk_confirm_ok(&p, " 2\n"));
     assert_true(ct_bulk_start(&p));
-    assert_false(ct_bulk_start(&p));             /* never sent twice */
+    assert_false(ct_bulk_start(&p)); /* never sent twice */
     assert_false(ct_bulk_confirm_ok(&p, "2"));
     ct_bulk_plan_free(&p);
 }
@@ -174,8 +181,7 @@ static void results_per_call(void **state)
     ct_error_clear(&e);
     assert_int_equal(plan_for("all", CT_ACTION_END, "bye", &p, &e), CT_OK);
     assert_true(p.n >= 3);
-    for (size_t i = 0; i < p.n; i++)
-        p.items[i].request_id = 100 + i;
+    for (size_t i = 0; i < p.n; i++) p.items[i].request_id = 100 + i;
     assert_int_equal(ct_bulk_find_request(&p, 101), 1);
     assert_int_equal(ct_bulk_find_request(&p, 7), -1);
     assert_int_equal(ct_bulk_find_request(&p, 0), -1);
@@ -198,12 +204,12 @@ static void results_per_call(void **state)
     assert_false(ct_bulk_record(&p, 1, &ok));
     assert_false(ct_bulk_record(&p, 99, &ok));
     assert_int_equal(p.items[1].state, CT_BULK_REFUSED);
-    assert_null(strchr(p.items[1].detail, '\x1b'));   /* server text made safe */
+    assert_null(strchr(p.items[1].detail, '\x1b')); /* server text made safe */
     ct_bulk_summary(&p, buf, sizeof buf);
     assert_string_equal(buf, "end: 1 sent, 1 refused, 1 failed");
     assert_true(ct_bulk_done(&p));
     ct_bulk_result_line(&p, 0, buf, sizeof buf);
-    assert_string_equal(buf, "Q-out  sent");   /* newest first */
+    assert_string_equal(buf, "Q-out  sent"); /* newest first */
     ct_bulk_result_line(&p, 2, buf, sizeof buf);
     assert_string_equal(buf, "L-in  failed: connection refused");
     ct_bulk_plan_free(&p);

@@ -13,7 +13,8 @@
 #include "../../tui/pane.h"
 #include "../../tui/text.h"
 
-static void type(ct_dialog_model *m, const char *s) {
+static void type(ct_dialog_model *m, const char *s)
+{
     size_t len = strlen(s);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
@@ -23,12 +24,14 @@ static void type(ct_dialog_model *m, const char *s) {
 }
 
 /* Moves to [Send] from the field and presses Enter. */
-static int press_send(ct_dialog_model *m) {
+static int press_send(ct_dialog_model *m)
+{
     m->focus = CT_DF_SEND;
     return ct_dialog_model_key(m, '\n');
 }
 
-static void test_say(void **st) {
+static void test_say(void **st)
+{
     (void)st;
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_SAY, "CC-1", "+14155550100");
@@ -57,7 +60,8 @@ static void test_say(void **st) {
     ct_dialog_model_clear(&m);
 }
 
-static void test_end_defaults_to_cancel(void **st) {
+static void test_end_defaults_to_cancel(void **st)
+{
     (void)st;
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_END, "CC-2", NULL);
@@ -79,7 +83,8 @@ static void test_end_defaults_to_cancel(void **st) {
     ct_dialog_model_clear(&m);
 }
 
-static void test_forward_validates_as_you_type(void **st) {
+static void test_forward_validates_as_you_type(void **st)
+{
     (void)st;
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_FORWARD, "CC-3", "+14155550100");
@@ -102,12 +107,13 @@ static void test_forward_validates_as_you_type(void **st) {
     ct_dialog_model_clear(&m);
 }
 
-static void test_dtmf(void **st) {
+static void test_dtmf(void **st)
+{
     (void)st;
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_DTMF, "CC-4", "+14155550100");
     assert_string_equal(m.problem, "enter the digits");
-    type(&m, "12#*ab");   /* a-d are taken as A-D */
+    type(&m, "12#*ab"); /* a-d are taken as A-D */
     assert_string_equal(ct_field_text(&m.input), "12#*AB");
     assert_string_equal(m.preview, "{\"type\":\"dtmf\",\"message\":\"12#*AB\"}");
     type(&m, "e");
@@ -117,11 +123,12 @@ static void test_dtmf(void **st) {
     ct_dialog_model_clear(&m);
 }
 
-static void test_sms_and_escape(void **st) {
+static void test_sms_and_escape(void **st)
+{
     (void)st;
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_SMS, "CC-5", "+1415\x1b[2J");
-    assert_string_equal(m.customer, "+1415");   /* sanitized */
+    assert_string_equal(m.customer, "+1415"); /* sanitized */
     assert_string_equal(m.problem, "enter the text to send");
     type(&m, "Your ref: 42");
     assert_string_equal(m.preview, "{\"type\":\"sms\",\"message\":\"Your ref: 42\"}");
@@ -136,7 +143,8 @@ static void test_sms_and_escape(void **st) {
     ct_dialog_model_clear(&m);
 }
 
-static void test_no_call_id_never_sends(void **st) {
+static void test_no_call_id_never_sends(void **st)
+{
     (void)st;
     ct_dialog_model m;
     ct_dialog_model_init(&m, CT_ACTION_SAY, NULL, NULL);
@@ -149,12 +157,13 @@ static void test_no_call_id_never_sends(void **st) {
 
 /* Issue 13 item 7 on the board: a call whose id is a dot segment, holds a
  * '/', or is too long to keep whole can never be acted on. */
-static void test_bad_call_id_never_sends(void **st) {
+static void test_bad_call_id_never_sends(void **st)
+{
     (void)st;
     char longid[CT_CALL_ID_MAX + 8];
     memset(longid, 'a', sizeof longid - 1);
     longid[sizeof longid - 1] = '\0';
-    const char *bad[] = { "..", ".", "a/b", "", longid };
+    const char *bad[] = {"..", ".", "a/b", "", longid};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ct_dialog_model m;
         ct_dialog_model_init(&m, CT_ACTION_END, bad[i], "+14155550100");
@@ -172,7 +181,8 @@ static void test_bad_call_id_never_sends(void **st) {
     ct_dialog_model_clear(&m);
 }
 
-static void test_titles(void **st) {
+static void test_titles(void **st)
+{
     (void)st;
     for (int a = 0; a < CT_ACTION__COUNT; a++) {
         assert_true(strlen(ct_dialog_title((ct_control_action)a)) > 0);
@@ -181,7 +191,8 @@ static void test_titles(void **st) {
     }
 }
 
-int main(void) {
+int main(void)
+{
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_say),

@@ -15,9 +15,10 @@
 
 #include "../../tui/export.h"
 
-#define T0 1601856000000LL   /* 2020-10-05T00:00:00.000Z */
+#define T0 1601856000000LL /* 2020-10-05T00:00:00.000Z */
 
-static char *capture_csv(ct_view *v, ct_time_ms now, size_t *rows) {
+static char *capture_csv(ct_view *v, ct_time_ms now, size_t *rows)
+{
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -28,7 +29,8 @@ static char *capture_csv(ct_view *v, ct_time_ms now, size_t *rows) {
     return buf;
 }
 
-static char *field_str(const char *s) {
+static char *field_str(const char *s)
+{
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -37,9 +39,12 @@ static char *field_str(const char *s) {
     return buf;
 }
 
-static void test_csv_field(void **st) {
+static void test_csv_field(void **st)
+{
     (void)st;
-    struct { const char *in, *out; } cases[] = {
+    struct {
+        const char *in, *out;
+    } cases[] = {
         {"plain", "plain"},
         {"", ""},
         {NULL, ""},
@@ -67,12 +72,13 @@ static void test_csv_field(void **st) {
 }
 
 static void add_call(ct_store *s, const char *id, ct_status status, const char *customer,
-                     ct_time_ms start, ct_time_ms end) {
+                     ct_time_ms start, ct_time_ms end)
+{
     ct_call c;
     memset(&c, 0, sizeof c);
     c.id = (char *)id;
     c.present = CT_F_ID | CT_F_STATUS | CT_F_USER_NUMBER | CT_F_START | CT_F_DIRECTION |
-                CT_F_ASSISTANT_NUMBER | CT_F_ASSISTANT_ID | CT_F_PHONE_STATUS;
+        CT_F_ASSISTANT_NUMBER | CT_F_ASSISTANT_ID | CT_F_PHONE_STATUS;
     c.status = status;
     c.direction = CT_DIR_OUTBOUND;
     c.user_number = (char *)customer;
@@ -80,11 +86,15 @@ static void add_call(ct_store *s, const char *id, ct_status status, const char *
     c.assistant_id = (char *)"asst,1";
     c.phone_status = status == CT_STATUS_ONGOING ? CT_PHONE_IN_PROGRESS : CT_PHONE_COMPLETED;
     c.start_at = start;
-    if (end) { c.end_at = end; c.present |= CT_F_END; }
+    if (end) {
+        c.end_at = end;
+        c.present |= CT_F_END;
+    }
     assert_int_equal(ct_store_apply_call(s, &c, 1), CT_OK);
 }
 
-static void test_csv_view(void **st) {
+static void test_csv_view(void **st)
+{
     (void)st;
     ct_store *s = ct_store_new(NULL);
     add_call(s, "CC-1", CT_STATUS_FINISHED, "+14155550100", T0, T0 + 65000);
@@ -110,8 +120,9 @@ static void test_csv_view(void **st) {
                          "phone_status,start,end,duration_s,last_activity,customer_name,"
                          "assistant\r\n";
     assert_int_equal(strncmp(csv, header, strlen(header)), 0);
-    assert_non_null(strstr(csv, "CC-1,finished,outbound,'+14155550100,'+19867543211,\"asst,1\","
-                                "completed,2020-10-05T00:00:00.000Z,2020-10-05T00:01:05.000Z,65,"));
+    assert_non_null(strstr(csv,
+                           "CC-1,finished,outbound,'+14155550100,'+19867543211,\"asst,1\","
+                           "completed,2020-10-05T00:00:00.000Z,2020-10-05T00:01:05.000Z,65,"));
     assert_non_null(strstr(csv, ",'=cmd|' /C calc'!A0,Front Desk\r\n"));
     /* quotes doubled, newline kept inside quotes, escape sequence removed */
     assert_non_null(strstr(csv, "\"id \"\"quoted\"\",\nx\",ongoing,outbound,Zoë 中文,"));
@@ -135,7 +146,8 @@ static void test_csv_view(void **st) {
     ct_store_free(s);
 }
 
-static void test_transcript(void **st) {
+static void test_transcript(void **st)
+{
     (void)st;
     setenv("TZ", "UTC", 1);
     tzset();
@@ -143,12 +155,19 @@ static void test_transcript(void **st) {
     add_call(s, "CC-9", CT_STATUS_ONGOING, "+14155550100", T0, 0);
     ct_message msgs[3];
     memset(msgs, 0, sizeof msgs);
-    msgs[0].message_id = (char *)"m1"; msgs[0].role = CT_ROLE_ASSISTANT;
-    msgs[0].text = (char *)"Hello, how can I help?"; msgs[0].timestamp = T0 + 2000;
-    msgs[1].message_id = (char *)"m2"; msgs[1].role = CT_ROLE_USER;
-    msgs[1].text = (char *)"My order\nis late\x1b]0;pwned\x07"; msgs[1].timestamp = T0 + 5000;
-    msgs[2].message_id = (char *)"m3"; msgs[2].role = CT_ROLE_OTHER;
-    msgs[2].role_text = (char *)"tool"; msgs[2].text = (char *)"中文 ok"; msgs[2].timestamp = T0 + 3723000;
+    msgs[0].message_id = (char *)"m1";
+    msgs[0].role = CT_ROLE_ASSISTANT;
+    msgs[0].text = (char *)"Hello, how can I help?";
+    msgs[0].timestamp = T0 + 2000;
+    msgs[1].message_id = (char *)"m2";
+    msgs[1].role = CT_ROLE_USER;
+    msgs[1].text = (char *)"My order\nis late\x1b]0;pwned\x07";
+    msgs[1].timestamp = T0 + 5000;
+    msgs[2].message_id = (char *)"m3";
+    msgs[2].role = CT_ROLE_OTHER;
+    msgs[2].role_text = (char *)"tool";
+    msgs[2].text = (char *)"中文 ok";
+    msgs[2].timestamp = T0 + 3723000;
     assert_int_equal(ct_store_merge_messages(s, "CC-9", msgs, 3), CT_OK);
     const ct_call_entry *e = ct_store_get(s, "CC-9");
     assert_non_null(e);
@@ -166,9 +185,10 @@ static void test_transcript(void **st) {
     assert_non_null(strstr(buf, "Started:    2020-10-05 00:00:00 (2020-10-05T00:00:00.000Z)\n"));
     assert_non_null(strstr(buf, "Duration:   1:02:05\n"));
     assert_null(strstr(buf, "Ended:"));
-    assert_non_null(strstr(buf, "\n[00:00:02] assistant: Hello, how can I help?\n"
-                                "[00:00:05] user: My order\n    is late\n"
-                                "[01:02:03] tool: 中文 ok\n"));
+    assert_non_null(strstr(buf,
+                           "\n[00:00:02] assistant: Hello, how can I help?\n"
+                           "[00:00:05] user: My order\n    is late\n"
+                           "[01:02:03] tool: 中文 ok\n"));
     assert_null(strchr(buf, '\x1b'));
     assert_null(strstr(buf, "pwned"));
     free(buf);
@@ -181,7 +201,8 @@ static void test_transcript(void **st) {
     ct_store_free(s);
 }
 
-static void test_files_never_clobber(void **st) {
+static void test_files_never_clobber(void **st)
+{
     (void)st;
     char dir[] = "/tmp/ct-export-test-XXXXXX";
     assert_non_null(mkdtemp(dir));
@@ -210,8 +231,8 @@ static void test_files_never_clobber(void **st) {
     assert_int_equal(sb.st_mode & 0777, 0600);
     assert_true(sb.st_size > 100);
 
-    assert_int_equal(ct_export_transcript_to_file(ct_store_get(s, "CC/../x"), T0, p3, sizeof p3,
-                                                   &err), CT_OK);
+    assert_int_equal(
+        ct_export_transcript_to_file(ct_store_get(s, "CC/../x"), T0, p3, sizeof p3, &err), CT_OK);
     snprintf(want, sizeof want, "%s/calltop-CC____x-20201005-000000.txt", dir);
     assert_string_equal(p3, want);
 
@@ -228,7 +249,7 @@ static void test_files_never_clobber(void **st) {
     assert_int_equal(mkdir(sub, 0700), 0);
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(dir), 0);
-    setenv("CALLTOP_EXPORT_DIR", "/nonexistent-dir-for-calltop", 1);   /* overridden */
+    setenv("CALLTOP_EXPORT_DIR", "/nonexistent-dir-for-calltop", 1); /* overridden */
     ct_export_set_dir("./exports/../exports");
     assert_int_equal(ct_export_view_to_file(v, T0, p4, sizeof p4, &rows, &err), CT_OK);
     snprintf(want, sizeof want, "%s/calltop-export-20201005-000000.csv", sub);
@@ -241,7 +262,9 @@ static void test_files_never_clobber(void **st) {
     assert_int_equal(chdir(cwd), 0);
     rmdir(sub);
 
-    unlink(p1); unlink(p2); unlink(p3);
+    unlink(p1);
+    unlink(p2);
+    unlink(p3);
     snprintf(want, sizeof want, "%s/calltop-export-20201005-000000.csv", dir);
     unlink(want);
     rmdir(dir);
@@ -249,7 +272,8 @@ static void test_files_never_clobber(void **st) {
     ct_store_free(s);
 }
 
-int main(void) {
+int main(void)
+{
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_field),

@@ -20,7 +20,8 @@
 static SCREEN *scr;
 static FILE *scr_out, *scr_in;
 
-static int term_setup(void **st) {
+static int term_setup(void **st)
+{
     (void)st;
     setlocale(LC_ALL, "C.UTF-8");
     setenv("TERM", "xterm-256color", 1);
@@ -32,7 +33,8 @@ static int term_setup(void **st) {
     return scr ? 0 : -1;
 }
 
-static int term_teardown(void **st) {
+static int term_teardown(void **st)
+{
     (void)st;
     endwin();
     delscreen(scr);
@@ -41,13 +43,15 @@ static int term_teardown(void **st) {
     return 0;
 }
 
-static const char *row(WINDOW *w, int y) {
+static const char *row(WINDOW *w, int y)
+{
     static char buf[512];
-    mvwinnstr(w, y, 0, buf, (int)sizeof buf - 1);   /* n counts bytes */
+    mvwinnstr(w, y, 0, buf, (int)sizeof buf - 1); /* n counts bytes */
     return buf;
 }
 
-static bool screen_has(WINDOW *w, const char *needle) {
+static bool screen_has(WINDOW *w, const char *needle)
+{
     for (int y = 0; y < getmaxy(w); y++)
         if (strstr(row(w, y), needle)) return true;
     return false;
@@ -60,10 +64,11 @@ static struct {
     char body[1024];
     char call_id[128];
     uint64_t next_id;
-    ct_err fail_with;     /* refuse before sending */
+    ct_err fail_with; /* refuse before sending */
 } sent;
 
-static uint64_t hook(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err) {
+static uint64_t hook(ct_ui_ctx *ctx, const ct_ui_request *rq, ct_error *err)
+{
     (void)ctx;
     sent.calls++;
     sent.kind = rq->kind;
@@ -86,7 +91,8 @@ static ct_store *store;
 static ct_number_list numbers;
 static ct_ui_ctx ctx;
 
-static void add_call(const char *json) {
+static void add_call(const char *json)
+{
     ct_call c;
     ct_error err;
     memset(&c, 0, sizeof c);
@@ -95,7 +101,8 @@ static void add_call(const char *json) {
     ct_call_clear(&c);
 }
 
-static int world_setup(void **st) {
+static int world_setup(void **st)
+{
     if (term_setup(st)) return -1;
     memset(&sent, 0, sizeof sent);
     store = ct_store_new(NULL);
@@ -116,13 +123,15 @@ static int world_setup(void **st) {
     return 0;
 }
 
-static int world_teardown(void **st) {
+static int world_teardown(void **st)
+{
     ct_number_list_clear(&numbers);
     ct_store_free(store);
     return term_teardown(st);
 }
 
-static void keys(ct_pane *p, const char *s) {
+static void keys(ct_pane *p, const char *s)
+{
     size_t len = strlen(s);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
@@ -131,7 +140,8 @@ static void keys(ct_pane *p, const char *s) {
     }
 }
 
-static void place(ct_pane *p, int h, int w) {
+static void place(ct_pane *p, int h, int w)
+{
     int y, x, hh, ww;
     ct_pane_center(LINES, COLS, h, w, &y, &x, &hh, &ww);
     ct_pane_resize(p, y, x, hh, ww);
@@ -139,7 +149,8 @@ static void place(ct_pane *p, int h, int w) {
 
 /* ---- the form ------------------------------------------------------------- */
 
-static void test_form_submit_fail_keep_retry_close(void **st) {
+static void test_form_submit_fail_keep_retry_close(void **st)
+{
     (void)st;
     ct_pane *p = ct_form_new_call(&ctx);
     assert_non_null(p);
@@ -147,7 +158,7 @@ static void test_form_submit_fail_keep_retry_close(void **st) {
     place(p, 20, 76);
     ct_pane_draw(p, &ctx);
     assert_true(screen_has(p->win, "New call"));
-    assert_true(screen_has(p->win, "+15550000002  Support line"));   /* outbound only */
+    assert_true(screen_has(p->win, "+15550000002  Support line")); /* outbound only */
     assert_false(screen_has(p->win, "+15550000001"));
     /* the caller is pre-chosen, so typing starts in the customer field */
     keys(p, "4155");
@@ -177,8 +188,9 @@ static void test_form_submit_fail_keep_retry_close(void **st) {
     assert_true(fx & CT_FX_SUBMIT);
     assert_int_equal(sent.calls, 1);
     assert_int_equal(sent.kind, CT_REQ_CONNECT);
-    assert_string_equal(sent.body, "{\"direction\":\"outbound\",\"phoneNumberId\":\"n-out\","
-                                   "\"customer\":{\"number\":\"+14155550100\",\"name\":\"Ada Lovelace\"}}");
+    assert_string_equal(sent.body,
+                        "{\"direction\":\"outbound\",\"phoneNumberId\":\"n-out\","
+                        "\"customer\":{\"number\":\"+14155550100\",\"name\":\"Ada Lovelace\"}}");
     uint64_t id = sent.next_id;
     ct_pane_draw(p, &ctx);
     assert_true(screen_has(p->win, "Placing the call"));
@@ -190,7 +202,7 @@ static void test_form_submit_fail_keep_retry_close(void **st) {
     ct_event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = CT_EV_REQUEST_FAILED;
-    ev.request_id = id + 100;   /* not ours: ignored */
+    ev.request_id = id + 100; /* not ours: ignored */
     assert_int_equal(p->ops->on_event(p, &ctx, &ev), 0);
     ev.request_id = id;
     ev.error.code = CT_EVALIDATION;
@@ -202,14 +214,15 @@ static void test_form_submit_fail_keep_retry_close(void **st) {
     assert_true(screen_has(p->win, "+14155550100"));
     assert_true(screen_has(p->win, "Ada Lovelace"));
     assert_false(screen_has(p->win, "Placing the call"));
-    assert_int_equal(sent.calls, 1);   /* never resubmitted by itself */
+    assert_int_equal(sent.calls, 1); /* never resubmitted by itself */
 
     /* the user presses Enter on "Place call": a second, explicit submit */
-    for (int i = 0; i < 4; i++) ct_pane_key(p, &ctx, '\t', NULL);   /* customer -> name -> assistant -> [+] -> [Place call] */
+    for (int i = 0; i < 4; i++)
+        ct_pane_key(p, &ctx, '\t', NULL); /* customer -> name -> assistant -> [+] -> [Place call] */
     ct_pane_draw(p, &ctx);
     assert_true(screen_has(p->win, "[>Place call<]"));
     ct_pane_key(p, &ctx, '\n', NULL);
-    assert_int_equal(sent.calls, 1);    /* the confirmation first */
+    assert_int_equal(sent.calls, 1); /* the confirmation first */
     ct_pane_key(p, &ctx, KEY_RIGHT, NULL);
     ct_pane_key(p, &ctx, '\n', NULL);
     assert_int_equal(sent.calls, 2);
@@ -219,14 +232,15 @@ static void test_form_submit_fail_keep_retry_close(void **st) {
     ct_pane_free(p);
 }
 
-static void test_form_refused_before_sending(void **st) {
+static void test_form_refused_before_sending(void **st)
+{
     (void)st;
     ct_pane *p = ct_form_new_call(&ctx);
     place(p, 20, 76);
-    keys(p, "+14155550100\t\t");   /* customer -> name -> assistant (last text field) */
+    keys(p, "+14155550100\t\t"); /* customer -> name -> assistant (last text field) */
     sent.fail_with = CT_ECONNECT;
-    ct_pane_key(p, &ctx, '\n', NULL);       /* the confirmation */
-    ct_pane_key(p, &ctx, '\t', NULL);       /* [Place call] */
+    ct_pane_key(p, &ctx, '\n', NULL); /* the confirmation */
+    ct_pane_key(p, &ctx, '\t', NULL); /* [Place call] */
     int fx = ct_pane_key(p, &ctx, '\n', NULL);
     assert_false(fx & CT_FX_SUBMIT);
     assert_false(fx & CT_FX_CLOSE);
@@ -244,7 +258,8 @@ static void test_form_refused_before_sending(void **st) {
     ct_pane_free(p);
 }
 
-static void test_form_numbers_arrive_late(void **st) {
+static void test_form_numbers_arrive_late(void **st)
+{
     (void)st;
     ctx.numbers = NULL;
     ct_pane *p = ct_form_new_call(&ctx);
@@ -257,22 +272,23 @@ static void test_form_numbers_arrive_late(void **st) {
     ct_pane_free(p);
 }
 
-static void test_form_scrolls_to_focus(void **st) {
+static void test_form_scrolls_to_focus(void **st)
+{
     (void)st;
     ct_pane *p = ct_form_new_call(&ctx);
     place(p, 12, 60);
     /* customer -> name -> assistant -> [+ metadata], then add 10 rows */
     keys(p, "\t\t\t");
     for (int i = 0; i < 10; i++) {
-        ct_pane_key(p, &ctx, '\n', NULL);          /* [+] adds a row and focuses its key */
+        ct_pane_key(p, &ctx, '\n', NULL); /* [+] adds a row and focuses its key */
         char k[8];
         snprintf(k, sizeof k, "key%d", i);
         keys(p, k);
-        keys(p, "\t\t\t");                          /* value, [x], then [+] again */
+        keys(p, "\t\t\t"); /* value, [x], then [+] again */
     }
     ct_pane_draw(p, &ctx);
     assert_true(screen_has(p->win, "key9"));
-    assert_false(screen_has(p->win, "Caller"));   /* scrolled past the top */
+    assert_false(screen_has(p->win, "Caller")); /* scrolled past the top */
     assert_true(screen_has(p->win, "[>+ metadata<]"));
     assert_int_equal(sent.calls, 0);
     /* [+] is stop 4 + 3 * 10 = 34: 34 x Up reaches the caller picker */
@@ -283,7 +299,8 @@ static void test_form_scrolls_to_focus(void **st) {
     ct_pane_free(p);
 }
 
-static void test_read_only_refuses(void **st) {
+static void test_read_only_refuses(void **st)
+{
     (void)st;
     ctx.read_only = true;
     ctx.flash[0] = '\0';
@@ -298,7 +315,8 @@ static void test_read_only_refuses(void **st) {
 
 /* ---- action dialogs ------------------------------------------------------- */
 
-static void test_dialog_say(void **st) {
+static void test_dialog_say(void **st)
+{
     (void)st;
     ct_pane *p = ct_dialog_action(&ctx, CT_ACTION_SAY, "CC-live-1");
     assert_non_null(p);
@@ -330,7 +348,8 @@ static void test_dialog_say(void **st) {
     ct_pane_free(p);
 }
 
-static void test_dialog_end_is_marked_and_defaults_to_cancel(void **st) {
+static void test_dialog_end_is_marked_and_defaults_to_cancel(void **st)
+{
     (void)st;
     ct_pane *p = ct_dialog_action(&ctx, CT_ACTION_END, "CC-live-1");
     place(p, 20, 76);
@@ -339,7 +358,7 @@ static void test_dialog_end_is_marked_and_defaults_to_cancel(void **st) {
     assert_true(screen_has(p->win, "cannot be undone"));
     assert_true(screen_has(p->win, "[>Cancel<]"));
     assert_true(screen_has(p->win, "{\"type\":\"end\",\"message\":\"\"}"));
-    assert_true(ct_pane_key(p, &ctx, '\n', NULL) & CT_FX_CLOSE);   /* a stray Enter cancels */
+    assert_true(ct_pane_key(p, &ctx, '\n', NULL) & CT_FX_CLOSE); /* a stray Enter cancels */
     assert_int_equal(sent.calls, 0);
     ct_pane_free(p);
 
@@ -357,7 +376,8 @@ static void test_dialog_end_is_marked_and_defaults_to_cancel(void **st) {
 
 /* Issue 13 item 7: a dialog for an id the store does not hold (gone, or
  * cut short on its way from the list) never sends. */
-static void test_dialog_unknown_call_never_sends(void **st) {
+static void test_dialog_unknown_call_never_sends(void **st)
+{
     (void)st;
     ct_pane *p = ct_dialog_action(&ctx, CT_ACTION_SAY, "CC-not-on-the-board");
     assert_non_null(p);
@@ -371,7 +391,8 @@ static void test_dialog_unknown_call_never_sends(void **st) {
     ct_pane_free(p);
 }
 
-static void test_dialog_dtmf_invalid_never_sends(void **st) {
+static void test_dialog_dtmf_invalid_never_sends(void **st)
+{
     (void)st;
     ct_pane *p = ct_dialog_action(&ctx, CT_ACTION_DTMF, "CC-live-1");
     place(p, 20, 76);
@@ -395,9 +416,11 @@ static void test_dialog_dtmf_invalid_never_sends(void **st) {
     ct_pane_free(f);
 }
 
-static void test_confirm(void **st) {
+static void test_confirm(void **st)
+{
     (void)st;
-    ct_pane *p = ct_dialog_confirm("Quit", "A request is still pending. Quit anyway?", CT_FX_QUIT_NOW);
+    ct_pane *p =
+        ct_dialog_confirm("Quit", "A request is still pending. Quit anyway?", CT_FX_QUIT_NOW);
     place(p, 8, 50);
     ct_pane_draw(p, &ctx);
     assert_true(screen_has(p->win, "Quit anyway?"));
@@ -412,17 +435,23 @@ static void test_confirm(void **st) {
     ct_pane_free(p);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_dialog_unknown_call_never_sends, world_setup, world_teardown),
-        cmocka_unit_test_setup_teardown(test_form_submit_fail_keep_retry_close, world_setup, world_teardown),
-        cmocka_unit_test_setup_teardown(test_form_refused_before_sending, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_dialog_unknown_call_never_sends, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(test_form_submit_fail_keep_retry_close, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(test_form_refused_before_sending, world_setup,
+                                        world_teardown),
         cmocka_unit_test_setup_teardown(test_form_numbers_arrive_late, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_form_scrolls_to_focus, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_read_only_refuses, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_dialog_say, world_setup, world_teardown),
-        cmocka_unit_test_setup_teardown(test_dialog_end_is_marked_and_defaults_to_cancel, world_setup, world_teardown),
-        cmocka_unit_test_setup_teardown(test_dialog_dtmf_invalid_never_sends, world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_dialog_end_is_marked_and_defaults_to_cancel,
+                                        world_setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_dialog_dtmf_invalid_never_sends, world_setup,
+                                        world_teardown),
         cmocka_unit_test_setup_teardown(test_confirm, world_setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

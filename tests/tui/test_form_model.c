@@ -15,7 +15,8 @@
 #include "../../tui/text.h"
 
 /* Keys for UTF-8 text, as the board delivers them (non-ASCII as CT_KEY_WCHAR). */
-static void type(ct_form_model *m, const char *s) {
+static void type(ct_form_model *m, const char *s)
+{
     size_t len = strlen(s);
     for (size_t i = 0; i < len;) {
         uint32_t cp;
@@ -24,13 +25,15 @@ static void type(ct_form_model *m, const char *s) {
     }
 }
 
-static void type_field(ct_field *f, const char *s) {
+static void type_field(ct_field *f, const char *s)
+{
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) ct_field_key(f, *p);
 }
 
 /* ---- the field ------------------------------------------------------------ */
 
-static void test_field_editing(void **st) {
+static void test_field_editing(void **st)
+{
     (void)st;
     ct_field f;
     ct_field_init(&f, 0);
@@ -40,7 +43,7 @@ static void test_field_editing(void **st) {
     assert_string_equal(ct_field_text(&f), "hello");
     assert_int_equal(ct_field_key(&f, KEY_HOME), CT_FIELD_MOVED);
     assert_int_equal(ct_field_key(&f, KEY_LEFT), CT_FIELD_REFUSED);
-    assert_int_equal(ct_field_key(&f, 127), CT_FIELD_REFUSED);   /* backspace at 0 */
+    assert_int_equal(ct_field_key(&f, 127), CT_FIELD_REFUSED); /* backspace at 0 */
     assert_int_equal(ct_field_key(&f, KEY_DC), CT_FIELD_CHANGED);
     assert_string_equal(ct_field_text(&f), "ello");
     ct_field_key(&f, KEY_END);
@@ -66,7 +69,8 @@ static void test_field_editing(void **st) {
     ct_field_set(&f, "one two three");
     ct_field_key(&f, CT_KEY_CTRL('w'));
     assert_string_equal(ct_field_text(&f), "one two ");
-    ct_field_key(&f, KEY_LEFT); ct_field_key(&f, KEY_LEFT);
+    ct_field_key(&f, KEY_LEFT);
+    ct_field_key(&f, KEY_LEFT);
     ct_field_key(&f, CT_KEY_CTRL('k'));
     assert_string_equal(ct_field_text(&f), "one tw");
     ct_field_key(&f, KEY_LEFT);
@@ -75,7 +79,8 @@ static void test_field_editing(void **st) {
     assert_int_equal(f.cur, 0);
 }
 
-static void test_field_limit_and_view(void **st) {
+static void test_field_limit_and_view(void **st)
+{
     (void)st;
     ct_field f;
     ct_field_init(&f, 4);
@@ -85,14 +90,14 @@ static void test_field_limit_and_view(void **st) {
     /* a 3-byte character does not fit into 1 free byte: refused whole */
     assert_int_equal(ct_field_key(&f, CT_KEY_WCHAR(0x4E2D)), CT_FIELD_REFUSED);
     assert_string_equal(ct_field_text(&f), "abc");
-    ct_field_set(&f, "\xE4\xB8\xAD\xE6\x96\x87");   /* 6 bytes > 4: cut at a boundary */
+    ct_field_set(&f, "\xE4\xB8\xAD\xE6\x96\x87"); /* 6 bytes > 4: cut at a boundary */
     assert_string_equal(ct_field_text(&f), "\xE4\xB8\xAD");
 
     ct_field_init(&f, 0);
     ct_field_set(&f, "0123456789");
     size_t scroll = 0;
     int col = ct_field_view(&f, 5, &scroll);
-    assert_int_equal(scroll, 6);    /* "6789" + the cursor cell */
+    assert_int_equal(scroll, 6); /* "6789" + the cursor cell */
     assert_int_equal(col, 4);
     ct_field_key(&f, KEY_HOME);
     col = ct_field_view(&f, 5, &scroll);
@@ -102,7 +107,8 @@ static void test_field_limit_and_view(void **st) {
 
 /* ---- numbers -------------------------------------------------------------- */
 
-static void numbers(ct_number_list *nl) {
+static void numbers(ct_number_list *nl)
+{
     memset(nl, 0, sizeof *nl);
     nl->n = 3;
     nl->items = calloc(3, sizeof *nl->items);
@@ -120,7 +126,8 @@ static void numbers(ct_number_list *nl) {
     nl->items[2].outbound_enabled = true;
 }
 
-static void setup_form(ct_form_model *m) {
+static void setup_form(ct_form_model *m)
+{
     ct_form_model_init(m);
     ct_number_list nl;
     numbers(&nl);
@@ -128,7 +135,8 @@ static void setup_form(ct_form_model *m) {
     ct_number_list_clear(&nl);
 }
 
-static void test_numbers_outbound_only(void **st) {
+static void test_numbers_outbound_only(void **st)
+{
     (void)st;
     ct_form_model m;
     ct_form_model_init(&m);
@@ -139,7 +147,7 @@ static void test_numbers_outbound_only(void **st) {
     ct_form_model_set_numbers(&m, &nl);
     assert_int_equal(m.n_numbers, 2);
     assert_string_equal(m.numbers[0].id, "num-a");
-    assert_string_equal(m.numbers[0].label, "Sales");     /* sanitized */
+    assert_string_equal(m.numbers[0].label, "Sales"); /* sanitized */
     assert_string_equal(m.numbers[1].label, "");
     assert_int_equal(m.caller, 0);
     /* cycling on the picker */
@@ -157,7 +165,8 @@ static void test_numbers_outbound_only(void **st) {
     ct_form_model_clear(&m);
 }
 
-static void test_customer_hint(void **st) {
+static void test_customer_hint(void **st)
+{
     (void)st;
     assert_string_equal(ct_form_customer_hint(""), "");
     assert_string_equal(ct_form_customer_hint("4155"), "must start with +");
@@ -176,7 +185,8 @@ static void test_customer_hint(void **st) {
         assert_int_equal(ct_form_customer_hint(cases[i]) == NULL, ct_e164_valid(cases[i]));
 }
 
-static void test_typing_and_focus(void **st) {
+static void test_typing_and_focus(void **st)
+{
     (void)st;
     ct_form_model m;
     setup_form(&m);
@@ -205,7 +215,8 @@ static void test_typing_and_focus(void **st) {
     ct_form_model_clear(&m);
 }
 
-static void test_metadata_rows(void **st) {
+static void test_metadata_rows(void **st)
+{
     (void)st;
     ct_form_model m;
     setup_form(&m);
@@ -223,7 +234,7 @@ static void test_metadata_rows(void **st) {
     ct_form_model_key(&m, '\t');
     type(&m, "dup");
     ct_form_model_set_focus(&m, CT_FS_META_ADD, 0);
-    ct_form_model_key(&m, '\n');   /* a third, blank row: ignored on submit */
+    ct_form_model_key(&m, '\n'); /* a third, blank row: ignored on submit */
     assert_int_equal(m.n_meta, 3);
 
     /* fill the required fields, then submit: the duplicate is refused */
@@ -270,7 +281,8 @@ static void test_metadata_rows(void **st) {
     ct_form_model_clear(&m);
 }
 
-static void test_submit_builds_request(void **st) {
+static void test_submit_builds_request(void **st)
+{
     (void)st;
     ct_form_model m;
     setup_form(&m);
@@ -295,9 +307,10 @@ static void test_submit_builds_request(void **st) {
     assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
     assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
     assert_false(m.confirm_on_place);
-    assert_string_equal(m.preview, "{\"direction\":\"outbound\",\"phoneNumberId\":\"num-a\","
-                                   "\"customer\":{\"number\":\"+14155550100\",\"name\":\"Zoë\"},"
-                                   "\"assistantId\":\"asst-7\"}");
+    assert_string_equal(m.preview,
+                        "{\"direction\":\"outbound\",\"phoneNumberId\":\"num-a\","
+                        "\"customer\":{\"number\":\"+14155550100\",\"name\":\"Zoë\"},"
+                        "\"assistantId\":\"asst-7\"}");
     assert_int_equal(ct_form_model_key(&m, '\t'), CT_FORM_R_REDRAW);
     assert_true(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);
     ct_connect_request rq;
@@ -312,9 +325,10 @@ static void test_submit_builds_request(void **st) {
     ct_error err;
     ct_error_clear(&err);
     assert_int_equal(ct_connect_request_encode(&rq, &body, &err), CT_OK);
-    assert_string_equal(body, "{\"direction\":\"outbound\",\"phoneNumberId\":\"num-a\","
-                              "\"customer\":{\"number\":\"+14155550100\",\"name\":\"Zoë\"},"
-                              "\"assistantId\":\"asst-7\"}");
+    assert_string_equal(body,
+                        "{\"direction\":\"outbound\",\"phoneNumberId\":\"num-a\","
+                        "\"customer\":{\"number\":\"+14155550100\",\"name\":\"Zoë\"},"
+                        "\"assistantId\":\"asst-7\"}");
     free(body);
 
     /* pending: input is frozen, Enter does not resubmit; only its id matches */
@@ -332,15 +346,16 @@ static void test_submit_builds_request(void **st) {
 /* Issue 13 item 2: `n` never places a call without the preview; the
  * default answer is Cancel, which returns to the filled form; typed-ahead
  * keys in the confirmation do nothing. */
-static void test_confirm_before_placing(void **st) {
+static void test_confirm_before_placing(void **st)
+{
     (void)st;
     ct_form_model m;
     setup_form(&m);
     ct_form_model_set_focus(&m, CT_FS_CUSTOMER, 0);
     type(&m, "+14155550100");
-    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);   /* -> name */
-    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);   /* -> assistant */
-    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);   /* -> confirmation */
+    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT); /* -> name */
+    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT); /* -> assistant */
+    assert_false(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT); /* -> confirmation */
     assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
     assert_non_null(m.preview);
     assert_non_null(strstr(m.preview, "\"number\":\"+14155550100\""));
@@ -349,10 +364,10 @@ static void test_confirm_before_placing(void **st) {
     for (const char *c = ahead; *c; c++)
         assert_int_equal(ct_form_model_key(&m, *c), CT_FORM_R_NONE);
     assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
-    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);   /* Enter on Cancel */
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW); /* Enter on Cancel */
     assert_int_equal(m.state, CT_FORM_EDITING);
     assert_null(m.preview);
-    assert_string_equal(ct_field_text(&m.customer), "+14155550100");     /* kept */
+    assert_string_equal(ct_field_text(&m.customer), "+14155550100"); /* kept */
     /* again, Esc also goes back; Right then Enter places */
     ct_form_model_set_focus(&m, CT_FS_SUBMIT, 0);
     ct_form_model_key(&m, '\n');
@@ -369,7 +384,8 @@ static void test_confirm_before_placing(void **st) {
     ct_form_model_clear(&m);
 }
 
-static void test_failure_keeps_fields_and_places_error(void **st) {
+static void test_failure_keeps_fields_and_places_error(void **st)
+{
     (void)st;
     ct_form_model m;
     setup_form(&m);
@@ -401,7 +417,7 @@ static void test_failure_keeps_fields_and_places_error(void **st) {
     assert_string_equal(ct_field_text(&m.meta[0].key), "crm");
     assert_string_equal(ct_field_text(&m.meta[0].value), "42");
     assert_int_equal(m.caller, 0);
-    assert_false(ct_form_model_owns(&m, 7));   /* never resubmitted by itself */
+    assert_false(ct_form_model_owns(&m, 7)); /* never resubmitted by itself */
 
     /* a metadata key named by the server lands on its row */
     snprintf(err.field, sizeof err.field, "metadata.crm");
@@ -433,7 +449,8 @@ static void test_failure_keeps_fields_and_places_error(void **st) {
     ct_form_model_clear(&m);
 }
 
-static void test_cancel_asks_when_edited(void **st) {
+static void test_cancel_asks_when_edited(void **st)
+{
     (void)st;
     ct_form_model m;
     setup_form(&m);
@@ -442,7 +459,7 @@ static void test_cancel_asks_when_edited(void **st) {
     type(&m, "x");
     assert_int_equal(ct_form_model_key(&m, CT_KEY_ESC), CT_FORM_R_REDRAW);
     assert_int_equal(m.state, CT_FORM_CONFIRM_DISCARD);
-    assert_int_equal(ct_form_model_key(&m, 'n'), CT_FORM_R_REDRAW);   /* back to editing */
+    assert_int_equal(ct_form_model_key(&m, 'n'), CT_FORM_R_REDRAW); /* back to editing */
     assert_int_equal(m.state, CT_FORM_EDITING);
     assert_string_equal(ct_field_text(&m.name), "x");
     ct_form_model_set_focus(&m, CT_FS_CANCEL, 0);
@@ -452,7 +469,8 @@ static void test_cancel_asks_when_edited(void **st) {
     ct_form_model_clear(&m);
 }
 
-static void test_no_numbers(void **st) {
+static void test_no_numbers(void **st)
+{
     (void)st;
     ct_form_model m;
     ct_form_model_init(&m);
@@ -468,7 +486,8 @@ static void test_no_numbers(void **st) {
     ct_form_model_clear(&m);
 }
 
-int main(void) {
+int main(void)
+{
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_field_editing),

@@ -40,13 +40,17 @@ static void selection_kept_by_id(void **state)
 {
     (void)state;
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW);
-    assert_string_equal(sel, "a12f9c88-c155-461f-9771-4d240cdc9a04");   /* newest first */
+    assert_string_equal(sel, "a12f9c88-c155-461f-9771-4d240cdc9a04"); /* newest first */
     ct_listmodel_move(&lm, 2, -1, sel, sizeof sel);
     assert_string_equal(sel, "CC-live-1");
     assert_int_equal(lm.sel, 2);
     /* two newer calls push it down two rows; it stays selected */
-    fix_add_call(store, "{\"id\":\"N1\",\"startAt\":\"2026-05-28T20:26:35.000Z\",\"status\":\"ongoing\"}", 2);
-    fix_add_call(store, "{\"id\":\"N2\",\"startAt\":\"2026-05-28T20:26:36.000Z\",\"status\":\"ongoing\"}", 2);
+    fix_add_call(store,
+                 "{\"id\":\"N1\",\"startAt\":\"2026-05-28T20:26:35.000Z\",\"status\":\"ongoing\"}",
+                 2);
+    fix_add_call(store,
+                 "{\"id\":\"N2\",\"startAt\":\"2026-05-28T20:26:36.000Z\",\"status\":\"ongoing\"}",
+                 2);
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW);
     assert_string_equal(sel, "CC-live-1");
     assert_int_equal(lm.sel, 4);
@@ -60,27 +64,32 @@ static void selection_when_call_leaves_view(void **state)
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW);
     ct_listmodel_move(&lm, 0, 3, sel, sizeof sel);
     assert_string_equal(sel, "CC-done-4");
-    ct_listmodel_set_filter_step(&lm, 1);   /* live only: CC-done-4 leaves */
+    ct_listmodel_set_filter_step(&lm, 1); /* live only: CC-done-4 leaves */
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW);
     assert_int_equal(ct_listmodel_count(&lm), 3);
-    assert_int_equal(lm.sel, 2);            /* the last row took its place */
+    assert_int_equal(lm.sel, 2); /* the last row took its place */
     assert_string_equal(sel, "CC-live-1");
 }
 
 static void follow_newest(void **state)
 {
     (void)state;
-    ct_listmodel_sort_column(&lm, CT_COL_CUSTOMER);   /* newest is not row 0 */
+    ct_listmodel_sort_column(&lm, CT_COL_CUSTOMER); /* newest is not row 0 */
     lm.follow = true;
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW);
     assert_string_equal(sel, "a12f9c88-c155-461f-9771-4d240cdc9a04");
-    fix_add_call(store, "{\"id\":\"N9\",\"startAt\":\"2026-05-28T20:26:39.000Z\",\"userNumber\":\"+1\",\"status\":\"ongoing\"}", 2);
+    fix_add_call(
+        store,
+        "{\"id\":\"N9\",\"startAt\":\"2026-05-28T20:26:39.000Z\",\"userNumber\":\"+1\",\"status\":\"ongoing\"}",
+        2);
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW);
     assert_string_equal(sel, "N9");
     /* navigating switches follow off */
     ct_listmodel_move(&lm, 1, -1, sel, sizeof sel);
     assert_false(lm.follow);
-    fix_add_call(store, "{\"id\":\"N10\",\"startAt\":\"2026-05-28T20:26:39.500Z\",\"status\":\"ongoing\"}", 2);
+    fix_add_call(store,
+                 "{\"id\":\"N10\",\"startAt\":\"2026-05-28T20:26:39.500Z\",\"status\":\"ongoing\"}",
+                 2);
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW);
     assert_string_not_equal(sel, "N10");
 }
@@ -104,7 +113,7 @@ static void filters_and_search(void **state)
     ct_listmodel_search_backspace(&lm);
     assert_string_equal(lm.spec.search, "asst-");
     ct_listmodel_set_search(&lm, "é");
-    ct_listmodel_search_backspace(&lm);     /* a 2-byte character goes whole */
+    ct_listmodel_search_backspace(&lm); /* a 2-byte character goes whole */
     assert_string_equal(lm.spec.search, "");
 }
 
@@ -113,9 +122,11 @@ static void new_rows_highlight_briefly(void **state)
     (void)state;
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW);
     const ct_call_entry *old = ct_store_get(store, "CC-live-1");
-    assert_false(ct_listmodel_is_new(&lm, old, FIX_NOW));   /* the first fill is not new */
+    assert_false(ct_listmodel_is_new(&lm, old, FIX_NOW)); /* the first fill is not new */
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW + 1000);
-    fix_add_call(store, "{\"id\":\"N1\",\"startAt\":\"2026-05-28T20:26:39.000Z\",\"status\":\"ongoing\"}", 2);
+    fix_add_call(store,
+                 "{\"id\":\"N1\",\"startAt\":\"2026-05-28T20:26:39.000Z\",\"status\":\"ongoing\"}",
+                 2);
     ct_listmodel_sync(&lm, sel, sizeof sel, FIX_NOW + 2000);
     const ct_call_entry *e = ct_store_get(store, "N1");
     assert_true(ct_listmodel_is_new(&lm, e, FIX_NOW + 2000));
@@ -137,7 +148,7 @@ static void cells(void **state)
     ct_listmodel_cell(e, CT_COL_DURATION, FIX_NOW, buf, sizeof buf);
     assert_string_equal(buf, "6:40");
     ct_listmodel_cell(e, CT_COL_DURATION, FIX_NOW + 1000, buf, sizeof buf);
-    assert_string_equal(buf, "6:41");                 /* live calls tick */
+    assert_string_equal(buf, "6:41"); /* live calls tick */
     ct_listmodel_cell(e, CT_COL_PHONE, FIX_NOW, buf, sizeof buf);
     assert_string_equal(buf, "in-progress");
 }
@@ -156,19 +167,19 @@ static void age_changes(void **state)
     /* ages on wall-clock boundaries (FIX_NOW is 20:26:40.000 UTC) */
     assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW), 0);
     assert_int_equal(ct_age_shown_ms(FIX_NOW + 999, FIX_NOW), 0);
-    assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW - 500), 1000);      /* another second */
+    assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW - 500), 1000); /* another second */
     assert_int_equal(ct_age_next_change_at(FIX_NOW + 300, FIX_NOW - 500), 700);
     assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW - 59000), 59000);
-    assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW - 65000), 60000);   /* 20:25:35: 1m */
-    assert_int_equal(ct_age_next_change_at(FIX_NOW, FIX_NOW - 65000), 20000);   /* at 20:27 */
+    assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW - 65000), 60000);       /* 20:25:35: 1m */
+    assert_int_equal(ct_age_next_change_at(FIX_NOW, FIX_NOW - 65000), 20000); /* at 20:27 */
     assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW - 7200000), 7200000);
-    assert_int_equal(ct_age_next_change_at(FIX_NOW, FIX_NOW - 7200000), 2000000);  /* 21:00 */
+    assert_int_equal(ct_age_next_change_at(FIX_NOW, FIX_NOW - 7200000), 2000000); /* 21:00 */
     assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW - 3 * 86400000LL), 3 * 86400000LL);
-    assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW + 5000), 0);        /* skew */
+    assert_int_equal(ct_age_shown_ms(FIX_NOW, FIX_NOW + 5000), 0); /* skew */
     char buf[16];
-    ct_age_coarse(FIX_NOW, FIX_NOW - 40000, buf, sizeof buf);             /* 20:26:00 */
+    ct_age_coarse(FIX_NOW, FIX_NOW - 40000, buf, sizeof buf); /* 20:26:00 */
     assert_string_equal(buf, "<1m");
-    ct_age_coarse(FIX_NOW, FIX_NOW - 41000, buf, sizeof buf);             /* 20:25:59 */
+    ct_age_coarse(FIX_NOW, FIX_NOW - 41000, buf, sizeof buf); /* 20:25:59 */
     assert_string_equal(buf, "1m");
     ct_age_coarse(FIX_NOW, FIX_NOW - 3 * 60000, buf, sizeof buf);
     assert_string_equal(buf, "3m");
@@ -246,7 +257,8 @@ static void action_table(void **state)
     for (char *p = roff; (p = strstr(p, ".TP\n")); p++) tp++;
     /* every action, then the status legend and the mouse notes (issue 13) */
     assert_int_equal(tp, ct_actions_count + ct_help_notes_count);
-    assert_non_null(strstr(roff, "\\[u25CF] (\\fB*\\fR without UTF\\-8)\nlive: the call is in progress."));
+    assert_non_null(
+        strstr(roff, "\\[u25CF] (\\fB*\\fR without UTF\\-8)\nlive: the call is in progress."));
     assert_non_null(strstr(roff, ".B Mouse\nclick a call to select it"));
     assert_non_null(strstr(roff, "\\-\\-read\\-only"));
     free(roff);
@@ -285,8 +297,10 @@ static void details_document(void **state)
 static ct_theme_role success_role(const char *value)
 {
     char json[256];
-    snprintf(json, sizeof json, "{\"id\":\"CC-eval\",\"status\":\"finished\","
-             "\"analysis\":{\"summary\":\"x\",\"successEvaluation\":\"%s\"}}", value);
+    snprintf(json, sizeof json,
+             "{\"id\":\"CC-eval\",\"status\":\"finished\","
+             "\"analysis\":{\"summary\":\"x\",\"successEvaluation\":\"%s\"}}",
+             value);
     fix_add_call(store, json, 100);
     ct_detail_doc doc;
     memset(&doc, 0, sizeof doc);
@@ -308,7 +322,6 @@ static void details_success_colour(void **state)
     assert_int_equal(success_role("Poor"), CT_TH_FAILED);
     assert_int_equal(success_role("Fair"), CT_TH_NORMAL);
 }
-
 
 /* Two documents hold the same lines (text, role, indent). */
 static void assert_same_doc(const ct_detail_doc *a, const ct_detail_doc *b)
@@ -343,7 +356,8 @@ static void details_incremental(void **state)
     memset(&doc, 0, sizeof doc);
     assert_int_equal(ct_detail_build(&doc, ct_store_get(store, "CC-live-1"), 60, FIX_NOW), 0);
     assert_int_equal(doc.rewrapped, 3);
-    assert_int_equal(ct_detail_build(&doc, ct_store_get(store, "CC-live-1"), 60, FIX_NOW + 1000), 0);
+    assert_int_equal(ct_detail_build(&doc, ct_store_get(store, "CC-live-1"), 60, FIX_NOW + 1000),
+                     0);
     assert_int_equal(doc.rewrapped, 0);
 
     add_line("m4", "A fourth line, long enough to wrap over two rows at this width of sixty.",
@@ -365,12 +379,15 @@ static void details_incremental(void **state)
     assert_int_equal(ct_detail_build(&fresh, e, 60, FIX_NOW), 0);
     assert_same_doc(&doc, &fresh);
     bool changed = false;
-    for (size_t i = 0; i < doc.n; i++) if (strstr(doc.lines[i].text, "Changed my mind.")) changed = true;
+    for (size_t i = 0; i < doc.n; i++)
+        if (strstr(doc.lines[i].text, "Changed my mind.")) changed = true;
     assert_true(changed);
 
     /* a field changes with the transcript unchanged: the head is rebuilt */
-    fix_add_call(store, "{\"id\":\"CC-live-1\",\"status\":\"forwarded\","
-                        "\"phoneCallStatusReason\":\"to a human\"}", 50);
+    fix_add_call(store,
+                 "{\"id\":\"CC-live-1\",\"status\":\"forwarded\","
+                 "\"phoneCallStatusReason\":\"to a human\"}",
+                 50);
     e = ct_store_get(store, "CC-live-1");
     assert_int_equal(ct_detail_build(&doc, e, 60, FIX_NOW), 0);
     assert_int_equal(doc.rewrapped, 0);
@@ -378,7 +395,8 @@ static void details_incremental(void **state)
     assert_int_equal(ct_detail_build(&fresh, e, 60, FIX_NOW), 0);
     assert_same_doc(&doc, &fresh);
     bool reason = false;
-    for (size_t i = 0; i < doc.n; i++) if (strstr(doc.lines[i].text, "to a human")) reason = true;
+    for (size_t i = 0; i < doc.n; i++)
+        if (strstr(doc.lines[i].text, "to a human")) reason = true;
     assert_true(reason);
     /* the live duration field follows the clock */
     assert_int_equal(ct_detail_build(&doc, e, 60, FIX_NOW + 5000), 0);

@@ -11,7 +11,8 @@
 
 #include "../../tui/msglog.h"
 
-static void test_ring_bounds(void **st) {
+static void test_ring_bounds(void **st)
+{
     (void)st;
     ct_msglog *log = ct_msglog_new(3);
     assert_non_null(log);
@@ -34,16 +35,19 @@ static void test_ring_bounds(void **st) {
     ct_msglog_free(NULL);
 }
 
-static void test_default_cap(void **st) {
+static void test_default_cap(void **st)
+{
     (void)st;
     ct_msglog *log = ct_msglog_new(0);
-    for (int i = 0; i < CT_MSGLOG_DEFAULT_CAP + 5; i++) ct_msglog_addf(log, CT_FLASH_INFO, 1, "%d", i);
+    for (int i = 0; i < CT_MSGLOG_DEFAULT_CAP + 5; i++)
+        ct_msglog_addf(log, CT_FLASH_INFO, 1, "%d", i);
     assert_int_equal(ct_msglog_count(log), CT_MSGLOG_DEFAULT_CAP);
     assert_string_equal(ct_msglog_at(log, 0)->text, "5");
     ct_msglog_free(log);
 }
 
-static void test_cleaning(void **st) {
+static void test_cleaning(void **st)
+{
     (void)st;
     ct_msglog *log = ct_msglog_new(4);
     ct_msglog_add(log, CT_FLASH_ERROR, 1, "422: bad\nnumber\x1b[31m red \xc2\x9b x");
@@ -70,7 +74,8 @@ static void test_cleaning(void **st) {
     ct_msglog_free(log);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_bounds),
         cmocka_unit_test(test_default_cap),

@@ -12,7 +12,8 @@
 
 #include "../../tui/msglog.h"
 
-static void test_hook(void **st) {
+static void test_hook(void **st)
+{
     (void)st;
     ct_msglog *log = ct_msglog_new(8);
     ct_ui_ctx ctx;
@@ -33,7 +34,8 @@ static void test_hook(void **st) {
 static SCREEN *scr;
 static FILE *scr_out, *scr_in;
 
-static int term_setup(void **st) {
+static int term_setup(void **st)
+{
     (void)st;
     setlocale(LC_ALL, "C.UTF-8");
     setenv("TERM", "xterm-256color", 1);
@@ -46,7 +48,8 @@ static int term_setup(void **st) {
     return scr ? 0 : -1;
 }
 
-static int term_teardown(void **st) {
+static int term_teardown(void **st)
+{
     (void)st;
     endwin();
     delscreen(scr);
@@ -55,19 +58,22 @@ static int term_teardown(void **st) {
     return 0;
 }
 
-static const char *row(WINDOW *w, int y) {
+static const char *row(WINDOW *w, int y)
+{
     static char buf[256];
-    mvwinnstr(w, y, 0, buf, (int)sizeof buf - 1);   /* n counts bytes */
+    mvwinnstr(w, y, 0, buf, (int)sizeof buf - 1); /* n counts bytes */
     return buf;
 }
 
-static bool any_row_has(WINDOW *w, const char *needle) {
+static bool any_row_has(WINDOW *w, const char *needle)
+{
     for (int y = 0; y < getmaxy(w); y++)
         if (strstr(row(w, y), needle)) return true;
     return false;
 }
 
-static void test_pane(void **st) {
+static void test_pane(void **st)
+{
     (void)st;
     ct_msglog *log = ct_msglog_new(100);
     for (int i = 1; i <= 30; i++)
@@ -95,7 +101,8 @@ static void test_pane(void **st) {
     ct_pane_draw(p, &ctx);
     assert_non_null(strstr(row(p->win, 9), "message 30"));
     /* a long line wraps under the prefix column */
-    ct_msglog_add(log, CT_FLASH_WARN, 31000, "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll");
+    ct_msglog_add(log, CT_FLASH_WARN, 31000,
+                  "aaaa bbbb cccc dddd eeee ffff gggg hhhh iiii jjjj kkkk llll");
     ct_pane_draw(p, &ctx);
     assert_non_null(strstr(row(p->win, 8), "00:00:31 warn  aaaa"));
     assert_non_null(strstr(row(p->win, 9), "               "));
@@ -113,7 +120,8 @@ static void test_pane(void **st) {
     ct_msglog_free(log);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hook),
         cmocka_unit_test_setup_teardown(test_pane, term_setup, term_teardown),

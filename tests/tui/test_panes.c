@@ -56,7 +56,7 @@ static void golden_pane(ct_pane *p, const char *name)
 {
     werase(stdscr);
     wnoutrefresh(stdscr);
-    p->stale = true;   /* the blank screen covered it: draw it whole */
+    p->stale = true; /* the blank screen covered it: draw it whole */
     ct_pane_draw(p, &ctx);
     doupdate();
     char *got = ct_board_screen_text();
@@ -127,7 +127,7 @@ static void status_and_footer(void **state)
     golden_pane(ft, "footer_hints_90");
     ct_ui_flash(&ctx, CT_FLASH_ERROR, "end failed: \x1b[31mHTTP 500\x1b[0m");
     golden_pane(ft, "footer_flash_90");
-    ctx.now += CT_UI_FLASH_MS + 1;   /* the flash expires: hints again */
+    ctx.now += CT_UI_FLASH_MS + 1; /* the flash expires: hints again */
     golden_pane(ft, "footer_hints_90");
     ct_pane_free(sb);
     ct_pane_free(ft);
@@ -136,7 +136,7 @@ static void status_and_footer(void **state)
 static void help_pane(void **state)
 {
     (void)state;
-    ct_pane *p = ct_help_pane_new(true);   /* read-only: no write actions listed */
+    ct_pane *p = ct_help_pane_new(true); /* read-only: no write actions listed */
     ct_pane_resize(p, 0, 0, 30, 90);
     golden_pane(p, "help_read_only");
     /* narrow and short: the text wraps, never cut, and G scrolls to the end */
@@ -148,14 +148,14 @@ static void help_pane(void **state)
     /* the end is now the mouse paragraph (issue 13 item 5), whole */
     assert_non_null(strstr(s, "Mouse         click a call to select it; click"));
     assert_non_null(strstr(s, "under the pointer"));
-    assert_null(strstr(s, "\u2026"));   /* no ellipsis: nothing was cut */
+    assert_null(strstr(s, "\u2026")); /* no ellipsis: nothing was cut */
     free(s);
     /* the legend names every status glyph the list draws */
     ct_pane_resize(p, 0, 0, 30, 100);
     ct_pane_key(p, &ctx, 'g', NULL);
     static char all[200000];
     all[0] = '\0';
-    for (int page = 0; page < 6; page++) {   /* the whole help, a page at a time */
+    for (int page = 0; page < 6; page++) { /* the whole help, a page at a time */
         ct_pane_draw(p, &ctx);
         doupdate();
         char *pg = ct_board_screen_text();
@@ -166,9 +166,14 @@ static void help_pane(void **state)
     s = strdup(all);
     static const char *const legend[] = {
         "\u25CF             live: the call is in progress",
-        "\u25CC             queued", "\u25D4             ringing", "\u21AA             forwarded",
-        "\u2713             done", "\u2717             failed: busy, no answer",
-        "\u2026             pending", "!             hang", "\u00B7             status not known",
+        "\u25CC             queued",
+        "\u25D4             ringing",
+        "\u21AA             forwarded",
+        "\u2713             done",
+        "\u2717             failed: busy, no answer",
+        "\u2026             pending",
+        "!             hang",
+        "\u00B7             status not known",
         "Quit (asks when a request is still pending).",
     };
     for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)

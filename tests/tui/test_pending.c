@@ -9,7 +9,8 @@
 
 #include "../../tui/pending.h"
 
-static void test_lifecycle(void **st) {
+static void test_lifecycle(void **st)
+{
     (void)st;
     ct_pending p;
     ct_pending_init(&p);
@@ -36,7 +37,7 @@ static void test_lifecycle(void **st) {
     assert_int_equal(ct_pending_call_updated(&p, "CC-1"), 1);
     e = ct_pending_for_call(&p, "CC-1");
     assert_non_null(e);
-    assert_int_equal(e->action, CT_ACTION_END);    /* still SENT */
+    assert_int_equal(e->action, CT_ACTION_END); /* still SENT */
     /* failure removes at once and reports what failed */
     ct_pending_action out;
     assert_true(ct_pending_failed(&p, 11, &out));
@@ -47,7 +48,8 @@ static void test_lifecycle(void **st) {
     assert_int_equal(ct_pending_count(&p), 1);
 }
 
-static void test_expiry_and_bounds(void **st) {
+static void test_expiry_and_bounds(void **st)
+{
     (void)st;
     ct_pending p;
     ct_pending_init(&p);
@@ -75,7 +77,8 @@ static void test_expiry_and_bounds(void **st) {
     assert_true(ct_pending_add(&p, "CC-x", CT_ACTION_SAY, 1000, 0));
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lifecycle),
         cmocka_unit_test(test_expiry_and_bounds),

@@ -36,7 +36,7 @@ static void model_lists_seen_values(void **state)
     assert_int_equal(m.items[1].calls, 2);
     assert_string_equal(m.items[2].value, "+18005550199");
     assert_int_equal(m.items[2].calls, 3);
-    assert_int_equal(m.sel, 1);   /* starts on the choice in force */
+    assert_int_equal(m.sel, 1); /* starts on the choice in force */
     ct_picker_free(&m);
 
     /* a choice no call has any more stays listed (0 calls) and selected */
@@ -64,13 +64,13 @@ static void model_keys(void **state)
     ct_picker_model m;
     assert_int_equal(ct_picker_build(&m, CT_PICK_ASSISTANT, s, ""), 0);
     assert_int_equal(ct_picker_key(&m, 'k', 5), CT_PICK_R_MOVED);
-    assert_int_equal(m.sel, 0);                 /* clamped at the top */
+    assert_int_equal(m.sel, 0); /* clamped at the top */
     ct_picker_key(&m, KEY_DOWN, 5);
     assert_string_equal(ct_picker_value(&m), "asst-42");
     ct_picker_key(&m, 'G', 5);
     assert_string_equal(ct_picker_value(&m), "asst-7");
     ct_picker_key(&m, 'j', 5);
-    assert_string_equal(ct_picker_value(&m), "asst-7");   /* clamped at the end */
+    assert_string_equal(ct_picker_value(&m), "asst-7"); /* clamped at the end */
     ct_picker_key(&m, KEY_PPAGE, 5);
     assert_int_equal(m.sel, 0);
     assert_int_equal(ct_picker_key(&m, 'x', 5), CT_PICK_R_NONE);
@@ -172,19 +172,19 @@ static void board_pickers(void **state)
     keys("A");
     assert_int_equal(board.n_modals, 1);
     golden("picker_assistant_80x24");
-    keys("j\n");                     /* asst-42 */
+    keys("j\n"); /* asst-42 */
     assert_int_equal(board.n_modals, 0);
     assert_string_equal(lm->spec.assistant_id, "asst-42");
     assert_true(screen_has("Calls 3/5"));
     assert_true(screen_has("asst:asst-42"));
     /* the number picker narrows further; v keeps both */
     keys("N");
-    keys("G\n");                     /* +18005550199 */
+    keys("G\n"); /* +18005550199 */
     assert_string_equal(lm->spec.our_number, "+18005550199");
     assert_true(screen_has("Calls 3/5"));
-    keys("v");                       /* live */
+    keys("v"); /* live */
     assert_true(screen_has("filter:live"));
-    assert_true(screen_has("Calls 2/5"));   /* CC-live-1 and the queued a12f9c88 */
+    assert_true(screen_has("Calls 2/5")); /* CC-live-1 and the queued a12f9c88 */
     assert_string_equal(lm->spec.assistant_id, "asst-42");
     /* Esc cancels: nothing changes */
     keys("A");

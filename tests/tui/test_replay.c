@@ -58,7 +58,8 @@ static ct_event *ev_calls(ct_event_type t, uint64_t rid, const char *const *json
     ev->calls.calls = calloc(n, sizeof(ct_call));
     for (size_t i = 0; i < n; i++) {
         ct_error err;
-        assert_int_equal(ct_call_decode(jsons[i], strlen(jsons[i]), &ev->calls.calls[i], &err), CT_OK);
+        assert_int_equal(ct_call_decode(jsons[i], strlen(jsons[i]), &ev->calls.calls[i], &err),
+                         CT_OK);
     }
     ev->calls.n_calls = n;
     ev->calls.total_count = (long)n;
@@ -106,11 +107,14 @@ static const char *const LIST[] = {
 };
 
 /* The scripted session: what arrives when. */
-typedef struct step { ct_time_ms at; int what; } step;
+typedef struct step {
+    ct_time_ms at;
+    int what;
+} step;
 enum { OWN_LIST, LISTED, LIVE, SAID, OWN_GET, GONE, ENDED, N_WHAT };
 static const step SCRIPT[] = {
-    {T0, OWN_LIST}, {T0 + 300, LISTED}, {T0 + 1000, LIVE}, {T0 + 4000, SAID},
-    {T0 + 6000, OWN_GET}, {T0 + 6400, GONE}, {T0 + 9000, ENDED},
+    {T0, OWN_LIST},       {T0 + 300, LISTED}, {T0 + 1000, LIVE},  {T0 + 4000, SAID},
+    {T0 + 6000, OWN_GET}, {T0 + 6400, GONE},  {T0 + 9000, ENDED},
 };
 #define N_STEPS (sizeof SCRIPT / sizeof *SCRIPT)
 /* The moments compared: between events, on one, and on the last (a
@@ -135,15 +139,17 @@ static void run_step(ct_board *b, ct_recorder *rec, const step *s)
     case LISTED: ev = ev_calls(CT_EV_CALLS_LISTED, 1, LIST, 3); break;
     case LIVE: ev = ev_state(CT_MON_LIVE, s->at); break;
     case SAID:
-        ev = ev_update(CT_WH_CONVERSATION_UPDATE, s->at,
-                       "{\"id\":\"CC-live-1\",\"status\":\"ongoing\",\"messages\":[{\"messageId\":\"m1\","
-                       "\"role\":\"user\",\"text\":\"Can I move my appointment?\",\"timestamp\":1780000003900}]}");
+        ev = ev_update(
+            CT_WH_CONVERSATION_UPDATE, s->at,
+            "{\"id\":\"CC-live-1\",\"status\":\"ongoing\",\"messages\":[{\"messageId\":\"m1\","
+            "\"role\":\"user\",\"text\":\"Can I move my appointment?\",\"timestamp\":1780000003900}]}");
         break;
     case GONE: ev = ev_404(2); break;
     case ENDED:
-        ev = ev_update(CT_WH_STATUS_UPDATE, s->at,
-                       "{\"id\":\"CC-live-2\",\"status\":\"finished\",\"phoneCallStatus\":\"completed\","
-                       "\"endAt\":\"2026-05-28T20:26:49.000Z\"}");
+        ev = ev_update(
+            CT_WH_STATUS_UPDATE, s->at,
+            "{\"id\":\"CC-live-2\",\"status\":\"finished\",\"phoneCallStatus\":\"completed\","
+            "\"endAt\":\"2026-05-28T20:26:49.000Z\"}");
         break;
     }
     assert_true(ct_recorder_event(rec, ev, s->at));
@@ -194,7 +200,8 @@ static int setup(void **state)
     assert_non_null(rec);
     size_t next = 0;
     for (size_t m = 0; m < N_MOMENTS; m++) {
-        while (next < N_STEPS && SCRIPT[next].at <= MOMENTS[m]) run_step(&live, rec, &SCRIPT[next++]);
+        while (next < N_STEPS && SCRIPT[next].at <= MOMENTS[m])
+            run_step(&live, rec, &SCRIPT[next++]);
         live_screens[m] = draw_at(&live, MOMENTS[m]);
     }
     ct_recorder_close(rec);
@@ -213,7 +220,11 @@ static int teardown(void **state)
     return 0;
 }
 
-typedef struct replay_board { ct_store *store; ct_board b; ct_replay R; } replay_board;
+typedef struct replay_board {
+    ct_store *store;
+    ct_board b;
+    ct_replay R;
+} replay_board;
 
 static void replay_open(replay_board *rb)
 {
@@ -246,7 +257,7 @@ static void test_the_recording_is_private_and_complete(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
     replay_board rb;
     replay_open(&rb);
-    assert_int_equal(rb.R.n, N_STEPS);          /* every event and own read */
+    assert_int_equal(rb.R.n, N_STEPS); /* every event and own read */
     assert_int_equal(rb.R.start, T0);
     assert_int_equal(rb.R.end, T0 + 9000);
     replay_close(&rb);
@@ -286,13 +297,13 @@ static void test_play_at_speed_reaches_the_same_screens(void **state)
     (void)state;
     replay_board rb;
     replay_open(&rb);
-    ct_replay_set_speed(&rb.R, 5, 0);   /* rounds up to a power of two */
+    ct_replay_set_speed(&rb.R, 5, 0); /* rounds up to a power of two */
     assert_int_equal(rb.R.speed, 8);
     ct_replay_set_speed(&rb.R, 4, 0);
-    ct_replay_toggle(&rb.R, 0);          /* play */
+    ct_replay_toggle(&rb.R, 0); /* play */
     assert_true(rb.R.playing);
     for (size_t m = 0; m + 1 < N_MOMENTS; m++) {
-        int64_t real = (MOMENTS[m] - T0) / 4;   /* 4x: a quarter of the recorded time */
+        int64_t real = (MOMENTS[m] - T0) / 4; /* 4x: a quarter of the recorded time */
         /* the timer asks to be woken no later than the next record */
         long due = ct_replay_due_in(&rb.R, real);
         assert_true(due >= 0 && due <= 250);
@@ -316,17 +327,17 @@ static void test_step_applies_one_event_at_a_time(void **state)
     (void)state;
     replay_board rb;
     replay_open(&rb);
-    ct_replay_step(&rb.R, 0);   /* the own read rides along with the list */
+    ct_replay_step(&rb.R, 0); /* the own read rides along with the list */
     assert_int_equal(rb.R.next, 2);
     assert_int_equal(ct_replay_clock(&rb.R, 0), T0 + 300);
     assert_int_equal(ct_store_count(rb.store), 3);
-    ct_replay_step(&rb.R, 0);   /* LIVE */
-    ct_replay_step(&rb.R, 0);   /* the transcript line */
+    ct_replay_step(&rb.R, 0); /* LIVE */
+    ct_replay_step(&rb.R, 0); /* the transcript line */
     assert_int_equal(ct_replay_clock(&rb.R, 0), T0 + 4000);
     char *s = replay_screen(&rb, 0);
     assert_same_screen(live_screens[1], s, T0 + 4000);
     free(s);
-    ct_replay_step(&rb.R, 0);   /* own get + the 404: the call is gone */
+    ct_replay_step(&rb.R, 0); /* own get + the 404: the call is gone */
     assert_int_equal(ct_store_count(rb.store), 2);
     assert_false(rb.R.playing);
     replay_close(&rb);
@@ -340,7 +351,7 @@ static void test_seek_input(void **state)
     assert_int_equal(t, T0 + 90000);
     assert_true(ct_replay_parse_seek("-5", T0, &t));
     assert_int_equal(t, T0 - 5000);
-    assert_true(ct_replay_parse_seek("20:26:45", T0, &t));   /* TZ=UTC */
+    assert_true(ct_replay_parse_seek("20:26:45", T0, &t)); /* TZ=UTC */
     assert_int_equal(t, T0 + 5000);
     assert_false(ct_replay_parse_seek("", T0, &t));
     assert_false(ct_replay_parse_seek("+", T0, &t));
@@ -357,7 +368,7 @@ static void test_seek_prompt_takes_the_keys(void **state)
     (void)state;
     replay_board rb;
     replay_open(&rb);
-    assert_false(ct_replay_prompt_key(&rb.R, 'q', 0));   /* no prompt: the board's key */
+    assert_false(ct_replay_prompt_key(&rb.R, 'q', 0)); /* no prompt: the board's key */
     ct_replay_action(&rb.R, CT_A_REPLAY_SEEK, 0);
     assert_true(rb.R.prompting);
     assert_non_null(strstr(rb.b.ctx.flash, "seek to"));
@@ -365,7 +376,7 @@ static void test_seek_prompt_takes_the_keys(void **state)
     ct_board_timers tm;
     ct_board_get_timers(&rb.b, &tm);
     assert_true(tm.flash_expiry > 0 && tm.flash_expiry <= 366L * 24 * 3600 * 1000);
-    const char *typed = "q+4";   /* q is swallowed, not a quit */
+    const char *typed = "q+4"; /* q is swallowed, not a quit */
     for (const char *c = typed; *c; c++) assert_true(ct_replay_prompt_key(&rb.R, *c, 0));
     assert_false(ct_replay_prompt_key(&rb.R, KEY_RESIZE, 0));
     assert_false(rb.b.quit);
@@ -402,7 +413,7 @@ static void test_board_keys_and_help_on_a_replay(void **state)
     ct_board_key(&rb.b, '?', NULL);
     ct_board_key(&rb.b, 'G', NULL);
     char *s = replay_screen(&rb, 0);
-    assert_null(strstr(s, "With --replay"));   /* no hook: a live board */
+    assert_null(strstr(s, "With --replay")); /* no hook: a live board */
     free(s);
     ct_board_key(&rb.b, CT_KEY_ESC, NULL);
     rb.b.replay_action = replay_hook;
@@ -419,7 +430,7 @@ static void test_board_keys_and_help_on_a_replay(void **state)
     assert_true(rb.R.prompting);
     ct_replay_prompt_key(&rb.R, CT_KEY_ESC, 0);
     ct_board_key(&rb.b, '?', NULL);
-    ct_board_key(&rb.b, 'G', NULL);   /* the replay rows end the key list */
+    ct_board_key(&rb.b, 'G', NULL); /* the replay rows end the key list */
     s = replay_screen(&rb, 0);
     assert_non_null(strstr(s, "With --replay: play or pause"));
     free(s);
@@ -453,13 +464,13 @@ static void test_record_cap_stops_with_a_flash(void **state)
     ct_error err;
     ct_recorder *rec = ct_recorder_open(p2, 300, T0, &ctx, &err);
     assert_non_null(rec);
-    ct_event *ev = ev_calls(CT_EV_CALLS_LISTED, 1, LIST, 3);   /* well over 300 bytes */
+    ct_event *ev = ev_calls(CT_EV_CALLS_LISTED, 1, LIST, 3); /* well over 300 bytes */
     assert_false(ct_recorder_event(rec, ev, T0));
     assert_true(ct_recorder_stopped(rec));
     assert_non_null(strstr(ctx.flash, "recording stopped"));
     assert_non_null(strstr(ctx.flash, "record-max-bytes"));
     ct_event *small = ct_event_new(CT_EV_LOG);
-    assert_false(ct_recorder_event(rec, small, T0));   /* stays stopped */
+    assert_false(ct_recorder_event(rec, small, T0)); /* stays stopped */
     uint64_t bytes = ct_recorder_bytes(rec);
     ct_recorder_close(rec);
     struct stat st;
@@ -467,7 +478,7 @@ static void test_record_cap_stops_with_a_flash(void **state)
     assert_int_equal((uint64_t)st.st_size, bytes);
     assert_true(bytes <= 300);
     ct_replay R;
-    assert_int_equal(ct_replay_load(&R, p2, &err), CT_OK);   /* still a valid recording */
+    assert_int_equal(ct_replay_load(&R, p2, &err), CT_OK); /* still a valid recording */
     assert_int_equal(R.n, 0);
     ct_replay_free(&R);
     ct_event_free(ev);

@@ -55,7 +55,7 @@ static void odd_shapes(void **state)
     ct_report_field f[4];
     size_t n = ct_report_fields(&c, f, 4);
     assert_int_equal(n, 2);
-    assert_false(f[0].is_url);                 /* only http(s) becomes a link */
+    assert_false(f[0].is_url); /* only http(s) becomes a link */
     assert_string_equal(f[1].value, "not json");
     char url[64];
     ct_report_recording_url(&c, url, sizeof url);

@@ -14,7 +14,8 @@
 #include "../../tui/text.h"
 #include "../../tui/theme.h"
 
-static void test_table(void **st) {
+static void test_table(void **st)
+{
     (void)st;
     size_t n;
     const ct_theme_entry *t = ct_theme_table(&n);
@@ -27,9 +28,9 @@ static void test_table(void **st) {
     /* monochrome: what must stand out does */
     ct_theme_init(false, false);
     assert_false(ct_theme_is_color());
-    ct_theme_role loud[] = {CT_TH_SELECTED, CT_TH_ERROR, CT_TH_LIVE, CT_TH_FAILED,
-                            CT_TH_FIELD_FOCUS, CT_TH_BUTTON_FOCUS, CT_TH_DESTRUCTIVE,
-                            CT_TH_HANG, CT_TH_STATUSBAR, CT_TH_HEADER};
+    ct_theme_role loud[] = {CT_TH_SELECTED,    CT_TH_ERROR,        CT_TH_LIVE,        CT_TH_FAILED,
+                            CT_TH_FIELD_FOCUS, CT_TH_BUTTON_FOCUS, CT_TH_DESTRUCTIVE, CT_TH_HANG,
+                            CT_TH_STATUSBAR,   CT_TH_HEADER};
     for (size_t i = 0; i < sizeof loud / sizeof *loud; i++)
         assert_int_not_equal(ct_theme_attr(loud[i]), A_NORMAL);
     assert_int_equal(ct_theme_attr(CT_TH_SELECTED) & A_REVERSE, A_REVERSE);
@@ -43,7 +44,8 @@ static void test_table(void **st) {
  * background (blue on black was unreadable for the "dim" detail fields and
  * form hints), a role never has the same foreground and background, and
  * nothing is invisible in monochrome. */
-static void test_readable(void **st) {
+static void test_readable(void **st)
+{
     (void)st;
     size_t n;
     const ct_theme_entry *t = ct_theme_table(&n);
@@ -66,7 +68,8 @@ static void test_readable(void **st) {
     assert_int_equal(t[CT_TH_DIM].mono_attr & A_DIM, A_DIM);
 }
 
-static void test_glyphs(void **st) {
+static void test_glyphs(void **st)
+{
     (void)st;
     setlocale(LC_ALL, "C.UTF-8");
     for (int utf8 = 0; utf8 <= 1; utf8++) {
@@ -75,7 +78,8 @@ static void test_glyphs(void **st) {
             const char *g = ct_theme_glyph((ct_glyph_kind)k);
             assert_int_equal(ct_text_width(g), 1);
             if (!utf8) assert_int_equal(strlen(g), 1);
-            for (int j = 0; j < k; j++) assert_string_not_equal(g, ct_theme_glyph((ct_glyph_kind)j));
+            for (int j = 0; j < k; j++)
+                assert_string_not_equal(g, ct_theme_glyph((ct_glyph_kind)j));
         }
     }
     ct_theme_init(false, true);
@@ -86,7 +90,8 @@ static void test_glyphs(void **st) {
     assert_string_equal(ct_theme_glyph(CT_GLYPH_FAILED), "x");
 }
 
-static ct_call call(ct_status s, ct_phone_status ps, const char *status_text) {
+static ct_call call(ct_status s, ct_phone_status ps, const char *status_text)
+{
     ct_call c;
     memset(&c, 0, sizeof c);
     c.status = s;
@@ -95,13 +100,22 @@ static ct_call call(ct_status s, ct_phone_status ps, const char *status_text) {
     return c;
 }
 
-static void test_call_mapping(void **st) {
+static void test_call_mapping(void **st)
+{
     (void)st;
-    struct { ct_status s; ct_phone_status ps; const char *raw; ct_glyph_kind g; ct_theme_role r; const char *w; } cases[] = {
+    struct {
+        ct_status s;
+        ct_phone_status ps;
+        const char *raw;
+        ct_glyph_kind g;
+        ct_theme_role r;
+        const char *w;
+    } cases[] = {
         {CT_STATUS_ONGOING, CT_PHONE_IN_PROGRESS, NULL, CT_GLYPH_LIVE, CT_TH_LIVE, "live"},
         {CT_STATUS_ONGOING, CT_PHONE_RINGING, NULL, CT_GLYPH_RINGING, CT_TH_QUEUED, "ringing"},
         {CT_STATUS_QUEUED, CT_PHONE_NONE, NULL, CT_GLYPH_QUEUED, CT_TH_QUEUED, "queued"},
-        {CT_STATUS_FORWARDED, CT_PHONE_IN_PROGRESS, NULL, CT_GLYPH_FORWARDED, CT_TH_FORWARDED, "fwd"},
+        {CT_STATUS_FORWARDED, CT_PHONE_IN_PROGRESS, NULL, CT_GLYPH_FORWARDED, CT_TH_FORWARDED,
+         "fwd"},
         {CT_STATUS_FINISHED, CT_PHONE_COMPLETED, NULL, CT_GLYPH_FINISHED, CT_TH_FINISHED, "done"},
         {CT_STATUS_FINISHED, CT_PHONE_BUSY, NULL, CT_GLYPH_FAILED, CT_TH_FAILED, "failed"},
         {CT_STATUS_NONE, CT_PHONE_NO_ANSWER, NULL, CT_GLYPH_FAILED, CT_TH_FAILED, "failed"},
@@ -118,7 +132,8 @@ static void test_call_mapping(void **st) {
     assert_int_equal(ct_theme_call_glyph_kind(NULL), CT_GLYPH_UNKNOWN);
 }
 
-static void test_color_mode(void **st) {
+static void test_color_mode(void **st)
+{
     (void)st;
     setenv("TERM", "xterm-256color", 1);
     FILE *o = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -141,12 +156,11 @@ static void test_color_mode(void **st) {
     fclose(in);
 }
 
-int main(void) {
+int main(void)
+{
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),
-        cmocka_unit_test(test_readable),
-        cmocka_unit_test(test_glyphs),
-        cmocka_unit_test(test_call_mapping),
+        cmocka_unit_test(test_table),      cmocka_unit_test(test_readable),
+        cmocka_unit_test(test_glyphs),     cmocka_unit_test(test_call_mapping),
         cmocka_unit_test(test_color_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,7 +30,7 @@ static void pin_toggle_and_focus(void **state)
     /* the call just pinned has the focus */
     assert_string_equal(ct_tiles_focused_id(&m), "C");
     ct_tiles_focus_step(&m, 1);
-    assert_string_equal(ct_tiles_focused_id(&m), "A");   /* wraps */
+    assert_string_equal(ct_tiles_focused_id(&m), "A"); /* wraps */
     ct_tiles_focus_step(&m, -1);
     assert_string_equal(ct_tiles_focused_id(&m), "C");
     ct_tiles_focus_step(&m, -1);
@@ -49,7 +49,7 @@ static void pin_toggle_and_focus(void **state)
     assert_int_equal(ct_tiles_toggle_pin(&m, "B"), CT_PIN_REMOVED);
     assert_int_equal(m.n, 0);
     assert_string_equal(ct_tiles_focused_id(&m), "");
-    ct_tiles_focus_step(&m, 1);   /* nothing pinned: no crash, no focus */
+    ct_tiles_focus_step(&m, 1); /* nothing pinned: no crash, no focus */
     assert_int_equal(m.focus, 0);
 }
 
@@ -100,7 +100,7 @@ static void assert_plan_sane(const ct_tiles_plan *p, int h, int w)
         for (int j = 0; j < i; j++) {
             const ct_tile_rect *u = &p->tile[j];
             bool apart = t->x >= u->x + u->w || u->x >= t->x + t->w || t->y >= u->y + u->h ||
-                         u->y >= t->y + t->h;
+                u->y >= t->y + t->h;
             assert_true(apart);
         }
         if (p->note_y >= 0) assert_true(t->y + t->h <= p->note_y);
@@ -175,7 +175,7 @@ static void status_line(void **state)
     (void)state;
     ct_store *s = ct_store_new(NULL);
     fix_fill(s);
-    ct_theme_init(false, false);   /* ASCII glyphs */
+    ct_theme_init(false, false); /* ASCII glyphs */
     char buf[256];
     const ct_call_entry *e = ct_store_get(s, "CC-live-1");
     ct_tiles_status_line(buf, sizeof buf, "CC-live-1", e, FIX_NOW, 0);
@@ -185,7 +185,10 @@ static void status_line(void **state)
     assert_string_equal(buf, "gone  (not in the store)");
     /* in 30 columns the status sits at the right edge */
     ct_tiles_status_line(buf, sizeof buf, "CC-live-1", e, FIX_NOW, 30);
-    assert_string_equal(buf, "CC-live-1" "         " "* live  6:40");
+    assert_string_equal(buf,
+                        "CC-live-1"
+                        "         "
+                        "* live  6:40");
     assert_int_equal(strlen(buf), 30);
     /* a long id gives way to the status */
     const char *uuid = "a12f9c88-c155-461f-9771-4d240cdc9a04";
@@ -318,7 +321,7 @@ static bool screen_has(const char *needle)
 /* Pins the first four rows of the list (two live calls among them). */
 static void pin_four(void)
 {
-    draw();                   /* the list selects its first row */
+    draw(); /* the list selects its first row */
     keys("p");
     keys("jp");
     keys("jp");
@@ -340,7 +343,7 @@ static void tiles_160x45(void **state)
     keys("w");
     assert_int_equal(board.tiles.arrangement, CT_TILES_GRID);
     golden("tiles_160x45_grid");
-    keys("w");   /* back to the board */
+    keys("w"); /* back to the board */
     assert_false(board.tiled);
     assert_true(screen_has("Details"));
 }
@@ -359,7 +362,7 @@ static void tiles_80x24(void **state)
     resize(10, 40);
     assert_true(screen_has("3 more pinned"));
     resize(24, 80);
-    ct_board_key(&board, CT_KEY_ESC, NULL);   /* Esc leaves the tiles */
+    ct_board_key(&board, CT_KEY_ESC, NULL); /* Esc leaves the tiles */
     assert_false(board.tiled);
 }
 
@@ -413,7 +416,7 @@ static void tiles_nothing_and_gone(void **state)
     keys("w");
     assert_true(screen_has("CC-evicted-9"));
     assert_true(screen_has("(not in the store)"));
-    keys("e");   /* no such call: refused, not sent */
+    keys("e"); /* no such call: refused, not sent */
     assert_int_equal(board.n_modals, 1);
     assert_true(ct_refusal_is(board.modals[0]));
     assert_string_equal(last_call, "");

@@ -29,7 +29,7 @@ static SCREEN *scr;
 static FILE *t_out, *t_in;
 static WINDOW *win;
 
-#define ROW_W 40
+#define ROW_W  40
 #define CELL_X 10
 #define CELL_W 12
 
@@ -125,7 +125,7 @@ static void test_every_code_point(void **st)
         char c[8];
         size_t n = enc(cp, c);
         c[n] = '\0';
-        const char *forms[3] = { "%s", "a%sb", "%s%s" };
+        const char *forms[3] = {"%s", "a%sb", "%s%s"};
         for (int f = 0; f < 3; f++) {
             if (f == 2) snprintf(s, sizeof s, "%s %s", c, c);
             else snprintf(s, sizeof s, forms[f], c);
@@ -142,25 +142,31 @@ static void test_every_code_point(void **st)
 static void test_sequences_terminals_merge(void **st)
 {
     (void)st;
-    static const struct { const char *in, *want; } cases[] = {
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
         /* man ZWJ woman ZWJ girl: three emoji, no joiners */
-        { "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",
-          "\xF0\x9F\x91\xA8\xF0\x9F\x91\xA9\xF0\x9F\x91\xA7" },
+        {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",
+         "\xF0\x9F\x91\xA8\xF0\x9F\x91\xA9\xF0\x9F\x91\xA7"},
         /* heavy heart + VS16: the 1-cell text form */
-        { "I \xE2\x9D\xA4\xEF\xB8\x8F it", "I \xE2\x9D\xA4 it" },
+        {"I \xE2\x9D\xA4\xEF\xB8\x8F it", "I \xE2\x9D\xA4 it"},
         /* thumbs up + skin tone: the emoji alone */
-        { "ok \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", "ok \xF0\x9F\x91\x8D" },
+        {"ok \xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD", "ok \xF0\x9F\x91\x8D"},
         /* flag: regional indicators D E become letters */
-        { "\xF0\x9F\x87\xA9\xF0\x9F\x87\xAA team", "DE team" },
+        {"\xF0\x9F\x87\xA9\xF0\x9F\x87\xAA team", "DE team"},
         /* combining acute on e stays; a leading one (no base) goes */
-        { "e\xCC\x81 \xCC\x81x", "e\xCC\x81 x" },
+        {"e\xCC\x81 \xCC\x81x", "e\xCC\x81 x"},
         /* zero-width space, word joiner, BOM, soft hyphen */
-        { "a\xE2\x80\x8B" "b\xE2\x81\xA0" "c\xEF\xBB\xBF" "d\xC2\xAD" "e", "abcde" },
+        {"a\xE2\x80\x8B"
+         "b\xE2\x81\xA0"
+         "c\xEF\xBB\xBF"
+         "d\xC2\xAD"
+         "e",
+         "abcde"},
         /* CJK stays (2 cells each, as wcwidth says) */
-        { "\xE4\xB8\xAD\xE6\x96\x87", "\xE4\xB8\xAD\xE6\x96\x87" },
+        {"\xE4\xB8\xAD\xE6\x96\x87", "\xE4\xB8\xAD\xE6\x96\x87"},
         /* England's flag: black flag + tag characters */
-        { "\xF0\x9F\x8F\xB4\xF3\xA0\x81\xA7\xF3\xA0\x81\xA2\xF3\xA0\x81\xBF",
-          "\xF0\x9F\x8F\xB4" },
+        {"\xF0\x9F\x8F\xB4\xF3\xA0\x81\xA7\xF3\xA0\x81\xA2\xF3\xA0\x81\xBF", "\xF0\x9F\x8F\xB4"},
     };
     char out[128], why[160];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -13,8 +13,7 @@ static inline char *corpus_load(const char *name, size_t *len)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", CT_CORPUS_DIR, name);
     FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open corpus file %s", path);
+    if (!f) fail_msg("cannot open corpus file %s", path);
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -24,8 +23,7 @@ static inline char *corpus_load(const char *name, size_t *len)
     fclose(f);
     assert_int_equal(got, (size_t)n);
     buf[n] = '\0';
-    if (len)
-        *len = (size_t)n;
+    if (len) *len = (size_t)n;
     return buf;
 }
 

@@ -45,7 +45,7 @@ static void test_url_query(void **state)
     (void)state;
     char *u = NULL;
     ct_error err;
-    const ct_query_param q[] = { { "label", "sales & support" }, { "skip", NULL }, { "x", "+1" } };
+    const ct_query_param q[] = {{"label", "sales & support"}, {"skip", NULL}, {"x", "+1"}};
     assert_int_equal(ct_api_url(BASE "/", "/assistants/v1/numbers", q, 3, &u, &err), CT_OK);
     assert_string_equal(u, BASE "/assistants/v1/numbers?label=sales%20%26%20support&x=%2B1");
     free(u);
@@ -68,8 +68,9 @@ static void test_list_calls_url(void **state)
     assert_false(r.post);
     assert_true(r.idempotent);
     assert_null(r.body);
-    assert_string_equal(r.url, BASE "/calls/v1/conversations?startDate=2020-10-05T00%3A00%3A00.000Z"
-                        "&endDate=2020-10-05T01%3A00%3A00.000Z&page=2&size=100&sort=startAt");
+    assert_string_equal(r.url,
+                        BASE "/calls/v1/conversations?startDate=2020-10-05T00%3A00%3A00.000Z"
+                             "&endDate=2020-10-05T01%3A00%3A00.000Z&page=2&size=100&sort=startAt");
     ct_api_request_clear(&r);
     assert_int_equal(ct_api_list_calls(BASE, 10, 5, 1, 100, &r, &err), CT_EINVAL);
     ct_api_request_clear(&r);
@@ -114,14 +115,23 @@ static void test_id_refused(void **state)
     (void)state;
     ct_api_request r;
     ct_error err;
-    const char *bad[] = { "", ".", "..", "a/b", "/", "a\\b", "a\nb", "a\x7f", "a\xc2\x85" "b",
-                          "\t" };
+    const char *bad[] = {"",
+                         ".",
+                         "..",
+                         "a/b",
+                         "/",
+                         "a\\b",
+                         "a\nb",
+                         "a\x7f",
+                         "a\xc2\x85"
+                         "b",
+                         "\t"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_false(ct_api_call_id_valid(bad[i]));
         assert_int_equal(ct_api_get_call(BASE, bad[i], &r, &err), CT_EINVAL);
         assert_null(r.url);
         ct_api_request_clear(&r);
-        ct_control_request c = { .action = CT_ACTION_END, .argument = "" };
+        ct_control_request c = {.action = CT_ACTION_END, .argument = ""};
         assert_int_equal(ct_api_control(BASE, bad[i], &c, &r, &err), CT_EINVAL);
         assert_null(r.url);
         ct_api_request_clear(&r);
@@ -132,12 +142,12 @@ static void test_id_refused(void **state)
     char id[CT_CALL_ID_MAX + 2];
     memset(id, 'a', sizeof id);
     id[CT_CALL_ID_MAX] = '\0';
-    assert_true(ct_api_call_id_valid(id));            /* exactly the maximum is fine */
+    assert_true(ct_api_call_id_valid(id)); /* exactly the maximum is fine */
     id[CT_CALL_ID_MAX] = 'a';
     id[CT_CALL_ID_MAX + 1] = '\0';
     assert_false(ct_api_call_id_valid(id));
     assert_true(ct_api_call_id_valid("..."));         /* not a dot segment */
-    assert_true(ct_api_call_id_valid("CC-\xc3\xa9"));  /* non-ASCII text is fine */
+    assert_true(ct_api_call_id_valid("CC-\xc3\xa9")); /* non-ASCII text is fine */
     assert_true(ct_api_call_id_valid("6613f0c2a1b2c3d4e5f60718"));
 }
 
@@ -151,8 +161,9 @@ static void test_not_found_base_url(void **state)
     ct_api_explain_not_found(CT_API_LIST_CALLS, "https://user:pw@api.example.com/v2?k=sk-1", &err);
     assert_int_equal(err.code, CT_ECONFIG);
     assert_int_equal(err.http_status, 404);
-    assert_non_null(strstr(err.detail, "--base-url is probably wrong: "
-                                       "https://api.example.com/v2 answered HTTP 404 to list calls"));
+    assert_non_null(strstr(err.detail,
+                           "--base-url is probably wrong: "
+                           "https://api.example.com/v2 answered HTTP 404 to list calls"));
     assert_null(strstr(err.detail, "pw"));
     assert_null(strstr(err.detail, "sk-1"));
     ct_api_map_http(404, "", 0, NULL, 0, &err);
@@ -172,26 +183,31 @@ static void test_not_found_base_url(void **state)
 static void test_tls_words(void **state)
 {
     (void)state;
-    assert_non_null(strstr(ct_api_tls_words(18, NULL, false), "self-signed: trust its CA with --ca-file"));
+    assert_non_null(
+        strstr(ct_api_tls_words(18, NULL, false), "self-signed: trust its CA with --ca-file"));
     assert_non_null(strstr(ct_api_tls_words(18, NULL, true), "the ca-file given does not vouch"));
     assert_non_null(strstr(ct_api_tls_words(19, NULL, false), "self-signed CA"));
     assert_non_null(strstr(ct_api_tls_words(20, NULL, false), "unknown CA"));
     assert_non_null(strstr(ct_api_tls_words(10, NULL, false), "has expired"));
     assert_non_null(strstr(ct_api_tls_words(9, NULL, false), "not valid yet"));
     assert_non_null(strstr(ct_api_tls_words(62, NULL, false), "hostname mismatch"));
-    assert_non_null(strstr(ct_api_tls_words(0, "SSL certificate problem: certificate has expired",
-                                            false), "has expired"));
-    assert_non_null(strstr(ct_api_tls_words(0, "SSL: no alternative certificate subject name "
-                                               "matches target host name 'x'", false),
+    assert_non_null(
+        strstr(ct_api_tls_words(0, "SSL certificate problem: certificate has expired", false),
+               "has expired"));
+    assert_non_null(strstr(ct_api_tls_words(0,
+                                            "SSL: no alternative certificate subject name "
+                                            "matches target host name 'x'",
+                                            false),
                            "hostname mismatch"));
     assert_null(ct_api_tls_words(0, "error:00000001:lib(0)::reason(1)", false));
     assert_null(ct_api_tls_words(0, NULL, false));
-    ct_error e;   /* as net/curl_err.c leaves a TLS failure (core links no curl) */
+    ct_error e; /* as net/curl_err.c leaves a TLS failure (core links no curl) */
     ct_error_set(&e, CT_ETLS, "the TLS handshake or certificate check failed");
     ct_api_explain_tls(0, "SSL certificate problem: self-signed certificate", false, &e);
     assert_int_equal(e.code, CT_ETLS);
     assert_non_null(strstr(e.detail, "the server's certificate is self-signed"));
-    ct_error_set(&e, CT_ECONNECT, "the connection was refused or unreachable");   /* not TLS: untouched */
+    ct_error_set(&e, CT_ECONNECT,
+                 "the connection was refused or unreachable"); /* not TLS: untouched */
     ct_api_explain_tls(18, NULL, false, &e);
     assert_null(strstr(e.detail, "self-signed"));
 }
@@ -202,7 +218,7 @@ static void test_post_requests(void **state)
     ct_api_request r;
     ct_error err;
     ct_error_clear(&err);
-    ct_control_request c = { CT_ACTION_SAY, "hello" };
+    ct_control_request c = {CT_ACTION_SAY, "hello"};
     assert_int_equal(ct_api_control(BASE, "WC-a b", &c, &r, &err), CT_OK);
     assert_true(r.post);
     assert_false(r.idempotent);
@@ -211,19 +227,19 @@ static void test_post_requests(void **state)
     assert_non_null(strstr(r.body, "\"hello\""));
     ct_api_request_clear(&r);
 
-    ct_connect_request cr = { .phone_number_id = "66a0", .customer_number = "+14155550100" };
+    ct_connect_request cr = {.phone_number_id = "66a0", .customer_number = "+14155550100"};
     assert_int_equal(ct_api_connect(BASE, &cr, &r, &err), CT_OK);
     assert_string_equal(r.url, BASE "/calls/v1/conversations/connect");
     assert_false(r.idempotent);
     assert_non_null(strstr(r.body, "+14155550100"));
     ct_api_request_clear(&r);
 
-    cr.customer_number = "12345";   /* not E.164: refused before sending */
+    cr.customer_number = "12345"; /* not E.164: refused before sending */
     assert_int_not_equal(ct_api_connect(BASE, &cr, &r, &err), CT_OK);
     assert_null(r.url);
     assert_null(r.body);
 
-    ct_create_request cc = { .user_number = "+14155550100", .assistant_number = "+14155550101" };
+    ct_create_request cc = {.user_number = "+14155550100", .assistant_number = "+14155550101"};
     assert_int_equal(ct_api_create(BASE, &cc, &r, &err), CT_OK);
     assert_string_equal(r.url, BASE "/calls/v1/conversations");
     assert_true(r.post);
@@ -259,7 +275,8 @@ static void test_same_origin(void **state)
     /* odd or broken URLs */
     assert_false(ct_api_same_origin("https://evil.com\\@api-prod.interactly.ai/", BASE));
     assert_false(ct_api_same_origin("https://api-prod.interactly.ai%2eevil.com/", BASE));
-    assert_false(ct_api_same_origin("ftp://api-prod.interactly.ai/", "ftp://api-prod.interactly.ai"));
+    assert_false(
+        ct_api_same_origin("ftp://api-prod.interactly.ai/", "ftp://api-prod.interactly.ai"));
     assert_false(ct_api_same_origin("//api-prod.interactly.ai/x", BASE));
     assert_false(ct_api_same_origin("/calls/v1/x", BASE));
     assert_false(ct_api_same_origin("https:///x", BASE));
@@ -274,13 +291,16 @@ static void test_same_origin(void **state)
 static void test_map_http_codes(void **state)
 {
     (void)state;
-    static const struct { int status; ct_err code; } cases[] = {
-        { 200, CT_OK }, { 201, CT_OK }, { 204, CT_OK },
-        { 301, CT_EHTTP }, { 302, CT_EHTTP }, { 400, CT_EVALIDATION }, { 401, CT_EAUTH },
-        { 403, CT_EAUTH }, { 404, CT_ENOTFOUND }, { 405, CT_EHTTP }, { 408, CT_ETIMEOUT },
-        { 409, CT_EHTTP }, { 422, CT_EVALIDATION }, { 429, CT_ERATELIMIT },
-        { 500, CT_ESERVER }, { 502, CT_ESERVER }, { 503, CT_ESERVER }, { 504, CT_ESERVER },
-        { 599, CT_ESERVER }, { 600, CT_EHTTP }, { 100, CT_EHTTP }, { 0, CT_EHTTP },
+    static const struct {
+        int status;
+        ct_err code;
+    } cases[] = {
+        {200, CT_OK},          {201, CT_OK},          {204, CT_OK},       {301, CT_EHTTP},
+        {302, CT_EHTTP},       {400, CT_EVALIDATION}, {401, CT_EAUTH},    {403, CT_EAUTH},
+        {404, CT_ENOTFOUND},   {405, CT_EHTTP},       {408, CT_ETIMEOUT}, {409, CT_EHTTP},
+        {422, CT_EVALIDATION}, {429, CT_ERATELIMIT},  {500, CT_ESERVER},  {502, CT_ESERVER},
+        {503, CT_ESERVER},     {504, CT_ESERVER},     {599, CT_ESERVER},  {600, CT_EHTTP},
+        {100, CT_EHTTP},       {0, CT_EHTTP},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ct_error err;
@@ -308,7 +328,7 @@ static void test_map_http_reason(void **state)
     assert_string_equal(err.detail, "HTTP 404: Conversation not found");
     b = "{\"message\":\"bad\\u001b[31mkey\\n\"}";
     ct_api_map_http(401, b, strlen(b), NULL, 0, &err);
-    assert_string_equal(err.detail, "HTTP 401: bad [31mkey ");   /* ESC and LF removed */
+    assert_string_equal(err.detail, "HTTP 401: bad [31mkey "); /* ESC and LF removed */
     b = "<html>502 Bad Gateway</html>";
     ct_api_map_http(502, b, strlen(b), NULL, 0, &err);
     assert_string_equal(err.detail, "HTTP 502");
@@ -390,7 +410,7 @@ static void test_validation_detail(void **state)
 
     /* a cut never leaves half a UTF-8 character: "é" (2 bytes) straddling
      * the 31-byte limit is dropped whole, at every alignment */
-    for (int pad = 22; pad <= 30; pad++) {   /* "x: " + pad + é... crosses byte 31 */
+    for (int pad = 22; pad <= 30; pad++) { /* "x: " + pad + é... crosses byte 31 */
         n = snprintf(big, sizeof big, "{\"detail\":[{\"loc\":[\"body\",\"x\"],\"msg\":\"");
         memset(big + n, 'a', (size_t)pad);
         strcpy(big + n + pad, "\u00e9\u00e9\u00e9\"}]}");
@@ -400,8 +420,7 @@ static void test_validation_detail(void **state)
         /* the text must end on a character boundary: no dangling lead byte
          * and no continuation byte without its lead */
         size_t i = len;
-        while (i > 0 && ((unsigned char)out[i - 1] & 0xC0) == 0x80)
-            i--;
+        while (i > 0 && ((unsigned char)out[i - 1] & 0xC0) == 0x80) i--;
         if (i > 0 && ((unsigned char)out[i - 1] & 0x80)) {
             assert_int_equal((unsigned char)out[i - 1] & 0xE0, 0xC0);
             assert_int_equal(len - i, 1);
@@ -453,13 +472,13 @@ static void test_retry_after(void **state)
     assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47", now), -1);
     assert_int_equal(ct_api_retry_after_parse("Sun Nov 06 08:49:39 1994", now), 2);
     /* leap day; and dates far from 1994 agree with timegm */
-    time_t later = 1709208000;   /* 2024-02-29T12:00:00Z */
+    time_t later = 1709208000; /* 2024-02-29T12:00:00Z */
     assert_int_equal(ct_api_retry_after_parse("Thu, 29 Feb 2024 12:00:30 GMT", later), 30);
     assert_int_equal(ct_api_retry_after_parse("Thu, 29 Feb 2023 12:00:30 GMT", later), -1);
     assert_int_equal(ct_api_retry_after_parse("Thursday, 29-Feb-24 12:01:00 GMT", later), 60);
     assert_int_equal(ct_api_retry_after_parse("Thu Feb 29 12:00:05 2024", later), 5);
     /* the result does not depend on LC_TIME (a non-English locale when installed) */
-    const char *locales[] = { "de_DE.UTF-8", "fr_FR.UTF-8", "C.UTF-8", "C" };
+    const char *locales[] = {"de_DE.UTF-8", "fr_FR.UTF-8", "C.UTF-8", "C"};
     for (size_t i = 0; i < 4; i++) {
         if (!setlocale(LC_ALL, locales[i])) continue;
         assert_int_equal(ct_api_retry_after_parse("Sun, 06 Nov 1994 08:49:47 GMT", now), 10);
@@ -474,8 +493,7 @@ static void test_backoff_bounds(void **state)
     uint64_t rng = 42;
     for (int attempt = 0; attempt < 70; attempt++) {
         long ceil = attempt < 6 ? 250L << attempt : 8000;
-        if (ceil > 8000)
-            ceil = 8000;
+        if (ceil > 8000) ceil = 8000;
         long lo = ceil, hi = 0;
         for (int i = 0; i < 400; i++) {
             long d = ct_api_backoff_ms(attempt, 250, 8000, &rng);
@@ -496,22 +514,21 @@ static void test_backoff_bounds(void **state)
 static void test_retry_policy(void **state)
 {
     (void)state;
-    ct_retry_policy p = { .max_retries = 3, .base_ms = 100, .cap_ms = 1000,
-                          .max_retry_after_s = 30 };
+    ct_retry_policy p = {.max_retries = 3, .base_ms = 100, .cap_ms = 1000, .max_retry_after_s = 30};
     uint64_t rng = 1;
     ct_error e;
     ct_error_clear(&e);
     e.code = CT_ESERVER;
     long d = ct_api_retry_delay_ms(&e, true, 0, &p, &rng);
     assert_true(d >= 0 && d <= 100);
-    assert_int_equal(ct_api_retry_delay_ms(&e, true, 3, &p, &rng), -1);   /* spent */
-    assert_int_equal(ct_api_retry_delay_ms(&e, false, 0, &p, &rng), -1);  /* a POST: never */
+    assert_int_equal(ct_api_retry_delay_ms(&e, true, 3, &p, &rng), -1);  /* spent */
+    assert_int_equal(ct_api_retry_delay_ms(&e, false, 0, &p, &rng), -1); /* a POST: never */
     e.code = CT_ETIMEOUT;
     assert_true(ct_api_retry_delay_ms(&e, true, 1, &p, &rng) <= 200);
     e.code = CT_ECONNECT;
     assert_true(ct_api_retry_delay_ms(&e, true, 2, &p, &rng) >= 0);
-    static const ct_err final[] = { CT_EAUTH, CT_ENOTFOUND, CT_EVALIDATION, CT_ETLS,
-                                    CT_ETOOBIG, CT_ECANCELLED, CT_EHTTP };
+    static const ct_err final[] = {CT_EAUTH,   CT_ENOTFOUND,  CT_EVALIDATION, CT_ETLS,
+                                   CT_ETOOBIG, CT_ECANCELLED, CT_EHTTP};
     for (size_t i = 0; i < sizeof final / sizeof final[0]; i++) {
         e.code = final[i];
         assert_int_equal(ct_api_retry_delay_ms(&e, true, 0, &p, &rng), -1);
@@ -521,7 +538,7 @@ static void test_retry_policy(void **state)
     assert_int_equal(ct_api_retry_delay_ms(&e, true, 0, &p, &rng), 2000);
     e.retry_after_s = 0;
     assert_int_equal(ct_api_retry_delay_ms(&e, true, 0, &p, &rng), 0);
-    e.retry_after_s = 31;   /* longer than we wait: give up and show it */
+    e.retry_after_s = 31; /* longer than we wait: give up and show it */
     assert_int_equal(ct_api_retry_delay_ms(&e, true, 0, &p, &rng), -1);
     /* a 503 with Retry-After is waited out the same way */
     e.code = CT_ESERVER;
@@ -547,7 +564,7 @@ static void test_plan_widen(void **state)
     assert_int_equal(p.max_pages, 200);
     assert_int_equal(p.page, 1);
     ct_list_plan_init(&p, 1000, 500000, 50000, 60000, 10, 3);
-    assert_int_equal(p.end, 500000);   /* already in the future: kept */
+    assert_int_equal(p.end, 500000); /* already in the future: kept */
 }
 
 static void test_plan_walk(void **state)
@@ -559,7 +576,7 @@ static void test_plan_walk(void **state)
     assert_int_equal(ct_list_plan_next(&p, 10, 25), 3);
     assert_int_equal(ct_list_plan_next(&p, 5, 25), 0);
     assert_false(p.truncated);
-    assert_int_equal(ct_list_plan_next(&p, 5, 25), 0);   /* done stays done */
+    assert_int_equal(ct_list_plan_next(&p, 5, 25), 0); /* done stays done */
 
     /* the server caps the page size below ours: totalCount still drives the walk */
     ct_list_plan_init(&p, 1, 2, 3, 4, 100, 50);
@@ -610,8 +627,8 @@ static void test_absorb_dedupes(void **state)
     acc.total_count = -1;
     ct_list_absorber *ab = ct_list_absorber_new();
     assert_non_null(ab);
-    static const char *const p1[] = { "a", "b", "c" };
-    static const char *const p2[] = { "c", "d", "a", "e" };
+    static const char *const p1[] = {"a", "b", "c"};
+    static const char *const p2[] = {"c", "d", "a", "e"};
     make_list(&page, p1, 3);
     assert_int_equal(ct_call_list_absorb(&acc, &page, ab), CT_OK);
     assert_int_equal(page.n_calls, 0);
@@ -620,9 +637,8 @@ static void test_absorb_dedupes(void **state)
     assert_int_equal(ct_call_list_absorb(&acc, &page, ab), CT_OK);
     assert_int_equal(acc.n_calls, 5);
     assert_int_equal(acc.total_count, 5);
-    const char *want[] = { "a", "b", "c", "d", "e" };
-    for (size_t i = 0; i < 5; i++)
-        assert_string_equal(acc.calls[i].id, want[i]);
+    const char *want[] = {"a", "b", "c", "d", "e"};
+    for (size_t i = 0; i < 5; i++) assert_string_equal(acc.calls[i].id, want[i]);
     ct_list_absorber_free(ab);
     ct_call_list_clear(&acc);
 }
@@ -640,7 +656,7 @@ static void test_absorb_many_pages(void **state)
     const char *ids[100];
     for (int p = 0; p < 60; p++) {
         for (int i = 0; i < 100; i++) {
-            int n = p * 50 + i;       /* 50 new, 50 repeated from the page before */
+            int n = p * 50 + i; /* 50 new, 50 repeated from the page before */
             snprintf(names[n], sizeof names[n], "c%d", n);
             ids[i] = names[n];
         }
@@ -661,7 +677,7 @@ static void test_keep_live(void **state)
 {
     (void)state;
     ct_call_list l;
-    static const char *const ids[] = { "live1", "done", "live2", "ringing" };
+    static const char *const ids[] = {"live1", "done", "live2", "ringing"};
     make_list(&l, ids, 4);
     l.calls[0].status = CT_STATUS_ONGOING;
     l.calls[0].present |= CT_F_STATUS;
@@ -692,7 +708,7 @@ static void test_duration(void **state)
     assert_int_equal(ms, 7LL * 86400000);
     assert_int_equal(ct_api_parse_duration("90s", &ms, &err), CT_OK);
     assert_int_equal(ms, 90000);
-    const char *bad[] = { "", "m", "30", "30x", "-5m", "0h", "3h2m", "1.5h", "999999999d", "500d" };
+    const char *bad[] = {"", "m", "30", "30x", "-5m", "0h", "3h2m", "1.5h", "999999999d", "500d"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(ct_api_parse_duration(bad[i], &ms, &err), CT_EUSAGE);
     assert_int_equal(ct_api_parse_duration(NULL, &ms, &err), CT_EUSAGE);
@@ -706,21 +722,26 @@ static void test_random_inputs_are_safe(void **state)
     (void)state;
     static const char *const seeds[] = {
         "{\"detail\":[{\"loc\":[\"body\",\"customer\",\"number\"],\"msg\":\"bad\"}]}",
-        "{\"detail\":\"x\"}", "{\"message\":\"m\"}", BASE "/calls/v1/x",
-        "https://a@b:1/", "Sun, 06 Nov 1994 08:49:37 GMT", "120",
+        "{\"detail\":\"x\"}",
+        "{\"message\":\"m\"}",
+        BASE "/calls/v1/x",
+        "https://a@b:1/",
+        "Sun, 06 Nov 1994 08:49:37 GMT",
+        "120",
     };
-    static const char alphabet[] = "{}[]\":,./@%\\ bodyquerylocmsgdetail0123456789aZ\x01\x7f\xc3\xa9";
+    static const char alphabet[] =
+        "{}[]\":,./@%\\ bodyquerylocmsgdetail0123456789aZ\x01\x7f\xc3\xa9";
     uint64_t rng = 12345;
     char in[256], out[64], field[16];
     for (int iter = 0; iter < 20000; iter++) {
         size_t n;
-        if (iter % 2) {   /* mutate a seed */
+        if (iter % 2) { /* mutate a seed */
             const char *sd = seeds[ct_api_rand(&rng) % (sizeof seeds / sizeof seeds[0])];
             n = strlen(sd);
             memcpy(in, sd, n);
             for (int k = 0; k < 3; k++)
                 in[ct_api_rand(&rng) % n] = alphabet[ct_api_rand(&rng) % (sizeof alphabet - 1)];
-        } else {          /* random text */
+        } else { /* random text */
             n = ct_api_rand(&rng) % 80;
             for (size_t k = 0; k < n; k++)
                 in[k] = alphabet[ct_api_rand(&rng) % (sizeof alphabet - 1)];
@@ -767,23 +788,25 @@ static void test_raw_calls_pick(void **state)
     ct_call calls[3];
     memset(calls, 0, sizeof calls);
     calls[0].id = (char *)"B";
-    calls[1].id = (char *)"C";           /* no raw object: re-encoded */
+    calls[1].id = (char *)"C"; /* no raw object: re-encoded */
     calls[1].present = CT_F_ID;
     calls[2].id = (char *)"A";
-    ct_call_list l = { .calls = calls, .n_calls = 3 };
+    ct_call_list l = {.calls = calls, .n_calls = 3};
     char *text = ct_raw_calls_pick(r, &l);
     assert_non_null(text);
     cJSON *a = cJSON_Parse(text);
     assert_int_equal(cJSON_GetArraySize(a), 3);
-    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "id")), "B");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "id")),
+                        "B");
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 0), "z")->valueint, 4);
-    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "id")), "C");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "id")),
+                        "C");
     assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "z"));
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 2), "z")->valueint, 1);
     cJSON_Delete(a);
     free(text);
 
-    ct_call_list empty = { 0 };
+    ct_call_list empty = {0};
     text = ct_raw_calls_pick(r, &empty);
     assert_string_equal(text, "[]");
     free(text);
@@ -796,9 +819,9 @@ static void test_list_order(void **state)
 {
     (void)state;
     ct_call_list l;
-    static const char *const ids[] = { "a", "b", "c" };
+    static const char *const ids[] = {"a", "b", "c"};
     make_list(&l, ids, 3);
-    assert_int_equal(ct_call_list_order(&l), 0);   /* no start times */
+    assert_int_equal(ct_call_list_order(&l), 0); /* no start times */
     for (size_t i = 0; i < 3; i++) {
         l.calls[i].start_at = 1000 + (ct_time_ms)i * 10;
         l.calls[i].present |= CT_F_START;
@@ -807,7 +830,7 @@ static void test_list_order(void **state)
     l.calls[0].start_at = 5000;
     l.calls[2].start_at = 10;
     assert_int_equal(ct_call_list_order(&l), -1);
-    l.calls[2].start_at = 5000;   /* ties at both ends say nothing */
+    l.calls[2].start_at = 5000; /* ties at both ends say nothing */
     assert_int_equal(ct_call_list_order(&l), 0);
     ct_call_list_clear(&l);
 }
@@ -818,15 +841,15 @@ static void test_plan_rest(void **state)
     ct_list_plan p;
     int pages[16];
     ct_list_plan_init(&p, 1, 2, 3, 4, 10, 50);
-    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 0);   /* total unknown */
-    p.total_count = 45;   /* pages 1..5 */
+    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 0); /* total unknown */
+    p.total_count = 45;                                        /* pages 1..5 */
     assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 4);
     assert_int_equal(pages[0], 2);
     assert_int_equal(pages[3], 5);
     assert_false(p.truncated);
-    assert_int_equal(ct_list_plan_rest(&p, 1, pages, 16), 4);   /* order is moot when it fits */
+    assert_int_equal(ct_list_plan_rest(&p, 1, pages, 16), 4); /* order is moot when it fits */
     p.total_count = 10;
-    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 0);   /* page 1 was all */
+    assert_int_equal(ct_list_plan_rest(&p, -1, pages, 16), 0); /* page 1 was all */
     /* 95 calls, 10 pages, max 4: newest first keeps pages 1-4 ... */
     ct_list_plan_init(&p, 1, 2, 3, 4, 10, 4);
     p.total_count = 95;
@@ -854,15 +877,15 @@ static void test_plan_repair(void **state)
     ct_list_plan_init(&p, 1, 2, 3, 4, 10, 50);
     int out[64];
     /* no growth, totals in order: nothing to read again */
-    const int pages[] = { 1, 2, 3, 4, 5 };
-    const long flat[] = { 45, 45, 45, 45, 45 };
+    const int pages[] = {1, 2, 3, 4, 5};
+    const long flat[] = {45, 45, 45, 45, 45};
     assert_int_equal(ct_list_plan_repair(&p, pages, flat, 5, 45, out, 64), 0);
     /* grew, but each page read no later than the next (totals rise): a
      * sequential-like order loses nothing */
-    const long rising[] = { 45, 45, 46, 47, 47 };
+    const long rising[] = {45, 45, 46, 47, 47};
     assert_int_equal(ct_list_plan_repair(&p, pages, rising, 5, 47, out, 64), 0);
     /* page 3 was read after page 4, with 3 arrivals between: page 4 again */
-    const long crossed[] = { 45, 45, 48, 45, 48 };
+    const long crossed[] = {45, 45, 48, 45, 48};
     assert_int_equal(ct_list_plan_repair(&p, pages, crossed, 5, 48, out, 64), 1);
     assert_int_equal(out[0], 4);
     /* 25 arrived since page 4 was read: a missed call may be 3 pages on */
@@ -870,25 +893,25 @@ static void test_plan_repair(void **state)
     assert_int_equal(out[0], 4);
     assert_int_equal(out[1], 5);
     assert_int_equal(out[2], 6);
-    assert_int_equal(out[3], 7);   /* past the end: 70 calls need 7 pages */
+    assert_int_equal(out[3], 7); /* past the end: 70 calls need 7 pages */
     /* two borders overlapping: ascending, no page twice */
-    const long twice[] = { 50, 45, 50, 45, 45 };
+    const long twice[] = {50, 45, 50, 45, 45};
     assert_int_equal(ct_list_plan_repair(&p, pages, twice, 5, 50, out, 64), 2);
     assert_int_equal(out[0], 2);
     assert_int_equal(out[1], 4);
     /* a wide span reaching a page already chosen: each page once */
-    const long wide[] = { 60, 45, 60, 45, 45 };
+    const long wide[] = {60, 45, 60, 45, 45};
     assert_int_equal(ct_list_plan_repair(&p, pages, wide, 5, 60, out, 64), 5);
     assert_int_equal(out[0], 2);
     assert_int_equal(out[1], 3);
     assert_int_equal(out[2], 4);
     assert_int_equal(out[3], 5);
-    assert_int_equal(out[4], 6);   /* 60 calls need 6 pages */
+    assert_int_equal(out[4], 6); /* 60 calls need 6 pages */
     /* the list outgrew the pages read: the missing ones, within max_pages */
     ct_list_plan_init(&p, 1, 2, 3, 4, 10, 6);
     assert_int_equal(ct_list_plan_repair(&p, pages, flat, 5, 90, out, 64), 1);
     assert_int_equal(out[0], 6);
-    p.truncated = true;   /* cut by max_pages: the end is not read anyway */
+    p.truncated = true; /* cut by max_pages: the end is not read anyway */
     assert_int_equal(ct_list_plan_repair(&p, pages, flat, 5, 90, out, 64), 0);
 }
 
@@ -903,7 +926,7 @@ static void test_smaller_size(void **state)
     assert_int_equal(ct_api_map_http(422, body, sizeof body - 1, NULL, 0, &e), CT_EVALIDATION);
     assert_string_equal(e.field, "size");
     assert_int_equal(ct_list_smaller_size(&e, 100), 50);
-    assert_int_equal(ct_list_smaller_size(&e, 40), 20);   /* a stated cap not below: halve */
+    assert_int_equal(ct_list_smaller_size(&e, 40), 20); /* a stated cap not below: halve */
     assert_int_equal(ct_list_smaller_size(&e, 1), 0);
     /* no number in the message: halve */
     static const char vague[] = "{\"detail\":[{\"loc\":[\"query\",\"size\"],\"msg\":\"too big\"}]}";
@@ -924,18 +947,17 @@ static void test_hot_start(void **state)
 {
     (void)state;
     ct_call_list l;
-    static const char *const ids[] = { "old-done", "live", "ended-no-analysis", "ended-analysed" };
+    static const char *const ids[] = {"old-done", "live", "ended-no-analysis", "ended-analysed"};
     make_list(&l, ids, 4);
     const ct_time_ms now = 1000000, settle = 120000, margin = 5000;
-    for (size_t i = 0; i < 4; i++)
-        l.calls[i].present |= CT_F_START | CT_F_STATUS;
-    l.calls[0].start_at = 100000;   /* finished long ago, never analysed */
+    for (size_t i = 0; i < 4; i++) l.calls[i].present |= CT_F_START | CT_F_STATUS;
+    l.calls[0].start_at = 100000; /* finished long ago, never analysed */
     l.calls[0].status = CT_STATUS_FINISHED;
     l.calls[0].end_at = 200000;
     l.calls[0].present |= CT_F_END;
     l.calls[1].start_at = 900000;
     l.calls[1].status = CT_STATUS_ONGOING;
-    l.calls[2].start_at = 800000;   /* ended 50 s ago, analysis not yet in */
+    l.calls[2].start_at = 800000; /* ended 50 s ago, analysis not yet in */
     l.calls[2].status = CT_STATUS_FINISHED;
     l.calls[2].end_at = 950000;
     l.calls[2].present |= CT_F_END;
@@ -954,14 +976,14 @@ static void test_unmentioned(void **state)
 {
     (void)state;
     ct_call_list l;
-    static const char *const ids[] = { "a", "b", "c" };
+    static const char *const ids[] = {"a", "b", "c"};
     make_list(&l, ids, 3);
-    const char *known[] = { "b", "x", NULL, "a", "y" };
+    const char *known[] = {"b", "x", NULL, "a", "y"};
     size_t idx[5];
     assert_int_equal(ct_list_unmentioned(&l, known, 5, idx), 2);
     assert_int_equal(idx[0], 1);
     assert_int_equal(idx[1], 4);
-    ct_call_list empty = { 0 };
+    ct_call_list empty = {0};
     assert_int_equal(ct_list_unmentioned(&empty, known, 2, idx), 2);
     ct_call_list_clear(&l);
 }
@@ -969,36 +991,21 @@ static void test_unmentioned(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_url_query),
-        cmocka_unit_test(test_list_calls_url),
-        cmocka_unit_test(test_id_urls),
-        cmocka_unit_test(test_id_refused),
-        cmocka_unit_test(test_not_found_base_url),
-        cmocka_unit_test(test_tls_words),
-        cmocka_unit_test(test_post_requests),
-        cmocka_unit_test(test_same_origin),
-        cmocka_unit_test(test_map_http_codes),
-        cmocka_unit_test(test_map_http_reason),
-        cmocka_unit_test(test_validation_detail),
-        cmocka_unit_test(test_control_result),
-        cmocka_unit_test(test_retry_after),
-        cmocka_unit_test(test_backoff_bounds),
-        cmocka_unit_test(test_retry_policy),
-        cmocka_unit_test(test_plan_widen),
-        cmocka_unit_test(test_plan_walk),
-        cmocka_unit_test(test_absorb_dedupes),
-        cmocka_unit_test(test_keep_live),
-        cmocka_unit_test(test_duration),
-        cmocka_unit_test(test_random_inputs_are_safe),
-        cmocka_unit_test(test_raw_calls_pick),
-        cmocka_unit_test(test_absorb_many_pages),
-        cmocka_unit_test(test_list_order),
-        cmocka_unit_test(test_plan_rest),
-        cmocka_unit_test(test_plan_repair),
-        cmocka_unit_test(test_smaller_size),
-        cmocka_unit_test(test_hot_start),
-        cmocka_unit_test(test_unmentioned),
+        cmocka_unit_test(test_escape),          cmocka_unit_test(test_url_query),
+        cmocka_unit_test(test_list_calls_url),  cmocka_unit_test(test_id_urls),
+        cmocka_unit_test(test_id_refused),      cmocka_unit_test(test_not_found_base_url),
+        cmocka_unit_test(test_tls_words),       cmocka_unit_test(test_post_requests),
+        cmocka_unit_test(test_same_origin),     cmocka_unit_test(test_map_http_codes),
+        cmocka_unit_test(test_map_http_reason), cmocka_unit_test(test_validation_detail),
+        cmocka_unit_test(test_control_result),  cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_backoff_bounds),  cmocka_unit_test(test_retry_policy),
+        cmocka_unit_test(test_plan_widen),      cmocka_unit_test(test_plan_walk),
+        cmocka_unit_test(test_absorb_dedupes),  cmocka_unit_test(test_keep_live),
+        cmocka_unit_test(test_duration),        cmocka_unit_test(test_random_inputs_are_safe),
+        cmocka_unit_test(test_raw_calls_pick),  cmocka_unit_test(test_absorb_many_pages),
+        cmocka_unit_test(test_list_order),      cmocka_unit_test(test_plan_rest),
+        cmocka_unit_test(test_plan_repair),     cmocka_unit_test(test_smaller_size),
+        cmocka_unit_test(test_hot_start),       cmocka_unit_test(test_unmentioned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,21 +14,39 @@
 #include "calltop/args.h"
 
 static const ct_setting rows[] = {
-    { .key = "port", .flag = "port", .kind = CT_KIND_STRING, .metavar = "N", .def = "0",
-      .help = "port to bind" },
-    { .key = "verbose", .flag = "verbose", .kind = CT_KIND_BOOL, .help = "say more" },
-    { .key = "token", .env = "TEST_TOKEN", .kind = CT_KIND_STRING, .secret = true,
-      .help = "the token" },
-    { .key = "help", .flag = "help", .short_flag = 'h', .kind = CT_KIND_ACTION,
-      .help = "print this help and exit" },
-    { .key = "version", .flag = "version", .short_flag = 'V', .kind = CT_KIND_ACTION,
-      .help = "print the version and exit" },
-    { .key = "help-man", .flag = "help-man", .kind = CT_KIND_ACTION },
+    {.key = "port",
+     .flag = "port",
+     .kind = CT_KIND_STRING,
+     .metavar = "N",
+     .def = "0",
+     .help = "port to bind"},
+    {.key = "verbose", .flag = "verbose", .kind = CT_KIND_BOOL, .help = "say more"},
+    {.key = "token",
+     .env = "TEST_TOKEN",
+     .kind = CT_KIND_STRING,
+     .secret = true,
+     .help = "the token"},
+    {.key = "help",
+     .flag = "help",
+     .short_flag = 'h',
+     .kind = CT_KIND_ACTION,
+     .help = "print this help and exit"},
+    {.key = "version",
+     .flag = "version",
+     .short_flag = 'V',
+     .kind = CT_KIND_ACTION,
+     .help = "print the version and exit"},
+    {.key = "help-man", .flag = "help-man", .kind = CT_KIND_ACTION},
 };
-static const ct_exit_doc exits[] = { { 0, "fine" }, { 2, "usage" } };
+static const ct_exit_doc exits[] = {{0, "fine"}, {2, "usage"}};
 static const ct_program prog = {
-    .name = "prog", .summary = "a test program", .description = "It tests.\n\nTwice.",
-    .rows = rows, .n_rows = sizeof rows / sizeof rows[0], .exits = exits, .n_exits = 2,
+    .name = "prog",
+    .summary = "a test program",
+    .description = "It tests.\n\nTwice.",
+    .rows = rows,
+    .n_rows = sizeof rows / sizeof rows[0],
+    .exits = exits,
+    .n_exits = 2,
 };
 
 static ct_err scan(ct_args *a, ct_error *err, int argc, ...)
@@ -36,8 +54,7 @@ static ct_err scan(ct_args *a, ct_error *err, int argc, ...)
     char *argv[16];
     va_list ap;
     va_start(ap, argc);
-    for (int i = 0; i < argc; i++)
-        argv[i] = va_arg(ap, char *);
+    for (int i = 0; i < argc; i++) argv[i] = va_arg(ap, char *);
     va_end(ap);
     ct_error_clear(err);
     return ct_args_scan(&prog, argc, argv, a, err);
@@ -88,10 +105,11 @@ static void test_numbers(void **state)
     long n = 7;
     assert_int_equal(scan(&a, &err, 1, "prog"), CT_OK);
     assert_int_equal(ct_args_long(&prog, &a, "port", 0, 65535, &n, &err), CT_OK);
-    assert_int_equal(n, 7);   /* not given: untouched */
+    assert_int_equal(n, 7); /* not given: untouched */
     assert_int_equal(scan(&a, &err, 3, "prog", "--port", "70000"), CT_OK);
     assert_int_equal(ct_args_long(&prog, &a, "port", 0, 65535, &n, &err), CT_EUSAGE);
-    assert_non_null(strstr(err.detail, "--port: invalid value '70000' (expected an integer 0..65535)"));
+    assert_non_null(
+        strstr(err.detail, "--port: invalid value '70000' (expected an integer 0..65535)"));
     assert_int_equal(scan(&a, &err, 3, "prog", "--port", "0x10"), CT_OK);
     assert_int_equal(ct_args_long(&prog, &a, "port", 0, 65535, &n, &err), CT_EUSAGE);
     double d = 0;
@@ -118,8 +136,8 @@ static void test_help_and_page_from_one_table(void **state)
     assert_non_null(strstr(help, "--port N"));
     assert_non_null(strstr(help, "(default 0)"));
     assert_non_null(strstr(help, "-h, --help"));
-    assert_null(strstr(help, "help-man"));          /* hidden */
-    assert_non_null(strstr(help, "TEST_TOKEN"));    /* secrets: where they go */
+    assert_null(strstr(help, "help-man"));       /* hidden */
+    assert_non_null(strstr(help, "TEST_TOKEN")); /* secrets: where they go */
     assert_non_null(strstr(help, "Exit status:"));
     free(help);
     char *man = capture(ct_args_print_man);
@@ -131,13 +149,13 @@ static void test_help_and_page_from_one_table(void **state)
     assert_null(strstr(man, "help\\-man"));
     free(man);
     /* ct_args_run: --version and an operand */
-    char *argv[] = { "prog", "stray", NULL };
+    char *argv[] = {"prog", "stray", NULL};
     ct_args a;
     FILE *devnull = fopen("/dev/null", "w");
     assert_int_equal(ct_args_run(&prog, 2, argv, &a, devnull, devnull), 2);
-    char *argv2[] = { "prog", "-V", NULL };
+    char *argv2[] = {"prog", "-V", NULL};
     assert_int_equal(ct_args_run(&prog, 2, argv2, &a, devnull, devnull), 0);
-    char *argv3[] = { "prog", "--port", "1", NULL };
+    char *argv3[] = {"prog", "--port", "1", NULL};
     assert_int_equal(ct_args_run(&prog, 3, argv3, &a, devnull, devnull), -1);
     fclose(devnull);
 }

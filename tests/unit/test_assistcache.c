@@ -11,7 +11,7 @@
 
 #include "calltop/assistcache.h"
 
-#define T0 1780000000000LL
+#define T0    1780000000000LL
 #define RETRY 60000
 
 static void test_fetch_once_then_known(void **st)
@@ -56,7 +56,7 @@ static void test_failure_retry_after(void **st)
     assert_true(ct_assist_cache_want(&c, "gone", T0));
     ct_assist_cache_sent(&c, "gone", 5, T0);
     assert_string_equal(ct_assist_cache_failed(&c, 5, T0 + 100), "gone");
-    assert_null(ct_assist_cache_failed(&c, 5, T0 + 100));   /* answered once only */
+    assert_null(ct_assist_cache_failed(&c, 5, T0 + 100)); /* answered once only */
     assert_false(ct_assist_cache_want(&c, "gone", T0 + 100));
     assert_false(ct_assist_cache_want(&c, "gone", T0 + 100 + RETRY - 1));
     assert_true(ct_assist_cache_want(&c, "gone", T0 + 100 + RETRY));
@@ -81,7 +81,7 @@ static void test_put_from_webhook(void **st)
     ct_assist_cache c;
     assert_int_equal(ct_assist_cache_init(&c, 8, RETRY), 0);
     assert_true(ct_assist_cache_put(&c, "asst-9", "Sales", T0));
-    assert_false(ct_assist_cache_put(&c, "asst-9", "Sales", T0 + 1));   /* no news */
+    assert_false(ct_assist_cache_put(&c, "asst-9", "Sales", T0 + 1)); /* no news */
     assert_string_equal(ct_assist_cache_name(&c, "asst-9", T0), "Sales");
     assert_false(ct_assist_cache_want(&c, "asst-9", T0));
     /* a webhook name beats a fetch in flight; the fetch's answer is ignored */
@@ -129,7 +129,8 @@ static void test_bounded_lru(void **st)
     /* 10000 distinct ids never grow it past its cap */
     for (int i = 0; i < 10000; i++) {
         snprintf(id, sizeof id, "bulk-%d", i);
-        if (ct_assist_cache_want(&c, id, T0 + 100 + i)) ct_assist_cache_sent(&c, id, 1000 + (uint64_t)i, T0);
+        if (ct_assist_cache_want(&c, id, T0 + 100 + i))
+            ct_assist_cache_sent(&c, id, 1000 + (uint64_t)i, T0);
     }
     assert_int_equal(ct_assist_cache_count(&c), 4);
     ct_assist_cache_free(&c);

@@ -15,8 +15,8 @@
 #include "calltop/attention.h"
 
 /* 2023-11-14T22:13:20Z */
-#define NOW 1700000000000LL
-#define START_ISO "2023-11-14T22:13:20Z"   /* == NOW */
+#define NOW       1700000000000LL
+#define START_ISO "2023-11-14T22:13:20Z" /* == NOW */
 
 typedef struct fixture {
     ct_store *store;
@@ -26,7 +26,10 @@ typedef struct fixture {
 } fixture;
 
 /* Everything off: each test turns on the rule it checks. */
-static void cfg_off(ct_att_config *c) { memset(c, 0, sizeof *c); }
+static void cfg_off(ct_att_config *c)
+{
+    memset(c, 0, sizeof *c);
+}
 
 static fixture *make(const ct_att_config *c)
 {
@@ -98,8 +101,9 @@ static const ct_att_item *first_rule(fixture *f, ct_att_rule rule)
     return NULL;
 }
 
-#define LIVE_C1 "{\"id\":\"c1\",\"status\":\"ongoing\",\"phoneCallStatus\":\"in-progress\"," \
-                "\"startAt\":\"" START_ISO "\"}"
+#define LIVE_C1                                                                  \
+    "{\"id\":\"c1\",\"status\":\"ongoing\",\"phoneCallStatus\":\"in-progress\"," \
+    "\"startAt\":\"" START_ISO "\"}"
 #define ENDED_C1 "{\"id\":\"c1\",\"status\":\"finished\",\"endAt\":\"2023-11-14T23:00:00Z\"}"
 
 /* ---- hang ------------------------------------------------------------------------------- */
@@ -123,15 +127,17 @@ static void test_hang_opens_once_and_ack(void **state)
     assert_ptr_equal(ct_attention_for_call(f->a, "c1"), it);
     uint64_t id = it->id;
     /* dedup: a second hang (after someone spoke) does not open another */
-    feed(f, ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 2000,
-                      "{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"text\":\"hello\","
-                      "\"timestamp\":1700000002000}]}"), NOW + 2000);
+    feed(f,
+         ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 2000,
+                   "{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"text\":\"hello\","
+                   "\"timestamp\":1700000002000}]}"),
+         NOW + 2000);
     feed(f, ev_update(CT_WH_HANG, NOW + 3000, "{\"id\":\"c1\"}"), NOW + 3000);
     assert_int_equal(n_rule(f, CT_ATT_HANG), 1);
     /* acknowledge: not open any more, still there, and not reopened */
     assert_true(ct_attention_ack(f->a, id, NOW + 4000));
-    assert_false(ct_attention_ack(f->a, id, NOW + 4000));   /* twice: no */
-    assert_false(ct_attention_ack(f->a, 999, NOW + 4000));  /* unknown */
+    assert_false(ct_attention_ack(f->a, id, NOW + 4000));  /* twice: no */
+    assert_false(ct_attention_ack(f->a, 999, NOW + 4000)); /* unknown */
     assert_int_equal(ct_attention_open_count(f->a), 0);
     assert_int_equal(ct_attention_find(f->a, id)->state, CT_ATT_ACKED);
     assert_null(ct_attention_for_call(f->a, "c1"));
@@ -174,15 +180,15 @@ static void test_error_by_type(void **state)
     fixture *f = make(&c);
     feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW, LIVE_C1), NOW);
     feed(f, ev_error("c1", "tts_error", "voice failed", NOW + 10), NOW + 10);
-    assert_int_equal(ct_attention_count(f->a), 0);            /* not in the list */
+    assert_int_equal(ct_attention_count(f->a), 0); /* not in the list */
     feed(f, ev_error("c1", "llm_errorx", "x", NOW + 15), NOW + 15);
-    assert_int_equal(ct_attention_count(f->a), 0);            /* a prefix is not the type */
+    assert_int_equal(ct_attention_count(f->a), 0); /* a prefix is not the type */
     feed(f, ev_error("c1", "LLM_ERROR", "model timed out", NOW + 20), NOW + 20);
     const ct_att_item *it = first_rule(f, CT_ATT_ERROR);
     assert_non_null(it);
     assert_string_equal(it->reason, "error: LLM_ERROR: model timed out");
     feed(f, ev_error("c1", "stt_error", "again", NOW + 30), NOW + 30);
-    assert_int_equal(n_rule(f, CT_ATT_ERROR), 1);             /* one per call */
+    assert_int_equal(n_rule(f, CT_ATT_ERROR), 1); /* one per call */
     destroy(f);
 
     snprintf(c.errors, sizeof c.errors, "*");
@@ -206,13 +212,17 @@ static void test_reason_sanitized(void **state)
     cfg_off(&c);
     snprintf(c.errors, sizeof c.errors, "*");
     fixture *f = make(&c);
-    feed(f, ev_error("c1", "llm_error", "bad\x07 \x1b]0;pwned\x1b\\ \xc2\x9b" "31m \x9c end",
-                     NOW), NOW);
+    feed(f,
+         ev_error("c1", "llm_error",
+                  "bad\x07 \x1b]0;pwned\x1b\\ \xc2\x9b"
+                  "31m \x9c end",
+                  NOW),
+         NOW);
     const ct_att_item *it = first_rule(f, CT_ATT_ERROR);
     assert_non_null(it);
     for (const unsigned char *p = (const unsigned char *)it->reason; *p; p++) {
         assert_true(*p >= 0x20 && *p != 0x7f);
-        if (*p == 0xc2) assert_true(p[1] < 0x80 || p[1] > 0x9f);   /* no C1 as UTF-8 */
+        if (*p == 0xc2) assert_true(p[1] < 0x80 || p[1] > 0x9f); /* no C1 as UTF-8 */
     }
     assert_non_null(strstr(it->reason, "end"));
     destroy(f);
@@ -228,15 +238,15 @@ static void test_long_call_boundary_and_clock_jumps(void **state)
     c.long_call_ms = 30 * 60000;
     fixture *f = make(&c);
     feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW, LIVE_C1), NOW);
-    assert_int_equal(tick(f, NOW + 30 * 60000 - 1), 0);       /* one ms short */
+    assert_int_equal(tick(f, NOW + 30 * 60000 - 1), 0); /* one ms short */
     /* the clock jumps back a day: negative ages open nothing */
     assert_int_equal(tick(f, NOW - 86400000LL), 0);
-    assert_int_equal(tick(f, NOW + 30 * 60000), 1);            /* exactly the threshold */
+    assert_int_equal(tick(f, NOW + 30 * 60000), 1); /* exactly the threshold */
     const ct_att_item *it = first_rule(f, CT_ATT_LONG_CALL);
     assert_non_null(it);
     assert_int_equal(it->severity, CT_ATT_INFO);
     assert_string_equal(it->reason, "live for 30 min");
-    assert_int_equal(tick(f, NOW + 40 * 60000), 0);            /* dedup */
+    assert_int_equal(tick(f, NOW + 40 * 60000), 0); /* dedup */
     /* the call ends: the condition item resolves */
     feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW + 41 * 60000, ENDED_C1), NOW + 41 * 60000);
     assert_int_equal(tick(f, NOW + 41 * 60000), 1);
@@ -261,17 +271,20 @@ static void test_ringing(void **state)
     cfg_off(&c);
     c.ringing_ms = 60000;
     fixture *f = make(&c);
-    feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW,
-                      "{\"id\":\"r1\",\"status\":\"queued\",\"phoneCallStatus\":\"ringing\","
-                      "\"startAt\":\"" START_ISO "\"}"), NOW);
+    feed(f,
+         ev_update(CT_WH_STATUS_UPDATE, NOW,
+                   "{\"id\":\"r1\",\"status\":\"queued\",\"phoneCallStatus\":\"ringing\","
+                   "\"startAt\":\"" START_ISO "\"}"),
+         NOW);
     assert_int_equal(tick(f, NOW + 59999), 0);
     assert_int_equal(tick(f, NOW + 60000), 1);
     const ct_att_item *it = first_rule(f, CT_ATT_RINGING);
     assert_string_equal(it->reason, "queued for 60s");
     assert_int_equal(it->severity, CT_ATT_WARN);
     /* answered: resolves */
-    feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW + 61000,
-                      "{\"id\":\"r1\",\"status\":\"ongoing\",\"phoneCallStatus\":\"in-progress\"}"),
+    feed(f,
+         ev_update(CT_WH_STATUS_UPDATE, NOW + 61000,
+                   "{\"id\":\"r1\",\"status\":\"ongoing\",\"phoneCallStatus\":\"in-progress\"}"),
          NOW + 61000);
     assert_int_equal(tick(f, NOW + 61000), 1);
     assert_int_equal(first_rule(f, CT_ATT_RINGING)->state, CT_ATT_RESOLVED);
@@ -279,8 +292,10 @@ static void test_ringing(void **state)
 
     /* no start time: counted from first sight */
     f = make(&c);
-    feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW + 5000,
-                      "{\"id\":\"r2\",\"phoneCallStatus\":\"ringing\"}"), NOW + 5000);
+    feed(f,
+         ev_update(CT_WH_STATUS_UPDATE, NOW + 5000,
+                   "{\"id\":\"r2\",\"phoneCallStatus\":\"ringing\"}"),
+         NOW + 5000);
     assert_int_equal(tick(f, NOW + 5000), 0);
     assert_int_equal(tick(f, NOW + 64999), 0);
     assert_int_equal(tick(f, NOW + 65000), 1);
@@ -298,16 +313,20 @@ static void test_silence(void **state)
     c.silence_ms = 45000;
     fixture *f = make(&c);
     feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW, LIVE_C1), NOW);
-    feed(f, ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 10000,
-                      "{\"id\":\"c1\",\"messages\":[{\"role\":\"assistant\",\"text\":\"hi\","
-                      "\"timestamp\":1700000010000}]}"), NOW + 10000);
-    assert_int_equal(tick(f, NOW + 54999), 0);                 /* 44.999 s after the line */
+    feed(f,
+         ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 10000,
+                   "{\"id\":\"c1\",\"messages\":[{\"role\":\"assistant\",\"text\":\"hi\","
+                   "\"timestamp\":1700000010000}]}"),
+         NOW + 10000);
+    assert_int_equal(tick(f, NOW + 54999), 0); /* 44.999 s after the line */
     assert_int_equal(tick(f, NOW + 55000), 1);
     assert_string_equal(first_rule(f, CT_ATT_SILENCE)->reason, "no transcript line for 45s");
     /* a line arrives: resolved, and never a second item for this call */
-    feed(f, ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 56000,
-                      "{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"text\":\"yes\","
-                      "\"timestamp\":1700000056000}]}"), NOW + 56000);
+    feed(f,
+         ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 56000,
+                   "{\"id\":\"c1\",\"messages\":[{\"role\":\"user\",\"text\":\"yes\","
+                   "\"timestamp\":1700000056000}]}"),
+         NOW + 56000);
     assert_int_equal(tick(f, NOW + 56000), 1);
     assert_int_equal(first_rule(f, CT_ATT_SILENCE)->state, CT_ATT_RESOLVED);
     tick(f, NOW + 200000);
@@ -316,8 +335,9 @@ static void test_silence(void **state)
 
     /* a ringing call is not silent: that is the ringing rule's */
     f = make(&c);
-    feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW,
-                      "{\"id\":\"r1\",\"phoneCallStatus\":\"ringing\",\"startAt\":\"" START_ISO "\"}"),
+    feed(f,
+         ev_update(CT_WH_STATUS_UPDATE, NOW,
+                   "{\"id\":\"r1\",\"phoneCallStatus\":\"ringing\",\"startAt\":\"" START_ISO "\"}"),
          NOW);
     assert_int_equal(tick(f, NOW + 100000), 0);
     destroy(f);
@@ -331,8 +351,8 @@ static ct_event *ev_line(const char *id, const char *role, const char *mid, cons
     char json[1024];
     snprintf(json, sizeof json,
              "{\"id\":\"%s\",\"status\":\"ongoing\",\"messages\":[{\"messageId\":\"%s\","
-             "\"role\":\"%s\",\"text\":\"%s\",\"timestamp\":%lld}]}", id, mid, role, text,
-             (long long)ts);
+             "\"role\":\"%s\",\"text\":\"%s\",\"timestamp\":%lld}]}",
+             id, mid, role, text, (long long)ts);
     return ev_update(CT_WH_CONVERSATION_UPDATE, ts, json);
 }
 
@@ -349,10 +369,10 @@ static void test_keywords_default_list(void **state)
     assert_true(c.keywords[0]);
     static const char *const hits[] = {
         "Can I SPEAK TO A HUMAN please", "let me talk with your manager", "I want a real person",
-        "I'd like to cancel my order", "this is a complaint", "I need a supervisor now",
-        "put me through to an agent" };
-    static const char *const misses[] = {
-        "thanks, that is all", "what time is it", "I would like to book a table" };
+        "I'd like to cancel my order",   "this is a complaint",           "I need a supervisor now",
+        "put me through to an agent"};
+    static const char *const misses[] = {"thanks, that is all", "what time is it",
+                                         "I would like to book a table"};
     for (size_t i = 0; i < sizeof hits / sizeof *hits; i++) {
         fixture *f = make(&c);
         feed(f, ev_line("k1", "user", "m1", hits[i], NOW), NOW);
@@ -378,11 +398,17 @@ static void test_keywords_roles_dedup_non_ascii(void **state)
     feed(f, ev_line("k1", "assistant", "a1", "I can get a human for you", NOW), NOW);
     assert_int_equal(ct_attention_count(f->a), 0);
     /* non-ASCII: bytes of UTF-8 match, case-insensitively on the ASCII */
-    feed(f, ev_line("k1", "user", "u1", "Je veux faire une r\xc3\xa9" "clamation, MERCI", NOW + 1),
+    feed(f,
+         ev_line("k1", "user", "u1",
+                 "Je veux faire une r\xc3\xa9"
+                 "clamation, MERCI",
+                 NOW + 1),
          NOW + 1);
     const ct_att_item *it = first_rule(f, CT_ATT_KEYWORD);
     assert_non_null(it);
-    assert_string_equal(it->reason, "customer said \"r\xc3\xa9" "clamation\"");
+    assert_string_equal(it->reason,
+                        "customer said \"r\xc3\xa9"
+                        "clamation\"");
     /* dedup: another match on the same call opens nothing */
     feed(f, ev_line("k1", "user", "u2", "Ich will einen MENSCHEN", NOW + 2), NOW + 2);
     assert_int_equal(n_rule(f, CT_ATT_KEYWORD), 1);
@@ -420,9 +446,10 @@ static void test_keywords_roles_dedup_non_ascii(void **state)
 
     /* a finished call is history: not scanned */
     f = make(&c);
-    feed(f, ev_json(CT_EV_CALL_FETCHED,
-                    "{\"id\":\"h1\",\"status\":\"finished\",\"endAt\":\"2023-11-14T20:00:00Z\","
-                    "\"messages\":[{\"role\":\"user\",\"text\":\"human!\",\"timestamp\":1}]}"),
+    feed(f,
+         ev_json(CT_EV_CALL_FETCHED,
+                 "{\"id\":\"h1\",\"status\":\"finished\",\"endAt\":\"2023-11-14T20:00:00Z\","
+                 "\"messages\":[{\"role\":\"user\",\"text\":\"human!\",\"timestamp\":1}]}"),
          NOW);
     assert_int_equal(ct_attention_count(f->a), 0);
     destroy(f);
@@ -447,7 +474,8 @@ static ct_event *ev_failed_attempt(const char *id, const char *end_iso)
     char json[512];
     snprintf(json, sizeof json,
              "{\"id\":\"%s\",\"direction\":\"outbound\",\"status\":\"finished\","
-             "\"phoneCallStatus\":\"busy\",\"endAt\":\"%s\"}", id, end_iso);
+             "\"phoneCallStatus\":\"busy\",\"endAt\":\"%s\"}",
+             id, end_iso);
     return ev_update(CT_WH_END_OF_CALL_REPORT, NOW, json);
 }
 
@@ -461,23 +489,25 @@ static void test_failed_burst(void **state)
     fixture *f = make(&c);
     /* history: a failure 20 min ago never counts */
     feed(f, ev_failed_attempt("old", "2023-11-14T21:53:20Z"), NOW);
-    feed(f, ev_failed_attempt("f1", "2023-11-14T22:05:00Z"), NOW);   /* 8m20s ago */
+    feed(f, ev_failed_attempt("f1", "2023-11-14T22:05:00Z"), NOW); /* 8m20s ago */
     feed(f, ev_failed_attempt("f2", "2023-11-14T22:10:00Z"), NOW);
     assert_int_equal(ct_attention_count(f->a), 0);
     /* the same call reported again does not count twice */
     feed(f, ev_failed_attempt("f2", "2023-11-14T22:10:00Z"), NOW);
     assert_int_equal(ct_attention_count(f->a), 0);
     /* an inbound failure does not count */
-    feed(f, ev_update(CT_WH_END_OF_CALL_REPORT, NOW,
-                      "{\"id\":\"in1\",\"direction\":\"inbound\",\"status\":\"finished\","
-                      "\"phoneCallStatus\":\"failed\",\"endAt\":\"" START_ISO "\"}"), NOW);
+    feed(f,
+         ev_update(CT_WH_END_OF_CALL_REPORT, NOW,
+                   "{\"id\":\"in1\",\"direction\":\"inbound\",\"status\":\"finished\","
+                   "\"phoneCallStatus\":\"failed\",\"endAt\":\"" START_ISO "\"}"),
+         NOW);
     assert_int_equal(ct_attention_count(f->a), 0);
     assert_int_equal(feed(f, ev_failed_attempt("f3", START_ISO), NOW), 1);
     const ct_att_item *it = first_rule(f, CT_ATT_FAILED);
     assert_string_equal(it->call_id, "");
     assert_string_equal(it->reason, "3 failed outbound attempts in 10 min");
     /* the window slides past f1 (22:05 + 10 min = 22:15:00): resolved */
-    assert_int_equal(tick(f, NOW + 100000), 0);               /* 22:15:00: still in */
+    assert_int_equal(tick(f, NOW + 100000), 0); /* 22:15:00: still in */
     assert_int_equal(tick(f, NOW + 100001), 1);
     assert_int_equal(first_rule(f, CT_ATT_FAILED)->state, CT_ATT_RESOLVED);
     /* a new burst is a new item */
@@ -502,12 +532,12 @@ static void test_unreachable_api_and_relay(void **state)
     ct_error_set(&ev->error, CT_ECONNECT, "connection refused");
     feed(f, ev, NOW);
     assert_int_equal(tick(f, NOW + 59999), 0);
-    assert_int_equal(tick(f, NOW - 5000), 0);                  /* a jump back: nothing */
+    assert_int_equal(tick(f, NOW - 5000), 0); /* a jump back: nothing */
     assert_int_equal(tick(f, NOW + 60000), 1);
     const ct_att_item *it = first_rule(f, CT_ATT_UNREACHABLE);
     assert_string_equal(it->reason, "API unreachable for 60s: connection refused");
     assert_int_equal(it->severity, CT_ATT_CRIT);
-    assert_int_equal(tick(f, NOW + 90000), 0);                 /* one item per outage */
+    assert_int_equal(tick(f, NOW + 90000), 0); /* one item per outage */
     /* a list read succeeds: resolved */
     ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 8, NULL);
     ev = ct_event_new(CT_EV_CALLS_LISTED);
@@ -522,7 +552,8 @@ static void test_unreachable_api_and_relay(void **state)
     assert_int_equal(tick(f, NOW + 159999), 0);
     assert_int_equal(tick(f, NOW + 160000), 1);
     assert_int_equal(n_rule(f, CT_ATT_UNREACHABLE), 2);
-    assert_string_equal(ct_attention_at(f->a, 1)->reason, "relay unreachable for 60s (RECONNECTING)");
+    assert_string_equal(ct_attention_at(f->a, 1)->reason,
+                        "relay unreachable for 60s (RECONNECTING)");
     /* acknowledged while down; LIVE again clears it, a later outage opens anew */
     assert_true(ct_attention_ack(f->a, ct_attention_at(f->a, 1)->id, NOW + 161000));
     ev = ct_event_new(CT_EV_MONITOR_STATE);
@@ -547,19 +578,19 @@ static void test_snooze_expiry_and_order(void **state)
     c.long_call_ms = 60000;
     fixture *f = make(&c);
     feed(f, ev_update(CT_WH_STATUS_UPDATE, NOW, LIVE_C1), NOW);
-    tick(f, NOW + 60000);                                      /* long call (info) */
-    feed(f, ev_update(CT_WH_HANG, NOW + 70000, "{\"id\":\"c1\"}"), NOW + 70000);   /* crit */
+    tick(f, NOW + 60000); /* long call (info) */
+    feed(f, ev_update(CT_WH_HANG, NOW + 70000, "{\"id\":\"c1\"}"), NOW + 70000); /* crit */
     const ct_att_item *v[4];
     assert_int_equal(ct_attention_sorted_open(f->a, v, 4), 2);
-    assert_int_equal(v[0]->rule, CT_ATT_HANG);                 /* severity first */
+    assert_int_equal(v[0]->rule, CT_ATT_HANG); /* severity first */
     assert_int_equal(v[1]->rule, CT_ATT_LONG_CALL);
     uint64_t hang = v[0]->id;
-    assert_false(ct_attention_snooze(f->a, hang, 0, NOW));    /* a duration is needed */
+    assert_false(ct_attention_snooze(f->a, hang, 0, NOW)); /* a duration is needed */
     assert_true(ct_attention_snooze(f->a, hang, 300000, NOW + 80000));
     assert_int_equal(ct_attention_open_count(f->a), 1);
     assert_int_equal(ct_attention_for_call(f->a, "c1")->rule, CT_ATT_LONG_CALL);
-    assert_int_equal(tick(f, NOW + 379999), 0);                /* one ms before expiry */
-    assert_int_equal(tick(f, NOW - 1000000), 0);               /* a jump back keeps it snoozed */
+    assert_int_equal(tick(f, NOW + 379999), 0);  /* one ms before expiry */
+    assert_int_equal(tick(f, NOW - 1000000), 0); /* a jump back keeps it snoozed */
     size_t n;
     assert_int_equal(tick(f, NOW + 380000), 1);
     assert_int_equal(ct_attention_changes(f->a, &n)[0].kind, CT_ATT_REOPENED);
@@ -567,7 +598,7 @@ static void test_snooze_expiry_and_order(void **state)
     /* a snoozed item can be acknowledged */
     assert_true(ct_attention_snooze(f->a, hang, 1000, NOW + 390000));
     assert_true(ct_attention_ack(f->a, hang, NOW + 390000));
-    assert_int_equal(tick(f, NOW + 400000), 0);                /* acked: no reopening */
+    assert_int_equal(tick(f, NOW + 400000), 0); /* acked: no reopening */
     /* same severity: older first */
     destroy(f);
 }
@@ -595,7 +626,12 @@ static void test_gone_drops_items(void **state)
 
 /* ---- settings --------------------------------------------------------------------------- */
 
-static const char *no_env(const char *name, void *ud) { (void)name; (void)ud; return NULL; }
+static const char *no_env(const char *name, void *ud)
+{
+    (void)name;
+    (void)ud;
+    return NULL;
+}
 
 static void test_settings(void **state)
 {

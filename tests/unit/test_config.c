@@ -45,7 +45,7 @@ static void env_set(fake_env *e, const char *name, const char *value)
 
 typedef struct fx {
     char dir[64];
-    char cfgpath[256];      /* dir/calltop/config: the XDG default */
+    char cfgpath[256]; /* dir/calltop/config: the XDG default */
     fake_env env;
     ct_config cfg;
     ct_error err;
@@ -95,7 +95,7 @@ static ct_err load(fx *f, bool *exit_now, FILE *out, ...)
     int argc = 0;
     argv[argc++] = "calltop";
     va_start(ap, out);
-    for (char *a; (a = va_arg(ap, char *)) != NULL; ) argv[argc++] = a;
+    for (char *a; (a = va_arg(ap, char *)) != NULL;) argv[argc++] = a;
     va_end(ap);
     argv[argc] = NULL;
     ct_config_clear(&f->cfg);
@@ -134,7 +134,8 @@ static void test_file_then_env_then_flag(void **state)
                "base-url = https://file.example\n"
                "relay-url = \"wss://relay.file.example/ws\"\n"
                "read-only = yes\n"
-               "log = /tmp/from-file.log\n", 0644);
+               "log = /tmp/from-file.log\n",
+               0644);
 
     /* file only */
     assert_int_equal(LOAD(f, "config"), CT_OK);
@@ -157,11 +158,12 @@ static void test_file_then_env_then_flag(void **state)
     assert_false(f->cfg.read_only);
     assert_int_equal(f->cfg.sources[CT_SET_READ_ONLY], CT_SRC_ENV);
     assert_string_equal(f->cfg.log_path, "/tmp/from-env.log");
-    assert_string_equal(f->cfg.relay_url, "wss://relay.file.example/ws");   /* untouched */
+    assert_string_equal(f->cfg.relay_url, "wss://relay.file.example/ws"); /* untouched */
 
     /* flag beats env */
-    assert_int_equal(LOAD(f, "--base-url", "http://127.0.0.1:9", "--read-only", "--log=/tmp/flag.log",
-                          "config"), CT_OK);
+    assert_int_equal(
+        LOAD(f, "--base-url", "http://127.0.0.1:9", "--read-only", "--log=/tmp/flag.log", "config"),
+        CT_OK);
     assert_string_equal(f->cfg.base_url, "http://127.0.0.1:9");
     assert_int_equal(f->cfg.sources[CT_SET_BASE_URL], CT_SRC_FLAG);
     assert_true(f->cfg.read_only);
@@ -208,7 +210,7 @@ static void test_config_flag_and_xdg_paths(void **state)
     /* a missing --config file is an error; a missing default one is not */
     char missing[300];
     snprintf(missing, sizeof missing, "%s/nope.conf", f->dir);
-    assert_int_equal(LOAD(f, "--config=" , "config"), CT_EUSAGE);
+    assert_int_equal(LOAD(f, "--config=", "config"), CT_EUSAGE);
     char arg[320];
     snprintf(arg, sizeof arg, "--config=%s", missing);
     assert_int_equal(LOAD(f, arg, "config"), CT_ECONFIG);
@@ -216,13 +218,13 @@ static void test_config_flag_and_xdg_paths(void **state)
     assert_non_null(strstr(f->err.detail, "No such file"));
 
     /* relative XDG_CONFIG_HOME is ignored (XDG spec): HOME is used */
-    fake_env e = { .n = 0 };
+    fake_env e = {.n = 0};
     env_set(&e, "XDG_CONFIG_HOME", "relative/dir");
     env_set(&e, "HOME", "/home/u");
     char *p = ct_config_default_path(fake_getenv, &e);
     assert_string_equal(p, "/home/u/.config/calltop/config");
     free(p);
-    fake_env none = { .n = 0 };
+    fake_env none = {.n = 0};
     assert_null(ct_config_default_path(fake_getenv, &none));
 }
 
@@ -233,7 +235,7 @@ static void test_real_getenv(void **state)
     write_file(f->cfgpath, "insecure = on\n", 0600);
     setenv("XDG_CONFIG_HOME", f->dir, 1);
     setenv("CALLTOP_RELAY_URL", "ws://127.0.0.1:1/", 1);
-    char *argv[] = { "calltop", "config", NULL };
+    char *argv[] = {"calltop", "config", NULL};
     bool exit_now = true;
     ct_config_clear(&f->cfg);
     assert_int_equal(ct_config_load(&f->cfg, 2, argv, stdout, &exit_now, &f->err), CT_OK);
@@ -261,23 +263,28 @@ static void expect_text_error(const char *text, const char *want)
 static void test_file_errors_name_file_line_key(void **state)
 {
     (void)state;
-    expect_text_error("# c\n\nbase-url = https://a\n\n\n\nbase_url = x\n",
+    expect_text_error(
+        "# c\n\nbase-url = https://a\n\n\n\nbase_url = x\n",
         "/home/u/.config/calltop/config:7: unknown key 'base_url' (did you mean 'base-url'?)");
     expect_text_error("colour = 1\n", "/home/u/.config/calltop/config:1: unknown key 'colour'");
-    expect_text_error("readonly = true\n",
+    expect_text_error(
+        "readonly = true\n",
         "/home/u/.config/calltop/config:1: unknown key 'readonly' (did you mean 'read-only'?)");
     expect_text_error("\nread-only = maybe\n",
-        "/home/u/.config/calltop/config:2: key 'read-only': 'maybe' is not a boolean "
-        "(use true/false, yes/no, on/off or 1/0)");
-    expect_text_error("log = /a\nlog = /b\n",
+                      "/home/u/.config/calltop/config:2: key 'read-only': 'maybe' is not a boolean "
+                      "(use true/false, yes/no, on/off or 1/0)");
+    expect_text_error(
+        "log = /a\nlog = /b\n",
         "/home/u/.config/calltop/config:2: duplicate key 'log' (first set on line 1)");
     expect_text_error("api-key: sk-live-secret\n",
-        "/home/u/.config/calltop/config:1: expected 'key = value'");
+                      "/home/u/.config/calltop/config:1: expected 'key = value'");
     expect_text_error("api-key = \"sk-unterminated\n",
-        "/home/u/.config/calltop/config:1: key 'api-key': unterminated quoted value");
-    expect_text_error("api-key = \"sk\" trailing\n",
+                      "/home/u/.config/calltop/config:1: key 'api-key': unterminated quoted value");
+    expect_text_error(
+        "api-key = \"sk\" trailing\n",
         "/home/u/.config/calltop/config:1: key 'api-key': unexpected text after the closing quote");
-    expect_text_error("demo = true\n",
+    expect_text_error(
+        "demo = true\n",
         "/home/u/.config/calltop/config:1: key 'demo' cannot be set in the config file (use --demo)");
     expect_text_error(" = x\n", "/home/u/.config/calltop/config:1: missing key before '='");
 }
@@ -292,7 +299,7 @@ static void test_file_syntax_accepted(void **state)
                         "   \r\n"
                         "  no-color=YES \r\n"
                         "api-key = \"a \\\"quoted\\\" \\\\ key\"   # comment\n"
-                        "base-url =https://x.example/#frag";       /* no final newline */
+                        "base-url =https://x.example/#frag"; /* no final newline */
     assert_int_equal(ct_config_init(&cfg), CT_OK);
     assert_int_equal(ct_config_parse_text(&cfg, text, sizeof text - 1, "f", &secret, &err), CT_OK);
     assert_true(cfg.no_color);
@@ -319,9 +326,11 @@ static void test_parse_text_survives_garbage(void **state)
 {
     (void)state;
     static const char *const bits[] = {
-        "base-url", "api-key", "read-only", "log", "=", " = ", "\"", "'", "\\", "#", "\n",
-        "\r\n", "true", "maybe", "~/", "https://h", "\xEF\xBB\xBF", "\t", "x", "relay-url",
-        "no-color", "demo", "help", "base_url", "",
+        "base-url",  "api-key",      "read-only", "log",      "=",
+        " = ",       "\"",           "'",         "\\",       "#",
+        "\n",        "\r\n",         "true",      "maybe",    "~/",
+        "https://h", "\xEF\xBB\xBF", "\t",        "x",        "relay-url",
+        "no-color",  "demo",         "help",      "base_url", "",
     };
     uint32_t seed = 2463534242u;
     char text[512];
@@ -329,7 +338,9 @@ static void test_parse_text_survives_garbage(void **state)
         size_t n = 0;
         int parts = 1 + (int)(seed % 24);
         for (int k = 0; k < parts; k++) {
-            seed ^= seed << 13; seed ^= seed >> 17; seed ^= seed << 5;
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
             const char *b = bits[seed % (sizeof bits / sizeof bits[0])];
             size_t bl = strlen(b);
             if (n + bl >= sizeof text) break;
@@ -362,7 +373,7 @@ static void test_sample_config_parses(void **state)
         snprintf(needle, sizeof needle, "\n#%s = ", ct_settings[id].key);
         char *hit = strstr(buf, needle);
         assert_non_null(hit);
-        hit[1] = ' ';       /* uncomment the line */
+        hit[1] = ' '; /* uncomment the line */
         keys++;
     }
     assert_true(keys >= 8);
@@ -428,7 +439,7 @@ static void test_fifo_and_device_as_config_refused(void **state)
     char fifo[300];
     snprintf(fifo, sizeof fifo, "%s/fifo.conf", f->dir);
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    alarm(10);     /* a hang fails the test instead of stalling the suite */
+    alarm(10); /* a hang fails the test instead of stalling the suite */
     assert_int_equal(LOAD(f, "--config", fifo, "config"), CT_ECONFIG);
     alarm(0);
     assert_non_null(strstr(f->err.detail, "is a FIFO (named pipe): it must be a regular file"));
@@ -470,7 +481,7 @@ static void test_comment_looking_value_warns(void **state)
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
-    assert_int_equal(ct_config_print_warnings(&f->cfg, out), 1);   /* the quoted log is fine */
+    assert_int_equal(ct_config_print_warnings(&f->cfg, out), 1); /* the quoted log is fine */
     fclose(out);
     assert_non_null(strstr(buf, "WARNING: api-key (from file "));
     assert_non_null(strstr(buf, ":1) contains '#'"));
@@ -484,9 +495,9 @@ static void test_secrets_refused_on_argv(void **state)
 {
     fx *f = *state;
     const char *forms[][2] = {
-        { "--api-key", "sk-live-AAAA" }, { "--api-key=sk-live-AAAA", NULL },
-        { "--relay-token", "sk-live-AAAA" }, { "--relay-token=sk-live-AAAA", NULL },
-        { "--api_key=sk-live-AAAA", NULL }, { "--API-KEY", "sk-live-AAAA" },
+        {"--api-key", "sk-live-AAAA"},     {"--api-key=sk-live-AAAA", NULL},
+        {"--relay-token", "sk-live-AAAA"}, {"--relay-token=sk-live-AAAA", NULL},
+        {"--api_key=sk-live-AAAA", NULL},  {"--API-KEY", "sk-live-AAAA"},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
         ct_err rc = forms[i][1] ? LOAD(f, forms[i][0], forms[i][1], "config")
@@ -506,7 +517,8 @@ static void test_flag_forms(void **state)
 {
     fx *f = *state;
     assert_int_equal(LOAD(f, "--relay-url=wss://r.example/", "--log", "/tmp/x.log",
-                          "--no-color=false", "--insecure", "--demo", "--read-only=on"), CT_OK);
+                          "--no-color=false", "--insecure", "--demo", "--read-only=on"),
+                     CT_OK);
     assert_string_equal(f->cfg.relay_url, "wss://r.example/");
     assert_string_equal(f->cfg.log_path, "/tmp/x.log");
     assert_false(f->cfg.no_color);
@@ -554,7 +566,7 @@ static void test_help_and_version(void **state)
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     bool exit_now = false;
-    write_file(f->cfgpath, "broken line\n", 0600);      /* help must not read the file */
+    write_file(f->cfgpath, "broken line\n", 0600); /* help must not read the file */
     assert_int_equal(load(f, &exit_now, out, "--help", (char *)NULL), CT_OK);
     fclose(out);
     assert_true(exit_now);
@@ -585,14 +597,14 @@ static void test_no_color_env(void **state)
     fx *f = *state;
     assert_int_equal(LOAD(f, "config"), CT_OK);
     assert_false(f->cfg.no_color);
-    env_set(&f->env, "NO_COLOR", "");         /* empty: not set (no-color.org) */
+    env_set(&f->env, "NO_COLOR", ""); /* empty: not set (no-color.org) */
     assert_int_equal(LOAD(f, "config"), CT_OK);
     assert_false(f->cfg.no_color);
-    f->env.value[f->env.n - 1] = "0";         /* any non-empty value, even "0" */
+    f->env.value[f->env.n - 1] = "0"; /* any non-empty value, even "0" */
     assert_int_equal(LOAD(f, "config"), CT_OK);
     assert_true(f->cfg.no_color);
     assert_int_equal(f->cfg.sources[CT_SET_NO_COLOR], CT_SRC_ENV);
-    assert_int_equal(LOAD(f, "--no-color=no", "config"), CT_OK);   /* the flag still wins */
+    assert_int_equal(LOAD(f, "--no-color=no", "config"), CT_OK); /* the flag still wins */
     assert_false(f->cfg.no_color);
 }
 
@@ -608,17 +620,18 @@ static void test_url_validation(void **state)
 {
     fx *f = *state;
     assert_int_equal(LOAD(f, "--base-url", "ftp://x.example"), CT_ECONFIG);
-    assert_string_equal(f->err.detail, "base-url 'ftp://x.example' (from flag --base-url): must start "
-                                       "with https:// or http://");
+    assert_string_equal(f->err.detail,
+                        "base-url 'ftp://x.example' (from flag --base-url): must start "
+                        "with https:// or http://");
     assert_int_equal(LOAD(f, "--relay-url", "https://r.example"), CT_ECONFIG);
     assert_non_null(strstr(f->err.detail, "wss:// or ws://"));
     assert_int_equal(LOAD(f, "--base-url", "https://"), CT_ECONFIG);
     assert_non_null(strstr(f->err.detail, "no host name"));
-    assert_int_equal(LOAD(f, "--base-url="), CT_ECONFIG);        /* base-url cannot be unset */
+    assert_int_equal(LOAD(f, "--base-url="), CT_ECONFIG); /* base-url cannot be unset */
     assert_non_null(strstr(f->err.detail, "base-url is empty"));
     write_file(f->cfgpath, "\nrelay-url = relay.example\n", 0600);
     assert_int_equal(LOAD(f, "config"), CT_ECONFIG);
-    assert_non_null(strstr(f->err.detail, "config:2)"));         /* names file:line */
+    assert_non_null(strstr(f->err.detail, "config:2)")); /* names file:line */
     /* a URL's password is never echoed */
     assert_int_equal(LOAD(f, "--base-url", "ftp://user:pa55word@h"), CT_ECONFIG);
     assert_null(strstr(f->err.detail, "pa55word"));
@@ -633,8 +646,9 @@ static void test_list_parallel(void **state)
     assert_int_equal(LOAD(f, "--list-parallel", "1", "config"), CT_OK);
     assert_int_equal(ct_config_list_parallel(&f->cfg), 1);
     assert_int_equal(LOAD(f, "--list-parallel=0", "config"), CT_ECONFIG);
-    assert_string_equal(f->err.detail, "list-parallel '0' (from flag --list-parallel): must be a "
-                                       "whole number from 1 to 16");
+    assert_string_equal(f->err.detail,
+                        "list-parallel '0' (from flag --list-parallel): must be a "
+                        "whole number from 1 to 16");
     assert_int_equal(LOAD(f, "--list-parallel", "17", "config"), CT_ECONFIG);
     assert_int_equal(LOAD(f, "--list-parallel", "4x", "config"), CT_ECONFIG);
     write_file(f->cfgpath, "list-parallel = -2\n", 0600);
@@ -643,7 +657,7 @@ static void test_list_parallel(void **state)
     write_file(f->cfgpath, "list-parallel = 2\n", 0600);
     assert_int_equal(LOAD(f, "config"), CT_OK);
     assert_int_equal(ct_config_list_parallel(&f->cfg), 2);
-    env_set(&f->env, "CALLTOP_LIST_PARALLEL", "8");   /* the environment beats the file */
+    env_set(&f->env, "CALLTOP_LIST_PARALLEL", "8"); /* the environment beats the file */
     assert_int_equal(LOAD(f, "config"), CT_OK);
     assert_int_equal(ct_config_list_parallel(&f->cfg), 8);
 }
@@ -660,8 +674,9 @@ static void test_read_schedule_settings(void **state)
     assert_int_equal(ct_config_int(&f->cfg, CT_SET_POLL_INTERVAL), 1);
     assert_int_equal(ct_config_int(&f->cfg, CT_SET_RECONCILE_INTERVAL), 10);
     assert_int_equal(LOAD(f, "--poll-interval", "0", "config"), CT_ECONFIG);
-    assert_string_equal(f->err.detail, "poll-interval '0' (from flag --poll-interval): must be a "
-                                       "whole number from 1 to 60");
+    assert_string_equal(f->err.detail,
+                        "poll-interval '0' (from flag --poll-interval): must be a "
+                        "whole number from 1 to 60");
     write_file(f->cfgpath, "full-refresh-interval = 120\n", 0600);
     assert_int_equal(LOAD(f, "config"), CT_OK);
     assert_int_equal(ct_config_int(&f->cfg, CT_SET_FULL_REFRESH_INTERVAL), 120);
@@ -702,7 +717,8 @@ static void test_effective_output_redacts_secrets(void **state)
     assert_non_null(strstr(buf, "flag --base-url"));
     assert_non_null(strstr(buf, "default"));
     for (int id = 0; id < CT_SET__COUNT; id++)
-        if (ct_settings[id].kind != CT_KIND_ACTION) assert_non_null(strstr(buf, ct_settings[id].key));
+        if (ct_settings[id].kind != CT_KIND_ACTION)
+            assert_non_null(strstr(buf, ct_settings[id].key));
     free(buf);
 }
 

@@ -32,10 +32,10 @@ static void test_relay_http_base(void **state)
     expect_base("wss://example.com/calltop/monitor", "https://example.com/calltop/");
     expect_base("ws://[::1]:8787/monitor", "http://[::1]:8787/");
     expect_base("http://127.0.0.1:8787/monitor", "http://127.0.0.1:8787/");
-    expect_base("ws://host/elsewhere", NULL);          /* no /monitor: no sibling routes */
+    expect_base("ws://host/elsewhere", NULL); /* no /monitor: no sibling routes */
     expect_base("ws://host/xmonitor", NULL);
     expect_base("ftp://host/monitor", NULL);
-    expect_base("ws:///monitor", NULL);                 /* no host */
+    expect_base("ws:///monitor", NULL); /* no host */
     char tiny[8];
     assert_false(ct_doctor_relay_http_base("ws://127.0.0.1:8787/monitor", tiny, sizeof tiny));
 }
@@ -56,12 +56,20 @@ static void test_list_order(void **state)
     memset(c, 0, sizeof c);
     ct_call_list l = list_of(c, 0);
     assert_int_equal(ct_doctor_list_order(&l), CT_ORDER_UNKNOWN);
-    c[0].start_at = 3000; c[1].start_at = 2000; c[2].start_at = 2000; c[3].start_at = 1000;
+    c[0].start_at = 3000;
+    c[1].start_at = 2000;
+    c[2].start_at = 2000;
+    c[3].start_at = 1000;
     l = list_of(c, 4);
     assert_int_equal(ct_doctor_list_order(&l), CT_ORDER_NEWEST_FIRST);
-    c[0].start_at = 1000; c[1].start_at = 3000; c[2].start_at = 2000; c[3].start_at = 3000;
+    c[0].start_at = 1000;
+    c[1].start_at = 3000;
+    c[2].start_at = 2000;
+    c[3].start_at = 3000;
     assert_int_equal(ct_doctor_list_order(&l), CT_ORDER_MIXED);
-    c[0].start_at = 1000; c[1].start_at = 0 /* none: skipped */; c[2].start_at = 2000;
+    c[0].start_at = 1000;
+    c[1].start_at = 0 /* none: skipped */;
+    c[2].start_at = 2000;
     c[3].start_at = 3000;
     assert_int_equal(ct_doctor_list_order(&l), CT_ORDER_OLDEST_FIRST);
     c[0].start_at = c[2].start_at = c[3].start_at = 5000;
@@ -73,10 +81,17 @@ static void test_census(void **state)
 {
     ct_call c[4];
     memset(c, 0, sizeof c);
-    c[0].status = CT_STATUS_ONGOING; c[0].status_text = "ongoing";
-    c[1].status = CT_STATUS_QUEUED; c[1].status_text = "queued"; c[1].end_at = 1;
-    c[2].status = CT_STATUS_FINISHED; c[2].status_text = "finished"; c[2].end_at = 9;
-    c[3].status = CT_STATUS_FINISHED; c[3].status_text = "completed"; c[3].end_at = 9;
+    c[0].status = CT_STATUS_ONGOING;
+    c[0].status_text = "ongoing";
+    c[1].status = CT_STATUS_QUEUED;
+    c[1].status_text = "queued";
+    c[1].end_at = 1;
+    c[2].status = CT_STATUS_FINISHED;
+    c[2].status_text = "finished";
+    c[2].end_at = 9;
+    c[3].status = CT_STATUS_FINISHED;
+    c[3].status_text = "completed";
+    c[3].end_at = 9;
     ct_call_list l = list_of(c, 4);
     ct_list_census k = ct_doctor_census(&l);
     assert_int_equal(k.live, 2);
@@ -88,9 +103,9 @@ static void test_census(void **state)
 static void test_skew(void **state)
 {
     assert_int_equal(ct_doctor_skew_verdict(0, 10), CT_SKEW_OK);
-    assert_int_equal(ct_doctor_skew_verdict(-6, 10), CT_SKEW_OK);     /* 5 s + 1 s of rounding */
+    assert_int_equal(ct_doctor_skew_verdict(-6, 10), CT_SKEW_OK); /* 5 s + 1 s of rounding */
     assert_int_equal(ct_doctor_skew_verdict(7, 10), CT_SKEW_WARN);
-    assert_int_equal(ct_doctor_skew_verdict(7, 1500), CT_SKEW_OK);    /* a slow request widens it */
+    assert_int_equal(ct_doctor_skew_verdict(7, 1500), CT_SKEW_OK); /* a slow request widens it */
     assert_int_equal(ct_doctor_skew_verdict(-60, 10), CT_SKEW_WARN);
     assert_int_equal(ct_doctor_skew_verdict(61, 10), CT_SKEW_FAIL);
     assert_int_equal(ct_doctor_skew_verdict(-3600, 10), CT_SKEW_FAIL);

@@ -78,7 +78,7 @@ static void test_nothing_without_a_log(void **state)
 {
     (void)state;
     assert_false(ct_log_enabled());
-    ct_log(CT_LOG_ERROR, "this goes nowhere");   /* must not crash or print */
+    ct_log(CT_LOG_ERROR, "this goes nowhere"); /* must not crash or print */
     assert_int_equal(access(path, F_OK), -1);
 }
 
@@ -101,10 +101,13 @@ static void test_line_format_and_mode(void **state)
     char *text = slurp(path);
     assert_non_null(text);
     regex_t re;
-    assert_int_equal(regcomp(&re,
-        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z WARN  \\[ui\\] "
-        "request failed: Bearer \\[redacted\\] code 42 second\n"
-        "[0-9T:.-]+Z INFO  \\[ui\\] key was \\[redacted\\]!\n$", REG_EXTENDED), 0);
+    assert_int_equal(
+        regcomp(&re,
+                "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z WARN  \\[ui\\] "
+                "request failed: Bearer \\[redacted\\] code 42 second\n"
+                "[0-9T:.-]+Z INFO  \\[ui\\] key was \\[redacted\\]!\n$",
+                REG_EXTENDED),
+        0);
     if (regexec(&re, text, 0, NULL, 0) != 0) fail_msg("log was:\n%s", text);
     regfree(&re);
     assert_null(strstr(text, "qwerty"));
@@ -121,7 +124,7 @@ static void test_open_failure_reported(void **state)
 }
 
 #define THREADS 4
-#define LINES 300
+#define LINES   300
 
 static void *writer(void *arg)
 {
@@ -145,17 +148,18 @@ static void test_threads_write_whole_lines(void **state)
     ct_log_close();
 
     char *text = slurp(path);
-    int count[THREADS] = { 0 };
+    int count[THREADS] = {0};
     int lines = 0;
     for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
         int w = -1, w2 = -1, n = -1;
         char tail[64];
         /* each line names its thread twice: in [..] and in the text */
-        int got = sscanf(strstr(l, "[w") ? strstr(l, "[w") : "", "[w%d] w%d line %d %63s", &w, &w2, &n,
-                         tail);
-        if (got != 4 || w != w2 || w < 0 || w >= THREADS || strcmp(tail, "payload-payload-payload-payload"))
+        int got = sscanf(strstr(l, "[w") ? strstr(l, "[w") : "", "[w%d] w%d line %d %63s", &w, &w2,
+                         &n, tail);
+        if (got != 4 || w != w2 || w < 0 || w >= THREADS ||
+            strcmp(tail, "payload-payload-payload-payload"))
             fail_msg("mangled line: %s", l);
-        assert_int_equal(n, count[w]);      /* in order per thread */
+        assert_int_equal(n, count[w]); /* in order per thread */
         count[w]++;
         lines++;
     }

@@ -20,13 +20,16 @@
 typedef struct rec {
     char log[512];
     ct_loop_ms fake_now;
-    int stop_on;          /* timer id whose callback stops the loop (-1 none) */
-    int rearm;            /* timer id that re-arms itself for now (-1 none) */
-    int disarm_victim;    /* timer the first callback disarms (-1 none) */
+    int stop_on;       /* timer id whose callback stops the loop (-1 none) */
+    int rearm;         /* timer id that re-arms itself for now (-1 none) */
+    int disarm_victim; /* timer the first callback disarms (-1 none) */
     int read_fd;
 } rec;
 
-static ct_loop_ms fake_clock(void *ud) { return ((rec *)ud)->fake_now; }
+static ct_loop_ms fake_clock(void *ud)
+{
+    return ((rec *)ud)->fake_now;
+}
 
 static void note(rec *r, const char *what)
 {
@@ -40,7 +43,10 @@ static void on_timer(ct_loop *l, int t, void *ud)
     note(r, ct_loop_timer_name(l, t));
     if (t == r->stop_on) ct_loop_stop(l, 7);
     if (t == r->rearm) ct_loop_arm(l, t, ct_loop_now(l));
-    if (r->disarm_victim >= 0) { ct_loop_disarm(l, r->disarm_victim); r->disarm_victim = -1; }
+    if (r->disarm_victim >= 0) {
+        ct_loop_disarm(l, r->disarm_victim);
+        r->disarm_victim = -1;
+    }
 }
 
 static void on_fd(ct_loop *l, int fd, short revents, void *ud)
@@ -81,13 +87,13 @@ static void test_timers_fire_earliest_first_once(void **state)
     ct_loop_arm(l, a, 990);
     ct_loop_arm(l, b, 970);
     ct_loop_arm(l, c, 980);
-    ct_loop_arm(l, d, 980);          /* tie with c: registration order */
-    ct_loop_arm(l, later, 1000000);  /* not due */
+    ct_loop_arm(l, d, 980);         /* tie with c: registration order */
+    ct_loop_arm(l, later, 1000000); /* not due */
     assert_int_equal(ct_loop_next(l), b);
     ct_loop_set_before_sleep(l, hook, &r);
     assert_int_equal(ct_loop_turn(l), 4);
     assert_string_equal(r.log, "hook b c d a");
-    assert_false(ct_loop_armed(l, a));   /* once per arming */
+    assert_false(ct_loop_armed(l, a)); /* once per arming */
     assert_true(ct_loop_armed(l, later));
     assert_int_equal(ct_loop_next(l), later);
     assert_string_equal(ct_loop_timer_name(l, later), "later");
@@ -105,8 +111,8 @@ static void test_rearm_and_disarm_within_a_turn(void **state)
     int b = ct_loop_add_timer(l, "b", on_timer, &r);
     ct_loop_arm(l, a, 900);
     ct_loop_arm(l, b, 950);
-    r.rearm = a;           /* a re-arms itself for "now": next turn, not a spin */
-    r.disarm_victim = b;   /* a's callback disarms b: b must not fire */
+    r.rearm = a;         /* a re-arms itself for "now": next turn, not a spin */
+    r.disarm_victim = b; /* a's callback disarms b: b must not fire */
     assert_int_equal(ct_loop_turn(l), 1);
     assert_string_equal(r.log, "a");
     assert_true(ct_loop_armed(l, a));
@@ -127,7 +133,7 @@ static void test_fd_ready_and_disabled(void **state)
     int h = ct_loop_add_fd(l, p[0], POLLIN, on_fd, &r);
     int t = ct_loop_add_timer(l, "t", on_timer, &r);
     assert_int_equal(write(p[1], "x", 1), 1);
-    ct_loop_arm(l, t, 500);   /* due too: the fd is dispatched first */
+    ct_loop_arm(l, t, 500); /* due too: the fd is dispatched first */
     assert_int_equal(ct_loop_turn(l), 2);
     assert_string_equal(r.log, "fd t");
 
@@ -159,7 +165,7 @@ static void test_poll_waits_for_the_timer(void **state)
     int t = ct_loop_add_timer(l, "tick", on_timer, &r);
     int p[2];
     assert_int_equal(pipe2(p, O_NONBLOCK), 0);
-    ct_loop_add_fd(l, p[0], POLLIN, on_fd, &r);   /* never ready */
+    ct_loop_add_fd(l, p[0], POLLIN, on_fd, &r); /* never ready */
     int64_t t0 = ct_clock_mono_ms();
     ct_loop_arm_in(l, t, 30);
     assert_int_equal(ct_loop_turn(l), 1);
@@ -168,7 +174,7 @@ static void test_poll_waits_for_the_timer(void **state)
     assert_true(took < 1000);
     assert_string_equal(r.log, "tick");
     assert_int_equal(ct_loop_wakeups(l), 1);
-    ct_loop_arm_in(l, t, -1);   /* a negative delay disarms */
+    ct_loop_arm_in(l, t, -1); /* a negative delay disarms */
     assert_int_equal(ct_loop_next(l), -1);
     ct_loop_free(l);
     close(p[0]);

@@ -43,10 +43,8 @@ static void assert_round_trip(const ct_call *c)
     ct_error err;
     ct_error_clear(&err);
     ct_err rc = ct_call_decode(txt, strlen(txt), &back, &err);
-    if (rc != CT_OK)
-        fail_msg("re-decode failed: %s\n%s", err.detail, txt);
-    if (!ct_call_equal(c, &back))
-        fail_msg("round trip differs:\n%s", txt);
+    if (rc != CT_OK) fail_msg("re-decode failed: %s\n%s", err.detail, txt);
+    if (!ct_call_equal(c, &back)) fail_msg("round trip differs:\n%s", txt);
     ct_call_clear(&back);
     free(txt);
 }
@@ -72,8 +70,9 @@ static void test_get_call_documented(void **state)
     assert_int_equal(c.status, CT_STATUS_ONGOING);
     assert_int_equal(c.phone_status, CT_PHONE_IN_PROGRESS);
     assert_int_equal(c.end_trigger, CT_TRIGGER_USER);
-    assert_string_equal(c.control_url, "https://acme.interactly.ai/calls/v1/conversations/"
-                                       "a12f9c88-c155-461f-9771-4d240cdc9a04/control");
+    assert_string_equal(c.control_url,
+                        "https://acme.interactly.ai/calls/v1/conversations/"
+                        "a12f9c88-c155-461f-9771-4d240cdc9a04/control");
     assert_true(c.analysis.present);
     assert_string_equal(c.analysis.summary, "Customer asked about the refund policy.");
     assert_string_equal(c.analysis.success_evaluation, "success");
@@ -118,10 +117,12 @@ static void test_get_call_old_style(void **state)
     assert_int_equal(decode_str("{\"id\":\"x\",\"messages\":[{\"role\":\"user\",\"text\":"
                                 "\"Is anyone there?\",\"timestamp\":\"2020-10-05T00:00:01Z\"},"
                                 "{\"role\":\"user\",\"text\":\"Is anyone there!\","
-                                "\"timestamp\":1601856001000},{}]}", &d, &err), CT_OK);
+                                "\"timestamp\":1601856001000},{}]}",
+                                &d, &err),
+                     CT_OK);
     assert_string_equal(d.messages[0].message_id, c.messages[0].message_id);
     assert_string_not_equal(d.messages[1].message_id, c.messages[0].message_id);
-    assert_string_equal(d.messages[2].message_id, "~0--cbf29ce484222325");   /* empty message */
+    assert_string_equal(d.messages[2].message_id, "~0--cbf29ce484222325"); /* empty message */
     assert_int_equal(d.messages[2].role, CT_ROLE_NONE);
     assert_round_trip(&c);
     ct_call_clear(&d);
@@ -142,9 +143,10 @@ static void test_connect_response(void **state)
     assert_string_equal(c.customer_name, "Dana");
     assert_int_equal(c.status, CT_STATUS_QUEUED);
     assert_true(ct_call_is_live(&c));
-    assert_int_equal(c.present, CT_F_ID | CT_F_TEAM | CT_F_ASSISTANT_ID | CT_F_PHONE_NUMBER_ID |
-                                CT_F_DIRECTION | CT_F_CREATED | CT_F_UPDATED | CT_F_STATUS |
-                                CT_F_CUSTOMER_NAME | CT_F_CONTROL_URL);
+    assert_int_equal(c.present,
+                     CT_F_ID | CT_F_TEAM | CT_F_ASSISTANT_ID | CT_F_PHONE_NUMBER_ID |
+                         CT_F_DIRECTION | CT_F_CREATED | CT_F_UPDATED | CT_F_STATUS |
+                         CT_F_CUSTOMER_NAME | CT_F_CONTROL_URL);
     assert_round_trip(&c);
     ct_call_clear(&c);
 }
@@ -190,7 +192,8 @@ static void test_unknown_values_kept(void **state)
                                 "\"metadata\":{\"a\":\"b\",\"n\":1.5},"
                                 "\"analysis\":{\"successEvaluation\":true,\"outcome\":{\"k\":[1]},"
                                 "\"structuredData\":[],\"guardrails\":{\"ok\":false}}}",
-                                &c, &err), CT_OK);
+                                &c, &err),
+                     CT_OK);
     assert_int_equal(c.call_type, CT_CALLTYPE_OTHER);
     assert_string_equal(c.call_type_text, "sip");
     assert_int_equal(c.direction, CT_DIR_OTHER);
@@ -199,7 +202,7 @@ static void test_unknown_values_kept(void **state)
     assert_string_equal(c.status_text, "paused");
     assert_int_equal(c.phone_status, CT_PHONE_OTHER);
     assert_int_equal(c.end_trigger, CT_TRIGGER_OTHER);
-    assert_false(c.present & CT_F_CONTROL_URL);    /* monitor without controlUrl */
+    assert_false(c.present & CT_F_CONTROL_URL); /* monitor without controlUrl */
     assert_string_equal(c.cost_json, "0.25");
     assert_string_equal(c.metrics_json, "[1,2]");
     assert_string_equal(c.recording_json, "\"r.wav\"");
@@ -217,9 +220,12 @@ static void test_unknown_values_kept(void **state)
 static void test_wrong_types_name_the_path(void **state)
 {
     (void)state;
-    static const struct { const char *json, *detail, *field; } cases[] = {
+    static const struct {
+        const char *json, *detail, *field;
+    } cases[] = {
         {"{\"id\":7}", "id: expected string, got number", "id"},
-        {"{\"id\":\"x\",\"startAt\":{}}", "startAt: expected string or number, got object", "startAt"},
+        {"{\"id\":\"x\",\"startAt\":{}}", "startAt: expected string or number, got object",
+         "startAt"},
         {"{\"id\":\"x\",\"endAt\":[]}", "endAt: expected string or number, got array", "endAt"},
         {"{\"id\":\"x\",\"updatedAt\":false}", "updatedAt: expected string or number, got boolean",
          "updatedAt"},
@@ -237,7 +243,8 @@ static void test_wrong_types_name_the_path(void **state)
          "analysis.successEvaluation"},
         {"{\"id\":\"x\",\"metadata\":\"m\"}", "metadata: expected object, got string", "metadata"},
         {"{\"id\":\"x\",\"messages\":{}}", "messages: expected array, got object", "messages"},
-        {"{\"id\":\"x\",\"messages\":[1]}", "messages[0]: expected object, got number", "messages[0]"},
+        {"{\"id\":\"x\",\"messages\":[1]}", "messages[0]: expected object, got number",
+         "messages[0]"},
         {"{\"id\":\"x\",\"messages\":[{\"text\":\"a\"},{\"text\":5}]}",
          "messages[1].text: expected string, got number", "messages[1].text"},
         {"{\"id\":\"x\",\"messages\":[{},{},{\"timestamp\":true}]}",
@@ -251,8 +258,7 @@ static void test_wrong_types_name_the_path(void **state)
         ct_call c;
         ct_error err;
         ct_err rc = decode_str(cases[i].json, &c, &err);
-        if (rc != CT_ETYPE)
-            fail_msg("%s -> %d (%s)", cases[i].json, rc, err.detail);
+        if (rc != CT_ETYPE) fail_msg("%s -> %d (%s)", cases[i].json, rc, err.detail);
         assert_string_equal(err.detail, cases[i].detail);
         assert_string_equal(err.field, cases[i].field);
         assert_null(c.id);
@@ -272,8 +278,9 @@ static void test_bad_values(void **state)
     assert_non_null(strstr(err.detail, "past year 9999"));
     assert_int_equal(decode_file("bad/negative_timestamp.json", &c, &err), CT_EVALUE);
     assert_string_equal(err.detail, "endAt: timestamp -5 is before 1970");
-    assert_int_equal(decode_str("{\"id\":\"x\",\"messages\":[{\"timestamp\":\"yesterday\"}]}",
-                                &c, &err), CT_EVALUE);
+    assert_int_equal(
+        decode_str("{\"id\":\"x\",\"messages\":[{\"timestamp\":\"yesterday\"}]}", &c, &err),
+        CT_EVALUE);
     assert_string_equal(err.field, "messages[0].timestamp");
 }
 
@@ -314,9 +321,14 @@ static void test_bytes_kept_verbatim(void **state)
     ct_call_clear(&c);
     assert_int_equal(decode_file("bad/escapes_in_transcript.json", &c, &err), CT_OK);
     assert_int_equal(c.n_messages, 2);
-    assert_string_equal(c.messages[0].text, "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m "
-                                            "\xc2\x9b" "31mc1\xe2\x80\xae" "evil");
-    assert_string_equal(c.messages[1].text, "line1\nline2\ttab\rcr\x7f" "del");
+    assert_string_equal(c.messages[0].text,
+                        "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m "
+                        "\xc2\x9b"
+                        "31mc1\xe2\x80\xae"
+                        "evil");
+    assert_string_equal(c.messages[1].text,
+                        "line1\nline2\ttab\rcr\x7f"
+                        "del");
     assert_round_trip(&c);
     ct_call_clear(&c);
 }
@@ -332,8 +344,9 @@ static void test_big_history(void **state)
     for (size_t i = 0; i < n; i++)
         len += (size_t)snprintf(buf + len, cap - len,
                                 "%s{\"messageId\":\"m%zu\",\"role\":\"%s\",\"text\":\"line %zu\","
-                                "\"timestamp\":%zu}", i ? "," : "", i, i % 2 ? "user" : "assistant",
-                                i, (size_t)1772702480032 + i);
+                                "\"timestamp\":%zu}",
+                                i ? "," : "", i, i % 2 ? "user" : "assistant", i,
+                                (size_t)1772702480032 + i);
     len += (size_t)snprintf(buf + len, cap - len, "]}");
     ct_call c, d;
     ct_error err;
@@ -364,7 +377,7 @@ static void test_copy_is_deep(void **state)
     assert_true(ct_call_equal(&c, &d));
     assert_ptr_not_equal(c.id, d.id);
     assert_ptr_not_equal(c.analysis.summary, d.analysis.summary);
-    ct_call_clear(&c);                /* d must survive c */
+    ct_call_clear(&c); /* d must survive c */
     assert_string_equal(d.id, "a12f9c88-c155-461f-9771-4d240cdc9a04");
     assert_string_equal(d.messages[2].message_id, "m-3");
     assert_string_equal(d.analysis.summary, "Customer asked about the refund policy.");
@@ -382,7 +395,8 @@ static void test_merge_copies_only_present(void **state)
                                 "\"status\":\"finished\",\"phoneCallStatus\":\"completed\","
                                 "\"endAt\":1601856120000,\"analysis\":{\"outcome\":\"resolved\"},"
                                 "\"messages\":[{\"messageId\":\"new\"}],\"cost\":{\"t\":1}}",
-                                &src, &err), CT_OK);
+                                &src, &err),
+                     CT_OK);
     uint32_t before = dst.present;
     assert_int_equal(ct_call_merge(&dst, &src), CT_OK);
     assert_int_equal(dst.status, CT_STATUS_FINISHED);
@@ -408,7 +422,9 @@ static void test_merge_copies_only_present(void **state)
     /* merging into an empty call picks up exactly src (minus messages) */
     ct_call empty = {0};
     assert_int_equal(decode_str("{\"id\":\"z\",\"customer\":{\"name\":\"Dana\"},"
-                                "\"assistant\":{\"name\":\"Ava\"},\"messages\":[]}", &src, &err), CT_OK);
+                                "\"assistant\":{\"name\":\"Ava\"},\"messages\":[]}",
+                                &src, &err),
+                     CT_OK);
     assert_int_equal(ct_call_merge(&empty, &src), CT_OK);
     assert_int_equal(empty.present, CT_F_ID | CT_F_CUSTOMER_NAME | CT_F_ASSISTANT_NAME);
     assert_string_equal(empty.customer_name, "Dana");
@@ -421,11 +437,15 @@ static void test_merge_copies_only_present(void **state)
 static void test_liveness(void **state)
 {
     (void)state;
-    static const struct { const char *json; bool live, failed; } cases[] = {
+    static const struct {
+        const char *json;
+        bool live, failed;
+    } cases[] = {
         {"{\"id\":\"a\",\"status\":\"queued\"}", true, false},
         {"{\"id\":\"a\",\"status\":\"ongoing\"}", true, false},
         {"{\"id\":\"a\",\"status\":\"finished\"}", false, false},
-        {"{\"id\":\"a\",\"status\":\"completed\",\"phoneCallStatus\":\"in-progress\"}", false, false},
+        {"{\"id\":\"a\",\"status\":\"completed\",\"phoneCallStatus\":\"in-progress\"}", false,
+         false},
         {"{\"id\":\"a\",\"status\":\"forwarded\"}", true, false},
         {"{\"id\":\"a\",\"status\":\"forwarded\",\"endAt\":5}", false, false},
         {"{\"id\":\"a\",\"phoneCallStatus\":\"trying\"}", true, false},
@@ -443,7 +463,8 @@ static void test_liveness(void **state)
         ct_call c;
         ct_error err;
         assert_int_equal(decode_str(cases[i].json, &c, &err), CT_OK);
-        if (ct_call_is_live(&c) != cases[i].live || ct_call_is_failed_attempt(&c) != cases[i].failed)
+        if (ct_call_is_live(&c) != cases[i].live ||
+            ct_call_is_failed_attempt(&c) != cases[i].failed)
             fail_msg("%s: live=%d failed=%d", cases[i].json, ct_call_is_live(&c),
                      ct_call_is_failed_attempt(&c));
         ct_call_clear(&c);
@@ -454,24 +475,32 @@ static void test_liveness(void **state)
 static void test_encode_hand_built(void **state)
 {
     (void)state;
-    ct_message m = {.message_id = "m1", .role = CT_ROLE_USER, .text = "hi",
+    ct_message m = {.message_id = "m1",
+                    .role = CT_ROLE_USER,
+                    .text = "hi",
                     .timestamp = INT64_C(1601856000000)};
     ct_call c = {.present = CT_F_ID | CT_F_STATUS | CT_F_DIRECTION | CT_F_START | CT_F_MESSAGES,
-                 .id = "CC-9", .status = CT_STATUS_FINISHED, .direction = CT_DIR_OUTBOUND,
-                 .start_at = INT64_C(1601856000000), .messages = &m, .n_messages = 1,
+                 .id = "CC-9",
+                 .status = CT_STATUS_FINISHED,
+                 .direction = CT_DIR_OUTBOUND,
+                 .start_at = INT64_C(1601856000000),
+                 .messages = &m,
+                 .n_messages = 1,
                  .user_number = "+1555 not present"};
     cJSON *j = ct_call_to_json(&c);
     char *txt = cJSON_PrintUnformatted(j);
-    assert_string_equal(txt, "{\"id\":\"CC-9\",\"direction\":\"outbound\",\"startAt\":"
-                             "\"2020-10-05T00:00:00.000Z\",\"status\":\"finished\",\"messages\":"
-                             "[{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"hi\","
-                             "\"timestamp\":\"2020-10-05T00:00:00.000Z\"}]}");
+    assert_string_equal(txt,
+                        "{\"id\":\"CC-9\",\"direction\":\"outbound\",\"startAt\":"
+                        "\"2020-10-05T00:00:00.000Z\",\"status\":\"finished\",\"messages\":"
+                        "[{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"hi\","
+                        "\"timestamp\":\"2020-10-05T00:00:00.000Z\"}]}");
     free(txt);
     cJSON_Delete(j);
     j = ct_message_to_json(&m, true);
     txt = cJSON_PrintUnformatted(j);
-    assert_string_equal(txt, "{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"hi\","
-                             "\"timestamp\":1601856000000}");
+    assert_string_equal(txt,
+                        "{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"hi\","
+                        "\"timestamp\":1601856000000}");
     free(txt);
     cJSON_Delete(j);
 }
@@ -525,8 +554,10 @@ static void test_call_id_bounded(void **state)
     assert_non_null(strstr(err.detail, "at most 127"));
 
     char list[640];
-    snprintf(list, sizeof list, "{\"conversations\":[{\"id\":\"%s\"},{\"id\":\"ok-1\"}],"
-             "\"totalCount\":2}", id);
+    snprintf(list, sizeof list,
+             "{\"conversations\":[{\"id\":\"%s\"},{\"id\":\"ok-1\"}],"
+             "\"totalCount\":2}",
+             id);
     ct_call_list l;
     assert_int_equal(ct_call_list_decode(list, strlen(list), &l, &err), CT_OK);
     assert_int_equal(l.n_calls, 1);

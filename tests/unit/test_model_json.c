@@ -65,8 +65,9 @@ static void test_parse_edges(void **state)
 static void test_getters_null_is_absent(void **state)
 {
     (void)state;
-    cJSON *o = cJSON_Parse("{\"s\":null,\"b\":null,\"t\":null,\"o\":null,\"a\":null,\"r\":null,"
-                           "\"x\":\"str\",\"n\":2.5,\"f\":false,\"arr\":[1,\"a\"],\"obj\":{\"k\":1}}");
+    cJSON *o =
+        cJSON_Parse("{\"s\":null,\"b\":null,\"t\":null,\"o\":null,\"a\":null,\"r\":null,"
+                    "\"x\":\"str\",\"n\":2.5,\"f\":false,\"arr\":[1,\"a\"],\"obj\":{\"k\":1}}");
     assert_non_null(o);
     ct_error err;
     ct_error_clear(&err);
@@ -140,14 +141,16 @@ static char *encode_text(const char *text)
 static void test_text_or_json(void **state)
 {
     (void)state;
-    static const struct { const char *in, *out; } cases[] = {
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
         {"resolved", "{\"v\":\"resolved\"}"},
         {"3", "{\"v\":3}"},
         {"true", "{\"v\":true}"},
         {"{\"k\":[1]}", "{\"v\":{\"k\":[1]}}"},
-        {" 3", "{\"v\":\" 3\"}"},              /* not canonical: stays a string */
-        {"null", "{\"v\":\"null\"}"},          /* null would read back as absent */
-        {"\"q\"", "{\"v\":\"\\\"q\\\"\"}"},    /* a JSON string stays the text */
+        {" 3", "{\"v\":\" 3\"}"},           /* not canonical: stays a string */
+        {"null", "{\"v\":\"null\"}"},       /* null would read back as absent */
+        {"\"q\"", "{\"v\":\"\\\"q\\\"\"}"}, /* a JSON string stays the text */
         {"{\"k\": 1}", "{\"v\":\"{\\\"k\\\": 1}\"}"},
         {"", "{\"v\":\"\"}"},
     };

@@ -47,8 +47,8 @@ static void test_documented_list(void **state)
     assert_int_equal(c->phone_status, CT_PHONE_RINGING);
     assert_int_equal(c->end_at, INT64_C(1601856000000));
     assert_true(c->present & CT_F_END);
-    assert_false(c->present & CT_F_MESSAGES);   /* list items carry no transcript */
-    assert_false(ct_call_is_live(c));           /* finished beats a stale "ringing" */
+    assert_false(c->present & CT_F_MESSAGES); /* list items carry no transcript */
+    assert_false(ct_call_is_live(c));         /* finished beats a stale "ringing" */
     ct_call_list_clear(&l);
     assert_null(l.calls);
     assert_int_equal(l.total_count, -1);
@@ -69,7 +69,7 @@ static void test_variants(void **state)
     assert_int_equal(l.calls[1].call_type, CT_CALLTYPE_OTHER);
     assert_string_equal(l.calls[1].call_type_text, "sip");
     assert_int_equal(l.calls[1].direction, CT_DIR_OTHER);
-    assert_int_equal(l.calls[1].start_at, INT64_C(1601856000000));   /* +05:30 offset */
+    assert_int_equal(l.calls[1].start_at, INT64_C(1601856000000)); /* +05:30 offset */
     assert_int_equal(l.calls[1].end_at, INT64_C(1601856060500));
     assert_int_equal(l.calls[1].status, CT_STATUS_FINISHED);
     assert_string_equal(l.calls[1].status_text, "completed");
@@ -77,7 +77,7 @@ static void test_variants(void **state)
     assert_string_equal(l.calls[2].id, "e3b0c442-98fc-1c14-9afb-f4c8996fb924");
     assert_int_equal(l.calls[2].present, CT_F_ID | CT_F_STATUS | CT_F_PHONE_STATUS);
     assert_true(ct_call_is_live(&l.calls[2]));
-    assert_true(ct_call_is_live(&l.calls[3]));            /* forwarded, no end */
+    assert_true(ct_call_is_live(&l.calls[3])); /* forwarded, no end */
     assert_true(ct_call_is_failed_attempt(&l.calls[3]));
     assert_string_equal(l.calls[3].metadata_json, "{\"ticket\":\"T-1\",\"n\":3}");
     ct_call_list_clear(&l);
@@ -101,7 +101,11 @@ static void test_bad_items_skipped(void **state)
     ct_call_list_clear(&l);
 
     /* each bad item alone, to see every reason */
-    static const struct { const char *json; ct_err code; const char *detail; } cases[] = {
+    static const struct {
+        const char *json;
+        ct_err code;
+        const char *detail;
+    } cases[] = {
         {"{\"conversations\":[{\"id\":\"b\",\"monitor\":{\"controlUrl\":42}}]}", CT_ETYPE,
          "conversations[0].monitor.controlUrl: expected string, got number"},
         {"{\"conversations\":[{\"id\":\"b\",\"analysis\":{\"summary\":[\"a\"]}}]}", CT_ETYPE,
@@ -183,8 +187,7 @@ static void test_numbers(void **state)
 
     /* encode -> decode gives the same number */
     cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < nl.n; i++)
-        cJSON_AddItemToArray(arr, ct_number_to_json(&nl.items[i]));
+    for (size_t i = 0; i < nl.n; i++) cJSON_AddItemToArray(arr, ct_number_to_json(&nl.items[i]));
     char *txt = cJSON_PrintUnformatted(arr);
     cJSON_Delete(arr);
     ct_number_list back;
@@ -244,8 +247,9 @@ static void test_assistant(void **state)
     free(buf);
     assert_string_equal(a.id, "3f7b8a9c0d1e2f3a4b5c6d7f");
     assert_string_equal(a.name, "Ava (support)");
-    assert_string_equal(a.raw_json, "{\"_id\":\"3f7b8a9c0d1e2f3a4b5c6d7f\",\"name\":\"Ava (support)\","
-                                    "\"model\":{\"provider\":\"openai\"}}");
+    assert_string_equal(a.raw_json,
+                        "{\"_id\":\"3f7b8a9c0d1e2f3a4b5c6d7f\",\"name\":\"Ava (support)\","
+                        "\"model\":{\"provider\":\"openai\"}}");
     ct_assistant_clear(&a);
     const char *both = "{\"_id\":\"old\",\"id\":\"new\"}";
     assert_int_equal(ct_assistant_decode(both, strlen(both), &a, &err), CT_OK);
@@ -262,12 +266,9 @@ static void test_assistant(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_documented_list),
-        cmocka_unit_test(test_variants),
-        cmocka_unit_test(test_bad_items_skipped),
-        cmocka_unit_test(test_document_failures),
-        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_numbers_bad),
+        cmocka_unit_test(test_documented_list),   cmocka_unit_test(test_variants),
+        cmocka_unit_test(test_bad_items_skipped), cmocka_unit_test(test_document_failures),
+        cmocka_unit_test(test_numbers),           cmocka_unit_test(test_numbers_bad),
         cmocka_unit_test(test_assistant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

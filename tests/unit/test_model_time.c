@@ -14,8 +14,7 @@
 static ct_time_ms parse_ok(const char *s)
 {
     ct_time_ms t = -1;
-    if (ct_time_parse_iso(s, &t) != CT_OK)
-        fail_msg("ct_time_parse_iso(\"%s\") failed", s);
+    if (ct_time_parse_iso(s, &t) != CT_OK) fail_msg("ct_time_parse_iso(\"%s\") failed", s);
     return t;
 }
 
@@ -49,22 +48,43 @@ static void test_iso_rejects(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "", "garbage", "2020-10-05", "2020-10-05T00:00Z", "2020-13-01T00:00:00Z",
-        "2020-00-10T00:00:00Z", "2021-02-29T00:00:00Z", "2020-02-30T00:00:00Z",
-        "1900-02-29T00:00:00Z", "2100-02-29T00:00:00Z", "2020-04-31T00:00:00Z", "2020-10-00T00:00:00Z",
-        "2020-10-05T24:00:00Z", "2020-10-05T00:60:00Z", "2020-10-05T00:00:60Z",
-        "2020-10-05T00:00:00.Z", "2020-10-05T00:00:00.1234567890Z", "2020-10-05T00:00:00+24:00",
-        "2020-10-05T00:00:00+05:60", "2020-10-05T00:00:00+5", "2020-10-05T00:00:00Zjunk",
-        "2020-10-05T00:00:00.000Z ", " 2020-10-05T00:00:00Z", "20-10-05T00:00:00Z",
-        "2020/10/05T00:00:00Z", "2020-10-05X00:00:00Z", "1969-12-31T23:59:59.999Z",
-        "1970-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01", "2020-1a-05T00:00:00Z",
+        "",
+        "garbage",
+        "2020-10-05",
+        "2020-10-05T00:00Z",
+        "2020-13-01T00:00:00Z",
+        "2020-00-10T00:00:00Z",
+        "2021-02-29T00:00:00Z",
+        "2020-02-30T00:00:00Z",
+        "1900-02-29T00:00:00Z",
+        "2100-02-29T00:00:00Z",
+        "2020-04-31T00:00:00Z",
+        "2020-10-00T00:00:00Z",
+        "2020-10-05T24:00:00Z",
+        "2020-10-05T00:60:00Z",
+        "2020-10-05T00:00:60Z",
+        "2020-10-05T00:00:00.Z",
+        "2020-10-05T00:00:00.1234567890Z",
+        "2020-10-05T00:00:00+24:00",
+        "2020-10-05T00:00:00+05:60",
+        "2020-10-05T00:00:00+5",
+        "2020-10-05T00:00:00Zjunk",
+        "2020-10-05T00:00:00.000Z ",
+        " 2020-10-05T00:00:00Z",
+        "20-10-05T00:00:00Z",
+        "2020/10/05T00:00:00Z",
+        "2020-10-05X00:00:00Z",
+        "1969-12-31T23:59:59.999Z",
+        "1970-01-01T00:00:00+00:01",
+        "9999-12-31T23:59:59-00:01",
+        "2020-1a-05T00:00:00Z",
         "+2020-10-05T00:00:00Z",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ct_time_ms t = 42;
         if (ct_time_parse_iso(bad[i], &t) != CT_EVALUE)
             fail_msg("accepted \"%s\" as %lld", bad[i], (long long)t);
-        assert_int_equal(t, 42);   /* untouched on failure */
+        assert_int_equal(t, 42); /* untouched on failure */
     }
     ct_time_ms t;
     assert_int_equal(ct_time_parse_iso(NULL, &t), CT_EVALUE);
@@ -129,7 +149,7 @@ static void test_json_time_values(void **state)
     assert_int_equal(json_time("1e300", &t, &err), CT_EVALUE);
     assert_non_null(strstr(err.detail, "past year 9999"));
     assert_int_equal(json_time("253402300800000", &t, &err), CT_EVALUE);
-    assert_int_equal(json_time("1e400", &t, &err), CT_EVALUE);   /* cJSON: inf */
+    assert_int_equal(json_time("1e400", &t, &err), CT_EVALUE); /* cJSON: inf */
     assert_string_equal(err.detail, "x.ts: timestamp is not a finite number");
     assert_int_equal(json_time("\"2021-02-30T00:00:00Z\"", &t, &err), CT_EVALUE);
     assert_string_equal(err.detail, "x.ts: not an ISO-8601 timestamp: \"2021-02-30T00:00:00Z\"");
@@ -157,7 +177,7 @@ static void test_enums(void **state)
     assert_string_equal(ct_status_name(CT_STATUS_NONE), "");
 
     static const char *const phone[] = {"trying", "early-media", "ringing", "in-progress",
-                                        "busy", "no-answer", "failed", "completed"};
+                                        "busy",   "no-answer",   "failed",  "completed"};
     for (int i = 0; i < 8; i++) {
         assert_int_equal(ct_phone_status_parse(phone[i]), CT_PHONE_TRYING + i);
         assert_string_equal(ct_phone_status_name(CT_PHONE_TRYING + i), phone[i]);
@@ -199,8 +219,8 @@ static void test_validators(void **state)
     (void)state;
     assert_true(ct_e164_valid("+14155550123"));
     assert_true(ct_e164_valid("+12"));
-    assert_true(ct_e164_valid("+123456789012345"));      /* 15 digits */
-    assert_false(ct_e164_valid("+1234567890123456"));    /* 16 digits */
+    assert_true(ct_e164_valid("+123456789012345"));   /* 15 digits */
+    assert_false(ct_e164_valid("+1234567890123456")); /* 16 digits */
     assert_false(ct_e164_valid("+1"));
     assert_false(ct_e164_valid("+01234"));
     assert_false(ct_e164_valid("14155550123"));

@@ -14,7 +14,7 @@
 
 #include "corpus_util.h"
 
-#define TS INT64_C(1772702480032)
+#define TS      INT64_C(1772702480032)
 #define CALL_ID "CC-897ee2d4-1b2c-4d5e-8f90-a1b2c3d4e5f6"
 
 static ct_err wh_file(const char *name, ct_webhook *w, ct_error *err)
@@ -36,10 +36,12 @@ static ct_err wh_str(const char *json, ct_webhook *w, ct_error *err)
 static bool call_error_equal(const ct_call_error *a, const ct_call_error *b)
 {
     return a->present == b->present && a->retryable == b->retryable &&
-           (a->type == b->type || (a->type && b->type && !strcmp(a->type, b->type))) &&
-           (a->code == b->code || (a->code && b->code && !strcmp(a->code, b->code))) &&
-           (a->message == b->message || (a->message && b->message && !strcmp(a->message, b->message))) &&
-           (a->provider == b->provider || (a->provider && b->provider && !strcmp(a->provider, b->provider)));
+        (a->type == b->type || (a->type && b->type && !strcmp(a->type, b->type))) &&
+        (a->code == b->code || (a->code && b->code && !strcmp(a->code, b->code))) &&
+        (a->message == b->message ||
+         (a->message && b->message && !strcmp(a->message, b->message))) &&
+        (a->provider == b->provider ||
+         (a->provider && b->provider && !strcmp(a->provider, b->provider)));
 }
 
 static void assert_round_trip(const ct_webhook *w)
@@ -50,8 +52,7 @@ static void assert_round_trip(const ct_webhook *w)
     cJSON_Delete(j);
     ct_webhook back;
     ct_error err;
-    if (wh_str(txt, &back, &err) != CT_OK)
-        fail_msg("re-decode failed: %s\n%s", err.detail, txt);
+    if (wh_str(txt, &back, &err) != CT_OK) fail_msg("re-decode failed: %s\n%s", err.detail, txt);
     if (back.type != w->type || back.timestamp != w->timestamp ||
         strcmp(back.type_text, w->type_text) != 0 || !ct_call_equal(&back.call, &w->call) ||
         !call_error_equal(&back.error, &w->error))
@@ -101,7 +102,9 @@ static void test_status_update_old(void **state)
     /* call.status wins over message.status; message.phoneCallStatus fills in */
     assert_int_equal(wh_str("{\"message\":{\"type\":\"status-update\",\"status\":\"finished\","
                             "\"phoneCallStatus\":\"ringing\",\"phoneCallStatusReason\":\"r\","
-                            "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &w, &err), CT_OK);
+                            "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}",
+                            &w, &err),
+                     CT_OK);
     assert_int_equal(w.call.status, CT_STATUS_ONGOING);
     assert_int_equal(w.call.phone_status, CT_PHONE_RINGING);
     assert_string_equal(w.call.phone_status_reason, "r");
@@ -164,9 +167,11 @@ static void test_end_of_call_report(void **state)
     assert_round_trip(&w);
     ct_webhook_clear(&w);
     /* message.analysis replaces call.analysis */
-    assert_int_equal(wh_str("{\"message\":{\"type\":\"end-of-call-report\",\"analysis\":{\"summary\":\"m\"},"
-                            "\"call\":{\"id\":\"c\",\"analysis\":{\"summary\":\"c\",\"outcome\":\"o\"}}}}",
-                            &w, &err), CT_OK);
+    assert_int_equal(
+        wh_str("{\"message\":{\"type\":\"end-of-call-report\",\"analysis\":{\"summary\":\"m\"},"
+               "\"call\":{\"id\":\"c\",\"analysis\":{\"summary\":\"c\",\"outcome\":\"o\"}}}}",
+               &w, &err),
+        CT_OK);
     assert_string_equal(w.call.analysis.summary, "m");
     assert_null(w.call.analysis.outcome);
     ct_webhook_clear(&w);
@@ -197,13 +202,17 @@ static void test_hang_and_error(void **state)
 
     /* numeric code kept as text; error object on another type is ignored */
     assert_int_equal(wh_str("{\"message\":{\"type\":\"error\",\"call\":{\"id\":\"c\"},"
-                            "\"error\":{\"type\":\"stt_error\",\"code\":503}}}", &w, &err), CT_OK);
+                            "\"error\":{\"type\":\"stt_error\",\"code\":503}}}",
+                            &w, &err),
+                     CT_OK);
     assert_string_equal(w.error.code, "503");
     assert_false(w.error.retryable);
     assert_round_trip(&w);
     ct_webhook_clear(&w);
     assert_int_equal(wh_str("{\"message\":{\"type\":\"hang\",\"call\":{\"id\":\"c\"},"
-                            "\"error\":{\"type\":\"stt_error\"}}}", &w, &err), CT_OK);
+                            "\"error\":{\"type\":\"stt_error\"}}}",
+                            &w, &err),
+                     CT_OK);
     assert_false(w.error.present);
     ct_webhook_clear(&w);
 }
@@ -224,7 +233,11 @@ static void test_unknown_type(void **state)
 static void test_failures(void **state)
 {
     (void)state;
-    static const struct { const char *json; ct_err code; const char *detail; } cases[] = {
+    static const struct {
+        const char *json;
+        ct_err code;
+        const char *detail;
+    } cases[] = {
         {"{\"type\":\"status-update\",\"call\":{\"id\":\"x\"}}", CT_EMISSING,
          "message: missing (not a webhook envelope)"},
         {"{\"message\":null}", CT_EMISSING, "message: missing (not a webhook envelope)"},
@@ -232,7 +245,8 @@ static void test_failures(void **state)
         {"{\"message\":{\"call\":{\"id\":\"x\"}}}", CT_EMISSING, "message.type: missing"},
         {"{\"message\":{\"type\":7,\"call\":{\"id\":\"x\"}}}", CT_ETYPE,
          "message.type: expected string, got number"},
-        {"{\"message\":{\"type\":\"hang\"}}", CT_EMISSING, "message.call.id: missing (no call object)"},
+        {"{\"message\":{\"type\":\"hang\"}}", CT_EMISSING,
+         "message.call.id: missing (no call object)"},
         {"{\"message\":{\"type\":\"hang\",\"call\":{\"status\":\"ongoing\"}}}", CT_EMISSING,
          "message.call.id: missing"},
         {"{\"message\":{\"type\":\"hang\",\"call\":[]}}", CT_ETYPE,
@@ -251,10 +265,11 @@ static void test_failures(void **state)
          CT_ETYPE, "message.customer.name: expected string, got number"},
         {"{\"message\":{\"type\":\"error\",\"call\":{\"id\":\"x\"},\"error\":{\"retryable\":\"yes\"}}}",
          CT_ETYPE, "message.error.retryable: expected boolean, got string"},
-        {"{\"message\":{\"type\":\"error\",\"call\":{\"id\":\"x\"},\"error\":\"boom\"}}",
-         CT_ETYPE, "message.error: expected object, got string"},
+        {"{\"message\":{\"type\":\"error\",\"call\":{\"id\":\"x\"},\"error\":\"boom\"}}", CT_ETYPE,
+         "message.error: expected object, got string"},
         {"{\"message\":{\"type\":\"hang\",\"call\":{\"id\":\"x\",\"messages\":[{\"text\":1}]},"
-         "\"messages\":[]}}", CT_ETYPE, "message.call.messages[0].text: expected string, got number"},
+         "\"messages\":[]}}",
+         CT_ETYPE, "message.call.messages[0].text: expected string, got number"},
         {"[]", CT_ETYPE, "(document): expected object, got array"},
         {"{\"message\":", CT_EJSON, NULL},
     };
@@ -262,10 +277,8 @@ static void test_failures(void **state)
         ct_webhook w;
         ct_error err;
         ct_err rc = wh_str(cases[i].json, &w, &err);
-        if (rc != cases[i].code)
-            fail_msg("%s -> %d (%s)", cases[i].json, rc, err.detail);
-        if (cases[i].detail)
-            assert_string_equal(err.detail, cases[i].detail);
+        if (rc != cases[i].code) fail_msg("%s -> %d (%s)", cases[i].json, rc, err.detail);
+        if (cases[i].detail) assert_string_equal(err.detail, cases[i].detail);
         assert_null(w.type_text);
         assert_null(w.call.id);
     }
@@ -299,9 +312,12 @@ static void test_fuzz_infinite_members(void **state)
     assert_null(w.call.recording_json);
     assert_round_trip(&w);
     ct_webhook_clear(&w);
-    assert_int_equal(wh_str("{\"message\":{\"type\":\"error\",\"call\":{\"id\":\"c\",\"cost\":-1e999,"
-                            "\"analysis\":{\"successEvaluation\":1e999,\"outcome\":1e400}},"
-                            "\"error\":{\"code\":1e999}}}", &w, &err), CT_OK);
+    assert_int_equal(
+        wh_str("{\"message\":{\"type\":\"error\",\"call\":{\"id\":\"c\",\"cost\":-1e999,"
+               "\"analysis\":{\"successEvaluation\":1e999,\"outcome\":1e400}},"
+               "\"error\":{\"code\":1e999}}}",
+               &w, &err),
+        CT_OK);
     assert_false(w.call.present & CT_F_COST);
     assert_true(w.call.analysis.present);
     assert_null(w.call.analysis.success_evaluation);
@@ -328,22 +344,26 @@ static void test_encode_envelope(void **state)
     cJSON *j = ct_webhook_to_json(&w);
     char *txt = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    assert_string_equal(txt, "{\"message\":{\"timestamp\":1772702480032,\"type\":\"end-of-call-report\","
-                             "\"call\":{\"id\":\"CC-1\",\"status\":\"finished\"},"
-                             "\"messages\":[{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"hi\","
-                             "\"timestamp\":1772702480032}],"
-                             "\"analysis\":{\"summary\":\"s\",\"successEvaluation\":\"Poor\"},"
-                             "\"customer\":{\"name\":\"Dana\"}}}");
+    assert_string_equal(txt,
+                        "{\"message\":{\"timestamp\":1772702480032,\"type\":\"end-of-call-report\","
+                        "\"call\":{\"id\":\"CC-1\",\"status\":\"finished\"},"
+                        "\"messages\":[{\"messageId\":\"m1\",\"role\":\"user\",\"text\":\"hi\","
+                        "\"timestamp\":1772702480032}],"
+                        "\"analysis\":{\"summary\":\"s\",\"successEvaluation\":\"Poor\"},"
+                        "\"customer\":{\"name\":\"Dana\"}}}");
     free(txt);
-    ct_webhook e = {.type = CT_WH_ERROR, .error = {.present = true, .type = "llm_error",
-                                                   .message = "x", .retryable = true}};
+    ct_webhook e = {
+        .type = CT_WH_ERROR,
+        .error = {.present = true, .type = "llm_error", .message = "x", .retryable = true}};
     e.call.present = CT_F_ID;
     e.call.id = "CC-2";
     j = ct_webhook_to_json(&e);
     txt = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
-    assert_string_equal(txt, "{\"message\":{\"type\":\"error\",\"call\":{\"id\":\"CC-2\"},"
-                             "\"error\":{\"type\":\"llm_error\",\"message\":\"x\",\"retryable\":true}}}");
+    assert_string_equal(
+        txt,
+        "{\"message\":{\"type\":\"error\",\"call\":{\"id\":\"CC-2\"},"
+        "\"error\":{\"type\":\"llm_error\",\"message\":\"x\",\"retryable\":true}}}");
     free(txt);
 }
 

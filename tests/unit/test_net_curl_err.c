@@ -12,21 +12,24 @@
 static void test_map_curl(void **state)
 {
     (void)state;
-    static const struct { CURLcode c; ct_err code; } cases[] = {
-        { CURLE_OK, CT_OK },
-        { CURLE_OPERATION_TIMEDOUT, CT_ETIMEOUT },
-        { CURLE_COULDNT_RESOLVE_HOST, CT_EDNS },
-        { CURLE_COULDNT_CONNECT, CT_ECONNECT },
-        { CURLE_RECV_ERROR, CT_ECONNECT },
-        { CURLE_GOT_NOTHING, CT_ECONNECT },
-        { CURLE_PEER_FAILED_VERIFICATION, CT_ETLS },
-        { CURLE_SSL_CONNECT_ERROR, CT_ETLS },
-        { CURLE_SSL_CACERT_BADFILE, CT_ETLS },
-        { CURLE_FILESIZE_EXCEEDED, CT_ETOOBIG },
-        { CURLE_URL_MALFORMAT, CT_ECONFIG },
-        { CURLE_UNSUPPORTED_PROTOCOL, CT_ECONFIG },
-        { CURLE_WEIRD_SERVER_REPLY, CT_EMALFORMED },
-        { CURLE_OUT_OF_MEMORY, CT_ENOMEM },
+    static const struct {
+        CURLcode c;
+        ct_err code;
+    } cases[] = {
+        {CURLE_OK, CT_OK},
+        {CURLE_OPERATION_TIMEDOUT, CT_ETIMEOUT},
+        {CURLE_COULDNT_RESOLVE_HOST, CT_EDNS},
+        {CURLE_COULDNT_CONNECT, CT_ECONNECT},
+        {CURLE_RECV_ERROR, CT_ECONNECT},
+        {CURLE_GOT_NOTHING, CT_ECONNECT},
+        {CURLE_PEER_FAILED_VERIFICATION, CT_ETLS},
+        {CURLE_SSL_CONNECT_ERROR, CT_ETLS},
+        {CURLE_SSL_CACERT_BADFILE, CT_ETLS},
+        {CURLE_FILESIZE_EXCEEDED, CT_ETOOBIG},
+        {CURLE_URL_MALFORMAT, CT_ECONFIG},
+        {CURLE_UNSUPPORTED_PROTOCOL, CT_ECONFIG},
+        {CURLE_WEIRD_SERVER_REPLY, CT_EMALFORMED},
+        {CURLE_OUT_OF_MEMORY, CT_ENOMEM},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         ct_error err;

@@ -18,8 +18,7 @@ static ct_pmsg decode_ok(const char *text)
     ct_error err;
     ct_error_clear(&err);
     ct_err rc = ct_pmsg_decode(text, strlen(text), &m, &err);
-    if (rc != CT_OK)
-        fail_msg("decode failed: %s (%s) for %s", ct_strerror(rc), err.detail, text);
+    if (rc != CT_OK) fail_msg("decode failed: %s (%s) for %s", ct_strerror(rc), err.detail, text);
     return m;
 }
 
@@ -135,7 +134,7 @@ static void test_snapshot_roundtrip(void **state)
     b.status = CT_STATUS_FINISHED;
     free(b.status_text);
     b.status_text = strdup("finished");
-    const ct_call *calls[] = { &a, &b };
+    const ct_call *calls[] = {&a, &b};
     char *t = ct_proto_encode_snapshot(99, calls, 2, 0, NULL);
     assert_non_null(t);
     ct_pmsg m = decode_ok(t);
@@ -212,9 +211,12 @@ static void test_event_roundtrip(void **state)
     free(t);
 
     /* error kind carries the error object */
-    ct_call_error e = { .present = true, .type = "llm_error", .code = "rate_limited",
-                        .message = "Upstream LLM rate limit", .provider = "openai",
-                        .retryable = true };
+    ct_call_error e = {.present = true,
+                       .type = "llm_error",
+                       .code = "rate_limited",
+                       .message = "Upstream LLM rate limit",
+                       .provider = "openai",
+                       .retryable = true};
     t = ct_proto_encode_event(8, CT_WH_ERROR, 5, &c, NULL, 0, false, &e, 0, NULL);
     m = decode_ok(t);
     assert_int_equal(m.kind, CT_WH_ERROR);
@@ -251,7 +253,7 @@ static void test_ping_pong_error(void **state)
     ct_pmsg_clear(&m);
     free(t);
 
-    m = decode_ok("{\"type\":\"pong\"}");   /* t is optional */
+    m = decode_ok("{\"type\":\"pong\"}"); /* t is optional */
     assert_int_equal(m.type, CT_PM_PONG);
     ct_pmsg_clear(&m);
 
@@ -268,7 +270,7 @@ static void test_malformed(void **state)
 {
     ct_error err;
     assert_int_equal(decode_err("", &err), CT_EJSON);
-    assert_int_equal(decode_err("{\"type\":\"hello\"", &err), CT_EJSON);   /* truncated */
+    assert_int_equal(decode_err("{\"type\":\"hello\"", &err), CT_EJSON); /* truncated */
     assert_int_equal(decode_err("[1,2]", &err), CT_EJSON);
     assert_non_null(strstr(err.detail, "array"));
     assert_int_equal(decode_err("{}", &err), CT_EMISSING);
@@ -285,23 +287,27 @@ static void test_malformed(void **state)
                      CT_EVALUE);
     assert_int_equal(decode_err("{\"type\":\"hello\",\"protocol\":1,\"lastSeq\":1.5}", &err),
                      CT_EVALUE);
-    assert_int_equal(decode_err("{\"type\":\"welcome\",\"protocol\":1,\"seq\":1,\"mode\":\"x\"}",
-                                &err), CT_EVALUE);
+    assert_int_equal(
+        decode_err("{\"type\":\"welcome\",\"protocol\":1,\"seq\":1,\"mode\":\"x\"}", &err),
+        CT_EVALUE);
     assert_int_equal(decode_err("{\"type\":\"event\",\"seq\":1,\"kind\":\"hang\"}", &err),
                      CT_EMISSING);
     assert_non_null(strstr(err.detail, "call"));
-    assert_int_equal(decode_err("{\"type\":\"event\",\"seq\":1,\"kind\":\"hang\",\"call\":{}}",
-                                &err), CT_EMISSING);
+    assert_int_equal(
+        decode_err("{\"type\":\"event\",\"seq\":1,\"kind\":\"hang\",\"call\":{}}", &err),
+        CT_EMISSING);
     assert_non_null(strstr(err.detail, "call.id"));
     assert_int_equal(decode_err("{\"type\":\"event\",\"seq\":1,\"kind\":\"hang\","
-                                "\"call\":{\"id\":\"a\"},\"messages\":{}}", &err), CT_ETYPE);
+                                "\"call\":{\"id\":\"a\"},\"messages\":{}}",
+                                &err),
+                     CT_ETYPE);
     assert_non_null(strstr(err.detail, "messages"));
     assert_int_equal(decode_err("{\"type\":\"event\",\"seq\":1,\"kind\":\"error\","
                                 "\"call\":{\"id\":\"a\"},\"error\":{\"retryable\":\"yes\"}}",
-                                &err), CT_ETYPE);
-    assert_non_null(strstr(err.detail, "error.retryable"));
-    assert_int_equal(decode_err("{\"type\":\"snapshot\",\"seq\":1,\"calls\":{}}", &err),
+                                &err),
                      CT_ETYPE);
+    assert_non_null(strstr(err.detail, "error.retryable"));
+    assert_int_equal(decode_err("{\"type\":\"snapshot\",\"seq\":1,\"calls\":{}}", &err), CT_ETYPE);
     assert_int_equal(decode_err("{\"type\":\"snapshot\",\"calls\":[]}", &err), CT_EMISSING);
     assert_int_equal(decode_err("{\"type\":\"error\"}", &err), CT_EMISSING);
     assert_int_equal(decode_err("{\"type\":\"ping\",\"t\":\"now\"}", &err), CT_ETYPE);
@@ -314,8 +320,8 @@ static void test_mutations(void **state)
 {
     ct_call c;
     fill_call(&c, "CC-mut", 2);
-    const ct_call *calls[] = { &c };
-    ct_call_error e = { .present = true, .type = "llm_error", .code = "x", .retryable = true };
+    const ct_call *calls[] = {&c};
+    ct_call_error e = {.present = true, .type = "llm_error", .code = "x", .retryable = true};
     char *frames[] = {
         ct_proto_encode_hello(true, 99, "s", 0, NULL),
         ct_proto_encode_welcome(99, "s", true, 0, NULL),
@@ -333,8 +339,7 @@ static void test_mutations(void **state)
             ct_pmsg m;
             ct_error err;
             ct_err rc = ct_pmsg_decode(frames[f], cut, &m, &err);
-            if (rc == CT_OK)
-                ok++;
+            if (rc == CT_OK) ok++;
             else {
                 failed++;
                 assert_true(rc == CT_EJSON || rc == CT_EMISSING || rc == CT_ETYPE ||
@@ -349,10 +354,8 @@ static void test_mutations(void **state)
                 buf[rand_r(&seed) % n] = (char)(rand_r(&seed) % 256);
             ct_pmsg m;
             ct_error err;
-            if (ct_pmsg_decode(buf, n, &m, &err) == CT_OK)
-                ok++;
-            else
-                failed++;
+            if (ct_pmsg_decode(buf, n, &m, &err) == CT_OK) ok++;
+            else failed++;
             ct_pmsg_clear(&m);
         }
         free(buf);
@@ -369,7 +372,7 @@ static void test_secret_equal(void **state)
     assert_false(ct_secret_equal("s3cre", 5, "s3cret"));
     assert_false(ct_secret_equal("s3cretX", 7, "s3cret"));
     assert_false(ct_secret_equal("s3creT", 6, "s3cret"));
-    assert_false(ct_secret_equal("", 0, ""));       /* an empty secret never matches */
+    assert_false(ct_secret_equal("", 0, "")); /* an empty secret never matches */
     assert_false(ct_secret_equal(NULL, 0, "x"));
     assert_false(ct_secret_equal("x", 1, NULL));
     /* a presented value with an embedded NUL is compared by length, not C string */
@@ -398,8 +401,7 @@ static void test_snapshot_parts(void **state)
     assert_true(n > 1);
     int seen = 0;
     for (size_t k = 0; k < n; k++) {
-        for (int z = 0; z < 16; z++)
-            assert_int_equal(parts[k][z], 0);   /* headroom */
+        for (int z = 0; z < 16; z++) assert_int_equal(parts[k][z], 0); /* headroom */
         const char *t = parts[k] + 16;
         assert_int_equal(strlen(t), lens[k]);
         assert_true(lens[k] <= 100 + 64);
@@ -434,16 +436,11 @@ static void test_snapshot_parts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_snapshot_parts),
-        cmocka_unit_test(test_hello_roundtrip),
-        cmocka_unit_test(test_headroom),
-        cmocka_unit_test(test_welcome_roundtrip),
-        cmocka_unit_test(test_snapshot_roundtrip),
-        cmocka_unit_test(test_event_roundtrip),
-        cmocka_unit_test(test_ping_pong_error),
-        cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_mutations),
-        cmocka_unit_test(test_secret_equal),
+        cmocka_unit_test(test_snapshot_parts),     cmocka_unit_test(test_hello_roundtrip),
+        cmocka_unit_test(test_headroom),           cmocka_unit_test(test_welcome_roundtrip),
+        cmocka_unit_test(test_snapshot_roundtrip), cmocka_unit_test(test_event_roundtrip),
+        cmocka_unit_test(test_ping_pong_error),    cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_mutations),          cmocka_unit_test(test_secret_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

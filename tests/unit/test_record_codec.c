@@ -24,9 +24,10 @@ static ct_call call_json(const char *json)
     return c;
 }
 
-#define CALL_A "{\"id\":\"call-a\",\"status\":\"ongoing\",\"userNumber\":\"+15550001\"," \
-               "\"startAt\":\"2023-11-14T22:13:20.000Z\",\"messages\":[{\"messageId\":\"m1\"," \
-               "\"role\":\"user\",\"message\":\"hello \\\"there\\\"\",\"time\":1700000000000}]}"
+#define CALL_A                                                                      \
+    "{\"id\":\"call-a\",\"status\":\"ongoing\",\"userNumber\":\"+15550001\","       \
+    "\"startAt\":\"2023-11-14T22:13:20.000Z\",\"messages\":[{\"messageId\":\"m1\"," \
+    "\"role\":\"user\",\"message\":\"hello \\\"there\\\"\",\"time\":1700000000000}]}"
 #define CALL_B "{\"id\":\"call-b\",\"status\":\"finished\",\"metadata\":{\"k\":[1,2]}}"
 
 /* encode -> decode -> encode gives the same line, and the record is an event */
@@ -35,7 +36,7 @@ static ct_event *round_trip(const ct_event *ev)
     char *line = NULL, *again = NULL;
     ct_error err;
     assert_int_equal(ct_record_encode_event(ev, AT, &line, &err), CT_OK);
-    assert_null(strchr(line, '\n'));   /* one line */
+    assert_null(strchr(line, '\n')); /* one line */
     ct_record r;
     ct_err rc = ct_record_decode(line, strlen(line), &r, &err);
     if (rc != CT_OK) fail_msg("%s: %s", line, err.detail);
@@ -60,10 +61,11 @@ static void test_every_event_type_round_trips(void **state)
         ev->request_id = 7;
         ev->request_kind = CT_REQ_GET_CALL;
         ev->text = strdup("why: \"quoted\"\ttab");
-        ev->last_event_ms = AT - 1;   /* every type keeps it (a webhook's own time) */
+        ev->last_event_ms = AT - 1; /* every type keeps it (a webhook's own time) */
         ev->call_id = strdup("call-x");
         switch (t) {
-        case CT_EV_CALLS_LISTED: case CT_EV_MONITOR_SNAPSHOT:
+        case CT_EV_CALLS_LISTED:
+        case CT_EV_MONITOR_SNAPSHOT:
             ev->calls.calls = calloc(2, sizeof(ct_call));
             ev->calls.calls[0] = call_json(CALL_A);
             ev->calls.calls[1] = call_json(CALL_B);
@@ -73,7 +75,9 @@ static void test_every_event_type_round_trips(void **state)
             snprintf(ev->calls.first_skip.detail, sizeof ev->calls.first_skip.detail, "bad item");
             ev->seq = 41;
             break;
-        case CT_EV_CALL_FETCHED: case CT_EV_CALL_PLACED: case CT_EV_MONITOR_UPDATE:
+        case CT_EV_CALL_FETCHED:
+        case CT_EV_CALL_PLACED:
+        case CT_EV_MONITOR_UPDATE:
             ev->call = call_json(CALL_A);
             if (t == CT_EV_MONITOR_UPDATE) {
                 ev->update_kind = CT_WH_ERROR;
@@ -83,9 +87,7 @@ static void test_every_event_type_round_trips(void **state)
                 ev->call_error.retryable = true;
             }
             break;
-        case CT_EV_CONTROL_DONE:
-            ev->action = CT_ACTION_FORWARD;
-            break;
+        case CT_EV_CONTROL_DONE: ev->action = CT_ACTION_FORWARD; break;
         case CT_EV_NUMBERS: {
             ct_number_list nl = {0};
             const char *j = "[{\"_id\":\"n1\",\"number\":\"+15550009\",\"outboundEnabled\":true}]";
@@ -108,11 +110,8 @@ static void test_every_event_type_round_trips(void **state)
             ev->monitor_state = CT_MON_RECONNECTING;
             ev->resumed = true;
             break;
-        case CT_EV_RATE_LIMITED:
-            ev->rate_limited_until = AT + 3000;
-            break;
-        default:
-            break;
+        case CT_EV_RATE_LIMITED: ev->rate_limited_until = AT + 3000; break;
+        default: break;
         }
         ct_event *back = round_trip(ev);
         /* spot checks beyond the re-encoding */
@@ -161,7 +160,8 @@ static void test_header_and_own_reads(void **state)
     assert_int_equal(r.kind, CT_REC_HEADER);
     assert_int_equal(r.at, AT);
     free(line);
-    assert_int_equal(ct_record_encode_own_read(CT_REQ_GET_CALL, 12, "call-a", AT + 1, &line, &err), CT_OK);
+    assert_int_equal(ct_record_encode_own_read(CT_REQ_GET_CALL, 12, "call-a", AT + 1, &line, &err),
+                     CT_OK);
     assert_int_equal(ct_record_decode(line, strlen(line), &r, &err), CT_OK);
     assert_int_equal(r.kind, CT_REC_OWN_READ);
     assert_int_equal(r.read_kind, CT_REQ_GET_CALL);
@@ -173,7 +173,8 @@ static void test_header_and_own_reads(void **state)
     assert_int_equal(r.read_kind, CT_REQ_LIST_CALLS);
     assert_string_equal(r.call_id, "");
     free(line);
-    assert_int_equal(ct_record_encode_own_read(CT_REQ_CONTROL, 3, NULL, AT, &line, &err), CT_EINVAL);
+    assert_int_equal(ct_record_encode_own_read(CT_REQ_CONTROL, 3, NULL, AT, &line, &err),
+                     CT_EINVAL);
     assert_null(line);
 }
 
@@ -198,7 +199,8 @@ static void test_bad_lines_say_what_is_wrong(void **state)
     expect_bad("{\"t\":1}", CT_EMISSING, "`ev`");
     expect_bad("{\"t\":1,\"ev\":\"teleport\"}", CT_EVALUE, "teleport");
     expect_bad("{\"t\":1,\"ev\":\"calls_listed\"}", CT_EMISSING, "`calls`");
-    expect_bad("{\"t\":1,\"ev\":\"calls_listed\",\"calls\":[{\"status\":\"ongoing\"}]}", CT_EMISSING, "no id");
+    expect_bad("{\"t\":1,\"ev\":\"calls_listed\",\"calls\":[{\"status\":\"ongoing\"}]}",
+               CT_EMISSING, "no id");
     expect_bad("{\"t\":1,\"ev\":\"call_fetched\",\"call\":3}", CT_EMISSING, "`call`");
     expect_bad("{\"t\":1,\"ev\":\"monitor_state\",\"state\":\"DANCING\"}", CT_EVALUE, "`state`");
     expect_bad("{\"t\":1,\"ev\":\"request_failed\",\"error\":{\"code\":999}}", CT_EVALUE, "`code`");

@@ -73,7 +73,7 @@ static ct_event *ev_failed(uint64_t rid, ct_request_kind kind, ct_err code, cons
 static const ct_effects *run(ct_reducer *r, ct_event *ev, ct_time_ms now)
 {
     const ct_effects *fx = ct_reduce_apply(r, ev, now);
-    ct_event_free(ev);   /* effects keep their own strings */
+    ct_event_free(ev); /* effects keep their own strings */
     return fx;
 }
 
@@ -91,10 +91,13 @@ static const ct_effect *find(const ct_effects *fx, ct_effect_kind k)
     return NULL;
 }
 
-#define LIVE_C1 "{\"id\":\"c1\",\"status\":\"ongoing\",\"startAt\":\"2023-11-14T22:00:00Z\"}"
+#define LIVE_C1  "{\"id\":\"c1\",\"status\":\"ongoing\",\"startAt\":\"2023-11-14T22:00:00Z\"}"
 #define ENDED_C1 "{\"id\":\"c1\",\"status\":\"finished\",\"endAt\":\"2023-11-14T22:05:00Z\"}"
 
-typedef struct fixture { ct_store *store; ct_reducer r; } fixture;
+typedef struct fixture {
+    ct_store *store;
+    ct_reducer r;
+} fixture;
 
 static int setup(void **state)
 {
@@ -226,7 +229,8 @@ static void test_not_visible_mark_kept_then_cleared(void **state)
     /* the channel keeps reporting it: kept, still marked */
     const char *line = "{\"id\":\"c1\",\"messages\":[{\"messageId\":\"m1\",\"role\":\"user\","
                        "\"text\":\"hi\",\"timestamp\":1700000000100}]}";
-    const ct_effects *fx = run(&f->r, ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 100, line), NOW + 100);
+    const ct_effects *fx =
+        run(&f->r, ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 100, line), NOW + 100);
     assert_int_equal(count(fx, CT_EFF_CALL_GONE), 0);
     ce = ct_store_get(f->store, "c1");
     assert_true(ce->not_visible);
@@ -272,7 +276,7 @@ static void test_numbers_replaced(void **state)
     const ct_effects *fx = ct_reduce_apply(&f->r, ev, NOW);
     assert_int_equal(count(fx, CT_EFF_NUMBERS), 1);
     assert_int_equal(f->r.numbers.n, 1);
-    assert_int_equal(ev->numbers.n, 0);   /* taken, not copied */
+    assert_int_equal(ev->numbers.n, 0); /* taken, not copied */
     ct_event_free(ev);
     assert_string_equal(f->r.numbers.items[0].number, "+14155550100");
 }
@@ -283,14 +287,14 @@ static void test_monitor_and_resync(void **state)
     const ct_effects *fx = run(&f->r, ev_monitor(CT_MON_LIVE, false), NOW);
     assert_int_equal(find(fx, CT_EFF_MONITOR)->monitor, CT_MON_LIVE);
     assert_int_equal(find(fx, CT_EFF_FLASH)->level, CT_FXL_OK);
-    assert_int_equal(count(fx, CT_EFF_RESYNC), 0);   /* the first LIVE follows the start-up read */
+    assert_int_equal(count(fx, CT_EFF_RESYNC), 0); /* the first LIVE follows the start-up read */
     fx = run(&f->r, ev_monitor(CT_MON_RECONNECTING, false), NOW);
     assert_int_equal(find(fx, CT_EFF_FLASH)->level, CT_FXL_WARN);
     fx = run(&f->r, ev_monitor(CT_MON_LIVE, true), NOW);
-    assert_int_equal(count(fx, CT_EFF_RESYNC), 0);   /* resumed: nothing lost */
+    assert_int_equal(count(fx, CT_EFF_RESYNC), 0); /* resumed: nothing lost */
     run(&f->r, ev_monitor(CT_MON_RECONNECTING, false), NOW);
     fx = run(&f->r, ev_monitor(CT_MON_LIVE, false), NOW);
-    assert_int_equal(count(fx, CT_EFF_RESYNC), 1);   /* a snapshot: webhooks may be missing */
+    assert_int_equal(count(fx, CT_EFF_RESYNC), 1); /* a snapshot: webhooks may be missing */
     /* the same state again: no flash */
     fx = run(&f->r, ev_monitor(CT_MON_LIVE, true), NOW);
     assert_int_equal(count(fx, CT_EFF_FLASH), 0);
@@ -303,11 +307,11 @@ static void test_own_reads_failure_streak(void **state)
     const ct_effects *fx = run(&f->r, ev_failed(1, CT_REQ_LIST_CALLS, CT_ESERVER, NULL), NOW);
     assert_int_equal(find(fx, CT_EFF_FLASH)->level, CT_FXL_ERROR);
     assert_non_null(find(fx, CT_EFF_LIST_ERROR)->error);
-    assert_int_equal(count(fx, CT_EFF_REQUEST_FAILED), 0);   /* consumed: the reducer's own */
+    assert_int_equal(count(fx, CT_EFF_REQUEST_FAILED), 0); /* consumed: the reducer's own */
     assert_int_equal(f->r.list_req, 0);
     ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 2, NULL);
     fx = run(&f->r, ev_failed(2, CT_REQ_LIST_CALLS, CT_ESERVER, NULL), NOW);
-    assert_int_equal(count(fx, CT_EFF_FLASH), 0);            /* once per streak */
+    assert_int_equal(count(fx, CT_EFF_FLASH), 0); /* once per streak */
     assert_int_equal(count(fx, CT_EFF_LOG), 1);
     ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 3, NULL);
     const char *one[] = {LIVE_C1};
@@ -384,7 +388,7 @@ static void test_unconfirmed_rule(void **state)
     const char *one[] = {LIVE_C1};
     run(&f->r, ev_list(CT_EV_CALLS_LISTED, one, 1), NOW);
     const ct_call_entry *e = ct_store_get(f->store, "c1");
-    assert_false(ct_reduce_unconfirmed(&f->r, e, NOW + 60000));   /* hot_ms 0: not judged */
+    assert_false(ct_reduce_unconfirmed(&f->r, e, NOW + 60000)); /* hot_ms 0: not judged */
     f->r.hot_ms = 3000;
     f->r.reconcile_ms = 60000;
     *f->r.chan.monitor = CT_MON_POLLING;
@@ -410,9 +414,12 @@ static void test_unconfirmed_rule(void **state)
     assert_false(ct_reduce_unconfirmed(&f->r, ct_store_get(f->store, "c1"), NOW + 600000));
     /* ended without its analysis: it may still change; with it: settled */
     assert_false(ct_reduce_settled(ct_store_get(f->store, "c1")));
-    run(&f->r, ev_call(CT_EV_CALL_FETCHED, "{\"id\":\"c1\",\"status\":\"finished\","
-                       "\"endAt\":\"2023-11-14T22:05:00Z\",\"updatedAt\":\"2023-11-14T22:06:00Z\","
-                       "\"analysis\":{\"summary\":\"ok\"}}"), NOW + 3);
+    run(&f->r,
+        ev_call(CT_EV_CALL_FETCHED,
+                "{\"id\":\"c1\",\"status\":\"finished\","
+                "\"endAt\":\"2023-11-14T22:05:00Z\",\"updatedAt\":\"2023-11-14T22:06:00Z\","
+                "\"analysis\":{\"summary\":\"ok\"}}"),
+        NOW + 3);
     assert_true(ct_reduce_settled(ct_store_get(f->store, "c1")));
 }
 
@@ -436,10 +443,10 @@ static void test_api_health_and_rate_limit(void **state)
     assert_int_equal(count(fx, CT_EFF_REQUEST_FAILED), 0);
     assert_int_equal(count(fx, CT_EFF_FLASH), 1);
     assert_int_equal(f->r.api_down_since, NOW + 1000);
-    assert_non_null(ct_store_get(f->store, "c1"));   /* a failure removes nothing */
+    assert_non_null(ct_store_get(f->store, "c1")); /* a failure removes nothing */
     ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 3, NULL);
     run(&f->r, ev_failed(3, CT_REQ_LIST_CALLS, CT_ECONNECT, NULL), NOW + 4000);
-    assert_int_equal(f->r.api_down_since, NOW + 1000);   /* since the first failure */
+    assert_int_equal(f->r.api_down_since, NOW + 1000); /* since the first failure */
     ct_reduce_own_read(&f->r, CT_REQ_LIST_CALLS, 4, NULL);
     ok = ev_list(CT_EV_CALLS_LISTED, one, 1);
     ok->request_id = 4;
@@ -485,7 +492,7 @@ static void test_reconcile_after_resume(void **state)
 {
     fixture *f = *state;
     const ct_effects *fx = run(&f->r, ev_monitor(CT_MON_LIVE, false), NOW);
-    assert_int_equal(count(fx, CT_EFF_RECONCILE), 0);   /* the first LIVE */
+    assert_int_equal(count(fx, CT_EFF_RECONCILE), 0); /* the first LIVE */
     fx = run(&f->r, ev_monitor(CT_MON_STALE, false), NOW + 20000);
     assert_int_equal(f->r.monitor_since, NOW + 20000);
     run(&f->r, ev_monitor(CT_MON_RECONNECTING, false), NOW + 30000);
@@ -498,9 +505,10 @@ static void test_reconcile_after_resume(void **state)
 static void test_hot_start(void **state)
 {
     fixture *f = *state;
-    ct_time_ms now = 1700000000000LL;   /* 2023-11-14T22:13:20Z */
+    ct_time_ms now = 1700000000000LL; /* 2023-11-14T22:13:20Z */
     assert_int_equal(ct_reduce_hot_start(&f->r, now, 600000, 60000), now - 60000);
-    const char *calls[] = {LIVE_C1, LIVE_C2,
+    const char *calls[] = {
+        LIVE_C1, LIVE_C2,
         "{\"id\":\"old\",\"status\":\"finished\",\"startAt\":\"2023-11-14T10:00:00Z\","
         "\"endAt\":\"2023-11-14T10:05:00Z\"}"};
     run(&f->r, ev_list(CT_EV_CALLS_LISTED, calls, 3), now);
@@ -547,7 +555,7 @@ static void test_assistant_names(void **state)
     assert_string_equal(find(fx, CT_EFF_FETCH_ASSISTANT)->text, "asst-1");
     ct_reduce_assistant_sent(&f->r, "asst-1", 500, NOW);
     ct_reduce_assistant_sent(&f->r, "asst-2", 501, NOW);
-    fx = run(&f->r, ev_list(CT_EV_CALLS_LISTED, l, 3), NOW);   /* asked already */
+    fx = run(&f->r, ev_list(CT_EV_CALLS_LISTED, l, 3), NOW); /* asked already */
     assert_int_equal(count(fx, CT_EFF_FETCH_ASSISTANT), 0);
 
     ct_event *ans = ct_event_new(CT_EV_ASSISTANT);
@@ -559,12 +567,13 @@ static void test_assistant_names(void **state)
 
     fx = run(&f->r, ev_failed(501, CT_REQ_ASSISTANT, CT_ENOTFOUND, NULL), NOW);
     assert_non_null(strstr(find(fx, CT_EFF_LOG)->text, "assistant asst-2: no name"));
-    assert_int_equal(count(fx, CT_EFF_REQUEST_FAILED), 0);   /* a nicety: no flash */
+    assert_int_equal(count(fx, CT_EFF_REQUEST_FAILED), 0); /* a nicety: no flash */
     assert_null(ct_store_get(f->store, "a3")->call.assistant_name);
 
     /* a webhook carrying asst-2's name names a3 too */
-    run(&f->r, ev_update(CT_WH_STATUS_UPDATE, NOW + 1,
-                         "{\"id\":\"a4\",\"assistantId\":\"asst-2\",\"assistant\":{\"name\":\"Sales\"}}"),
+    run(&f->r,
+        ev_update(CT_WH_STATUS_UPDATE, NOW + 1,
+                  "{\"id\":\"a4\",\"assistantId\":\"asst-2\",\"assistant\":{\"name\":\"Sales\"}}"),
         NOW + 1);
     assert_string_equal(ct_store_get(f->store, "a4")->call.assistant_name, "Sales");
     assert_string_equal(ct_store_get(f->store, "a3")->call.assistant_name, "Sales");
@@ -588,8 +597,9 @@ static ct_event *make_event(int i)
 {
     switch (i) {
     case 0: {
-        const char *l[] = {"{\"id\":\"c1\",\"status\":\"ongoing\",\"updatedAt\":\"2023-11-14T22:13:19Z\"}",
-                           "{\"id\":\"c2\",\"status\":\"queued\"}"};
+        const char *l[] = {
+            "{\"id\":\"c1\",\"status\":\"ongoing\",\"updatedAt\":\"2023-11-14T22:13:19Z\"}",
+            "{\"id\":\"c2\",\"status\":\"queued\"}"};
         return ev_list(CT_EV_CALLS_LISTED, l, 2);
     }
     case 1:
@@ -597,16 +607,19 @@ static ct_event *make_event(int i)
                          "{\"id\":\"c1\",\"messages\":[{\"messageId\":\"m1\",\"role\":\"user\","
                          "\"text\":\"hello\",\"timestamp\":\"2023-11-14T22:13:20.100Z\"}]}");
     case 2:
-        return ev_update(CT_WH_CONVERSATION_UPDATE, NOW + 200,
-                         "{\"id\":\"c1\",\"messages\":[{\"messageId\":\"m2\",\"role\":\"assistant\","
-                         "\"text\":\"hi there\",\"timestamp\":\"2023-11-14T22:13:20.200Z\"}]}");
+        return ev_update(
+            CT_WH_CONVERSATION_UPDATE, NOW + 200,
+            "{\"id\":\"c1\",\"messages\":[{\"messageId\":\"m2\",\"role\":\"assistant\","
+            "\"text\":\"hi there\",\"timestamp\":\"2023-11-14T22:13:20.200Z\"}]}");
     case 3:
-        return ev_update(CT_WH_STATUS_UPDATE, NOW + 300,
-                         "{\"id\":\"c1\",\"status\":\"finished\",\"endAt\":\"2023-11-14T22:13:20.300Z\"}");
+        return ev_update(
+            CT_WH_STATUS_UPDATE, NOW + 300,
+            "{\"id\":\"c1\",\"status\":\"finished\",\"endAt\":\"2023-11-14T22:13:20.300Z\"}");
     default:
-        return ev_call(CT_EV_CALL_FETCHED,
-                       "{\"id\":\"c2\",\"status\":\"ongoing\",\"updatedAt\":\"2023-11-14T22:13:20.050Z\","
-                       "\"userNumber\":\"+14155550100\"}");
+        return ev_call(
+            CT_EV_CALL_FETCHED,
+            "{\"id\":\"c2\",\"status\":\"ongoing\",\"updatedAt\":\"2023-11-14T22:13:20.050Z\","
+            "\"userNumber\":\"+14155550100\"}");
     }
 }
 
@@ -635,8 +648,14 @@ static bool next_perm(int *a, int n)
     if (i < 0) return false;
     int j = n - 1;
     while (a[j] <= a[i]) j--;
-    int t = a[i]; a[i] = a[j]; a[j] = t;
-    for (int l = i + 1, r = n - 1; l < r; l++, r--) { t = a[l]; a[l] = a[r]; a[r] = t; }
+    int t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+    for (int l = i + 1, r = n - 1; l < r; l++, r--) {
+        t = a[l];
+        a[l] = a[r];
+        a[r] = t;
+    }
     return true;
 }
 

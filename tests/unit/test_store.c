@@ -6,7 +6,7 @@
 
 static ct_store *store_with(size_t max_calls, size_t max_msgs)
 {
-    ct_store_limits lim = { .max_calls = max_calls, .max_messages_per_call = max_msgs };
+    ct_store_limits lim = {.max_calls = max_calls, .max_messages_per_call = max_msgs};
     ct_store *s = ct_store_new(&lim);
     assert_non_null(s);
     return s;
@@ -73,19 +73,22 @@ static void test_many_calls_lookup_remove(void **state)
     ct_store *s = ct_store_new(NULL);
     char id[64];
     for (int i = 0; i < N; i++) {
-        snprintf(id, sizeof id, "%s-%08x-4c1d-9771-%012d", (i % 3) ? "CC" : "WC", i * 2654435761u, i);
+        snprintf(id, sizeof id, "%s-%08x-4c1d-9771-%012d", (i % 3) ? "CC" : "WC", i * 2654435761u,
+                 i);
         ct_call c = call_new(id);
         call_start(&c, i);
         apply_and_free(s, &c, 1);
     }
     assert_int_equal(ct_store_count(s), N);
     for (int i = 0; i < N; i += 3) {
-        snprintf(id, sizeof id, "%s-%08x-4c1d-9771-%012d", (i % 3) ? "CC" : "WC", i * 2654435761u, i);
+        snprintf(id, sizeof id, "%s-%08x-4c1d-9771-%012d", (i % 3) ? "CC" : "WC", i * 2654435761u,
+                 i);
         assert_true(ct_store_remove(s, id));
         assert_false(ct_store_remove(s, id));
     }
     for (int i = 0; i < N; i++) {
-        snprintf(id, sizeof id, "%s-%08x-4c1d-9771-%012d", (i % 3) ? "CC" : "WC", i * 2654435761u, i);
+        snprintf(id, sizeof id, "%s-%08x-4c1d-9771-%012d", (i % 3) ? "CC" : "WC", i * 2654435761u,
+                 i);
         const ct_call_entry *e = ct_store_get(s, id);
         if (i % 3 == 0) {
             assert_null(e);
@@ -223,7 +226,7 @@ static void test_no_resurrection(void **state)
     apply_and_free(s, &leg, 100);
     upsert_status(s, "leg", CT_STATUS_ONGOING, 200);
     assert_int_equal(ct_store_live_count(s), 0);
-    ct_view_spec live = { .filter = CT_FILTER_LIVE };
+    ct_view_spec live = {.filter = CT_FILTER_LIVE};
     ct_view *v = ct_view_new(s, &live);
     assert_int_equal(ct_view_count(v), 0);
     ct_view_free(v);
@@ -277,7 +280,7 @@ static void test_webhook_status_update(void **state)
     assert_int_equal(e->call.phone_status, CT_PHONE_RINGING);
     assert_int_equal(e->last_activity, 1772702480032);
 
-    ct_webhook wc = { .type = CT_WH_STATUS_UPDATE };
+    ct_webhook wc = {.type = CT_WH_STATUS_UPDATE};
     assert_int_equal(ct_store_apply_webhook(s, &wc), CT_EINVAL);
     ct_store_free(s);
 }
@@ -305,7 +308,7 @@ static void test_webhook_end_of_call_report(void **state)
     hook_apply_and_free(s, &r);
 
     const ct_call_entry *e = ct_store_get(s, "CC-r");
-    assert_int_equal(e->call.status, CT_STATUS_FINISHED);   /* the report lacked a status */
+    assert_int_equal(e->call.status, CT_STATUS_FINISHED); /* the report lacked a status */
     assert_int_equal(e->call.end_at, 8500);
     assert_string_equal(e->call.analysis.summary, "caller booked a slot");
     assert_string_equal(e->call.analysis.success_evaluation, "Good");
@@ -354,8 +357,13 @@ static void test_webhook_hang_and_error(void **state)
     assert_true(e->hang);
 
     /* An older utterance delivered late does not clear it... */
-    assert_int_equal(ct_store_merge_messages(s, "h", (ct_message[]){ { .message_id = "m0",
-                         .role = CT_ROLE_USER, .text = "early", .timestamp = 900 } }, 1), CT_OK);
+    assert_int_equal(
+        ct_store_merge_messages(
+            s, "h",
+            (ct_message[]){
+                {.message_id = "m0", .role = CT_ROLE_USER, .text = "early", .timestamp = 900}},
+            1),
+        CT_OK);
     assert_true(e->hang);
     /* ...a newer one does. */
     ct_webhook c2 = hook_new(CT_WH_CONVERSATION_UPDATE, "h", 7500);
@@ -396,13 +404,14 @@ static void test_generation_noop_on_duplicates(void **state)
 {
     (void)state;
     ct_store *s = ct_store_new(NULL);
-    ct_webhook_type types[] = { CT_WH_STATUS_UPDATE, CT_WH_CONVERSATION_UPDATE, CT_WH_HANG,
-                                CT_WH_ERROR, CT_WH_END_OF_CALL_REPORT };
+    ct_webhook_type types[] = {CT_WH_STATUS_UPDATE, CT_WH_CONVERSATION_UPDATE, CT_WH_HANG,
+                               CT_WH_ERROR, CT_WH_END_OF_CALL_REPORT};
     for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
         for (int round = 0; round < 2; round++) {
             ct_webhook w = hook_new(types[t], "dup", 1000 + (ct_time_ms)t);
-            call_status(&w.call, types[t] == CT_WH_END_OF_CALL_REPORT ? CT_STATUS_FINISHED
-                                                                      : CT_STATUS_ONGOING);
+            call_status(&w.call,
+                        types[t] == CT_WH_END_OF_CALL_REPORT ? CT_STATUS_FINISHED
+                                                             : CT_STATUS_ONGOING);
             call_str(&w.call, &w.call.user_number, CT_F_USER_NUMBER, "+15550100");
             call_add_msg(&w.call, msg_make("m1", CT_ROLE_ASSISTANT, "hello", 900));
             call_add_msg(&w.call, msg_make("m2", CT_ROLE_USER, "hi", 950));
@@ -428,8 +437,11 @@ static void test_generation_noop_on_duplicates(void **state)
     ct_call c = call_new("dup");
     call_str(&c, &c.user_number, CT_F_USER_NUMBER, "+15550100");
     apply_and_free(s, &c, 2000);
-    ct_message m = { .message_id = "m2", .role = CT_ROLE_USER, .role_text = "user", .text = "hi",
-                     .timestamp = 950 };
+    ct_message m = {.message_id = "m2",
+                    .role = CT_ROLE_USER,
+                    .role_text = "user",
+                    .text = "hi",
+                    .timestamp = 950};
     assert_int_equal(ct_store_merge_messages(s, "dup", &m, 1), CT_OK);
     assert_int_equal(ct_store_generation(s), g);
     assert_int_equal(ct_store_merge_messages(s, "unknown", &m, 1), CT_ENOTFOUND);
@@ -465,7 +477,7 @@ static void test_eviction_order(void **state)
     (void)state;
     ct_store *s = store_with(4, 0);
     add_finished(s, "f300", 300);
-    add_live(s, "live1", 10);            /* older than every finished call */
+    add_live(s, "live1", 10); /* older than every finished call */
     add_finished(s, "f100", 100);
     add_finished(s, "f200", 200);
     assert_false(ct_store_cap_reached(s));
@@ -496,7 +508,9 @@ static void test_eviction_order(void **state)
 
 /* Brute-force victim: ended before live, then oldest end / activity / start,
  * then smallest id. */
-typedef struct victim_search { const ct_call_entry *best; } victim_search;
+typedef struct victim_search {
+    const ct_call_entry *best;
+} victim_search;
 
 static ct_time_ms age_of(const ct_call_entry *e)
 {
@@ -547,7 +561,7 @@ static void test_eviction_matches_brute_force(void **state)
         bool is_new = ct_store_get(s, id) == NULL;
         victim[0] = '\0';
         if (is_new && ct_store_count(s) == CAP) {
-            victim_search v = { NULL };
+            victim_search v = {NULL};
             ct_store_foreach(s, victim_cb, &v);
             snprintf(victim, sizeof victim, "%s", v.best->call.id);
         }
@@ -575,7 +589,7 @@ static bool count_cb(const ct_call_entry *e, void *ud)
 {
     size_t *n = ud;
     assert_non_null(e->call.id);
-    return ++*n < 3;   /* stop after three */
+    return ++*n < 3; /* stop after three */
 }
 
 static bool all_cb(const ct_call_entry *e, void *ud)
@@ -611,7 +625,7 @@ static void test_counts_and_foreach(void **state)
     assert_int_equal(counts[CT_STATUS_FORWARDED], 1);
     assert_int_equal(counts[CT_STATUS_FINISHED], 1);
     assert_int_equal(counts[CT_STATUS_OTHER], 1);
-    assert_int_equal(ct_store_live_count(s), 4);   /* queued, 2 ongoing, forwarded */
+    assert_int_equal(ct_store_live_count(s), 4); /* queued, 2 ongoing, forwarded */
 
     upsert_status(s, "b", CT_STATUS_FINISHED, 2);
     assert_true(ct_store_remove(s, "a"));
@@ -639,10 +653,10 @@ static void test_last_activity(void **state)
     apply_and_free(s, &c, 1);
     const ct_call_entry *e = ct_store_get(s, "la");
     assert_int_equal(e->last_activity, 1000);
-    ct_message m = { .message_id = "x", .role = CT_ROLE_USER, .text = "t", .timestamp = 4000 };
+    ct_message m = {.message_id = "x", .role = CT_ROLE_USER, .text = "t", .timestamp = 4000};
     assert_int_equal(ct_store_merge_messages(s, "la", &m, 1), CT_OK);
     assert_int_equal(e->last_activity, 4000);
-    ct_webhook w = hook_new(CT_WH_STATUS_UPDATE, "la", 3000);   /* older event: no move back */
+    ct_webhook w = hook_new(CT_WH_STATUS_UPDATE, "la", 3000); /* older event: no move back */
     hook_apply_and_free(s, &w);
     assert_int_equal(e->last_activity, 4000);
     ct_webhook w2 = hook_new(CT_WH_STATUS_UPDATE, "la", 5000);

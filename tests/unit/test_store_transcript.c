@@ -5,7 +5,7 @@
 
 static ct_store *store_msgs(size_t cap)
 {
-    ct_store_limits lim = { .max_messages_per_call = cap };
+    ct_store_limits lim = {.max_messages_per_call = cap};
     ct_store *s = ct_store_new(&lim);
     assert_non_null(s);
     return s;
@@ -55,7 +55,7 @@ static void test_out_of_order(void **state)
     deliver(s, "c", 5, 6, 1);
     deliver(s, "c", 0, 3, 2);
     deliver(s, "c", 8, 10, 3);
-    deliver(s, "c", 2, 9, 4);   /* overlaps both sides */
+    deliver(s, "c", 2, 9, 4); /* overlaps both sides */
     expect_lines(s, "c", 0, 10);
     ct_store_free(s);
 }
@@ -121,8 +121,8 @@ static void test_lines_without_ids_deduplicate(void **state)
     ct_call c = call_new("n");
     apply_and_free(s, &c, 1);
     ct_message m[2] = {
-        { .role = CT_ROLE_USER, .role_text = "user", .text = "hello", .timestamp = 10 },
-        { .role = CT_ROLE_ASSISTANT, .role_text = "assistant", .text = "hi", .timestamp = 20 },
+        {.role = CT_ROLE_USER, .role_text = "user", .text = "hello", .timestamp = 10},
+        {.role = CT_ROLE_ASSISTANT, .role_text = "assistant", .text = "hi", .timestamp = 20},
     };
     for (int i = 0; i < 3; i++) assert_int_equal(ct_store_merge_messages(s, "n", m, 2), CT_OK);
     const ct_call_entry *e = ct_store_get(s, "n");
@@ -244,7 +244,8 @@ static void test_random_orders_with_cap(void **state)
         for (int pos = 0; pos < N;) {
             int chunk = 1 + (int)(rnd() % 9);
             ct_call c = call_new("capped");
-            for (int k = 0; k < chunk && pos + k < N; k++) call_add_msg(&c, line(order[pos + k], 1000));
+            for (int k = 0; k < chunk && pos + k < N; k++)
+                call_add_msg(&c, line(order[pos + k], 1000));
             apply_and_free(s, &c, 1);
             pos += chunk;
         }

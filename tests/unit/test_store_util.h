@@ -63,8 +63,16 @@ static inline void call_direction(ct_call *c, ct_direction d)
     call_str(c, &c->direction_text, CT_F_DIRECTION, ct_direction_name(d));
 }
 
-static inline void call_start(ct_call *c, ct_time_ms t) { c->start_at = t; c->present |= CT_F_START; }
-static inline void call_end(ct_call *c, ct_time_ms t) { c->end_at = t; c->present |= CT_F_END; }
+static inline void call_start(ct_call *c, ct_time_ms t)
+{
+    c->start_at = t;
+    c->present |= CT_F_START;
+}
+static inline void call_end(ct_call *c, ct_time_ms t)
+{
+    c->end_at = t;
+    c->present |= CT_F_END;
+}
 
 static inline ct_message msg_make(const char *id, ct_role role, const char *text, ct_time_ms ts)
 {

@@ -41,14 +41,19 @@ static void expect_ids(ct_view *v, const char *const *ids, size_t n)
     }
     assert_null(ct_view_at(v, n));
 }
-#define EXPECT(v, ...) do { const char *const ids_[] = { __VA_ARGS__ }; \
-        expect_ids((v), ids_, sizeof ids_ / sizeof *ids_); } while (0)
+#define EXPECT(v, ...)                                     \
+    do {                                                   \
+        const char *const ids_[] = {__VA_ARGS__};          \
+        expect_ids((v), ids_, sizeof ids_ / sizeof *ids_); \
+    } while (0)
 
 static ct_store *sample(void)
 {
     ct_store *s = ct_store_new(NULL);
-    add(s, "c1", CT_STATUS_ONGOING, CT_PHONE_IN_PROGRESS, CT_DIR_INBOUND, 1000, 0, "Zoe", "+15550001");
-    add(s, "c2", CT_STATUS_FINISHED, CT_PHONE_COMPLETED, CT_DIR_OUTBOUND, 2000, 2600, "adam", "+15550002");
+    add(s, "c1", CT_STATUS_ONGOING, CT_PHONE_IN_PROGRESS, CT_DIR_INBOUND, 1000, 0, "Zoe",
+        "+15550001");
+    add(s, "c2", CT_STATUS_FINISHED, CT_PHONE_COMPLETED, CT_DIR_OUTBOUND, 2000, 2600, "adam",
+        "+15550002");
     add(s, "c3", CT_STATUS_QUEUED, 0, CT_DIR_OUTBOUND, 3000, 0, NULL, "+447700900123");
     add(s, "c4", 0, CT_PHONE_BUSY, CT_DIR_OUTBOUND, 4000, 4010, "Bob", "+15550004");
     add(s, "c5", CT_STATUS_FINISHED, CT_PHONE_NO_ANSWER, CT_DIR_INBOUND, 1000, 1500, "Ann", NULL);
@@ -100,21 +105,21 @@ static void test_sort_keys(void **state)
     /* Equal start times (c1, c5) stay in id order in both directions. */
     EXPECT(v, "c4", "c3", "c2", "c1", "c5");
 
-    sp.sort = CT_SORT_DURATION;   /* now = 100000: c1 99000, c3 97000, c2 600, c5 500, c4 10 */
+    sp.sort = CT_SORT_DURATION; /* now = 100000: c1 99000, c3 97000, c2 600, c5 500, c4 10 */
     sp.descending = false;
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c4", "c5", "c2", "c3", "c1");
 
-    sp.sort = CT_SORT_STATUS;     /* none, queued, ongoing, finished x2 */
+    sp.sort = CT_SORT_STATUS; /* none, queued, ongoing, finished x2 */
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c4", "c3", "c1", "c2", "c5");
 
-    sp.sort = CT_SORT_DIRECTION;  /* within a direction: newest start first, then id */
+    sp.sort = CT_SORT_DIRECTION; /* within a direction: newest start first, then id */
     sp.descending = true;
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c4", "c3", "c2", "c1", "c5");
 
-    sp.sort = CT_SORT_CUSTOMER;   /* names case-insensitively, the number when nameless */
+    sp.sort = CT_SORT_CUSTOMER; /* names case-insensitively, the number when nameless */
     sp.descending = false;
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c3", "c2", "c5", "c4", "c1");
@@ -177,22 +182,22 @@ static void test_search(void **state)
     ct_view_spec sp = spec_of(CT_FILTER_ALL, CT_SORT_START, false);
     ct_view *v = ct_view_new(s, &sp);
 
-    snprintf(sp.search, sizeof sp.search, "ZOE");          /* customer, case-insensitive */
+    snprintf(sp.search, sizeof sp.search, "ZOE"); /* customer, case-insensitive */
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c1");
-    snprintf(sp.search, sizeof sp.search, "4477");         /* a number */
+    snprintf(sp.search, sizeof sp.search, "4477"); /* a number */
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c3");
-    snprintf(sp.search, sizeof sp.search, "front d");      /* assistant name */
+    snprintf(sp.search, sizeof sp.search, "front d"); /* assistant name */
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c3");
-    snprintf(sp.search, sizeof sp.search, "b12C");         /* assistant id */
+    snprintf(sp.search, sizeof sp.search, "b12C"); /* assistant id */
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c3");
-    snprintf(sp.search, sizeof sp.search, "C5");           /* call id */
+    snprintf(sp.search, sizeof sp.search, "C5"); /* call id */
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c5");
-    snprintf(sp.search, sizeof sp.search, "+1555000");     /* several, then filtered */
+    snprintf(sp.search, sizeof sp.search, "+1555000"); /* several, then filtered */
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c1", "c2", "c4");
     sp.filter = CT_FILTER_LIVE;
@@ -211,7 +216,8 @@ static void test_assistant_and_number_filters(void **state)
 {
     (void)state;
     ct_store *s = sample();
-    const char *asst[] = {"A1", "A2", "A1", NULL, "A1"}, *ours[] = {"+1800", "+1800", NULL, "+1900", "+1900"};
+    const char *asst[] = {"A1", "A2", "A1", NULL, "A1"},
+               *ours[] = {"+1800", "+1800", NULL, "+1900", "+1900"};
     for (int i = 0; i < 5; i++) {
         char id[8];
         snprintf(id, sizeof id, "c%d", i + 1);
@@ -225,17 +231,17 @@ static void test_assistant_and_number_filters(void **state)
     snprintf(sp.assistant_id, sizeof sp.assistant_id, "A1");
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c1", "c5", "c3");
-    snprintf(sp.assistant_id, sizeof sp.assistant_id, "A");   /* exact, not a substring */
+    snprintf(sp.assistant_id, sizeof sp.assistant_id, "A"); /* exact, not a substring */
     ct_view_set_spec(v, &sp);
     assert_int_equal(ct_view_count(v), 0);
     sp.assistant_id[0] = '\0';
     snprintf(sp.our_number, sizeof sp.our_number, "+1900");
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c5", "c4");
-    snprintf(sp.assistant_id, sizeof sp.assistant_id, "A1");  /* both */
+    snprintf(sp.assistant_id, sizeof sp.assistant_id, "A1"); /* both */
     ct_view_set_spec(v, &sp);
     EXPECT(v, "c5");
-    sp.filter = CT_FILTER_LIVE;                                /* and the filter kind */
+    sp.filter = CT_FILTER_LIVE; /* and the filter kind */
     ct_view_set_spec(v, &sp);
     assert_int_equal(ct_view_count(v), 0);
     sp.filter = CT_FILTER_ALL;
@@ -274,13 +280,13 @@ static void test_duration(void **state)
 {
     (void)state;
     ct_call c = call_new("d");
-    assert_int_equal(ct_call_duration_ms(&c, 5000), 0);          /* no start */
+    assert_int_equal(ct_call_duration_ms(&c, 5000), 0); /* no start */
     call_start(&c, 1000);
-    assert_int_equal(ct_call_duration_ms(&c, 5000), 0);          /* not live, no end */
+    assert_int_equal(ct_call_duration_ms(&c, 5000), 0); /* not live, no end */
     call_status(&c, CT_STATUS_ONGOING);
     assert_int_equal(ct_call_duration_ms(&c, 5000), 4000);
-    assert_int_equal(ct_call_duration_ms(&c, 500), 0);           /* clock skew: never negative */
-    assert_true(ct_call_duration_ms(&c, 0) > 0);                 /* wall clock */
+    assert_int_equal(ct_call_duration_ms(&c, 500), 0); /* clock skew: never negative */
+    assert_true(ct_call_duration_ms(&c, 0) > 0);       /* wall clock */
     call_end(&c, 2500);
     assert_int_equal(ct_call_duration_ms(&c, 5000), 1500);
     ct_call_clear(&c);
@@ -298,12 +304,22 @@ static uint32_t rnd(void)
 }
 
 /* Names sharing long prefixes exercise the sort's text tie-breaks. */
-static const char *const names[] = { "Ann", "ann", "Bob", "bob marley", "Zoe", "Émile", "",
-                                      "Carol", "dave", "Bartholomew Jones", "bartholomew jones",
-                                      "Bartholomew Jones-Smith", "BARTHOLOMEW JONES-SMYTHE",
-                                      "Bartholome" };
-static const char *const searches[] = { "", "an", "BOB", "555", "cc-1", "wc", "44", "a1",
-                                        "zz", "É", "desk" };
+static const char *const names[] = {"Ann",
+                                    "ann",
+                                    "Bob",
+                                    "bob marley",
+                                    "Zoe",
+                                    "Émile",
+                                    "",
+                                    "Carol",
+                                    "dave",
+                                    "Bartholomew Jones",
+                                    "bartholomew jones",
+                                    "Bartholomew Jones-Smith",
+                                    "BARTHOLOMEW JONES-SMYTHE",
+                                    "Bartholome"};
+static const char *const searches[] = {"",   "an", "BOB", "555", "cc-1", "wc",
+                                       "44", "a1", "zz",  "É",   "desk"};
 
 static ct_time_ms oracle_now;
 static ct_view_spec oracle_spec;
@@ -320,7 +336,8 @@ static bool icontains(const char *hay, const char *needle)
     size_t hl = strlen(hay), nl = strlen(needle);
     for (size_t i = 0; i + nl <= hl; i++) {
         size_t k = 0;
-        while (k < nl && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k])) k++;
+        while (k < nl && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+            k++;
         if (k == nl) return true;
     }
     return false;
@@ -339,8 +356,8 @@ static bool oracle_match(const ct_call_entry *e)
         return false;
     if (!sp->search[0]) return true;
     return icontains(c->id, sp->search) || icontains(c->user_number, sp->search) ||
-           icontains(c->assistant_number, sp->search) || icontains(c->assistant_id, sp->search) ||
-           icontains(c->assistant_name, sp->search) || icontains(c->customer_name, sp->search);
+        icontains(c->assistant_number, sp->search) || icontains(c->assistant_id, sp->search) ||
+        icontains(c->assistant_name, sp->search) || icontains(c->customer_name, sp->search);
 }
 
 static int64_t oracle_duration(const ct_call_entry *e)
@@ -359,7 +376,10 @@ static int icmp(const char *a, const char *b)
     }
 }
 
-static int sign(long long v) { return (v > 0) - (v < 0); }
+static int sign(long long v)
+{
+    return (v > 0) - (v < 0);
+}
 
 static int oracle_cmp(const void *pa, const void *pb)
 {
@@ -370,8 +390,12 @@ static int oracle_cmp(const void *pa, const void *pb)
     case CT_SORT_START: c = sign(a->call.start_at - b->call.start_at); break;
     case CT_SORT_DURATION: c = sign(oracle_duration(a) - oracle_duration(b)); break;
     case CT_SORT_STATUS: c = sign((long long)a->call.status - (long long)b->call.status); break;
-    case CT_SORT_DIRECTION: c = sign((long long)a->call.direction - (long long)b->call.direction); break;
-    case CT_SORT_PHONE_STATUS: c = sign((long long)a->call.phone_status - (long long)b->call.phone_status); break;
+    case CT_SORT_DIRECTION:
+        c = sign((long long)a->call.direction - (long long)b->call.direction);
+        break;
+    case CT_SORT_PHONE_STATUS:
+        c = sign((long long)a->call.phone_status - (long long)b->call.phone_status);
+        break;
     case CT_SORT_LAST_ACTIVITY: c = sign(a->last_activity - b->last_activity); break;
     case CT_SORT_CUSTOMER: {
         const char *x = a->call.customer_name ? a->call.customer_name : a->call.user_number;
@@ -393,13 +417,17 @@ static int oracle_cmp(const void *pa, const void *pb)
     default: break;
     }
     if (oracle_spec.descending) c = -c;
-    if (!c && (oracle_spec.sort == CT_SORT_STATUS || oracle_spec.sort == CT_SORT_DIRECTION ||
-               oracle_spec.sort == CT_SORT_PHONE_STATUS))
-        c = sign(b->call.start_at - a->call.start_at);   /* newest first, either direction */
+    if (!c &&
+        (oracle_spec.sort == CT_SORT_STATUS || oracle_spec.sort == CT_SORT_DIRECTION ||
+         oracle_spec.sort == CT_SORT_PHONE_STATUS))
+        c = sign(b->call.start_at - a->call.start_at); /* newest first, either direction */
     return c ? c : strcmp(a->call.id, b->call.id);
 }
 
-typedef struct collect { const ct_call_entry **items; size_t n; } collect;
+typedef struct collect {
+    const ct_call_entry **items;
+    size_t n;
+} collect;
 
 static bool collect_cb(const ct_call_entry *e, void *ud)
 {
@@ -413,7 +441,7 @@ static void check_view(ct_store *s, ct_view *v, const ct_view_spec *sp)
     oracle_spec = *sp;
     oracle_now = sp->now;
     ct_view_set_spec(v, sp);
-    collect c = { calloc(ct_store_count(s) + 1, sizeof *c.items), 0 };
+    collect c = {calloc(ct_store_count(s) + 1, sizeof *c.items), 0};
     assert_non_null(c.items);
     ct_store_foreach(s, collect_cb, &c);
     qsort(c.items, c.n, sizeof *c.items, oracle_cmp);
@@ -435,7 +463,8 @@ static void random_spec(ct_view_spec *sp)
     sp->descending = rnd() % 2;
     sp->now = 50000 + (ct_time_ms)(rnd() % 1000);
     if (rnd() % 3 == 0)
-        snprintf(sp->search, sizeof sp->search, "%s", searches[rnd() % (sizeof searches / sizeof *searches)]);
+        snprintf(sp->search, sizeof sp->search, "%s",
+                 searches[rnd() % (sizeof searches / sizeof *searches)]);
 }
 
 static void random_id(char *buf, size_t len)
@@ -454,7 +483,8 @@ static void random_op(ct_store *s)
         return;
     }
     if (op <= 2) {
-        ct_webhook w = hook_new((ct_webhook_type)(1 + rnd() % 5), id, 1000 + (ct_time_ms)(rnd() % 60000));
+        ct_webhook w =
+            hook_new((ct_webhook_type)(1 + rnd() % 5), id, 1000 + (ct_time_ms)(rnd() % 60000));
         if (rnd() % 2) call_status(&w.call, (ct_status)(rnd() % (CT_STATUS_OTHER + 1)));
         if (rnd() % 2) call_phone(&w.call, (ct_phone_status)(rnd() % (CT_PHONE_OTHER + 1)));
         if (rnd() % 3 == 0) {
@@ -476,14 +506,18 @@ static void random_op(ct_store *s)
     if (rnd() % 2) call_start(&c, (ct_time_ms)(rnd() % 40000));
     if (rnd() % 4 == 0) call_end(&c, 40000 + (ct_time_ms)(rnd() % 20000));
     if (rnd() % 3 == 0)
-        call_str(&c, &c.customer_name, CT_F_CUSTOMER_NAME, names[rnd() % (sizeof names / sizeof *names)]);
+        call_str(&c, &c.customer_name, CT_F_CUSTOMER_NAME,
+                 names[rnd() % (sizeof names / sizeof *names)]);
     if (rnd() % 3 == 0) {
         char num[24];
         snprintf(num, sizeof num, "+%s%07u", (rnd() % 2) ? "1555" : "44", rnd() % 10000000);
         call_str(&c, &c.user_number, CT_F_USER_NUMBER, num);
     }
-    if (rnd() % 5 == 0) call_str(&c, &c.assistant_name, CT_F_ASSISTANT_NAME, names[rnd() % (sizeof names / sizeof *names)]);
-    if (rnd() % 5 == 0) call_str(&c, &c.assistant_id, CT_F_ASSISTANT_ID, (rnd() % 2) ? "a1b2" : "ZZ9");
+    if (rnd() % 5 == 0)
+        call_str(&c, &c.assistant_name, CT_F_ASSISTANT_NAME,
+                 names[rnd() % (sizeof names / sizeof *names)]);
+    if (rnd() % 5 == 0)
+        call_str(&c, &c.assistant_id, CT_F_ASSISTANT_ID, (rnd() % 2) ? "a1b2" : "ZZ9");
     apply_and_free(s, &c, rnd() % 1000);
 }
 
@@ -500,11 +534,11 @@ static void test_random_against_oracle(void **state)
     (void)state;
     enum { OPS = 5000 };
     rng_state = 20261126u;
-    ct_store_limits lim = { .max_calls = 250 };   /* evictions happen too */
+    ct_store_limits lim = {.max_calls = 250}; /* evictions happen too */
     ct_store *s = ct_store_new(&lim);
     ct_view_spec sp;
     random_spec(&sp);
-    ct_view *kept = ct_view_new(s, &sp);          /* one view that lives across all ops */
+    ct_view *kept = ct_view_new(s, &sp); /* one view that lives across all ops */
     ct_view *v = ct_view_new(s, NULL);
     for (int i = 0; i < OPS; i++) {
         random_op(s);
@@ -520,7 +554,7 @@ static void test_random_against_oracle(void **state)
             }
         }
         /* Counters agree with a recount. */
-        size_t t[CT_STATUS_OTHER + 2] = { 0 }, counts[CT_STATUS_OTHER + 1];
+        size_t t[CT_STATUS_OTHER + 2] = {0}, counts[CT_STATUS_OTHER + 1];
         ct_store_foreach(s, tally_cb, t);
         ct_store_status_counts(s, counts);
         for (int k = 0; k <= CT_STATUS_OTHER; k++) assert_int_equal(counts[k], t[k]);

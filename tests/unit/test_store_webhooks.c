@@ -51,9 +51,9 @@ static void test_corpus_envelopes(void **state)
     apply_file(s, "conversation_update.json");
     assert_int_equal(e->call.n_messages, 2);
     uint64_t g = ct_store_generation(s);
-    apply_file(s, "conversation_update_old.json");   /* same two lines under call.messages */
+    apply_file(s, "conversation_update_old.json"); /* same two lines under call.messages */
     assert_int_equal(ct_store_generation(s), g);
-    apply_file(s, "conversation_update_both.json");  /* message.messages wins: three lines */
+    apply_file(s, "conversation_update_both.json"); /* message.messages wins: three lines */
     assert_int_equal(e->call.n_messages, 3);
     assert_string_equal(e->call.messages[2].text, "Ava from Acme.");
 
@@ -70,7 +70,7 @@ static void test_corpus_envelopes(void **state)
     assert_non_null(e->call.analysis.summary);
     assert_non_null(e->call.cost_json);
     assert_non_null(e->call.recording_json);
-    assert_int_equal(e->call.n_messages, 3);          /* the report's two lines are known */
+    assert_int_equal(e->call.n_messages, 3); /* the report's two lines are known */
     assert_int_equal(ct_store_live_count(s), 0);
 
     /* The old page shape: status on `message`, "completed" means finished. */
@@ -199,7 +199,7 @@ static void test_lifecycle_converges(void **state)
         size_t n = 0;
         for (size_t i = 0; i < N_LIFE; i++) {
             order[n++] = i;
-            if (rnd() % 3 == 0) order[n++] = i;   /* a re-delivery */
+            if (rnd() % 3 == 0) order[n++] = i; /* a re-delivery */
         }
         for (size_t i = n - 1; i > 0; i--) {
             size_t j = rnd() % (i + 1), t = order[i];
@@ -227,11 +227,14 @@ static void test_analysis_members_merge(void **state)
     ct_store *s = ct_store_new(NULL);
     ct_webhook a, b, a2;
     decode_or_fail("{\"message\":{\"timestamp\":10,\"type\":\"end-of-call-report\","
-                   "\"call\":{\"id\":\"an\"},\"analysis\":{\"summary\":\"S\"}}}", &a);
+                   "\"call\":{\"id\":\"an\"},\"analysis\":{\"summary\":\"S\"}}}",
+                   &a);
     decode_or_fail("{\"message\":{\"timestamp\":20,\"type\":\"end-of-call-report\","
-                   "\"call\":{\"id\":\"an\"},\"analysis\":{\"successEvaluation\":\"Poor\"}}}", &b);
+                   "\"call\":{\"id\":\"an\"},\"analysis\":{\"successEvaluation\":\"Poor\"}}}",
+                   &b);
     decode_or_fail("{\"message\":{\"timestamp\":20,\"type\":\"end-of-call-report\","
-                   "\"call\":{\"id\":\"an\"},\"analysis\":{\"summary\":\"S\"}}}", &a2);
+                   "\"call\":{\"id\":\"an\"},\"analysis\":{\"summary\":\"S\"}}}",
+                   &a2);
     hook_apply_and_free(s, &a);
     hook_apply_and_free(s, &b);
     const ct_call_entry *e = ct_store_get(s, "an");
@@ -248,8 +251,8 @@ static void test_analysis_members_merge(void **state)
  * of the same events has one right answer. */
 static ct_webhook random_event(ct_time_ms ts)
 {
-    static const char *const ids[] = { "CC-a", "CC-b", "WC-c" };
-    static const char *const texts[] = { "hello", "hallo", "hello.", "bye" };
+    static const char *const ids[] = {"CC-a", "CC-b", "WC-c"};
+    static const char *const texts[] = {"hello", "hallo", "hello.", "bye"};
     ct_webhook w = hook_new((ct_webhook_type)(1 + rnd() % 5), ids[rnd() % 3], ts);
     ct_call *c = &w.call;
     if (rnd() % 2) call_status(c, (ct_status)(rnd() % (CT_STATUS_OTHER + 1)));
@@ -257,7 +260,8 @@ static ct_webhook random_event(ct_time_ms ts)
     if (rnd() % 3 == 0) call_start(c, (ct_time_ms)(rnd() % 5) * 1000);
     if (rnd() % 5 == 0) call_end(c, (rnd() % 3) ? 90000 + (ct_time_ms)(rnd() % 3) : 0);
     if (rnd() % 3 == 0) call_str(c, &c->customer_name, CT_F_CUSTOMER_NAME, texts[rnd() % 4]);
-    if (rnd() % 4 == 0) call_str(c, &c->user_number, CT_F_USER_NUMBER, (rnd() % 2) ? "+15550100" : NULL);
+    if (rnd() % 4 == 0)
+        call_str(c, &c->user_number, CT_F_USER_NUMBER, (rnd() % 2) ? "+15550100" : NULL);
     if (rnd() % 4 == 0) {
         c->present |= CT_F_ANALYSIS;
         c->analysis.present = true;
@@ -270,8 +274,9 @@ static ct_webhook random_event(ct_time_ms ts)
         unsigned m = rnd() % 12;
         char id[8];
         snprintf(id, sizeof id, "m%u", m);
-        call_add_msg(c, msg_make(id, (m % 2) ? CT_ROLE_USER : CT_ROLE_ASSISTANT,
-                                 texts[rnd() % 4], 500 + (ct_time_ms)m * 1000));
+        call_add_msg(c,
+                     msg_make(id, (m % 2) ? CT_ROLE_USER : CT_ROLE_ASSISTANT, texts[rnd() % 4],
+                              500 + (ct_time_ms)m * 1000));
     }
     if (w.type == CT_WH_ERROR) {
         w.error.present = true;
@@ -312,7 +317,8 @@ static void test_random_events_converge(void **state)
         for (int i = 0; i < EVENTS; i++) assert_int_equal(ct_store_apply_webhook(a, &ev[i]), CT_OK);
         for (int i = EVENTS - 1; i >= 0; i--) {
             assert_int_equal(ct_store_apply_webhook(b, &ev[i]), CT_OK);
-            if (rnd() % 4 == 0) assert_int_equal(ct_store_apply_webhook(b, &ev[rnd() % EVENTS]), CT_OK);
+            if (rnd() % 4 == 0)
+                assert_int_equal(ct_store_apply_webhook(b, &ev[rnd() % EVENTS]), CT_OK);
         }
         assert_int_equal(ct_store_count(a), ct_store_count(b));
         ct_store_foreach(a, compare_cb, b);
@@ -336,7 +342,8 @@ static void test_merge_reports_changes(void **state)
     ct_store_change ch;
     ct_webhook w;
     decode_or_fail("{\"message\":{\"type\":\"status-update\",\"timestamp\":100,"
-                   "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &w);
+                   "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}",
+                   &w);
     assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
     assert_true(ch.created);
     assert_true(ch.fields & CT_F_STATUS);
@@ -347,11 +354,12 @@ static void test_merge_reports_changes(void **state)
     assert_false(ct_store_change_visible(&ch));
     ct_webhook_clear(&w);
     /* two lines, the later one listed first; then a re-delivery with one more */
-    decode_or_fail("{\"message\":{\"type\":\"conversation-update\",\"timestamp\":200,"
-                   "\"call\":{\"id\":\"c\"},\"messages\":["
-                   "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"B\",\"timestamp\":20},"
-                   "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"A\",\"timestamp\":10}]}}",
-                   &w);
+    decode_or_fail(
+        "{\"message\":{\"type\":\"conversation-update\",\"timestamp\":200,"
+        "\"call\":{\"id\":\"c\"},\"messages\":["
+        "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"B\",\"timestamp\":20},"
+        "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"A\",\"timestamp\":10}]}}",
+        &w);
     assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
     ct_webhook_clear(&w);
     assert_false(ch.created);
@@ -365,31 +373,36 @@ static void test_merge_reports_changes(void **state)
                    "\"call\":{\"id\":\"c\"},\"messages\":["
                    "{\"messageId\":\"a\",\"role\":\"assistant\",\"text\":\"A\",\"timestamp\":10},"
                    "{\"messageId\":\"c0\",\"role\":\"user\",\"text\":\"C\",\"timestamp\":15},"
-                   "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"B\",\"timestamp\":20}]}}", &w);
+                   "{\"messageId\":\"b\",\"role\":\"user\",\"text\":\"B\",\"timestamp\":20}]}}",
+                   &w);
     assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
     ct_webhook_clear(&w);
     assert_int_equal(ct_store_new_lines(s, "c", ch.lines_from, ch.lines_to, lines, 4), 1);
     assert_string_equal(lines[0].message_id, "c0");
     /* hang flips, error replaces */
-    decode_or_fail("{\"message\":{\"type\":\"hang\",\"timestamp\":400,\"call\":{\"id\":\"c\"}}}", &w);
+    decode_or_fail("{\"message\":{\"type\":\"hang\",\"timestamp\":400,\"call\":{\"id\":\"c\"}}}",
+                   &w);
     assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
     ct_webhook_clear(&w);
     assert_true(ch.hang_changed);
     assert_int_equal(ch.fields, 0);
     decode_or_fail("{\"message\":{\"type\":\"error\",\"timestamp\":500,\"call\":{\"id\":\"c\"},"
-                   "\"error\":{\"type\":\"t\",\"code\":\"x\",\"message\":\"m\"}}}", &w);
+                   "\"error\":{\"type\":\"t\",\"code\":\"x\",\"message\":\"m\"}}}",
+                   &w);
     assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
     ct_webhook_clear(&w);
     assert_true(ch.error_changed);
     assert_false(ch.hang_changed);
     /* a stale status (older version, lower rank) changes nothing */
     decode_or_fail("{\"message\":{\"type\":\"status-update\",\"timestamp\":600,"
-                   "\"call\":{\"id\":\"c\",\"status\":\"finished\"}}}", &w);
+                   "\"call\":{\"id\":\"c\",\"status\":\"finished\"}}}",
+                   &w);
     assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
     ct_webhook_clear(&w);
     assert_int_equal(ch.fields, CT_F_STATUS);
     decode_or_fail("{\"message\":{\"type\":\"status-update\",\"timestamp\":50,"
-                   "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}", &w);
+                   "\"call\":{\"id\":\"c\",\"status\":\"ongoing\"}}}",
+                   &w);
     assert_int_equal(ct_store_apply_webhook_change(s, &w, &ch), CT_OK);
     ct_webhook_clear(&w);
     assert_false(ct_store_change_visible(&ch));

@@ -17,7 +17,7 @@ static void assert_inert(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         assert_true(*p >= 0x20 && *p != 0x7f && *p != ';');
-        if (*p == 0xC2) assert_true(p[1] >= 0xA0);   /* no C1 as UTF-8 */
+        if (*p == 0xC2) assert_true(p[1] >= 0xA0); /* no C1 as UTF-8 */
         if (*p >= 0x80 && *p <= 0x9f) {
             /* a continuation byte may be 0x80..0x9F, only after a lead byte */
             assert_true(p > (const unsigned char *)s && p[-1] >= 0xC2);
@@ -29,9 +29,18 @@ static void test_clean_hostile(void **state)
 {
     (void)state;
     static const char *const evil[] = {
-        "hi\x07there", "end\x1b\\ here", "st\x9c raw", "c1 \xc2\x9c utf8 \xc2\x9b" "31m",
-        "\x1b]0;pwned\x07 title", "\x1b[2J clear", "semi;colon;777", "nul\x01\x02\x7f",
-        "\x1bP+q\x1b\\ dcs", "\xe2\x80\xae bidi", "ok",
+        "hi\x07there",
+        "end\x1b\\ here",
+        "st\x9c raw",
+        "c1 \xc2\x9c utf8 \xc2\x9b"
+        "31m",
+        "\x1b]0;pwned\x07 title",
+        "\x1b[2J clear",
+        "semi;colon;777",
+        "nul\x01\x02\x7f",
+        "\x1bP+q\x1b\\ dcs",
+        "\xe2\x80\xae bidi",
+        "ok",
     };
     for (size_t i = 0; i < sizeof evil / sizeof *evil; i++) {
         char out[CT_NOTIFY_TEXT_MAX + 1];
@@ -46,7 +55,7 @@ static void test_clean_hostile(void **state)
     assert_null(strchr(out, '\a'));
     /* non-ASCII is kept, and a long text is cut on a character boundary */
     char longer[400] = "";
-    for (int i = 0; i < 60; i++) strcat(longer, "\xc3\xa9");   /* é x 60 = 120 bytes */
+    for (int i = 0; i < 60; i++) strcat(longer, "\xc3\xa9"); /* é x 60 = 120 bytes */
     size_t n = ct_notify_clean(longer, out, sizeof out);
     assert_true(n <= CT_NOTIFY_TEXT_MAX);
     assert_int_equal(n % 2, 0);
@@ -78,8 +87,8 @@ static void test_format_hostile_body(void **state)
     (void)state;
     char out[1024];
     const char *body = "customer said \"agent\x07\x1b\\\x9c\xc2\x9c\x1b]0;owned\x07\"";
-    size_t n = ct_notify_format(CT_NOTIFY_BELL | CT_NOTIFY_OSC9 | CT_NOTIFY_OSC777, true,
-                                "calltop", body, out, sizeof out);
+    size_t n = ct_notify_format(CT_NOTIFY_BELL | CT_NOTIFY_OSC9 | CT_NOTIFY_OSC777, true, "calltop",
+                                body, out, sizeof out);
     assert_true(n > 0);
     size_t bel = 0, esc = 0;
     for (size_t i = 0; i < n; i++) {
@@ -125,15 +134,15 @@ static void test_gate(void **state)
     ct_notify_gate g;
     unsigned held;
     ct_notify_gate_init(&g, 1000, 10000, 5000);
-    assert_false(ct_notify_gate_pass(&g, 1000, &held));       /* quiet: history */
+    assert_false(ct_notify_gate_pass(&g, 1000, &held)); /* quiet: history */
     assert_false(ct_notify_gate_pass(&g, 10999, &held));
-    assert_int_equal(g.held, 0);                              /* not counted as held */
-    assert_true(ct_notify_gate_pass(&g, 11000, &held));       /* quiet period over */
+    assert_int_equal(g.held, 0);                        /* not counted as held */
+    assert_true(ct_notify_gate_pass(&g, 11000, &held)); /* quiet period over */
     assert_int_equal(held, 0);
-    assert_false(ct_notify_gate_pass(&g, 12000, &held));      /* rate limit */
+    assert_false(ct_notify_gate_pass(&g, 12000, &held)); /* rate limit */
     assert_false(ct_notify_gate_pass(&g, 15999, &held));
     assert_true(ct_notify_gate_pass(&g, 16000, &held));
-    assert_int_equal(held, 2);                                /* "+2 more" */
+    assert_int_equal(held, 2); /* "+2 more" */
     assert_true(ct_notify_gate_pass(&g, 30000, &held));
     assert_int_equal(held, 0);
     /* the clock went back: not stalled for the jump */

@@ -9,9 +9,9 @@
 #define CALLTOP_LWS_LOG_H
 
 typedef enum ct_lws_log_mode {
-    CT_LWS_LOG_OFF = 0,     /* nothing */
-    CT_LWS_LOG_TO_LOG,      /* errors and warnings to calltop's log (ct_log: redacted, never the terminal) */
-    CT_LWS_LOG_STDERR,      /* errors and warnings to stderr (calltop-sim --verbose) */
+    CT_LWS_LOG_OFF = 0, /* nothing */
+    CT_LWS_LOG_TO_LOG, /* errors and warnings to calltop's log (ct_log: redacted, never the terminal) */
+    CT_LWS_LOG_STDERR, /* errors and warnings to stderr (calltop-sim --verbose) */
 } ct_lws_log_mode;
 
 void ct_lws_log_init(ct_lws_log_mode mode);

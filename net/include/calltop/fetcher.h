@@ -16,22 +16,22 @@
 
 /* ct_request_kind: calltop/event.h */
 typedef struct ct_fetcher_options {
-    const char *base_url;       /* e.g. https://api-prod.interactly.ai (no trailing /) */
-    const char *api_key;        /* copied; never logged */
-    bool insecure;              /* skip TLS verification (loudly warned by the caller) */
-    const char *ca_file;        /* PEM CA bundle to trust (CURLOPT_CAINFO); NULL = system store */
-    long connect_timeout_ms;    /* 0 = 5000 */
-    long total_timeout_ms;      /* 0 = 20000 */
-    int max_retries;            /* GET retries on transient errors; -1 = default 3 */
-    long max_body_bytes;        /* 0 = 8 MiB */
-    int list_page_size;         /* 0 = 100 */
-    int list_max_pages;         /* 0 = 200 */
-    long retry_base_ms;         /* backoff base; 0 = 250 */
-    long retry_cap_ms;          /* backoff ceiling; 0 = 8000 */
-    int max_retry_after_s;      /* a longer Retry-After is reported, not waited; 0 = 60 */
-    long list_end_margin_ms;    /* List Calls widens endDate to now + this; 0 = 5 min */
-    bool keep_raw_json;         /* results carry the server's JSON too (ct_event.raw_json) */
-    int list_parallel;          /* list pages in flight at once once page 1 told the total;
+    const char *base_url;    /* e.g. https://api-prod.interactly.ai (no trailing /) */
+    const char *api_key;     /* copied; never logged */
+    bool insecure;           /* skip TLS verification (loudly warned by the caller) */
+    const char *ca_file;     /* PEM CA bundle to trust (CURLOPT_CAINFO); NULL = system store */
+    long connect_timeout_ms; /* 0 = 5000 */
+    long total_timeout_ms;   /* 0 = 20000 */
+    int max_retries;         /* GET retries on transient errors; -1 = default 3 */
+    long max_body_bytes;     /* 0 = 8 MiB */
+    int list_page_size;      /* 0 = 100 */
+    int list_max_pages;      /* 0 = 200 */
+    long retry_base_ms;      /* backoff base; 0 = 250 */
+    long retry_cap_ms;       /* backoff ceiling; 0 = 8000 */
+    int max_retry_after_s;   /* a longer Retry-After is reported, not waited; 0 = 60 */
+    long list_end_margin_ms; /* List Calls widens endDate to now + this; 0 = 5 min */
+    bool keep_raw_json;      /* results carry the server's JSON too (ct_event.raw_json) */
+    int list_parallel;       /* list pages in flight at once once page 1 told the total;
                                  * 0 = 4, 1 = one page after another (the old walk) */
 } ct_fetcher_options;
 

@@ -12,9 +12,9 @@
 
 typedef struct ct_inbox ct_inbox;
 ct_inbox *ct_inbox_new(void);
-void ct_inbox_free(ct_inbox *in);             /* frees queued events */
-int ct_inbox_fd(const ct_inbox *in);          /* readable when events wait */
-void ct_inbox_post(ct_inbox *in, ct_event *ev);   /* takes ownership; thread-safe */
+void ct_inbox_free(ct_inbox *in);               /* frees queued events */
+int ct_inbox_fd(const ct_inbox *in);            /* readable when events wait */
+void ct_inbox_post(ct_inbox *in, ct_event *ev); /* takes ownership; thread-safe */
 /* Takes every queued event in FIFO order (a linked list via ->next) and
  * resets the fd. NULL when empty. */
 ct_event *ct_inbox_drain(ct_inbox *in);

@@ -24,8 +24,8 @@
 typedef struct ct_monitor ct_monitor;
 
 typedef struct ct_monitor_options {
-    const char *relay_url;      /* ws://host:port/monitor or wss:// */
-    const char *token;          /* bearer token; never logged */
+    const char *relay_url; /* ws://host:port/monitor or wss:// */
+    const char *token;     /* bearer token; never logged */
     bool insecure;
     int heartbeat_interval_ms;  /* 0 = 10000 */
     int stale_after_ms;         /* 0 = 3 x heartbeat */
@@ -39,7 +39,7 @@ typedef struct ct_monitor_options {
 
 /* Counters for tests and `calltop` diagnostics (thread-safe copy). */
 typedef struct ct_monitor_stats {
-    uint64_t last_seq;          /* last seq posted to the inbox (the UI applies all) */
+    uint64_t last_seq; /* last seq posted to the inbox (the UI applies all) */
     bool has_seq;
     uint64_t connects;          /* connection attempts */
     uint64_t welcomes;          /* handshakes that reached the relay's welcome */

@@ -12,88 +12,88 @@
 typedef struct ct_relay ct_relay;
 
 typedef struct ct_relay_options {
-    const char *host;            /* NULL = 127.0.0.1 */
-    int port;                    /* 0 = ephemeral */
-    const char *webhook_secret;  /* required */
-    const char *client_token;    /* required */
-    const char *cert_path, *key_path;   /* optional TLS */
-    int expire_finished_s;       /* 0 = 3600 */
-    size_t max_calls;            /* 0 = 10000 */
-    size_t ring_events;          /* 0 = 4096 */
-    size_t max_body_bytes;       /* 0 = 1 MiB */
-    const char *event_log_path;  /* NULL = none; never logs transcript text */
-    int heartbeat_ms;            /* protocol ping interval; 0 = 10000. A client silent
+    const char *host;                 /* NULL = 127.0.0.1 */
+    int port;                         /* 0 = ephemeral */
+    const char *webhook_secret;       /* required */
+    const char *client_token;         /* required */
+    const char *cert_path, *key_path; /* optional TLS */
+    int expire_finished_s;            /* 0 = 3600 */
+    size_t max_calls;                 /* 0 = 10000 */
+    size_t ring_events;               /* 0 = 4096 */
+    size_t max_body_bytes;            /* 0 = 1 MiB */
+    const char *event_log_path;       /* NULL = none; never logs transcript text */
+    int heartbeat_ms;                 /* protocol ping interval; 0 = 10000. A client silent
                                     for 3 intervals is closed (4003) */
-    size_t client_queue_frames;  /* per-client send queue bound; 0 = 1024 */
-    size_t client_queue_bytes;   /* ... and in bytes; 0 = 16 MiB */
-    int expire_check_ms;         /* how often finished calls are expired; 0 = 1000 */
-    FILE *notices;               /* NULL = none. One line per rejected webhook/client
+    size_t client_queue_frames;       /* per-client send queue bound; 0 = 1024 */
+    size_t client_queue_bytes;        /* ... and in bytes; 0 = 16 MiB */
+    int expire_check_ms;              /* how often finished calls are expired; 0 = 1000 */
+    FILE *notices;                    /* NULL = none. One line per rejected webhook/client
                                     class (bad secret, bad token, too big, ...), at most
                                     one per class per notice_interval_ms, with the peer
                                     address and how many were not shown; never a
                                     secret or transcript text. calltop-relay: stderr */
-    int notice_interval_ms;      /* 0 = 10000 */
-    unsigned auth_fail_limit;    /* failed webhook secrets / relay tokens per address
+    int notice_interval_ms;           /* 0 = 10000 */
+    unsigned auth_fail_limit;         /* failed webhook secrets / relay tokens per address
                                     within auth_fail_window_ms before that address is
                                     refused (429) without checking; 0 = 20 */
-    int auth_fail_window_ms;     /* 0 = 60000 */
-    size_t max_connections;      /* open connections at most (monitor clients included);
+    int auth_fail_window_ms;          /* 0 = 60000 */
+    size_t max_connections;           /* open connections at most (monitor clients included);
                                     when full, the oldest unfinished HTTP request is
                                     closed to make room; 0 = 2048 */
     size_t max_connections_per_peer;  /* per peer address; 0 = 256 */
-    int request_deadline_ms;     /* a whole HTTP request (headers and body) must arrive
+    int request_deadline_ms;          /* a whole HTTP request (headers and body) must arrive
                                     within this of the connection's accept or previous
                                     answer; 0 = 10000 */
-    size_t snapshot_part_bytes;  /* protocol 2 snapshot part size, about; 0 = 1 MiB */
-    size_t v1_snapshot_max_bytes;  /* a protocol 1 client whose one-frame snapshot would be
+    size_t snapshot_part_bytes;       /* protocol 2 snapshot part size, about; 0 = 1 MiB */
+    size_t v1_snapshot_max_bytes;     /* a protocol 1 client whose one-frame snapshot would be
                                     larger is refused ("snapshot-too-large", 1009) instead of
                                     sent a frame it cannot take; 0 = 64 MiB (its cap) */
-    size_t max_state_bytes;      /* calls + transcript text held; above it the least
+    size_t max_state_bytes;           /* calls + transcript text held; above it the least
                                     recently heard calls (finished first) are dropped;
                                     0 = 256 MiB */
-    size_t ring_bytes;           /* replay ring bound in bytes (besides ring_events);
+    size_t ring_bytes;                /* replay ring bound in bytes (besides ring_events);
                                     0 = 64 MiB */
-    const char *redis_url;       /* NULL = the embedded default (state in memory only).
+    const char *redis_url;            /* NULL = the embedded default (state in memory only).
                                     redis://HOST[:PORT][/DB]: webhooks go through one
                                     Redis stream that every relay on it applies in order
                                     (docs/scale-out.md); needs a build with hiredis */
-    const char *redis_password;  /* NULL = none (never from argv: env or a 0600 file) */
-    const char *redis_prefix;    /* key prefix: PREFIX:log, PREFIX:stream-id; NULL = "calltop" */
-    unsigned test_fail_frames;   /* tests only: fail the next N event encodings after
+    const char *redis_password;       /* NULL = none (never from argv: env or a 0600 file) */
+    const char *redis_prefix;  /* key prefix: PREFIX:log, PREFIX:stream-id; NULL = "calltop" */
+    unsigned test_fail_frames; /* tests only: fail the next N event encodings after
                                     their merge (exercises the forced resync) */
 } ct_relay_options;
 
 /* Counters, as served by GET /healthz. */
 typedef struct ct_relay_stats {
-    uint64_t seq;                /* newest event seq (0 = none yet) */
-    size_t calls;                /* calls held */
-    size_t clients;              /* monitor clients connected now */
-    uint64_t webhooks_ok;        /* accepted (2xx), duplicates included */
-    uint64_t webhooks_bad;       /* 400: malformed JSON or envelope */
-    uint64_t webhooks_unauthorized;  /* 401 */
-    uint64_t webhooks_too_big;   /* 413 */
-    uint64_t webhooks_length_required;  /* 411: chunked bodies, answered at once */
-    uint64_t duplicates;         /* accepted webhooks that changed nothing (no event) */
-    uint64_t events;             /* events produced */
-    uint64_t expired;            /* finished calls expired */
-    uint64_t clients_total;      /* monitor connections accepted */
-    uint64_t clients_rejected;   /* handshakes refused (bad token or path) */
-    uint64_t clients_slow;       /* closed with "client too slow" */
-    uint64_t clients_timeout;    /* closed for silence */
-    uint64_t snapshots;          /* snapshots sent */
-    uint64_t replays;            /* hellos answered from the ring */
-    uint64_t resyncs_forced;     /* a merged change could not be framed: clients closed
+    uint64_t seq;                      /* newest event seq (0 = none yet) */
+    size_t calls;                      /* calls held */
+    size_t clients;                    /* monitor clients connected now */
+    uint64_t webhooks_ok;              /* accepted (2xx), duplicates included */
+    uint64_t webhooks_bad;             /* 400: malformed JSON or envelope */
+    uint64_t webhooks_unauthorized;    /* 401 */
+    uint64_t webhooks_too_big;         /* 413 */
+    uint64_t webhooks_length_required; /* 411: chunked bodies, answered at once */
+    uint64_t duplicates;               /* accepted webhooks that changed nothing (no event) */
+    uint64_t events;                   /* events produced */
+    uint64_t expired;                  /* finished calls expired */
+    uint64_t clients_total;            /* monitor connections accepted */
+    uint64_t clients_rejected;         /* handshakes refused (bad token or path) */
+    uint64_t clients_slow;             /* closed with "client too slow" */
+    uint64_t clients_timeout;          /* closed for silence */
+    uint64_t snapshots;                /* snapshots sent */
+    uint64_t replays;                  /* hellos answered from the ring */
+    uint64_t resyncs_forced;           /* a merged change could not be framed: clients closed
                                     (1011 "resync") to fetch a snapshot */
-    uint64_t bad_messages;       /* undecodable client frames */
-    uint64_t auth_throttled;     /* attempts refused 429 while their address was blocked */
-    uint64_t connections_refused;  /* hung up at accept: per-peer or total cap */
-    uint64_t requests_timed_out;   /* closed: request not complete within the deadline */
-    uint64_t requests_evicted;     /* unfinished requests closed to make room at the cap */
-    uint64_t calls_trimmed;        /* calls dropped to stay within max_state_bytes */
-    uint64_t utf8_repaired;      /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
-    uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */
-    uint64_t webhooks_unlogged;  /* --redis: 503, Redis did not take the webhook */
-    uint64_t log_entries;        /* --redis: stream entries applied */
+    uint64_t bad_messages;             /* undecodable client frames */
+    uint64_t auth_throttled;           /* attempts refused 429 while their address was blocked */
+    uint64_t connections_refused;      /* hung up at accept: per-peer or total cap */
+    uint64_t requests_timed_out;       /* closed: request not complete within the deadline */
+    uint64_t requests_evicted;         /* unfinished requests closed to make room at the cap */
+    uint64_t calls_trimmed;            /* calls dropped to stay within max_state_bytes */
+    uint64_t utf8_repaired;            /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
+    uint64_t frames_refused;    /* binary (or otherwise non-text) client frames: closed 1003 */
+    uint64_t webhooks_unlogged; /* --redis: 503, Redis did not take the webhook */
+    uint64_t log_entries;       /* --redis: stream entries applied */
 } ct_relay_stats;
 
 /* Thread-safe copy of the counters. */
