@@ -14,6 +14,7 @@ struct ct_recorder {
     int fd;
     char *path;
     uint64_t max_bytes, written;
+    ct_time_ms last_at; /* stamps never go back, and none is at or before the header's */
     bool stopped;
     ct_ui_ctx *flash_ctx;
 };
@@ -70,6 +71,17 @@ static bool put_line(ct_recorder *r, char *line)
     return true;
 }
 
+/* The board's clock for a drain can be a loop turn older than the header's
+ * (taken when the file was opened): a replay paused at the start must show
+ * nothing applied, so every record is stamped after the header and no
+ * record before the one written ahead of it. */
+static ct_time_ms stamp(ct_recorder *r, ct_time_ms at)
+{
+    if (at < r->last_at) at = r->last_at;
+    r->last_at = at;
+    return at;
+}
+
 ct_recorder *ct_recorder_open(const char *path, long max_bytes, ct_time_ms now,
                               ct_ui_ctx *flash_ctx, ct_error *err)
 {
@@ -92,6 +104,7 @@ ct_recorder *ct_recorder_open(const char *path, long max_bytes, ct_time_ms now,
     r->max_bytes = max_bytes > 0 ? (uint64_t)max_bytes : UINT64_MAX;
     r->flash_ctx = flash_ctx;
     char *line = NULL;
+    r->last_at = now + 1;
     if (ct_record_encode_header(now, &line, err) != CT_OK || !put_line(r, line)) {
         if (!err->detail[0])
             ct_error_set(err, CT_EIO, "--record %s: the header could not be written", path);
@@ -117,6 +130,7 @@ bool ct_recorder_event(ct_recorder *r, const ct_event *ev, ct_time_ms at)
     char *line = NULL;
     ct_error err;
     ct_error_clear(&err);
+    at = stamp(r, at);
     if (ct_record_encode_event(ev, at, &line, &err) != CT_OK) {
         char why[600];
         snprintf(why, sizeof why, "recording stopped: %s", err.detail);
@@ -133,6 +147,7 @@ bool ct_recorder_own_read(ct_recorder *r, ct_request_kind kind, uint64_t request
     char *line = NULL;
     ct_error err;
     ct_error_clear(&err);
+    at = stamp(r, at);
     if (ct_record_encode_own_read(kind, request_id, call_id, at, &line, &err) != CT_OK) return true;
     return put_line(r, line);
 }

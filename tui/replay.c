@@ -292,8 +292,18 @@ static bool rebuild(ct_replay *R)
 
 void ct_replay_seek(ct_replay *R, ct_time_ms target, int64_t real)
 {
-    if (target < R->start) target = R->start;
     if (target > R->end) target = R->end;
+    if (target <= R->start) {
+        /* The recording's start is before its first record, whatever that
+         * record's stamp says (the board's clock for a drain can be a turn
+         * older than the header's): nothing applied yet. */
+        if (!rebuild(R)) {
+            ct_ui_flash(&R->board->ctx, CT_FLASH_ERROR, "seek: out of memory");
+            return;
+        }
+        anchor(R, R->start, real);
+        return;
+    }
     ct_time_ms now = ct_replay_clock(R, real);
     /* records at the target time that were applied already stay applied */
     bool back = target < now || (R->next > 0 && R->lines[R->next - 1].at > target);
