@@ -183,16 +183,23 @@ static size_t apply_until(ct_replay *R, ct_time_ms t)
     return k;
 }
 
-size_t ct_replay_advance(ct_replay *R, int64_t real)
+/* Playing past the last record stops there and says so, at once: a seek to
+ * the end says it before any later flash (a bad seek's) can be overwritten. */
+static void stop_at_end(ct_replay *R, ct_time_ms t, int64_t real)
 {
-    ct_time_ms t = ct_replay_clock(R, real);
-    size_t k = apply_until(R, t);
     if (R->playing && t >= R->end && R->next >= R->n) {
         anchor(R, R->end, real);
         R->playing = false;
         ct_ui_flash(&R->board->ctx, CT_FLASH_INFO,
                     "end of the recording: : seeks, space plays again");
     }
+}
+
+size_t ct_replay_advance(ct_replay *R, int64_t real)
+{
+    ct_time_ms t = ct_replay_clock(R, real);
+    size_t k = apply_until(R, t);
+    stop_at_end(R, t, real);
     return k;
 }
 
@@ -313,6 +320,7 @@ void ct_replay_seek(ct_replay *R, ct_time_ms target, int64_t real)
     }
     apply_until(R, target);
     anchor(R, target, real);
+    stop_at_end(R, target, real);
 }
 
 bool ct_replay_parse_seek(const char *s, ct_time_ms clock, ct_time_ms *out)

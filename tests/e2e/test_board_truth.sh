@@ -212,11 +212,13 @@ start_session push 150 40 \
 wait_for "LIVE" 20 || fail "push board never LIVE"
 wait_truth 15 || fail "push board does not show REST's live calls"
 kill -STOP "$RPID"
-sleep 40
+# 40 s as the issue tried it; the sanitizer build (same code, 2-3x slower)
+# freezes 15 s to keep make test short: webhooks are lost either way
+sleep "${TRUTH_RELAY_FREEZE_S:-40}"
 kill -CONT "$RPID"
 t2=$(ms)
 if wait_truth 25; then
-    echo "relay frozen 40 s: the board equals REST $(( $(ms) - t2 )) ms after SIGCONT"
+    echo "relay frozen ${TRUTH_RELAY_FREEZE_S:-40} s: the board equals REST $(( $(ms) - t2 )) ms after SIGCONT"
 else
     fail "the board differs from REST 25 s after the relay came back (lost webhooks)"
 fi
