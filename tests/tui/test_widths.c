@@ -117,9 +117,13 @@ static void test_every_code_point(void **st)
     (void)st;
     char s[32], why[160];
     unsigned long checked = 0;
+    /* tools/memcheck sets CT_MEMCHECK: under valgrind every 61st code point
+     * (the same paths, a minute less); the other builds walk them all */
+    uint32_t stride = getenv("CT_MEMCHECK") ? 61 : 1;
     for (uint32_t cp = 0x20; cp <= 0x10FFFF; cp++) {
         if (cp == 0x7F) cp = 0xA0;
         if (cp == 0xD800) cp = 0xE000;
+        if (stride > 1 && cp % stride != 0) continue;
         /* planes 3..13 are unassigned: sample them */
         if (cp >= 0x30000 && cp < 0xE0000 && (cp & 0xFF) != 0) continue;
         char c[8];
@@ -134,7 +138,7 @@ static void test_every_code_point(void **st)
             checked++;
         }
     }
-    assert_true(checked > 600000);
+    assert_true(checked > 600000 / stride);
 }
 
 /* The sequences terminals merge differently from wcwidth(): sanitized to
