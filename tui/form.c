@@ -17,7 +17,7 @@
 #include "theme.h"
 
 #define LABEL_W  11
-#define N_SCROLL (3 + 2 * CT_FORM_MAX_META)
+#define N_SCROLL (5 + 2 * CT_FORM_MAX_META)
 
 typedef struct form_pane {
     ct_form_model m;
@@ -48,8 +48,10 @@ static size_t *scroll_for(form_pane *st, ct_form_stop s)
     case CT_FS_CUSTOMER: return &st->scroll[0];
     case CT_FS_NAME: return &st->scroll[1];
     case CT_FS_ASSISTANT: return &st->scroll[2];
-    case CT_FS_META_KEY: return &st->scroll[3 + 2 * s.row];
-    case CT_FS_META_VALUE: return &st->scroll[4 + 2 * s.row];
+    case CT_FS_FIRST_MSG: return &st->scroll[3];
+    case CT_FS_VARIABLES: return &st->scroll[4];
+    case CT_FS_META_KEY: return &st->scroll[5 + 2 * s.row];
+    case CT_FS_META_VALUE: return &st->scroll[6 + 2 * s.row];
     default: return &st->scroll[0];
     }
 }
@@ -60,6 +62,8 @@ typedef enum {
     ROW_CUSTOMER,
     ROW_NAME,
     ROW_ASSISTANT,
+    ROW_FIRST_MSG,
+    ROW_VARIABLES,
     ROW_ERROR,
     ROW_META_TITLE,
     ROW_META,
@@ -77,7 +81,7 @@ typedef struct vrow {
     ct_theme_role role;
 } vrow;
 
-#define MAX_VROWS (16 + 2 * CT_FORM_MAX_META)
+#define MAX_VROWS (20 + 2 * CT_FORM_MAX_META)
 
 static size_t layout(const form_pane *st, vrow *r)
 {
@@ -103,6 +107,10 @@ static size_t layout(const form_pane *st, vrow *r)
     FERR(CT_FSLOT_NAME);
     ROW(ROW_ASSISTANT, -1, NULL, CT_TH_NORMAL);
     FERR(CT_FSLOT_ASSISTANT);
+    ROW(ROW_FIRST_MSG, -1, NULL, CT_TH_NORMAL);
+    FERR(CT_FSLOT_FIRST_MSG);
+    ROW(ROW_VARIABLES, -1, NULL, CT_TH_NORMAL);
+    FERR(CT_FSLOT_VARIABLES);
     ROW(ROW_META_TITLE, -1, NULL, CT_TH_NORMAL);
     FERR(CT_FSLOT_META);
     for (size_t i = 0; i < m->n_meta; i++) {
@@ -143,6 +151,12 @@ static int focus_row(const form_pane *st, const vrow *r, size_t n)
             break;
         case CT_FS_ASSISTANT:
             if (r[i].kind == ROW_ASSISTANT) return (int)i;
+            break;
+        case CT_FS_FIRST_MSG:
+            if (r[i].kind == ROW_FIRST_MSG) return (int)i;
+            break;
+        case CT_FS_VARIABLES:
+            if (r[i].kind == ROW_VARIABLES) return (int)i;
             break;
         case CT_FS_META_KEY:
         case CT_FS_META_VALUE:
@@ -312,6 +326,14 @@ static void form_draw(ct_pane *p, const ct_ui_ctx *ctx)
         case ROW_ASSISTANT:
             draw_text_row(st, w, y, x, W, "Assistant", CT_FS_ASSISTANT, &m->assistant,
                           "id, optional", CT_TH_DIM);
+            break;
+        case ROW_FIRST_MSG:
+            draw_text_row(st, w, y, x, W, "First msg", CT_FS_FIRST_MSG, &m->first_message,
+                          "optional", CT_TH_DIM);
+            break;
+        case ROW_VARIABLES:
+            draw_text_row(st, w, y, x, W, "Variables", CT_FS_VARIABLES, &m->variables,
+                          "K=V, K=V  optional", CT_TH_DIM);
             break;
         case ROW_ERROR:
             snprintf(buf, sizeof buf, "%s ", ct_theme_glyph(CT_GLYPH_FAILED));
