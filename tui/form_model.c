@@ -12,7 +12,7 @@
 #include "pane.h"
 #include "text.h"
 
-#define MAX_STOPS (6 + 3 * CT_FORM_MAX_META + 3)
+#define MAX_STOPS (7 + 3 * CT_FORM_MAX_META + 3)
 
 void ct_form_model_init(ct_form_model *m)
 {
@@ -23,6 +23,7 @@ void ct_form_model_init(ct_form_model *m)
     ct_field_init(&m->assistant, 128);
     ct_field_init(&m->first_message, CT_FORM_FIRST_MSG_MAX);
     ct_field_init(&m->variables, CT_FORM_VARS_TEXT_MAX);
+    ct_field_init(&m->assistant_file, 400);
 }
 
 static void free_numbers(ct_form_model *m)
@@ -39,6 +40,7 @@ static void free_numbers(ct_form_model *m)
 
 void ct_form_model_clear(ct_form_model *m)
 {
+    free(m->assistant_json);
     free(m->preview);
     free_numbers(m);
     ct_form_model_init(m);
@@ -98,6 +100,7 @@ size_t ct_form_model_stops(const ct_form_model *m, ct_form_stop *out, size_t max
     PUSH(CT_FS_ASSISTANT, 0);
     PUSH(CT_FS_FIRST_MSG, 0);
     PUSH(CT_FS_VARIABLES, 0);
+    PUSH(CT_FS_ASSISTANT_FILE, 0);
     for (size_t i = 0; i < m->n_meta; i++) {
         PUSH(CT_FS_META_KEY, (int)i);
         PUSH(CT_FS_META_VALUE, (int)i);
@@ -136,6 +139,7 @@ ct_field *ct_form_model_field(ct_form_model *m, ct_form_stop s)
     case CT_FS_ASSISTANT: return &m->assistant;
     case CT_FS_FIRST_MSG: return &m->first_message;
     case CT_FS_VARIABLES: return &m->variables;
+    case CT_FS_ASSISTANT_FILE: return &m->assistant_file;
     case CT_FS_META_KEY:
         return s.row >= 0 && (size_t)s.row < m->n_meta ? &m->meta[s.row].key : NULL;
     case CT_FS_META_VALUE:
@@ -287,6 +291,23 @@ bool ct_form_model_validate(ct_form_model *m)
         set_err(m->error[CT_FSLOT_VARIABLES], "%s", verr);
         BAD(CT_FS_VARIABLES, 0);
     }
+    free(m->assistant_json);
+    m->assistant_json = NULL;
+    if (!ct_field_empty(&m->assistant_file)) {
+        ct_error rerr;
+        ct_error_clear(&rerr);
+        if (!m->read_file) {
+            set_err(m->error[CT_FSLOT_ASSISTANT_FILE], "%sfiles cannot be read here", "");
+            BAD(CT_FS_ASSISTANT_FILE, 0);
+        } else if (m->read_file(ct_field_text(&m->assistant_file), &m->assistant_json, &rerr) !=
+                   CT_OK) {
+            m->assistant_json = NULL;
+            /* cut to the slot (the detail may be long, e.g. a strerror) */
+            ct_text_truncate(rerr.detail[0] ? rerr.detail : "cannot read it", CT_FORM_ERR_MAX,
+                             m->error[CT_FSLOT_ASSISTANT_FILE], CT_FORM_ERR_MAX);
+            BAD(CT_FS_ASSISTANT_FILE, 0);
+        }
+    }
     for (size_t i = 0; i < m->n_meta; i++) {
         const char *k = ct_field_text(&m->meta[i].key);
         if (!*k) {
@@ -330,6 +351,7 @@ void ct_form_model_request(const ct_form_model *m, ct_connect_request *out, ct_k
         ct_field_empty(&m->first_message) ? NULL : ct_field_text(&m->first_message);
     out->variables = m->n_vars ? m->vars : NULL;
     out->n_variables = m->n_vars;
+    out->assistant_json = m->assistant_json;
 }
 
 static void drop_preview(ct_form_model *m)
@@ -363,6 +385,10 @@ ct_form_slot ct_form_slot_for_field(const ct_form_model *m, const char *field, i
         return CT_FSLOT_CUSTOMER;
     if (strcmp(field, "customer.name") == 0) return CT_FSLOT_NAME;
     if (strcmp(field, "phoneNumberId") == 0) return CT_FSLOT_CALLER;
+    /* "assistant" is the inline assistant when a file was given (the
+     * encoder's verdict on its JSON), else the id. */
+    if (strcmp(field, "assistant") == 0 && !ct_field_empty(&m->assistant_file))
+        return CT_FSLOT_ASSISTANT_FILE;
     if (strcmp(field, "assistantId") == 0 || strcmp(field, "assistant") == 0)
         return CT_FSLOT_ASSISTANT;
     if (strcmp(field, "assistantOverrides.firstMessage") == 0) return CT_FSLOT_FIRST_MSG;
@@ -406,6 +432,7 @@ void ct_form_model_failed(ct_form_model *m, const ct_error *err)
     case CT_FSLOT_ASSISTANT: ct_form_model_set_focus(m, CT_FS_ASSISTANT, 0); break;
     case CT_FSLOT_FIRST_MSG: ct_form_model_set_focus(m, CT_FS_FIRST_MSG, 0); break;
     case CT_FSLOT_VARIABLES: ct_form_model_set_focus(m, CT_FS_VARIABLES, 0); break;
+    case CT_FSLOT_ASSISTANT_FILE: ct_form_model_set_focus(m, CT_FS_ASSISTANT_FILE, 0); break;
     default: break;
     }
     if (slot == CT_FSLOT_META && row >= 0) {
@@ -596,6 +623,10 @@ int ct_form_model_key(ct_form_model *m, int key)
         else if (f.kind == CT_FS_VARIABLES) {
             m->error[CT_FSLOT_VARIABLES][0] = '\0';
             m->n_vars = 0; /* the parse no longer matches the text */
+        } else if (f.kind == CT_FS_ASSISTANT_FILE) {
+            m->error[CT_FSLOT_ASSISTANT_FILE][0] = '\0';
+            free(m->assistant_json); /* read again on the next submit */
+            m->assistant_json = NULL;
         } else m->meta[f.row].error[0] = '\0';
         return CT_FORM_R_REDRAW;
     case CT_FIELD_MOVED: return CT_FORM_R_REDRAW;

@@ -7,8 +7,8 @@
  *   caller number (picker over outbound-enabled numbers; Left/Right/Space)
  *   customer number (E.164, validated as you type)
  *   customer name, assistant id (optional)
- *   first message, variables (optional assistantOverrides; reached by
- *     Tab/Down only — Enter's "next field" chain skips them so the quick
+ *   first message, variables (optional assistantOverrides), assistant
+ *     JSON file (optional inline assistant; reached by Tab/Down only — Enter's "next field" chain skips them so the quick
  *     "n, number, Enter x3" flow is unchanged)
  *   metadata rows: key, value, [x] (remove)   — repeated
  *   [+ metadata]  [Submit]  [Cancel]
@@ -39,8 +39,9 @@ typedef enum ct_form_stop_kind {
     CT_FS_CUSTOMER,
     CT_FS_NAME,
     CT_FS_ASSISTANT,
-    CT_FS_FIRST_MSG, /* assistantOverrides.firstMessage */
-    CT_FS_VARIABLES, /* assistantOverrides.variableValues, "K=V, K=V" */
+    CT_FS_FIRST_MSG,      /* assistantOverrides.firstMessage */
+    CT_FS_VARIABLES,      /* assistantOverrides.variableValues, "K=V, K=V" */
+    CT_FS_ASSISTANT_FILE, /* a JSON file sent inline as "assistant" */
     CT_FS_META_KEY,
     CT_FS_META_VALUE,
     CT_FS_META_DEL,
@@ -62,6 +63,7 @@ typedef enum ct_form_slot {
     CT_FSLOT_ASSISTANT,
     CT_FSLOT_FIRST_MSG,
     CT_FSLOT_VARIABLES,
+    CT_FSLOT_ASSISTANT_FILE,
     CT_FSLOT_META, /* metadata as a whole */
     CT_FSLOT_FORM, /* the form-level line (network, auth, unknown field) */
     CT_FSLOT__COUNT
@@ -101,7 +103,14 @@ typedef struct ct_form_model {
     int caller; /* index into numbers, -1 = none */
 
     ct_field customer, name, assistant;
-    ct_field first_message, variables;
+    ct_field first_message, variables, assistant_file;
+    /* Reads the assistant JSON file (set by the pane, which owns the I/O;
+     * NULL: the field is refused). *out is malloc'd, NUL-terminated; on
+     * failure err->detail says why in a few words. */
+    ct_err (*read_file)(const char *path, char **out, ct_error *err);
+    /* The file's text as the last ct_form_model_validate read it (owned;
+     * dropped when the path is edited). */
+    char *assistant_json;
     /* The variables field parsed by the last ct_form_model_validate (keys
      * and values point into vars_buf); dropped when the field is edited. */
     char vars_buf[3 * CT_FORM_VARS_TEXT_MAX + 3];
@@ -159,7 +168,9 @@ bool ct_form_parse_variables(const char *text, char *buf, size_t bufsz, ct_kv *k
                              size_t *n, char *err, size_t errsz);
 
 /* Checks every field, fills the error slots, moves focus to the first bad
- * field. True when the form can be sent. */
+ * field. True when the form can be sent. A non-empty assistant JSON path is
+ * read here through m->read_file (its JSON is checked by the encoder on
+ * submit; an encoder complaint about "assistant" lands on this field). */
 bool ct_form_model_validate(ct_form_model *m);
 
 /* Builds the request; pointers refer into m (valid until the next edit).

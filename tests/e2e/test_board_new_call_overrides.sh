@@ -2,7 +2,7 @@
 # test_board_new_call_overrides.sh — the board's new-call form with the
 # assistantOverrides fields, end to end against the real calltop-sim (no
 # relay): a bad Variables item is refused at the field with every field kept;
-# corrected, the confirmation shows assistantOverrides in the exact body; the
+# an unreadable assistant JSON file likewise; corrected, the confirmation shows assistantOverrides in the exact body; the
 # placed call's first assistant line (GET through `calltop calls show`) is the
 # first-message override. Arg 1: the build directory. Private tmux server
 # and HOME; loopback only; every process stopped by its pid.
@@ -78,6 +78,13 @@ wait_for "n new" || fail "the board never showed its key hints"
 keys n
 wait_for "New call" || fail "n did not open the new-call form"
 wait_for "(1/" || fail "the caller numbers never loaded"
+# Focus starts on the customer only when the numbers were there at opening:
+# reopen (nothing typed, so Esc closes at once) to make that certain.
+keys Escape
+wait_gone "New call" || fail "Esc did not close the untouched form"
+keys n
+wait_for "New call" || fail "n did not reopen the new-call form"
+wait_for "(1/" || fail "the caller numbers are gone"
 text "+14155550166"
 keys Tab Tab Tab          # -> name -> assistant -> first msg (Tab only)
 text "Hi Dana, Ava here."
@@ -89,6 +96,13 @@ screen | grep -qF "New call: confirm" && fail "a bad Variables item reached the 
 screen | grep -qF "Hi Dana, Ava here." || fail "the failed submit lost the first message"
 screen | grep -qF "+14155550166" || fail "the failed submit lost the customer number"
 text "=gold"              # focus stayed on Variables: complete the item
+keys Down                 # -> Asst JSON: a file that is not there
+text "$TMP/none.json"
+keys Enter
+wait_for "cannot read it: No such file" || fail "no per-field error for an unreadable assistant file"
+screen | grep -qF "New call: confirm" && fail "an unreadable file reached the confirmation"
+screen | grep -qF "plan=gold" || fail "the failed submit lost the variables"
+keys C-u                  # focus stayed on the path: clear it, no inline assistant
 keys Enter
 wait_for "New call: confirm" || fail "the corrected form did not open the confirmation"
 wait_for '"assistantOverrides":' || fail "the preview has no assistantOverrides"

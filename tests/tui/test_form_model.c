@@ -631,6 +631,65 @@ static void test_enter_chain_skips_overrides(void **st)
     ct_form_model_clear(&m);
 }
 
+/* A fake file reader: "good.json" holds an object, "array.json" an array,
+ * anything else is missing. */
+static int reads;
+static ct_err fake_read(const char *path, char **out, ct_error *err)
+{
+    reads++;
+    if (strcmp(path, "good.json") == 0) *out = strdup("{\"name\": \"Inline Ava\"}");
+    else if (strcmp(path, "array.json") == 0) *out = strdup("[1, 2]");
+    else return ct_error_set(err, CT_EUSAGE, "cannot read it: No such file or directory%s", "");
+    return *out ? CT_OK : CT_ENOMEM;
+}
+
+static void test_assistant_file(void **st)
+{
+    (void)st;
+    ct_form_model m;
+    setup_form(&m);
+    m.read_file = fake_read;
+    reads = 0;
+    ct_form_model_set_focus(&m, CT_FS_CUSTOMER, 0);
+    type(&m, "+14155550100");
+    /* empty path: never read, no inline assistant */
+    assert_true(ct_form_model_validate(&m));
+    assert_int_equal(reads, 0);
+    ct_form_model_set_focus(&m, CT_FS_ASSISTANT_FILE, 0);
+    type(&m, "missing.json");
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_EDITING);
+    assert_string_equal(m.error[CT_FSLOT_ASSISTANT_FILE],
+                        "cannot read it: No such file or directory");
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_ASSISTANT_FILE);
+    /* not an object: the encoder's verdict lands on the file field */
+    for (int i = 0; i < 12; i++) ct_form_model_key(&m, KEY_BACKSPACE);
+    assert_string_equal(m.error[CT_FSLOT_ASSISTANT_FILE], "");
+    type(&m, "array.json");
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_EDITING);
+    assert_non_null(strstr(m.error[CT_FSLOT_ASSISTANT_FILE], "must be a JSON object"));
+    assert_string_equal(m.error[CT_FSLOT_ASSISTANT], "");
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_ASSISTANT_FILE);
+    assert_string_equal(ct_field_text(&m.assistant_file), "array.json");
+    /* a good file: the preview carries it inline */
+    for (int i = 0; i < 10; i++) ct_form_model_key(&m, KEY_BACKSPACE);
+    type(&m, "good.json");
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
+    assert_non_null(strstr(m.preview, "\"assistant\":{\"name\":\"Inline Ava\"}"));
+    ct_connect_request rq;
+    ct_kv kv[CT_FORM_MAX_META];
+    ct_form_model_request(&m, &rq, kv);
+    assert_non_null(rq.assistant_json);
+    /* no reader (nothing may read files): refused at the field */
+    ct_form_model_key(&m, CT_KEY_ESC);
+    m.read_file = NULL;
+    assert_false(ct_form_model_validate(&m));
+    assert_string_equal(m.error[CT_FSLOT_ASSISTANT_FILE], "files cannot be read here");
+    ct_form_model_clear(&m);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -649,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_parse_variables),
         cmocka_unit_test(test_overrides_in_request),
         cmocka_unit_test(test_enter_chain_skips_overrides),
+        cmocka_unit_test(test_assistant_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
