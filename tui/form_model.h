@@ -8,8 +8,9 @@
  *   customer number (E.164, validated as you type)
  *   customer name, assistant id (optional)
  *   first message, variables (optional assistantOverrides), assistant
- *     JSON file (optional inline assistant; reached by Tab/Down only — Enter's "next field" chain skips them so the quick
- *     "n, number, Enter x3" flow is unchanged)
+ *     JSON file (optional inline assistant, read through m->read_file);
+ *     reached by Tab/Down only — Enter's "next field" chain skips them,
+ *     so the quick "n, number, Enter x3" flow is unchanged
  *   metadata rows: key, value, [x] (remove)   — repeated
  *   [+ metadata]  [Submit]  [Cancel]
  * Tab / Down go forward, Shift-Tab / Up back (wrapping). Enter moves to the
