@@ -4,6 +4,7 @@
  * The form is laid out as a list of virtual rows (a field, its error line,
  * metadata rows, buttons) and scrolled so the focused row is visible, so it
  * works in a short terminal and with any number of metadata rows. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 #include "theme.h"
 
 #define LABEL_W  11
-#define N_SCROLL (3 + 2 * CT_FORM_MAX_META)
+#define N_SCROLL (6 + 2 * CT_FORM_MAX_META)
 
 typedef struct form_pane {
     ct_form_model m;
@@ -48,8 +49,11 @@ static size_t *scroll_for(form_pane *st, ct_form_stop s)
     case CT_FS_CUSTOMER: return &st->scroll[0];
     case CT_FS_NAME: return &st->scroll[1];
     case CT_FS_ASSISTANT: return &st->scroll[2];
-    case CT_FS_META_KEY: return &st->scroll[3 + 2 * s.row];
-    case CT_FS_META_VALUE: return &st->scroll[4 + 2 * s.row];
+    case CT_FS_FIRST_MSG: return &st->scroll[3];
+    case CT_FS_VARIABLES: return &st->scroll[4];
+    case CT_FS_ASSISTANT_FILE: return &st->scroll[5];
+    case CT_FS_META_KEY: return &st->scroll[6 + 2 * s.row];
+    case CT_FS_META_VALUE: return &st->scroll[7 + 2 * s.row];
     default: return &st->scroll[0];
     }
 }
@@ -60,6 +64,9 @@ typedef enum {
     ROW_CUSTOMER,
     ROW_NAME,
     ROW_ASSISTANT,
+    ROW_FIRST_MSG,
+    ROW_VARIABLES,
+    ROW_ASSISTANT_FILE,
     ROW_ERROR,
     ROW_META_TITLE,
     ROW_META,
@@ -77,7 +84,7 @@ typedef struct vrow {
     ct_theme_role role;
 } vrow;
 
-#define MAX_VROWS (16 + 2 * CT_FORM_MAX_META)
+#define MAX_VROWS (22 + 2 * CT_FORM_MAX_META)
 
 static size_t layout(const form_pane *st, vrow *r)
 {
@@ -103,6 +110,12 @@ static size_t layout(const form_pane *st, vrow *r)
     FERR(CT_FSLOT_NAME);
     ROW(ROW_ASSISTANT, -1, NULL, CT_TH_NORMAL);
     FERR(CT_FSLOT_ASSISTANT);
+    ROW(ROW_FIRST_MSG, -1, NULL, CT_TH_NORMAL);
+    FERR(CT_FSLOT_FIRST_MSG);
+    ROW(ROW_VARIABLES, -1, NULL, CT_TH_NORMAL);
+    FERR(CT_FSLOT_VARIABLES);
+    ROW(ROW_ASSISTANT_FILE, -1, NULL, CT_TH_NORMAL);
+    FERR(CT_FSLOT_ASSISTANT_FILE);
     ROW(ROW_META_TITLE, -1, NULL, CT_TH_NORMAL);
     FERR(CT_FSLOT_META);
     for (size_t i = 0; i < m->n_meta; i++) {
@@ -143,6 +156,15 @@ static int focus_row(const form_pane *st, const vrow *r, size_t n)
             break;
         case CT_FS_ASSISTANT:
             if (r[i].kind == ROW_ASSISTANT) return (int)i;
+            break;
+        case CT_FS_FIRST_MSG:
+            if (r[i].kind == ROW_FIRST_MSG) return (int)i;
+            break;
+        case CT_FS_VARIABLES:
+            if (r[i].kind == ROW_VARIABLES) return (int)i;
+            break;
+        case CT_FS_ASSISTANT_FILE:
+            if (r[i].kind == ROW_ASSISTANT_FILE) return (int)i;
             break;
         case CT_FS_META_KEY:
         case CT_FS_META_VALUE:
@@ -313,6 +335,18 @@ static void form_draw(ct_pane *p, const ct_ui_ctx *ctx)
             draw_text_row(st, w, y, x, W, "Assistant", CT_FS_ASSISTANT, &m->assistant,
                           "id, optional", CT_TH_DIM);
             break;
+        case ROW_FIRST_MSG:
+            draw_text_row(st, w, y, x, W, "First msg", CT_FS_FIRST_MSG, &m->first_message,
+                          "optional", CT_TH_DIM);
+            break;
+        case ROW_VARIABLES:
+            draw_text_row(st, w, y, x, W, "Variables", CT_FS_VARIABLES, &m->variables,
+                          "K=V, K=V  optional", CT_TH_DIM);
+            break;
+        case ROW_ASSISTANT_FILE:
+            draw_text_row(st, w, y, x, W, "Asst JSON", CT_FS_ASSISTANT_FILE, &m->assistant_file,
+                          "file path, optional", CT_TH_DIM);
+            break;
         case ROW_ERROR:
             snprintf(buf, sizeof buf, "%s ", ct_theme_glyph(CT_GLYPH_FAILED));
             ct_modal_text(w, y, x + LABEL_W, 2, buf, CT_TH_ERROR);
@@ -450,6 +484,36 @@ static const ct_pane_ops form_ops = {
     .destroy = form_destroy,
 };
 
+/* The model's file reader for the assistant JSON field: the whole file, at
+ * most 1 MiB, text without NUL bytes (the encoder then checks it is a JSON
+ * object). Same limits as `calls connect --assistant-json`. */
+static ct_err read_assistant_file(const char *path, char **out, ct_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return ct_error_set(err, CT_EUSAGE, "cannot read it: %s", strerror(errno));
+    size_t cap = 1u << 20;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        fclose(f);
+        return ct_error_set(err, CT_ENOMEM, "no memory to read it%s", "");
+    }
+    size_t n = fread(buf, 1, cap + 1, f);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad || n > cap) {
+        free(buf);
+        return ct_error_set(err, CT_EUSAGE, "%s", bad ? "cannot read it" : "larger than 1 MiB");
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        return ct_error_set(err, CT_EUSAGE, "contains a NUL byte: not JSON text%s", "");
+    }
+    *out = buf;
+    return CT_OK;
+}
+
 ct_pane *ct_form_new_call(ct_ui_ctx *ctx)
 {
     if (ctx->read_only) {
@@ -459,6 +523,7 @@ ct_pane *ct_form_new_call(ct_ui_ctx *ctx)
     form_pane *st = calloc(1, sizeof *st);
     if (!st) return NULL;
     ct_form_model_init(&st->m);
+    st->m.read_file = read_assistant_file;
     sync_numbers(st, ctx);
     if (st->m.numbers_loaded && st->m.n_numbers > 0)
         ct_form_model_set_focus(&st->m, CT_FS_CUSTOMER, 0); /* the caller is pre-chosen */

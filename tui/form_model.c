@@ -12,7 +12,7 @@
 #include "pane.h"
 #include "text.h"
 
-#define MAX_STOPS (4 + 3 * CT_FORM_MAX_META + 3)
+#define MAX_STOPS (7 + 3 * CT_FORM_MAX_META + 3)
 
 void ct_form_model_init(ct_form_model *m)
 {
@@ -21,6 +21,9 @@ void ct_form_model_init(ct_form_model *m)
     ct_field_init(&m->customer, 32);
     ct_field_init(&m->name, 200);
     ct_field_init(&m->assistant, 128);
+    ct_field_init(&m->first_message, CT_FORM_FIRST_MSG_MAX);
+    ct_field_init(&m->variables, CT_FORM_VARS_TEXT_MAX);
+    ct_field_init(&m->assistant_file, 400);
 }
 
 static void free_numbers(ct_form_model *m)
@@ -37,6 +40,7 @@ static void free_numbers(ct_form_model *m)
 
 void ct_form_model_clear(ct_form_model *m)
 {
+    free(m->assistant_json);
     free(m->preview);
     free_numbers(m);
     ct_form_model_init(m);
@@ -94,6 +98,9 @@ size_t ct_form_model_stops(const ct_form_model *m, ct_form_stop *out, size_t max
     PUSH(CT_FS_CUSTOMER, 0);
     PUSH(CT_FS_NAME, 0);
     PUSH(CT_FS_ASSISTANT, 0);
+    PUSH(CT_FS_FIRST_MSG, 0);
+    PUSH(CT_FS_VARIABLES, 0);
+    PUSH(CT_FS_ASSISTANT_FILE, 0);
     for (size_t i = 0; i < m->n_meta; i++) {
         PUSH(CT_FS_META_KEY, (int)i);
         PUSH(CT_FS_META_VALUE, (int)i);
@@ -130,6 +137,9 @@ ct_field *ct_form_model_field(ct_form_model *m, ct_form_stop s)
     case CT_FS_CUSTOMER: return &m->customer;
     case CT_FS_NAME: return &m->name;
     case CT_FS_ASSISTANT: return &m->assistant;
+    case CT_FS_FIRST_MSG: return &m->first_message;
+    case CT_FS_VARIABLES: return &m->variables;
+    case CT_FS_ASSISTANT_FILE: return &m->assistant_file;
     case CT_FS_META_KEY:
         return s.row >= 0 && (size_t)s.row < m->n_meta ? &m->meta[s.row].key : NULL;
     case CT_FS_META_VALUE:
@@ -160,6 +170,91 @@ static void set_err(char *slot, const char *fmt, const char *arg)
     snprintf(slot, CT_FORM_ERR_MAX, fmt, arg);
 }
 
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Copies one unescaped piece of text[*i..] up to an unescaped ',' or (when
+ * stop_at_eq) '=', trimming blanks; returns where it starts in buf. */
+static char *take_piece(const char *text, size_t *i, char *buf, size_t *o, bool stop_at_eq)
+{
+    while (is_blank(text[*i])) (*i)++;
+    char *start = buf + *o;
+    size_t keep = *o; /* end of the last non-blank (or escaped) character */
+    while (text[*i] && text[*i] != ',' && !(stop_at_eq && text[*i] == '=')) {
+        char c = text[*i];
+        if (c == '\\' && (text[*i + 1] == ',' || text[*i + 1] == '\\')) {
+            buf[(*o)++] = text[*i + 1];
+            *i += 2;
+            keep = *o; /* an escaped character is never trimmed */
+            continue;
+        }
+        buf[(*o)++] = c;
+        (*i)++;
+        if (!is_blank(c)) keep = *o;
+    }
+    *o = keep;
+    buf[(*o)++] = '\0';
+    return start;
+}
+
+bool ct_form_parse_variables(const char *text, char *buf, size_t bufsz, ct_kv *kv, size_t max,
+                             size_t *n, char *err, size_t errsz)
+{
+    *n = 0;
+    if (err && errsz) err[0] = '\0';
+    if (!text) text = "";
+    /* Output bytes never exceed input bytes; on top come two NULs per item
+     * and there are at most strlen + 1 items. */
+    if (bufsz < 3 * strlen(text) + 3) {
+        if (err) snprintf(err, errsz, "too long");
+        return false;
+    }
+    size_t i = 0, o = 0;
+    for (int item = 1;; item++) {
+        size_t item_start = i;
+        char *key = take_piece(text, &i, buf, &o, true);
+        bool has_eq = text[i] == '=';
+        char *value = NULL;
+        if (has_eq) {
+            i++;
+            value = take_piece(text, &i, buf, &o, false);
+        }
+        if (!has_eq && *key) {
+            if (err) {
+                /* Show the item as typed (up to 40 bytes) so it can be found. */
+                int len = (int)(i - item_start);
+                while (len > 0 && is_blank(text[item_start])) item_start++, len--;
+                snprintf(err, errsz, "item %d \"%.*s\": expected KEY=VALUE", item,
+                         len > 40 ? 40 : len, text + item_start);
+            }
+            return false;
+        }
+        if (has_eq && !*key) {
+            if (err) snprintf(err, errsz, "item %d: empty key before '='", item);
+            return false;
+        }
+        if (has_eq) {
+            for (size_t j = 0; j < *n; j++)
+                if (strcmp(kv[j].key, key) == 0) {
+                    if (err) snprintf(err, errsz, "duplicate key \"%.60s\"", key);
+                    return false;
+                }
+            if (*n >= max) {
+                if (err) snprintf(err, errsz, "more than %zu variables", max);
+                return false;
+            }
+            kv[*n].key = key;
+            kv[*n].value = value;
+            (*n)++;
+        }
+        if (!text[i]) break;
+        i++; /* the ',' */
+    }
+    return true;
+}
+
 bool ct_form_model_validate(ct_form_model *m)
 {
     for (int i = 0; i < CT_FSLOT__COUNT; i++) m->error[i][0] = '\0';
@@ -188,6 +283,30 @@ bool ct_form_model_validate(ct_form_model *m)
     if (hint) {
         set_err(m->error[CT_FSLOT_CUSTOMER], "%s", *hint ? hint : "required");
         BAD(CT_FS_CUSTOMER, 0);
+    }
+    char verr[CT_FORM_ERR_MAX];
+    if (!ct_form_parse_variables(ct_field_text(&m->variables), m->vars_buf, sizeof m->vars_buf,
+                                 m->vars, CT_FORM_MAX_VARS, &m->n_vars, verr, sizeof verr)) {
+        m->n_vars = 0;
+        set_err(m->error[CT_FSLOT_VARIABLES], "%s", verr);
+        BAD(CT_FS_VARIABLES, 0);
+    }
+    free(m->assistant_json);
+    m->assistant_json = NULL;
+    if (!ct_field_empty(&m->assistant_file)) {
+        ct_error rerr;
+        ct_error_clear(&rerr);
+        if (!m->read_file) {
+            set_err(m->error[CT_FSLOT_ASSISTANT_FILE], "%sfiles cannot be read here", "");
+            BAD(CT_FS_ASSISTANT_FILE, 0);
+        } else if (m->read_file(ct_field_text(&m->assistant_file), &m->assistant_json, &rerr) !=
+                   CT_OK) {
+            m->assistant_json = NULL;
+            /* cut to the slot (the detail may be long, e.g. a strerror) */
+            ct_text_truncate(rerr.detail[0] ? rerr.detail : "cannot read it", CT_FORM_ERR_MAX,
+                             m->error[CT_FSLOT_ASSISTANT_FILE], CT_FORM_ERR_MAX);
+            BAD(CT_FS_ASSISTANT_FILE, 0);
+        }
     }
     for (size_t i = 0; i < m->n_meta; i++) {
         const char *k = ct_field_text(&m->meta[i].key);
@@ -228,6 +347,11 @@ void ct_form_model_request(const ct_form_model *m, ct_connect_request *out, ct_k
     }
     out->metadata = n ? kv : NULL;
     out->n_metadata = n;
+    out->first_message =
+        ct_field_empty(&m->first_message) ? NULL : ct_field_text(&m->first_message);
+    out->variables = m->n_vars ? m->vars : NULL;
+    out->n_variables = m->n_vars;
+    out->assistant_json = m->assistant_json;
 }
 
 static void drop_preview(ct_form_model *m)
@@ -261,8 +385,16 @@ ct_form_slot ct_form_slot_for_field(const ct_form_model *m, const char *field, i
         return CT_FSLOT_CUSTOMER;
     if (strcmp(field, "customer.name") == 0) return CT_FSLOT_NAME;
     if (strcmp(field, "phoneNumberId") == 0) return CT_FSLOT_CALLER;
+    /* "assistant" is the inline assistant when a file was given (the
+     * encoder's verdict on its JSON), else the id. */
+    if (strcmp(field, "assistant") == 0 && !ct_field_empty(&m->assistant_file))
+        return CT_FSLOT_ASSISTANT_FILE;
     if (strcmp(field, "assistantId") == 0 || strcmp(field, "assistant") == 0)
         return CT_FSLOT_ASSISTANT;
+    if (strcmp(field, "assistantOverrides.firstMessage") == 0) return CT_FSLOT_FIRST_MSG;
+    if (strncmp(field, "assistantOverrides.variableValues", 33) == 0 &&
+        (field[33] == '\0' || field[33] == '.'))
+        return CT_FSLOT_VARIABLES;
     if (strncmp(field, "metadata", 8) == 0 && (field[8] == '\0' || field[8] == '.')) {
         if (field[8] == '.' && meta_row) {
             for (size_t i = 0; i < m->n_meta; i++)
@@ -298,6 +430,9 @@ void ct_form_model_failed(ct_form_model *m, const ct_error *err)
     case CT_FSLOT_CUSTOMER: ct_form_model_set_focus(m, CT_FS_CUSTOMER, 0); break;
     case CT_FSLOT_NAME: ct_form_model_set_focus(m, CT_FS_NAME, 0); break;
     case CT_FSLOT_ASSISTANT: ct_form_model_set_focus(m, CT_FS_ASSISTANT, 0); break;
+    case CT_FSLOT_FIRST_MSG: ct_form_model_set_focus(m, CT_FS_FIRST_MSG, 0); break;
+    case CT_FSLOT_VARIABLES: ct_form_model_set_focus(m, CT_FS_VARIABLES, 0); break;
+    case CT_FSLOT_ASSISTANT_FILE: ct_form_model_set_focus(m, CT_FS_ASSISTANT_FILE, 0); break;
     default: break;
     }
     if (slot == CT_FSLOT_META && row >= 0) {
@@ -318,6 +453,9 @@ static void move_focus(ct_form_model *m, int delta)
     m->focus = (m->focus + n + (size_t)(delta < 0 ? n - 1 : 1)) % n;
 }
 
+/* The fields Enter walks through. The override fields (first message,
+ * variables) are not among them: Enter there goes on to the next of these
+ * or submits, so "n, number, Enter x3" is the same with or without them. */
 static bool is_text_stop(ct_form_stop_kind k)
 {
     return k == CT_FS_CUSTOMER || k == CT_FS_NAME || k == CT_FS_ASSISTANT || k == CT_FS_META_KEY ||
@@ -481,7 +619,15 @@ int ct_form_model_key(ct_form_model *m, int key)
         if (f.kind == CT_FS_CUSTOMER) m->error[CT_FSLOT_CUSTOMER][0] = '\0';
         else if (f.kind == CT_FS_NAME) m->error[CT_FSLOT_NAME][0] = '\0';
         else if (f.kind == CT_FS_ASSISTANT) m->error[CT_FSLOT_ASSISTANT][0] = '\0';
-        else m->meta[f.row].error[0] = '\0';
+        else if (f.kind == CT_FS_FIRST_MSG) m->error[CT_FSLOT_FIRST_MSG][0] = '\0';
+        else if (f.kind == CT_FS_VARIABLES) {
+            m->error[CT_FSLOT_VARIABLES][0] = '\0';
+            m->n_vars = 0; /* the parse no longer matches the text */
+        } else if (f.kind == CT_FS_ASSISTANT_FILE) {
+            m->error[CT_FSLOT_ASSISTANT_FILE][0] = '\0';
+            free(m->assistant_json); /* read again on the next submit */
+            m->assistant_json = NULL;
+        } else m->meta[f.row].error[0] = '\0';
         return CT_FORM_R_REDRAW;
     case CT_FIELD_MOVED: return CT_FORM_R_REDRAW;
     case CT_FIELD_REFUSED: return CT_FORM_R_NONE;

@@ -7,6 +7,10 @@
  *   caller number (picker over outbound-enabled numbers; Left/Right/Space)
  *   customer number (E.164, validated as you type)
  *   customer name, assistant id (optional)
+ *   first message, variables (optional assistantOverrides), assistant
+ *     JSON file (optional inline assistant, read through m->read_file);
+ *     reached by Tab/Down only — Enter's "next field" chain skips them,
+ *     so the quick "n, number, Enter x3" flow is unchanged
  *   metadata rows: key, value, [x] (remove)   — repeated
  *   [+ metadata]  [Submit]  [Cancel]
  * Tab / Down go forward, Shift-Tab / Up back (wrapping). Enter moves to the
@@ -23,14 +27,22 @@
 #include "calltop/model.h"
 #include "field.h"
 
-#define CT_FORM_MAX_META 16
-#define CT_FORM_ERR_MAX  200
+#define CT_FORM_MAX_META      16
+#define CT_FORM_ERR_MAX       200
+#define CT_FORM_MAX_VARS      32
+/* Byte limits of the override fields (the variables text is parsed into a
+ * buffer of this size + 1). */
+#define CT_FORM_FIRST_MSG_MAX 500
+#define CT_FORM_VARS_TEXT_MAX 500
 
 typedef enum ct_form_stop_kind {
     CT_FS_CALLER = 0,
     CT_FS_CUSTOMER,
     CT_FS_NAME,
     CT_FS_ASSISTANT,
+    CT_FS_FIRST_MSG,      /* assistantOverrides.firstMessage */
+    CT_FS_VARIABLES,      /* assistantOverrides.variableValues, "K=V, K=V" */
+    CT_FS_ASSISTANT_FILE, /* a JSON file sent inline as "assistant" */
     CT_FS_META_KEY,
     CT_FS_META_VALUE,
     CT_FS_META_DEL,
@@ -50,6 +62,9 @@ typedef enum ct_form_slot {
     CT_FSLOT_CUSTOMER,
     CT_FSLOT_NAME,
     CT_FSLOT_ASSISTANT,
+    CT_FSLOT_FIRST_MSG,
+    CT_FSLOT_VARIABLES,
+    CT_FSLOT_ASSISTANT_FILE,
     CT_FSLOT_META, /* metadata as a whole */
     CT_FSLOT_FORM, /* the form-level line (network, auth, unknown field) */
     CT_FSLOT__COUNT
@@ -89,6 +104,19 @@ typedef struct ct_form_model {
     int caller; /* index into numbers, -1 = none */
 
     ct_field customer, name, assistant;
+    ct_field first_message, variables, assistant_file;
+    /* Reads the assistant JSON file (set by the pane, which owns the I/O;
+     * NULL: the field is refused). *out is malloc'd, NUL-terminated; on
+     * failure err->detail says why in a few words. */
+    ct_err (*read_file)(const char *path, char **out, ct_error *err);
+    /* The file's text as the last ct_form_model_validate read it (owned;
+     * dropped when the path is edited). */
+    char *assistant_json;
+    /* The variables field parsed by the last ct_form_model_validate (keys
+     * and values point into vars_buf); dropped when the field is edited. */
+    char vars_buf[3 * CT_FORM_VARS_TEXT_MAX + 3];
+    ct_kv vars[CT_FORM_MAX_VARS];
+    size_t n_vars;
     ct_form_meta meta[CT_FORM_MAX_META];
     size_t n_meta;
 
@@ -130,12 +158,26 @@ int ct_form_model_key(ct_form_model *m, int key);
  * "too short", "too long", "country code cannot start with 0"). */
 const char *ct_form_customer_hint(const char *s);
 
+/* Parses the Variables field: "KEY=VALUE, KEY=VALUE" (items split on ',',
+ * blanks around keys and values trimmed, an empty item — e.g. a trailing
+ * comma — ignored; a value may be empty; "\," puts a comma in a value and
+ * "\\" a backslash). buf (bufsz >= 3 * strlen(text) + 3) receives the
+ * unescaped pieces, kv[0..*n) point into it. On a bad item returns false
+ * with a one-line reason in err ("item 2 \"x\": expected KEY=VALUE",
+ * "item 1: empty key", "duplicate key \"k\"", "more than N variables"). */
+bool ct_form_parse_variables(const char *text, char *buf, size_t bufsz, ct_kv *kv, size_t max,
+                             size_t *n, char *err, size_t errsz);
+
 /* Checks every field, fills the error slots, moves focus to the first bad
- * field. True when the form can be sent. */
+ * field. True when the form can be sent. A non-empty assistant JSON path is
+ * read here through m->read_file (its JSON is checked by the encoder on
+ * submit; an encoder complaint about "assistant" lands on this field). */
 bool ct_form_model_validate(ct_form_model *m);
 
 /* Builds the request; pointers refer into m (valid until the next edit).
- * kv must hold CT_FORM_MAX_META entries. Empty metadata rows are skipped. */
+ * kv must hold CT_FORM_MAX_META entries. Empty metadata rows are skipped.
+ * The variables are the ones the last ct_form_model_validate parsed (a
+ * submit always validates first). */
 void ct_form_model_request(const ct_form_model *m, ct_connect_request *out, ct_kv *kv);
 
 /* A valid submit does not send: it opens the confirmation (state

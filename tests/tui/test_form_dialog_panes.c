@@ -217,8 +217,9 @@ static void test_form_submit_fail_keep_retry_close(void **st)
     assert_int_equal(sent.calls, 1); /* never resubmitted by itself */
 
     /* the user presses Enter on "Place call": a second, explicit submit */
-    for (int i = 0; i < 4; i++)
-        ct_pane_key(p, &ctx, '\t', NULL); /* customer -> name -> assistant -> [+] -> [Place call] */
+    /* customer -> name -> assistant -> first msg -> variables -> asst JSON -> [+]
+     * -> [Place call] */
+    for (int i = 0; i < 7; i++) ct_pane_key(p, &ctx, '\t', NULL);
     ct_pane_draw(p, &ctx);
     assert_true(screen_has(p->win, "[>Place call<]"));
     ct_pane_key(p, &ctx, '\n', NULL);
@@ -277,8 +278,9 @@ static void test_form_scrolls_to_focus(void **st)
     (void)st;
     ct_pane *p = ct_form_new_call(&ctx);
     place(p, 12, 60);
-    /* customer -> name -> assistant -> [+ metadata], then add 10 rows */
-    keys(p, "\t\t\t");
+    /* customer -> name -> assistant -> first msg -> variables -> asst JSON ->
+     * [+ metadata], then add 10 rows */
+    keys(p, "\t\t\t\t\t\t");
     for (int i = 0; i < 10; i++) {
         ct_pane_key(p, &ctx, '\n', NULL); /* [+] adds a row and focuses its key */
         char k[8];
@@ -291,8 +293,8 @@ static void test_form_scrolls_to_focus(void **st)
     assert_false(screen_has(p->win, "Caller")); /* scrolled past the top */
     assert_true(screen_has(p->win, "[>+ metadata<]"));
     assert_int_equal(sent.calls, 0);
-    /* [+] is stop 4 + 3 * 10 = 34: 34 x Up reaches the caller picker */
-    for (int i = 0; i < 34; i++) ct_pane_key(p, &ctx, KEY_UP, NULL);
+    /* [+] is stop 7 + 3 * 10 = 37: 37 x Up reaches the caller picker */
+    for (int i = 0; i < 37; i++) ct_pane_key(p, &ctx, KEY_UP, NULL);
     ct_pane_draw(p, &ctx);
     assert_true(screen_has(p->win, "Caller"));
     assert_false(screen_has(p->win, "key9"));

@@ -486,6 +486,210 @@ static void test_no_numbers(void **st)
     ct_form_model_clear(&m);
 }
 
+/* ---- assistantOverrides: first message and variables ----------------------- */
+
+/* Parses text and checks the error (NULL = must succeed). */
+static size_t parse(const char *text, ct_kv *kv, size_t max, const char *want_err)
+{
+    char buf[3 * 200 + 3], err[CT_FORM_ERR_MAX];
+    static char keep[3 * 200 + 3]; /* kv points into it after return */
+    size_t n = 99;
+    bool ok = ct_form_parse_variables(text, buf, sizeof buf, kv, max, &n, err, sizeof err);
+    if (want_err) {
+        assert_false(ok);
+        assert_string_equal(err, want_err);
+        return n;
+    }
+    assert_true(ok);
+    assert_string_equal(err, "");
+    memcpy(keep, buf, sizeof keep);
+    for (size_t i = 0; i < n; i++) {
+        kv[i].key = keep + (kv[i].key - buf);
+        kv[i].value = keep + (kv[i].value - buf);
+    }
+    return n;
+}
+
+static void test_parse_variables(void **st)
+{
+    (void)st;
+    ct_kv kv[4];
+    assert_int_equal(parse("", kv, 4, NULL), 0);
+    assert_int_equal(parse("  ,  , ", kv, 4, NULL), 0); /* empty items: nothing */
+    assert_int_equal(parse(" name = Ada Lovelace ,plan=gold,", kv, 4, NULL), 2);
+    assert_string_equal(kv[0].key, "name");
+    assert_string_equal(kv[0].value, "Ada Lovelace");
+    assert_string_equal(kv[1].key, "plan");
+    assert_string_equal(kv[1].value, "gold");
+    /* an empty value is allowed; '=' inside a value is kept; \, and \\ */
+    assert_int_equal(parse("a=, b=x=y, c=1\\, 2 \\\\", kv, 4, NULL), 3);
+    assert_string_equal(kv[0].value, "");
+    assert_string_equal(kv[1].value, "x=y");
+    assert_string_equal(kv[2].value, "1, 2 \\");
+    /* unescaped trailing blanks are trimmed */
+    assert_int_equal(parse("k=v  ", kv, 4, NULL), 1);
+    assert_string_equal(kv[0].value, "v");
+    /* errors name the item */
+    parse("a=1, oops", kv, 4, "item 2 \"oops\": expected KEY=VALUE");
+    parse("=1", kv, 4, "item 1: empty key before '='");
+    parse("a=1, b=2, a=3", kv, 4, "duplicate key \"a\"");
+    parse("a=1,b=2,c=3", kv, 2, "more than 2 variables");
+    /* the buffer must be large enough */
+    char small[4], err[CT_FORM_ERR_MAX];
+    size_t n;
+    assert_false(ct_form_parse_variables("a=1", small, sizeof small, kv, 4, &n, err, sizeof err));
+    assert_string_equal(err, "too long");
+}
+
+static void test_overrides_in_request(void **st)
+{
+    (void)st;
+    ct_form_model m;
+    setup_form(&m);
+    ct_form_model_set_focus(&m, CT_FS_CUSTOMER, 0);
+    type(&m, "+14155550100");
+    /* Tab reaches the new fields right after Assistant */
+    ct_form_model_key(&m, '\t');
+    ct_form_model_key(&m, '\t');
+    ct_form_model_key(&m, KEY_DOWN);
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_FIRST_MSG);
+    type(&m, "Hi Ada, this is Zoë.");
+    ct_form_model_key(&m, '\t');
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_VARIABLES);
+    type(&m, "name=Ada, plan");
+    /* a bad variables item: error at the field, focus there, nothing lost */
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_EDITING);
+    assert_string_equal(m.error[CT_FSLOT_VARIABLES], "item 2 \"plan\": expected KEY=VALUE");
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_VARIABLES);
+    assert_string_equal(ct_field_text(&m.first_message), "Hi Ada, this is Zoë.");
+    assert_string_equal(ct_field_text(&m.variables), "name=Ada, plan");
+    assert_string_equal(ct_field_text(&m.customer), "+14155550100");
+    /* editing clears the complaint */
+    type(&m, "=gold");
+    assert_string_equal(m.error[CT_FSLOT_VARIABLES], "");
+    /* Enter in an override field (no metadata rows) submits: the preview is
+     * the exact body with assistantOverrides */
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
+    assert_string_equal(m.preview,
+                        "{\"direction\":\"outbound\",\"phoneNumberId\":\"num-a\","
+                        "\"customer\":{\"number\":\"+14155550100\"},"
+                        "\"assistantOverrides\":{\"firstMessage\":\"Hi Ada, this is Zoë.\","
+                        "\"variableValues\":{\"name\":\"Ada\",\"plan\":\"gold\"}}}");
+    ct_form_model_key(&m, '\t');
+    assert_true(ct_form_model_key(&m, '\n') & CT_FORM_R_SUBMIT);
+    ct_connect_request rq;
+    ct_kv kv[CT_FORM_MAX_META];
+    ct_form_model_request(&m, &rq, kv);
+    assert_string_equal(rq.first_message, "Hi Ada, this is Zoë.");
+    assert_int_equal(rq.n_variables, 2);
+    assert_string_equal(rq.variables[1].key, "plan");
+    assert_string_equal(rq.variables[1].value, "gold");
+    /* a server error on an override lands on its field, fields kept */
+    ct_form_model_sent(&m, 7);
+    ct_error err;
+    ct_error_clear(&err);
+    err.code = CT_EVALIDATION;
+    snprintf(err.field, sizeof err.field, "body.assistantOverrides.firstMessage");
+    snprintf(err.detail, sizeof err.detail, "too long for this assistant");
+    ct_form_model_failed(&m, &err);
+    assert_string_equal(m.error[CT_FSLOT_FIRST_MSG], "too long for this assistant");
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_FIRST_MSG);
+    assert_string_equal(ct_field_text(&m.first_message), "Hi Ada, this is Zoë.");
+    int row;
+    assert_int_equal(ct_form_slot_for_field(&m, "assistantOverrides.variableValues.plan", &row),
+                     CT_FSLOT_VARIABLES);
+    assert_int_equal(ct_form_slot_for_field(&m, "assistantOverrides.variableValuesX", &row),
+                     CT_FSLOT_FORM);
+    ct_form_model_clear(&m);
+}
+
+/* Empty override fields change nothing: Enter from the customer still
+ * walks name -> assistant -> the confirmation, with no assistantOverrides. */
+static void test_enter_chain_skips_overrides(void **st)
+{
+    (void)st;
+    ct_form_model m;
+    setup_form(&m);
+    ct_form_model_set_focus(&m, CT_FS_CUSTOMER, 0);
+    type(&m, "+14155550100");
+    ct_form_model_key(&m, '\n');
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_NAME);
+    ct_form_model_key(&m, '\n');
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_ASSISTANT);
+    ct_form_model_key(&m, '\n');
+    assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
+    assert_null(strstr(m.preview, "assistantOverrides"));
+    /* with a metadata row, Enter in an override field goes on to its key */
+    ct_form_model_key(&m, CT_KEY_ESC);
+    ct_form_model_set_focus(&m, CT_FS_META_ADD, 0);
+    ct_form_model_key(&m, '\n');
+    ct_form_model_set_focus(&m, CT_FS_FIRST_MSG, 0);
+    ct_form_model_key(&m, '\n');
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_META_KEY);
+    ct_form_model_clear(&m);
+}
+
+/* A fake file reader: "good.json" holds an object, "array.json" an array,
+ * anything else is missing. */
+static int reads;
+static ct_err fake_read(const char *path, char **out, ct_error *err)
+{
+    reads++;
+    if (strcmp(path, "good.json") == 0) *out = strdup("{\"name\": \"Inline Ava\"}");
+    else if (strcmp(path, "array.json") == 0) *out = strdup("[1, 2]");
+    else return ct_error_set(err, CT_EUSAGE, "cannot read it: No such file or directory%s", "");
+    return *out ? CT_OK : CT_ENOMEM;
+}
+
+static void test_assistant_file(void **st)
+{
+    (void)st;
+    ct_form_model m;
+    setup_form(&m);
+    m.read_file = fake_read;
+    reads = 0;
+    ct_form_model_set_focus(&m, CT_FS_CUSTOMER, 0);
+    type(&m, "+14155550100");
+    /* empty path: never read, no inline assistant */
+    assert_true(ct_form_model_validate(&m));
+    assert_int_equal(reads, 0);
+    ct_form_model_set_focus(&m, CT_FS_ASSISTANT_FILE, 0);
+    type(&m, "missing.json");
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_EDITING);
+    assert_string_equal(m.error[CT_FSLOT_ASSISTANT_FILE],
+                        "cannot read it: No such file or directory");
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_ASSISTANT_FILE);
+    /* not an object: the encoder's verdict lands on the file field */
+    for (int i = 0; i < 12; i++) ct_form_model_key(&m, KEY_BACKSPACE);
+    assert_string_equal(m.error[CT_FSLOT_ASSISTANT_FILE], "");
+    type(&m, "array.json");
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_EDITING);
+    assert_non_null(strstr(m.error[CT_FSLOT_ASSISTANT_FILE], "must be a JSON object"));
+    assert_string_equal(m.error[CT_FSLOT_ASSISTANT], "");
+    assert_true(ct_form_model_focus(&m).kind == CT_FS_ASSISTANT_FILE);
+    assert_string_equal(ct_field_text(&m.assistant_file), "array.json");
+    /* a good file: the preview carries it inline */
+    for (int i = 0; i < 10; i++) ct_form_model_key(&m, KEY_BACKSPACE);
+    type(&m, "good.json");
+    assert_int_equal(ct_form_model_key(&m, '\n'), CT_FORM_R_REDRAW);
+    assert_int_equal(m.state, CT_FORM_CONFIRM_SEND);
+    assert_non_null(strstr(m.preview, "\"assistant\":{\"name\":\"Inline Ava\"}"));
+    ct_connect_request rq;
+    ct_kv kv[CT_FORM_MAX_META];
+    ct_form_model_request(&m, &rq, kv);
+    assert_non_null(rq.assistant_json);
+    /* no reader (nothing may read files): refused at the field */
+    ct_form_model_key(&m, CT_KEY_ESC);
+    m.read_file = NULL;
+    assert_false(ct_form_model_validate(&m));
+    assert_string_equal(m.error[CT_FSLOT_ASSISTANT_FILE], "files cannot be read here");
+    ct_form_model_clear(&m);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -501,6 +705,10 @@ int main(void)
         cmocka_unit_test(test_failure_keeps_fields_and_places_error),
         cmocka_unit_test(test_cancel_asks_when_edited),
         cmocka_unit_test(test_no_numbers),
+        cmocka_unit_test(test_parse_variables),
+        cmocka_unit_test(test_overrides_in_request),
+        cmocka_unit_test(test_enter_chain_skips_overrides),
+        cmocka_unit_test(test_assistant_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
