@@ -24,6 +24,7 @@
 #include "completion.h"
 #include "calltop/clock.h"
 #include "calltop/api.h"
+#include "calltop/json_util.h"
 #include "calltop/fetcher.h"
 #include "calltop/inbox.h"
 #include "calltop/model.h"
@@ -331,22 +332,13 @@ static ct_event *await(session *s, uint64_t id, const ct_error *submit_err, int 
 
 /* ---- output helpers ------------------------------------------------------ */
 
-/* Writes JSON text with C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F)
- * and DEL escaped as \\u00XX: cJSON leaves them raw, and a terminal may act
- * on them (U+009B is CSI). Outside strings JSON text is ASCII, so every such
- * byte pair is inside a string, where the escape means the same text. */
+/* JSON text with C1 controls escaped (ct_json_escape_c1). */
 static void put_json_text(const char *s, FILE *out)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
-            fprintf(out, "\\u%04x", p[1]);
-            p++;
-        } else if (*p == 0x7F) {
-            fputs("\\u007f", out);
-        } else {
-            fputc(*p, out);
-        }
-    }
+    char *e = ct_json_escape_c1(s);
+    if (e) fputs(e, out);
+    else fputs("calltop: out of memory writing JSON\n", stderr); /* never the raw C1 bytes */
+    free(e);
 }
 
 static void print_json(cJSON *j)

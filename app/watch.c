@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "app.h"
+#include "calltop/json_util.h"
 #include "calltop/attention.h"
 #include "calltop/clock.h"
 #include "calltop/fetcher.h"
@@ -158,30 +159,15 @@ static void emit(watch *w, const char *line)
         w->out_error = errno ? errno : EIO;
 }
 
-/* A JSON line with C1 controls (UTF-8 C2 80..C2 9F) and DEL written as
- * \u00XX, as `calls --json` does (app/cli.c): cJSON leaves them raw and a
- * terminal may obey them (U+009B is CSI). Outside strings JSON is ASCII, so
- * every such pair is inside a string, where the escape is the same text. */
+/* A JSON line with C1 controls escaped, as `calls --json` does
+ * (ct_json_escape_c1). */
 static void emit_json(watch *w, const char *json)
 {
-    size_t n = strlen(json);
-    char *buf = malloc(n * 3 + 1);
+    char *buf = ct_json_escape_c1(json);
     if (!buf) {
         w->out_error = ENOMEM;
         return;
     }
-    size_t k = 0;
-    for (const unsigned char *p = (const unsigned char *)json; *p; p++) {
-        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
-            k += (size_t)sprintf(buf + k, "\\u%04x", p[1]);
-            p++;
-        } else if (*p == 0x7F) {
-            k += (size_t)sprintf(buf + k, "\\u007f");
-        } else {
-            buf[k++] = (char)*p;
-        }
-    }
-    buf[k] = '\0';
     emit(w, buf);
     free(buf);
 }

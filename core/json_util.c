@@ -329,3 +329,24 @@ bool ct_json_add_u64(cJSON *obj, const char *key, uint64_t v)
     snprintf(text, sizeof text, "%llu", (unsigned long long)v);
     return cJSON_AddRawToObject(obj, key, text) != NULL;
 }
+
+char *ct_json_escape_c1(const char *json)
+{
+    size_t n = strlen(json);
+    char *buf = malloc(n * 6 + 1); /* DEL (1 byte) becomes 6: at most 6x */
+    if (!buf) return NULL;
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)json; *p; p++) {
+        if (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F) {
+            k += (size_t)sprintf(buf + k, "\\u%04x", p[1]);
+            p++;
+        } else if (*p == 0x7F) {
+            memcpy(buf + k, "\\u007f", 6);
+            k += 6;
+        } else {
+            buf[k++] = (char)*p;
+        }
+    }
+    buf[k] = '\0';
+    return buf;
+}

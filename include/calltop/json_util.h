@@ -98,4 +98,11 @@ bool ct_json_add_text_or_json(cJSON *obj, const char *key, const char *text);
 bool ct_json_add_i64(cJSON *obj, const char *key, int64_t v);
 bool ct_json_add_u64(cJSON *obj, const char *key, uint64_t v);
 
+/* JSON text with C1 controls (U+0080..U+009F, UTF-8 C2 80..C2 9F) and DEL
+ * written as \u00XX: cJSON leaves them raw, and a terminal may act on them
+ * (U+009B is CSI). Outside strings JSON text is ASCII, so every such byte
+ * pair is inside a string, where the escape means the same text. Returns a
+ * malloc'd copy (NULL on OOM). The one rule for `calls --json` and `watch`. */
+char *ct_json_escape_c1(const char *json);
+
 #endif

@@ -169,6 +169,27 @@ static void test_text_or_json(void **state)
     cJSON_Delete(o);
 }
 
+/* C1 controls and DEL become \u00XX; a run of DELs grows 6x (the buffer
+ * was once sized 3x); other UTF-8 is kept. */
+static void test_escape_c1(void **state)
+{
+    (void)state;
+    char *e = ct_json_escape_c1("{\"t\":\"a\xc2\x9b"
+                                "b\x7f"
+                                "c\xc3\xa9\"}");
+    assert_non_null(e);
+    assert_string_equal(e, "{\"t\":\"a\\u009bb\\u007fc\xc3\xa9\"}");
+    free(e);
+    char dels[65];
+    memset(dels, 0x7f, 64);
+    dels[64] = '\0';
+    e = ct_json_escape_c1(dels);
+    assert_non_null(e);
+    assert_int_equal(strlen(e), 64 * 6);
+    assert_memory_equal(e, "\\u007f\\u007f", 12);
+    free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_parse_edges),
         cmocka_unit_test(test_getters_null_is_absent),
         cmocka_unit_test(test_text_or_json),
+        cmocka_unit_test(test_escape_c1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
