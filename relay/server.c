@@ -17,6 +17,7 @@
  * authentication is throttled per address, bodies are capped and repaired
  * to valid UTF-8, state / ring / queues are bounded in bytes, and every
  * refusal is a complete HTTP/1.1 answer (docs/monitor-protocol.md). */
+#include "calltop/lws_bind.h"
 #include "calltop/clock.h"
 #include "calltop/relay.h"
 
@@ -1456,34 +1457,6 @@ static void relay_free(ct_relay *r)
     free(r);
 }
 
-/* Binds (and releases) host:port the way lws will, so "address in use" is
- * told apart from a TLS problem. Returns 0 or an errno; port 0 and
- * non-numeric hosts are left to lws. */
-static int bind_probe(const char *host, int port)
-{
-    if (port == 0) return 0;
-    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
-    struct sockaddr *sa;
-    socklen_t len;
-    if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
-        sa = (struct sockaddr *)&a4;
-        len = sizeof a4;
-    } else if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
-        sa = (struct sockaddr *)&a6;
-        len = sizeof a6;
-    } else {
-        return 0;
-    }
-    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errno;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    int rc = bind(fd, sa, len) == 0 ? 0 : errno;
-    close(fd);
-    return rc;
-}
-
 /* A TLS file must be readable and look like PEM. */
 static ct_err tls_file_check(const char *path, const char *what, ct_error *err)
 {
@@ -1615,7 +1588,7 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     }
 
     /* Say which thing is wrong: lws only reports "could not create". */
-    int berr = bind_probe(r->host, opt->port);
+    int berr = ct_lws_bind_probe(r->host, opt->port);
     if (berr) {
         ct_error_set(err, CT_EIO, "cannot listen on %s:%d: %s", r->host, opt->port,
                      berr == EADDRINUSE ? "address already in use" : strerror(berr));

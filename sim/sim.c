@@ -7,6 +7,7 @@
  * ct_sim_stop() flags the thread, wakes lws with lws_cancel_service(),
  * joins, and only then destroys the context (no thread uses it any more). */
 #include "server.h"
+#include "calltop/lws_bind.h"
 #include "calltop/clock.h"
 
 #include <arpa/inet.h>
@@ -92,35 +93,6 @@ static bool rate_ok(double r)
     return r >= 0.0 && r <= 1.0;
 }
 
-/* Tries to bind host:port the way lws will (SO_REUSEADDR). libwebsockets
- * 4.1 leaks a little when lws_create_context() fails to listen, so the
- * common failure (port taken) is caught here first. Returns 0 or an errno;
- * hosts that are not numeric addresses (interface names) are left to lws. */
-static int bind_probe(const char *host, int port)
-{
-    if (port == 0) return 0;
-    struct sockaddr_in a4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
-    struct sockaddr *sa;
-    socklen_t len;
-    if (inet_pton(AF_INET, host, &a4.sin_addr) == 1) {
-        sa = (struct sockaddr *)&a4;
-        len = sizeof a4;
-    } else if (inet_pton(AF_INET6, host, &a6.sin6_addr) == 1) {
-        sa = (struct sockaddr *)&a6;
-        len = sizeof a6;
-    } else {
-        return 0;
-    }
-    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return errno;
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    int rc = bind(fd, sa, len) == 0 ? 0 : errno;
-    close(fd);
-    return rc;
-}
-
 ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err)
 {
     ct_error_clear(err);
@@ -171,7 +143,7 @@ ct_sim *ct_sim_start(const ct_sim_options *opt, ct_error *err)
         return NULL;
     }
 
-    int berr = bind_probe(s->host, opt->port);
+    int berr = ct_lws_bind_probe(s->host, opt->port);
     if (berr) {
         ct_error_set(err, CT_EIO, "cannot listen on %s:%d: %s", s->host, opt->port, strerror(berr));
         sim_free(s);
