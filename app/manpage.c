@@ -8,23 +8,12 @@
 #include <string.h>
 
 #include "app.h"
+#include "calltop/args.h"
 #include "calltop/config.h"
 
 #ifndef CALLTOP_VERSION
 #define CALLTOP_VERSION "unknown"
 #endif
-
-/* Escapes text for roff; a leading '.' or '\'' would be read as a request. */
-static void roff(FILE *out, const char *s)
-{
-    if (*s == '.' || *s == '\'') fputs("\\&", out);
-    for (; *s; s++) {
-        if (*s == '\\') fputs("\\e", out);
-        else if (*s == '-') fputs("\\-", out);
-        else if (*s == '|') fputs("|\\:", out); /* a break point: long regexes fit the line */
-        else fputc(*s, out);
-    }
-}
 
 static void options(FILE *out)
 {
@@ -34,36 +23,7 @@ static void options(FILE *out)
     for (int id = 0; id < CT_SET__COUNT; id++) {
         const ct_setting *s = &ct_settings[id];
         if (!s->flag) continue;
-        fputs(".TP\n", out);
-        if (s->short_flag) fprintf(out, "\\fB\\-%c\\fR, ", s->short_flag);
-        fputs("\\fB\\-\\-", out);
-        roff(out, s->flag);
-        fputs("\\fR", out);
-        if (s->metavar) {
-            fputs(" \\fI", out);
-            roff(out, s->metavar);
-            fputs("\\fR", out);
-        }
-        fputs("\n", out);
-        roff(out, s->help);
-        fputs(".", out);
-        const char *def = s->def_doc ? s->def_doc : s->def;
-        if (s->env) {
-            fputs(" Environment: \\fB", out);
-            roff(out, s->env);
-            fputs(s->env_presence ? "\\fR (any non-empty value)." : "\\fR.", out);
-        }
-        if (s->in_file) {
-            fputs(" Config file: \\fB", out);
-            roff(out, s->key);
-            fputs("\\fR.", out);
-        }
-        if (def) {
-            fputs(" Default: ", out);
-            roff(out, def);
-            fputs(".", out);
-        }
-        fputs("\n", out);
+        ct_roff_option(out, s);
     }
 }
 
@@ -82,9 +42,9 @@ static void command_options(FILE *out, size_t i)
         if (!ct_command_matches(ct_commands[i].synopsis, o->command)) continue;
         fputs(any ? ".TP\n\\fB" : ".RS\n.TP\n\\fB", out);
         any = true;
-        roff(out, o->spell);
+        ct_roff(out, o->spell);
         fputs("\\fR\n", out);
-        roff(out, o->help);
+        ct_roff(out, o->help);
         fputs(".\n", out);
     }
     if (any) fputs(".RE\n", out);
@@ -97,13 +57,13 @@ static void environment(FILE *out)
         const ct_setting *s = &ct_settings[id];
         if (!s->env) continue;
         fputs(".TP\n.B ", out);
-        roff(out, s->env);
+        ct_roff(out, s->env);
         fputs("\n", out);
-        roff(out, s->help);
+        ct_roff(out, s->help);
         if (s->secret) fputs(" (secret: never accepted as a flag)", out);
         if (s->flag) {
             fputs("; overridden by \\fB\\-\\-", out);
-            roff(out, s->flag);
+            ct_roff(out, s->flag);
             fputs("\\fR", out);
         }
         fputs(".\n", out);
@@ -132,12 +92,12 @@ static void attention(FILE *out)
     for (int id = CT_SET_ALERT_HANG; id <= CT_SET_ALERT_UNREACHABLE; id++) {
         const ct_setting *s = &ct_settings[id];
         fputs(".TP\n.B ", out);
-        roff(out, s->key);
+        ct_roff(out, s->key);
         fputs("\n", out);
-        roff(out, s->help);
+        ct_roff(out, s->help);
         if (s->def) {
             fputs(" (default \\fB", out);
-            roff(out, s->def);
+            ct_roff(out, s->def);
             fputs("\\fR)", out);
         }
         fputs(".\n", out);
@@ -177,9 +137,9 @@ void ct_manpage_write(FILE *out)
     fputs(".SH SUBCOMMANDS\n", out);
     for (size_t i = 0; i < ct_n_commands; i++) {
         fputs(".TP\n.B calltop ", out);
-        roff(out, ct_commands[i].synopsis);
+        ct_roff(out, ct_commands[i].synopsis);
         fputs("\n", out);
-        roff(out, ct_commands[i].help);
+        ct_roff(out, ct_commands[i].help);
         fputs(".\n", out);
         command_options(out, i);
     }
@@ -204,7 +164,7 @@ void ct_manpage_write(FILE *out)
     for (int id = 0; id < CT_SET__COUNT; id++) {
         if (!ct_settings[id].in_file) continue;
         fputs(" \\fB", out);
-        roff(out, ct_settings[id].key);
+        ct_roff(out, ct_settings[id].key);
         fputs("\\fR", out);
     }
     fputs(". \\fBcalltop config \\-\\-sample\\fR prints a commented example.\n", out);
@@ -224,7 +184,7 @@ void ct_manpage_write(FILE *out)
     fputs(".SH EXIT STATUS\n", out);
     for (size_t i = 0; i < ct_n_exit_docs; i++) {
         fprintf(out, ".TP\n.B %d\n", ct_exit_docs[i].code);
-        roff(out, ct_exit_docs[i].help);
+        ct_roff(out, ct_exit_docs[i].help);
         fputs(".\n", out);
     }
     fputs(".SH SECURITY\n"

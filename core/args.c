@@ -318,18 +318,53 @@ void ct_args_print_help(const ct_program *p, FILE *out)
 /* ---- the man page ------------------------------------------------------------ */
 
 /* Escapes text for roff; a leading '.' or '\'' would be read as a request. */
-static void roff(FILE *out, const char *s)
+void ct_roff(FILE *out, const char *s)
 {
     if (*s == '.' || *s == '\'') fputs("\\&", out);
     for (; *s; s++) {
         if (*s == '\\') fputs("\\e", out);
         else if (*s == '-') fputs("\\-", out);
+        else if (*s == '|') fputs("|\\:", out); /* a break point: long regexes fit the line */
         else if (*s == '\n' && s[1] == '\n') {
             fputs("\n.PP\n", out);
             s++;
             if (s[1] == '.' || s[1] == '\'') fputs("\\&", out);
         } else fputc(*s, out);
     }
+}
+
+void ct_roff_option(FILE *out, const ct_setting *s)
+{
+    fputs(".TP\n", out);
+    if (s->short_flag) fprintf(out, "\\fB\\-%c\\fR, ", s->short_flag);
+    fputs("\\fB\\-\\-", out);
+    ct_roff(out, s->flag);
+    fputs("\\fR", out);
+    if (s->metavar) {
+        fputs(" \\fI", out);
+        ct_roff(out, s->metavar);
+        fputs("\\fR", out);
+    }
+    fputs("\n", out);
+    ct_roff(out, s->help);
+    fputs(".", out);
+    if (s->env) {
+        fputs(" Environment: \\fB", out);
+        ct_roff(out, s->env);
+        fputs(s->env_presence ? "\\fR (any non-empty value)." : "\\fR.", out);
+    }
+    if (s->in_file) {
+        fputs(" Config file: \\fB", out);
+        ct_roff(out, s->key);
+        fputs("\\fR.", out);
+    }
+    const char *def = s->def_doc ? s->def_doc : s->def;
+    if (def) {
+        fputs(" Default: ", out);
+        ct_roff(out, def);
+        fputs(".", out);
+    }
+    fputs("\n", out);
 }
 
 static void upper(FILE *out, const char *s)
@@ -347,15 +382,15 @@ void ct_args_print_man(const ct_program *p, FILE *out)
     upper(out, p->name);
     fprintf(out, " 1 \"\" \"%s %s\" \"User Commands\"\n", p->name, CALLTOP_VERSION);
     fputs(".SH NAME\n", out);
-    roff(out, p->name);
+    ct_roff(out, p->name);
     fputs(" \\- ", out);
-    roff(out, p->summary);
+    ct_roff(out, p->summary);
     fputs("\n.SH SYNOPSIS\n.B ", out);
-    roff(out, p->name);
+    ct_roff(out, p->name);
     fputs("\n[\\fIOPTIONS\\fR]\n", out);
     if (p->description) {
         fputs(".SH DESCRIPTION\n", out);
-        roff(out, p->description);
+        ct_roff(out, p->description);
         fputs("\n", out);
     }
     fputs(".SH OPTIONS\nEvery option taking a value also accepts \\fB\\-\\-option=value\\fR.\n",
@@ -363,31 +398,7 @@ void ct_args_print_man(const ct_program *p, FILE *out)
     for (size_t id = 0; id < p->n_rows; id++) {
         const ct_setting *s = &p->rows[id];
         if (!s->flag || hidden(s)) continue;
-        fputs(".TP\n", out);
-        if (s->short_flag) fprintf(out, "\\fB\\-%c\\fR, ", s->short_flag);
-        fputs("\\fB\\-\\-", out);
-        roff(out, s->flag);
-        fputs("\\fR", out);
-        if (s->metavar) {
-            fputs(" \\fI", out);
-            roff(out, s->metavar);
-            fputs("\\fR", out);
-        }
-        fputs("\n", out);
-        roff(out, s->help);
-        fputs(".", out);
-        if (s->env) {
-            fputs(" Environment: \\fB", out);
-            roff(out, s->env);
-            fputs("\\fR.", out);
-        }
-        const char *def = s->def_doc ? s->def_doc : s->def;
-        if (def) {
-            fputs(" Default: ", out);
-            roff(out, def);
-            fputs(".", out);
-        }
-        fputs("\n", out);
+        ct_roff_option(out, s);
     }
     bool any_env = false;
     for (size_t id = 0; id < p->n_rows; id++) any_env |= p->rows[id].env != NULL;
@@ -397,13 +408,13 @@ void ct_args_print_man(const ct_program *p, FILE *out)
             const ct_setting *s = &p->rows[id];
             if (!s->env) continue;
             fputs(".TP\n.B ", out);
-            roff(out, s->env);
+            ct_roff(out, s->env);
             fputs("\n", out);
-            roff(out, s->help);
+            ct_roff(out, s->help);
             if (s->secret && !s->flag) fputs(" (secret: never accepted as a flag)", out);
             if (s->flag) {
                 fputs("; overridden by \\fB\\-\\-", out);
-                roff(out, s->flag);
+                ct_roff(out, s->flag);
                 fputs("\\fR", out);
             }
             fputs(".\n", out);
@@ -413,7 +424,7 @@ void ct_args_print_man(const ct_program *p, FILE *out)
         fputs(".SH NOTES\n", out);
         for (size_t i = 0; p->notes[i]; i++) {
             if (i) fputs(".PP\n", out);
-            roff(out, p->notes[i]);
+            ct_roff(out, p->notes[i]);
             fputs("\n", out);
         }
     }
@@ -421,13 +432,13 @@ void ct_args_print_man(const ct_program *p, FILE *out)
         fputs(".SH EXIT STATUS\n", out);
         for (size_t i = 0; i < p->n_exits; i++) {
             fprintf(out, ".TP\n.B %d\n", p->exits[i].code);
-            roff(out, p->exits[i].help);
+            ct_roff(out, p->exits[i].help);
             fputs(".\n", out);
         }
     }
     if (p->see_also) {
         fputs(".SH SEE ALSO\n", out);
-        roff(out, p->see_also);
+        ct_roff(out, p->see_also);
         fputs("\n", out);
     }
 }

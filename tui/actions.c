@@ -2,6 +2,7 @@
  * lookup, the key-hint line and the man page's KEYS section. Adding a key
  * is one row here; help, hints and docs follow. */
 #include <string.h>
+#include "calltop/args.h"
 #include "actions.h"
 #include "calltop/model.h"
 #include "pane.h"
@@ -118,17 +119,6 @@ size_t ct_action_hint_line(char *buf, size_t cap, int width, bool read_only)
     return len;
 }
 
-/* roff needs backslashes and leading dots/quotes escaped. */
-static void roff_text(FILE *out, const char *s)
-{
-    if (*s == '.' || *s == '\'') fputs("\\&", out);
-    for (; *s; s++) {
-        if (*s == '\\') fputs("\\e", out);
-        else if (*s == '-') fputs("\\-", out);
-        else fputc(*s, out);
-    }
-}
-
 /* A table aligned by hand for reading: clang-format leaves it. */
 /* clang-format off */
 const ct_help_note ct_help_notes[] = {
@@ -155,9 +145,9 @@ void ct_action_write_roff(FILE *out)
     for (size_t i = 0; i < ct_actions_count; i++) {
         const ct_action *a = &ct_actions[i];
         fputs(".TP\n.B ", out);
-        roff_text(out, a->key_label_ascii);
+        ct_roff(out, a->key_label_ascii);
         fputc('\n', out);
-        roff_text(out, a->help);
+        ct_roff(out, a->help);
         if (a->flags & CT_AF_WRITE)
             fputs(" Hidden and refused with \\fB\\-\\-read\\-only\\fR.", out);
         /* tui/refusal.h: typed-ahead text must not become board commands */
@@ -171,16 +161,16 @@ void ct_action_write_roff(FILE *out)
         fputs(".TP\n", out);
         if (n->glyph < 0) {
             fputs(".B ", out);
-            roff_text(out, n->label);
+            ct_roff(out, n->label);
         } else if (n->ucs < 0x80) {
             fprintf(out, ".B %s", n->ascii);
         } else {
             fprintf(out, "\\[u%04X] (\\fB", n->ucs);
-            roff_text(out, n->ascii);
+            ct_roff(out, n->ascii);
             fputs("\\fR without UTF\\-8)", out);
         }
         fputc('\n', out);
-        roff_text(out, n->text);
+        ct_roff(out, n->text);
         fputs(".\n", out);
     }
 }

@@ -69,4 +69,11 @@ void ct_args_print_help(const ct_program *p, FILE *out);
 /* The man page (roff), section 1. */
 void ct_args_print_man(const ct_program *p, FILE *out);
 
+/* The roff the three man pages share: text escaped (a leading '.', '\\',
+ * '-', a break point after '|', a blank line as .PP), and one option's .TP
+ * entry from its setting row (flag, metavar, help, environment, config key,
+ * default). app/manpage.c writes calltop.1 with them. */
+void ct_roff(FILE *out, const char *s);
+void ct_roff_option(FILE *out, const ct_setting *s);
+
 #endif
