@@ -117,6 +117,9 @@ wait_for "end: $N sent, 0 refused, 0 failed" || fail "no per-call summary after 
 keys Enter
 wait_gone "Bulk end" || fail "Enter did not close the results"
 keys L
+# The status bar flashes the same summary, so wait for the log pane itself
+# before reading it (matching the flash raced the key press on a busy CI).
+wait_for "Message log:" || fail "L did not open the message log"
 wait_for "bulk end: $N sent, 0 refused, 0 failed" || fail "the summary is not in the message log"
 [ "$(screen | grep -cE 'bulk end: [^ ]+  sent')" -eq "$N" ] || fail "the per-call results are not in the message log"
 keys Escape

@@ -125,6 +125,7 @@ start three
 wait_for "filter:all" || fail "run 3 did not start with the default filter"
 screen | grep -qF "sort:STARTED" || fail "run 3 did not start with the default sort"
 keys L
+wait_for "Message log:" || fail "L did not open the message log"
 wait_for "board state ignored, defaults used" || fail "no message about the corrupt state file"
 wait_for "unknown sort 'sideways'" || fail "the message log does not say what is wrong"
 keys Escape
