@@ -20,6 +20,7 @@ PIDS=()
 SOCK=ct-bulk-$$
 cleanup() {
     tmux -L "$SOCK" kill-server 2>/dev/null
+    tmux -L "$SOCK-2" kill-server 2>/dev/null
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     rm -rf "$TMP"
 }
@@ -98,15 +99,17 @@ for _ in $(seq 100); do [ -s "$TMP/tty.rc" ] && break; sleep 0.1; done
 grep -q "say: $LIVE_IN sent, 0 refused, 0 failed" "$TMP/tty.err" || fail "typed count summary: $(cat "$TMP/tty.err")"
 [ "$(posts "$TMP/sim.log")" -eq "$LIVE_IN" ] || fail "typed count: $(posts "$TMP/sim.log") POSTs, want $LIVE_IN"
 tmux -L "$SOCK" kill-server 2>/dev/null
-tmux -L "$SOCK" new-session -d -x 200 -y 50 \
+# A second tmux server: a new session on the socket of one just killed can
+# reach the dying server ("server exited unexpectedly") on a busy machine.
+tmux -L "$SOCK-2" new-session -d -x 200 -y 50 \
     "INTERACTLY_API_KEY=$KEY '$BIN' --base-url '$URL' calls end --filter live >'$TMP/tty2.out' 2>'$TMP/tty2.err'; echo \$? >'$TMP/tty2.rc'; sleep 30"
 for _ in $(seq 100); do grep -q "Type [0-9]* to end" "$TMP/tty2.err" 2>/dev/null && break; sleep 0.1; done
-tmux -L "$SOCK" send-keys "y" Enter
+tmux -L "$SOCK-2" send-keys "y" Enter
 for _ in $(seq 100); do [ -s "$TMP/tty2.rc" ] && break; sleep 0.1; done
 [ "$(cat "$TMP/tty2.rc" 2>/dev/null)" = 2 ] && grep -q "cancelled: nothing sent" "$TMP/tty2.err" \
     || fail "a wrong count did not cancel: $(cat "$TMP/tty2.err")"
 [ "$(posts "$TMP/sim.log")" -eq "$LIVE_IN" ] || fail "a cancelled bulk end sent a control request"
-tmux -L "$SOCK" kill-server 2>/dev/null
+tmux -L "$SOCK-2" kill-server 2>/dev/null
 
 # ---- --yes: one POST per call, per-call results ------------------------------
 run "${C[@]}" calls end --filter outbound --yes --message "Goodbye"
