@@ -18,7 +18,7 @@
 static const char *const type_names[] = {
     [CT_PM_UNKNOWN] = "",          [CT_PM_HELLO] = "hello", [CT_PM_WELCOME] = "welcome",
     [CT_PM_SNAPSHOT] = "snapshot", [CT_PM_EVENT] = "event", [CT_PM_PING] = "ping",
-    [CT_PM_PONG] = "pong",         [CT_PM_ERROR] = "error",
+    [CT_PM_PONG] = "pong",         [CT_PM_ERROR] = "error", [CT_PM_STATUS] = "status",
 };
 
 const char *ct_pmsg_type_name(ct_pmsg_type t)
@@ -37,6 +37,7 @@ void ct_pmsg_clear(ct_pmsg *m)
     ct_call_error_clear(&m->error);
     free(m->code);
     free(m->message);
+    free(m->reason);
     memset(m, 0, sizeof *m);
     m->calls.total_count = -1;
 }
@@ -220,7 +221,7 @@ static ct_err decode_root(const cJSON *root, ct_pmsg *m, ct_error *err)
     if (!cJSON_IsString(type))
         return ct_error_set(err, CT_ETYPE, "type: expected a string, got %s",
                             ct_json_type_name(type));
-    for (int t = CT_PM_HELLO; t <= CT_PM_ERROR; t++)
+    for (int t = CT_PM_HELLO; t <= CT_PM_LAST; t++)
         if (strcmp(type->valuestring, type_names[t]) == 0) m->type = (ct_pmsg_type)t;
     if (m->type == CT_PM_UNKNOWN)
         return ct_error_set(err, CT_EPROTOCOL, "type: unknown message type \"%.64s\"",
@@ -257,6 +258,15 @@ static ct_err decode_root(const cJSON *root, ct_pmsg *m, ct_error *err)
     case CT_PM_ERROR:
         if ((rc = get_str(root, "", "code", true, &m->code, err))) return rc;
         return get_str(root, "", "message", false, &m->message, err);
+    case CT_PM_STATUS: {
+        const cJSON *live = cJSON_GetObjectItemCaseSensitive(root, "live");
+        if (!live) return ct_error_set(err, CT_EMISSING, "live: required");
+        if (!cJSON_IsBool(live))
+            return ct_error_set(err, CT_ETYPE, "live: expected a boolean, got %s",
+                                ct_json_type_name(live));
+        m->live = cJSON_IsTrue(live);
+        return get_str(root, "", "reason", false, &m->reason, err);
+    }
     case CT_PM_UNKNOWN: break;
     }
     return rc;
@@ -582,6 +592,21 @@ char *ct_proto_encode_error(const char *code, const char *message, size_t pre, s
     if (ok) {
         ADD(cJSON_AddStringToObject(root, "code", code ? code : "error"));
         if (message) ADD(cJSON_AddStringToObject(root, "message", message));
+    }
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return finish(root, pre, len);
+}
+
+char *ct_proto_encode_status(bool live, const char *reason, size_t pre, size_t *len)
+{
+    cJSON *root = start(CT_PM_STATUS);
+    bool ok = root != NULL;
+    if (ok) {
+        ADD(cJSON_AddBoolToObject(root, "live", live));
+        if (reason) ADD(cJSON_AddStringToObject(root, "reason", reason));
     }
     if (!ok) {
         cJSON_Delete(root);

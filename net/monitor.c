@@ -501,9 +501,11 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
     case CT_PM_ERROR:
         ct_log(CT_LOG_WARN, "monitor: relay error %s: %s", msg.code,
                msg.message ? msg.message : "");
-        if (msg.code && !strcmp(msg.code, "unsupported-protocol") && m->proto > 1) {
-            /* a relay from before protocol 2: speak 1 to it from now on */
-            m->proto = CT_PROTOCOL_MIN_VERSION;
+        if (msg.code && !strcmp(msg.code, "unsupported-protocol") &&
+            m->proto > CT_PROTOCOL_MIN_VERSION) {
+            /* an older relay: offer one version less on the next connection
+             * (3 -> 2 -> 1), down to the oldest the protocol has */
+            m->proto--;
         }
         break;
     default:

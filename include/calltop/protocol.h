@@ -1,6 +1,6 @@
-/* protocol.h — the monitor protocol (calltop-relay <-> calltop), version 2
- * (version 1 still spoken by the relay: it differs only in sending the
- * snapshot as one frame).
+/* protocol.h — the monitor protocol (calltop-relay <-> calltop), version 3
+ * (versions 1 and 2 still spoken by the relay: 1 sends the snapshot as one
+ * frame; 2 has no "status" message).
  *
  * Pure encode/decode of every message on the /monitor WebSocket; the relay
  * and the monitor thread both use it so the two ends cannot drift. The wire
@@ -8,7 +8,7 @@
  *
  * Every message is one JSON object in one text frame with a "type":
  *   client -> relay   hello, ping, pong
- *   relay  -> client  welcome, snapshot, event, ping, pong, error
+ *   relay  -> client  welcome, snapshot, event, ping, pong, error, status (3)
  *
  * Encoders return a malloc'd, NUL-terminated compact JSON text (NULL on
  * OOM). When `pre` is non-zero the text starts `pre` bytes into the buffer
@@ -23,7 +23,7 @@
 #include "calltop/err.h"
 #include "calltop/model.h"
 
-#define CT_PROTOCOL_VERSION          2
+#define CT_PROTOCOL_VERSION          3
 /* The oldest version the relay still serves (one-frame snapshots). */
 #define CT_PROTOCOL_MIN_VERSION      1
 /* The WebSocket subprotocol name (Sec-WebSocket-Protocol); optional for
@@ -47,7 +47,10 @@ typedef enum ct_pmsg_type {
     CT_PM_PING,     /* either side: t (sender's ms clock) */
     CT_PM_PONG,     /* either side: echoes t */
     CT_PM_ERROR,    /* relay: code + message; usually followed by a close */
+    CT_PM_STATUS,   /* relay (protocol 3): live + reason: whether the relay's events are
+                       current (false while a relay on Redis cannot read its log) */
 } ct_pmsg_type;
+#define CT_PM_LAST CT_PM_STATUS
 
 const char *ct_pmsg_type_name(ct_pmsg_type t); /* "hello", ...; "" for UNKNOWN */
 
@@ -73,6 +76,8 @@ typedef struct ct_pmsg {
     int64_t t;            /* PING, PONG */
     char *code;           /* ERROR: machine code, e.g. "bad-hello" */
     char *message;        /* ERROR: human sentence */
+    bool live;            /* STATUS: true = events are current, false = they may be missing */
+    char *reason;         /* STATUS: human sentence (optional; why not live) */
 } ct_pmsg;
 
 void ct_pmsg_clear(ct_pmsg *m);
@@ -115,6 +120,9 @@ char *ct_proto_encode_event(uint64_t seq, ct_webhook_type kind, ct_time_ms ts, c
 char *ct_proto_encode_ping(int64_t t, size_t pre, size_t *len);
 char *ct_proto_encode_pong(int64_t t, size_t pre, size_t *len);
 char *ct_proto_encode_error(const char *code, const char *message, size_t pre, size_t *len);
+/* Protocol 3 only: the relay tells its boards whether the events it sends
+ * are current; `reason` (may be NULL) says why not. */
+char *ct_proto_encode_status(bool live, const char *reason, size_t pre, size_t *len);
 
 /* Constant-time comparison of a presented secret against the expected one
  * (time depends only on the expected length). NULL never matches. */

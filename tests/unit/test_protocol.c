@@ -266,6 +266,40 @@ static void test_ping_pong_error(void **state)
     free(t);
 }
 
+/* Protocol 3's status message: live with no reason, not live with one; a
+ * missing or non-boolean "live" is refused with what is wrong. */
+static void test_status(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *t = ct_proto_encode_status(false, "the relay cannot read its log (Redis)", 0, &len);
+    assert_int_equal(len, strlen(t));
+    assert_string_equal(t,
+                        "{\"type\":\"status\",\"live\":false,"
+                        "\"reason\":\"the relay cannot read its log (Redis)\"}");
+    ct_pmsg m = decode_ok(t);
+    assert_int_equal(m.type, CT_PM_STATUS);
+    assert_false(m.live);
+    assert_string_equal(m.reason, "the relay cannot read its log (Redis)");
+    assert_string_equal(ct_pmsg_type_name(m.type), "status");
+    ct_pmsg_clear(&m);
+    free(t);
+
+    t = ct_proto_encode_status(true, NULL, 0, NULL);
+    assert_string_equal(t, "{\"type\":\"status\",\"live\":true}");
+    m = decode_ok(t);
+    assert_true(m.live);
+    assert_null(m.reason);
+    ct_pmsg_clear(&m);
+    free(t);
+
+    ct_error err;
+    assert_int_equal(decode_err("{\"type\":\"status\"}", &err), CT_EMISSING);
+    assert_non_null(strstr(err.detail, "live"));
+    assert_int_equal(decode_err("{\"type\":\"status\",\"live\":1}", &err), CT_ETYPE);
+    assert_non_null(strstr(err.detail, "boolean"));
+}
+
 static void test_malformed(void **state)
 {
     ct_error err;
@@ -436,11 +470,17 @@ static void test_snapshot_parts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_snapshot_parts),     cmocka_unit_test(test_hello_roundtrip),
-        cmocka_unit_test(test_headroom),           cmocka_unit_test(test_welcome_roundtrip),
-        cmocka_unit_test(test_snapshot_roundtrip), cmocka_unit_test(test_event_roundtrip),
-        cmocka_unit_test(test_ping_pong_error),    cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_mutations),          cmocka_unit_test(test_secret_equal),
+        cmocka_unit_test(test_snapshot_parts),
+        cmocka_unit_test(test_hello_roundtrip),
+        cmocka_unit_test(test_headroom),
+        cmocka_unit_test(test_welcome_roundtrip),
+        cmocka_unit_test(test_snapshot_roundtrip),
+        cmocka_unit_test(test_event_roundtrip),
+        cmocka_unit_test(test_ping_pong_error),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_secret_equal),
+        cmocka_unit_test(test_status),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
