@@ -923,14 +923,7 @@ void ct_config_print_sample(FILE *out)
 /* True for 127.0.0.0/8, ::1 and localhost: plain http there stays on the machine. */
 static bool loopback_url(const char *url)
 {
-    const char *h = strstr(url, "://");
-    if (!h) return false;
-    h += 3;
-    const char *at = memrchr(h, '@', strcspn(h, "/?#"));
-    if (at) h = at + 1;
-    size_t n = strcspn(h, ":/?#");
-    if (h[0] == '[') return strncmp(h, "[::1]", 5) == 0;
-    return (n == 9 && strncasecmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0;
+    return ct_url_is_loopback(url);
 }
 
 int ct_config_print_warnings(const ct_config *cfg, FILE *out)

@@ -151,3 +151,20 @@ ct_err ct_relay_urls_parse(const char *list, ct_relay_urls *out, ct_error *err)
     }
     return CT_OK;
 }
+
+bool ct_url_is_loopback(const char *url)
+{
+    const char *h = strstr(url, "://");
+    if (!h) return false;
+    h += 3;
+    size_t alen = strcspn(h, "/?#");
+    for (size_t i = alen; i > 0; i--) { /* past the last '@' of the user part */
+        if (h[i - 1] == '@') {
+            h += i;
+            break;
+        }
+    }
+    size_t n = strcspn(h, ":/?#");
+    if (h[0] == '[') return strncmp(h, "[::1]", 5) == 0;
+    return (n == 9 && strncasecmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0;
+}

@@ -43,4 +43,7 @@ void ct_url_display(char *buf, size_t cap, const char *url);
  * wss:// or ws://" ("relay URL 'x': ..." for a list of one). */
 ct_err ct_relay_urls_parse(const char *list, ct_relay_urls *out, ct_error *err);
 
+/* True for 127.0.0.0/8, [::1] and localhost: cleartext there stays on the machine. */
+bool ct_url_is_loopback(const char *url);
+
 #endif

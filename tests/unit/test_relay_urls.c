@@ -96,6 +96,18 @@ static void test_parse_names_bad_entry_and_hides_password(void **state)
     assert_string_equal(shown, "ws://u:(hidden)@h:1/m?");
 }
 
+static void test_loopback(void **state)
+{
+    (void)state;
+    assert_true(ct_url_is_loopback("ws://127.0.0.1:8787/monitor"));
+    assert_true(ct_url_is_loopback("ws://localhost/monitor"));
+    assert_true(ct_url_is_loopback("ws://[::1]:1/monitor"));
+    assert_true(ct_url_is_loopback("ws://u:p@127.0.0.2/"));
+    assert_false(ct_url_is_loopback("ws://relay.example/monitor"));
+    assert_false(ct_url_is_loopback("ws://127.0.0.1@relay.example/"));
+    assert_false(ct_url_is_loopback("ws://localhost.example/"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +115,7 @@ int main(void)
         cmocka_unit_test(test_split_refusals_name_the_entry),
         cmocka_unit_test(test_url_check),
         cmocka_unit_test(test_parse_names_bad_entry_and_hides_password),
+        cmocka_unit_test(test_loopback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
