@@ -87,6 +87,7 @@ struct ct_monitor {
     bool failing_over;         /* moved to another relay; its welcome tells how it went */
     int lost_from;             /* the relay index the failover left */
     int64_t last_resync_ms;    /* when a resync last reconnected at once */
+    int64_t last_failover_ms;  /* when a synced relay was last lost (flapping guard) */
     ct_time_ms last_event_wall_ms;
     int proto;   /* protocol version our hello asks for (2; 1 for an old relay) */
     bool synced; /* this connection delivered its snapshot (or replay) */
@@ -242,9 +243,13 @@ static void connection_lost(ct_monitor *m, const char *why)
     else set_state(m, CT_MON_RECONNECTING, why);
     if (m->n_relays > 1 && !resyncing) {
         /* Another relay is likely up: go at once, unless a whole round of
-         * them just failed in a row (then back off as one relay would). */
+         * them just failed in a row (then back off as one relay would), or
+         * relays that accept and then drop us at once make us spin. */
+        int64_t now = ct_clock_mono_ms();
         bool round_failed = m->failures > 0 && m->failures % m->n_relays == 0;
-        schedule_connect(m, !round_failed);
+        bool flapping = was_synced && now - m->last_failover_ms < 1000;
+        if (was_synced) m->last_failover_ms = now;
+        schedule_connect(m, !round_failed && !flapping);
         return;
     }
     /* A resync after a gap is not a failure: go again at once — unless
@@ -866,6 +871,7 @@ ct_monitor *ct_monitor_start(const ct_monitor_options *opt, ct_inbox *inbox, ct_
     m->proto = CT_PROTOCOL_VERSION;
     m->rng = (uint32_t)ct_clock_wall_ms() ^ (uint32_t)(uintptr_t)m ^ 0xa5a5a5a5u;
     m->last_resync_ms = -1000000;
+    m->last_failover_ms = -1000000;
     if (!m->token || (opt->ca_file && !m->ca_file)) {
         ct_error_set(err, CT_ENOMEM, "out of memory");
         monitor_free(m);

@@ -611,6 +611,7 @@ typedef struct peer {
     atomic_bool stop;
     atomic_int accepted;
     atomic_bool ready; /* the current connection got its welcome */
+    bool flap;         /* hang up right after the snapshot (a relay that drops everyone) */
     pthread_mutex_t lock;
 } peer;
 
@@ -730,6 +731,10 @@ static void *peer_main(void *arg)
                    "{\"type\":\"welcome\",\"protocol\":3,\"stream\":\"s-fake\",\"seq\":10,"
                    "\"mode\":\"snapshot\"}");
         send_frame(fd, "{\"type\":\"snapshot\",\"seq\":10,\"part\":0,\"calls\":[],\"last\":true}");
+        if (p->flap) {
+            close(fd);
+            continue;
+        }
         pthread_mutex_lock(&p->lock);
         p->cfd = fd;
         pthread_mutex_unlock(&p->lock);
@@ -815,6 +820,39 @@ static void test_status_not_live_is_stale_on_same_connection(void **state)
     peer_stop(p);
 }
 
+/* Two relays that welcome, send their snapshot and hang up at once: the
+ * monitor must not bounce between them in a tight loop (a synced relay lost
+ * within a second of the last failover backs off). */
+static void test_flapping_relays_back_off(void **state)
+{
+    (void)state;
+    peer *p1 = peer_start(), *p2 = peer_start();
+    p1->flap = p2->flap = true;
+    char urls[128];
+    snprintf(urls, sizeof urls, "ws://127.0.0.1:%d/monitor,ws://127.0.0.1:%d/monitor", p1->port,
+             p2->port);
+    world *w = world_new();
+    ct_monitor_options o = {.relay_url = urls,
+                            .token = TOKEN,
+                            .backoff_initial_ms = 400,
+                            .backoff_max_ms = 400,
+                            .polling_after_failures = 3};
+    ct_error err;
+    w->mon = ct_monitor_start(&o, w->inbox, &err);
+    assert_non_null(w->mon);
+    int64_t end = now_ms() + 2000;
+    while (now_ms() < end) drain(w, 50);
+    ct_monitor_stats st;
+    ct_monitor_get_stats(w->mon, &st);
+    print_message("flapping relays: %llu connections in 2 s\n", (unsigned long long)st.connects);
+    assert_true(st.connects >= 3);  /* it does keep trying, on both */
+    assert_true(st.connects <= 30); /* at once every time would be hundreds */
+    assert_true(atomic_load(&p1->accepted) >= 1 && atomic_load(&p2->accepted) >= 1);
+    world_free(w);
+    peer_stop(p1);
+    peer_stop(p2);
+}
+
 /* The same against a real relay on Redis, redis-server stopped and back.
  * Needs a relay that sends status (it says so with /healthz logLive). */
 static void test_status_from_relay_on_redis(void **state)
@@ -866,6 +904,7 @@ int main(void)
         cmocka_unit_test(test_dead_first_entry_then_live),
         cmocka_unit_test(test_all_dead_polling_after_rounds),
         cmocka_unit_test(test_status_not_live_is_stale_on_same_connection),
+        cmocka_unit_test(test_flapping_relays_back_off),
         cmocka_unit_test_teardown(test_status_from_relay_on_redis, kill_leftovers),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
