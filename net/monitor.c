@@ -443,8 +443,11 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
                 snprintf(how, sizeof how, "replay of %llu event%s",
                          (unsigned long long)(msg.seq - had), msg.seq - had == 1 ? "" : "s");
             else snprintf(how, sizeof how, "snapshot");
-            snprintf(why, sizeof why, "relay %s lost; now on %s (%s)",
-                     m->relays[m->lost_from].label, m->relays[m->cur].label, how);
+            if (m->lost_from == m->cur) /* a whole round later, the same one is back */
+                snprintf(why, sizeof why, "relay %s back (%s)", m->relays[m->cur].label, how);
+            else
+                snprintf(why, sizeof why, "relay %s lost; now on %s (%s)",
+                         m->relays[m->lost_from].label, m->relays[m->cur].label, how);
             m->failing_over = false;
             set_state(m, CT_MON_LIVE, why);
         } else {
