@@ -52,7 +52,7 @@ typedef struct relay_target {
     char host[256], path[512];
     int port;
     bool tls;
-    char label[300]; /* scheme://host:port/path for messages (the URL never holds the token) */
+    char label[800]; /* scheme://host:port/path for messages (the URL never holds the token) */
 } relay_target;
 
 struct ct_monitor {
@@ -222,7 +222,7 @@ static void connection_lost(ct_monitor *m, const char *why)
     if (atomic_load(&m->stop)) return;
     if (!was_synced) m->failures++;
     bool resyncing = was_live && was_synced && m->resync;
-    char said[700];
+    char said[1200];
     if (m->n_relays > 1 && !resyncing) {
         /* Lost (not merely resynchronising on a healthy relay): the next
          * relay of the list, with the same lastSeq and stream. */
@@ -438,7 +438,7 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
         m->live_resumed = msg.replay;
         if (m->failing_over) {
             /* say where the channel went and what it cost */
-            char why[700], how[64];
+            char why[1800], how[64];
             if (msg.replay)
                 snprintf(how, sizeof how, "replay of %llu event%s",
                          (unsigned long long)(msg.seq - had), msg.seq - had == 1 ? "" : "s");
