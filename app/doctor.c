@@ -40,6 +40,7 @@
 #include "calltop/model.h"
 #include "calltop/monitor.h"
 #include "calltop/protocol.h"
+#include "calltop/relay_urls.h"
 #include "calltop/sanitize.h"
 
 #define HTTP_TIMEOUT_MS    10000
@@ -48,13 +49,13 @@
 #define LIST_WINDOW_MS     (7LL * 24 * 3600 * 1000) /* the last week */
 #define LIST_END_MARGIN_MS (5LL * 60 * 1000)        /* as the fetcher widens endDate */
 #define CALLTOP_PAGE_SIZE  100                      /* the fetcher's list page size */
-#define MAX_CHECKS         24
+#define MAX_CHECKS         64                       /* room for the relay checks of a list of 8 */
 
 typedef enum { ST_OK, ST_INFO, ST_SKIP, ST_WARN, ST_FAIL } check_status;
 static const char *const status_name[] = {"ok", "info", "skip", "warn", "fail"};
 
 typedef struct check {
-    const char *name;
+    char name[40]; /* "relay", or "relay 2/3 token" with several relays */
     check_status status;
     char detail[512];
     char remedy[512];
@@ -75,7 +76,7 @@ static void add(doctor *d, const char *name, check_status st, const char *remedy
 {
     if (d->n >= MAX_CHECKS) return;
     check *c = &d->checks[d->n++];
-    c->name = name;
+    snprintf(c->name, sizeof c->name, "%s", name);
     c->status = st;
     char raw[512];
     va_list ap;
@@ -546,11 +547,11 @@ static bool update_for(const ct_event *ev, const void *arg)
 
 /* Posts a finished status-update for a reserved id and waits to see it on
  * /monitor through the running monitor. */
-static void check_round_trip(doctor *d, const char *http_base, ct_inbox *in)
+static void check_round_trip(doctor *d, const char *name, const char *http_base, ct_inbox *in)
 {
     const char *secret = getenv("CALLTOP_WEBHOOK_SECRET");
     if (!secret || !*secret) {
-        add(d, "webhook round trip", ST_SKIP,
+        add(d, name, ST_SKIP,
             "set CALLTOP_WEBHOOK_SECRET to the relay's webhook "
             "secret to test the path webhook -> relay -> calltop",
             "CALLTOP_WEBHOOK_SECRET not set");
@@ -573,27 +574,27 @@ static void check_round_trip(doctor *d, const char *http_base, ct_inbox *in)
         ct_error err;
         ct_error_clear(&err);
         ct_curl_map_error((int)r.cc, r.errbuf, &err);
-        add(d, "webhook round trip", ST_FAIL, network_remedy(err.code), "POST %s: %s: %s", url,
+        add(d, name, ST_FAIL, network_remedy(err.code), "POST %s: %s: %s", url,
             ct_strerror(err.code), err.detail);
     } else if (r.status == 401) {
-        add(d, "webhook round trip", ST_FAIL,
+        add(d, name, ST_FAIL,
             "CALLTOP_WEBHOOK_SECRET must equal the relay's "
             "webhook secret (its --secret-file or CALLTOP_WEBHOOK_SECRET)",
             "the relay refused the webhook secret (HTTP 401)");
     } else if (r.status < 200 || r.status > 299) {
-        add(d, "webhook round trip", ST_FAIL,
+        add(d, name, ST_FAIL,
             "check the relay's log; behind a proxy, forward "
             "POST /webhook unchanged",
             "POST /webhook answered HTTP %ld: %.200s", r.status, r.body ? r.body : "");
     } else {
         ct_event *ev = wait_event(in, t0 + RELAY_WAIT_MS, update_for, id);
         if (ev)
-            add(d, "webhook round trip", ST_OK, NULL,
+            add(d, name, ST_OK, NULL,
                 "status-update for %s came back on "
                 "/monitor after %.1f ms",
                 id, (double)(mono_us() - t0_us) / 1000.0);
         else
-            add(d, "webhook round trip", ST_FAIL,
+            add(d, name, ST_FAIL,
                 "check the relay's log (--event-log); a proxy "
                 "must pass WebSocket frames without buffering",
                 "the relay accepted the webhook "
@@ -604,20 +605,21 @@ static void check_round_trip(doctor *d, const char *http_base, ct_inbox *in)
     resp_clear(&r);
 }
 
-static void check_relay(doctor *d)
+/* The checks of one relay URL. `tag` is "" for a lone relay, " 2/3" for
+ * the second of three: it goes into every check's name. */
+static void check_one_relay(doctor *d, const char *relay_url, const char *tag)
 {
     const ct_config *cfg = d->cfg;
-    if (!cfg->relay_url) {
-        add(d, "relay", ST_SKIP,
-            "set relay-url (and relay-token) for live updates from "
-            "calltop-relay",
-            "no relay-url: calltop polls the API");
-        return;
-    }
+    char n_relay[40], n_proto[40], n_token[40], n_trip[40];
+    snprintf(n_relay, sizeof n_relay, "relay%s", tag);
+    snprintf(n_proto, sizeof n_proto, "relay%s protocol", tag);
+    snprintf(n_token, sizeof n_token, "relay%s token", tag);
+    if (*tag) snprintf(n_trip, sizeof n_trip, "round trip%s", tag);
+    else snprintf(n_trip, sizeof n_trip, "webhook round trip");
     char base[1024];
-    if (!ct_doctor_relay_http_base(cfg->relay_url, base, sizeof base)) {
-        add(d, "relay", ST_FAIL, "use ws://HOST:PORT/monitor or wss://HOST/PREFIX/monitor",
-            "relay-url %s: cannot tell where the relay's /healthz is", cfg->relay_url);
+    if (!ct_doctor_relay_http_base(relay_url, base, sizeof base)) {
+        add(d, n_relay, ST_FAIL, "use ws://HOST:PORT/monitor or wss://HOST/PREFIX/monitor",
+            "relay-url %s: cannot tell where the relay's /healthz is", relay_url);
         return;
     }
     char url[1100];
@@ -628,7 +630,7 @@ static void check_relay(doctor *d)
         ct_error err;
         ct_error_clear(&err);
         ct_curl_map_error((int)r.cc, r.errbuf, &err);
-        add(d, "relay", ST_FAIL, network_remedy(err.code), "cannot reach %s: %s: %s", url,
+        add(d, n_relay, ST_FAIL, network_remedy(err.code), "cannot reach %s: %s: %s", url,
             ct_strerror(err.code), err.detail);
         resp_clear(&r);
         return;
@@ -636,7 +638,7 @@ static void check_relay(doctor *d)
     cJSON *h = r.status == 200 && r.body ? cJSON_Parse(r.body) : NULL;
     const cJSON *proto = cJSON_GetObjectItemCaseSensitive(h, "protocol");
     if (!cJSON_IsNumber(proto)) {
-        add(d, "relay", ST_FAIL,
+        add(d, n_relay, ST_FAIL,
             "is that URL a calltop-relay? Behind a proxy, forward /healthz "
             "and /monitor to it",
             "GET %s answered HTTP %ld without a protocol version", url, r.status);
@@ -649,20 +651,20 @@ static void check_relay(doctor *d)
     int n_calls = cJSON_IsNumber(calls) ? calls->valueint : -1;
     int n_clients = cJSON_IsNumber(clients) ? clients->valueint : -1;
     bool tls = strncmp(base, "https://", 8) == 0;
-    add(d, "relay", ST_OK, NULL, "%s answers: %d call%s held, %d client%s connected%s", base,
+    add(d, n_relay, ST_OK, NULL, "%s answers: %d call%s held, %d client%s connected%s", base,
         n_calls, n_calls == 1 ? "" : "s", n_clients, n_clients == 1 ? "" : "s",
         !tls                ? ""
             : cfg->insecure ? "; TLS NOT verified: --insecure"
                             : "; TLS certificate valid");
     if (proto->valueint != CT_PROTOCOL_VERSION)
-        add(d, "relay protocol", ST_FAIL, "install the same calltop version on both sides",
+        add(d, n_proto, ST_FAIL, "install the same calltop version on both sides",
             "the relay speaks protocol %d, this calltop %d", proto->valueint, CT_PROTOCOL_VERSION);
-    else add(d, "relay protocol", ST_OK, NULL, "protocol %d, as this calltop", proto->valueint);
+    else add(d, n_proto, ST_OK, NULL, "protocol %d, as this calltop", proto->valueint);
     cJSON_Delete(h);
     resp_clear(&r);
 
     if (!cfg->relay_token || !*cfg->relay_token) {
-        add(d, "relay token", ST_FAIL,
+        add(d, n_token, ST_FAIL,
             "export CALLTOP_RELAY_TOKEN=..., or relay-token = ... in "
             "the config file (chmod 600)",
             "no relay token is configured");
@@ -670,7 +672,7 @@ static void check_relay(doctor *d)
     }
     ct_inbox *in = ct_inbox_new();
     ct_monitor_options mo = {
-        .relay_url = cfg->relay_url,
+        .relay_url = relay_url,
         .token = cfg->relay_token,
         .insecure = cfg->insecure,
         .backoff_initial_ms = 60000,
@@ -681,23 +683,23 @@ static void check_relay(doctor *d)
     ct_error_clear(&err);
     ct_monitor *m = in ? ct_monitor_start(&mo, in, &err) : NULL;
     if (!m) {
-        add(d, "relay token", ST_FAIL, "fix relay-url", "cannot start the live channel: %s",
+        add(d, n_token, ST_FAIL, "fix relay-url", "cannot start the live channel: %s",
             in ? err.detail : "out of memory");
         ct_inbox_free(in);
         return;
     }
     ct_event *ev = wait_event(in, ct_clock_mono_ms() + RELAY_WAIT_MS, settled_state, NULL);
     if (!ev) {
-        add(d, "relay token", ST_FAIL,
+        add(d, n_token, ST_FAIL,
             "check that a proxy in front of the relay passes "
             "WebSocket upgrades (Upgrade/Connection headers)",
             "no answer on /monitor within %d ms", RELAY_WAIT_MS);
     } else if (ev->monitor_state == CT_MON_LIVE) {
-        add(d, "relay token", ST_OK, NULL, "accepted: /monitor is live");
-        check_round_trip(d, base, in);
+        add(d, n_token, ST_OK, NULL, "accepted: /monitor is live");
+        check_round_trip(d, n_trip, base, in);
     } else {
         bool refused = ev->text && strstr(ev->text, "refused the token");
-        add(d, "relay token", ST_FAIL,
+        add(d, n_token, ST_FAIL,
             refused ? "relay-token must equal the relay's client token (its --token-file or "
                       "CALLTOP_RELAY_TOKEN), and relay-url must end in /monitor"
                     : network_remedy(CT_ECONNECT),
@@ -706,6 +708,39 @@ static void check_relay(doctor *d)
     ct_event_free(ev);
     ct_monitor_stop(m);
     ct_inbox_free(in);
+}
+
+static void check_relay(doctor *d)
+{
+    const ct_config *cfg = d->cfg;
+    if (!cfg->relay_url) {
+        add(d, "relay", ST_SKIP,
+            "set relay-url (and relay-token) for live updates from "
+            "calltop-relay",
+            "no relay-url: calltop polls the API");
+        return;
+    }
+    ct_relay_urls urls;
+    ct_error err;
+    ct_error_clear(&err);
+    if (ct_relay_urls_split(cfg->relay_url, &urls, &err) != CT_OK) {
+        add(d, "relay", ST_FAIL, "fix relay-url", "relay-url: %s", err.detail);
+        return;
+    }
+    /* every relay of the list: the board may be on any of them */
+    for (int i = 0; i < urls.n; i++) {
+        char tag[16] = "";
+        if (urls.n > 1) snprintf(tag, sizeof tag, " %d/%d", i + 1, urls.n);
+        if (strncasecmp(urls.url[i], "ws://", 5) == 0 && !ct_url_is_loopback(urls.url[i])) {
+            char name[40], shown[256];
+            snprintf(name, sizeof name, "relay%s tls", tag);
+            ct_url_display(shown, sizeof shown, urls.url[i]);
+            add(d, name, ST_WARN, "use wss:// (calltop-relay --cert/--key, or a TLS proxy)",
+                "%s is plain ws:// to a remote host: the relay token travels unencrypted", shown);
+        }
+        check_one_relay(d, urls.url[i], tag);
+    }
+    ct_relay_urls_free(&urls);
 }
 
 /* ---- output ------------------------------------------------------------------------- */

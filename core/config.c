@@ -8,6 +8,7 @@
  * and recording its source, which is what `calltop config` reports. */
 #include "calltop/config.h"
 #include "calltop/args.h"
+#include "calltop/relay_urls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -499,41 +500,33 @@ ct_err ct_config_validate(const ct_config *cfg, ct_error *err)
             if (s->def) return ct_error_set(err, CT_ECONFIG, "%s is empty (from %s)", s->key, src);
             continue;
         }
-        const char *sep = strstr(v, "://");
-        bool ok = false;
-        if (sep && sep > v) {
-            size_t slen = (size_t)(sep - v);
-            for (const char *sc = s->schemes; *sc;) {
-                size_t n = strcspn(sc, " ");
-                if (n == slen && strncasecmp(sc, v, n) == 0) ok = true;
-                sc += n;
-                while (*sc == ' ') sc++;
-            }
+        char why[128], shown[256];
+        if (!s->list) {
+            display(shown, sizeof shown, v, true);
+            if (!ct_url_check(v, s->schemes, why, sizeof why))
+                return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): %s", s->key, shown, src,
+                                    why);
+            continue;
         }
-        char shown[256];
-        display(shown, sizeof shown, v, true);
-        if (!ok) {
-            char allowed[64] = "";
-            for (const char *sc = s->schemes; *sc;) { /* "https http" -> "https:// or http://" */
-                size_t n = strcspn(sc, " ");
-                size_t used = strlen(allowed);
-                snprintf(allowed + used, sizeof allowed - used, "%s%.*s://", used ? " or " : "",
-                         (int)n, sc);
-                sc += n;
-                while (*sc == ' ') sc++;
-            }
-            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): must start with %s", s->key,
-                                shown, src, allowed);
+        /* a list (relay-url): each entry is checked alone and named by its
+         * place, so "entry 2 of 3" points at the one to fix */
+        ct_relay_urls urls;
+        ct_error lerr;
+        ct_error_clear(&lerr);
+        if (ct_relay_urls_split(v, &urls, &lerr) != CT_OK)
+            return ct_error_set(err, lerr.code, "%s (from %s): %s", s->key, src, lerr.detail);
+        for (int i = 0; i < urls.n; i++) {
+            if (ct_url_check(urls.url[i], s->schemes, why, sizeof why)) continue;
+            display(shown, sizeof shown, urls.url[i], true);
+            if (urls.n == 1)
+                ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): %s", s->key, shown, src, why);
+            else
+                ct_error_set(err, CT_ECONFIG, "%s entry %d of %d '%s' (from %s): %s", s->key, i + 1,
+                             urls.n, shown, src, why);
+            ct_relay_urls_free(&urls);
+            return CT_ECONFIG;
         }
-        const char *host = sep + 3;
-        const char *at = memrchr(host, '@', strcspn(host, "/?#"));
-        if (at) host = at + 1;
-        if (strcspn(host, ":/?#") == 0)
-            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): no host name", s->key, shown,
-                                src);
-        if (strpbrk(v, " \t\r\n"))
-            return ct_error_set(err, CT_ECONFIG, "%s '%s' (from %s): contains blanks", s->key,
-                                shown, src);
+        ct_relay_urls_free(&urls);
     }
     return CT_OK;
 }
@@ -719,6 +712,28 @@ ct_err ct_config_load(ct_config *cfg, int argc, char **argv, FILE *out, bool *ex
 /* ------------------------------------------------------------------------ */
 /* Printing */
 
+/* A URL list shown entry by entry, so each entry's password is hidden,
+ * not only the first one's. */
+static void display_list(char *buf, size_t cap, const char *v)
+{
+    ct_relay_urls urls;
+    ct_error e;
+    ct_error_clear(&e);
+    if (ct_relay_urls_split(v, &urls, &e) != CT_OK) {
+        display(buf, cap, v, true);
+        return;
+    }
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < urls.n && o + 1 < cap; i++) {
+        if (i) buf[o++] = ',';
+        buf[o] = '\0';
+        display(buf + o, cap - o, urls.url[i], true);
+        o += strlen(buf + o);
+    }
+    ct_relay_urls_free(&urls);
+}
+
 void ct_config_print_effective(const ct_config *cfg, FILE *out)
 {
     fprintf(out, "%-19s %-40s %s\n", "SETTING", "VALUE", "SOURCE");
@@ -737,6 +752,7 @@ void ct_config_print_effective(const ct_config *cfg, FILE *out)
                          id == CT_SET_CONFIG ? "(none: HOME unset)" : "(unset)");
             else if (s->secret) /* never a character of it, not even its length */
                 snprintf(value, sizeof value, "(set, hidden)");
+            else if (s->list) display_list(value, sizeof value, v);
             else display(value, sizeof value, v, s->kind == CT_KIND_URL);
             if (id == CT_SET_CONFIG && v && !cfg->config_found)
                 strncat(value, " (not found)", sizeof value - strlen(value) - 1);
@@ -907,14 +923,7 @@ void ct_config_print_sample(FILE *out)
 /* True for 127.0.0.0/8, ::1 and localhost: plain http there stays on the machine. */
 static bool loopback_url(const char *url)
 {
-    const char *h = strstr(url, "://");
-    if (!h) return false;
-    h += 3;
-    const char *at = memrchr(h, '@', strcspn(h, "/?#"));
-    if (at) h = at + 1;
-    size_t n = strcspn(h, ":/?#");
-    if (h[0] == '[') return strncmp(h, "[::1]", 5) == 0;
-    return (n == 9 && strncasecmp(h, "localhost", 9) == 0) || strncmp(h, "127.", 4) == 0;
+    return ct_url_is_loopback(url);
 }
 
 int ct_config_print_warnings(const ct_config *cfg, FILE *out)
@@ -950,12 +959,29 @@ int ct_config_print_warnings(const ct_config *cfg, FILE *out)
               out);
         n++;
     }
-    if (cfg->relay_url && cfg->relay_token && strncasecmp(cfg->relay_url, "ws://", 5) == 0 &&
-        !loopback_url(cfg->relay_url)) {
-        fputs("WARNING: relay-url is plain ws:// to a remote host: the relay token travels "
-              "unencrypted. Use wss://.\n",
-              out);
-        n++;
+    ct_relay_urls urls = {0};
+    ct_error uerr;
+    ct_error_clear(&uerr);
+    if (cfg->relay_url && cfg->relay_token &&
+        ct_relay_urls_split(cfg->relay_url, &urls, &uerr) == CT_OK) {
+        /* the token goes to every relay of the list: each cleartext one is a leak */
+        for (int i = 0; i < urls.n; i++) {
+            if (strncasecmp(urls.url[i], "ws://", 5) != 0 || loopback_url(urls.url[i])) continue;
+            if (urls.n == 1) {
+                fputs("WARNING: relay-url is plain ws:// to a remote host: the relay token travels "
+                      "unencrypted. Use wss://.\n",
+                      out);
+            } else {
+                char shown[256];
+                display(shown, sizeof shown, urls.url[i], true);
+                fprintf(out,
+                        "WARNING: relay-url entry %d of %d (%s) is plain ws:// to a remote host: "
+                        "the relay token travels unencrypted. Use wss://.\n",
+                        i + 1, urls.n, shown);
+            }
+            n++;
+        }
+        ct_relay_urls_free(&urls);
     }
     return n;
 }

@@ -15,9 +15,11 @@ const ct_setting ct_settings[CT_SET__COUNT] = {
                 "http://127.0.0.1:PORT for calltop-sim" },
     [CT_SET_RELAY_URL] = {
         .key = "relay-url", .in_file = true, .flag = "relay-url", .env = "CALLTOP_RELAY_URL",
-        .kind = CT_KIND_URL, .metavar = "URL", .schemes = "wss ws",
+        .kind = CT_KIND_URL, .metavar = "URL[,URL...]", .schemes = "wss ws", .list = true,
         .example = "wss://relay.example.com:8787/monitor",
-        .help = "calltop-relay WebSocket URL for live events; without it calltop polls the API" },
+        .help = "calltop-relay WebSocket URL for live events (without it calltop polls the API), "
+                "or several relays sharing one Redis log, separated by commas: calltop follows "
+                "one and moves to the next when it loses it" },
     [CT_SET_API_KEY] = {
         .key = "api-key", .in_file = true, .env = "INTERACTLY_API_KEY",
         .kind = CT_KIND_STRING, .secret = true, .example = "\"your-interactly-api-key\"",

@@ -9,7 +9,19 @@
  * reconnects asking for a snapshot. Silence beyond the stale limit means a
  * dead peer: STALE, then reconnect. Reconnects back off exponentially with
  * full jitter; after N failed connects it reports POLLING so the UI polls
- * REST, and keeps retrying behind it. */
+ * REST, and keeps retrying behind it.
+ *
+ * relay-url may list several relays sharing one Redis log (their seqs and
+ * stream id agree, docs/scale-out.md). The thread follows one; when it is
+ * lost (refused, closed, silent past the stale limit) it moves to the next
+ * (round robin) at once and says hello there with its lastSeq, so that
+ * relay replays exactly the missed events. Backoff starts only once a
+ * whole round of relays failed, and POLLING after N whole rounds.
+ *
+ * A relay that cannot vouch for its events (protocol 3 `status`
+ * live:false, e.g. its Redis is down) makes the channel STALE with the
+ * relay's reason while the connection and its heartbeats go on; events
+ * that still arrive apply; live:true makes it LIVE again. */
 #include "calltop/api.h"
 #include "calltop/clock.h"
 #include "calltop/monitor.h"
@@ -25,6 +37,7 @@
 
 #include "calltop/log.h"
 #include "calltop/protocol.h"
+#include "calltop/relay_urls.h"
 
 #define MAX_FRAME    (64u << 20) /* a snapshot of many calls; beyond is a broken relay */
 #define TX_SLOTS     8
@@ -34,12 +47,20 @@
  * wakeup of its own. */
 #define DUE_SLACK_MS 5
 
-struct ct_monitor {
-    char *url, *token, *ca_file;
-    int tls_verify_error; /* X509_V_ERR_* of the last failed handshake, 0 = none */
+/* One relay of relay-url's list, parsed once. */
+typedef struct relay_target {
     char host[256], path[512];
     int port;
-    bool tls, insecure;
+    bool tls;
+    char label[800]; /* scheme://host:port/path for messages (the URL never holds the token) */
+} relay_target;
+
+struct ct_monitor {
+    char *token, *ca_file;
+    int tls_verify_error; /* X509_V_ERR_* of the last failed handshake, 0 = none */
+    relay_target relays[CT_RELAY_URLS_MAX];
+    int n_relays, cur; /* the list and the one followed now (index) */
+    bool insecure;
     int hb_ms, stale_ms, backoff_initial_ms, backoff_max_ms, polling_after;
     ct_inbox *inbox;
 
@@ -62,7 +83,11 @@ struct ct_monitor {
     int64_t last_peer_ping_ms; /* the relay's last ping on this connection (0 = none yet) */
     bool live_resumed;         /* this connection's welcome replayed from the ring */
     bool stale_shown;          /* STALE was reported on this connection (it is silent) */
+    bool relay_not_live;       /* this connection's relay sent status live:false */
+    bool failing_over;         /* moved to another relay; its welcome tells how it went */
+    int lost_from;             /* the relay index the failover left */
     int64_t last_resync_ms;    /* when a resync last reconnected at once */
+    int64_t last_failover_ms;  /* when a synced relay was last lost (flapping guard) */
     ct_time_ms last_event_wall_ms;
     int proto;   /* protocol version our hello asks for (2; 1 for an old relay) */
     bool synced; /* this connection delivered its snapshot (or replay) */
@@ -108,6 +133,8 @@ static void set_state(ct_monitor *m, ct_monitor_state st, const char *why)
     ev->monitor_state = st;
     ev->resumed = st == CT_MON_LIVE && m->live_resumed;
     ev->last_event_ms = m->last_event_wall_ms;
+    ev->relay_index = m->cur + 1;
+    ev->relay_count = m->n_relays;
     ev->text = why ? strdup(why) : NULL;
     ct_log(CT_LOG_INFO, "monitor: %s%s%s", ct_monitor_state_name(st), why ? ": " : "",
            why ? why : "");
@@ -174,6 +201,7 @@ static void connection_lost(ct_monitor *m, const char *why)
     if (!m->in_attempt) return;
     m->in_attempt = false;
     m->stale_shown = false;
+    m->relay_not_live = false;
     bool was_live = m->welcomed;
     /* A connection that never delivered its snapshot (or replay) failed,
      * even if it reached welcome: a relay whose snapshot cannot be taken
@@ -193,13 +221,42 @@ static void connection_lost(ct_monitor *m, const char *why)
     m->rx_len = 0;
     if (atomic_load(&m->stop)) return;
     if (!was_synced) m->failures++;
-    if (m->failures >= m->polling_after) set_state(m, CT_MON_POLLING, why);
+    bool resyncing = was_live && was_synced && m->resync;
+    char said[1200];
+    if (m->n_relays > 1 && !resyncing) {
+        /* Lost (not merely resynchronising on a healthy relay): the next
+         * relay of the list, with the same lastSeq and stream. */
+        if (!m->failing_over) m->lost_from = m->cur;
+        snprintf(said, sizeof said, "relay %s: %s", m->relays[m->cur].label, why);
+        why = said;
+        m->failing_over = true;
+        m->cur = (m->cur + 1) % m->n_relays;
+        pthread_mutex_lock(&m->lock);
+        m->stats.failovers++;
+        m->stats.relay_index = m->cur;
+        pthread_mutex_unlock(&m->lock);
+        ct_log(CT_LOG_INFO, "monitor: %s; trying %s", why, m->relays[m->cur].label);
+    }
+    /* POLLING after that many whole rounds of the list (one relay: failed
+     * connections, as before) */
+    if (m->failures >= m->polling_after * m->n_relays) set_state(m, CT_MON_POLLING, why);
     else set_state(m, CT_MON_RECONNECTING, why);
+    if (m->n_relays > 1 && !resyncing) {
+        /* Another relay is likely up: go at once, unless a whole round of
+         * them just failed in a row (then back off as one relay would), or
+         * relays that accept and then drop us at once make us spin. */
+        int64_t now = ct_clock_mono_ms();
+        bool round_failed = m->failures > 0 && m->failures % m->n_relays == 0;
+        bool flapping = was_synced && now - m->last_failover_ms < 1000;
+        if (was_synced) m->last_failover_ms = now;
+        schedule_connect(m, !round_failed && !flapping);
+        return;
+    }
     /* A resync after a gap is not a failure: go again at once — unless
      * resyncs repeat (a relay that keeps sending holes or garbage), then
      * back off like any other failure. */
     int64_t now = ct_clock_mono_ms();
-    bool at_once = was_live && was_synced && m->resync && now - m->last_resync_ms > 5000;
+    bool at_once = resyncing && now - m->last_resync_ms > 5000;
     if (was_live && m->resync) m->last_resync_ms = now;
     schedule_connect(m, at_once);
 }
@@ -209,16 +266,17 @@ static void do_connect(lws_sorted_usec_list_t *sul)
     ct_monitor *m = lws_container_of(sul, ct_monitor, sul_connect);
     m->connect_at = 0;
     if (atomic_load(&m->stop) || m->wsi) return;
+    const relay_target *t = &m->relays[m->cur];
     struct lws_client_connect_info ci;
     memset(&ci, 0, sizeof ci);
     ci.context = m->ctx;
-    ci.address = m->host;
-    ci.port = m->port;
-    ci.path = m->path;
-    ci.host = m->host;
-    ci.origin = m->host;
+    ci.address = t->host;
+    ci.port = t->port;
+    ci.path = t->path;
+    ci.host = t->host;
+    ci.origin = t->host;
     ci.protocol = CT_PROTOCOL_WS_NAME;
-    if (m->tls) {
+    if (t->tls) {
         ci.ssl_connection = LCCSCF_USE_SSL;
         if (m->insecure)
             ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
@@ -375,9 +433,26 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
         m->resync = false;
         pthread_mutex_lock(&m->lock);
         m->stats.welcomes++;
+        uint64_t had = m->stats.has_seq ? m->stats.last_seq : 0;
         pthread_mutex_unlock(&m->lock);
         m->live_resumed = msg.replay;
-        set_state(m, CT_MON_LIVE, msg.replay ? "resumed" : "connected");
+        if (m->failing_over) {
+            /* say where the channel went and what it cost */
+            char why[1800], how[64];
+            if (msg.replay)
+                snprintf(how, sizeof how, "replay of %llu event%s",
+                         (unsigned long long)(msg.seq - had), msg.seq - had == 1 ? "" : "s");
+            else snprintf(how, sizeof how, "snapshot");
+            if (m->lost_from == m->cur) /* a whole round later, the same one is back */
+                snprintf(why, sizeof why, "relay %s back (%s)", m->relays[m->cur].label, how);
+            else
+                snprintf(why, sizeof why, "relay %s lost; now on %s (%s)",
+                         m->relays[m->lost_from].label, m->relays[m->cur].label, how);
+            m->failing_over = false;
+            set_state(m, CT_MON_LIVE, why);
+        } else {
+            set_state(m, CT_MON_LIVE, msg.replay ? "resumed" : "connected");
+        }
         arm_tick(m); /* pings start now */
         break;
     case CT_PM_SNAPSHOT: {
@@ -498,6 +573,26 @@ static int on_frame(ct_monitor *m, const char *buf, size_t len)
         break;
     }
     case CT_PM_PONG: break;
+    case CT_PM_STATUS:
+        /* The relay cannot vouch for its events (e.g. it lost its Redis
+         * log): STALE with its reason, on the same connection — pings go
+         * on, nothing to reconnect for, and events that still come apply. */
+        if (!m->welcomed) break;
+        if (!msg.live) {
+            m->relay_not_live = true;
+            pthread_mutex_lock(&m->lock);
+            m->stats.not_live++;
+            pthread_mutex_unlock(&m->lock);
+            char why[400];
+            snprintf(why, sizeof why, "relay: %s",
+                     msg.reason && *msg.reason ? msg.reason : "its events may not be current");
+            set_state(m, CT_MON_STALE, why);
+        } else if (m->relay_not_live) {
+            m->relay_not_live = false;
+            m->live_resumed = true; /* same connection, same seqs: nothing was skipped */
+            set_state(m, CT_MON_LIVE, "the relay's log is back");
+        }
+        break;
     case CT_PM_ERROR:
         ct_log(CT_LOG_WARN, "monitor: relay error %s: %s", msg.code,
                msg.message ? msg.message : "");
@@ -547,6 +642,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_ESTABLISHED: {
         m->established = true;
         m->stale_shown = false;
+        m->relay_not_live = false;
         m->last_rx_ms = m->last_ping_ms = ct_clock_mono_ms();
         m->last_peer_ping_ms = 0;
         pthread_mutex_lock(&m->lock);
@@ -563,10 +659,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_RECEIVE:
         m->last_rx_ms = ct_clock_mono_ms();
         if (m->stale_shown) {
-            /* the same connection speaks again: nothing was lost on it */
+            /* the same connection speaks again: nothing was lost on it
+             * (still STALE when the relay itself said it is not live) */
             m->stale_shown = false;
             m->live_resumed = true;
-            set_state(m, CT_MON_LIVE, "the relay answers again");
+            if (!m->relay_not_live) set_state(m, CT_MON_LIVE, "the relay answers again");
             arm_tick(m);
         }
         if (m->rx_len + len > m->max_frame) {
@@ -606,8 +703,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
         char why[320];
         unsigned status = wsi ? lws_http_client_http_response(wsi) : 0;
-        const char *tls =
-            m->tls ? ct_api_tls_words(m->tls_verify_error, in, m->ca_file != NULL) : NULL;
+        const char *tls = m->relays[m->cur].tls
+            ? ct_api_tls_words(m->tls_verify_error, in, m->ca_file != NULL)
+            : NULL;
         m->tls_verify_error = 0;
         if (status == 401 || status == 403)
             snprintf(why, sizeof why, "the relay refused the token (HTTP %u)", status);
@@ -684,28 +782,52 @@ static void *service_main(void *arg)
     return NULL;
 }
 
-/* ws://host[:port]/path or wss://...; defaults to /monitor. */
-static ct_err parse_url(ct_monitor *m, const char *url, ct_error *err)
+/* ws://host[:port]/path or wss://...; defaults to /monitor. `where` names
+ * the entry in a list ("relay URL 2 of 3"). */
+static ct_err parse_url(relay_target *t, const char *url, const char *where, ct_error *err)
 {
     char buf[1024];
-    if (strlen(url) >= sizeof buf) return ct_error_set(err, CT_ECONFIG, "relay URL too long");
+    if (strlen(url) >= sizeof buf) return ct_error_set(err, CT_ECONFIG, "%s too long", where);
     snprintf(buf, sizeof buf, "%s", url);
     const char *prot = NULL, *ads = NULL, *path = NULL;
     int port = 0;
     if (lws_parse_uri(buf, &prot, &ads, &port, &path) || !ads || !*ads)
-        return ct_error_set(err, CT_ECONFIG, "relay URL: expected ws://HOST:PORT/monitor");
-    if (!strcmp(prot, "wss") || !strcmp(prot, "https")) m->tls = true;
+        return ct_error_set(err, CT_ECONFIG, "%s: expected ws://HOST:PORT/monitor", where);
+    if (!strcmp(prot, "wss") || !strcmp(prot, "https")) t->tls = true;
     else if (strcmp(prot, "ws") && strcmp(prot, "http"))
-        return ct_error_set(err, CT_ECONFIG, "relay URL: scheme must be ws:// or wss://");
-    if (strlen(ads) >= sizeof m->host)
-        return ct_error_set(err, CT_ECONFIG, "relay URL: host too long");
-    snprintf(m->host, sizeof m->host, "%s", ads);
+        return ct_error_set(err, CT_ECONFIG, "%s: scheme must be ws:// or wss://", where);
+    if (strlen(ads) >= sizeof t->host)
+        return ct_error_set(err, CT_ECONFIG, "%s: host too long", where);
+    snprintf(t->host, sizeof t->host, "%s", ads);
     /* lws_parse_uri gives "/" for "ws://host/" and for "ws://host" alike:
      * both mean the default path, not "//" (which the relay refuses). */
     bool no_path = !path || !*path || strcmp(path, "/") == 0;
-    snprintf(m->path, sizeof m->path, "/%s", no_path ? "monitor" : path);
-    m->port = port;
+    snprintf(t->path, sizeof t->path, "/%s", no_path ? "monitor" : path);
+    t->port = port;
+    /* built from the parts: a user:password@ in the URL never reaches a message */
+    snprintf(t->label, sizeof t->label, "%s://%s:%d%s", t->tls ? "wss" : "ws", t->host, t->port,
+             t->path);
     return CT_OK;
+}
+
+/* Every entry of relay-url's list (relay_urls.h splits it). */
+static ct_err parse_urls(ct_monitor *m, const char *list, ct_error *err)
+{
+    ct_relay_urls urls;
+    ct_error lerr;
+    ct_error_clear(&lerr);
+    if (ct_relay_urls_split(list, &urls, &lerr) != CT_OK)
+        return ct_error_set(err, lerr.code, "relay URL: %s", lerr.detail);
+    ct_err rc = CT_OK;
+    for (int i = 0; i < urls.n && rc == CT_OK; i++) {
+        char where[64];
+        if (urls.n == 1) snprintf(where, sizeof where, "relay URL");
+        else snprintf(where, sizeof where, "relay URL %d of %d", i + 1, urls.n);
+        rc = parse_url(&m->relays[i], urls.url[i], where, err);
+    }
+    m->n_relays = rc == CT_OK ? urls.n : 0;
+    ct_relay_urls_free(&urls);
+    return rc;
 }
 
 static void monitor_free(ct_monitor *m)
@@ -715,7 +837,6 @@ static void monitor_free(ct_monitor *m)
     tx_clear(m);
     snap_reset(m);
     free(m->rx);
-    free(m->url);
     if (m->token) memset(m->token, 0, strlen(m->token));
     free(m->token);
     free(m->ca_file);
@@ -740,7 +861,6 @@ ct_monitor *ct_monitor_start(const ct_monitor_options *opt, ct_inbox *inbox, ct_
     }
     pthread_mutex_init(&m->lock, NULL);
     m->inbox = inbox;
-    m->url = strdup(opt->relay_url);
     m->token = strdup(opt->token);
     m->ca_file = opt->ca_file ? strdup(opt->ca_file) : NULL;
     m->insecure = opt->insecure;
@@ -754,15 +874,17 @@ ct_monitor *ct_monitor_start(const ct_monitor_options *opt, ct_inbox *inbox, ct_
     m->proto = CT_PROTOCOL_VERSION;
     m->rng = (uint32_t)ct_clock_wall_ms() ^ (uint32_t)(uintptr_t)m ^ 0xa5a5a5a5u;
     m->last_resync_ms = -1000000;
-    if (!m->url || !m->token || (opt->ca_file && !m->ca_file)) {
+    m->last_failover_ms = -1000000;
+    if (!m->token || (opt->ca_file && !m->ca_file)) {
         ct_error_set(err, CT_ENOMEM, "out of memory");
         monitor_free(m);
         return NULL;
     }
-    if (parse_url(m, m->url, err) != CT_OK) {
+    if (parse_urls(m, opt->relay_url, err) != CT_OK) {
         monitor_free(m);
         return NULL;
     }
+    m->stats.relay_count = m->n_relays;
 
     /* lws's log level is the program's choice (calltop/lws_log.h) */
     struct lws_context_creation_info info;

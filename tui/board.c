@@ -926,6 +926,8 @@ void ct_board_event(ct_board *b, ct_event *ev)
     /* the channel state the reducer updates is the status bar's (bound) */
     const ct_effects *fx = ct_reduce_apply(&b->reduce, ev, now);
     b->status.monitor_since = b->reduce.monitor_since;
+    b->status.relay_index = b->reduce.relay_index;
+    b->status.relay_count = b->reduce.relay_count;
     b->status.api_last_ok = b->reduce.api_last_ok;
     b->status.rate_limited_until = b->reduce.rate_limited_until;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);

@@ -36,8 +36,9 @@ typedef struct ct_board_status {
     ct_time_ms last_event_ms; /* newest event from the live channel or a poll */
     bool polling;             /* the REST polling fallback is active */
     bool demo;
-    size_t max_calls; /* the store's call cap, shown as "max N" (0 = not shown) */
-    char replay[64];  /* --replay: "REPLAY 4x 14:03:22" ("" = live) */
+    int relay_index, relay_count; /* "LIVE relay 2/3" when relay-url lists several */
+    size_t max_calls;             /* the store's call cap, shown as "max N" (0 = not shown) */
+    char replay[64];              /* --replay: "REPLAY 4x 14:03:22" ("" = live) */
     /* The down banner (issue 11), copied from the reducer after each event. */
     bool have_relay;               /* a relay is configured: its not being LIVE is an outage */
     ct_time_ms monitor_since;      /* the channel entered its state then (0: unknown) */

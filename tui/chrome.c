@@ -136,11 +136,17 @@ static void compose_down(const ct_board_status *bs, ct_time_ms now, char *full, 
 static void status_draw(ct_pane *p, const ct_ui_ctx *ctx)
 {
     const ct_board_status *bs = ((bar_state *)p->state)->bs;
-    char left[512], chan[64], age[16], clock[16];
+    char left[512], chan[96], age[16], clock[16];
     size_t counts[CT_STATUS_OTHER + 1] = {0};
     ct_store_status_counts(ctx->store, counts);
 
     const char *state = bs->polling ? "POLLING" : ct_monitor_state_name(bs->monitor);
+    char which[48];
+    if (bs->relay_count > 1 && !bs->polling) {
+        /* several relays: say which one the channel is on */
+        snprintf(which, sizeof which, "%s relay %d/%d", state, bs->relay_index, bs->relay_count);
+        state = which;
+    }
     if (bs->last_event_ms) {
         /* LIVE is the quiet state: a seconds age would wake an idle board
          * every second for a minute after each event, so it shows minutes

@@ -91,6 +91,7 @@ typedef struct ct_setting {
     const char *def;     /* default applied when nothing sets it; NULL = unset */
     const char *def_doc; /* default as documented when not `def` (computed ones) */
     const char *schemes; /* CT_KIND_URL: allowed schemes, space-separated */
+    bool list;           /* CT_KIND_URL: a comma-separated list, each entry checked alone */
     const char *example; /* value shown in the sample config when there is no default */
     bool secret;         /* never on argv, redacted, file must be 0600 */
     const char *help;    /* one sentence, no trailing period */
@@ -142,7 +143,7 @@ extern const size_t ct_n_exit_docs;
 
 typedef struct ct_config {
     char *base_url;    /* never NULL after load */
-    char *relay_url;   /* NULL = no relay: poll */
+    char *relay_url;   /* NULL = no relay: poll; may be a comma-separated list (relay_urls.h) */
     char *api_key;     /* secret */
     char *relay_token; /* secret */
     char *log_path;    /* NULL = no log */

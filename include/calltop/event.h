@@ -69,6 +69,8 @@ typedef struct ct_event {
                                    * from its ring (same run, nothing lost); false when it
                                    * sent a snapshot (first connect, a restarted relay, or
                                    * a gap too old), after which webhooks may be missing */
+    int relay_index, relay_count;  /* MONITOR_STATE: the relay followed (1-based) of how many
+                                   * relay-url lists (0, 0: not from the monitor) */
     char *text;                    /* LOG, and a human reason for MONITOR_STATE and
                                    * RATE_LIMITED ("rate limited by the API, resuming in 3s") */
     ct_time_ms rate_limited_until; /* RATE_LIMITED: epoch ms the pause ends; 0 = it ended */

@@ -127,6 +127,9 @@ typedef struct ct_reducer {
         bool polling;
     } own_chan;
     bool was_live; /* the channel has been LIVE before */
+    /* The relay the channel follows (1-based) of relay-url's list; shown
+     * when the list has several (count 0 or 1: nothing to tell). */
+    int relay_index, relay_count;
     /* The board's own reads, in flight (0 = none): their outcomes are
      * judged here (failure streak, list error, 404 rule). */
     uint64_t list_req, get_req;

@@ -133,6 +133,40 @@ static void status_and_footer(void **state)
     ct_pane_free(ft);
 }
 
+/* With several relays the bar says which one the channel is on; with one
+ * (or while polling) it says nothing of it. */
+static void status_names_the_relay(void **state)
+{
+    (void)state;
+    ct_board_status bs = {.monitor = CT_MON_LIVE, .relay_index = 2, .relay_count = 3};
+    ct_pane *sb = ct_status_pane_new(&bs);
+    ct_pane_resize(sb, 0, 0, 1, 90);
+    werase(stdscr);
+    sb->stale = true;
+    ct_pane_draw(sb, &ctx);
+    doupdate();
+    char *got = ct_board_screen_text();
+    assert_non_null(strstr(got, "LIVE relay 2/3"));
+    free(got);
+    bs.monitor = CT_MON_STALE;
+    sb->stale = true;
+    ct_pane_draw(sb, &ctx);
+    doupdate();
+    got = ct_board_screen_text();
+    assert_non_null(strstr(got, "STALE relay 2/3"));
+    free(got);
+    bs.relay_count = 1;
+    bs.relay_index = 1;
+    sb->stale = true;
+    ct_pane_draw(sb, &ctx);
+    doupdate();
+    got = ct_board_screen_text();
+    assert_null(strstr(got, "relay 1/1"));
+    assert_non_null(strstr(got, "STALE"));
+    free(got);
+    ct_pane_free(sb);
+}
+
 static void help_pane(void **state)
 {
     (void)state;
@@ -191,6 +225,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(list_pane, setup, teardown),
         cmocka_unit_test_setup_teardown(details_pane, setup, teardown),
         cmocka_unit_test_setup_teardown(status_and_footer, setup, teardown),
+        cmocka_unit_test_setup_teardown(status_names_the_relay, setup, teardown),
         cmocka_unit_test_setup_teardown(help_pane, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -637,6 +637,56 @@ static void test_url_validation(void **state)
     assert_null(strstr(f->err.detail, "pa55word"));
 }
 
+/* relay-url takes a comma-separated list: each entry is checked alone, a
+ * refusal names the entry and its place, and `calltop config` shows the
+ * list with every entry's password hidden. */
+static void env_put(fake_env *e, const char *name, const char *value)
+{
+    for (int i = 0; i < e->n; i++)
+        if (strcmp(e->name[i], name) == 0) {
+            e->value[i] = value;
+            return;
+        }
+    env_set(e, name, value);
+}
+
+static void test_relay_url_list(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(
+        LOAD(f, "--relay-url", "ws://127.0.0.1:1/monitor, wss://b.example/monitor", "config"),
+        CT_OK);
+    assert_string_equal(f->cfg.relay_url, "ws://127.0.0.1:1/monitor, wss://b.example/monitor");
+    assert_int_equal(LOAD(f, "--relay-url", "wss://a.example/monitor,https://b.example/monitor"),
+                     CT_ECONFIG);
+    assert_string_equal(f->err.detail,
+                        "relay-url entry 2 of 2 'https://b.example/monitor' (from flag "
+                        "--relay-url): must start with wss:// or ws://");
+    assert_int_equal(LOAD(f, "--relay-url", "wss://a.example/monitor,,wss://c.example/"),
+                     CT_ECONFIG);
+    assert_non_null(
+        strstr(f->err.detail, "relay-url (from flag --relay-url): entry 2 of 3 is empty"));
+    env_put(&f->env, "CALLTOP_RELAY_URL", "wss://a.example/,wss://a.example/");
+    assert_int_equal(LOAD(f, "config"), CT_ECONFIG);
+    assert_non_null(strstr(f->err.detail, "env CALLTOP_RELAY_URL"));
+    assert_non_null(strstr(f->err.detail, "repeats entry 1"));
+    write_file(f->cfgpath, "relay-url = wss://a.example/, ws://\n", 0600);
+    env_put(&f->env, "CALLTOP_RELAY_URL", "wss://a.example/,wss://u:pa55@b.example/");
+    assert_int_equal(LOAD(f, "config"), CT_OK); /* the environment beats the file */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ct_config_print_effective(&f->cfg, out);
+    fclose(out);
+    assert_non_null(strstr(buf, "wss://a.example/,wss://u:(hidden)@b.example/"));
+    assert_null(strstr(buf, "pa55"));
+    free(buf);
+    env_put(&f->env, "CALLTOP_RELAY_URL", NULL);
+    assert_int_equal(LOAD(f, "config"), CT_ECONFIG);
+    assert_non_null(strstr(f->err.detail, "entry 2 of 2 'ws://'"));
+    assert_non_null(strstr(f->err.detail, "no host name"));
+}
+
 /* list-parallel: a whole number 1..16 from any source, 4 by default. */
 static void test_list_parallel(void **state)
 {
@@ -734,6 +784,20 @@ static void test_warnings(void **state)
     fclose(out);
     assert_non_null(strstr(buf, "WARNING: --insecure disables TLS certificate verification"));
     free(buf);
+    /* the relay token goes to every relay of a list: each remote ws:// one is named */
+    env_put(&f->env, "CALLTOP_RELAY_TOKEN", "rt-1");
+    assert_int_equal(LOAD(f, "--relay-url",
+                          "ws://127.0.0.1:1/monitor,ws://b.example/monitor,wss://c.example/,"
+                          "ws://d.example/monitor"),
+                     CT_OK);
+    out = open_memstream(&buf, &len);
+    assert_int_equal(ct_config_print_warnings(&f->cfg, out), 2);
+    fclose(out);
+    assert_non_null(strstr(buf, "relay-url entry 2 of 4 (ws://b.example/monitor) is plain ws://"));
+    assert_non_null(strstr(buf, "relay-url entry 4 of 4 (ws://d.example/monitor) is plain ws://"));
+    assert_null(strstr(buf, "rt-1"));
+    free(buf);
+    env_put(&f->env, "CALLTOP_RELAY_TOKEN", NULL);
     /* loopback http (calltop-sim) is fine */
     assert_int_equal(LOAD(f, "--base-url", "http://127.0.0.1:8080"), CT_OK);
     out = open_memstream(&buf, &len);
@@ -791,6 +855,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_url_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_schedule_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_parallel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_url_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_effective_output_redacts_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
     };

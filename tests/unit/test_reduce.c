@@ -300,6 +300,52 @@ static void test_monitor_and_resync(void **state)
     assert_int_equal(count(fx, CT_EFF_FLASH), 0);
 }
 
+/* Several relays (issue 17): the reducer keeps which one the channel is
+ * on; a relay's status live:false arrives as STALE with its reason, which
+ * the flash shows, and its live:true as a resumed LIVE (no REST resync). */
+static void test_relay_index_and_status_reason(void **state)
+{
+    fixture *f = *state;
+    ct_event *ev = ev_monitor(CT_MON_LIVE, false);
+    ev->relay_index = 1;
+    ev->relay_count = 3;
+    run(&f->r, ev, NOW);
+    assert_int_equal(f->r.relay_index, 1);
+    assert_int_equal(f->r.relay_count, 3);
+    ev = ev_monitor(CT_MON_STALE, false);
+    ev->relay_index = 1;
+    ev->relay_count = 3;
+    ev->text = strdup("relay: the relay cannot read its log (Redis unreachable)");
+    const ct_effects *fx = run(&f->r, ev, NOW + 10);
+    assert_int_equal(find(fx, CT_EFF_MONITOR)->monitor, CT_MON_STALE);
+    assert_string_equal(find(fx, CT_EFF_FLASH)->text,
+                        "live channel: STALE - relay: the relay cannot read its log (Redis "
+                        "unreachable)");
+    assert_int_equal(*f->r.chan.monitor, CT_MON_STALE);
+    assert_int_equal(f->r.monitor_since, NOW + 10);
+    ev = ev_monitor(CT_MON_LIVE, true);
+    ev->relay_index = 1;
+    ev->relay_count = 3;
+    fx = run(&f->r, ev, NOW + 20);
+    assert_int_equal(count(fx, CT_EFF_RESYNC), 0);
+    /* a failover: RECONNECTING, then LIVE on the next relay */
+    ev = ev_monitor(CT_MON_RECONNECTING, false);
+    ev->relay_index = 2;
+    ev->relay_count = 3;
+    run(&f->r, ev, NOW + 30);
+    ev = ev_monitor(CT_MON_LIVE, true);
+    ev->relay_index = 2;
+    ev->relay_count = 3;
+    ev->text = strdup("relay ws://a:1/monitor lost; now on ws://b:2/monitor (replay of 4 events)");
+    fx = run(&f->r, ev, NOW + 40);
+    assert_non_null(strstr(find(fx, CT_EFF_FLASH)->text, "now on ws://b:2/monitor (replay of 4"));
+    assert_int_equal(f->r.relay_index, 2);
+    /* an event without relay fields (not from the monitor) keeps them */
+    run(&f->r, ev_monitor(CT_MON_LIVE, true), NOW + 50);
+    assert_int_equal(f->r.relay_index, 2);
+    assert_int_equal(f->r.relay_count, 3);
+}
+
 static void test_own_reads_failure_streak(void **state)
 {
     fixture *f = *state;
@@ -700,6 +746,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_visible_mark_kept_then_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_monitor_and_resync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relay_index_and_status_reason, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_reads_failure_streak, setup, teardown),
         cmocka_unit_test_setup_teardown(test_placed_selects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_assistant_names, setup, teardown),

@@ -24,7 +24,9 @@
 typedef struct ct_monitor ct_monitor;
 
 typedef struct ct_monitor_options {
-    const char *relay_url; /* ws://host:port/monitor or wss:// */
+    const char *relay_url; /* ws://host:port/monitor or wss://; or several, comma-separated
+                              (relays sharing one Redis log): followed one at a time, the next
+                              one when it is lost (relay_urls.h) */
     const char *token;     /* bearer token; never logged */
     bool insecure;
     int heartbeat_interval_ms;  /* 0 = 10000 */
@@ -32,7 +34,8 @@ typedef struct ct_monitor_options {
     int backoff_initial_ms;     /* 0 = 500 */
     int backoff_max_ms;         /* 0 = 30000 */
     int polling_after_failures; /* report POLLING after this many failed connections (one
-                                   that never delivered its snapshot counts); 0 = 3 */
+                                   that never delivered its snapshot counts); 0 = 3. With
+                                   several relays: this many whole rounds of the list */
     const char *ca_file;        /* wss: extra CA bundle (PEM); NULL = system store */
     size_t max_frame_bytes;     /* a bigger frame from the relay is refused; 0 = 64 MiB */
 } ct_monitor_options;
@@ -49,6 +52,10 @@ typedef struct ct_monitor_stats {
     uint64_t wakeups;           /* returns of the thread's lws_service (its poll) */
     uint64_t timer_fires;       /* runs of the heartbeat timer (pings, stale checks) */
     uint64_t pings;             /* pings sent to the relay */
+    uint64_t failovers;         /* moves to the next relay of the list */
+    uint64_t not_live;          /* status live:false received (the relay lost its log) */
+    int relay_index;            /* the relay followed now: index into the list */
+    int relay_count;            /* entries in relay-url's list */
     ct_monitor_state state;
 } ct_monitor_stats;
 
