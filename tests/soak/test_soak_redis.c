@@ -264,18 +264,11 @@ static bool relay_spawn(relay_proc *r, const char *redis_url, char *why, size_t 
         close_inherited();
         /* Finished calls are forgotten 2 s (of log time) after they were
          * last heard and 600 calls at most are held, as in test_soak. */
-        char *const argv[] = {"calltop-relay",
-                              "--listen",
-                              listen,
-                              "--redis",
-                              (char *)redis_url,
-                              "--heartbeat",
-                              "2",
-                              "--expire-finished",
-                              "2",
-                              "--max-calls",
-                              "600",
+        /* clang-format off */
+        char *const argv[] = {"calltop-relay", "--listen", listen, "--redis", (char *)redis_url,
+                              "--heartbeat", "2", "--expire-finished", "2", "--max-calls", "600",
                               NULL};
+        /* clang-format on */
         execve(RELAY_BIN, argv, relay_env);
         _exit(127);
     }
