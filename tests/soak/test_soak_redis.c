@@ -115,12 +115,32 @@ static void child_stop(pid_t pid, int sig)
         if (children[i] == pid) children[i] = 0;
 }
 
+/* What the relays wrote to stderr (nothing in a good run), the last 2 KiB
+ * of each: shown with the test's output, before the temp dir goes. */
+static void show_relay_logs(void)
+{
+    for (int i = 0; i < 8; i++) {
+        char path[128], buf[2048];
+        snprintf(path, sizeof path, "%s/relay%d.log", temp_dir, i);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0, SEEK_SET);
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        if (n) fprintf(stderr, "relay %d stderr (%ld bytes, the end):\n%s\n", i, size, buf);
+    }
+}
+
 /* The teardown: what a failed assertion (a jump out of the test) left. */
 static int stop_leftovers(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
         if (children[i] > 0) child_stop(children[i], SIGKILL);
+    if (temp_dir[0]) show_relay_logs();
     free(relay_env);
     relay_env = NULL;
     if (temp_dir[0]) {
@@ -679,7 +699,12 @@ static void test_soak_redis(void **state)
     if (!mon) fail_msg("monitor on %s: %s", ws, err.detail);
     int64_t until = mono_ms() + START_LIMIT_MS;
     while (u.state != CT_MON_LIVE && mono_ms() < until) drain(&u, 20);
-    assert_int_equal(u.state, CT_MON_LIVE);
+    if (u.state != CT_MON_LIVE)
+        fail_msg("the monitor on %s is %s, not LIVE, after %d ms%s", ws,
+                 ct_monitor_state_name(u.state), START_LIMIT_MS,
+                 relay_list ? " (CALLTOP_SOAK_RELAY_LIST=1 needs a monitor whose relay_url takes "
+                              "a comma-separated list)"
+                            : "");
 
     idset ids = {0};
     totals tot = {0};
