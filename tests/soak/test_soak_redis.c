@@ -331,7 +331,7 @@ static void relay_restart(relay_proc *r, const char *redis_url)
 
 /* What /healthz says; false when the relay does not answer. */
 typedef struct health {
-    uint64_t seq, calls, log_entries, events, bad, unauthorized, resyncs;
+    uint64_t seq, calls, log_entries, events, bad, unauthorized, resyncs, clients_slow;
     char stream[64];
 } health;
 
@@ -361,6 +361,7 @@ static bool healthz(relay_proc *r, health *h)
     h->bad = json_u64(k, "webhooksBad");
     h->unauthorized = json_u64(k, "webhooksUnauthorized");
     h->resyncs = json_u64(k, "resyncsForced");
+    h->clients_slow = json_u64(k, "clientsSlow");
     snprintf(h->stream, sizeof h->stream, "%s", cJSON_IsString(st) ? st->valuestring : "");
     cJSON_Delete(o);
     return true;
@@ -709,6 +710,7 @@ static void test_soak_redis(void **state)
     idset ids = {0};
     totals tot = {0};
     uint64_t kills = 0, webhooks_sent = 0, agreements = 0, agreed_calls = 0;
+    uint64_t slow_drops = 0; /* monitor clients a relay closed as too slow */
     int64_t catchup_max = 0, catchup_sum = 0;
     uint64_t catchups = 0;
     int round = 1, down = -1, catching = -1, victim = 0;
@@ -730,6 +732,7 @@ static void test_soak_redis(void **state)
         if (now >= next_kill && now < deadline && down < 0 && catching < 0 && !quiet_since) {
             down = victim;
             victim = (victim + 1) % N_RELAYS;
+            if (healthz(&relays[down], &h[down])) slow_drops += h[down].clients_slow;
             child_stop(relays[down].pid, SIGKILL);
             relays[down].pid = 0;
             kills++;
@@ -823,6 +826,8 @@ static void test_soak_redis(void **state)
                      ct_monitor_state_name(u.state));
     }
     int64_t elapsed = mono_ms() - t0;
+    for (int i = 0; i < N_RELAYS; i++)
+        if (healthz(&relays[i], &h[i])) slow_drops += h[i].clients_slow;
 
     ct_monitor_stats ms;
     ct_monitor_get_stats(mon, &ms);
@@ -856,13 +861,15 @@ static void test_soak_redis(void **state)
                   catchups ? (double)catchup_sum / (double)catchups : 0.0, (long long)catchup_max,
                   (unsigned long long)catchups);
     print_message("soak_redis: %llu updates + %llu snapshots applied; monitor %llu connects, "
-                  "%llu welcomes (%llu resumed by replay), %llu gaps; relays agreed %llu times "
-                  "(%llu calls compared); store holds %zu calls, %zu evicted\n",
+                  "%llu welcomes (%llu resumed by replay), %llu gaps, %llu dropped by a relay as "
+                  "too slow; relays agreed %llu times (%llu calls compared); store holds %zu "
+                  "calls, %zu evicted\n",
                   (unsigned long long)u.updates, (unsigned long long)u.snapshots,
                   (unsigned long long)ms.connects, (unsigned long long)ms.welcomes,
                   (unsigned long long)(ms.welcomes - ms.snapshots), (unsigned long long)ms.gaps,
-                  (unsigned long long)agreements, (unsigned long long)agreed_calls,
-                  ct_store_count(u.store), ct_store_evicted(u.store));
+                  (unsigned long long)slow_drops, (unsigned long long)agreements,
+                  (unsigned long long)agreed_calls, ct_store_count(u.store),
+                  ct_store_evicted(u.store));
     assert_int_equal(fw_rejected, 0);
     assert_int_equal(u.gaps_seen, 0);
     assert_true(kills >= 1 || secs * 1000 < kill_ms);
