@@ -110,7 +110,16 @@ static void child_stop(pid_t pid, int sig)
 {
     if (pid <= 0) return;
     kill(pid, sig);
-    waitpid(pid, NULL, 0);
+    /* SIGTERM gets 5 s to end it (Redis writes its AOF out), then SIGKILL. */
+    int64_t end = mono_ms() + 5000;
+    while (waitpid(pid, NULL, WNOHANG) == 0) {
+        if (mono_ms() > end) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            break;
+        }
+        sleep_ms(10);
+    }
     for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
         if (children[i] == pid) children[i] = 0;
 }
@@ -153,10 +162,12 @@ static int stop_leftovers(void **state)
 }
 
 /* In a child before exec: none of the test's sockets (the simulator's
- * listener, the monitor's connection, ...) may outlive their owner in it. */
-static void close_inherited(void)
+ * listener, the monitor's connection, ...) may outlive their owner in it,
+ * and the test's ignored SIGPIPE is not the program's. */
+static void child_prepare(void)
 {
     for (int fd = 3; fd < 1024; fd++) close(fd);
+    signal(SIGPIPE, SIG_DFL);
 }
 
 static void relay_env_build(void)
@@ -223,7 +234,7 @@ static pid_t redis_start(int *port)
     if (pid == 0) {
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 1);
-        close_inherited();
+        child_prepare();
         execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--dir",
                temp_dir, "--save", "", "--appendonly", "yes", (char *)NULL);
         _exit(127);
@@ -281,7 +292,7 @@ static bool relay_spawn(relay_proc *r, const char *redis_url, char *why, size_t 
         int logfd = open(r->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         dup2(fds[1], 1);
         if (logfd >= 0) dup2(logfd, 2);
-        close_inherited();
+        child_prepare();
         /* Finished calls are forgotten 2 s (of log time) after they were
          * last heard and 600 calls at most are held, as in test_soak. */
         /* clang-format off */
@@ -322,7 +333,8 @@ static bool relay_spawn(relay_proc *r, const char *redis_url, char *why, size_t 
 static void relay_restart(relay_proc *r, const char *redis_url)
 {
     char why[256] = "";
-    for (int i = 0; i < 50; i++) {
+    int64_t end = mono_ms() + 2 * START_LIMIT_MS;
+    while (mono_ms() < end) {
         if (relay_spawn(r, redis_url, why, sizeof why)) return;
         sleep_ms(50);
     }
