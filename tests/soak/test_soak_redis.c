@@ -33,9 +33,10 @@
  *   CALLTOP_SOAK_SECONDS     how long rounds keep starting (default 30; 15
  *                            under ASan); `make soak` sets 300
  *   CALLTOP_SOAK_KILL_MS     period of the kills (default 2500)
- *   CALLTOP_SOAK_RELAY_LIST  1: the monitor gets all three relays as a
- *                            comma-separated relay_url (board failover);
- *                            otherwise the first relay only */
+ *   CALLTOP_SOAK_RELAY_LIST  1 (default): the monitor gets all three relays
+ *                            as a comma-separated relay_url and fails over
+ *                            between them, as a board does; 0: the first
+ *                            relay only (it resumes on it after each restart) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -660,7 +661,7 @@ static void test_soak_redis(void **state)
     long secs = env_long("CALLTOP_SOAK_SECONDS", CT_SOAK_ASAN ? 15 : 30);
     long kill_ms = env_long("CALLTOP_SOAK_KILL_MS", 2500);
     const char *list_env = getenv("CALLTOP_SOAK_RELAY_LIST");
-    bool relay_list = list_env && strcmp(list_env, "1") == 0;
+    bool relay_list = !list_env || strcmp(list_env, "0") != 0;
     const size_t store_cap = 4 * ROUND_CALLS;
 
     relay_env_build();
@@ -715,9 +716,7 @@ static void test_soak_redis(void **state)
     if (u.state != CT_MON_LIVE)
         fail_msg("the monitor on %s is %s, not LIVE, after %d ms%s", ws,
                  ct_monitor_state_name(u.state), START_LIMIT_MS,
-                 relay_list ? " (CALLTOP_SOAK_RELAY_LIST=1 needs a monitor whose relay_url takes "
-                              "a comma-separated list)"
-                            : "");
+                 relay_list ? " (following the comma-separated list of the three relays)" : "");
 
     idset ids = {0};
     totals tot = {0};
