@@ -39,7 +39,8 @@ struct ct_rlog {
     bool thread_started;
     atomic_bool stop;
     atomic_bool reader_up;
-    char last_id[48]; /* reader thread: the newest id read */
+    atomic_bool caught_up; /* the last read returned less than a full batch */
+    char last_id[48];      /* reader thread: the newest id read */
 
     pthread_mutex_t lock; /* the queue */
     pthread_cond_t room;
@@ -235,6 +236,7 @@ static void *reader_main(void *arg)
             redisFree(c);
             c = NULL;
             atomic_store(&l->reader_up, false);
+            atomic_store(&l->caught_up, false);
             if (l->wake) l->wake(l->ud);
             continue;
         }
@@ -245,7 +247,12 @@ static void *reader_main(void *arg)
             continue;
         }
         queue_reply(l, rep);
+        /* A short batch (or none: the block timed out) means the reader
+         * holds everything the log had a moment ago: caught up. */
+        bool short_batch = rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
+            rep->element[0]->elements < 2 || rep->element[0]->element[1]->elements < READ_COUNT;
         freeReplyObject(rep);
+        if (atomic_exchange(&l->caught_up, short_batch) != short_batch && l->wake) l->wake(l->ud);
     }
     if (c) redisFree(c);
     atomic_store(&l->reader_up, false);
@@ -402,6 +409,35 @@ void ct_rlog_entries_free(ct_rlog_entry *e)
 bool ct_rlog_reader_up(ct_rlog *l)
 {
     return atomic_load(&l->reader_up);
+}
+
+bool ct_rlog_caught_up(ct_rlog *l)
+{
+    return atomic_load(&l->reader_up) && atomic_load(&l->caught_up);
+}
+
+bool ct_rlog_writer_check(ct_rlog *l)
+{
+    if (!l->writer) {
+        int64_t now = ct_clock_mono_ms();
+        if (now < l->writer_retry_ms) return false;
+        ct_error err;
+        ct_error_clear(&err);
+        l->writer = connect_redis(l, &err);
+        if (!l->writer) {
+            l->writer_retry_ms = now + RECONNECT_GAP_MS;
+            return false;
+        }
+    }
+    redisReply *rep = redisCommand(l->writer, "PING");
+    bool ok = rep && rep->type != REDIS_REPLY_ERROR && !l->writer->err;
+    if (rep) freeReplyObject(rep);
+    if (!ok && l->writer->err) {
+        redisFree(l->writer);
+        l->writer = NULL;
+        l->writer_retry_ms = ct_clock_mono_ms() + RECONNECT_GAP_MS;
+    }
+    return ok;
 }
 
 void ct_rlog_close(ct_rlog *l)

@@ -57,6 +57,13 @@ ct_rlog_entry *ct_rlog_take(ct_rlog *l);
 void ct_rlog_entries_free(ct_rlog_entry *e);
 /* Is the reader connected and reading now? */
 bool ct_rlog_reader_up(ct_rlog *l);
+/* ... and did its last read find the end of the log (less than a full
+ * batch)? Changes wake the service thread. */
+bool ct_rlog_caught_up(ct_rlog *l);
+/* Service thread: can the writer reach Redis now (reconnects at most every
+ * 500 ms, then PING)? After a failed append, this says when appends work
+ * again without waiting for the next webhook. */
+bool ct_rlog_writer_check(ct_rlog *l);
 /* Stops the reader thread and closes both connections. */
 void ct_rlog_close(ct_rlog *l);
 

@@ -180,6 +180,8 @@ struct ct_relay {
     int64_t last_expire_ms;
     struct ct_rlog *rlog;  /* --redis: the shared log, else NULL */
     int64_t log_expire_ms; /* --redis: log time of the last expiry pass */
+    bool log_live;         /* --redis: what the boards were last told (status, protocol 3) */
+    bool log_append_down;  /* --redis: the last append failed, and no check passed since */
 
     pthread_mutex_t stats_lock;
     ct_relay_stats stats;
@@ -394,6 +396,56 @@ static void client_error(ct_relay *r, pss *c, const char *code, const char *msg,
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, SLOW_CLOSE_GRACE_S);
 }
 
+/* ---- the log's liveness (--redis) ---------------------------------------------- */
+
+/* Why this relay's events may not be current, in words for a board. */
+static const char *log_down_reason(ct_relay *r)
+{
+#ifdef CT_HAVE_REDIS
+    if (!ct_rlog_reader_up(r->rlog)) return "the relay cannot reach its log (Redis)";
+    if (r->log_append_down) return "the relay cannot write to its log (Redis)";
+    return "the relay is catching up with its log";
+#else
+    (void)r;
+    return "";
+#endif
+}
+
+/* --redis: live = the reader is connected and has read to the end of the
+ * log, and appends work. Each change is told once to every protocol 3
+ * board (status), counted and logged; connections and heartbeats carry on
+ * meanwhile, so a board shows the channel STALE instead of going silent. */
+static void log_status_update(ct_relay *r)
+{
+#ifdef CT_HAVE_REDIS
+    if (!r->rlog) return;
+    bool up = ct_rlog_reader_up(r->rlog);
+    if (r->log_append_down && up && ct_rlog_writer_check(r->rlog)) r->log_append_down = false;
+    bool live = up && ct_rlog_caught_up(r->rlog) && !r->log_append_down;
+    if (live == r->log_live) return;
+    r->log_live = live;
+    const char *why = live ? NULL : log_down_reason(r);
+    pthread_mutex_lock(&r->stats_lock);
+    r->stats.log_live = live;
+    r->stats.log_status_changes++;
+    pthread_mutex_unlock(&r->stats_lock);
+    if (r->notices) {
+        fprintf(r->notices, "calltop-relay: %s\n",
+                live ? "the log (Redis) is current again: boards are live" : why);
+        fflush(r->notices);
+    }
+    size_t len = 0;
+    char *buf = ct_proto_encode_status(live, why, LWS_PRE, &len);
+    ct_frame *f = ct_frame_wrap(buf, len, 0);
+    if (!f) return;
+    for (pss *c = r->clients; c; c = c->next)
+        if (c->hello_done && c->proto >= 3) q_push(r, c, f, false);
+    ct_frame_unref(f);
+#else
+    (void)r;
+#endif
+}
+
 /* ---- the protocol, relay side ---------------------------------------------- */
 
 static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
@@ -460,6 +512,12 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
             q_push_shared(c, r->snap);
         }
         STAT_ADD(r, snapshots, 1);
+    }
+    /* A board that joins while the log is unreadable is told at once that
+     * what it just got may not be current (protocol 3 only). */
+    if (r->rlog && c->proto >= 3 && !r->log_live) {
+        buf = ct_proto_encode_status(false, log_down_reason(r), LWS_PRE, &len);
+        if (!buf || !q_push_buf(r, c, buf, len, false)) return;
     }
     c->hello_done = true;
 }
@@ -600,6 +658,8 @@ static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
                        &err) != CT_OK) {
         STAT_ADD(r, webhooks_unlogged, 1);
         notice(r, NOTE_LOG_DOWN, wsi);
+        r->log_append_down = true;
+        log_status_update(r);
         p->status = 503;
         p->retry_after = true;
         p->resp = strdup("{\"ok\":false,\"error\":\"the log (Redis) is unreachable; retry "
@@ -607,6 +667,10 @@ static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
         return;
     }
     STAT_ADD(r, webhooks_ok, 1);
+    if (r->log_append_down) {
+        r->log_append_down = false;
+        log_status_update(r);
+    }
     p->status = 200;
     snprintf(msg, sizeof msg, "{\"ok\":true,\"logged\":\"%s\"}", id);
     p->resp = strdup(msg);
@@ -776,6 +840,8 @@ static char *healthz_json(ct_relay *r)
         /* --redis only: without it /healthz reads exactly as before. */
         C("webhooksUnlogged", webhooks_unlogged);
         C("logEntries", log_entries);
+        C("logStatusChanges", log_status_changes);
+        cJSON_AddBoolToObject(o, "logLive", s.log_live);
     }
 #undef C
     char *text = cJSON_PrintUnformatted(o);
@@ -802,6 +868,7 @@ static char *metrics_text(ct_relay *r)
     m.rss_bytes = ct_metrics_rss_bytes();
     m.start_time_s = r->started_s;
     m.latency = r->latency;
+    m.has_log = r->rlog != NULL;
     return ct_relay_metrics_render(&m, NULL);
 }
 
@@ -1270,6 +1337,7 @@ static void tick(lws_sorted_usec_list_t *sul)
             STAT_ADD(r, calls_trimmed, n);
         }
     }
+    log_status_update(r);
     stats_sync(r);
     lws_sul_schedule(r->ctx, 0, &r->tick, tick, r->tick_ms * LWS_US_PER_MS);
 }
@@ -1304,7 +1372,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (r && atomic_exchange(&r->reopen_log, false)) event_log_reopen(r);
 #ifdef CT_HAVE_REDIS
         /* ... or the log reader queued entries. */
-        if (r && r->rlog) apply_log_entries(r);
+        if (r && r->rlog) {
+            apply_log_entries(r);
+            log_status_update(r);
+        }
 #endif
         return 0;
 

@@ -215,11 +215,11 @@ static ct_pmsg decode(const char *raw)
     return m;
 }
 
-/* hello (protocol 2); the welcome; when it is not a replay, the snapshot's
- * parts too. Returns the welcome. */
-static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
+/* hello (protocol `proto`); the welcome; when it is not a replay, the
+ * snapshot's parts too. Returns the welcome. */
+static ct_pmsg hello_v(wsc *c, int proto, bool has_last, uint64_t last, const char *stream)
 {
-    char *h = ct_proto_encode_hello(has_last, last, stream, 0, NULL);
+    char *h = ct_proto_encode_hello_v(proto, has_last, last, stream, 0, NULL);
     ws_send(c, h);
     free(h);
     char *raw = ws_raw(c, 5000);
@@ -238,6 +238,12 @@ static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
         }
     }
     return w;
+}
+
+/* Protocol 2, as these tests were written for: no status messages. */
+static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
+{
+    return hello_v(c, 2, has_last, last, stream);
 }
 
 /* ---- processes ------------------------------------------------------------- */
@@ -491,6 +497,41 @@ static uint64_t healthz(int port, const char *field)
     return v;
 }
 
+/* A /healthz boolean (logLive): 1 true, 0 false; fails when absent. */
+static int healthz_bool(int port, const char *field)
+{
+    char url[96], key[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", port);
+    th_response resp;
+    th_get(url, NULL, &resp);
+    assert_int_equal(resp.status, 200);
+    snprintf(key, sizeof key, "\"%s\":", field);
+    const char *p = strstr(resp.body, key);
+    assert_non_null(p);
+    int v = strncmp(p + strlen(key), "true", 4) == 0;
+    th_response_free(&resp);
+    return v;
+}
+
+static void wait_live(int port, int want)
+{
+    int64_t end = now_ms() + 8000;
+    while (healthz_bool(port, "logLive") != want && now_ms() < end) nap(20);
+    assert_int_equal(healthz_bool(port, "logLive"), want);
+}
+
+/* The next non-ping frame must be a status with this `live`, within ms. */
+static void expect_status(wsc *c, bool live, int ms)
+{
+    char *raw = ws_raw(c, ms);
+    ct_pmsg m = decode(raw);
+    if (m.type != CT_PM_STATUS) fail_msg("expected a status frame, got: %.200s", raw);
+    assert_int_equal(m.live, live);
+    if (!live) assert_true(m.reason && *m.reason); /* a plain reason for the board */
+    ct_pmsg_clear(&m);
+    free(raw);
+}
+
 static void wait_seq(int port, uint64_t seq)
 {
     int64_t end = now_ms() + 8000;
@@ -680,6 +721,90 @@ static void test_redis_down_503_and_aof_restart(void **state)
     redis_remove(&rs);
 }
 
+/* Redis lost: every protocol 3 board of the relay is told once (status
+ * live:false, with a reason) and keeps its connection and heartbeats; a
+ * board joining meanwhile gets the status right after its snapshot;
+ * webhooks get 503. Redis back (AOF): status live:true, new webhooks are
+ * events with the next seqs, no gap and no snapshot. A protocol 2 board on
+ * the same relay never sees a status frame. */
+static void test_redis_down_boards_stale(void **state)
+{
+    (void)state;
+    if (skip_without_redis()) skip();
+    redis_srv rs = {0};
+    redis_start(&rs);
+    relay_proc a = relay_start(&rs);
+    wait_live(a.port, 1); /* caught up: no status frame for the first boards */
+    uint64_t changes0 = healthz(a.port, "logStatusChanges");
+    wsc w3, w2, late;
+    ws_open(&w3, a.port, "/monitor", TOKEN, 0);
+    ws_open(&w2, a.port, "/monitor", TOKEN, 0);
+    ct_pmsg wel = hello_v(&w3, 3, false, 0, NULL);
+    uint64_t base = wel.seq;
+    ct_pmsg_clear(&wel);
+    wel = hello_v(&w2, 2, false, 0, NULL);
+    ct_pmsg_clear(&wel);
+    char *ev3[8], *ev2[8], *evl[4];
+    for (int i = 0; i < 3; i++) post_ok(a.port, i);
+    read_events(&w3, ev3, 3, base + 1);
+    read_events(&w2, ev2, 3, base + 1);
+
+    int64_t t0 = now_ms();
+    redis_stop(&rs);
+    expect_status(&w3, false, 3000);
+    int64_t told_ms = now_ms() - t0;
+    assert_true(told_ms < 3000);
+    /* Still connected, heartbeats still flowing both ways. */
+    char *p = NULL;
+    size_t n = 0;
+    assert_int_equal(ws_recv(&w3, &p, &n, 3000), 1);
+    assert_non_null(strstr(p, "\"type\":\"ping\""));
+    free(p);
+    ws_send(&w3, "{\"type\":\"ping\",\"t\":7}");
+    for (int k = 0; k < 3; k++) { /* the pong, maybe after a ping of the relay's */
+        assert_int_equal(ws_recv(&w3, &p, &n, 3000), 1);
+        bool pong = strstr(p, "\"type\":\"pong\"") != NULL;
+        free(p);
+        if (pong) break;
+        assert_true(k < 2);
+    }
+    char body[512];
+    webhook_text(3, body, sizeof body);
+    th_response resp;
+    assert_int_equal(post_raw(a.port, body, &resp), 503);
+    th_response_free(&resp);
+    assert_int_equal(healthz_bool(a.port, "logLive"), 0);
+    assert_int_equal(healthz(a.port, "logStatusChanges"), changes0 + 1); /* once, not per try */
+    /* A board that joins now: welcome, snapshot, then the status. */
+    ws_open(&late, a.port, "/monitor", TOKEN, 0);
+    wel = hello_v(&late, 3, false, 0, NULL);
+    assert_int_equal(wel.seq, base + 3);
+    ct_pmsg_clear(&wel);
+    expect_status(&late, false, 2000);
+
+    /* Back from its AOF: live again, and the log carries on from where it was. */
+    redis_start(&rs);
+    expect_status(&w3, true, 8000);
+    expect_status(&late, true, 2000);
+    wait_live(a.port, 1);
+    for (int i = 3; i < 6; i++) post_ok(a.port, i);
+    read_events(&w3, ev3 + 3, 3, base + 4);
+    read_events(&late, evl, 3, base + 4);
+    for (int k = 0; k < 3; k++) assert_string_equal(ev3[3 + k], evl[k]);
+    /* Protocol 2: only the events, never a status. */
+    read_events(&w2, ev2 + 3, 3, base + 4);
+    ws_expect_quiet(&w2, 200);
+    printf("status live:false reached the board %lld ms after Redis stopped\n", (long long)told_ms);
+    free_all(ev3, 6);
+    free_all(ev2, 6);
+    free_all(evl, 3);
+    ws_close_fd(&w3);
+    ws_close_fd(&w2);
+    ws_close_fd(&late);
+    relay_kill(&a, SIGTERM);
+    redis_remove(&rs);
+}
+
 /* Runs calltop-relay with `args` (shell words) and `env`; its exit status
  * and the first 1 KiB of its stderr+stdout. */
 static int relay_run(const char *env, const char *args, char *out, size_t len)
@@ -799,6 +924,7 @@ int main(void)
         cmocka_unit_test_teardown(test_identical_sequences_and_failover, kill_leftovers),
         cmocka_unit_test_teardown(test_redis_down_503_and_aof_restart, kill_leftovers),
         cmocka_unit_test_teardown(test_redis_password, kill_leftovers),
+        cmocka_unit_test_teardown(test_redis_down_boards_stale, kill_leftovers),
         cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_password_not_in_url),
     };

@@ -4,6 +4,7 @@
 #ifndef CALLTOP_RELAY_H
 #define CALLTOP_RELAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -91,9 +92,11 @@ typedef struct ct_relay_stats {
     uint64_t requests_evicted;         /* unfinished requests closed to make room at the cap */
     uint64_t calls_trimmed;            /* calls dropped to stay within max_state_bytes */
     uint64_t utf8_repaired;            /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
-    uint64_t frames_refused;    /* binary (or otherwise non-text) client frames: closed 1003 */
-    uint64_t webhooks_unlogged; /* --redis: 503, Redis did not take the webhook */
-    uint64_t log_entries;       /* --redis: stream entries applied */
+    uint64_t frames_refused;     /* binary (or otherwise non-text) client frames: closed 1003 */
+    uint64_t webhooks_unlogged;  /* --redis: 503, Redis did not take the webhook */
+    uint64_t log_entries;        /* --redis: stream entries applied */
+    uint64_t log_status_changes; /* --redis: live <-> not live transitions told to boards */
+    bool log_live;               /* --redis: reading the log and caught up, and appends work */
 } ct_relay_stats;
 
 /* Thread-safe copy of the counters. */
