@@ -63,7 +63,7 @@
 #define DEFAULT_RING_BYTES          ((size_t)64 << 20)
 #define DEFAULT_CKPT_EVERY          10000 /* --redis: log entries between checkpoints */
 #define CKPT_KEEP                   3     /* --redis: checkpoints kept in Redis */
-#define POSITION_TTL_MS             30000 /* --redis: a relay silent this long is not waited for */
+#define DEFAULT_POSITION_TTL_MS     30000 /* --redis: a relay silent this long is not waited for */
 #define POSITION_EVERY_MS           1000  /* --redis: how often a relay publishes its position */
 #define DEFAULT_MAX_CONNS           2048  /* (the process fd limit may bind first) */
 #define DEFAULT_MAX_CONNS_PER_PEER  256
@@ -192,6 +192,7 @@ struct ct_relay {
     size_t ckpt_every;     /* --redis: checkpoint when log_index is a multiple of this */
     char ckpt_loaded[48];  /* --redis: position of the checkpoint started from ("": none) */
     int64_t last_publish_ms;
+    int position_ttl_ms; /* --redis: how long our published position holds the trim */
     size_t max_calls;
 
     pthread_mutex_t stats_lock;
@@ -714,7 +715,7 @@ static void checkpoint_at_boundary(ct_relay *r)
         free(text);
     }
     /* Our own position first, so the trim sees where we are now. */
-    ct_rlog_publish_position(r->rlog, r->log_pos, POSITION_TTL_MS);
+    ct_rlog_publish_position(r->rlog, r->log_pos, r->position_ttl_ms);
     r->last_publish_ms = ct_clock_mono_ms();
     char minid[48];
     if (ct_rlog_trim(r->rlog, minid)) STAT_ADD(r, log_trims, 1);
@@ -1437,7 +1438,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     /* While reading, tell the trimmer where we are (see checkpoint_at_boundary). */
     if (r->rlog && now - r->last_publish_ms >= POSITION_EVERY_MS && ct_rlog_reader_up(r->rlog) &&
         !ct_rlog_gap(r->rlog)) {
-        ct_rlog_publish_position(r->rlog, r->log_pos, POSITION_TTL_MS);
+        ct_rlog_publish_position(r->rlog, r->log_pos, r->position_ttl_ms);
         r->last_publish_ms = now;
     }
 #endif
@@ -1836,8 +1837,10 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
         snprintf(r->log_pos, sizeof r->log_pos, "0-0");
         r->ckpt_every =
             opt->redis_checkpoint_every ? opt->redis_checkpoint_every : DEFAULT_CKPT_EVERY;
+        r->position_ttl_ms =
+            opt->redis_reader_ttl_ms > 0 ? opt->redis_reader_ttl_ms : DEFAULT_POSITION_TTL_MS;
         checkpoint_load(r);
-        ct_rlog_publish_position(r->rlog, r->log_pos, POSITION_TTL_MS);
+        ct_rlog_publish_position(r->rlog, r->log_pos, r->position_ttl_ms);
         if (ct_rlog_start(r->rlog, r->log_pos, err) != CT_OK) {
             relay_free(r);
             return NULL;

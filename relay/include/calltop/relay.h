@@ -63,6 +63,8 @@ typedef struct ct_relay_options {
     size_t redis_checkpoint_every; /* --redis: a checkpoint after every N log entries (every
                                     relay computes the same one; the first to get there
                                     writes it); 0 = 10000 */
+    int redis_reader_ttl_ms;       /* --redis: trimming waits for this relay's position while
+                                    it was published within this; 0 = 30000 */
     unsigned test_fail_frames;     /* tests only: fail the next N event encodings after
                                     their merge (exercises the forced resync) */
 } ct_relay_options;
