@@ -435,12 +435,17 @@ char *ct_rlog_ckpt_get(ct_rlog *l, const char *id, size_t *len)
     return text;
 }
 
-bool ct_rlog_ckpt_exists(ct_rlog *l, const char *id)
+uint64_t ct_rlog_ckpt_newest_index(ct_rlog *l)
 {
-    redisReply *rep = wcmd(l, "EXISTS %s:ckpt:%s", l->prefix, id);
-    bool yes = !rep || (rep->type == REDIS_REPLY_INTEGER && rep->integer > 0);
+    redisReply *rep = wcmd(l, "ZREVRANGE %s:ckpts 0 0 WITHSCORES", l->prefix);
+    uint64_t index = UINT64_MAX; /* unreachable: as if one were there (nothing to write now) */
+    if (rep && rep->type == REDIS_REPLY_ARRAY) {
+        index = 0;
+        if (rep->elements == 2 && rep->element[1]->type == REDIS_REPLY_STRING)
+            index = strtoull(rep->element[1]->str, NULL, 10);
+    }
     if (rep) freeReplyObject(rep);
-    return yes; /* unreachable: as good as there (nothing to write now) */
+    return index;
 }
 
 ct_err ct_rlog_ckpt_put(ct_rlog *l, const char *id, uint64_t index, const char *text, size_t len,

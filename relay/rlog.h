@@ -79,9 +79,9 @@ bool ct_rlog_gap(ct_rlog *l);
 size_t ct_rlog_ckpt_list(ct_rlog *l, char ids[][48], size_t max);
 /* A checkpoint's text (malloc'd), NULL when gone or unreachable. */
 char *ct_rlog_ckpt_get(ct_rlog *l, const char *id, size_t *len);
-/* Is there a checkpoint at id already (true too when Redis is unreachable:
- * nothing to write then)? */
-bool ct_rlog_ckpt_exists(ct_rlog *l, const char *id);
+/* The entry index of the newest checkpoint (0: none; UINT64_MAX when
+ * Redis is unreachable: nothing to write then). */
+uint64_t ct_rlog_ckpt_newest_index(ct_rlog *l);
 /* Stores a checkpoint and keeps the newest `keep`. */
 ct_err ct_rlog_ckpt_put(ct_rlog *l, const char *id, uint64_t index, const char *text, size_t len,
                         size_t keep, ct_error *err);
