@@ -85,7 +85,7 @@ static const ct_setting rows[] = {
       .metavar = "FILE", .help = "read the Redis password from FILE (mode 0600) instead of "
       "CALLTOP_REDIS_PASSWORD" },
     { .key = "redis-prefix", .flag = "redis-prefix", .kind = CT_KIND_STRING, .metavar = "NAME",
-      .def = "calltop", .help = "Redis key prefix (NAME:log, NAME:stream-id): one per team" },
+      .def = "calltop", .help = "Redis key prefix (NAME:log, NAME:stream-id, NAME:ckpt:*, ...): one per team" },
     { .key = "redis-checkpoint-every", .flag = "redis-checkpoint-every", .kind = CT_KIND_STRING,
       .metavar = "N", .def = "10000",
       .help = "with --redis: write a checkpoint of the whole state to Redis every N log entries "
