@@ -186,6 +186,7 @@ struct ct_relay {
     struct ct_rlog *rlog;  /* --redis: the shared log, else NULL */
     int64_t log_expire_ms; /* --redis: log time of the last expiry pass */
     bool log_live;         /* --redis: what the boards were last told (status, protocol 3) */
+    bool log_ever_live;    /* --redis: it has been live once (the start's catch-up is done) */
     bool log_append_down;  /* --redis: the last append failed, and no check passed since */
     char log_pos[48];      /* --redis: stream id of the last entry applied ("0-0": none) */
     uint64_t log_index;    /* --redis: entries applied since the log's first (as every relay) */
@@ -439,11 +440,14 @@ static void log_status_update(ct_relay *r)
     if (live == r->log_live) return;
     r->log_live = live;
     const char *why = live ? NULL : log_down_reason(r);
+    /* The first catch-up after start is the normal beginning, not news. */
+    bool first = live && !r->log_ever_live;
+    r->log_ever_live |= live;
     pthread_mutex_lock(&r->stats_lock);
     r->stats.log_live = live;
-    r->stats.log_status_changes++;
+    if (!first) r->stats.log_status_changes++;
     pthread_mutex_unlock(&r->stats_lock);
-    if (r->notices) {
+    if (r->notices && !first) {
         fprintf(r->notices, "calltop-relay: %s\n",
                 live ? "the log (Redis) is current again: boards are live" : why);
         fflush(r->notices);

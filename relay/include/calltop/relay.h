@@ -100,7 +100,8 @@ typedef struct ct_relay_stats {
     uint64_t frames_refused;      /* binary (or otherwise non-text) client frames: closed 1003 */
     uint64_t webhooks_unlogged;   /* --redis: 503, Redis did not take the webhook */
     uint64_t log_entries;         /* --redis: stream entries applied */
-    uint64_t log_status_changes;  /* --redis: live <-> not live transitions told to boards */
+    uint64_t log_status_changes;  /* --redis: live <-> not live changes told to boards
+                                    (the first catch-up after start not counted) */
     bool log_live;                /* --redis: reading the log and caught up, and appends work */
     bool checkpoint_loaded;       /* --redis: this relay started from a checkpoint */
     uint64_t checkpoints_written; /* --redis: checkpoints this relay wrote to Redis */
