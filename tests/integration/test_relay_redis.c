@@ -867,7 +867,6 @@ static size_t oldest_checkpoint(const redis_srv *s, char *out)
     freeReplyObject(r);
     return n;
 }
-#endif
 
 /* A /healthz string field (out, len). */
 static void healthz_str(int port, const char *field, char *out, size_t len)
@@ -920,6 +919,7 @@ static char *snapshot_text(int port)
     ws_close_fd(&c);
     return all;
 }
+#endif
 
 /* A relay started after 45 webhooks loads the newest checkpoint (at entry
  * 40 with --redis-checkpoint-every 10) and applies only what follows; it
