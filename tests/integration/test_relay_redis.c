@@ -448,12 +448,14 @@ static relay_proc relay_start(const redis_srv *s)
     return relay_start_ex(s, NULL, NULL);
 }
 
+#ifdef CT_HAVE_REDIS
 /* A relay that checkpoints every 10 log entries. */
 static relay_proc relay_start_ck(const redis_srv *s)
 {
     static const char *const every10[] = {"--redis-checkpoint-every", "10", NULL};
     return relay_start_ex(s, NULL, every10);
 }
+#endif
 
 static void relay_kill(relay_proc *r, int sig)
 {
