@@ -448,6 +448,14 @@ uint64_t ct_rlog_ckpt_newest_index(ct_rlog *l)
     return index;
 }
 
+bool ct_rlog_ckpt_claim(ct_rlog *l, const char *id)
+{
+    redisReply *rep = wcmd(l, "SET %s:ckpt-claim:%s %s NX PX 60000", l->prefix, id, l->instance);
+    bool mine = rep && rep->type == REDIS_REPLY_STATUS;
+    if (rep) freeReplyObject(rep);
+    return mine;
+}
+
 ct_err ct_rlog_ckpt_put(ct_rlog *l, const char *id, uint64_t index, const char *text, size_t len,
                         size_t keep, ct_error *err)
 {

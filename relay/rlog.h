@@ -82,6 +82,9 @@ char *ct_rlog_ckpt_get(ct_rlog *l, const char *id, size_t *len);
 /* The entry index of the newest checkpoint (0: none; UINT64_MAX when
  * Redis is unreachable: nothing to write then). */
 uint64_t ct_rlog_ckpt_newest_index(ct_rlog *l);
+/* Claims the writing of the checkpoint at id (for a minute): of the relays
+ * that reach the same entry together, one encodes and writes it. */
+bool ct_rlog_ckpt_claim(ct_rlog *l, const char *id);
 /* Stores a checkpoint and keeps the newest `keep`. */
 ct_err ct_rlog_ckpt_put(ct_rlog *l, const char *id, uint64_t index, const char *text, size_t len,
                         size_t keep, ct_error *err);

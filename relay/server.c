@@ -696,14 +696,16 @@ static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
 
 /* --redis: every relay reaches the same state at the same entry, so the
  * checkpoint at a boundary is the same whoever writes it: the first relay
- * there writes it, the others find it (a ZREVRANGE each). Then the log is trimmed behind the
+ * there claims and writes it, the others find it (a ZREVRANGE each, and a
+ * SET NX for those that arrive together). Then the log is trimmed behind the
  * oldest kept checkpoint and every reading relay (one relay at a time). */
 static void checkpoint_at_boundary(ct_relay *r)
 {
     if (!ct_rlog_reader_up(r->rlog)) return;
     /* Written already (by whichever relay got here first), or a newer one
      * exists (this relay is catching up): nothing to write. */
-    if (ct_rlog_ckpt_newest_index(r->rlog) < r->log_index) {
+    if (ct_rlog_ckpt_newest_index(r->rlog) < r->log_index &&
+        ct_rlog_ckpt_claim(r->rlog, r->log_pos)) {
         ct_ckpt_meta m = {.index = r->log_index, .seq = r->seq, .log_expire_ms = r->log_expire_ms};
         snprintf(m.stream, sizeof m.stream, "%s", r->stream);
         snprintf(m.pos, sizeof m.pos, "%s", r->log_pos);

@@ -1025,6 +1025,9 @@ static void test_trim_bounded_and_waits_for_lagging_relay(void **state)
     long long len1 = xlen(&rs);
     assert_true(len1 <= 21);
     assert_true(healthz(a.port, "logTrims") + healthz(b.port, "logTrims") >= 1);
+    /* One checkpoint per boundary, written by one of the two relays. */
+    assert_int_equal(healthz(a.port, "checkpointsWritten") + healthz(b.port, "checkpointsWritten"),
+                     10);
 
     /* B stops where it is; 60 more webhooks; the log must still hold
      * everything after B's position. */
