@@ -448,6 +448,15 @@ static void commit(ct_store *s, ct_entry *e, bool created, bool changed)
     if (created) e->pub.created_gen = s->gen;
 }
 
+void ct_store_entry_restored(ct_store *s, ct_entry *e)
+{
+    ct_transcript_update_hang(e);
+    update_activity(e);
+    account_sub(s, e);
+    account_add(s, e);
+    s->gen++;
+}
+
 static ct_err find_or_create(ct_store *s, const char *id, ct_entry **out, bool *created)
 {
     uint64_t h = ct_store_hash(id);

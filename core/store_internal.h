@@ -93,6 +93,9 @@ static inline uint64_t ct_prefix8(const char *s, bool fold)
     return v;
 }
 ct_entry *ct_store_find(const ct_store *s, const char *id, uint64_t hash);
+/* After store_state.c rewrote an entry's bookkeeping: recompute hang and
+ * last activity, the counters and its eviction key. */
+void ct_store_entry_restored(ct_store *s, ct_entry *e);
 
 /* Merges msgs into e's transcript by messageId. A known line's content
  * (text, role, timestamp) is replaced only by a delivery whose version is at

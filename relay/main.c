@@ -85,7 +85,18 @@ static const ct_setting rows[] = {
       .metavar = "FILE", .help = "read the Redis password from FILE (mode 0600) instead of "
       "CALLTOP_REDIS_PASSWORD" },
     { .key = "redis-prefix", .flag = "redis-prefix", .kind = CT_KIND_STRING, .metavar = "NAME",
-      .def = "calltop", .help = "Redis key prefix (NAME:log, NAME:stream-id): one per team" },
+      .def = "calltop", .help = "Redis key prefix (NAME:log, NAME:stream-id, NAME:ckpt:*, ...): one per team" },
+    { .key = "redis-checkpoint-every", .flag = "redis-checkpoint-every", .kind = CT_KIND_STRING,
+      .metavar = "N", .def = "10000",
+      .help = "with --redis: write a checkpoint of the whole state to Redis every N log entries "
+              "(the newest 3 are kept; the log is trimmed behind the oldest and behind every "
+              "relay still reading). A starting relay loads the newest and replays at most N "
+              "entries" },
+    { .key = "redis-reader-ttl", .flag = "redis-reader-ttl", .kind = CT_KIND_STRING,
+      .metavar = "SECS", .def = "30",
+      .help = "with --redis: trimming waits for this relay's log position while it was "
+              "published within SECS (every second while reading); a relay paused longer finds "
+              "its next entries trimmed, says so (boards STALE) and must be restarted" },
     { .key = "redis-password", .env = "CALLTOP_REDIS_PASSWORD", .kind = CT_KIND_STRING,
       .secret = true, .help = "the Redis password (AUTH), when --redis needs one" },
     { .key = "webhook-secret", .env = "CALLTOP_WEBHOOK_SECRET", .kind = CT_KIND_STRING,
@@ -223,7 +234,7 @@ int main(int argc, char **argv)
     }
     long expire = 0, calls = 0, ring = 0, queue = 0, body = 0, heartbeat = 0;
     long state = 0, ring_bytes = 0, part = 0, conns = 0, per_peer = 0, deadline = 0;
-    long fail_limit = 0, fail_window = 0;
+    long fail_limit = 0, fail_window = 0, ckpt_every = 0, reader_ttl = 0;
     if (!num(&a, "expire-finished", 1, 365L * 86400, &expire) ||
         !num(&a, "max-calls", 1, 10000000, &calls) || !num(&a, "ring", 1, 10000000, &ring) ||
         !num(&a, "client-queue", 1, 10000000, &queue) ||
@@ -235,7 +246,9 @@ int main(int argc, char **argv)
         !num(&a, "max-connections-per-peer", 1, 1000000, &per_peer) ||
         !num(&a, "request-deadline", 1, 3600, &deadline) ||
         !num(&a, "auth-fail-limit", 1, 1000000, &fail_limit) ||
-        !num(&a, "auth-fail-window", 1, 86400, &fail_window))
+        !num(&a, "auth-fail-window", 1, 86400, &fail_window) ||
+        !num(&a, "redis-checkpoint-every", 1, 1000000000L, &ckpt_every) ||
+        !num(&a, "redis-reader-ttl", 1, 86400, &reader_ttl))
         return 2;
     opt.expire_finished_s = (int)expire;
     opt.max_calls = (size_t)calls;
@@ -251,6 +264,8 @@ int main(int argc, char **argv)
     opt.request_deadline_ms = (int)deadline * 1000;
     opt.auth_fail_limit = (unsigned)fail_limit;
     opt.auth_fail_window_ms = (int)fail_window * 1000;
+    opt.redis_checkpoint_every = (size_t)ckpt_every;
+    opt.redis_reader_ttl_ms = (int)reader_ttl * 1000;
     const char *secret_file = val(&a, "secret-file"), *token_file = val(&a, "token-file");
     const char *cert = val(&a, "cert"), *key = val(&a, "key"), *event_log = val(&a, "event-log");
     if (!cert != !key) {

@@ -152,6 +152,19 @@ char *ct_relay_metrics_render(const ct_relay_metrics *m, size_t *len)
            m->queued_bytes);
     single(&o, "calltop_relay_snapshot_bytes", "gauge", "Bytes of the cached snapshot frame.",
            m->snapshot_bytes);
+    if (m->has_log) {
+        single(&o, "calltop_relay_log_live", "gauge",
+               "1 while the relay reads its Redis log to the end and can append to it; 0 while "
+               "its boards are told the events may not be current.",
+               s->log_live ? 1 : 0);
+        single(&o, "calltop_relay_log_status_changes_total", "counter",
+               "Changes of calltop_relay_log_live, each told to protocol 3 boards.",
+               s->log_status_changes);
+        single(&o, "calltop_relay_log_entries_total", "counter", "Log entries applied.",
+               s->log_entries);
+        single(&o, "calltop_relay_webhooks_unlogged_total", "counter",
+               "Webhooks answered 503 because Redis did not take them.", s->webhooks_unlogged);
+    }
     if (m->rss_bytes >= 0)
         single(&o, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
                (uint64_t)m->rss_bytes);

@@ -7,6 +7,7 @@
 #ifndef CALLTOP_RELAY_METRICS_H
 #define CALLTOP_RELAY_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,7 @@ typedef struct ct_relay_metrics {
     long rss_bytes;                     /* resident set of the process; -1 unknown */
     int64_t start_time_s;               /* Unix time the relay started */
     ct_latency_hist latency;
+    bool has_log; /* --redis: render the log's series too */
 } ct_relay_metrics;
 
 /* The exposition text; caller frees. NULL on OOM. */

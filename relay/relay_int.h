@@ -101,5 +101,11 @@ size_t ct_rstate_trim(ct_rstate *s, size_t max_bytes);
  * relay last heard of (its monotonic clock, not the sender's timestamps)
  * before now_mono_ms - max_age. Returns how many were dropped. */
 size_t ct_rstate_expire(ct_rstate *s, int64_t now_mono_ms, int64_t max_age_ms);
+/* The whole state as JSON (ct_store_export: everything later merges depend
+ * on), for a checkpoint; NULL on OOM. */
+struct cJSON *ct_rstate_export(ct_rstate *s);
+/* Loads an export into an empty state; on an error the state may hold
+ * part of it (throw it away). */
+ct_err ct_rstate_import(ct_rstate *s, const struct cJSON *calls, ct_error *err);
 
 #endif

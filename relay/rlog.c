@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "calltop/clock.h"
+#include "ckpt.h"
 
 #define CONNECT_TIMEOUT_MS 500
 #define COMMAND_TIMEOUT_MS 2000 /* above READ_BLOCK_MS: a blocked read is not a timeout */
@@ -39,7 +41,10 @@ struct ct_rlog {
     bool thread_started;
     atomic_bool stop;
     atomic_bool reader_up;
-    char last_id[48]; /* reader thread: the newest id read */
+    atomic_bool caught_up; /* the last read returned less than a full batch */
+    atomic_bool gap;       /* entries after last_id were trimmed away: reading stopped */
+    char last_id[48];      /* reader thread: the newest id read */
+    char instance[24];     /* this relay's name among the readers (PREFIX:relays) */
 
     pthread_mutex_t lock; /* the queue */
     pthread_cond_t room;
@@ -212,6 +217,17 @@ static void queue_reply(ct_rlog *l, const redisReply *rep)
     if (list->elements && l->wake) l->wake(l->ud);
 }
 
+/* Was the log trimmed beyond our position? PREFIX:trimmed holds the
+ * newest MINID, set before each XTRIM; read after the XREAD, so a trim
+ * that removed entries this batch skipped is always seen. */
+static bool trimmed_past(ct_rlog *l, redisContext *c)
+{
+    redisReply *rep = redisCommand(c, "GET %s:trimmed", l->prefix);
+    bool past = rep && rep->type == REDIS_REPLY_STRING && ct_ckpt_id_cmp(l->last_id, rep->str) < 0;
+    if (rep) freeReplyObject(rep);
+    return past;
+}
+
 static void *reader_main(void *arg)
 {
     ct_rlog *l = arg;
@@ -235,6 +251,7 @@ static void *reader_main(void *arg)
             redisFree(c);
             c = NULL;
             atomic_store(&l->reader_up, false);
+            atomic_store(&l->caught_up, false);
             if (l->wake) l->wake(l->ud);
             continue;
         }
@@ -244,8 +261,24 @@ static void *reader_main(void *arg)
             nap_ms(200);
             continue;
         }
+        if (rep->type == REDIS_REPLY_ARRAY && rep->elements && trimmed_past(l, c)) {
+            /* Entries after our position were trimmed (this relay was
+             * paused past its registration's TTL): applying what follows
+             * would skip them. Stop here; the relay reports the log not
+             * live until it is restarted (from a checkpoint). */
+            freeReplyObject(rep);
+            atomic_store(&l->gap, true);
+            if (l->wake) l->wake(l->ud);
+            while (!atomic_load(&l->stop)) nap_ms(100);
+            break;
+        }
         queue_reply(l, rep);
+        /* A short batch (or none: the block timed out) means the reader
+         * holds everything the log had a moment ago: caught up. */
+        bool short_batch = rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
+            rep->element[0]->elements < 2 || rep->element[0]->element[1]->elements < READ_COUNT;
         freeReplyObject(rep);
+        if (atomic_exchange(&l->caught_up, short_batch) != short_batch && l->wake) l->wake(l->ud);
     }
     if (c) redisFree(c);
     atomic_store(&l->reader_up, false);
@@ -320,13 +353,210 @@ ct_rlog *ct_rlog_open(const char *url, const char *password, const char *key_pre
         ct_rlog_close(l);
         return NULL;
     }
-    if (pthread_create(&l->thread, NULL, reader_main, l) != 0) {
-        ct_error_set(err, CT_EIO, "cannot start the Redis reader thread");
-        ct_rlog_close(l);
+    /* A name for this relay among the log's readers: its applied position
+     * is published under it, so trimming never passes it. */
+    unsigned char b[6];
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    ssize_t got = fd >= 0 ? read(fd, b, sizeof b) : -1;
+    if (fd >= 0) close(fd);
+    if (got != (ssize_t)sizeof b) {
+        uint64_t x = (uint64_t)ct_clock_mono_ms() ^ ((uint64_t)getpid() << 20);
+        memcpy(b, &x, sizeof b);
+    }
+    for (int i = 0; i < 6; i++) snprintf(l->instance + 2 * i, 3, "%02x", b[i]);
+    return l;
+}
+
+ct_err ct_rlog_start(ct_rlog *l, const char *after_id, ct_error *err)
+{
+    snprintf(l->last_id, sizeof l->last_id, "%s", after_id && *after_id ? after_id : "0-0");
+    if (pthread_create(&l->thread, NULL, reader_main, l) != 0)
+        return ct_error_set(err, CT_EIO, "cannot start the Redis reader thread");
+    l->thread_started = true;
+    return CT_OK;
+}
+
+/* ---- checkpoints, positions, trimming (service thread, writer) ------------ */
+
+/* A command on the writer; NULL (and the writer dropped when the
+ * connection broke) on failure. Reconnects at most every 500 ms. */
+static redisReply *wcmd(ct_rlog *l, const char *fmt, ...)
+{
+    if (!l->writer) {
+        int64_t now = ct_clock_mono_ms();
+        if (now < l->writer_retry_ms) return NULL;
+        ct_error err;
+        ct_error_clear(&err);
+        if (!(l->writer = connect_redis(l, &err))) {
+            l->writer_retry_ms = now + RECONNECT_GAP_MS;
+            return NULL;
+        }
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *rep = redisvCommand(l->writer, fmt, ap);
+    va_end(ap);
+    if (!rep || l->writer->err) {
+        if (rep) freeReplyObject(rep);
+        redisFree(l->writer);
+        l->writer = NULL;
+        l->writer_retry_ms = ct_clock_mono_ms() + RECONNECT_GAP_MS;
         return NULL;
     }
-    l->thread_started = true;
-    return l;
+    if (rep->type == REDIS_REPLY_ERROR) {
+        freeReplyObject(rep);
+        return NULL;
+    }
+    return rep;
+}
+
+size_t ct_rlog_ckpt_list(ct_rlog *l, char ids[][48], size_t max)
+{
+    redisReply *rep = wcmd(l, "ZREVRANGE %s:ckpts 0 %d", l->prefix, (int)max - 1);
+    size_t n = 0;
+    if (rep && rep->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < rep->elements && n < max; i++)
+            if (rep->element[i]->type == REDIS_REPLY_STRING && rep->element[i]->len < 48)
+                snprintf(ids[n++], 48, "%s", rep->element[i]->str);
+    if (rep) freeReplyObject(rep);
+    return n;
+}
+
+char *ct_rlog_ckpt_get(ct_rlog *l, const char *id, size_t *len)
+{
+    redisReply *rep = wcmd(l, "GET %s:ckpt:%s", l->prefix, id);
+    char *text = NULL;
+    if (rep && rep->type == REDIS_REPLY_STRING && (text = malloc(rep->len + 1))) {
+        memcpy(text, rep->str, rep->len);
+        text[rep->len] = '\0';
+        *len = rep->len;
+    }
+    if (rep) freeReplyObject(rep);
+    return text;
+}
+
+uint64_t ct_rlog_ckpt_newest_index(ct_rlog *l)
+{
+    redisReply *rep = wcmd(l, "ZREVRANGE %s:ckpts 0 0 WITHSCORES", l->prefix);
+    uint64_t index = UINT64_MAX; /* unreachable: as if one were there (nothing to write now) */
+    if (rep && rep->type == REDIS_REPLY_ARRAY) {
+        index = 0;
+        if (rep->elements == 2 && rep->element[1]->type == REDIS_REPLY_STRING)
+            index = strtoull(rep->element[1]->str, NULL, 10);
+    }
+    if (rep) freeReplyObject(rep);
+    return index;
+}
+
+bool ct_rlog_ckpt_claim(ct_rlog *l, const char *id)
+{
+    redisReply *rep = wcmd(l, "SET %s:ckpt-claim:%s %s NX PX 60000", l->prefix, id, l->instance);
+    bool mine = rep && rep->type == REDIS_REPLY_STATUS;
+    if (rep) freeReplyObject(rep);
+    return mine;
+}
+
+ct_err ct_rlog_ckpt_put(ct_rlog *l, const char *id, uint64_t index, const char *text, size_t len,
+                        size_t keep, ct_error *err)
+{
+    /* The data first, then its entry in the index: a listed checkpoint
+     * always has its data. */
+    redisReply *rep = wcmd(l, "SET %s:ckpt:%s %b", l->prefix, id, text, len);
+    if (!rep) return ct_error_set(err, CT_EIO, "Redis did not take the checkpoint");
+    freeReplyObject(rep);
+    rep = wcmd(l, "ZADD %s:ckpts %llu %s", l->prefix, (unsigned long long)index, id);
+    if (!rep) return ct_error_set(err, CT_EIO, "Redis did not index the checkpoint");
+    freeReplyObject(rep);
+    /* Keep the newest `keep`: the index first, so no reader lists one
+     * whose data is about to go. */
+    rep = wcmd(l, "ZRANGE %s:ckpts 0 %d", l->prefix, -(int)keep - 1);
+    if (rep && rep->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < rep->elements; i++) {
+            const redisReply *e = rep->element[i];
+            if (e->type != REDIS_REPLY_STRING) continue;
+            redisReply *x = wcmd(l, "ZREM %s:ckpts %s", l->prefix, e->str);
+            if (x) freeReplyObject(x);
+            x = wcmd(l, "DEL %s:ckpt:%s", l->prefix, e->str);
+            if (x) freeReplyObject(x);
+        }
+    if (rep) freeReplyObject(rep);
+    return CT_OK;
+}
+
+void ct_rlog_publish_position(ct_rlog *l, const char *pos, int ttl_ms)
+{
+    char v[96];
+    snprintf(v, sizeof v, "%s %lld", pos, (long long)(ct_clock_wall_ms() + ttl_ms));
+    redisReply *rep = wcmd(l, "HSET %s:relays %s %s", l->prefix, l->instance, v);
+    if (rep) freeReplyObject(rep);
+}
+
+void ct_rlog_unpublish(ct_rlog *l)
+{
+    if (!l->writer) return; /* no reconnect just for this: the TTL clears it */
+    redisReply *rep = wcmd(l, "HDEL %s:relays %s", l->prefix, l->instance);
+    if (rep) freeReplyObject(rep);
+}
+
+bool ct_rlog_trim(ct_rlog *l, char out[48])
+{
+    bool trimmed = false;
+    /* One trimmer at a time: PREFIX:trimmed only ever grows. */
+    redisReply *lock = wcmd(l, "SET %s:trim-lock %s NX PX 5000", l->prefix, l->instance);
+    bool have = lock && lock->type == REDIS_REPLY_STATUS;
+    if (lock) freeReplyObject(lock);
+    if (!have) return false;
+    char ckpts[8][48];
+    size_t n_ck = ct_rlog_ckpt_list(l, ckpts, 8);
+    const char *ck[8], *rl[256];
+    char relays[256][48];
+    size_t n_rl = 0;
+    for (size_t i = 0; i < n_ck; i++) ck[i] = ckpts[i];
+    redisReply *rep = n_ck ? wcmd(l, "HGETALL %s:relays", l->prefix) : NULL;
+    int64_t now = ct_clock_wall_ms();
+    bool complete = rep && rep->type == REDIS_REPLY_ARRAY;
+    for (size_t i = 0; complete && i + 1 < rep->elements; i += 2) {
+        const redisReply *f = rep->element[i], *v = rep->element[i + 1];
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
+        char pos[48] = "";
+        long long until = 0;
+        if (sscanf(v->str, "%47s %lld", pos, &until) != 2) continue;
+        if (until < now) {
+            /* Gone quiet (stopped, or paused past its TTL): no longer
+             * waited for; if it comes back behind the trim it stops. */
+            redisReply *x = wcmd(l, "HDEL %s:relays %s", l->prefix, f->str);
+            if (x) freeReplyObject(x);
+            continue;
+        }
+        if (n_rl == 256) {
+            complete = false; /* more readers than we can weigh: trim nothing */
+            break;
+        }
+        snprintf(relays[n_rl], 48, "%s", pos);
+        rl[n_rl] = relays[n_rl];
+        n_rl++;
+    }
+    if (rep) freeReplyObject(rep);
+    char minid[48];
+    if (complete && ct_ckpt_trim_point(ck, n_ck, rl, n_rl, minid)) {
+        redisReply *old = wcmd(l, "GET %s:trimmed", l->prefix);
+        bool newer =
+            old && (old->type != REDIS_REPLY_STRING || ct_ckpt_id_cmp(minid, old->str) > 0);
+        if (old) freeReplyObject(old);
+        redisReply *x = newer ? wcmd(l, "SET %s:trimmed %s", l->prefix, minid) : NULL;
+        if (x) {
+            freeReplyObject(x);
+            x = wcmd(l, "XTRIM %s MINID %s", l->key, minid);
+            if (x) {
+                freeReplyObject(x);
+                snprintf(out, 48, "%s", minid);
+                trimmed = true;
+            }
+        }
+    }
+    rep = wcmd(l, "DEL %s:trim-lock", l->prefix);
+    if (rep) freeReplyObject(rep);
+    return trimmed;
 }
 
 const char *ct_rlog_stream_id(const ct_rlog *l)
@@ -402,6 +632,40 @@ void ct_rlog_entries_free(ct_rlog_entry *e)
 bool ct_rlog_reader_up(ct_rlog *l)
 {
     return atomic_load(&l->reader_up);
+}
+
+bool ct_rlog_caught_up(ct_rlog *l)
+{
+    return atomic_load(&l->reader_up) && atomic_load(&l->caught_up) && !atomic_load(&l->gap);
+}
+
+bool ct_rlog_gap(ct_rlog *l)
+{
+    return atomic_load(&l->gap);
+}
+
+bool ct_rlog_writer_check(ct_rlog *l)
+{
+    if (!l->writer) {
+        int64_t now = ct_clock_mono_ms();
+        if (now < l->writer_retry_ms) return false;
+        ct_error err;
+        ct_error_clear(&err);
+        l->writer = connect_redis(l, &err);
+        if (!l->writer) {
+            l->writer_retry_ms = now + RECONNECT_GAP_MS;
+            return false;
+        }
+    }
+    redisReply *rep = redisCommand(l->writer, "PING");
+    bool ok = rep && rep->type != REDIS_REPLY_ERROR && !l->writer->err;
+    if (rep) freeReplyObject(rep);
+    if (!ok && l->writer->err) {
+        redisFree(l->writer);
+        l->writer = NULL;
+        l->writer_retry_ms = ct_clock_mono_ms() + RECONNECT_GAP_MS;
+    }
+    return ok;
 }
 
 void ct_rlog_close(ct_rlog *l)

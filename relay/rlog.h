@@ -35,12 +35,15 @@ typedef struct ct_rlog_entry {
 ct_err ct_rlog_parse_url(const char *url, char *host, size_t hlen, int *port, int *db,
                          ct_error *err);
 
-/* Connects the writer (AUTH with `password` when not NULL, SELECT db), reads
- * or creates the log's shared board stream id (16 hex chars), and starts the
- * reader at the stream's beginning. CT_EIO when Redis cannot be reached;
+/* Connects the writer (AUTH with `password` when not NULL, SELECT db) and
+ * reads or creates the log's shared board stream id (16 hex chars); the
+ * reader starts with ct_rlog_start. CT_EIO when Redis cannot be reached;
  * CT_ECONFIG for a bad URL or a refused password. */
 ct_rlog *ct_rlog_open(const char *url, const char *password, const char *key_prefix,
                       void (*wake)(void *ud), void *ud, ct_error *err);
+/* Starts the reader after `after_id` ("0-0" or NULL: the beginning; a
+ * checkpoint's position). */
+ct_err ct_rlog_start(ct_rlog *l, const char *after_id, ct_error *err);
 /* The board stream id every relay of this log announces. */
 const char *ct_rlog_stream_id(const ct_rlog *l);
 /* The seq before the log's first event: every relay on the log counts its
@@ -57,6 +60,42 @@ ct_rlog_entry *ct_rlog_take(ct_rlog *l);
 void ct_rlog_entries_free(ct_rlog_entry *e);
 /* Is the reader connected and reading now? */
 bool ct_rlog_reader_up(ct_rlog *l);
+/* ... and did its last read find the end of the log (less than a full
+ * batch)? Changes wake the service thread. */
+bool ct_rlog_caught_up(ct_rlog *l);
+/* Service thread: can the writer reach Redis now (reconnects at most every
+ * 500 ms, then PING)? After a failed append, this says when appends work
+ * again without waiting for the next webhook. */
+bool ct_rlog_writer_check(ct_rlog *l);
+/* The reader found entries after its position trimmed away and stopped:
+ * this relay cannot be current until restarted. */
+bool ct_rlog_gap(ct_rlog *l);
+
+/* ---- checkpoints and trimming (service thread: the writer) ----------------
+ * PREFIX:ckpt:<id> holds a checkpoint's text, PREFIX:ckpts indexes them
+ * (score: its entry index), PREFIX:relays holds each reading relay's
+ * applied position with an expiry time, PREFIX:trimmed the newest MINID. */
+/* The newest checkpoint ids, newest first, at most max. */
+size_t ct_rlog_ckpt_list(ct_rlog *l, char ids[][48], size_t max);
+/* A checkpoint's text (malloc'd), NULL when gone or unreachable. */
+char *ct_rlog_ckpt_get(ct_rlog *l, const char *id, size_t *len);
+/* The entry index of the newest checkpoint (0: none; UINT64_MAX when
+ * Redis is unreachable: nothing to write then). */
+uint64_t ct_rlog_ckpt_newest_index(ct_rlog *l);
+/* Claims the writing of the checkpoint at id (for a minute): of the relays
+ * that reach the same entry together, one encodes and writes it. */
+bool ct_rlog_ckpt_claim(ct_rlog *l, const char *id);
+/* Stores a checkpoint and keeps the newest `keep`. */
+ct_err ct_rlog_ckpt_put(ct_rlog *l, const char *id, uint64_t index, const char *text, size_t len,
+                        size_t keep, ct_error *err);
+/* Publishes this relay's applied position, valid for ttl_ms. */
+void ct_rlog_publish_position(ct_rlog *l, const char *pos, int ttl_ms);
+/* Withdraws it (a clean stop). */
+void ct_rlog_unpublish(ct_rlog *l);
+/* XTRIM MINID at ct_ckpt_trim_point of the kept checkpoints and the live
+ * relays' positions, when it moved on (one relay at a time); true and
+ * the MINID in out when it trimmed. */
+bool ct_rlog_trim(ct_rlog *l, char out[48]);
 /* Stops the reader thread and closes both connections. */
 void ct_rlog_close(ct_rlog *l);
 

@@ -45,6 +45,7 @@
 #include "metrics.h"
 #include "relay_int.h"
 #ifdef CT_HAVE_REDIS
+#include "ckpt.h"
 #include "rlog.h"
 #endif
 
@@ -60,7 +61,11 @@
 #define DEFAULT_V1_SNAPSHOT_MAX     ((size_t)64 << 20) /* a protocol 1 board's frame cap */
 #define DEFAULT_STATE_BYTES         ((size_t)256 << 20)
 #define DEFAULT_RING_BYTES          ((size_t)64 << 20)
-#define DEFAULT_MAX_CONNS           2048 /* (the process fd limit may bind first) */
+#define DEFAULT_CKPT_EVERY          10000 /* --redis: log entries between checkpoints */
+#define CKPT_KEEP                   3     /* --redis: checkpoints kept in Redis */
+#define DEFAULT_POSITION_TTL_MS     30000 /* --redis: a relay silent this long is not waited for */
+#define POSITION_EVERY_MS           1000  /* --redis: how often a relay publishes its position */
+#define DEFAULT_MAX_CONNS           2048  /* (the process fd limit may bind first) */
 #define DEFAULT_MAX_CONNS_PER_PEER  256
 #define DEFAULT_REQUEST_DEADLINE_MS 10000
 #define TICK_MS                     250 /* heartbeat / expiry timer resolution, at most */
@@ -180,6 +185,16 @@ struct ct_relay {
     int64_t last_expire_ms;
     struct ct_rlog *rlog;  /* --redis: the shared log, else NULL */
     int64_t log_expire_ms; /* --redis: log time of the last expiry pass */
+    bool log_live;         /* --redis: what the boards were last told (status, protocol 3) */
+    bool log_ever_live;    /* --redis: it has been live once (the start's catch-up is done) */
+    bool log_append_down;  /* --redis: the last append failed, and no check passed since */
+    char log_pos[48];      /* --redis: stream id of the last entry applied ("0-0": none) */
+    uint64_t log_index;    /* --redis: entries applied since the log's first (as every relay) */
+    size_t ckpt_every;     /* --redis: checkpoint when log_index is a multiple of this */
+    char ckpt_loaded[48];  /* --redis: position of the checkpoint started from ("": none) */
+    int64_t last_publish_ms;
+    int position_ttl_ms; /* --redis: how long our published position holds the trim */
+    size_t max_calls;
 
     pthread_mutex_t stats_lock;
     ct_relay_stats stats;
@@ -394,6 +409,61 @@ static void client_error(ct_relay *r, pss *c, const char *code, const char *msg,
     lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, SLOW_CLOSE_GRACE_S);
 }
 
+/* ---- the log's liveness (--redis) ---------------------------------------------- */
+
+/* Why this relay's events may not be current, in words for a board. */
+static const char *log_down_reason(ct_relay *r)
+{
+#ifdef CT_HAVE_REDIS
+    if (ct_rlog_gap(r->rlog))
+        return "the relay fell behind the trimmed log (Redis) and stopped: restart it";
+    if (!ct_rlog_reader_up(r->rlog)) return "the relay cannot reach its log (Redis)";
+    if (r->log_append_down) return "the relay cannot write to its log (Redis)";
+    return "the relay is catching up with its log";
+#else
+    (void)r;
+    return "";
+#endif
+}
+
+/* --redis: live = the reader is connected and has read to the end of the
+ * log, and appends work. Each change is told once to every protocol 3
+ * board (status), counted and logged; connections and heartbeats carry on
+ * meanwhile, so a board shows the channel STALE instead of going silent. */
+static void log_status_update(ct_relay *r)
+{
+#ifdef CT_HAVE_REDIS
+    if (!r->rlog) return;
+    bool up = ct_rlog_reader_up(r->rlog);
+    if (r->log_append_down && up && ct_rlog_writer_check(r->rlog)) r->log_append_down = false;
+    bool live = up && ct_rlog_caught_up(r->rlog) && !r->log_append_down;
+    if (live == r->log_live) return;
+    r->log_live = live;
+    const char *why = live ? NULL : log_down_reason(r);
+    /* The first catch-up after start is the normal beginning, not news. */
+    bool first = live && !r->log_ever_live;
+    r->log_ever_live |= live;
+    pthread_mutex_lock(&r->stats_lock);
+    r->stats.log_live = live;
+    if (!first) r->stats.log_status_changes++;
+    pthread_mutex_unlock(&r->stats_lock);
+    if (r->notices && !first) {
+        fprintf(r->notices, "calltop-relay: %s\n",
+                live ? "the log (Redis) is current again: boards are live" : why);
+        fflush(r->notices);
+    }
+    size_t len = 0;
+    char *buf = ct_proto_encode_status(live, why, LWS_PRE, &len);
+    ct_frame *f = ct_frame_wrap(buf, len, 0);
+    if (!f) return;
+    for (pss *c = r->clients; c; c = c->next)
+        if (c->hello_done && c->proto >= 3) q_push(r, c, f, false);
+    ct_frame_unref(f);
+#else
+    (void)r;
+#endif
+}
+
 /* ---- the protocol, relay side ---------------------------------------------- */
 
 static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
@@ -460,6 +530,12 @@ static void on_hello(ct_relay *r, pss *c, const ct_pmsg *m)
             q_push_shared(c, r->snap);
         }
         STAT_ADD(r, snapshots, 1);
+    }
+    /* A board that joins while the log is unreadable is told at once that
+     * what it just got may not be current (protocol 3 only). */
+    if (r->rlog && c->proto >= 3 && !r->log_live) {
+        buf = ct_proto_encode_status(false, log_down_reason(r), LWS_PRE, &len);
+        if (!buf || !q_push_buf(r, c, buf, len, false)) return;
     }
     c->hello_done = true;
 }
@@ -600,6 +676,8 @@ static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
                        &err) != CT_OK) {
         STAT_ADD(r, webhooks_unlogged, 1);
         notice(r, NOTE_LOG_DOWN, wsi);
+        r->log_append_down = true;
+        log_status_update(r);
         p->status = 503;
         p->retry_after = true;
         p->resp = strdup("{\"ok\":false,\"error\":\"the log (Redis) is unreachable; retry "
@@ -607,9 +685,90 @@ static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
         return;
     }
     STAT_ADD(r, webhooks_ok, 1);
+    if (r->log_append_down) {
+        r->log_append_down = false;
+        log_status_update(r);
+    }
     p->status = 200;
     snprintf(msg, sizeof msg, "{\"ok\":true,\"logged\":\"%s\"}", id);
     p->resp = strdup(msg);
+}
+
+/* --redis: every relay reaches the same state at the same entry, so the
+ * checkpoint at a boundary is the same whoever writes it: the first relay
+ * there claims and writes it, the others find it (a ZREVRANGE each, and a
+ * SET NX for those that arrive together). Then the log is trimmed behind the
+ * oldest kept checkpoint and every reading relay (one relay at a time). */
+static void checkpoint_at_boundary(ct_relay *r)
+{
+    if (!ct_rlog_reader_up(r->rlog)) return;
+    /* Written already (by whichever relay got here first), or a newer one
+     * exists (this relay is catching up): nothing to write. */
+    if (ct_rlog_ckpt_newest_index(r->rlog) < r->log_index &&
+        ct_rlog_ckpt_claim(r->rlog, r->log_pos)) {
+        ct_ckpt_meta m = {.index = r->log_index, .seq = r->seq, .log_expire_ms = r->log_expire_ms};
+        snprintf(m.stream, sizeof m.stream, "%s", r->stream);
+        snprintf(m.pos, sizeof m.pos, "%s", r->log_pos);
+        size_t len = 0;
+        char *text = ct_ckpt_encode(&m, r->state, &len);
+        ct_error err;
+        ct_error_clear(&err);
+        if (text && ct_rlog_ckpt_put(r->rlog, m.pos, m.index, text, len, CKPT_KEEP, &err) == CT_OK)
+            STAT_ADD(r, checkpoints_written, 1);
+        else if (r->notices) {
+            fprintf(r->notices, "calltop-relay: checkpoint at %s not written: %s\n", m.pos,
+                    text ? err.detail : "out of memory");
+            fflush(r->notices);
+        }
+        free(text);
+    }
+    /* Our own position first, so the trim sees where we are now. */
+    ct_rlog_publish_position(r->rlog, r->log_pos, r->position_ttl_ms);
+    r->last_publish_ms = ct_clock_mono_ms();
+    char minid[48];
+    if (ct_rlog_trim(r->rlog, minid)) STAT_ADD(r, log_trims, 1);
+}
+
+/* --redis, at start: the newest checkpoint that loads (state, seq, log
+ * position and time), or none (the log is read from its beginning). */
+static void checkpoint_load(ct_relay *r)
+{
+    char ids[CKPT_KEEP][48];
+    size_t n = ct_rlog_ckpt_list(r->rlog, ids, CKPT_KEEP);
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        char *text = ct_rlog_ckpt_get(r->rlog, ids[i], &len);
+        if (!text) continue;
+        ct_ckpt_meta m;
+        ct_error err;
+        ct_error_clear(&err);
+        ct_err rc = ct_ckpt_decode(text, len, &m, r->state, &err);
+        free(text);
+        if (rc == CT_OK && strcmp(m.stream, r->stream) != 0)
+            rc = ct_error_set(&err, CT_EVALUE, "it belongs to another log (stream %s)", m.stream);
+        if (rc == CT_OK) {
+            r->seq = m.seq;
+            r->log_index = m.index;
+            r->log_expire_ms = m.log_expire_ms;
+            snprintf(r->log_pos, sizeof r->log_pos, "%s", m.pos);
+            snprintf(r->ckpt_loaded, sizeof r->ckpt_loaded, "%s", m.pos);
+            pthread_mutex_lock(&r->stats_lock);
+            r->stats.checkpoint_loaded = true;
+            pthread_mutex_unlock(&r->stats_lock);
+            return;
+        }
+        if (r->notices) {
+            fprintf(r->notices, "calltop-relay: checkpoint %s not loaded: %s\n", ids[i],
+                    err.detail);
+            fflush(r->notices);
+        }
+        /* It may have loaded in part: start again from an empty state. */
+        ct_rstate *fresh = ct_rstate_new(r->max_calls);
+        if (fresh) {
+            ct_rstate_free(r->state);
+            r->state = fresh;
+        }
+    }
 }
 
 /* --redis: applies what the reader thread read, in log order. Every state
@@ -645,6 +804,9 @@ static void apply_log_entries(ct_relay *r)
             merge_and_fan_out(r, &w, 0, e->t_ms, &changed, &resynced, &err);
         }
         ct_webhook_clear(&w);
+        r->log_index++;
+        snprintf(r->log_pos, sizeof r->log_pos, "%s", e->id);
+        if (r->log_index % r->ckpt_every == 0) checkpoint_at_boundary(r);
     }
     ct_rlog_entries_free(list);
     stats_sync(r);
@@ -776,6 +938,14 @@ static char *healthz_json(ct_relay *r)
         /* --redis only: without it /healthz reads exactly as before. */
         C("webhooksUnlogged", webhooks_unlogged);
         C("logEntries", log_entries);
+        C("logStatusChanges", log_status_changes);
+        C("checkpointsWritten", checkpoints_written);
+        C("logTrims", log_trims);
+        cJSON_AddBoolToObject(o, "logLive", s.log_live);
+        cJSON_AddBoolToObject(o, "checkpointLoaded", s.checkpoint_loaded);
+        cJSON_AddStringToObject(o, "checkpointPosition", r->ckpt_loaded);
+        cJSON_AddStringToObject(o, "logPosition", r->log_pos);
+        ct_json_add_u64(o, "logIndex", r->log_index);
     }
 #undef C
     char *text = cJSON_PrintUnformatted(o);
@@ -802,6 +972,7 @@ static char *metrics_text(ct_relay *r)
     m.rss_bytes = ct_metrics_rss_bytes();
     m.start_time_s = r->started_s;
     m.latency = r->latency;
+    m.has_log = r->rlog != NULL;
     return ct_relay_metrics_render(&m, NULL);
 }
 
@@ -1270,6 +1441,15 @@ static void tick(lws_sorted_usec_list_t *sul)
             STAT_ADD(r, calls_trimmed, n);
         }
     }
+    log_status_update(r);
+#ifdef CT_HAVE_REDIS
+    /* While reading, tell the trimmer where we are (see checkpoint_at_boundary). */
+    if (r->rlog && now - r->last_publish_ms >= POSITION_EVERY_MS && ct_rlog_reader_up(r->rlog) &&
+        !ct_rlog_gap(r->rlog)) {
+        ct_rlog_publish_position(r->rlog, r->log_pos, r->position_ttl_ms);
+        r->last_publish_ms = now;
+    }
+#endif
     stats_sync(r);
     lws_sul_schedule(r->ctx, 0, &r->tick, tick, r->tick_ms * LWS_US_PER_MS);
 }
@@ -1304,7 +1484,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (r && atomic_exchange(&r->reopen_log, false)) event_log_reopen(r);
 #ifdef CT_HAVE_REDIS
         /* ... or the log reader queued entries. */
-        if (r && r->rlog) apply_log_entries(r);
+        if (r && r->rlog) {
+            apply_log_entries(r);
+            log_status_update(r);
+        }
 #endif
         return 0;
 
@@ -1436,7 +1619,8 @@ static void relay_free(ct_relay *r)
 {
     if (!r) return;
 #ifdef CT_HAVE_REDIS
-    ct_rlog_close(r->rlog); /* first: its reader wakes the context */
+    if (r->rlog) ct_rlog_unpublish(r->rlog); /* a clean stop: trimming need not wait for us */
+    ct_rlog_close(r->rlog);                  /* first: its reader wakes the context */
 #endif
     if (r->ctx) lws_context_destroy(r->ctx); /* closes clients: CLOSED runs here */
     snapshot_invalidate(r);
@@ -1514,7 +1698,8 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
     clock_gettime(CLOCK_REALTIME, &now);
     r->seq = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
     r->started_s = (int64_t)now.tv_sec;
-    r->state = ct_rstate_new(opt->max_calls ? opt->max_calls : DEFAULT_MAX_CALLS);
+    r->max_calls = opt->max_calls ? opt->max_calls : DEFAULT_MAX_CALLS;
+    r->state = ct_rstate_new(r->max_calls);
     if (!r->host || !r->secret || !r->token || (opt->cert_path && !r->cert) ||
         (opt->key_path && !r->key) || !r->state || !ct_ring_init(&r->ring, r->ring_cap)) {
         ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -1655,6 +1840,19 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
          * resumes on any of them with its lastSeq. */
         snprintf(r->stream, sizeof r->stream, "%s", ct_rlog_stream_id(r->rlog));
         r->seq = ct_rlog_seq_base(r->rlog);
+        /* From the newest checkpoint when there is one: the start-up replay
+         * is then at most --redis-checkpoint-every entries. */
+        snprintf(r->log_pos, sizeof r->log_pos, "0-0");
+        r->ckpt_every =
+            opt->redis_checkpoint_every ? opt->redis_checkpoint_every : DEFAULT_CKPT_EVERY;
+        r->position_ttl_ms =
+            opt->redis_reader_ttl_ms > 0 ? opt->redis_reader_ttl_ms : DEFAULT_POSITION_TTL_MS;
+        checkpoint_load(r);
+        ct_rlog_publish_position(r->rlog, r->log_pos, r->position_ttl_ms);
+        if (ct_rlog_start(r->rlog, r->log_pos, err) != CT_OK) {
+            relay_free(r);
+            return NULL;
+        }
 #else
         ct_error_set(err, CT_ECONFIG,
                      "built without Redis support "

@@ -252,3 +252,15 @@ size_t ct_rstate_expire(ct_rstate *s, int64_t now_mono_ms, int64_t max_age_ms)
     free(x.ids);
     return dropped;
 }
+
+struct cJSON *ct_rstate_export(ct_rstate *s)
+{
+    return ct_store_export(s->store);
+}
+
+ct_err ct_rstate_import(ct_rstate *s, const struct cJSON *calls, ct_error *err)
+{
+    if (ct_store_count(s->store))
+        return ct_error_set(err, CT_EINVAL, "a checkpoint loads into an empty state only");
+    return ct_store_import(s->store, calls, err);
+}

@@ -200,4 +200,18 @@ const char *ct_sort_key_name(ct_sort_key k);
 /* Duration in ms: end-start, or now-start for a live call; 0 when unknown. */
 int64_t ct_call_duration_ms(const ct_call *c, ct_time_ms now);
 
+/* ---- whole state (store_state.c) -------------------------------------------
+ * Everything a future merge depends on, per call, in iteration order: the
+ * call with its transcript, and the bookkeeping beside it (each field's
+ * version, each line's first-seen number and version, hang, error and
+ * activity times, heard_at). A store imported from an export merges every
+ * later update exactly as the exported one would, and iterates in the same
+ * order: calltop-relay's checkpoints (docs/scale-out.md). The UI-only
+ * members (generations, confirmed_at, channel flags) are not kept. */
+/* A JSON array, one object per call; NULL on OOM. */
+struct cJSON *ct_store_export(const ct_store *s);
+/* Adds the exported calls to an empty store. CT_EJSON / CT_EMISSING /
+ * CT_ETYPE / CT_EVALUE with the failing element in err for bad input. */
+ct_err ct_store_import(ct_store *s, const struct cJSON *calls, ct_error *err);
+
 #endif

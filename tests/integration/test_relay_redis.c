@@ -36,6 +36,8 @@
 #include "calltop/protocol.h"
 #include "helper_http.h"
 #ifdef CT_HAVE_REDIS
+#include <hiredis/hiredis.h>
+#include "../../relay/ckpt.h"
 #include "../../relay/rlog.h"
 #endif
 
@@ -215,11 +217,11 @@ static ct_pmsg decode(const char *raw)
     return m;
 }
 
-/* hello (protocol 2); the welcome; when it is not a replay, the snapshot's
- * parts too. Returns the welcome. */
-static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
+/* hello (protocol `proto`); the welcome; when it is not a replay, the
+ * snapshot's parts too. Returns the welcome. */
+static ct_pmsg hello_v(wsc *c, int proto, bool has_last, uint64_t last, const char *stream)
 {
-    char *h = ct_proto_encode_hello(has_last, last, stream, 0, NULL);
+    char *h = ct_proto_encode_hello_v(proto, has_last, last, stream, 0, NULL);
     ws_send(c, h);
     free(h);
     char *raw = ws_raw(c, 5000);
@@ -238,6 +240,12 @@ static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
         }
     }
     return w;
+}
+
+/* Protocol 2, as these tests were written for: no status messages. */
+static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
+{
+    return hello_v(c, 2, has_last, last, stream);
 }
 
 /* ---- processes ------------------------------------------------------------- */
@@ -384,8 +392,9 @@ typedef struct relay_proc {
 } relay_proc;
 
 /* calltop-relay --redis on a free port; waits for its "listening on" line.
- * `password` goes in CALLTOP_REDIS_PASSWORD when not NULL. */
-static relay_proc relay_start_pw(const redis_srv *s, const char *password)
+ * `password` goes in CALLTOP_REDIS_PASSWORD when not NULL; `extra` (NULL
+ * or NULL-terminated) are more arguments. */
+static relay_proc relay_start_ex(const redis_srv *s, const char *password, const char *const *extra)
 {
     int fds[2];
     assert_int_equal(pipe(fds), 0);
@@ -402,8 +411,11 @@ static relay_proc relay_start_pw(const redis_srv *s, const char *password)
         setenv("CALLTOP_RELAY_TOKEN", TOKEN, 1);
         if (password) setenv("CALLTOP_REDIS_PASSWORD", password, 1);
         else unsetenv("CALLTOP_REDIS_PASSWORD");
-        execl(RELAY_BIN, "calltop-relay", "--listen", "127.0.0.1:0", "--redis", url, "--heartbeat",
-              "2", (char *)NULL);
+        const char *argv[16] = {"calltop-relay", "--listen", "127.0.0.1:0", "--redis", url,
+                                "--heartbeat",   "2"};
+        size_t n = 7;
+        for (size_t i = 0; extra && extra[i] && n < 15; i++) argv[n++] = extra[i];
+        execv(RELAY_BIN, (char *const *)argv);
         _exit(127);
     }
     child_started(r.pid);
@@ -426,10 +438,24 @@ static relay_proc relay_start_pw(const redis_srv *s, const char *password)
     return r;
 }
 
+static relay_proc relay_start_pw(const redis_srv *s, const char *password)
+{
+    return relay_start_ex(s, password, NULL);
+}
+
 static relay_proc relay_start(const redis_srv *s)
 {
-    return relay_start_pw(s, NULL);
+    return relay_start_ex(s, NULL, NULL);
 }
+
+#ifdef CT_HAVE_REDIS
+/* A relay that checkpoints every 10 log entries. */
+static relay_proc relay_start_ck(const redis_srv *s)
+{
+    static const char *const every10[] = {"--redis-checkpoint-every", "10", NULL};
+    return relay_start_ex(s, NULL, every10);
+}
+#endif
 
 static void relay_kill(relay_proc *r, int sig)
 {
@@ -489,6 +515,41 @@ static uint64_t healthz(int port, const char *field)
     uint64_t v = strtoull(p + strlen(key), NULL, 10);
     th_response_free(&resp);
     return v;
+}
+
+/* A /healthz boolean (logLive): 1 true, 0 false; fails when absent. */
+static int healthz_bool(int port, const char *field)
+{
+    char url[96], key[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", port);
+    th_response resp;
+    th_get(url, NULL, &resp);
+    assert_int_equal(resp.status, 200);
+    snprintf(key, sizeof key, "\"%s\":", field);
+    const char *p = strstr(resp.body, key);
+    assert_non_null(p);
+    int v = strncmp(p + strlen(key), "true", 4) == 0;
+    th_response_free(&resp);
+    return v;
+}
+
+static void wait_live(int port, int want)
+{
+    int64_t end = now_ms() + 8000;
+    while (healthz_bool(port, "logLive") != want && now_ms() < end) nap(20);
+    assert_int_equal(healthz_bool(port, "logLive"), want);
+}
+
+/* The next non-ping frame must be a status with this `live`, within ms. */
+static void expect_status(wsc *c, bool live, int ms)
+{
+    char *raw = ws_raw(c, ms);
+    ct_pmsg m = decode(raw);
+    if (m.type != CT_PM_STATUS) fail_msg("expected a status frame, got: %.200s", raw);
+    assert_int_equal(m.live, live);
+    if (!live) assert_true(m.reason && *m.reason); /* a plain reason for the board */
+    ct_pmsg_clear(&m);
+    free(raw);
 }
 
 static void wait_seq(int port, uint64_t seq)
@@ -680,6 +741,425 @@ static void test_redis_down_503_and_aof_restart(void **state)
     redis_remove(&rs);
 }
 
+/* Redis lost: every protocol 3 board of the relay is told once (status
+ * live:false, with a reason) and keeps its connection and heartbeats; a
+ * board joining meanwhile gets the status right after its snapshot;
+ * webhooks get 503. Redis back (AOF): status live:true, new webhooks are
+ * events with the next seqs, no gap and no snapshot. A protocol 2 board on
+ * the same relay never sees a status frame. */
+static void test_redis_down_boards_stale(void **state)
+{
+    (void)state;
+    if (skip_without_redis()) skip();
+    redis_srv rs = {0};
+    redis_start(&rs);
+    relay_proc a = relay_start(&rs);
+    wait_live(a.port, 1); /* caught up: no status frame for the first boards */
+    uint64_t changes0 = healthz(a.port, "logStatusChanges");
+    wsc w3, w2, late;
+    ws_open(&w3, a.port, "/monitor", TOKEN, 0);
+    ws_open(&w2, a.port, "/monitor", TOKEN, 0);
+    ct_pmsg wel = hello_v(&w3, 3, false, 0, NULL);
+    uint64_t base = wel.seq;
+    ct_pmsg_clear(&wel);
+    wel = hello_v(&w2, 2, false, 0, NULL);
+    ct_pmsg_clear(&wel);
+    char *ev3[8], *ev2[8], *evl[4];
+    for (int i = 0; i < 3; i++) post_ok(a.port, i);
+    read_events(&w3, ev3, 3, base + 1);
+    read_events(&w2, ev2, 3, base + 1);
+
+    int64_t t0 = now_ms();
+    redis_stop(&rs);
+    expect_status(&w3, false, 3000);
+    int64_t told_ms = now_ms() - t0;
+    assert_true(told_ms < 3000);
+    /* Still connected, heartbeats still flowing both ways. */
+    char *p = NULL;
+    size_t n = 0;
+    assert_int_equal(ws_recv(&w3, &p, &n, 3000), 1);
+    assert_non_null(strstr(p, "\"type\":\"ping\""));
+    free(p);
+    ws_send(&w3, "{\"type\":\"ping\",\"t\":7}");
+    for (int k = 0; k < 3; k++) { /* the pong, maybe after a ping of the relay's */
+        assert_int_equal(ws_recv(&w3, &p, &n, 3000), 1);
+        bool pong = strstr(p, "\"type\":\"pong\"") != NULL;
+        free(p);
+        if (pong) break;
+        assert_true(k < 2);
+    }
+    char body[512];
+    webhook_text(3, body, sizeof body);
+    th_response resp;
+    assert_int_equal(post_raw(a.port, body, &resp), 503);
+    th_response_free(&resp);
+    assert_int_equal(healthz_bool(a.port, "logLive"), 0);
+    assert_int_equal(healthz(a.port, "logStatusChanges"), changes0 + 1); /* once, not per try */
+    /* A board that joins now: welcome, snapshot, then the status. */
+    ws_open(&late, a.port, "/monitor", TOKEN, 0);
+    wel = hello_v(&late, 3, false, 0, NULL);
+    assert_int_equal(wel.seq, base + 3);
+    ct_pmsg_clear(&wel);
+    expect_status(&late, false, 2000);
+
+    /* Back from its AOF: live again, and the log carries on from where it was. */
+    redis_start(&rs);
+    expect_status(&w3, true, 8000);
+    expect_status(&late, true, 2000);
+    wait_live(a.port, 1);
+    for (int i = 3; i < 6; i++) post_ok(a.port, i);
+    read_events(&w3, ev3 + 3, 3, base + 4);
+    read_events(&late, evl, 3, base + 4);
+    for (int k = 0; k < 3; k++) assert_string_equal(ev3[3 + k], evl[k]);
+    /* Protocol 2: only the events, never a status. */
+    read_events(&w2, ev2 + 3, 3, base + 4);
+    ws_expect_quiet(&w2, 200);
+    printf("status live:false reached the board %lld ms after Redis stopped\n", (long long)told_ms);
+    free_all(ev3, 6);
+    free_all(ev2, 6);
+    free_all(evl, 3);
+    ws_close_fd(&w3);
+    ws_close_fd(&w2);
+    ws_close_fd(&late);
+    relay_kill(&a, SIGTERM);
+    redis_remove(&rs);
+}
+
+/* ---- checkpoints and trimming ------------------------------------------------ */
+
+#ifdef CT_HAVE_REDIS
+/* One command on a fresh connection to the test's Redis; the reply, or fails. */
+static redisReply *rcmd(const redis_srv *s, const char *fmt, ...)
+{
+    redisContext *c = redisConnect("127.0.0.1", s->port);
+    if (!c || c->err) fail_msg("cannot reach the test's Redis");
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *rep = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    redisFree(c);
+    assert_non_null(rep);
+    return rep;
+}
+
+static long long xlen(const redis_srv *s)
+{
+    redisReply *r = rcmd(s, "XLEN calltop:log");
+    long long n = r->integer;
+    freeReplyObject(r);
+    return n;
+}
+
+/* The stream id of the log's first entry still held (out, 48 bytes). */
+static void first_entry(const redis_srv *s, char *out)
+{
+    redisReply *r = rcmd(s, "XRANGE calltop:log - + COUNT 1");
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_true(r->elements == 1);
+    snprintf(out, 48, "%s", r->element[0]->element[0]->str);
+    freeReplyObject(r);
+}
+
+/* The oldest kept checkpoint's position (out, 48 bytes); how many are kept. */
+static size_t oldest_checkpoint(const redis_srv *s, char *out)
+{
+    redisReply *r = rcmd(s, "ZRANGE calltop:ckpts 0 -1");
+    size_t n = r->elements;
+    if (n) snprintf(out, 48, "%s", r->element[0]->str);
+    freeReplyObject(r);
+    return n;
+}
+
+/* A /healthz string field (out, len). */
+static void healthz_str(int port, const char *field, char *out, size_t len)
+{
+    char url[96], key[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", port);
+    th_response resp;
+    th_get(url, NULL, &resp);
+    assert_int_equal(resp.status, 200);
+    snprintf(key, sizeof key, "\"%s\":\"", field);
+    const char *p = strstr(resp.body, key);
+    assert_non_null(p);
+    p += strlen(key);
+    const char *q = strchr(p, '"');
+    assert_non_null(q);
+    snprintf(out, len, "%.*s", (int)(q - p), p);
+    th_response_free(&resp);
+}
+
+/* Every part of a fresh snapshot from the relay at port, concatenated
+ * (malloc'd): two relays in the same state give the same bytes. */
+static char *snapshot_text(int port)
+{
+    wsc c;
+    ws_open(&c, port, "/monitor", TOKEN, 0);
+    char *h = ct_proto_encode_hello_v(2, false, 0, NULL, 0, NULL);
+    ws_send(&c, h);
+    free(h);
+    char *raw = ws_raw(&c, 5000);
+    ct_pmsg w = decode(raw);
+    free(raw);
+    assert_int_equal(w.type, CT_PM_WELCOME);
+    assert_false(w.replay);
+    ct_pmsg_clear(&w);
+    size_t len = 0;
+    char *all = calloc(1, 1);
+    for (int parts = 0; parts < 100; parts++) {
+        raw = ws_raw(&c, 5000);
+        ct_pmsg sn = decode(raw);
+        assert_int_equal(sn.type, CT_PM_SNAPSHOT);
+        bool last = sn.last;
+        ct_pmsg_clear(&sn);
+        size_t n = strlen(raw);
+        all = realloc(all, len + n + 1);
+        memcpy(all + len, raw, n + 1);
+        len += n;
+        free(raw);
+        if (last) break;
+    }
+    ws_close_fd(&c);
+    return all;
+}
+#endif
+
+/* A relay started after 45 webhooks loads the newest checkpoint (at entry
+ * 40 with --redis-checkpoint-every 10) and applies only what follows; it
+ * then has the same state and emits the same events as the relay that
+ * applied everything. A board whose lastSeq is older than the checkpoint
+ * gets a snapshot from it (its ring starts at the checkpoint). */
+static void test_checkpoint_start(void **state)
+{
+    (void)state;
+    if (skip_without_redis()) skip();
+#ifdef CT_HAVE_REDIS
+    redis_srv rs = {0};
+    redis_start(&rs);
+    relay_proc a = relay_start_ck(&rs);
+    wsc wa;
+    ws_open(&wa, a.port, "/monitor", TOKEN, 0);
+    ct_pmsg wel = hello(&wa, false, 0, NULL);
+    uint64_t base = wel.seq;
+    char stream[64];
+    snprintf(stream, sizeof stream, "%s", wel.stream);
+    ct_pmsg_clear(&wel);
+    enum { N = 45, M = 10 };
+    for (int i = 0; i < N; i++) post_ok(a.port, i);
+    char *ev[N + M];
+    read_events(&wa, ev, N, base + 1);
+    wait_seq(a.port, base + N);
+    assert_true(healthz(a.port, "checkpointsWritten") >= 4);
+    assert_int_equal(healthz_bool(a.port, "checkpointLoaded"), 0);
+    char ck[48];
+    assert_int_equal(oldest_checkpoint(&rs, ck), 3); /* the newest 3 kept */
+
+    int64_t t0 = now_ms();
+    relay_proc b = relay_start_ck(&rs);
+    wait_seq(b.port, base + N);
+    int64_t join_ms = now_ms() - t0;
+    assert_int_equal(healthz_bool(b.port, "checkpointLoaded"), 1);
+    assert_int_equal(healthz(b.port, "logIndex"), N);
+    /* Only the entries after the checkpoint at 40 were applied. */
+    assert_int_equal(healthz(b.port, "logEntries"), N - 40);
+    char pos_a[48], pos_b[48];
+    healthz_str(a.port, "logPosition", pos_a, sizeof pos_a);
+    healthz_str(b.port, "logPosition", pos_b, sizeof pos_b);
+    assert_string_equal(pos_a, pos_b);
+    char *sa = snapshot_text(a.port), *sb = snapshot_text(b.port);
+    assert_string_equal(sa, sb);
+    free(sa);
+    free(sb);
+
+    /* From here on, the same events from both. */
+    wsc wb;
+    ws_open(&wb, b.port, "/monitor", TOKEN, 0);
+    wel = hello(&wb, true, base + N, stream);
+    assert_true(wel.replay);
+    ct_pmsg_clear(&wel);
+    for (int i = N; i < N + M; i++) post_ok(i % 2 ? a.port : b.port, i);
+    char *evb[M];
+    read_events(&wa, ev + N, M, base + N + 1);
+    read_events(&wb, evb, M, base + N + 1);
+    for (int k = 0; k < M; k++) assert_string_equal(ev[N + k], evb[k]);
+    /* Older than B's checkpoint: a snapshot (A, which saw it all, replays). */
+    wsc old;
+    ws_open(&old, b.port, "/monitor", TOKEN, 0);
+    wel = hello(&old, true, base + 5, stream);
+    assert_false(wel.replay);
+    ct_pmsg_clear(&wel);
+    ws_close_fd(&old);
+    printf("relay joined from a checkpoint in %lld ms (%llu of %d entries applied)\n",
+           (long long)join_ms, (unsigned long long)(N - 40), N);
+    free_all(ev, N + M);
+    free_all(evb, M);
+    ws_close_fd(&wa);
+    ws_close_fd(&wb);
+    relay_kill(&a, SIGTERM);
+    relay_kill(&b, SIGTERM);
+    redis_remove(&rs);
+#endif
+}
+
+/* The log is trimmed behind the oldest kept checkpoint, so its length
+ * stays bounded; a relay that is alive but behind (stopped with SIGSTOP,
+ * its position still published) holds the trim back until it catches up. */
+static void test_trim_bounded_and_waits_for_lagging_relay(void **state)
+{
+    (void)state;
+    if (skip_without_redis()) skip();
+#ifdef CT_HAVE_REDIS
+    redis_srv rs = {0};
+    redis_start(&rs);
+    relay_proc a = relay_start_ck(&rs), b = relay_start_ck(&rs);
+    uint64_t base = healthz(a.port, "seq");
+    for (int i = 0; i < 100; i++) post_ok(a.port, i);
+    wait_seq(a.port, base + 100);
+    wait_seq(b.port, base + 100);
+    /* Kept: checkpoints at 80, 90, 100; the log from 80 on (21 entries). */
+    char ck[48], first[48];
+    int64_t end = now_ms() + 5000;
+    while (xlen(&rs) > 21 && now_ms() < end) nap(20);
+    assert_int_equal(oldest_checkpoint(&rs, ck), 3);
+    first_entry(&rs, first);
+    assert_true(ct_ckpt_id_cmp(first, ck) <= 0); /* never past the oldest checkpoint */
+    long long len1 = xlen(&rs);
+    assert_true(len1 <= 21);
+    assert_true(healthz(a.port, "logTrims") + healthz(b.port, "logTrims") >= 1);
+    /* One checkpoint per boundary, written by one of the two relays. */
+    assert_int_equal(healthz(a.port, "checkpointsWritten") + healthz(b.port, "checkpointsWritten"),
+                     10);
+
+    /* B stops where it is; 60 more webhooks; the log must still hold
+     * everything after B's position. */
+    char pos_b[48];
+    healthz_str(b.port, "logPosition", pos_b, sizeof pos_b);
+    kill(b.pid, SIGSTOP);
+    for (int i = 100; i < 160; i++) post_ok(a.port, i);
+    wait_seq(a.port, base + 160);
+    first_entry(&rs, first);
+    assert_true(ct_ckpt_id_cmp(first, pos_b) <= 0);
+    assert_true(xlen(&rs) >= 61);
+    kill(b.pid, SIGCONT);
+    wait_seq(b.port, base + 160); /* caught up: nothing it needed was gone */
+    wait_live(b.port, 1);
+    /* ... and once it has, the next checkpoints trim again. */
+    for (int i = 160; i < 180; i++) post_ok(a.port, i);
+    wait_seq(b.port, base + 180);
+    end = now_ms() + 5000;
+    while (xlen(&rs) > 21 && now_ms() < end) nap(20);
+    assert_true(xlen(&rs) <= 21);
+    printf("log length: %lld after 100 webhooks, %lld after 180 (checkpoint every 10)\n", len1,
+           xlen(&rs));
+    relay_kill(&a, SIGTERM);
+    relay_kill(&b, SIGTERM);
+    redis_remove(&rs);
+#endif
+}
+
+/* A relay paused longer than its --redis-reader-ttl is no longer waited
+ * for: the log is trimmed past it. When it resumes it must not apply the
+ * entries after the hole as if nothing were missing: it stops, and its
+ * protocol 3 boards are told (status live:false) instead of getting wrong
+ * data. */
+static void test_relay_behind_trim_goes_stale(void **state)
+{
+    (void)state;
+    if (skip_without_redis()) skip();
+#ifdef CT_HAVE_REDIS
+    redis_srv rs = {0};
+    redis_start(&rs);
+    static const char *const short_ttl[] = {"--redis-checkpoint-every", "10", "--redis-reader-ttl",
+                                            "1", NULL};
+    relay_proc a = relay_start_ck(&rs), b = relay_start_ex(&rs, NULL, short_ttl);
+    wait_live(b.port, 1);
+    wsc w;
+    ws_open(&w, b.port, "/monitor", TOKEN, 0);
+    ct_pmsg wel = hello_v(&w, 3, false, 0, NULL);
+    uint64_t base = wel.seq;
+    ct_pmsg_clear(&wel);
+    for (int i = 0; i < 5; i++) post_ok(a.port, i);
+    char *ev[5];
+    read_events(&w, ev, 5, base + 1);
+    free_all(ev, 5);
+    kill(b.pid, SIGSTOP);
+    nap(1500); /* past B's TTL */
+    for (int i = 5; i < 45; i++) post_ok(a.port, i);
+    wait_seq(a.port, base + 45);
+    char first[48], pos_b[48];
+    first_entry(&rs, first);
+    kill(b.pid, SIGCONT);
+    /* B's board: maybe a ping, then the status; never an event from
+     * beyond the hole. */
+    expect_status(&w, false, 5000);
+    assert_int_equal(healthz_bool(b.port, "logLive"), 0);
+    healthz_str(b.port, "logPosition", pos_b, sizeof pos_b);
+    assert_true(ct_ckpt_id_cmp(pos_b, first) < 0); /* it really was behind the trim */
+    assert_int_equal(healthz(b.port, "seq"), base + 5);
+    ws_expect_quiet(&w, 300);
+    /* A restart recovers it from a checkpoint. */
+    ws_close_fd(&w);
+    relay_kill(&b, SIGKILL);
+    b = relay_start_ck(&rs);
+    wait_seq(b.port, base + 45);
+    wait_live(b.port, 1);
+    relay_kill(&a, SIGTERM);
+    relay_kill(&b, SIGTERM);
+    redis_remove(&rs);
+#endif
+}
+
+/* kill -9 of a relay and a restart lose nothing: it comes back from a
+ * checkpoint plus the log, equal to the relay that kept running (same seq,
+ * position, snapshot), and both emit the same events afterwards. */
+static void test_kill9_restart_equal_state(void **state)
+{
+    (void)state;
+    if (skip_without_redis()) skip();
+#ifdef CT_HAVE_REDIS
+    redis_srv rs = {0};
+    redis_start(&rs);
+    relay_proc a = relay_start_ck(&rs), b = relay_start_ck(&rs);
+    uint64_t base = healthz(a.port, "seq");
+    for (int i = 0; i < 35; i++) post_ok(i % 2 ? a.port : b.port, i);
+    wait_seq(b.port, base + 35);
+    relay_kill(&b, SIGKILL);
+    for (int i = 35; i < 47; i++) post_ok(a.port, i);
+    b = relay_start_ck(&rs);
+    wait_seq(a.port, base + 47);
+    wait_seq(b.port, base + 47);
+    assert_int_equal(healthz_bool(b.port, "checkpointLoaded"), 1);
+    assert_true(healthz(b.port, "logEntries") < 10);
+    char pa[48], pb[48];
+    healthz_str(a.port, "logPosition", pa, sizeof pa);
+    healthz_str(b.port, "logPosition", pb, sizeof pb);
+    assert_string_equal(pa, pb);
+    assert_int_equal(healthz(a.port, "calls"), healthz(b.port, "calls"));
+    char *sa = snapshot_text(a.port), *sb = snapshot_text(b.port);
+    assert_string_equal(sa, sb);
+    free(sa);
+    free(sb);
+    wsc wa, wb;
+    ws_open(&wa, a.port, "/monitor", TOKEN, 0);
+    ws_open(&wb, b.port, "/monitor", TOKEN, 0);
+    ct_pmsg wel = hello(&wa, false, 0, NULL);
+    ct_pmsg_clear(&wel);
+    wel = hello(&wb, false, 0, NULL);
+    ct_pmsg_clear(&wel);
+    for (int i = 47; i < 55; i++) post_ok(i % 2 ? a.port : b.port, i);
+    char *ea[8], *eb[8];
+    read_events(&wa, ea, 8, base + 48);
+    read_events(&wb, eb, 8, base + 48);
+    for (int k = 0; k < 8; k++) assert_string_equal(ea[k], eb[k]);
+    free_all(ea, 8);
+    free_all(eb, 8);
+    ws_close_fd(&wa);
+    ws_close_fd(&wb);
+    relay_kill(&a, SIGTERM);
+    relay_kill(&b, SIGTERM);
+    redis_remove(&rs);
+#endif
+}
+
 /* Runs calltop-relay with `args` (shell words) and `env`; its exit status
  * and the first 1 KiB of its stderr+stdout. */
 static int relay_run(const char *env, const char *args, char *out, size_t len)
@@ -799,6 +1279,11 @@ int main(void)
         cmocka_unit_test_teardown(test_identical_sequences_and_failover, kill_leftovers),
         cmocka_unit_test_teardown(test_redis_down_503_and_aof_restart, kill_leftovers),
         cmocka_unit_test_teardown(test_redis_password, kill_leftovers),
+        cmocka_unit_test_teardown(test_redis_down_boards_stale, kill_leftovers),
+        cmocka_unit_test_teardown(test_checkpoint_start, kill_leftovers),
+        cmocka_unit_test_teardown(test_trim_bounded_and_waits_for_lagging_relay, kill_leftovers),
+        cmocka_unit_test_teardown(test_kill9_restart_equal_state, kill_leftovers),
+        cmocka_unit_test_teardown(test_relay_behind_trim_goes_stale, kill_leftovers),
         cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_password_not_in_url),
     };

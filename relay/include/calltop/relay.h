@@ -4,6 +4,7 @@
 #ifndef CALLTOP_RELAY_H
 #define CALLTOP_RELAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,8 +59,13 @@ typedef struct ct_relay_options {
                                     Redis stream that every relay on it applies in order
                                     (docs/scale-out.md); needs a build with hiredis */
     const char *redis_password;       /* NULL = none (never from argv: env or a 0600 file) */
-    const char *redis_prefix;  /* key prefix: PREFIX:log, PREFIX:stream-id; NULL = "calltop" */
-    unsigned test_fail_frames; /* tests only: fail the next N event encodings after
+    const char *redis_prefix;      /* key prefix: PREFIX:log, PREFIX:stream-id; NULL = "calltop" */
+    size_t redis_checkpoint_every; /* --redis: a checkpoint after every N log entries (every
+                                    relay computes the same one; the first to get there
+                                    writes it); 0 = 10000 */
+    int redis_reader_ttl_ms;       /* --redis: trimming waits for this relay's position while
+                                    it was published within this; 0 = 30000 */
+    unsigned test_fail_frames;     /* tests only: fail the next N event encodings after
                                     their merge (exercises the forced resync) */
 } ct_relay_options;
 
@@ -91,9 +97,15 @@ typedef struct ct_relay_stats {
     uint64_t requests_evicted;         /* unfinished requests closed to make room at the cap */
     uint64_t calls_trimmed;            /* calls dropped to stay within max_state_bytes */
     uint64_t utf8_repaired;            /* webhooks whose invalid UTF-8 was replaced by U+FFFD */
-    uint64_t frames_refused;    /* binary (or otherwise non-text) client frames: closed 1003 */
-    uint64_t webhooks_unlogged; /* --redis: 503, Redis did not take the webhook */
-    uint64_t log_entries;       /* --redis: stream entries applied */
+    uint64_t frames_refused;      /* binary (or otherwise non-text) client frames: closed 1003 */
+    uint64_t webhooks_unlogged;   /* --redis: 503, Redis did not take the webhook */
+    uint64_t log_entries;         /* --redis: stream entries applied */
+    uint64_t log_status_changes;  /* --redis: live <-> not live changes told to boards
+                                    (the first catch-up after start not counted) */
+    bool log_live;                /* --redis: reading the log and caught up, and appends work */
+    bool checkpoint_loaded;       /* --redis: this relay started from a checkpoint */
+    uint64_t checkpoints_written; /* --redis: checkpoints this relay wrote to Redis */
+    uint64_t log_trims;           /* --redis: XTRIMs this relay made */
 } ct_relay_stats;
 
 /* Thread-safe copy of the counters. */
