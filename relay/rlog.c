@@ -194,6 +194,11 @@ static void queue_reply(ct_rlog *l, const redisReply *rep)
         n->t_ms = t;
         n->body = b;
         n->len = blen;
+        /* Our position is taken before the entry is handed over: once it is
+         * queued the service thread may apply and free it at any moment
+         * (reading n->id after the unlock was a use-after-free, caught by
+         * ASan in bench_relay's Redis mode). */
+        snprintf(l->last_id, sizeof l->last_id, "%s", n->id);
         pthread_mutex_lock(&l->lock);
         /* A service thread that falls behind holds the reader back
          * (bounded memory), never the other way round. */
@@ -212,7 +217,6 @@ static void queue_reply(ct_rlog *l, const redisReply *rep)
         l->tail = n;
         l->queued++;
         pthread_mutex_unlock(&l->lock);
-        snprintf(l->last_id, sizeof l->last_id, "%s", n->id);
     }
     if (list->elements && l->wake) l->wake(l->ud);
 }

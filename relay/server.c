@@ -1374,20 +1374,32 @@ static void client_unlink(ct_relay *r, pss *c)
         }
 }
 
+/* Frames written per writeable callback at most: enough to drain a burst
+ * (one frame per callback let a watcher's queue grow past its bound when a
+ * service turn produced several events, and dropped it as "too slow" under
+ * 4+ concurrent webhook senders, found by bench_relay), few enough that
+ * one client cannot hold the service thread for long. */
+#define WRITES_PER_CALLBACK 64
+
 static int ws_writeable(ct_relay *r, pss *c)
 {
     if (c->q_count) {
-        ct_frame *f = c->q[c->q_head];
-        int w = lws_write(c->wsi, (unsigned char *)f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
-        if (w >= (int)f->len && f->born_us)
-            ct_latency_observe(&r->latency, (double)(ct_metrics_now_us() - f->born_us) / 1e6);
-        c->q[c->q_head] = NULL;
-        c->q_head = (c->q_head + 1) % c->q_cap;
-        c->q_count--;
-        size_t want = f->len;
-        if (!f->shared) c->q_bytes -= want;
-        ct_frame_unref(f);
-        if (w < (int)want) return -1;
+        for (int n = 0; c->q_count && n < WRITES_PER_CALLBACK; n++) {
+            /* lws buffers what the socket did not take; write more only
+             * while nothing is pending, as lws requires. */
+            if (n > 0 && lws_send_pipe_choked(c->wsi)) break;
+            ct_frame *f = c->q[c->q_head];
+            int w = lws_write(c->wsi, (unsigned char *)f->buf + LWS_PRE, f->len, LWS_WRITE_TEXT);
+            if (w >= (int)f->len && f->born_us)
+                ct_latency_observe(&r->latency, (double)(ct_metrics_now_us() - f->born_us) / 1e6);
+            c->q[c->q_head] = NULL;
+            c->q_head = (c->q_head + 1) % c->q_cap;
+            c->q_count--;
+            size_t want = f->len;
+            if (!f->shared) c->q_bytes -= want;
+            ct_frame_unref(f);
+            if (w < (int)want) return -1;
+        }
         if (c->q_count || c->dropping) lws_callback_on_writable(c->wsi);
         return 0;
     }

@@ -81,11 +81,13 @@
 #define TOKEN     "soak-relay-token"
 #define RELAY_BIN CT_BIN_DIR "/relay/calltop-relay"
 
-#define N_RELAYS       3
-#define DOWN_MS        300   /* a killed relay is started again this much later */
-#define ROUND_LIMIT_MS 60000 /* a round that never quiesces fails */
-#define SETTLE_MS      800   /* quiet this long (> the sim's 500 ms reorder hold) */
-#define START_LIMIT_MS 5000  /* a process must be up within this */
+#define N_RELAYS        3
+#define DOWN_MS         300   /* a killed relay is started again this much later */
+#define ROUND_LIMIT_MS  60000 /* a round that never quiesces fails */
+#define SETTLE_MS       800   /* quiet this long (> the sim's 500 ms reorder hold) */
+#define START_LIMIT_MS  5000  /* a process must be up within this */
+#define CKPT_EVERY      2000  /* --redis-checkpoint-every: several within a 30 s run */
+#define CKPT_EVERY_TEXT "2000"
 
 /* ---- processes: every child is stopped by its pid, also when a check fails ---- */
 
@@ -295,11 +297,13 @@ static bool relay_spawn(relay_proc *r, const char *redis_url, char *why, size_t 
         if (logfd >= 0) dup2(logfd, 2);
         child_prepare();
         /* Finished calls are forgotten 2 s (of log time) after they were
-         * last heard and 600 calls at most are held, as in test_soak. */
+         * last heard and 600 calls at most are held, as in test_soak; a
+         * checkpoint every CKPT_EVERY entries, so restarts start from one
+         * and the log is trimmed within the run. */
         /* clang-format off */
         char *const argv[] = {"calltop-relay", "--listen", listen, "--redis", (char *)redis_url,
                               "--heartbeat", "2", "--expire-finished", "2", "--max-calls", "600",
-                              NULL};
+                              "--redis-checkpoint-every", CKPT_EVERY_TEXT, NULL};
         /* clang-format on */
         execve(RELAY_BIN, argv, relay_env);
         _exit(127);
@@ -344,7 +348,11 @@ static void relay_restart(relay_proc *r, const char *redis_url)
 
 /* What /healthz says; false when the relay does not answer. */
 typedef struct health {
-    uint64_t seq, calls, log_entries, events, bad, unauthorized, resyncs, clients_slow;
+    /* log_index: entries of the log this relay's state includes (with those
+     * before a checkpoint it started from); log_entries: those it applied
+     * itself since it started. Catch-up and agreement compare the index. */
+    uint64_t seq, calls, log_index, log_entries, events, bad, unauthorized, resyncs, clients_slow;
+    bool checkpoint_loaded;
     char stream[64];
 } health;
 
@@ -370,6 +378,9 @@ static bool healthz(relay_proc *r, health *h)
     h->seq = json_u64(o, "seq");
     h->calls = json_u64(o, "calls");
     h->log_entries = json_u64(k, "logEntries");
+    h->log_index = json_u64(o, "logIndex");
+    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(o, "checkpointLoaded");
+    h->checkpoint_loaded = cJSON_IsTrue(cl);
     h->events = json_u64(k, "events");
     h->bad = json_u64(k, "webhooksBad");
     h->unauthorized = json_u64(k, "webhooksUnauthorized");
@@ -723,7 +734,7 @@ static void test_soak_redis(void **state)
     uint64_t kills = 0, webhooks_sent = 0, agreements = 0, agreed_calls = 0;
     uint64_t slow_drops = 0; /* monitor clients a relay closed as too slow */
     int64_t catchup_max = 0, catchup_sum = 0;
-    uint64_t catchups = 0;
+    uint64_t catchups = 0, ckpt_starts = 0;
     int round = 1, down = -1, catching = -1, victim = 0;
     int64_t vt0 = 0, restart_at = 0, catch_t0 = 0;
     uint64_t catch_target = 0;
@@ -754,19 +765,25 @@ static void test_soak_redis(void **state)
             /* It has caught up once it applied what the others had. */
             catch_target = 0;
             for (int i = 0; i < N_RELAYS; i++)
-                if (i != down && healthz(&relays[i], &h[i]) && h[i].log_entries > catch_target)
-                    catch_target = h[i].log_entries;
+                if (i != down && healthz(&relays[i], &h[i]) && h[i].log_index > catch_target)
+                    catch_target = h[i].log_index;
             relay_restart(&relays[down], redis_url);
             catching = down;
             catch_t0 = mono_ms();
             down = -1;
         }
         if (catching >= 0 && healthz(&relays[catching], &h[catching]) &&
-            h[catching].log_entries >= catch_target) {
+            h[catching].log_index >= catch_target) {
             int64_t took = mono_ms() - catch_t0;
             if (took > catchup_max) catchup_max = took;
             catchup_sum += took;
             catchups++;
+            /* Past two checkpoints, a restart must start from one instead
+             * of reading the whole log (one may still be being written). */
+            if (h[catching].checkpoint_loaded) ckpt_starts++;
+            else if (catch_target > 2 * CKPT_EVERY)
+                fail_msg("relay %d restarted at log index %llu did not start from a checkpoint",
+                         catching, (unsigned long long)catch_target);
             catching = -1;
         }
 
@@ -784,11 +801,11 @@ static void test_soak_redis(void **state)
             down < 0 && catching < 0 && u.state == CT_MON_LIVE && u.has_seq;
         for (int i = 0; quiet && i < N_RELAYS; i++)
             quiet = healthz(&relays[i], &h[i]) && h[i].seq == u.last_seq &&
-                h[i].log_entries == h[0].log_entries;
-        if (!quiet || received != quiet_mark || h[0].log_entries != quiet_entries) {
+                h[i].log_index == h[0].log_index;
+        if (!quiet || received != quiet_mark || h[0].log_index != quiet_entries) {
             quiet_since = 0;
             quiet_mark = received;
-            quiet_entries = h[0].log_entries;
+            quiet_entries = h[0].log_index;
         } else if (!quiet_since) {
             quiet_since = now;
         }
@@ -827,13 +844,13 @@ static void test_soak_redis(void **state)
         if (now - round_t0 > ROUND_LIMIT_MS)
             fail_msg("round %d never settled: sim live=%llu queued=%llu sent=%llu; forwarder "
                      "idle=%d; relay down=%d catching up=%d; relay seqs %llu %llu %llu, log "
-                     "entries %llu %llu %llu; ui seq=%llu state=%s",
+                     "index %llu %llu %llu; ui seq=%llu state=%s",
                      round, (unsigned long long)ss.live_calls,
                      (unsigned long long)ss.webhooks_queued, (unsigned long long)ss.webhooks_sent,
                      idle, down, catching, (unsigned long long)h[0].seq,
                      (unsigned long long)h[1].seq, (unsigned long long)h[2].seq,
-                     (unsigned long long)h[0].log_entries, (unsigned long long)h[1].log_entries,
-                     (unsigned long long)h[2].log_entries, (unsigned long long)u.last_seq,
+                     (unsigned long long)h[0].log_index, (unsigned long long)h[1].log_index,
+                     (unsigned long long)h[2].log_index, (unsigned long long)u.last_seq,
                      ct_monitor_state_name(u.state));
     }
     int64_t elapsed = mono_ms() - t0;
@@ -865,12 +882,12 @@ static void test_soak_redis(void **state)
                   (double)webhooks_sent * 1000.0 / (double)(elapsed ? elapsed : 1),
                   (unsigned long long)fw_retries, (unsigned long long)fw_moved,
                   (unsigned long long)to[0], (unsigned long long)to[1], (unsigned long long)to[2]);
-    print_message("soak_redis: log %llu entries, %llu events (seq %llu); a restarted relay "
-                  "caught up in %.0f ms on average, %lld ms at most (%llu restarts)\n",
-                  (unsigned long long)h[0].log_entries, (unsigned long long)h[0].events,
-                  (unsigned long long)h[0].seq,
+    print_message("soak_redis: log %llu entries (checkpoint every %d), seq %llu; a restarted "
+                  "relay caught up in %.0f ms on average, %lld ms at most (%llu restarts, %llu "
+                  "from a checkpoint)\n",
+                  (unsigned long long)h[0].log_index, CKPT_EVERY, (unsigned long long)h[0].seq,
                   catchups ? (double)catchup_sum / (double)catchups : 0.0, (long long)catchup_max,
-                  (unsigned long long)catchups);
+                  (unsigned long long)catchups, (unsigned long long)ckpt_starts);
     print_message("soak_redis: %llu updates + %llu snapshots applied; monitor %llu connects, "
                   "%llu welcomes (%llu resumed by replay), %llu gaps, %llu dropped by a relay as "
                   "too slow; relays agreed %llu times (%llu calls compared); store holds %zu "
