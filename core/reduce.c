@@ -437,6 +437,7 @@ static void monitor_state(ct_reducer *r, const ct_event *ev, ct_time_ms now)
     }
     if (ev->monitor_state != *r->chan.monitor) r->monitor_since = now;
     *r->chan.monitor = ev->monitor_state;
+    r->relay_not_live = ev->monitor_state == CT_MON_STALE && ev->relay_not_live;
     if (ev->relay_count) {
         r->relay_index = ev->relay_index;
         r->relay_count = ev->relay_count;

@@ -135,6 +135,7 @@ static void set_state(ct_monitor *m, ct_monitor_state st, const char *why)
     ev->last_event_ms = m->last_event_wall_ms;
     ev->relay_index = m->cur + 1;
     ev->relay_count = m->n_relays;
+    ev->relay_not_live = st == CT_MON_STALE && m->relay_not_live;
     ev->text = why ? strdup(why) : NULL;
     ct_log(CT_LOG_INFO, "monitor: %s%s%s", ct_monitor_state_name(st), why ? ": " : "",
            why ? why : "");

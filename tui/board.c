@@ -928,6 +928,7 @@ void ct_board_event(ct_board *b, ct_event *ev)
     b->status.monitor_since = b->reduce.monitor_since;
     b->status.relay_index = b->reduce.relay_index;
     b->status.relay_count = b->reduce.relay_count;
+    b->status.relay_not_live = b->reduce.relay_not_live;
     b->status.api_last_ok = b->reduce.api_last_ok;
     b->status.rate_limited_until = b->reduce.rate_limited_until;
     for (size_t i = 0; i < fx->n; i++) render_effect(b, ev, &fx->v[i]);

@@ -37,6 +37,7 @@ typedef struct ct_board_status {
     bool polling;             /* the REST polling fallback is active */
     bool demo;
     int relay_index, relay_count; /* "LIVE relay 2/3" when relay-url lists several */
+    bool relay_not_live;          /* STALE because the relay says it is not current */
     size_t max_calls;             /* the store's call cap, shown as "max N" (0 = not shown) */
     char replay[64];              /* --replay: "REPLAY 4x 14:03:22" ("" = live) */
     /* The down banner (issue 11), copied from the reducer after each event. */

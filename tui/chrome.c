@@ -110,7 +110,11 @@ static void compose_down(const ct_board_status *bs, ct_time_ms now, char *full, 
         (bs->monitor == CT_MON_STALE || bs->monitor == CT_MON_RECONNECTING ||
          bs->monitor == CT_MON_POLLING);
     if (relay_down) {
-        const char *what = bs->monitor == CT_MON_STALE ? "RELAY SILENT" : "RELAY DOWN";
+        /* A relay that says it cannot vouch for its events (it lost its
+         * log) is not silent: say which, so nobody hunts a network fault. */
+        const char *what = bs->monitor != CT_MON_STALE ? "RELAY DOWN"
+            : bs->relay_not_live                       ? "RELAY NOT CURRENT"
+                                                       : "RELAY SILENT";
         put(&f, "%s%s", f.len ? ", " : "!! ", what);
         put(&b, "%s%s", b.len ? ", " : "!! ", what);
         if (bs->monitor_since) {

@@ -71,6 +71,9 @@ typedef struct ct_event {
                                    * a gap too old), after which webhooks may be missing */
     int relay_index, relay_count;  /* MONITOR_STATE: the relay followed (1-based) of how many
                                    * relay-url lists (0, 0: not from the monitor) */
+    bool relay_not_live;           /* MONITOR_STATE STALE: the relay is there and says its
+                                   * events are not current (protocol 3 status), as opposed
+                                   * to a silent relay */
     char *text;                    /* LOG, and a human reason for MONITOR_STATE and
                                    * RATE_LIMITED ("rate limited by the API, resuming in 3s") */
     ct_time_ms rate_limited_until; /* RATE_LIMITED: epoch ms the pause ends; 0 = it ended */

@@ -130,6 +130,9 @@ typedef struct ct_reducer {
     /* The relay the channel follows (1-based) of relay-url's list; shown
      * when the list has several (count 0 or 1: nothing to tell). */
     int relay_index, relay_count;
+    /* The channel is STALE because the relay says its events are not
+     * current (it lost its log), not because it went silent. */
+    bool relay_not_live;
     /* The board's own reads, in flight (0 = none): their outcomes are
      * judged here (failure streak, list error, 404 rule). */
     uint64_t list_req, get_req;

@@ -155,6 +155,28 @@ static void status_names_the_relay(void **state)
     got = ct_board_screen_text();
     assert_non_null(strstr(got, "STALE relay 2/3"));
     free(got);
+    /* the down banner tells a silent relay from one that says it is not
+     * current (it lost its Redis log) */
+    bs.have_relay = true;
+    bs.monitor_since = ctx.now - 3000;
+    ct_pane_resize(sb, 0, 0, 1, 160);
+    sb->stale = true;
+    ct_pane_draw(sb, &ctx);
+    doupdate();
+    got = ct_board_screen_text();
+    assert_non_null(strstr(got, "RELAY SILENT"));
+    free(got);
+    bs.relay_not_live = true;
+    sb->stale = true;
+    ct_pane_draw(sb, &ctx);
+    doupdate();
+    got = ct_board_screen_text();
+    assert_non_null(strstr(got, "RELAY NOT CURRENT"));
+    assert_null(strstr(got, "RELAY SILENT"));
+    free(got);
+    bs.relay_not_live = false;
+    bs.have_relay = false;
+    ct_pane_resize(sb, 0, 0, 1, 90);
     bs.relay_count = 1;
     bs.relay_index = 1;
     sb->stale = true;

@@ -316,7 +316,9 @@ static void test_relay_index_and_status_reason(void **state)
     ev->relay_index = 1;
     ev->relay_count = 3;
     ev->text = strdup("relay: the relay cannot read its log (Redis unreachable)");
+    ev->relay_not_live = true;
     const ct_effects *fx = run(&f->r, ev, NOW + 10);
+    assert_true(f->r.relay_not_live); /* the banner says "not current", not "silent" */
     assert_int_equal(find(fx, CT_EFF_MONITOR)->monitor, CT_MON_STALE);
     assert_string_equal(find(fx, CT_EFF_FLASH)->text,
                         "live channel: STALE - relay: the relay cannot read its log (Redis "
@@ -328,6 +330,10 @@ static void test_relay_index_and_status_reason(void **state)
     ev->relay_count = 3;
     fx = run(&f->r, ev, NOW + 20);
     assert_int_equal(count(fx, CT_EFF_RESYNC), 0);
+    assert_false(f->r.relay_not_live);
+    /* a silent relay is STALE without the flag */
+    run(&f->r, ev_monitor(CT_MON_STALE, false), NOW + 25);
+    assert_false(f->r.relay_not_live);
     /* a failover: RECONNECTING, then LIVE on the next relay */
     ev = ev_monitor(CT_MON_RECONNECTING, false);
     ev->relay_index = 2;
