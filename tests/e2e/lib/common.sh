@@ -50,11 +50,14 @@ need_bins() {
 
 screen() { "${T[@]}" capture-pane -p -t "$S" 2>/dev/null; }
 status_bar() { screen | head -1; }
+# fail MESSAGE: count a failed check; show the screen when there is one
 fail() {
     echo "FAIL: $*"
-    echo "---- screen:"
-    screen
-    echo "----"
+    if [ "$S" != none ]; then
+        echo "---- screen:"
+        screen
+        echo "----"
+    fi
     fails=$((fails + 1))
 }
 keys() { "${T[@]}" send-keys -t "$S" "$@"; }
@@ -129,6 +132,18 @@ start_relay() {
     RELAY_PORT=$(listen_line "$TMP/$name.out" 's/^listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p')
     [ -n "$RELAY_PORT" ] || { echo "FAIL: relay did not start: $(cat "$TMP/$name.log")"; exit 1; }
 }
+
+# relay_metric NAME: a counter or gauge from the relay's /metrics (needs
+# RELAY_PORT and TOKEN, the relay's client token); empty when unreachable
+relay_metric() {
+    curl -s -m 5 -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$RELAY_PORT/metrics" |
+        awk -v k="$1" '$1 == k {print $2; exit}'
+}
+# wait_relay_clients N [SECS]: until the relay has sent N snapshots in all,
+# i.e. N monitor clients (since it started) said hello and are subscribed:
+# a webhook posted after that reaches each of them
+relay_snapshots_ge() { [ "$(relay_metric calltop_relay_snapshots_total)" -ge "$1" ] 2>/dev/null; }
+wait_relay_clients() { poll_until "${2:-15}" relay_snapshots_ge "$1"; }
 
 # finish NAME: the verdict line and exit status
 finish() {
