@@ -173,6 +173,24 @@ for _ in $(seq 50); do "${T[@]}" has-session -t play 2>/dev/null || break; sleep
 grep -qE "fetch|GET |POST " "$TMP/play.log" && fail "the replay sent requests: $(grep -E 'fetch|GET |POST ' "$TMP/play.log" | head -3)"
 grep -q "replay: $REC" "$TMP/play.log" || fail "the replay log has no replay line"
 
+# ---- an hour-old recording: the board's clock is the recorded one, in every frame ----
+# (a frame drawn right after an inbox drain judged the flash and the ages by
+# the wall clock: a bad seek's flash never showed and ages read "1h"; under
+# load the same hit fresh recordings now and then)
+jq -c '.t -= 3600000' "$REC" >"$TMP/old.jsonl"
+start_session old "exec env -u INTERACTLY_API_KEY -u CALLTOP_RELAY_TOKEN $BIN --replay $TMP/old.jsonl --base-url http://127.0.0.1:9 --log $TMP/old.log"
+wait_status_re "REPLAY 1x [0-9:]{8}" 5 || fail "old recording: no REPLAY 1x in the status bar"
+keys ':'
+text "+100000"
+keys Enter
+wait_status_re "REPLAY 1x [0-9:]{8} end" 5 || fail "old recording: seek +100000 did not reach the end"
+keys ':'
+text "12:xx"
+keys Enter
+wait_for "is not HH:MM:SS" 5 || fail "old recording: a bad seek was not refused on screen"
+status_bar | grep -qE "(LIVE|STALE|RECONNECTING|POLLING) 1h" && fail "old recording: ages read by the wall clock"
+keys q
+
 # ---- a bad recording: a clear message, no board ---------------------------------------
 printf '{"calltop":"recording","version":1,"t":1}\n{"t":2,"ev":"teleport"}\n' >"$TMP/bad.jsonl"
 script -qec "$BIN --replay $TMP/bad.jsonl" /dev/null >"$TMP/bad.out" 2>&1 </dev/null
