@@ -8,9 +8,11 @@
 #     settled when the API returns, within one hot-window cycle: no ghost.
 #  2. API refused (tap killed) -> "API DOWN" banner; back -> banner gone.
 #  3. a 429 storm -> one shared pause shown, no burst of requests after it.
-#  4. the relay frozen 40 s while the simulator's webhook queue holds 8 ->
-#     webhooks are lost; after SIGCONT the board equals REST's truth within
-#     the reconcile interval (set to 10 s here) without a key press.
+#  4. the relay frozen while the simulator's webhook queue holds 8, until the
+#     board has said STALE and dropped the connection (~30 s; the issue
+#     froze it 40 s) and the simulator has lost webhooks; after SIGCONT the
+#     board equals REST's truth within the reconcile interval (set to 10 s
+#     here) without a key press.
 #  5. the relay frozen 15 s (the board stays LIVE: under two missed
 #     heartbeats): only the reconcile read corrects the lost webhooks.
 # Arg 1: the build directory. Private HOME and tmux server; every server on
