@@ -41,7 +41,8 @@ start_tap() {
     # a fresh file per tap: the previous tap's line must never be read
     TAPS=$((TAPS + 1))
     local out=$TMP/tap.out.$TAPS
-    python3 "$TAP" "$1" "$2" "$3" >"$out" 2>>"$TMP/tap.err" &
+    # frozen below: in its own session (FREEZABLE, lib/common.sh)
+    "${FREEZABLE[@]}" python3 "$TAP" "$1" "$2" "$3" >"$out" 2>>"$TMP/tap.err" &
     TAP_PID=$!
     PIDS+=($TAP_PID)
     TAP_PORT=$(listen_line "$out" 's/^listening on \([0-9]*\)/\1/p')

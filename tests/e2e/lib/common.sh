@@ -121,12 +121,23 @@ start_sim() {
     SIM_PORT=${SIM_URL##*:}
 }
 
-# start_relay NAME ARGS...: calltop-relay on 127.0.0.1, an ephemeral port;
-# sets RELAY_PORT and RELAY_PID
+# A process the test freezes (kill -STOP) runs in a session of its own
+# (setsid; without job control bash's background jobs are no group leaders,
+# so setsid does not fork and $! is the program). In the test's process
+# group, a stopped member makes the group "have stopped jobs": if the group
+# is orphaned (ctest's parent gone, as in a detached CI step), the kernel
+# sends every member SIGHUP then SIGCONT when another process exits. That
+# killed a frozen tap and would end a relay's freeze early, under load only.
+# FREEZABLE: the prefix for such a process.
+FREEZABLE=()
+command -v setsid >/dev/null && FREEZABLE=(setsid)
+
+# start_relay NAME ARGS...: calltop-relay on 127.0.0.1, an ephemeral port,
+# in its own session (FREEZABLE); sets RELAY_PORT and RELAY_PID
 start_relay() {
     local name=$1
     shift
-    "$RELAY" --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
+    "${FREEZABLE[@]}" "$RELAY" --listen 127.0.0.1:0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.log" &
     RELAY_PID=$!
     PIDS+=("$RELAY_PID")
     RELAY_PORT=$(listen_line "$TMP/$name.out" 's/^listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p')
