@@ -74,6 +74,13 @@ soak: build
 memcheck: deps
 	JOBS=$(JOBS) ./tools/memcheck $(MEMCHECK_BUILD)
 
+# The stress check (docs/testing.md): the e2e and integration labels
+# STRESS_RUNS times under a CPU hog of two busy processes; every run must pass.
+STRESS_RUNS ?= 3
+.PHONY: stress
+stress: build
+	./tools/stress $(BUILD) $(STRESS_RUNS)
+
 # ThreadSanitizer over everything with threads (integration, e2e, a 30 s soak).
 # test_model_oom replaces malloc, which TSan cannot take: it is left out.
 TSAN_BUILD ?= build-tsan

@@ -506,8 +506,11 @@ static int on_replay_action(void *ud, int action_id)
 
 static void drain_inbox(loop *L)
 {
-    /* events are judged at their arrival (confirmed_at, the API's health) */
-    L->board.ctx.now = ct_loop_now(L->ev);
+    /* events are judged at their arrival (confirmed_at, the API's health),
+     * on the board's clock: on --replay the recorded one, never the wall
+     * clock (a frame drawn after this drain would otherwise judge the
+     * flash, ages and timers by today's time and hide a replay's flash) */
+    L->board.ctx.now = board_now(L, ct_loop_now(L->ev));
     ct_event *ev = ct_inbox_drain(L->inbox);
     size_t listed = 0;
     while (ev) {

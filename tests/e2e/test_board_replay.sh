@@ -10,24 +10,10 @@
 # Arg 1: the build directory. Private tmux server, killed in a trap.
 set -u
 BUILD=${1:?usage: test_board_replay.sh BUILD_DIR}
-BIN=$BUILD/calltop
-[ -x "$BIN" ] || BIN=$BUILD/app/calltop
-SIM=$BUILD/sim/calltop-sim
-RELAY=$BUILD/relay/calltop-relay
-for b in "$BIN" "$SIM" "$RELAY"; do [ -x "$b" ] || { echo "FAIL: missing $b"; exit 1; }; done
+NAME=replay
+. "$(dirname "$0")/lib/common.sh"
+need_bins "$BIN" "$SIM" "$RELAY"
 command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 0; }
-
-TMP=$(mktemp -d /tmp/ct-e2e-replay-XXXXXX)
-T=(tmux -L "ct-$$")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    "${T[@]}" kill-server 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-export HOME=$TMP/home
-mkdir -p "$HOME"
 unset XDG_CONFIG_HOME CALLTOP_BASE_URL CALLTOP_RELAY_URL CALLTOP_LOG CALLTOP_READ_ONLY NO_COLOR \
       CALLTOP_RECORD_MAX_BYTES
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC
@@ -37,63 +23,21 @@ TOKEN=e2e-replay-token-c0de
 export INTERACTLY_API_KEY=$KEY CALLTOP_WEBHOOK_SECRET=$SECRET CALLTOP_RELAY_TOKEN=$TOKEN \
        CALLTOP_SIM_WEBHOOK_SECRET=$SECRET
 
-fails=0
-S=none
-screen() { "${T[@]}" capture-pane -p -t "$S" 2>/dev/null; }
-status_bar() { screen | head -1; }
-fail() { echo "FAIL: $*"; echo "---- screen:"; screen; echo "----"; fails=$((fails + 1)); }
-wait_for() {
-    local end=$((SECONDS + ${2:-15}))
-    while :; do
-        screen | grep -qF -- "$1" && return 0
-        [ $SECONDS -ge $end ] && return 1
-        sleep 0.1
-    done
-}
-wait_status_re() {
-    local end=$((SECONDS + ${2:-15}))
-    while :; do
-        status_bar | grep -qE -- "$1" && return 0
-        [ $SECONDS -ge $end ] && return 1
-        sleep 0.1
-    done
-}
-start_session() {
-    S=$1
-    "${T[@]}" new-session -d -x 140 -y 35 -s "$S" "$2"
-    local pid
-    pid=$("${T[@]}" display-message -p -t "$S" '#{pane_pid}')
-    [ -n "$pid" ] && PIDS+=("$pid")
-}
-keys() { "${T[@]}" send-keys -t "$S" "$@"; }
-text() { "${T[@]}" send-keys -t "$S" -l -- "$1"; }
+# wait_status_re REGEX [SECS]: until the status bar matches
+status_has_re() { status_bar | grep -qE -- "$1"; }
+wait_status_re() { poll_until "${2:-15}" status_has_re "$1"; }
 # the status bar's counts, as numbers (its wording narrows with the width)
 counts() { status_bar | grep -oE 'live [0-9]+ +(queued|q) [0-9]+ +fwd [0-9]+ +done [0-9]+' | tr -cs '0-9' ' '; }
 
-"$RELAY" --listen 127.0.0.1:0 --heartbeat 1 >"$TMP/relay.out" 2>"$TMP/relay.log" &
-PIDS+=($!)
-RPORT=
-for _ in $(seq 100); do
-    RPORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/relay.out" 2>/dev/null)
-    [ -n "$RPORT" ] && break
-    sleep 0.05
-done
-[ -n "$RPORT" ] || { echo "FAIL: relay did not start: $(cat "$TMP/relay.log")"; exit 1; }
-"$SIM" --port 0 --api-key "$KEY" --seed 15 --history 30 --calls 3 --rate 0.5 \
-    --webhook-url "http://127.0.0.1:$RPORT/webhook" >"$TMP/sim.out" 2>"$TMP/sim.log" &
-PIDS+=($!)
-URL=
-for _ in $(seq 100); do
-    URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$TMP/sim.out" 2>/dev/null)
-    [ -n "$URL" ] && break
-    sleep 0.05
-done
-[ -n "$URL" ] || { echo "FAIL: sim did not start: $(cat "$TMP/sim.log")"; exit 1; }
+start_relay relay --heartbeat 1
+RPORT=$RELAY_PORT
+start_sim sim --seed 15 --history 30 --calls 3 --rate 0.5 --webhook-url "http://127.0.0.1:$RPORT/webhook"
+URL=$SIM_URL
 "${T[@]}" new-session -d -s keep "sleep 600"
 
 # ---- record ------------------------------------------------------------------------
 REC=$TMP/session.jsonl
-start_session rec "exec $BIN --base-url $URL --relay-url ws://127.0.0.1:$RPORT/monitor --record $REC --log $TMP/rec.log"
+start_session rec 140 35 "exec $BIN --base-url $URL --relay-url ws://127.0.0.1:$RPORT/monitor --record $REC --log $TMP/rec.log"
 wait_status_re "LIVE" || fail "recording board never LIVE"
 wait_for "● live" || fail "recording board shows no live call"
 sleep 6   # webhooks arrive: transcripts, status changes
@@ -119,7 +63,7 @@ START_HMS=$(date -u -d "@$START_S" +%H:%M:%S)
 END_HMS=$(date -u -d "@$END_S" +%H:%M:%S)
 
 # ---- replay: no key, no relay, a dead API URL ---------------------------------------
-start_session play "exec env -u INTERACTLY_API_KEY -u CALLTOP_RELAY_TOKEN $BIN --replay $REC --base-url http://127.0.0.1:9 --log $TMP/play.log"
+start_session play 140 35 "exec env -u INTERACTLY_API_KEY -u CALLTOP_RELAY_TOKEN $BIN --replay $REC --base-url http://127.0.0.1:9 --log $TMP/play.log"
 wait_status_re "REPLAY 1x [0-9:]{8}" 5 || fail "no REPLAY 1x in the status bar"
 keys Space
 wait_status_re "REPLAY 1x [0-9:]{8} paused" 5 || fail "space did not pause"
@@ -173,6 +117,24 @@ for _ in $(seq 50); do "${T[@]}" has-session -t play 2>/dev/null || break; sleep
 grep -qE "fetch|GET |POST " "$TMP/play.log" && fail "the replay sent requests: $(grep -E 'fetch|GET |POST ' "$TMP/play.log" | head -3)"
 grep -q "replay: $REC" "$TMP/play.log" || fail "the replay log has no replay line"
 
+# ---- an hour-old recording: the board's clock is the recorded one, in every frame ----
+# (a frame drawn right after an inbox drain judged the flash and the ages by
+# the wall clock: a bad seek's flash never showed and ages read "1h"; under
+# load the same hit fresh recordings now and then)
+jq -c '.t -= 3600000' "$REC" >"$TMP/old.jsonl"
+start_session old 140 35 "exec env -u INTERACTLY_API_KEY -u CALLTOP_RELAY_TOKEN $BIN --replay $TMP/old.jsonl --base-url http://127.0.0.1:9 --log $TMP/old.log"
+wait_status_re "REPLAY 1x [0-9:]{8}" 5 || fail "old recording: no REPLAY 1x in the status bar"
+keys ':'
+text "+100000"
+keys Enter
+wait_status_re "REPLAY 1x [0-9:]{8} end" 5 || fail "old recording: seek +100000 did not reach the end"
+keys ':'
+text "12:xx"
+keys Enter
+wait_for "is not HH:MM:SS" 5 || fail "old recording: a bad seek was not refused on screen"
+status_bar | grep -qE "(LIVE|STALE|RECONNECTING|POLLING) 1h" && fail "old recording: ages read by the wall clock"
+keys q
+
 # ---- a bad recording: a clear message, no board ---------------------------------------
 printf '{"calltop":"recording","version":1,"t":1}\n{"t":2,"ev":"teleport"}\n' >"$TMP/bad.jsonl"
 script -qec "$BIN --replay $TMP/bad.jsonl" /dev/null >"$TMP/bad.out" 2>&1 </dev/null
@@ -180,22 +142,14 @@ grep -q "bad.jsonl line 2: recording: unknown event" "$TMP/bad.out" || fail "bad
 
 # ---- the size cap --------------------------------------------------------------------
 # a sim with a long history: its first list alone passes 64 KiB
-"$SIM" --port 0 --api-key "$KEY" --seed 16 --history 300 --calls 1 >"$TMP/sim2.out" 2>"$TMP/sim2.log" &
-PIDS+=($!)
-URL2=
-for _ in $(seq 100); do
-    URL2=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$TMP/sim2.out" 2>/dev/null)
-    [ -n "$URL2" ] && break
-    sleep 0.05
-done
-[ -n "$URL2" ] || { echo "FAIL: sim 2 did not start: $(cat "$TMP/sim2.log")"; exit 1; }
+start_sim sim2 --seed 16 --history 300 --calls 1
+URL2=$SIM_URL
 CAP=$TMP/capped.jsonl
-start_session cap "exec env -u CALLTOP_RELAY_TOKEN $BIN --base-url $URL2 --record $CAP --record-max-bytes 65536 --log $TMP/cap.log"
+start_session cap 140 35 "exec env -u CALLTOP_RELAY_TOKEN $BIN --base-url $URL2 --record $CAP --record-max-bytes 65536 --log $TMP/cap.log"
 wait_for "recording stopped" 15 || fail "no 'recording stopped' flash at the cap"
 grep -q "record: recording stopped: .*record-max-bytes" "$TMP/cap.log" || fail "no log line at the cap"
 size=$(stat -c %s "$CAP")
 [ "$size" -le 65536 ] || fail "capped recording is $size bytes"
 keys q
 
-[ $fails -eq 0 ] && echo "PASS: test_board_replay" || echo "FAILED: $fails check(s)"
-[ $fails -eq 0 ]
+finish test_board_replay

@@ -10,49 +10,22 @@
 # calls. Arg 1: the build directory.
 set -u
 BUILD=${1:?usage: test_watch.sh BUILD_DIR}
-BIN=$BUILD/calltop
-[ -x "$BIN" ] || BIN=$BUILD/app/calltop
-SIM=$BUILD/sim/calltop-sim
-RELAY=$BUILD/relay/calltop-relay
-for b in "$BIN" "$SIM" "$RELAY"; do [ -x "$b" ] || { echo "FAIL: missing $b"; exit 1; }; done
+NAME=watch
+. "$(dirname "$0")/lib/common.sh"
+need_bins "$BIN" "$SIM" "$RELAY"
 command -v curl >/dev/null || { echo "SKIP: curl not installed"; exit 0; }
 command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 0; }
 
-TMP=$(mktemp -d /tmp/ct-e2e-watch-XXXXXX)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    [ -n "${KEEP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-export HOME=$TMP/home
-mkdir -p "$HOME"
 unset XDG_CONFIG_HOME CALLTOP_BASE_URL CALLTOP_RELAY_URL CALLTOP_LOG
 KEY=e2e-watch-key-8a1b
 SECRET=e2e-watch-secret-2c3d
 TOKEN=e2e-watch-token-4e5f
 export INTERACTLY_API_KEY=$KEY CALLTOP_WEBHOOK_SECRET=$SECRET CALLTOP_RELAY_TOKEN=$TOKEN
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
-"$RELAY" --listen 127.0.0.1:0 --heartbeat 1 >"$TMP/relay.out" 2>"$TMP/relay.log" &
-PIDS+=($!)
-RPORT=
-for _ in $(seq 100); do
-    RPORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/relay.out" 2>/dev/null)
-    [ -n "$RPORT" ] && break
-    sleep 0.05
-done
-[ -n "$RPORT" ] || { echo "FAIL: relay did not start"; exit 1; }
-"$SIM" --port 0 --api-key "$KEY" --calls 0 --rate 0 --history 0 >"$TMP/sim.out" 2>"$TMP/sim.log" &
-PIDS+=($!)
-URL=
-for _ in $(seq 100); do
-    URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$TMP/sim.out" 2>/dev/null)
-    [ -n "$URL" ] && break
-    sleep 0.05
-done
-[ -n "$URL" ] || { echo "FAIL: sim did not start"; exit 1; }
+start_relay relay --heartbeat 1
+RPORT=$RELAY_PORT
+start_sim sim --calls 0 --rate 0 --history 0
+URL=$SIM_URL
 
 RULES=(--alert-ringing 2 --alert-silence 0 --alert-long-call 0 --alert-unreachable 0
        --alert-failed-count 3 --alert-failed-window 10)
@@ -91,7 +64,9 @@ ALERTS=$WPID
 watch_bg one --json --call CC-w-human
 ONE=$WPID
 wait_channel "$TMP/all.out" || fail "watch never saw the relay LIVE: $(cat "$TMP/all.err")"
-sleep 1   # --call prints no channel line: give it the time the others needed
+# --alerts-only and --call print no channel line: the relay says when all
+# three have their snapshot, so the webhooks below reach each of them
+wait_relay_clients 3 || fail "the relay has not subscribed three watchers: $(relay_metric calltop_relay_snapshots_total)"
 
 NOW=$(( $(date +%s%N) / 1000000 ))
 START=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -154,7 +129,10 @@ strays=$(jq -c 'select(.call_id != "CC-w-human")' "$TMP/one.out" | wc -l)
 [ "$strays" -eq 0 ] || fail "--call printed $strays lines about other calls: $(cat "$TMP/one.out")"
 # a duplicate delivery opens nothing new
 echo "{\"message\":{\"timestamp\":$((NOW + 30)),\"type\":\"hang\",\"call\":{\"id\":\"CC-w-hang\"}}}" | post
-sleep 1
+# then a new call: once watch prints it, the duplicate before it was handled
+live CC-w-after-dup ongoing in-progress
+wait_lines "$TMP/all.out" '.kind == "call.new" and .call_id == "CC-w-after-dup"' 1 ||
+    fail "watch did not print the call posted after the duplicate"
 n=$(jq -c "select($open and .rule == \"hang\")" "$TMP/all.out" | wc -l)
 [ "$n" -eq 1 ] || fail "a re-delivered hang opened $n items"
 
@@ -170,7 +148,9 @@ kill -TERM "$ALERTS" "$ONE"; wait "$ALERTS" "$ONE" 2>/dev/null
     echo "${PIPESTATUS[0]}" >"$TMP/pipe.rc"
 ) &
 PSUB=$!
-sleep 1   # LIVE is the first line (head takes it and leaves); the next line meets EPIPE
+# LIVE is the first line (head takes it and leaves); the next line meets
+# EPIPE: post once this fourth watcher has its snapshot
+wait_relay_clients 4 || fail "the relay has not subscribed the piped watcher"
 live CC-w-late1 ongoing in-progress
 live CC-w-late2 ongoing in-progress
 for _ in $(seq 100); do [ -s "$TMP/pipe.rc" ] && break; sleep 0.1; done
@@ -228,7 +208,7 @@ RULES=(--alert-ringing 6 --alert-silence 0 --alert-long-call 0 --alert-unreachab
        --alert-failed-count 3 --alert-failed-window 10)
 URL=$URL3 watch_bg episodes -o json --alerts-only
 EPW=$WPID
-sleep 1
+wait_relay_clients 5 || fail "the relay has not subscribed the episodes watcher"
 declare -A EPID
 for ep in human hang error ringing busy busy busy; do
     id=$("$BIN" --base-url "$URL3" calls connect "$NUM" +14155550123 --meta "simEpisode=$ep" -o json \
@@ -242,7 +222,7 @@ for pair in keyword:human hang:hang error:error ringing:ringing; do
                 .call_id == \"${EPID[$ep]}\"" 1 30 ||
         fail "simEpisode=$ep did not open a $rule item: $(cat "$TMP/episodes.out")"
 done
-has "$TMP/episodes.out" '.rule == "failed-attempts" and .call_id == ""' ||
+wait_lines "$TMP/episodes.out" '.kind == "attention.open" and .rule == "failed-attempts" and .call_id == ""' 1 ||
     fail "three busy attempts did not open a failed-attempts item"
 # the calls answered normally open nothing else: no ringing item for them
 for ep in human hang error; do
