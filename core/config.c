@@ -9,6 +9,7 @@
 #include "calltop/config.h"
 #include "calltop/args.h"
 #include "calltop/relay_urls.h"
+#include "calltop/termnotify.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -489,6 +490,21 @@ ct_err ct_config_validate(const ct_config *cfg, ct_error *err)
                                     "%s '%s' (from %s): must be a whole number "
                                     "from %d to %d",
                                     s->key, shown, src, s->min, s->max);
+            }
+            continue;
+        }
+        if (id == CT_SET_NOTIFY) {
+            /* A word list only the board reads: checked here too, so a typo
+             * is named (with where it came from) by `calltop config` and
+             * every command, not only when a board starts. */
+            const char *v = str_value(cfg, id);
+            unsigned mask;
+            ct_error nerr;
+            ct_error_clear(&nerr);
+            if (v && ct_notify_parse(v, &mask, &nerr) != CT_OK) {
+                char src[1100];
+                describe_source(cfg, id, src, sizeof src);
+                return ct_error_set(err, CT_ECONFIG, "%s (from %s)", nerr.detail, src);
             }
             continue;
         }

@@ -712,6 +712,23 @@ static void test_list_parallel(void **state)
     assert_int_equal(ct_config_list_parallel(&f->cfg), 8);
 }
 
+/* notify: an unknown word is refused by every command, naming the word
+ * and where it came from (it used to pass `calltop config` and fail only
+ * when a board started). */
+static void test_notify_validated(void **state)
+{
+    fx *f = *state;
+    assert_int_equal(LOAD(f, "--notify", "bell,title", "config"), CT_OK);
+    assert_int_equal(LOAD(f, "--notify", "none", "config"), CT_OK);
+    assert_int_equal(LOAD(f, "--notify", "bell,beep", "config"), CT_ECONFIG);
+    assert_non_null(strstr(f->err.detail, "unknown 'beep'"));
+    assert_non_null(strstr(f->err.detail, "(from flag --notify)"));
+    write_file(f->cfgpath, "notify = osc9, chime\n", 0600);
+    assert_int_equal(LOAD(f, "config"), CT_ECONFIG);
+    assert_non_null(strstr(f->err.detail, "unknown 'chime'"));
+    assert_non_null(strstr(f->err.detail, "config:1)"));
+}
+
 /* The board's read schedule (issue 11): seconds, validated, with defaults. */
 static void test_read_schedule_settings(void **state)
 {
@@ -855,6 +872,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_url_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_schedule_settings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_parallel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notify_validated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relay_url_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_effective_output_redacts_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
