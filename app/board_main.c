@@ -852,6 +852,15 @@ int ct_board_main(const ct_config *cfg)
     } else {
         fetch_list(&L, now, true);
         (void)ct_fetch_numbers(L.fetcher, NULL); /* the reducer keeps the answer */
+        /* Pins restored from the last run may be older than the 24-hour
+         * window no list read covers: read each by id, so its tile shows
+         * the call instead of "(not in the store)" (a call the API no
+         * longer has is answered 404 and stays so). At most 8 reads. */
+        const char *pins[CT_TILES_MAX_PINNED];
+        size_t n_pins = 0;
+        for (int i = 0; i < L.board.tiles.n && n_pins < CT_TILES_MAX_PINNED; i++)
+            pins[n_pins++] = L.board.tiles.pinned[i];
+        recheck(&L, pins, n_pins);
     }
 
     L.dirty = true;

@@ -5,6 +5,8 @@
 # focus, e ends the FOCUSED tile's call (the dialog names it; Send ends it),
 # w cycles stacked / grid / back to the board, and at 80x24 the view
 # degrades to two tiles and "1 more pinned". Esc leaves the tiles.
+# Then a pin older than the 24-hour window (restored from the state file) is
+# read by id and shown, against calltop-sim with four days of history.
 # Arg 1: the build directory. Private tmux server, killed in a trap.
 set -u
 BUILD=${1:?usage: test_board_tiles.sh BUILD_DIR}
@@ -17,7 +19,7 @@ TMP=$(mktemp -d /tmp/ct-e2e-tiles-XXXXXX)
 T=(tmux -L "ct-tiles-$$")
 PIDS=()
 cleanup() {
-    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
     "${T[@]}" kill-server 2>/dev/null
     rm -rf "$TMP"
 }
@@ -108,5 +110,39 @@ keys Escape
 wait_for "Calls " || fail "Esc did not leave the tiled view"
 
 "${T[@]}" send-keys -t "$S" q
+
+# ---- a pin older than the 24-hour window is read by id at start --------------------------
+# (no list read covers it: the tile used to say "(not in the store)" for ever)
+SIM=$BUILD/sim/calltop-sim
+KEY=e2e-tiles-key-5c20
+"$SIM" --port 0 --api-key "$KEY" --seed 4 --history 40 --history-span 96h --calls 0 --rate 0 \
+    >"$TMP/sim.out" 2>"$TMP/sim.log" &
+PIDS+=($!)
+URL=
+for _ in $(seq 100); do
+    URL=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$TMP/sim.out" 2>/dev/null)
+    [ -n "$URL" ] && break
+    sleep 0.05
+done
+[ -n "$URL" ] || { echo "FAIL: sim did not start: $(cat "$TMP/sim.log")"; exit 1; }
+from=$(date -u -d '5 days ago' +%Y-%m-%dT%H:%M:%S.000Z)
+to=$(date -u -d '30 hours ago' +%Y-%m-%dT%H:%M:%S.000Z)
+OLD=$(curl -s -H "Authorization: Bearer $KEY" \
+    "$URL/calls/v1/conversations?startDate=$from&endDate=$to&limit=100" |
+    jq -r '.conversations[0].id // empty')
+if [ -z "$OLD" ]; then
+    fail "the simulator has no call older than 30 hours"
+else
+    mkdir -p "$HOME/.local/state/calltop"
+    printf 'version=1\nsort=start\ndescending=1\nfilter=all\nview=tiles-side\npin=%s\n' "$OLD" \
+        >"$HOME/.local/state/calltop/state"
+    S=oldpin
+    "${T[@]}" new-session -d -x 160 -y 30 -s "$S" \
+        "exec env INTERACTLY_API_KEY=$KEY $BIN --base-url $URL"
+    wait_for "$OLD" || fail "the old pin's tile is not shown"
+    wait_re ">1 $OLD +.*(done|failed)" || fail "the old pinned call was not read by id"
+    screen | grep -qF "(not in the store)" && fail "the old pin still says (not in the store)"
+    keys q
+fi
 [ $fails -eq 0 ] && echo "PASS: test_board_tiles"
 exit $((fails > 0))
