@@ -239,7 +239,8 @@ static void make_stream_id(char out[17])
     for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-static void peer_text(ct_relay *r, struct lws *wsi, char *buf, size_t len);
+static void peer_text(ct_relay *r, struct lws *wsi, char *client, size_t clen, char *via,
+                      size_t vlen);
 
 /* One line per class at most every notice_interval_ms: enough to see an
  * attack or a misconfigured sender, never a flood. The peer address is the
@@ -254,14 +255,18 @@ static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
         c->held++;
         return;
     }
-    char peer[2 * CT_PROXY_ADDR_MAX + 8] = "?", esc[4 * sizeof peer + 1];
-    if (wsi) peer_text(r, wsi, peer, sizeof peer);
+    char peer[64] = "?", via[64] = "", esc[4 * 64 + 1], esc_via[4 * 64 + 6] = "";
+    if (wsi) peer_text(r, wsi, peer, sizeof peer, via, sizeof via);
+    if (*via) {
+        char e[4 * 64 + 1];
+        snprintf(esc_via, sizeof esc_via, " via %s", ct_escape_field(via, e, sizeof e));
+    }
     if (c->held)
-        fprintf(r->notices, "calltop-relay: %s (from %s; %llu more not shown)\n", notice_text[k],
-                ct_escape_field(peer, esc, sizeof esc), (unsigned long long)c->held);
+        fprintf(r->notices, "calltop-relay: %s (from %s%s; %llu more not shown)\n", notice_text[k],
+                ct_escape_field(peer, esc, sizeof esc), esc_via, (unsigned long long)c->held);
     else
-        fprintf(r->notices, "calltop-relay: %s (from %s)\n", notice_text[k],
-                ct_escape_field(peer, esc, sizeof esc));
+        fprintf(r->notices, "calltop-relay: %s (from %s%s)\n", notice_text[k],
+                ct_escape_field(peer, esc, sizeof esc), esc_via);
     fflush(r->notices);
     c->last_ms = now;
     c->held = 0;
@@ -1019,22 +1024,25 @@ static void peer_of(ct_relay *r, struct lws *wsi, char *buf, size_t len)
     client_of(r, wsi, buf, len, false);
 }
 
-/* For notices: the client, and the proxy it came through when they differ. */
-static void peer_text(ct_relay *r, struct lws *wsi, char *buf, size_t len)
+/* For notices: the client, and in `via` the proxy it came through ("" when
+ * the client is the TCP peer). */
+static void peer_text(ct_relay *r, struct lws *wsi, char *client, size_t clen, char *via,
+                      size_t vlen)
 {
-    char client[CT_PROXY_ADDR_MAX], peer[CT_PROXY_ADDR_MAX + 16] = "?";
+    char peer[CT_PROXY_ADDR_MAX + 16] = "?";
     lws_get_peer_simple(wsi, peer, sizeof peer);
+    snprintf(client, clen, "%s", peer);
+    *via = '\0';
     int n = r->proxies.n ? lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) : 0;
-    if (n <= 0) {
-        snprintf(buf, len, "%s", peer);
-        return;
-    }
+    if (n <= 0) return;
     /* Not counted again: the request's own lookup counted a bad header. */
     char *xff = malloc((size_t)n + 1);
+    char named[CT_PROXY_ADDR_MAX];
     if (xff && lws_hdr_copy(wsi, xff, n + 1, WSI_TOKEN_X_FORWARDED_FOR) >= 0 &&
-        ct_proxy_client(&r->proxies, peer, xff, client, sizeof client) == CT_XFF_CLIENT)
-        snprintf(buf, len, "%s via %s", client, peer);
-    else snprintf(buf, len, "%s", peer);
+        ct_proxy_client(&r->proxies, peer, xff, named, sizeof named) == CT_XFF_CLIENT) {
+        snprintf(client, clen, "%s", named);
+        snprintf(via, vlen, "%s", peer);
+    }
     free(xff);
 }
 
