@@ -243,8 +243,9 @@ static void peer_text(ct_relay *r, struct lws *wsi, char *client, size_t clen, c
                       size_t vlen);
 
 /* One line per class at most every notice_interval_ms: enough to see an
- * attack or a misconfigured sender, never a flood. The peer address is the
- * only peer-controlled text, and it is escaped. Never a secret, a token or
+ * attack or a misconfigured sender, never a flood. The peer address (and,
+ * behind a --trusted-proxy, the client it names, re-printed by inet_ntop)
+ * is the only peer-controlled text, and it is escaped. Never a secret, a token or
  * transcript text. */
 static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
 {
@@ -998,6 +999,18 @@ static void http_reset(pss *p)
     p->status = 0;
 }
 
+/* The X-Forwarded-For header (repeated headers joined with commas by lws),
+ * or NULL when absent or when no proxy is trusted (then it is never read).
+ * One lws could not copy comes back "" (malformed: the peer is used). */
+static char *xff_header(ct_relay *r, struct lws *wsi)
+{
+    int n = r->proxies.n ? lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) : 0;
+    if (n <= 0) return NULL;
+    char *xff = malloc((size_t)n + 1);
+    if (xff && lws_hdr_copy(wsi, xff, n + 1, WSI_TOKEN_X_FORWARDED_FOR) < 0) *xff = '\0';
+    return xff;
+}
+
 /* The client's address, the key of failed-auth throttling and of the
  * per-peer cap once a request's headers are in: the TCP peer, or, when
  * that is a --trusted-proxy, the client its X-Forwarded-For names
@@ -1006,13 +1019,7 @@ static void client_of(ct_relay *r, struct lws *wsi, char *buf, size_t len, bool 
 {
     char peer[CT_PROXY_ADDR_MAX + 16] = "";
     if (!lws_get_peer_simple(wsi, peer, sizeof peer)) snprintf(peer, sizeof peer, "?");
-    char *xff = NULL;
-    int n = r->proxies.n ? lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) : 0;
-    if (n > 0 && (xff = malloc((size_t)n + 1)) != NULL &&
-        lws_hdr_copy(wsi, xff, n + 1, WSI_TOKEN_X_FORWARDED_FOR) < 0) {
-        free(xff);
-        xff = NULL;
-    }
+    char *xff = xff_header(r, wsi);
     if (ct_proxy_client(&r->proxies, peer, xff, buf, len) == CT_XFF_MALFORMED && count)
         STAT_ADD(r, forwarded_malformed, 1);
     free(xff);
@@ -1033,13 +1040,10 @@ static void peer_text(ct_relay *r, struct lws *wsi, char *client, size_t clen, c
     lws_get_peer_simple(wsi, peer, sizeof peer);
     snprintf(client, clen, "%s", peer);
     *via = '\0';
-    int n = r->proxies.n ? lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) : 0;
-    if (n <= 0) return;
+    char *xff = xff_header(r, wsi);
     /* Not counted again: the request's own lookup counted a bad header. */
-    char *xff = malloc((size_t)n + 1);
     char named[CT_PROXY_ADDR_MAX];
-    if (xff && lws_hdr_copy(wsi, xff, n + 1, WSI_TOKEN_X_FORWARDED_FOR) >= 0 &&
-        ct_proxy_client(&r->proxies, peer, xff, named, sizeof named) == CT_XFF_CLIENT) {
+    if (xff && ct_proxy_client(&r->proxies, peer, xff, named, sizeof named) == CT_XFF_CLIENT) {
         snprintf(client, clen, "%s", named);
         snprintf(via, vlen, "%s", peer);
     }

@@ -174,6 +174,8 @@ static void test_throttle_per_forwarded_client(void **state)
      * fake address at the left is still itself (the walk is right to left). */
     assert_int_equal(post_via(port, "203.0.113.5, 10.1.2.3", SECRET), 429);
     assert_int_equal(post_via(port, "203.0.113.9, 203.0.113.5", SECRET), 429);
+    /* Two X-Forwarded-For headers are one list (RFC 9110 5.3): the last counts. */
+    assert_int_equal(post_via(port, "203.0.113.9\r\nX-Forwarded-For: 203.0.113.5", SECRET), 429);
     int fd;
     assert_int_equal(upgrade_via(port, "203.0.113.5", &fd), 429);
     /* ... while every other client behind the same proxy (same TCP peer)
@@ -186,7 +188,7 @@ static void test_throttle_per_forwarded_client(void **state)
     /* A header that cannot be followed: keyed on the proxy, and counted. */
     assert_int_equal(post_via(port, "not-an-address", SECRET), 200);
     cJSON *h = healthz(port);
-    assert_int_equal((int)counter(h, "authThrottled"), 5);
+    assert_int_equal((int)counter(h, "authThrottled"), 6);
     assert_int_equal((int)counter(h, "webhooksUnauthorized"), 5);
     assert_int_equal((int)counter(h, "forwardedMalformed"), 1);
     cJSON_Delete(h);
