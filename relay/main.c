@@ -19,6 +19,7 @@
 #include "calltop/args.h"
 #include "calltop/relay.h"
 #include "calltop/sanitize.h"
+#include "proxy_addr.h"
 
 /* The flags: one table for the parser, --help and docs/calltop-relay.1. */
 /* A table aligned by hand for reading: clang-format leaves it. */
@@ -73,6 +74,12 @@ static const ct_setting rows[] = {
     { .key = "auth-fail-window", .flag = "auth-fail-window", .kind = CT_KIND_STRING,
       .metavar = "SECS", .def = "60",
       .help = "the window of --auth-fail-limit, and how long a blocked address must stay quiet" },
+    { .key = "trusted-proxy", .flag = "trusted-proxy", .kind = CT_KIND_STRING,
+      .metavar = "LIST",
+      .help = "comma-separated addresses and CIDR ranges of reverse proxies (e.g. "
+              "127.0.0.1,::1,10.0.0.0/8): for a connection from one of them the client address "
+              "(failed-auth throttle, per-peer cap, log lines) is taken from X-Forwarded-For, "
+              "right to left past trusted hops. Without it X-Forwarded-For is ignored" },
     { .key = "heartbeat", .flag = "heartbeat", .kind = CT_KIND_STRING, .metavar = "SECS",
       .def = "10", .help = "protocol ping interval; a client silent for 3 is closed" },
     { .key = "event-log", .flag = "event-log", .kind = CT_KIND_PATH, .metavar = "FILE",
@@ -119,7 +126,8 @@ static const ct_exit_doc exits[] = {
     { 1, "could not start: the address is in use (or not local), or a TLS file is unreadable "
          "or not a matching PEM certificate and key, or --redis is unreachable, refused the "
          "password or is not a redis:// URL (or this build has no Redis support)" },
-    { 2, "usage error (bad flag or value), or a missing or unreadable secret" },
+    { 2, "usage error (bad flag or value, e.g. a --trusted-proxy entry that is not an address "
+         "or CIDR range), or a missing or unreadable secret" },
 };
 /* clang-format on */
 
@@ -266,6 +274,18 @@ int main(int argc, char **argv)
     opt.auth_fail_window_ms = (int)fail_window * 1000;
     opt.redis_checkpoint_every = (size_t)ckpt_every;
     opt.redis_reader_ttl_ms = (int)reader_ttl * 1000;
+    /* Checked here, before any secret is read: a usage error (exit 2). */
+    opt.trusted_proxies = val(&a, "trusted-proxy");
+    {
+        ct_proxy_list proxies;
+        ct_error perr;
+        ct_error_clear(&perr);
+        if (ct_proxy_list_parse(opt.trusted_proxies, &proxies, &perr) != CT_OK) {
+            fprintf(stderr, "calltop-relay: %s\n", clean(perr.detail));
+            return 2;
+        }
+        ct_proxy_list_free(&proxies);
+    }
     const char *secret_file = val(&a, "secret-file"), *token_file = val(&a, "token-file");
     const char *cert = val(&a, "cert"), *key = val(&a, "key"), *event_log = val(&a, "event-log");
     if (!cert != !key) {

@@ -44,6 +44,7 @@
 #include "calltop/sanitize.h"
 #include "metrics.h"
 #include "relay_int.h"
+#include "proxy_addr.h"
 #ifdef CT_HAVE_REDIS
 #include "ckpt.h"
 #include "rlog.h"
@@ -147,6 +148,7 @@ struct ct_relay {
     atomic_bool reopen_log; /* ct_relay_reopen_event_log() asked */
     unsigned frame_faults;  /* tests: events to fail after their merge */
     ct_throttle *throttle;  /* failed authentications per peer address */
+    ct_proxy_list proxies;  /* --trusted-proxy: peers whose X-Forwarded-For counts */
 
     /* Every accepted connection, for the caps and the request deadline. */
     struct conn {
@@ -237,9 +239,13 @@ static void make_stream_id(char out[17])
     for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+static void peer_text(ct_relay *r, struct lws *wsi, char *client, size_t clen, char *via,
+                      size_t vlen);
+
 /* One line per class at most every notice_interval_ms: enough to see an
- * attack or a misconfigured sender, never a flood. The peer address is the
- * only peer-controlled text, and it is escaped. Never a secret, a token or
+ * attack or a misconfigured sender, never a flood. The peer address (and,
+ * behind a --trusted-proxy, the client it names, re-printed by inet_ntop)
+ * is the only peer-controlled text, and it is escaped. Never a secret, a token or
  * transcript text. */
 static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
 {
@@ -250,14 +256,18 @@ static void notice(ct_relay *r, enum notice_kind k, struct lws *wsi)
         c->held++;
         return;
     }
-    char peer[64] = "?", esc[4 * 64 + 1];
-    if (wsi) lws_get_peer_simple(wsi, peer, sizeof peer);
+    char peer[64] = "?", via[64] = "", esc[4 * 64 + 1], esc_via[4 * 64 + 6] = "";
+    if (wsi) peer_text(r, wsi, peer, sizeof peer, via, sizeof via);
+    if (*via) {
+        char e[4 * 64 + 1];
+        snprintf(esc_via, sizeof esc_via, " via %s", ct_escape_field(via, e, sizeof e));
+    }
     if (c->held)
-        fprintf(r->notices, "calltop-relay: %s (from %s; %llu more not shown)\n", notice_text[k],
-                ct_escape_field(peer, esc, sizeof esc), (unsigned long long)c->held);
+        fprintf(r->notices, "calltop-relay: %s (from %s%s; %llu more not shown)\n", notice_text[k],
+                ct_escape_field(peer, esc, sizeof esc), esc_via, (unsigned long long)c->held);
     else
-        fprintf(r->notices, "calltop-relay: %s (from %s)\n", notice_text[k],
-                ct_escape_field(peer, esc, sizeof esc));
+        fprintf(r->notices, "calltop-relay: %s (from %s%s)\n", notice_text[k],
+                ct_escape_field(peer, esc, sizeof esc), esc_via);
     fflush(r->notices);
     c->last_ms = now;
     c->held = 0;
@@ -934,6 +944,7 @@ static char *healthz_json(ct_relay *r)
     C("callsTrimmed", calls_trimmed);
     C("utf8Repaired", utf8_repaired);
     C("framesRefused", frames_refused);
+    if (r->proxies.n) C("forwardedMalformed", forwarded_malformed); /* --trusted-proxy only */
     if (r->rlog) {
         /* --redis only: without it /healthz reads exactly as before. */
         C("webhooksUnlogged", webhooks_unlogged);
@@ -988,17 +999,62 @@ static void http_reset(pss *p)
     p->status = 0;
 }
 
-/* The peer's address, the key of failed-auth throttling. */
-static void peer_of(struct lws *wsi, char *buf, size_t len)
+/* The X-Forwarded-For header (repeated headers joined with commas by lws),
+ * or NULL when absent or when no proxy is trusted (then it is never read).
+ * One lws could not copy comes back "" (malformed: the peer is used). */
+static char *xff_header(ct_relay *r, struct lws *wsi)
 {
-    if (!lws_get_peer_simple(wsi, buf, len)) snprintf(buf, len, "?");
+    int n = r->proxies.n ? lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) : 0;
+    if (n <= 0) return NULL;
+    char *xff = malloc((size_t)n + 1);
+    if (xff && lws_hdr_copy(wsi, xff, n + 1, WSI_TOKEN_X_FORWARDED_FOR) < 0) *xff = '\0';
+    return xff;
+}
+
+/* The client's address, the key of failed-auth throttling and of the
+ * per-peer cap once a request's headers are in: the TCP peer, or, when
+ * that is a --trusted-proxy, the client its X-Forwarded-For names
+ * (proxy_addr.h). Header length is bounded by lws's header buffer. */
+static void client_of(ct_relay *r, struct lws *wsi, char *buf, size_t len, bool count)
+{
+    char peer[CT_PROXY_ADDR_MAX + 16] = "";
+    if (!lws_get_peer_simple(wsi, peer, sizeof peer)) snprintf(peer, sizeof peer, "?");
+    char *xff = xff_header(r, wsi);
+    if (ct_proxy_client(&r->proxies, peer, xff, buf, len) == CT_XFF_MALFORMED && count)
+        STAT_ADD(r, forwarded_malformed, 1);
+    free(xff);
+}
+
+/* Counted once per request, in conn_client_admit(); these look again. */
+static void peer_of(ct_relay *r, struct lws *wsi, char *buf, size_t len)
+{
+    client_of(r, wsi, buf, len, false);
+}
+
+/* For notices: the client, and in `via` the proxy it came through ("" when
+ * the client is the TCP peer). */
+static void peer_text(ct_relay *r, struct lws *wsi, char *client, size_t clen, char *via,
+                      size_t vlen)
+{
+    char peer[CT_PROXY_ADDR_MAX + 16] = "?";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    snprintf(client, clen, "%s", peer);
+    *via = '\0';
+    char *xff = xff_header(r, wsi);
+    /* Not counted again: the request's own lookup counted a bad header. */
+    char named[CT_PROXY_ADDR_MAX];
+    if (xff && ct_proxy_client(&r->proxies, peer, xff, named, sizeof named) == CT_XFF_CLIENT) {
+        snprintf(client, clen, "%s", named);
+        snprintf(via, vlen, "%s", peer);
+    }
+    free(xff);
 }
 
 /* True (and counted) when the peer's address is blocked for guessing. */
 static bool auth_throttled(ct_relay *r, struct lws *wsi)
 {
-    char peer[64];
-    peer_of(wsi, peer, sizeof peer);
+    char peer[CT_PROXY_ADDR_MAX];
+    peer_of(r, wsi, peer, sizeof peer);
     int64_t now = ct_clock_mono_ms();
     if (!ct_throttle_blocked(r->throttle, peer, now)) return false;
     ct_throttle_fail(r->throttle, peer, now); /* guessing on extends the block */
@@ -1009,8 +1065,8 @@ static bool auth_throttled(ct_relay *r, struct lws *wsi)
 
 static void auth_failed(ct_relay *r, struct lws *wsi)
 {
-    char peer[64];
-    peer_of(wsi, peer, sizeof peer);
+    char peer[CT_PROXY_ADDR_MAX];
+    peer_of(r, wsi, peer, sizeof peer);
     ct_throttle_fail(r->throttle, peer, ct_clock_mono_ms());
 }
 
@@ -1024,13 +1080,19 @@ static void auth_failed(ct_relay *r, struct lws *wsi)
  * real webhooks get in during a slow-body flood), and established monitor
  * clients are never touched. */
 
+static void sa_text(const struct sockaddr *sa, char *text, size_t len)
+{
+    snprintf(text, len, "?");
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, (socklen_t)len);
+}
+
 static uint64_t peer_key_sa(const struct sockaddr *sa)
 {
-    char text[INET6_ADDRSTRLEN] = "?";
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof text);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, sizeof text);
+    char text[INET6_ADDRSTRLEN];
+    sa_text(sa, text, sizeof text);
     return ct_hash_str(text);
 }
 
@@ -1060,6 +1122,12 @@ static void conn_kill(ct_relay *r, struct conn *c, bool now)
 static bool conn_admit(ct_relay *r, const struct sockaddr *sa)
 {
     uint64_t key = peer_key_sa(sa);
+    /* A --trusted-proxy carries many clients: only the total cap applies
+     * at accept; each request is capped per client once its headers name
+     * it (conn_client_admit). */
+    char text[INET6_ADDRSTRLEN];
+    sa_text(sa, text, sizeof text);
+    bool proxy = r->proxies.n && ct_proxy_trusted(&r->proxies, text);
     size_t same = 0;
     struct conn *oldest = NULL, *free_slot = NULL;
     for (size_t i = 0; i < r->conn_slots; i++) {
@@ -1072,7 +1140,7 @@ static bool conn_admit(ct_relay *r, const struct sockaddr *sa)
         same += c->peer == key;
         if (!c->is_ws && (!oldest || c->since_ms < oldest->since_ms)) oldest = c;
     }
-    if (same >= r->max_conns_per_peer) return false;
+    if (!proxy && same >= r->max_conns_per_peer) return false;
     if (r->conns_live >= r->max_conns) {
         if (!oldest) return false;
         STAT_ADD(r, requests_evicted, 1);
@@ -1125,6 +1193,35 @@ static void conn_touch(ct_relay *r, struct lws *wsi)
     if (c) c->since_ms = ct_clock_mono_ms();
 }
 
+/* A request's headers are in: a connection from a --trusted-proxy is
+ * re-keyed to the client its X-Forwarded-For names and held to the
+ * per-peer cap as that client. False: the client already has its share
+ * (the caller answers 429 and closes). Other connections were capped at
+ * accept and are left alone. */
+static bool conn_client_admit(ct_relay *r, struct lws *wsi)
+{
+    struct conn *c = conn_of(r, wsi);
+    char peer[CT_PROXY_ADDR_MAX + 16];
+    if (!c || !r->proxies.n || !lws_get_peer_simple(wsi, peer, sizeof peer) ||
+        !ct_proxy_trusted(&r->proxies, peer))
+        return true;
+    char client[CT_PROXY_ADDR_MAX];
+    client_of(r, wsi, client, sizeof client, true);
+    uint64_t key = ct_hash_str(client);
+    size_t same = 0;
+    for (size_t i = 0; i < r->conn_slots; i++) {
+        const struct conn *o = &r->conns[i];
+        same += o != c && o->wsi && !o->killing && o->peer == key;
+    }
+    if (same >= r->max_conns_per_peer) {
+        STAT_ADD(r, connections_refused, 1);
+        notice(r, NOTE_CONN_CAP, wsi);
+        return false;
+    }
+    c->peer = key;
+    return true;
+}
+
 static void conns_enforce_deadline(ct_relay *r, int64_t now)
 {
     for (size_t i = 0; i < r->conn_slots; i++) {
@@ -1160,6 +1257,15 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
     p->t0_us = ct_metrics_now_us();
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    if (!conn_client_admit(r, wsi)) {
+        p->route = R_NONE;
+        p->answered = p->close_after = true;
+        p->status = 429;
+        p->resp = strdup("{\"ok\":false,\"error\":\"too many open connections from this "
+                         "address\"}");
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
     if (strcmp(uri, "/webhook") == 0 || strncmp(uri, "/webhook/", 9) == 0) {
         p->route = post ? R_WEBHOOK : R_METHOD;
         if (post && auth_throttled(r, wsi)) {
@@ -1335,15 +1441,19 @@ static bool bearer_ok(ct_relay *r, struct lws *wsi)
  * lws_return_http_status() sends HTTP/1.0 and an HTML page linking
  * /error.css. A bad token gets 401 + WWW-Authenticate: Bearer (RFC 6750);
  * any other path 404, so a client pointed at the wrong URL is not told its
- * token is wrong; 429 while the address is throttled for guessing.
+ * token is wrong; 429 while the address is throttled for guessing (or, `conns`,
+ * has its share of connections through a --trusted-proxy).
  * Returns -1: the connection closes after the answer. */
-static int refuse_upgrade(struct lws *wsi, int status)
+static int refuse_upgrade(struct lws *wsi, int status, bool conns)
 {
     const char *line, *extra = "", *body;
     if (status == 401) {
         line = "401 Unauthorized";
         extra = "WWW-Authenticate: Bearer realm=\"calltop-relay\"\r\n";
         body = "{\"ok\":false,\"error\":\"wrong or missing relay token\"}";
+    } else if (status == 429 && conns) {
+        line = "429 Too Many Requests";
+        body = "{\"ok\":false,\"error\":\"too many open connections from this address\"}";
     } else if (status == 429) {
         line = "429 Too Many Requests";
         extra = "Retry-After: 60\r\n";
@@ -1533,16 +1643,20 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 
     /* WebSocket */
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        if (!conn_client_admit(r, wsi)) {
+            STAT_ADD(r, clients_rejected, 1);
+            return refuse_upgrade(wsi, 429, true);
+        }
         if (ws_path_ok(wsi) && auth_throttled(r, wsi)) {
             STAT_ADD(r, clients_rejected, 1);
-            return refuse_upgrade(wsi, 429);
+            return refuse_upgrade(wsi, 429, false);
         }
         if (!ws_admit(r, wsi)) {
             STAT_ADD(r, clients_rejected, 1);
             bool path_ok = ws_path_ok(wsi);
             if (path_ok) auth_failed(r, wsi);
             notice(r, path_ok ? NOTE_CLIENT_TOKEN : NOTE_CLIENT_PATH, wsi);
-            return refuse_upgrade(wsi, path_ok ? 401 : 404);
+            return refuse_upgrade(wsi, path_ok ? 401 : 404, false);
         }
         return 0;
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
@@ -1641,6 +1755,7 @@ static void relay_free(ct_relay *r)
     if (r->event_log) fclose(r->event_log);
     free(r->event_log_path);
     ct_throttle_free(r->throttle);
+    ct_proxy_list_free(&r->proxies);
     free(r->conns);
     free(r->host);
     if (r->secret) memset(r->secret, 0, strlen(r->secret));
@@ -1742,6 +1857,10 @@ ct_relay *ct_relay_start(const ct_relay_options *opt, ct_error *err)
                                   opt->auth_fail_window_ms > 0 ? opt->auth_fail_window_ms : 60000);
     if (!r->throttle) {
         ct_error_set(err, CT_ENOMEM, "out of memory");
+        relay_free(r);
+        return NULL;
+    }
+    if (ct_proxy_list_parse(opt->trusted_proxies, &r->proxies, err) != CT_OK) {
         relay_free(r);
         return NULL;
     }

@@ -176,6 +176,13 @@ static void test_help_and_usage(void **state)
     const char *esc_flag[] = {"--\x1b]0;owned\x07x", NULL};
     assert_int_equal(run(esc_flag, NULL, &p), 2);
     assert_null(strchr(p.ebuf, '\x1b'));
+    /* a bad --trusted-proxy entry is named (and cleaned), before any secret is read */
+    const char *badproxy[] = {"--trusted-proxy", "127.0.0.1, 10.0.0.0/33", NULL};
+    assert_int_equal(run(badproxy, NULL, &p), 2);
+    assert_non_null(strstr(p.ebuf, "--trusted-proxy: entry 2 \"10.0.0.0/33\""));
+    const char *escproxy[] = {"--trusted-proxy", "\x1b]0;owned\x07", NULL};
+    assert_int_equal(run(escproxy, NULL, &p), 2);
+    assert_null(strchr(p.ebuf, '\x1b'));
     const char *version[] = {"--version", NULL};
     assert_int_equal(run(version, NULL, &p), 0);
     assert_non_null(strstr(p.obuf, "calltop-relay " CALLTOP_VERSION));

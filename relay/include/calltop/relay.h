@@ -65,6 +65,11 @@ typedef struct ct_relay_options {
                                     writes it); 0 = 10000 */
     int redis_reader_ttl_ms;       /* --redis: trimming waits for this relay's position while
                                     it was published within this; 0 = 30000 */
+    const char *trusted_proxies;   /* NULL = none. "127.0.0.1,::1,10.0.0.0/8": a TCP peer in
+                                    this list is a reverse proxy, and the client address
+                                    (throttle, per-peer cap, notices) is taken from its
+                                    X-Forwarded-For, right to left; a bad entry fails
+                                    ct_relay_start (CT_EUSAGE, naming it) */
     unsigned test_fail_frames;     /* tests only: fail the next N event encodings after
                                     their merge (exercises the forced resync) */
 } ct_relay_options;
@@ -106,6 +111,8 @@ typedef struct ct_relay_stats {
     bool checkpoint_loaded;       /* --redis: this relay started from a checkpoint */
     uint64_t checkpoints_written; /* --redis: checkpoints this relay wrote to Redis */
     uint64_t log_trims;           /* --redis: XTRIMs this relay made */
+    uint64_t forwarded_malformed; /* requests from a trusted proxy whose X-Forwarded-For
+                                    could not be followed: keyed on the proxy itself */
 } ct_relay_stats;
 
 /* Thread-safe copy of the counters. */
