@@ -7,95 +7,51 @@
 # `calltop config` shows the list; `calltop doctor` checks both relays, and
 # fails the dead one while the other passes. Skips without redis-server or a
 # relay built without hiredis. Arg 1: the build directory. Private HOME and
-# tmux server; every server on loopback, killed by pid in the trap.
+# tmux server (lib/common.sh); every server on loopback, killed by pid in the trap.
 set -u
 BUILD=${1:?usage: test_board_failover.sh BUILD_DIR}
-BIN=$BUILD/calltop
-[ -x "$BIN" ] || BIN=$BUILD/app/calltop
-SIM=$BUILD/sim/calltop-sim
-RELAY=$BUILD/relay/calltop-relay
-for b in "$BIN" "$SIM" "$RELAY"; do [ -x "$b" ] || { echo "FAIL: missing $b"; exit 1; }; done
+NAME=failover
+. "$(dirname "$0")/lib/common.sh"
+need_bins "$BIN" "$SIM" "$RELAY"
 command -v tmux >/dev/null || { echo "SKIP: tmux not installed"; exit 0; }
 command -v jq >/dev/null || { echo "FAIL: jq is needed (tools/install-deps installs it)"; exit 1; }
 command -v redis-server >/dev/null || { echo "SKIP: redis-server is not installed"; exit 0; }
 "$RELAY" --help 2>&1 | grep -q -- "--redis" || { echo "SKIP: calltop-relay built without hiredis"; exit 0; }
 
-TMP=$(mktemp -d /tmp/ct-e2e-failover-XXXXXX)
-SOCK=ct-fo-$$
-T=(tmux -L "$SOCK")
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-    "${T[@]}" kill-server 2>/dev/null
-    # the board (not our child: no wait) may still be writing its files
-    rm -rf "$TMP" 2>/dev/null || { sleep 0.5; rm -rf "$TMP"; }
-}
-trap cleanup EXIT
-export HOME=$TMP/home
-mkdir -p "$HOME"
+# the board (not our child: no wait) may still be writing its files when
+# e2e_cleanup removes TMP: then once more, a moment later
+trap 'e2e_cleanup 2>/dev/null; [ ! -d "$TMP" ] || { sleep 0.5; rm -rf "$TMP"; }' EXIT
 unset XDG_CONFIG_HOME CALLTOP_BASE_URL CALLTOP_RELAY_URL CALLTOP_LOG CALLTOP_READ_ONLY NO_COLOR \
       CALLTOP_REDIS_PASSWORD
-export LANG=C.UTF-8 LC_ALL=C.UTF-8
 KEY=e2e-failover-key-3f1a
 SECRET=e2e-failover-secret-77b0
 TOKEN=e2e-failover-token-c41d
 export INTERACTLY_API_KEY=$KEY CALLTOP_WEBHOOK_SECRET=$SECRET CALLTOP_RELAY_TOKEN=$TOKEN \
        CALLTOP_SIM_WEBHOOK_SECRET=$SECRET
 
-fails=0
-S=none
-screen() { "${T[@]}" capture-pane -p -t "$S" 2>/dev/null; }
-fail() { echo "FAIL: $*"; echo "---- screen:"; screen; echo "----"; fails=$((fails + 1)); }
-status_bar() { screen | head -1; }
-wait_status() {   # wait_status TEXT [SECS]: bounded poll of the status bar
-    local end=$((SECONDS + ${2:-15}))
-    while :; do
-        status_bar | grep -qF -- "$1" && return 0
-        [ $SECONDS -ge $end ] && return 1
-        sleep 0.1
-    done
-}
+status_has() { status_bar | grep -qF -- "$1"; }
+wait_status() { poll_until "${2:-15}" status_has "$1"; }   # wait_status TEXT [SECS]
 free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-listening_port() {   # listening_port FILE: the port of its "listening on ..." line
-    for _ in $(seq 100); do
-        p=$(sed -n 's/^listening on [a-z]*:\/\/[^ ]*:\([0-9]*\)$/\1/p' "$1" 2>/dev/null)
-        [ -n "$p" ] && { echo "$p"; return 0; }
-        sleep 0.05
-    done
-    return 1
-}
 
 # ---- redis-server (no persistence files outside TMP) and two relays on it ----------
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$TMP" --save "" --appendonly no \
     >"$TMP/redis.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null && break
-    sleep 0.05
-done
-start_relay() {   # start_relay NAME: sets PORT_<NAME> and PID_<NAME>
-    "$RELAY" --listen 127.0.0.1:0 --heartbeat 1 --redis "redis://127.0.0.1:$REDIS_PORT" \
-        >"$TMP/$1.out" 2>"$TMP/$1.log" &
-    local pid=$!
-    PIDS+=($pid)
-    local port
-    port=$(listening_port "$TMP/$1.out") || { echo "FAIL: relay $1 did not start: $(cat "$TMP/$1.log")"; exit 1; }
-    printf -v "PORT_$1" '%s' "$port"
-    printf -v "PID_$1" '%s' "$pid"
-}
-start_relay A
-start_relay B
+redis_up() { (exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT") 2>/dev/null; }
+poll_until 5 redis_up
+start_relay A --heartbeat 1 --redis "redis://127.0.0.1:$REDIS_PORT"
+PORT_A=$RELAY_PORT PID_A=$RELAY_PID
+start_relay B --heartbeat 1 --redis "redis://127.0.0.1:$REDIS_PORT"
+PORT_B=$RELAY_PORT
 WS_A=ws://127.0.0.1:$PORT_A/monitor
 WS_B=ws://127.0.0.1:$PORT_B/monitor
 LIST="$WS_A,$WS_B"
 
 # the simulator posts its webhooks to B: while the board follows A, they reach
 # it through the shared log; after A dies, through B itself
-"$SIM" --port 0 --api-key "$KEY" --seed 17 --history 10 --calls 3 --rate 0.5 \
-    --webhook-url "http://127.0.0.1:$PORT_B/webhook" >"$TMP/sim.out" 2>"$TMP/sim.log" &
-PIDS+=($!)
-SIM_PORT=$(listening_port "$TMP/sim.out") || { echo "FAIL: sim did not start: $(cat "$TMP/sim.log")"; exit 1; }
+start_sim sim --seed 17 --history 10 --calls 3 --rate 0.5 \
+    --webhook-url "http://127.0.0.1:$PORT_B/webhook"
 URL=http://127.0.0.1:$SIM_PORT
 
 # ---- calltop config shows the list ----------------------------------------------------
@@ -114,11 +70,8 @@ done
 
 # ---- the board: LIVE relay 1/2 ---------------------------------------------------------
 "${T[@]}" new-session -d -s keep "sleep 600"
-S=board
-"${T[@]}" new-session -d -x 200 -y 45 -s board \
+start_session board 200 45 \
     "exec $BIN --base-url $URL --relay-url $LIST --reconcile-interval 3600 --log $TMP/board.log"
-bpid=$("${T[@]}" display-message -p -t board '#{pane_pid}')
-[ -n "$bpid" ] && PIDS+=("$bpid")
 wait_status "LIVE relay 1/2" 20 || fail "board never LIVE relay 1/2: $(status_bar)"
 
 # ---- kill -9 the followed relay: LIVE relay 2/2 within a bound, never POLLING -----------
@@ -157,9 +110,7 @@ done
 if [ -z "$new_id" ]; then
     fail "the simulator started no new call in 20 s"
 else
-    end=$((SECONDS + 15))
-    while ! screen | grep -qF -- "$new_who" && [ $SECONDS -lt $end ]; do sleep 0.1; done
-    screen | grep -qF -- "$new_who" || fail "new call $new_id ($new_who) never reached the board after the failover"
+    wait_for "$new_who" 15 || fail "new call $new_id ($new_who) never reached the board after the failover"
 fi
 status_bar | grep -qF "LIVE relay 2/2" || fail "not LIVE relay 2/2 at the end: $(status_bar)"
 
@@ -173,5 +124,4 @@ screen | grep -qF "$TOKEN" && fail "relay token on screen"
 grep -qF "$TOKEN" "$TMP/board.log" && fail "relay token in the log"
 grep -qF "$KEY" "$TMP/board.log" && fail "API key in the log"
 
-[ $fails -eq 0 ] && echo "ok: test_board_failover" || echo "$fails failure(s)"
-exit $((fails > 0))
+finish test_board_failover

@@ -47,157 +47,13 @@
 #include "calltop/relay.h"
 #include "calltop/store.h"
 #include "helper_http.h"
+#include "helper_procs.h"
 
 #define SECRET    "wh-secret-123"
 #define TOKEN     "relay-token-456"
 #define RELAY_BIN CT_BIN_DIR "/relay/calltop-relay"
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static bool port_open(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    close(fd);
-    return ok;
-}
-
-/* ---- child processes (redis-server, calltop-relay --redis) ------------------ */
-
-/* Every child this test started, so a failed assertion still stops them
- * all: the teardown kills what is left, by pid. */
-static pid_t children[8];
-static char temp_dir[64];
-
-static void child_started(pid_t pid)
-{
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (!children[i]) {
-            children[i] = pid;
-            return;
-        }
-    fail_msg("too many children");
-}
-
-static void child_reaped(pid_t pid)
-{
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (children[i] == pid) children[i] = 0;
-}
-
-static int kill_leftovers(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (children[i] > 0) {
-            kill(children[i], SIGKILL);
-            waitpid(children[i], NULL, 0);
-            children[i] = 0;
-        }
-    if (temp_dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", temp_dir);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", temp_dir);
-        temp_dir[0] = 0;
-    }
-    return 0;
-}
-
-static bool have_redis_server(void)
-{
-    const char *path = getenv("PATH");
-    if (!path) return false;
-    char *dup = strdup(path), *save = NULL;
-    bool found = false;
-    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char f[1024];
-        snprintf(f, sizeof f, "%s/redis-server", d);
-        found = access(f, X_OK) == 0;
-    }
-    free(dup);
-    return found;
-}
-
-static bool skip_without_redis(void)
-{
-#ifndef CT_HAVE_REDIS
-    (void)have_redis_server;
-    fprintf(stderr, "SKIP: calltop-relay was built without hiredis (install libhiredis-dev)\n");
-    return true;
-#else
-    if (!have_redis_server()) {
-        fprintf(stderr, "SKIP: redis-server is not installed (apt-get install redis-server)\n");
-        return true;
-    }
-    return false;
-#endif
-}
-
-typedef struct redis_srv {
-    pid_t pid;
-    int port;
-} redis_srv;
-
-/* redis-server on 127.0.0.1 with its AOF in a temp dir; the same port and
- * dir again when restarted. */
-static void redis_start(redis_srv *s)
-{
-    if (!temp_dir[0]) {
-        snprintf(temp_dir, sizeof temp_dir, "/tmp/ct-failover-XXXXXX");
-        assert_non_null(mkdtemp(temp_dir));
-        s->port = free_port();
-    }
-    char port[16];
-    snprintf(port, sizeof port, "%d", s->port);
-    s->pid = fork();
-    assert_true(s->pid >= 0);
-    if (s->pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
-               temp_dir, "--save", "", "--appendonly", "yes", (char *)NULL);
-        _exit(127);
-    }
-    child_started(s->pid);
-    int64_t end = now_ms() + 5000;
-    while (!port_open(s->port) && now_ms() < end) nap(20);
-    assert_true(port_open(s->port));
-}
-
-static void redis_stop(redis_srv *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        waitpid(s->pid, NULL, 0);
-        child_reaped(s->pid);
-    }
-    s->pid = 0;
-}
+/* ---- child processes (helper_procs: redis-server, calltop-relay --redis) ----- */
 
 typedef struct relay_proc {
     pid_t pid;
@@ -205,43 +61,20 @@ typedef struct relay_proc {
 } relay_proc;
 
 /* calltop-relay --redis on a free port; waits for its "listening on" line. */
-static relay_proc relay_start(const redis_srv *s)
+static relay_proc relay_start(const hp_redis *s)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
     char url[64];
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", s->port);
+    char *const argv[] = {"calltop-relay", "--listen", "127.0.0.1:0", "--redis", url,
+                          "--heartbeat",   "2",        NULL};
+    static const char *const env_set[] = {"CALLTOP_WEBHOOK_SECRET=" SECRET,
+                                          "CALLTOP_RELAY_TOKEN=" TOKEN, "CALLTOP_REDIS_PASSWORD",
+                                          NULL};
+    char **env = hp_env(env_set), line[256];
     relay_proc r = {0};
-    r.pid = fork();
-    assert_true(r.pid >= 0);
-    if (r.pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        setenv("CALLTOP_WEBHOOK_SECRET", SECRET, 1);
-        setenv("CALLTOP_RELAY_TOKEN", TOKEN, 1);
-        unsetenv("CALLTOP_REDIS_PASSWORD");
-        execl(RELAY_BIN, "calltop-relay", "--listen", "127.0.0.1:0", "--redis", url, "--heartbeat",
-              "2", (char *)NULL);
-        _exit(127);
-    }
-    child_started(r.pid);
-    close(fds[1]);
-    char line[256] = "";
-    size_t n = 0;
-    int64_t end = now_ms() + 5000;
-    while (!strchr(line, '\n') && now_ms() < end && n < sizeof line - 1) {
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        if (poll(&p, 1, 200) <= 0) continue;
-        ssize_t got = read(fds[0], line + n, sizeof line - 1 - n);
-        if (got <= 0) break;
-        n += (size_t)got;
-        line[n] = 0;
-    }
-    close(fds[0]);
-    const char *colon = strrchr(line, ':');
-    if (!strstr(line, "listening on") || !colon) fail_msg("relay did not start: '%s'", line);
-    r.port = atoi(colon + 1);
+    r.pid = hp_spawn_listening(RELAY_BIN, argv, env, NULL, &r.port, line, sizeof line);
+    free(env);
+    if (!r.pid) fail_msg("relay did not start: '%s'", line);
     return r;
 }
 
@@ -251,8 +84,8 @@ static bool wait_stopped(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int64_t end = now_ms() + 3000;
-    while (now_ms() < end) {
+    int64_t end = hp_now_ms() + 3000;
+    while (hp_now_ms() < end) {
         char st[512] = "";
         FILE *f = fopen(path, "r");
         if (!f) return false;
@@ -260,18 +93,14 @@ static bool wait_stopped(pid_t pid)
         fclose(f);
         const char *paren = got ? strrchr(st, ')') : NULL;
         if (paren && paren[1] == ' ' && (paren[2] == 'T' || paren[2] == 't')) return true;
-        nap(5);
+        hp_nap(5);
     }
     return false;
 }
 
 static void relay_kill(relay_proc *r, int sig)
 {
-    if (r->pid > 0) {
-        kill(r->pid, sig);
-        waitpid(r->pid, NULL, 0);
-        child_reaped(r->pid);
-    }
+    hp_stop(r->pid, sig);
     r->pid = 0;
 }
 
@@ -301,8 +130,8 @@ static uint64_t healthz(int port, const char *field)
 
 static void wait_seq(int port, uint64_t seq)
 {
-    int64_t end = now_ms() + 8000;
-    while (healthz(port, "seq") < seq && now_ms() < end) nap(20);
+    int64_t end = hp_now_ms() + 8000;
+    while (healthz(port, "seq") < seq && hp_now_ms() < end) hp_nap(20);
     assert_int_equal(healthz(port, "seq"), seq);
 }
 
@@ -334,14 +163,14 @@ static void post_retry(int port, int i, int retry_ms)
     webhook_text(i, body, sizeof body);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/webhook", port);
     const char *h[] = {"X-Calltop-Secret: " SECRET, "Content-Type: application/json", NULL};
-    int64_t end = now_ms() + retry_ms;
+    int64_t end = hp_now_ms() + retry_ms;
     for (;;) {
         th_response resp;
         th_request("POST", url, h, body, &resp);
         long st = resp.status;
-        if (st == 503 && now_ms() < end) {
+        if (st == 503 && hp_now_ms() < end) {
             th_response_free(&resp);
-            nap(100);
+            hp_nap(100);
             continue;
         }
         if (st != 200)
@@ -425,8 +254,8 @@ static bool saw_state(const world *w, ct_monitor_state s)
 
 static void wait_state(world *w, ct_monitor_state s, int timeout_ms)
 {
-    int64_t end = now_ms() + timeout_ms;
-    while (last_state(w) != s && now_ms() < end) drain(w, 20);
+    int64_t end = hp_now_ms() + timeout_ms;
+    while (last_state(w) != s && hp_now_ms() < end) drain(w, 20);
     if (last_state(w) != s)
         fail_msg("monitor state %s (%s), wanted %s", ct_monitor_state_name(last_state(w)),
                  w->state_text, ct_monitor_state_name(s));
@@ -434,8 +263,8 @@ static void wait_state(world *w, ct_monitor_state s, int timeout_ms)
 
 static void wait_seq_seen(world *w, uint64_t seq, int timeout_ms)
 {
-    int64_t end = now_ms() + timeout_ms;
-    while (w->last_seq < seq && now_ms() < end) drain(w, 20);
+    int64_t end = hp_now_ms() + timeout_ms;
+    while (w->last_seq < seq && hp_now_ms() < end) drain(w, 20);
     if (w->last_seq != seq)
         fail_msg("monitor at seq %llu, wanted %llu", (unsigned long long)w->last_seq,
                  (unsigned long long)seq);
@@ -503,9 +332,9 @@ static void assert_stores_equal(const ct_store *a, const ct_store *b)
 static void test_failover_replays_missed_events(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
-    redis_srv rs = {0};
-    redis_start(&rs);
+    if (hp_skip_without_redis()) skip();
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     relay_proc a = relay_start(&rs), b = relay_start(&rs);
     char urls[256];
     snprintf(urls, sizeof urls, "ws://127.0.0.1:%d/monitor,ws://127.0.0.1:%d/monitor", a.port,
@@ -528,7 +357,7 @@ static void test_failover_replays_missed_events(void **state)
     assert_true(wait_stopped(a.pid));
     for (int i = 20; i < 32; i++) post_ok(b.port, i);
     wait_seq(b.port, base + 32);
-    nap(100);
+    hp_nap(100);
     drain(w, 0);
     if (w->last_seq != base + 20) { /* nothing through the frozen A */
         ct_monitor_stats fs;
@@ -537,10 +366,10 @@ static void test_failover_replays_missed_events(void **state)
                  (unsigned long long)(w->last_seq - base), w->last_relay_index,
                  (unsigned long long)fs.failovers, w->state_text);
     }
-    int64_t t_kill = now_ms();
+    int64_t t_kill = hp_now_ms();
     relay_kill(&a, SIGKILL);
     wait_seq_seen(w, base + 32, 8000);
-    int64_t took = now_ms() - t_kill;
+    int64_t took = hp_now_ms() - t_kill;
     wait_state(w, CT_MON_LIVE, 2000);
     fprintf(stderr, "failover: LIVE on B with the 12 missed events %lld ms after kill -9 of A\n",
             (long long)took);
@@ -582,7 +411,7 @@ static void test_failover_replays_missed_events(void **state)
     world_free(fresh);
     world_free(w);
     relay_kill(&b, SIGTERM);
-    redis_stop(&rs);
+    hp_redis_stop(&rs);
 }
 
 /* ---- (b) without Redis: a dead URL first --------------------------------------- */
@@ -601,16 +430,16 @@ static void test_dead_first_entry_then_live(void **state)
 {
     (void)state;
     ct_relay *r = inproc_relay();
-    int closed = free_port();
+    int closed = hp_free_port();
     char urls[256];
     snprintf(urls, sizeof urls, "ws://127.0.0.1:%d/monitor,ws://127.0.0.1:%d/monitor", closed,
              ct_relay_port(r));
     world *w = world_new();
-    int64_t t0 = now_ms();
+    int64_t t0 = hp_now_ms();
     monitor_up(w, urls, 3);
     wait_state(w, CT_MON_LIVE, 3000);
     /* the second entry at once, not after a backoff */
-    assert_true(now_ms() - t0 < 1000);
+    assert_true(hp_now_ms() - t0 < 1000);
     assert_int_equal(w->last_relay_index, 2);
     assert_int_equal(w->last_relay_count, 2);
     assert_non_null(strstr(w->live_text, "now on ws://127.0.0.1:"));
@@ -628,14 +457,14 @@ static void test_dead_first_entry_then_live(void **state)
 static void test_all_dead_polling_after_rounds(void **state)
 {
     (void)state;
-    int p1 = free_port(), p2 = free_port(), p3 = free_port();
+    int p1 = hp_free_port(), p2 = hp_free_port(), p3 = hp_free_port();
     char urls[256];
     snprintf(urls, sizeof urls, "ws://127.0.0.1:%d,ws://127.0.0.1:%d/monitor,ws://127.0.0.1:%d", p1,
              p2, p3);
     world *w = world_new();
     monitor_up(w, urls, 2);
-    int64_t end = now_ms() + 8000;
-    while (last_state(w) != CT_MON_POLLING && now_ms() < end) drain(w, 20);
+    int64_t end = hp_now_ms() + 8000;
+    while (last_state(w) != CT_MON_POLLING && hp_now_ms() < end) drain(w, 20);
     assert_int_equal(last_state(w), CT_MON_POLLING);
     ct_monitor_stats st;
     ct_monitor_get_stats(w->mon, &st);
@@ -664,8 +493,8 @@ typedef struct peer {
 
 static bool read_until(int fd, char *buf, size_t cap, size_t *len, const char *end_mark)
 {
-    int64_t deadline = now_ms() + 3000;
-    while (!memmem(buf, *len, end_mark, strlen(end_mark)) && now_ms() < deadline) {
+    int64_t deadline = hp_now_ms() + 3000;
+    while (!memmem(buf, *len, end_mark, strlen(end_mark)) && hp_now_ms() < deadline) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 100) <= 0) continue;
         ssize_t n = read(fd, buf + *len, cap - 1 - *len);
@@ -766,8 +595,8 @@ static void *peer_main(void *arg)
         size_t hl = len - (size_t)(strstr(req, "\r\n\r\n") + 4 - req);
         memcpy(hello, strstr(req, "\r\n\r\n") + 4, hl);
         hello[hl] = 0;
-        int64_t deadline = now_ms() + 3000;
-        while (hl < 2 && now_ms() < deadline) {
+        int64_t deadline = hp_now_ms() + 3000;
+        while (hl < 2 && hp_now_ms() < deadline) {
             struct pollfd pc = {.fd = fd, .events = POLLIN};
             if (poll(&pc, 1, 50) <= 0) continue;
             ssize_t n = read(fd, hello + hl, sizeof hello - 1 - hl);
@@ -843,7 +672,7 @@ static void test_status_not_live_is_stale_on_same_connection(void **state)
     wait_seq_seen(w, 11, 2000);
     assert_non_null(ct_store_get(w->seen, "c-1"));
     peer_send(p, "{\"type\":\"ping\",\"t\":1}");
-    nap(300);
+    hp_nap(300);
     drain(w, 0);
     assert_int_equal(last_state(w), CT_MON_STALE);
     ct_monitor_stats st;
@@ -887,8 +716,8 @@ static void test_flapping_relays_back_off(void **state)
     ct_error err;
     w->mon = ct_monitor_start(&o, w->inbox, &err);
     assert_non_null(w->mon);
-    int64_t end = now_ms() + 2000;
-    while (now_ms() < end) drain(w, 50);
+    int64_t end = hp_now_ms() + 2000;
+    while (hp_now_ms() < end) drain(w, 50);
     ct_monitor_stats st;
     ct_monitor_get_stats(w->mon, &st);
     print_message("flapping relays: %llu connections in 2 s\n", (unsigned long long)st.connects);
@@ -905,9 +734,9 @@ static void test_flapping_relays_back_off(void **state)
 static void test_status_from_relay_on_redis(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
-    redis_srv rs = {0};
-    redis_start(&rs);
+    if (hp_skip_without_redis()) skip();
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     relay_proc a = relay_start(&rs);
     char *hz = healthz_body(a.port);
     bool sends_status = strstr(hz, "\"logLive\"") != NULL;
@@ -917,7 +746,7 @@ static void test_status_from_relay_on_redis(void **state)
                 "SKIP: this calltop-relay does not report logLive in /healthz, so it "
                 "does not send status frames yet (the fake-peer test covers the monitor)\n");
         relay_kill(&a, SIGTERM);
-        redis_stop(&rs);
+        hp_redis_stop(&rs);
         skip();
     }
     char url[96];
@@ -925,13 +754,13 @@ static void test_status_from_relay_on_redis(void **state)
     world *w = world_new();
     monitor_up(w, url, 3);
     wait_state(w, CT_MON_LIVE, 5000);
-    redis_stop(&rs);
+    hp_redis_stop(&rs);
     wait_state(w, CT_MON_STALE, 8000);
     assert_true(strncmp(w->state_text, "relay: ", 7) == 0);
     ct_monitor_stats st;
     ct_monitor_get_stats(w->mon, &st);
     assert_int_equal(st.connects, 1);
-    redis_start(&rs);
+    hp_redis_start(&rs);
     wait_state(w, CT_MON_LIVE, 10000);
     for (int i = 0; i < 3; i++) post_retry(a.port, i, 5000);
     wait_seq_seen(w, healthz(a.port, "seq"), 5000);
@@ -940,7 +769,7 @@ static void test_status_from_relay_on_redis(void **state)
     assert_int_equal(st.connects, 1); /* the connection stayed */
     world_free(w);
     relay_kill(&a, SIGTERM);
-    redis_stop(&rs);
+    hp_redis_stop(&rs);
 }
 
 int main(void)
@@ -948,12 +777,12 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_failover_replays_missed_events, kill_leftovers),
+        cmocka_unit_test_teardown(test_failover_replays_missed_events, hp_teardown),
         cmocka_unit_test(test_dead_first_entry_then_live),
         cmocka_unit_test(test_all_dead_polling_after_rounds),
         cmocka_unit_test(test_status_not_live_is_stale_on_same_connection),
         cmocka_unit_test(test_flapping_relays_back_off),
-        cmocka_unit_test_teardown(test_status_from_relay_on_redis, kill_leftovers),
+        cmocka_unit_test_teardown(test_status_from_relay_on_redis, hp_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -35,6 +35,7 @@
 
 #include "calltop/protocol.h"
 #include "helper_http.h"
+#include "helper_procs.h"
 #ifdef CT_HAVE_REDIS
 #include <hiredis/hiredis.h>
 #include "../../relay/ckpt.h"
@@ -44,19 +45,6 @@
 #define SECRET    "wh-secret-123"
 #define TOKEN     "relay-token-456"
 #define RELAY_BIN CT_BIN_DIR "/relay/calltop-relay"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* ---- a minimal raw WebSocket client ---------------------------------------- */
 
@@ -104,8 +92,8 @@ static void ws_open(wsc *c, int port, const char *path, const char *token, int r
                      token ? "\r\n" : "");
     assert_int_equal(write(c->fd, req, (size_t)n), n);
     char *end = NULL;
-    int64_t deadline = now_ms() + 3000;
-    while (!(end = memmem(c->in, c->in_len, "\r\n\r\n", 4)) && now_ms() < deadline)
+    int64_t deadline = hp_now_ms() + 3000;
+    while (!(end = memmem(c->in, c->in_len, "\r\n\r\n", 4)) && hp_now_ms() < deadline)
         if (!ws_fill(c, 200) && !memmem(c->in, c->in_len, "\r\n\r\n", 4)) break;
     assert_non_null(end);
     assert_true(sscanf(c->in, "HTTP/%*d.%*d %d", &c->status) == 1);
@@ -147,7 +135,7 @@ static void ws_send(wsc *c, const char *text)
  * or -1 on timeout/EOF. */
 static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
 {
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = hp_now_ms() + timeout_ms;
     for (;;) {
         if (c->in_len >= 2) {
             unsigned char *b = (unsigned char *)c->in;
@@ -173,7 +161,7 @@ static int ws_recv(wsc *c, char **payload, size_t *plen, int timeout_ms)
                 return op;
             }
         }
-        int left = (int)(deadline - now_ms());
+        int left = (int)(deadline - hp_now_ms());
         if (left <= 0 || !ws_fill(c, left)) return -1;
     }
 }
@@ -183,9 +171,9 @@ static void ws_expect_quiet(wsc *c, int ms)
 {
     char *p = NULL;
     size_t n;
-    int64_t end = now_ms() + ms;
+    int64_t end = hp_now_ms() + ms;
     for (;;) {
-        int left = (int)(end - now_ms());
+        int left = (int)(end - hp_now_ms());
         if (left <= 0) return;
         int op = ws_recv(c, &p, &n, left);
         if (op < 0) return;
@@ -248,142 +236,14 @@ static ct_pmsg hello(wsc *c, bool has_last, uint64_t last, const char *stream)
     return hello_v(c, 2, has_last, last, stream);
 }
 
-/* ---- processes ------------------------------------------------------------- */
+/* ---- processes (helper_procs: redis-server, calltop-relay --redis) ---------- */
 
-/* Every child this test started, so a failed assertion (which jumps out of
- * the test) still stops them all: the teardown kills what is left. */
-static pid_t children[16];
-static char temp_dirs[4][64];
-
-static void child_started(pid_t pid)
+/* redis-server here always keeps an AOF (restarts must keep the log);
+ * redis_remove also removes its temp dir (and any leftover child). */
+static void redis_remove(hp_redis *s)
 {
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (!children[i]) {
-            children[i] = pid;
-            return;
-        }
-    fail_msg("too many children");
-}
-
-static void child_reaped(pid_t pid)
-{
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (children[i] == pid) children[i] = 0;
-}
-
-static int kill_leftovers(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (children[i] > 0) {
-            kill(children[i], SIGKILL);
-            waitpid(children[i], NULL, 0);
-            children[i] = 0;
-        }
-    for (size_t i = 0; i < sizeof temp_dirs / sizeof temp_dirs[0]; i++)
-        if (temp_dirs[i][0]) {
-            char cmd[300];
-            snprintf(cmd, sizeof cmd, "rm -rf '%s'", temp_dirs[i]);
-            if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", temp_dirs[i]);
-            temp_dirs[i][0] = 0;
-        }
-    return 0;
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static bool port_open(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    close(fd);
-    return ok;
-}
-
-static bool have_redis_server(void)
-{
-    const char *path = getenv("PATH");
-    if (!path) return false;
-    char *dup = strdup(path), *save = NULL;
-    bool found = false;
-    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char f[1024];
-        snprintf(f, sizeof f, "%s/redis-server", d);
-        found = access(f, X_OK) == 0;
-    }
-    free(dup);
-    return found;
-}
-
-typedef struct redis_srv {
-    pid_t pid;
-    int port;
-    char dir[64];
-    const char *requirepass; /* NULL = no AUTH */
-} redis_srv;
-
-/* redis-server on 127.0.0.1:port with AOF in dir (created when empty). */
-static void redis_start(redis_srv *s)
-{
-    if (!s->dir[0]) {
-        snprintf(s->dir, sizeof s->dir, "/tmp/ct-redis-XXXXXX");
-        assert_non_null(mkdtemp(s->dir));
-        for (size_t i = 0; i < sizeof temp_dirs / sizeof temp_dirs[0]; i++)
-            if (!temp_dirs[i][0]) {
-                snprintf(temp_dirs[i], sizeof temp_dirs[i], "%s", s->dir);
-                break;
-            }
-        s->port = free_port();
-    }
-    char port[16];
-    snprintf(port, sizeof port, "%d", s->port);
-    s->pid = fork();
-    assert_true(s->pid >= 0);
-    if (s->pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        if (s->requirepass)
-            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
-                   s->dir, "--save", "", "--appendonly", "yes", "--requirepass", s->requirepass,
-                   (char *)NULL);
-        else
-            execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1", "--dir",
-                   s->dir, "--save", "", "--appendonly", "yes", (char *)NULL);
-        _exit(127);
-    }
-    child_started(s->pid);
-    int64_t end = now_ms() + 5000;
-    while (!port_open(s->port) && now_ms() < end) nap(20);
-    assert_true(port_open(s->port));
-}
-
-/* SIGTERM: Redis writes the AOF out and exits. */
-static void redis_stop(redis_srv *s)
-{
-    if (s->pid > 0) {
-        kill(s->pid, SIGTERM);
-        waitpid(s->pid, NULL, 0);
-        child_reaped(s->pid);
-    }
-    s->pid = 0;
-}
-
-static void redis_remove(redis_srv *s)
-{
-    redis_stop(s);
-    kill_leftovers(NULL); /* and the temp dir */
+    hp_redis_stop(s);
+    hp_teardown(NULL);
 }
 
 typedef struct relay_proc {
@@ -394,63 +254,39 @@ typedef struct relay_proc {
 /* calltop-relay --redis on a free port; waits for its "listening on" line.
  * `password` goes in CALLTOP_REDIS_PASSWORD when not NULL; `extra` (NULL
  * or NULL-terminated) are more arguments. */
-static relay_proc relay_start_ex(const redis_srv *s, const char *password, const char *const *extra)
+static relay_proc relay_start_ex(const hp_redis *s, const char *password, const char *const *extra)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    char url[64];
+    char url[64], pw[128];
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", s->port);
+    snprintf(pw, sizeof pw, "CALLTOP_REDIS_PASSWORD=%s", password ? password : "");
+    const char *argv[16] = {"calltop-relay", "--listen", "127.0.0.1:0", "--redis", url,
+                            "--heartbeat",   "2"};
+    size_t n = 7;
+    for (size_t i = 0; extra && extra[i] && n < 15; i++) argv[n++] = extra[i];
+    const char *const env_set[] = {"CALLTOP_WEBHOOK_SECRET=" SECRET, "CALLTOP_RELAY_TOKEN=" TOKEN,
+                                   password ? pw : "CALLTOP_REDIS_PASSWORD", NULL};
+    char **env = hp_env(env_set), line[256];
     relay_proc r = {0};
-    r.pid = fork();
-    assert_true(r.pid >= 0);
-    if (r.pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        setenv("CALLTOP_WEBHOOK_SECRET", SECRET, 1);
-        setenv("CALLTOP_RELAY_TOKEN", TOKEN, 1);
-        if (password) setenv("CALLTOP_REDIS_PASSWORD", password, 1);
-        else unsetenv("CALLTOP_REDIS_PASSWORD");
-        const char *argv[16] = {"calltop-relay", "--listen", "127.0.0.1:0", "--redis", url,
-                                "--heartbeat",   "2"};
-        size_t n = 7;
-        for (size_t i = 0; extra && extra[i] && n < 15; i++) argv[n++] = extra[i];
-        execv(RELAY_BIN, (char *const *)argv);
-        _exit(127);
-    }
-    child_started(r.pid);
-    close(fds[1]);
-    char line[256] = "";
-    size_t n = 0;
-    int64_t end = now_ms() + 5000;
-    while (!strchr(line, '\n') && now_ms() < end && n < sizeof line - 1) {
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        if (poll(&p, 1, 200) <= 0) continue;
-        ssize_t got = read(fds[0], line + n, sizeof line - 1 - n);
-        if (got <= 0) break;
-        n += (size_t)got;
-        line[n] = 0;
-    }
-    close(fds[0]);
-    const char *colon = strrchr(line, ':');
-    if (!strstr(line, "listening on") || !colon) fail_msg("relay did not start: '%s'", line);
-    r.port = atoi(colon + 1);
+    r.pid =
+        hp_spawn_listening(RELAY_BIN, (char *const *)argv, env, NULL, &r.port, line, sizeof line);
+    free(env);
+    if (!r.pid) fail_msg("relay did not start: '%s'", line);
     return r;
 }
 
-static relay_proc relay_start_pw(const redis_srv *s, const char *password)
+static relay_proc relay_start_pw(const hp_redis *s, const char *password)
 {
     return relay_start_ex(s, password, NULL);
 }
 
-static relay_proc relay_start(const redis_srv *s)
+static relay_proc relay_start(const hp_redis *s)
 {
     return relay_start_ex(s, NULL, NULL);
 }
 
 #ifdef CT_HAVE_REDIS
 /* A relay that checkpoints every 10 log entries. */
-static relay_proc relay_start_ck(const redis_srv *s)
+static relay_proc relay_start_ck(const hp_redis *s)
 {
     static const char *const every10[] = {"--redis-checkpoint-every", "10", NULL};
     return relay_start_ex(s, NULL, every10);
@@ -459,11 +295,7 @@ static relay_proc relay_start_ck(const redis_srv *s)
 
 static void relay_kill(relay_proc *r, int sig)
 {
-    if (r->pid > 0) {
-        kill(r->pid, sig);
-        waitpid(r->pid, NULL, 0);
-        child_reaped(r->pid);
-    }
+    hp_stop(r->pid, sig);
     r->pid = 0;
 }
 
@@ -535,8 +367,8 @@ static int healthz_bool(int port, const char *field)
 
 static void wait_live(int port, int want)
 {
-    int64_t end = now_ms() + 8000;
-    while (healthz_bool(port, "logLive") != want && now_ms() < end) nap(20);
+    int64_t end = hp_now_ms() + 8000;
+    while (healthz_bool(port, "logLive") != want && hp_now_ms() < end) hp_nap(20);
     assert_int_equal(healthz_bool(port, "logLive"), want);
 }
 
@@ -554,8 +386,8 @@ static void expect_status(wsc *c, bool live, int ms)
 
 static void wait_seq(int port, uint64_t seq)
 {
-    int64_t end = now_ms() + 8000;
-    while (healthz(port, "seq") < seq && now_ms() < end) nap(20);
+    int64_t end = hp_now_ms() + 8000;
+    while (healthz(port, "seq") < seq && hp_now_ms() < end) hp_nap(20);
     assert_int_equal(healthz(port, "seq"), seq);
 }
 
@@ -577,21 +409,6 @@ static void free_all(char **v, int n)
     for (int i = 0; i < n; i++) free(v[i]);
 }
 
-static bool skip_without_redis(void)
-{
-#ifndef CT_HAVE_REDIS
-    (void)have_redis_server;
-    fprintf(stderr, "SKIP: calltop-relay was built without hiredis (install libhiredis-dev)\n");
-    return true;
-#else
-    if (!have_redis_server()) {
-        fprintf(stderr, "SKIP: redis-server is not installed (apt-get install redis-server)\n");
-        return true;
-    }
-    return false;
-#endif
-}
-
 /* ---- tests ----------------------------------------------------------------- */
 
 /* Webhooks spread over three relays: watchers of all three see the same
@@ -600,9 +417,9 @@ static bool skip_without_redis(void)
 static void test_identical_sequences_and_failover(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
-    redis_srv rs = {0};
-    redis_start(&rs);
+    if (hp_skip_without_redis()) skip();
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     relay_proc r[3];
     for (int i = 0; i < 3; i++) r[i] = relay_start(&rs);
     wsc w[3];
@@ -675,9 +492,9 @@ static void test_identical_sequences_and_failover(void **state)
 static void test_redis_down_503_and_aof_restart(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
-    redis_srv rs = {0};
-    redis_start(&rs);
+    if (hp_skip_without_redis()) skip();
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     relay_proc a = relay_start(&rs), b = relay_start(&rs);
     wsc w;
     ws_open(&w, b.port, "/monitor", TOKEN, 0);
@@ -690,7 +507,7 @@ static void test_redis_down_503_and_aof_restart(void **state)
     char *ev[12];
     read_events(&w, ev, 5, base + 1);
 
-    redis_stop(&rs);
+    hp_redis_stop(&rs);
     char body[512];
     webhook_text(5, body, sizeof body);
     th_response resp;
@@ -705,15 +522,15 @@ static void test_redis_down_503_and_aof_restart(void **state)
     ws_expect_quiet(&w, 300); /* no event for what was refused */
 
     /* Back from its AOF, on the same port: accepted again once reconnected. */
-    redis_start(&rs);
-    int64_t end = now_ms() + 8000;
+    hp_redis_start(&rs);
+    int64_t end = hp_now_ms() + 8000;
     long st = 0;
-    while (now_ms() < end) {
+    while (hp_now_ms() < end) {
         st = post_raw(a.port, body, &resp);
         th_response_free(&resp);
         if (st == 200) break;
         assert_int_equal(st, 503);
-        nap(100);
+        hp_nap(100);
     }
     assert_int_equal(st, 200);
     for (int i = 6; i < 12; i++) post_ok(i % 2 ? a.port : b.port, i);
@@ -750,9 +567,9 @@ static void test_redis_down_503_and_aof_restart(void **state)
 static void test_redis_down_boards_stale(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
-    redis_srv rs = {0};
-    redis_start(&rs);
+    if (hp_skip_without_redis()) skip();
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     relay_proc a = relay_start(&rs);
     wait_live(a.port, 1); /* caught up: no status frame for the first boards */
     uint64_t changes0 = healthz(a.port, "logStatusChanges");
@@ -769,10 +586,10 @@ static void test_redis_down_boards_stale(void **state)
     read_events(&w3, ev3, 3, base + 1);
     read_events(&w2, ev2, 3, base + 1);
 
-    int64_t t0 = now_ms();
-    redis_stop(&rs);
+    int64_t t0 = hp_now_ms();
+    hp_redis_stop(&rs);
     expect_status(&w3, false, 3000);
-    int64_t told_ms = now_ms() - t0;
+    int64_t told_ms = hp_now_ms() - t0;
     assert_true(told_ms < 3000);
     /* Still connected, heartbeats still flowing both ways. */
     char *p = NULL;
@@ -803,7 +620,7 @@ static void test_redis_down_boards_stale(void **state)
     expect_status(&late, false, 2000);
 
     /* Back from its AOF: live again, and the log carries on from where it was. */
-    redis_start(&rs);
+    hp_redis_start(&rs);
     expect_status(&w3, true, 8000);
     expect_status(&late, true, 2000);
     wait_live(a.port, 1);
@@ -829,7 +646,7 @@ static void test_redis_down_boards_stale(void **state)
 
 #ifdef CT_HAVE_REDIS
 /* One command on a fresh connection to the test's Redis; the reply, or fails. */
-static redisReply *rcmd(const redis_srv *s, const char *fmt, ...)
+static redisReply *rcmd(const hp_redis *s, const char *fmt, ...)
 {
     redisContext *c = redisConnect("127.0.0.1", s->port);
     if (!c || c->err) fail_msg("cannot reach the test's Redis");
@@ -842,7 +659,7 @@ static redisReply *rcmd(const redis_srv *s, const char *fmt, ...)
     return rep;
 }
 
-static long long xlen(const redis_srv *s)
+static long long xlen(const hp_redis *s)
 {
     redisReply *r = rcmd(s, "XLEN calltop:log");
     long long n = r->integer;
@@ -851,7 +668,7 @@ static long long xlen(const redis_srv *s)
 }
 
 /* The stream id of the log's first entry still held (out, 48 bytes). */
-static void first_entry(const redis_srv *s, char *out)
+static void first_entry(const hp_redis *s, char *out)
 {
     redisReply *r = rcmd(s, "XRANGE calltop:log - + COUNT 1");
     assert_int_equal(r->type, REDIS_REPLY_ARRAY);
@@ -861,7 +678,7 @@ static void first_entry(const redis_srv *s, char *out)
 }
 
 /* The oldest kept checkpoint's position (out, 48 bytes); how many are kept. */
-static size_t oldest_checkpoint(const redis_srv *s, char *out)
+static size_t oldest_checkpoint(const hp_redis *s, char *out)
 {
     redisReply *r = rcmd(s, "ZRANGE calltop:ckpts 0 -1");
     size_t n = r->elements;
@@ -931,10 +748,10 @@ static char *snapshot_text(int port)
 static void test_checkpoint_start(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
+    if (hp_skip_without_redis()) skip();
 #ifdef CT_HAVE_REDIS
-    redis_srv rs = {0};
-    redis_start(&rs);
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     relay_proc a = relay_start_ck(&rs);
     wsc wa;
     ws_open(&wa, a.port, "/monitor", TOKEN, 0);
@@ -953,10 +770,10 @@ static void test_checkpoint_start(void **state)
     char ck[48];
     assert_int_equal(oldest_checkpoint(&rs, ck), 3); /* the newest 3 kept */
 
-    int64_t t0 = now_ms();
+    int64_t t0 = hp_now_ms();
     relay_proc b = relay_start_ck(&rs);
     wait_seq(b.port, base + N);
-    int64_t join_ms = now_ms() - t0;
+    int64_t join_ms = hp_now_ms() - t0;
     assert_int_equal(healthz_bool(b.port, "checkpointLoaded"), 1);
     assert_int_equal(healthz(b.port, "logIndex"), N);
     /* Only the entries after the checkpoint at 40 were applied. */
@@ -1006,10 +823,10 @@ static void test_checkpoint_start(void **state)
 static void test_trim_bounded_and_waits_for_lagging_relay(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
+    if (hp_skip_without_redis()) skip();
 #ifdef CT_HAVE_REDIS
-    redis_srv rs = {0};
-    redis_start(&rs);
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     relay_proc a = relay_start_ck(&rs), b = relay_start_ck(&rs);
     uint64_t base = healthz(a.port, "seq");
     for (int i = 0; i < 100; i++) post_ok(a.port, i);
@@ -1017,8 +834,8 @@ static void test_trim_bounded_and_waits_for_lagging_relay(void **state)
     wait_seq(b.port, base + 100);
     /* Kept: checkpoints at 80, 90, 100; the log from 80 on (21 entries). */
     char ck[48], first[48];
-    int64_t end = now_ms() + 5000;
-    while (xlen(&rs) > 21 && now_ms() < end) nap(20);
+    int64_t end = hp_now_ms() + 5000;
+    while (xlen(&rs) > 21 && hp_now_ms() < end) hp_nap(20);
     assert_int_equal(oldest_checkpoint(&rs, ck), 3);
     first_entry(&rs, first);
     assert_true(ct_ckpt_id_cmp(first, ck) <= 0); /* never past the oldest checkpoint */
@@ -1045,8 +862,8 @@ static void test_trim_bounded_and_waits_for_lagging_relay(void **state)
     /* ... and once it has, the next checkpoints trim again. */
     for (int i = 160; i < 180; i++) post_ok(a.port, i);
     wait_seq(b.port, base + 180);
-    end = now_ms() + 5000;
-    while (xlen(&rs) > 21 && now_ms() < end) nap(20);
+    end = hp_now_ms() + 5000;
+    while (xlen(&rs) > 21 && hp_now_ms() < end) hp_nap(20);
     assert_true(xlen(&rs) <= 21);
     printf("log length: %lld after 100 webhooks, %lld after 180 (checkpoint every 10)\n", len1,
            xlen(&rs));
@@ -1064,10 +881,10 @@ static void test_trim_bounded_and_waits_for_lagging_relay(void **state)
 static void test_relay_behind_trim_goes_stale(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
+    if (hp_skip_without_redis()) skip();
 #ifdef CT_HAVE_REDIS
-    redis_srv rs = {0};
-    redis_start(&rs);
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     static const char *const short_ttl[] = {"--redis-checkpoint-every", "10", "--redis-reader-ttl",
                                             "1", NULL};
     relay_proc a = relay_start_ck(&rs), b = relay_start_ex(&rs, NULL, short_ttl);
@@ -1082,7 +899,7 @@ static void test_relay_behind_trim_goes_stale(void **state)
     read_events(&w, ev, 5, base + 1);
     free_all(ev, 5);
     kill(b.pid, SIGSTOP);
-    nap(1500); /* past B's TTL */
+    hp_nap(1500); /* past B's TTL */
     for (int i = 5; i < 45; i++) post_ok(a.port, i);
     wait_seq(a.port, base + 45);
     char first[48], pos_b[48];
@@ -1114,10 +931,10 @@ static void test_relay_behind_trim_goes_stale(void **state)
 static void test_kill9_restart_equal_state(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
+    if (hp_skip_without_redis()) skip();
 #ifdef CT_HAVE_REDIS
-    redis_srv rs = {0};
-    redis_start(&rs);
+    hp_redis rs = {.persist = HP_PERSIST_AOF};
+    hp_redis_start(&rs);
     relay_proc a = relay_start_ck(&rs), b = relay_start_ck(&rs);
     uint64_t base = healthz(a.port, "seq");
     for (int i = 0; i < 35; i++) post_ok(i % 2 ? a.port : b.port, i);
@@ -1182,13 +999,13 @@ static int relay_run(const char *env, const char *args, char *out, size_t len)
 static void test_redis_password(void **state)
 {
     (void)state;
-    if (skip_without_redis()) skip();
-    redis_srv rs = {.requirepass = "s3cr3t-redis-pw"};
-    redis_start(&rs);
+    if (hp_skip_without_redis()) skip();
+    hp_redis rs = {.persist = HP_PERSIST_AOF, .requirepass = "s3cr3t-redis-pw"};
+    hp_redis_start(&rs);
     relay_proc a = relay_start_pw(&rs, "s3cr3t-redis-pw");
     post_ok(a.port, 0);
-    int64_t end = now_ms() + 5000;
-    while (healthz(a.port, "logEntries") < 1 && now_ms() < end) nap(20);
+    int64_t end = hp_now_ms() + 5000;
+    while (healthz(a.port, "logEntries") < 1 && hp_now_ms() < end) hp_nap(20);
     assert_int_equal(healthz(a.port, "logEntries"), 1);
     relay_kill(&a, SIGTERM);
 
@@ -1276,14 +1093,14 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(test_identical_sequences_and_failover, kill_leftovers),
-        cmocka_unit_test_teardown(test_redis_down_503_and_aof_restart, kill_leftovers),
-        cmocka_unit_test_teardown(test_redis_password, kill_leftovers),
-        cmocka_unit_test_teardown(test_redis_down_boards_stale, kill_leftovers),
-        cmocka_unit_test_teardown(test_checkpoint_start, kill_leftovers),
-        cmocka_unit_test_teardown(test_trim_bounded_and_waits_for_lagging_relay, kill_leftovers),
-        cmocka_unit_test_teardown(test_kill9_restart_equal_state, kill_leftovers),
-        cmocka_unit_test_teardown(test_relay_behind_trim_goes_stale, kill_leftovers),
+        cmocka_unit_test_teardown(test_identical_sequences_and_failover, hp_teardown),
+        cmocka_unit_test_teardown(test_redis_down_503_and_aof_restart, hp_teardown),
+        cmocka_unit_test_teardown(test_redis_password, hp_teardown),
+        cmocka_unit_test_teardown(test_redis_down_boards_stale, hp_teardown),
+        cmocka_unit_test_teardown(test_checkpoint_start, hp_teardown),
+        cmocka_unit_test_teardown(test_trim_bounded_and_waits_for_lagging_relay, hp_teardown),
+        cmocka_unit_test_teardown(test_kill9_restart_equal_state, hp_teardown),
+        cmocka_unit_test_teardown(test_relay_behind_trim_goes_stale, hp_teardown),
         cmocka_unit_test(test_url_parse),
         cmocka_unit_test(test_password_not_in_url),
     };

@@ -18,13 +18,12 @@
 #include <unistd.h>
 
 #include "helper_http.h"
+#include "helper_procs.h"
 #include "soak_common.h"
 
 int64_t mono_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return hp_now_ms();
 }
 
 int64_t wall_ms(void)
@@ -36,8 +35,7 @@ int64_t wall_ms(void)
 
 void sleep_ms(int ms)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    hp_nap(ms);
 }
 
 long env_long(const char *name, long dflt)

@@ -65,6 +65,7 @@
 #include "calltop/sim.h"
 #include "calltop/store.h"
 #include "helper_http.h"
+#include "helper_procs.h"
 #include "soak_common.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -91,41 +92,11 @@
 
 /* ---- processes: every child is stopped by its pid, also when a check fails ---- */
 
-static pid_t children[8];
-static char temp_dir[64];
+/* The run's temp dir (Redis's AOF, the relays' stderr), made by hp_temp_dir. */
+static const char *temp_dir;
 /* The relays' environment, built before any fork: the secrets they read
  * from it, and the test's own environment without Redis credentials. */
-extern char **environ;
 static char **relay_env;
-
-static void child_started(pid_t pid)
-{
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (!children[i]) {
-            children[i] = pid;
-            return;
-        }
-    fail_msg("too many children");
-}
-
-/* SIGKILL (a relay) or SIGTERM (Redis), then reaped. */
-static void child_stop(pid_t pid, int sig)
-{
-    if (pid <= 0) return;
-    kill(pid, sig);
-    /* SIGTERM gets 5 s to end it (Redis writes its AOF out), then SIGKILL. */
-    int64_t end = mono_ms() + 5000;
-    while (waitpid(pid, NULL, WNOHANG) == 0) {
-        if (mono_ms() > end) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            break;
-        }
-        sleep_ms(10);
-    }
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (children[i] == pid) children[i] = 0;
-}
 
 /* What the relays wrote to stderr (nothing in a good run), the last 2 KiB
  * of each: shown with the test's output, before the temp dir goes. */
@@ -149,56 +120,11 @@ static void show_relay_logs(void)
 /* The teardown: what a failed assertion (a jump out of the test) left. */
 static int stop_leftovers(void **state)
 {
-    (void)state;
-    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++)
-        if (children[i] > 0) child_stop(children[i], SIGKILL);
-    if (temp_dir[0]) show_relay_logs();
+    if (temp_dir) show_relay_logs();
+    temp_dir = NULL;
     free(relay_env);
     relay_env = NULL;
-    if (temp_dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", temp_dir);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", temp_dir);
-        temp_dir[0] = 0;
-    }
-    return 0;
-}
-
-/* In a child before exec: none of the test's sockets (the simulator's
- * listener, the monitor's connection, ...) may outlive their owner in it,
- * and the test's ignored SIGPIPE is not the program's. */
-static void child_prepare(void)
-{
-    for (int fd = 3; fd < 1024; fd++) close(fd);
-    signal(SIGPIPE, SIG_DFL);
-}
-
-static void relay_env_build(void)
-{
-    size_t n = 0;
-    while (environ[n]) n++;
-    relay_env = calloc(n + 3, sizeof *relay_env);
-    size_t k = 0;
-    relay_env[k++] = "CALLTOP_WEBHOOK_SECRET=" SOAK_SECRET;
-    relay_env[k++] = "CALLTOP_RELAY_TOKEN=" TOKEN;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "CALLTOP_WEBHOOK_SECRET=", 23) != 0 &&
-            strncmp(environ[i], "CALLTOP_RELAY_TOKEN=", 20) != 0 &&
-            strncmp(environ[i], "CALLTOP_REDIS_PASSWORD=", 23) != 0)
-            relay_env[k++] = environ[i];
-    relay_env[k] = NULL;
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
+    return hp_teardown(state); /* children by pid, then the temp dir */
 }
 
 static int tcp_connect(int port)
@@ -209,50 +135,6 @@ static int tcp_connect(int port)
     if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) return fd;
     if (fd >= 0) close(fd);
     return -1;
-}
-
-static bool have_redis_server(void)
-{
-    const char *path = getenv("PATH");
-    if (!path) return false;
-    char *dup = strdup(path), *save = NULL;
-    bool found = false;
-    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char f[1024];
-        snprintf(f, sizeof f, "%s/redis-server", d);
-        found = access(f, X_OK) == 0;
-    }
-    free(dup);
-    return found;
-}
-
-/* redis-server on a free loopback port, its AOF in temp_dir, no RDB. */
-static pid_t redis_start(int *port)
-{
-    *port = free_port();
-    char p[16];
-    snprintf(p, sizeof p, "%d", *port);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        dup2(null, 1);
-        child_prepare();
-        execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--dir",
-               temp_dir, "--save", "", "--appendonly", "yes", (char *)NULL);
-        _exit(127);
-    }
-    child_started(pid);
-    int64_t end = mono_ms() + START_LIMIT_MS;
-    for (;;) {
-        int fd = tcp_connect(*port);
-        if (fd >= 0) {
-            close(fd);
-            return pid;
-        }
-        if (mono_ms() > end) fail_msg("redis-server did not open port %d", *port);
-        sleep_ms(20);
-    }
 }
 
 /* ---- the relays ------------------------------------------------------------------ */
@@ -284,52 +166,26 @@ static void log_tail(const relay_proc *r, char *out, size_t len)
  * exited first (*why: its last stderr line). */
 static bool relay_spawn(relay_proc *r, const char *redis_url, char *why, size_t why_len)
 {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
     char listen[32];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", r->port);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        /* Only async-signal-safe calls here: the test has threads. */
-        int logfd = open(r->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-        dup2(fds[1], 1);
-        if (logfd >= 0) dup2(logfd, 2);
-        child_prepare();
-        /* Finished calls are forgotten 2 s (of log time) after they were
-         * last heard and 600 calls at most are held, as in test_soak; a
-         * checkpoint every CKPT_EVERY entries, so restarts start from one
-         * and the log is trimmed within the run. */
-        /* clang-format off */
-        char *const argv[] = {"calltop-relay", "--listen", listen, "--redis", (char *)redis_url,
-                              "--heartbeat", "2", "--expire-finished", "2", "--max-calls", "600",
-                              "--redis-checkpoint-every", CKPT_EVERY_TEXT, NULL};
-        /* clang-format on */
-        execve(RELAY_BIN, argv, relay_env);
-        _exit(127);
-    }
-    child_started(pid);
-    close(fds[1]);
-    char line[256] = "";
-    size_t n = 0;
-    int64_t end = mono_ms() + START_LIMIT_MS;
-    while (!strchr(line, '\n') && mono_ms() < end && n < sizeof line - 1) {
-        struct pollfd p = {.fd = fds[0], .events = POLLIN};
-        if (poll(&p, 1, 100) <= 0) continue;
-        ssize_t got = read(fds[0], line + n, sizeof line - 1 - n);
-        if (got <= 0) break; /* it exited */
-        n += (size_t)got;
-        line[n] = 0;
-    }
-    close(fds[0]);
-    const char *colon = strrchr(line, ':');
-    if (!strstr(line, "listening on") || !colon) {
-        child_stop(pid, SIGKILL);
+    /* Finished calls are forgotten 2 s (of log time) after they were last
+     * heard and 600 calls at most are held, as in test_soak; a checkpoint
+     * every CKPT_EVERY entries, so restarts start from one and the log is
+     * trimmed within the run. */
+    /* clang-format off */
+    char *const argv[] = {"calltop-relay", "--listen", listen, "--redis", (char *)redis_url,
+                          "--heartbeat", "2", "--expire-finished", "2", "--max-calls", "600",
+                          "--redis-checkpoint-every", CKPT_EVERY_TEXT, NULL};
+    /* clang-format on */
+    char line[256];
+    int port = 0;
+    pid_t pid = hp_spawn_listening(RELAY_BIN, argv, relay_env, r->log, &port, line, sizeof line);
+    if (!pid) {
         log_tail(r, why, why_len);
         return false;
     }
     r->pid = pid;
-    r->port = atoi(colon + 1);
+    r->port = port;
     return true;
 }
 
@@ -665,7 +521,7 @@ static void drain(ui *u, int wait_ms)
 static void test_soak_redis(void **state)
 {
     (void)state;
-    if (!have_redis_server()) {
+    if (!hp_have_redis_server()) {
         print_message("SKIP: redis-server is not installed (apt-get install redis-server)\n");
         skip();
     }
@@ -675,13 +531,16 @@ static void test_soak_redis(void **state)
     bool relay_list = !list_env || strcmp(list_env, "0") != 0;
     const size_t store_cap = 4 * ROUND_CALLS;
 
-    relay_env_build();
-    snprintf(temp_dir, sizeof temp_dir, "/tmp/ct-soak-redis-XXXXXX");
-    assert_non_null(mkdtemp(temp_dir));
-    int redis_port;
-    pid_t redis = redis_start(&redis_port);
+    static const char *const env_set[] = {"CALLTOP_WEBHOOK_SECRET=" SOAK_SECRET,
+                                          "CALLTOP_RELAY_TOKEN=" TOKEN, "CALLTOP_REDIS_PASSWORD",
+                                          NULL};
+    relay_env = hp_env(env_set);
+    temp_dir = hp_temp_dir("/tmp/ct-soak-redis-XXXXXX");
+    hp_redis redis = {.persist = HP_PERSIST_AOF};
+    snprintf(redis.dir, sizeof redis.dir, "%s", temp_dir);
+    hp_redis_start(&redis);
     char redis_url[64];
-    snprintf(redis_url, sizeof redis_url, "redis://127.0.0.1:%d", redis_port);
+    snprintf(redis_url, sizeof redis_url, "redis://127.0.0.1:%d", redis.port);
 
     relay_proc relays[N_RELAYS];
     memset(relays, 0, sizeof relays);
@@ -755,7 +614,7 @@ static void test_soak_redis(void **state)
             down = victim;
             victim = (victim + 1) % N_RELAYS;
             if (healthz(&relays[down], &h[down])) slow_drops += h[down].clients_slow;
-            child_stop(relays[down].pid, SIGKILL);
+            hp_stop(relays[down].pid, SIGKILL);
             relays[down].pid = 0;
             kills++;
             restart_at = now + DOWN_MS;
@@ -906,10 +765,10 @@ static void test_soak_redis(void **state)
     ct_monitor_stop(mon);
     fwd_stop(fw);
     for (int i = 0; i < N_RELAYS; i++) {
-        child_stop(relays[i].pid, SIGTERM);
+        hp_stop(relays[i].pid, SIGTERM);
         th_client_free(relays[i].http);
     }
-    child_stop(redis, SIGTERM);
+    hp_redis_stop(&redis);
     ct_inbox_free(u.inbox);
     ct_reducer_free(&u.reduce);
     ct_store_free(u.store);
