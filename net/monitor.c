@@ -240,8 +240,14 @@ static void connection_lost(ct_monitor *m, const char *why)
     }
     /* POLLING after that many whole rounds of the list (one relay: failed
      * connections, as before) */
-    if (m->failures >= m->polling_after * m->n_relays) set_state(m, CT_MON_POLLING, why);
-    else set_state(m, CT_MON_RECONNECTING, why);
+    if (m->failures >= m->polling_after * m->n_relays) {
+        pthread_mutex_lock(&m->lock);
+        if (m->stats.state != CT_MON_POLLING) m->stats.polling_failures = m->failures;
+        pthread_mutex_unlock(&m->lock);
+        set_state(m, CT_MON_POLLING, why);
+    } else {
+        set_state(m, CT_MON_RECONNECTING, why);
+    }
     if (m->n_relays > 1 && !resyncing) {
         /* Another relay is likely up: go at once, unless a whole round of
          * them just failed in a row (then back off as one relay would), or

@@ -468,8 +468,10 @@ static void test_all_dead_polling_after_rounds(void **state)
     assert_int_equal(last_state(w), CT_MON_POLLING);
     ct_monitor_stats st;
     ct_monitor_get_stats(w->mon, &st);
-    /* 2 rounds of 3 relays: the sixth failed connection is the one */
-    assert_int_equal(st.connects, 6);
+    /* 2 rounds of 3 relays: the sixth failed connection is the one (the
+     * monitor keeps trying meanwhile, so connects may be past it by now) */
+    assert_int_equal(st.polling_failures, 6);
+    assert_true(st.connects >= 6);
     assert_true(st.failovers >= 6);
     assert_int_equal(st.welcomes, 0);
     world_free(w);

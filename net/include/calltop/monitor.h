@@ -54,6 +54,8 @@ typedef struct ct_monitor_stats {
     uint64_t pings;             /* pings sent to the relay */
     uint64_t failovers;         /* moves to the next relay of the list */
     uint64_t not_live;          /* status live:false received (the relay lost its log) */
+    int polling_failures;       /* failed connections in a row when POLLING was last reported
+                                   (0: never): the moment the fallback began, for tests */
     int relay_index;            /* the relay followed now: index into the list */
     int relay_count;            /* entries in relay-url's list */
     ct_monitor_state state;
