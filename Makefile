@@ -8,6 +8,10 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+# Tests run two per core: they mostly wait (timers, heartbeats, a frozen
+# relay, tmux), using ~40 % of one core at -j2; each has its own ports,
+# tmux server and HOME. `make stress` checks them under a CPU hog.
+TEST_JOBS  ?= $(shell echo $$(( $(JOBS) * 2 )))
 CMAKE_FLAGS ?=
 
 .PHONY: all deps deps-demo build build-asan demo test test-normal test-asan bench clean install package
@@ -47,12 +51,12 @@ demo: deps-demo
 test: test-normal test-asan memcheck
 
 test-normal: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+	cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS) --timeout 300
 
 test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) --timeout 300
+	  ctest --output-on-failure -j $(TEST_JOBS) --timeout 300
 
 bench: build
 	cmake --build $(BUILD) --target benches -j $(JOBS)
@@ -79,7 +83,7 @@ memcheck: deps
 STRESS_RUNS ?= 3
 .PHONY: stress
 stress: build
-	./tools/stress $(BUILD) $(STRESS_RUNS)
+	STRESS_JOBS=$(TEST_JOBS) ./tools/stress $(BUILD) $(STRESS_RUNS)
 
 # ThreadSanitizer over everything with threads (integration, e2e, a 30 s soak).
 # test_model_oom replaces malloc, which TSan cannot take: it is left out.
