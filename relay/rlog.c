@@ -502,14 +502,15 @@ void ct_rlog_unpublish(ct_rlog *l)
     if (rep) freeReplyObject(rep);
 }
 
-bool ct_rlog_trim(ct_rlog *l, char out[48])
+int ct_rlog_trim(ct_rlog *l, char out[48])
 {
     bool trimmed = false;
     /* One trimmer at a time: PREFIX:trimmed only ever grows. */
     redisReply *lock = wcmd(l, "SET %s:trim-lock %s NX PX 5000", l->prefix, l->instance);
     bool have = lock && lock->type == REDIS_REPLY_STATUS;
+    bool busy = lock && lock->type == REDIS_REPLY_NIL;
     if (lock) freeReplyObject(lock);
-    if (!have) return false;
+    if (!have) return busy ? -1 : 0;
     char ckpts[8][48];
     size_t n_ck = ct_rlog_ckpt_list(l, ckpts, 8);
     const char *ck[8], *rl[256];
@@ -560,7 +561,7 @@ bool ct_rlog_trim(ct_rlog *l, char out[48])
     }
     rep = wcmd(l, "DEL %s:trim-lock", l->prefix);
     if (rep) freeReplyObject(rep);
-    return trimmed;
+    return trimmed ? 1 : 0;
 }
 
 const char *ct_rlog_stream_id(const ct_rlog *l)

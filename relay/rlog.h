@@ -93,9 +93,10 @@ void ct_rlog_publish_position(ct_rlog *l, const char *pos, int ttl_ms);
 /* Withdraws it (a clean stop). */
 void ct_rlog_unpublish(ct_rlog *l);
 /* XTRIM MINID at ct_ckpt_trim_point of the kept checkpoints and the live
- * relays' positions, when it moved on (one relay at a time); true and
- * the MINID in out when it trimmed. */
-bool ct_rlog_trim(ct_rlog *l, char out[48]);
+ * relays' positions, when it moved on (one relay at a time): 1 and the
+ * MINID in out when it trimmed, 0 when there was nothing to trim, -1 when
+ * another relay was trimming (its view may be older than ours: try again). */
+int ct_rlog_trim(ct_rlog *l, char out[48]);
 /* Stops the reader thread and closes both connections. */
 void ct_rlog_close(ct_rlog *l);
 

@@ -194,6 +194,7 @@ struct ct_relay {
     uint64_t log_index;    /* --redis: entries applied since the log's first (as every relay) */
     size_t ckpt_every;     /* --redis: checkpoint when log_index is a multiple of this */
     char ckpt_loaded[48];  /* --redis: position of the checkpoint started from ("": none) */
+    bool trim_retry;       /* --redis: the last trim found another relay trimming */
     int64_t last_publish_ms;
     int position_ttl_ms; /* --redis: how long our published position holds the trim */
     size_t max_calls;
@@ -704,6 +705,19 @@ static void log_webhook(ct_relay *r, pss *p, struct lws *wsi)
     p->resp = strdup(msg);
 }
 
+/* --redis: trims the log, or, when another relay holds the trim lock,
+ * tries again at the next tick: that relay may have weighed a checkpoint
+ * list or positions older than ours (two relays at one boundary, one still
+ * writing the checkpoint), and nobody else would trim until the next
+ * boundary. */
+static void log_trim(ct_relay *r)
+{
+    char minid[48];
+    int rc = ct_rlog_trim(r->rlog, minid);
+    if (rc > 0) STAT_ADD(r, log_trims, 1);
+    r->trim_retry = rc < 0;
+}
+
 /* --redis: every relay reaches the same state at the same entry, so the
  * checkpoint at a boundary is the same whoever writes it: the first relay
  * there claims and writes it, the others find it (a ZREVRANGE each, and a
@@ -735,8 +749,7 @@ static void checkpoint_at_boundary(ct_relay *r)
     /* Our own position first, so the trim sees where we are now. */
     ct_rlog_publish_position(r->rlog, r->log_pos, r->position_ttl_ms);
     r->last_publish_ms = ct_clock_mono_ms();
-    char minid[48];
-    if (ct_rlog_trim(r->rlog, minid)) STAT_ADD(r, log_trims, 1);
+    log_trim(r);
 }
 
 /* --redis, at start: the newest checkpoint that loads (state, seq, log
@@ -1565,6 +1578,7 @@ static void tick(lws_sorted_usec_list_t *sul)
     }
     log_status_update(r);
 #ifdef CT_HAVE_REDIS
+    if (r->rlog && r->trim_retry && ct_rlog_reader_up(r->rlog)) log_trim(r);
     /* While reading, tell the trimmer where we are (see checkpoint_at_boundary). */
     if (r->rlog && now - r->last_publish_ms >= POSITION_EVERY_MS && ct_rlog_reader_up(r->rlog) &&
         !ct_rlog_gap(r->rlog)) {
