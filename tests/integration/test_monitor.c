@@ -784,7 +784,15 @@ static void test_idle_makes_no_wakeups(void **state)
                  (unsigned long long)fires, (unsigned long long)wakes);
     assert_int_equal(b.stale, 0); /* the pongs keep it fresh */
     assert_int_equal(b.connects, 1);
-    assert_int_equal(b.pings - a.pings, fires);
+    /* Every timer run is a ping, except that on a loaded machine one run
+     * may come due for the stale check while a late pong is on its way (it
+     * re-arms; the ping follows on the next run): seen under ctest -j4 in
+     * the ASan build, with the run and its ping counted in one step. More
+     * than one such run in 2.6 s still fails. */
+    uint64_t pings = b.pings - a.pings;
+    if (pings > fires || pings + 1 < fires)
+        fail_msg("500 ms heartbeat: %llu pings for %llu timer runs", (unsigned long long)pings,
+                 (unsigned long long)fires);
     world_free(w);
 }
 
