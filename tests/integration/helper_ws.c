@@ -19,7 +19,6 @@
 #include "helper_procs.h"
 #include "helper_ws.h"
 
-
 static int tcp_connect(int port, int rcvbuf)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

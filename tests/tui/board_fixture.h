@@ -4,12 +4,46 @@
 #ifndef CALLTOP_TEST_BOARD_FIXTURE_H
 #define CALLTOP_TEST_BOARD_FIXTURE_H
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <libgen.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "calltop/model.h"
 #include "calltop/store.h"
+
+/* Compares a screen text with tests/tui/golden/<file>.txt beside `src`
+ * (the test's __FILE__), rewriting the file first when CT_UPDATE_GOLDEN is
+ * set; `what` names the screen in the failure. Frees got. */
+static inline void fix_golden(const char *src, const char *file, const char *what, char *got)
+{
+    char dir[512], path[600];
+    snprintf(dir, sizeof dir, "%s", src);
+    snprintf(path, sizeof path, "%s/golden/%s.txt", dirname(dir), file);
+    if (getenv("CT_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(got, f);
+        fclose(f);
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("missing golden file %s (run with CT_UPDATE_GOLDEN=1)", path);
+    static char want[200000];
+    size_t n = fread(want, 1, sizeof want - 1, f);
+    want[n] = '\0';
+    fclose(f);
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "---- %s differs; got:\n%s---- want:\n%s", what, got, want);
+        fail_msg("golden %s differs", file);
+    }
+    free(got);
+}
 
 /* 2026-05-28T20:26:40Z: every test's "now". */
 #define FIX_NOW 1780000000000LL

@@ -59,27 +59,10 @@ static void golden_pane(ct_pane *p, const char *name)
     p->stale = true; /* the blank screen covered it: draw it whole */
     ct_pane_draw(p, &ctx);
     doupdate();
-    char *got = ct_board_screen_text();
-    char dir[512], path[600];
-    snprintf(dir, sizeof dir, "%s", __FILE__);
-    snprintf(path, sizeof path, "%s/golden/pane_%s.txt", dirname(dir), name);
-    if (getenv("CT_UPDATE_GOLDEN")) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(got, f);
-        fclose(f);
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) fail_msg("missing golden file %s (run with CT_UPDATE_GOLDEN=1)", path);
-    static char want[100000];
-    size_t n = fread(want, 1, sizeof want - 1, f);
-    want[n] = '\0';
-    fclose(f);
-    if (strcmp(got, want) != 0) {
-        fprintf(stderr, "---- pane %s differs; got:\n%s---- want:\n%s", name, got, want);
-        fail_msg("golden pane_%s differs", name);
-    }
-    free(got);
+    char file[128], what[128];
+    snprintf(file, sizeof file, "pane_%s", name);
+    snprintf(what, sizeof what, "pane %s", name);
+    fix_golden(__FILE__, file, what, ct_board_screen_text());
 }
 
 static void list_pane(void **state)

@@ -280,27 +280,9 @@ static char *screen(void)
 
 static void golden(const char *name)
 {
-    char *got = screen();
-    char dir[512], path[600];
-    snprintf(dir, sizeof dir, "%s", __FILE__);
-    snprintf(path, sizeof path, "%s/golden/%s.txt", dirname(dir), name);
-    if (getenv("CT_UPDATE_GOLDEN")) {
-        FILE *f = fopen(path, "w");
-        assert_non_null(f);
-        fputs(got, f);
-        fclose(f);
-    }
-    FILE *f = fopen(path, "r");
-    if (!f) fail_msg("missing golden file %s (run with CT_UPDATE_GOLDEN=1)", path);
-    static char want[200000];
-    size_t n = fread(want, 1, sizeof want - 1, f);
-    want[n] = '\0';
-    fclose(f);
-    if (strcmp(got, want) != 0) {
-        fprintf(stderr, "---- screen %s differs; got:\n%s---- want:\n%s", name, got, want);
-        fail_msg("golden %s differs", name);
-    }
-    free(got);
+    char what[128];
+    snprintf(what, sizeof what, "screen %s", name);
+    fix_golden(__FILE__, name, what, screen());
 }
 
 /* draws a frame without keeping its text */
