@@ -317,6 +317,9 @@ static void test_identical_sequences_and_failover(void **state)
     for (int i = N; i < N + K; i++) post_ok(r[1 + i % 2].port, i);
     char *more[2][K];
     read_events(&w[1], more[0], K, base + N + 1);
+    /* Relay 1 logged the last of these; relay 2 reads them back from Redis
+     * on its own schedule, so the welcome's seq is only exact once it has. */
+    wait_seq(r[2].port, base + N + K);
     ws_open(&w[0], r[2].port, "/monitor", TOKEN, 0);
     ct_pmsg wel = hello(&w[0], true, base + N, stream);
     assert_true(wel.replay); /* replay, not a snapshot */
