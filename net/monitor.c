@@ -733,6 +733,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLIENT_CLOSED:
         connection_lost(m, m->resync ? "resynchronising" : "relay connection closed");
         return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        /* The one notice every connection gets. lws 4.1 closes a client
+         * whose handshake got no answer within timeout_secs (a relay frozen
+         * with SIGSTOP, or a middlebox that accepts and black-holes) with
+         * neither CLIENT_CONNECTION_ERROR nor CLIENT_CLOSED: without this
+         * the monitor waited for that attempt forever, RECONNECTING with no
+         * reconnect. A connection already reported is no longer m->wsi. */
+        if (wsi == m->wsi)
+            connection_lost(m,
+                            m->established ? "relay connection closed"
+                                           : "the relay did not answer the WebSocket "
+                                             "handshake in time");
+        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         /* ct_monitor_stop() (the loop checks the flag) or ct_monitor_resync() */
         if (atomic_exchange(&m->resync_req, false)) {

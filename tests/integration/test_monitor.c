@@ -734,6 +734,39 @@ static void test_no_welcome_times_out(void **state)
     world_free(w);
 }
 
+/* A relay that accepts the connection but never answers the upgrade (one
+ * frozen with SIGSTOP, or a middlebox that black-holes): lws gives up on
+ * the handshake after its timeout (2 s at this stale limit) and destroys
+ * the connection without CLIENT_CONNECTION_ERROR. Found by freezing a real
+ * relay under a board: each such attempt must count as a failure and lead
+ * to the next one (then POLLING); the monitor used to wait for it forever,
+ * RECONNECTING without reconnecting, and never came back LIVE. */
+static void test_unanswered_handshake_retries(void **state)
+{
+    world *w = world_new();
+    relay_up(w, 0, 0);
+    proxy *px = proxy_start(w->relay_port);
+    atomic_store(&px->mode, PX_BLACKHOLE); /* requests swallowed, nothing answered */
+    monitor_up(w, px->port, TOKEN, 100, 300);
+    wait_state(w, CT_MON_POLLING, 20000); /* 3 unanswered attempts, ~2-3 s each */
+    ct_monitor_stats ms;
+    ct_monitor_get_stats(w->mon, &ms);
+    assert_true(ms.connects >= 3);
+    assert_int_equal(ms.welcomes, 0);
+    assert_false(saw_state(w, CT_MON_LIVE));
+    assert_non_null(strstr(w->last_text, "handshake"));
+    /* the relay answers again: LIVE, with a snapshot */
+    atomic_store(&px->mode, PX_FORWARD);
+    wait_state(w, CT_MON_LIVE, 10000);
+    call_story(w, "H", 1000, 2);
+    wait_caught_up(w, 5000);
+    assert_store_equals_truth(w);
+    ct_monitor_stop(w->mon);
+    w->mon = NULL;
+    proxy_stop(px);
+    world_free(w);
+}
+
 /* Drains the inbox for ms; the channel must stay LIVE throughout. */
 static void sit_idle(world *w, int ms)
 {
@@ -924,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_dropped_connection_and_relay_restart),
         cmocka_unit_test(test_gap_forces_snapshot),
         cmocka_unit_test(test_no_welcome_times_out),
+        cmocka_unit_test(test_unanswered_handshake_retries),
         cmocka_unit_test(test_idle_makes_no_wakeups),
         cmocka_unit_test(test_stale_deadline_follows_frames),
         cmocka_unit_test(test_relay_heartbeat_replaces_ours),
