@@ -88,9 +88,16 @@ static void format_info(const ct_ui_ctx *ctx, list_state *st, char *info, size_t
     int sc = ct_listmodel_sort_col(&st->lm);
     const char *sort_name = sc >= 0 ? ct_cols[sc].title : "STARTED";
     /* the view count; the store total tells how much the filter hides */
-    snprintf(info, cap, " Calls %zu/%zu  filter:%s  sort:%s%s%s%s", ct_listmodel_count(&st->lm),
-             ct_store_count(ctx->store), ct_filter_step_name(st->lm.filter_step), sort_name, arrow,
-             st->lm.follow ? "  [follow]" : "", ct_store_cap_reached(ctx->store) ? "  [cap]" : "");
+    /* Rows scrolled off above: the selection stays put while calls arrive,
+     * and with the newest first they arrive up there, out of sight. Said
+     * next to the count, so a narrow pane cuts the rest of the line first. */
+    char above[32] = "";
+    if (st->lm.top > 0)
+        snprintf(above, sizeof above, " %s%zu above", ct_theme_is_utf8() ? "↑" : "^", st->lm.top);
+    snprintf(info, cap, " Calls %zu/%zu%s  filter:%s  sort:%s%s%s%s", ct_listmodel_count(&st->lm),
+             ct_store_count(ctx->store), above, ct_filter_step_name(st->lm.filter_step), sort_name,
+             arrow, st->lm.follow ? "  [follow]" : "",
+             ct_store_cap_reached(ctx->store) ? "  [cap]" : "");
     /* the pickers' choices (A, N); ids and numbers are the server's */
     size_t len = strlen(info), ours = len;
     if (st->lm.spec.assistant_id[0] && len < cap)

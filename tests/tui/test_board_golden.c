@@ -338,6 +338,36 @@ static void board_follow_off_on_navigation(void **state)
     assert_false(screen_has("[follow]"));
 }
 
+/* Rows scrolled off above the list are counted on its info line: the
+ * selection stays put while calls arrive, and newest-first they arrive
+ * above it, out of sight (found watching a busy board in tmux). */
+static void board_rows_above_counted(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 12; i++) {
+        char json[512];
+        snprintf(json, sizeof json,
+                 "{\"id\":\"CC-more-%02d\",\"assistantId\":\"asst-42\",\"direction\":\"inbound\","
+                 "\"callType\":\"phone\",\"startAt\":\"2026-05-28T19:%02d:00.000Z\","
+                 "\"endAt\":\"2026-05-28T19:%02d:30.000Z\",\"userNumber\":\"+1415555%04d\","
+                 "\"status\":\"finished\",\"phoneCallStatus\":\"completed\"}",
+                 i, 10 + i, 10 + i, 2000 + i);
+        fix_add_call(store, json, 1);
+    }
+    resize(15, 60);
+    assert_true(screen_has("Calls 17/17  filter:all"));
+    assert_false(screen_has("above"));
+    keys("G"); /* to the oldest: the newest are above now */
+    const ct_listmodel *lm = ct_list_pane_model(board.list);
+    assert_true(lm->top > 0);
+    char want[64];
+    snprintf(want, sizeof want, "Calls 17/17 %s%zu above", ct_theme_is_utf8() ? "\u2191" : "^",
+             lm->top);
+    if (!screen_has(want)) fail_msg("no '%s' on the list's info line", want);
+    keys("g");
+    assert_false(screen_has("above"));
+}
+
 static void board_cap_shown(void **state)
 {
     (void)state;
@@ -1150,6 +1180,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(board_control_sanitizes, setup, teardown),
         cmocka_unit_test_setup_teardown(board_idle_wakeups, setup, teardown),
         cmocka_unit_test_setup_teardown(board_mouse, setup, teardown),
+        cmocka_unit_test_setup_teardown(board_rows_above_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(board_cap_shown, setup, teardown),
         cmocka_unit_test_setup_teardown(board_modals, setup, teardown),
         cmocka_unit_test_setup_teardown(board_refusal_swallows_typed_ahead, setup, teardown),
