@@ -212,15 +212,38 @@ static void call_line(watch *w, const char *kind, const char *call_id, const cha
     emit(w, line);
 }
 
-static void channel_line(watch *w, const char *state, ct_time_ms now)
+/* The channel's state, why (the monitor's words, or the relay's own
+ * reason for RELAY NOT CURRENT: network text, sanitised) and, when
+ * relay-url lists several, which relay: a pager script can tell a
+ * failover from an outage. */
+static void channel_line(watch *w, const ct_effect *f, ct_time_ms now)
 {
     if (w->o.alerts_only || w->o.call) return;
-    char t[32], line[128];
+    const char *state = ct_monitor_state_name(f->monitor);
+    char t[32], why[400] = "";
     iso(now, t, sizeof t);
-    if (w->o.json)
-        snprintf(line, sizeof line, "{\"time\":\"%s\",\"kind\":\"channel\",\"state\":\"%s\"}", t,
-                 state);
-    else snprintf(line, sizeof line, "%s %-13s %s", t, "channel", state);
+    if (f->text) ct_sanitize(f->text, strlen(f->text), why, sizeof why, false);
+    bool several = w->r.relay_count > 1;
+    if (w->o.json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "time", t);
+        cJSON_AddStringToObject(o, "kind", "channel");
+        cJSON_AddStringToObject(o, "state", state);
+        if (several) {
+            cJSON_AddNumberToObject(o, "relay", w->r.relay_index);
+            cJSON_AddNumberToObject(o, "relays", w->r.relay_count);
+        }
+        if (why[0]) cJSON_AddStringToObject(o, "reason", why);
+        char *js = cJSON_PrintUnformatted(o);
+        if (js) emit_json(w, js);
+        free(js);
+        cJSON_Delete(o);
+        return;
+    }
+    char which[32] = "", line[600];
+    if (several) snprintf(which, sizeof which, " relay %d/%d", w->r.relay_index, w->r.relay_count);
+    snprintf(line, sizeof line, "%s %-13s %s%s%s%s", t, "channel", state, which,
+             why[0] ? " - " : "", why);
     emit(w, line);
 }
 
@@ -306,7 +329,7 @@ static int apply(watch *w, ct_event *ev, ct_time_ms now)
         case CT_EFF_CALL_HUNG: call_line(w, "call.hang", f->call_id, NULL, now); break;
         case CT_EFF_CALL_ERRORED: call_line(w, "call.error", f->call_id, f->text, now); break;
         case CT_EFF_CALL_GONE: call_line(w, "call.gone", f->call_id, NULL, now); break;
-        case CT_EFF_MONITOR: channel_line(w, ct_monitor_state_name(f->monitor), now); break;
+        case CT_EFF_MONITOR: channel_line(w, f, now); break;
         case CT_EFF_RESYNC: fetch_list(w, now); break;
         case CT_EFF_LIST_ERROR:
             if (f->error && !w->o.alerts_only && !w->o.call) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "calltop/record_codec.h"
+#include "calltop/relay_urls.h"
 
 /* Event types by name, in the order of ct_event_type (index = type - 1). */
 static const char *const event_names[] = {
@@ -178,6 +179,12 @@ ct_err ct_record_encode_event(const ct_event *ev, ct_time_ms at, char **out, ct_
     case CT_EV_MONITOR_STATE:
         ok = ok && add_str(o, "state", ct_monitor_state_name(ev->monitor_state)) &&
             cJSON_AddBoolToObject(o, "resumed", ev->resumed) != NULL;
+        /* which relay of relay-url's list, and whether it said it is not
+         * current: a replay shows "relay 2/3" and RELAY NOT CURRENT as the
+         * board did (recordings without them replay as one relay) */
+        if (ok && ev->relay_count)
+            ok = add_num(o, "relay", ev->relay_index) && add_num(o, "relays", ev->relay_count);
+        if (ok && ev->relay_not_live) ok = cJSON_AddBoolToObject(o, "relay_not_live", true) != NULL;
         break;
     case CT_EV_RATE_LIMITED: ok = ok && add_num(o, "until", (double)ev->rate_limited_until); break;
     case CT_EV_LOG: break;
@@ -380,6 +387,13 @@ static ct_err decode_event(const cJSON *o, int type, ct_event *ev, ct_error *err
         if (m < 0) return ct_error_set(err, CT_EVALUE, "recording: `state` is not a monitor state");
         ev->monitor_state = (ct_monitor_state)m;
         ev->resumed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "resumed"));
+        ev->relay_not_live = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "relay_not_live"));
+        if ((rc = get_int(o, "relays", 0, CT_RELAY_URLS_MAX, 0, &d, err)) != CT_OK) return rc;
+        ev->relay_count = (int)d;
+        if ((rc = get_int(o, "relay", 0, ev->relay_count, 0, &d, err)) != CT_OK) return rc;
+        ev->relay_index = (int)d;
+        if (ev->relay_count && !ev->relay_index)
+            return ct_error_set(err, CT_EMISSING, "recording: `relays` without `relay`");
         return CT_OK;
     }
     case CT_EV_RATE_LIMITED:

@@ -423,6 +423,7 @@ static void monitor_state(ct_reducer *r, const ct_event *ev, ct_time_ms now)
               ev->text ? ev->text : "");
         ct_effect *e = fx_push(&r->fx, CT_EFF_MONITOR, NULL);
         if (e) e->monitor = ev->monitor_state;
+        if (e && ev->text) fx_text(&r->fx, e, "%s", ev->text); /* why, for `watch` */
     }
     /* Back on the live channel after a break the relay could not replay
      * (it restarted, or we were gone longer than its ring): webhooks sent

@@ -91,7 +91,7 @@ typedef struct ct_effect {
     ct_effect_kind kind;
     ct_fx_level level;        /* FLASH, LOG */
     const char *call_id;      /* CALL_*, SELECT; NULL otherwise */
-    const char *text;         /* FLASH, LOG, CALL_ERRORED; NULL otherwise */
+    const char *text;         /* FLASH, LOG, CALL_ERRORED, MONITOR (why, if known); else NULL */
     bool live;                /* CALL_NEW: the call is live */
     ct_monitor_state monitor; /* MONITOR */
     uint64_t request_id;      /* REQUEST_* */

@@ -231,4 +231,17 @@ for ep in human hang error; do
 done
 kill -TERM "$EPW"; wait "$EPW"
 
+# two relays, the first one dead (nothing listens on port 1): the channel
+# lines say why the first was left and which relay of the list is live
+"$BIN" --base-url "$URL" --relay-url "ws://127.0.0.1:1/monitor,ws://127.0.0.1:$RPORT/monitor" \
+    watch -o json >"$TMP/fo.out" 2>"$TMP/fo.err" &
+FO=$!
+PIDS+=($FO)
+wait_lines "$TMP/fo.out" '.kind == "channel" and .state == "LIVE" and .relay == 2 and .relays == 2' 1 ||
+    fail "no LIVE channel line naming relay 2/2: $(cat "$TMP/fo.out" "$TMP/fo.err")"
+has "$TMP/fo.out" '.kind == "channel" and .state == "RECONNECTING" and
+                   (.reason | contains("127.0.0.1:1/monitor") and contains("cannot connect"))' ||
+    fail "the RECONNECTING line does not say why the first relay was left: $(cat "$TMP/fo.out")"
+kill -TERM "$FO"; wait "$FO"
+
 [ $fails -eq 0 ] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }

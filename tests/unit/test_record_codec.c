@@ -109,6 +109,9 @@ static void test_every_event_type_round_trips(void **state)
         case CT_EV_MONITOR_STATE:
             ev->monitor_state = CT_MON_RECONNECTING;
             ev->resumed = true;
+            ev->relay_index = 2;
+            ev->relay_count = 3;
+            ev->relay_not_live = true;
             break;
         case CT_EV_RATE_LIMITED: ev->rate_limited_until = AT + 3000; break;
         default: break;
@@ -140,6 +143,9 @@ static void test_every_event_type_round_trips(void **state)
         if (t == CT_EV_MONITOR_STATE) {
             assert_int_equal(back->monitor_state, CT_MON_RECONNECTING);
             assert_true(back->resumed);
+            assert_int_equal(back->relay_index, 2);
+            assert_int_equal(back->relay_count, 3);
+            assert_true(back->relay_not_live);
         }
         if (t == CT_EV_CONTROL_DONE) assert_int_equal(back->action, CT_ACTION_FORWARD);
         if (t == CT_EV_NUMBERS) assert_string_equal(back->numbers.items[0].number, "+15550009");
@@ -203,6 +209,12 @@ static void test_bad_lines_say_what_is_wrong(void **state)
                CT_EMISSING, "no id");
     expect_bad("{\"t\":1,\"ev\":\"call_fetched\",\"call\":3}", CT_EMISSING, "`call`");
     expect_bad("{\"t\":1,\"ev\":\"monitor_state\",\"state\":\"DANCING\"}", CT_EVALUE, "`state`");
+    expect_bad("{\"t\":1,\"ev\":\"monitor_state\",\"state\":\"LIVE\",\"relay\":4,\"relays\":3}",
+               CT_EVALUE, "`relay`");
+    expect_bad("{\"t\":1,\"ev\":\"monitor_state\",\"state\":\"LIVE\",\"relays\":99}", CT_EVALUE,
+               "`relays`");
+    expect_bad("{\"t\":1,\"ev\":\"monitor_state\",\"state\":\"LIVE\",\"relays\":2}", CT_EMISSING,
+               "`relay`");
     expect_bad("{\"t\":1,\"ev\":\"request_failed\",\"error\":{\"code\":999}}", CT_EVALUE, "`code`");
     expect_bad("{\"t\":1,\"ev\":\"control_done\",\"action\":\"explode\"}", CT_EVALUE, "`action`");
     expect_bad("{\"t\":1,\"calltop\":\"recording\",\"version\":2}", CT_EVALUE, "version 2");
