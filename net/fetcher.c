@@ -339,10 +339,18 @@ static void stop_transfer(ct_fetcher *f, req *r)
 /* ---- finishing a transfer ------------------------------------------------ */
 
 /* A POST that failed this way may still have reached Interactly. */
-static bool maybe_done(ct_err code)
+/* Whether a failed POST may still have taken effect, so the user must
+ * check before trying again: it went out (curl issued the request) and no
+ * definite "no" came back. A 5xx counts: the server may have acted before
+ * it failed (placed the call, then could not answer). A refused or
+ * unresolved connection sent nothing; a 4xx is the server's refusal. */
+static const char *maybe_done(ct_err code, long request_bytes)
 {
-    return code == CT_ETIMEOUT || code == CT_ECONNECT || code == CT_EMALFORMED ||
-        code == CT_ETOOBIG;
+    if (request_bytes <= 0) return NULL;
+    if (code == CT_ESERVER) return " (the server may have acted on it before failing; not retried)";
+    if (code == CT_ETIMEOUT || code == CT_ECONNECT || code == CT_EMALFORMED || code == CT_ETOOBIG)
+        return " (the request may have reached the server; not retried)";
+    return NULL;
 }
 
 /* ---- list walks ---------------------------------------------------------- */
@@ -752,9 +760,10 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
         return false;
     ct_error e;
     ct_error_clear(&e);
-    long status = 0, conns = 0;
+    long status = 0, conns = 0, sent = 0;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(r->easy, CURLINFO_NUM_CONNECTS, &conns);
+    curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &sent); /* 0: nothing went out */
     pthread_mutex_lock(&f->lock);
     f->stats.connections += (uint64_t)conns;
     f->stats.bytes_received += r->len;
@@ -803,10 +812,10 @@ static bool finish(ct_fetcher *f, req *r, CURLcode rc)
         r->due_ms = ct_clock_mono_ms() + delay;
         return false;
     }
-    if (r->api.post && maybe_done(e.code)) {
+    const char *doubt = r->api.post ? maybe_done(e.code, sent) : NULL;
+    if (doubt) {
         size_t l = strlen(e.detail);
-        snprintf(e.detail + l, sizeof e.detail - l,
-                 " (the request may have reached the server; not retried)");
+        snprintf(e.detail + l, sizeof e.detail - l, "%s", doubt);
     }
     if (walk) { /* one page failed for good: the walk fails, with its own id */
         post_failure(f, walk, &e);

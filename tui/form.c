@@ -81,12 +81,17 @@ typedef struct vrow {
     row_kind kind;
     int meta;
     const char *text;
+    size_t len; /* ROW_STATUS: bytes of text on this row (0: all of it) */
     ct_theme_role role;
 } vrow;
 
-#define MAX_VROWS (22 + 2 * CT_FORM_MAX_META)
+/* A form-level error (the server's answer) wraps onto this many rows: its
+ * end says whether the call may have been placed anyway, and a one-row
+ * status cut exactly that off. */
+#define STATUS_ROWS 4
+#define MAX_VROWS   (22 + STATUS_ROWS + 2 * CT_FORM_MAX_META)
 
-static size_t layout(const form_pane *st, vrow *r)
+static size_t layout(const form_pane *st, vrow *r, int cols)
 {
     const ct_form_model *m = &st->m;
     size_t n = 0;
@@ -95,6 +100,7 @@ static size_t layout(const form_pane *st, vrow *r)
         r[n].kind = (k);  \
         r[n].meta = (i);  \
         r[n].text = (t);  \
+        r[n].len = 0;     \
         r[n].role = (ro); \
         n++;              \
     } while (0)
@@ -130,7 +136,20 @@ static size_t layout(const form_pane *st, vrow *r)
     else if (m->state == CT_FORM_CONFIRM_DISCARD)
         ROW(ROW_STATUS, -1, "Discard this new call? y = discard, any other key = keep editing",
             CT_TH_WARN);
-    else if (m->error[CT_FSLOT_FORM][0]) ROW(ROW_STATUS, -1, m->error[CT_FSLOT_FORM], CT_TH_ERROR);
+    else if (m->error[CT_FSLOT_FORM][0]) {
+        const char *e = m->error[CT_FSLOT_FORM];
+        ct_span sp[STATUS_ROWS];
+        size_t k = ct_text_wrap(e, cols > 0 ? cols : 1, sp, STATUS_ROWS);
+        if (k > STATUS_ROWS) { /* the last row runs on and is cut with an ellipsis */
+            k = STATUS_ROWS;
+            sp[k - 1].len = strlen(e) - sp[k - 1].off;
+        }
+        for (size_t j = 0; j < k; j++) {
+            if (!sp[j].len) continue; /* an empty line: nothing to show */
+            ROW(ROW_STATUS, -1, e + sp[j].off, CT_TH_ERROR);
+            r[n - 1].len = sp[j].len;
+        }
+    }
     ROW(ROW_BUTTONS, -1, NULL, CT_TH_NORMAL);
     ROW(ROW_HINT, -1, "Tab/\xE2\x86\x91\xE2\x86\x93 move  Enter next/submit  Esc cancel",
         CT_TH_DIM);
@@ -280,7 +299,7 @@ static void form_draw(ct_pane *p, const ct_ui_ctx *ctx)
     }
 
     vrow rows[MAX_VROWS];
-    size_t n = layout(st, rows);
+    size_t n = layout(st, rows, W);
     int fr = focus_row(st, rows, n);
     /* Keep the focused row, and the status line when there is one, visible. */
     if (fr < st->top) st->top = fr;
@@ -375,7 +394,17 @@ static void form_draw(ct_pane *p, const ct_ui_ctx *ctx)
             ct_modal_button(w, y, x + 2, W - 2, "+ metadata", focused_on(m, CT_FS_META_ADD, -1),
                             false);
             break;
-        case ROW_STATUS: ct_modal_text(w, y, x, W, r->text, r->role); break;
+        case ROW_STATUS:
+            if (r->len) { /* one wrapped piece of a longer text */
+                char piece[CT_FORM_ERR_MAX + 1];
+                size_t len = r->len < sizeof piece - 1 ? r->len : sizeof piece - 1;
+                memcpy(piece, r->text, len);
+                piece[len] = '\0';
+                ct_modal_text(w, y, x, W, piece, r->role);
+            } else {
+                ct_modal_text(w, y, x, W, r->text, r->role);
+            }
+            break;
         case ROW_BUTTONS: {
             int used =
                 ct_modal_button(w, y, x, W, "Place call", focused_on(m, CT_FS_SUBMIT, -1), false);

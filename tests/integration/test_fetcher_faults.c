@@ -173,6 +173,8 @@ static void test_post_never_retried(void **state)
     assert_int_equal(ev->error.code, CT_ESERVER);
     assert_int_equal(ev->error.http_status, 500);
     assert_int_equal(ev->request_kind, CT_REQ_CONNECT);
+    /* the server may have placed it before failing: the user must look */
+    assert_non_null(strstr(ev->error.detail, "may have acted on it before failing; not retried"));
     ct_event_free(ev);
     /* the simulator saw exactly one connect */
     assert_int_equal(sim_requests(&e), 1);
@@ -284,6 +286,14 @@ static void test_connect_refused(void **state)
     ct_fetcher_stats st;
     ct_fetcher_get_stats(f, &st);
     assert_int_equal(st.transfers, 3); /* a GET: retried */
+    /* a POST to the closed port was never sent: no "may have" doubt */
+    ct_control_request end = {CT_ACTION_END, NULL};
+    id = ct_fetch_control(f, "CC-1", &end, &err);
+    ev = wait_event(in, id, 10000);
+    assert_non_null(ev);
+    assert_int_equal(ev->error.code, CT_ECONNECT);
+    assert_null(strstr(ev->error.detail, "may have"));
+    ct_event_free(ev);
     ct_fetcher_stop(f);
     ct_inbox_free(in);
 }

@@ -259,6 +259,36 @@ static void test_form_refused_before_sending(void **st)
     ct_pane_free(p);
 }
 
+/* A 5xx to the connect: the server's words and, at their end, that the
+ * call may have been placed anyway — wrapped over the form's rows, never
+ * cut off at one row's width (found placing a call under 500s in tmux). */
+static void test_form_server_error_shown_whole(void **st)
+{
+    (void)st;
+    ct_pane *p = ct_form_new_call(&ctx);
+    place(p, 24, 60);
+    keys(p, "+14155550100\t\t");
+    ct_pane_key(p, &ctx, '\n', NULL); /* the confirmation */
+    ct_pane_key(p, &ctx, '\t', NULL); /* [Place call] */
+    assert_true(ct_pane_key(p, &ctx, '\n', NULL) & CT_FX_SUBMIT);
+    ct_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = CT_EV_REQUEST_FAILED;
+    ev.request_id = sent.next_id;
+    ev.error.code = CT_ESERVER;
+    ev.error.http_status = 500;
+    snprintf(ev.error.detail, sizeof ev.error.detail,
+             "connect call +14155550100: HTTP 500: Internal Server Error (the server may have "
+             "acted on it before failing; not retried)");
+    assert_true(p->ops->on_event(p, &ctx, &ev) & CT_FX_REDRAW);
+    ct_pane_draw(p, &ctx);
+    assert_true(screen_has(p->win, "the server failed (5xx)"));
+    assert_true(screen_has(p->win, "before failing; not retried)"));
+    assert_true(screen_has(p->win, "+14155550100"));
+    assert_true(screen_has(p->win, "Place call"));
+    ct_pane_free(p);
+}
+
 static void test_form_numbers_arrive_late(void **st)
 {
     (void)st;
@@ -445,6 +475,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_form_submit_fail_keep_retry_close, world_setup,
                                         world_teardown),
         cmocka_unit_test_setup_teardown(test_form_refused_before_sending, world_setup,
+                                        world_teardown),
+        cmocka_unit_test_setup_teardown(test_form_server_error_shown_whole, world_setup,
                                         world_teardown),
         cmocka_unit_test_setup_teardown(test_form_numbers_arrive_late, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_form_scrolls_to_focus, world_setup, world_teardown),
