@@ -319,7 +319,7 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
                            "NOT VISIBLE to this API key: the API answers 404 for this call; "
                            "kept while the live channel reports it live");
 
-    d->pinned = d->n;
+    d->markers = d->n;
 
     const char *status =
         c->status_text && *c->status_text ? c->status_text : ct_status_name(c->status);
@@ -328,9 +328,13 @@ static int build_head(ct_detail_doc *d, const ct_call_entry *e, int width, ct_ti
         : ct_phone_status_name(c->phone_status);
     snprintf(buf, sizeof buf, "%s%s%s%s", status, phone && *phone ? " / phone " : "",
              phone ? phone : "", ct_call_is_live(c) ? " (live)" : "");
-    rc |= field(d, width, "id", c->id, CT_TH_NORMAL);
     rc |= field(d, width, "status", buf, ct_theme_call_role(c));
     rc |= field(d, width, "reason", c->phone_status_reason, CT_TH_WARN);
+    /* The status stays on screen with the markers: in a short pane the
+     * transcript, following its tail, scrolled it away, and whether the
+     * call is still live is what its transcript is read against. */
+    d->pinned = d->n;
+    rc |= field(d, width, "id", c->id, CT_TH_NORMAL);
     rc |= field(d, width, "direction",
                 c->direction_text ? c->direction_text : ct_direction_name(c->direction),
                 CT_TH_NORMAL);
@@ -483,6 +487,7 @@ int ct_detail_build(ct_detail_doc *d, const ct_call_entry *e, int width, ct_time
         free_head(d);
         d->transcript_start = 0;
         d->pinned = 0;
+        d->markers = 0;
         d->head_valid = false;
         tx_truncate(d, 0);
         d->tx_call[0] = '\0';
@@ -499,6 +504,7 @@ int ct_detail_build(ct_detail_doc *d, const ct_call_entry *e, int width, ct_time
         free_head(d);
         d->transcript_start = 0;
         d->pinned = 0;
+        d->markers = 0;
         rc = build_head(d, e, width, now);
         d->head_key = hk;
         d->head_valid = rc == 0;

@@ -33,8 +33,10 @@ typedef struct ct_detail_doc {
                                 copies of tx's lines (borrowed text) */
     size_t n, cap;
     size_t n_head;
-    size_t pinned;           /* leading lines (hang / error markers) the pane keeps
-                                on screen while the rest scrolls */
+    size_t pinned;           /* leading lines (hang / error markers, the status and its
+                                reason) the pane keeps on screen while the rest scrolls */
+    size_t markers;          /* of those, the hang / error / not-visible markers (a tile
+                                shows its status in its own title line) */
     size_t transcript_start; /* index of the transcript heading */
     size_t n_messages;
     /* Incremental transcript: the wrapped lines of each message, kept

@@ -60,7 +60,7 @@ static void draw_tile(ct_pane *p, const ct_ui_ctx *ctx, const ct_tile_rect *t, c
     /* hang / error markers first (at most one row), then the transcript's
      * tail below its heading */
     int row = t->y + 1;
-    if (doc->pinned && body > 1) {
+    if (doc->markers && body > 1) {
         const ct_dline *l = &doc->lines[0];
         ct_draw_cell(p->win, row++, x0 + l->indent, w - l->indent, l->text, CT_ALIGN_LEFT,
                      ct_theme_attr(l->role), true);
