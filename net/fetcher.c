@@ -338,7 +338,6 @@ static void stop_transfer(ct_fetcher *f, req *r)
 
 /* ---- finishing a transfer ------------------------------------------------ */
 
-/* A POST that failed this way may still have reached Interactly. */
 /* Whether a failed POST may still have taken effect, so the user must
  * check before trying again: it went out (curl issued the request) and no
  * definite "no" came back. A 5xx counts: the server may have acted before
