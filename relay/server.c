@@ -1264,34 +1264,34 @@ static int http_body_done(ct_relay *r, pss *p, struct lws *wsi);
 static bool bearer_ok(ct_relay *r, struct lws *wsi);
 static char *metrics_text(ct_relay *r);
 
+/* Answers at once, before any body is read, and closes the connection
+ * after (the unread body must not be taken for the next request). */
+static int answer_and_close(pss *p, struct lws *wsi, int status, const char *json)
+{
+    p->route = R_NONE;
+    p->answered = p->close_after = true;
+    p->status = status;
+    p->resp = strdup(json);
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
 static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
 {
     http_reset(p);
     p->t0_us = ct_metrics_now_us();
     bool post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
     bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
-    if (!conn_client_admit(r, wsi)) {
-        p->route = R_NONE;
-        p->answered = p->close_after = true;
-        p->status = 429;
-        p->resp = strdup("{\"ok\":false,\"error\":\"too many open connections from this "
-                         "address\"}");
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
+    if (!conn_client_admit(r, wsi))
+        return answer_and_close(p, wsi, 429,
+                                "{\"ok\":false,\"error\":\"too many open connections from this "
+                                "address\"}");
     if (strcmp(uri, "/webhook") == 0 || strncmp(uri, "/webhook/", 9) == 0) {
         p->route = post ? R_WEBHOOK : R_METHOD;
-        if (post && auth_throttled(r, wsi)) {
-            /* Answered without looking at the secret; the connection closes
-             * (the body is never read). */
-            p->route = R_NONE;
-            p->answered = p->close_after = true;
-            p->status = 429;
-            p->resp = strdup("{\"ok\":false,\"error\":\"too many failed authentications "
-                             "from this address; retry later\"}");
-            lws_callback_on_writable(wsi);
-            return 0;
-        }
+        if (post && auth_throttled(r, wsi)) /* answered without looking at the secret */
+            return answer_and_close(p, wsi, 429,
+                                    "{\"ok\":false,\"error\":\"too many failed authentications "
+                                    "from this address; retry later\"}");
         if (post) {
             p->authorized = webhook_authorized(r, wsi, uri);
             if (!p->authorized) auth_failed(r, wsi);
@@ -1303,23 +1303,19 @@ static int http_begin(ct_relay *r, pss *p, struct lws *wsi, const char *uri)
              * the sender would wait for a reply that never comes: say so at
              * once (411: send a Content-Length) and close. */
             if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
-                p->route = R_NONE;
-                p->answered = p->close_after = true;
                 if (!p->authorized) {
                     STAT_ADD(r, webhooks_unauthorized, 1);
                     notice(r, NOTE_WEBHOOK_SECRET, wsi);
-                    p->status = 401;
-                    p->resp =
-                        strdup("{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
-                } else {
-                    STAT_ADD(r, webhooks_length_required, 1);
-                    notice(r, NOTE_WEBHOOK_CHUNKED, wsi);
-                    p->status = 411;
-                    p->resp = strdup("{\"ok\":false,\"error\":\"chunked bodies are not accepted: "
-                                     "send Content-Length\"}");
+                    return answer_and_close(
+                        p, wsi, 401,
+                        "{\"ok\":false,\"error\":\"wrong or missing webhook secret\"}");
                 }
-                lws_callback_on_writable(wsi);
-                return 0;
+                STAT_ADD(r, webhooks_length_required, 1);
+                notice(r, NOTE_WEBHOOK_CHUNKED, wsi);
+                return answer_and_close(
+                    p, wsi, 411,
+                    "{\"ok\":false,\"error\":\"chunked bodies are not accepted: "
+                    "send Content-Length\"}");
             }
             /* A sender that asks first ("Expect: 100-continue") would
              * otherwise sit out its own timeout before sending the body;
