@@ -174,24 +174,6 @@ static int bulk_key(ct_pane *p, ct_ui_ctx *ctx, int key, const MEVENT *mouse)
     return CT_FX_HANDLED;
 }
 
-/* Draws `text` word-wrapped to `cols` from row y, stopping before row
- * `stop`; returns the row after the last one written. */
-static int wrapped(WINDOW *w, int y, int stop, int x, int cols, const char *text,
-                   ct_theme_role role)
-{
-    if (cols < 1) return y;
-    ct_span sp[32];
-    size_t nl = ct_text_wrap(text, cols, sp, 32);
-    for (size_t i = 0; i < nl && i < 32 && y < stop; i++, y++) {
-        char line[2100];
-        size_t len = sp[i].len < sizeof line - 1 ? sp[i].len : sizeof line - 1;
-        memcpy(line, text + sp[i].off, len);
-        line[len] = '\0';
-        ct_modal_text(w, y, x, cols, line, role);
-    }
-    return y;
-}
-
 static void bulk_draw(ct_pane *p, const ct_ui_ctx *ctx)
 {
     (void)ctx;
@@ -235,9 +217,10 @@ static void bulk_draw(ct_pane *p, const ct_ui_ctx *ctx)
             snprintf(line, sizeof line, "%s  %s", it->call_id, it->label);
             ct_modal_text(w, y++, x0, W, line, CT_TH_HEADER);
             snprintf(line, sizeof line, "POST %s", it->url);
-            y = wrapped(w, y, bottom - foot, x0 + 2, W - 2, line, CT_TH_DIM);
+            y = ct_modal_wrapped(w, y, bottom - foot, x0 + 2, W - 2, line, CT_TH_DIM);
             char *body = ct_sanitize_dup(it->body, false);
-            y = wrapped(w, y, bottom - foot, x0 + 2, W - 2, body ? body : "", CT_TH_NORMAL);
+            y = ct_modal_wrapped(w, y, bottom - foot, x0 + 2, W - 2, body ? body : "",
+                                 CT_TH_NORMAL);
             free(body);
         } else {
             ct_bulk_result_line(&st->plan, i, line, sizeof line);

@@ -45,23 +45,6 @@ static const char *destructive_note(ct_control_action a)
     }
 }
 
-/* Draws `text` word-wrapped to `cols` from row y (no further than row
- * `stop`); returns the row after the last one written. */
-static int wrapped_lines(WINDOW *w, int y, int stop, int x, int cols, const char *text,
-                         ct_theme_role role)
-{
-    ct_span sp[16];
-    size_t nl = ct_text_wrap(text, cols, sp, 16);
-    for (size_t i = 0; i < nl && i < 16 && y < stop; i++, y++) {
-        char line[600];
-        size_t len = sp[i].len < sizeof line - 1 ? sp[i].len : sizeof line - 1;
-        memcpy(line, text + sp[i].off, len);
-        line[len] = '\0';
-        ct_modal_text(w, y, x, cols, line, role);
-    }
-    return y;
-}
-
 static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx)
 {
     dialog_pane *st = p->state;
@@ -140,9 +123,10 @@ static void dialog_draw(ct_pane *p, const ct_ui_ctx *ctx)
     /* the request line wraps rather than lose the end of a long call id */
     snprintf(buf, sizeof buf, "Will send: POST /calls/v1/conversations/%s/control",
              m->call_id[0] ? m->call_id : "?");
-    y = wrapped_lines(w, y, buttons_y, x0, W, buf, CT_TH_DIM);
+    y = ct_modal_wrapped(w, y, buttons_y, x0, W, buf, CT_TH_DIM);
     if (m->preview) {
-        y = wrapped_lines(w, y, buttons_y, x0 + 2, W - 2 > 0 ? W - 2 : 1, m->preview, CT_TH_NORMAL);
+        y = ct_modal_wrapped(w, y, buttons_y, x0 + 2, W - 2 > 0 ? W - 2 : 1, m->preview,
+                             CT_TH_NORMAL);
     } else {
         LINE("  (nothing yet: the argument is not valid)", CT_TH_DIM);
     }

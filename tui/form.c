@@ -230,23 +230,6 @@ static void draw_text_row(form_pane *st, WINDOW *w, int y, int x, int cols, cons
     if (note_w) ct_modal_text(w, y, x + LABEL_W + fw + 1, cols - LABEL_W - fw - 1, note, note_role);
 }
 
-/* Draws `text` word-wrapped to `cols` from row y, stopping before row
- * `stop`; returns the row after the last one written. */
-static int wrapped(WINDOW *w, int y, int stop, int x, int cols, const char *text,
-                   ct_theme_role role)
-{
-    ct_span sp[24];
-    size_t nl = ct_text_wrap(text, cols, sp, 24);
-    for (size_t i = 0; i < nl && i < 24 && y < stop; i++, y++) {
-        char line[600];
-        size_t len = sp[i].len < sizeof line - 1 ? sp[i].len : sizeof line - 1;
-        memcpy(line, text + sp[i].off, len);
-        line[len] = '\0';
-        ct_modal_text(w, y, x, cols, line, role);
-    }
-    return y;
-}
-
 /* The confirmation before a real call is placed: who calls whom, the exact
  * endpoint and JSON body, [Cancel] (the default) and [Place call]. The
  * buttons are placed from the bottom first so a long body never hides them. */
@@ -266,9 +249,10 @@ static void draw_confirm(const form_pane *st, WINDOW *w, int y0, int x0, int H, 
     snprintf(buf, sizeof buf, "%s This places a real phone call.", ct_theme_glyph(CT_GLYPH_FAILED));
     if (y < buttons_y) ct_modal_text(w, y, x0, W, buf, CT_TH_DESTRUCTIVE);
     y += 2;
-    y = wrapped(w, y, buttons_y, x0, W, "Will send: POST " CT_FORM_CONNECT_PATH, CT_TH_DIM);
+    y = ct_modal_wrapped(w, y, buttons_y, x0, W, "Will send: POST " CT_FORM_CONNECT_PATH,
+                         CT_TH_DIM);
     if (m->preview)
-        wrapped(w, y, buttons_y, x0 + 2, W - 2 > 0 ? W - 2 : 1, m->preview, CT_TH_NORMAL);
+        ct_modal_wrapped(w, y, buttons_y, x0 + 2, W - 2 > 0 ? W - 2 : 1, m->preview, CT_TH_NORMAL);
     int used = ct_modal_button(w, buttons_y, x0, W, "Cancel", !m->confirm_on_place, false);
     ct_modal_button(w, buttons_y, x0 + used + 2, W - used - 2, "Place call", m->confirm_on_place,
                     true);

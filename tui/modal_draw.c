@@ -92,3 +92,19 @@ int ct_modal_text(WINDOW *win, int y, int x, int cols, const char *s, ct_theme_r
     return ct_draw_cell(win, y, x, w < cols ? w : cols, s, CT_ALIGN_LEFT, ct_theme_attr(role),
                         false);
 }
+
+int ct_modal_wrapped(WINDOW *win, int y, int stop, int x, int cols, const char *text,
+                     ct_theme_role role)
+{
+    if (cols < 1) return y;
+    ct_span sp[32];
+    size_t nl = ct_text_wrap(text, cols, sp, 32);
+    for (size_t i = 0; i < nl && i < 32 && y < stop; i++, y++) {
+        char line[2100];
+        size_t len = sp[i].len < sizeof line - 1 ? sp[i].len : sizeof line - 1;
+        memcpy(line, text + sp[i].off, len);
+        line[len] = '\0';
+        ct_modal_text(win, y, x, cols, line, role);
+    }
+    return y;
+}

@@ -23,5 +23,9 @@ int ct_modal_button(WINDOW *win, int y, int x, int max_cols, const char *label, 
                     bool destructive);
 /* Draws trusted or untrusted text (sanitized) cut to cols; returns cells. */
 int ct_modal_text(WINDOW *win, int y, int x, int cols, const char *s, ct_theme_role role);
+/* Draws `text` word-wrapped to `cols` from row y, stopping before row
+ * `stop` (at most 32 rows); returns the row after the last one written. */
+int ct_modal_wrapped(WINDOW *win, int y, int stop, int x, int cols, const char *text,
+                     ct_theme_role role);
 
 #endif
