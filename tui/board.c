@@ -729,6 +729,15 @@ static int do_action(ct_board *b, ct_action_id id, int key, const MEVENT *mouse)
     case CT_A_REPLAY_SLOWER:
     case CT_A_REPLAY_STEP:
     case CT_A_REPLAY_SEEK: return b->replay_action ? b->replay_action(b->replay_ud, id) : 0;
+    case CT_A_NONE:
+        /* A typed letter that does nothing says so, instead of nothing at
+         * all (mouse, resize and other non-printing codes stay silent). */
+        if (key >= 0x20 && key < 0x7f && !mouse) {
+            ct_ui_flash(&b->ctx, CT_FLASH_INFO, "'%c' does nothing here: ? lists the keys",
+                        (char)key);
+            return CT_FX_REDRAW_ALL;
+        }
+        return 0;
     default: return 0;
     }
 }

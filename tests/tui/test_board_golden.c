@@ -330,6 +330,8 @@ static void board_mouse_wheel_details(void **state)
 static void board_follow_off_on_navigation(void **state)
 {
     (void)state;
+    keys("Z"); /* a key that does nothing says so */
+    assert_true(screen_has("'Z' does nothing here: ? lists the keys"));
     keys("F");
     assert_true(ct_list_pane_model(board.list)->follow);
     assert_true(screen_has("[follow]"));
